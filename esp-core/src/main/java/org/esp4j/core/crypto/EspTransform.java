@@ -1,0 +1,76 @@
+package org.esp4j.core.crypto;
+
+/**
+ * The cryptographic part of one ESP SA, as the packet code sees it (RFC 4303 §3.3.2 and §3.4.3-§3.4.4).
+ * <p>
+ * The packet code lays out the packet and calls, on output, {@link #protect}; on input, {@link #verify} (after the
+ * replay pre-check), then, once the replay window has been updated, {@link #decrypt}. A separate cipher plus HMAC
+ * ({@link CompositeTransform}) and a combined-mode AEAD cipher (RFC 4106 AES-GCM, RFC 4543 AES-GMAC) both fit:
+ * an AEAD verifies by decrypting into its own scratch space and {@link #decrypt} then copies the plaintext in.
+ * <pre>
+ *  espOffset  ivOffset        payloadOffset                        icvOffset
+ *  |          |               |                                    |
+ *  +----+-----+---------------+----------+---------+--------+------+--------+
+ *  |SPI | Seq |      IV       |  Payload | Padding | PadLen |  NH  |  ICV   |
+ *  +----+-----+---------------+----------+---------+--------+------+--------+
+ *                             |&lt;------------ payloadLength -----------&gt;|
+ *  |&lt;----------------------- covered by the ICV ---------------------&gt;| (+ seq hi with ESN)
+ * </pre>
+ * Instances are used by one thread at a time; they never allocate after construction.
+ */
+public interface EspTransform
+{
+    /** @return bytes of explicit IV each packet carries. */
+    int ivLength();
+
+    /** @return the padded payload's alignment: the cipher block size, at least 4. */
+    int blockSize();
+
+    /** @return bytes of ICV each packet carries. */
+    int icvLength();
+
+    /**
+     * Fill in the IV, encrypt the padded payload in place and write the ICV.
+     *
+     * @param array          the packet.
+     * @param espOffset      offset of the SPI.
+     * @param payloadOffset  offset of the first payload byte (after the IV).
+     * @param payloadLength  payload, padding, pad length and next header, a multiple of {@link #blockSize()}.
+     * @param esn            extended sequence numbers in use.
+     * @param sequence       the full 64-bit sequence number.
+     */
+    void protect(byte[] array, int espOffset, int payloadOffset, int payloadLength, boolean esn, long sequence);
+
+    /**
+     * Check the ICV in constant time. Decrypts nothing in the packet.
+     *
+     * @param array          the packet.
+     * @param espOffset      offset of the SPI.
+     * @param payloadOffset  offset of the first payload byte (after the IV).
+     * @param payloadLength  ciphertext length (up to the ICV).
+     * @param esn            extended sequence numbers in use.
+     * @param sequence       the inferred full 64-bit sequence number.
+     * @return true if the ICV verifies.
+     */
+    boolean verify(byte[] array, int espOffset, int payloadOffset, int payloadLength, boolean esn, long sequence);
+
+    /**
+     * Decrypt the payload in place, after a successful {@link #verify} of the same packet.
+     *
+     * @param array         the packet.
+     * @param espOffset     offset of the SPI.
+     * @param payloadOffset offset of the first payload byte (after the IV).
+     * @param payloadLength ciphertext length.
+     */
+    void decrypt(byte[] array, int espOffset, int payloadOffset, int payloadLength);
+
+    /**
+     * Replace the IV source, e.g. to reproduce a reference packet. Production code keeps the default.
+     *
+     * @param ivSource the new source.
+     */
+    void ivSource(IvSource ivSource);
+
+    /** Overwrite key material held by this transform; it must not be used afterwards. */
+    void destroy();
+}

@@ -1,0 +1,49 @@
+package org.esp4j.core.crypto;
+
+import org.esp4j.core.sa.SaConfig;
+
+/**
+ * Builds the {@link EspTransform} for an SA's algorithms. New algorithms (AES-GCM, AES-GMAC) are added here and
+ * in their own transform class; the packet code does not change.
+ */
+public final class EspTransforms
+{
+    private EspTransforms()
+    {
+    }
+
+    /**
+     * @param config the SA.
+     * @return a new transform holding the SA's keys, for one thread.
+     */
+    public static EspTransform newTransform(final SaConfig config)
+    {
+        final byte[] integrityKey = config.integrityKey();
+        final byte[] encryptionKey = config.encryptionKey();
+        try
+        {
+            final CipherEngine cipher;
+            switch (config.encryptionAlgorithm())
+            {
+                case NULL:
+                    cipher = new NullCipherEngine();
+                    break;
+                case AES_CBC:
+                    cipher = new CbcCipherEngine("AES/CBC/NoPadding", "AES", 16, encryptionKey);
+                    break;
+                case DES_EDE3_CBC:
+                    cipher = new CbcCipherEngine("DESede/CBC/NoPadding", "DESede", 8, encryptionKey);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unsupported enc " + config.encryptionAlgorithm().xfrmName());
+            }
+            return new CompositeTransform(
+                cipher, new HmacEngine(config.integrityAlgorithm(), integrityKey), config.icvLengthBits() / 8);
+        }
+        finally
+        {
+            java.util.Arrays.fill(integrityKey, (byte)0);
+            java.util.Arrays.fill(encryptionKey, (byte)0);
+        }
+    }
+}

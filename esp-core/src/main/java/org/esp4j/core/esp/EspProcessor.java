@@ -1,0 +1,544 @@
+package org.esp4j.core.esp;
+
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.crypto.EspTransform;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
+import org.esp4j.core.replay.ReplayWindow;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * RFC 4303 transport-mode ESP processing of whole IP packets, in place, for one thread.
+ * <p>
+ * Output ({@link #outbound} / {@link #protect}): the ESP header (and, for RFC 3948 SAs, a UDP header) is inserted
+ * after the IP header by moving the IP header into the headroom in front of the packet, so the payload is never
+ * copied; padding, pad length, next header and ICV go into the tailroom. The IP lengths, the IPv4 checksum and the
+ * next-header chain are fixed up.
+ * <pre>
+ *   before:            [headroom][IP hdr][payload.....][tailroom]
+ *   after:   [IP hdr][UDP][ESP hdr|IV][payload.....][pad|pl|nh][ICV]
+ * </pre>
+ * Input ({@link #inbound} / {@link #unprotect}), in the order RFC 4303 §3.4 and RFC 4301 §5.2 give: SA lookup by SPI
+ * and destination, replay pre-check, ICV check (constant time), replay window update, decryption, padding check,
+ * removal of the ESP header and trailer (the IP header moves forward to meet the payload), check of the inner packet
+ * against the SA's selector and the inbound policy.
+ * <p>
+ * Nothing on these paths throws or allocates for a bad packet: it is dropped and counted against one
+ * {@link XfrmCounter}, named by {@link #dropReason()}. Not thread-safe: use one processor per thread; the SAD,
+ * SPD, SAs and counters are shared safely.
+ * <p>
+ * Buffers should wrap a {@code byte[]} (the JDK's intrinsic digests and ciphers work on arrays); others are copied
+ * through a scratch array.
+ */
+public final class EspProcessor
+{
+    /** Room needed in front of a packet for output: UDP (8) + ESP header (8) + IV (up to 16), rounded up. */
+    public static final int MAX_HEADROOM = 64;
+    /** Room needed after a packet for output: padding (up to 255+2) is bounded by block size here; ICV up to 32. */
+    public static final int MAX_TAILROOM = 64;
+    /** Largest packet handled. */
+    public static final int MAX_PACKET_LENGTH = 65535;
+
+    private final SecurityAssociationDatabase sad;
+    private final SecurityPolicyDatabase spd;
+    private final XfrmCounters counters;
+    private final NanoClock clock;
+    private final SaEventListener listener;
+    private final IpPacketInfo info = new IpPacketInfo();
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_HEADROOM + MAX_PACKET_LENGTH + MAX_TAILROOM]);
+
+    private int resultOffset;
+    private int resultLength;
+    private XfrmCounter dropReason;
+    private SecurityAssociation lastSa;
+    private long lastSequence;
+
+    /**
+     * @param sad      SAs.
+     * @param spd      policies (may be empty: then everything without ESP passes).
+     * @param counters global counters.
+     * @param clock    clock for lifetimes.
+     * @param listener receives acquire events (may be null).
+     */
+    public EspProcessor(
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final XfrmCounters counters,
+        final NanoClock clock,
+        final SaEventListener listener)
+    {
+        this.sad = sad;
+        this.spd = spd;
+        this.counters = counters;
+        this.clock = clock;
+        this.listener = listener == null ? SaEventListener.NO_OP : listener;
+    }
+
+    /**
+     * @param sad      SAs.
+     * @param spd      policies.
+     * @param counters global counters.
+     * @param clock    clock for lifetimes.
+     */
+    public EspProcessor(
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final XfrmCounters counters,
+        final NanoClock clock)
+    {
+        this(sad, spd, counters, clock, null);
+    }
+
+    /** @return start of the last result in the buffer. */
+    public int resultOffset()
+    {
+        return resultOffset;
+    }
+
+    /** @return length of the last result. */
+    public int resultLength()
+    {
+        return resultLength;
+    }
+
+    /** @return the counter the last {@link EspVerdict#DROP} was counted against, or null. */
+    public XfrmCounter dropReason()
+    {
+        return dropReason;
+    }
+
+    /** @return the SA the last packet was matched with, or null. */
+    public SecurityAssociation lastSa()
+    {
+        return lastSa;
+    }
+
+    /** @return the full sequence number of the last ESP packet handled, or -1. */
+    public long lastSequence()
+    {
+        return lastSequence;
+    }
+
+    /**
+     * Apply the outbound policy to a plaintext packet: protect, bypass or discard.
+     *
+     * @param buffer packet buffer with {@link #MAX_HEADROOM} before and {@link #MAX_TAILROOM} after the packet.
+     * @param offset packet start.
+     * @param length packet length.
+     * @return an {@link EspVerdict}.
+     */
+    public int outbound(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        begin(offset, length);
+        if (!info.parse(buffer, offset, length, true))
+        {
+            return drop(XfrmCounter.XfrmOutError);
+        }
+        final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, info.sourceHigh, info.sourceLow,
+            info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
+        if (policy == null || policy.action() == PolicyAction.BYPASS)
+        {
+            counters.increment(XfrmCounter.Esp4jOutBypass);
+            return EspVerdict.PASS;
+        }
+        if (policy.action() == PolicyAction.DISCARD)
+        {
+            return drop(XfrmCounter.XfrmOutPolBlock);
+        }
+        final SecurityAssociation sa = SecurityPolicyDatabase.resolveSa(
+            policy, sad, info.destinationHigh, info.destinationLow);
+        if (sa == null)
+        {
+            if (policy.template().optional())
+            {
+                counters.increment(XfrmCounter.Esp4jOutBypass);
+                return EspVerdict.PASS;
+            }
+            listener.onAcquire(policy, info.sourceHigh, info.sourceLow, info.destinationHigh, info.destinationLow,
+                info.protocol, info.sourcePort, info.destinationPort);
+            return drop(XfrmCounter.XfrmOutNoStates);
+        }
+        return protectParsed(sa, buffer, offset);
+    }
+
+    /**
+     * Protect a plaintext packet with a given SA, bypassing the SPD.
+     *
+     * @param sa     the SA.
+     * @param buffer packet buffer with {@link #MAX_HEADROOM} before and {@link #MAX_TAILROOM} after the packet.
+     * @param offset packet start.
+     * @param length packet length.
+     * @return {@link EspVerdict#DELIVER} or {@link EspVerdict#DROP}.
+     */
+    public int protect(final SecurityAssociation sa, final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        begin(offset, length);
+        if (!info.parse(buffer, offset, length, true))
+        {
+            return drop(XfrmCounter.XfrmOutError);
+        }
+        return protectParsed(sa, buffer, offset);
+    }
+
+    /**
+     * Apply inbound processing to a received packet: ESP (raw or RFC 3948 UDP-encapsulated) is checked and
+     * decapsulated; other packets are checked against the inbound policy.
+     *
+     * @param buffer packet buffer.
+     * @param offset packet start.
+     * @param length packet length.
+     * @return an {@link EspVerdict}.
+     */
+    public int inbound(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        begin(offset, length);
+        if (!info.parse(buffer, offset, length, false))
+        {
+            return drop(XfrmCounter.XfrmInHdrError);
+        }
+        if (info.protocol == EspHeader.PROTOCOL_NUMBER)
+        {
+            return unprotectParsed(buffer, offset, info.upperOffset, false);
+        }
+        if (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
+        {
+            final int udpPayload = info.upperOffset + UdpHeader.LENGTH;
+            final int udpPayloadLength = info.packetLength - udpPayload;
+            if (udpPayloadLength == 1 && (buffer.getByte(offset + udpPayload) & 0xFF) == 0xFF)
+            {
+                return drop(XfrmCounter.Esp4jInNatKeepalive); // RFC 3948 §2.3
+            }
+            if (udpPayloadLength >= 4 && buffer.getInt(offset + udpPayload, BIG_ENDIAN) == 0)
+            {
+                return EspVerdict.PASS; // non-ESP marker: IKE, for whoever listens on 4500 (RFC 3948 §2.2)
+            }
+            if (udpPayloadLength > 0)
+            {
+                return unprotectParsed(buffer, offset, udpPayload, true);
+            }
+        }
+        return checkInboundPlaintext();
+    }
+
+    /**
+     * Check and decapsulate an ESP packet (raw or UDP-encapsulated), ignoring policies other than the SA's own
+     * selector; a non-ESP packet is dropped as a header error.
+     *
+     * @param buffer packet buffer.
+     * @param offset packet start.
+     * @param length packet length.
+     * @return {@link EspVerdict#DELIVER} or {@link EspVerdict#DROP} (or PASS for IKE on 4500).
+     */
+    public int unprotect(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        final int verdict = inbound(buffer, offset, length);
+        if (verdict == EspVerdict.PASS && !isEsp())
+        {
+            return drop(XfrmCounter.XfrmInHdrError);
+        }
+        return verdict;
+    }
+
+    private boolean isEsp()
+    {
+        return info.protocol == EspHeader.PROTOCOL_NUMBER ||
+            (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT);
+    }
+
+    private int checkInboundPlaintext()
+    {
+        if (!spd.isEmpty())
+        {
+            final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
+                info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
+            if (policy != null)
+            {
+                if (policy.action() == PolicyAction.DISCARD)
+                {
+                    return drop(XfrmCounter.XfrmInPolBlock);
+                }
+                if (policy.action() == PolicyAction.PROTECT && !policy.template().optional())
+                {
+                    return drop(XfrmCounter.XfrmInTmplMismatch); // plaintext where policy requires ESP
+                }
+            }
+        }
+        counters.increment(XfrmCounter.Esp4jInBypass);
+        return EspVerdict.PASS;
+    }
+
+    private int protectParsed(final SecurityAssociation sa, final UnsafeBuffer buffer, final int offset)
+    {
+        lastSa = sa;
+        final long nowNs = clock.nanoTime();
+        if (!sa.checkHardLimits(nowNs))
+        {
+            return drop(XfrmCounter.XfrmOutStateExpired);
+        }
+        final byte[] array = buffer.byteArray();
+        if (array == null)
+        {
+            return viaScratch(buffer, offset, true, sa);
+        }
+        final EspTransform transform = sa.transform();
+        final SaConfig config = sa.config();
+        final int headerLength = info.upperOffset;
+        final int payloadLength = info.packetLength - headerLength;
+        final int blockSize = transform.blockSize();
+        final int paddedLength = align(payloadLength + EspHeader.TRAILER_LENGTH, blockSize);
+        final int padLength = paddedLength - payloadLength - EspHeader.TRAILER_LENGTH;
+        final int encapLength = config.encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP ? UdpHeader.LENGTH : 0;
+        final int espHeaderLength = EspHeader.LENGTH + transform.ivLength();
+        final int icvLength = transform.icvLength();
+        final int newOffset = offset - encapLength - espHeaderLength;
+        final int payloadOffset = offset + headerLength;
+        final int end = payloadOffset + paddedLength + icvLength;
+        final int totalLength = end - newOffset;
+        if (newOffset < 0 || end > buffer.capacity())
+        {
+            return drop(XfrmCounter.XfrmOutError); // caller gave too little head- or tailroom
+        }
+        if (info.ipv4 ? totalLength > MAX_PACKET_LENGTH : totalLength - Ipv6Header.LENGTH > MAX_PACKET_LENGTH)
+        {
+            return drop(XfrmCounter.XfrmOutError);
+        }
+        final long sequence = sa.takeOutboundSequence();
+        if (sequence < 0)
+        {
+            return drop(XfrmCounter.XfrmOutStateSeqError);
+        }
+        lastSequence = sequence;
+
+        final int nextHeader = buffer.getByte(offset + info.nextHeaderFieldOffset) & 0xFF;
+        final int adjustment = buffer.wrapAdjustment();
+        System.arraycopy(array, adjustment + offset, array, adjustment + newOffset, headerLength);
+
+        final int trailerOffset = payloadOffset + payloadLength;
+        for (int i = 0; i < padLength; i++)
+        {
+            buffer.putByte(trailerOffset + i, (byte)(i + 1));
+        }
+        buffer.putByte(trailerOffset + padLength, (byte)padLength);
+        buffer.putByte(trailerOffset + padLength + 1, (byte)nextHeader);
+
+        final int espOffset = newOffset + headerLength + encapLength;
+        EspHeader.spi(buffer, espOffset, sa.spi());
+        EspHeader.sequence(buffer, espOffset, sequence);
+        transform.protect(array, adjustment + espOffset, adjustment + payloadOffset, paddedLength, sa.esn(), sequence);
+
+        buffer.putByte(newOffset + info.nextHeaderFieldOffset,
+            (byte)(encapLength != 0 ? UdpHeader.PROTOCOL_NUMBER : EspHeader.PROTOCOL_NUMBER));
+        if (encapLength != 0)
+        {
+            UdpHeader.write(buffer, newOffset + headerLength, config.encapsulationSourcePort(),
+                config.encapsulationDestinationPort(), totalLength - headerLength);
+        }
+        if (info.ipv4)
+        {
+            Ipv4Header.totalLength(buffer, newOffset, totalLength);
+            Ipv4Header.updateChecksum(buffer, newOffset);
+            // RFC 3948 §3.1.2: the UDP checksum of ESP-in-UDP over IPv4 is sent as zero.
+        }
+        else
+        {
+            Ipv6Header.payloadLength(buffer, newOffset, totalLength - Ipv6Header.LENGTH);
+            if (encapLength != 0)
+            {
+                UdpHeader.updateIpv6Checksum(buffer, newOffset, newOffset + headerLength, totalLength - headerLength);
+            }
+        }
+
+        sa.onPacket(payloadLength, nowNs);
+        counters.increment(XfrmCounter.Esp4jOutProtected);
+        resultOffset = newOffset;
+        resultLength = totalLength;
+        return EspVerdict.DELIVER;
+    }
+
+    private int unprotectParsed(final UnsafeBuffer buffer, final int offset, final int espAt, final boolean encapsulated)
+    {
+        final int espOffset = offset + espAt;
+        final int end = offset + info.packetLength;
+        if (end - espOffset < EspHeader.LENGTH)
+        {
+            return drop(XfrmCounter.XfrmInHdrError);
+        }
+        final long spi = EspHeader.spi(buffer, espOffset);
+        final SecurityAssociation sa = sad.lookup(spi, info.destinationHigh, info.destinationLow);
+        if (sa == null)
+        {
+            return drop(XfrmCounter.XfrmInNoStates);
+        }
+        lastSa = sa;
+        if (encapsulated != (sa.config().encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP))
+        {
+            return drop(XfrmCounter.XfrmInStateMismatch); // encapsulation is part of the SA (RFC 3948 §4)
+        }
+        final long nowNs = clock.nanoTime();
+        if (!sa.checkHardLimits(nowNs))
+        {
+            return drop(XfrmCounter.XfrmInStateExpired);
+        }
+        final byte[] array = buffer.byteArray();
+        if (array == null)
+        {
+            return viaScratch(buffer, offset, false, null);
+        }
+        final EspTransform transform = sa.transform();
+        final int payloadOffset = espOffset + EspHeader.LENGTH + transform.ivLength();
+        final int icvLength = transform.icvLength();
+        final int cipherLength = end - icvLength - payloadOffset;
+        final int blockSize = transform.blockSize();
+        if (cipherLength < EspHeader.TRAILER_LENGTH || (blockSize > 4 && cipherLength % blockSize != 0))
+        {
+            return drop(XfrmCounter.XfrmInStateProtoError);
+        }
+
+        final long sequence = sa.inferSequence(EspHeader.sequence(buffer, espOffset));
+        lastSequence = sequence;
+        if (sa.replayClassify(sequence) != ReplayWindow.ACCEPTABLE)
+        {
+            sa.counters().onReplayDrop();
+            return drop(XfrmCounter.XfrmInStateSeqError);
+        }
+        final int adjustment = buffer.wrapAdjustment();
+        if (!transform.verify(array, adjustment + espOffset, adjustment + payloadOffset, cipherLength, sa.esn(), sequence))
+        {
+            sa.counters().onIntegrityFailure();
+            return drop(XfrmCounter.XfrmInStateProtoError);
+        }
+        if (!sa.replayCheckAndUpdate(sequence))
+        {
+            sa.counters().onReplayDrop();
+            return drop(XfrmCounter.XfrmInStateSeqError); // lost a race with a copy of the same packet
+        }
+        transform.decrypt(array, adjustment + espOffset, adjustment + payloadOffset, cipherLength);
+
+        final int padLength = buffer.getByte(payloadOffset + cipherLength - 2) & 0xFF;
+        final int nextHeader = buffer.getByte(payloadOffset + cipherLength - 1) & 0xFF;
+        final int innerLength = cipherLength - EspHeader.TRAILER_LENGTH - padLength;
+        if (innerLength < 0)
+        {
+            return drop(XfrmCounter.XfrmInStateProtoError);
+        }
+        for (int i = 0; i < padLength; i++)
+        {
+            if ((buffer.getByte(payloadOffset + innerLength + i) & 0xFF) != ((i + 1) & 0xFF))
+            {
+                return drop(XfrmCounter.XfrmInStateProtoError); // RFC 4303 §2.4 padding must be 1, 2, 3, ...
+            }
+        }
+        sa.onPacket(innerLength, nowNs);
+        if (nextHeader == Ipv6Header.NO_NEXT_HEADER)
+        {
+            return drop(XfrmCounter.Esp4jInDummy); // RFC 4303 §2.6: verified dummy packet, discard silently
+        }
+
+        final int headerLength = info.upperOffset;
+        final int newOffset = payloadOffset - headerLength;
+        System.arraycopy(array, adjustment + offset, array, adjustment + newOffset, headerLength);
+        buffer.putByte(newOffset + info.nextHeaderFieldOffset, (byte)nextHeader);
+        final int totalLength = headerLength + innerLength;
+        if (info.ipv4)
+        {
+            Ipv4Header.totalLength(buffer, newOffset, totalLength);
+            Ipv4Header.updateChecksum(buffer, newOffset);
+        }
+        else
+        {
+            Ipv6Header.payloadLength(buffer, newOffset, totalLength - Ipv6Header.LENGTH);
+        }
+        resultOffset = newOffset;
+        resultLength = totalLength;
+
+        // RFC 4301 §5.2 step 4: the decapsulated packet must fit the SA's selector and the inbound policy.
+        info.packetLength = totalLength;
+        info.readPorts(buffer, newOffset, nextHeader, headerLength);
+        if (!sa.config().selector().matches(info.sourceHigh, info.sourceLow, info.destinationHigh,
+            info.destinationLow, nextHeader, info.sourcePort, info.destinationPort))
+        {
+            return drop(XfrmCounter.XfrmInStateMismatch);
+        }
+        if (!spd.isEmpty())
+        {
+            final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
+                info.destinationHigh, info.destinationLow, nextHeader, info.sourcePort, info.destinationPort);
+            if (policy != null)
+            {
+                if (policy.action() == PolicyAction.DISCARD)
+                {
+                    return drop(XfrmCounter.XfrmInPolBlock);
+                }
+                if (policy.action() == PolicyAction.PROTECT && !policy.templateMatches(sa))
+                {
+                    return drop(XfrmCounter.XfrmInTmplMismatch);
+                }
+            }
+        }
+        counters.increment(XfrmCounter.Esp4jInDelivered);
+        return EspVerdict.DELIVER;
+    }
+
+    /**
+     * Buffers that do not wrap an array (direct memory) are copied into the scratch array, processed there, and
+     * the result copied back to the same place relative to the packet.
+     */
+    private int viaScratch(final UnsafeBuffer buffer, final int offset, final boolean protect, final SecurityAssociation sa)
+    {
+        final int length = info.packetLength;
+        final int head = Math.min(offset, MAX_HEADROOM);
+        final int tail = Math.min(buffer.capacity() - offset - length, MAX_TAILROOM);
+        if (length > MAX_PACKET_LENGTH || tail < 0)
+        {
+            return drop(protect ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInBufferError);
+        }
+        final int scratchOffset = MAX_HEADROOM;
+        scratch.putBytes(scratchOffset - head, buffer, offset - head, head + length + tail);
+        final int verdict = protect ? protect(sa, scratch, scratchOffset, length) : inbound(scratch, scratchOffset, length);
+        if (verdict == EspVerdict.DELIVER)
+        {
+            final int relative = resultOffset - scratchOffset;
+            if (offset + relative < 0 || offset + relative + resultLength > buffer.capacity())
+            {
+                return drop(protect ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInBufferError);
+            }
+            buffer.putBytes(offset + relative, scratch, resultOffset, resultLength);
+            resultOffset = offset + relative;
+        }
+        return verdict;
+    }
+
+    private void begin(final int offset, final int length)
+    {
+        resultOffset = offset;
+        resultLength = length;
+        dropReason = null;
+        lastSa = null;
+        lastSequence = -1;
+    }
+
+    private int drop(final XfrmCounter reason)
+    {
+        dropReason = reason;
+        counters.increment(reason);
+        return EspVerdict.DROP;
+    }
+
+    private static int align(final int value, final int alignment)
+    {
+        return (value + alignment - 1) / alignment * alignment;
+    }
+}

@@ -1,0 +1,235 @@
+package org.esp4j.core.sa;
+
+import org.agrona.concurrent.NanoClock;
+import org.esp4j.core.counters.SaCounters;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.ip.IpAddressBits;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The security association database (RFC 4301 §4.4.2): SAs by SPI and destination (RFC 4301 §4.1 allows lookup by
+ * SPI alone or by SPI and destination; both are offered).
+ * <p>
+ * Packet threads look SAs up without locks or allocation ({@link SaTable}); adding, updating and deleting take this
+ * object's lock and are safe while packets flow. A deleted SA's keys are zeroed.
+ */
+public final class SecurityAssociationDatabase
+{
+    private final SaTable table = new SaTable();
+    private final XfrmCounters counters;
+    private final NanoClock clock;
+    private final SaEventListener listener;
+    private final long epochOffsetNs;
+
+    /**
+     * @param counters where per-SA counters are allocated.
+     * @param clock    the clock lifetimes are measured with.
+     * @param listener SA events.
+     */
+    public SecurityAssociationDatabase(final XfrmCounters counters, final NanoClock clock, final SaEventListener listener)
+    {
+        this.counters = counters;
+        this.clock = clock;
+        this.listener = listener == null ? SaEventListener.NO_OP : listener;
+        epochOffsetNs = System.currentTimeMillis() * 1_000_000L - clock.nanoTime();
+    }
+
+    /** @return the clock. */
+    public NanoClock clock()
+    {
+        return clock;
+    }
+
+    /** @return the counters. */
+    public XfrmCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Add an SA ({@code ip xfrm state add}).
+     *
+     * @param config the SA.
+     * @return the new SA.
+     * @throws IllegalStateException if an SA with the same SPI and destination exists.
+     */
+    public SecurityAssociation add(final SaConfig config)
+    {
+        final SecurityAssociation sa;
+        synchronized (this)
+        {
+            final long dstHigh = IpAddressBits.high(config.destination());
+            final long dstLow = IpAddressBits.low(config.destination());
+            if (table.get(config.spi(), dstHigh, dstLow) != null)
+            {
+                throw new IllegalStateException("SA exists: spi " + config.spiHex() + " dst " +
+                    config.destination().getHostAddress());
+            }
+            final SaCounters saCounters = counters.allocateSaCounters(
+                config.spi(), "spi " + config.spiHex() + " dst " + config.destination().getHostAddress());
+            sa = new SecurityAssociation(config, saCounters, clock.nanoTime(), epochOffsetNs, listener);
+            table.put(sa);
+        }
+        listener.onSaEvent(SaEventType.ADDED, sa);
+        return sa;
+    }
+
+    /**
+     * Replace an SA with a new config for the same SPI and destination ({@code ip xfrm state update}): counters,
+     * sequence numbers and replay window start afresh, as with delete then add.
+     *
+     * @param config the new config.
+     * @return the new SA.
+     */
+    public SecurityAssociation update(final SaConfig config)
+    {
+        synchronized (this)
+        {
+            final SecurityAssociation old = get(config.spi(), config.destination());
+            if (old == null)
+            {
+                throw new IllegalStateException("no SA to update: spi " + config.spiHex() + " dst " +
+                    config.destination().getHostAddress());
+            }
+            removeLocked(old);
+        }
+        return add(config);
+    }
+
+    /**
+     * @param spi         unsigned SPI.
+     * @param destination destination address.
+     * @return the SA or null.
+     */
+    public SecurityAssociation get(final long spi, final InetAddress destination)
+    {
+        return table.get(spi, IpAddressBits.high(destination), IpAddressBits.low(destination));
+    }
+
+    /**
+     * Packet-path lookup by SPI and destination; no allocation.
+     *
+     * @param spi             unsigned SPI.
+     * @param destinationHigh destination high bits.
+     * @param destinationLow  destination low bits.
+     * @return the SA or null.
+     */
+    public SecurityAssociation lookup(final long spi, final long destinationHigh, final long destinationLow)
+    {
+        return table.get(spi, destinationHigh, destinationLow);
+    }
+
+    /**
+     * Packet-path lookup by SPI alone (RFC 4301 §4.1: a receiver may choose SPIs unique on their own).
+     *
+     * @param spi unsigned SPI.
+     * @return an SA with this SPI or null.
+     */
+    public SecurityAssociation lookupBySpi(final long spi)
+    {
+        return table.getBySpi(spi);
+    }
+
+    /**
+     * Delete an SA ({@code ip xfrm state delete}); its keys are zeroed and its counters freed.
+     *
+     * @param spi         unsigned SPI.
+     * @param destination destination.
+     * @return true if it existed.
+     */
+    public boolean delete(final long spi, final InetAddress destination)
+    {
+        final SecurityAssociation sa;
+        synchronized (this)
+        {
+            sa = get(spi, destination);
+            if (sa == null)
+            {
+                return false;
+            }
+            removeLocked(sa);
+        }
+        return true;
+    }
+
+    /**
+     * Delete the given SA if it is still in the database.
+     *
+     * @param sa the SA.
+     * @return true if it was.
+     */
+    public boolean delete(final SecurityAssociation sa)
+    {
+        synchronized (this)
+        {
+            if (table.get(sa.spi(), sa.destinationHigh(), sa.destinationLow()) != sa)
+            {
+                return false;
+            }
+            removeLocked(sa);
+        }
+        return true;
+    }
+
+    /** Delete every SA ({@code ip xfrm state flush}). */
+    public void flush()
+    {
+        final List<SecurityAssociation> all = list();
+        synchronized (this)
+        {
+            for (final SecurityAssociation sa : all)
+            {
+                removeLocked(sa);
+            }
+            table.clear();
+        }
+    }
+
+    /** @return a snapshot of all SAs. */
+    public List<SecurityAssociation> list()
+    {
+        final List<SecurityAssociation> result = new ArrayList<>();
+        synchronized (this)
+        {
+            table.forEach(result::add);
+        }
+        return result;
+    }
+
+    /** @return number of SAs. */
+    public int size()
+    {
+        synchronized (this)
+        {
+            return table.size();
+        }
+    }
+
+    /**
+     * Sweep the time limits of idle SAs (a packet also checks its SA's limits). Call periodically, e.g. once a
+     * second from a control agent.
+     *
+     * @return number of SAs examined.
+     */
+    public int poll()
+    {
+        final long nowNs = clock.nanoTime();
+        final List<SecurityAssociation> all = list();
+        for (final SecurityAssociation sa : all)
+        {
+            sa.pollTimeLimits(nowNs);
+        }
+        return all.size();
+    }
+
+    private void removeLocked(final SecurityAssociation sa)
+    {
+        table.remove(sa);
+        sa.markDeleted();
+        counters.freeSaCounters(sa.counters());
+        listener.onSaEvent(SaEventType.DELETED, sa);
+    }
+}

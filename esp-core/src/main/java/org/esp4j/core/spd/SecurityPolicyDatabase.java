@@ -1,0 +1,387 @@
+package org.esp4j.core.spd;
+
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The security policy database (RFC 4301 §4.4.1): ordered policies per direction, lowest priority value first,
+ * ties to the policy added first (as Linux).
+ * <p>
+ * Lookups are O(1) in the common IMS case: policies with exact selectors (single addresses, one protocol, single
+ * ports) sit in a hash table; the few wildcard policies (a 5060 bypass, a catch-all) are scanned in priority order,
+ * and only those that would beat the exact match. Lookups take no lock and allocate nothing; changes take this
+ * object's lock and publish new tables with volatile writes, so they are safe while packets flow.
+ */
+public final class SecurityPolicyDatabase
+{
+    private static final Comparator<SecurityPolicy> ORDER =
+        Comparator.comparingInt(SecurityPolicy::priority).thenComparingLong(SecurityPolicy::sequence);
+
+    private final Map<PolicyDirection, Direction> directions = new EnumMap<>(PolicyDirection.class);
+    private int nextIndex = 1;
+    private long nextSequence;
+    private volatile int size;
+
+    public SecurityPolicyDatabase()
+    {
+        for (final PolicyDirection direction : PolicyDirection.values())
+        {
+            directions.put(direction, new Direction());
+        }
+    }
+
+    /**
+     * Add a policy ({@code ip xfrm policy add}).
+     *
+     * @param config the policy.
+     * @return the installed policy.
+     * @throws IllegalStateException if a policy with the same selector and direction exists.
+     */
+    public synchronized SecurityPolicy add(final PolicyConfig config)
+    {
+        if (find(config.selector(), config.direction()) != null)
+        {
+            throw new IllegalStateException("policy exists: " + config.selector() + " dir " + config.direction().xfrmName());
+        }
+        final int index = config.index() != 0 ? config.index() : nextIndex++;
+        final SecurityPolicy policy = new SecurityPolicy(config, index, nextSequence++);
+        directions.get(config.direction()).add(policy);
+        size++;
+        return policy;
+    }
+
+    /**
+     * Replace the policy with the same selector and direction, or add it ({@code ip xfrm policy update}).
+     *
+     * @param config the policy.
+     * @return the installed policy.
+     */
+    public synchronized SecurityPolicy update(final PolicyConfig config)
+    {
+        delete(config.selector(), config.direction());
+        return add(config);
+    }
+
+    /**
+     * @param selector  the policy's selector.
+     * @param direction its direction.
+     * @return the policy or null.
+     */
+    public synchronized SecurityPolicy find(final TrafficSelector selector, final PolicyDirection direction)
+    {
+        for (final SecurityPolicy policy : directions.get(direction).all)
+        {
+            if (policy.selector().equals(selector))
+            {
+                return policy;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Delete a policy ({@code ip xfrm policy delete}).
+     *
+     * @param selector  the policy's selector.
+     * @param direction its direction.
+     * @return true if it existed.
+     */
+    public synchronized boolean delete(final TrafficSelector selector, final PolicyDirection direction)
+    {
+        final SecurityPolicy policy = find(selector, direction);
+        if (policy == null)
+        {
+            return false;
+        }
+        directions.get(direction).remove(policy);
+        size--;
+        return true;
+    }
+
+    /** Delete every policy ({@code ip xfrm policy flush}). */
+    public synchronized void flush()
+    {
+        for (final PolicyDirection direction : PolicyDirection.values())
+        {
+            directions.put(direction, new Direction());
+        }
+        size = 0;
+    }
+
+    /** @return all policies, per direction in lookup order. */
+    public synchronized List<SecurityPolicy> list()
+    {
+        final List<SecurityPolicy> result = new ArrayList<>();
+        for (final PolicyDirection direction : PolicyDirection.values())
+        {
+            final List<SecurityPolicy> all = new ArrayList<>(directions.get(direction).all);
+            all.sort(ORDER);
+            result.addAll(all);
+        }
+        return result;
+    }
+
+    /** @return number of policies. */
+    public int size()
+    {
+        return size;
+    }
+
+    /** @return true when no policy is installed. */
+    public boolean isEmpty()
+    {
+        return size == 0;
+    }
+
+    /**
+     * Find the policy for a packet. No lock, no allocation.
+     *
+     * @param direction in or out.
+     * @param srcHigh   source address high bits.
+     * @param srcLow    source address low bits.
+     * @param dstHigh   destination address high bits.
+     * @param dstLow    destination address low bits.
+     * @param protocol  next-layer protocol.
+     * @param srcPort   source port (0 if none).
+     * @param dstPort   destination port (0 if none).
+     * @return the policy or null.
+     */
+    public SecurityPolicy lookup(
+        final PolicyDirection direction,
+        final long srcHigh,
+        final long srcLow,
+        final long dstHigh,
+        final long dstLow,
+        final int protocol,
+        final int srcPort,
+        final int dstPort)
+    {
+        final Direction table = directions.get(direction);
+        SecurityPolicy best = table.exact.get(srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort);
+        final SecurityPolicy[] wildcards = table.wildcards;
+        for (final SecurityPolicy policy : wildcards)
+        {
+            if (best != null && ORDER.compare(policy, best) >= 0)
+            {
+                break;
+            }
+            if (policy.selector().matches(srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort))
+            {
+                best = policy;
+                break;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The SA a protect policy uses for a packet: the cached one while it is usable and still matches, else a
+     * search of the SAD (by SPI and destination when the template names them, else by scanning).
+     *
+     * @param policy  a PROTECT policy.
+     * @param sad     the SAD.
+     * @param dstHigh packet destination high bits.
+     * @param dstLow  packet destination low bits.
+     * @return a usable SA or null.
+     */
+    public static SecurityAssociation resolveSa(
+        final SecurityPolicy policy, final SecurityAssociationDatabase sad, final long dstHigh, final long dstLow)
+    {
+        final SecurityAssociation cached = policy.cachedSa();
+        if (cached != null && cached.isUsable() && cached.destinationHigh() == dstHigh && cached.destinationLow() == dstLow)
+        {
+            return cached;
+        }
+        SecurityAssociation found = null;
+        final TemplateConfig template = policy.template();
+        if (template != null && template.spi() != TemplateConfig.ANY_SPI)
+        {
+            final SecurityAssociation sa = sad.lookup(template.spi(), dstHigh, dstLow);
+            if (sa != null && sa.isUsable() && policy.templateMatches(sa))
+            {
+                found = sa;
+            }
+        }
+        else if (template != null)
+        {
+            // Slow path, once per policy until the SA changes: newest usable SA that fits the template.
+            for (final SecurityAssociation sa : sad.list())
+            {
+                if (sa.isUsable() && sa.destinationHigh() == dstHigh && sa.destinationLow() == dstLow &&
+                    policy.templateMatches(sa) && (found == null || sa.addTimeNs() >= found.addTimeNs()))
+                {
+                    found = sa;
+                }
+            }
+        }
+        policy.cachedSa(found);
+        return found;
+    }
+
+    /** Policies of one direction: an exact-match hash table plus sorted wildcards. */
+    private static final class Direction
+    {
+        final List<SecurityPolicy> all = new ArrayList<>();
+        final ExactTable exact = new ExactTable();
+        volatile SecurityPolicy[] wildcards = new SecurityPolicy[0];
+
+        void add(final SecurityPolicy policy)
+        {
+            all.add(policy);
+            if (policy.selector().isExact())
+            {
+                exact.put(policy);
+            }
+            else
+            {
+                final SecurityPolicy[] updated = Arrays.copyOf(wildcards, wildcards.length + 1);
+                updated[updated.length - 1] = policy;
+                Arrays.sort(updated, ORDER);
+                wildcards = updated;
+            }
+        }
+
+        void remove(final SecurityPolicy policy)
+        {
+            all.remove(policy);
+            if (policy.selector().isExact())
+            {
+                exact.remove(policy);
+            }
+            else
+            {
+                wildcards = Arrays.stream(wildcards).filter(p -> p != policy).toArray(SecurityPolicy[]::new);
+            }
+        }
+    }
+
+    /**
+     * Open-addressing table of exact-selector policies, read lock-free (same scheme as the SAD's table: volatile
+     * slots, tombstones, rebuild-and-publish).
+     */
+    private static final class ExactTable
+    {
+        private static final Object TOMBSTONE = new Object();
+
+        private volatile AtomicReferenceArray<Object> slots = new AtomicReferenceArray<>(64);
+        private int size;
+        private int used;
+
+        SecurityPolicy get(
+            final long srcHigh, final long srcLow, final long dstHigh, final long dstLow,
+            final int protocol, final int srcPort, final int dstPort)
+        {
+            final AtomicReferenceArray<Object> table = slots;
+            final int mask = table.length() - 1;
+            int index = hash(srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort) & mask;
+            while (true)
+            {
+                final Object entry = table.get(index);
+                if (entry == null)
+                {
+                    return null;
+                }
+                if (entry != TOMBSTONE)
+                {
+                    final TrafficSelector s = ((SecurityPolicy)entry).selector();
+                    if (s.sourceLow() == srcLow && s.destinationLow() == dstLow && s.sourceHigh() == srcHigh &&
+                        s.destinationHigh() == dstHigh && s.protocol() == protocol &&
+                        s.sourcePortLow() == srcPort && s.destinationPortLow() == dstPort)
+                    {
+                        return (SecurityPolicy)entry;
+                    }
+                }
+                index = (index + 1) & mask;
+            }
+        }
+
+        void put(final SecurityPolicy policy)
+        {
+            if ((used + 1) * 2 > slots.length())
+            {
+                rebuild(size + 1);
+            }
+            insert(slots, policy);
+            size++;
+        }
+
+        void remove(final SecurityPolicy policy)
+        {
+            final AtomicReferenceArray<Object> table = slots;
+            final int mask = table.length() - 1;
+            int index = hashOf(policy) & mask;
+            while (table.get(index) != null)
+            {
+                if (table.get(index) == policy)
+                {
+                    table.set(index, TOMBSTONE);
+                    size--;
+                    return;
+                }
+                index = (index + 1) & mask;
+            }
+        }
+
+        private void insert(final AtomicReferenceArray<Object> table, final SecurityPolicy policy)
+        {
+            final int mask = table.length() - 1;
+            int index = hashOf(policy) & mask;
+            while (table.get(index) != null && table.get(index) != TOMBSTONE)
+            {
+                index = (index + 1) & mask;
+            }
+            if (table.get(index) == null)
+            {
+                used++;
+            }
+            table.set(index, policy);
+        }
+
+        private void rebuild(final int minimumSize)
+        {
+            int capacity = 64;
+            while (capacity < minimumSize * 4)
+            {
+                capacity <<= 1;
+            }
+            final AtomicReferenceArray<Object> old = slots;
+            final AtomicReferenceArray<Object> table = new AtomicReferenceArray<>(capacity);
+            used = 0;
+            for (int i = 0; i < old.length(); i++)
+            {
+                final Object entry = old.get(i);
+                if (entry != null && entry != TOMBSTONE)
+                {
+                    insert(table, (SecurityPolicy)entry);
+                }
+            }
+            slots = table;
+        }
+
+        private static int hashOf(final SecurityPolicy policy)
+        {
+            final TrafficSelector s = policy.selector();
+            return hash(s.sourceHigh(), s.sourceLow(), s.destinationHigh(), s.destinationLow(), s.protocol(),
+                s.sourcePortLow(), s.destinationPortLow());
+        }
+
+        private static int hash(
+            final long srcHigh, final long srcLow, final long dstHigh, final long dstLow,
+            final int protocol, final int srcPort, final int dstPort)
+        {
+            long h = srcLow * 0x9E37_79B9_7F4A_7C15L;
+            h = (h ^ dstLow) * 0x9E37_79B9_7F4A_7C15L;
+            h = (h ^ srcHigh ^ (dstHigh << 1)) * 0x9E37_79B9_7F4A_7C15L;
+            h = (h ^ ((long)protocol << 32) ^ ((long)srcPort << 16) ^ dstPort) * 0x9E37_79B9_7F4A_7C15L;
+            return (int)(h ^ (h >>> 32));
+        }
+    }
+}
