@@ -1,22 +1,57 @@
 package org.esp4j.cli;
 
+import org.esp4j.core.tool.PcapTool;
+import org.esp4j.core.tool.WiresharkTool;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
 /**
  * Entry point of the {@code esp4j} command line: dispatches to the sub-commands.
  */
 public final class Esp4jMain
 {
+    static final String USAGE = String.join(System.lineSeparator(),
+        "usage: esp4j <command> [arguments]",
+        "",
+        "  pcap protect|unprotect --sa FILE [--verdicts] IN OUT   apply or check ESP on a capture, offline",
+        "  wireshark --sa FILE                                  print Wireshark esp_sa lines for the SAs in FILE",
+        "",
+        "SA files hold one SA per line in 'ip xfrm state add' syntax.");
+
     private Esp4jMain()
     {
     }
 
     public static void main(final String[] args)
     {
-        System.exit(run(args));
+        System.exit(run(args, System.out, System.err));
     }
 
-    static int run(final String[] args)
+    /**
+     * @param args command line.
+     * @param out  standard output.
+     * @param err  standard error.
+     * @return exit status: 0 success, 1 failure at run time, 2 bad usage or input.
+     */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
-        System.err.println("usage: esp4j <command> ...");
-        return 2;
+        if (args.length == 0 || "-h".equals(args[0]) || "--help".equals(args[0]) || "help".equals(args[0]))
+        {
+            (args.length == 0 ? err : out).println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0])
+        {
+            case "pcap":
+                return PcapTool.run(rest, out, err);
+            case "wireshark":
+                return WiresharkTool.run(rest, out, err);
+            default:
+                err.println("esp4j: unknown command '" + args[0] + "'");
+                err.println(USAGE);
+                return 2;
+        }
     }
 }

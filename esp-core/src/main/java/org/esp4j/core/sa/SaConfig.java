@@ -1,5 +1,6 @@
 package org.esp4j.core.sa;
 
+import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.replay.ReplayWindow;
 import org.esp4j.core.spd.TrafficSelector;
 
@@ -194,7 +195,7 @@ public final class SaConfig
     /** @return a description without key material. */
     public String toString()
     {
-        return "SaConfig{src " + source.getHostAddress() + " dst " + destination.getHostAddress() +
+        return "SaConfig{src " + XfrmAddresses.toText(source) + " dst " + XfrmAddresses.toText(destination) +
             " spi " + spiHex() + " (" + spi + ") reqid " + reqid + " replay-window " + replayWindowSize +
             (esn ? " esn" : "") + " auth " + integrityAlgorithm.xfrmName() + "/" + icvLengthBits +
             " enc " + encryptionAlgorithm.xfrmName() +

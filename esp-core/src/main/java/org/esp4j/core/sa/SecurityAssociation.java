@@ -1,5 +1,6 @@
 package org.esp4j.core.sa;
 
+import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.counters.SaCounters;
 import org.esp4j.core.crypto.EspTransform;
 import org.esp4j.core.crypto.EspTransforms;
@@ -403,7 +404,7 @@ public final class SecurityAssociation
     /** @return a description without keys. */
     public String toString()
     {
-        return "SecurityAssociation{" + config.source().getHostAddress() + " -> " +
-            config.destination().getHostAddress() + " spi " + config.spiHex() + " (" + spi + ") " + state() + "}";
+        return "SecurityAssociation{" + XfrmAddresses.toText(config.source()) + " -> " +
+            XfrmAddresses.toText(config.destination()) + " spi " + config.spiHex() + " (" + spi + ") " + state() + "}";
     }
 }

@@ -1,5 +1,6 @@
 package org.esp4j.core.sa;
 
+import org.esp4j.core.xfrm.XfrmAddresses;
 import org.agrona.concurrent.NanoClock;
 import org.esp4j.core.counters.SaCounters;
 import org.esp4j.core.counters.XfrmCounters;
@@ -66,10 +67,10 @@ public final class SecurityAssociationDatabase
             if (table.get(config.spi(), dstHigh, dstLow) != null)
             {
                 throw new IllegalStateException("SA exists: spi " + config.spiHex() + " dst " +
-                    config.destination().getHostAddress());
+                    XfrmAddresses.toText(config.destination()));
             }
             final SaCounters saCounters = counters.allocateSaCounters(
-                config.spi(), "spi " + config.spiHex() + " dst " + config.destination().getHostAddress());
+                config.spi(), "spi " + config.spiHex() + " dst " + XfrmAddresses.toText(config.destination()));
             sa = new SecurityAssociation(config, saCounters, clock.nanoTime(), epochOffsetNs, listener);
             table.put(sa);
         }
@@ -92,7 +93,7 @@ public final class SecurityAssociationDatabase
             if (old == null)
             {
                 throw new IllegalStateException("no SA to update: spi " + config.spiHex() + " dst " +
-                    config.destination().getHostAddress());
+                    XfrmAddresses.toText(config.destination()));
             }
             removeLocked(old);
         }

@@ -1,5 +1,6 @@
 package org.esp4j.core.spd;
 
+import org.esp4j.core.xfrm.XfrmAddresses;
 import java.net.InetAddress;
 
 /**
@@ -22,11 +23,11 @@ public record TemplateConfig(InetAddress source, InetAddress destination, long s
         final StringBuilder sb = new StringBuilder("tmpl");
         if (source != null)
         {
-            sb.append(" src ").append(source.getHostAddress());
+            sb.append(" src ").append(XfrmAddresses.toText(source));
         }
         if (destination != null)
         {
-            sb.append(" dst ").append(destination.getHostAddress());
+            sb.append(" dst ").append(XfrmAddresses.toText(destination));
         }
         sb.append(" proto esp");
         if (spi != ANY_SPI)

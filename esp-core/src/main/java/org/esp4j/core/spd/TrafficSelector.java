@@ -1,5 +1,6 @@
 package org.esp4j.core.spd;
 
+import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.ip.IpAddressBits;
 
 import java.net.Inet4Address;
@@ -277,7 +278,7 @@ public final class TrafficSelector
         {
             return family == 4 ? "0.0.0.0/0" : "::/0";
         }
-        return address.getHostAddress() + "/" + prefixLength;
+        return XfrmAddresses.toText(address) + "/" + prefixLength;
     }
 
     private static void appendPorts(final StringBuilder sb, final String name, final int low, final int high)
@@ -417,7 +418,7 @@ public final class TrafficSelector
                 (sourceAddress instanceof Inet4Address) != (destinationAddress instanceof Inet4Address))
             {
                 throw new IllegalArgumentException("source and destination are of different families: " +
-                    sourceAddress.getHostAddress() + ", " + destinationAddress.getHostAddress());
+                    XfrmAddresses.toText(sourceAddress) + ", " + XfrmAddresses.toText(destinationAddress));
             }
             if (family != ANY_FAMILY && impliedFamily != ANY_FAMILY && family != impliedFamily)
             {
