@@ -44,12 +44,15 @@ public final class SecurityAssociation
     private final long epochOffsetNs;
     private final SaEventListener listener;
 
-    private final long bytesSoftLimit;
-    private final long bytesHardLimit;
-    private final long packetsSoftLimit;
-    private final long packetsHardLimit;
-    private final long softAddDeadlineNs;
-    private final long hardAddDeadlineNs;
+    // Limits are replaced as a whole by updateLifetime (e.g. a SIP re-registration extends an SA); each field is
+    // volatile so a packet thread sees either the old or the new value of each, both of which are valid limits.
+    private volatile SaLifetimeConfig lifetime;
+    private volatile long bytesSoftLimit;
+    private volatile long bytesHardLimit;
+    private volatile long packetsSoftLimit;
+    private volatile long packetsHardLimit;
+    private volatile long softAddDeadlineNs;
+    private volatile long hardAddDeadlineNs;
     private volatile long softUseDeadlineNs = NONE;
     private volatile long hardUseDeadlineNs = NONE;
 
@@ -82,13 +85,7 @@ public final class SecurityAssociation
         esn = config.esn();
         replayWindow = new ReplayWindow(config.replayWindowSize(), esn);
 
-        final SaLifetimeConfig lifetime = config.lifetime();
-        bytesSoftLimit = lifetime.bytesSoftLimit();
-        bytesHardLimit = lifetime.bytesHardLimit();
-        packetsSoftLimit = lifetime.packetsSoftLimit();
-        packetsHardLimit = lifetime.packetsHardLimit();
-        softAddDeadlineNs = deadline(addTimeNs, lifetime.softAddExpiresNs());
-        hardAddDeadlineNs = deadline(addTimeNs, lifetime.hardAddExpiresNs());
+        applyLifetime(config.lifetime());
 
         transforms = ThreadLocal.withInitial(() ->
         {
@@ -267,7 +264,7 @@ public final class SecurityAssociation
     {
         if (firstUseNs.get() == NONE && firstUseNs.compareAndSet(NONE, nowNs))
         {
-            final SaLifetimeConfig lifetime = config.lifetime();
+            final SaLifetimeConfig lifetime = this.lifetime;
             softUseDeadlineNs = deadline(nowNs, lifetime.softUseExpiresNs());
             hardUseDeadlineNs = deadline(nowNs, lifetime.hardUseExpiresNs());
         }
@@ -298,6 +295,42 @@ public final class SecurityAssociation
                 listener.onSaEvent(SaEventType.HARD_EXPIRED, this);
             }
         }
+    }
+
+    /** @return the lifetime limits in force. */
+    public SaLifetimeConfig lifetime()
+    {
+        return lifetime;
+    }
+
+    /**
+     * Replace the lifetime limits, counted as before from the SA's addition and first use (so to extend an SA by
+     * D from now, add {@code now - addTimeNs()} to D). An SA that already expired stays expired; a dying SA whose new
+     * soft limits are not reached becomes valid again.
+     *
+     * @param newLifetime the new limits.
+     */
+    public void updateLifetime(final SaLifetimeConfig newLifetime)
+    {
+        applyLifetime(newLifetime);
+        final long firstUse = firstUseNs.get();
+        if (firstUse != NONE)
+        {
+            softUseDeadlineNs = deadline(firstUse, newLifetime.softUseExpiresNs());
+            hardUseDeadlineNs = deadline(firstUse, newLifetime.hardUseExpiresNs());
+        }
+        state.compareAndSet(SaState.DYING.ordinal(), SaState.VALID.ordinal());
+    }
+
+    private void applyLifetime(final SaLifetimeConfig newLifetime)
+    {
+        lifetime = newLifetime;
+        bytesSoftLimit = newLifetime.bytesSoftLimit();
+        bytesHardLimit = newLifetime.bytesHardLimit();
+        packetsSoftLimit = newLifetime.packetsSoftLimit();
+        packetsHardLimit = newLifetime.packetsHardLimit();
+        softAddDeadlineNs = deadline(addTimeNs, newLifetime.softAddExpiresNs());
+        hardAddDeadlineNs = deadline(addTimeNs, newLifetime.hardAddExpiresNs());
     }
 
     /** @return first use on the SA's clock, or -1 if never used. */

@@ -1,0 +1,150 @@
+package org.esp4j.sip.espcore;
+
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SaLifetimeConfig;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.spd.TemplateConfig;
+import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.sip.lifecycle.SaDirection;
+import org.esp4j.sip.lifecycle.SaSpec;
+import org.esp4j.sip.lifecycle.SecurityAssociationSink;
+import org.esp4j.sip.message.Transport;
+
+import java.util.List;
+
+/**
+ * Installs the SAs the SIP lifecycle decides on into an esp-core SAD and SPD, as a kernel-based IMS client would
+ * with {@code ip xfrm state add} and {@code ip xfrm policy add}: one SA per {@link SaSpec}, with the spec's ports as
+ * the SA selector, and one PROTECT policy per transport (UDP and TCP) naming the SA by SPI.
+ * <p>
+ * Lifetimes are hard time-since-add limits; extending a lifetime keeps the SA (its sequence numbers, replay window
+ * and counters) and moves the limit, as TS 33.203 §7.4 wants for an unchallenged re-registration.
+ */
+public final class EspCoreSaSink implements SecurityAssociationSink
+{
+    /** Replay window of IMS SAs (TS 33.203 leaves it to the implementation; 64 is the RFC 4303 default). */
+    public static final int REPLAY_WINDOW = 64;
+
+    private final SecurityAssociationDatabase sad;
+    private final SecurityPolicyDatabase spd;
+    private final int policyPriority;
+
+    /**
+     * @param sad            where SAs go.
+     * @param spd            where policies go.
+     * @param policyPriority priority of the installed policies (lower wins).
+     */
+    public EspCoreSaSink(final SecurityAssociationDatabase sad, final SecurityPolicyDatabase spd, final int policyPriority)
+    {
+        this.sad = sad;
+        this.spd = spd;
+        this.policyPriority = policyPriority;
+    }
+
+    public void install(final SaSpec spec)
+    {
+        final SaConfig config = toSaConfig(spec);
+        if (sad.get(spec.spi(), spec.dst()) != null)
+        {
+            sad.update(config);
+        }
+        else
+        {
+            sad.add(config);
+        }
+        config.zeroKeys();
+        for (final Transport transport : spec.protocols())
+        {
+            spd.update(toPolicy(spec, transport));
+        }
+    }
+
+    public void remove(final SaSpec spec)
+    {
+        for (final Transport transport : spec.protocols())
+        {
+            final PolicyConfig policy = toPolicy(spec, transport);
+            final org.esp4j.core.spd.SecurityPolicy installed = spd.find(policy.selector(), policy.direction());
+            // Another SA set may have taken over the same flow; only remove the policy that names this SA.
+            if (installed != null && installed.template() != null && installed.template().spi() == spec.spi())
+            {
+                spd.delete(policy.selector(), policy.direction());
+            }
+        }
+        sad.delete(spec.spi(), spec.dst());
+    }
+
+    public void extendLifetime(final SaSpec spec, final long lifetimeNs)
+    {
+        final SecurityAssociation sa = sad.get(spec.spi(), spec.dst());
+        if (sa != null)
+        {
+            final long elapsedNs = sad.clock().nanoTime() - sa.addTimeNs();
+            sa.updateLifetime(lifetime(elapsedNs + lifetimeNs));
+        }
+    }
+
+    /**
+     * @param spec a lifecycle SA.
+     * @return its esp-core config (holding a copy of the keys).
+     */
+    public static SaConfig toSaConfig(final SaSpec spec)
+    {
+        final IntegrityAlgorithm integrity = IntegrityAlgorithm.lookup(spec.integrityAlgorithmName());
+        final EncryptionAlgorithm encryption = EncryptionAlgorithm.lookup(spec.encryptionAlgorithmName());
+        if (integrity == null || encryption == null)
+        {
+            throw new IllegalArgumentException("esp-core does not support alg=" + spec.integrityAlgorithmName() +
+                " ealg=" + spec.encryptionAlgorithmName());
+        }
+        final byte[] integrityKey = spec.integrityKey();
+        final byte[] encryptionKey = spec.encryptionKey();
+        try
+        {
+            return SaConfig.builder()
+                .source(spec.src())
+                .destination(spec.dst())
+                .spi(spec.spi())
+                .replayWindowSize(REPLAY_WINDOW)
+                .integrity(integrity, integrityKey)
+                .encryption(encryption, encryptionKey)
+                .selector(TrafficSelector.builder()
+                    .source(spec.src()).destination(spec.dst())
+                    .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
+                    .build())
+                .lifetime(lifetime(spec.lifetimeNs()))
+                .build();
+        }
+        finally
+        {
+            java.util.Arrays.fill(integrityKey, (byte)0);
+            java.util.Arrays.fill(encryptionKey, (byte)0);
+        }
+    }
+
+    private PolicyConfig toPolicy(final SaSpec spec, final Transport transport)
+    {
+        final TrafficSelector selector = TrafficSelector.builder()
+            .source(spec.src()).destination(spec.dst())
+            .protocol(transport == Transport.UDP ? TrafficSelector.PROTOCOL_UDP : TrafficSelector.PROTOCOL_TCP)
+            .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
+            .build();
+        return new PolicyConfig(selector,
+            spec.direction() == SaDirection.OUT ? PolicyDirection.OUT : PolicyDirection.IN,
+            PolicyAction.PROTECT, policyPriority, 0,
+            List.of(new TemplateConfig(spec.src(), spec.dst(), spec.spi(), 0, false)));
+    }
+
+    private static SaLifetimeConfig lifetime(final long lifetimeNs)
+    {
+        return lifetimeNs <= 0 ? SaLifetimeConfig.UNLIMITED :
+            SaLifetimeConfig.builder().hardAddExpiresNs(lifetimeNs).build();
+    }
+}
