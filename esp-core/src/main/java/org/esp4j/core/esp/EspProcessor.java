@@ -223,6 +223,7 @@ public final class EspProcessor
             }
             if (udpPayloadLength >= 4 && buffer.getInt(offset + udpPayload, BIG_ENDIAN) == 0)
             {
+                counters.increment(XfrmCounter.Esp4jInBypass);
                 return EspVerdict.PASS; // non-ESP marker: IKE, for whoever listens on 4500 (RFC 3948 §2.2)
             }
             if (udpPayloadLength > 0)

@@ -85,6 +85,36 @@ final class IpPacketInfo
         }
     }
 
+    private boolean findSelectorFields(
+        final DirectBuffer buffer, final int offset, final int from, final int firstHeader, final int total)
+    {
+        int at = from;
+        int nextHeader = firstHeader;
+        while (Ipv6Header.isWalkedExtension(nextHeader))
+        {
+            if (at + 8 > total)
+            {
+                return false;
+            }
+            final int extensionLength = Ipv6Header.extensionLength(buffer, offset + at, nextHeader);
+            nextHeader = buffer.getByte(offset + at) & 0xFF;
+            at += extensionLength;
+            if (at > total)
+            {
+                return false;
+            }
+        }
+        protocol = nextHeader;
+        readPorts(buffer, offset, protocol, at);
+        return true;
+    }
+
+    /** RFC 6946: a fragment header with offset 0 and no more fragments is a whole packet. */
+    private static boolean isAtomicFragment(final DirectBuffer buffer, final int fragmentHeaderOffset)
+    {
+        return (buffer.getShort(fragmentHeaderOffset + 2, BIG_ENDIAN) & 0xFFF9) == 0;
+    }
+
     private boolean parseIpv4(final DirectBuffer buffer, final int offset, final int length)
     {
         if (length < Ipv4Header.MIN_LENGTH)
@@ -141,7 +171,7 @@ final class IpPacketInfo
             {
                 return false;
             }
-            if (nextHeader == Ipv6Header.FRAGMENT && !outbound)
+            if (nextHeader == Ipv6Header.FRAGMENT && !outbound && !isAtomicFragment(buffer, offset + at))
             {
                 return false; // as for IPv4: fragments are reassembled before IPsec processing
             }
@@ -153,7 +183,11 @@ final class IpPacketInfo
             if (outbound && nextHeader == Ipv6Header.DESTINATION_OPTIONS &&
                 (buffer.getByte(offset + at) & 0xFF) != Ipv6Header.ROUTING)
             {
-                break; // destination options for the final destination are protected: ESP goes in front of them
+                // Destination options for the final destination are protected: ESP goes in front of them. The
+                // selector still needs the upper-layer protocol and ports behind them.
+                upperOffset = at;
+                nextHeaderFieldOffset = fieldOffset;
+                return findSelectorFields(buffer, offset, at, nextHeader, total);
             }
             fieldOffset = at;
             nextHeader = buffer.getByte(offset + at) & 0xFF;

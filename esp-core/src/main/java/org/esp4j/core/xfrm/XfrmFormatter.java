@@ -22,7 +22,9 @@ import java.time.format.DateTimeFormatter;
  * Keys are printed only when asked; otherwise as {@link #KEYS_HIDDEN}, what {@code ip xfrm state list nokeys} prints.
  * With {@link SaStatsView} counters the {@code ip -s} form is produced (SPI and reqid in both bases, key sizes,
  * lifetime configuration and current values, and the drop counters). Not printed: the {@code anti-replay context}
- * lines (runtime replay state, not part of {@link SaConfig}).
+ * lines (runtime replay state, not part of {@link SaConfig}). One deliberate difference: {@code replay-window} shows
+ * the configured window even for ESN SAs and windows above 32, where Linux reports 0 there and puts the real window
+ * in its {@code anti-replay esn context} lines.
  * <p>
  * {@link #toStateAddArgs(SaConfig, boolean)} and {@link #toPolicyAddArgs(PolicyConfig)} write the arguments of
  * {@code ip xfrm state add} / {@code policy add} that parse back to an equal config; algorithm names are
@@ -173,7 +175,7 @@ public final class XfrmFormatter
 
     /**
      * @param sa       the SA.
-     * @param withKeys true to write the keys; false writes {@link #KEYS_HIDDEN}, which does not parse back.
+     * @param withKeys true to write the keys; false writes {@link #KEYS_HIDDEN} (quoted), which does not parse back.
      * @return the arguments of {@code ip xfrm state add} for the SA, on one line.
      */
     public static String toStateAddArgs(final SaConfig sa, final boolean withKeys)
@@ -263,7 +265,8 @@ public final class XfrmFormatter
     {
         if (!withKeys)
         {
-            return KEYS_HIDDEN;
+            // Quoted so the placeholder stays one word: a parser reading it sees a (wrong) key, not two words.
+            return "'" + KEYS_HIDDEN + "'";
         }
         return key.length == 0 ? "\"\"" : "0x" + XfrmKeys.hex(key);
     }

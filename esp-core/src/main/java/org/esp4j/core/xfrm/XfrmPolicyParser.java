@@ -46,6 +46,18 @@ public final class XfrmPolicyParser
     }
 
     /**
+     * @param arguments  the words after {@code ip xfrm policy add}.
+     * @param lineNumber line number for messages ({@code line 3: ...}).
+     * @return the policy.
+     * @throws XfrmSyntaxException naming the line and the word at fault.
+     */
+    public static PolicyConfig parseAdd(final CharSequence arguments, final int lineNumber)
+    {
+        final String location = "line " + lineNumber;
+        return parseAdd(XfrmTokenizer.tokenize(arguments, location), 0, location);
+    }
+
+    /**
      * @param tokens   the line's words.
      * @param from     index of the first argument word.
      * @param location {@code line 3}, {@code preload.conf:3}, or null.
@@ -92,6 +104,18 @@ public final class XfrmPolicyParser
     public static XfrmPolicyId parseId(final CharSequence arguments)
     {
         return parseId(XfrmTokenizer.tokenize(arguments, null), 0, null);
+    }
+
+    /**
+     * @param arguments  the words after {@code ip xfrm policy delete} or {@code get}.
+     * @param lineNumber line number for messages ({@code line 3: ...}).
+     * @return which policy.
+     * @throws XfrmSyntaxException naming the line and the word at fault.
+     */
+    public static XfrmPolicyId parseId(final CharSequence arguments, final int lineNumber)
+    {
+        final String location = "line " + lineNumber;
+        return parseId(XfrmTokenizer.tokenize(arguments, location), 0, location);
     }
 
     /**

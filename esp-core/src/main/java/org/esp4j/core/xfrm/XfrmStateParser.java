@@ -96,6 +96,18 @@ public final class XfrmStateParser
     }
 
     /**
+     * @param arguments  the words after {@code ip xfrm state delete} or {@code get}.
+     * @param lineNumber line number for messages ({@code line 3: ...}).
+     * @return which SA.
+     * @throws XfrmSyntaxException naming the line and the word at fault.
+     */
+    public static XfrmStateId parseId(final CharSequence arguments, final int lineNumber)
+    {
+        final String location = "line " + lineNumber;
+        return parseId(XfrmTokenizer.tokenize(arguments, location), 0, location);
+    }
+
+    /**
      * @param tokens   the line's words.
      * @param from     index of the first argument word.
      * @param location {@code line 3}, {@code sa.conf:3}, or null.
@@ -350,7 +362,7 @@ public final class XfrmStateParser
             final IntegrityAlgorithm algorithm = integrityAlgorithm(name.text());
             if (algorithm == null)
             {
-                throw cursor.error(name, "unknown auth algorithm");
+                throw unknownAlgorithm(name, "unknown auth algorithm", "auth-trunc".equals(token.text()));
             }
             final XfrmToken keyToken = cursor.value(token, "auth key");
             final byte[] key = key(keyToken);
@@ -384,7 +396,7 @@ public final class XfrmStateParser
             final EncryptionAlgorithm algorithm = encryptionAlgorithm(name.text());
             if (algorithm == null)
             {
-                throw cursor.error(name, "unknown enc algorithm");
+                throw unknownAlgorithm(name, "unknown enc algorithm", false);
             }
             final XfrmToken keyToken = cursor.value(token, "enc key");
             final byte[] key = key(keyToken);
@@ -396,6 +408,22 @@ public final class XfrmStateParser
             {
                 throw cursor.keyError(keyToken, ex.getMessage());
             }
+        }
+
+        /**
+         * An unknown algorithm name is printed, unless the words after it show the name was left out and this word
+         * is the key: then nothing follows, or what follows is a keyword (or, for auth-trunc, the bit count).
+         */
+        private XfrmSyntaxException unknownAlgorithm(final XfrmToken name, final String reason, final boolean trunc)
+        {
+            if (!cursor.hasNext())
+            {
+                return cursor.keyError(name, reason);
+            }
+            final String next = cursor.peek().text();
+            final boolean shifted = trunc ?
+                XfrmNumbers.parseUnsigned(next, U32_MAX) != XfrmNumbers.INVALID : isKeyword(next);
+            return shifted ? cursor.keyError(name, reason) : cursor.error(name, reason);
         }
 
         private byte[] key(final XfrmToken keyToken)
@@ -484,6 +512,12 @@ public final class XfrmStateParser
 
         private SaConfig finish()
         {
+            if (!id.esp && selector != null && selector.protocol() == 50)
+            {
+                // As in iproute2, everything selector-like after 'sel' belongs to the selector.
+                throw cursor.lineError("missing proto esp: the 'proto esp' after 'sel' was read as the selector's " +
+                    "protocol; write sel last, or proto esp before it");
+            }
             id.checkComplete(true);
             if (!cursor.given("auth"))
             {
@@ -525,6 +559,22 @@ public final class XfrmStateParser
             catch (final IllegalArgumentException ex)
             {
                 throw cursor.lineError(ex.getMessage());
+            }
+        }
+    }
+
+    private static boolean isKeyword(final String text)
+    {
+        switch (text)
+        {
+            case "src", "dst", "proto", "spi", "mode", "reqid", "replay-window", "flag", "auth", "auth-trunc", "enc",
+                "aead", "comp", "sel", "limit", "encap" ->
+            {
+                return true;
+            }
+            default ->
+            {
+                return false;
             }
         }
     }

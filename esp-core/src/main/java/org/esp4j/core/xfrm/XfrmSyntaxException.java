@@ -8,8 +8,10 @@ package org.esp4j.core.xfrm;
  * (including any {@code ip xfrm state add} prefix) so the user can count along; the column is kept too.
  * <p>
  * Key material never appears in the message: a token at a key position is shown as {@link #REDACTED_KEY}, and so is
- * any token anywhere that looks like a key (a hex number longer than 32 bits), because a key that slipped into the
- * wrong position (a forgotten algorithm name, a key split by a space) is still a key.
+ * any token anywhere that looks like a key (a hex number longer than 32 bits, or a long run of bare hex digits),
+ * because a key that slipped into the wrong position (a forgotten algorithm name, a key split by a blank) is still a
+ * key. The parsers also redact an unknown algorithm name when the words after it show that the name was left out
+ * and the word is really the key.
  */
 public final class XfrmSyntaxException extends IllegalArgumentException
 {
@@ -82,13 +84,16 @@ public final class XfrmSyntaxException extends IllegalArgumentException
      */
     static boolean looksLikeKey(final String text)
     {
-        if (text.length() <= 10 || text.charAt(0) != '0' || (text.charAt(1) != 'x' && text.charAt(1) != 'X'))
+        final boolean prefixed = text.length() > 2 && text.charAt(0) == '0' &&
+            (text.charAt(1) == 'x' || text.charAt(1) == 'X');
+        // 0x and more than 8 digits, or 16 and more bare hex digits (half a key split off by a blank).
+        if (prefixed ? text.length() <= 10 : text.length() < 16)
         {
             return false;
         }
-        for (int i = 2; i < text.length(); i++)
+        for (int i = prefixed ? 2 : 0; i < text.length(); i++)
         {
-            if (Character.digit(text.charAt(i), 16) < 0)
+            if (Character.digit(text.charAt(i), 16) < 0 || text.charAt(i) > 0x7f)
             {
                 return false;
             }
