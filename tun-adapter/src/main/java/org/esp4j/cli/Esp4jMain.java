@@ -2,6 +2,7 @@ package org.esp4j.cli;
 
 import org.esp4j.core.tool.PcapTool;
 import org.esp4j.core.tool.WiresharkTool;
+import org.esp4j.sip.cli.SipReplayCommand;
 
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -16,6 +17,8 @@ public final class Esp4jMain
         "",
         "  pcap protect|unprotect --sa FILE [--verdicts] IN OUT   apply or check ESP on a capture, offline",
         "  wireshark --sa FILE                                  print Wireshark esp_sa lines for the SAs in FILE",
+        "  sip replay TRACE [--role ue|pcscf] [--k K --op OP|--opc OPC] [--keys]",
+        "                                                       run a SIP trace through the sec-agree state machine",
         "",
         "SA files hold one SA per line in 'ip xfrm state add' syntax.");
 
@@ -48,6 +51,14 @@ public final class Esp4jMain
                 return PcapTool.run(rest, out, err);
             case "wireshark":
                 return WiresharkTool.run(rest, out, err);
+            case "sip":
+                if (rest.length == 0 || !"replay".equals(rest[0]))
+                {
+                    err.println("esp4j sip: expected 'replay'");
+                    err.println(USAGE);
+                    return 2;
+                }
+                return SipReplayCommand.run(Arrays.copyOfRange(rest, 1, rest.length), out, err);
             default:
                 err.println("esp4j: unknown command '" + args[0] + "'");
                 err.println(USAGE);

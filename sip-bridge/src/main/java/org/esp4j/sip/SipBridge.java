@@ -1,0 +1,324 @@
+package org.esp4j.sip;
+
+import org.esp4j.sip.ip.IpPacket;
+import org.esp4j.sip.lifecycle.FlowKey;
+import org.esp4j.sip.lifecycle.LifecycleConfig;
+import org.esp4j.sip.lifecycle.LifecycleEvent;
+import org.esp4j.sip.lifecycle.LifecycleListener;
+import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.sip.lifecycle.SaLifecycleEngine;
+import org.esp4j.sip.lifecycle.SaSpec;
+import org.esp4j.sip.lifecycle.SecurityAssociationSink;
+import org.esp4j.sip.message.SipMessage;
+import org.esp4j.sip.message.SipMessageParser;
+import org.esp4j.sip.message.SipParseException;
+import org.esp4j.sip.message.SipStreamFramer;
+import org.esp4j.sip.message.Transport;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Facade of the SIP bridge: feed it the SIP signalling of IMS registrations and it drives the SA lifecycle
+ * (see {@link SaLifecycleEngine}), installing and removing SAs in the {@link SecurityAssociationSink} given.
+ * <p>
+ * Feed each message as it crosses the wire: a received message when it arrives, a sent one once it has gone out
+ * (a de-registration's SAs are removed when its final response is fed). The one exception is the P-CSCF's 401 from
+ * the S-CSCF: feed it on arrival, and forward the {@link LifecycleEvent.Type#MESSAGE_REWRITTEN} message the bridge
+ * returns (Security-Server added, {@code ck}/{@code ik} stripped).
+ * <p>
+ * TCP input may be whole messages or any split of the stream: it is framed per flow by Content-Length. Not
+ * thread-safe: drive one bridge from one thread.
+ */
+public final class SipBridge
+{
+    private final SaLifecycleEngine engine;
+    private final Role role;
+    private final Map<FlowKey, SipStreamFramer> tcpFramers = new HashMap<>();
+    private final Map<FlowKey, Long> tcpNextSequence = new HashMap<>();
+
+    /**
+     * @param config   role, timers, pools, credentials.
+     * @param sink     where SAs are installed.
+     * @param listener receives every event as it happens (also returned by each call).
+     */
+    public SipBridge(final LifecycleConfig config, final SecurityAssociationSink sink, final LifecycleListener listener)
+    {
+        this.engine = new SaLifecycleEngine(config, sink, listener);
+        this.role = config.role();
+    }
+
+    /**
+     * @return the role played.
+     */
+    public Role role()
+    {
+        return role;
+    }
+
+    /**
+     * Feed SIP bytes: a UDP datagram, or TCP stream bytes (whole messages or fragments).
+     *
+     * @param transport UDP or TCP.
+     * @param src       source address.
+     * @param srcPort   source port.
+     * @param dst       destination address.
+     * @param dstPort   destination port.
+     * @param bytes     buffer.
+     * @param offset    first byte.
+     * @param length    number of bytes.
+     * @return what the bridge did; a parse failure is a {@link LifecycleEvent.Type#PARSE_ERROR} event, not an
+     * exception.
+     */
+    public List<LifecycleEvent> onMessage(
+        final Transport transport,
+        final InetAddress src,
+        final int srcPort,
+        final InetAddress dst,
+        final int dstPort,
+        final byte[] bytes,
+        final int offset,
+        final int length)
+    {
+        if (transport == Transport.UDP)
+        {
+            final SipMessage message;
+            try
+            {
+                message = SipMessageParser.parse(bytes, offset, length);
+            }
+            catch (final SipParseException ex)
+            {
+                return List.of(LifecycleEvent.parseError(ex.getMessage()));
+            }
+            return engine.onMessage(message, src, srcPort, dst, dstPort);
+        }
+        final FlowKey flow = new FlowKey(src, srcPort, dst, dstPort);
+        final SipStreamFramer framer = tcpFramers.computeIfAbsent(flow, key -> new SipStreamFramer());
+        final List<SipMessage> messages;
+        try
+        {
+            messages = framer.onBytes(bytes, offset, length);
+        }
+        catch (final SipParseException ex)
+        {
+            tcpFramers.remove(flow);
+            return List.of(LifecycleEvent.parseError(ex.getMessage()));
+        }
+        finally
+        {
+            if (framer.bufferedBytes() == 0)
+            {
+                tcpFramers.remove(flow);
+            }
+        }
+        if (messages.size() == 1)
+        {
+            return engine.onMessage(messages.get(0), src, srcPort, dst, dstPort);
+        }
+        final List<LifecycleEvent> events = new ArrayList<>();
+        for (final SipMessage message : messages)
+        {
+            events.addAll(engine.onMessage(message, src, srcPort, dst, dstPort));
+        }
+        return events;
+    }
+
+    /**
+     * Feed a message already parsed (e.g. from a trace).
+     *
+     * @param message the message.
+     * @param src     source address.
+     * @param srcPort source port.
+     * @param dst     destination address.
+     * @param dstPort destination port.
+     * @return what the bridge did.
+     */
+    public List<LifecycleEvent> onMessage(
+        final SipMessage message, final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort)
+    {
+        return engine.onMessage(message, src, srcPort, dst, dstPort);
+    }
+
+    /**
+     * Feed a plaintext IPv4 or IPv6 packet; SIP in its UDP or TCP payload is processed, anything else ignored.
+     * TCP payloads are reassembled per flow in sequence order (a gap drops the partial message).
+     *
+     * @param packet buffer holding the packet.
+     * @param offset first byte of the IP header.
+     * @param length packet length.
+     * @return what the bridge did.
+     */
+    public List<LifecycleEvent> onIpPacket(final byte[] packet, final int offset, final int length)
+    {
+        final IpPacket ip;
+        try
+        {
+            ip = IpPacket.parse(packet, offset, length);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return List.of(LifecycleEvent.parseError(ex.getMessage()));
+        }
+        if (ip == null)
+        {
+            return List.of();
+        }
+        if (!ip.isTcp())
+        {
+            if (ip.payloadLength() == 0 || !looksLikeSip(packet, ip.payloadOffset(), ip.payloadLength()))
+            {
+                return List.of();
+            }
+            return onMessage(Transport.UDP, ip.src(), ip.srcPort(), ip.dst(), ip.dstPort(),
+                packet, ip.payloadOffset(), ip.payloadLength());
+        }
+        return onTcpSegment(ip, packet);
+    }
+
+    private List<LifecycleEvent> onTcpSegment(final IpPacket ip, final byte[] packet)
+    {
+        final FlowKey flow = new FlowKey(ip.src(), ip.srcPort(), ip.dst(), ip.dstPort());
+        final int flags = ip.tcpFlags();
+        long sequence = ip.tcpSequence();
+        if ((flags & IpPacket.TCP_SYN) != 0)
+        {
+            sequence = (sequence + 1) & 0xFFFF_FFFFL;
+        }
+        int offset = ip.payloadOffset();
+        int length = ip.payloadLength();
+        final Long expected = tcpNextSequence.get(flow);
+        if (expected != null && length > 0)
+        {
+            final long ahead = (sequence - expected) & 0xFFFF_FFFFL;
+            if (ahead != 0 && ahead < 0x8000_0000L)
+            {
+                // A gap: the partial message can never complete, start over at this segment.
+                tcpFramers.remove(flow);
+            }
+            else if (ahead != 0)
+            {
+                // Retransmission: skip what was already seen.
+                final long behind = (expected - sequence) & 0xFFFF_FFFFL;
+                if (behind >= length)
+                {
+                    return List.of();
+                }
+                offset += (int)behind;
+                length -= (int)behind;
+                sequence = expected;
+            }
+        }
+        if ((flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0)
+        {
+            tcpNextSequence.remove(flow);
+        }
+        else
+        {
+            tcpNextSequence.put(flow, (sequence + length) & 0xFFFF_FFFFL);
+        }
+        if (length == 0)
+        {
+            return List.of();
+        }
+        if (!tcpFramers.containsKey(flow) && !looksLikeSip(packet, offset, length))
+        {
+            return List.of();
+        }
+        final List<LifecycleEvent> events = onMessage(Transport.TCP, ip.src(), ip.srcPort(), ip.dst(), ip.dstPort(), packet, offset, length);
+        if ((flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0)
+        {
+            tcpFramers.remove(flow);
+        }
+        return events;
+    }
+
+    /**
+     * Delete sets whose lifetime has run out; call periodically.
+     *
+     * @return what the bridge did.
+     */
+    public List<LifecycleEvent> expire()
+    {
+        return engine.expire();
+    }
+
+    /**
+     * @param src     source address.
+     * @param srcPort source port.
+     * @param dst     destination address.
+     * @param dstPort destination port.
+     * @return the SA protecting this flow, if any.
+     */
+    public Optional<SaSpec> protectingSa(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort)
+    {
+        return engine.protectingSa(src, srcPort, dst, dstPort);
+    }
+
+    /**
+     * @return every SA currently installed by this bridge.
+     */
+    public List<SaSpec> activeSas()
+    {
+        return engine.activeSas();
+    }
+
+    /**
+     * @return registrations the bridge holds state for.
+     */
+    public int registrationCount()
+    {
+        return engine.registrationCount();
+    }
+
+    /**
+     * @return TCP flows with a partial message buffered.
+     */
+    public int bufferedTcpFlows()
+    {
+        return tcpFramers.size();
+    }
+
+    /** A SIP start line: "SIP/2.0 " at the start, or " SIP/2.0" ending the first line. Skips leading CRLFs. */
+    static boolean looksLikeSip(final byte[] buffer, final int offset, final int length)
+    {
+        int start = offset;
+        final int limit = offset + Math.min(length, 1024);
+        while (start < limit && (buffer[start] == '\r' || buffer[start] == '\n'))
+        {
+            start++;
+        }
+        if (startsWith(buffer, start, limit, "SIP/2.0 "))
+        {
+            return true;
+        }
+        for (int i = start; i < limit; i++)
+        {
+            if (buffer[i] == '\n' || buffer[i] == '\r')
+            {
+                return i - start > 8 && startsWith(buffer, i - 8, limit, " SIP/2.0");
+            }
+        }
+        return false;
+    }
+
+    private static boolean startsWith(final byte[] buffer, final int start, final int limit, final String text)
+    {
+        if (limit - start < text.length())
+        {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++)
+        {
+            if (buffer[start + i] != text.charAt(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

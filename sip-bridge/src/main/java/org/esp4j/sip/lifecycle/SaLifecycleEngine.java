@@ -1,0 +1,1017 @@
+package org.esp4j.sip.lifecycle;
+
+import org.esp4j.sip.aka.AkaNonce;
+import org.esp4j.sip.aka.AkaOutcome;
+import org.esp4j.sip.aka.AkaKeys;
+import org.esp4j.sip.aka.AkaUsim;
+import org.esp4j.sip.aka.DigestAka;
+import org.esp4j.sip.aka.DigestParams;
+import org.esp4j.sip.aka.SqnWindow;
+import org.esp4j.sip.message.HeaderNames;
+import org.esp4j.sip.message.HeaderValues;
+import org.esp4j.sip.message.SipHeader;
+import org.esp4j.sip.message.SipMessage;
+import org.esp4j.sip.message.SipParseException;
+import org.esp4j.sip.secagree.SecAgreeException;
+import org.esp4j.sip.secagree.SecurityHeaders;
+import org.esp4j.sip.secagree.SecurityMechanism;
+import org.esp4j.sip.util.Hex;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The IMS security-association lifecycle driven by REGISTER exchanges, for the UE (TS 24.229 §5.1.1) or the
+ * P-CSCF (TS 24.229 §5.2.2) role, after TS 33.203 §7 and RFC 3329.
+ * <ul>
+ * <li>An unprotected REGISTER with Security-Client opens a round; its offers are recorded.</li>
+ * <li>The 401 creates the temporary set, lifetime reg-await-auth. The P-CSCF takes the Security-Server already in
+ * the 401, or, when the S-CSCF's 401 has none, chooses from the offers by local preference, allocates spi-c,
+ * spi-s and port-c from its pools, adds Security-Server and strips {@code ck}/{@code ik}. The UE takes the
+ * Security-Server offer with the highest {@code q} that it supports.</li>
+ * <li>The REGISTER over the temporary set must carry a Security-Verify equal to the Security-Server sent and a
+ * Security-Client equal to the round's first one (bidding-down protection, RFC 3329 §2.3.1 step 5), else it is
+ * rejected with 494 and the temporary set deleted.</li>
+ * <li>Its 200 OK establishes the set with lifetime = registration expiry + 30 s; a set it replaces becomes old and
+ * is deleted when the new set carries its first message.</li>
+ * <li>A 200 OK to a REGISTER over the established set extends its lifetime; a de-registration (expires=0) deletes
+ * every set once its final response has been seen; a failure response deletes the temporary set.</li>
+ * </ul>
+ * Messages are fed as they cross the wire: responses act when seen travelling to the UE, except a 401 from the
+ * network, which the P-CSCF completes before forwarding. Not thread-safe: drive one engine from one thread.
+ */
+public final class SaLifecycleEngine
+{
+    private static final int BIDDING_DOWN_STATUS = 494;
+
+    private final LifecycleConfig config;
+    private final Role role;
+    private final SecurityAssociationSink sink;
+    private final LifecycleListener listener;
+    private final AkaUsim usim;
+    private final Map<String, Registration> byCallId = new HashMap<>();
+    private final Map<FlowKey, Binding> byFlow = new HashMap<>();
+    private final Map<SpiKey, Binding> bySpi = new HashMap<>();
+    private List<LifecycleEvent> out = new ArrayList<>();
+
+    private record Binding(Registration registration, SaSet set, SaSpec sa)
+    {
+    }
+
+    private record SpiKey(InetAddress dst, long spi)
+    {
+    }
+
+    /**
+     * @param config   settings.
+     * @param sink     where SAs go.
+     * @param listener receives every event as it happens.
+     */
+    public SaLifecycleEngine(final LifecycleConfig config, final SecurityAssociationSink sink, final LifecycleListener listener)
+    {
+        this.config = config;
+        this.role = config.role();
+        this.sink = sink;
+        this.listener = listener;
+        this.usim = role == Role.UE && config.akaAlgorithm() != null ?
+            new AkaUsim(config.akaAlgorithm(), new SqnWindow(0, config.sqnWindowSize()), amf -> true) : null;
+        config.portPool().reserve(config.protectedServerPort());
+    }
+
+    /**
+     * Process one SIP message.
+     *
+     * @param message the message.
+     * @param src     source address.
+     * @param srcPort source port.
+     * @param dst     destination address.
+     * @param dstPort destination port.
+     * @return what the engine did, in order.
+     */
+    public List<LifecycleEvent> onMessage(
+        final SipMessage message, final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort)
+    {
+        out = new ArrayList<>(4);
+        final Binding binding = byFlow.get(new FlowKey(src, srcPort, dst, dstPort));
+        try
+        {
+            retireOldSetOnFirstUse(binding);
+            if (message.isRequest())
+            {
+                if ("REGISTER".equalsIgnoreCase(message.method()))
+                {
+                    onRegister(message, src, dst, binding);
+                }
+            }
+            else if ("REGISTER".equalsIgnoreCase(message.cseqMethod()))
+            {
+                onRegisterResponse(message, src, dst);
+            }
+        }
+        catch (final SipParseException ex)
+        {
+            emit(LifecycleEvent.parseError(ex.getMessage()));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // Values that parse but cannot be used (a key of the wrong length, ...): report, never crash.
+            emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, null, null, ex.getMessage()));
+        }
+        return out;
+    }
+
+    /**
+     * Delete sets whose lifetime has run out at the clock's current time.
+     *
+     * @return what the engine did.
+     */
+    public List<LifecycleEvent> expire()
+    {
+        out = new ArrayList<>(0);
+        final long nowNs = config.nanoClock().getAsLong();
+        final Iterator<Registration> it = byCallId.values().iterator();
+        while (it.hasNext())
+        {
+            final Registration registration = it.next();
+            if (registration.temporary != null && nowNs - registration.temporary.expiresAtNs >= 0)
+            {
+                deleteSet(registration, registration.temporary, "reg-await-auth timer expired before the 200 OK");
+            }
+            if (registration.old != null && nowNs - registration.old.expiresAtNs >= 0)
+            {
+                deleteSet(registration, registration.old, "old set lifetime expired");
+            }
+            if (registration.established != null && nowNs - registration.established.expiresAtNs >= 0)
+            {
+                deleteSet(registration, registration.established, "registration expired");
+            }
+            if (registration.temporary == null && registration.established == null && registration.old == null)
+            {
+                it.remove();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param src     source address.
+     * @param srcPort source port.
+     * @param dst     destination address.
+     * @param dstPort destination port.
+     * @return the SA whose selector matches this flow, if any.
+     */
+    public Optional<SaSpec> protectingSa(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort)
+    {
+        final Binding binding = byFlow.get(new FlowKey(src, srcPort, dst, dstPort));
+        return binding == null ? Optional.empty() : Optional.of(binding.sa);
+    }
+
+    /**
+     * @return number of registrations with state (sets or open transactions).
+     */
+    public int registrationCount()
+    {
+        return byCallId.size();
+    }
+
+    /**
+     * @return every SA the engine has installed and not removed, newest set last.
+     */
+    public List<SaSpec> activeSas()
+    {
+        final List<SaSpec> sas = new ArrayList<>(byFlow.size());
+        for (final Binding binding : byFlow.values())
+        {
+            sas.add(binding.sa);
+        }
+        return sas;
+    }
+
+    private void onRegister(final SipMessage message, final InetAddress src, final InetAddress dst, final Binding binding)
+    {
+        final String callId = message.requireHeader(HeaderNames.CALL_ID);
+        final long cseq = message.cseqNumber();
+        final List<SecurityMechanism> client;
+        final List<SecurityMechanism> verify;
+        try
+        {
+            client = SecurityHeaders.fromMessage(message, "Security-Client");
+            verify = SecurityHeaders.fromMessage(message, "Security-Verify");
+        }
+        catch (final SecAgreeException ex)
+        {
+            final Registration known = byCallId.get(callId);
+            reject(known == null ? null : known.identity(), 400, ex.getMessage());
+            return;
+        }
+
+        Registration registration = byCallId.get(callId);
+        if (registration == null)
+        {
+            if (client.isEmpty() || binding != null)
+            {
+                return;
+            }
+            registration = new Registration(callId, src, dst);
+            byCallId.put(callId, registration);
+        }
+        else if (!src.equals(registration.ueAddress))
+        {
+            // The P-CSCF's copy towards the S-CSCF: sec-agree headers are stripped there, nothing to do.
+            return;
+        }
+        registration.identify(impi(message), contactUri(message));
+        final boolean deregister = isDeregistration(message);
+        final SaSet via = binding != null && binding.registration == registration ? binding.set : null;
+
+        if (via == null)
+        {
+            if (client.isEmpty())
+            {
+                return;
+            }
+            if (registration.temporary != null)
+            {
+                // A new unprotected round (e.g. after a MAC or SQN failure) supersedes the pending challenge.
+                deleteSet(registration, registration.temporary, "superseded by an unprotected REGISTER");
+            }
+            registration.roundClient = client;
+            emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
+                client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
+        }
+        else if (via == registration.temporary)
+        {
+            if (!verify.equals(via.serverHeader))
+            {
+                bidDown(registration, "Security-Verify does not equal the Security-Server sent in the 401");
+                return;
+            }
+            if (!client.equals(registration.roundClient))
+            {
+                bidDown(registration, "Security-Client differs from the one of the first REGISTER");
+                return;
+            }
+            checkDigest(registration, message);
+        }
+        else
+        {
+            if (!verify.equals(via.serverHeader))
+            {
+                reject(registration.identity(), BIDDING_DOWN_STATUS,
+                    "Security-Verify does not equal the Security-Server of the " + via.state + " set");
+                return;
+            }
+            if (!client.isEmpty())
+            {
+                if (registration.temporary != null)
+                {
+                    deleteSet(registration, registration.temporary, "superseded by a new re-registration round");
+                }
+                registration.roundClient = client;
+                emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
+                    "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
+            }
+        }
+        registration.pending.put(cseq, new Registration.PendingRegister(cseq, deregister, via, message.requestUri()));
+    }
+
+    private void onRegisterResponse(final SipMessage message, final InetAddress src, final InetAddress dst)
+    {
+        final Registration registration = byCallId.get(message.requireHeader(HeaderNames.CALL_ID));
+        if (registration == null)
+        {
+            return;
+        }
+        final long cseq = message.cseqNumber();
+        final Registration.PendingRegister pending = registration.pending.get(cseq);
+        final int status = message.statusCode();
+        if (pending == null || status < 200)
+        {
+            return;
+        }
+        final boolean towardsUe = dst.equals(registration.ueAddress);
+        if (status == 401 || status == 407)
+        {
+            onChallenge(registration, pending, message);
+            if (towardsUe)
+            {
+                registration.pending.remove(cseq);
+            }
+            return;
+        }
+        if (!towardsUe)
+        {
+            return;
+        }
+        registration.pending.remove(cseq);
+        if (status < 300)
+        {
+            if (pending.deregister())
+            {
+                deleteAll(registration, "de-registered (expires=0), final response sent");
+            }
+            else if (pending.via() != null && pending.via() == registration.temporary)
+            {
+                establish(registration, registrationExpirySeconds(message, registration));
+            }
+            else if (pending.via() != null && pending.via() == registration.established)
+            {
+                extend(registration, registrationExpirySeconds(message, registration));
+            }
+        }
+        else if (registration.temporary != null)
+        {
+            deleteSet(registration, registration.temporary, "REGISTER failed with " + status + " " + message.reasonPhrase());
+        }
+        if (registration.isEmpty())
+        {
+            byCallId.remove(registration.callId);
+        }
+    }
+
+    private void onChallenge(final Registration registration, final Registration.PendingRegister pending, final SipMessage message)
+    {
+        final String authenticateName = message.statusCode() == 407 ? "Proxy-Authenticate" : "WWW-Authenticate";
+        final String authenticate = message.header(authenticateName);
+        final DigestParams challenge = authenticate == null ? null : DigestParams.parse(authenticateName, authenticate);
+        final List<SecurityMechanism> offered;
+        try
+        {
+            offered = SecurityHeaders.fromMessage(message, "Security-Server");
+        }
+        catch (final SecAgreeException ex)
+        {
+            reject(registration.identity(), 500, ex.getMessage());
+            return;
+        }
+        final boolean networkKeys = challenge != null && challenge.get("ck") != null && challenge.get("ik") != null;
+
+        if (!offered.isEmpty() && registration.temporary != null && offered.equals(registration.temporary.serverHeader))
+        {
+            // The same challenge seen again (the P-CSCF's forwarded copy, or a retransmission).
+            return;
+        }
+
+        final SaSet set;
+        List<SecurityMechanism> serverHeader = offered;
+        if (offered.isEmpty())
+        {
+            if (role == Role.UE)
+            {
+                emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, registration.identity(), null,
+                    message.statusCode() + " without Security-Server: no SAs"));
+                return;
+            }
+            final SecurityMechanism chosenClient = chooseByLocalPreference(registration.roundClient);
+            if (chosenClient == null)
+            {
+                reject(registration.identity(), BIDDING_DOWN_STATUS,
+                    "Security-Client offers no ipsec-3gpp mechanism the P-CSCF supports");
+                return;
+            }
+            if (registration.temporary != null)
+            {
+                deleteSet(registration, registration.temporary, "superseded by a new challenge");
+            }
+            set = allocate(registration, chosenClient);
+            if (set == null)
+            {
+                return;
+            }
+            serverHeader = set.serverHeader;
+        }
+        else
+        {
+            final SecurityMechanism[] pair = chooseHighestQ(registration.roundClient, offered);
+            if (pair == null)
+            {
+                reject(registration.identity(), BIDDING_DOWN_STATUS,
+                    "Security-Server offers no ipsec-3gpp mechanism that the Security-Client offered and that is supported");
+                return;
+            }
+            if (registration.temporary != null)
+            {
+                deleteSet(registration, registration.temporary, "superseded by a new challenge");
+            }
+            set = new SaSet(pair[0], pair[1], offered);
+            if (role == Role.PCSCF && !reserve(registration, set))
+            {
+                return;
+            }
+        }
+        emit(LifecycleEvent.of(LifecycleEvent.Type.MECHANISM_CHOSEN, registration.identity(), null,
+            set.server.alg().tsName() + "/" + set.server.effectiveEalg().tsName() +
+            (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (role == Role.UE ? "highest q" : "local preference")));
+
+        final Registration.Challenge keys = keysFor(registration, pending, challenge, networkKeys);
+        registration.challenge = keys;
+        if (keys == null)
+        {
+            // UE with known K whose AKA check failed: the UE does not create SAs (TS 33.203 §6.1.2).
+            releaseReservations(set);
+            return;
+        }
+        if (install(registration, set, keys.ik(), keys.ck()) && role == Role.PCSCF && (offered.isEmpty() || networkKeys))
+        {
+            rewriteChallenge(registration, message, challenge, offered.isEmpty() ? serverHeader : null);
+        }
+    }
+
+    private SecurityMechanism chooseByLocalPreference(final List<SecurityMechanism> offers)
+    {
+        for (final AlgorithmPair preferred : config.preference())
+        {
+            for (final SecurityMechanism offer : offers)
+            {
+                if (preferred.matches(offer))
+                {
+                    return offer;
+                }
+            }
+        }
+        return null;
+    }
+
+    private SecurityMechanism[] chooseHighestQ(final List<SecurityMechanism> clientOffers, final List<SecurityMechanism> serverOffers)
+    {
+        SecurityMechanism[] best = null;
+        for (final SecurityMechanism server : serverOffers)
+        {
+            if (!isSupported(server) || best != null && server.q() <= best[1].q())
+            {
+                continue;
+            }
+            for (final SecurityMechanism client : clientOffers)
+            {
+                if (client.sameAlgorithms(server))
+                {
+                    best = new SecurityMechanism[]{ client, server };
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    private boolean isSupported(final SecurityMechanism mechanism)
+    {
+        for (final AlgorithmPair pair : config.preference())
+        {
+            if (pair.matches(mechanism))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private SaSet allocate(final Registration registration, final SecurityMechanism client)
+    {
+        final SpiPool spis = config.spiPool();
+        final PortPool ports = config.portPool();
+        long spiC = -1;
+        long spiS = -1;
+        try
+        {
+            spiC = spis.allocate();
+            spiS = spis.allocate();
+            final int portC = ports.allocate();
+            final SecurityMechanism server = SecurityMechanism.ipsec3gpp(
+                client.alg(), client.ealg(), spiC, spiS, portC, config.protectedServerPort());
+            final SaSet set = new SaSet(client, server, List.of(server));
+            set.reservedSpis.add(spiC);
+            set.reservedSpis.add(spiS);
+            set.reservedPorts.add(portC);
+            return set;
+        }
+        catch (final PoolExhaustedException ex)
+        {
+            if (spiC >= 0)
+            {
+                spis.release(spiC);
+            }
+            if (spiS >= 0)
+            {
+                spis.release(spiS);
+            }
+            reject(registration.identity(), 503, "cannot create SAs: " + ex.getMessage());
+            return null;
+        }
+    }
+
+    private boolean reserve(final Registration registration, final SaSet set)
+    {
+        final SpiPool spis = config.spiPool();
+        for (final long spi : new long[]{ set.server.spiC(), set.server.spiS() })
+        {
+            if (!spis.contains(spi))
+            {
+                continue;
+            }
+            if (!spis.reserve(spi))
+            {
+                releaseReservations(set);
+                reject(registration.identity(), 500, "Security-Server SPI " + spi + " is already in use");
+                return false;
+            }
+            set.reservedSpis.add(spi);
+        }
+        if (config.portPool().contains(set.server.portC()) && set.server.portC() != config.protectedServerPort())
+        {
+            if (!config.portPool().reserve(set.server.portC()))
+            {
+                releaseReservations(set);
+                reject(registration.identity(), 500, "Security-Server port-c " + set.server.portC() + " is already in use");
+                return false;
+            }
+            set.reservedPorts.add(set.server.portC());
+        }
+        return true;
+    }
+
+    private void releaseReservations(final SaSet set)
+    {
+        for (final long spi : set.reservedSpis)
+        {
+            config.spiPool().release(spi);
+        }
+        for (final int port : set.reservedPorts)
+        {
+            config.portPool().release(port);
+        }
+        set.reservedSpis.clear();
+        set.reservedPorts.clear();
+    }
+
+    private void rewriteChallenge(
+        final Registration registration,
+        final SipMessage message,
+        final DigestParams challenge,
+        final List<SecurityMechanism> addServerHeader)
+    {
+        final List<SipHeader> headers = new ArrayList<>(message.headers().size() + 1);
+        for (final SipHeader header : message.headers())
+        {
+            final String name = header.canonicalName();
+            if (challenge != null && (name.equals(HeaderNames.WWW_AUTHENTICATE) || name.equals(HeaderNames.PROXY_AUTHENTICATE)))
+            {
+                headers.add(new SipHeader(header.name(), DigestParams.parse(header.name(), header.value()).without("ck", "ik").format()));
+            }
+            else
+            {
+                if (addServerHeader != null && name.equals(HeaderNames.CONTENT_LENGTH))
+                {
+                    headers.add(new SipHeader("Security-Server", SecurityHeaders.format(addServerHeader)));
+                }
+                headers.add(header);
+            }
+        }
+        if (addServerHeader != null && message.header(HeaderNames.CONTENT_LENGTH) == null)
+        {
+            headers.add(new SipHeader("Security-Server", SecurityHeaders.format(addServerHeader)));
+        }
+        final byte[] bytes = message.withHeaders(headers).toBytes();
+        emit(new LifecycleEvent(LifecycleEvent.Type.MESSAGE_REWRITTEN, registration.identity(), null,
+            (addServerHeader != null ? "Security-Server added" : "") +
+            (challenge != null && challenge.get("ck") != null ? (addServerHeader != null ? ", " : "") + "ck/ik stripped" : "") +
+            " before forwarding to the UE", 0, bytes, null));
+    }
+
+    /**
+     * Find CK, IK and RES for a challenge: from the network's ck/ik parameters, else from the configured K.
+     *
+     * @return the keys, some possibly null when unknown; null when a UE's AKA check failed and the SAs must not be
+     * created.
+     */
+    private Registration.Challenge keysFor(
+        final Registration registration,
+        final Registration.PendingRegister pending,
+        final DigestParams challenge,
+        final boolean networkKeys)
+    {
+        if (challenge == null)
+        {
+            return new Registration.Challenge(null, null, null, null, null, null);
+        }
+        final String realm = challenge.get("realm");
+        final String nonce = challenge.get("nonce");
+        final DigestAka.Version version = DigestAka.Version.fromToken(challenge.get("algorithm"));
+        byte[] ck = null;
+        byte[] ik = null;
+        byte[] res = null;
+        if (networkKeys)
+        {
+            try
+            {
+                ck = Hex.decode("ck", challenge.get("ck"), 16);
+                ik = Hex.decode("ik", challenge.get("ik"), 16);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, registration.identity(), null,
+                    "WWW-Authenticate " + ex.getMessage() + "; keys unknown"));
+                ck = null;
+                ik = null;
+            }
+        }
+        if (config.akaAlgorithm() != null && version != null && nonce != null)
+        {
+            final AkaNonce akaNonce;
+            try
+            {
+                akaNonce = AkaNonce.decode(nonce);
+            }
+            catch (final SipParseException ex)
+            {
+                emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, registration.identity(), null, ex.getMessage()));
+                return new Registration.Challenge(realm, nonce, version, null, ck, ik);
+            }
+            if (role == Role.PCSCF)
+            {
+                // The network side knows K: RES, CK and IK follow from RAND alone.
+                final AkaKeys keys = config.akaAlgorithm().f2345(akaNonce.rand());
+                res = keys.res();
+                ck = ck != null ? ck : keys.ck();
+                ik = ik != null ? ik : keys.ik();
+            }
+            else
+            {
+                final AkaOutcome outcome = usim.authenticate(akaNonce.rand(), akaNonce.autn());
+                if (outcome.type() == AkaOutcome.Type.SUCCESS)
+                {
+                    res = outcome.keys().res();
+                    ck = outcome.keys().ck();
+                    ik = outcome.keys().ik();
+                    emit(LifecycleEvent.of(LifecycleEvent.Type.AKA_SUCCESS, registration.identity(), null,
+                        "AUTN verified, SQN " + outcome.sqn()));
+                    emitAuthorization(registration, pending, realm, nonce, version, challenge,
+                        DigestAka.password(version, res, ik, ck), null);
+                }
+                else
+                {
+                    akaFailure(registration, pending, realm, nonce, version, challenge, outcome);
+                    if (!config.installOnAkaFailure())
+                    {
+                        return null;
+                    }
+                    // Replay: the exchange went on regardless; derive what K gives so the digest can be checked.
+                    final AkaKeys keys = config.akaAlgorithm().f2345(akaNonce.rand());
+                    res = keys.res();
+                    ck = keys.ck();
+                    ik = keys.ik();
+                }
+            }
+        }
+        return new Registration.Challenge(realm, nonce, version, res, ck, ik);
+    }
+
+    private void akaFailure(
+        final Registration registration,
+        final Registration.PendingRegister pending,
+        final String realm,
+        final String nonce,
+        final DigestAka.Version version,
+        final DigestParams challenge,
+        final AkaOutcome outcome)
+    {
+        if (outcome.type() == AkaOutcome.Type.SYNC_FAILURE)
+        {
+            final String auts = Base64.getEncoder().encodeToString(outcome.auts());
+            emit(LifecycleEvent.of(LifecycleEvent.Type.AKA_SYNC_FAILURE, registration.identity(), null,
+                "SQN " + outcome.sqn() + " not fresh: resynchronisation with auts=" + auts));
+            emitAuthorization(registration, pending, realm, nonce, version, challenge, new byte[0], auts);
+        }
+        else
+        {
+            emit(LifecycleEvent.of(LifecycleEvent.Type.AKA_MAC_FAILURE, registration.identity(), null,
+                outcome.type() == AkaOutcome.Type.AMF_FAILURE ? "AMF not acceptable" :
+                "AUTN MAC does not verify with the configured K/OP: network not authentic"));
+            emitAuthorization(registration, pending, realm, nonce, version, challenge, new byte[0], null);
+        }
+    }
+
+    private void emitAuthorization(
+        final Registration registration,
+        final Registration.PendingRegister pending,
+        final String realm,
+        final String nonce,
+        final DigestAka.Version version,
+        final DigestParams challenge,
+        final byte[] password,
+        final String auts)
+    {
+        final String username = registration.impi;
+        final String uri = pending.requestUri();
+        final String qop = challenge.get("qop") != null ? "auth" : null;
+        final String cnonce = qop != null ? config.cnonceSupplier().get() : null;
+        final String nc = qop != null ? "00000001" : null;
+        final String response = DigestAka.response(username, realm, password, "REGISTER", uri, nonce, nc, cnonce, qop);
+        final StringBuilder sb = new StringBuilder(320)
+            .append("Digest username=\"").append(username).append('"')
+            .append(",realm=\"").append(realm).append('"')
+            .append(",nonce=\"").append(nonce).append('"')
+            .append(",uri=\"").append(uri).append('"')
+            .append(",response=\"").append(response).append('"')
+            .append(",algorithm=").append(version.token());
+        if (qop != null)
+        {
+            sb.append(",cnonce=\"").append(cnonce).append("\",qop=").append(qop).append(",nc=").append(nc);
+        }
+        if (challenge.get("opaque") != null)
+        {
+            sb.append(",opaque=\"").append(challenge.get("opaque")).append('"');
+        }
+        if (auts != null)
+        {
+            sb.append(",auts=\"").append(auts).append('"');
+        }
+        emit(new LifecycleEvent(LifecycleEvent.Type.AUTHORIZATION_COMPUTED, registration.identity(), null,
+            auts != null ? "synchronisation failure response" : password.length == 0 ? "MAC failure response" : "AKA response",
+            0, null, sb.toString()));
+    }
+
+    private void checkDigest(final Registration registration, final SipMessage message)
+    {
+        final Registration.Challenge challenge = registration.challenge;
+        final String authorization = message.header(HeaderNames.AUTHORIZATION);
+        if (challenge == null || challenge.res() == null || challenge.version() == null || authorization == null)
+        {
+            return;
+        }
+        final DigestParams credentials = DigestParams.parse("Authorization", authorization);
+        final byte[] password = DigestAka.password(challenge.version(), challenge.res(), challenge.ik(), challenge.ck());
+        final boolean ok = DigestAka.verify(credentials, message.method(), password);
+        emit(LifecycleEvent.of(ok ? LifecycleEvent.Type.DIGEST_VERIFIED : LifecycleEvent.Type.DIGEST_MISMATCH,
+            registration.identity(), null, ok ?
+            "digest response matches RES from the configured K" :
+            "digest response does not match RES from the configured K/OP (keys differ from the ones that made it)"));
+    }
+
+    private boolean install(final Registration registration, final SaSet set, final byte[] ik, final byte[] ck)
+    {
+        final long nowNs = config.nanoClock().getAsLong();
+        final List<SaSpec> sas = SaSet.buildSas(
+            role, registration.ueAddress, registration.pcscfAddress, set.client, set.server, ik, ck, config.regAwaitAuthNs());
+        final java.util.Set<Object> inThisSet = new java.util.HashSet<>(8);
+        for (final SaSpec sa : sas)
+        {
+            final String problem = sa.spi() < SpiPool.MIN_ALLOCATABLE_SPI ?
+                " is reserved (0 is invalid, 1..255 are IANA reserved)" :
+                !inThisSet.add(new SpiKey(sa.dst(), sa.spi())) ? " is used twice towards the same address" :
+                !inThisSet.add(FlowKey.of(sa)) ? " selector (addresses and ports) is used twice" : null;
+            if (problem != null)
+            {
+                releaseReservations(set);
+                reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() + problem);
+                return false;
+            }
+        }
+        for (final SaSpec sa : sas)
+        {
+            final Binding clash = bySpi.get(new SpiKey(sa.dst(), sa.spi()));
+            final Binding flowClash = byFlow.get(FlowKey.of(sa));
+            if (clash != null || flowClash != null)
+            {
+                releaseReservations(set);
+                final Binding other = clash != null ? clash : flowClash;
+                reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() +
+                    (clash != null ? " is already in use by " : " selector is already in use by ") +
+                    other.sa.label() + " of " + other.registration.identity());
+                return false;
+            }
+        }
+        set.state = SaState.TEMPORARY;
+        set.expiresAtNs = nowNs + config.regAwaitAuthNs();
+        for (final SaSpec sa : sas)
+        {
+            sink.install(sa);
+            set.sas.add(sa);
+            final Binding binding = new Binding(registration, set, sa);
+            byFlow.put(FlowKey.of(sa), binding);
+            bySpi.put(new SpiKey(sa.dst(), sa.spi()), binding);
+            emit(LifecycleEvent.of(LifecycleEvent.Type.SA_INSTALLED, registration.identity(), sa,
+                sa.spiOrigin() + " from the " + (set.reservedSpis.isEmpty() ? "exchange" : "P-CSCF pool")));
+        }
+        registration.temporary = set;
+        emit(LifecycleEvent.of(LifecycleEvent.Type.TEMPORARY_SET_CREATED, registration.identity(), null,
+            "lifetime " + TimeUnit.NANOSECONDS.toSeconds(config.regAwaitAuthNs()) + " s (reg-await-auth)"));
+        return true;
+    }
+
+    private void establish(final Registration registration, final long expirySeconds)
+    {
+        final SaSet set = registration.temporary;
+        if (registration.old != null)
+        {
+            deleteSet(registration, registration.old, "replaced by a newer set");
+        }
+        final long nowNs = config.nanoClock().getAsLong();
+        if (registration.established != null)
+        {
+            final SaSet previous = registration.established;
+            update(registration, previous, SaState.OLD, Math.max(0, previous.expiresAtNs - nowNs));
+            registration.old = previous;
+            emit(LifecycleEvent.of(LifecycleEvent.Type.SET_MARKED_OLD, registration.identity(), null,
+                "kept until the new set carries traffic"));
+        }
+        final long lifetimeNs = TimeUnit.SECONDS.toNanos(expirySeconds) + config.expiryGraceNs();
+        update(registration, set, SaState.ESTABLISHED, lifetimeNs);
+        set.expiresAtNs = nowNs + lifetimeNs;
+        registration.established = set;
+        registration.temporary = null;
+        emit(LifecycleEvent.of(LifecycleEvent.Type.SET_ESTABLISHED, registration.identity(), null,
+            "lifetime " + TimeUnit.NANOSECONDS.toSeconds(lifetimeNs) + " s (expires " + expirySeconds + " s + grace)"));
+    }
+
+    private void extend(final Registration registration, final long expirySeconds)
+    {
+        final SaSet set = registration.established;
+        final long lifetimeNs = TimeUnit.SECONDS.toNanos(expirySeconds) + config.expiryGraceNs();
+        update(registration, set, SaState.ESTABLISHED, lifetimeNs);
+        set.expiresAtNs = config.nanoClock().getAsLong() + lifetimeNs;
+        emit(LifecycleEvent.of(LifecycleEvent.Type.LIFETIME_EXTENDED, registration.identity(), null,
+            "unchallenged re-registration, lifetime " + TimeUnit.NANOSECONDS.toSeconds(lifetimeNs) + " s"));
+    }
+
+    private void update(final Registration registration, final SaSet set, final SaState state, final long lifetimeNs)
+    {
+        set.state = state;
+        for (int i = 0; i < set.sas.size(); i++)
+        {
+            final SaSpec updated = set.sas.get(i).with(state, lifetimeNs);
+            set.sas.set(i, updated);
+            sink.extendLifetime(updated, lifetimeNs);
+            final Binding binding = new Binding(registration, set, updated);
+            byFlow.put(FlowKey.of(updated), binding);
+            bySpi.put(new SpiKey(updated.dst(), updated.spi()), binding);
+            emit(LifecycleEvent.of(LifecycleEvent.Type.SA_UPDATED, registration.identity(), updated, state.toString()));
+        }
+    }
+
+    private void retireOldSetOnFirstUse(final Binding binding)
+    {
+        if (binding != null && binding.set == binding.registration.established && binding.registration.old != null)
+        {
+            deleteSet(binding.registration, binding.registration.old, "the new set carries traffic");
+        }
+    }
+
+    private void deleteAll(final Registration registration, final String reason)
+    {
+        for (final SaSet set : new SaSet[]{ registration.temporary, registration.old, registration.established })
+        {
+            if (set != null)
+            {
+                deleteSet(registration, set, reason);
+            }
+        }
+        registration.pending.clear();
+        emit(LifecycleEvent.of(LifecycleEvent.Type.DEREGISTERED, registration.identity(), null, reason));
+    }
+
+    private void deleteSet(final Registration registration, final SaSet set, final String reason)
+    {
+        for (final SaSpec sa : set.sas)
+        {
+            sink.remove(sa);
+            byFlow.remove(FlowKey.of(sa));
+            bySpi.remove(new SpiKey(sa.dst(), sa.spi()));
+            emit(LifecycleEvent.of(LifecycleEvent.Type.SA_REMOVED, registration.identity(), sa, reason));
+        }
+        releaseReservations(set);
+        final SaState was = set.state;
+        set.sas.clear();
+        if (registration.temporary == set)
+        {
+            registration.temporary = null;
+        }
+        if (registration.established == set)
+        {
+            registration.established = null;
+        }
+        if (registration.old == set)
+        {
+            registration.old = null;
+        }
+        emit(LifecycleEvent.of(LifecycleEvent.Type.SET_DELETED, registration.identity(), null, was + " set: " + reason));
+    }
+
+    private void bidDown(final Registration registration, final String reason)
+    {
+        reject(registration.identity(), BIDDING_DOWN_STATUS, "possible bidding-down attack: " + reason);
+        if (registration.temporary != null)
+        {
+            deleteSet(registration, registration.temporary, "REGISTER rejected: " + reason);
+        }
+    }
+
+    private void reject(final RegistrationIdentity identity, final int status, final String reason)
+    {
+        emit(new LifecycleEvent(LifecycleEvent.Type.REQUEST_REJECTED, identity, null, reason, status, null, null));
+    }
+
+    private void emit(final LifecycleEvent event)
+    {
+        out.add(event);
+        listener.onEvent(event);
+    }
+
+    private static String impi(final SipMessage message)
+    {
+        final String authorization = message.header(HeaderNames.AUTHORIZATION);
+        if (authorization != null)
+        {
+            final String username = DigestParams.parse("Authorization", authorization).get("username");
+            if (username != null && !username.isEmpty())
+            {
+                return username;
+            }
+        }
+        final String to = message.header(HeaderNames.TO);
+        if (to == null)
+        {
+            return null;
+        }
+        final String uri = HeaderValues.uri(to);
+        final int colon = uri.indexOf(':');
+        return colon >= 0 ? uri.substring(colon + 1) : uri;
+    }
+
+    private static String contactUri(final SipMessage message)
+    {
+        final List<String> contacts = message.headerListValues(HeaderNames.CONTACT);
+        return contacts.isEmpty() ? null : HeaderValues.uri(contacts.get(0));
+    }
+
+    /** TS 24.229 §5.1.1.6: a REGISTER with expires 0 (header or every contact) or Contact "*" de-registers. */
+    private static boolean isDeregistration(final SipMessage message)
+    {
+        final List<String> contacts = message.headerListValues(HeaderNames.CONTACT);
+        final String expires = message.header(HeaderNames.EXPIRES);
+        boolean anyContactExpiry = false;
+        for (final String contact : contacts)
+        {
+            if (contact.equals("*"))
+            {
+                return true;
+            }
+            final String value = HeaderValues.parameter(contact, "expires");
+            if (value != null)
+            {
+                anyContactExpiry = true;
+                if (!value.trim().equals("0"))
+                {
+                    return false;
+                }
+            }
+            else if (expires == null || !expires.trim().equals("0"))
+            {
+                return false;
+            }
+        }
+        return anyContactExpiry || expires != null && expires.trim().equals("0");
+    }
+
+    private long registrationExpirySeconds(final SipMessage ok, final Registration registration)
+    {
+        final List<String> contacts = ok.headerListValues(HeaderNames.CONTACT);
+        String fallback = null;
+        for (final String contact : contacts)
+        {
+            final String value = HeaderValues.parameter(contact, "expires");
+            if (value == null)
+            {
+                continue;
+            }
+            if (registration.contact != null && registration.contact.equalsIgnoreCase(HeaderValues.uri(contact)))
+            {
+                return parseSeconds(value);
+            }
+            fallback = fallback == null ? value : fallback;
+        }
+        if (ok.header(HeaderNames.EXPIRES) != null)
+        {
+            return parseSeconds(ok.header(HeaderNames.EXPIRES));
+        }
+        return fallback != null ? parseSeconds(fallback) : config.defaultRegistrationExpirySeconds();
+    }
+
+    private static long parseSeconds(final String value)
+    {
+        try
+        {
+            return Long.parseLong(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new SipParseException("expires: not a number of seconds: '" + value + "'");
+        }
+    }
+}

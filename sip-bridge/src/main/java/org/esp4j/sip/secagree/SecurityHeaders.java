@@ -1,0 +1,91 @@
+package org.esp4j.sip.secagree;
+
+import org.esp4j.sip.message.HeaderValues;
+import org.esp4j.sip.message.SipMessage;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parse and format the RFC 3329 §2.2 headers Security-Client, Security-Server and Security-Verify: each holds a
+ * comma list of mechanisms and may be repeated; a message's mechanisms are all elements of all its headers of that
+ * name, in order.
+ */
+public final class SecurityHeaders
+{
+    private SecurityHeaders()
+    {
+    }
+
+    /**
+     * Parse one header value holding one or more mechanisms.
+     *
+     * @param headerName for error messages, e.g. {@code Security-Client}.
+     * @param value      the header value.
+     * @return the mechanisms in order.
+     * @throws SecAgreeException naming the header and the parameter at fault.
+     */
+    public static List<SecurityMechanism> parse(final String headerName, final String value)
+    {
+        final List<SecurityMechanism> mechanisms = new ArrayList<>(2);
+        for (final String element : HeaderValues.splitList(value))
+        {
+            try
+            {
+                mechanisms.add(SecurityMechanism.parse(element));
+            }
+            catch (final SecAgreeException ex)
+            {
+                throw new SecAgreeException(headerName + ": " + ex.getMessage());
+            }
+        }
+        if (mechanisms.isEmpty())
+        {
+            throw new SecAgreeException(headerName + ": no security mechanism in header");
+        }
+        return mechanisms;
+    }
+
+    /**
+     * All mechanisms of every header of one name in a message.
+     *
+     * @param message    the message.
+     * @param headerName e.g. {@code Security-Client}, any case.
+     * @return the mechanisms in order, empty when the header is absent.
+     * @throws SecAgreeException naming the header and the parameter at fault.
+     */
+    public static List<SecurityMechanism> fromMessage(final SipMessage message, final String headerName)
+    {
+        final List<String> values = message.headerValues(headerName);
+        if (values.isEmpty())
+        {
+            return List.of();
+        }
+        final List<SecurityMechanism> mechanisms = new ArrayList<>(2);
+        for (final String value : values)
+        {
+            mechanisms.addAll(parse(headerName, value));
+        }
+        return mechanisms;
+    }
+
+    /**
+     * Format mechanisms as one header value, comma separated.
+     *
+     * @param mechanisms to format.
+     * @return the header value.
+     */
+    public static String format(final List<SecurityMechanism> mechanisms)
+    {
+        final StringBuilder sb = new StringBuilder(200 * mechanisms.size());
+        for (final SecurityMechanism mechanism : mechanisms)
+        {
+            if (sb.length() > 0)
+            {
+                sb.append(',');
+            }
+            sb.append(mechanism.format());
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,118 @@
+package org.esp4j.sip.lifecycle;
+
+import org.esp4j.sip.message.Transport;
+import org.esp4j.sip.secagree.EncryptionAlgorithm;
+import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.sip.util.Hex;
+import org.esp4j.sip.util.InetAddressText;
+import org.junit.jupiter.api.Test;
+
+import java.util.EnumSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SaSpecTest
+{
+    private static final String IK = "00112233445566778899aabbccddeeff";
+    private static final String CK = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+    private static SaSpec.Builder sa1()
+    {
+        return SaSpec.builder()
+            .label("SA1")
+            .spiOrigin("P-CSCF spi-s")
+            .spi(2821032177L)
+            .direction(SaDirection.OUT)
+            .src(InetAddressText.parse("ue", "2001::1:d1ae:bb37:d9c9:81d0"), 38003)
+            .dst(InetAddressText.parse("pcscf", "2001:0:0:1::2"), 50718)
+            .integrity(IntegrityAlgorithm.HMAC_MD5_96, Hex.decode("IK", IK))
+            .encryption(EncryptionAlgorithm.NULL, new byte[0])
+            .lifetimeNs(1L)
+            .state(SaState.ESTABLISHED);
+    }
+
+    @Test
+    void shouldRenderIpXfrmStateArgsForHmacMd5WithNullEncryption()
+    {
+        assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 mode transport replay-window 64 " +
+            "auth-trunc 'hmac(md5)' 0x" + IK + " 96 enc 'ecb(cipher_null)' \"\" " +
+            "sel src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 sport 38003 dport 50718", sa1().build().toIpXfrmStateArgs(true));
+    }
+
+    @Test
+    void shouldRenderSha1KeyOf20BytesAndAesKey()
+    {
+        final SaSpec sa = sa1()
+            .integrity(IntegrityAlgorithm.HMAC_SHA_1_96, Hex.decode("IK", IK + "00000000"))
+            .encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK))
+            .build();
+
+        final String args = sa.toIpXfrmStateArgs(true);
+
+        assertTrue(args.contains("auth-trunc 'hmac(sha1)' 0x" + IK + "00000000 96"), args);
+        assertTrue(args.contains("enc 'cbc(aes)' 0x" + CK + " sel"), args);
+    }
+
+    @Test
+    void shouldRenderTripleDesName()
+    {
+        final SaSpec sa = sa1().encryption(EncryptionAlgorithm.DES_EDE3_CBC, new byte[24]).build();
+
+        assertTrue(sa.toIpXfrmStateArgs(true).contains("enc 'cbc(des3_ede)' 0x" + "00".repeat(24)));
+    }
+
+    @Test
+    void shouldPutPlaceholdersInsteadOfKeysWhenNotAsked()
+    {
+        final SaSpec sa = sa1().encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK)).build();
+
+        final String args = sa.toIpXfrmStateArgs(false);
+
+        assertFalse(args.contains(IK));
+        assertFalse(args.contains(CK));
+        assertTrue(args.contains("'hmac(md5)' 0x{integrity-key} 96"), args);
+        assertTrue(args.contains("'cbc(aes)' 0x{encryption-key}"), args);
+    }
+
+    @Test
+    void shouldNeverShowKeysInToString()
+    {
+        final SaSpec sa = sa1().encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK)).build();
+
+        assertFalse(sa.toString().contains(IK));
+        assertFalse(sa.toString().contains(CK));
+        assertTrue(sa.toString().contains("spi=2821032177 (0xa82588f1)"), sa.toString());
+    }
+
+    @Test
+    void shouldRenderPoliciesForUdpAndTcp()
+    {
+        final SaSpec sa = sa1().build();
+
+        assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0/128 dst 2001:0:0:1::2/128 proto udp sport 38003 dport 50718 dir out " +
+            "tmpl src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 mode transport",
+            sa.toIpXfrmPolicyArgs(Transport.UDP));
+        assertEquals(2, sa.toIpXfrmPolicyArgs().size());
+        assertTrue(sa.toIpXfrmPolicyArgs().get(1).contains("proto tcp"));
+    }
+
+    @Test
+    void shouldUseSlash32ForIpv4Policies()
+    {
+        final SaSpec sa = sa1().src(InetAddressText.parse("a", "192.0.2.1"), 1).dst(InetAddressText.parse("b", "192.0.2.2"), 2)
+            .direction(SaDirection.IN).protocols(EnumSet.of(Transport.TCP)).build();
+
+        assertEquals(1, sa.toIpXfrmPolicyArgs().size());
+        assertTrue(sa.toIpXfrmPolicyArgs().get(0).startsWith("src 192.0.2.1/32 dst 192.0.2.2/32 proto tcp sport 1 dport 2 dir in"));
+    }
+
+    @Test
+    void shouldRejectSpiOutsideUnsigned32Bits()
+    {
+        assertThrows(IllegalArgumentException.class, () -> sa1().spi(0x1_0000_0000L).build());
+        assertEquals("0xffffffff", sa1().spi(0xFFFF_FFFFL).build().spiHex());
+    }
+}

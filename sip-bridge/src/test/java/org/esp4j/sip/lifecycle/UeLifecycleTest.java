@@ -1,0 +1,158 @@
+package org.esp4j.sip.lifecycle;
+
+import org.esp4j.sip.aka.AkaAuthenticationCentre;
+import org.esp4j.sip.aka.AkaNonce;
+import org.esp4j.sip.aka.AuthenticationVector;
+import org.esp4j.sip.aka.DigestAka;
+import org.esp4j.sip.aka.DigestParams;
+import org.esp4j.sip.aka.Milenage;
+import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.sip.util.Hex;
+import org.junit.jupiter.api.Test;
+
+import java.util.Base64;
+import java.util.List;
+
+import static org.esp4j.sip.lifecycle.ImsHarness.count;
+import static org.esp4j.sip.lifecycle.ImsHarness.first;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The UE role: the UE's K is known, so the bridge verifies AUTN, derives the keys and writes the Authorization.
+ */
+class UeLifecycleTest
+{
+    private static final byte[] K = Hex.decode("K", "465b5ce8b199b49faa5f0a2ee238a6bc");
+    private static final byte[] OP = Hex.decode("OP", "cdc202d5123e20f62b6d676ac72cb318");
+    private static final byte[] AMF = Hex.decode("AMF", "8000");
+
+    private final ImsHarness ims = new ImsHarness(LifecycleConfig.builder(Role.UE)
+        .akaAlgorithm(Milenage.withOp(K, OP))
+        .cnonceSupplier(() -> "Y25vbmNl"));
+    private final AkaAuthenticationCentre hss = new AkaAuthenticationCentre(Milenage.withOp(K, OP), 100, AMF);
+    private final ImsHarness.Ue ue = ImsHarness.ue(1, "hmac-sha-1-96/null,hmac-md5-96/null");
+
+    @Test
+    void shouldTakeTheSecurityServerOfferWithTheHighestQThatItSupports()
+    {
+        ims.initialRegister(ue);
+        final String server =
+            "ipsec-3gpp;q=0.1;alg=hmac-md5-96;ealg=null;spi-c=7001;spi-s=7002;port-c=5065;port-s=5064," +
+            "ipsec-3gpp;q=0.9;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=7003;spi-s=7004;port-c=5065;port-s=5064," +
+            "ipsec-3gpp;q=0.5;alg=hmac-sha-1-96;ealg=null;spi-c=7005;spi-s=7006;port-c=5065;port-s=5064";
+
+        final List<LifecycleEvent> events = challenge(hss.nextVector(rand(1)), server);
+
+        assertEquals(4, ims.sink.size());
+        final SaSpec sa1 = ims.sink.installed().get(0);
+        assertEquals(IntegrityAlgorithm.HMAC_SHA_1_96, sa1.integrityAlgorithm(), "q=0.9 needs aes-cbc, not offered by the UE");
+        assertEquals(7006, sa1.spi());
+        assertEquals(SaDirection.OUT, sa1.direction());
+        assertTrue(first(events, LifecycleEvent.Type.MECHANISM_CHOSEN).detail().contains("q=0.5"));
+    }
+
+    @Test
+    void shouldDeriveKeysAndAuthorizationFromTheChallenge()
+    {
+        ims.initialRegister(ue);
+        final AuthenticationVector vector = hss.nextVector(rand(2));
+
+        final List<LifecycleEvent> events = challenge(vector, serverHeader());
+
+        assertEquals(1, count(events, LifecycleEvent.Type.AKA_SUCCESS));
+        final SaSpec sa = ims.sink.installed().get(0);
+        assertArrayEquals(java.util.Arrays.copyOf(vector.ik(), 20), sa.integrityKey());
+        final String authorization = first(events, LifecycleEvent.Type.AUTHORIZATION_COMPUTED).authorization();
+        final DigestParams credentials = DigestParams.parse("Authorization", authorization);
+        assertEquals(ue.impi, credentials.get("username"));
+        assertTrue(DigestAka.verify(credentials, "REGISTER", vector.xres()), "response made with RES as password");
+        assertFalse(authorization.contains("auts"));
+    }
+
+    @Test
+    void shouldNotCreateSasAndShouldAnswerWithEmptyPasswordOnMacFailure()
+    {
+        ims.initialRegister(ue);
+        final AuthenticationVector vector = hss.nextVector(rand(3));
+        final byte[] forged = vector.autn();
+        forged[15] ^= 1;
+
+        final List<LifecycleEvent> events = challenge(new AuthenticationVector(vector.rand(), forged, vector.xres(), vector.ck(), vector.ik()), serverHeader());
+
+        assertEquals(1, count(events, LifecycleEvent.Type.AKA_MAC_FAILURE));
+        assertEquals(0, ims.sink.size());
+        final DigestParams credentials = DigestParams.parse("Authorization",
+            first(events, LifecycleEvent.Type.AUTHORIZATION_COMPUTED).authorization());
+        assertTrue(DigestAka.verify(credentials, "REGISTER", new byte[0]), "RFC 3310 §3.4: empty password");
+        assertEquals(null, credentials.get("auts"));
+    }
+
+    @Test
+    void shouldResynchroniseWhenSqnIsStale()
+    {
+        ims.initialRegister(ue);
+        challenge(hss.nextVector(rand(4)), serverHeader());
+        ims.forwardChallenge(ue);
+        ims.protectedRegister(ue, 600, ue.securityClient(), serverHeader());
+        ims.finalResponse(ue, 200, "OK", 600);
+        assertEquals(4, ims.sink.size());
+
+        // A network that lost its SQN state re-uses an old one.
+        final AkaAuthenticationCentre staleHss = new AkaAuthenticationCentre(Milenage.withOp(K, OP), 5, AMF);
+        ue.newRound(ue.spiC + 2, ue.portC + 2);
+        ims.protectedRegister(ue, 600, ue.securityClient(), serverHeader());
+        final byte[] staleRand = rand(5);
+        final List<LifecycleEvent> events = challenge(staleHss.nextVector(staleRand), serverHeader2());
+
+        final LifecycleEvent sync = first(events, LifecycleEvent.Type.AKA_SYNC_FAILURE);
+        assertTrue(sync.detail().contains("auts="));
+        assertEquals(4, ims.sink.size(), "no new set on a synchronisation failure; the established one stays");
+        final DigestParams credentials = DigestParams.parse("Authorization",
+            first(events, LifecycleEvent.Type.AUTHORIZATION_COMPUTED).authorization());
+        assertTrue(DigestAka.verify(credentials, "REGISTER", new byte[0]), "RFC 3310 §3.3: empty password");
+        final byte[] auts = Base64.getDecoder().decode(credentials.get("auts"));
+
+        assertTrue(staleHss.resynchronise(staleRand, auts), "MAC-S verifies at the network");
+        assertEquals(101, staleHss.nextSqn(), "continues after SQN_MS = 100");
+        ims.protectedRegister(ue, 600, ue.securityClient(), serverHeader());
+        final List<LifecycleEvent> retry = challenge(staleHss.nextVector(rand(6)), serverHeader2());
+        assertEquals(1, count(retry, LifecycleEvent.Type.AKA_SUCCESS));
+        assertEquals(8, ims.sink.size(), "established set plus the new temporary set");
+    }
+
+    private String serverHeader()
+    {
+        return "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=7001;spi-s=7002;port-c=5065;port-s=5064";
+    }
+
+    private String serverHeader2()
+    {
+        return "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=7011;spi-s=7012;port-c=5067;port-s=5064";
+    }
+
+    private List<LifecycleEvent> challenge(final AuthenticationVector vector, final String securityServer)
+    {
+        final String nonce = AkaNonce.encode(vector.rand(), vector.autn(), new byte[0]);
+        final String text = ImsHarness.response(ue, 401, "Unauthorized",
+            "WWW-Authenticate: Digest realm=\"ims.example.org\",nonce=\"" + nonce + "\",algorithm=AKAv1-MD5,qop=\"auth\"\r\n" +
+            "Security-Server: " + securityServer + "\r\n");
+        ue.lastChallenge = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ue.securityServer = org.esp4j.sip.secagree.SecurityHeaders.parse("Security-Server", securityServer);
+        return ue.activePortC == 0 ?
+            ims.feed(ImsHarness.PCSCF, ImsHarness.SIP_PORT, ue.address, 5062, text) :
+            ims.feed(ImsHarness.PCSCF, 5064, ue.address, ue.activePortC, text);
+    }
+
+    private static byte[] rand(final int seed)
+    {
+        final byte[] rand = new byte[16];
+        for (int i = 0; i < 16; i++)
+        {
+            rand[i] = (byte)(seed * 31 + i * 7);
+        }
+        return rand;
+    }
+}
