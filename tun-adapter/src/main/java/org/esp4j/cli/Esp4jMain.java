@@ -3,6 +3,8 @@ package org.esp4j.cli;
 import org.esp4j.core.tool.PcapTool;
 import org.esp4j.core.tool.WiresharkTool;
 import org.esp4j.sip.cli.SipReplayCommand;
+import org.esp4j.tun.control.ControlClient;
+import org.esp4j.tun.daemon.DaemonMain;
 
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -15,12 +17,18 @@ public final class Esp4jMain
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: esp4j <command> [arguments]",
         "",
+        "  run [--config FILE]                                  start the ESP daemon on a TUN device (root)",
+        "  xfrm state add|update|del|get|list|deleteall|flush|count ...   SAs, as 'ip xfrm state'",
+        "  xfrm policy add|update|del|get|list|flush|count ...  policies, as 'ip xfrm policy'",
+        "  xfrm monitor [all|SA|expire|acquire]                 stream SA events, as 'ip xfrm monitor'",
+        "  stat [--sa] [--watch [SECONDS]] [--counters PATH]    counters as /proc/net/xfrm_stat and 'ip -s xfrm state'",
         "  pcap protect|unprotect --sa FILE [--verdicts] IN OUT   apply or check ESP on a capture, offline",
         "  wireshark --sa FILE                                  print Wireshark esp_sa lines for the SAs in FILE",
         "  sip replay TRACE [--role ue|pcscf] [--k K --op OP|--opc OPC] [--keys]",
         "                                                       run a SIP trace through the sec-agree state machine",
         "",
-        "SA files hold one SA per line in 'ip xfrm state add' syntax.");
+        "SA files hold one SA per line in 'ip xfrm state add' syntax. The xfrm and stat commands talk to the",
+        "daemon's control socket (--socket PATH, or $ESP4J_SOCKET, default /run/esp4j/esp4j0.sock).");
 
     private Esp4jMain()
     {
@@ -47,6 +55,21 @@ public final class Esp4jMain
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0])
         {
+            case "run":
+                try
+                {
+                    DaemonMain.main(rest);
+                    return 0;
+                }
+                catch (final Exception ex)
+                {
+                    err.println("esp4j run: " + ex.getMessage());
+                    return 1;
+                }
+            case "xfrm":
+                return ControlClient.runXfrm(rest, out, err);
+            case "stat":
+                return ControlClient.runStat(rest, out, err);
             case "pcap":
                 return PcapTool.run(rest, out, err);
             case "wireshark":

@@ -1,0 +1,774 @@
+package org.esp4j.tun.control;
+
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The daemon's control socket: a Unix-domain stream socket on which {@code esp4j xfrm ...} and {@code esp4j stat}
+ * (see {@link ControlClient}) read and change the SAD and SPD. The protocol is described in {@link ControlProtocol};
+ * the commands in {@link ControlCommands}; {@code xfrm monitor} streams {@link ControlEvents} as
+ * {@link MonitorFormatter} prints them.
+ * <h2>Access</h2>
+ * The socket file is made mode 0600 right after bind, in a parent directory created 0700 if it was missing, and
+ * every connection's peer credentials ({@code SO_PEERCRED}) are checked: a peer of another user than the one owning
+ * the socket (the daemon's) gets {@code error: permission denied} and is closed, root included (run the CLI as the
+ * daemon's user). At start a stale socket file is removed; if a live daemon answers on it, start fails.
+ * <h2>Threading</h2>
+ * Everything (accept, read, commands, writes, monitor fan-out) runs on one thread: an Agrona {@link Agent} over
+ * non-blocking channels and a {@link Selector}, idling in {@code select(5 ms)}. {@link #start()} runs it on its own
+ * thread {@code esp4j-control}; an embedder that has its own {@link AgentRunner} may instead call {@link #bind()}
+ * and run this agent there. Commands call the SAD and SPD directly: both are thread-safe and safe while packets flow.
+ * The only state shared with other threads is the {@link ControlEvents} queue.
+ * <h2>Bounds</h2>
+ * Requests over {@link ControlProtocol#MAX_REQUEST_BYTES} are refused; at most {@link #MAX_CONNECTIONS} connections
+ * at once; a request must arrive within {@link #REQUEST_TIMEOUT_MS}; a monitor more than
+ * {@link #MONITOR_BACKLOG_BYTES} behind is told so and closed.
+ */
+public final class ControlServer implements Agent, AutoCloseable
+{
+    /** Connections open at once; more are refused with an error. */
+    public static final int MAX_CONNECTIONS = 64;
+
+    /** A connection that has not sent its whole request line by then is closed. */
+    public static final long REQUEST_TIMEOUT_MS = 10_000;
+
+    /** Unsent monitor output allowed before the monitor is closed as too slow. */
+    public static final int MONITOR_BACKLOG_BYTES = 1024 * 1024;
+
+    private static final long IDLE_SELECT_MS = 5;
+    private static final long LINGER_MS = 2_000;
+    private static final int EVENTS_PER_DUTY_CYCLE = 256;
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+
+    private final Path socketPath;
+    private final SecurityAssociationDatabase sad;
+    private final SecurityPolicyDatabase spd;
+    private final XfrmCounters counters;
+    private final ControlEvents events;
+    private final List<Connection> connections = new ArrayList<>();
+    private final List<Connection> monitors = new ArrayList<>();
+    private final AtomicLong refusedPeers = new AtomicLong();
+
+    private ControlCommands commands;
+    private ControlCommands.PolicyChangeListener policyChangeListener;
+    private ErrorHandler errorHandler = ex -> System.err.println("esp4j control: " + ex);
+    private UserPrincipal trustedUser;
+    private ServerSocketChannel serverChannel;
+    private Selector selector;
+    private AgentRunner runner;
+    private boolean closed;
+
+    /**
+     * @param socketPath where to listen.
+     * @param sad        the SAD the commands act on.
+     * @param spd        the SPD the commands act on.
+     * @param counters   the counters {@code stat} shows.
+     * @param events     the events {@code xfrm monitor} shows: the SAD's listener (and the ESP processors' for
+     *                   acquires), or subscribed to whatever dispatches those events.
+     */
+    public ControlServer(
+        final Path socketPath,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final XfrmCounters counters,
+        final ControlEvents events)
+    {
+        this.socketPath = socketPath.toAbsolutePath();
+        this.sad = sad;
+        this.spd = spd;
+        this.counters = counters;
+        this.events = events;
+    }
+
+    /**
+     * Be told after each change to the SPD made through the socket (e.g. the daemon re-syncs its steering rules).
+     * Set before {@link #bind()}.
+     *
+     * @param listener called on the control thread, or null.
+     * @return this.
+     */
+    public ControlServer policyChangeListener(final ControlCommands.PolicyChangeListener listener)
+    {
+        this.policyChangeListener = listener;
+        return this;
+    }
+
+    /**
+     * Where unexpected errors of the control thread go (default: one line on stderr). Never given key material.
+     *
+     * @param errorHandler the handler.
+     * @return this.
+     */
+    public ControlServer errorHandler(final ErrorHandler errorHandler)
+    {
+        this.errorHandler = errorHandler;
+        return this;
+    }
+
+    /** Tests: accept only this user instead of the socket's owner. */
+    ControlServer trustedUser(final UserPrincipal user)
+    {
+        this.trustedUser = user;
+        return this;
+    }
+
+    /** @return the socket's path. */
+    public Path socketPath()
+    {
+        return socketPath;
+    }
+
+    /** @return connections refused because their peer was another user. */
+    public long refusedPeers()
+    {
+        return refusedPeers.get();
+    }
+
+    /**
+     * Bind the socket and run the server on its own thread.
+     *
+     * @return this.
+     * @throws IOException if the socket cannot be created, or another daemon answers on it.
+     */
+    public ControlServer start() throws IOException
+    {
+        bind();
+        runner = new AgentRunner(new SelectIdleStrategy(), errorHandler, null, this);
+        AgentRunner.startOnThread(runner);
+        return this;
+    }
+
+    /**
+     * Create the socket (without starting a thread; {@link #start()} does both).
+     *
+     * @throws IOException if the socket cannot be created, or another daemon answers on it.
+     */
+    public void bind() throws IOException
+    {
+        if (serverChannel != null)
+        {
+            return;
+        }
+        final Path parent = socketPath.getParent();
+        if (!Files.isDirectory(parent))
+        {
+            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+            Files.setPosixFilePermissions(parent, OWNER_ONLY_DIRECTORY);
+        }
+        removeStaleSocket();
+
+        final ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try
+        {
+            channel.bind(UnixDomainSocketAddress.of(socketPath), MAX_CONNECTIONS);
+            // Narrow at once: the JDK cannot set the umask, so the file is briefly as the umask left it. The peer
+            // check below closes that window for other users anyway.
+            Files.setPosixFilePermissions(socketPath, OWNER_READ_WRITE);
+            if (trustedUser == null)
+            {
+                trustedUser = Files.getOwner(socketPath, LinkOption.NOFOLLOW_LINKS);
+            }
+            channel.configureBlocking(false);
+            selector = Selector.open();
+            channel.register(selector, SelectionKey.OP_ACCEPT);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            channel.close();
+            Files.deleteIfExists(socketPath);
+            throw ex;
+        }
+        serverChannel = channel;
+        commands = new ControlCommands(sad, spd, counters, policyChangeListener);
+    }
+
+    public String roleName()
+    {
+        return "esp4j-control";
+    }
+
+    public int doWork() throws IOException
+    {
+        int workCount = 0;
+        // Keys may already be selected by the idle strategy's select(): process the set, not selectNow's count.
+        selector.selectNow();
+        if (!selector.selectedKeys().isEmpty())
+        {
+            workCount += processSelectedKeys();
+        }
+        workCount += events.drain(this::onEvent, EVENTS_PER_DUTY_CYCLE);
+        workCount += closeTimedOut(System.nanoTime());
+        return workCount;
+    }
+
+    public void onClose()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final Connection connection : new ArrayList<>(connections))
+        {
+            if (connection.monitorGroups != 0 && !connection.statusQueued)
+            {
+                // Best effort: a monitor learns why its stream ends.
+                connection.queue(encodeStatus(ControlProtocol.errorStatus("daemon stopping")));
+                connection.statusQueued = true;
+                try
+                {
+                    connection.flush();
+                }
+                catch (final IOException ignore)
+                {
+                    // closing anyway
+                }
+            }
+            close(connection);
+        }
+        events.monitoring(false);
+        try
+        {
+            if (selector != null)
+            {
+                selector.close();
+            }
+            if (serverChannel != null)
+            {
+                serverChannel.close();
+                Files.deleteIfExists(socketPath);
+            }
+        }
+        catch (final IOException ex)
+        {
+            errorHandler.onError(ex);
+        }
+    }
+
+    /** Stop the thread (if {@link #start()}ed), close every connection and remove the socket file. */
+    public void close()
+    {
+        if (runner != null)
+        {
+            runner.close();
+        }
+        else
+        {
+            onClose();
+        }
+    }
+
+    private void removeStaleSocket() throws IOException
+    {
+        if (!Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS))
+        {
+            return;
+        }
+        final BasicFileAttributes attributes =
+            Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isOther())
+        {
+            throw new IOException(socketPath + " exists and is not a socket: not replacing it");
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            probe.connect(UnixDomainSocketAddress.of(socketPath));
+            throw new IOException("another esp4j daemon answers on " + socketPath + ": stop it first");
+        }
+        catch (final IOException ex)
+        {
+            if (ex.getMessage() != null && ex.getMessage().startsWith("another esp4j daemon"))
+            {
+                throw ex;
+            }
+            // Nobody listens: a socket left by a daemon that died.
+            Files.deleteIfExists(socketPath);
+        }
+    }
+
+    private int processSelectedKeys()
+    {
+        int workCount = 0;
+        final Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext())
+        {
+            final SelectionKey key = keys.next();
+            keys.remove();
+            workCount++;
+            if (!key.isValid())
+            {
+                continue;
+            }
+            if (key.isAcceptable())
+            {
+                acceptAll();
+                continue;
+            }
+            final Connection connection = (Connection)key.attachment();
+            try
+            {
+                if (key.isReadable())
+                {
+                    onReadable(connection);
+                }
+                if (key.isValid() && key.isWritable())
+                {
+                    onWritable(connection);
+                }
+            }
+            catch (final IOException ex)
+            {
+                // The client went away mid-request or mid-response: only its connection is affected.
+                close(connection);
+            }
+        }
+        return workCount;
+    }
+
+    private void acceptAll()
+    {
+        while (true)
+        {
+            final SocketChannel channel;
+            try
+            {
+                channel = serverChannel.accept();
+                if (channel == null)
+                {
+                    return;
+                }
+            }
+            catch (final IOException ex)
+            {
+                errorHandler.onError(ex);
+                return;
+            }
+            accept(channel);
+        }
+    }
+
+    private void accept(final SocketChannel channel)
+    {
+        try
+        {
+            if (connections.size() >= 2 * MAX_CONNECTIONS)
+            {
+                // Refusals linger too (below); past this many, shed load without a word.
+                channel.close();
+                return;
+            }
+            channel.configureBlocking(false);
+            final Connection connection = new Connection(channel, System.nanoTime() +
+                TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MS));
+            connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+            connections.add(connection);
+            final String refusal = refusal(channel);
+            if (refusal != null)
+            {
+                // Answered like any failed request (so the client reads why), and the request is never read.
+                respond(connection, null, refusal);
+            }
+        }
+        catch (final IOException ex)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // already failing
+            }
+        }
+    }
+
+    private String refusal(final SocketChannel channel) throws IOException
+    {
+        final UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        if (peer == null || !trustedUser.equals(peer.user()))
+        {
+            refusedPeers.incrementAndGet();
+            return "permission denied: the esp4j daemon serves only user " + trustedUser.getName() +
+                (peer == null ? "" : ", not " + peer.user().getName());
+        }
+        if (connections.size() > MAX_CONNECTIONS)
+        {
+            return "too many control connections (" + MAX_CONNECTIONS + "): try again";
+        }
+        return null;
+    }
+
+    private void onReadable(final Connection connection) throws IOException
+    {
+        if (connection.requestDone)
+        {
+            // A monitor (or a client awaiting its response): input is ignored, but the end of it means "gone".
+            final ByteBuffer discard = connection.in;
+            discard.clear();
+            if (connection.channel.read(discard) < 0)
+            {
+                close(connection);
+            }
+            return;
+        }
+
+        final ByteBuffer in = connection.in;
+        final int scanFrom = in.position();
+        final int read = connection.channel.read(in);
+        final int end = indexOfLineEnd(in, scanFrom);
+        if (end >= 0)
+        {
+            onRequest(connection, end);
+        }
+        else if (read < 0)
+        {
+            if (in.position() > 0)
+            {
+                onRequest(connection, in.position());
+            }
+            else
+            {
+                close(connection);
+            }
+        }
+        else if (!in.hasRemaining())
+        {
+            respond(connection, null, "request longer than " + ControlProtocol.MAX_REQUEST_BYTES +
+                " bytes: refused");
+        }
+    }
+
+    private void onRequest(final Connection connection, final int length) throws IOException
+    {
+        connection.requestDone = true;
+        final ByteBuffer request = connection.in.flip().limit(length);
+        final String line;
+        try
+        {
+            line = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(request).toString();
+        }
+        catch (final CharacterCodingException ex)
+        {
+            respond(connection, null, "request is not valid UTF-8");
+            return;
+        }
+        finally
+        {
+            // The line may hold keys: do not leave them in the buffer longer than needed.
+            java.util.Arrays.fill(connection.in.array(), (byte)0);
+            connection.in.clear();
+        }
+
+        final ControlCommands.Response response;
+        try
+        {
+            response = commands.execute(stripCarriageReturn(line));
+        }
+        catch (final RuntimeException ex)
+        {
+            // A bug, not bad input (that is answered by execute): the client still gets an answer, the thread lives.
+            errorHandler.onError(ex);
+            respond(connection, null, "internal error (" + ex.getClass().getSimpleName() + "): see the daemon's log");
+            return;
+        }
+        if (response.monitorGroups() != 0 && response.isOk())
+        {
+            connection.monitorGroups = response.monitorGroups();
+            connection.in = ByteBuffer.allocate(256);
+            monitors.add(connection);
+            events.monitoring(true);
+            return;
+        }
+        respond(connection, response.output(), response.error());
+    }
+
+    private void respond(final Connection connection, final String output, final String error) throws IOException
+    {
+        connection.requestDone = true;
+        if (output != null && !output.isEmpty())
+        {
+            connection.queue(encodeLines(output));
+        }
+        connection.queue(encodeStatus(error == null ? ControlProtocol.STATUS_OK : ControlProtocol.errorStatus(error)));
+        connection.statusQueued = true;
+        onWritable(connection);
+    }
+
+    private void onWritable(final Connection connection) throws IOException
+    {
+        connection.flush();
+        if (connection.out.isEmpty())
+        {
+            if (connection.statusQueued)
+            {
+                lingerOrClose(connection);
+                return;
+            }
+            if (connection.overflowed)
+            {
+                connection.queue(encodeStatus(ControlProtocol.errorStatus(
+                    "monitor fell behind by more than " + MONITOR_BACKLOG_BYTES + " bytes: events were dropped")));
+                connection.statusQueued = true;
+                onWritable(connection);
+                return;
+            }
+        }
+        connection.key.interestOps(connection.out.isEmpty() ?
+            SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+
+    /**
+     * The response is out: half-close, and wait (bounded) for the client to close. Closing at once while the client
+     * still sends (an oversized request) would reset the connection, and a reset discards the response on its way.
+     */
+    private void lingerOrClose(final Connection connection)
+    {
+        if (connection.lingerDeadlineNs != 0)
+        {
+            return;
+        }
+        try
+        {
+            connection.channel.shutdownOutput();
+            connection.lingerDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MS);
+            connection.key.interestOps(SelectionKey.OP_READ);
+        }
+        catch (final IOException ex)
+        {
+            close(connection);
+        }
+    }
+
+    private void onEvent(final ControlEvent event)
+    {
+        if (monitors.isEmpty())
+        {
+            return;
+        }
+        final int group = MonitorFormatter.group(event);
+        ByteBuffer encoded = null;
+        for (final Connection monitor : new ArrayList<>(monitors))
+        {
+            if ((monitor.monitorGroups & group) == 0 || monitor.overflowed || monitor.statusQueued)
+            {
+                continue;
+            }
+            if (encoded == null)
+            {
+                encoded = encodeLines(MonitorFormatter.format(event));
+            }
+            if (monitor.queuedBytes + encoded.remaining() > MONITOR_BACKLOG_BYTES)
+            {
+                monitor.overflowed = true;
+            }
+            else
+            {
+                monitor.queue(encoded.duplicate());
+            }
+            try
+            {
+                onWritable(monitor);
+            }
+            catch (final IOException ex)
+            {
+                close(monitor);
+            }
+        }
+    }
+
+    private int closeTimedOut(final long nowNs)
+    {
+        int closedCount = 0;
+        for (int i = connections.size() - 1; i >= 0; i--)
+        {
+            final Connection connection = connections.get(i);
+            if (connection.lingerDeadlineNs != 0 && nowNs - connection.lingerDeadlineNs > 0)
+            {
+                close(connection);
+                closedCount++;
+            }
+            else if (!connection.requestDone && nowNs - connection.deadlineNs > 0)
+            {
+                try
+                {
+                    respond(connection, null, "no request within " + REQUEST_TIMEOUT_MS + " ms");
+                }
+                catch (final IOException ex)
+                {
+                    close(connection);
+                }
+                closedCount++;
+            }
+        }
+        return closedCount;
+    }
+
+    private void close(final Connection connection)
+    {
+        connections.remove(connection);
+        if (monitors.remove(connection) && monitors.isEmpty())
+        {
+            events.monitoring(false);
+        }
+        if (connection.key != null)
+        {
+            connection.key.cancel();
+        }
+        try
+        {
+            connection.channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // nothing more to do for it
+        }
+    }
+
+    private static int indexOfLineEnd(final ByteBuffer buffer, final int from)
+    {
+        for (int i = from; i < buffer.position(); i++)
+        {
+            if (buffer.get(i) == '\n')
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String stripCarriageReturn(final String line)
+    {
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    private static ByteBuffer encodeLines(final String text)
+    {
+        final StringBuilder sb = new StringBuilder(text.length() + 16);
+        int start = 0;
+        while (start < text.length())
+        {
+            int end = text.indexOf('\n', start);
+            if (end < 0)
+            {
+                end = text.length();
+            }
+            sb.append(ControlProtocol.stuff(text.substring(start, end))).append('\n');
+            start = end + 1;
+        }
+        return StandardCharsets.UTF_8.encode(CharBuffer.wrap(sb));
+    }
+
+    private static ByteBuffer encodeStatus(final String status)
+    {
+        return StandardCharsets.UTF_8.encode(status + "\n");
+    }
+
+    /** One client. */
+    private static final class Connection
+    {
+        private final SocketChannel channel;
+        private final long deadlineNs;
+        private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        private ByteBuffer in = ByteBuffer.allocate(ControlProtocol.MAX_REQUEST_BYTES);
+        private SelectionKey key;
+        private long queuedBytes;
+        private long lingerDeadlineNs;
+        private boolean requestDone;
+        private boolean statusQueued;
+        private boolean overflowed;
+        private int monitorGroups;
+
+        Connection(final SocketChannel channel, final long deadlineNs)
+        {
+            this.channel = channel;
+            this.deadlineNs = deadlineNs;
+        }
+
+        void queue(final ByteBuffer buffer)
+        {
+            out.addLast(buffer);
+            queuedBytes += buffer.remaining();
+        }
+
+        void flush() throws IOException
+        {
+            while (!out.isEmpty())
+            {
+                final ByteBuffer head = out.peekFirst();
+                final int written = channel.write(head);
+                queuedBytes -= written;
+                if (head.hasRemaining())
+                {
+                    return;
+                }
+                out.removeFirst();
+            }
+        }
+    }
+
+    /** Idles in {@code select()}, so a quiet control thread sleeps until a client arrives or 5 ms pass. */
+    private final class SelectIdleStrategy implements IdleStrategy
+    {
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+        }
+
+        public void idle()
+        {
+            try
+            {
+                selector.select(IDLE_SELECT_MS);
+            }
+            catch (final IOException | java.nio.channels.ClosedSelectorException ex)
+            {
+                Thread.onSpinWait();
+            }
+        }
+
+        public void reset()
+        {
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.esp4j.tun.control;
+
+import org.esp4j.tun.daemon.ControlEndpointFactory;
+import org.esp4j.tun.daemon.DaemonControl;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Plugs the {@link ControlServer} into the daemon through its {@link ControlEndpointFactory} hook: the daemon's SA
+ * events and acquires are subscribed into a {@link ControlEvents}, SPD changes made over the socket call
+ * {@link DaemonControl#policiesChanged()}, and closing the endpoint unsubscribes, stops the control thread and
+ * removes the socket file. Register it as a {@link java.util.ServiceLoader} service
+ * ({@code META-INF/services/org.esp4j.tun.daemon.ControlEndpointFactory} naming this class), or pass an instance to
+ * the daemon.
+ * <p>
+ * The only class of this package that knows the daemon: {@link ControlServer} itself takes the SAD, SPD, counters
+ * and events, so it also runs without a daemon (tests, other embeddings).
+ */
+public final class DaemonControlEndpoint implements ControlEndpointFactory
+{
+    public AutoCloseable start(final DaemonControl control, final Path socketPath) throws IOException
+    {
+        final ControlEvents events = new ControlEvents();
+        final AutoCloseable subscription = control.subscribe(events);
+        final ControlServer server;
+        try
+        {
+            server = new ControlServer(socketPath, control.sad(), control.spd(), control.counters(), events)
+                .policyChangeListener(control::policiesChanged)
+                .start();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(subscription);
+            throw ex;
+        }
+        return () ->
+        {
+            try
+            {
+                subscription.close();
+            }
+            finally
+            {
+                server.close();
+            }
+        };
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        try
+        {
+            closeable.close();
+        }
+        catch (final Exception ignore)
+        {
+            // already failing with the start's exception
+        }
+    }
+}

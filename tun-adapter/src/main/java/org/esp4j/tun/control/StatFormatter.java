@@ -1,0 +1,145 @@
+package org.esp4j.tun.control;
+
+import org.agrona.concurrent.status.CountersReader;
+import org.esp4j.core.counters.SaCounter;
+import org.esp4j.core.counters.SaCounters;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.xfrm.SaStatsView;
+import org.esp4j.core.xfrm.XfrmFormatter;
+
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The text of {@code esp4j stat}: the global counters in {@code /proc/net/xfrm_stat} form (name padded to 24, a tab,
+ * the value) and, with {@code --sa}, each SA as {@code ip -s xfrm state} prints it (keys hidden), from either the
+ * live SAD (through the daemon) or a counters file (daemon stopped or not answering).
+ */
+final class StatFormatter
+{
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private StatFormatter()
+    {
+    }
+
+    /**
+     * @param counters the live counters.
+     * @return the {@code /proc/net/xfrm_stat} lines.
+     */
+    static String global(final XfrmCounters counters)
+    {
+        final StringBuilder sb = new StringBuilder(2048);
+        for (final XfrmCounter counter : XfrmCounter.values())
+        {
+            appendCounter(sb, counter.name(), counters.get(counter));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * @param sa an SA.
+     * @return its counters as {@code ip -s xfrm state} shows them.
+     */
+    static SaStatsView statsOf(final SecurityAssociation sa)
+    {
+        final SaCounters counters = sa.counters();
+        // esp4j counts replays and out-of-window packets together (SaCounter.REPLAY_DROPS); shown under "replay".
+        return new SaStatsView(
+            counters.bytes(),
+            counters.packets(),
+            0,
+            counters.replayDrops(),
+            counters.integrityFailures(),
+            sa.addTimeEpochNs() / NANOS_PER_SECOND,
+            counters.firstUseEpochNs() / NANOS_PER_SECOND);
+    }
+
+    /**
+     * @param sas the SAs.
+     * @return each SA in the {@code ip -s xfrm state} form, keys hidden.
+     */
+    static String perSa(final List<SecurityAssociation> sas)
+    {
+        final StringBuilder sb = new StringBuilder(512 * sas.size() + 16);
+        for (final SecurityAssociation sa : sas)
+        {
+            sb.append(XfrmFormatter.formatState(sa.config(), false, statsOf(sa)));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Read the counters of a counters file (another process's, possibly stopped).
+     *
+     * @param reader reader over the file.
+     * @param perSa  true to add the per-SA counters.
+     * @return the text.
+     */
+    static String fromReader(final CountersReader reader, final boolean perSa)
+    {
+        final Map<XfrmCounter, Long> global = new EnumMap<>(XfrmCounter.class);
+        final Map<String, long[]> sas = new LinkedHashMap<>();
+        final XfrmCounter[] names = XfrmCounter.values();
+        final SaCounter[] saNames = SaCounter.values();
+        reader.forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            if (typeId == XfrmCounter.TYPE_ID)
+            {
+                final int ordinal = keyBuffer.getInt(0);
+                if (ordinal >= 0 && ordinal < names.length)
+                {
+                    global.put(names[ordinal], reader.getCounterValue(counterId));
+                }
+            }
+            else if (typeId >= SaCounter.TYPE_ID_BASE && typeId < SaCounter.TYPE_ID_BASE + saNames.length)
+            {
+                // Label: "sa LABEL: spi 0x... dst ADDR" (XfrmCounters.allocateSaCounters).
+                final int colon = label.indexOf(": ");
+                final String description = colon >= 0 ? label.substring(colon + 2) : label;
+                sas.computeIfAbsent(description, k -> new long[saNames.length])[typeId - SaCounter.TYPE_ID_BASE] =
+                    reader.getCounterValue(counterId);
+            }
+        });
+
+        final StringBuilder sb = new StringBuilder(2048);
+        for (final XfrmCounter counter : names)
+        {
+            final Long value = global.get(counter);
+            if (value != null)
+            {
+                appendCounter(sb, counter.name(), value);
+            }
+        }
+        if (perSa)
+        {
+            for (final Map.Entry<String, long[]> entry : sas.entrySet())
+            {
+                final long[] values = entry.getValue();
+                sb.append(entry.getKey()).append('\n');
+                sb.append("\tlifetime current:\n");
+                sb.append("\t  ").append(values[SaCounter.BYTES.ordinal()]).append("(bytes), ")
+                    .append(values[SaCounter.PACKETS.ordinal()]).append("(packets)\n");
+                sb.append("\tstats:\n");
+                sb.append("\t  replay-window 0 replay ").append(values[SaCounter.REPLAY_DROPS.ordinal()])
+                    .append(" failed ").append(values[SaCounter.INTEGRITY_FAILURES.ordinal()]).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void appendCounter(final StringBuilder sb, final String name, final long value)
+    {
+        // /proc/net/xfrm_stat: seq_printf("%-24s\t%lu\n").
+        sb.append(name);
+        for (int i = name.length(); i < 24; i++)
+        {
+            sb.append(' ');
+        }
+        sb.append('\t').append(value).append('\n');
+    }
+}

@@ -1,0 +1,287 @@
+package org.esp4j.tun.daemon;
+
+import org.esp4j.tun.routing.PolicyRouting;
+import org.esp4j.tun.routing.SteeringPrefix;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Settings of one daemon, read from a {@code key=value} file ({@code #} comments, blank lines ignored):
+ * <pre>
+ * tun.name=esp4j0              # TUN device name
+ * tun.mtu=0                    # 0: path MTU - MAX_ESP_OVERHEAD
+ * tun.txqueuelen=4096          # packets the kernel queues in the TUN for the daemon (kernel default 500)
+ * path.mtu=0                   # MTU of the path the carrier uses; 0: the MTU of the link towards the first peer
+ * carrier=raw                  # raw (ESP as IP protocol 50), udp (RFC 3948 on udp.port) or both
+ * udp.port=4500
+ * mark=0x4500                  # SO_MARK of the daemon's sockets
+ * table=4500                   # routing table leading into the TUN
+ * rule.priority.mark=4500      # ip rule: fwmark MARK lookup main
+ * rule.priority.steer=4501     # ip rule: to PEER lookup TABLE
+ * steer=                       # extra prefixes to steer (comma separated), besides the out-policies' destinations
+ * preload=/etc/esp4j/sa.conf   # ip xfrm "state add ..." / "policy add ..." lines loaded at start
+ * counters.file=/dev/shm/esp4j-TUN.counters
+ * control.socket=/run/esp4j/TUN.sock   # used by the control endpoint, if one is installed
+ * burst=64                     # packets drained per descriptor per duty cycle
+ * idle.poll.ms=100             # longest poll() when idle
+ * </pre>
+ * Immutable; build with {@link #builder()} or {@link #parse(Path)}.
+ */
+public final class DaemonConfig
+{
+    /** Carriers the daemon opens. */
+    public enum Carrier
+    {
+        RAW, UDP, BOTH;
+
+        public boolean raw()
+        {
+            return this != UDP;
+        }
+
+        public boolean udp()
+        {
+            return this != RAW;
+        }
+    }
+
+    public static final String DEFAULT_TUN_NAME = "esp4j0";
+    public static final int DEFAULT_MARK = 0x4500;
+    public static final int DEFAULT_TABLE = 4500;
+    public static final int DEFAULT_MARK_RULE_PRIORITY = 4500;
+    public static final int DEFAULT_STEER_RULE_PRIORITY = 4501;
+    public static final int DEFAULT_BURST = 64;
+    public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
+    public static final int DEFAULT_IDLE_POLL_MS = 100;
+
+    private final Map<String, String> values;
+    private final Path baseDirectory;
+
+    private DaemonConfig(final Map<String, String> values, final Path baseDirectory)
+    {
+        this.values = Map.copyOf(values);
+        this.baseDirectory = baseDirectory;
+    }
+
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** Read a config file; relative paths in it are resolved against its directory. */
+    public static DaemonConfig parse(final Path file) throws IOException
+    {
+        final Builder builder = new Builder();
+        builder.baseDirectory = file.toAbsolutePath().getParent();
+        int lineNumber = 0;
+        for (final String raw : Files.readAllLines(file, StandardCharsets.UTF_8))
+        {
+            lineNumber++;
+            final int hash = raw.indexOf('#');
+            final String line = (hash >= 0 ? raw.substring(0, hash) : raw).trim();
+            if (line.isEmpty())
+            {
+                continue;
+            }
+            final int eq = line.indexOf('=');
+            if (eq <= 0)
+            {
+                throw new IllegalArgumentException(file + ":" + lineNumber + ": expected key=value: " + line);
+            }
+            builder.set(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+        }
+        final DaemonConfig config = builder.build();
+        config.validate();
+        return config;
+    }
+
+    private void validate()
+    {
+        carrier();
+        routingSettings();
+        steer();
+        if (udpPort() < 1 || udpPort() > 65535)
+        {
+            throw new IllegalArgumentException("udp.port must be 1..65535");
+        }
+    }
+
+    public String tunName()
+    {
+        return get("tun.name", DEFAULT_TUN_NAME);
+    }
+
+    /** @return configured TUN MTU, 0 for automatic. */
+    public int tunMtu()
+    {
+        return integer("tun.mtu", 0);
+    }
+
+    /** @return the TUN's transmit queue length (0: kernel default). */
+    public int tunTxQueueLength()
+    {
+        return integer("tun.txqueuelen", DEFAULT_TUN_TX_QUEUE_LENGTH);
+    }
+
+    /** @return configured path MTU, 0 for automatic. */
+    public int pathMtu()
+    {
+        return integer("path.mtu", 0);
+    }
+
+    public Carrier carrier()
+    {
+        final String value = get("carrier", "raw").toUpperCase(Locale.ROOT);
+        try
+        {
+            return Carrier.valueOf(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("carrier must be raw, udp or both: " + value.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    public int udpPort()
+    {
+        return integer("udp.port", 4500);
+    }
+
+    public int mark()
+    {
+        return integer("mark", DEFAULT_MARK);
+    }
+
+    public PolicyRouting.Settings routingSettings()
+    {
+        return new PolicyRouting.Settings(tunName(), mark(), integer("table", DEFAULT_TABLE),
+            integer("rule.priority.mark", DEFAULT_MARK_RULE_PRIORITY),
+            integer("rule.priority.steer", DEFAULT_STEER_RULE_PRIORITY));
+    }
+
+    /** @return extra prefixes to steer into the TUN. */
+    public List<SteeringPrefix> steer()
+    {
+        final List<SteeringPrefix> prefixes = new ArrayList<>();
+        for (final String item : get("steer", "").split(","))
+        {
+            if (!item.isBlank())
+            {
+                prefixes.add(SteeringPrefix.parse(item.trim()));
+            }
+        }
+        return prefixes;
+    }
+
+    /** @return the preload file, or null. */
+    public Path preload()
+    {
+        final String value = get("preload", "");
+        return value.isEmpty() ? null : resolve(value);
+    }
+
+    public Path countersFile()
+    {
+        return resolve(get("counters.file", "/dev/shm/esp4j-" + tunName() + ".counters"));
+    }
+
+    public Path controlSocket()
+    {
+        return resolve(get("control.socket", "/run/esp4j/" + tunName() + ".sock"));
+    }
+
+    public int burst()
+    {
+        return Math.max(1, integer("burst", DEFAULT_BURST));
+    }
+
+    public int idlePollMs()
+    {
+        return Math.max(1, integer("idle.poll.ms", DEFAULT_IDLE_POLL_MS));
+    }
+
+    /** @return the raw value of {@code key}, or {@code defaultValue}. */
+    public String get(final String key, final String defaultValue)
+    {
+        final String value = values.get(key);
+        return value == null || value.isEmpty() ? defaultValue : value;
+    }
+
+    /** @return every key and value as given. */
+    public Map<String, String> values()
+    {
+        return values;
+    }
+
+    /** @return a builder holding these values. */
+    public Builder toBuilder()
+    {
+        final Builder builder = new Builder();
+        builder.values.putAll(values);
+        builder.baseDirectory = baseDirectory;
+        return builder;
+    }
+
+    private int integer(final String key, final int defaultValue)
+    {
+        final String value = get(key, null);
+        if (value == null)
+        {
+            return defaultValue;
+        }
+        try
+        {
+            return value.startsWith("0x") || value.startsWith("0X") ?
+                (int)Long.parseLong(value.substring(2), 16) : Integer.parseInt(value);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(key + " must be a number: " + value);
+        }
+    }
+
+    private Path resolve(final String value)
+    {
+        final Path path = Path.of(value);
+        return path.isAbsolute() || baseDirectory == null ? path : baseDirectory.resolve(path);
+    }
+
+    public String toString()
+    {
+        return "DaemonConfig" + values;
+    }
+
+    /** Builder: {@link #set(String, String)} with the keys of the file. */
+    public static final class Builder
+    {
+        private final Map<String, String> values = new LinkedHashMap<>();
+        private Path baseDirectory;
+
+        public Builder set(final String key, final String value)
+        {
+            values.put(key, value);
+            return this;
+        }
+
+        public Builder baseDirectory(final Path directory)
+        {
+            baseDirectory = directory;
+            return this;
+        }
+
+        public DaemonConfig build()
+        {
+            final DaemonConfig config = new DaemonConfig(values, baseDirectory);
+            config.validate();
+            return config;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * The daemon's own counters, next to the {@link org.esp4j.core.counters.XfrmCounter}s in the same counters file
+ * (Agrona type id {@link #TYPE_ID}, key = ordinal, label = name). TUN and carrier errors that
+ * {@link org.esp4j.core.counters.XfrmCounter} already names ({@code Esp4jTunHdrError}, {@code Esp4jTunIoError},
+ * {@code Esp4jCarrierIoError}, {@code Esp4jOutTooBig}, {@code Esp4jInNatKeepalive}) are counted there; these are
+ * the finer reasons. Each packet read and not delivered is counted against exactly one counter of either set.
+ */
+public final class DaemonCounters
+{
+    /** Agrona counter type id. */
+    public static final int TYPE_ID = 1200;
+
+    /** The counters. */
+    public enum Counter
+    {
+        /** Datagrams bigger than the receive area (dropped). */
+        TunCarrierTruncated,
+        /** RFC 3948 non-ESP-marker datagrams (IKE) on the UDP carrier: no IKE here, dropped. */
+        TunCarrierNonEspMarker,
+        /** Datagrams without packet info (destination unknown), dropped. */
+        TunCarrierNoPktinfo,
+        /** Packets from a carrier that were not ESP (the processor would pass them): not delivered. */
+        TunCarrierPlaintext,
+        /** Outbound ESP for which no carrier of its kind is open (e.g. ESP-in-UDP SA with carrier=raw). */
+        TunNoCarrier,
+        /** ICMPv6 packet-too-big / ICMP fragmentation-needed answers written into the TUN. */
+        TunIcmpTooBigSent,
+        /** Outbound IPv4 ESP packets fragmented by the daemon (DF clear, bigger than the path). */
+        TunFragmented,
+        /** Packets read from the TUN. */
+        TunPacketsRead,
+        /** Packets read from the carriers. */
+        TunCarrierPacketsRead,
+        /** Errors thrown inside an agent (should stay 0). */
+        TunAgentErrors
+    }
+
+    private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];
+
+    public DaemonCounters(final CountersManager manager)
+    {
+        final UnsafeBuffer key = new UnsafeBuffer(new byte[4]);
+        final UnsafeBuffer label = new UnsafeBuffer(new byte[CountersReader.MAX_LABEL_LENGTH]);
+        synchronized (manager)
+        {
+            for (final Counter counter : Counter.values())
+            {
+                key.putInt(0, counter.ordinal());
+                final int labelLength = label.putStringWithoutLengthAscii(0, counter.name());
+                final int id = manager.allocate(TYPE_ID, key, 0, 4, label, 0, labelLength);
+                counters[counter.ordinal()] = new AtomicCounter(manager.valuesBuffer(), id, manager);
+            }
+        }
+    }
+
+    public void increment(final Counter counter)
+    {
+        counters[counter.ordinal()].increment();
+    }
+
+    public void add(final Counter counter, final long delta)
+    {
+        counters[counter.ordinal()].getAndAdd(delta);
+    }
+
+    public long get(final Counter counter)
+    {
+        return counters[counter.ordinal()].get();
+    }
+
+    /** @return the counters as lines {@code name<TAB>value}. */
+    public String describe()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final Counter counter : Counter.values())
+        {
+            sb.append(String.format("%-24s\t%d%n", counter.name(), get(counter)));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,539 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.esp4j.core.counters.CountersFile;
+import org.esp4j.core.counters.SaCounter;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.spd.TemplateConfig;
+import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.xfrm.XfrmPreload;
+import org.esp4j.core.xfrm.XfrmPreloadReader;
+import org.esp4j.tun.carrier.RawEspReceiver;
+import org.esp4j.tun.carrier.RawIpSender;
+import org.esp4j.tun.carrier.UdpEncapCarrier;
+import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.jna.PollFds;
+import org.esp4j.tun.routing.IpCommand;
+import org.esp4j.tun.routing.PolicyRouting;
+import org.esp4j.tun.routing.SteeringPrefix;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The userspace ESP daemon: a TUN device, the carriers, policy routing that steers the traffic of the out-policies
+ * into the TUN, and two packet agents (outbound: TUN to carrier; inbound: carrier to TUN), each with its own
+ * {@link EspProcessor}, sharing one SAD, SPD and counters.
+ * <pre>
+ *   app socket -> kernel -> ip rule "to PEER" -> table -> TUN -> OutboundAgent -> EspProcessor.outbound
+ *        -> raw socket (IPPROTO_RAW, SO_MARK) or UDP/4500 socket (SO_MARK) -> ip rule "fwmark" -> main -> wire
+ *   wire -> kernel -> raw IPPROTO_ESP socket / UDP 4500 socket -> InboundAgent -> EspProcessor.inbound
+ *        -> TUN -> kernel -> app socket
+ * </pre>
+ * Lifecycle: {@link #start()} (counters file, preload, TUN, carriers, routing, agents, control endpoint),
+ * {@link #close()} (the reverse; also removes rules, routes and the TUN). Embeddable: one instance per network
+ * namespace (the process's). Thread-safe control through {@link DaemonControl}.
+ */
+public final class EspDaemon implements DaemonControl, AutoCloseable
+{
+    /** Headroom of the TUN MTU below the path MTU: the largest ESP overhead, rounded up to 8. */
+    public static final int TUN_MTU_HEADROOM = (OutboundAgent.MAX_ESP_OVERHEAD + 7) & ~7;
+    static final int DEFAULT_PATH_MTU = 1500;
+    static final int MAX_SAS_IN_COUNTERS_FILE = 1024;
+    private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
+    private static final Pattern MTU = Pattern.compile("\\bmtu (?:lock )?(\\d+)");
+
+    private final DaemonConfig config;
+    private final Consumer<String> log;
+    private final ControlEndpointFactory controlFactory;
+    private final NanoClock clock = SystemNanoClock.INSTANCE;
+    private final DaemonEvents events = new DaemonEvents();
+    private final IpCommand ip = new IpCommand();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    private CountersFile countersFile;
+    private XfrmCounters counters;
+    private DaemonCounters daemonCounters;
+    private SecurityAssociationDatabase sad;
+    private SecurityPolicyDatabase spd;
+    private TunDevice tun;
+    private PolicyRouting routing;
+    private AgentRunner outboundRunner;
+    private AgentRunner inboundRunner;
+    private Thread eventThread;
+    private AutoCloseable controlEndpoint;
+    private int tunMtu;
+    private int pathMtu;
+    private volatile boolean running;
+    private volatile boolean closed;
+
+    public EspDaemon(final DaemonConfig config)
+    {
+        this(config, null, null);
+    }
+
+    /**
+     * @param config         settings.
+     * @param log            where to log (null: standard error with a timestamp). Keys are never logged.
+     * @param controlFactory control endpoint to start, or null to look one up with {@link ServiceLoader}.
+     */
+    public EspDaemon(final DaemonConfig config, final Consumer<String> log, final ControlEndpointFactory controlFactory)
+    {
+        this.config = config;
+        this.log = log != null ? log : line -> System.err.println(Instant.now() + " esp4j[" + config.tunName() + "] " + line);
+        this.controlFactory = controlFactory;
+    }
+
+    /** Start everything; on failure everything started so far is undone and the exception rethrown. */
+    public synchronized void start() throws IOException
+    {
+        if (running || closed)
+        {
+            throw new IllegalStateException(closed ? "closed" : "already running");
+        }
+        try
+        {
+            start0();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.accept("start failed: " + ex.getMessage());
+            close();
+            throw ex;
+        }
+    }
+
+    private void start0() throws IOException
+    {
+        final Path countersPath = config.countersFile();
+        if (countersPath.getParent() != null)
+        {
+            Files.createDirectories(countersPath.getParent());
+        }
+        countersFile = CountersFile.create(countersPath, XfrmCounter.values().length +
+            DaemonCounters.Counter.values().length + MAX_SAS_IN_COUNTERS_FILE * SaCounter.values().length);
+        final org.agrona.concurrent.status.CountersManager manager = countersFile.newCountersManager();
+        counters = new XfrmCounters(manager);
+        daemonCounters = new DaemonCounters(manager);
+        sad = new SecurityAssociationDatabase(counters, clock, events);
+        spd = new SecurityPolicyDatabase();
+        preload();
+
+        routing = new PolicyRouting(ip, config.routingSettings(), log);
+        routing.removeStale();
+        final List<SteeringPrefix> prefixes = steeringPrefixes();
+        pathMtu = config.pathMtu() > 0 ? config.pathMtu() : detectPathMtu(prefixes);
+        tunMtu = config.tunMtu() > 0 ? config.tunMtu() : pathMtu - TUN_MTU_HEADROOM;
+        if (tunMtu < 1280)
+        {
+            log.accept("warning: TUN MTU " + tunMtu + " is below the IPv6 minimum 1280");
+        }
+
+        tun = TunDevice.open(config.tunName(), 1);
+        tun.configure(ip, tunMtu, config.tunTxQueueLength());
+        openCarriersAndAgents();
+        routing.install(prefixes, localAddress(true), localAddress(false));
+        running = true;
+
+        eventThread = new Thread(this::eventLoop, "esp4j-events-" + tun.name());
+        eventThread.setDaemon(true);
+        eventThread.start();
+
+        startControlEndpoint();
+        log.accept("running: tun " + tun.name() + " mtu " + tunMtu + " path mtu " + pathMtu + " carrier " +
+            config.carrier().name().toLowerCase() + " mark 0x" + Integer.toHexString(config.mark()) + " table " +
+            config.routingSettings().table() + ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
+            countersPath);
+    }
+
+    private void preload() throws IOException
+    {
+        final Path preload = config.preload();
+        if (preload == null)
+        {
+            return;
+        }
+        final XfrmPreload loaded = XfrmPreloadReader.read(preload);
+        for (final SaConfig state : loaded.states())
+        {
+            sad.add(state);
+        }
+        for (final PolicyConfig policy : loaded.policies())
+        {
+            spd.add(policy);
+        }
+        log.accept("preloaded " + loaded.states().size() + " SAs and " + loaded.policies().size() +
+            " policies from " + preload);
+    }
+
+    private void openCarriersAndAgents() throws IOException
+    {
+        final int capacity = EspProcessor.MAX_PACKET_LENGTH;
+        final RawIpSender[] rawSenders = new RawIpSender[2];
+        final UdpEncapCarrier[] udpCarriers = new UdpEncapCarrier[2];
+        final List<RawEspReceiver> rawReceivers = new ArrayList<>();
+        final List<UdpEncapCarrier> udpList = new ArrayList<>();
+        final int[] families = { LibC.AF_INET, LibC.AF_INET6 };
+        for (int i = 0; i < 2; i++)
+        {
+            final int family = families[i];
+            try
+            {
+                rawSenders[i] = register(new RawIpSender(family, config.mark(), capacity, pathMtu));
+                if (config.carrier().raw())
+                {
+                    rawReceivers.add(register(new RawEspReceiver(family, capacity)));
+                }
+                if (config.carrier().udp())
+                {
+                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity));
+                    udpList.add(udpCarriers[i]);
+                }
+            }
+            catch (final IOException ex)
+            {
+                if (i == 0 || rawSenders[0] == null)
+                {
+                    throw ex;
+                }
+                log.accept("IPv6 carrier unavailable, IPv4 only: " + ex.getMessage());
+            }
+        }
+
+        final ErrorHandler errorHandler = throwable ->
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
+            log.accept("agent error: " + throwable);
+        };
+        final OutboundAgent outbound = new OutboundAgent(tun, new EspProcessor(sad, spd, counters, clock, events),
+            counters, daemonCounters, rawSenders, udpCarriers, config.carrier().raw(), pathMtu, config.burst());
+        final InboundAgent inbound = new InboundAgent(tun, new EspProcessor(sad, spd, counters, clock, events),
+            counters, daemonCounters, rawReceivers.toArray(new RawEspReceiver[0]),
+            udpList.toArray(new UdpEncapCarrier[0]), config.burst());
+
+        final PollFds outboundFds = new PollFds(1).add(tun.fd(0), LibC.POLLIN);
+        final PollFds inboundFds = new PollFds(rawReceivers.size() + udpList.size());
+        rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
+        udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
+
+        outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs()), errorHandler,
+            null, outbound);
+        inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs()), errorHandler,
+            null, inbound);
+        AgentRunner.startOnThread(outboundRunner);
+        AgentRunner.startOnThread(inboundRunner);
+    }
+
+    private <T extends AutoCloseable> T register(final T closeable)
+    {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    private void startControlEndpoint()
+    {
+        ControlEndpointFactory factory = controlFactory;
+        if (factory == null)
+        {
+            factory = ServiceLoader.load(ControlEndpointFactory.class).findFirst().orElse(null);
+        }
+        if (factory == null)
+        {
+            log.accept("no control endpoint installed");
+            return;
+        }
+        try
+        {
+            controlEndpoint = factory.start(this, config.controlSocket());
+            log.accept("control socket " + config.controlSocket());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.accept("control endpoint failed to start: " + ex.getMessage());
+        }
+    }
+
+    /** @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. */
+    List<SteeringPrefix> steeringPrefixes()
+    {
+        final Set<SteeringPrefix> prefixes = new LinkedHashSet<>(config.steer());
+        for (final SecurityPolicy policy : spd.list())
+        {
+            if (policy.direction() != PolicyDirection.OUT || policy.action() == PolicyAction.BYPASS)
+            {
+                continue;
+            }
+            final TrafficSelector selector = policy.selector();
+            if (selector.destinationAddress() != null)
+            {
+                prefixes.add(new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength()));
+            }
+            else if (policy.action() == PolicyAction.PROTECT && policy.template() != null &&
+                policy.template().destination() != null)
+            {
+                prefixes.add(SteeringPrefix.host(policy.template().destination()));
+            }
+        }
+        return new ArrayList<>(prefixes);
+    }
+
+    private InetAddress localAddress(final boolean ipv4)
+    {
+        for (final SecurityPolicy policy : spd.list())
+        {
+            final TemplateConfig template = policy.template();
+            if (policy.direction() == PolicyDirection.OUT && template != null && template.source() != null &&
+                (template.source() instanceof Inet4Address) == ipv4)
+            {
+                return template.source();
+            }
+        }
+        return null;
+    }
+
+    private int detectPathMtu(final List<SteeringPrefix> prefixes)
+    {
+        for (final SteeringPrefix prefix : prefixes)
+        {
+            try
+            {
+                final String route = ip.run(prefix.familyOption(), "route", "get", prefix.address().getHostAddress())
+                    .output();
+                final Matcher mtu = MTU.matcher(route);
+                if (mtu.find())
+                {
+                    return Integer.parseInt(mtu.group(1));
+                }
+                final Matcher dev = DEV.matcher(route);
+                if (dev.find())
+                {
+                    return Integer.parseInt(Files.readString(Path.of("/sys/class/net", dev.group(1), "mtu")).trim());
+                }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                log.accept("path MTU towards " + prefix + " unknown: " + ex.getMessage());
+            }
+        }
+        return DEFAULT_PATH_MTU;
+    }
+
+    private void eventLoop()
+    {
+        long lastSweepNs = System.nanoTime();
+        while (running)
+        {
+            try
+            {
+                events.deliver(200, log);
+                final long now = System.nanoTime();
+                if (now - lastSweepNs >= 1_000_000_000L)
+                {
+                    lastSweepNs = now;
+                    sad.poll();
+                    syncSteering();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            catch (final RuntimeException ex)
+            {
+                log.accept("event loop: " + ex);
+            }
+        }
+    }
+
+    private void syncSteering()
+    {
+        try
+        {
+            final List<SteeringPrefix> prefixes = steeringPrefixes();
+            if (running && !Set.copyOf(prefixes).equals(routing.installed()))
+            {
+                routing.update(prefixes);
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.accept("steering update failed: " + ex.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ DaemonControl
+
+    public DaemonConfig config()
+    {
+        return config;
+    }
+
+    public String tunName()
+    {
+        return tun == null ? config.tunName() : tun.name();
+    }
+
+    public int tunMtu()
+    {
+        return tunMtu;
+    }
+
+    public int pathMtu()
+    {
+        return pathMtu;
+    }
+
+    public SecurityAssociationDatabase sad()
+    {
+        return sad;
+    }
+
+    public SecurityPolicyDatabase spd()
+    {
+        return spd;
+    }
+
+    public XfrmCounters counters()
+    {
+        return counters;
+    }
+
+    public DaemonCounters daemonCounters()
+    {
+        return daemonCounters;
+    }
+
+    public Path countersFile()
+    {
+        return config.countersFile();
+    }
+
+    public AutoCloseable subscribe(final SaEventListener listener)
+    {
+        return events.subscribe(listener);
+    }
+
+    public void policiesChanged() throws IOException
+    {
+        if (running)
+        {
+            routing.update(steeringPrefixes());
+        }
+    }
+
+    public void requestShutdown()
+    {
+        final Thread thread = new Thread(this::close, "esp4j-shutdown");
+        thread.setDaemon(false);
+        thread.start();
+    }
+
+    public boolean isRunning()
+    {
+        return running;
+    }
+
+    /** Wait until the daemon is closed. */
+    public boolean awaitClose(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return stopped.await(timeout, unit);
+    }
+
+    /** Stop the agents and the control endpoint, remove rules, routes and the TUN, close the sockets. Idempotent. */
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        running = false;
+        closeQuietly(controlEndpoint);
+        if (outboundRunner != null)
+        {
+            outboundRunner.close();
+        }
+        if (inboundRunner != null)
+        {
+            inboundRunner.close();
+        }
+        if (eventThread != null)
+        {
+            eventThread.interrupt();
+        }
+        if (routing != null)
+        {
+            routing.remove();
+        }
+        if (tun != null)
+        {
+            tun.close();
+        }
+        for (final AutoCloseable closeable : closeables)
+        {
+            closeQuietly(closeable);
+        }
+        if (sad != null)
+        {
+            sad.flush();
+        }
+        if (countersFile != null)
+        {
+            countersFile.close();
+            try
+            {
+                Files.deleteIfExists(config.countersFile());
+            }
+            catch (final IOException ex)
+            {
+                log.accept("cannot delete " + config.countersFile() + ": " + ex.getMessage());
+            }
+        }
+        log.accept("stopped");
+        stopped.countDown();
+    }
+
+    private void closeQuietly(final AutoCloseable closeable)
+    {
+        if (closeable != null)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (final Exception ex)
+            {
+                log.accept("close failed: " + ex.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.tun.carrier.IpHeaders;
+import org.esp4j.tun.carrier.RawIpSender;
+import org.esp4j.tun.carrier.UdpEncapCarrier;
+import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.jna.NativeArea;
+
+import java.nio.ByteOrder;
+
+/**
+ * The outbound data path, on its own thread: plaintext IP packets read from the TUN go through
+ * {@link EspProcessor#outbound}; ESP leaves through the raw carrier (header-included raw socket) or, for ESP_IN_UDP
+ * SAs, the UDP carrier; bypassed packets leave unchanged through the raw socket; discarded ones are counted by the
+ * processor.
+ * <p>
+ * Per packet: one {@code read(2)} into the native receive area, one copy into the heap packet buffer (the JDK's
+ * digests and ciphers work on arrays), the processor in place, one copy into the carrier's native transmit area and
+ * one {@code sendto/sendmsg(2)}. Nothing is allocated. Owns its processor and buffers (single thread).
+ * <p>
+ * Too big for the path once ESP is added: IPv6 and IPv4-with-DF are answered with ICMPv6 Packet Too Big / ICMP
+ * Fragmentation Needed written into the TUN ({@link TooBigResponder}); IPv4 without DF is fragmented by the daemon
+ * (raw carrier) or by the kernel (UDP carrier, DF clear on its socket).
+ */
+public final class OutboundAgent implements Agent
+{
+    /** Largest growth of a packet by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
+    public static final int MAX_ESP_OVERHEAD = 81;
+    static final int V4 = 0;
+    static final int V6 = 1;
+
+    private final TunDevice tun;
+    private final EspProcessor processor;
+    private final XfrmCounters counters;
+    private final DaemonCounters daemonCounters;
+    private final RawIpSender[] rawSenders;
+    private final UdpEncapCarrier[] udpCarriers;
+    private final boolean rawCarrier;
+    private final int pathMtu;
+    private final int burst;
+    private final NativeArea receive;
+    private final UnsafeBuffer packet;
+    private final UnsafeBuffer original = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
+    private final NativeArea answer = new NativeArea(EspProcessor.MAX_PACKET_LENGTH);
+    private short fragmentId = 1;
+
+    /**
+     * @param rawSenders  header-included senders, [0] IPv4, [1] IPv6 (an entry may be null if the family is off).
+     * @param udpCarriers UDP carriers, [0] IPv4, [1] IPv6, or nulls when carrier=raw.
+     * @param rawCarrier  true if raw ESP may be sent (carrier raw or both).
+     */
+    public OutboundAgent(
+        final TunDevice tun,
+        final EspProcessor processor,
+        final XfrmCounters counters,
+        final DaemonCounters daemonCounters,
+        final RawIpSender[] rawSenders,
+        final UdpEncapCarrier[] udpCarriers,
+        final boolean rawCarrier,
+        final int pathMtu,
+        final int burst)
+    {
+        this.tun = tun;
+        this.processor = processor;
+        this.counters = counters;
+        this.daemonCounters = daemonCounters;
+        this.rawSenders = rawSenders;
+        this.udpCarriers = udpCarriers;
+        this.rawCarrier = rawCarrier;
+        this.pathMtu = pathMtu;
+        this.burst = burst;
+        receive = new NativeArea(EspProcessor.MAX_PACKET_LENGTH);
+        packet = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
+            EspProcessor.MAX_TAILROOM]);
+    }
+
+    public String roleName()
+    {
+        return "esp4j-outbound-" + tun.name();
+    }
+
+    public int doWork()
+    {
+        int work = 0;
+        while (work < burst)
+        {
+            final int n = tun.read(0, receive.address(0), receive.capacity());
+            if (n == TunDevice.WOULD_BLOCK)
+            {
+                break;
+            }
+            work++;
+            if (n < 0)
+            {
+                counters.increment(XfrmCounter.Esp4jTunIoError);
+                break;
+            }
+            daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
+            onPacket(n);
+        }
+        return work;
+    }
+
+    private void onPacket(final int length)
+    {
+        final int version = IpHeaders.version(receive.buffer(), 0);
+        if (version == 4 ? length < IpHeaders.IPV4_HEADER_LENGTH :
+            version != 6 || length < IpHeaders.IPV6_HEADER_LENGTH)
+        {
+            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            return;
+        }
+        final int family = version == 4 ? V4 : V6;
+        final int offset = EspProcessor.MAX_HEADROOM;
+        packet.putBytes(offset, receive.buffer(), 0, length);
+        final boolean mayBeTooBig = length > pathMtu - MAX_ESP_OVERHEAD;
+        if (mayBeTooBig)
+        {
+            original.putBytes(0, packet, offset, length);
+        }
+
+        final int verdict = processor.outbound(packet, offset, length);
+        if (verdict == EspVerdict.DELIVER)
+        {
+            final int resultOffset = processor.resultOffset();
+            final int resultLength = processor.resultLength();
+            if (mayBeTooBig && resultLength > pathMtu)
+            {
+                tooBig(family, length, resultLength, resultOffset);
+                return;
+            }
+            final SecurityAssociation sa = processor.lastSa();
+            final boolean udp = sa != null && sa.config().encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP;
+            final int sent;
+            if (udp)
+            {
+                final UdpEncapCarrier carrier = udpCarriers[family];
+                if (carrier == null)
+                {
+                    daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
+                    return;
+                }
+                sent = carrier.send(packet, resultOffset, resultLength);
+            }
+            else
+            {
+                final RawIpSender sender = rawSenders[family];
+                if (!rawCarrier || sender == null)
+                {
+                    daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
+                    return;
+                }
+                sent = sender.send(packet, resultOffset, resultLength);
+            }
+            if (sent < 0)
+            {
+                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            }
+        }
+        else if (verdict == EspVerdict.PASS)
+        {
+            final RawIpSender sender = rawSenders[family];
+            if (sender == null || sender.send(packet, offset, length) < 0)
+            {
+                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            }
+        }
+        // DROP: counted by the processor
+    }
+
+    private void tooBig(final int family, final int length, final int resultLength, final int resultOffset)
+    {
+        counters.increment(XfrmCounter.Esp4jOutTooBig);
+        final int innerMtu = pathMtu - (resultLength - length);
+        final int answerLength = TooBigResponder.build(original, length, innerMtu, scratch);
+        if (answerLength > 0)
+        {
+            answer.buffer().putBytes(0, scratch, 0, answerLength);
+            if (tun.write(0, answer.address(0), answerLength) < 0)
+            {
+                counters.increment(XfrmCounter.Esp4jTunIoError);
+            }
+            else
+            {
+                daemonCounters.increment(DaemonCounters.Counter.TunIcmpTooBigSent);
+            }
+            return;
+        }
+        if (family == V4)
+        {
+            final SecurityAssociation sa = processor.lastSa();
+            if (sa != null && sa.config().encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP)
+            {
+                final UdpEncapCarrier carrier = udpCarriers[V4];
+                if (carrier == null || carrier.send(packet, resultOffset, resultLength) < 0)
+                {
+                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                }
+                return;
+            }
+            if (rawCarrier && rawSenders[V4] != null)
+            {
+                fragment4(resultOffset, resultLength);
+            }
+        }
+    }
+
+    /** Send an IPv4 packet (DF clear) as fragments that fit the path (RFC 791). */
+    private void fragment4(final int offset, final int length)
+    {
+        final int headerLength = IpHeaders.ipv4HeaderLength(packet, offset);
+        final int maxData = (pathMtu - headerLength) & ~7;
+        if (maxData <= 0)
+        {
+            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            return;
+        }
+        int id = packet.getShort(offset + IpHeaders.IPV4_ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if (id == 0)
+        {
+            id = fragmentId++ & 0xFFFF;
+            if (id == 0)
+            {
+                id = fragmentId++ & 0xFFFF;
+            }
+        }
+        final int dataLength = length - headerLength;
+        for (int dataOffset = 0; dataOffset < dataLength; dataOffset += maxData)
+        {
+            final int chunk = Math.min(maxData, dataLength - dataOffset);
+            final boolean last = dataOffset + chunk >= dataLength;
+            scratch.putBytes(0, packet, offset, headerLength);
+            scratch.putBytes(headerLength, packet, offset + headerLength + dataOffset, chunk);
+            scratch.putShort(IpHeaders.IPV4_TOTAL_LENGTH_OFFSET, (short)(headerLength + chunk), ByteOrder.BIG_ENDIAN);
+            scratch.putShort(IpHeaders.IPV4_ID_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
+            scratch.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET,
+                (short)((last ? 0 : IpHeaders.IPV4_FLAG_MF) | (dataOffset >> 3)), ByteOrder.BIG_ENDIAN);
+            IpHeaders.putIpv4Checksum(scratch, 0);
+            if (rawSenders[V4].send(scratch, 0, headerLength + chunk) < 0)
+            {
+                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                return;
+            }
+        }
+        daemonCounters.increment(DaemonCounters.Counter.TunFragmented);
+    }
+}

@@ -1,0 +1,64 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.IdleStrategy;
+import org.esp4j.tun.jna.PollFds;
+
+/**
+ * Idle strategy of the packet agents: after work, spin a little, then yield a little (a new packet usually comes
+ * within microseconds under load), then block in {@code poll(2)} on the agent's descriptors for at most
+ * {@code timeoutMs}, so an idle daemon uses no CPU and wakes as soon as a descriptor is readable.
+ */
+public final class PollIdleStrategy implements IdleStrategy
+{
+    private static final int SPINS = 200;
+    private static final int YIELDS = 20;
+
+    private final PollFds fds;
+    private final int timeoutMs;
+    private int idleCount;
+
+    public PollIdleStrategy(final PollFds fds, final int timeoutMs)
+    {
+        this.fds = fds;
+        this.timeoutMs = timeoutMs;
+    }
+
+    public void idle(final int workCount)
+    {
+        if (workCount > 0)
+        {
+            reset();
+        }
+        else
+        {
+            idle();
+        }
+    }
+
+    public void idle()
+    {
+        if (idleCount < SPINS)
+        {
+            Thread.onSpinWait();
+        }
+        else if (idleCount < SPINS + YIELDS)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            fds.poll(timeoutMs);
+        }
+        idleCount++;
+    }
+
+    public void reset()
+    {
+        idleCount = 0;
+    }
+
+    public String alias()
+    {
+        return "poll";
+    }
+}

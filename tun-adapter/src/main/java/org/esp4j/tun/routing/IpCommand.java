@@ -1,0 +1,113 @@
+package org.esp4j.tun.routing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs iproute2's {@code ip} (control plane only: start, stop, policy changes). Each call is bounded in time.
+ */
+public final class IpCommand
+{
+    /** Result of one run. */
+    public record Result(List<String> command, int exitCode, String output, String error)
+    {
+        public boolean ok()
+        {
+            return exitCode == 0;
+        }
+
+        public Result check() throws IOException
+        {
+            if (exitCode != 0)
+            {
+                throw new IOException(String.join(" ", command) + " failed (" + exitCode + "): " + error.trim());
+            }
+            return this;
+        }
+    }
+
+    private static final long TIMEOUT_MS = 10_000;
+
+    private final String executable;
+    private final String netns;
+
+    public IpCommand()
+    {
+        this(System.getProperty("esp4j.ip", "ip"), null);
+    }
+
+    /**
+     * @param executable path of {@code ip}.
+     * @param netns      network namespace to work in ({@code ip -n NETNS}), null for the current one.
+     */
+    public IpCommand(final String executable, final String netns)
+    {
+        this.executable = executable;
+        this.netns = netns;
+    }
+
+    /** @return a command working in namespace {@code netns}. */
+    public static IpCommand inNamespace(final String netns)
+    {
+        return new IpCommand(System.getProperty("esp4j.ip", "ip"), netns);
+    }
+
+    /** Run {@code ip ARGS...}; never throws for a non-zero exit (see {@link Result#check()}). */
+    public Result run(final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>(args.length + 1);
+        command.add(executable);
+        if (netns != null)
+        {
+            command.add("-n");
+            command.add(netns);
+        }
+        command.addAll(List.of(args));
+        final Process process = new ProcessBuilder(command).start();
+        process.getOutputStream().close();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final Thread errReader = new Thread(() -> copy(process.getErrorStream(), err), "ip-stderr");
+        errReader.setDaemon(true);
+        errReader.start();
+        copy(process.getInputStream(), out);
+        try
+        {
+            if (!process.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS))
+            {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " timed out");
+            }
+            errReader.join(TIMEOUT_MS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException("interrupted: " + String.join(" ", command), ex);
+        }
+        return new Result(command, process.exitValue(), out.toString(), err.toString());
+    }
+
+    /** Run and fail on a non-zero exit. */
+    public Result check(final String... args) throws IOException
+    {
+        return run(args).check();
+    }
+
+    private static void copy(final InputStream in, final ByteArrayOutputStream out)
+    {
+        try (in)
+        {
+            in.transferTo(out);
+        }
+        catch (final IOException ignore)
+        {
+            // process gone
+        }
+    }
+}

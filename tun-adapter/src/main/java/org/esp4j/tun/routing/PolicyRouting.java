@@ -1,0 +1,240 @@
+package org.esp4j.tun.routing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Policy routing that steers protected traffic into the TUN, the way wg-quick does (control plane only, through
+ * {@code ip}):
+ * <pre>
+ *   ip -6 rule add fwmark MARK lookup main priority MARK_PRIORITY          # the daemon's own sockets: main table
+ *   ip -6 rule add to PEER/128 fwmark MARK unreachable priority STEER_PRIORITY  # guard, one per steered prefix
+ *   ip -6 rule add to PEER/128 lookup TABLE priority STEER_PRIORITY        # one per steered prefix
+ *   ip -6 route add default dev TUN table TABLE [src LOCAL]                # the table leads into the TUN
+ * </pre>
+ * (and the same with {@code -4}). MARK_PRIORITY is lower (checked first) than STEER_PRIORITY, and both are above the
+ * {@code local} table's rule 0, so local traffic is never steered and the daemon's marked carrier sockets never loop:
+ * if the main table has no route to a peer, the guard rule (same priority, inserted just before the steering rule)
+ * answers "unreachable" to marked packets instead of letting them fall through into the TUN.
+ * <p>
+ * Idempotent: {@link #install} first removes every rule at our two priorities that names our table or our mark and
+ * flushes our table, so the rules of a crashed previous run are replaced, not duplicated. {@link #remove()} removes
+ * them all. Thread-safe (synchronized).
+ */
+public final class PolicyRouting
+{
+    /** Settings: the TUN, the mark of the daemon's sockets, the table and the two rule priorities. */
+    public record Settings(String tunName, int mark, int table, int markRulePriority, int steerRulePriority)
+    {
+        public Settings
+        {
+            if (markRulePriority >= steerRulePriority)
+            {
+                throw new IllegalArgumentException("the mark rule priority (" + markRulePriority +
+                    ") must be lower than the steering rule priority (" + steerRulePriority + ")");
+            }
+            if (markRulePriority <= 0 || steerRulePriority >= 32766)
+            {
+                throw new IllegalArgumentException("rule priorities must be within 1..32765");
+            }
+            if (table <= 0 || table == 253 || table == 254 || table == 255)
+            {
+                throw new IllegalArgumentException("table must be positive and not default/main/local: " + table);
+            }
+        }
+
+        public String markHex()
+        {
+            return "0x" + Integer.toHexString(mark);
+        }
+    }
+
+    private static final int MAX_STALE_DELETIONS = 10_000;
+    private static final String[] FAMILIES = { "-4", "-6" };
+
+    private final IpCommand ip;
+    private final Settings settings;
+    private final Consumer<String> log;
+    private final Set<SteeringPrefix> installed = new LinkedHashSet<>();
+    private boolean active;
+
+    public PolicyRouting(final IpCommand ip, final Settings settings, final Consumer<String> log)
+    {
+        this.ip = ip;
+        this.settings = settings;
+        this.log = log == null ? s -> { } : log;
+    }
+
+    public Settings settings()
+    {
+        return settings;
+    }
+
+    /**
+     * Remove stale state and install the mark rules, the routes of the table and one steering rule per prefix.
+     *
+     * @param prefixes     destinations to steer into the TUN.
+     * @param localAddress4 preferred IPv4 source for the table's route (null: kernel's choice).
+     * @param localAddress6 preferred IPv6 source for the table's route (null: kernel's choice).
+     */
+    public synchronized void install(
+        final Collection<SteeringPrefix> prefixes, final InetAddress localAddress4, final InetAddress localAddress6)
+        throws IOException
+    {
+        removeStale();
+        active = true;
+        for (final String family : FAMILIES)
+        {
+            ip.check(family, "rule", "add", "fwmark", settings.markHex(), "lookup", "main",
+                "priority", Integer.toString(settings.markRulePriority()));
+            final InetAddress local = "-4".equals(family) ? localAddress4 : localAddress6;
+            final List<String> route = new ArrayList<>(List.of(family, "route", "replace", "default", "dev",
+                settings.tunName(), "table", Integer.toString(settings.table())));
+            if (local != null)
+            {
+                route.add("src");
+                route.add(local.getHostAddress());
+            }
+            final IpCommand.Result result = ip.run(route.toArray(new String[0]));
+            if (!result.ok() && local != null)
+            {
+                log.accept("route with src " + local.getHostAddress() + " refused (" + result.error().trim() +
+                    "), installing it without src");
+                ip.check(family, "route", "replace", "default", "dev", settings.tunName(),
+                    "table", Integer.toString(settings.table()));
+            }
+            else
+            {
+                result.check();
+            }
+        }
+        update(prefixes);
+    }
+
+    /** Make the steering rules match {@code prefixes} (adds the missing, removes the others). */
+    public synchronized void update(final Collection<SteeringPrefix> prefixes) throws IOException
+    {
+        if (!active)
+        {
+            throw new IllegalStateException("not installed");
+        }
+        final Set<SteeringPrefix> wanted = new LinkedHashSet<>(prefixes);
+        for (final SteeringPrefix prefix : new ArrayList<>(installed))
+        {
+            if (!wanted.contains(prefix))
+            {
+                ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "lookup",
+                    Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));
+                ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "fwmark", settings.markHex(),
+                    "priority", Integer.toString(settings.steerRulePriority()), "unreachable");
+                installed.remove(prefix);
+            }
+        }
+        for (final SteeringPrefix prefix : wanted)
+        {
+            if (!installed.contains(prefix))
+            {
+                ip.check(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "fwmark", settings.markHex(),
+                    "priority", Integer.toString(settings.steerRulePriority()), "unreachable");
+                ip.check(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "lookup",
+                    Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));
+                installed.add(prefix);
+            }
+        }
+        log.accept("steering into " + settings.tunName() + ": " + installed);
+    }
+
+    public synchronized Set<SteeringPrefix> installed()
+    {
+        return Set.copyOf(installed);
+    }
+
+    /** Remove everything installed (and any stale leftovers). Never throws. */
+    public synchronized void remove()
+    {
+        active = false;
+        installed.clear();
+        try
+        {
+            removeStale();
+        }
+        catch (final IOException ex)
+        {
+            log.accept("removing policy routing failed: " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Delete the rules at our priorities that name our table or mark, and flush our table.
+     *
+     * @return the number of rules deleted.
+     */
+    public synchronized int removeStale() throws IOException
+    {
+        int deleted = 0;
+        for (final String family : FAMILIES)
+        {
+            for (final String line : ip.run(family, "rule", "show").output().split("\n"))
+            {
+                final String rule = ourRule(line);
+                if (rule != null && deleted < MAX_STALE_DELETIONS)
+                {
+                    final List<String> args = new ArrayList<>(List.of(family, "rule", "del"));
+                    args.addAll(List.of(rule.split("\\s+")));
+                    if (ip.run(args.toArray(new String[0])).ok())
+                    {
+                        deleted++;
+                    }
+                }
+            }
+            ip.run(family, "route", "flush", "table", Integer.toString(settings.table()));
+        }
+        if (deleted > 0)
+        {
+            log.accept("removed " + deleted + " policy routing rule(s) at priorities " + settings.markRulePriority() +
+                "/" + settings.steerRulePriority());
+        }
+        return deleted;
+    }
+
+    /**
+     * @return the selector of a line of {@code ip rule show} when it is one of ours, as arguments for {@code ip rule
+     * del} (e.g. {@code priority 4501 to 2001::2 lookup 4500}), else null.
+     */
+    String ourRule(final String line)
+    {
+        final int colon = line.indexOf(':');
+        if (colon <= 0)
+        {
+            return null;
+        }
+        final int priority;
+        try
+        {
+            priority = Integer.parseInt(line.substring(0, colon).trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+        final String body = line.substring(colon + 1).trim().replaceFirst("^from all\\s*", "").trim();
+        final String table = Integer.toString(settings.table());
+        if (priority == settings.steerRulePriority() && (body.matches(".*\\blookup " + table + "\\b.*") ||
+            body.matches(".*\\bfwmark " + settings.markHex() + "(/0xffffffff)?\\s+unreachable\\b.*")))
+        {
+            return "priority " + priority + " " + body;
+        }
+        if (priority == settings.markRulePriority() &&
+            body.matches("fwmark " + settings.markHex() + "(/0xffffffff)?\\s+lookup main\\b.*"))
+        {
+            return "priority " + priority + " " + body;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,189 @@
+package org.esp4j.tun.carrier;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.tun.RootAssumptions;
+import org.esp4j.tun.jna.LibC;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Root test over loopback: ESP sent through the header-included raw sender comes back through the raw ESP receiver
+ * as the same whole IP packet (IPv6 header rebuilt from recvmsg address and IPV6_PKTINFO), and the UDP carrier
+ * rebuilds IP + UDP headers, consumes NAT-keepalives and drops non-ESP-marker datagrams.
+ */
+class CarrierLoopbackTest
+{
+    private static final int CAPACITY = 65536;
+
+    @BeforeEach
+    void root()
+    {
+        RootAssumptions.assumeRootOrCi();
+    }
+
+    @Test
+    void rawEspIpv6RoundTrip() throws Exception
+    {
+        try (RawIpSender sender = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
+            RawEspReceiver receiver = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+        {
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+            final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
+            final int length = espPacket6(packet, 100, InetAddress.getByName("::1"), spi);
+            assertEquals(length, sender.send(packet, 100, length));
+
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            final int n = receiveSpi(receiver, in, 128, spi, 40);
+            assertEquals(length, n);
+            for (int i = 0; i < length; i++)
+            {
+                assertEquals(packet.getByte(100 + i), in.getByte(128 + i), "byte " + i);
+            }
+        }
+    }
+
+    @Test
+    void rawEspIpv4RoundTrip() throws Exception
+    {
+        try (RawIpSender sender = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
+            RawEspReceiver receiver = new RawEspReceiver(LibC.AF_INET, CAPACITY))
+        {
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+            final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
+            final int length = 20 + 8 + 32;
+            IpHeaders.putIpv4Header(packet, 0, 0, length, LibC.IPPROTO_ESP, 64);
+            packet.putBytes(12, InetAddress.getByName("127.0.0.1").getAddress());
+            packet.putBytes(16, InetAddress.getByName("127.0.0.1").getAddress());
+            IpHeaders.putIpv4Checksum(packet, 0);
+            packet.putInt(20, (int)spi, ByteOrder.BIG_ENDIAN);
+            packet.putInt(24, 1, ByteOrder.BIG_ENDIAN);
+            assertEquals(length, sender.send(packet, 0, length));
+
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            final int n = receiveSpi(receiver, in, 64, spi, 20);
+            assertEquals(length, n);
+            assertEquals(LibC.IPPROTO_ESP, IpHeaders.ipv4Protocol(in, 64));
+            assertEquals(1, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN));
+        }
+    }
+
+    @Test
+    void udpEncapIpv6AndIpv4() throws Exception
+    {
+        udpEncap(LibC.AF_INET6, InetAddress.getByName("::1"));
+        udpEncap(LibC.AF_INET, InetAddress.getByName("127.0.0.1"));
+    }
+
+    private void udpEncap(final int family, final InetAddress loopback) throws Exception
+    {
+        final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        final int portB = portA + 1;
+        try (UdpEncapCarrier a = new UdpEncapCarrier(family, portA, 0, CAPACITY);
+            UdpEncapCarrier b = new UdpEncapCarrier(family, portB, 0, CAPACITY);
+            DatagramSocket plain = new DatagramSocket(new InetSocketAddress(loopback, 0)))
+        {
+            final boolean v6 = family == LibC.AF_INET6;
+            final int ipLength = v6 ? 40 : 20;
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+            final int espLength = 8 + 32;
+            final int total = ipLength + 8 + espLength;
+            if (v6)
+            {
+                IpHeaders.putIpv6Header(packet, 0, 0, 8 + espLength, LibC.IPPROTO_UDP, 64);
+                packet.putBytes(8, loopback.getAddress());
+                packet.putBytes(24, loopback.getAddress());
+            }
+            else
+            {
+                IpHeaders.putIpv4Header(packet, 0, 0, total, LibC.IPPROTO_UDP, 64);
+                packet.putBytes(12, loopback.getAddress());
+                packet.putBytes(16, loopback.getAddress());
+            }
+            packet.putShort(ipLength, (short)portA, ByteOrder.BIG_ENDIAN);
+            packet.putShort(ipLength + 2, (short)portB, ByteOrder.BIG_ENDIAN);
+            packet.putShort(ipLength + 4, (short)(8 + espLength), ByteOrder.BIG_ENDIAN);
+            packet.putInt(ipLength + 8, 0x12345678, ByteOrder.BIG_ENDIAN);
+            packet.putInt(ipLength + 12, 7, ByteOrder.BIG_ENDIAN);
+            assertEquals(espLength, a.send(packet, 0, total));
+
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            int n = poll(b, in, 64);
+            assertEquals(total, n);
+            assertEquals(v6 ? 6 : 4, IpHeaders.version(in, 64));
+            assertEquals(portA, in.getShort(64 + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+            assertEquals(UdpEncapCarrier.ESP_IN_UDP_PORT, in.getShort(64 + ipLength + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+            assertEquals(0x12345678, in.getInt(64 + ipLength + 8, ByteOrder.BIG_ENDIAN));
+            final int dst = v6 ? IpHeaders.IPV6_DESTINATION_OFFSET : IpHeaders.IPV4_DESTINATION_OFFSET;
+            assertEquals(loopback.getAddress()[loopback.getAddress().length - 1], in.getByte(64 + dst + (v6 ? 15 : 3)));
+            if (!v6)
+            {
+                assertEquals(0, IpHeaders.fold(IpHeaders.sum16(in, 64, 20, 0)) ^ 0xFFFF, "IPv4 header checksum");
+            }
+
+            plain.send(new DatagramPacket(new byte[] {(byte)0xFF}, 1, new InetSocketAddress(loopback, portB)));
+            assertEquals(CarrierStatus.NAT_KEEPALIVE, poll(b, in, 64));
+            plain.send(new DatagramPacket(new byte[12], 12, new InetSocketAddress(loopback, portB)));
+            assertEquals(CarrierStatus.NON_ESP_MARKER, poll(b, in, 64));
+        }
+    }
+
+    private static int poll(final UdpEncapCarrier carrier, final UnsafeBuffer in, final int offset) throws Exception
+    {
+        for (int i = 0; i < 400; i++)
+        {
+            final int n = carrier.receive(in, offset, in.capacity() - offset);
+            if (n != CarrierStatus.NONE)
+            {
+                return n;
+            }
+            Thread.sleep(5);
+        }
+        return CarrierStatus.NONE;
+    }
+
+    private static int receiveSpi(
+        final RawEspReceiver receiver, final UnsafeBuffer in, final int offset, final long spi, final int ipLength)
+        throws Exception
+    {
+        for (int i = 0; i < 400; i++)
+        {
+            final int n = receiver.receive(in, offset, in.capacity() - offset);
+            if (n == CarrierStatus.NONE)
+            {
+                Thread.sleep(5);
+                continue;
+            }
+            assertTrue(n > 0, "receive failed: " + n);
+            if ((in.getInt(offset + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFFFFFFL) == spi)
+            {
+                return n;
+            }
+        }
+        return -1;
+    }
+
+    static int espPacket6(final UnsafeBuffer b, final int offset, final InetAddress address, final long spi)
+    {
+        final int payload = 8 + 32;
+        IpHeaders.putIpv6Header(b, offset, 0, payload, LibC.IPPROTO_ESP, 64);
+        b.putBytes(offset + 8, address.getAddress());
+        b.putBytes(offset + 24, address.getAddress());
+        b.putInt(offset + 40, (int)spi, ByteOrder.BIG_ENDIAN);
+        b.putInt(offset + 44, 1, ByteOrder.BIG_ENDIAN);
+        for (int i = 0; i < 32; i++)
+        {
+            b.putByte(offset + 48 + i, (byte)i);
+        }
+        return 40 + payload;
+    }
+}

@@ -1,0 +1,533 @@
+package org.esp4j.tun.e2e;
+
+import org.agrona.concurrent.status.CountersReader;
+import org.esp4j.core.counters.CountersFile;
+import org.esp4j.core.pcap.PcapFrame;
+import org.esp4j.core.pcap.PcapReader;
+import org.esp4j.tun.RootAssumptions;
+import org.esp4j.tun.daemon.DaemonMain;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * End to end, as root: two network namespaces (UE and P-CSCF) joined by a veth pair, one daemon
+ * ({@link DaemonMain}, a separate JVM inside each namespace) per side with the four SAs and the policies of the IMS
+ * trace, real UDP and TCP sockets on both sides, tcpdump on the UE's veth read back with the project's
+ * {@link PcapReader}.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TunDaemonEndToEndTest
+{
+    private static final String UE6 = "2001::1:d1ae:bb37:d9c9:81d0";
+    private static final String PCSCF6 = "2001:0:0:1::2";
+    private static final String UE4 = "192.0.2.1";
+    private static final String PCSCF4 = "192.0.2.2";
+    private static final int MARK = 0x4500;
+    private static final String TABLE = "4500";
+    private static final long READY_TIMEOUT_MS = 30_000;
+    private static final int SIGTERM_EXIT = 143;
+
+    private final long pid = ProcessHandle.current().pid();
+    private final List<Netns> namespaces = new ArrayList<>();
+    private Path work;
+
+    @BeforeEach
+    void setUp() throws IOException
+    {
+        RootAssumptions.assumeRootOrCi();
+        work = Files.createTempDirectory("esp4j-e2e-");
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        for (final Netns netns : namespaces)
+        {
+            netns.close();
+        }
+        namespaces.clear();
+    }
+
+    @Test
+    void ipv6RawCarrier() throws Exception
+    {
+        scenario(false, false, true);
+    }
+
+    @Test
+    void ipv4RawCarrier() throws Exception
+    {
+        scenario(true, false, true);
+    }
+
+    @Test
+    void ipv4UdpCarrier() throws Exception
+    {
+        scenario(true, true, false);
+    }
+
+    @Test
+    void restartAfterCrashReplacesStaleRules() throws Exception
+    {
+        final Netns ueNs = Netns.create("esp4j-uecr-" + pid, work);
+        namespaces.add(ueNs);
+        ueNs.ip().check("link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b");
+        ueNs.ip().check("-6", "addr", "add", UE6 + "/128", "dev", "veth-a", "nodad");
+        ueNs.ip().check("link", "set", "veth-a", "up");
+        ueNs.ip().check("link", "set", "veth-b", "up");
+        ueNs.ip().check("-6", "route", "add", PCSCF6 + "/128", "dev", "veth-a");
+        final Path counters = Path.of("/dev/shm/esp4j-e2e-uecr-" + pid + ".counters");
+
+        final Process first = startDaemon(ueNs, TraceSas.preload(UE6, PCSCF6, true, false), false, counters, "");
+        awaitReady(ueNs, first);
+        final String before = ueNs.ip().check("-6", "rule", "show").output();
+        first.destroyForcibly();
+        assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+        // crashed: its rules are still there, its TUN went with its file descriptor
+        assertEquals(before, ueNs.ip().check("-6", "rule", "show").output());
+        assertFalse(ueNs.ip().run("link", "show", "esp4j0").ok());
+
+        Files.deleteIfExists(ueNs.log("daemon"));
+        final Process second = startDaemon(ueNs, TraceSas.preload(UE6, PCSCF6, true, false), false, counters, "");
+        awaitReady(ueNs, second);
+        assertTrue(ueNs.logText("daemon").contains("removed"), ueNs.logText("daemon"));
+        assertEquals(before, ueNs.ip().check("-6", "rule", "show").output(), "rules duplicated after restart");
+        assertEquals(1, count(before, "fwmark 0x4500 lookup main"), before);
+        assertEquals(1, count(before, "lookup " + TABLE), before);
+
+        assertEquals(SIGTERM_EXIT, Netns.stop(second, 20_000), ueNs.logText("daemon"));
+        final String after = ueNs.ip().check("-6", "rule", "show").output();
+        assertFalse(after.contains("lookup " + TABLE) || after.contains("fwmark 0x4500"), after);
+        assertFalse(ueNs.ip().run("link", "show", "esp4j0").ok());
+    }
+
+    private static int count(final String text, final String what)
+    {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length()))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    private void scenario(final boolean ipv4, final boolean udp, final boolean inject) throws Exception
+    {
+        final String ue = ipv4 ? UE4 : UE6;
+        final String pcscf = ipv4 ? PCSCF4 : PCSCF6;
+        final String tag = (ipv4 ? "4" : "6") + (udp ? "u" : "r");
+        final Netns ueNs = Netns.create("esp4j-ue" + tag + "-" + pid, work);
+        namespaces.add(ueNs);
+        final Netns pcNs = Netns.create("esp4j-pc" + tag + "-" + pid, work);
+        namespaces.add(pcNs);
+
+        // veth pair with the trace's addresses on its ends
+        ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
+        final String prefix = ipv4 ? "/24" : "/64";
+        ueNs.ip().check(ipv4 ? "-4" : "-6", "addr", "add", ue + (ipv4 ? "/24" : "/128"), "dev", "veth-ue");
+        pcNs.ip().check(ipv4 ? "-4" : "-6", "addr", "add", pcscf + (ipv4 ? "/24" : "/128"), "dev", "veth-pc");
+        if (!ipv4)
+        {
+            // the two addresses are in different /64s: host routes over the link
+            ueNs.ip().run("-6", "addr", "change", ue + "/128", "dev", "veth-ue", "nodad");
+            pcNs.ip().run("-6", "addr", "change", pcscf + "/128", "dev", "veth-pc", "nodad");
+        }
+        ueNs.ip().check("link", "set", "veth-ue", "up");
+        pcNs.ip().check("link", "set", "veth-pc", "up");
+        if (!ipv4)
+        {
+            ueNs.ip().check("-6", "route", "add", pcscf + "/128", "dev", "veth-ue");
+            pcNs.ip().check("-6", "route", "add", ue + "/128", "dev", "veth-pc");
+        }
+        assertTrue(prefix.length() > 0);
+
+        final Process tcpdump = ueNs.start("tcpdump", List.of("tcpdump", "-i", "veth-ue", "-w",
+            work.resolve("veth-" + tag + ".pcap").toString(), "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"));
+        assertTrue(ueNs.awaitLog("tcpdump", tcpdump, "listening on", 10_000),
+            "tcpdump did not start: " + ueNs.logText("tcpdump"));
+
+        final Path ueCounters = Path.of("/dev/shm/esp4j-e2e-ue" + tag + "-" + pid + ".counters");
+        final Path pcCounters = Path.of("/dev/shm/esp4j-e2e-pc" + tag + "-" + pid + ".counters");
+        // IPv6: the UE's TUN MTU is too big for its path, so TCP only gets through after the daemon's ICMPv6
+        // Packet Too Big answers lower the path MTU of the application's socket
+        final String ueExtra = ipv4 ? "" : "tun.mtu=1500\npath.mtu=1420\n";
+        final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
+        final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters, "");
+        awaitReady(ueNs, ueDaemon);
+        awaitReady(pcNs, pcDaemon);
+        assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
+            "steering rule missing");
+
+        final Process server = pcNs.start("echo", javaCommand(NetApps.class.getName(), "echo-server", pcscf,
+            NetApps.PCSCF_PORT_S + "," + NetApps.SIP_PORT, Integer.toString(NetApps.PCSCF_PORT_C)));
+        assertTrue(pcNs.awaitLog("echo", server, "ECHO-READY", 20_000), "echo server: " + pcNs.logText("echo"));
+
+        final int udpCount = 5;
+        final Process client = ueNs.start("client", javaCommand(NetApps.class.getName(), "client", ue, pcscf,
+            Integer.toString(udpCount)));
+        final boolean clientDone = client.waitFor(60, TimeUnit.SECONDS);
+        final String clientLog = ueNs.logText("client");
+        assertTrue(clientDone && client.exitValue() == 0 && clientLog.contains("CLIENT-OK"),
+            "client failed: " + clientLog + "\nUE daemon:\n" + ueNs.logText("daemon") + "\nP-CSCF daemon:\n" +
+            pcNs.logText("daemon"));
+
+        Thread.sleep(300);
+        final Map<String, Long> pcBefore = readCounters(pcCounters);
+        assertTrue(pcBefore.getOrDefault("Esp4jInDelivered", 0L) >= udpCount, "P-CSCF counters: " + pcBefore);
+        assertEquals(0L, pcBefore.getOrDefault("TunAgentErrors", 0L));
+
+        // what the wire saw (tcpdump in immediate mode writes each packet as it comes; give the last ones time)
+        Thread.sleep(700);
+        Namespaced.stopAndAwait(tcpdump);
+        final Capture capture = Capture.read(work.resolve("veth-" + tag + ".pcap"), udp);
+        final InetAddress ueAddress = InetAddress.getByName(ue);
+        final InetAddress pcAddress = InetAddress.getByName(pcscf);
+        assertSequence(capture, TraceSas.SPI_UE_TO_PCSCF_C, ueAddress, pcAddress, udpCount);
+        assertSequence(capture, TraceSas.SPI_PCSCF_TO_UE_S, pcAddress, ueAddress, udpCount);
+        assertSequence(capture, TraceSas.SPI_UE_TO_PCSCF_S, ueAddress, pcAddress, 3);
+        assertSequence(capture, TraceSas.SPI_PCSCF_TO_UE_C, pcAddress, ueAddress, 3);
+        assertTrue(capture.plainSip >= 4, "SIP (5060) must pass in clear: " + capture.plainSip);
+        assertEquals(0, capture.plainProtected, "protected ports seen in clear on the wire");
+
+        if (inject)
+        {
+            // a replayed packet and a corrupted one, sent to the P-CSCF from the UE's namespace
+            final byte[] replayed = capture.firstEsp.get(TraceSas.SPI_UE_TO_PCSCF_C);
+            assertNotNull(replayed);
+            final byte[] corrupted = replayed.clone();
+            final int esp = ipv4 ? 20 : 40;
+            ByteBuffer.wrap(corrupted).order(ByteOrder.BIG_ENDIAN).putInt(esp + 4, 1_000_000);
+            corrupted[corrupted.length - 1] ^= 0x5a;
+            injectAndAwait(ueNs, replayed, pcCounters, "XfrmInStateSeqError", pcBefore);
+            injectAndAwait(ueNs, corrupted, pcCounters, "XfrmInStateProtoError", pcBefore);
+            final byte[] unknownSpi = replayed.clone();
+            ByteBuffer.wrap(unknownSpi).order(ByteOrder.BIG_ENDIAN).putInt(esp, 0x11111111);
+            injectAndAwait(ueNs, unknownSpi, pcCounters, "XfrmInNoStates", pcBefore);
+            injectAndAwait(ueNs, truncate(replayed, esp + 4, ipv4), pcCounters, "XfrmInHdrError", pcBefore);
+            final Map<String, Long> after = readCounters(pcCounters);
+            assertEquals(pcBefore.get("Esp4jInDelivered"), after.get("Esp4jInDelivered"),
+                "nothing injected may be delivered");
+        }
+
+        // the counters add up: every packet read is delivered or counted against exactly one reason
+        final Map<String, Long> pcFinal = readCounters(pcCounters);
+        assertEquals(pcFinal.get("TunCarrierPacketsRead"), inboundAccounted(pcFinal), "P-CSCF inbound: " + pcFinal);
+        final Map<String, Long> ueFinal = readCounters(ueCounters);
+        if (!ipv4)
+        {
+            assertTrue(ueFinal.getOrDefault("TunIcmpTooBigSent", 0L) > 0, "no Packet Too Big sent: " + ueFinal);
+            assertEquals(ueFinal.get("TunIcmpTooBigSent"), ueFinal.get("Esp4jOutTooBig"));
+        }
+        // (a packet answered with Packet Too Big counts as protected, and Esp4jOutTooBig says which of them)
+        assertEquals(ueFinal.get("TunPacketsRead"), outboundAccounted(ueFinal), "UE outbound: " + ueFinal);
+        assertEquals(ueFinal.get("TunCarrierPacketsRead"), inboundAccounted(ueFinal), "UE inbound: " + ueFinal);
+
+        // stop: everything the daemons installed goes away
+        // SIGTERM: the JVM runs the shutdown hook and exits with 128 + 15
+        assertEquals(SIGTERM_EXIT, Netns.stop(ueDaemon, 20_000), "UE daemon exit: " + ueNs.logText("daemon"));
+        assertEquals(SIGTERM_EXIT, Netns.stop(pcDaemon, 20_000), "P-CSCF daemon exit: " + pcNs.logText("daemon"));
+        assertTrue(ueNs.logText("daemon").contains("stopped"), ueNs.logText("daemon"));
+        for (final Netns netns : List.of(ueNs, pcNs))
+        {
+            for (final String family : List.of("-4", "-6"))
+            {
+                final String rules = netns.ip().check(family, "rule", "show").output();
+                assertFalse(rules.contains("lookup " + TABLE) || rules.contains("fwmark 0x4500"),
+                    netns.name() + " rules left: " + rules);
+                assertEquals("", netns.ip().run(family, "route", "show", "table", TABLE).output().trim());
+            }
+            assertFalse(netns.ip().run("link", "show", "esp4j0").ok(), "TUN left in " + netns.name());
+        }
+        assertFalse(Files.exists(ueCounters));
+        assertFalse(Files.exists(pcCounters));
+    }
+
+    private static long inboundAccounted(final Map<String, Long> c)
+    {
+        long sum = 0;
+        for (final Map.Entry<String, Long> e : c.entrySet())
+        {
+            final String name = e.getKey();
+            if (name.startsWith("XfrmIn") || name.equals("Esp4jInDelivered") || name.equals("Esp4jInDummy") ||
+                name.equals("Esp4jInNatKeepalive") || name.startsWith("TunCarrier") && !name.endsWith("PacketsRead"))
+            {
+                sum += e.getValue();
+            }
+        }
+        return sum;
+    }
+
+    private static long outboundAccounted(final Map<String, Long> c)
+    {
+        long sum = 0;
+        for (final Map.Entry<String, Long> e : c.entrySet())
+        {
+            final String name = e.getKey();
+            if (name.startsWith("XfrmOut") || name.equals("Esp4jOutProtected") || name.equals("Esp4jOutBypass") ||
+                name.equals("Esp4jTunHdrError"))
+            {
+                sum += e.getValue();
+            }
+        }
+        return sum;
+    }
+
+    /** @return the first {@code length} bytes of an IP packet with its length field fixed. */
+    private static byte[] truncate(final byte[] packet, final int length, final boolean ipv4)
+    {
+        final byte[] cut = java.util.Arrays.copyOf(packet, length);
+        final ByteBuffer b = ByteBuffer.wrap(cut).order(ByteOrder.BIG_ENDIAN);
+        if (ipv4)
+        {
+            b.putShort(2, (short)length);
+        }
+        else
+        {
+            b.putShort(4, (short)(length - 40));
+        }
+        return cut;
+    }
+
+    private void injectAndAwait(final Netns from, final byte[] packet, final Path counters, final String counter,
+        final Map<String, Long> before) throws Exception
+    {
+        final Process inject = from.start("inject-" + counter, javaCommand(NetApps.class.getName(), "inject",
+            HexFormat.of().formatHex(packet), "0x" + Integer.toHexString(MARK)));
+        assertTrue(inject.waitFor(30, TimeUnit.SECONDS) && inject.exitValue() == 0,
+            "inject: " + from.logText("inject-" + counter));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long value = 0;
+        while (System.nanoTime() < deadline)
+        {
+            value = readCounters(counters).getOrDefault(counter, 0L);
+            if (value > before.getOrDefault(counter, 0L))
+            {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertEquals(before.getOrDefault(counter, 0L) + 1, value, counter + " after injection");
+    }
+
+    private static void assertSequence(final Capture capture, final long spi, final InetAddress src,
+        final InetAddress dst, final int atLeast)
+    {
+        final List<Long> sequences = capture.sequences.get(spi);
+        assertNotNull(sequences, "no ESP with SPI " + spi + " on the wire; SPIs seen: " + capture.sequences.keySet());
+        assertTrue(sequences.size() >= atLeast, "SPI " + spi + ": " + sequences);
+        // strictly increasing from 1 (a packet answered with Packet Too Big used a number but never left)
+        assertEquals(1L, sequences.get(0), "SPI " + spi + " sequence numbers: " + sequences);
+        for (int i = 1; i < sequences.size(); i++)
+        {
+            assertTrue(sequences.get(i) > sequences.get(i - 1), "SPI " + spi + " sequence numbers: " + sequences);
+        }
+        assertEquals(src, capture.sources.get(spi), "source of SPI " + spi);
+        assertEquals(dst, capture.destinations.get(spi), "destination of SPI " + spi);
+    }
+
+    private Process startDaemon(final Netns netns, final String preload, final boolean udp, final Path counters,
+        final String extraConfig) throws IOException
+    {
+        final Path preloadFile = work.resolve(netns.name() + ".xfrm");
+        Files.writeString(preloadFile, preload);
+        final Path config = work.resolve(netns.name() + ".conf");
+        Files.writeString(config, String.join("\n",
+            "tun.name=esp4j0",
+            "carrier=" + (udp ? "udp" : "raw"),
+            "mark=0x" + Integer.toHexString(MARK),
+            "table=" + TABLE,
+            "preload=" + preloadFile,
+            "counters.file=" + counters,
+            "control.socket=" + work.resolve(netns.name() + ".sock"),
+            extraConfig));
+        final List<String> command = new ArrayList<>(List.of(javaExecutable()));
+        command.addAll(jvmArgs());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(),
+            "--config", config.toString()));
+        return netns.start("daemon", command);
+    }
+
+    private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
+    {
+        if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, READY_TIMEOUT_MS))
+        {
+            fail("daemon in " + netns.name() + " did not start:\n" + netns.logText("daemon"));
+        }
+    }
+
+    private static List<String> javaCommand(final String mainClass, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(javaExecutable()));
+        command.addAll(jvmArgs());
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
+            System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    static String javaExecutable()
+    {
+        return ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    static List<String> jvmArgs()
+    {
+        return List.of("--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC");
+    }
+
+    /** Counters of a running daemon, by label, read from its counters file as {@code esp4j stat} would. */
+    static Map<String, Long> readCounters(final Path file)
+    {
+        final Map<String, Long> values = new HashMap<>();
+        try (CountersFile counters = CountersFile.open(file))
+        {
+            final CountersReader reader = counters.newCountersReader();
+            reader.forEach((value, id, label) -> values.merge(label, value, Long::sum));
+        }
+        return values;
+    }
+
+    /** Placeholder for process helpers shared by the scenarios. */
+    static final class Namespaced
+    {
+        static void stopAndAwait(final Process process) throws InterruptedException
+        {
+            Netns.stop(process, 10_000);
+        }
+    }
+
+    /** What the capture on the UE's veth holds. */
+    static final class Capture
+    {
+        final Map<Long, List<Long>> sequences = new HashMap<>();
+        final Map<Long, InetAddress> sources = new HashMap<>();
+        final Map<Long, InetAddress> destinations = new HashMap<>();
+        final Map<Long, byte[]> firstEsp = new HashMap<>();
+        int plainSip;
+        int plainProtected;
+
+        static Capture read(final Path file, final boolean udp) throws IOException
+        {
+            final Capture capture = new Capture();
+            try (PcapReader reader = new PcapReader(file))
+            {
+                final PcapFrame frame = new PcapFrame();
+                int frames = 0;
+                while (reader.next(frame) && frames++ < 100_000)
+                {
+                    final int at = frame.networkOffset();
+                    if (at >= 0)
+                    {
+                        capture.add(ByteBuffer.wrap(frame.data(), at, frame.length() - at).slice()
+                            .order(ByteOrder.BIG_ENDIAN), udp);
+                    }
+                }
+            }
+            return capture;
+        }
+
+        private void add(final ByteBuffer ip, final boolean udp) throws IOException
+        {
+            final int version = (ip.get(0) >> 4) & 0xF;
+            final int headerLength;
+            final int protocol;
+            final byte[] src;
+            final byte[] dst;
+            if (version == 4)
+            {
+                headerLength = (ip.get(0) & 0xF) * 4;
+                protocol = ip.get(9) & 0xFF;
+                src = new byte[4];
+                dst = new byte[4];
+                ip.get(12, src);
+                ip.get(16, dst);
+            }
+            else if (version == 6)
+            {
+                headerLength = 40;
+                protocol = ip.get(6) & 0xFF;
+                src = new byte[16];
+                dst = new byte[16];
+                ip.get(8, src);
+                ip.get(24, dst);
+            }
+            else
+            {
+                return;
+            }
+            int esp = -1;
+            if (protocol == 50 && !udp)
+            {
+                esp = headerLength;
+            }
+            else if (protocol == 17 || protocol == 6)
+            {
+                final int sport = ip.getShort(headerLength) & 0xFFFF;
+                final int dport = ip.getShort(headerLength + 2) & 0xFFFF;
+                if (protocol == 17 && udp && dport == 4500 && ip.limit() >= headerLength + 16)
+                {
+                    esp = headerLength + 8;
+                }
+                else if (sport == NetApps.SIP_PORT || dport == NetApps.SIP_PORT)
+                {
+                    plainSip++;
+                }
+                else if (isProtectedPort(sport) || isProtectedPort(dport))
+                {
+                    plainProtected++;
+                }
+            }
+            if (esp < 0)
+            {
+                return;
+            }
+            final long spi = ip.getInt(esp) & 0xFFFFFFFFL;
+            final long sequence = ip.getInt(esp + 4) & 0xFFFFFFFFL;
+            sequences.computeIfAbsent(spi, k -> new ArrayList<>()).add(sequence);
+            sources.putIfAbsent(spi, InetAddress.getByAddress(src));
+            destinations.putIfAbsent(spi, InetAddress.getByAddress(dst));
+            if (!firstEsp.containsKey(spi))
+            {
+                final byte[] packet = new byte[ip.limit()];
+                ip.get(0, packet);
+                firstEsp.put(spi, packet);
+            }
+        }
+
+        private static boolean isProtectedPort(final int port)
+        {
+            return port == NetApps.UE_PORT_C || port == NetApps.UE_PORT_S || port == NetApps.PCSCF_PORT_S ||
+                port == NetApps.PCSCF_PORT_C;
+        }
+    }
+
+    static String text(final byte[] bytes)
+    {
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,107 @@
+package org.esp4j.tun.routing;
+
+import org.esp4j.tun.RootAssumptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Root test in a private network namespace (a dummy link stands in for the TUN): install, a second install after a
+ * simulated crash (no duplicate rules), update and removal.
+ */
+class PolicyRoutingTest
+{
+    private final String netns = "esp4j-rt-" + ProcessHandle.current().pid();
+    private final PolicyRouting.Settings settings = new PolicyRouting.Settings("esp4jtun", 0x4500, 4500, 4500, 4501);
+
+    private boolean created;
+
+    private void createNamespace() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        new IpCommand().check("netns", "add", netns);
+        created = true;
+        final IpCommand ip = IpCommand.inNamespace(netns);
+        ip.check("tuntap", "add", "dev", "esp4jtun", "mode", "tun");
+        ip.check("link", "set", "esp4jtun", "up");
+        ip.check("link", "set", "lo", "up");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (created)
+        {
+            new IpCommand().run("netns", "del", netns);
+        }
+    }
+
+    @Test
+    void installIsIdempotentAcrossCrashesAndRemoveCleansUp() throws Exception
+    {
+        createNamespace();
+        final IpCommand ip = IpCommand.inNamespace(netns);
+        final List<SteeringPrefix> prefixes = List.of(SteeringPrefix.parse("2001:0:0:1::2"),
+            SteeringPrefix.parse("198.51.100.2/32"));
+        new PolicyRouting(ip, settings, null).install(prefixes, null, null);
+        // "crash": the first instance never removes its rules; a new run installs again
+        final PolicyRouting second = new PolicyRouting(ip, settings, System.out::println);
+        second.install(prefixes, null, InetAddress.getByName("::1"));
+
+        final String rules6 = ip.check("-6", "rule", "show").output();
+        final String rules4 = ip.check("-4", "rule", "show").output();
+        assertEquals(1, count(rules6, "4500:\tfrom all fwmark 0x4500 lookup main"), rules6);
+        assertEquals(1, count(rules6, "4501:\tfrom all to 2001:0:0:1::2 lookup 4500"), rules6);
+        assertEquals(1, count(rules4, "4501:\tfrom all to 198.51.100.2 lookup 4500"), rules4);
+        assertTrue(ip.check("-6", "route", "show", "table", "4500").output().contains("default dev esp4jtun"));
+        assertTrue(ip.check("-6", "route", "get", "2001:0:0:1::2").output().contains("dev esp4jtun"));
+        final IpCommand.Result marked = ip.run("-6", "route", "get", "2001:0:0:1::2", "mark", "0x4500");
+        assertFalse((marked.output() + marked.error()).contains("esp4jtun"), "marked packets must not loop: " + marked);
+        assertEquals(1, count(rules6, "4501:\tfrom all to 2001:0:0:1::2 fwmark 0x4500 unreachable"), rules6);
+
+        second.update(List.of(SteeringPrefix.parse("2001:0:0:1::3")));
+        final String updated = ip.check("-6", "rule", "show").output();
+        assertEquals(0, count(updated, "to 2001:0:0:1::2 "), updated);
+        assertEquals(1, count(updated, "to 2001:0:0:1::3 lookup 4500"), updated);
+
+        second.remove();
+        final String after6 = ip.check("-6", "rule", "show").output();
+        final String after4 = ip.check("-4", "rule", "show").output();
+        assertFalse(after6.contains("4500") || after6.contains("4501"), after6);
+        assertFalse(after4.contains("4500") || after4.contains("4501"), after4);
+        assertEquals("", ip.check("-6", "route", "show", "table", "4500").output().trim());
+    }
+
+    @Test
+    void recognisesOnlyItsOwnRules()
+    {
+        final PolicyRouting routing = new PolicyRouting(new IpCommand(), settings, null);
+        assertNotNull(routing.ourRule("4501:\tfrom all to 2001::2 lookup 4500"));
+        assertNotNull(routing.ourRule("4500:\tfrom all fwmark 0x4500 lookup main"));
+        assertNull(routing.ourRule("4501:\tfrom all to 2001::2 lookup 45000"));
+        assertNull(routing.ourRule("4502:\tfrom all to 2001::2 lookup 4500"));
+        assertNull(routing.ourRule("0:\tfrom all lookup local"));
+        assertNull(routing.ourRule("4500:\tfrom all fwmark 0x1 lookup main"));
+        assertNotNull(routing.ourRule("4501:\tfrom all to 2001::2 fwmark 0x4500 unreachable"));
+    }
+
+    private static int count(final String text, final String what)
+    {
+        int n = 0;
+        int i = 0;
+        while ((i = text.indexOf(what, i)) >= 0)
+        {
+            n++;
+            i += what.length();
+        }
+        return n;
+    }
+}
