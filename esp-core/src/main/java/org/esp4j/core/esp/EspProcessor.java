@@ -204,6 +204,26 @@ public final class EspProcessor
      */
     public int inbound(final UnsafeBuffer buffer, final int offset, final int length)
     {
+        return receive(buffer, offset, length, true);
+    }
+
+    /**
+     * Check and decapsulate an ESP packet (raw or UDP-encapsulated) against its SA, including the SA's own selector,
+     * but without consulting the SPD (for tools that replay captures). A packet that is not ESP is dropped as a
+     * header error.
+     *
+     * @param buffer packet buffer.
+     * @param offset packet start.
+     * @param length packet length.
+     * @return {@link EspVerdict#DELIVER} or {@link EspVerdict#DROP} (or PASS for IKE on 4500).
+     */
+    public int unprotect(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        return receive(buffer, offset, length, false);
+    }
+
+    private int receive(final UnsafeBuffer buffer, final int offset, final int length, final boolean applyPolicy)
+    {
         begin(offset, length);
         if (!info.parse(buffer, offset, length, false))
         {
@@ -211,7 +231,7 @@ public final class EspProcessor
         }
         if (info.protocol == EspHeader.PROTOCOL_NUMBER)
         {
-            return unprotectParsed(buffer, offset, info.upperOffset, false);
+            return unprotectParsed(buffer, offset, info.upperOffset, false, applyPolicy);
         }
         if (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
         {
@@ -228,35 +248,10 @@ public final class EspProcessor
             }
             if (udpPayloadLength > 0)
             {
-                return unprotectParsed(buffer, offset, udpPayload, true);
+                return unprotectParsed(buffer, offset, udpPayload, true, applyPolicy);
             }
         }
-        return checkInboundPlaintext();
-    }
-
-    /**
-     * Check and decapsulate an ESP packet (raw or UDP-encapsulated), ignoring policies other than the SA's own
-     * selector; a non-ESP packet is dropped as a header error.
-     *
-     * @param buffer packet buffer.
-     * @param offset packet start.
-     * @param length packet length.
-     * @return {@link EspVerdict#DELIVER} or {@link EspVerdict#DROP} (or PASS for IKE on 4500).
-     */
-    public int unprotect(final UnsafeBuffer buffer, final int offset, final int length)
-    {
-        final int verdict = inbound(buffer, offset, length);
-        if (verdict == EspVerdict.PASS && !isEsp())
-        {
-            return drop(XfrmCounter.XfrmInHdrError);
-        }
-        return verdict;
-    }
-
-    private boolean isEsp()
-    {
-        return info.protocol == EspHeader.PROTOCOL_NUMBER ||
-            (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT);
+        return applyPolicy ? checkInboundPlaintext() : drop(XfrmCounter.XfrmInHdrError);
     }
 
     private int checkInboundPlaintext()
@@ -292,7 +287,7 @@ public final class EspProcessor
         final byte[] array = buffer.byteArray();
         if (array == null)
         {
-            return viaScratch(buffer, offset, true, sa);
+            return viaScratch(buffer, offset, true, sa, true);
         }
         final EspTransform transform = sa.transform();
         final SaConfig config = sa.config();
@@ -369,7 +364,8 @@ public final class EspProcessor
         return EspVerdict.DELIVER;
     }
 
-    private int unprotectParsed(final UnsafeBuffer buffer, final int offset, final int espAt, final boolean encapsulated)
+    private int unprotectParsed(
+        final UnsafeBuffer buffer, final int offset, final int espAt, final boolean encapsulated, final boolean applyPolicy)
     {
         final int espOffset = offset + espAt;
         final int end = offset + info.packetLength;
@@ -396,7 +392,7 @@ public final class EspProcessor
         final byte[] array = buffer.byteArray();
         if (array == null)
         {
-            return viaScratch(buffer, offset, false, null);
+            return viaScratch(buffer, offset, false, null, applyPolicy);
         }
         final EspTransform transform = sa.transform();
         final int payloadOffset = espOffset + EspHeader.LENGTH + transform.ivLength();
@@ -465,18 +461,22 @@ public final class EspProcessor
         resultOffset = newOffset;
         resultLength = totalLength;
 
-        // RFC 4301 §5.2 step 4: the decapsulated packet must fit the SA's selector and the inbound policy.
+        // RFC 4301 §5.2 step 4: the decapsulated packet must fit the SA's selector and the inbound policy, on its
+        // upper-layer protocol and ports (behind any IPv6 destination options that ESP protected).
         info.packetLength = totalLength;
-        info.readPorts(buffer, newOffset, nextHeader, headerLength);
+        if (!info.findSelectorFields(buffer, newOffset, headerLength, nextHeader, totalLength))
+        {
+            return drop(XfrmCounter.XfrmInHdrError);
+        }
         if (!sa.config().selector().matches(info.sourceHigh, info.sourceLow, info.destinationHigh,
-            info.destinationLow, nextHeader, info.sourcePort, info.destinationPort))
+            info.destinationLow, info.protocol, info.sourcePort, info.destinationPort))
         {
             return drop(XfrmCounter.XfrmInStateMismatch);
         }
-        if (!spd.isEmpty())
+        if (applyPolicy && !spd.isEmpty())
         {
             final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
-                info.destinationHigh, info.destinationLow, nextHeader, info.sourcePort, info.destinationPort);
+                info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
             if (policy != null)
             {
                 if (policy.action() == PolicyAction.DISCARD)
@@ -497,7 +497,12 @@ public final class EspProcessor
      * Buffers that do not wrap an array (direct memory) are copied into the scratch array, processed there, and
      * the result copied back to the same place relative to the packet.
      */
-    private int viaScratch(final UnsafeBuffer buffer, final int offset, final boolean protect, final SecurityAssociation sa)
+    private int viaScratch(
+        final UnsafeBuffer buffer,
+        final int offset,
+        final boolean protect,
+        final SecurityAssociation sa,
+        final boolean applyPolicy)
     {
         final int length = info.packetLength;
         final int head = Math.min(offset, MAX_HEADROOM);
@@ -508,7 +513,8 @@ public final class EspProcessor
         }
         final int scratchOffset = MAX_HEADROOM;
         scratch.putBytes(scratchOffset - head, buffer, offset - head, head + length + tail);
-        final int verdict = protect ? protect(sa, scratch, scratchOffset, length) : inbound(scratch, scratchOffset, length);
+        final int verdict = protect ? protect(sa, scratch, scratchOffset, length) :
+            receive(scratch, scratchOffset, length, applyPolicy);
         if (verdict == EspVerdict.DELIVER)
         {
             final int relative = resultOffset - scratchOffset;

@@ -85,12 +85,23 @@ final class IpPacketInfo
         }
     }
 
-    private boolean findSelectorFields(
+    /**
+     * Find the upper-layer protocol and ports for selectors, walking IPv6 extension headers from {@code from}.
+     * Sets {@link #protocol}, {@link #sourcePort} and {@link #destinationPort}.
+     *
+     * @param buffer      packet.
+     * @param offset      packet start.
+     * @param from        offset of the first header to look at, from the packet start.
+     * @param firstHeader its type.
+     * @param total       packet length.
+     * @return false if the headers run past the packet.
+     */
+    boolean findSelectorFields(
         final DirectBuffer buffer, final int offset, final int from, final int firstHeader, final int total)
     {
         int at = from;
         int nextHeader = firstHeader;
-        while (Ipv6Header.isWalkedExtension(nextHeader))
+        while (!ipv4 && Ipv6Header.isWalkedExtension(nextHeader))
         {
             if (at + 8 > total)
             {

@@ -305,12 +305,13 @@ public final class SecurityAssociation
 
     /**
      * Replace the lifetime limits, counted as before from the SA's addition and first use (so to extend an SA by
-     * D from now, add {@code now - addTimeNs()} to D). An SA that already expired stays expired; a dying SA whose new
-     * soft limits are not reached becomes valid again.
+     * D from now, add {@code now - addTimeNs()} to D). An expired SA stays expired; a dying SA becomes valid again
+     * only if no new soft limit is reached.
      *
      * @param newLifetime the new limits.
+     * @param nowNs       the clock, to judge the new soft time limits.
      */
-    public void updateLifetime(final SaLifetimeConfig newLifetime)
+    public void updateLifetime(final SaLifetimeConfig newLifetime, final long nowNs)
     {
         applyLifetime(newLifetime);
         final long firstUse = firstUseNs.get();
@@ -319,7 +320,11 @@ public final class SecurityAssociation
             softUseDeadlineNs = deadline(firstUse, newLifetime.softUseExpiresNs());
             hardUseDeadlineNs = deadline(firstUse, newLifetime.hardUseExpiresNs());
         }
-        state.compareAndSet(SaState.DYING.ordinal(), SaState.VALID.ordinal());
+        if (counters.packets() < packetsSoftLimit && counters.bytes() < bytesSoftLimit &&
+            nowNs < softAddDeadlineNs && nowNs < softUseDeadlineNs)
+        {
+            state.compareAndSet(SaState.DYING.ordinal(), SaState.VALID.ordinal());
+        }
     }
 
     private void applyLifetime(final SaLifetimeConfig newLifetime)

@@ -79,25 +79,82 @@ public final class SecurityAssociationDatabase
     }
 
     /**
-     * Replace an SA with a new config for the same SPI and destination ({@code ip xfrm state update}): counters,
-     * sequence numbers and replay window start afresh, as with delete then add.
+     * Change an SA in place ({@code ip xfrm state update}). As in Linux, only the lifetime limits may change: the SA
+     * keeps its sequence numbers, replay window and counters, so an update can never reopen a replay window or make
+     * the sender start again at 1. Any other difference is refused.
      *
-     * @param config the new config.
-     * @return the new SA.
+     * @param config the new config (same SPI, addresses, algorithms, keys, selector and encapsulation).
+     * @return the updated SA.
+     * @throws IllegalStateException    if there is no such SA.
+     * @throws IllegalArgumentException if anything but the lifetime differs.
      */
     public SecurityAssociation update(final SaConfig config)
     {
+        final SecurityAssociation sa;
         synchronized (this)
         {
-            final SecurityAssociation old = get(config.spi(), config.destination());
-            if (old == null)
+            sa = get(config.spi(), config.destination());
+            if (sa == null)
             {
                 throw new IllegalStateException("no SA to update: spi " + config.spiHex() + " dst " +
                     XfrmAddresses.toText(config.destination()));
             }
-            removeLocked(old);
+            final String difference = differenceOtherThanLifetime(sa.config(), config);
+            if (difference != null)
+            {
+                throw new IllegalArgumentException("update may change only the lifetime limits; " + difference +
+                    " differs (delete and add the SA instead)");
+            }
+            sa.updateLifetime(config.lifetime(), clock.nanoTime());
         }
-        return add(config);
+        listener.onSaEvent(SaEventType.UPDATED, sa);
+        return sa;
+    }
+
+    private static String differenceOtherThanLifetime(final SaConfig a, final SaConfig b)
+    {
+        if (!a.source().equals(b.source()))
+        {
+            return "src";
+        }
+        if (a.integrityAlgorithm() != b.integrityAlgorithm() || a.icvLengthBits() != b.icvLengthBits())
+        {
+            return "auth algorithm";
+        }
+        if (a.encryptionAlgorithm() != b.encryptionAlgorithm())
+        {
+            return "enc algorithm";
+        }
+        if (a.replayWindowSize() != b.replayWindowSize() || a.esn() != b.esn())
+        {
+            return "replay-window or esn";
+        }
+        if (a.encapsulation() != b.encapsulation() ||
+            a.encapsulationSourcePort() != b.encapsulationSourcePort() ||
+            a.encapsulationDestinationPort() != b.encapsulationDestinationPort())
+        {
+            return "encap";
+        }
+        if (!a.selector().equals(b.selector()) || a.reqid() != b.reqid())
+        {
+            return "sel or reqid";
+        }
+        final byte[] keyA = a.integrityKey();
+        final byte[] keyB = b.integrityKey();
+        final byte[] encA = a.encryptionKey();
+        final byte[] encB = b.encryptionKey();
+        try
+        {
+            return java.security.MessageDigest.isEqual(keyA, keyB) && java.security.MessageDigest.isEqual(encA, encB) ?
+                null : "key";
+        }
+        finally
+        {
+            java.util.Arrays.fill(keyA, (byte)0);
+            java.util.Arrays.fill(keyB, (byte)0);
+            java.util.Arrays.fill(encA, (byte)0);
+            java.util.Arrays.fill(encB, (byte)0);
+        }
     }
 
     /**

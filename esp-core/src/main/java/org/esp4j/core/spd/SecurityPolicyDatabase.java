@@ -1,5 +1,6 @@
 package org.esp4j.core.spd;
 
+import org.esp4j.core.sa.SaState;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -22,8 +24,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class SecurityPolicyDatabase
 {
+    // Priorities are unsigned 32-bit, as in Linux's struct xfrm_userpolicy_info.
     private static final Comparator<SecurityPolicy> ORDER =
-        Comparator.comparingInt(SecurityPolicy::priority).thenComparingLong(SecurityPolicy::sequence);
+        ((Comparator<SecurityPolicy>)(a, b) -> Integer.compareUnsigned(a.priority(), b.priority()))
+        .thenComparingLong(SecurityPolicy::sequence);
 
     private final Map<PolicyDirection, Direction> directions = new EnumMap<>(PolicyDirection.class);
     private int nextIndex = 1;
@@ -77,14 +81,7 @@ public final class SecurityPolicyDatabase
      */
     public synchronized SecurityPolicy find(final TrafficSelector selector, final PolicyDirection direction)
     {
-        for (final SecurityPolicy policy : directions.get(direction).all)
-        {
-            if (policy.selector().equals(selector))
-            {
-                return policy;
-            }
-        }
-        return null;
+        return directions.get(direction).bySelector.get(selector);
     }
 
     /**
@@ -109,9 +106,9 @@ public final class SecurityPolicyDatabase
     /** Delete every policy ({@code ip xfrm policy flush}). */
     public synchronized void flush()
     {
-        for (final PolicyDirection direction : PolicyDirection.values())
+        for (final Direction direction : directions.values())
         {
-            directions.put(direction, new Direction());
+            direction.clear();
         }
         size = 0;
     }
@@ -122,7 +119,7 @@ public final class SecurityPolicyDatabase
         final List<SecurityPolicy> result = new ArrayList<>();
         for (final PolicyDirection direction : PolicyDirection.values())
         {
-            final List<SecurityPolicy> all = new ArrayList<>(directions.get(direction).all);
+            final List<SecurityPolicy> all = new ArrayList<>(directions.get(direction).bySelector.values());
             all.sort(ORDER);
             result.addAll(all);
         }
@@ -196,7 +193,9 @@ public final class SecurityPolicyDatabase
         final SecurityPolicy policy, final SecurityAssociationDatabase sad, final long dstHigh, final long dstLow)
     {
         final SecurityAssociation cached = policy.cachedSa();
-        if (cached != null && cached.isUsable() && cached.destinationHigh() == dstHigh && cached.destinationLow() == dstLow)
+        // Only a VALID SA is kept: once it is dying (soft limit reached) a rekeyed successor should take over.
+        if (cached != null && cached.state() == SaState.VALID &&
+            cached.destinationHigh() == dstHigh && cached.destinationLow() == dstLow)
         {
             return cached;
         }
@@ -212,11 +211,11 @@ public final class SecurityPolicyDatabase
         }
         else if (template != null)
         {
-            // Slow path, once per policy until the SA changes: newest usable SA that fits the template.
+            // Slow path, once per policy until the SA changes: a VALID SA before a dying one, then the newest.
             for (final SecurityAssociation sa : sad.list())
             {
                 if (sa.isUsable() && sa.destinationHigh() == dstHigh && sa.destinationLow() == dstLow &&
-                    policy.templateMatches(sa) && (found == null || sa.addTimeNs() >= found.addTimeNs()))
+                    policy.templateMatches(sa) && (found == null || isBetterSa(sa, found)))
                 {
                     found = sa;
                 }
@@ -226,16 +225,37 @@ public final class SecurityPolicyDatabase
         return found;
     }
 
-    /** Policies of one direction: an exact-match hash table plus sorted wildcards. */
+    private static boolean isBetterSa(final SecurityAssociation candidate, final SecurityAssociation current)
+    {
+        final boolean candidateValid = candidate.state() == SaState.VALID;
+        final boolean currentValid = current.state() == SaState.VALID;
+        if (candidateValid != currentValid)
+        {
+            return candidateValid;
+        }
+        return candidate.addTimeNs() >= current.addTimeNs();
+    }
+
+    /**
+     * Policies of one direction: an exact-match hash table plus sorted wildcards for packet threads, and a map by
+     * selector for the (locked) control plane.
+     */
     private static final class Direction
     {
-        final List<SecurityPolicy> all = new ArrayList<>();
-        final ExactTable exact = new ExactTable();
+        final Map<TrafficSelector, SecurityPolicy> bySelector = new LinkedHashMap<>();
+        volatile ExactTable exact = new ExactTable();
         volatile SecurityPolicy[] wildcards = new SecurityPolicy[0];
+
+        void clear()
+        {
+            bySelector.clear();
+            exact = new ExactTable();
+            wildcards = new SecurityPolicy[0];
+        }
 
         void add(final SecurityPolicy policy)
         {
-            all.add(policy);
+            bySelector.put(policy.selector(), policy);
             if (policy.selector().isExact())
             {
                 exact.put(policy);
@@ -251,7 +271,7 @@ public final class SecurityPolicyDatabase
 
         void remove(final SecurityPolicy policy)
         {
-            all.remove(policy);
+            bySelector.remove(policy.selector());
             if (policy.selector().isExact())
             {
                 exact.remove(policy);

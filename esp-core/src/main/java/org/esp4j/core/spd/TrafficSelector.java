@@ -116,7 +116,8 @@ public final class TrafficSelector
         final int srcPort,
         final int dstPort)
     {
-        return (srcHigh & sourceMaskHigh) == sourceHigh &&
+        return !(family == 6 && IpAddressBits.isIpv4Mapped(dstHigh, dstLow)) &&
+            (srcHigh & sourceMaskHigh) == sourceHigh &&
             (srcLow & sourceMaskLow) == sourceLow &&
             (dstHigh & destinationMaskHigh) == destinationHigh &&
             (dstLow & destinationMaskLow) == destinationLow &&

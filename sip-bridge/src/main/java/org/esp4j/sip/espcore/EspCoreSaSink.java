@@ -51,14 +51,9 @@ public final class EspCoreSaSink implements SecurityAssociationSink
     public void install(final SaSpec spec)
     {
         final SaConfig config = toSaConfig(spec);
-        if (sad.get(spec.spi(), spec.dst()) != null)
-        {
-            sad.update(config);
-        }
-        else
-        {
-            sad.add(config);
-        }
+        // Same SPI and destination again means new keys from a new AKA run: a new SA, not an update.
+        sad.delete(spec.spi(), spec.dst());
+        sad.add(config);
         config.zeroKeys();
         for (final Transport transport : spec.protocols())
         {
@@ -86,8 +81,8 @@ public final class EspCoreSaSink implements SecurityAssociationSink
         final SecurityAssociation sa = sad.get(spec.spi(), spec.dst());
         if (sa != null)
         {
-            final long elapsedNs = sad.clock().nanoTime() - sa.addTimeNs();
-            sa.updateLifetime(lifetime(elapsedNs + lifetimeNs));
+            final long nowNs = sad.clock().nanoTime();
+            sa.updateLifetime(lifetime(nowNs - sa.addTimeNs() + lifetimeNs), nowNs);
         }
     }
 
