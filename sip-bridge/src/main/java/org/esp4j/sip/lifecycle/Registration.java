@@ -26,6 +26,7 @@ final class Registration
     SaSet old;
     Challenge challenge;
     RegistrationIdentity identity;
+    long lastActivityNs;
 
     Registration(final String callId, final InetAddress ueAddress, final InetAddress pcscfAddress)
     {

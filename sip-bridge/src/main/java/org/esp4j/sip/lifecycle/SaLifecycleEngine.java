@@ -1,25 +1,16 @@
 package org.esp4j.sip.lifecycle;
 
-import org.esp4j.sip.aka.AkaNonce;
-import org.esp4j.sip.aka.AkaOutcome;
-import org.esp4j.sip.aka.AkaKeys;
-import org.esp4j.sip.aka.AkaUsim;
-import org.esp4j.sip.aka.DigestAka;
 import org.esp4j.sip.aka.DigestParams;
-import org.esp4j.sip.aka.SqnWindow;
 import org.esp4j.sip.message.HeaderNames;
-import org.esp4j.sip.message.HeaderValues;
 import org.esp4j.sip.message.SipHeader;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipParseException;
 import org.esp4j.sip.secagree.SecAgreeException;
 import org.esp4j.sip.secagree.SecurityHeaders;
 import org.esp4j.sip.secagree.SecurityMechanism;
-import org.esp4j.sip.util.Hex;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -55,7 +46,7 @@ public final class SaLifecycleEngine
     private final Role role;
     private final SecurityAssociationSink sink;
     private final LifecycleListener listener;
-    private final AkaUsim usim;
+    private final AkaChallengeHandler aka;
     private final Map<String, Registration> byCallId = new HashMap<>();
     private final Map<FlowKey, Binding> byFlow = new HashMap<>();
     private final Map<SpiKey, Binding> bySpi = new HashMap<>();
@@ -80,8 +71,7 @@ public final class SaLifecycleEngine
         this.role = config.role();
         this.sink = sink;
         this.listener = listener;
-        this.usim = role == Role.UE && config.akaAlgorithm() != null ?
-            new AkaUsim(config.akaAlgorithm(), new SqnWindow(0, config.sqnWindowSize()), amf -> true) : null;
+        this.aka = new AkaChallengeHandler(config, this::emit);
         config.portPool().reserve(config.protectedServerPort());
     }
 
@@ -112,7 +102,7 @@ public final class SaLifecycleEngine
             }
             else if ("REGISTER".equalsIgnoreCase(message.cseqMethod()))
             {
-                onRegisterResponse(message, src, dst);
+                onRegisterResponse(message, dst);
             }
         }
         catch (final SipParseException ex)
@@ -152,8 +142,10 @@ public final class SaLifecycleEngine
             {
                 deleteSet(registration, registration.established, "registration expired");
             }
-            if (registration.temporary == null && registration.established == null && registration.old == null)
+            if (registration.temporary == null && registration.established == null && registration.old == null &&
+                (registration.pending.isEmpty() || nowNs - registration.lastActivityNs >= config.regAwaitAuthNs()))
             {
+                // Nothing installed and no transaction answered within reg-await-auth: forget it.
                 it.remove();
             }
         }
@@ -227,8 +219,9 @@ public final class SaLifecycleEngine
             // The P-CSCF's copy towards the S-CSCF: sec-agree headers are stripped there, nothing to do.
             return;
         }
-        registration.identify(impi(message), contactUri(message));
-        final boolean deregister = isDeregistration(message);
+        registration.identify(RegisterHeaders.impi(message), RegisterHeaders.contactUri(message));
+        registration.lastActivityNs = config.nanoClock().getAsLong();
+        final boolean deregister = RegisterHeaders.isDeregistration(message);
         final SaSet via = binding != null && binding.registration == registration ? binding.set : null;
 
         if (via == null)
@@ -258,7 +251,7 @@ public final class SaLifecycleEngine
                 bidDown(registration, "Security-Client differs from the one of the first REGISTER");
                 return;
             }
-            checkDigest(registration, message);
+            aka.checkDigest(registration, message);
         }
         else
         {
@@ -282,7 +275,7 @@ public final class SaLifecycleEngine
         registration.pending.put(cseq, new Registration.PendingRegister(cseq, deregister, via, message.requestUri()));
     }
 
-    private void onRegisterResponse(final SipMessage message, final InetAddress src, final InetAddress dst)
+    private void onRegisterResponse(final SipMessage message, final InetAddress dst)
     {
         final Registration registration = byCallId.get(message.requireHeader(HeaderNames.CALL_ID));
         if (registration == null)
@@ -313,17 +306,19 @@ public final class SaLifecycleEngine
         registration.pending.remove(cseq);
         if (status < 300)
         {
+            final long expirySeconds = pending.deregister() ? 0 :
+                RegisterHeaders.registrationExpirySeconds(message, registration.contact, config.defaultRegistrationExpirySeconds());
             if (pending.deregister())
             {
                 deleteAll(registration, "de-registered (expires=0), final response sent");
             }
             else if (pending.via() != null && pending.via() == registration.temporary)
             {
-                establish(registration, registrationExpirySeconds(message, registration));
+                establish(registration, expirySeconds);
             }
             else if (pending.via() != null && pending.via() == registration.established)
             {
-                extend(registration, registrationExpirySeconds(message, registration));
+                extend(registration, expirySeconds);
             }
         }
         else if (registration.temporary != null)
@@ -356,6 +351,13 @@ public final class SaLifecycleEngine
         if (!offered.isEmpty() && registration.temporary != null && offered.equals(registration.temporary.serverHeader))
         {
             // The same challenge seen again (the P-CSCF's forwarded copy, or a retransmission).
+            return;
+        }
+        if (offered.isEmpty() && registration.temporary != null && challenge != null && registration.challenge != null &&
+            challenge.get("nonce") != null && challenge.get("nonce").equals(registration.challenge.nonce()))
+        {
+            // The S-CSCF retransmitted its 401: answer with the same Security-Server, allocate nothing new.
+            rewriteChallenge(registration, message, challenge, registration.temporary.serverHeader);
             return;
         }
 
@@ -408,9 +410,9 @@ public final class SaLifecycleEngine
         }
         emit(LifecycleEvent.of(LifecycleEvent.Type.MECHANISM_CHOSEN, registration.identity(), null,
             set.server.alg().tsName() + "/" + set.server.effectiveEalg().tsName() +
-            (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (role == Role.UE ? "highest q" : "local preference")));
+            (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (offered.isEmpty() ? "local preference" : "highest q in Security-Server")));
 
-        final Registration.Challenge keys = keysFor(registration, pending, challenge, networkKeys);
+        final Registration.Challenge keys = aka.keysFor(registration, pending, challenge, networkKeys);
         registration.challenge = keys;
         if (keys == null)
         {
@@ -584,176 +586,6 @@ public final class SaLifecycleEngine
             " before forwarding to the UE", 0, bytes, null));
     }
 
-    /**
-     * Find CK, IK and RES for a challenge: from the network's ck/ik parameters, else from the configured K.
-     *
-     * @return the keys, some possibly null when unknown; null when a UE's AKA check failed and the SAs must not be
-     * created.
-     */
-    private Registration.Challenge keysFor(
-        final Registration registration,
-        final Registration.PendingRegister pending,
-        final DigestParams challenge,
-        final boolean networkKeys)
-    {
-        if (challenge == null)
-        {
-            return new Registration.Challenge(null, null, null, null, null, null);
-        }
-        final String realm = challenge.get("realm");
-        final String nonce = challenge.get("nonce");
-        final DigestAka.Version version = DigestAka.Version.fromToken(challenge.get("algorithm"));
-        byte[] ck = null;
-        byte[] ik = null;
-        byte[] res = null;
-        if (networkKeys)
-        {
-            try
-            {
-                ck = Hex.decode("ck", challenge.get("ck"), 16);
-                ik = Hex.decode("ik", challenge.get("ik"), 16);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, registration.identity(), null,
-                    "WWW-Authenticate " + ex.getMessage() + "; keys unknown"));
-                ck = null;
-                ik = null;
-            }
-        }
-        if (config.akaAlgorithm() != null && version != null && nonce != null)
-        {
-            final AkaNonce akaNonce;
-            try
-            {
-                akaNonce = AkaNonce.decode(nonce);
-            }
-            catch (final SipParseException ex)
-            {
-                emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, registration.identity(), null, ex.getMessage()));
-                return new Registration.Challenge(realm, nonce, version, null, ck, ik);
-            }
-            if (role == Role.PCSCF)
-            {
-                // The network side knows K: RES, CK and IK follow from RAND alone.
-                final AkaKeys keys = config.akaAlgorithm().f2345(akaNonce.rand());
-                res = keys.res();
-                ck = ck != null ? ck : keys.ck();
-                ik = ik != null ? ik : keys.ik();
-            }
-            else
-            {
-                final AkaOutcome outcome = usim.authenticate(akaNonce.rand(), akaNonce.autn());
-                if (outcome.type() == AkaOutcome.Type.SUCCESS)
-                {
-                    res = outcome.keys().res();
-                    ck = outcome.keys().ck();
-                    ik = outcome.keys().ik();
-                    emit(LifecycleEvent.of(LifecycleEvent.Type.AKA_SUCCESS, registration.identity(), null,
-                        "AUTN verified, SQN " + outcome.sqn()));
-                    emitAuthorization(registration, pending, realm, nonce, version, challenge,
-                        DigestAka.password(version, res, ik, ck), null);
-                }
-                else
-                {
-                    akaFailure(registration, pending, realm, nonce, version, challenge, outcome);
-                    if (!config.installOnAkaFailure())
-                    {
-                        return null;
-                    }
-                    // Replay: the exchange went on regardless; derive what K gives so the digest can be checked.
-                    final AkaKeys keys = config.akaAlgorithm().f2345(akaNonce.rand());
-                    res = keys.res();
-                    ck = keys.ck();
-                    ik = keys.ik();
-                }
-            }
-        }
-        return new Registration.Challenge(realm, nonce, version, res, ck, ik);
-    }
-
-    private void akaFailure(
-        final Registration registration,
-        final Registration.PendingRegister pending,
-        final String realm,
-        final String nonce,
-        final DigestAka.Version version,
-        final DigestParams challenge,
-        final AkaOutcome outcome)
-    {
-        if (outcome.type() == AkaOutcome.Type.SYNC_FAILURE)
-        {
-            final String auts = Base64.getEncoder().encodeToString(outcome.auts());
-            emit(LifecycleEvent.of(LifecycleEvent.Type.AKA_SYNC_FAILURE, registration.identity(), null,
-                "SQN " + outcome.sqn() + " not fresh: resynchronisation with auts=" + auts));
-            emitAuthorization(registration, pending, realm, nonce, version, challenge, new byte[0], auts);
-        }
-        else
-        {
-            emit(LifecycleEvent.of(LifecycleEvent.Type.AKA_MAC_FAILURE, registration.identity(), null,
-                outcome.type() == AkaOutcome.Type.AMF_FAILURE ? "AMF not acceptable" :
-                "AUTN MAC does not verify with the configured K/OP: network not authentic"));
-            emitAuthorization(registration, pending, realm, nonce, version, challenge, new byte[0], null);
-        }
-    }
-
-    private void emitAuthorization(
-        final Registration registration,
-        final Registration.PendingRegister pending,
-        final String realm,
-        final String nonce,
-        final DigestAka.Version version,
-        final DigestParams challenge,
-        final byte[] password,
-        final String auts)
-    {
-        final String username = registration.impi;
-        final String uri = pending.requestUri();
-        final String qop = challenge.get("qop") != null ? "auth" : null;
-        final String cnonce = qop != null ? config.cnonceSupplier().get() : null;
-        final String nc = qop != null ? "00000001" : null;
-        final String response = DigestAka.response(username, realm, password, "REGISTER", uri, nonce, nc, cnonce, qop);
-        final StringBuilder sb = new StringBuilder(320)
-            .append("Digest username=\"").append(username).append('"')
-            .append(",realm=\"").append(realm).append('"')
-            .append(",nonce=\"").append(nonce).append('"')
-            .append(",uri=\"").append(uri).append('"')
-            .append(",response=\"").append(response).append('"')
-            .append(",algorithm=").append(version.token());
-        if (qop != null)
-        {
-            sb.append(",cnonce=\"").append(cnonce).append("\",qop=").append(qop).append(",nc=").append(nc);
-        }
-        if (challenge.get("opaque") != null)
-        {
-            sb.append(",opaque=\"").append(challenge.get("opaque")).append('"');
-        }
-        if (auts != null)
-        {
-            sb.append(",auts=\"").append(auts).append('"');
-        }
-        emit(new LifecycleEvent(LifecycleEvent.Type.AUTHORIZATION_COMPUTED, registration.identity(), null,
-            auts != null ? "synchronisation failure response" : password.length == 0 ? "MAC failure response" : "AKA response",
-            0, null, sb.toString()));
-    }
-
-    private void checkDigest(final Registration registration, final SipMessage message)
-    {
-        final Registration.Challenge challenge = registration.challenge;
-        final String authorization = message.header(HeaderNames.AUTHORIZATION);
-        if (challenge == null || challenge.res() == null || challenge.version() == null || authorization == null)
-        {
-            return;
-        }
-        final DigestParams credentials = DigestParams.parse("Authorization", authorization);
-        final byte[] password = DigestAka.password(challenge.version(), challenge.res(), challenge.ik(), challenge.ck());
-        final boolean ok = DigestAka.verify(credentials, message.method(), password);
-        emit(LifecycleEvent.of(ok ? LifecycleEvent.Type.DIGEST_VERIFIED : LifecycleEvent.Type.DIGEST_MISMATCH,
-            registration.identity(), null, ok ?
-            "digest response matches RES from the configured K" :
-            "digest response does not match RES from the configured K/OP (keys differ from the ones that made it)"));
-    }
-
     private boolean install(final Registration registration, final SaSet set, final byte[] ik, final byte[] ck)
     {
         final long nowNs = config.nanoClock().getAsLong();
@@ -771,6 +603,19 @@ public final class SaLifecycleEngine
                 releaseReservations(set);
                 reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() + problem);
                 return false;
+            }
+        }
+        for (final SaSpec sa : sas)
+        {
+            final Binding clash = bySpi.get(new SpiKey(sa.dst(), sa.spi()));
+            final Binding other = clash != null ? clash : byFlow.get(FlowKey.of(sa));
+            if (other != null && other.registration != registration &&
+                other.registration.ueAddress.equals(registration.ueAddress) &&
+                java.util.Objects.equals(other.registration.impi, registration.impi))
+            {
+                // The same UE started over with a new Call-ID (e.g. after a restart): its old registration is gone.
+                deleteAll(other.registration, "superseded by a new registration with Call-ID " + registration.callId);
+                byCallId.remove(other.registration.callId);
             }
         }
         for (final SaSpec sa : sas)
@@ -921,97 +766,5 @@ public final class SaLifecycleEngine
     {
         out.add(event);
         listener.onEvent(event);
-    }
-
-    private static String impi(final SipMessage message)
-    {
-        final String authorization = message.header(HeaderNames.AUTHORIZATION);
-        if (authorization != null)
-        {
-            final String username = DigestParams.parse("Authorization", authorization).get("username");
-            if (username != null && !username.isEmpty())
-            {
-                return username;
-            }
-        }
-        final String to = message.header(HeaderNames.TO);
-        if (to == null)
-        {
-            return null;
-        }
-        final String uri = HeaderValues.uri(to);
-        final int colon = uri.indexOf(':');
-        return colon >= 0 ? uri.substring(colon + 1) : uri;
-    }
-
-    private static String contactUri(final SipMessage message)
-    {
-        final List<String> contacts = message.headerListValues(HeaderNames.CONTACT);
-        return contacts.isEmpty() ? null : HeaderValues.uri(contacts.get(0));
-    }
-
-    /** TS 24.229 §5.1.1.6: a REGISTER with expires 0 (header or every contact) or Contact "*" de-registers. */
-    private static boolean isDeregistration(final SipMessage message)
-    {
-        final List<String> contacts = message.headerListValues(HeaderNames.CONTACT);
-        final String expires = message.header(HeaderNames.EXPIRES);
-        boolean anyContactExpiry = false;
-        for (final String contact : contacts)
-        {
-            if (contact.equals("*"))
-            {
-                return true;
-            }
-            final String value = HeaderValues.parameter(contact, "expires");
-            if (value != null)
-            {
-                anyContactExpiry = true;
-                if (!value.trim().equals("0"))
-                {
-                    return false;
-                }
-            }
-            else if (expires == null || !expires.trim().equals("0"))
-            {
-                return false;
-            }
-        }
-        return anyContactExpiry || expires != null && expires.trim().equals("0");
-    }
-
-    private long registrationExpirySeconds(final SipMessage ok, final Registration registration)
-    {
-        final List<String> contacts = ok.headerListValues(HeaderNames.CONTACT);
-        String fallback = null;
-        for (final String contact : contacts)
-        {
-            final String value = HeaderValues.parameter(contact, "expires");
-            if (value == null)
-            {
-                continue;
-            }
-            if (registration.contact != null && registration.contact.equalsIgnoreCase(HeaderValues.uri(contact)))
-            {
-                return parseSeconds(value);
-            }
-            fallback = fallback == null ? value : fallback;
-        }
-        if (ok.header(HeaderNames.EXPIRES) != null)
-        {
-            return parseSeconds(ok.header(HeaderNames.EXPIRES));
-        }
-        return fallback != null ? parseSeconds(fallback) : config.defaultRegistrationExpirySeconds();
-    }
-
-    private static long parseSeconds(final String value)
-    {
-        try
-        {
-            return Long.parseLong(value.trim());
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new SipParseException("expires: not a number of seconds: '" + value + "'");
-        }
     }
 }

@@ -394,4 +394,49 @@ class PcscfLifecycleTest
 
         assertEquals(LifecycleEvent.Type.PARSE_ERROR, events.get(0).type());
     }
+    @Test
+    void shouldReplaceTheSetsOfAUeThatRegistersAgainWithANewCallId()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(50, "hmac-md5-96");
+        ims.registerFully(ue, 600);
+        final ImsHarness.Ue restarted = new ImsHarness.Ue(ue.address, ue.impi, "restarted-" + ue.callId);
+        restarted.offeredMechanisms = ue.offeredMechanisms;
+        restarted.newRound(ue.spiC, ue.portC);
+
+        final List<LifecycleEvent> events = ims.registerFully(restarted, 600);
+
+        assertTrue(first(events, LifecycleEvent.Type.DEREGISTERED).detail().contains("superseded"));
+        assertEquals(0, count(events, LifecycleEvent.Type.REQUEST_REJECTED));
+        assertEquals(4, ims.sink.size());
+        assertEquals(1, ims.bridge.registrationCount());
+    }
+
+    @Test
+    void shouldKeepAnUnansweredRegisterUntilRegAwaitAuthThenForgetIt()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(51, "hmac-md5-96");
+        ims.initialRegister(ue);
+        ims.bridge.expire();
+        assertEquals(1, ims.bridge.registrationCount(), "the 401 may still come");
+
+        ims.clockNs.addAndGet(LifecycleConfig.DEFAULT_REG_AWAIT_AUTH_NS);
+        ims.bridge.expire();
+
+        assertEquals(0, ims.bridge.registrationCount());
+    }
+    @Test
+    void shouldAnswerARetransmittedScscfChallengeWithTheSameSecurityServer()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(52, "hmac-md5-96");
+        ims.initialRegister(ue);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        final List<SecurityMechanism> firstServer = ue.securityServer;
+
+        final List<LifecycleEvent> again = ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+
+        assertEquals(0, count(again, LifecycleEvent.Type.SA_INSTALLED));
+        assertEquals(firstServer, ue.securityServer);
+        assertEquals(4, ims.sink.size());
+        assertEquals(2, ims.config.spiPool().inUseCount());
+    }
 }
