@@ -92,6 +92,11 @@ public final class EspCoreSaSink implements SecurityAssociationSink
      */
     public static SaConfig toSaConfig(final SaSpec spec)
     {
+        if (!spec.hasKeys())
+        {
+            throw new IllegalArgumentException("no keys for " + spec.label() + " spi " + spec.spiHex() +
+                ": give K and OP/OPc so AKA can derive IK/CK, or let the S-CSCF's ck=/ik= through");
+        }
         final IntegrityAlgorithm integrity = IntegrityAlgorithm.lookup(spec.integrityAlgorithmName());
         final EncryptionAlgorithm encryption = EncryptionAlgorithm.lookup(spec.encryptionAlgorithmName());
         if (integrity == null || encryption == null)
