@@ -32,6 +32,8 @@ public final class DaemonCounters
         TunNoCarrier,
         /** ICMPv6 packet-too-big / ICMP fragmentation-needed answers written into the TUN. */
         TunIcmpTooBigSent,
+        /** Fragments read from the TUN whose addresses a protect/discard out-policy covers: dropped, never sent clear. */
+        TunOutFragmentDropped,
         /** Outbound IPv4 ESP packets fragmented by the daemon (DF clear, bigger than the path). */
         TunFragmented,
         /** Packets read from the TUN. */

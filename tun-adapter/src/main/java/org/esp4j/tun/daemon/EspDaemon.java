@@ -76,6 +76,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private final ControlEndpointFactory controlFactory;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
     private final DaemonEvents events = new DaemonEvents();
+    private FragmentGuard fragmentGuard;
     private final IpCommand ip = new IpCommand();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -234,8 +235,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
             log.accept("agent error: " + throwable);
         };
+        fragmentGuard = new FragmentGuard(spd);
         final OutboundAgent outbound = new OutboundAgent(tun, new EspProcessor(sad, spd, counters, clock, events),
-            counters, daemonCounters, rawSenders, udpCarriers, config.carrier().raw(), pathMtu, config.burst());
+            fragmentGuard, counters, daemonCounters, rawSenders, udpCarriers, config.carrier().raw(), pathMtu,
+            config.burst());
         final InboundAgent inbound = new InboundAgent(tun, new EspProcessor(sad, spd, counters, clock, events),
             counters, daemonCounters, rawReceivers.toArray(new RawEspReceiver[0]),
             udpList.toArray(new UdpEncapCarrier[0]), config.burst());
@@ -360,6 +363,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 {
                     lastSweepNs = now;
                     sad.poll();
+                    fragmentGuard.refresh();
                     syncSteering();
                 }
             }
@@ -446,6 +450,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     {
         if (running)
         {
+            fragmentGuard.refresh();
             routing.update(steeringPrefixes());
         }
     }

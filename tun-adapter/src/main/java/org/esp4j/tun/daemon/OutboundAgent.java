@@ -29,6 +29,9 @@ import java.nio.ByteOrder;
  * Too big for the path once ESP is added: IPv6 and IPv4-with-DF are answered with ICMPv6 Packet Too Big / ICMP
  * Fragmentation Needed written into the TUN ({@link TooBigResponder}); IPv4 without DF is fragmented by the daemon
  * (raw carrier) or by the kernel (UDP carrier, DF clear on its socket).
+ * <p>
+ * Fragments made by the kernel in front of the TUN never reach the processor (see {@link FragmentGuard}): those of
+ * protected or discarded traffic are dropped, the others leave unchanged.
  */
 public final class OutboundAgent implements Agent
 {
@@ -39,6 +42,7 @@ public final class OutboundAgent implements Agent
 
     private final TunDevice tun;
     private final EspProcessor processor;
+    private final FragmentGuard fragmentGuard;
     private final XfrmCounters counters;
     private final DaemonCounters daemonCounters;
     private final RawIpSender[] rawSenders;
@@ -61,6 +65,7 @@ public final class OutboundAgent implements Agent
     public OutboundAgent(
         final TunDevice tun,
         final EspProcessor processor,
+        final FragmentGuard fragmentGuard,
         final XfrmCounters counters,
         final DaemonCounters daemonCounters,
         final RawIpSender[] rawSenders,
@@ -71,6 +76,7 @@ public final class OutboundAgent implements Agent
     {
         this.tun = tun;
         this.processor = processor;
+        this.fragmentGuard = fragmentGuard;
         this.counters = counters;
         this.daemonCounters = daemonCounters;
         this.rawSenders = rawSenders;
@@ -120,6 +126,11 @@ public final class OutboundAgent implements Agent
             return;
         }
         final int family = version == 4 ? V4 : V6;
+        if (fragmentGuard.isFragment(receive.buffer(), 0, length))
+        {
+            onFragment(family, length);
+            return;
+        }
         final int offset = EspProcessor.MAX_HEADROOM;
         packet.putBytes(offset, receive.buffer(), 0, length);
         final boolean mayBeTooBig = length > pathMtu - MAX_ESP_OVERHEAD;
@@ -175,6 +186,21 @@ public final class OutboundAgent implements Agent
             }
         }
         // DROP: counted by the processor
+    }
+
+    private void onFragment(final int family, final int length)
+    {
+        if (!fragmentGuard.allow(receive.buffer(), 0, length))
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunOutFragmentDropped);
+            return;
+        }
+        counters.increment(XfrmCounter.Esp4jOutBypass);
+        final RawIpSender sender = rawSenders[family];
+        if (sender == null || sender.send(receive.buffer(), 0, length) < 0)
+        {
+            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+        }
     }
 
     private void tooBig(final int family, final int length, final int resultLength, final int resultOffset)

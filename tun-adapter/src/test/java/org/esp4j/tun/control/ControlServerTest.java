@@ -145,9 +145,14 @@ class ControlServerTest
     {
         addSa("2001:db8::1", "2001:db8::2", "0x1000");
         addSa("2001:db8::2", "2001:db8::1", "0x2000");
+        // As in Linux, update changes an SA's lifetime in place; other changes are refused, not silently dropped.
         assertEquals(0, xfrm("state", "update", "src", "2001:db8::1", "dst", "2001:db8::2", "proto", "esp", "spi",
-            "0x1000", "reqid", "9", "auth", "hmac(sha1)", AUTH_KEY, "enc", "cipher_null", "").status);
-        assertEquals(9, sad.get(0x1000, XfrmAddresses.parse("2001:db8::2")).config().reqid());
+            "0x1000", "auth", "hmac(sha1)", AUTH_KEY, "enc", "cipher_null", "", "limit", "packet-hard", "1000").status);
+        assertEquals(1000, sad.get(0x1000, XfrmAddresses.parse("2001:db8::2")).lifetime().packetsHardLimit());
+        final Result reqidChange = xfrm("state", "update", "src", "2001:db8::1", "dst", "2001:db8::2", "proto", "esp",
+            "spi", "0x1000", "reqid", "9", "auth", "hmac(sha1)", AUTH_KEY, "enc", "cipher_null", "");
+        assertEquals(1, reqidChange.status);
+        assertTrue(reqidChange.err.contains("reqid"), reqidChange.err);
 
         final Result filtered = xfrm("state", "list", "spi", "0x2000");
         assertTrue(filtered.out.contains("spi 0x00002000") && !filtered.out.contains("spi 0x00001000"),

@@ -39,6 +39,7 @@ public final class NetApps
     static final int SIP_PORT = 5060;
     static final long SERVER_LIFETIME_MS = 120_000;
     static final int TCP_BYTES = 64 * 1024;
+    static final int BIG_DATAGRAM = 3000;
     private static final int TIMEOUT_MS = 3000;
 
     private NetApps()
@@ -134,7 +135,14 @@ public final class NetApps
             final int udp = udpEcho(local, UE_PORT_C, remote, PCSCF_PORT_S, udpCount, "protected");
             final int tcp = tcpEcho(local, UE_PORT_S, remote, PCSCF_PORT_C);
             final int sip = udpEcho(local, SIP_PORT, remote, SIP_PORT, 2, "sip");
-            System.out.println("CLIENT-OK udp=" + udp + " tcp=" + tcp + " sip=" + sip);
+            // bigger than the TUN MTU: the kernel fragments before the TUN; bypass fragments pass ...
+            udpEcho(local, SIP_PORT + 2, remote, SIP_PORT, 1, "sip-big-" + "s".repeat(BIG_DATAGRAM));
+            // ... fragments of protected traffic are dropped, never sent in clear
+            if (udpEchoed(local, UE_PORT_C, remote, PCSCF_PORT_S, "protected-big-" + "p".repeat(BIG_DATAGRAM)))
+            {
+                throw new IllegalStateException("a fragmented protected datagram got through");
+            }
+            System.out.println("CLIENT-OK udp=" + udp + " tcp=" + tcp + " sip=" + sip + " big-sip=1 big-protected=0");
             return 0;
         }
         catch (final Exception ex)
@@ -177,6 +185,30 @@ public final class NetApps
                 }
             }
             return count;
+        }
+    }
+
+    /** One datagram, one short wait: @return true if it was echoed. */
+    private static boolean udpEchoed(
+        final InetAddress local, final int localPort, final InetAddress remote, final int remotePort, final String text)
+        throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(local, localPort)))
+        {
+            socket.setSoTimeout(1000);
+            final byte[] out = text.getBytes(StandardCharsets.US_ASCII);
+            socket.send(new DatagramPacket(out, out.length, remote, remotePort));
+            try
+            {
+                final byte[] in = new byte[65536];
+                final DatagramPacket packet = new DatagramPacket(in, in.length);
+                socket.receive(packet);
+                return true;
+            }
+            catch (final SocketTimeoutException ex)
+            {
+                return false;
+            }
         }
     }
 

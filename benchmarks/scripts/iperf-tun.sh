@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# iperf3 through two esp4j TUN daemons, compared in the same run with the kernel alone and with the daemons
+# relaying without ESP (bypass). Two network namespaces joined by a veth pair, as in TunDaemonEndToEndTest.
+#
+#   sudo benchmarks/scripts/iperf-tun.sh            # IPv6, 20 s per test, TCP and UDP (1400-byte datagrams)
+#   DURATION=5 FAMILY=4 benchmarks/scripts/iperf-tun.sh
+#
+# Environment:
+#   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
+#   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
+#   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
+#   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
+#   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
+#   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
+#              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
+# Needs: root, iproute2, iperf3, python3, a JDK 17+.
+#
+# Reported per run: iperf3 throughput, packets per second on the UE's veth (tx+rx, all packets), system CPU per
+# packet (busy jiffies of all CPUs from /proc/stat over the run / veth packets) and daemon CPU per packet (utime +
+# stime of both daemon JVMs / veth packets; 0 for the kernel run). Traffic stays inside the two namespaces.
+set -euo pipefail
+
+DURATION=${DURATION:-20}
+FAMILY=${FAMILY:-6}
+UDP_RATE=${UDP_RATE:-500M}
+WARMUP=${WARMUP:-5}
+VETH_MTU=${VETH_MTU:-1600}
+MODES=${MODES:-"kernel bypass esp"}
+JAVA=${JAVA:-java}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+OUT=${OUT:-}
+TAG=$$
+UE=esp4j-bue-$TAG
+PC=esp4j-bpc-$TAG
+WORK=$(mktemp -d /tmp/esp4j-iperf-XXXXXX)
+OUT=${OUT:-$WORK/results.md}
+PORT=5201
+KEY=0xf769bcd751044604127672711c6d344100000000
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+
+if [ "$FAMILY" = 4 ]; then
+  UE_ADDR=192.0.2.1; PC_ADDR=192.0.2.2; PLEN=24; FOPT=-4
+else
+  UE_ADDR=2001::1:d1ae:bb37:d9c9:81d0; PC_ADDR=2001:0:0:1::2; PLEN=128; FOPT=-6
+fi
+
+for tool in ip iperf3 python3 "$JAVA"; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+
+has_daemon() {
+  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/tun/daemon/DaemonMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
+}
+if [ ! -f "$ESP4J_JAR" ] || ! has_daemon "$ESP4J_JAR"; then
+  echo "building $ESP4J_JAR" >&2
+  (cd "$ROOT" && mvn -B -q -o -pl tun-adapter -am package -DskipTests)
+fi
+
+PIDS=()
+DAEMONS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
+  ip netns del "$UE" 2>/dev/null || true
+  ip netns del "$PC" 2>/dev/null || true
+  rm -f /dev/shm/esp4j-bench-*-$TAG.counters
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "$UE"; ip netns add "$PC"
+ip -n "$UE" link set lo up; ip -n "$PC" link set lo up
+ip -n "$UE" link add veth-ue type veth peer name veth-pc netns "$PC"
+if [ "$FAMILY" = 4 ]; then
+  ip -n "$UE" addr add $UE_ADDR/$PLEN dev veth-ue
+  ip -n "$PC" addr add $PC_ADDR/$PLEN dev veth-pc
+else
+  ip -n "$UE" -6 addr add $UE_ADDR/128 dev veth-ue nodad
+  ip -n "$PC" -6 addr add $PC_ADDR/128 dev veth-pc nodad
+fi
+ip -n "$UE" link set veth-ue mtu "$VETH_MTU" up; ip -n "$PC" link set veth-pc mtu "$VETH_MTU" up
+if [ "$FAMILY" = 6 ]; then
+  ip -n "$UE" -6 route add $PC_ADDR/128 dev veth-ue
+  ip -n "$PC" -6 route add $UE_ADDR/128 dev veth-pc
+fi
+
+# preload: the trace's first two SAs, protecting iperf3 (port 5201, TCP and UDP) in both directions
+preload() { # $1 = ue|pc, $2 = esp|bypass
+  local self=$UE_ADDR peer=$PC_ADDR
+  [ "$1" = pc ] && { self=$PC_ADDR; peer=$UE_ADDR; }
+  if [ "$2" = bypass ]; then
+    echo "policy add src $self dst $peer dir out priority 100 action allow"
+    return
+  fi
+  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\""
+  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\""
+  for proto in tcp udp; do
+    if [ "$1" = ue ]; then
+      echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $PORT dir out tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
+      echo "policy add src $PC_ADDR dst $UE_ADDR proto $proto sport $PORT dir in tmpl src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport"
+    else
+      echo "policy add src $PC_ADDR dst $UE_ADDR proto $proto sport $PORT dir out tmpl src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport"
+      echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $PORT dir in tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
+    fi
+  done
+}
+
+start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode
+  local peer=$PC_ADDR
+  [ "$2" = pc ] && peer=$UE_ADDR
+  preload "$2" "$3" > "$WORK/$2.xfrm"
+  cat > "$WORK/$2.conf" <<CONF
+tun.name=esp4j0
+carrier=raw
+steer=$peer
+preload=$WORK/$2.xfrm
+counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
+CONF
+  # shellcheck disable=SC2086
+  ip netns exec "$1" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
+    > "$WORK/daemon-$2.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 300); do
+    grep -q ESP4J-READY "$WORK/daemon-$2.log" && { echo "$pid"; return; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "daemon $2 did not start:" >&2; cat "$WORK/daemon-$2.log" >&2; exit 1
+}
+
+stop_daemon() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+
+cpu_ticks() { # busy jiffies of all CPUs
+  awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat
+}
+proc_ticks() { # utime+stime of the given pids
+  local sum=0
+  for pid in "$@"; do
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] && sum=$((sum + $(awk '{print $14+$15}' "/proc/$pid/stat")))
+  done
+  echo $sum
+}
+veth_packets() {
+  ip netns exec "$UE" cat /sys/class/net/veth-ue/statistics/tx_packets /sys/class/net/veth-ue/statistics/rx_packets |
+    awk '{s+=$1} END {print s}'
+}
+
+HZ=$(getconf CLK_TCK)
+{
+  echo "## iperf3 through esp4j TUN daemons ($(date -u +%Y-%m-%dT%H:%MZ), IPv$FAMILY, ${DURATION}s per run)"
+  echo
+  echo "$(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1), veth MTU $VETH_MTU, UDP rate ${UDP_RATE} (0: unlimited)"
+  echo
+  echo "| mode | test | received (Mbit/s) | loss | veth packets/s | system CPU µs/packet | daemon CPU µs/packet |"
+  echo "|---|---|---|---|---|---|---|"
+} | tee "$OUT"
+
+ip netns exec "$PC" iperf3 -s -B "$PC_ADDR" -p $PORT > "$WORK/iperf-server.log" 2>&1 &
+PIDS+=("$!")
+sleep 1
+
+for mode in $MODES; do
+  DAEMONS=()
+  if [ "$mode" != kernel ]; then
+    DAEMONS+=("$(start_daemon "$PC" pc "$mode")")
+    DAEMONS+=("$(start_daemon "$UE" ue "$mode")")
+  fi
+  if [ "$WARMUP" -gt 0 ]; then
+    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -t "$WARMUP" > /dev/null 2>&1 || true
+    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -u -l 1400 -b 200M -t 2 > /dev/null 2>&1 || true
+  fi
+  for test in tcp udp; do
+    args=(-c "$PC_ADDR" -p $PORT -t "$DURATION" -J)
+    [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
+    p0=$(veth_packets); c0=$(cpu_ticks); d0=$(proc_ticks "${DAEMONS[@]:-}")
+    ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$mode-$test.json" 2> "$WORK/$mode-$test.err" || true
+    p1=$(veth_packets); c1=$(cpu_ticks); d1=$(proc_ticks "${DAEMONS[@]:-}")
+    if [ "$mode" != kernel ]; then
+      { ip -n "$UE" -s link show esp4j0; ip -n "$PC" -s link show esp4j0; } > "$WORK/$mode-$test.tun-stats" 2>&1 || true
+    fi
+    python3 - "$WORK/$mode-$test.json" "$mode" "$test" "$((p1 - p0))" "$((c1 - c0))" "$((d1 - d0))" "$HZ" "$DURATION" <<'PY' | tee -a "$OUT"
+import json, sys
+path, mode, test, packets, cpu, daemon, hz, duration = sys.argv[1:]
+packets, cpu, daemon, hz, duration = int(packets), int(cpu), int(daemon), int(hz), float(duration)
+try:
+    end = json.load(open(path))["end"]
+    if test == "tcp":
+        mbps = end["sum_received"]["bits_per_second"] / 1e6
+        loss = "-"
+    else:
+        lost = end["sum"].get("lost_percent", 0.0)
+        # received rate: what the server got (sender rate less the loss it reported)
+        mbps = end["sum"]["bits_per_second"] * (1 - lost / 100.0) / 1e6
+        loss = "%.2f%%" % lost
+except Exception as ex:
+    mbps, loss = float("nan"), "error: %s" % ex
+pps = packets / duration
+us = lambda ticks: (ticks * 1e6 / hz / packets) if packets else float("nan")
+print("| %s | %s | %.1f | %s | %.0f | %.2f | %.2f |" % (mode, test, mbps, loss, pps, us(cpu), us(daemon)))
+PY
+  done
+  for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
+done
+echo
+echo "results: $OUT (logs in $WORK)"

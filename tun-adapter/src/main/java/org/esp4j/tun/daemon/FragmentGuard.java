@@ -1,0 +1,196 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.DirectBuffer;
+import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.tun.carrier.IpHeaders;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the outbound agent does with fragments the kernel made in front of the TUN (a datagram bigger than the TUN
+ * MTU). Transport-mode ESP applies to whole packets and a non-initial fragment carries no ports (RFC 4301 7), so
+ * fragments never reach the processor; they either leave unchanged (bypass traffic, e.g. a big SIP datagram to
+ * 5060) or are dropped (protected or discarded traffic: it never leaves in clear).
+ * <ul>
+ *   <li>The initial fragment (offset 0) carries the ports: the out-policy lookup decides, and the verdict is
+ *   remembered under (addresses, protocol, identification) for the fragments that follow.</li>
+ *   <li>A later fragment takes its datagram's verdict; if it is not known (table slot reused, out of order), it is
+ *   dropped when any protect or discard out-policy covers its addresses whatever the ports, else it passes.</li>
+ * </ul>
+ * One instance per outbound agent (single thread, no allocation per packet); {@link #refresh} may be called from
+ * any thread.
+ */
+final class FragmentGuard
+{
+    private static final int IPV6_FRAGMENT = 44;
+    private static final int IPV6_HOP_BY_HOP = 0;
+    private static final int IPV6_ROUTING = 43;
+    private static final int IPV6_DESTINATION_OPTIONS = 60;
+    private static final int MAX_EXTENSIONS = 8;
+    private static final int TABLE_SIZE = 1024;
+
+    private final SecurityPolicyDatabase spd;
+    private final long[] keys = new long[TABLE_SIZE];
+    private final boolean[] verdicts = new boolean[TABLE_SIZE];
+    private volatile TrafficSelector[] guarded = new TrafficSelector[0];
+
+    private long identification;
+    private int fragmentOffset;
+    private int protocol;
+    private int upperAt;
+    private long sourceHigh;
+    private long sourceLow;
+    private long destinationHigh;
+    private long destinationLow;
+
+    FragmentGuard(final SecurityPolicyDatabase spd)
+    {
+        this.spd = spd;
+        refresh();
+    }
+
+    /** Take the selectors of the out-policies that protect or discard (for fragments of unknown datagrams). */
+    void refresh()
+    {
+        final List<TrafficSelector> selectors = new ArrayList<>();
+        for (final SecurityPolicy policy : spd.list())
+        {
+            if (policy.direction() == PolicyDirection.OUT && policy.action() != PolicyAction.BYPASS)
+            {
+                selectors.add(policy.selector());
+            }
+        }
+        guarded = selectors.toArray(new TrafficSelector[0]);
+    }
+
+    /**
+     * @return true if the IP packet at {@code offset} is a fragment (IPv4 MF or offset; IPv6 fragment header that is
+     * not atomic); its fields are then parsed for {@link #allow}.
+     */
+    boolean isFragment(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (IpHeaders.version(buffer, offset) == 4)
+        {
+            final int flags = buffer.getShort(offset + IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN);
+            if ((flags & (IpHeaders.IPV4_FLAG_MF | IpHeaders.IPV4_FRAGMENT_OFFSET_MASK)) == 0)
+            {
+                return false;
+            }
+            fragmentOffset = flags & IpHeaders.IPV4_FRAGMENT_OFFSET_MASK;
+            identification = buffer.getShort(offset + IpHeaders.IPV4_ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            protocol = IpHeaders.ipv4Protocol(buffer, offset);
+            upperAt = IpHeaders.ipv4HeaderLength(buffer, offset);
+            sourceHigh = IpAddressBits.IPV4_MAPPED_HIGH;
+            sourceLow = IpAddressBits.ipv4Low(
+                buffer.getInt(offset + IpHeaders.IPV4_SOURCE_OFFSET, ByteOrder.BIG_ENDIAN));
+            destinationHigh = IpAddressBits.IPV4_MAPPED_HIGH;
+            destinationLow = IpAddressBits.ipv4Low(
+                buffer.getInt(offset + IpHeaders.IPV4_DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN));
+            return true;
+        }
+        int nextHeader = IpHeaders.ipv6NextHeader(buffer, offset);
+        int at = IpHeaders.IPV6_HEADER_LENGTH;
+        for (int i = 0; i < MAX_EXTENSIONS; i++)
+        {
+            if (at + 8 > length)
+            {
+                return false;
+            }
+            if (nextHeader == IPV6_FRAGMENT)
+            {
+                final int offsetAndFlags = buffer.getShort(offset + at + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                if ((offsetAndFlags & 0xFFF9) == 0)
+                {
+                    return false; // RFC 6946: offset 0 without M is an atomic fragment, a whole packet
+                }
+                fragmentOffset = offsetAndFlags >> 3;
+                identification = buffer.getInt(offset + at + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+                protocol = buffer.getByte(offset + at) & 0xFF;
+                upperAt = at + 8;
+                sourceHigh = buffer.getLong(offset + IpHeaders.IPV6_SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+                sourceLow = buffer.getLong(offset + IpHeaders.IPV6_SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
+                destinationHigh = buffer.getLong(offset + IpHeaders.IPV6_DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+                destinationLow = buffer.getLong(
+                    offset + IpHeaders.IPV6_DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
+                return true;
+            }
+            if (nextHeader != IPV6_HOP_BY_HOP && nextHeader != IPV6_ROUTING && nextHeader != IPV6_DESTINATION_OPTIONS)
+            {
+                return false;
+            }
+            nextHeader = buffer.getByte(offset + at) & 0xFF;
+            at += ((buffer.getByte(offset + at + 1) & 0xFF) + 1) * 8;
+        }
+        return false;
+    }
+
+    /**
+     * For the fragment last given to {@link #isFragment}: may it leave unchanged?
+     *
+     * @return true to send it as it is, false to drop it.
+     */
+    boolean allow(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long key = key();
+        final int slot = (int)(mix(key) & (TABLE_SIZE - 1));
+        if (fragmentOffset == 0)
+        {
+            int sourcePort = 0;
+            int destinationPort = 0;
+            if ((protocol == 6 || protocol == 17 || protocol == 132) && upperAt + 4 <= length)
+            {
+                sourcePort = buffer.getShort(offset + upperAt, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                destinationPort = buffer.getShort(offset + upperAt + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            }
+            final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, sourceHigh, sourceLow, destinationHigh,
+                destinationLow, protocol, sourcePort, destinationPort);
+            final boolean allowed = policy == null || policy.action() == PolicyAction.BYPASS;
+            keys[slot] = key;
+            verdicts[slot] = allowed;
+            return allowed;
+        }
+        if (keys[slot] == key && key != 0)
+        {
+            return verdicts[slot];
+        }
+        return !coveredWhateverThePorts();
+    }
+
+    private boolean coveredWhateverThePorts()
+    {
+        for (final TrafficSelector selector : guarded)
+        {
+            if (selector.matches(sourceHigh, sourceLow, destinationHigh, destinationLow, selector.protocol(),
+                selector.sourcePortLow(), selector.destinationPortLow()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private long key()
+    {
+        long h = identification * 0x9E3779B97F4A7C15L;
+        h ^= mix(sourceHigh ^ (sourceLow * 31));
+        h ^= mix(destinationHigh ^ (destinationLow * 17)) * 3;
+        h ^= protocol;
+        return h == 0 ? 1 : h;
+    }
+
+    private static long mix(final long value)
+    {
+        long h = value;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return h;
+    }
+}

@@ -1,0 +1,56 @@
+package org.esp4j.tun.daemon;
+
+import org.esp4j.tun.routing.SteeringPrefix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class DaemonConfigTest
+{
+    @Test
+    void defaults()
+    {
+        final DaemonConfig config = DaemonConfig.builder().build();
+        assertEquals("esp4j0", config.tunName());
+        assertEquals(DaemonConfig.Carrier.RAW, config.carrier());
+        assertEquals(0x4500, config.mark());
+        assertEquals(4500, config.routingSettings().table());
+        assertEquals(4500, config.routingSettings().markRulePriority());
+        assertEquals(4501, config.routingSettings().steerRulePriority());
+        assertEquals(Path.of("/dev/shm/esp4j-esp4j0.counters"), config.countersFile());
+        assertNull(config.preload());
+    }
+
+    @Test
+    void parsesFileWithCommentsAndRelativePaths(@TempDir final Path dir) throws Exception
+    {
+        final Path file = dir.resolve("esp4j.conf");
+        Files.writeString(file, String.join("\n",
+            "# a daemon", "tun.name = ims0", "carrier=both  # raw and udp", "mark=0x10", "table=100",
+            "rule.priority.mark=200", "rule.priority.steer=201", "steer=2001:db8::/64, 192.0.2.7",
+            "preload=sa.conf", ""));
+        final DaemonConfig config = DaemonConfig.parse(file);
+        assertEquals("ims0", config.tunName());
+        assertEquals(DaemonConfig.Carrier.BOTH, config.carrier());
+        assertEquals(0x10, config.mark());
+        assertEquals(dir.resolve("sa.conf"), config.preload());
+        assertEquals(SteeringPrefix.parse("2001:db8::/64"), config.steer().get(0));
+        assertEquals(SteeringPrefix.parse("192.0.2.7/32"), config.steer().get(1));
+    }
+
+    @Test
+    void rejectsBadValues()
+    {
+        assertThrows(IllegalArgumentException.class, () -> DaemonConfig.builder().set("carrier", "tcp").build());
+        assertThrows(IllegalArgumentException.class, () -> DaemonConfig.builder()
+            .set("rule.priority.mark", "300").set("rule.priority.steer", "200").build());
+        assertThrows(IllegalArgumentException.class, () -> DaemonConfig.builder().set("table", "254").build());
+        assertThrows(IllegalArgumentException.class, () -> DaemonConfig.builder().set("mark", "x").build());
+    }
+}
