@@ -17,7 +17,7 @@ public final class Esp4jMain
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: esp4j <command> [arguments]",
         "",
-        "  run [--config FILE]                                  start the ESP daemon on a TUN device (root)",
+        "  run [--config FILE] [--steer PREFIX] [--sip-bridge ue|pcscf --k K --opc OPC]   start the ESP daemon (root)",
         "  xfrm state add|update|del|get|list|deleteall|flush|count ...   SAs, as 'ip xfrm state'",
         "  xfrm policy add|update|del|get|list|flush|count ...  policies, as 'ip xfrm policy'",
         "  xfrm monitor [all|SA|expire|acquire]                 stream SA events, as 'ip xfrm monitor'",

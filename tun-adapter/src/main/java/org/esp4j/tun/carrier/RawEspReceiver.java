@@ -28,6 +28,7 @@ public final class RawEspReceiver implements AutoCloseable
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final int family;
+    private final int protocol;
     private final int fd;
     private final NativeArea receive;
     private final SocketMessage message = new SocketMessage();
@@ -38,8 +39,22 @@ public final class RawEspReceiver implements AutoCloseable
      */
     public RawEspReceiver(final int family, final int capacity) throws IOException
     {
+        this(family, LibC.IPPROTO_ESP, capacity);
+    }
+
+    /**
+     * A receiver of another IP protocol: the kernel gives a raw socket a copy of every packet of its protocol
+     * addressed to the host (used to watch SIP over UDP and TCP for the SIP bridge).
+     *
+     * @param family   {@link LibC#AF_INET} or {@link LibC#AF_INET6}.
+     * @param protocol IP protocol number.
+     * @param capacity largest packet accepted.
+     */
+    public RawEspReceiver(final int family, final int protocol, final int capacity) throws IOException
+    {
         this.family = family;
-        fd = Sockets.socket(family, LibC.SOCK_RAW, LibC.IPPROTO_ESP);
+        this.protocol = protocol;
+        fd = Sockets.socket(family, LibC.SOCK_RAW, protocol);
         try
         {
             Sockets.setInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, 4 * 1024 * 1024);
@@ -109,7 +124,7 @@ public final class RawEspReceiver implements AutoCloseable
         final int tclassData = message.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
         final int hopLimit = hopLimitData < 0 ? 64 : control.getInt(hopLimitData, NATIVE);
         final int tclass = tclassData < 0 ? 0 : control.getInt(tclassData, NATIVE);
-        IpHeaders.putIpv6Header(buffer, offset, tclass, length, LibC.IPPROTO_ESP, hopLimit);
+        IpHeaders.putIpv6Header(buffer, offset, tclass, length, protocol, hopLimit);
         buffer.putBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, control,
             SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, 16);
         buffer.putBytes(offset + IpHeaders.IPV6_DESTINATION_OFFSET, control,

@@ -14,6 +14,22 @@ public final class DaemonMain
     /** First word of the line printed when the daemon runs. */
     public static final String READY = "ESP4J-READY";
 
+    static final String USAGE = "usage: esp4j run [--config FILE] [--tun NAME] [--carrier raw|udp|both] " +
+        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--sip-bridge ue|pcscf [--k K (--op OP | --opc OPC)] " +
+        "[--aka milenage|test-usim]]";
+
+    /** Command-line options and the config keys they set (the command line wins over the file). */
+    private static final java.util.Map<String, String> OPTION_KEYS = java.util.Map.of(
+        "--tun", "tun.name",
+        "--carrier", "carrier",
+        "--steer", "steer",
+        "--socket", "control.socket",
+        "--sip-bridge", org.esp4j.tun.sip.SipBridgeSettings.ROLE,
+        "--k", org.esp4j.tun.sip.SipBridgeSettings.K,
+        "--op", org.esp4j.tun.sip.SipBridgeSettings.OP,
+        "--opc", org.esp4j.tun.sip.SipBridgeSettings.OPC,
+        "--aka", org.esp4j.tun.sip.SipBridgeSettings.ALGORITHM);
+
     private DaemonMain()
     {
     }
@@ -21,24 +37,38 @@ public final class DaemonMain
     public static void main(final String[] args) throws Exception
     {
         Path configFile = null;
+        final java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++)
         {
-            if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length)
+            final String option = args[i];
+            final String key = OPTION_KEYS.get(option);
+            if (("--config".equals(option) || "-c".equals(option)) && i + 1 < args.length)
             {
                 configFile = Path.of(args[++i]);
             }
+            else if (key != null && i + 1 < args.length)
+            {
+                overrides.put(key, args[++i]);
+            }
             else
             {
-                System.err.println("usage: DaemonMain --config FILE");
+                System.err.println(USAGE);
                 System.exit(2);
             }
         }
         final DaemonConfig config;
         try
         {
-            config = configFile == null ? DaemonConfig.builder().build() : DaemonConfig.parse(configFile);
+            final DaemonConfig.Builder builder = configFile == null ? DaemonConfig.builder() :
+                DaemonConfig.parse(configFile).toBuilder();
+            overrides.forEach(builder::set);
+            config = builder.build();
+            if (!config.get(org.esp4j.tun.sip.SipBridgeSettings.ROLE, "").isEmpty())
+            {
+                org.esp4j.tun.sip.SipBridgeSettings.from(config); // check now, before touching the network
+            }
         }
-        catch (final RuntimeException ex)
+        catch (final java.io.IOException | RuntimeException ex)
         {
             System.err.println("esp4j: bad config: " + ex.getMessage());
             System.exit(2);

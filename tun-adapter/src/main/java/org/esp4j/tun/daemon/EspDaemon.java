@@ -2,6 +2,9 @@ package org.esp4j.tun.daemon;
 
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
+import org.esp4j.tun.sip.SipBridgeSettings;
+import org.esp4j.tun.sip.SipSniffer;
+import org.esp4j.tun.sip.TunSipBridge;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.esp4j.core.counters.CountersFile;
@@ -90,6 +93,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private PolicyRouting routing;
     private AgentRunner outboundRunner;
     private AgentRunner inboundRunner;
+    private AgentRunner sipRunner;
+    private TunSipBridge sipBridge;
     private Thread eventThread;
     private AutoCloseable controlEndpoint;
     private int tunMtu;
@@ -254,6 +259,37 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             null, inbound);
         AgentRunner.startOnThread(outboundRunner);
         AgentRunner.startOnThread(inboundRunner);
+        if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
+        {
+            startSipBridge(outbound, errorHandler);
+        }
+    }
+
+    /**
+     * The SIP bridge: outbound SIP is seen on the TUN before protection, inbound SIP through raw UDP/TCP sockets;
+     * the SAs it decides on go into this daemon's SAD and SPD, and the steering follows the new policies.
+     */
+    private void startSipBridge(final OutboundAgent outbound, final ErrorHandler errorHandler) throws IOException
+    {
+        final SipBridgeSettings settings = SipBridgeSettings.from(config);
+        sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log);
+        final SipSniffer sniffer = register(new SipSniffer(sipBridge));
+        final PollFds fds = new PollFds(sniffer.fds().length);
+        for (final int fd : sniffer.fds())
+        {
+            fds.add(fd, LibC.POLLIN);
+        }
+        outbound.plaintextObserver(sipBridge::onPlaintext);
+        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs()), errorHandler, null, sniffer);
+        AgentRunner.startOnThread(sipRunner);
+        log.accept("sip-bridge: role " + settings.role().cliName() + (settings.aka() == null ?
+            ", no subscriber keys (SAs cannot be keyed)" : ", AKA " + settings.algorithmName()));
+    }
+
+    /** @return the SIP bridge, or null when the daemon runs without one. */
+    public TunSipBridge sipBridge()
+    {
+        return sipBridge;
     }
 
     private <T extends AutoCloseable> T register(final T closeable)
@@ -490,6 +526,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         if (inboundRunner != null)
         {
             inboundRunner.close();
+        }
+        if (sipRunner != null)
+        {
+            sipRunner.close();
         }
         if (eventThread != null)
         {

@@ -35,6 +35,9 @@ import java.nio.ByteOrder;
  */
 public final class OutboundAgent implements Agent
 {
+    /** Sees each plaintext packet from the TUN before it is protected (the SIP bridge), or null. */
+    private volatile PlaintextObserver plaintextObserver;
+
     /** Largest growth of a packet by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
     public static final int MAX_ESP_OVERHEAD = 81;
     static final int V4 = 0;
@@ -89,6 +92,14 @@ public final class OutboundAgent implements Agent
             EspProcessor.MAX_TAILROOM]);
     }
 
+    /**
+     * @param observer sees each plaintext packet from the TUN before protection (called on the agent thread).
+     */
+    public void plaintextObserver(final PlaintextObserver observer)
+    {
+        plaintextObserver = observer;
+    }
+
     public String roleName()
     {
         return "esp4j-outbound-" + tun.name();
@@ -139,6 +150,11 @@ public final class OutboundAgent implements Agent
             original.putBytes(0, packet, offset, length);
         }
 
+        final PlaintextObserver observer = plaintextObserver;
+        if (observer != null)
+        {
+            observer.onPlaintext(packet.byteArray(), offset, length);
+        }
         final int verdict = processor.outbound(packet, offset, length);
         if (verdict == EspVerdict.DELIVER)
         {
