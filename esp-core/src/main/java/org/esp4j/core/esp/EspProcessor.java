@@ -8,7 +8,6 @@ import org.esp4j.core.crypto.EspTransform;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
-import org.esp4j.core.replay.ReplayWindow;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaEventListener;
 import org.esp4j.core.sa.SecurityAssociation;
@@ -404,13 +403,15 @@ public final class EspProcessor
             return drop(XfrmCounter.XfrmInStateProtoError);
         }
 
-        final long sequence = sa.inferSequence(EspHeader.sequence(buffer, espOffset));
-        lastSequence = sequence;
-        if (sa.replayClassify(sequence) != ReplayWindow.ACCEPTABLE)
+        final long wireSequence = EspHeader.sequence(buffer, espOffset);
+        final long sequence = sa.replayPreCheck(wireSequence);
+        if (sequence < 0)
         {
+            lastSequence = wireSequence;
             sa.counters().onReplayDrop();
             return drop(XfrmCounter.XfrmInStateSeqError);
         }
+        lastSequence = sequence;
         final int adjustment = buffer.wrapAdjustment();
         if (!transform.verify(array, adjustment + espOffset, adjustment + payloadOffset, cipherLength, sa.esn(), sequence))
         {

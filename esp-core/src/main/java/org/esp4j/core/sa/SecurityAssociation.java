@@ -40,6 +40,8 @@ public final class SecurityAssociation
     private final boolean esn;
     private final SaCounters counters;
     private final ReplayWindow replayWindow;
+    /** Window size 0 without ESN: every number is acceptable and nothing is recorded (RFC 4303 §3.4.3). */
+    private final boolean replayOff;
     private final long addTimeNs;
     private final long epochOffsetNs;
     private final SaEventListener listener;
@@ -84,6 +86,7 @@ public final class SecurityAssociation
         ipv4 = config.isIpv4();
         esn = config.esn();
         replayWindow = new ReplayWindow(config.replayWindowSize(), esn);
+        replayOff = config.replayWindowSize() == 0 && !esn;
 
         applyLifetime(config.lifetime());
 
@@ -346,6 +349,27 @@ public final class SecurityAssociation
     }
 
     /**
+     * Replay pre-check of a received packet in one step: infer the full sequence number (ESN high bits, RFC 4303
+     * Appendix A) and classify it, without changing the window. With anti-replay off and no ESN there is no window
+     * state to read, so no lock is taken.
+     *
+     * @param wireSequence the 32-bit sequence number from the packet.
+     * @return the full sequence number if acceptable, or -1 for a replay, a number left of the window, or zero.
+     */
+    public long replayPreCheck(final long wireSequence)
+    {
+        if (replayOff)
+        {
+            return wireSequence;
+        }
+        synchronized (replayWindow)
+        {
+            final long sequence = replayWindow.inferSequence(wireSequence);
+            return replayWindow.classify(sequence) == ReplayWindow.ACCEPTABLE ? sequence : -1;
+        }
+    }
+
+    /**
      * Replay pre-check for a received packet: classify without changing the window.
      *
      * @param sequence full sequence number.
@@ -379,6 +403,10 @@ public final class SecurityAssociation
      */
     public boolean replayCheckAndUpdate(final long sequence)
     {
+        if (replayOff)
+        {
+            return true;
+        }
         synchronized (replayWindow)
         {
             return replayWindow.checkAndUpdate(sequence);
