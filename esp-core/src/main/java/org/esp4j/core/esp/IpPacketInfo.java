@@ -182,9 +182,12 @@ final class IpPacketInfo
             {
                 return false;
             }
-            if (nextHeader == Ipv6Header.FRAGMENT && !outbound && !isAtomicFragment(buffer, offset + at))
+            if (nextHeader == Ipv6Header.FRAGMENT && !isAtomicFragment(buffer, offset + at))
             {
-                return false; // as for IPv4: fragments are reassembled before IPsec processing
+                // As for IPv4: fragments are reassembled before inbound IPsec processing, and on output transport
+                // mode protects whole packets (RFC 4301 §7); a non-initial fragment has no ports to select on, so
+                // it is refused rather than matched against the wrong policy.
+                return false;
             }
             final int extensionLength = Ipv6Header.extensionLength(buffer, offset + at, nextHeader);
             if (at + extensionLength > total)
