@@ -37,7 +37,7 @@ WORK=$(mktemp -d /tmp/esp4j-iperf-XXXXXX)
 OUT=${OUT:-$WORK/results.md}
 PORT=5201
 KEY=0xf769bcd751044604127672711c6d344100000000
-JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions ${ESP4J_JAVA_OPTS:-}"
 
 if [ "$FAMILY" = 4 ]; then
   UE_ADDR=192.0.2.1; PC_ADDR=192.0.2.2; PLEN=24; FOPT=-4

@@ -10,8 +10,11 @@ import org.esp4j.tun.jna.PollFds;
  */
 public final class PollIdleStrategy implements IdleStrategy
 {
-    private static final int SPINS = 200;
-    private static final int YIELDS = 20;
+    // Each idle round calls the agent's doWork, i.e. one non-blocking receive system call per socket, so spinning
+    // is not free: on a small machine the spins of four agent threads starve the kernel and the applications that
+    // make the traffic. The defaults block in poll() almost at once; spin only where cores are to spare.
+    private static final int SPINS = Integer.getInteger("esp4j.idle.spins", 0);
+    private static final int YIELDS = Integer.getInteger("esp4j.idle.yields", 2);
 
     private final PollFds fds;
     private final int timeoutMs;
