@@ -171,13 +171,17 @@ class TunDaemonEndToEndTest
 
         // veth pair with the trace's addresses on its ends
         ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
-        ueNs.ip().check(ipv4 ? "-4" : "-6", "addr", "add", ue + (ipv4 ? "/24" : "/128"), "dev", "veth-ue");
-        pcNs.ip().check(ipv4 ? "-4" : "-6", "addr", "add", pcscf + (ipv4 ? "/24" : "/128"), "dev", "veth-pc");
-        if (!ipv4)
+        if (ipv4)
         {
-            // the two addresses are in different /64s: host routes over the link
-            ueNs.ip().run("-6", "addr", "change", ue + "/128", "dev", "veth-ue", "nodad");
-            pcNs.ip().run("-6", "addr", "change", pcscf + "/128", "dev", "veth-pc", "nodad");
+            ueNs.ip().check("-4", "addr", "add", ue + "/24", "dev", "veth-ue");
+            pcNs.ip().check("-4", "addr", "add", pcscf + "/24", "dev", "veth-pc");
+        }
+        else
+        {
+            // nodad from the start: a tentative address cannot be bound, and the apps start at once.
+            // The two addresses are in different /64s: host routes over the link (below).
+            ueNs.ip().check("-6", "addr", "add", ue + "/128", "dev", "veth-ue", "nodad");
+            pcNs.ip().check("-6", "addr", "add", pcscf + "/128", "dev", "veth-pc", "nodad");
         }
         ueNs.ip().check("link", "set", "veth-ue", "up");
         pcNs.ip().check("link", "set", "veth-pc", "up");
