@@ -26,10 +26,10 @@ import java.util.Arrays;
  *
  *              block 0      block 1      block 2      block 3        (N = 4, W &lt;= 192)
  *            +----------+----------+----------+----------+
- *   ring:    |//////////|/////XXXXX|XXXXXXXXXX|XXXXX.....|
+ *   ring:    |//////////|/////#####|##########|#####.....|
  *            +----------+----------+----------+----------+
  *                             ^ top - W + 1          ^ top
- *   X = bits inside the window, / = stale bits (left of the window, never read), . = ahead of top (cleared)
+ *   # = bits inside the window, / = stale bits (left of the window, never read), . = ahead of top (cleared)
  *
  *   top advances into block 0: block 0 is zeroed as a whole (no shift), the ring wraps,
  *   and the stale bits of block 1 fall out of the window.

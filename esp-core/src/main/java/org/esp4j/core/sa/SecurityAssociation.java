@@ -370,32 +370,6 @@ public final class SecurityAssociation
     }
 
     /**
-     * Replay pre-check for a received packet: classify without changing the window.
-     *
-     * @param sequence full sequence number.
-     * @return a {@link ReplayWindow} classification.
-     */
-    public int replayClassify(final long sequence)
-    {
-        synchronized (replayWindow)
-        {
-            return replayWindow.classify(sequence);
-        }
-    }
-
-    /**
-     * @param wireSequence the 32-bit sequence number from the packet.
-     * @return the full sequence number (ESN high bits inferred, RFC 4303 Appendix A).
-     */
-    public long inferSequence(final long wireSequence)
-    {
-        synchronized (replayWindow)
-        {
-            return replayWindow.inferSequence(wireSequence);
-        }
-    }
-
-    /**
      * Mark a verified packet as received.
      *
      * @param sequence full sequence number.
