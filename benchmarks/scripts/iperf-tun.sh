@@ -8,9 +8,11 @@
 # Environment:
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
+#   TESTS      "tcp udp" (both)
 #   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
+#   TUN_OFFLOAD on|off: the daemons' TUN offloads (TSO in, coalesced TCP out; on)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
 # Needs: root, iproute2, iperf3, python3, a JDK 17+.
@@ -25,7 +27,9 @@ FAMILY=${FAMILY:-6}
 UDP_RATE=${UDP_RATE:-500M}
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
+TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 MODES=${MODES:-"kernel bypass esp"}
+TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
@@ -117,6 +121,7 @@ carrier=raw
 steer=$peer
 preload=$WORK/$2.xfrm
 counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
+tun.offload=$TUN_OFFLOAD
 CONF
   # shellcheck disable=SC2086
   ip netns exec "$1" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
@@ -176,12 +181,16 @@ for mode in $MODES; do
     ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -t "$WARMUP" > /dev/null 2>&1 || true
     ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -u -l 1400 -b 200M -t 2 > /dev/null 2>&1 || true
   fi
-  for test in tcp udp; do
+  for test in $TESTS; do
     args=(-c "$PC_ADDR" -p $PORT -t "$DURATION" -J)
     [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
+    for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     p0=$(veth_packets); c0=$(cpu_ticks); d0=$(proc_ticks "${DAEMONS[@]:-}")
     ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$mode-$test.json" 2> "$WORK/$mode-$test.err" || true
     p1=$(veth_packets); c1=$(cpu_ticks); d1=$(proc_ticks "${DAEMONS[@]:-}")
+    for ns in "$UE" "$PC"; do
+      echo "# $ns"; NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat 2>/dev/null || true
+    done > "$WORK/$mode-$test.nstat"
     if [ "$mode" != kernel ]; then
       { ip -n "$UE" -s link show esp4j0; ip -n "$PC" -s link show esp4j0; } > "$WORK/$mode-$test.tun-stats" 2>&1 || true
     fi

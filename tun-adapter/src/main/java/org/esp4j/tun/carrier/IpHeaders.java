@@ -2,6 +2,7 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.esp4j.tun.offload.TransportChecksum;
 
 import java.nio.ByteOrder;
 
@@ -118,27 +119,12 @@ public final class IpHeaders
     /** @return the one's complement sum (unfolded) of {@code length} bytes added to {@code initial}. */
     public static long sum16(final DirectBuffer buffer, final int offset, final int length, final long initial)
     {
-        long sum = initial;
-        int i = 0;
-        for (; i + 1 < length; i += 2)
-        {
-            sum += buffer.getShort(offset + i, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        }
-        if (i < length)
-        {
-            sum += (buffer.getByte(offset + i) & 0xFF) << 8;
-        }
-        return sum;
+        return TransportChecksum.sum(buffer, offset, length, initial);
     }
 
     /** @return {@code sum} folded to 16 bits. */
     public static int fold(final long sum)
     {
-        long s = sum;
-        while ((s >>> 16) != 0)
-        {
-            s = (s & 0xFFFF) + (s >>> 16);
-        }
-        return (int)s;
+        return TransportChecksum.fold(sum);
     }
 }

@@ -2,7 +2,7 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.tun.jna.LibC;
-import org.esp4j.tun.jna.NativeArea;
+import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.SockAddr;
 import org.esp4j.tun.jna.SocketMessage;
 import org.esp4j.tun.jna.Sockets;
@@ -21,17 +21,23 @@ import java.nio.ByteOrder;
  *   source from the recvmsg address, destination from {@code IPV6_PKTINFO}, hop limit from {@code IPV6_HOPLIMIT},
  *   traffic class from {@code IPV6_TCLASS}, flow label 0, next header 50 (extension headers are not rebuilt).</li>
  * </ul>
+ * Packets are taken from the socket up to {@code batchSize} per {@code recvmmsg(2)} and handed out one per
+ * {@link #receive} call.
+ * <p>
  * One instance per receiving thread.
  */
 public final class RawEspReceiver implements AutoCloseable
 {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Packets per recvmmsg for ESP. */
+    public static final int DEFAULT_BATCH_SIZE = 32;
 
     private final int family;
     private final int protocol;
     private final int fd;
-    private final NativeArea receive;
-    private final SocketMessage message = new SocketMessage();
+    private final MessageBatch batch;
+    private int received;
+    private int next;
 
     /**
      * @param family   {@link LibC#AF_INET} or {@link LibC#AF_INET6}.
@@ -39,7 +45,7 @@ public final class RawEspReceiver implements AutoCloseable
      */
     public RawEspReceiver(final int family, final int capacity) throws IOException
     {
-        this(family, LibC.IPPROTO_ESP, capacity);
+        this(family, LibC.IPPROTO_ESP, capacity, DEFAULT_BATCH_SIZE);
     }
 
     /**
@@ -51,6 +57,18 @@ public final class RawEspReceiver implements AutoCloseable
      * @param capacity largest packet accepted.
      */
     public RawEspReceiver(final int family, final int protocol, final int capacity) throws IOException
+    {
+        this(family, protocol, capacity, 1);
+    }
+
+    /**
+     * @param family    {@link LibC#AF_INET} or {@link LibC#AF_INET6}.
+     * @param protocol  IP protocol number.
+     * @param capacity  largest packet accepted.
+     * @param batchSize packets per recvmmsg (each with a slot of {@code capacity} bytes).
+     */
+    public RawEspReceiver(final int family, final int protocol, final int capacity, final int batchSize)
+        throws IOException
     {
         this.family = family;
         this.protocol = protocol;
@@ -70,7 +88,11 @@ public final class RawEspReceiver implements AutoCloseable
             Sockets.closeQuietly(fd);
             throw ex;
         }
-        receive = new NativeArea(capacity);
+        batch = new MessageBatch(batchSize, capacity, family == LibC.AF_INET6 ? SocketMessage.CONTROL_CAPACITY : 0);
+        for (int i = 0; i < batchSize; i++)
+        {
+            batch.prepareReceive(i);
+        }
     }
 
     public int family()
@@ -90,46 +112,61 @@ public final class RawEspReceiver implements AutoCloseable
      */
     public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
     {
-        final int headerLength = family == LibC.AF_INET6 ? IpHeaders.IPV6_HEADER_LENGTH : 0;
-        final int room = Math.min(receive.capacity(), capacity - headerLength);
-        message.prepareReceive(receive.address(0), room);
-        final long n = LibC.recvmsg(fd, message.address(), LibC.MSG_DONTWAIT);
-        if (n < 0)
+        if (next == received)
         {
-            final int errno = LibC.errno();
-            return errno == LibC.EAGAIN || errno == LibC.EINTR ? CarrierStatus.NONE : -errno;
+            for (int i = 0; i < received; i++)
+            {
+                batch.prepareReceive(i);
+            }
+            next = 0;
+            received = 0;
+            final int n = LibC.recvmmsg(fd, batch.address(), batch.count(), LibC.MSG_DONTWAIT, 0L);
+            if (n <= 0)
+            {
+                final int errno = n == 0 ? LibC.EAGAIN : LibC.errno();
+                return errno == LibC.EAGAIN || errno == LibC.EINTR ? CarrierStatus.NONE : -errno;
+            }
+            received = n;
         }
-        if ((message.flags() & LibC.MSG_TRUNC) != 0 || n > room)
+        return unpack(next++, buffer, offset, capacity);
+    }
+
+    private int unpack(final int index, final UnsafeBuffer buffer, final int offset, final int capacity)
+    {
+        final UnsafeBuffer area = batch.buffer();
+        final int data = batch.dataOffset(index);
+        final int length = batch.length(index);
+        final int headerLength = family == LibC.AF_INET6 ? IpHeaders.IPV6_HEADER_LENGTH : 0;
+        if ((batch.flags(index) & LibC.MSG_TRUNC) != 0 || length > batch.slotCapacity() ||
+            length > capacity - headerLength)
         {
             return CarrierStatus.TRUNCATED;
         }
-        final int length = (int)n;
         if (family == LibC.AF_INET)
         {
-            if (length < IpHeaders.IPV4_HEADER_LENGTH || IpHeaders.version(receive.buffer(), 0) != 4)
+            if (length < IpHeaders.IPV4_HEADER_LENGTH || IpHeaders.version(area, data) != 4)
             {
                 return CarrierStatus.MALFORMED;
             }
-            buffer.putBytes(offset, receive.buffer(), 0, length);
+            buffer.putBytes(offset, area, data, length);
             return length;
         }
 
-        final UnsafeBuffer control = message.buffer();
-        final int pktinfo = message.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO);
+        final int pktinfo = batch.findControl(index, LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO);
         if (pktinfo < 0)
         {
             return CarrierStatus.NO_PKTINFO;
         }
-        final int hopLimitData = message.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_HOPLIMIT);
-        final int tclassData = message.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
-        final int hopLimit = hopLimitData < 0 ? 64 : control.getInt(hopLimitData, NATIVE);
-        final int tclass = tclassData < 0 ? 0 : control.getInt(tclassData, NATIVE);
+        final int hopLimitData = batch.findControl(index, LibC.IPPROTO_IPV6, LibC.IPV6_HOPLIMIT);
+        final int tclassData = batch.findControl(index, LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
+        final int hopLimit = hopLimitData < 0 ? 64 : area.getInt(hopLimitData, NATIVE);
+        final int tclass = tclassData < 0 ? 0 : area.getInt(tclassData, NATIVE);
         IpHeaders.putIpv6Header(buffer, offset, tclass, length, protocol, hopLimit);
-        buffer.putBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, control,
-            SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, 16);
-        buffer.putBytes(offset + IpHeaders.IPV6_DESTINATION_OFFSET, control,
+        buffer.putBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, area, batch.nameOffset(index) + SockAddr.IN6_ADDR_OFFSET,
+            16);
+        buffer.putBytes(offset + IpHeaders.IPV6_DESTINATION_OFFSET, area,
             pktinfo + SocketMessage.IN6_PKTINFO_ADDR_OFFSET, 16);
-        buffer.putBytes(offset + IpHeaders.IPV6_HEADER_LENGTH, receive.buffer(), 0, length);
+        buffer.putBytes(offset + IpHeaders.IPV6_HEADER_LENGTH, area, data, length);
         return IpHeaders.IPV6_HEADER_LENGTH + length;
     }
 

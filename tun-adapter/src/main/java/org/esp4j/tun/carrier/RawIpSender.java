@@ -2,6 +2,7 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.jna.SockAddr;
 import org.esp4j.tun.jna.Sockets;
@@ -19,15 +20,25 @@ import java.nio.ByteOrder;
  * way, whatever their protocol. The kernel does not fragment header-included packets: a packet bigger than the route's
  * MTU fails with EMSGSIZE (the agents avoid that by checking {@link #mtu()} first).
  * <p>
+ * Packets go out one per {@link #send} system call, or many per {@code sendmmsg(2)}: {@link #queue} copies a packet
+ * into the next slot of a batch and {@link #flush} sends the batch (also done by {@link #queue} when it is full).
+ * <p>
  * One instance per sending thread (it owns a native transmit area).
  */
 public final class RawIpSender implements AutoCloseable
 {
+    /** Packets per sendmmsg. */
+    public static final int BATCH_SIZE = 64;
+    private static final int MIN_SLOT = 2048;
+
     private final int family;
     private final int fd;
     private final NativeArea transmit;
     private final NativeArea name = new NativeArea(SockAddr.STORAGE_LENGTH);
     private final int mtu;
+    private final MessageBatch batch;
+    private int queued;
+    private int lastFlushFailures;
 
     /**
      * @param family   {@link LibC#AF_INET} or {@link LibC#AF_INET6}.
@@ -55,6 +66,11 @@ public final class RawIpSender implements AutoCloseable
         }
         transmit = new NativeArea(capacity);
         name.buffer().putShort(SockAddr.FAMILY_OFFSET, (short)family, ByteOrder.nativeOrder());
+        batch = new MessageBatch(BATCH_SIZE, Math.min(capacity, Math.max(mtu, MIN_SLOT)), 0);
+        for (int i = 0; i < BATCH_SIZE; i++)
+        {
+            batch.buffer().putShort(batch.nameOffset(i) + SockAddr.FAMILY_OFFSET, (short)family, ByteOrder.nativeOrder());
+        }
     }
 
     public int family()
@@ -73,36 +89,115 @@ public final class RawIpSender implements AutoCloseable
     }
 
     /**
-     * Send the IP packet at {@code buffer[offset, offset + length)} (one copy into the native transmit area).
+     * Send the IP packet at {@code buffer[offset, offset + length)} now (one copy into the native transmit area), after
+     * the packets queued before it.
      *
      * @return length sent, {@link CarrierStatus#UNSUITABLE} or {@code -errno}.
      */
     public int send(final UnsafeBuffer buffer, final int offset, final int length)
     {
-        final int nameLength;
-        if (family == LibC.AF_INET6)
+        final int nameLength = nameLength(buffer, offset, length);
+        if (nameLength < 0 || length > transmit.capacity())
         {
-            if (length < IpHeaders.IPV6_HEADER_LENGTH || length > transmit.capacity() ||
-                IpHeaders.version(buffer, offset) != 6)
-            {
-                return CarrierStatus.UNSUITABLE;
-            }
-            name.buffer().putBytes(SockAddr.IN6_ADDR_OFFSET, buffer, offset + IpHeaders.IPV6_DESTINATION_OFFSET, 16);
-            nameLength = SockAddr.IN6_LENGTH;
+            return CarrierStatus.UNSUITABLE;
         }
-        else
-        {
-            if (length < IpHeaders.IPV4_HEADER_LENGTH || length > transmit.capacity() ||
-                IpHeaders.version(buffer, offset) != 4)
-            {
-                return CarrierStatus.UNSUITABLE;
-            }
-            name.buffer().putBytes(SockAddr.IN_ADDR_OFFSET, buffer, offset + IpHeaders.IPV4_DESTINATION_OFFSET, 4);
-            nameLength = SockAddr.IN_LENGTH;
-        }
+        lastFlushFailures += flush();
+        putDestination(name.buffer(), 0, buffer, offset);
         transmit.buffer().putBytes(0, buffer, offset, length);
         final long n = LibC.sendto(fd, transmit.address(0), length, 0, name.address(0), nameLength);
         return n >= 0 ? (int)n : -LibC.errno();
+    }
+
+    /**
+     * Queue the IP packet at {@code buffer[offset, offset + length)} for the next {@link #flush} (one copy into a
+     * batch slot); a packet bigger than a slot is sent at once, after the queue.
+     *
+     * @return length queued or sent, {@link CarrierStatus#UNSUITABLE} or {@code -errno}.
+     */
+    public int queue(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        if (length > batch.slotCapacity())
+        {
+            return send(buffer, offset, length);
+        }
+        final int nameLength = nameLength(buffer, offset, length);
+        if (nameLength < 0)
+        {
+            return CarrierStatus.UNSUITABLE;
+        }
+        if (queued == BATCH_SIZE)
+        {
+            lastFlushFailures += flush();
+        }
+        final int index = queued++;
+        putDestination(batch.buffer(), batch.nameOffset(index), buffer, offset);
+        batch.buffer().putBytes(batch.dataOffset(index), buffer, offset, length);
+        batch.prepareSend(index, length, nameLength);
+        return length;
+    }
+
+    /** @return packets queued and not yet sent. */
+    public int queued()
+    {
+        return queued;
+    }
+
+    /**
+     * Send the queued packets with as few {@code sendmmsg(2)} calls as the kernel allows; a packet it refuses is
+     * skipped (and counted in the result), the ones after it still go.
+     *
+     * @return packets that could not be sent, including those of flushes {@link #queue} and {@link #send} did on
+     * their own since the last call.
+     */
+    public int flush()
+    {
+        int failed = lastFlushFailures;
+        lastFlushFailures = 0;
+        int start = 0;
+        while (start < queued)
+        {
+            final int n = LibC.sendmmsg(fd, batch.address() + (long)start * MessageBatch.MMSGHDR_LENGTH,
+                queued - start, 0);
+            if (n > 0)
+            {
+                start += n;
+            }
+            else if (n < 0 && LibC.errno() == LibC.EINTR)
+            {
+                continue;
+            }
+            else
+            {
+                // the message at start failed (sendmmsg reports the first failure of a call with -1)
+                failed++;
+                start++;
+            }
+        }
+        queued = 0;
+        return failed;
+    }
+
+    private int nameLength(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        if (family == LibC.AF_INET6)
+        {
+            return length < IpHeaders.IPV6_HEADER_LENGTH || IpHeaders.version(buffer, offset) != 6 ?
+                -1 : SockAddr.IN6_LENGTH;
+        }
+        return length < IpHeaders.IPV4_HEADER_LENGTH || IpHeaders.version(buffer, offset) != 4 ? -1 : SockAddr.IN_LENGTH;
+    }
+
+    private void putDestination(
+        final UnsafeBuffer names, final int nameOffset, final UnsafeBuffer buffer, final int offset)
+    {
+        if (family == LibC.AF_INET6)
+        {
+            names.putBytes(nameOffset + SockAddr.IN6_ADDR_OFFSET, buffer, offset + IpHeaders.IPV6_DESTINATION_OFFSET, 16);
+        }
+        else
+        {
+            names.putBytes(nameOffset + SockAddr.IN_ADDR_OFFSET, buffer, offset + IpHeaders.IPV4_DESTINATION_OFFSET, 4);
+        }
     }
 
     public void close()

@@ -19,6 +19,7 @@ import java.util.Map;
  * tun.name=esp4j0              # TUN device name
  * tun.mtu=0                    # 0: path MTU - MAX_ESP_OVERHEAD
  * tun.txqueuelen=4096          # packets the kernel queues in the TUN for the daemon (kernel default 500)
+ * tun.offload=on               # virtio-net header with TCP segmentation (TSO) and coalescing (GRO) on the TUN
  * path.mtu=0                   # MTU of the path the carrier uses; 0: the MTU of the link towards the first peer
  * carrier=raw                  # raw (ESP as IP protocol 50), udp (RFC 3948 on udp.port) or both
  * udp.port=4500
@@ -106,6 +107,7 @@ public final class DaemonConfig
     private void validate()
     {
         carrier();
+        tunOffload();
         routingSettings();
         steer();
         if (udpPort() < 1 || udpPort() > 65535)
@@ -129,6 +131,25 @@ public final class DaemonConfig
     public int tunTxQueueLength()
     {
         return integer("tun.txqueuelen", DEFAULT_TUN_TX_QUEUE_LENGTH);
+    }
+
+    /** @return true if the TUN is opened with offloads (TSO/checksum from the kernel, coalesced TCP to it). */
+    public boolean tunOffload()
+    {
+        final String value = get("tun.offload", "on").toLowerCase(Locale.ROOT);
+        switch (value)
+        {
+            case "on":
+            case "true":
+            case "yes":
+                return true;
+            case "off":
+            case "false":
+            case "no":
+                return false;
+            default:
+                throw new IllegalArgumentException("tun.offload must be on or off: " + value);
+        }
     }
 
     /** @return configured path MTU, 0 for automatic. */

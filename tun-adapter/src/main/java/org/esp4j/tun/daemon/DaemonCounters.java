@@ -41,7 +41,15 @@ public final class DaemonCounters
         /** Packets read from the carriers. */
         TunCarrierPacketsRead,
         /** Errors thrown inside an agent (should stay 0). */
-        TunAgentErrors
+        TunAgentErrors,
+        /** TCP super-packets read from the TUN (offloads on): each is cut into segments, counted in TunPacketsRead. */
+        TunGsoPacketsRead,
+        /** Segments cut from TCP super-packets. */
+        TunGsoSegments,
+        /** Coalesced TCP packets written into the TUN (offloads on). */
+        TunGroPacketsWritten,
+        /** Segments joined into them. */
+        TunGroSegments
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];
@@ -60,6 +68,12 @@ public final class DaemonCounters
                 counters[counter.ordinal()] = new AtomicCounter(manager.valuesBuffer(), id, manager);
             }
         }
+    }
+
+    /** @return the counter itself (for code outside this package that counts on the data path). */
+    public AtomicCounter counter(final Counter counter)
+    {
+        return counters[counter.ordinal()];
     }
 
     public void increment(final Counter counter)

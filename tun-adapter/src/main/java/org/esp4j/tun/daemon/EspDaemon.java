@@ -164,7 +164,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             log.accept("warning: TUN MTU " + tunMtu + " is below the IPv6 minimum 1280");
         }
 
-        tun = TunDevice.open(config.tunName(), 1);
+        tun = openTun();
         tun.configure(ip, tunMtu, config.tunTxQueueLength());
         openCarriersAndAgents();
         routing.install(prefixes, localAddress(true), localAddress(false));
@@ -177,8 +177,25 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         startControlEndpoint();
         log.accept("running: tun " + tun.name() + " mtu " + tunMtu + " path mtu " + pathMtu + " carrier " +
             config.carrier().name().toLowerCase() + " mark 0x" + Integer.toHexString(config.mark()) + " table " +
-            config.routingSettings().table() + ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
+            config.routingSettings().table() + (tun.vnetHeaderLength() > 0 ? ", offloads on" : ", offloads off") +
+            ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
+    }
+
+    private TunDevice openTun() throws IOException
+    {
+        if (config.tunOffload())
+        {
+            try
+            {
+                return TunDevice.open(config.tunName(), 1, true);
+            }
+            catch (final IOException ex)
+            {
+                log.accept("TUN offloads unavailable, one packet per read: " + ex.getMessage());
+            }
+        }
+        return TunDevice.open(config.tunName(), 1, false);
     }
 
     private void preload() throws IOException

@@ -10,7 +10,9 @@ import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.carrier.RawEspReceiver;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
-import org.esp4j.tun.jna.NativeArea;
+import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.offload.TcpCoalescer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * The inbound data path, on its own thread: packets from the carriers (raw ESP receivers, UDP carriers), handed on
@@ -18,6 +20,10 @@ import org.esp4j.tun.jna.NativeArea;
  * TUN, so the kernel delivers it to the application's socket. Everything else is dropped and counted against one
  * reason (by the processor, or here for carrier-level reasons). Owns its processor and buffers (single thread);
  * drains at most {@code burst} packets per descriptor per duty cycle.
+ * <p>
+ * Plaintext goes to the TUN through a {@link TcpCoalescer}: with TUN offloads on, consecutive TCP segments of one
+ * flow within a batch are written as one GSO packet (GRO), so the kernel's TCP takes them, and acknowledges them,
+ * once; the train is written out at the end of each batch.
  */
 public final class InboundAgent implements Agent
 {
@@ -29,7 +35,7 @@ public final class InboundAgent implements Agent
     private final UdpEncapCarrier[] udpCarriers;
     private final int burst;
     private final UnsafeBuffer packet;
-    private final NativeArea transmit = new NativeArea(EspProcessor.MAX_PACKET_LENGTH);
+    private final TcpCoalescer tunWriter;
     private final String roleName;
 
     /**
@@ -54,6 +60,11 @@ public final class InboundAgent implements Agent
         this.burst = burst;
         packet = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
             EspProcessor.MAX_TAILROOM]);
+        final int tunFd = tun.fd(0);
+        tunWriter = new TcpCoalescer((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
+            true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
+            daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
+            new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));
         roleName = "esp4j-inbound-" + tun.name();
     }
 
@@ -93,7 +104,15 @@ public final class InboundAgent implements Agent
                 onReceived(n);
             }
         }
+        // nothing waits for more traffic: a train ends with the batch
+        tunWriter.flush();
         return work;
+    }
+
+    private static int write(final int fd, final long address, final int length)
+    {
+        final long n = LibC.write(fd, address, length);
+        return n >= 0 ? (int)n : -LibC.errno();
     }
 
     private void onReceived(final int n)
@@ -107,12 +126,7 @@ public final class InboundAgent implements Agent
         final int verdict = processor.inbound(packet, EspProcessor.MAX_HEADROOM, n);
         if (verdict == EspVerdict.DELIVER)
         {
-            final int length = processor.resultLength();
-            transmit.buffer().putBytes(0, packet, processor.resultOffset(), length);
-            if (tun.write(0, transmit.address(0), length) < 0)
-            {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
-            }
+            tunWriter.offer(packet, processor.resultOffset(), processor.resultLength());
         }
         else if (verdict == EspVerdict.PASS)
         {

@@ -13,6 +13,9 @@ import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.NativeArea;
+import org.esp4j.tun.offload.TcpSegmenter;
+import org.esp4j.tun.offload.TransportChecksum;
+import org.esp4j.tun.offload.VirtioNetHeader;
 
 import java.nio.ByteOrder;
 
@@ -24,7 +27,12 @@ import java.nio.ByteOrder;
  * <p>
  * Per packet: one {@code read(2)} into the native receive area, one copy into the heap packet buffer (the JDK's
  * digests and ciphers work on arrays), the processor in place, one copy into the carrier's native transmit area and
- * one {@code sendto/sendmsg(2)}. Nothing is allocated. Owns its processor and buffers (single thread).
+ * one {@code sendto/sendmsg(2)}, or for raw ESP and bypassed packets a slot of a batch that leaves in one
+ * {@code sendmmsg(2)} at the end of the duty cycle. Nothing is allocated. Owns its processor and buffers (single thread).
+ * <p>
+ * With TUN offloads (see {@link TunDevice}), one read may carry a TCP super-packet of up to 64 KiB: it is cut here
+ * ({@link TcpSegmenter}) straight into the packet buffer, so the kernel's TCP and the TUN pay once per 64 KiB instead
+ * of once per segment; partial checksums the kernel leaves ({@code NEEDS_CSUM}) are completed before ESP covers them.
  * <p>
  * Too big for the path once ESP is added: IPv6 and IPv4-with-DF are answered with ICMPv6 Packet Too Big / ICMP
  * Fragmentation Needed written into the TUN ({@link TooBigResponder}); IPv4 without DF is fragmented by the daemon
@@ -57,7 +65,9 @@ public final class OutboundAgent implements Agent
     private final UnsafeBuffer packet;
     private final UnsafeBuffer original = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
-    private final NativeArea answer = new NativeArea(EspProcessor.MAX_PACKET_LENGTH);
+    private final NativeArea answer = new NativeArea(VirtioNetHeader.LENGTH + EspProcessor.MAX_PACKET_LENGTH);
+    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final int vnetHeaderLength;
     private short fragmentId = 1;
 
     /**
@@ -87,7 +97,9 @@ public final class OutboundAgent implements Agent
         this.rawCarrier = rawCarrier;
         this.pathMtu = pathMtu;
         this.burst = burst;
-        receive = new NativeArea(EspProcessor.MAX_PACKET_LENGTH);
+        vnetHeaderLength = tun.vnetHeaderLength();
+        // with TSO a read carries up to 64 KiB of TCP behind the IP header (IPv6: 40 bytes more than IPv4 allows)
+        receive = new NativeArea(vnetHeaderLength + EspProcessor.MAX_PACKET_LENGTH + 64);
         packet = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
             EspProcessor.MAX_TAILROOM]);
     }
@@ -121,15 +133,98 @@ public final class OutboundAgent implements Agent
                 counters.increment(XfrmCounter.Esp4jTunIoError);
                 break;
             }
-            daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-            onPacket(n);
+            onRead(n);
         }
+        flushSenders();
         return work;
     }
 
-    private void onPacket(final int length)
+    /** Send what the duty cycle queued: one sendmmsg per family and batch. */
+    private void flushSenders()
     {
-        final int version = IpHeaders.version(receive.buffer(), 0);
+        for (final RawIpSender sender : rawSenders)
+        {
+            if (sender != null)
+            {
+                final int failed = sender.flush();
+                for (int i = 0; i < failed; i++)
+                {
+                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                }
+            }
+        }
+    }
+
+    /** One read from the TUN: a packet, or with offloads a virtio-net header and a packet or TCP super-packet. */
+    private void onRead(final int n)
+    {
+        final int ipOffset = vnetHeaderLength;
+        final int length = n - ipOffset;
+        if (ipOffset > 0)
+        {
+            final UnsafeBuffer read = receive.buffer();
+            final int gsoType = VirtioNetHeader.gsoType(read, 0);
+            final boolean partial = (VirtioNetHeader.flags(read, 0) & VirtioNetHeader.F_NEEDS_CSUM) != 0;
+            if (length > 0 && gsoType != VirtioNetHeader.GSO_NONE)
+            {
+                onSuperPacket(length, gsoType, partial);
+                return;
+            }
+            if (length > 0 && partial && !completeChecksum(length))
+            {
+                daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
+                counters.increment(XfrmCounter.Esp4jTunHdrError);
+                return;
+            }
+        }
+        daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
+        onPacket(ipOffset, length);
+    }
+
+    /** Finish the transport checksum the kernel left partial ({@code NEEDS_CSUM}): it must be whole inside ESP. */
+    private boolean completeChecksum(final int length)
+    {
+        final UnsafeBuffer read = receive.buffer();
+        final int start = VirtioNetHeader.csumStart(read, 0);
+        final int field = VirtioNetHeader.csumOffset(read, 0);
+        if (start + field + 2 > length)
+        {
+            return false;
+        }
+        TransportChecksum.completePartial(read, vnetHeaderLength + start, vnetHeaderLength + length, field);
+        return true;
+    }
+
+    /**
+     * A TCP super-packet (TSO): cut into the segments the kernel would have sent, each protected and sent as if read
+     * on its own (each counts as one packet read).
+     */
+    private void onSuperPacket(final int length, final int gsoType, final boolean partial)
+    {
+        daemonCounters.increment(DaemonCounters.Counter.TunGsoPacketsRead);
+        final UnsafeBuffer read = receive.buffer();
+        final int segments = segmenter.prepare(read, vnetHeaderLength, length, gsoType,
+            VirtioNetHeader.gsoSize(read, 0), partial ? VirtioNetHeader.csumStart(read, 0) : 0);
+        if (segments == 0)
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
+            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            return;
+        }
+        final int family = segmenter.ipv6() ? V6 : V4;
+        for (int i = 0; i < segments; i++)
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
+            final int segmentLength = segmenter.segment(i, packet, EspProcessor.MAX_HEADROOM);
+            protectAndSend(family, segmentLength);
+        }
+        daemonCounters.add(DaemonCounters.Counter.TunGsoSegments, segments);
+    }
+
+    private void onPacket(final int ipOffset, final int length)
+    {
+        final UnsafeBuffer read = receive.buffer();
+        final int version = length > 0 ? IpHeaders.version(read, ipOffset) : 0;
         if (version == 4 ? length < IpHeaders.IPV4_HEADER_LENGTH :
             version != 6 || length < IpHeaders.IPV6_HEADER_LENGTH)
         {
@@ -137,13 +232,19 @@ public final class OutboundAgent implements Agent
             return;
         }
         final int family = version == 4 ? V4 : V6;
-        if (fragmentGuard.isFragment(receive.buffer(), 0, length))
+        if (fragmentGuard.isFragment(read, ipOffset, length))
         {
-            onFragment(family, length);
+            onFragment(family, ipOffset, length);
             return;
         }
+        packet.putBytes(EspProcessor.MAX_HEADROOM, read, ipOffset, length);
+        protectAndSend(family, length);
+    }
+
+    /** The plaintext packet at {@code packet[MAX_HEADROOM]}: through the processor and out. */
+    private void protectAndSend(final int family, final int length)
+    {
         final int offset = EspProcessor.MAX_HEADROOM;
-        packet.putBytes(offset, receive.buffer(), 0, length);
         final boolean mayBeTooBig = length > pathMtu - MAX_ESP_OVERHEAD;
         if (mayBeTooBig)
         {
@@ -186,7 +287,7 @@ public final class OutboundAgent implements Agent
                     daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
                     return;
                 }
-                sent = sender.send(packet, resultOffset, resultLength);
+                sent = sender.queue(packet, resultOffset, resultLength);
             }
             if (sent < 0)
             {
@@ -196,7 +297,7 @@ public final class OutboundAgent implements Agent
         else if (verdict == EspVerdict.PASS)
         {
             final RawIpSender sender = rawSenders[family];
-            if (sender == null || sender.send(packet, offset, length) < 0)
+            if (sender == null || sender.queue(packet, offset, length) < 0)
             {
                 counters.increment(XfrmCounter.Esp4jCarrierIoError);
             }
@@ -204,16 +305,16 @@ public final class OutboundAgent implements Agent
         // DROP: counted by the processor
     }
 
-    private void onFragment(final int family, final int length)
+    private void onFragment(final int family, final int ipOffset, final int length)
     {
-        if (!fragmentGuard.allow(receive.buffer(), 0, length))
+        if (!fragmentGuard.allow(receive.buffer(), ipOffset, length))
         {
             daemonCounters.increment(DaemonCounters.Counter.TunOutFragmentDropped);
             return;
         }
         counters.increment(XfrmCounter.Esp4jOutBypass);
         final RawIpSender sender = rawSenders[family];
-        if (sender == null || sender.send(receive.buffer(), 0, length) < 0)
+        if (sender == null || sender.send(receive.buffer(), ipOffset, length) < 0)
         {
             counters.increment(XfrmCounter.Esp4jCarrierIoError);
         }
@@ -226,8 +327,12 @@ public final class OutboundAgent implements Agent
         final int answerLength = TooBigResponder.build(original, length, innerMtu, scratch);
         if (answerLength > 0)
         {
-            answer.buffer().putBytes(0, scratch, 0, answerLength);
-            if (tun.write(0, answer.address(0), answerLength) < 0)
+            if (vnetHeaderLength > 0)
+            {
+                VirtioNetHeader.putNone(answer.buffer(), 0);
+            }
+            answer.buffer().putBytes(vnetHeaderLength, scratch, 0, answerLength);
+            if (tun.write(0, answer.address(0), vnetHeaderLength + answerLength) < 0)
             {
                 counters.increment(XfrmCounter.Esp4jTunIoError);
             }

@@ -2,6 +2,7 @@ package org.esp4j.tun.device;
 
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.NativeArea;
+import org.esp4j.tun.offload.VirtioNetHeader;
 import org.esp4j.tun.routing.IpCommand;
 
 import java.io.IOException;
@@ -12,7 +13,10 @@ import java.nio.charset.StandardCharsets;
  * A Linux TUN device opened through {@code /dev/net/tun} with {@code IFF_TUN | IFF_NO_PI} (and
  * {@code IFF_MULTI_QUEUE} when more than one queue is asked for: one non-blocking fd per queue).
  * <p>
- * Packets are whole IPv4/IPv6 packets without any prefix. {@link #read(int, long, int)} and
+ * Packets are whole IPv4/IPv6 packets, without any prefix unless the device is opened with offloads: then
+ * ({@code IFF_VNET_HDR}, {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6}) every packet read
+ * and written starts with a {@link org.esp4j.tun.offload.VirtioNetHeader} ({@link #vnetHeaderLength()} bytes), the
+ * kernel may hand over TCP super-packets of up to 64 KiB and partial checksums, and accepts the same. {@link #read(int, long, int)} and
  * {@link #write(int, long, int)} take native addresses and do not allocate. The device is not persistent: it
  * disappears when the last fd is closed, also when the process dies.
  * <pre>
@@ -33,24 +37,45 @@ public final class TunDevice implements AutoCloseable
     public static final short IFF_TUN = 0x0001;
     public static final short IFF_NO_PI = 0x1000;
     public static final short IFF_MULTI_QUEUE = 0x0100;
+    public static final short IFF_VNET_HDR = 0x4000;
+    /** {@code _IOW('T', 208, unsigned int)}: offloads the reader handles (value passed directly). */
+    public static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** {@code _IOW('T', 220, int)}: virtio-net header fields little endian. */
+    public static final long TUNSETVNETLE = 0x400454dcL;
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
 
     /** Result of {@link #read} when nothing is waiting. */
     public static final int WOULD_BLOCK = 0;
 
     private final String name;
     private final int[] fds;
+    private final int vnetHeaderLength;
     private volatile boolean closed;
 
-    private TunDevice(final String name, final int[] fds)
+    private TunDevice(final String name, final int[] fds, final int vnetHeaderLength)
     {
         this.name = name;
         this.fds = fds;
+        this.vnetHeaderLength = vnetHeaderLength;
+    }
+
+    /**
+     * Create the device {@code requestedName} (may contain {@code %d}) with {@code queues} fds, without offloads.
+     */
+    public static TunDevice open(final String requestedName, final int queues) throws IOException
+    {
+        return open(requestedName, queues, false);
     }
 
     /**
      * Create the device {@code requestedName} (may contain {@code %d}) with {@code queues} fds.
+     *
+     * @param offload open with {@code IFF_VNET_HDR} and TCP segmentation/checksum offloads (see the class comment).
      */
-    public static TunDevice open(final String requestedName, final int queues) throws IOException
+    public static TunDevice open(final String requestedName, final int queues, final boolean offload)
+        throws IOException
     {
         final byte[] nameBytes = requestedName.getBytes(StandardCharsets.US_ASCII);
         if (nameBytes.length >= IFNAMSIZ || nameBytes.length == 0)
@@ -83,6 +108,10 @@ public final class TunDevice implements AutoCloseable
                 {
                     flags |= IFF_MULTI_QUEUE;
                 }
+                if (offload)
+                {
+                    flags |= IFF_VNET_HDR;
+                }
                 ifreq.buffer().putShort(IFR_FLAGS_OFFSET, flags, ByteOrder.nativeOrder());
                 if (LibC.ioctl(fd, TUNSETIFF, ifreq.address(0)) < 0)
                 {
@@ -93,6 +122,10 @@ public final class TunDevice implements AutoCloseable
                 if (nul >= 0)
                 {
                     actualName = actualName.substring(0, nul);
+                }
+                if (offload)
+                {
+                    enableOffloads(fd, ifreq, actualName);
                 }
             }
         }
@@ -107,7 +140,26 @@ public final class TunDevice implements AutoCloseable
             }
             throw ex;
         }
-        return new TunDevice(actualName, fds);
+        return new TunDevice(actualName, fds, offload ? VirtioNetHeader.LENGTH : 0);
+    }
+
+    private static void enableOffloads(final int fd, final NativeArea scratch, final String name) throws IOException
+    {
+        scratch.buffer().putInt(0, 1, ByteOrder.nativeOrder());
+        if (LibC.ioctl(fd, TUNSETVNETLE, scratch.address(0)) < 0 && ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+        {
+            throw new IOException("ioctl(TUNSETVNETLE, " + name + "): " + LibC.describe(LibC.errno()));
+        }
+        if (LibC.ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0)
+        {
+            throw new IOException("ioctl(TUNSETOFFLOAD, " + name + "): " + LibC.describe(LibC.errno()));
+        }
+    }
+
+    /** @return bytes of virtio-net header in front of each packet: 0, or {@link VirtioNetHeader#LENGTH} with offloads. */
+    public int vnetHeaderLength()
+    {
+        return vnetHeaderLength;
     }
 
     /** Set the MTU and bring the link up ({@code ip link set dev NAME mtu MTU up}). */

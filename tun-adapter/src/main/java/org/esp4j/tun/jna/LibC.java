@@ -160,6 +160,14 @@ public final class LibC
     /** {@code ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)}. */
     public static native long sendmsg(int fd, long msghdr, int flags);
 
+    /** {@code int sendmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags)}. */
+    public static native int sendmmsg(int fd, long msgvec, int vlen, int flags);
+
+    /**
+     * {@code int recvmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout)}.
+     */
+    public static native int recvmmsg(int fd, long msgvec, int vlen, int flags, long timeout);
+
     /** {@code ssize_t recvmsg(int fd, struct msghdr *msg, int flags)}. */
     public static native long recvmsg(int fd, long msghdr, int flags);
 

@@ -152,9 +152,23 @@ public final class SocketMessage
      */
     public int findControl(final int level, final int type)
     {
-        final long received = buffer.getLong(MSG_CONTROLLEN_OFFSET, NATIVE);
-        final int end = CONTROL_OFFSET + (int)Math.min(received, CONTROL_CAPACITY);
-        int offset = CONTROL_OFFSET;
+        return findControl(buffer, CONTROL_OFFSET, buffer.getLong(MSG_CONTROLLEN_OFFSET, NATIVE), CONTROL_CAPACITY,
+            level, type);
+    }
+
+    /**
+     * Walk the control messages a receive left at {@code buffer[start]}.
+     *
+     * @param received msg_controllen after the receive.
+     * @param capacity room the control area had.
+     * @return the offset (in {@code buffer}) of the data of the first message of {@code level}/{@code type}, or -1.
+     */
+    public static int findControl(
+        final UnsafeBuffer buffer, final int start, final long received, final int capacity, final int level,
+        final int type)
+    {
+        final int end = start + (int)Math.min(received, capacity);
+        int offset = start;
         while (offset + CMSG_DATA_OFFSET <= end)
         {
             final long length = buffer.getLong(offset + CMSG_LEN_OFFSET, NATIVE);

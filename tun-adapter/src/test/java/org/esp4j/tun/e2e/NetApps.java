@@ -24,7 +24,7 @@ import java.util.HexFormat;
  *   <li>{@code echo-server ADDR UDP_PORTS TCP_PORTS}: UDP and TCP echo on the given ports (comma separated), prints
  *   {@code ECHO-READY}; stops by itself after {@link #SERVER_LIFETIME_MS}.</li>
  *   <li>{@code client LOCAL REMOTE UDP_COUNT}: UDP {@code LOCAL:38003 -> REMOTE:50718}, TCP
- *   {@code LOCAL:39003 -> REMOTE:50717} (64 KiB echoed), UDP {@code LOCAL:5060 -> REMOTE:5060}; each answer must
+ *   {@code LOCAL:39003 -> REMOTE:50717} (2 MiB echoed: enough for TSO super-packets and coalesced trains), UDP {@code LOCAL:5060 -> REMOTE:5060}; each answer must
  *   equal what was sent; prints {@code CLIENT-OK ...}, exit 0, or the failure and exit 1.</li>
  *   <li>{@code inject HEX MARK}: send the IP packet HEX through a header-included raw socket with SO_MARK.</li>
  * </ul>
@@ -38,7 +38,7 @@ public final class NetApps
     static final int PCSCF_PORT_C = 50717;
     static final int SIP_PORT = 5060;
     static final long SERVER_LIFETIME_MS = 120_000;
-    static final int TCP_BYTES = 64 * 1024;
+    static final int TCP_BYTES = 2 * 1024 * 1024;
     static final int BIG_DATAGRAM = 3000;
     private static final int TIMEOUT_MS = 3000;
 
@@ -221,11 +221,9 @@ public final class NetApps
             socket.bind(new InetSocketAddress(local, localPort));
             socket.connect(new InetSocketAddress(remote, remotePort), TIMEOUT_MS);
             socket.setSoTimeout(10_000);
+            // not periodic: a segment put at the wrong offset or left out cannot go unnoticed
             final byte[] out = new byte[TCP_BYTES];
-            for (int i = 0; i < out.length; i++)
-            {
-                out[i] = (byte)(i * 31 + 7);
-            }
+            new java.util.Random(localPort).nextBytes(out);
             final Thread writer = new Thread(() ->
             {
                 try

@@ -36,7 +36,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the IMS trace, real UDP and TCP sockets on both sides ({@link NetApps}), tcpdump on the UE's veth read back with
  * the project's {@link PcapReader}. Each scenario shows that:
  * <ul>
- *   <li>UDP (38003 -> 50718) and TCP (39003 -> 50717, 64 KiB) arrive as plaintext at the application and back;</li>
+ *   <li>UDP (38003 -> 50718) and TCP (39003 -> 50717, 2 MiB) arrive as plaintext at the application and back,
+ *   the TCP bytes unchanged although the daemons cut the kernel's TSO super-packets into segments on the way out and
+ *   join segments into GSO packets on the way in (TUN offloads);</li>
  *   <li>on the veth they are ESP (or ESP-in-UDP/4500) with the right SPI, addresses and increasing sequence
  *   numbers, and no protected port is seen in clear;</li>
  *   <li>SIP to 5060 passes in clear, also a datagram bigger than the TUN MTU (fragments of bypass traffic pass),
@@ -99,19 +101,25 @@ class TunDaemonEndToEndTest
     @Test
     void ipv6RawCarrier() throws Exception
     {
-        scenario(false, false, true);
+        scenario(false, false, true, true);
     }
 
     @Test
     void ipv4RawCarrier() throws Exception
     {
-        scenario(true, false, true);
+        scenario(true, false, true, true);
     }
 
     @Test
     void ipv4UdpCarrier() throws Exception
     {
-        scenario(true, true, false);
+        scenario(true, true, false, true);
+    }
+
+    @Test
+    void ipv6RawCarrierWithoutTunOffloads() throws Exception
+    {
+        scenario(false, false, false, false);
     }
 
     @Test
@@ -159,11 +167,12 @@ class TunDaemonEndToEndTest
         return n;
     }
 
-    private void scenario(final boolean ipv4, final boolean udp, final boolean inject) throws Exception
+    private void scenario(final boolean ipv4, final boolean udp, final boolean inject, final boolean offload)
+        throws Exception
     {
         final String ue = ipv4 ? UE4 : UE6;
         final String pcscf = ipv4 ? PCSCF4 : PCSCF6;
-        final String tag = (ipv4 ? "4" : "6") + (udp ? "u" : "r");
+        final String tag = (ipv4 ? "4" : "6") + (udp ? "u" : "r") + (offload ? "" : "n");
         final Netns ueNs = Netns.create("esp4j-ue" + tag + "-" + pid, work);
         namespaces.add(ueNs);
         final Netns pcNs = Netns.create("esp4j-pc" + tag + "-" + pid, work);
@@ -200,9 +209,11 @@ class TunDaemonEndToEndTest
         final Path pcCounters = Path.of("/dev/shm/esp4j-e2e-pc" + tag + "-" + pid + ".counters");
         // raw carrier: the UE's TUN MTU is too big for its path, so TCP only gets through after the daemon's ICMPv6
         // Packet Too Big / ICMP Fragmentation Needed answers lower the path MTU of the application's socket
-        final String ueExtra = udp ? "" : "tun.mtu=1500\npath.mtu=1420\n";
+        final String offloadSetting = offload ? "" : "tun.offload=off\n";
+        final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
-        final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters, "");
+        final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
+            offloadSetting);
         awaitReady(ueNs, ueDaemon);
         awaitReady(pcNs, pcDaemon);
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
@@ -270,6 +281,15 @@ class TunDaemonEndToEndTest
             assertTrue(ueFinal.getOrDefault("TunIcmpTooBigSent", 0L) > 0, "no Packet Too Big sent: " + ueFinal);
             assertEquals(ueFinal.get("TunIcmpTooBigSent"), ueFinal.get("Esp4jOutTooBig"));
         }
+        // the bulk TCP went through the TUN offloads both ways: super-packets cut on output, trains joined on input
+        // (none of either with offloads off)
+        assertEquals(offload, ueFinal.getOrDefault("TunGsoPacketsRead", 0L) > 0, "UE TSO super-packets: " + ueFinal);
+        assertEquals(offload, pcFinal.getOrDefault("TunGsoPacketsRead", 0L) > 0, "P-CSCF super-packets: " + pcFinal);
+        assertEquals(offload, pcFinal.getOrDefault("TunGroPacketsWritten", 0L) > 0, "P-CSCF trains: " + pcFinal);
+        assertEquals(offload, ueFinal.getOrDefault("TunGroPacketsWritten", 0L) > 0, "UE trains: " + ueFinal);
+        assertTrue(ueNs.logText("daemon").contains(offload ? "offloads on" : "offloads off"), ueNs.logText("daemon"));
+        assertEquals(0L, ueFinal.getOrDefault("Esp4jTunIoError", 0L), "UE TUN writes failed: " + ueFinal);
+        assertEquals(0L, pcFinal.getOrDefault("Esp4jTunIoError", 0L), "P-CSCF TUN writes failed: " + pcFinal);
         // (a packet answered with Packet Too Big counts as protected, and Esp4jOutTooBig says which of them)
         assertEquals(ueFinal.get("TunPacketsRead"), outboundAccounted(ueFinal), "UE outbound: " + ueFinal);
         assertEquals(ueFinal.get("TunCarrierPacketsRead"), inboundAccounted(ueFinal), "UE inbound: " + ueFinal);
