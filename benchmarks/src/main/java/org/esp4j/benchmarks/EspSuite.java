@@ -5,7 +5,8 @@ import org.esp4j.core.sa.IntegrityAlgorithm;
 
 /**
  * The ESP algorithm suites benchmarked: those an IMS UE negotiates with a P-CSCF (3GPP TS 33.203 Annex H), each with
- * the name of the JDK {@link javax.crypto.Mac} that computes the same HMAC for the baseline.
+ * the name of the JDK {@link javax.crypto.Mac} that computes the same HMAC for the baseline. The combined-mode suites
+ * (no HMAC, so no {@link #jdkMacName()}) are measured by {@link AesGcmBenchmark} against the JDK's AES/GCM.
  */
 public enum EspSuite
 {
@@ -16,7 +17,13 @@ public enum EspSuite
     HMAC_SHA1_96_NULL(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.NULL, "HmacSHA1"),
 
     /** HMAC-SHA-1-96 (RFC 2404) with AES-128-CBC (RFC 3602). */
-    HMAC_SHA1_96_AES_CBC(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.AES_CBC, "HmacSHA1");
+    HMAC_SHA1_96_AES_CBC(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.AES_CBC, "HmacSHA1"),
+
+    /** AES-128-GCM with a 16-byte ICV (RFC 4106), TS 33.203 {@code aes-gcm}. */
+    AES_128_GCM_16(IntegrityAlgorithm.NONE, EncryptionAlgorithm.AES_GCM_16, null),
+
+    /** AES-128-GMAC (RFC 4543), integrity only, TS 33.203 {@code aes-gmac}. */
+    AES_128_GMAC(IntegrityAlgorithm.NONE, EncryptionAlgorithm.AES_GMAC, null);
 
     private final IntegrityAlgorithm integrity;
     private final EncryptionAlgorithm encryption;
@@ -39,7 +46,7 @@ public enum EspSuite
         return encryption;
     }
 
-    /** @return the {@link javax.crypto.Mac} algorithm name of the same HMAC. */
+    /** @return the {@link javax.crypto.Mac} algorithm name of the same HMAC, or null for combined-mode suites. */
     public String jdkMacName()
     {
         return jdkMacName;
@@ -51,9 +58,10 @@ public enum EspSuite
         return EspFixture.pattern(integrity.keyLengthBytes(), 0x11);
     }
 
-    /** @return a fixed encryption key: 16 bytes for AES-CBC, none for NULL. */
+    /** @return a fixed encryption key: 16 bytes for AES-CBC, 16 + 4 bytes of salt for AES-GCM/GMAC, none for NULL. */
     public byte[] encryptionKey()
     {
-        return encryption == EncryptionAlgorithm.NULL ? new byte[0] : EspFixture.pattern(16, 0x55);
+        return encryption == EncryptionAlgorithm.NULL ? new byte[0] :
+            EspFixture.pattern(16 + encryption.saltLengthBytes(), 0x55);
     }
 }

@@ -5,8 +5,10 @@ package org.esp4j.core.crypto;
  * <p>
  * The packet code lays out the packet and calls, on output, {@link #protect}; on input, {@link #verify} (after the
  * replay pre-check), then, once the replay window has been updated, {@link #decrypt}. A separate cipher plus HMAC
- * ({@link CompositeTransform}) and a combined-mode AEAD cipher (RFC 4106 AES-GCM, RFC 4543 AES-GMAC) both fit:
- * an AEAD verifies by decrypting into its own scratch space and {@link #decrypt} then copies the plaintext in.
+ * ({@link CompositeTransform}) and a combined-mode AEAD cipher (RFC 4106 AES-GCM, RFC 4543 AES-GMAC,
+ * {@link AesGcmTransform}) both fit: an AEAD checks its tag in {@link #verify} without touching the packet (by
+ * hashing the ciphertext where it lies, or by decrypting into scratch space of its own) and {@link #decrypt} then
+ * produces the plaintext in place.
  * <pre>
  *  espOffset  ivOffset        payloadOffset                        icvOffset
  *  |          |               |                                    |

@@ -1,10 +1,11 @@
 package org.esp4j.core.crypto;
 
+import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 
 /**
- * Builds the {@link EspTransform} for an SA's algorithms. New algorithms (AES-GCM, AES-GMAC) are added here and
- * in their own transform class; the packet code does not change.
+ * Builds the {@link EspTransform} for an SA's algorithms: a {@link CompositeTransform} (cipher + HMAC) or, for the
+ * combined-mode algorithms, an {@link AesGcmTransform}. The packet code does not know which.
  */
 public final class EspTransforms
 {
@@ -22,6 +23,13 @@ public final class EspTransforms
         final byte[] encryptionKey = config.encryptionKey();
         try
         {
+            final EncryptionAlgorithm algorithm = config.encryptionAlgorithm();
+            if (algorithm.combinedMode())
+            {
+                // IVs from the sequence number: unique per SA across all its per-thread transforms.
+                return new AesGcmTransform(encryptionKey, algorithm.icvLengthBytes(),
+                    algorithm != EncryptionAlgorithm.AES_GMAC, new SequenceIvSource(config.spi()));
+            }
             final CipherEngine cipher;
             switch (config.encryptionAlgorithm())
             {

@@ -11,6 +11,11 @@ import java.util.Arrays;
 /**
  * Everything needed to create a transport-mode ESP security association: what {@code ip xfrm state add} takes.
  * <p>
+ * A combined-mode (AEAD) SA, {@code aead 'rfc4106(gcm(aes))' KEY 128} in {@code ip xfrm} terms, is an
+ * {@link EncryptionAlgorithm} whose {@link EncryptionAlgorithm#combinedMode()} is true, with its key and salt as the
+ * encryption key; its integrity algorithm is {@link IntegrityAlgorithm#NONE} (the AEAD's tag is the ICV, RFC 4303
+ * §3.2.3) and {@link #icvLengthBits()} is the algorithm's. Giving an HMAC as well is refused.
+ * <p>
  * Immutable. Holds copies of the keys; {@link #toString()} never prints them (use {@link #describeKeys()} when the
  * user asks). The SPI is an unsigned 32-bit value held in a {@code long}.
  */
@@ -185,9 +190,19 @@ public final class SaConfig
         Arrays.fill(encryptionKey, (byte)0);
     }
 
+    /** @return true for a combined-mode (AEAD) SA: no separate integrity algorithm. */
+    public boolean isAead()
+    {
+        return encryptionAlgorithm.combinedMode();
+    }
+
     /** @return the keys in {@code ip xfrm} form, for users who asked to see them. */
     public String describeKeys()
     {
+        if (isAead())
+        {
+            return "aead " + encryptionAlgorithm.xfrmName() + " 0x" + hex(encryptionKey) + " " + icvLengthBits;
+        }
         return "auth " + integrityAlgorithm.xfrmName() + " 0x" + hex(integrityKey) +
             " enc " + encryptionAlgorithm.xfrmName() + " 0x" + hex(encryptionKey);
     }
@@ -197,8 +212,8 @@ public final class SaConfig
     {
         return "SaConfig{src " + XfrmAddresses.toText(source) + " dst " + XfrmAddresses.toText(destination) +
             " spi " + spiHex() + " (" + spi + ") reqid " + reqid + " replay-window " + replayWindowSize +
-            (esn ? " esn" : "") + " auth " + integrityAlgorithm.xfrmName() + "/" + icvLengthBits +
-            " enc " + encryptionAlgorithm.xfrmName() +
+            (esn ? " esn" : "") + (isAead() ? " aead " + encryptionAlgorithm.xfrmName() + "/" + icvLengthBits :
+            " auth " + integrityAlgorithm.xfrmName() + "/" + icvLengthBits + " enc " + encryptionAlgorithm.xfrmName()) +
             (encapsulation == Encapsulation.ESP_IN_UDP ?
             " encap espinudp " + encapsulationSourcePort + " " + encapsulationDestinationPort : "") +
             " sel " + selector + "}";
@@ -332,8 +347,8 @@ public final class SaConfig
             }
             if (!algorithm.acceptsKeyLength(key.length))
             {
-                throw new IllegalArgumentException("enc key for " + algorithm.xfrmName() + " must be " +
-                    algorithm.keyLengthsDescription() + ", got " + key.length * 8);
+                throw new IllegalArgumentException((algorithm.combinedMode() ? "aead" : "enc") + " key for " +
+                    algorithm.xfrmName() + " must be " + algorithm.keyLengthsDescription() + ", got " + key.length * 8);
             }
             encryptionAlgorithm = algorithm;
             encryptionKey = key.clone();
@@ -395,6 +410,17 @@ public final class SaConfig
             if (integrityAlgorithm == IntegrityAlgorithm.NONE && !encryptionAlgorithm.combinedMode())
             {
                 throw new IllegalArgumentException("auth none needs a combined-mode enc algorithm");
+            }
+            if (encryptionAlgorithm.combinedMode())
+            {
+                if (integrityAlgorithm != IntegrityAlgorithm.NONE)
+                {
+                    throw new IllegalArgumentException("auth " + integrityAlgorithm.xfrmName() + " cannot be used " +
+                        "with aead " + encryptionAlgorithm.xfrmName() + ": its ICV is the integrity check (RFC 4303 3.2.3)");
+                }
+                // The AEAD's tag is the ICV: its length comes with the algorithm, not from an auth-trunc.
+                integrityKey = new byte[0];
+                icvLengthBits = encryptionAlgorithm.icvLengthBits();
             }
             return new SaConfig(this);
         }

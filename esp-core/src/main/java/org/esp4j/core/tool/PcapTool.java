@@ -273,10 +273,11 @@ public final class PcapTool
         for (final SecurityAssociation sa : sas)
         {
             final SaConfig config = sa.config();
-            out.printf("  src %s dst %s spi %s (%s)%s auth %s enc %s%n", XfrmAddresses.toText(config.source()),
+            out.printf("  src %s dst %s spi %s (%s)%s %s%n", XfrmAddresses.toText(config.source()),
                 XfrmAddresses.toText(config.destination()), config.spiHex(), Long.toString(config.spi()),
                 config.encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP ? " espinudp" : "",
-                config.integrityAlgorithm().xfrmName(), config.encryptionAlgorithm().xfrmName());
+                config.isAead() ? "aead " + config.encryptionAlgorithm().xfrmName() + " " + config.icvLengthBits() :
+                "auth " + config.integrityAlgorithm().xfrmName() + " enc " + config.encryptionAlgorithm().xfrmName());
             out.printf("    packets %d bytes %d replay %d integrity-failed %d%n", sa.counters().packets(),
                 sa.counters().bytes(), sa.counters().replayDrops(), sa.counters().integrityFailures());
         }

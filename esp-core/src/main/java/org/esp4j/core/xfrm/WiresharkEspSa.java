@@ -21,6 +21,12 @@ import java.util.Collection;
  * with no HMAC entry of its own (e.g. {@code auth-trunc hmac(sha1) KEY 128}) maps to Wireshark's unchecked
  * "ANY n bit authentication" entries, which still lets it find the payload.
  * <p>
+ * AES-GCM SAs (RFC 4106) use Wireshark's "AES-GCM with 8/12/16 octet ICV [RFC4106]" entries with the key and salt
+ * together as the encryption key, as {@code ip xfrm} has them, and authentication "NULL": the ICV is part of the
+ * AEAD. Wireshark has no AES-GMAC (RFC 4543) entry; its payload travels in clear, so the record says "NULL"
+ * encryption and the unchecked "ANY 128 bit authentication" entry, which lets Wireshark find and dissect the payload
+ * but not check the ICV (both key fields stay empty: Wireshark would not use them).
+ * <p>
  * Keys are always written: this output exists because the user asked for them. Wireshark has no ESN or UDP
  * encapsulation fields here (it recognises RFC 3948 on UDP 4500 by itself).
  */
@@ -39,14 +45,15 @@ public final class WiresharkEspSa
      */
     public static String line(final SaConfig sa)
     {
+        final boolean gmac = sa.encryptionAlgorithm() == EncryptionAlgorithm.AES_GMAC;
         return quote(sa.isIpv4() ? "IPv4" : "IPv6") + ',' +
             quote(XfrmAddresses.toText(sa.source())) + ',' +
             quote(XfrmAddresses.toText(sa.destination())) + ',' +
             quote(sa.spiHex()) + ',' +
             quote(encryptionName(sa.encryptionAlgorithm())) + ',' +
-            quote(key(sa.encryptionKey())) + ',' +
-            quote(authenticationName(sa.integrityAlgorithm(), sa.icvLengthBits())) + ',' +
-            quote(key(sa.integrityKey()));
+            quote(gmac ? "" : key(sa.encryptionKey())) + ',' +
+            quote(gmac ? anyLength(sa.icvLengthBits()) : authenticationName(sa.integrityAlgorithm(), sa.icvLengthBits())) +
+            ',' + quote(key(sa.integrityKey()));
     }
 
     /**
@@ -74,6 +81,11 @@ public final class WiresharkEspSa
             case NULL -> "NULL";
             case AES_CBC -> "AES-CBC [RFC3602]";
             case DES_EDE3_CBC -> "TripleDES-CBC [RFC2451]";
+            case AES_GCM_8 -> "AES-GCM with 8 octet ICV [RFC4106]";
+            case AES_GCM_12 -> "AES-GCM with 12 octet ICV [RFC4106]";
+            case AES_GCM_16 -> "AES-GCM with 16 octet ICV [RFC4106]";
+            // No GMAC entry in Wireshark: the payload is in clear, so NULL lets it dissect (see the class comment).
+            case AES_GMAC -> "NULL";
         };
     }
 
@@ -104,6 +116,11 @@ public final class WiresharkEspSa
         {
             return "HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]";
         }
+        return anyLength(icvLengthBits);
+    }
+
+    private static String anyLength(final int icvLengthBits)
+    {
         return "ANY " + icvLengthBits + " bit authentication [no checking]";
     }
 

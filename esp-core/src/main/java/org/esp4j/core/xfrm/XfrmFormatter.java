@@ -15,9 +15,9 @@ import java.time.format.DateTimeFormatter;
 /**
  * Prints SAs and policies the way iproute2's {@code ip xfrm state} and {@code ip xfrm policy} list them
  * (ip/ipxfrm.c {@code xfrm_state_info_print}, {@code xfrm_policy_info_print}), so the output reads, and diffs,
- * like the kernel's: tab-indented continuation lines, iproute2's trailing blanks, {@code spi 0x%08x}, and
+ * like the kernel's: tab-indented continuation lines, iproute2's trailing blanks, {@code spi 0x%08x},
  * {@code auth-trunc} even for SAs added with {@code auth} (the kernel reports both and iproute2 prints the truncated
- * form).
+ * form), and for combined-mode SAs one {@code aead NAME KEY ICV-BITS} line in place of auth and enc.
  * <p>
  * Keys are printed only when asked; otherwise as {@link #KEYS_HIDDEN}, what {@code ip xfrm state list nokeys} prints.
  * With {@link SaStatsView} counters the {@code ip -s} form is produced (SPI and reqid in both bases, key sizes,
@@ -107,13 +107,23 @@ public final class XfrmFormatter
         }
         sb.append(NL);
 
-        sb.append(TAB).append("auth-trunc ").append(sa.integrityAlgorithm().xfrmName()).append(' ');
-        appendKey(sb, sa.integrityKey(), showKeys, s);
-        sb.append(' ').append(sa.icvLengthBits()).append(NL);
+        if (sa.isAead())
+        {
+            // xfrm_aead_print: the algorithm, the key (salt included) and the ICV length; no auth or enc line.
+            sb.append(TAB).append("aead ").append(sa.encryptionAlgorithm().xfrmName()).append(' ');
+            appendKey(sb, sa.encryptionKey(), showKeys, s);
+            sb.append(' ').append(sa.icvLengthBits()).append(NL);
+        }
+        else
+        {
+            sb.append(TAB).append("auth-trunc ").append(sa.integrityAlgorithm().xfrmName()).append(' ');
+            appendKey(sb, sa.integrityKey(), showKeys, s);
+            sb.append(' ').append(sa.icvLengthBits()).append(NL);
 
-        sb.append(TAB).append("enc ").append(sa.encryptionAlgorithm().xfrmName()).append(' ');
-        appendKey(sb, sa.encryptionKey(), showKeys, s);
-        sb.append(NL);
+            sb.append(TAB).append("enc ").append(sa.encryptionAlgorithm().xfrmName()).append(' ');
+            appendKey(sb, sa.encryptionKey(), showKeys, s);
+            sb.append(NL);
+        }
 
         if (sa.encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP)
         {
@@ -190,10 +200,18 @@ public final class XfrmFormatter
         {
             sb.append(" flag esn");
         }
-        sb.append(" auth-trunc '").append(sa.integrityAlgorithm().xfrmName()).append("' ")
-            .append(keyArgument(sa.integrityKey(), withKeys)).append(' ').append(sa.icvLengthBits());
-        sb.append(" enc '").append(sa.encryptionAlgorithm().xfrmName()).append("' ")
-            .append(keyArgument(sa.encryptionKey(), withKeys));
+        if (sa.isAead())
+        {
+            sb.append(" aead '").append(sa.encryptionAlgorithm().xfrmName()).append("' ")
+                .append(keyArgument(sa.encryptionKey(), withKeys)).append(' ').append(sa.icvLengthBits());
+        }
+        else
+        {
+            sb.append(" auth-trunc '").append(sa.integrityAlgorithm().xfrmName()).append("' ")
+                .append(keyArgument(sa.integrityKey(), withKeys)).append(' ').append(sa.icvLengthBits());
+            sb.append(" enc '").append(sa.encryptionAlgorithm().xfrmName()).append("' ")
+                .append(keyArgument(sa.encryptionKey(), withKeys));
+        }
         if (!sa.selector().equals(TrafficSelector.any()))
         {
             sb.append(" sel");

@@ -15,7 +15,7 @@ import java.util.List;
  * delete|get} (into an {@link XfrmStateId}), as ip-xfrm(8) writes them:
  * <pre>
  * src ADDR dst ADDR proto esp spi SPI [mode transport] [reqid N] [replay-window N] [flag FLAG...]
- *     { auth ALGO KEY | auth-trunc ALGO KEY BITS } enc ALGO KEY
+ *     { { auth ALGO KEY | auth-trunc ALGO KEY BITS } enc ALGO KEY | aead ALGO KEY ICV-BITS }
  *     [sel SELECTOR] [limit LIMIT VALUE]... [encap espinudp SPORT DPORT OADDR]
  * </pre>
  * Keywords may come in any order; each field once. Numbers are as iproute2 reads them (decimal, {@code 0x} hex,
@@ -23,7 +23,10 @@ import java.util.List;
  * for none. Algorithms: {@code hmac(md5)}, {@code hmac(sha1)}, {@code hmac(sha256)} (also the kernel's short names
  * {@code md5}, {@code sha1}, {@code sha256} and the TS 33.203 names {@code hmac-md5-96}, {@code hmac-sha-1-96});
  * {@code cbc(aes)}, {@code cbc(des3_ede)}, {@code ecb(cipher_null)} (also {@code aes}, {@code des3_ede},
- * {@code cipher_null} and {@code aes-cbc}, {@code des-ede3-cbc}, {@code null}).
+ * {@code cipher_null} and {@code aes-cbc}, {@code des-ede3-cbc}, {@code null}). Combined-mode (AEAD) algorithms,
+ * with the AES key and 32-bit salt as one key and the ICV length in bits: {@code rfc4106(gcm(aes))} with 64, 96 or
+ * 128 (RFC 4106; also {@code aes-gcm}) and {@code rfc4543(gcm(aes))} with 128 (RFC 4543 AES-GMAC, integrity only;
+ * also {@code aes-gmac}). As the kernel does, {@code aead} is refused together with {@code auth} or {@code enc}.
  * <p>
  * Differences from iproute2, all on the side of saying no or being explicit:
  * <ul>
@@ -31,8 +34,9 @@ import java.util.List;
  *         Linux uses 96 for {@code hmac(sha256)} for historical reasons; write {@code auth-trunc} to be explicit.</li>
  *     <li>Without {@code replay-window} the window is {@link SaConfig.Builder}'s default (64, RFC 4303 §3.4.3),
  *         where iproute2 sends 0.</li>
- *     <li>Only {@code proto esp} and {@code mode transport}; {@code aead}, {@code comp}, {@code mark} and the other
- *         kernel features esp4j lacks are refused by name rather than ignored.</li>
+ *     <li>Only {@code proto esp} and {@code mode transport}; {@code comp}, {@code mark} and the other kernel features
+ *         esp4j lacks are refused by name rather than ignored, and so are the kernel's other AEADs (CCM,
+ *         ChaCha20-Poly1305).</li>
  *     <li>{@code flag noecn|decap-dscp|nopmtudisc|align4} are accepted and ignored: they only act on tunnel mode or
  *         AH. {@code flag esn} is used; other flags are refused.</li>
  *     <li>{@code encap espinudp} only (RFC 3948); the OADDR is checked but not kept (NAT-OA is for tunnel mode and
@@ -45,6 +49,8 @@ public final class XfrmStateParser
 {
     private static final long U32_MAX = 0xFFFF_FFFFL;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final String AEAD_ALONE =
+        "KEYWORD cannot be used with OTHER: an AEAD encrypts and authenticates by itself (RFC 4303 3.2.3)";
 
     private XfrmStateParser()
     {
@@ -264,7 +270,7 @@ public final class XfrmStateParser
                 case "flag" -> flags(token);
                 case "auth", "auth-trunc" -> integrity(token);
                 case "enc" -> encryption(token);
-                case "aead" -> throw cursor.error(token, "aead is not supported yet: use auth-trunc and enc");
+                case "aead" -> aead(token);
                 case "comp" -> throw cursor.error(token, "comp (IPComp) is not supported");
                 case "sel" -> selector(token);
                 case "limit" -> limit(token);
@@ -358,6 +364,7 @@ public final class XfrmStateParser
         private void integrity(final XfrmToken token)
         {
             cursor.once(token, "auth");
+            refuseNextToAead(token);
             final XfrmToken name = cursor.value(token, "auth algorithm");
             final IntegrityAlgorithm algorithm = integrityAlgorithm(name.text());
             if (algorithm == null)
@@ -392,11 +399,17 @@ public final class XfrmStateParser
         private void encryption(final XfrmToken token)
         {
             cursor.once(token, "enc");
+            refuseNextToAead(token);
             final XfrmToken name = cursor.value(token, "enc algorithm");
             final EncryptionAlgorithm algorithm = encryptionAlgorithm(name.text());
             if (algorithm == null)
             {
                 throw unknownAlgorithm(name, "unknown enc algorithm", false);
+            }
+            if (algorithm.combinedMode())
+            {
+                throw cursor.error(name, name.text() + " is an AEAD: write aead '" + algorithm.xfrmName() +
+                    "' KEY ICV-BITS in place of auth and enc");
             }
             final XfrmToken keyToken = cursor.value(token, "enc key");
             final byte[] key = key(keyToken);
@@ -407,6 +420,60 @@ public final class XfrmStateParser
             catch (final IllegalArgumentException ex)
             {
                 throw cursor.keyError(keyToken, ex.getMessage());
+            }
+        }
+
+        /**
+         * {@code aead ALGO KEY ICV-BITS}: one combined-mode transform in place of auth and enc (RFC 4303 §3.2.3).
+         * The ICV length picks the algorithm (RFC 4106 has one per length, as IKEv2 does).
+         */
+        private void aead(final XfrmToken token)
+        {
+            cursor.once(token, "aead");
+            if (cursor.given("auth") || cursor.given("enc"))
+            {
+                throw cursor.error(token, AEAD_ALONE.replace("KEYWORD", "aead").replace("OTHER", "auth or enc"));
+            }
+            final XfrmToken name = cursor.value(token, "aead algorithm");
+            if (!EncryptionAlgorithm.isAeadName(name.text()))
+            {
+                if (encryptionAlgorithm(name.text()) != null)
+                {
+                    throw cursor.error(name, name.text() + " is not an AEAD: use enc with auth or auth-trunc");
+                }
+                throw unknownAlgorithm(name, "unknown aead algorithm: rfc4106(gcm(aes)) or rfc4543(gcm(aes))", true);
+            }
+            final String family = EncryptionAlgorithm.lookup(name.text()).xfrmName();
+            final XfrmToken keyToken = cursor.value(token, "aead key");
+            final byte[] key = key(keyToken);
+            final XfrmToken bitsToken = cursor.value(token, "aead ICV length in bits");
+            final long bits = XfrmNumbers.parseUnsigned(bitsToken.text(), U32_MAX);
+            if (bits == XfrmNumbers.INVALID)
+            {
+                throw cursor.error(bitsToken, "invalid aead ICV length: a number of bits");
+            }
+            final EncryptionAlgorithm algorithm =
+                EncryptionAlgorithm.lookupAead(name.text(), (int)Math.min(bits, Integer.MAX_VALUE));
+            if (algorithm == null)
+            {
+                throw cursor.error(bitsToken, "aead ICV length for " + family + " must be " + icvLengths(family) +
+                    " bits, got " + bits);
+            }
+            try
+            {
+                builder.encryption(algorithm, key);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw cursor.keyError(keyToken, ex.getMessage());
+            }
+        }
+
+        private void refuseNextToAead(final XfrmToken token)
+        {
+            if (cursor.given("aead"))
+            {
+                throw cursor.error(token, AEAD_ALONE.replace("KEYWORD", token.text()).replace("OTHER", "aead"));
             }
         }
 
@@ -519,12 +586,12 @@ public final class XfrmStateParser
                     "protocol; write sel last, or proto esp before it");
             }
             id.checkComplete(true);
-            if (!cursor.given("auth"))
+            if (!cursor.given("aead") && !cursor.given("auth"))
             {
                 throw cursor.lineError("missing auth or auth-trunc: ESP without integrity is not supported " +
                     "(RFC 4303 3.2.2)");
             }
-            if (!cursor.given("enc"))
+            if (!cursor.given("aead") && !cursor.given("enc"))
             {
                 throw cursor.lineError("missing enc: ip xfrm needs enc with proto esp (enc 'ecb(cipher_null)' \"\" " +
                     "for none)");
@@ -595,6 +662,24 @@ public final class XfrmStateParser
                 final IntegrityAlgorithm algorithm = IntegrityAlgorithm.lookup(name);
                 return algorithm == IntegrityAlgorithm.NONE ? null : algorithm;
         }
+    }
+
+    /** @return the ICV lengths in bits of an AEAD family, as {@code 64, 96 or 128}. */
+    private static String icvLengths(final String xfrmName)
+    {
+        final StringBuilder sb = new StringBuilder();
+        int count = 0;
+        for (int bits = 32; bits <= 128; bits += 32)
+        {
+            final EncryptionAlgorithm algorithm = EncryptionAlgorithm.lookupAead(xfrmName, bits);
+            if (algorithm != null)
+            {
+                count++;
+                sb.append(sb.length() == 0 ? "" : ", ").append(bits);
+            }
+        }
+        final int last = sb.lastIndexOf(", ");
+        return count > 1 ? sb.replace(last, last + 2, " or ").toString() : sb.toString();
     }
 
     /**

@@ -150,6 +150,10 @@ final class EspHarness
 
     static int encryptionKeyLength(final EncryptionAlgorithm algorithm)
     {
+        if (algorithm.combinedMode())
+        {
+            return 16 + algorithm.saltLengthBytes(); // AES-128 key + salt, as TS 33.203 uses
+        }
         switch (algorithm)
         {
             case NULL: return 0;
@@ -158,6 +162,7 @@ final class EspHarness
         }
     }
 
+    /** @param integrity {@link IntegrityAlgorithm#NONE} with a combined-mode {@code encryption}. */
     static SaConfig.Builder config(final String src, final String dst, final long spi,
         final IntegrityAlgorithm integrity, final EncryptionAlgorithm encryption)
     {

@@ -211,8 +211,9 @@ class EspLayoutTest
         return cipher.doFinal(body);
     }
 
+    /** The separate ciphers; the combined-mode ones are covered by {@code EspAeadTest}. */
     @ParameterizedTest
-    @EnumSource(EncryptionAlgorithm.class)
+    @EnumSource(value = EncryptionAlgorithm.class, names = { "NULL", "AES_CBC", "DES_EDE3_CBC" })
     void shouldPadWithOneTwoThreeToTheCipherAlignmentAndEndWithPadLengthAndNextHeader(
         final EncryptionAlgorithm algorithm) throws Exception
     {

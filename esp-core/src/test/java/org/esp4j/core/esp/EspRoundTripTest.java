@@ -26,18 +26,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
- * Protect on one side, inbound on the other: the original packet comes back byte for byte, for every suite, with and
- * without ESN, raw and UDP-encapsulated, IPv4 (with options) and IPv6 (with extension headers).
+ * Protect on one side, inbound on the other: the original packet comes back byte for byte, for every suite (each
+ * cipher with each HMAC, and each combined-mode algorithm alone), with and without ESN, raw and UDP-encapsulated,
+ * IPv4 (with options) and IPv6 (with extension headers).
  */
 class EspRoundTripTest
 {
     static Stream<Arguments> suites()
     {
         final List<Arguments> all = new ArrayList<>();
-        for (final IntegrityAlgorithm integrity : new IntegrityAlgorithm[]{
-            IntegrityAlgorithm.HMAC_MD5_96, IntegrityAlgorithm.HMAC_SHA1_96, IntegrityAlgorithm.HMAC_SHA256_128 })
+        for (final EncryptionAlgorithm encryption : EncryptionAlgorithm.values())
         {
-            for (final EncryptionAlgorithm encryption : EncryptionAlgorithm.values())
+            final IntegrityAlgorithm[] integrities = encryption.combinedMode() ?
+                new IntegrityAlgorithm[]{ IntegrityAlgorithm.NONE } :
+                new IntegrityAlgorithm[]{
+                    IntegrityAlgorithm.HMAC_MD5_96, IntegrityAlgorithm.HMAC_SHA1_96, IntegrityAlgorithm.HMAC_SHA256_128 };
+            for (final IntegrityAlgorithm integrity : integrities)
             {
                 for (final boolean esn : new boolean[]{ false, true })
                 {
@@ -137,6 +141,9 @@ class EspRoundTripTest
             assertEquals(EspVerdict.DELIVER, protectedPacket.verdict(), String.valueOf(protectedPacket.reason()));
             final byte[] esp = protectedPacket.bytes();
             assertNotEquals(Hex.encode(packet), Hex.encode(esp));
+            assertEquals(packet.length + out.transform().ivLength() + 8 + (encap ? 8 : 0) +
+                padded(packet.length - (ipv4 ? (packet[0] & 0xF) * 4 : espOffsetIpv6(packet)), out) +
+                config.icvLengthBits() / 8, esp.length, "ESP packet length");
             final int ipHeaderEnd = ipv4 ? (packet[0] & 0xF) * 4 : espOffsetIpv6(packet);
             int espAt = ipHeaderEnd;
             if (encap)
@@ -175,6 +182,13 @@ class EspRoundTripTest
         assertEquals(packets.size(), sender.counters.get(XfrmCounter.Esp4jOutProtected));
         assertEquals(packets.size(), in.counters().packets());
         assertEquals(packets.size(), out.counters().packets());
+    }
+
+    /** Payload + trailer rounded up to the transform's alignment (RFC 4303 §2.4), minus the payload itself. */
+    private static int padded(final int payloadLength, final SecurityAssociation sa)
+    {
+        final int blockSize = sa.transform().blockSize();
+        return (payloadLength + 2 + blockSize - 1) / blockSize * blockSize - payloadLength;
     }
 
     /** Where ESP goes in the test's IPv6 packets: after HBH, routing, fragment and pre-routing destination options. */

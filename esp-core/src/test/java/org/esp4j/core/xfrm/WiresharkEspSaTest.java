@@ -85,6 +85,32 @@ class WiresharkEspSaTest
     }
 
     @Test
+    void shouldNameAesGcmAsWiresharkDoesWithKeyAndSaltAsTheEncryptionKey()
+    {
+        assertEquals("AES-GCM with 8 octet ICV [RFC4106]", WiresharkEspSa.encryptionName(EncryptionAlgorithm.AES_GCM_8));
+        assertEquals("AES-GCM with 12 octet ICV [RFC4106]",
+            WiresharkEspSa.encryptionName(EncryptionAlgorithm.AES_GCM_12));
+        assertEquals("AES-GCM with 16 octet ICV [RFC4106]",
+            WiresharkEspSa.encryptionName(EncryptionAlgorithm.AES_GCM_16));
+
+        final SaConfig gcm = XfrmStateParser.parseAdd("src 203.0.113.10 dst 203.0.113.20 proto esp spi 0x00001234 " +
+            "aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeffa1b2c3d4 128");
+        assertEquals("\"IPv4\",\"203.0.113.10\",\"203.0.113.20\",\"0x00001234\"," +
+            "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x00112233445566778899aabbccddeeffa1b2c3d4\",\"NULL\",\"\"",
+            WiresharkEspSa.line(gcm));
+    }
+
+    /** Wireshark has no GMAC entry: NULL encryption (the payload is in clear) and the unchecked 128-bit ICV. */
+    @Test
+    void shouldWriteGmacAsNullEncryptionWithAnUncheckedIcv()
+    {
+        final SaConfig gmac = XfrmStateParser.parseAdd("src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x00001235 " +
+            "aead 'rfc4543(gcm(aes))' 0x00112233445566778899aabbccddeeffa1b2c3d4 128");
+        assertEquals("\"IPv6\",\"2001:db8::1\",\"2001:db8::2\",\"0x00001235\",\"NULL\",\"\"," +
+            "\"ANY 128 bit authentication [no checking]\",\"\"", WiresharkEspSa.line(gmac));
+    }
+
+    @Test
     void writesIpv4AndTripleDes()
     {
         final SaConfig sa = XfrmStateParser.parseAdd("src 203.0.113.20 dst 203.0.113.10 proto esp spi 3458785863 " +

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class XfrmFormatterTest
 {
@@ -36,6 +37,48 @@ class XfrmFormatterTest
             "\tenc ecb(cipher_null) \n" +
             "\tsel src ::/0 dst ::/0 \n",
             XfrmFormatter.formatState(sa, true));
+    }
+
+    @Test
+    void shouldFormatAnAeadStateWithOneAeadLineLikeIpXfrm()
+    {
+        final SaConfig sa = XfrmStateParser.parseAdd("src 2001:0:0:1::2 dst 2001::1:d1ae:bb37:d9c9:81d0 proto esp " +
+            "spi 0x0008a23a replay-window 64 aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + "a1b2c3d4 96");
+
+        assertEquals(
+            "src 2001:0:0:1::2 dst 2001::1:d1ae:bb37:d9c9:81d0\n" +
+            "\tproto esp spi 0x0008a23a reqid 0 mode transport\n" +
+            "\treplay-window 64 \n" +
+            "\taead rfc4106(gcm(aes)) 0x" + AES_KEY + "a1b2c3d4 96\n" +
+            "\tsel src ::/0 dst ::/0 \n",
+            XfrmFormatter.formatState(sa, true));
+        final String stats = XfrmFormatter.formatState(sa, true, new SaStatsView(0, 0, 0, 0, 0, 0, 0), ZoneOffset.UTC);
+        assertTrue(stats.contains("\n\taead rfc4106(gcm(aes)) 0x" + AES_KEY + "a1b2c3d4 (160 bits) 96\n"), stats);
+        assertFalse(stats.contains("auth-trunc") || stats.contains("\tenc "), stats);
+        final String hidden = XfrmFormatter.formatState(sa, false);
+        assertTrue(hidden.contains("\n\taead rfc4106(gcm(aes)) <<Keys hidden>> 96\n"), hidden);
+        assertFalse(hidden.contains(AES_KEY));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + "a1b2c3d4 64",
+        "aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + AES_KEY + "a1b2c3d4 128 flag esn",
+        "aead 'rfc4543(gcm(aes))' 0x" + AES_KEY + "a1b2c3d4 128 encap espinudp 4500 4500 0.0.0.0" })
+    void shouldWriteAeadStateAddArgumentsThatParseBackToTheSameSa(final String algorithms)
+    {
+        final SaConfig sa = XfrmStateParser.parseAdd("src 203.0.113.10 dst 203.0.113.20 proto esp spi 0x1000 " +
+            algorithms);
+
+        final String args = XfrmFormatter.toStateAddArgs(sa, true);
+        final SaConfig back = XfrmStateParser.parseAdd(args);
+
+        assertEquals(sa.toString(), back.toString());
+        assertArrayEquals(sa.encryptionKey(), back.encryptionKey());
+        assertEquals(sa.icvLengthBits(), back.icvLengthBits());
+        assertTrue(args.contains(" aead '" + sa.encryptionAlgorithm().xfrmName() + "' 0x"), args);
+        assertFalse(args.contains("auth-trunc") || args.contains(" enc "), args);
+        assertFalse(XfrmFormatter.toStateAddArgs(sa, false).contains(AES_KEY), "keys hidden unless asked");
     }
 
     @Test

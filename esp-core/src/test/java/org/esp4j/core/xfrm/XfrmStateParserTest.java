@@ -315,8 +315,8 @@ class XfrmStateParserTest
         assertError("line 3: token 10 'beet': mode beet is not supported: transport only",
             ISSUE_LINE.replace("mode transport", "mode beet"));
         assertError("line 3: token 6 'ah': proto ah is not supported: esp only", ISSUE_LINE.replace("esp", "ah"));
-        assertError("line 3: token 20 'aead': aead is not supported yet: use auth-trunc and enc",
-            ISSUE_LINE + " aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + "01020304 128");
+        assertError("line 3: token 10 'rfc4309(ccm(aes))': unknown aead algorithm: rfc4106(gcm(aes)) or " +
+            "rfc4543(gcm(aes))", line("aead 'rfc4309(ccm(aes))' 0x" + AES_KEY + "010203 128"));
         assertError("line 3: token 21 'espinudp-nonike': encap espinudp-nonike is not supported: " +
             "espinudp (RFC 3948) only", ISSUE_LINE + " encap espinudp-nonike 4500 4500 ::");
         assertError("line 3: token 20 'mark': 'mark' is not supported", ISSUE_LINE + " mark 7");
@@ -426,6 +426,91 @@ class XfrmStateParserTest
         assertEquals("hmac(sha2)", ex.tokenText());
         assertEquals("unknown auth algorithm", ex.reason());
         assertTrue(ex instanceof IllegalArgumentException);
+    }
+
+    static final String SALT = "a1b2c3d4";
+
+    @ParameterizedTest(name = "ICV {0} bits")
+    @CsvSource({ "64, AES_GCM_8", "96, AES_GCM_12", "128, AES_GCM_16" })
+    void shouldParseAeadRfc4106WithEachIcvLength(final int icvBits, final EncryptionAlgorithm expected)
+    {
+        final SaConfig sa = XfrmStateParser.parseAdd(
+            line("aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + SALT + " " + icvBits));
+
+        assertEquals(expected, sa.encryptionAlgorithm());
+        assertEquals(IntegrityAlgorithm.NONE, sa.integrityAlgorithm());
+        assertEquals(icvBits, sa.icvLengthBits());
+        assertArrayEquals(HexFormat.of().parseHex(AES_KEY + SALT), sa.encryptionKey(), "key and salt kept together");
+        assertArrayEquals(new byte[0], sa.integrityKey());
+    }
+
+    @Test
+    void shouldParseAeadRfc4543AsIntegrityOnlyGmac()
+    {
+        final SaConfig sa = XfrmStateParser.parseAdd(line("flag esn aead rfc4543(gcm(aes)) 0x" + AES_KEY + AES_KEY +
+            SALT + " 128"));
+
+        assertEquals(EncryptionAlgorithm.AES_GMAC, sa.encryptionAlgorithm());
+        assertEquals(128, sa.icvLengthBits());
+        assertEquals(36, sa.encryptionKey().length, "256-bit key + salt");
+        assertTrue(sa.esn());
+    }
+
+    @Test
+    void shouldAcceptTheTs33203NamesForAead()
+    {
+        assertEquals(EncryptionAlgorithm.AES_GCM_16,
+            XfrmStateParser.parseAdd(line("aead aes-gcm 0x" + AES_KEY + SALT + " 128")).encryptionAlgorithm());
+        assertEquals(EncryptionAlgorithm.AES_GCM_8,
+            XfrmStateParser.parseAdd(line("aead aes-gcm 0x" + AES_KEY + SALT + " 64")).encryptionAlgorithm());
+        assertEquals(EncryptionAlgorithm.AES_GMAC,
+            XfrmStateParser.parseAdd(line("aead aes-gmac 0x" + AES_KEY + SALT + " 128")).encryptionAlgorithm());
+    }
+
+    @Test
+    void shouldRefuseAeadIcvLengthsTheAlgorithmDoesNotHave()
+    {
+        assertError("line 3: token 12 '32': aead ICV length for rfc4106(gcm(aes)) must be 64, 96 or 128 bits, got 32",
+            line("aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + SALT + " 32"));
+        assertError("line 3: token 12 '96': aead ICV length for rfc4543(gcm(aes)) must be 128 bits, got 96",
+            line("aead 'rfc4543(gcm(aes))' 0x" + AES_KEY + SALT + " 96"));
+        assertError("line 3: token 12 'sixteen': invalid aead ICV length: a number of bits",
+            line("aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + SALT + " sixteen"));
+        assertError("line 3: token 9 'aead': missing aead ICV length in bits after 'aead'",
+            line("aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + SALT));
+    }
+
+    @Test
+    void shouldRefuseAeadKeysWithoutSaltOrOfAnotherLengthWithoutPrintingThem()
+    {
+        assertError("line 3: token 11 '<key>': aead key for rfc4106(gcm(aes)) must be 128, 192 or 256 bits of AES " +
+            "key followed by a 32-bit salt (160, 224 or 288 bits in all), got 128",
+            line("aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + " 128"));
+        assertError("line 3: token 11 '<key>': aead key for rfc4543(gcm(aes)) must be 128, 192 or 256 bits of AES " +
+            "key followed by a 32-bit salt (160, 224 or 288 bits in all), got 168",
+            line("aead 'rfc4543(gcm(aes))' 0x" + AES_KEY + SALT + "ee 128"));
+    }
+
+    @Test
+    void shouldRefuseAeadTogetherWithAuthOrEnc()
+    {
+        final String aead = " aead 'rfc4106(gcm(aes))' 0x" + AES_KEY + SALT + " 128";
+        assertError("line 3: token 20 'aead': aead cannot be used with auth or enc: an AEAD encrypts and " +
+            "authenticates by itself (RFC 4303 3.2.3)", ISSUE_LINE + aead);
+        assertError("line 3: token 13 'auth': auth cannot be used with aead: an AEAD encrypts and authenticates " +
+            "by itself (RFC 4303 3.2.3)", line(aead.trim() + " auth hmac(md5) 0x" + MD5_KEY));
+        assertError("line 3: token 13 'enc': enc cannot be used with aead: an AEAD encrypts and authenticates " +
+            "by itself (RFC 4303 3.2.3)", line(aead.trim() + " enc 'cbc(aes)' 0x" + AES_KEY));
+    }
+
+    @Test
+    void shouldPointAnAeadNameAfterEncToAeadAndACipherAfterAeadToEnc()
+    {
+        assertError("line 3: token 13 'rfc4106(gcm(aes))': rfc4106(gcm(aes)) is an AEAD: write aead " +
+            "'rfc4106(gcm(aes))' KEY ICV-BITS in place of auth and enc",
+            line("auth hmac(md5) 0x" + MD5_KEY + " enc rfc4106(gcm(aes)) 0x" + AES_KEY + SALT));
+        assertError("line 3: token 10 'cbc(aes)': cbc(aes) is not an AEAD: use enc with auth or auth-trunc",
+            line("aead cbc(aes) 0x" + AES_KEY + " 128"));
     }
 
     static String line(final String algorithms)
