@@ -1,0 +1,383 @@
+package org.esp4j.tun.offload;
+
+import com.sun.jna.Function;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.tun.RootAssumptions;
+import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.routing.IpCommand;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.esp4j.tun.offload.TcpPackets.ACK;
+import static org.esp4j.tun.offload.TcpPackets.PSH;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Root test against the kernel's own TCP through a TUN opened with offloads ({@code IFF_VNET_HDR}, CSUM, TSO4/6).
+ * Everything runs in a network namespace of its own: one test thread joins it with {@code setns(2)} and creates the
+ * TUN and the socket there, so no packet can leave it. The test plays the far end of a TCP connection through the
+ * TUN ({@link KernelTcpPeer}):
+ * <ul>
+ *   <li>the kernel's TSO: 200 KB written on the socket come out of the TUN as super-packets ({@code gso_type}
+ *   TCPV4/TCPV6, {@code gso_size} at most the MSS) that {@link TcpSegmenter} cuts into segments whose checksums
+ *   verify and whose payload is what the socket wrote;</li>
+ *   <li>the kernel's GRO side: a train of segments joined by {@link TcpCoalescer} and written as one GSO packet is
+ *   taken by the kernel's TCP as one: the socket reads the whole train in one read, and the only ACK of it covers it
+ *   all.</li>
+ * </ul>
+ * Skipped (with the reason) when not root, unless {@code CI=true}, where it must run.
+ */
+class TunOffloadKernelTest
+{
+    private static final int MTU = 1500;
+    private static final int CLONE_NEWNET = 0x4000_0000;
+    private static final int O_RDONLY = 0;
+    private static final long TEST_DEADLINE_MS = 30_000;
+
+    private static final byte[] V4_LOCAL = {(byte)198, 18, (byte)0xE5, 1};
+    private static final byte[] V4_PEER = {(byte)198, 18, (byte)0xE5, 2};
+    private static final byte[] V6_LOCAL = {0x20, 0x01, 0x0d, (byte)0xb8, (byte)0xe5, (byte)0xb4, 0x0f, 0x0f,
+        0, 0, 0, 0, 0, 0, 0, 1};
+    private static final byte[] V6_PEER = {0x20, 0x01, 0x0d, (byte)0xb8, (byte)0xe5, (byte)0xb4, 0x0f, 0x0f,
+        0, 0, 0, 0, 0, 0, 0, 2};
+
+    private final long pid = ProcessHandle.current().pid();
+    private final String namespace = "esp4j-offload-" + pid;
+    private final String tunName = "esp4jo" + pid % 100_000;
+    private final Random random = new Random();
+    private ExecutorService inNamespace;
+
+    @BeforeEach
+    void createNamespace() throws IOException
+    {
+        RootAssumptions.assumeRootOrCi();
+        final IpCommand ip = new IpCommand();
+        ip.run("netns", "del", namespace);
+        ip.check("netns", "add", namespace);
+        inNamespace = Executors.newSingleThreadExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "offload-in-" + namespace);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @AfterEach
+    void deleteNamespace() throws Exception
+    {
+        try
+        {
+            if (inNamespace != null)
+            {
+                inNamespace.shutdownNow();
+                assertTrue(inNamespace.awaitTermination(10, TimeUnit.SECONDS), "namespace thread did not stop");
+            }
+        }
+        finally
+        {
+            new IpCommand().run("netns", "del", namespace);
+        }
+        assertFalse(Files.exists(Path.of("/run/netns", namespace)), "namespace left behind");
+    }
+
+    @ParameterizedTest(name = "ipv6={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 60)
+    void shouldReadKernelTsoSuperPacketsAndCutThemIntoSegmentsCarryingWhatTheSocketWrote(final boolean ipv6)
+        throws Exception
+    {
+        runInNamespace(() ->
+        {
+            try (TunDevice tun = openTun(ipv6); SocketChannel socket = SocketChannel.open())
+            {
+                final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TEST_DEADLINE_MS);
+                final KernelTcpPeer peer = connect(tun, socket, ipv6, deadline);
+                final byte[] data = new byte[200 * 1024];
+                random.nextBytes(data);
+                final ByteBuffer toSend = ByteBuffer.wrap(data);
+                final byte[] received = new byte[data.length];
+                final long dataStart = peer.receiveNext;
+                int contiguous = 0;
+                final List<KernelTcpPeer.Frame> superPackets = new ArrayList<>();
+                int segmentsInSuperPackets = 0;
+                final int maxSegmentPayload = MTU - (ipv6 ? 40 : 20) - 20 - 12; // timestamps in every segment
+
+                while (contiguous < data.length)
+                {
+                    assertTrue(System.nanoTime() < deadline, "timed out: " + contiguous + " of " + data.length +
+                        " bytes received, " + superPackets.size() + " super-packets");
+                    if (toSend.hasRemaining())
+                    {
+                        socket.write(toSend);
+                    }
+                    final KernelTcpPeer.Frame frame = peer.read(toSend.hasRemaining() ? 1 : 50);
+                    if (frame == null || !peer.fromSocket(frame.packet()))
+                    {
+                        continue;
+                    }
+                    final List<byte[]> segments = peer.segments(frame);
+                    if (frame.gso())
+                    {
+                        superPackets.add(frame);
+                        segmentsInSuperPackets += segments.size();
+                        assertEquals(ipv6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4,
+                            frame.gsoType() & ~VirtioNetHeader.GSO_ECN, frame.toString());
+                        assertTrue(frame.gsoSize() > 0 && frame.gsoSize() <= maxSegmentPayload, frame.toString());
+                        assertEquals(VirtioNetHeader.F_NEEDS_CSUM, frame.flags() & VirtioNetHeader.F_NEEDS_CSUM);
+                        assertEquals(ipv6 ? 40 : 20, frame.csumStart(), frame.toString());
+                        assertEquals(VirtioNetHeader.TCP_CHECKSUM_FIELD, frame.csumOffset(), frame.toString());
+                        for (int i = 0; i < segments.size() - 1; i++)
+                        {
+                            assertEquals(frame.gsoSize(), TcpPackets.payload(segments.get(i)).length);
+                        }
+                    }
+                    for (final byte[] segment : segments)
+                    {
+                        assertTrue(segment.length <= MTU, "segment of " + segment.length + " bytes");
+                        final byte[] payload = TcpPackets.payload(segment);
+                        final long offset = (TcpPackets.seq(segment) - dataStart) & 0xFFFF_FFFFL;
+                        if (payload.length == 0 || offset > contiguous)
+                        {
+                            continue; // an ACK, or after a hole: the kernel will send it again
+                        }
+                        final int from = (int)offset;
+                        assertTrue(from + payload.length <= data.length, "more data than the socket wrote");
+                        System.arraycopy(payload, 0, received, from, payload.length);
+                        contiguous = Math.max(contiguous, from + payload.length);
+                        assertArrayEquals(Arrays.copyOfRange(data, from, from + payload.length), payload,
+                            "payload at stream offset " + from);
+                    }
+                    peer.receiveNext = (dataStart + contiguous) & 0xFFFF_FFFFL;
+                    peer.ack();
+                }
+
+                assertArrayEquals(data, received);
+                assertFalse(superPackets.isEmpty(), "no TSO super-packet read from the TUN");
+                assertTrue(segmentsInSuperPackets > superPackets.size(), "super-packets of one segment only");
+                System.out.printf("ipv6=%s: %d super-packets, %d segments in them, gso_size %d%n", ipv6,
+                    superPackets.size(), segmentsInSuperPackets, superPackets.get(0).gsoSize());
+            }
+            return null;
+        });
+    }
+
+    @ParameterizedTest(name = "ipv6={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 60)
+    void shouldHaveTheKernelTcpTakeACoalescedTrainAsOneAndAcknowledgeItAtOnce(final boolean ipv6) throws Exception
+    {
+        runInNamespace(() ->
+        {
+            try (TunDevice tun = openTun(ipv6); SocketChannel socket = SocketChannel.open())
+            {
+                final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TEST_DEADLINE_MS);
+                final KernelTcpPeer peer = connect(tun, socket, ipv6, deadline);
+                // the kernel's ACK of our SYN-ACK
+                peer.await(f -> TcpPackets.payload(f.packet()).length == 0, "the handshake's last ACK", deadline);
+
+                final int segmentCount = 16;
+                final int mss = 1400;
+                final byte[] data = new byte[segmentCount * mss];
+                random.nextBytes(data);
+                final long start = peer.sendNext;
+                final TunFrames written = new TunFrames(true);
+                final TcpCoalescer coalescer = new TcpCoalescer((address, length) ->
+                {
+                    final int n = tun.write(0, address, length);
+                    if (n >= 0)
+                    {
+                        written.write(address, length);
+                    }
+                    return n;
+                }, tun.vnetHeaderLength(), true, written.packets, written.segments, written.errors);
+                final TcpPackets.Builder flow = peer.builder(); // one timestamp for the whole train
+                final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
+                for (int i = 0; i < segmentCount; i++)
+                {
+                    final byte[] segment = flow.copy().seq(start + (long)i * mss)
+                        .flags(i == segmentCount - 1 ? ACK | PSH : ACK)
+                        .payload(Arrays.copyOfRange(data, i * mss, (i + 1) * mss)).build();
+                    buffer.putBytes(0, segment);
+                    coalescer.offer(buffer, 0, segment.length);
+                }
+                coalescer.flush();
+                peer.sendNext = (start + data.length) & 0xFFFF_FFFFL;
+
+                assertEquals(0, written.errors.get(), "the kernel refused the coalesced write");
+                assertEquals(1, written.frames.size(), "the train was not written as one packet");
+                assertEquals(1, written.packets.get());
+                assertEquals(segmentCount, written.segments.get());
+                final UnsafeBuffer header = written.header(0);
+                assertEquals(ipv6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4,
+                    VirtioNetHeader.gsoType(header, 0));
+                assertEquals(mss, VirtioNetHeader.gsoSize(header, 0));
+
+                final ByteBuffer readBuffer = ByteBuffer.allocate(256 * 1024);
+                int firstRead = 0;
+                while (firstRead == 0)
+                {
+                    assertTrue(System.nanoTime() < deadline, "the socket got nothing of the coalesced train");
+                    firstRead = socket.read(readBuffer);
+                    assertTrue(firstRead >= 0, "connection closed");
+                    if (firstRead == 0)
+                    {
+                        Thread.sleep(1);
+                    }
+                }
+                assertEquals(data.length, firstRead, "the whole train in one read");
+                assertArrayEquals(data, Arrays.copyOf(readBuffer.array(), firstRead));
+
+                final long end = peer.sendNext;
+                boolean acknowledged = false;
+                while (!acknowledged)
+                {
+                    final KernelTcpPeer.Frame frame = peer.await(f -> (TcpPackets.tcpFlags(f.packet()) & ACK) != 0,
+                        "the ACK of the train", deadline);
+                    for (final byte[] segment : peer.segments(frame))
+                    {
+                        final long acked = (TcpPackets.ack(segment) - start) & 0xFFFF_FFFFL;
+                        if (acked == 0)
+                        {
+                            continue; // nothing of the train yet (a window update, say)
+                        }
+                        assertEquals(data.length, acked, "the kernel acknowledged part of the train only");
+                        assertEquals(end, TcpPackets.ack(segment));
+                        acknowledged = true;
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Run {@code task} on the thread that has joined the test's namespace. */
+    private void runInNamespace(final Callable<Void> task) throws Exception
+    {
+        try
+        {
+            inNamespace.submit(() ->
+            {
+                joinNamespace(namespace);
+                return task.call();
+            }).get(TEST_DEADLINE_MS + 20_000, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof Exception cause)
+            {
+                throw cause;
+            }
+            if (ex.getCause() instanceof Error error)
+            {
+                throw error;
+            }
+            throw ex;
+        }
+    }
+
+    /** {@code setns(2)} this thread (only) into the named network namespace. */
+    private static void joinNamespace(final String name) throws IOException
+    {
+        final int fd = LibC.open("/run/netns/" + name, O_RDONLY | LibC.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw new IOException("open /run/netns/" + name + ": " + LibC.describe(LibC.errno()));
+        }
+        try
+        {
+            final Function setns = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("setns");
+            if (setns.invokeInt(new Object[] {fd, CLONE_NEWNET}) != 0)
+            {
+                throw new IOException("setns(" + name + "): " + LibC.describe(Native.getLastError()));
+            }
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+        final Object inode = Files.getAttribute(Path.of("/run/netns", name), "unix:ino");
+        assertEquals("net:[" + inode + "]", Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString(),
+            "this thread is not in namespace " + name);
+    }
+
+    /** Create the TUN with offloads in the namespace, MTU 1500, up, with an address whose prefix routes into it. */
+    private TunDevice openTun(final boolean ipv6) throws IOException
+    {
+        final TunDevice tun = TunDevice.open(tunName, 1, true);
+        try
+        {
+            assertEquals(VirtioNetHeader.LENGTH, tun.vnetHeaderLength());
+            final IpCommand ip = IpCommand.inNamespace(namespace);
+            ip.check("link", "set", "lo", "up");
+            tun.configure(ip, MTU);
+            if (ipv6)
+            {
+                ip.check("-6", "addr", "add", "2001:db8:e5b4:f0f::1/64", "dev", tun.name(), "nodad");
+            }
+            else
+            {
+                ip.check("addr", "add", "198.18.229.1/24", "dev", tun.name());
+            }
+            return tun;
+        }
+        catch (final IOException | RuntimeException | Error ex)
+        {
+            tun.close();
+            throw ex;
+        }
+    }
+
+    /** Connect the socket to the peer behind the TUN: the SYN comes out of the TUN, the SYN-ACK goes in. */
+    private KernelTcpPeer connect(
+        final TunDevice tun, final SocketChannel socket, final boolean ipv6, final long deadline) throws Exception
+    {
+        final KernelTcpPeer peer = new KernelTcpPeer(tun, ipv6, ipv6 ? V6_LOCAL : V4_LOCAL, ipv6 ? V6_PEER : V4_PEER);
+        socket.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
+        socket.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
+        socket.configureBlocking(false);
+        final boolean connected = socket.connect(new InetSocketAddress(
+            InetAddress.getByAddress(ipv6 ? V6_PEER : V4_PEER), KernelTcpPeer.PEER_PORT));
+        assertFalse(connected, "connected without a handshake");
+        peer.acceptSyn(deadline, random.nextInt() & 0xFFFF_FFFFL);
+        while (!socket.finishConnect())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                fail("the socket did not take the SYN-ACK");
+            }
+            Thread.sleep(1);
+        }
+        return peer;
+    }
+}
