@@ -12,6 +12,7 @@
 #   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
+#   CARRIER    raw (ESP as IP protocol 50) or udp (RFC 3948 ESP-in-UDP on 4500) (raw)
 #   TUN_OFFLOAD on|off: the daemons' TUN offloads (TSO in, coalesced TCP out; on)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
@@ -28,6 +29,7 @@ UDP_RATE=${UDP_RATE:-500M}
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
+CARRIER=${CARRIER:-raw}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
@@ -98,8 +100,10 @@ preload() { # $1 = ue|pc, $2 = esp|bypass
     echo "policy add src $self dst $peer dir out priority 100 action allow"
     return
   fi
-  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\""
-  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\""
+  local encap=""
+  [ "$CARRIER" = udp ] && encap=" encap espinudp 4500 4500 0.0.0.0"
+  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"$encap"
+  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"$encap"
   for proto in tcp udp; do
     if [ "$1" = ue ]; then
       echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $PORT dir out tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
@@ -117,7 +121,7 @@ start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode
   preload "$2" "$3" > "$WORK/$2.xfrm"
   cat > "$WORK/$2.conf" <<CONF
 tun.name=esp4j0
-carrier=raw
+carrier=$CARRIER
 steer=$peer
 preload=$WORK/$2.xfrm
 counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
@@ -161,7 +165,7 @@ HZ=$(getconf CLK_TCK)
 {
   echo "## iperf3 through esp4j TUN daemons ($(date -u +%Y-%m-%dT%H:%MZ), IPv$FAMILY, ${DURATION}s per run)"
   echo
-  echo "$(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1), veth MTU $VETH_MTU, UDP rate ${UDP_RATE} (0: unlimited)"
+  echo "$(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, TUN offloads $TUN_OFFLOAD, veth MTU $VETH_MTU, UDP rate ${UDP_RATE} (0: unlimited)"
   echo
   echo "| mode | test | received (Mbit/s) | loss | veth packets/s | system CPU µs/packet | daemon CPU µs/packet |"
   echo "|---|---|---|---|---|---|---|"

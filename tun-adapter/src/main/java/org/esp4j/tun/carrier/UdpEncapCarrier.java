@@ -27,8 +27,15 @@ import java.nio.ByteOrder;
  * part after the UDP header to the IP destination address and UDP destination port, from the IP source address
  * ({@code IPV6_PKTINFO}/{@code IP_PKTINFO}) and the bound port.
  * <p>
- * One instance is shared by the inbound agent (receive) and the outbound agent (send): each direction uses its own
- * native areas, and the socket itself is thread-safe.
+ * Trains: {@link #queue} collects consecutive ESP packets to the same peer whose payloads have one size (the last may
+ * be shorter), as the segments of one TCP super-packet give, and {@link #flush} sends them with one {@code sendmsg}
+ * and a {@code UDP_SEGMENT} control message (UDP GSO): the kernel cuts them into datagrams. The socket has
+ * {@code UDP_GRO} on, so trains coming the other way arrive as one buffer with their segment size and
+ * {@link #receive} hands them out one datagram at a time. Where the kernel refuses a train, its datagrams go one by
+ * one; where it lacks the options, nothing changes but the number of system calls.
+ * <p>
+ * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
+ * uses its own native areas, and the socket itself is thread-safe.
  */
 public final class UdpEncapCarrier implements AutoCloseable
 {
@@ -37,6 +44,11 @@ public final class UdpEncapCarrier implements AutoCloseable
     public static final int ESP_IN_UDP_PORT = 4500;
     public static final int NON_ESP_MARKER_LENGTH = 4;
     public static final byte NAT_KEEPALIVE_BYTE = (byte)0xFF;
+
+    /** Most datagrams per UDP GSO send (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels, 128 on newer). */
+    public static final int MAX_TRAIN_SEGMENTS = 64;
+    /** Most payload bytes per UDP GSO send (a UDP length field). */
+    public static final int MAX_TRAIN_BYTES = 65535 - IpHeaders.UDP_HEADER_LENGTH;
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
@@ -47,6 +59,21 @@ public final class UdpEncapCarrier implements AutoCloseable
     private final NativeArea transmit;
     private final SocketMessage receiveMessage = new SocketMessage();
     private final SocketMessage sendMessage = new SocketMessage();
+    private final boolean gro;
+
+    /** The train being queued: payloads back to back in {@link #transmit}, peer in {@link #sendMessage}'s name. */
+    private int trainSegments;
+    private int trainBytes;
+    private int trainSegmentSize;
+    private boolean trainClosed;
+    private final byte[] trainSource = new byte[16];
+    private int trainFailures;
+    private int lastErrno;
+
+    /** A coalesced datagram being handed out: {@code groLength} bytes in {@link #receive} of {@code groSize} each. */
+    private int groLength;
+    private int groNext;
+    private int groSize;
 
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity) throws IOException
     {
@@ -83,8 +110,23 @@ public final class UdpEncapCarrier implements AutoCloseable
             Sockets.closeQuietly(fd);
             throw ex;
         }
-        receive = new NativeArea(capacity);
-        transmit = new NativeArea(capacity);
+        gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
+        // a coalesced train can be up to 64 KiB whatever the largest single packet
+        receive = new NativeArea(Math.max(capacity, 65536));
+        transmit = new NativeArea(Math.max(capacity, 65536));
+    }
+
+    private static boolean trySetInt(final int fd, final int level, final int name, final int value)
+    {
+        try
+        {
+            Sockets.setInt(fd, level, name, value);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 
     public int family()
@@ -111,7 +153,21 @@ public final class UdpEncapCarrier implements AutoCloseable
     {
         final int ipHeaderLength = family == LibC.AF_INET6 ? IpHeaders.IPV6_HEADER_LENGTH : IpHeaders.IPV4_HEADER_LENGTH;
         final int headersLength = ipHeaderLength + IpHeaders.UDP_HEADER_LENGTH;
-        final int room = Math.min(receive.capacity(), Math.min(capacity, 65535) - headersLength);
+        if (groNext < groLength)
+        {
+            final int start = groNext;
+            final int length = Math.min(groSize, groLength - start);
+            groNext += length;
+            if (length > Math.min(capacity, 65535) - headersLength)
+            {
+                return CarrierStatus.TRUNCATED;
+            }
+            return datagram(buffer, offset, headersLength, start, length);
+        }
+        groLength = 0;
+        groNext = 0;
+        // room for a whole coalesced train; each datagram is checked against the caller's capacity on its own
+        final int room = receive.capacity();
         receiveMessage.prepareReceive(receive.address(0), room);
         final long n = LibC.recvmsg(fd, receiveMessage.address(), LibC.MSG_DONTWAIT);
         if (n < 0)
@@ -123,13 +179,37 @@ public final class UdpEncapCarrier implements AutoCloseable
         {
             return CarrierStatus.TRUNCATED;
         }
-        final int length = (int)n;
+        int length = (int)n;
+        if (gro)
+        {
+            final int groData = receiveMessage.findControl(LibC.SOL_UDP, LibC.UDP_GRO);
+            final int size = groData < 0 ? 0 : receiveMessage.buffer().getInt(groData, NATIVE);
+            if (size > 0 && size < length)
+            {
+                groSize = size;
+                groLength = length;
+                groNext = size;
+                length = size;
+            }
+        }
+        if (length > Math.min(capacity, 65535) - headersLength)
+        {
+            return CarrierStatus.TRUNCATED;
+        }
+        return datagram(buffer, offset, headersLength, 0, length);
+    }
+
+    /** Hand on the datagram at {@code receive[start, start + length)} as a whole IP packet. */
+    private int datagram(
+        final UnsafeBuffer buffer, final int offset, final int headersLength, final int start, final int length)
+    {
+        final int ipHeaderLength = headersLength - IpHeaders.UDP_HEADER_LENGTH;
         final UnsafeBuffer data = receive.buffer();
-        if (length == 1 && data.getByte(0) == NAT_KEEPALIVE_BYTE)
+        if (length == 1 && data.getByte(start) == NAT_KEEPALIVE_BYTE)
         {
             return CarrierStatus.NAT_KEEPALIVE;
         }
-        if (length >= NON_ESP_MARKER_LENGTH && data.getInt(0) == 0)
+        if (length >= NON_ESP_MARKER_LENGTH && data.getInt(start) == 0)
         {
             return CarrierStatus.NON_ESP_MARKER;
         }
@@ -176,71 +256,207 @@ public final class UdpEncapCarrier implements AutoCloseable
         buffer.putShort(udp + IpHeaders.UDP_LENGTH_OFFSET, (short)(IpHeaders.UDP_HEADER_LENGTH + length),
             ByteOrder.BIG_ENDIAN);
         buffer.putShort(udp + IpHeaders.UDP_CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
-        buffer.putBytes(offset + headersLength, data, 0, length);
+        buffer.putBytes(offset + headersLength, data, start, length);
         return headersLength + length;
     }
 
     /**
-     * Send the UDP payload of the {@code IP + UDP + ESP} packet at {@code buffer[offset, offset + length)}.
+     * Send the UDP payload of the {@code IP + UDP + ESP} packet at {@code buffer[offset, offset + length)} now, after
+     * the datagrams queued before it.
      *
      * @return the payload length sent, {@link CarrierStatus#UNSUITABLE} or {@code -errno}.
      */
     public int send(final UnsafeBuffer buffer, final int offset, final int length)
     {
-        final UnsafeBuffer control = sendMessage.buffer();
-        final int ipHeaderLength;
-        sendMessage.clearControl();
-        if (family == LibC.AF_INET6)
+        trainFailures += sendTrain();
+        final int queued = queue(buffer, offset, length);
+        if (queued < 0)
         {
-            ipHeaderLength = IpHeaders.IPV6_HEADER_LENGTH;
-            if (length < ipHeaderLength + IpHeaders.UDP_HEADER_LENGTH || IpHeaders.version(buffer, offset) != 6 ||
-                IpHeaders.ipv6NextHeader(buffer, offset) != LibC.IPPROTO_UDP)
-            {
-                return CarrierStatus.UNSUITABLE;
-            }
-            control.setMemory(SocketMessage.NAME_OFFSET, SockAddr.STORAGE_LENGTH, (byte)0);
-            control.putShort(SocketMessage.NAME_OFFSET + SockAddr.FAMILY_OFFSET, (short)LibC.AF_INET6, NATIVE);
-            control.putBytes(SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, buffer,
-                offset + IpHeaders.IPV6_DESTINATION_OFFSET, 16);
-            final int pktinfo = sendMessage.addControl(
-                LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO, SocketMessage.IN6_PKTINFO_LENGTH);
-            control.putBytes(pktinfo + SocketMessage.IN6_PKTINFO_ADDR_OFFSET, buffer,
-                offset + IpHeaders.IPV6_SOURCE_OFFSET, 16);
+            return queued;
         }
-        else
-        {
-            if (length < IpHeaders.IPV4_HEADER_LENGTH + IpHeaders.UDP_HEADER_LENGTH ||
-                IpHeaders.version(buffer, offset) != 4 || IpHeaders.ipv4Protocol(buffer, offset) != LibC.IPPROTO_UDP)
-            {
-                return CarrierStatus.UNSUITABLE;
-            }
-            ipHeaderLength = IpHeaders.ipv4HeaderLength(buffer, offset);
-            if (length < ipHeaderLength + IpHeaders.UDP_HEADER_LENGTH)
-            {
-                return CarrierStatus.UNSUITABLE;
-            }
-            control.setMemory(SocketMessage.NAME_OFFSET, SockAddr.STORAGE_LENGTH, (byte)0);
-            control.putShort(SocketMessage.NAME_OFFSET + SockAddr.FAMILY_OFFSET, (short)LibC.AF_INET, NATIVE);
-            control.putBytes(SocketMessage.NAME_OFFSET + SockAddr.IN_ADDR_OFFSET, buffer,
-                offset + IpHeaders.IPV4_DESTINATION_OFFSET, 4);
-            final int pktinfo = sendMessage.addControl(
-                LibC.IPPROTO_IP, LibC.IP_PKTINFO, SocketMessage.IN_PKTINFO_LENGTH);
-            control.putBytes(pktinfo + SocketMessage.IN_PKTINFO_SPEC_DST_OFFSET, buffer,
-                offset + IpHeaders.IPV4_SOURCE_OFFSET, 4);
-        }
-        final int udp = offset + ipHeaderLength;
-        control.putShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET,
-            buffer.getShort(udp + IpHeaders.UDP_DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN), ByteOrder.BIG_ENDIAN);
-        final int payloadLength = length - ipHeaderLength - IpHeaders.UDP_HEADER_LENGTH;
-        if (payloadLength > transmit.capacity())
+        return sendTrain() == 0 ? queued : -lastErrno;
+    }
+
+    /**
+     * Queue the UDP payload of the {@code IP + UDP + ESP} packet at {@code buffer[offset, offset + length)}: it joins
+     * the train being built if it goes to the same peer from the same address and is no longer than the train's
+     * first datagram; otherwise the train is sent first.
+     *
+     * @return the payload length queued, or {@link CarrierStatus#UNSUITABLE}.
+     */
+    public int queue(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        final int ipHeaderLength = ipHeaderLength(buffer, offset, length);
+        if (ipHeaderLength < 0)
         {
             return CarrierStatus.UNSUITABLE;
         }
-        transmit.buffer().putBytes(0, buffer, udp + IpHeaders.UDP_HEADER_LENGTH, payloadLength);
-        sendMessage.prepareSend(transmit.address(0), payloadLength,
-            family == LibC.AF_INET6 ? SockAddr.IN6_LENGTH : SockAddr.IN_LENGTH);
-        final long n = LibC.sendmsg(fd, sendMessage.address(), 0);
-        return n >= 0 ? (int)n : -LibC.errno();
+        final int udp = offset + ipHeaderLength;
+        final int payloadLength = length - ipHeaderLength - IpHeaders.UDP_HEADER_LENGTH;
+        if (payloadLength <= 0 || payloadLength > MAX_TRAIN_BYTES)
+        {
+            return CarrierStatus.UNSUITABLE;
+        }
+        if (trainSegments > 0 && !continuesTrain(buffer, offset, udp, payloadLength))
+        {
+            trainFailures += sendTrain();
+        }
+        if (trainSegments == 0)
+        {
+            startTrain(buffer, offset, udp, payloadLength);
+        }
+        transmit.buffer().putBytes(trainBytes, buffer, udp + IpHeaders.UDP_HEADER_LENGTH, payloadLength);
+        trainBytes += payloadLength;
+        trainSegments++;
+        trainClosed = payloadLength < trainSegmentSize;
+        if (trainClosed || trainSegments == MAX_TRAIN_SEGMENTS || trainBytes + trainSegmentSize > MAX_TRAIN_BYTES)
+        {
+            trainFailures += sendTrain();
+        }
+        return payloadLength;
+    }
+
+    /**
+     * Send the queued train.
+     *
+     * @return datagrams that could not be sent, including those of trains {@link #queue} and {@link #send} sent on
+     * their own since the last call.
+     */
+    public int flush()
+    {
+        final int failed = trainFailures + sendTrain();
+        trainFailures = 0;
+        return failed;
+    }
+
+    private int ipHeaderLength(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        if (family == LibC.AF_INET6)
+        {
+            return length < IpHeaders.IPV6_HEADER_LENGTH + IpHeaders.UDP_HEADER_LENGTH ||
+                IpHeaders.version(buffer, offset) != 6 || IpHeaders.ipv6NextHeader(buffer, offset) != LibC.IPPROTO_UDP ?
+                -1 : IpHeaders.IPV6_HEADER_LENGTH;
+        }
+        if (length < IpHeaders.IPV4_HEADER_LENGTH + IpHeaders.UDP_HEADER_LENGTH ||
+            IpHeaders.version(buffer, offset) != 4 || IpHeaders.ipv4Protocol(buffer, offset) != LibC.IPPROTO_UDP)
+        {
+            return -1;
+        }
+        final int ipHeaderLength = IpHeaders.ipv4HeaderLength(buffer, offset);
+        return length < ipHeaderLength + IpHeaders.UDP_HEADER_LENGTH ? -1 : ipHeaderLength;
+    }
+
+    /** Remember the peer (destination address and port) and our source address of a new train. */
+    private void startTrain(final UnsafeBuffer buffer, final int offset, final int udp, final int payloadLength)
+    {
+        final UnsafeBuffer control = sendMessage.buffer();
+        control.setMemory(SocketMessage.NAME_OFFSET, SockAddr.STORAGE_LENGTH, (byte)0);
+        control.putShort(SocketMessage.NAME_OFFSET + SockAddr.FAMILY_OFFSET, (short)family, NATIVE);
+        if (family == LibC.AF_INET6)
+        {
+            control.putBytes(SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, buffer,
+                offset + IpHeaders.IPV6_DESTINATION_OFFSET, 16);
+            buffer.getBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, trainSource, 0, 16);
+        }
+        else
+        {
+            control.putBytes(SocketMessage.NAME_OFFSET + SockAddr.IN_ADDR_OFFSET, buffer,
+                offset + IpHeaders.IPV4_DESTINATION_OFFSET, 4);
+            buffer.getBytes(offset + IpHeaders.IPV4_SOURCE_OFFSET, trainSource, 0, 4);
+        }
+        control.putShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET,
+            buffer.getShort(udp + IpHeaders.UDP_DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN), ByteOrder.BIG_ENDIAN);
+        trainSegmentSize = payloadLength;
+        trainBytes = 0;
+        trainClosed = false;
+    }
+
+    private boolean continuesTrain(final UnsafeBuffer buffer, final int offset, final int udp, final int payloadLength)
+    {
+        if (trainClosed || payloadLength > trainSegmentSize || trainBytes + payloadLength > MAX_TRAIN_BYTES)
+        {
+            return false;
+        }
+        final UnsafeBuffer control = sendMessage.buffer();
+        if (control.getShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET, ByteOrder.BIG_ENDIAN) !=
+            buffer.getShort(udp + IpHeaders.UDP_DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN))
+        {
+            return false;
+        }
+        final boolean ipv6 = family == LibC.AF_INET6;
+        final int addressLength = ipv6 ? 16 : 4;
+        final int destination = offset + (ipv6 ? IpHeaders.IPV6_DESTINATION_OFFSET : IpHeaders.IPV4_DESTINATION_OFFSET);
+        final int source = offset + (ipv6 ? IpHeaders.IPV6_SOURCE_OFFSET : IpHeaders.IPV4_SOURCE_OFFSET);
+        final int name = SocketMessage.NAME_OFFSET + (ipv6 ? SockAddr.IN6_ADDR_OFFSET : SockAddr.IN_ADDR_OFFSET);
+        for (int i = 0; i < addressLength; i++)
+        {
+            if (buffer.getByte(destination + i) != control.getByte(name + i) ||
+                buffer.getByte(source + i) != trainSource[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return datagrams of the train that could not be sent. */
+    private int sendTrain()
+    {
+        final int segments = trainSegments;
+        if (segments == 0)
+        {
+            return 0;
+        }
+        trainSegments = 0;
+        final int nameLength = family == LibC.AF_INET6 ? SockAddr.IN6_LENGTH : SockAddr.IN_LENGTH;
+        putSourceControl();
+        if (segments > 1)
+        {
+            final int segment = sendMessage.addControl(LibC.SOL_UDP, LibC.UDP_SEGMENT, 2);
+            sendMessage.buffer().putShort(segment, (short)trainSegmentSize, NATIVE);
+        }
+        sendMessage.prepareSend(transmit.address(0), trainBytes, nameLength);
+        if (LibC.sendmsg(fd, sendMessage.address(), 0) >= 0)
+        {
+            return 0;
+        }
+        lastErrno = LibC.errno();
+        if (segments == 1)
+        {
+            return 1;
+        }
+        // the kernel refused the train (no UDP GSO, or a datagram the device cannot take whole): one by one, so the
+        // kernel may fragment them as it would any datagram
+        putSourceControl();
+        int failed = 0;
+        for (int at = 0; at < trainBytes; at += trainSegmentSize)
+        {
+            sendMessage.prepareSend(transmit.address(at), Math.min(trainSegmentSize, trainBytes - at), nameLength);
+            if (LibC.sendmsg(fd, sendMessage.address(), 0) < 0)
+            {
+                lastErrno = LibC.errno();
+                failed++;
+            }
+        }
+        return failed;
+    }
+
+    /** Our source address as IPV6_PKTINFO / IP_PKTINFO, the only control message. */
+    private void putSourceControl()
+    {
+        sendMessage.clearControl();
+        final UnsafeBuffer control = sendMessage.buffer();
+        if (family == LibC.AF_INET6)
+        {
+            final int pktinfo = sendMessage.addControl(
+                LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO, SocketMessage.IN6_PKTINFO_LENGTH);
+            control.putBytes(pktinfo + SocketMessage.IN6_PKTINFO_ADDR_OFFSET, trainSource, 0, 16);
+        }
+        else
+        {
+            final int pktinfo = sendMessage.addControl(LibC.IPPROTO_IP, LibC.IP_PKTINFO, SocketMessage.IN_PKTINFO_LENGTH);
+            control.putBytes(pktinfo + SocketMessage.IN_PKTINFO_SPEC_DST_OFFSET, trainSource, 0, 4);
+        }
     }
 
     public void close()

@@ -58,6 +58,12 @@ public final class LibC
     public static final int IP_PMTUDISC_DONT = 0;
     public static final int IP_PMTUDISC_DO = 2;
 
+    public static final int SOL_UDP = 17;
+    /** {@code setsockopt}/cmsg: UDP generic segmentation, {@code u16} segment size (Linux 4.18). */
+    public static final int UDP_SEGMENT = 103;
+    /** {@code setsockopt}: receive coalesced datagrams, cmsg {@code int} segment size (Linux 5.0). */
+    public static final int UDP_GRO = 104;
+
     public static final int IPV6_V6ONLY = 26;
     public static final int IPV6_MTU_DISCOVER = 23;
     public static final int IPV6_HDRINCL = 36;
@@ -86,6 +92,7 @@ public final class LibC
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int EINVAL = 22;
+    public static final int EIO = 5;
     public static final int EMSGSIZE = 90;
     public static final int ENOBUFS = 105;
     public static final int ENETUNREACH = 101;

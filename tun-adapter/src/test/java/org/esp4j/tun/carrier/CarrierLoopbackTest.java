@@ -137,6 +137,108 @@ class CarrierLoopbackTest
         }
     }
 
+    @Test
+    void udpEncapTrainsLeaveInOneSendAndArriveAsTheirDatagramsInOrder() throws Exception
+    {
+        udpTrain(LibC.AF_INET6, InetAddress.getByName("::1"));
+        udpTrain(LibC.AF_INET, InetAddress.getByName("127.0.0.1"));
+    }
+
+    private void udpTrain(final int family, final InetAddress loopback) throws Exception
+    {
+        final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        final int portB = portA + 1;
+        try (UdpEncapCarrier a = new UdpEncapCarrier(family, portA, 0, CAPACITY);
+            UdpEncapCarrier b = new UdpEncapCarrier(family, portB, 0, CAPACITY))
+        {
+            final boolean v6 = family == LibC.AF_INET6;
+            final int ipLength = v6 ? 40 : 20;
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[4096]);
+            // 70 full datagrams (more than one train of MAX_TRAIN_SEGMENTS) and a short one: three sends
+            final int count = 71;
+            final int full = 1200;
+            for (int i = 0; i < count; i++)
+            {
+                final int espLength = i == count - 1 ? 300 : full;
+                final int total = udpPacket(packet, v6, loopback, portA, portB, espLength, i);
+                assertEquals(espLength, a.queue(packet, 0, total), "datagram " + i);
+            }
+            assertEquals(0, a.flush());
+
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            for (int i = 0; i < count; i++)
+            {
+                final int n = poll(b, in, 64);
+                final int espLength = i == count - 1 ? 300 : full;
+                assertEquals(ipLength + 8 + espLength, n, "datagram " + i);
+                assertEquals(0x12345678, in.getInt(64 + ipLength + 8, ByteOrder.BIG_ENDIAN));
+                assertEquals(i, in.getInt(64 + ipLength + 12, ByteOrder.BIG_ENDIAN), "order");
+                assertEquals((byte)(i + espLength - 1), in.getByte(64 + ipLength + 8 + espLength - 1), "last byte");
+                assertEquals(8 + espLength, in.getShort(64 + ipLength + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                assertEquals(portA, in.getShort(64 + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+            }
+            assertEquals(CarrierStatus.NONE, b.receive(in, 64, in.capacity() - 64));
+        }
+    }
+
+    /** An IP + UDP + ESP packet whose ESP carries SPI 0x12345678, sequence {@code sequence}, then a byte pattern. */
+    private static int udpPacket(
+        final UnsafeBuffer packet, final boolean v6, final InetAddress loopback, final int sourcePort,
+        final int destinationPort, final int espLength, final int sequence)
+    {
+        final int ipLength = v6 ? 40 : 20;
+        final int total = ipLength + 8 + espLength;
+        if (v6)
+        {
+            IpHeaders.putIpv6Header(packet, 0, 0, 8 + espLength, LibC.IPPROTO_UDP, 64);
+            packet.putBytes(8, loopback.getAddress());
+            packet.putBytes(24, loopback.getAddress());
+        }
+        else
+        {
+            IpHeaders.putIpv4Header(packet, 0, 0, total, LibC.IPPROTO_UDP, 64);
+            packet.putBytes(12, loopback.getAddress());
+            packet.putBytes(16, loopback.getAddress());
+        }
+        packet.putShort(ipLength, (short)sourcePort, ByteOrder.BIG_ENDIAN);
+        packet.putShort(ipLength + 2, (short)destinationPort, ByteOrder.BIG_ENDIAN);
+        packet.putShort(ipLength + 4, (short)(8 + espLength), ByteOrder.BIG_ENDIAN);
+        for (int j = 8; j < espLength; j++)
+        {
+            packet.putByte(ipLength + 8 + j, (byte)(sequence + j));
+        }
+        packet.putInt(ipLength + 8, 0x12345678, ByteOrder.BIG_ENDIAN);
+        packet.putInt(ipLength + 12, sequence, ByteOrder.BIG_ENDIAN);
+        return total;
+    }
+
+    @Test
+    void rawBatchLeavesInOrderThroughSendmmsgAndRecvmmsg() throws Exception
+    {
+        try (RawIpSender sender = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
+            RawEspReceiver receiver = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+        {
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+            final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
+            final int count = RawIpSender.BATCH_SIZE + 36;
+            for (int i = 0; i < count; i++)
+            {
+                final int length = espPacket6(packet, 0, InetAddress.getByName("::1"), spi);
+                packet.putInt(44, i, ByteOrder.BIG_ENDIAN);
+                assertEquals(length, sender.queue(packet, 0, length));
+            }
+            assertEquals(0, sender.flush());
+            assertEquals(0, sender.queued());
+
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals(80, receiveSpi(receiver, in, 128, spi, 40));
+                assertEquals(i, in.getInt(128 + 44, ByteOrder.BIG_ENDIAN), "order");
+            }
+        }
+    }
+
     private static int poll(final UdpEncapCarrier carrier, final UnsafeBuffer in, final int offset) throws Exception
     {
         for (int i = 0; i < 400; i++)
