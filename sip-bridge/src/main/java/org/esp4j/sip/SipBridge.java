@@ -29,7 +29,8 @@ import java.util.Optional;
  * Feed each message as it crosses the wire: a received message when it arrives, a sent one once it has gone out
  * (a de-registration's SAs are removed when its final response is fed). The one exception is the P-CSCF's 401 from
  * the S-CSCF: feed it on arrival, and forward the {@link LifecycleEvent.Type#MESSAGE_REWRITTEN} message the bridge
- * returns (Security-Server added, {@code ck}/{@code ik} stripped).
+ * returns (Security-Server added, {@code ck}/{@code ik} stripped) -- unless the bridge is
+ * {@link LifecycleConfig#passive() passive}, when the P-CSCF's own 401 to the UE is fed like any sent message.
  * <p>
  * TCP input may be whole messages or any split of the stream: it is framed per flow by Content-Length. Not
  * thread-safe: drive one bridge from one thread.
@@ -265,6 +266,14 @@ public final class SipBridge
     public List<SaSpec> activeSas()
     {
         return engine.activeSas();
+    }
+
+    /**
+     * @return the ports sec-agree has named for protected traffic (see {@link SaLifecycleEngine#protectedPorts()}).
+     */
+    public int[] protectedPorts()
+    {
+        return engine.protectedPorts();
     }
 
     /**

@@ -35,6 +35,7 @@ public final class LifecycleConfig
     private final int sqnWindowSize;
     private final boolean installOnAkaFailure;
     private final Supplier<String> cnonceSupplier;
+    private final boolean passive;
 
     private LifecycleConfig(final Builder b)
     {
@@ -51,6 +52,7 @@ public final class LifecycleConfig
         this.sqnWindowSize = b.sqnWindowSize;
         this.installOnAkaFailure = b.installOnAkaFailure;
         this.cnonceSupplier = b.cnonceSupplier;
+        this.passive = b.passive;
     }
 
     /**
@@ -167,6 +169,15 @@ public final class LifecycleConfig
     }
 
     /**
+     * @return true when the bridge only watches the wire and cannot change what is sent (see
+     * {@link Builder#passive(boolean)}).
+     */
+    public boolean passive()
+    {
+        return passive;
+    }
+
+    /**
      * Builder for {@link LifecycleConfig}.
      */
     public static final class Builder
@@ -184,6 +195,7 @@ public final class LifecycleConfig
         private int sqnWindowSize = 32;
         private boolean installOnAkaFailure;
         private Supplier<String> cnonceSupplier = Builder::randomCnonce;
+        private boolean passive;
 
         private Builder(final Role role)
         {
@@ -324,6 +336,24 @@ public final class LifecycleConfig
         public Builder cnonceSupplier(final Supplier<String> supplier)
         {
             this.cnonceSupplier = Objects.requireNonNull(supplier, "cnonceSupplier");
+            return this;
+        }
+
+        /**
+         * A passive bridge only watches the SIP on the wire (the daemon's SIP bridge) and cannot forward the
+         * {@link LifecycleEvent.Type#MESSAGE_REWRITTEN} 401, so the P-CSCF application, not the bridge, chooses the
+         * Security-Server. A passive P-CSCF therefore allocates nothing when the S-CSCF's 401 arrives: it keeps the
+         * challenge's keys ({@code ck}/{@code ik}, TS 33.203 §6.1 and §7, or those the configured K
+         * gives) and creates the temporary set when it sees the 401 the P-CSCF sends to the UE, with that 401's
+         * Security-Server and the kept keys. Without a passive bridge (trace replay, an embedding P-CSCF that
+         * forwards the rewritten 401) the bridge chooses. The UE role is the same either way.
+         *
+         * @param passive true when the bridge cannot rewrite what it sees.
+         * @return this.
+         */
+        public Builder passive(final boolean passive)
+        {
+            this.passive = passive;
             return this;
         }
 

@@ -33,6 +33,11 @@ public final class LifecycleEvent
         SET_DELETED,
         /** The de-registration completed and every set of the registration was deleted. */
         DEREGISTERED,
+        /**
+         * A passive P-CSCF kept the keys of the S-CSCF's 401 ({@code ck}/{@code ik}); the temporary set follows when
+         * the P-CSCF's own 401 to the UE shows the Security-Server (see {@link LifecycleConfig#passive()}).
+         */
+        NETWORK_KEYS_LEARNT,
         /** The P-CSCF rewrote a message (added Security-Server, stripped ck/ik): {@link #message()} holds it. */
         MESSAGE_REWRITTEN,
         /** The request must be rejected with {@link #statusCode()}: bidding-down, bad header, pool exhausted. */

@@ -25,8 +25,10 @@ import java.util.concurrent.TimeUnit;
  * <li>An unprotected REGISTER with Security-Client opens a round; its offers are recorded.</li>
  * <li>The 401 creates the temporary set, lifetime reg-await-auth. The P-CSCF takes the Security-Server already in
  * the 401, or, when the S-CSCF's 401 has none, chooses from the offers by local preference, allocates spi-c,
- * spi-s and port-c from its pools, adds Security-Server and strips {@code ck}/{@code ik}. The UE takes the
- * Security-Server offer with the highest {@code q} that it supports.</li>
+ * spi-s and port-c from its pools, adds Security-Server and strips {@code ck}/{@code ik}. A passive P-CSCF (one
+ * that only watches, {@link LifecycleConfig#passive()}) keeps the keys of the S-CSCF's 401 instead and creates the
+ * set from the 401 the P-CSCF application sends to the UE. The UE takes the Security-Server offer with the highest
+ * {@code q} that it supports.</li>
  * <li>The REGISTER over the temporary set must carry a Security-Verify equal to the Security-Server sent and a
  * Security-Client equal to the round's first one (bidding-down protection, RFC 3329 §2.3.1 step 5), else it is
  * rejected with 494 and the temporary set deleted.</li>
@@ -166,6 +168,33 @@ public final class SaLifecycleEngine
     }
 
     /**
+     * @return every port sec-agree has named for protected traffic, ascending: the selector ports of the installed
+     * SAs, and the UE's port-c and port-s from the Security-Client of each registration's round, whose SAs may not
+     * exist yet (a watcher must look at the first protected request before it knows the P-CSCF's ports).
+     */
+    public int[] protectedPorts()
+    {
+        final java.util.TreeSet<Integer> ports = new java.util.TreeSet<>();
+        for (final Binding binding : byFlow.values())
+        {
+            ports.add(binding.sa.srcPort());
+            ports.add(binding.sa.dstPort());
+        }
+        for (final Registration registration : byCallId.values())
+        {
+            for (final SecurityMechanism offer : registration.roundClient)
+            {
+                if (offer.isIpsec3gpp())
+                {
+                    ports.add(offer.portC());
+                    ports.add(offer.portS());
+                }
+            }
+        }
+        return ports.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
      * @return number of registrations with state (sets or open transactions).
      */
     public int registrationCount()
@@ -292,7 +321,7 @@ public final class SaLifecycleEngine
         final boolean towardsUe = dst.equals(registration.ueAddress);
         if (status == 401 || status == 407)
         {
-            onChallenge(registration, pending, message);
+            onChallenge(registration, pending, message, towardsUe);
             if (towardsUe)
             {
                 registration.pending.remove(cseq);
@@ -331,7 +360,11 @@ public final class SaLifecycleEngine
         }
     }
 
-    private void onChallenge(final Registration registration, final Registration.PendingRegister pending, final SipMessage message)
+    private void onChallenge(
+        final Registration registration,
+        final Registration.PendingRegister pending,
+        final SipMessage message,
+        final boolean towardsUe)
     {
         final String authenticateName = message.statusCode() == 407 ? "Proxy-Authenticate" : "WWW-Authenticate";
         final String authenticate = message.header(authenticateName);
@@ -348,6 +381,11 @@ public final class SaLifecycleEngine
         }
         final boolean networkKeys = challenge != null && challenge.get("ck") != null && challenge.get("ik") != null;
 
+        if (offered.isEmpty() && role == Role.PCSCF && config.passive())
+        {
+            learnNetworkKeys(registration, pending, challenge, networkKeys, towardsUe);
+            return;
+        }
         if (!offered.isEmpty() && registration.temporary != null && offered.equals(registration.temporary.serverHeader))
         {
             // The same challenge seen again (the P-CSCF's forwarded copy, or a retransmission).
@@ -412,7 +450,8 @@ public final class SaLifecycleEngine
             set.server.alg().tsName() + "/" + set.server.effectiveEalg().tsName() +
             (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (offered.isEmpty() ? "local preference" : "highest q in Security-Server")));
 
-        final Registration.Challenge keys = aka.keysFor(registration, pending, challenge, networkKeys);
+        final Registration.Challenge keys = withKeptKeys(registration.challenge,
+            aka.keysFor(registration, pending, challenge, networkKeys));
         registration.challenge = keys;
         if (keys == null)
         {
@@ -420,10 +459,51 @@ public final class SaLifecycleEngine
             releaseReservations(set);
             return;
         }
-        if (install(registration, set, keys.ik(), keys.ck()) && role == Role.PCSCF && (offered.isEmpty() || networkKeys))
+        if (install(registration, set, keys.ik(), keys.ck()) && role == Role.PCSCF && !config.passive() &&
+            (offered.isEmpty() || networkKeys))
         {
             rewriteChallenge(registration, message, challenge, offered.isEmpty() ? serverHeader : null);
         }
+    }
+
+    /**
+     * A passive P-CSCF and a 401 without Security-Server: the S-CSCF's, on its way to the P-CSCF application, which
+     * will choose the Security-Server itself. Keep the keys for the copy it sends to the UE; allocate nothing.
+     */
+    private void learnNetworkKeys(
+        final Registration registration,
+        final Registration.PendingRegister pending,
+        final DigestParams challenge,
+        final boolean networkKeys,
+        final boolean towardsUe)
+    {
+        if (towardsUe)
+        {
+            emit(LifecycleEvent.of(LifecycleEvent.Type.WARNING, registration.identity(), null,
+                "the P-CSCF's 401 to the UE carries no Security-Server: no SAs"));
+            return;
+        }
+        final Registration.Challenge keys = aka.keysFor(registration, pending, challenge, networkKeys);
+        registration.challenge = keys;
+        emit(LifecycleEvent.of(LifecycleEvent.Type.NETWORK_KEYS_LEARNT, registration.identity(), null,
+            (keys.ik() == null ? "no keys in the S-CSCF's 401 (no ck/ik, no K)" :
+            networkKeys ? "ck/ik of the S-CSCF's 401" : "keys from the configured K") +
+            "; SAs follow the Security-Server of the P-CSCF's 401 to the UE"));
+    }
+
+    /**
+     * The P-CSCF forwards the S-CSCF's challenge with {@code ck}/{@code ik} stripped (TS 33.203 §6.1): when the copy
+     * seen now has no keys of its own, they are those kept from the S-CSCF's copy with the same nonce.
+     */
+    private static Registration.Challenge withKeptKeys(final Registration.Challenge kept, final Registration.Challenge keys)
+    {
+        if (keys == null || keys.ik() != null || kept == null || kept.ik() == null || keys.nonce() == null ||
+            !keys.nonce().equals(kept.nonce()))
+        {
+            return keys;
+        }
+        return new Registration.Challenge(keys.realm(), keys.nonce(), keys.version(),
+            keys.res() != null ? keys.res() : kept.res(), kept.ck(), kept.ik());
     }
 
     private SecurityMechanism chooseByLocalPreference(final List<SecurityMechanism> offers)
@@ -491,6 +571,7 @@ public final class SaLifecycleEngine
             set.reservedSpis.add(spiC);
             set.reservedSpis.add(spiS);
             set.reservedPorts.add(portC);
+            set.allocated = true;
             return set;
         }
         catch (final PoolExhaustedException ex)
@@ -642,7 +723,7 @@ public final class SaLifecycleEngine
             byFlow.put(FlowKey.of(sa), binding);
             bySpi.put(new SpiKey(sa.dst(), sa.spi()), binding);
             emit(LifecycleEvent.of(LifecycleEvent.Type.SA_INSTALLED, registration.identity(), sa,
-                sa.spiOrigin() + " from the " + (set.reservedSpis.isEmpty() ? "exchange" : "P-CSCF pool")));
+                sa.spiOrigin() + " from the " + (set.allocated ? "P-CSCF pool" : "exchange")));
         }
         registration.temporary = set;
         emit(LifecycleEvent.of(LifecycleEvent.Type.TEMPORARY_SET_CREATED, registration.identity(), null,

@@ -29,6 +29,8 @@ final class SaSet
     final List<SaSpec> sas = new ArrayList<>(4);
     SaState state;
     long expiresAtNs;
+    /** True when the P-CSCF chose spi-c, spi-s and port-c from its pools; false when they came in a Security-Server. */
+    boolean allocated;
 
     SaSet(final SecurityMechanism client, final SecurityMechanism server, final List<SecurityMechanism> serverHeader)
     {

@@ -296,7 +296,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         {
             fds.add(fd, LibC.POLLIN);
         }
-        outbound.plaintextObserver(sipBridge::onPlaintext);
+        outbound.plaintextObserver(sipBridge);
         sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs()), errorHandler, null, sniffer);
         AgentRunner.startOnThread(sipRunner);
         log.accept("sip-bridge: role " + settings.role().cliName() + (settings.aka() == null ?

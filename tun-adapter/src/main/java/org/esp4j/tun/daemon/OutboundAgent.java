@@ -28,7 +28,8 @@ import java.nio.ByteOrder;
  * Per packet: one {@code read(2)} into the native receive area, one copy into the heap packet buffer (the JDK's
  * digests and ciphers work on arrays), the processor in place, one copy into the carrier's native transmit area and
  * one {@code sendto/sendmsg(2)}, or for raw ESP and bypassed packets a slot of a batch that leaves in one
- * {@code sendmmsg(2)} at the end of the duty cycle. Nothing is allocated. Owns its processor and buffers (single thread).
+ * {@code sendmmsg(2)} at the end of the duty cycle, and for ESP-in-UDP a place in a UDP GSO train (one
+ * {@code sendmsg(2)} for the datagrams of a TCP super-packet). Nothing is allocated. Owns its processor and buffers (single thread).
  * <p>
  * With TUN offloads (see {@link TunDevice}), one read may carry a TCP super-packet of up to 64 KiB: it is cut here
  * ({@link TcpSegmenter}) straight into the packet buffer, so the kernel's TCP and the TUN pay once per 64 KiB instead
@@ -105,7 +106,8 @@ public final class OutboundAgent implements Agent
     }
 
     /**
-     * @param observer sees each plaintext packet from the TUN before protection (called on the agent thread).
+     * @param observer sees each plaintext packet from the TUN before protection and may hold it back; told when a
+     *                 duty cycle has sent what it read (called on the agent thread).
      */
     public void plaintextObserver(final PlaintextObserver observer)
     {
@@ -136,22 +138,35 @@ public final class OutboundAgent implements Agent
             onRead(n);
         }
         flushSenders();
+        final PlaintextObserver observer = plaintextObserver;
+        if (observer != null && work > 0)
+        {
+            observer.onDutyCycleEnd();
+        }
         return work;
     }
 
-    /** Send what the duty cycle queued: one sendmmsg per family and batch. */
+    /** Send what the duty cycle queued: sendmmsg batches of raw packets, UDP GSO trains of ESP-in-UDP. */
     private void flushSenders()
     {
+        int failed = 0;
         for (final RawIpSender sender : rawSenders)
         {
             if (sender != null)
             {
-                final int failed = sender.flush();
-                for (int i = 0; i < failed; i++)
-                {
-                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
-                }
+                failed += sender.flush();
             }
+        }
+        for (final UdpEncapCarrier carrier : udpCarriers)
+        {
+            if (carrier != null)
+            {
+                failed += carrier.flush();
+            }
+        }
+        for (int i = 0; i < failed; i++)
+        {
+            counters.increment(XfrmCounter.Esp4jCarrierIoError);
         }
     }
 
@@ -252,9 +267,9 @@ public final class OutboundAgent implements Agent
         }
 
         final PlaintextObserver observer = plaintextObserver;
-        if (observer != null)
+        if (observer != null && !observer.onPlaintext(packet.byteArray(), offset, length))
         {
-            observer.onPlaintext(packet.byteArray(), offset, length);
+            return; // held back by the observer, which counted it
         }
         final int verdict = processor.outbound(packet, offset, length);
         if (verdict == EspVerdict.DELIVER)
@@ -277,7 +292,7 @@ public final class OutboundAgent implements Agent
                     daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
                     return;
                 }
-                sent = carrier.send(packet, resultOffset, resultLength);
+                sent = carrier.queue(packet, resultOffset, resultLength);
             }
             else
             {

@@ -16,10 +16,23 @@ import java.util.List;
  * copy of every UDP and TCP packet delivered to the host, whether it arrived in plaintext (the first REGISTER's 401)
  * or was decapsulated by the daemon and written to the TUN. Outbound SIP is seen on the TUN by the outbound agent.
  * <p>
+ * The sockets are the bridge's {@link TunSipBridge.InboundSource}: this agent's duty cycle takes what is queued, and
+ * so does the outbound agent, synchronously, before the bridge looks at a message the host sends (the kernel queued
+ * what that message answers here before the application could read it). Both take packets only under the bridge's
+ * lock, so the sockets and the packet buffer are used by one thread at a time.
+ * <p>
  * Only runs when the daemon is started with a SIP role: it costs a copy of every UDP/TCP packet.
  */
 public final class SipSniffer implements Agent, AutoCloseable
 {
+    /**
+     * Test hook, system property {@code esp4j.sip.sniffer.stalled=true}: this agent leaves its sockets alone (it only
+     * expires SAs), as a sniffer thread that is never scheduled would, so that whatever the host receives reaches
+     * the bridge only through the outbound path's drain. The end-to-end tests reproduce the race between a SIP
+     * application and this thread that way every time.
+     */
+    static final boolean STALLED = Boolean.getBoolean("esp4j.sip.sniffer.stalled");
+    private static final long STALLED_NAP_NS = 5_000_000L;
     private static final int BURST = 64;
 
     private final TunSipBridge bridge;
@@ -28,19 +41,28 @@ public final class SipSniffer implements Agent, AutoCloseable
     private long lastPollNs = System.nanoTime();
 
     /**
-     * @param bridge where SIP packets go.
+     * @param bridge where SIP packets go; this sniffer becomes its inbound source.
      * @throws IOException if no raw socket can be opened (needs CAP_NET_RAW).
      */
     public SipSniffer(final TunSipBridge bridge) throws IOException
     {
         this.bridge = bridge;
-        for (final int family : new int[]{ LibC.AF_INET6, LibC.AF_INET })
+        try
         {
-            for (final int protocol : new int[]{ LibC.IPPROTO_UDP, LibC.IPPROTO_TCP })
+            for (final int family : new int[]{ LibC.AF_INET6, LibC.AF_INET })
             {
-                receivers.add(new RawEspReceiver(family, protocol, EspProcessor.MAX_PACKET_LENGTH));
+                for (final int protocol : new int[]{ LibC.IPPROTO_UDP, LibC.IPPROTO_TCP })
+                {
+                    receivers.add(new RawEspReceiver(family, protocol, EspProcessor.MAX_PACKET_LENGTH));
+                }
             }
         }
+        catch (final IOException ex)
+        {
+            receivers.forEach(RawEspReceiver::close);
+            throw ex;
+        }
+        bridge.inboundSource(this::receive);
     }
 
     /** @return the sockets' descriptors, for a poll-based idle strategy. */
@@ -51,10 +73,32 @@ public final class SipSniffer implements Agent, AutoCloseable
 
     public int doWork()
     {
+        final int work;
+        if (STALLED)
+        {
+            java.util.concurrent.locks.LockSupport.parkNanos(STALLED_NAP_NS); // its sockets stay readable: no spin
+            work = 0;
+        }
+        else
+        {
+            work = bridge.drainReceived(BURST);
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - lastPollNs >= 1_000_000_000L)
+        {
+            lastPollNs = nowNs;
+            bridge.poll();
+        }
+        return work;
+    }
+
+    /** Hand up to {@code limit} queued packets per socket to the bridge; runs with the bridge's lock held. */
+    private int receive(final int limit)
+    {
         int work = 0;
         for (final RawEspReceiver receiver : receivers)
         {
-            for (int i = 0; i < BURST; i++)
+            for (int i = 0; i < limit; i++)
             {
                 final int n = receiver.receive(packet, 0, packet.capacity());
                 if (n == CarrierStatus.NONE)
@@ -64,15 +108,9 @@ public final class SipSniffer implements Agent, AutoCloseable
                 work++;
                 if (n > 0)
                 {
-                    bridge.onPlaintext(packet.byteArray(), 0, n);
+                    bridge.onReceived(packet.byteArray(), 0, n);
                 }
             }
-        }
-        final long nowNs = System.nanoTime();
-        if (nowNs - lastPollNs >= 1_000_000_000L)
-        {
-            lastPollNs = nowNs;
-            bridge.poll();
         }
         return work;
     }
@@ -84,6 +122,7 @@ public final class SipSniffer implements Agent, AutoCloseable
 
     public void close()
     {
+        bridge.inboundSource(null); // under the bridge's lock: no drain is running on the sockets closed next
         receivers.forEach(RawEspReceiver::close);
         receivers.clear();
     }

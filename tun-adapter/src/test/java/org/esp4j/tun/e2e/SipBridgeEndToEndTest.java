@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,19 +28,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * An unmodified SIP client gets IPsec from the daemon's SIP bridge: the UE daemon ({@code sip.role=ue} with the
- * subscriber's K/OPc) watches the REGISTER / 401 exchange, derives IK with Milenage, installs the four SAs and
- * their policies, and the client's protected REGISTER from port-c to port-s leaves as ESP with the P-CSCF's spi-s.
+ * An unmodified SIP client (and P-CSCF) gets IPsec from the daemon's SIP bridge, over a veth pair between two
+ * network namespaces with the IMS trace's addresses.
+ * <ul>
+ * <li>UE role: the UE daemon ({@code sip.role=ue} with the subscriber's K/OPc) watches the REGISTER / 401 exchange,
+ * derives IK with Milenage, installs the four SAs and their policies, and the client's protected REGISTER -- sent
+ * the moment the 401 arrives -- leaves as ESP with the P-CSCF's spi-s.</li>
+ * <li>Both roles: a P-CSCF daemon ({@code sip.role=pcscf}, no K: it learns IK from the S-CSCF's {@code ck}/{@code ik})
+ * and a UE daemon, each in front of a SIP peer that knows nothing of IPsec. After the 401 the protected REGISTER,
+ * its 200 OK, the de-REGISTER and its 200 OK cross the veth as ESP with the negotiated SPIs, never in clear on the
+ * protected ports, and reach the SIP peers as plaintext; the de-registration removes the P-CSCF's SAs.</li>
+ * </ul>
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SipBridgeEndToEndTest
 {
     private static final String UE = "2001::1:d1ae:bb37:d9c9:81d0";
     private static final String PCSCF = "2001:0:0:1::2";
+    /** The S-CSCF, on the P-CSCF host's loopback: the Mw leg is plain SIP on 5060 the P-CSCF daemon sees. */
+    private static final String SCSCF = "2001:0:0:2::5";
     private static final int SIGTERM_EXIT = 143;
+    private static final String[] SPIS = { "0xa82588f1", "0x0008a239", "0x0008a23a", "0xce28e247" };
+    /** The SA selectors' port pairs (source, destination): nothing may cross the wire in clear on them. */
+    private static final int[][] PROTECTED_FLOWS = {
+        { SipPeers.UE_PORT_C, SipPeers.PCSCF_PORT_S }, { SipPeers.PCSCF_PORT_S, SipPeers.UE_PORT_C },
+        { SipPeers.PCSCF_PORT_C, SipPeers.UE_PORT_S }, { SipPeers.UE_PORT_S, SipPeers.PCSCF_PORT_C } };
 
     private final long pid = ProcessHandle.current().pid();
     private final List<Netns> namespaces = new ArrayList<>();
+    private final List<Path> countersFiles = new ArrayList<>();
     private Path work;
 
     @BeforeEach
@@ -54,6 +71,10 @@ class SipBridgeEndToEndTest
     {
         namespaces.forEach(Netns::close);
         namespaces.clear();
+        for (final Path counters : countersFiles)
+        {
+            Files.deleteIfExists(counters); // left behind only by a daemon that had to be killed
+        }
         if (work != null && !Boolean.getBoolean("esp4j.e2e.keep"))
         {
             try (java.util.stream.Stream<Path> files = Files.walk(work))
@@ -70,38 +91,20 @@ class SipBridgeEndToEndTest
         namespaces.add(ueNs);
         final Netns pcNs = Netns.create("esp4j-sippc-" + pid, work);
         namespaces.add(pcNs);
-        ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
-        ueNs.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-ue", "nodad");
-        pcNs.ip().check("-6", "addr", "add", PCSCF + "/128", "dev", "veth-pc", "nodad");
-        ueNs.ip().check("link", "set", "veth-ue", "up");
-        pcNs.ip().check("link", "set", "veth-pc", "up");
-        ueNs.ip().check("-6", "route", "add", PCSCF + "/128", "dev", "veth-ue");
-        pcNs.ip().check("-6", "route", "add", UE + "/128", "dev", "veth-pc");
+        link(ueNs, pcNs);
 
         final Path pcap = work.resolve("veth-ue.pcap");
-        final Process tcpdump = ueNs.start("tcpdump", List.of("tcpdump", "-i", "veth-ue", "-w", pcap.toString(), "-U",
-            "--immediate-mode", "-n", "-s", "0", "-Z", "root"));
-        assertTrue(ueNs.awaitLog("tcpdump", tcpdump, "listening on", 10_000), ueNs.logText("tcpdump"));
+        final Process tcpdump = capture(ueNs, "veth-ue", pcap);
 
         final Process pcscf = pcNs.start("pcscf", javaCommand(SipPeers.class.getName(), "pcscf", PCSCF));
         assertTrue(pcNs.awaitLog("pcscf", pcscf, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
 
+        // The daemon's sniffer thread is stalled (test hook): the 401 reaches the bridge only when the client's
+        // answer, sent the moment the 401 arrived, reaches the TUN -- the race, every time.
         final Path socket = work.resolve("ue.sock");
-        final Path config = work.resolve("ue.conf");
-        Files.writeString(config, String.join("\n",
-            "tun.name=esp4j0",
-            "carrier=raw",
-            "steer=" + PCSCF + "/128",
-            "counters.file=/dev/shm/esp4j-sip-e2e-" + pid + ".counters",
-            "control.socket=" + socket,
-            ""));
-        final List<String> daemonCommand = javaCommand(DaemonMain.class.getName(), "--config", config.toString(),
+        final Process daemon = startDaemon(ueNs, "ue", socket, PCSCF, true,
             "--sip-bridge", "ue", "--k", SipPeers.K, "--opc", SipPeers.OPC);
-        final Process daemon = ueNs.start("daemon", daemonCommand);
-        if (!ueNs.awaitLog("daemon", daemon, DaemonMain.READY, 30_000))
-        {
-            fail("daemon did not start:\n" + ueNs.logText("daemon"));
-        }
+        awaitReady(ueNs, daemon);
 
         final Process client = ueNs.start("ue", javaCommand(SipPeers.class.getName(), "ue", UE, PCSCF));
         assertTrue(client.waitFor(60, TimeUnit.SECONDS) && client.exitValue() == 0 &&
@@ -109,7 +112,7 @@ class SipBridgeEndToEndTest
             ueNs.logText("daemon") + "\nP-CSCF:\n" + pcNs.logText("pcscf"));
 
         final String states = xfrm(socket, "state", "list");
-        for (final String spi : new String[]{ "0xa82588f1", "0x0008a239", "0x0008a23a", "0xce28e247" })
+        for (final String spi : SPIS)
         {
             assertTrue(states.contains("spi " + spi), "SA " + spi + " missing:\n" + states + "\ndaemon:\n" +
                 ueNs.logText("daemon"));
@@ -117,7 +120,7 @@ class SipBridgeEndToEndTest
         assertTrue(!states.contains("f769bcd7"), "keys must stay hidden: " + states);
         assertTrue(xfrm(socket, "policy", "list").contains("dport 50718"));
 
-        Thread.sleep(500);
+        Thread.sleep(500); // let the last ESP reach the capture
         Netns.stop(tcpdump, 10_000);
         int plainRegisterTo5060 = 0;
         int plainToPortS = 0;
@@ -127,13 +130,11 @@ class SipBridgeEndToEndTest
             final PcapFrame frame = new PcapFrame();
             while (reader.next(frame))
             {
-                final int at = frame.networkOffset();
-                if (at < 0 || frame.length() - at < 48 || ((frame.data()[at] >> 4) & 0xF) != 6)
+                final ByteBuffer ip = ipv6(frame);
+                if (ip == null)
                 {
                     continue;
                 }
-                final ByteBuffer ip = ByteBuffer.wrap(frame.data(), at, frame.length() - at).slice()
-                    .order(ByteOrder.BIG_ENDIAN);
                 final int nextHeader = ip.get(6) & 0xFF;
                 if (nextHeader == 50 && (ip.getInt(40) & 0xFFFF_FFFFL) == SipPeers.PCSCF_SPI_S)
                 {
@@ -150,9 +151,242 @@ class SipBridgeEndToEndTest
         assertEquals(1, plainRegisterTo5060, "the first REGISTER goes to 5060 in clear");
         assertEquals(0, plainToPortS, "the protected REGISTER must never be seen in clear");
         assertEquals(List.of(1L, 2L, 3L), sequences, "the REGISTERs to port-s as ESP with spi-s, in sequence");
+        final Map<String, Long> counters = TunDaemonEndToEndTest.readCounters(countersFile("ue"));
+        assertEquals(0L, counters.getOrDefault("XfrmOutNoStates", 0L), "no REGISTER was held for want of SAs");
 
         assertEquals(SIGTERM_EXIT, Netns.stop(daemon, 20_000), ueNs.logText("daemon"));
         assertTrue(ueNs.logText("daemon").contains("sip-bridge"), ueNs.logText("daemon"));
+    }
+
+    @Test
+    void shouldCarryTheRegistrationAsEspBetweenAUeAndAPcscfDaemonAndRemoveThePcscfSasOnDeRegistration()
+        throws Exception
+    {
+        final Netns ueNs = Netns.create("esp4j-sip2ue-" + pid, work);
+        namespaces.add(ueNs);
+        final Netns pcNs = Netns.create("esp4j-sip2pc-" + pid, work);
+        namespaces.add(pcNs);
+        link(ueNs, pcNs);
+        pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
+
+        final Path pcap = work.resolve("veth-pc.pcap");
+        final Process tcpdump = capture(pcNs, "veth-pc", pcap);
+        final Process peers = pcNs.start("pcscf", javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF));
+        final Path pcSocket = work.resolve("pc.sock");
+        final Path ueSocket = work.resolve("ue.sock");
+        // The P-CSCF daemon has no K: its keys can only come from the S-CSCF's ck/ik.
+        // Its sniffer thread is stalled (test hook): every message it receives reaches its bridge only when the
+        // P-CSCF application's answer reaches the TUN. The UE daemon's sniffer runs as usual.
+        final Process pcDaemon = startDaemon(pcNs, "pc", pcSocket, UE, true, "--sip-bridge", "pcscf");
+        final Process ueDaemon = startDaemon(ueNs, "ue", ueSocket, PCSCF, false,
+            "--sip-bridge", "ue", "--k", SipPeers.K, "--opc", SipPeers.OPC);
+        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
+        awaitReady(pcNs, pcDaemon);
+        awaitReady(ueNs, ueDaemon);
+
+        final Path go = work.resolve("deregister.go");
+        final Process client = ueNs.start("ue", javaCommand(SipPeers.class.getName(), "ue-register", UE, PCSCF,
+            go.toString()));
+        if (!ueNs.awaitLog("ue", client, "UE-REGISTERED", 60_000))
+        {
+            fail("not registered:\n" + logs(ueNs, pcNs));
+        }
+
+        // registered: both daemons hold the four SAs (that the keys agree, the ICV checks below show), and the
+        // P-CSCF's set is established: its 200 OK found the protected REGISTER already drained
+        final String pcStates = xfrm(pcSocket, "state", "list");
+        final String ueStates = xfrm(ueSocket, "state", "list");
+        for (final String spi : SPIS)
+        {
+            assertTrue(pcStates.contains("spi " + spi), "P-CSCF SA " + spi + " missing:\n" + pcStates);
+            assertTrue(ueStates.contains("spi " + spi), "UE SA " + spi + " missing:\n" + ueStates);
+        }
+        assertTrue(pcNs.logText("daemon").contains("SET_ESTABLISHED: lifetime 600030 s"), pcNs.logText("daemon"));
+        assertTrue(xfrm(pcSocket, "policy", "list").contains("sport 50718"));
+
+        Files.createFile(go);
+        assertTrue(client.waitFor(60, TimeUnit.SECONDS) && client.exitValue() == 0 &&
+            ueNs.logText("ue").contains("UE-DONE"), logs(ueNs, pcNs));
+        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-DONE", 10_000), logs(ueNs, pcNs));
+        // the protected REGISTERs reached the P-CSCF application as plaintext on port-s
+        assertTrue(pcNs.logText("pcscf").contains("PCSCF-PROTECTED-REGISTER CSeq: 2 REGISTER Expires: 600000") &&
+            pcNs.logText("pcscf").contains("PCSCF-PROTECTED-REGISTER CSeq: 3 REGISTER Expires: 0"),
+            pcNs.logText("pcscf"));
+
+        // de-registered: the P-CSCF's SAs and policies are gone (removed once its 200 OK had left, see below)
+        awaitNoSas(pcSocket, pcNs);
+        awaitNoSas(ueSocket, ueNs);
+        final String pcPolicies = xfrm(pcSocket, "policy", "list");
+        assertTrue(!pcPolicies.contains("50718") && !pcPolicies.contains("50717"), pcPolicies);
+        for (final String side : new String[]{ "pc", "ue" })
+        {
+            final Map<String, Long> counters = TunDaemonEndToEndTest.readCounters(countersFile(side));
+            // Both ESP messages each side received passed the ICV check: the P-CSCF, which has no K, keyed its SAs
+            // with the S-CSCF's ik, the UE with the IK its Milenage derived -- and they agree.
+            assertEquals(2L, counters.getOrDefault("Esp4jInDelivered", 0L), side + ": two ESP messages in " + counters);
+            for (final String drop : new String[]{ "XfrmOutNoStates", "XfrmInNoStates", "XfrmInTmplMismatch",
+                "XfrmInStateProtoError" })
+            {
+                assertEquals(0L, counters.getOrDefault(drop, 0L), side + " " + drop + " in " + counters);
+            }
+        }
+
+        Thread.sleep(500); // let the last ESP reach the capture
+        Netns.stop(tcpdump, 10_000);
+        final List<String> ueToPcscf = new ArrayList<>();
+        final List<String> pcscfToUe = new ArrayList<>();
+        int clearOnProtectedPorts = 0;
+        int registersTo5060 = 0;
+        int challengesFrom5060 = 0;
+        int challenge = -1;
+        int firstEsp = -1;
+        String challengeText = "";
+        try (PcapReader reader = new PcapReader(pcap))
+        {
+            final PcapFrame frame = new PcapFrame();
+            for (int index = 0; reader.next(frame); index++)
+            {
+                final ByteBuffer ip = ipv6(frame);
+                if (ip == null)
+                {
+                    continue;
+                }
+                final int nextHeader = ip.get(6) & 0xFF;
+                final boolean fromUe = ip.get(23) == (byte)0xd0; // UE ...:81d0, P-CSCF ...::2
+                if (nextHeader == 50)
+                {
+                    firstEsp = firstEsp < 0 ? index : firstEsp;
+                    (fromUe ? ueToPcscf : pcscfToUe).add(Long.toHexString(ip.getInt(40) & 0xFFFF_FFFFL) + "/" +
+                        (ip.getInt(44) & 0xFFFF_FFFFL));
+                }
+                else if (nextHeader == 17 || nextHeader == 6)
+                {
+                    final int sport = ip.getShort(40) & 0xFFFF;
+                    final int dport = ip.getShort(42) & 0xFFFF;
+                    for (final int[] flow : PROTECTED_FLOWS)
+                    {
+                        clearOnProtectedPorts += flow[0] == sport && flow[1] == dport ? 1 : 0;
+                    }
+                    if (fromUe && dport == 5060)
+                    {
+                        registersTo5060++;
+                    }
+                    else if (!fromUe && sport == 5060)
+                    {
+                        challengesFrom5060++;
+                        challenge = index;
+                        challengeText = new String(frame.data(), frame.networkOffset() + 48,
+                            frame.length() - frame.networkOffset() - 48, StandardCharsets.US_ASCII);
+                    }
+                }
+            }
+        }
+        assertEquals(0, clearOnProtectedPorts, "nothing in clear on the protected ports");
+        assertEquals(1, registersTo5060, "the first REGISTER goes to 5060 in clear");
+        assertEquals(1, challengesFrom5060, "and its 401 comes back from 5060 in clear");
+        assertTrue(challengeText.startsWith("SIP/2.0 401") && challengeText.contains("Security-Server") &&
+            !challengeText.contains("ik="), "the 401 on the wire has the P-CSCF's Security-Server, no keys");
+        assertTrue(firstEsp > challenge, "ESP only after the 401");
+        assertEquals(List.of("a82588f1/1", "a82588f1/2"), ueToPcscf,
+            "REGISTER and de-REGISTER from port-c to port-s as ESP with the P-CSCF's spi-s");
+        assertEquals(List.of("8a239/1", "8a239/2"), pcscfToUe,
+            "both 200 OKs from port-s to port-c as ESP with the UE's spi-c -- the second sent before the SAs went");
+
+        assertEquals(SIGTERM_EXIT, Netns.stop(pcDaemon, 20_000), pcNs.logText("daemon"));
+        assertEquals(SIGTERM_EXIT, Netns.stop(ueDaemon, 20_000), ueNs.logText("daemon"));
+        final String pcLog = pcNs.logText("daemon");
+        assertTrue(pcLog.contains("NETWORK_KEYS_LEARNT") && pcLog.contains("DEREGISTERED"), pcLog);
+        assertTrue(!pcLog.contains(SipPeers.IK) && !pcLog.contains(SipPeers.CK), "keys are never logged");
+    }
+
+    /** veth-ue (UE) -- veth-pc (P-CSCF), with the IMS addresses and host routes. */
+    private static void link(final Netns ueNs, final Netns pcNs) throws IOException
+    {
+        ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
+        ueNs.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-ue", "nodad");
+        pcNs.ip().check("-6", "addr", "add", PCSCF + "/128", "dev", "veth-pc", "nodad");
+        ueNs.ip().check("link", "set", "veth-ue", "up");
+        pcNs.ip().check("link", "set", "veth-pc", "up");
+        ueNs.ip().check("-6", "route", "add", PCSCF + "/128", "dev", "veth-ue");
+        pcNs.ip().check("-6", "route", "add", UE + "/128", "dev", "veth-pc");
+    }
+
+    private static Process capture(final Netns netns, final String device, final Path pcap)
+        throws IOException, InterruptedException
+    {
+        final Process tcpdump = netns.start("tcpdump", List.of("tcpdump", "-i", device, "-w", pcap.toString(), "-U",
+            "--immediate-mode", "-n", "-s", "0", "-Z", "root"));
+        assertTrue(netns.awaitLog("tcpdump", tcpdump, "listening on", 10_000), netns.logText("tcpdump"));
+        return tcpdump;
+    }
+
+    private Path countersFile(final String side)
+    {
+        return Path.of("/dev/shm/esp4j-sip-e2e-" + side + "-" + pid + ".counters");
+    }
+
+    private Process startDaemon(final Netns netns, final String side, final Path socket, final String steer,
+        final boolean stalledSniffer, final String... sipArgs) throws IOException
+    {
+        final Path config = work.resolve(side + ".conf");
+        final Path counters = countersFile(side);
+        countersFiles.add(counters);
+        Files.writeString(config, String.join("\n",
+            "tun.name=esp4j0",
+            "carrier=raw",
+            "steer=" + steer + "/128",
+            "counters.file=" + counters,
+            "control.socket=" + socket,
+            ""));
+        final List<String> args = new ArrayList<>(List.of("--config", config.toString()));
+        args.addAll(List.of(sipArgs));
+        final List<String> command = javaCommand(DaemonMain.class.getName(), args.toArray(new String[0]));
+        if (stalledSniffer)
+        {
+            command.add(command.indexOf("-cp"), "-Desp4j.sip.sniffer.stalled=true");
+        }
+        return netns.start("daemon", command);
+    }
+
+    private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
+    {
+        if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, 30_000))
+        {
+            fail("daemon in " + netns.name() + " did not start:\n" + netns.logText("daemon"));
+        }
+    }
+
+    /** The SAD empties within 5 s (the removals follow the last message by microseconds; the test is slower). */
+    private static void awaitNoSas(final Path socket, final Netns netns) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String count;
+        while (!(count = xfrm(socket, "state", "count")).contains("SAD count 0"))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail(netns.name() + " still has SAs (" + count.trim() + "):\n" + xfrm(socket, "state", "list") +
+                    "\n" + netns.logText("daemon"));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The IPv6 packet of a frame (at least IPv6 + 8 bytes), or null. */
+    private static ByteBuffer ipv6(final PcapFrame frame)
+    {
+        final int at = frame.networkOffset();
+        if (at < 0 || frame.length() - at < 48 || ((frame.data()[at] >> 4) & 0xF) != 6)
+        {
+            return null;
+        }
+        return ByteBuffer.wrap(frame.data(), at, frame.length() - at).slice().order(ByteOrder.BIG_ENDIAN);
+    }
+
+    private static String logs(final Netns ueNs, final Netns pcNs)
+    {
+        return "UE client:\n" + ueNs.logText("ue") + "\nUE daemon:\n" + ueNs.logText("daemon") +
+            "\nP-CSCF peers:\n" + pcNs.logText("pcscf") + "\nP-CSCF daemon:\n" + pcNs.logText("daemon");
     }
 
     private static String xfrm(final Path socket, final String... words)

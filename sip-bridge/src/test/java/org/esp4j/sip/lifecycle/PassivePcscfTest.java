@@ -1,0 +1,114 @@
+package org.esp4j.sip.lifecycle;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.esp4j.sip.lifecycle.ImsHarness.count;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A passive P-CSCF bridge (the daemon's: it watches, it cannot forward a rewritten 401): the S-CSCF's 401 only
+ * gives the keys ({@code ck}/{@code ik}); the SAs follow the Security-Server the P-CSCF application puts into its
+ * own 401 to the UE, keyed with the S-CSCF's IK.
+ */
+class PassivePcscfTest
+{
+    private static final long APP_SPI_C = 7001;
+    private static final long APP_SPI_S = 7002;
+    private static final int APP_PORT_C = 40001;
+    private static final int APP_PORT_S = 40002;
+
+    private final ImsHarness ims = new ImsHarness(LifecycleConfig.builder(Role.PCSCF)
+        .passive(true)
+        .spiPool(new SpiPool(5000, 5999))
+        .portPool(new PortPool(6000, 6999)));
+
+    @Test
+    void shouldKeyTheApplicationsSecurityServerWithTheScscfKeysAndAllocateNothing()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(60, "hmac-sha-1-96");
+        ims.initialRegister(ue);
+        assertTrue(contains(ims.bridge.protectedPorts(), ue.portC) && contains(ims.bridge.protectedPorts(), ue.portS),
+            "the UE's announced ports are watched before any SA exists");
+
+        final List<LifecycleEvent> scscf = ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        assertEquals(1, count(scscf, LifecycleEvent.Type.NETWORK_KEYS_LEARNT), scscf.toString());
+        assertEquals(0, count(scscf, LifecycleEvent.Type.MESSAGE_REWRITTEN), "a passive bridge rewrites nothing");
+        assertEquals(0, ims.sink.size(), "the P-CSCF application has not chosen yet");
+        assertEquals(0, ims.config.spiPool().inUseCount());
+
+        final List<LifecycleEvent> toUe = ims.feed(ImsHarness.PCSCF, 5060, ue.address, 5062, appChallenge(ue));
+        assertEquals(4, count(toUe, LifecycleEvent.Type.SA_INSTALLED), toUe.toString());
+        assertEquals(0, count(toUe, LifecycleEvent.Type.MESSAGE_REWRITTEN));
+        final SaSpec sa1 = ims.sink.installed().get(0);
+        assertEquals(APP_SPI_S, sa1.spi(), "the application's spi-s, not one from the pool");
+        assertEquals(ue.portC, sa1.srcPort());
+        assertEquals(APP_PORT_S, sa1.dstPort());
+        assertArrayEquals(Arrays.copyOf(ImsHarness.ik(ue), 20), sa1.integrityKey(), "IK of the S-CSCF's 401 || 32 zero bits");
+        assertTrue(contains(ims.bridge.protectedPorts(), APP_PORT_C) && contains(ims.bridge.protectedPorts(), APP_PORT_S));
+
+        final String verify = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + APP_SPI_C +
+            ";spi-s=" + APP_SPI_S + ";port-c=" + APP_PORT_C + ";port-s=" + APP_PORT_S + ";q=0.1";
+        ims.feed(ue.address, ue.portC, ImsHarness.PCSCF, APP_PORT_S, ImsHarness.register(ue, 600, ue.securityClient(),
+            verify, ImsHarness.authorizationWithoutResponse(ue)));
+        final List<LifecycleEvent> ok = ims.feed(ImsHarness.PCSCF, APP_PORT_S, ue.address, ue.portC, ImsHarness.response(ue,
+            200, "OK", "Contact: <sip:" + ImsHarness.user(ue) + "@" + ue.address.getHostAddress() + ":" + ue.portS + ">;expires=600\r\n"));
+        assertEquals(1, count(ok, LifecycleEvent.Type.SET_ESTABLISHED), ok.toString());
+
+        ims.feed(ue.address, ue.portC, ImsHarness.PCSCF, APP_PORT_S, ImsHarness.register(ue, 0, ue.securityClient(),
+            verify, ImsHarness.authorizationWithoutResponse(ue)));
+        final List<LifecycleEvent> gone = ims.feed(ImsHarness.PCSCF, APP_PORT_S, ue.address, ue.portC, ImsHarness.response(ue,
+            200, "OK", "Contact: <sip:" + ImsHarness.user(ue) + "@" + ue.address.getHostAddress() + ":" + ue.portS + ">;expires=0\r\n"));
+        assertEquals(4, count(gone, LifecycleEvent.Type.SA_REMOVED), gone.toString());
+        assertEquals(0, ims.sink.size());
+        assertEquals(0, ims.config.spiPool().inUseCount());
+        assertEquals(0, ims.config.portPool().inUseCount());
+        assertEquals(0, ims.bridge.protectedPorts().length);
+    }
+
+    @Test
+    void shouldCreateNoSasWhenTheApplicationsChallengeHasNoSecurityServer()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(61, "hmac-sha-1-96");
+        ims.initialRegister(ue);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+
+        final String bare = ImsHarness.response(ue, 401, "Unauthorized", "WWW-Authenticate: Digest realm=\"ims.example.org\"," +
+            "nonce=\"" + ImsHarness.nonce(ue) + "\",algorithm=AKAv1-MD5,qop=\"auth\"\r\n");
+        final List<LifecycleEvent> events = ims.feed(ImsHarness.PCSCF, 5060, ue.address, 5062, bare);
+
+        assertEquals(1, count(events, LifecycleEvent.Type.WARNING), events.toString());
+        assertEquals(0, ims.sink.size());
+    }
+
+    @Test
+    void shouldNotTakeKeysFromAChallengeWithAnotherNonce()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(62, "hmac-sha-1-96");
+        ims.initialRegister(ue);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+
+        final String other = appChallenge(ue).replace(ImsHarness.nonce(ue), "b3RoZXJub25jZQ==");
+        final List<LifecycleEvent> events = ims.feed(ImsHarness.PCSCF, 5060, ue.address, 5062, other);
+
+        assertTrue(ims.sink.installed().stream().noneMatch(SaSpec::hasKeys), "no keys are known for that challenge");
+    }
+
+    /** The P-CSCF application's 401 to the UE: its own Security-Server, the S-CSCF's nonce, ck/ik stripped. */
+    private static String appChallenge(final ImsHarness.Ue ue)
+    {
+        return ImsHarness.response(ue, 401, "Unauthorized", "WWW-Authenticate: Digest realm=\"ims.example.org\"," +
+            "nonce=\"" + ImsHarness.nonce(ue) + "\",algorithm=AKAv1-MD5,qop=\"auth\"\r\n" +
+            "Security-Server: ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + APP_SPI_C +
+            ";spi-s=" + APP_SPI_S + ";port-c=" + APP_PORT_C + ";port-s=" + APP_PORT_S + ";q=0.1\r\n");
+    }
+
+    private static boolean contains(final int[] ports, final int port)
+    {
+        return Arrays.stream(ports).anyMatch(p -> p == port);
+    }
+}
