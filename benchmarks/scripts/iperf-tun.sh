@@ -12,6 +12,7 @@
 #   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
+#   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
 #   CARRIER    raw (ESP as IP protocol 50) or udp (RFC 3948 ESP-in-UDP on 4500) (raw)
 #   TUN_OFFLOAD on|off: the daemons' TUN offloads (TSO in, coalesced TCP out; on)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
@@ -30,6 +31,7 @@ WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 CARRIER=${CARRIER:-raw}
+DAEMON_CPUS=${DAEMON_CPUS:-}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
@@ -128,7 +130,12 @@ counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
 tun.offload=$TUN_OFFLOAD
 CONF
   # shellcheck disable=SC2086
-  ip netns exec "$1" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
+  local pin=()
+  if [ -n "$DAEMON_CPUS" ]; then # "UE_CPU PC_CPU"
+    local cpus=($DAEMON_CPUS)
+    pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
+  fi
+  ip netns exec "$1" "${pin[@]}" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")

@@ -53,8 +53,9 @@ public final class EspCoreSaSink implements SecurityAssociationSink
         final SaConfig config = toSaConfig(spec);
         // Same SPI and destination again means new keys from a new AKA run: a new SA, not an update.
         sad.delete(spec.spi(), spec.dst());
+        // The SA owns the config from here (it zeroes the keys when deleted): `xfrm state list --keys` and the
+        // Wireshark export read them from it, as for SAs added through the control socket.
         sad.add(config);
-        config.zeroKeys();
         for (final Transport transport : spec.protocols())
         {
             spd.update(toPolicy(spec, transport));

@@ -22,6 +22,7 @@ import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -57,6 +58,19 @@ class EspCoreSaSinkTest
         assertEquals(EspVerdict.DELIVER, send(processor, 6, 38003, 50718));
         assertEquals(EspVerdict.PASS, send(processor, 17, 38003, 5060));
         assertEquals(2, sa.counters().packets());
+    }
+
+    @Test
+    void shouldKeepTheKeysWithTheInstalledSaForListingsAndWipeThemOnRemoval()
+    {
+        final SaSpec spec = sa1(TimeUnit.MINUTES.toNanos(4));
+        sink.install(spec);
+        final SecurityAssociation sa = sad.get(2821032177L, PCSCF);
+        assertArrayEquals(IK_SHA1, sa.config().integrityKey(), "xfrm state list --keys shows what the SA uses");
+
+        sink.remove(spec);
+        assertNull(sad.get(2821032177L, PCSCF));
+        assertArrayEquals(new byte[IK_SHA1.length], sa.config().integrityKey(), "keys wiped with the SA");
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.xfrm.SaStatsView;
 import org.esp4j.core.xfrm.XfrmFormatter;
+import org.esp4j.tun.daemon.DaemonCounters;
 
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -84,6 +85,7 @@ final class StatFormatter
     {
         final Map<XfrmCounter, Long> global = new EnumMap<>(XfrmCounter.class);
         final Map<String, long[]> sas = new LinkedHashMap<>();
+        final Map<String, Long> daemon = new LinkedHashMap<>();
         final XfrmCounter[] names = XfrmCounter.values();
         final SaCounter[] saNames = SaCounter.values();
         reader.forEach((counterId, typeId, keyBuffer, label) ->
@@ -95,6 +97,10 @@ final class StatFormatter
                 {
                     global.put(names[ordinal], reader.getCounterValue(counterId));
                 }
+            }
+            else if (typeId == DaemonCounters.TYPE_ID)
+            {
+                daemon.put(label, reader.getCounterValue(counterId));
             }
             else if (typeId >= SaCounter.TYPE_ID_BASE && typeId < SaCounter.TYPE_ID_BASE + saNames.length)
             {
@@ -115,6 +121,8 @@ final class StatFormatter
                 appendCounter(sb, counter.name(), value);
             }
         }
+        // the daemon's own finer counters (TUN, carriers, offloads), in the same form
+        daemon.forEach((name, value) -> appendCounter(sb, name, value));
         if (perSa)
         {
             for (final Map.Entry<String, long[]> entry : sas.entrySet())

@@ -14,8 +14,8 @@ import org.agrona.concurrent.status.CountersReader;
  */
 public final class DaemonCounters
 {
-    /** Agrona counter type id. */
-    public static final int TYPE_ID = 1200;
+    /** Agrona counter type id (apart from XfrmCounter's 1100 and the per-SA counters' 1200 + n). */
+    public static final int TYPE_ID = 1300;
 
     /** The counters. */
     public enum Counter

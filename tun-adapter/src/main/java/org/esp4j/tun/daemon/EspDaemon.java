@@ -2,9 +2,6 @@ package org.esp4j.tun.daemon;
 
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
-import org.esp4j.tun.sip.SipBridgeSettings;
-import org.esp4j.tun.sip.SipSniffer;
-import org.esp4j.tun.sip.TunSipBridge;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.esp4j.core.counters.CountersFile;
@@ -24,6 +21,7 @@ import org.esp4j.core.spd.TemplateConfig;
 import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPreload;
 import org.esp4j.core.xfrm.XfrmPreloadReader;
+import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.tun.carrier.RawEspReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
@@ -33,6 +31,9 @@ import org.esp4j.tun.jna.PollFds;
 import org.esp4j.tun.routing.IpCommand;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
+import org.esp4j.tun.sip.SipBridgeSettings;
+import org.esp4j.tun.sip.SipSniffer;
+import org.esp4j.tun.sip.TunSipBridge;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -299,8 +300,20 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         outbound.plaintextObserver(sipBridge);
         sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs()), errorHandler, null, sniffer);
         AgentRunner.startOnThread(sipRunner);
-        log.accept("sip-bridge: role " + settings.role().cliName() + (settings.aka() == null ?
-            ", no subscriber keys (SAs cannot be keyed)" : ", AKA " + settings.algorithmName()));
+        final String keys;
+        if (settings.aka() != null)
+        {
+            keys = ", AKA " + settings.algorithmName();
+        }
+        else if (settings.role() == Role.PCSCF)
+        {
+            keys = ", keys from the S-CSCF's 401 (ck=/ik=)";
+        }
+        else
+        {
+            keys = ", no subscriber keys (SAs cannot be keyed)";
+        }
+        log.accept("sip-bridge: role " + settings.role().cliName() + keys);
     }
 
     /** @return the SIP bridge, or null when the daemon runs without one. */

@@ -2,6 +2,7 @@ package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.esp.EspProcessor;
@@ -12,7 +13,6 @@ import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.offload.TcpCoalescer;
-import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * The inbound data path, on its own thread: packets from the carriers (raw ESP receivers, UDP carriers), handed on

@@ -391,8 +391,11 @@ class ControlServerTest
         try (org.esp4j.core.counters.CountersFile countersFile =
             org.esp4j.core.counters.CountersFile.create(file, 256))
         {
-            final XfrmCounters fileCounters = new XfrmCounters(countersFile.newCountersManager());
+            final org.agrona.concurrent.status.CountersManager manager = countersFile.newCountersManager();
+            final XfrmCounters fileCounters = new XfrmCounters(manager);
             fileCounters.increment(XfrmCounter.XfrmInStateSeqError);
+            final org.esp4j.tun.daemon.DaemonCounters daemonCounters = new org.esp4j.tun.daemon.DaemonCounters(manager);
+            daemonCounters.add(org.esp4j.tun.daemon.DaemonCounters.Counter.TunGsoSegments, 45);
             final SecurityAssociationDatabase fileSad = new SecurityAssociationDatabase(fileCounters, clock, null);
             final SecurityAssociation sa = fileSad.add(org.esp4j.core.xfrm.XfrmStateParser.parseAdd(
                 "src 192.0.2.1 dst 192.0.2.2 proto esp spi " + SPI_DECIMAL + " auth hmac(sha1) " + AUTH_KEY +
@@ -418,6 +421,9 @@ class ControlServerTest
             assertTrue(text.contains("spi " + SPI_HEX + " dst 192.0.2.2\n"), text);
             assertTrue(text.contains("\t  1400(bytes), 1(packets)\n"), text);
             assertTrue(text.contains("replay 0 failed 1"), text);
+            // the daemon's own counters follow, in the same form, and are not mistaken for an SA's
+            assertTrue(text.contains("TunGsoSegments          \t45\n"), text);
+            assertEquals(1, text.split("\tlifetime current:").length - 1, "one SA only: " + text);
         }
 
         final Result missing = stat("--counters", dir.resolve("absent.counters").toString());
