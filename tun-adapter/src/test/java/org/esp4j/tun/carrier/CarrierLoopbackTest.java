@@ -96,24 +96,7 @@ class CarrierLoopbackTest
             final int ipLength = v6 ? 40 : 20;
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final int espLength = 8 + 32;
-            final int total = ipLength + 8 + espLength;
-            if (v6)
-            {
-                IpHeaders.putIpv6Header(packet, 0, 0, 8 + espLength, LibC.IPPROTO_UDP, 64);
-                packet.putBytes(8, loopback.getAddress());
-                packet.putBytes(24, loopback.getAddress());
-            }
-            else
-            {
-                IpHeaders.putIpv4Header(packet, 0, 0, total, LibC.IPPROTO_UDP, 64);
-                packet.putBytes(12, loopback.getAddress());
-                packet.putBytes(16, loopback.getAddress());
-            }
-            packet.putShort(ipLength, (short)portA, ByteOrder.BIG_ENDIAN);
-            packet.putShort(ipLength + 2, (short)portB, ByteOrder.BIG_ENDIAN);
-            packet.putShort(ipLength + 4, (short)(8 + espLength), ByteOrder.BIG_ENDIAN);
-            packet.putInt(ipLength + 8, 0x12345678, ByteOrder.BIG_ENDIAN);
-            packet.putInt(ipLength + 12, 7, ByteOrder.BIG_ENDIAN);
+            final int total = udpPacket(packet, v6, loopback, portA, portB, espLength, 7);
             assertEquals(espLength, a.send(packet, 0, total));
 
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
