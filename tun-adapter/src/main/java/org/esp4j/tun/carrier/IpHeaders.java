@@ -2,6 +2,7 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.esp4j.tun.offload.TcpSegmenter;
 import org.esp4j.tun.offload.TransportChecksum;
 
 import java.nio.ByteOrder;
@@ -110,10 +111,7 @@ public final class IpHeaders
     /** Compute and store the IPv4 header checksum. */
     public static void putIpv4Checksum(final MutableDirectBuffer buffer, final int offset)
     {
-        final int headerLength = ipv4HeaderLength(buffer, offset);
-        buffer.putShort(offset + IPV4_CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + IPV4_CHECKSUM_OFFSET,
-            (short)~fold(sum16(buffer, offset, headerLength, 0)), ByteOrder.BIG_ENDIAN);
+        TcpSegmenter.putIpv4HeaderChecksum(buffer, offset, ipv4HeaderLength(buffer, offset));
     }
 
     /** @return the one's complement sum (unfolded) of {@code length} bytes added to {@code initial}. */

@@ -227,9 +227,10 @@ public final class OutboundAgent implements Agent
             return;
         }
         final int family = segmenter.ipv6() ? V6 : V4;
+        // one atomic add per super-packet, not per segment
+        daemonCounters.add(DaemonCounters.Counter.TunPacketsRead, segments);
         for (int i = 0; i < segments; i++)
         {
-            daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
             final int segmentLength = segmenter.segment(i, packet, EspProcessor.MAX_HEADROOM);
             protectAndSend(family, segmentLength);
         }
