@@ -86,6 +86,22 @@ public final class XfrmCounters
     }
 
     /**
+     * Count events seen elsewhere, e.g. packets an nftables rule dropped on the daemon's behalf. Atomic, like
+     * {@link #increment}, so any thread may call it.
+     *
+     * @param counter which.
+     * @param delta   how many (not negative).
+     */
+    public void add(final XfrmCounter counter, final long delta)
+    {
+        if (delta < 0)
+        {
+            throw new IllegalArgumentException("negative delta: " + delta);
+        }
+        valuesBuffer.getAndAddLong(counterOffsets[counter.ordinal()], delta);
+    }
+
+    /**
      * @param counter which.
      * @return current value.
      */

@@ -33,8 +33,11 @@ import java.util.Map;
  * control.socket=/run/esp4j/TUN.sock   # used by the control endpoint, if one is installed
  * burst=64                     # packets drained per descriptor per duty cycle
  * idle.poll.ms=100             # longest poll() when idle
+ * inbound.filter=auto          # drop clear packets that in-policies require to be ESP, with nftables:
+ *                              #   on (fail without nft), off, auto (on where nft works)
+ * sip.role=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
  * </pre>
- * Immutable; build with {@link #builder()} or {@link #parse(Path)}.
+ * An unknown key is an error, so a misspelt setting never goes unnoticed. Immutable; build with {@link #builder()} or {@link #parse(Path)}.
  */
 public final class DaemonConfig
 {
@@ -53,6 +56,23 @@ public final class DaemonConfig
             return this != RAW;
         }
     }
+
+    /** The inbound filter setting. */
+    public enum InboundFilter
+    {
+        /** Install where {@code nft} works, else warn and go on without. */
+        AUTO,
+        /** Install or refuse to start. */
+        ON,
+        /** Never install. */
+        OFF
+    }
+
+    /** Every key the daemon and its SIP bridge read. */
+    static final List<String> KEYS = List.of("tun.name", "tun.mtu", "tun.txqueuelen", "tun.offload", "path.mtu",
+        "carrier", "udp.port", "mark", "table", "rule.priority.mark", "rule.priority.steer", "steer", "preload",
+        "counters.file", "control.socket", "burst", "idle.poll.ms", "inbound.filter",
+        "sip.role", "sip.k", "sip.op", "sip.opc", "sip.algorithm");
 
     public static final String DEFAULT_TUN_NAME = "esp4j0";
     public static final int DEFAULT_MARK = 0x4500;
@@ -106,8 +126,17 @@ public final class DaemonConfig
 
     private void validate()
     {
+        for (final String key : values.keySet())
+        {
+            if (!KEYS.contains(key))
+            {
+                throw new IllegalArgumentException("unknown setting '" + key + "' (known: " + String.join(", ", KEYS) +
+                    ")");
+            }
+        }
         carrier();
         tunOffload();
+        inboundFilter();
         routingSettings();
         steer();
         if (udpPort() < 1 || udpPort() > 65535)
@@ -149,6 +178,23 @@ public final class DaemonConfig
                 return false;
             default:
                 throw new IllegalArgumentException("tun.offload must be on or off: " + value);
+        }
+    }
+
+    /** @return whether clear packets that in-policies require to be ESP are dropped by an nftables table. */
+    public InboundFilter inboundFilter()
+    {
+        final String value = get("inbound.filter", "auto").toLowerCase(Locale.ROOT);
+        switch (value)
+        {
+            case "auto":
+                return InboundFilter.AUTO;
+            case "on":
+                return InboundFilter.ON;
+            case "off":
+                return InboundFilter.OFF;
+            default:
+                throw new IllegalArgumentException("inbound.filter must be auto, on or off: " + value);
         }
     }
 

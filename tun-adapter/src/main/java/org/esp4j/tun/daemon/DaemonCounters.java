@@ -49,7 +49,12 @@ public final class DaemonCounters
         /** Coalesced TCP packets written into the TUN (offloads on). */
         TunGroPacketsWritten,
         /** Segments joined into them. */
-        TunGroSegments
+        TunGroSegments,
+        /**
+         * Clear packets the nftables inbound filter dropped on the real interface (never read by the daemon): also
+         * counted in XfrmInTmplMismatch or XfrmInPolBlock, as a kernel stack would count them.
+         */
+        TunInFilterDropped
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];

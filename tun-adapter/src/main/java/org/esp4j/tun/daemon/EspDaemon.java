@@ -28,7 +28,9 @@ import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.PollFds;
+import org.esp4j.tun.routing.InboundClearFilter;
 import org.esp4j.tun.routing.IpCommand;
+import org.esp4j.tun.routing.NftCommand;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
 import org.esp4j.tun.sip.SipBridgeSettings;
@@ -74,6 +76,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     static final int MAX_SAS_IN_COUNTERS_FILE = 1024;
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
     private static final Pattern MTU = Pattern.compile("\\bmtu (?:lock )?(\\d+)");
+    private static final long FILTER_POLL_NS = 2_000_000_000L;
 
     private final DaemonConfig config;
     private final Consumer<String> log;
@@ -92,6 +95,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private SecurityPolicyDatabase spd;
     private TunDevice tun;
     private PolicyRouting routing;
+    private InboundClearFilter inboundFilter;
     private AgentRunner outboundRunner;
     private AgentRunner inboundRunner;
     private AgentRunner sipRunner;
@@ -102,6 +106,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private int pathMtu;
     private volatile boolean running;
     private volatile boolean closed;
+    private volatile long lastFilterPollNs;
 
     public EspDaemon(final DaemonConfig config)
     {
@@ -169,6 +174,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         tun.configure(ip, tunMtu, config.tunTxQueueLength());
         openCarriersAndAgents();
         routing.install(prefixes, localAddress(true), localAddress(false));
+        installInboundFilter();
         running = true;
 
         eventThread = new Thread(this::eventLoop, "esp4j-events-" + tun.name());
@@ -179,8 +185,42 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         log.accept("running: tun " + tun.name() + " mtu " + tunMtu + " path mtu " + pathMtu + " carrier " +
             config.carrier().name().toLowerCase() + " mark 0x" + Integer.toHexString(config.mark()) + " table " +
             config.routingSettings().table() + (tun.vnetHeaderLength() > 0 ? ", offloads on" : ", offloads off") +
+            (inboundFilter != null ? ", inbound filter nft table inet " + inboundFilter.table() : ", inbound filter off") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
+    }
+
+    /**
+     * The nftables table that drops clear packets the in-policies require to be ESP (see {@link InboundClearFilter});
+     * {@code inbound.filter=auto} goes on without it, with a warning, where {@code nft} does not work.
+     */
+    private void installInboundFilter() throws IOException
+    {
+        final DaemonConfig.InboundFilter setting = config.inboundFilter();
+        final NftCommand nft = new NftCommand();
+        final boolean available = nft.available();
+        final int[] udpPorts = config.carrier().udp() ? new int[] { config.udpPort() } : new int[0];
+        final InboundClearFilter filter = available ? new InboundClearFilter(nft, config.tunName(), udpPorts, log) : null;
+        if (setting == DaemonConfig.InboundFilter.OFF)
+        {
+            if (filter != null)
+            {
+                filter.remove(); // a table left by a crashed run that had the filter on
+            }
+            return;
+        }
+        if (!available)
+        {
+            if (setting == DaemonConfig.InboundFilter.ON)
+            {
+                throw new IOException("inbound.filter=on but nft does not work here (install nftables)");
+            }
+            log.accept("warning: nft not found or not permitted: clear packets on protected selectors are not " +
+                "dropped (inbound.filter=auto)");
+            return;
+        }
+        filter.sync(spd.list());
+        inboundFilter = filter;
     }
 
     private TunDevice openTun() throws IOException
@@ -431,6 +471,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                     sad.poll();
                     fragmentGuard.refresh();
                     syncSteering();
+                    syncInboundFilter();
                 }
             }
             catch (final InterruptedException ex)
@@ -457,6 +498,44 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         catch (final IOException | RuntimeException ex)
         {
             log.accept("steering update failed: " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Follow SPD changes the SIP bridge made and add the table's drops to the xfrm counters. Reading the counters
+     * runs {@code nft}, so the event loop does it every {@link #FILTER_POLL_NS} rather than every sweep.
+     */
+    private void syncInboundFilter()
+    {
+        final InboundClearFilter filter = inboundFilter;
+        if (filter == null || !running)
+        {
+            return;
+        }
+        try
+        {
+            count(filter.sync(spd.list()));
+            final long now = System.nanoTime();
+            if (now - lastFilterPollNs >= FILTER_POLL_NS)
+            {
+                lastFilterPollNs = now;
+                count(filter.pollDrops());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.accept("inbound filter update failed: " + ex.getMessage());
+        }
+    }
+
+    private void count(final InboundClearFilter.Drops drops)
+    {
+        if (drops.any())
+        {
+            counters.add(XfrmCounter.XfrmInTmplMismatch, drops.templateMismatch());
+            counters.add(XfrmCounter.XfrmInPolBlock, drops.policyBlock());
+            daemonCounters.counter(DaemonCounters.Counter.TunInFilterDropped)
+                .getAndAdd(drops.templateMismatch() + drops.policyBlock());
         }
     }
 
@@ -518,6 +597,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         {
             fragmentGuard.refresh();
             routing.update(steeringPrefixes());
+            syncInboundFilter();
         }
     }
 
@@ -568,6 +648,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         if (routing != null)
         {
             routing.remove();
+        }
+        if (inboundFilter != null)
+        {
+            inboundFilter.remove();
         }
         if (tun != null)
         {

@@ -3,6 +3,8 @@ package org.esp4j.tun.routing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,13 +69,32 @@ public final class IpCommand
             command.add(netns);
         }
         command.addAll(List.of(args));
+        return runProcess(command, null);
+    }
+
+    /**
+     * Run a control-plane command, bounded by the same timeout as {@code ip}.
+     *
+     * @param command the executable and its arguments.
+     * @param input   written to its standard input (null: none).
+     * @return its exit code and output.
+     * @throws IOException when it cannot be started, times out or the thread is interrupted.
+     */
+    static Result runProcess(final List<String> command, final String input) throws IOException
+    {
         final Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().close();
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final Thread errReader = new Thread(() -> copy(process.getErrorStream(), err), "ip-stderr");
         errReader.setDaemon(true);
         errReader.start();
+        try (OutputStream stdin = process.getOutputStream())
+        {
+            if (input != null)
+            {
+                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         copy(process.getInputStream(), out);
         try
         {

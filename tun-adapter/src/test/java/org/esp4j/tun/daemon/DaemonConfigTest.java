@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DaemonConfigTest
 {
@@ -52,5 +53,28 @@ class DaemonConfigTest
             .set("rule.priority.mark", "300").set("rule.priority.steer", "200").build());
         assertThrows(IllegalArgumentException.class, () -> DaemonConfig.builder().set("table", "254").build());
         assertThrows(IllegalArgumentException.class, () -> DaemonConfig.builder().set("mark", "x").build());
+    }
+
+    @Test
+    void shouldRejectAnUnknownKeyNamingIt(@TempDir final Path dir) throws Exception
+    {
+        final Path file = dir.resolve("esp4j.conf");
+        Files.writeString(file, "tun.name=ims0\ntun.ofload=off\n");
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> DaemonConfig.parse(file));
+        assertTrue(ex.getMessage().startsWith("unknown setting 'tun.ofload'"), ex.getMessage());
+    }
+
+    @Test
+    void shouldReadTheInboundFilterSetting()
+    {
+        assertEquals(DaemonConfig.InboundFilter.AUTO, DaemonConfig.builder().build().inboundFilter());
+        assertEquals(DaemonConfig.InboundFilter.ON, DaemonConfig.builder().set("inbound.filter", "ON").build()
+            .inboundFilter());
+        assertEquals(DaemonConfig.InboundFilter.OFF, DaemonConfig.builder().set("inbound.filter", "off").build()
+            .inboundFilter());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("inbound.filter", "maybe").build().inboundFilter());
+        assertEquals("inbound.filter must be auto, on or off: maybe", ex.getMessage());
     }
 }

@@ -1,10 +1,13 @@
 package org.esp4j.tun.e2e;
 
 import org.agrona.concurrent.status.CountersReader;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.CountersFile;
+import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.tun.RootAssumptions;
+import org.esp4j.tun.carrier.IpHeaders;
 import org.esp4j.tun.daemon.DaemonMain;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,11 +49,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   while the fragments of an equally big protected datagram are dropped, not leaked;</li>
  *   <li>raw carrier: with a TUN MTU too big for the path, TCP gets through thanks to the daemon's ICMPv6 Packet Too
  *   Big / ICMP Fragmentation Needed answers;</li>
+ *   <li>a clear datagram on a protected flow, sent past the daemon on the wire, is dropped by the inbound filter
+ *   (nftables) before the application gets it, and counted as XfrmInTmplMismatch, as a kernel stack would;</li>
  *   <li>a replayed, a corrupted, an unknown-SPI and a truncated ESP packet injected on the wire are dropped and
  *   counted against the right counter, and the counters add up (every packet read is delivered or counted against
  *   exactly one reason);</li>
- *   <li>SIGTERM removes every rule, route, TUN and the counters file; a restart after SIGKILL replaces the stale
- *   rules without duplicating them.</li>
+ *   <li>SIGTERM removes every rule, route, TUN, nftables table and the counters file; a restart after SIGKILL
+ *   replaces the stale rules and table without duplicating them.</li>
  * </ul>
  * Namespaces and processes are removed in {@link #tearDown()} also when a test fails; work files too, unless
  * {@code -Desp4j.e2e.keep=true}.
@@ -150,11 +156,53 @@ class TunDaemonEndToEndTest
         assertEquals(before, ueNs.ip().check("-6", "rule", "show").output(), "rules duplicated after restart");
         assertEquals(1, count(before, "fwmark 0x4500 lookup main"), before);
         assertEquals(1, count(before, "lookup " + TABLE), before);
+        assertEquals("table inet esp4j_esp4j0", nftTables(ueNs), "the crashed run's table is replaced, not doubled");
 
         assertEquals(SIGTERM_EXIT, Netns.stop(second, 20_000), ueNs.logText("daemon"));
         final String after = ueNs.ip().check("-6", "rule", "show").output();
         assertFalse(after.contains("lookup " + TABLE) || after.contains("fwmark 0x4500"), after);
         assertFalse(ueNs.ip().run("link", "show", "esp4j0").ok());
+        assertEquals("", nftTables(ueNs));
+    }
+
+    /** @return the esp4j nftables tables in a namespace, one per line. */
+    private static String nftTables(final Netns netns) throws Exception
+    {
+        final Process nft = new ProcessBuilder("ip", "netns", "exec", netns.name(), "nft", "list", "tables")
+            .redirectErrorStream(true).start();
+        final String output = new String(nft.getInputStream().readAllBytes());
+        assertTrue(nft.waitFor(10, TimeUnit.SECONDS) && nft.exitValue() == 0, output);
+        return output.lines().filter(line -> line.contains("esp4j")).collect(Collectors.joining("\n"));
+    }
+
+    /** @return a valid UDP datagram in an IPv4 or IPv6 packet, with checksums. */
+    private static byte[] clearUdp(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort,
+        final boolean ipv4)
+    {
+        final byte[] payload = "clear, where ESP is due".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final int ipLength = ipv4 ? 20 : 40;
+        final int udpLength = UdpHeader.LENGTH + payload.length;
+        final UnsafeBuffer packet = new UnsafeBuffer(new byte[ipLength + udpLength]);
+        if (ipv4)
+        {
+            IpHeaders.putIpv4Header(packet, 0, 0, ipLength + udpLength, UdpHeader.PROTOCOL_NUMBER, 64);
+            packet.putBytes(12, src.getAddress());
+            packet.putBytes(16, dst.getAddress());
+            IpHeaders.putIpv4Checksum(packet, 0);
+        }
+        else
+        {
+            IpHeaders.putIpv6Header(packet, 0, 0, udpLength, UdpHeader.PROTOCOL_NUMBER, 64);
+            packet.putBytes(8, src.getAddress());
+            packet.putBytes(24, dst.getAddress());
+        }
+        UdpHeader.write(packet, ipLength, srcPort, dstPort, udpLength);
+        packet.putBytes(ipLength + UdpHeader.LENGTH, payload);
+        if (!ipv4)
+        {
+            UdpHeader.updateIpv6Checksum(packet, 0, ipLength, udpLength); // IPv4 may send 0: no checksum
+        }
+        return packet.byteArray();
     }
 
     private static int count(final String text, final String what)
@@ -270,9 +318,23 @@ class TunDaemonEndToEndTest
                 "nothing injected may be delivered");
         }
 
-        // the counters add up: every packet read is delivered or counted against exactly one reason
+        // a clear datagram on the protected flow UE:38003 -> P-CSCF:50718, sent past the UE's daemon (marked), never
+        // reaches the P-CSCF's echo server: the inbound filter drops it as the kernel would (XfrmInTmplMismatch)
+        assertTrue(pcNs.logText("daemon").contains("inbound filter nft table inet esp4j_esp4j0"), pcNs.logText("daemon"));
+        final Map<String, Long> pcBeforeClear = readCounters(pcCounters);
+        injectAndAwait(ueNs, clearUdp(ueAddress, NetApps.UE_PORT_C, pcAddress, NetApps.PCSCF_PORT_S, ipv4), pcCounters,
+            "XfrmInTmplMismatch", pcBeforeClear);
+        Thread.sleep(300);
+        final Map<String, Long> pcAfterClear = readCounters(pcCounters);
+        assertEquals(pcBeforeClear.get("Esp4jOutProtected"), pcAfterClear.get("Esp4jOutProtected"),
+            "the echo server answered a clear datagram on a protected port");
+        assertEquals(pcBeforeClear.getOrDefault("TunInFilterDropped", 0L) + 1, pcAfterClear.get("TunInFilterDropped"));
+
+        // the counters add up: every packet read is delivered or counted against exactly one reason (the filter's
+        // drops are counted too, but were never read)
         final Map<String, Long> pcFinal = readCounters(pcCounters);
-        assertEquals(pcFinal.get("TunCarrierPacketsRead"), inboundAccounted(pcFinal), "P-CSCF inbound: " + pcFinal);
+        assertEquals(pcFinal.get("TunCarrierPacketsRead") + pcFinal.get("TunInFilterDropped"), inboundAccounted(pcFinal),
+            "P-CSCF inbound: " + pcFinal);
         final Map<String, Long> ueFinal = readCounters(ueCounters);
         assertTrue(ueFinal.getOrDefault("TunOutFragmentDropped", 0L) >= 2,
             "fragments of the big protected datagram must be dropped: " + ueFinal);
@@ -292,7 +354,8 @@ class TunDaemonEndToEndTest
         assertEquals(0L, pcFinal.getOrDefault("Esp4jTunIoError", 0L), "P-CSCF TUN writes failed: " + pcFinal);
         // (a packet answered with Packet Too Big counts as protected, and Esp4jOutTooBig says which of them)
         assertEquals(ueFinal.get("TunPacketsRead"), outboundAccounted(ueFinal), "UE outbound: " + ueFinal);
-        assertEquals(ueFinal.get("TunCarrierPacketsRead"), inboundAccounted(ueFinal), "UE inbound: " + ueFinal);
+        assertEquals(ueFinal.get("TunCarrierPacketsRead") + ueFinal.get("TunInFilterDropped"), inboundAccounted(ueFinal),
+            "UE inbound: " + ueFinal);
 
         // stop: everything the daemons installed goes away
         // SIGTERM: the JVM runs the shutdown hook and exits with 128 + 15
@@ -309,6 +372,7 @@ class TunDaemonEndToEndTest
                 assertEquals("", netns.ip().run(family, "route", "show", "table", TABLE).output().trim());
             }
             assertFalse(netns.ip().run("link", "show", "esp4j0").ok(), "TUN left in " + netns.name());
+            assertEquals("", nftTables(netns), "nftables table left in " + netns.name());
         }
         assertFalse(Files.exists(ueCounters));
         assertFalse(Files.exists(pcCounters));
@@ -411,6 +475,7 @@ class TunDaemonEndToEndTest
             "preload=" + preloadFile,
             "counters.file=" + counters,
             "control.socket=" + work.resolve(netns.name() + ".sock"),
+            "inbound.filter=on",
             extraConfig));
         final List<String> command = new ArrayList<>(List.of(javaExecutable()));
         command.addAll(jvmArgs());
