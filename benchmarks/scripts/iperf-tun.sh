@@ -15,6 +15,7 @@
 #   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
 #   CARRIER    raw (ESP as IP protocol 50) or udp (RFC 3948 ESP-in-UDP on 4500) (raw)
 #   TUN_OFFLOAD on|off: the daemons' TUN offloads (TSO in, coalesced TCP out; on)
+#   DAEMON_CONFIG extra key=value lines for both daemons' config, e.g. "inbound.filter=off" (none)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
 # Needs: root, iproute2, iperf3, python3, a JDK 17+.
@@ -32,6 +33,7 @@ VETH_MTU=${VETH_MTU:-1600}
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
+DAEMON_CONFIG=${DAEMON_CONFIG:-}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
@@ -128,6 +130,7 @@ steer=$peer
 preload=$WORK/$2.xfrm
 counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
 tun.offload=$TUN_OFFLOAD
+$DAEMON_CONFIG
 CONF
   # shellcheck disable=SC2086
   local pin=()

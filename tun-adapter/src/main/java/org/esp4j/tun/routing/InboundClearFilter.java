@@ -26,10 +26,10 @@ import java.util.regex.Pattern;
  *     counter pol_block { }
  *     chain input {
  *       type filter hook input priority filter; policy accept;
- *       iifname "TUN" accept                  # plaintext the daemon checked and wrote into the TUN
- *       iif "lo" accept                       # like the kernel, whose lo has disable_policy set
  *       meta l4proto esp accept               # the raw carrier: the daemon reads it
  *       udp dport 4500 accept                 # the UDP carrier (RFC 3948), if open
+ *       iifname "TUN" accept                  # plaintext the daemon checked and wrote into the TUN
+ *       iif "lo" accept                       # like the kernel, whose lo has disable_policy set
  *       icmpv6 type { nd-router-solicit, ... } accept     # neighbour discovery keeps working
  *       ip6 saddr 2001:0:0:1::2 ip6 daddr 2001::1:d1ae:bb37:d9c9:81d0 meta l4proto udp th sport 5201 counter name "tmpl_mismatch" drop
  *       ...                                   # one rule per inbound policy, in SPD lookup order
@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  *   }
  * </pre>
  * An inbound bypass policy becomes {@code accept} and, being earlier in lookup order, shadows the rules after it, as
- * in the SPD; a protect policy whose template is optional ({@code level use}) also accepts.
+ * in the SPD; a protect policy whose template is optional ({@code level use}) also accepts. Without any drop rule
+ * there is no table at all, so a daemon with nothing to enforce adds no netfilter hook to the packet path.
  * <p>
  * Every change replaces the whole table in one nftables transaction ({@code table; delete table; table {...}}), which
  * also replaces a table left behind by a crashed run. The drops are read back from the two named counters with
@@ -70,6 +71,7 @@ public final class InboundClearFilter
     private final int[] carrierUdpPorts;
     private final Consumer<String> log;
     private String installedRules;
+    private boolean tablePresent;
     private long seenTemplateMismatch;
     private long seenPolicyBlock;
 
@@ -118,19 +120,30 @@ public final class InboundClearFilter
         {
             return Drops.NONE;
         }
-        final Drops drops = installedRules == null ? Drops.NONE : pollDrops();
-        nft.check(replaceScript(rules));
+        final Drops drops = tablePresent ? pollDrops() : Drops.NONE;
+        final int dropRules = dropRuleCount(policies);
+        if (dropRules == 0)
+        {
+            // nothing to enforce: no table, so the input hook costs nothing per packet
+            nft.check("table inet " + table + "\ndelete table inet " + table + "\n");
+            tablePresent = false;
+        }
+        else
+        {
+            nft.check(replaceScript(rules));
+            tablePresent = true;
+        }
         installedRules = rules;
         seenTemplateMismatch = 0;
         seenPolicyBlock = 0;
-        log.accept("inbound filter " + table + ": " + dropRuleCount(policies) + " drop rule(s)");
+        log.accept("inbound filter " + table + ": " + dropRules + " drop rule(s)" + (dropRules == 0 ? ", no table" : ""));
         return drops;
     }
 
     /** @return packets dropped since the last call (nothing when no table is installed). */
     public synchronized Drops pollDrops() throws IOException
     {
-        if (installedRules == null)
+        if (!tablePresent)
         {
             return Drops.NONE;
         }
@@ -138,6 +151,7 @@ public final class InboundClearFilter
         if (!listed.ok())
         {
             installedRules = null; // deleted behind our back: the next sync installs it again
+            tablePresent = false;
             listed.check();
         }
         final String output = listed.output();
@@ -164,16 +178,11 @@ public final class InboundClearFilter
         return drops;
     }
 
-    /** @return true while a table is installed. */
-    public synchronized boolean installed()
-    {
-        return installedRules != null;
-    }
-
     /** Delete the table (also one left by an earlier run). Never throws. */
     public synchronized void remove()
     {
         installedRules = null;
+        tablePresent = false;
         try
         {
             // "table" first creates it if missing, so the delete cannot fail on a clean host.
@@ -203,13 +212,14 @@ public final class InboundClearFilter
     String rules(final List<SecurityPolicy> policies)
     {
         final StringBuilder rules = new StringBuilder();
-        rule(rules, "iifname \"" + tunName + "\" accept");
-        rule(rules, "iif \"lo\" accept");
+        // the carrier first: ESP is most of what arrives, and should cost one rule
         rule(rules, "meta l4proto esp accept");
         for (final int port : carrierUdpPorts)
         {
             rule(rules, "udp dport " + port + " accept");
         }
+        rule(rules, "iifname \"" + tunName + "\" accept");
+        rule(rules, "iif \"lo\" accept");
         rule(rules, "icmpv6 type " + ND_TYPES + " accept");
         for (final SecurityPolicy policy : policies)
         {

@@ -19,9 +19,9 @@ class InboundClearFilterTest
     private static final String UE = "2001::1:d1ae:bb37:d9c9:81d0";
     private static final String PCSCF = "2001:0:0:1::2";
     private static final String HEAD =
+        "    meta l4proto esp accept\n" +
         "    iifname \"esp4j0\" accept\n" +
-        "    iif \"lo\" accept\n" +
-        "    meta l4proto esp accept\n";
+        "    iif \"lo\" accept\n";
     private static final String ND = "    icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, " +
         "nd-neighbor-advert, nd-redirect } accept\n";
 
