@@ -463,7 +463,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         {
             try
             {
-                events.deliver(200, log);
+                if (events.deliver(200, log) > 0)
+                {
+                    syncInboundFilter(); // the SIP bridge's SAs come with policies: enforce them at once
+                }
                 final long now = System.nanoTime();
                 if (now - lastSweepNs >= 1_000_000_000L)
                 {

@@ -203,6 +203,10 @@ class SipBridgeEndToEndTest
         }
         assertTrue(pcNs.logText("daemon").contains("SET_ESTABLISHED: lifetime 600030 s"), pcNs.logText("daemon"));
         assertTrue(xfrm(pcSocket, "policy", "list").contains("sport 50718"));
+        // the inbound filter follows the policies the bridge installed: clear packets to the P-CSCF's protected
+        // ports are dropped from now on (the daemon started without in-policies, so without a table)
+        awaitRuleset(pcNs, ruleset -> ruleset.contains("table inet esp4j_esp4j0") &&
+            ruleset.contains("dport 50718 counter name \"tmpl_mismatch\" drop"));
 
         Files.createFile(go);
         assertTrue(client.waitFor(60, TimeUnit.SECONDS) && client.exitValue() == 0 &&
@@ -218,6 +222,7 @@ class SipBridgeEndToEndTest
         awaitNoSas(ueSocket, ueNs);
         final String pcPolicies = xfrm(pcSocket, "policy", "list");
         assertTrue(!pcPolicies.contains("50718") && !pcPolicies.contains("50717"), pcPolicies);
+        awaitRuleset(pcNs, ruleset -> !ruleset.contains("esp4j")); // nothing left to enforce: no table
         for (final String side : new String[]{ "pc", "ue" })
         {
             final Map<String, Long> counters = TunDaemonEndToEndTest.readCounters(countersFile(side));
@@ -346,6 +351,27 @@ class SipBridgeEndToEndTest
             command.add(command.indexOf("-cp"), "-Desp4j.sip.sniffer.stalled=true");
         }
         return netns.start("daemon", command);
+    }
+
+    /** Wait (up to 5 s: the daemon follows the SPD once a second) for the namespace's nftables ruleset to match. */
+    private static void awaitRuleset(final Netns netns, final java.util.function.Predicate<String> expected)
+        throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String ruleset = "";
+        while (System.nanoTime() < deadline)
+        {
+            final Process nft = new ProcessBuilder("ip", "netns", "exec", netns.name(), "nft", "list", "ruleset")
+                .redirectErrorStream(true).start();
+            ruleset = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(nft.waitFor(10, TimeUnit.SECONDS) && nft.exitValue() == 0, ruleset);
+            if (expected.test(ruleset))
+            {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("nftables ruleset in " + netns.name() + ":\n" + ruleset + "\ndaemon:\n" + netns.logText("daemon"));
     }
 
     private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
