@@ -1,7 +1,7 @@
 package org.esp4j.sip.aka;
 
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 
 import java.util.Arrays;
 
@@ -29,7 +29,14 @@ public final class EspKeys
     public static byte[] integrityKey(final IntegrityAlgorithm alg, final byte[] ik)
     {
         Milenage.requireLength("IK", ik, 16);
-        return Arrays.copyOf(ik, alg.keyLengthBytes());
+        switch (alg)
+        {
+            case HMAC_MD5_96:
+            case HMAC_SHA1_96:
+                return Arrays.copyOf(ik, alg.keyLengthBytes()); // 128 bits, or IK and 32 zero bits
+            default:
+                throw new IllegalArgumentException("alg: no Annex I rule for " + alg);
+        }
     }
 
     /**

@@ -1,7 +1,7 @@
 package org.esp4j.sip.lifecycle;
 
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.sip.secagree.SecurityMechanism;
 
 import java.util.List;
@@ -14,11 +14,11 @@ public final class AlgorithmPair
 {
     /** Default preference, strongest first; every combination esp4j supports. */
     public static final List<AlgorithmPair> DEFAULT_PREFERENCE = List.of(
-        new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA_1_96, EncryptionAlgorithm.AES_CBC),
+        new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.AES_CBC),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_MD5_96, EncryptionAlgorithm.AES_CBC),
-        new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA_1_96, EncryptionAlgorithm.DES_EDE3_CBC),
+        new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.DES_EDE3_CBC),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_MD5_96, EncryptionAlgorithm.DES_EDE3_CBC),
-        new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA_1_96, EncryptionAlgorithm.NULL),
+        new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.NULL),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_MD5_96, EncryptionAlgorithm.NULL));
 
     private final IntegrityAlgorithm alg;
@@ -71,6 +71,6 @@ public final class AlgorithmPair
 
     public String toString()
     {
-        return alg.tsName() + "/" + ealg.tsName();
+        return alg.threeGppName() + "/" + ealg.threeGppName();
     }
 }

@@ -447,7 +447,7 @@ public final class SaLifecycleEngine
             }
         }
         emit(LifecycleEvent.of(LifecycleEvent.Type.MECHANISM_CHOSEN, registration.identity(), null,
-            set.server.alg().tsName() + "/" + set.server.effectiveEalg().tsName() +
+            set.server.alg().threeGppName() + "/" + set.server.effectiveEalg().threeGppName() +
             (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (offered.isEmpty() ? "local preference" : "highest q in Security-Server")));
 
         final Registration.Challenge keys = withKeptKeys(registration.challenge,

@@ -1,8 +1,8 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.message.Transport;
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.sip.util.Hex;
 import org.esp4j.sip.util.InetAddressText;
 
@@ -200,7 +200,7 @@ public final class SaSpec
      */
     public String integrityAlgorithmName()
     {
-        return integrityAlgorithm.tsName();
+        return integrityAlgorithm.threeGppName();
     }
 
     /**
@@ -216,7 +216,7 @@ public final class SaSpec
      */
     public String encryptionAlgorithmName()
     {
-        return encryptionAlgorithm.tsName();
+        return encryptionAlgorithm.threeGppName();
     }
 
     /**
@@ -337,7 +337,7 @@ public final class SaSpec
         return "SaSpec{" + label + " " + direction.xfrmName() +
             " spi=" + spi + " (" + spiHex() + ") " + spiOrigin +
             " " + InetAddressText.format(src, srcPort) + " -> " + InetAddressText.format(dst, dstPort) +
-            " " + protocols + " " + integrityAlgorithm.tsName() + "/" + encryptionAlgorithm.tsName() +
+            " " + protocols + " " + integrityAlgorithm.threeGppName() + "/" + encryptionAlgorithm.threeGppName() +
             " " + state + " lifetimeNs=" + lifetimeNs + "}";
     }
 

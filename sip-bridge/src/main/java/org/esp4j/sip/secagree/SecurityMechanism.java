@@ -1,5 +1,8 @@
 package org.esp4j.sip.secagree;
 
+import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+
 import org.esp4j.sip.message.HeaderValues;
 
 import java.util.ArrayList;
@@ -123,10 +126,10 @@ public final class SecurityMechanism
             switch (key)
             {
                 case "alg":
-                    alg = IntegrityAlgorithm.fromTsName(required(key, parameter.value));
+                    alg = SecAgreeAlgorithms.integrity(required(key, parameter.value));
                     break;
                 case "ealg":
-                    ealg = EncryptionAlgorithm.fromTsName(required(key, parameter.value));
+                    ealg = SecAgreeAlgorithms.encryption(required(key, parameter.value));
                     break;
                 case "prot":
                     prot = oneOf(key, required(key, parameter.value), "esp", "ah");
@@ -229,10 +232,10 @@ public final class SecurityMechanism
         final int portS)
     {
         final List<Parameter> parameters = new ArrayList<>(9);
-        parameters.add(new Parameter("alg", alg.tsName()));
+        parameters.add(new Parameter("alg", alg.threeGppName()));
         if (ealg != null)
         {
-            parameters.add(new Parameter("ealg", ealg.tsName()));
+            parameters.add(new Parameter("ealg", ealg.threeGppName()));
         }
         parameters.add(new Parameter("prot", "esp"));
         parameters.add(new Parameter("mod", "trans"));

@@ -1,7 +1,7 @@
 package org.esp4j.sip.aka;
 
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.sip.util.Hex;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class EspKeysTest
     @Test
     void shouldAppend32ZeroBitsToIkForHmacSha1()
     {
-        assertEquals("f769bcd751044604127672711c6d344100000000", Hex.encode(EspKeys.integrityKey(IntegrityAlgorithm.HMAC_SHA_1_96, IK)));
+        assertEquals("f769bcd751044604127672711c6d344100000000", Hex.encode(EspKeys.integrityKey(IntegrityAlgorithm.HMAC_SHA1_96, IK)));
     }
 
     @Test

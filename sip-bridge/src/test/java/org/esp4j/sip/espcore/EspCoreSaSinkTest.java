@@ -13,8 +13,8 @@ import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -106,7 +106,7 @@ class EspCoreSaSinkTest
     @Test
     void shouldRefuseSpecWithoutKeys()
     {
-        final SaSpec keyless = sa1(0).toBuilder().integrity(IntegrityAlgorithm.HMAC_SHA_1_96, null).build();
+        final SaSpec keyless = sa1(0).toBuilder().integrity(IntegrityAlgorithm.HMAC_SHA1_96, null).build();
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> sink.install(keyless));
         assertEquals(true, ex.getMessage().contains("0xa82588f1"), ex.getMessage());
         assertEquals(0, sad.size());
@@ -123,7 +123,7 @@ class EspCoreSaSinkTest
             .src(UE, 38003)
             .dst(PCSCF, 50718)
             .protocols(EnumSet.of(Transport.UDP, Transport.TCP))
-            .integrity(IntegrityAlgorithm.HMAC_SHA_1_96, IK_SHA1)
+            .integrity(IntegrityAlgorithm.HMAC_SHA1_96, IK_SHA1)
             .encryption(EncryptionAlgorithm.NULL, new byte[0])
             .lifetimeNs(lifetimeNs)
             .build();

@@ -2,8 +2,8 @@ package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.sip.secagree.SecurityHeaders;
 import org.esp4j.sip.secagree.SecurityMechanism;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class PcscfLifecycleTest
         assertFalse(authenticate.contains("ck="), authenticate);
         assertFalse(authenticate.contains("ik="), authenticate);
         final SecurityMechanism server = SecurityHeaders.fromMessage(rewritten, "Security-Server").get(0);
-        assertEquals(IntegrityAlgorithm.HMAC_SHA_1_96, server.alg(), "local preference puts sha-1 with aes first");
+        assertEquals(IntegrityAlgorithm.HMAC_SHA1_96, server.alg(), "local preference puts sha-1 with aes first");
         assertEquals(EncryptionAlgorithm.AES_CBC, server.ealg());
         assertEquals(5064, server.portS());
         assertTrue(server.spiC() >= 5000 && server.spiC() <= 5999);

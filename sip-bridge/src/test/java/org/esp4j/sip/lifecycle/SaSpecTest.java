@@ -1,8 +1,8 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.message.Transport;
-import org.esp4j.sip.secagree.EncryptionAlgorithm;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.sip.util.Hex;
 import org.esp4j.sip.util.InetAddressText;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class SaSpecTest
     void shouldRenderSha1KeyOf20BytesAndAesKey()
     {
         final SaSpec sa = sa1()
-            .integrity(IntegrityAlgorithm.HMAC_SHA_1_96, Hex.decode("IK", IK + "00000000"))
+            .integrity(IntegrityAlgorithm.HMAC_SHA1_96, Hex.decode("IK", IK + "00000000"))
             .encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK))
             .build();
 

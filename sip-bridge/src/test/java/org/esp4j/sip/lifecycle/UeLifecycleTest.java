@@ -6,7 +6,7 @@ import org.esp4j.sip.aka.AuthenticationVector;
 import org.esp4j.sip.aka.DigestAka;
 import org.esp4j.sip.aka.DigestParams;
 import org.esp4j.sip.aka.Milenage;
-import org.esp4j.sip.secagree.IntegrityAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.sip.util.Hex;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +48,7 @@ class UeLifecycleTest
 
         assertEquals(4, ims.sink.size());
         final SaSpec sa1 = ims.sink.installed().get(0);
-        assertEquals(IntegrityAlgorithm.HMAC_SHA_1_96, sa1.integrityAlgorithm(), "q=0.9 needs aes-cbc, not offered by the UE");
+        assertEquals(IntegrityAlgorithm.HMAC_SHA1_96, sa1.integrityAlgorithm(), "q=0.9 needs aes-cbc, not offered by the UE");
         assertEquals(7006, sa1.spi());
         assertEquals(SaDirection.OUT, sa1.direction());
         assertTrue(first(events, LifecycleEvent.Type.MECHANISM_CHOSEN).detail().contains("q=0.5"));

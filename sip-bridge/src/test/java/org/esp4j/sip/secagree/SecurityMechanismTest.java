@@ -1,5 +1,8 @@
 package org.esp4j.sip.secagree;
 
+import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.sa.EncryptionAlgorithm;
+
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
 import org.junit.jupiter.api.Test;
@@ -34,7 +37,7 @@ class SecurityMechanismTest
         assertEquals(565818L, md5.spiS());
         assertEquals(38003, md5.portC());
         assertEquals(39003, md5.portS());
-        assertEquals(IntegrityAlgorithm.HMAC_SHA_1_96, mechanisms.get(1).alg());
+        assertEquals(IntegrityAlgorithm.HMAC_SHA1_96, mechanisms.get(1).alg());
     }
 
     @Test
@@ -80,7 +83,7 @@ class SecurityMechanismTest
     void shouldRoundTripABuiltMechanism()
     {
         final SecurityMechanism built = SecurityMechanism.ipsec3gpp(
-            IntegrityAlgorithm.HMAC_SHA_1_96, EncryptionAlgorithm.AES_CBC, 4294967295L, 256, 5065, 5064).withQ("0.5");
+            IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.AES_CBC, 4294967295L, 256, 5065, 5064).withQ("0.5");
 
         assertEquals("ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4294967295;spi-s=256;port-c=5065;port-s=5064;q=0.5",
             built.format());
