@@ -107,6 +107,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private volatile boolean running;
     private volatile boolean closed;
     private volatile long lastFilterPollNs;
+    private volatile String lastFilterError;
 
     public EspDaemon(final DaemonConfig config)
     {
@@ -219,7 +220,20 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 "dropped (inbound.filter=auto)");
             return;
         }
-        filter.sync(spd.list());
+        try
+        {
+            filter.sync(spd.list());
+        }
+        catch (final IOException ex)
+        {
+            if (setting == DaemonConfig.InboundFilter.ON)
+            {
+                throw ex;
+            }
+            log.accept("warning: nft refused the inbound filter, clear packets on protected selectors are not " +
+                "dropped (inbound.filter=auto): " + ex.getMessage());
+            return;
+        }
         inboundFilter = filter;
     }
 
@@ -527,8 +541,15 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            log.accept("inbound filter update failed: " + ex.getMessage());
+            final String message = "inbound filter update failed: " + ex.getMessage();
+            if (!message.equals(lastFilterError)) // once per distinct failure, not every second
+            {
+                log.accept(message);
+            }
+            lastFilterError = message;
+            return;
         }
+        lastFilterError = null;
     }
 
     private void count(final InboundClearFilter.Drops drops)

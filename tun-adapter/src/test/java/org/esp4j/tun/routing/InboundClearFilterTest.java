@@ -5,11 +5,17 @@ import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPolicyParser;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -126,5 +132,68 @@ class InboundClearFilterTest
     {
         assertThrows(IllegalArgumentException.class,
             () -> new InboundClearFilter(new NftCommand(), "bad\"name", new int[0], null));
+    }
+
+    @Test
+    void shouldSeeNoNftWhereNoneRuns()
+    {
+        assertFalse(new NftCommand("/nonexistent/nft").available());
+    }
+
+    @Test
+    void shouldFailWithNftsOwnWordsWhenTheTableIsRefused(@TempDir final Path dir) throws Exception
+    {
+        final NftCommand refusing = fakeNft(dir, "cat > /dev/null; echo 'Error: Could not process rule' >&2; exit 1");
+        final InboundClearFilter filter = new InboundClearFilter(refusing, "esp4j0", new int[0], null);
+
+        final IOException ex = assertThrows(IOException.class, () -> filter.sync(policies(PROTECTED_IN)));
+        assertTrue(ex.getMessage().contains("Error: Could not process rule"), ex.getMessage());
+    }
+
+    @Test
+    void shouldReturnOnlyTheDropsNewSinceTheLastPoll(@TempDir final Path dir) throws Exception
+    {
+        // a fake nft: takes any script, and answers "list counters" with the values in a file
+        final Path values = dir.resolve("counters.txt");
+        final NftCommand nft = fakeNft(dir, "if grep -q 'list counters'; then cat " + values + "; fi; exit 0");
+        final InboundClearFilter filter = new InboundClearFilter(nft, "esp4j0", new int[0], null);
+        filter.sync(policies(PROTECTED_IN));
+
+        Files.writeString(values, counters(3, 1));
+        assertEquals(new InboundClearFilter.Drops(3, 1), filter.pollDrops());
+        Files.writeString(values, counters(5, 1));
+        assertEquals(new InboundClearFilter.Drops(2, 0), filter.pollDrops());
+        Files.writeString(values, counters(1, 0)); // reset behind our back: all it holds is new
+        assertEquals(new InboundClearFilter.Drops(1, 0), filter.pollDrops());
+    }
+
+    @Test
+    void shouldNotInstallATableWhileNothingIsToBeDropped(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts.txt");
+        final NftCommand nft = fakeNft(dir, "cat >> " + scripts + "; exit 0");
+        final InboundClearFilter filter = new InboundClearFilter(nft, "esp4j0", new int[0], null);
+
+        filter.sync(policies("src " + PCSCF + " dst " + UE + " proto udp dport 5060 dir in action allow"));
+
+        assertEquals("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n", Files.readString(scripts));
+        assertEquals(InboundClearFilter.Drops.NONE, filter.pollDrops());
+    }
+
+    private static final String PROTECTED_IN = "src " + PCSCF + " dst " + UE + " proto udp sport 5064 dport 5066 " +
+        "dir in tmpl src " + PCSCF + " dst " + UE + " proto esp mode transport";
+
+    private static String counters(final long templateMismatch, final long policyBlock)
+    {
+        return "table inet esp4j_esp4j0 {\n\tcounter tmpl_mismatch {\n\t\tpackets " + templateMismatch +
+            " bytes 99\n\t}\n\tcounter pol_block {\n\t\tpackets " + policyBlock + " bytes 0\n\t}\n}\n";
+    }
+
+    private static NftCommand fakeNft(final Path dir, final String body) throws IOException
+    {
+        final Path script = dir.resolve("nft");
+        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return new NftCommand(script.toString());
     }
 }
