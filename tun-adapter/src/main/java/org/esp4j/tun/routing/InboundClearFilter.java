@@ -72,6 +72,7 @@ public final class InboundClearFilter
     private final Consumer<String> log;
     private String installedRules;
     private boolean tablePresent;
+    private boolean removed;
     private long seenTemplateMismatch;
     private long seenPolicyBlock;
 
@@ -116,7 +117,7 @@ public final class InboundClearFilter
     public synchronized Drops sync(final List<SecurityPolicy> policies) throws IOException
     {
         final String rules = rules(policies);
-        if (rules.equals(installedRules))
+        if (removed || rules.equals(installedRules))
         {
             return Drops.NONE;
         }
@@ -178,9 +179,10 @@ public final class InboundClearFilter
         return drops;
     }
 
-    /** Delete the table (also one left by an earlier run). Never throws. */
+    /** Delete the table (also one left by an earlier run); later syncs do nothing. Never throws. */
     public synchronized void remove()
     {
+        removed = true; // a sync racing with the daemon's exit must not put the table back
         installedRules = null;
         tablePresent = false;
         try

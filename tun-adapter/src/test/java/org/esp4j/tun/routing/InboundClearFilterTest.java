@@ -196,4 +196,18 @@ class InboundClearFilterTest
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         return new NftCommand(script.toString());
     }
+
+    @Test
+    void shouldNotPutTheTableBackAfterItWasRemoved(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts.txt");
+        final InboundClearFilter filter = new InboundClearFilter(fakeNft(dir, "cat >> " + scripts + "; exit 0"),
+            "esp4j0", new int[0], null);
+        filter.remove();
+        final String afterRemove = Files.readString(scripts);
+
+        filter.sync(policies(PROTECTED_IN));
+
+        assertEquals(afterRemove, Files.readString(scripts), "a sync after remove() ran nft");
+    }
 }
