@@ -45,6 +45,14 @@ final class Netns implements AutoCloseable
         return IpCommand.inNamespace(name);
     }
 
+    /** @return what {@code nft ARGS...} prints in the namespace (fails on a non-zero exit). */
+    String nft(final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>(List.of("netns", "exec", name, "nft"));
+        command.addAll(List.of(args));
+        return new IpCommand().check(command.toArray(new String[0])).output();
+    }
+
     /** Start {@code command} in the namespace, stdout and stderr to {@code LOGDIR/<logName>.log}. */
     Process start(final String logName, final List<String> command) throws IOException
     {

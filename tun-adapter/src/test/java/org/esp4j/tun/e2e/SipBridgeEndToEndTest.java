@@ -361,10 +361,7 @@ class SipBridgeEndToEndTest
         String ruleset = "";
         while (System.nanoTime() < deadline)
         {
-            final Process nft = new ProcessBuilder("ip", "netns", "exec", netns.name(), "nft", "list", "ruleset")
-                .redirectErrorStream(true).start();
-            ruleset = new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(nft.waitFor(10, TimeUnit.SECONDS) && nft.exitValue() == 0, ruleset);
+            ruleset = netns.nft("list", "ruleset");
             if (expected.test(ruleset))
             {
                 return;

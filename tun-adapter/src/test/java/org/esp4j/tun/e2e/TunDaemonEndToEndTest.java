@@ -166,13 +166,10 @@ class TunDaemonEndToEndTest
     }
 
     /** @return the esp4j nftables tables in a namespace, one per line. */
-    private static String nftTables(final Netns netns) throws Exception
+    private static String nftTables(final Netns netns) throws IOException
     {
-        final Process nft = new ProcessBuilder("ip", "netns", "exec", netns.name(), "nft", "list", "tables")
-            .redirectErrorStream(true).start();
-        final String output = new String(nft.getInputStream().readAllBytes());
-        assertTrue(nft.waitFor(10, TimeUnit.SECONDS) && nft.exitValue() == 0, output);
-        return output.lines().filter(line -> line.contains("esp4j")).collect(Collectors.joining("\n"));
+        return netns.nft("list", "tables").lines().filter(line -> line.contains("esp4j"))
+            .collect(Collectors.joining("\n"));
     }
 
     /** @return a valid UDP datagram in an IPv4 or IPv6 packet, with checksums. */
