@@ -73,6 +73,49 @@ public final class CompositeTransform implements EspTransform
         return difference == 0;
     }
 
+    public boolean protectDeferred(
+        final IcvBatch batch,
+        final byte[] array,
+        final int espOffset,
+        final int payloadOffset,
+        final int payloadLength,
+        final boolean esn,
+        final long sequence)
+    {
+        if (!hmac.isSha1() || !batch.hasRoom())
+        {
+            return false;
+        }
+        cipher.encrypt(array, payloadOffset - cipher.ivLength(), payloadOffset, payloadLength, sequence);
+        final int icvOffset = payloadOffset + payloadLength;
+        return batch.addProtect(
+            hmac, array, espOffset, icvOffset - espOffset, esn, (int)(sequence >>> 32), icvOffset, icvLength);
+    }
+
+    public boolean prepareVerify(
+        final IcvBatch batch, final byte[] array, final int espOffset, final int payloadOffset, final int payloadLength)
+    {
+        return batch.addVerify(hmac, array, espOffset, payloadOffset + payloadLength - espOffset, icvLength);
+    }
+
+    public boolean verify(
+        final IcvBatch batch,
+        final byte[] array,
+        final int espOffset,
+        final int payloadOffset,
+        final int payloadLength,
+        final boolean esn,
+        final long sequence)
+    {
+        final int icvOffset = payloadOffset + payloadLength;
+        final int index = esn ? -1 : batch.take(hmac, array, espOffset, icvOffset - espOffset);
+        if (index < 0)
+        {
+            return verify(array, espOffset, payloadOffset, payloadLength, esn, sequence);
+        }
+        return batch.matches(index, array, icvOffset, icvLength);
+    }
+
     public void decrypt(final byte[] array, final int espOffset, final int payloadOffset, final int payloadLength)
     {
         cipher.decrypt(array, payloadOffset - cipher.ivLength(), payloadOffset, payloadLength);

@@ -57,6 +57,56 @@ public interface EspTransform
     boolean verify(byte[] array, int espOffset, int payloadOffset, int payloadLength, boolean esn, long sequence);
 
     /**
+     * Like {@link #protect}, but leave the ICV to {@code batch}, which writes it at its next
+     * {@link IcvBatch#compute()}; until then the packet must stay where it is, unchanged from the ESP header to the
+     * ICV. Transforms that cannot queue their ICV there return false and do nothing.
+     *
+     * @return true if the payload was encrypted and the ICV queued; false: call {@link #protect} instead.
+     */
+    default boolean protectDeferred(
+        final IcvBatch batch,
+        final byte[] array,
+        final int espOffset,
+        final int payloadOffset,
+        final int payloadLength,
+        final boolean esn,
+        final long sequence)
+    {
+        return false;
+    }
+
+    /**
+     * Queue the MAC of a received packet in {@code batch}, for {@link #verify(IcvBatch, byte[], int, int, int,
+     * boolean, long)} after {@link IcvBatch#compute()}. Only a hint: nothing is checked here, and a packet not queued
+     * (or queued by a different SA) is verified on its own.
+     *
+     * @return true if queued.
+     */
+    default boolean prepareVerify(
+        final IcvBatch batch, final byte[] array, final int espOffset, final int payloadOffset, final int payloadLength)
+    {
+        return false;
+    }
+
+    /**
+     * {@link #verify(byte[], int, int, int, boolean, long)} with the MAC {@code batch} computed for this packet, if
+     * any.
+     *
+     * @return true if the ICV verifies.
+     */
+    default boolean verify(
+        final IcvBatch batch,
+        final byte[] array,
+        final int espOffset,
+        final int payloadOffset,
+        final int payloadLength,
+        final boolean esn,
+        final long sequence)
+    {
+        return verify(array, espOffset, payloadOffset, payloadLength, esn, sequence);
+    }
+
+    /**
      * Decrypt the payload in place, after a successful {@link #verify} of the same packet.
      *
      * @param array         the packet.

@@ -24,6 +24,9 @@ public final class HmacEngine
     private final byte[] outerPad;
     private final byte[] innerHash;
     private final int digestLength;
+    /** SHA-1 chaining values after the key blocks (RFC 2104 §4), for {@link IcvBatch}; null for other hashes. */
+    private final int[] sha1InnerState;
+    private final int[] sha1OuterState;
 
     /**
      * @param algorithm the HMAC's hash.
@@ -56,6 +59,36 @@ public final class HmacEngine
         {
             Arrays.fill(blockKey, (byte)0);
         }
+        if ("SHA-1".equals(algorithm.digestName()))
+        {
+            sha1InnerState = new int[Sha1Compression.STATE_WORDS];
+            sha1OuterState = new int[Sha1Compression.STATE_WORDS];
+            Sha1Compression.initialState(sha1InnerState);
+            Sha1Compression.compress(sha1InnerState, innerPad, 0);
+            Sha1Compression.initialState(sha1OuterState);
+            Sha1Compression.compress(sha1OuterState, outerPad, 0);
+        }
+        else
+        {
+            sha1InnerState = null;
+            sha1OuterState = null;
+        }
+    }
+
+    /** @return true if the hash is SHA-1, so {@link IcvBatch} can hash this MAC in its lanes. */
+    public boolean isSha1()
+    {
+        return sha1InnerState != null;
+    }
+
+    int[] sha1InnerState()
+    {
+        return sha1InnerState;
+    }
+
+    int[] sha1OuterState()
+    {
+        return sha1OuterState;
     }
 
     /** @return the untruncated MAC length. */
@@ -123,6 +156,11 @@ public final class HmacEngine
         Arrays.fill(innerPad, (byte)0);
         Arrays.fill(outerPad, (byte)0);
         Arrays.fill(innerHash, (byte)0);
+        if (sha1InnerState != null)
+        {
+            Arrays.fill(sha1InnerState, 0);
+            Arrays.fill(sha1OuterState, 0);
+        }
         digest.reset();
     }
 }

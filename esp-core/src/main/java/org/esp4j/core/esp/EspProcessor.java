@@ -5,6 +5,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.EspTransform;
+import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
@@ -57,6 +58,7 @@ public final class EspProcessor
     private final NanoClock clock;
     private final SaEventListener listener;
     private final IpPacketInfo info = new IpPacketInfo();
+    private IcvBatch icvBatch;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_HEADROOM + MAX_PACKET_LENGTH + MAX_TAILROOM]);
 
     private int resultOffset;
@@ -99,6 +101,90 @@ public final class EspProcessor
         final NanoClock clock)
     {
         this(sad, spd, counters, clock, null);
+    }
+
+    /**
+     * Hash HMAC-SHA-1 ICVs many packets at a time (see {@link IcvBatch}). With a batch set, a protected packet's ICV
+     * is written only at {@link #completeIcvs()}, which the caller must call before the packet leaves (and before
+     * its buffer is reused); received packets may be announced with {@link #prepareInbound} and are verified
+     * against MACs computed together at {@link #completeIcvs()}, then {@link #clearPrepared()}.
+     *
+     * @param batch the batch, or null (the default) to hash each packet as it is handled.
+     */
+    public void icvBatch(final IcvBatch batch)
+    {
+        icvBatch = batch;
+    }
+
+    /** @return the ICV batch, or null. */
+    public IcvBatch icvBatch()
+    {
+        return icvBatch;
+    }
+
+    /** Compute every ICV queued since the last call: write those of protected packets, keep those of received ones. */
+    public void completeIcvs()
+    {
+        if (icvBatch != null)
+        {
+            icvBatch.compute();
+        }
+    }
+
+    /** Forget the MACs computed for received packets (call when their buffers are about to be reused). */
+    public void clearPrepared()
+    {
+        if (icvBatch != null)
+        {
+            icvBatch.clear();
+        }
+    }
+
+    /**
+     * Announce a received packet whose MAC may be computed with others at {@link #completeIcvs()}, before it is
+     * handled by {@link #inbound} in the same buffer. Counts nothing and changes nothing: a packet this cannot make
+     * sense of, or whose SA uses ESN or another hash, is simply left to {@link #inbound}.
+     *
+     * @param buffer packet buffer (array-backed).
+     * @param offset packet start.
+     * @param length packet length.
+     */
+    public void prepareInbound(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        final byte[] array = buffer.byteArray();
+        if (icvBatch == null || array == null || !icvBatch.hasRoom() || !info.parse(buffer, offset, length, false))
+        {
+            return;
+        }
+        int espAt = info.upperOffset;
+        if (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
+        {
+            espAt += UdpHeader.LENGTH;
+        }
+        else if (info.protocol != EspHeader.PROTOCOL_NUMBER)
+        {
+            return;
+        }
+        final int espOffset = offset + espAt;
+        final int end = offset + info.packetLength;
+        if (end - espOffset < EspHeader.LENGTH + 1 || buffer.getInt(espOffset, BIG_ENDIAN) == 0)
+        {
+            return;
+        }
+        final SecurityAssociation sa = sad.lookup(EspHeader.spi(buffer, espOffset), info.destinationHigh,
+            info.destinationLow);
+        if (sa == null || sa.esn())
+        {
+            return;
+        }
+        final EspTransform transform = sa.transform();
+        final int payloadOffset = espOffset + EspHeader.LENGTH + transform.ivLength();
+        final int cipherLength = end - transform.icvLength() - payloadOffset;
+        if (cipherLength >= EspHeader.TRAILER_LENGTH)
+        {
+            final int adjustment = buffer.wrapAdjustment();
+            transform.prepareVerify(icvBatch, array, adjustment + espOffset, adjustment + payloadOffset, cipherLength);
+        }
     }
 
     /** @return start of the last result in the buffer. */
@@ -332,7 +418,13 @@ public final class EspProcessor
         final int espOffset = newOffset + headerLength + encapLength;
         EspHeader.spi(buffer, espOffset, sa.spi());
         EspHeader.sequence(buffer, espOffset, sequence);
-        transform.protect(array, adjustment + espOffset, adjustment + payloadOffset, paddedLength, sa.esn(), sequence);
+        // the UDP checksum of ESP-in-UDP over IPv6 covers the ICV, so that ICV cannot wait for the batch
+        final boolean deferIcv = icvBatch != null && (encapLength == 0 || info.ipv4);
+        if (!deferIcv || !transform.protectDeferred(
+            icvBatch, array, adjustment + espOffset, adjustment + payloadOffset, paddedLength, sa.esn(), sequence))
+        {
+            transform.protect(array, adjustment + espOffset, adjustment + payloadOffset, paddedLength, sa.esn(), sequence);
+        }
 
         buffer.putByte(newOffset + info.nextHeaderFieldOffset,
             (byte)(encapLength != 0 ? UdpHeader.PROTOCOL_NUMBER : EspHeader.PROTOCOL_NUMBER));
@@ -413,7 +505,11 @@ public final class EspProcessor
         }
         lastSequence = sequence;
         final int adjustment = buffer.wrapAdjustment();
-        if (!transform.verify(array, adjustment + espOffset, adjustment + payloadOffset, cipherLength, sa.esn(), sequence))
+        final boolean verified = icvBatch == null ?
+            transform.verify(array, adjustment + espOffset, adjustment + payloadOffset, cipherLength, sa.esn(), sequence) :
+            transform.verify(icvBatch, array, adjustment + espOffset, adjustment + payloadOffset, cipherLength, sa.esn(),
+            sequence);
+        if (!verified)
         {
             sa.counters().onIntegrityFailure();
             return drop(XfrmCounter.XfrmInStateProtoError);
@@ -514,8 +610,19 @@ public final class EspProcessor
         }
         final int scratchOffset = MAX_HEADROOM;
         scratch.putBytes(scratchOffset - head, buffer, offset - head, head + length + tail);
-        final int verdict = protect ? protect(sa, scratch, scratchOffset, length) :
-            receive(scratch, scratchOffset, length, applyPolicy);
+        // the result is copied back at once, so its ICV cannot wait for a batch
+        final IcvBatch batch = icvBatch;
+        icvBatch = null;
+        final int verdict;
+        try
+        {
+            verdict = protect ? protect(sa, scratch, scratchOffset, length) :
+                receive(scratch, scratchOffset, length, applyPolicy);
+        }
+        finally
+        {
+            icvBatch = batch;
+        }
         if (verdict == EspVerdict.DELIVER)
         {
             final int relative = resultOffset - scratchOffset;

@@ -26,7 +26,7 @@ import java.nio.ByteOrder;
  * <p>
  * One instance per receiving thread.
  */
-public final class RawEspReceiver implements AutoCloseable
+public final class RawEspReceiver implements CarrierReceiver, AutoCloseable
 {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     /** Packets per recvmmsg for ESP. */

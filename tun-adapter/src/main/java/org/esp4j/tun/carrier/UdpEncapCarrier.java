@@ -37,7 +37,7 @@ import java.nio.ByteOrder;
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
  */
-public final class UdpEncapCarrier implements AutoCloseable
+public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
 {
     public static final int DEFAULT_PORT = 4500;
     /** Destination port written into rebuilt UDP headers: RFC 3948's port, which the processor recognises. */

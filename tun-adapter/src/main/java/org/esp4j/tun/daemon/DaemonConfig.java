@@ -35,6 +35,9 @@ import java.util.Map;
  * idle.poll.ms=100             # longest poll() when idle
  * inbound.filter=auto          # drop clear packets that in-policies require to be ESP, with nftables:
  *                              #   on (fail without nft), off, auto (on where nft works)
+ * crypto.multibuffer=auto      # HMAC-SHA-1 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API):
+ *                              #   auto (JDK 21+ with --add-modules jdk.incubator.vector, which ./esp4j run adds,
+ *                              #   and 16 lanes), on (fail without the module), off
  * sip.role=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
  * </pre>
  * An unknown key is an error, so a misspelt setting never goes unnoticed. Immutable; build with {@link #builder()} or {@link #parse(Path)}.
@@ -68,10 +71,22 @@ public final class DaemonConfig
         OFF
     }
 
+    /** The multi-buffer ICV setting. */
+    public enum MultiBuffer
+    {
+        /** Where it is faster: JDK 21 or later, {@code jdk.incubator.vector} loaded, 16 or more vector lanes. */
+        AUTO,
+        /** Whenever {@code jdk.incubator.vector} is loaded (also on JDK 17, where it is slower), or refuse to start. */
+        ON,
+        /** Each packet's ICV on its own, with the JDK's SHA-1. */
+        OFF
+    }
+
     /** Every key the daemon and its SIP bridge read. */
     static final List<String> KEYS = List.of("tun.name", "tun.mtu", "tun.txqueuelen", "tun.offload", "path.mtu",
         "carrier", "udp.port", "mark", "table", "rule.priority.mark", "rule.priority.steer", "steer", "preload",
         "counters.file", "control.socket", "burst", "idle.poll.ms", "inbound.filter",
+        "crypto.multibuffer",
         "sip.role", "sip.k", "sip.op", "sip.opc", "sip.algorithm");
 
     public static final String DEFAULT_TUN_NAME = "esp4j0";
@@ -184,18 +199,29 @@ public final class DaemonConfig
     /** @return whether clear packets that in-policies require to be ESP are dropped by an nftables table. */
     public InboundFilter inboundFilter()
     {
-        final String value = get("inbound.filter", "auto").toLowerCase(Locale.ROOT);
-        switch (value)
+        return choice("inbound.filter", InboundFilter.AUTO, InboundFilter.values());
+    }
+
+    /** @return whether HMAC-SHA-1 ICVs are computed many packets at a time (see {@code IcvBatch}). */
+    public MultiBuffer multiBuffer()
+    {
+        return choice("crypto.multibuffer", MultiBuffer.AUTO, MultiBuffer.values());
+    }
+
+    private <E extends Enum<E>> E choice(final String key, final E defaultValue, final E[] values)
+    {
+        final String value = get(key, defaultValue.name().toLowerCase(Locale.ROOT));
+        final StringBuilder names = new StringBuilder();
+        for (final E candidate : values)
         {
-            case "auto":
-                return InboundFilter.AUTO;
-            case "on":
-                return InboundFilter.ON;
-            case "off":
-                return InboundFilter.OFF;
-            default:
-                throw new IllegalArgumentException("inbound.filter must be auto, on or off: " + value);
+            final String name = candidate.name().toLowerCase(Locale.ROOT);
+            if (name.equals(value.toLowerCase(Locale.ROOT)))
+            {
+                return candidate;
+            }
+            names.append(names.length() == 0 ? "" : candidate.ordinal() == values.length - 1 ? " or " : ", ").append(name);
         }
+        throw new IllegalArgumentException(key + " must be " + names + ": " + value);
     }
 
     /** @return configured path MTU, 0 for automatic. */

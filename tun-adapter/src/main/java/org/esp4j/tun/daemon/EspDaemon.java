@@ -8,6 +8,7 @@ import org.esp4j.core.counters.CountersFile;
 import org.esp4j.core.counters.SaCounter;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaEventListener;
@@ -313,10 +314,18 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             log.accept("agent error: " + throwable);
         };
         fragmentGuard = new FragmentGuard(spd);
-        final OutboundAgent outbound = new OutboundAgent(tun, new EspProcessor(sad, spd, counters, clock, events),
+        final EspProcessor outboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
+        final EspProcessor inboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
+        outboundProcessor.icvBatch(icvBatch(config.multiBuffer()));
+        inboundProcessor.icvBatch(icvBatch(config.multiBuffer()));
+        if (outboundProcessor.icvBatch() != null)
+        {
+            log.accept("multi-buffer HMAC-SHA-1: " + outboundProcessor.icvBatch().lanes() + " lanes");
+        }
+        final OutboundAgent outbound = new OutboundAgent(tun, outboundProcessor,
             fragmentGuard, counters, daemonCounters, rawSenders, udpCarriers, config.carrier().raw(), pathMtu,
             config.burst());
-        final InboundAgent inbound = new InboundAgent(tun, new EspProcessor(sad, spd, counters, clock, events),
+        final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
             counters, daemonCounters, rawReceivers.toArray(new RawEspReceiver[0]),
             udpList.toArray(new UdpEncapCarrier[0]), config.burst());
 
@@ -717,6 +726,25 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             {
                 log.accept("close failed: " + ex.getMessage());
             }
+        }
+    }
+    /** One batch per agent (each owns its processor); null where the setting or the JVM says hash packet by packet. */
+    private static IcvBatch icvBatch(final DaemonConfig.MultiBuffer setting)
+    {
+        switch (setting)
+        {
+            case OFF:
+                return null;
+            case ON:
+                final IcvBatch batch = IcvBatch.create(1);
+                if (batch == null)
+                {
+                    throw new IllegalArgumentException(
+                        "crypto.multibuffer=on needs the JVM option --add-modules jdk.incubator.vector");
+                }
+                return batch;
+            default:
+                return IcvBatch.createIfFaster();
         }
     }
 }

@@ -5,8 +5,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.carrier.RawEspReceiver;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
@@ -31,10 +33,11 @@ public final class InboundAgent implements Agent
     private final EspProcessor processor;
     private final XfrmCounters counters;
     private final DaemonCounters daemonCounters;
-    private final RawEspReceiver[] rawReceivers;
-    private final UdpEncapCarrier[] udpCarriers;
+    private final CarrierReceiver[] receivers;
     private final int burst;
-    private final UnsafeBuffer packet;
+    /** Received packets: one buffer, or with an ICV batch one per packet of a batch whose MACs are computed together. */
+    private final UnsafeBuffer[] ring;
+    private final int[] received;
     private final TcpCoalescer tunWriter;
     private final String roleName;
 
@@ -55,11 +58,19 @@ public final class InboundAgent implements Agent
         this.processor = processor;
         this.counters = counters;
         this.daemonCounters = daemonCounters;
-        this.rawReceivers = rawReceivers;
-        this.udpCarriers = udpCarriers;
+        receivers = new CarrierReceiver[rawReceivers.length + udpCarriers.length];
+        System.arraycopy(rawReceivers, 0, receivers, 0, rawReceivers.length);
+        System.arraycopy(udpCarriers, 0, receivers, rawReceivers.length, udpCarriers.length);
         this.burst = burst;
-        packet = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
-            EspProcessor.MAX_TAILROOM]);
+        final IcvBatch icvBatch = processor.icvBatch();
+        final int ringSize = icvBatch != null ? Math.min(icvBatch.lanes(), IcvBatch.CAPACITY) : 1;
+        ring = new UnsafeBuffer[ringSize];
+        for (int i = 0; i < ringSize; i++)
+        {
+            ring[i] = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
+                EspProcessor.MAX_TAILROOM]);
+        }
+        received = new int[ringSize];
         final int tunFd = tun.fd(0);
         tunWriter = new TcpCoalescer((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
@@ -76,37 +87,60 @@ public final class InboundAgent implements Agent
     public int doWork()
     {
         int work = 0;
-        final int offset = EspProcessor.MAX_HEADROOM;
-        final int capacity = EspProcessor.MAX_PACKET_LENGTH;
-        for (final RawEspReceiver receiver : rawReceivers)
+        for (final CarrierReceiver receiver : receivers)
         {
-            for (int i = 0; i < burst; i++)
-            {
-                final int n = receiver.receive(packet, offset, capacity);
-                if (n == CarrierStatus.NONE)
-                {
-                    break;
-                }
-                work++;
-                onReceived(n);
-            }
-        }
-        for (final UdpEncapCarrier carrier : udpCarriers)
-        {
-            for (int i = 0; i < burst; i++)
-            {
-                final int n = carrier.receive(packet, offset, capacity);
-                if (n == CarrierStatus.NONE)
-                {
-                    break;
-                }
-                work++;
-                onReceived(n);
-            }
+            work += drain(receiver);
         }
         // nothing waits for more traffic: a train ends with the batch
         tunWriter.flush();
         return work;
+    }
+
+    /** At most {@code burst} packets from one carrier, a ring at a time. */
+    private int drain(final CarrierReceiver receiver)
+    {
+        int taken = 0;
+        while (taken < burst)
+        {
+            int count = 0;
+            while (count < ring.length && taken < burst)
+            {
+                final int n = receiver.receive(ring[count], EspProcessor.MAX_HEADROOM, EspProcessor.MAX_PACKET_LENGTH);
+                if (n == CarrierStatus.NONE)
+                {
+                    break;
+                }
+                received[count++] = n;
+                taken++;
+            }
+            handle(count);
+            if (count < ring.length)
+            {
+                break;
+            }
+        }
+        return taken;
+    }
+
+    /** The packets received into ring[0..count): MACs computed together (if batching), then each handled in order. */
+    private void handle(final int count)
+    {
+        if (count > 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (received[i] >= 0)
+                {
+                    processor.prepareInbound(ring[i], EspProcessor.MAX_HEADROOM, received[i]);
+                }
+            }
+            processor.completeIcvs();
+        }
+        for (int i = 0; i < count; i++)
+        {
+            onReceived(ring[i], received[i]);
+        }
+        processor.clearPrepared();
     }
 
     private static int write(final int fd, final long address, final int length)
@@ -115,7 +149,7 @@ public final class InboundAgent implements Agent
         return n >= 0 ? (int)n : -LibC.errno();
     }
 
-    private void onReceived(final int n)
+    private void onReceived(final UnsafeBuffer packet, final int n)
     {
         daemonCounters.increment(DaemonCounters.Counter.TunCarrierPacketsRead);
         if (n < 0)

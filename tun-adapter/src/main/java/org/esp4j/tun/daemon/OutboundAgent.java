@@ -4,6 +4,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
 import org.esp4j.core.sa.SaConfig;
@@ -63,7 +64,14 @@ public final class OutboundAgent implements Agent
     private final int pathMtu;
     private final int burst;
     private final NativeArea receive;
-    private final UnsafeBuffer packet;
+    /** Where packets are built and protected: one buffer, or with an ICV batch one per packet awaiting its ICV. */
+    private final UnsafeBuffer[] ring;
+    private final int[] pendingOffsets;
+    private final int[] pendingLengths;
+    private final int[] pendingFamilies;
+    private final boolean[] pendingUdp;
+    private final boolean batching;
+    private int pendingCount;
     private final UnsafeBuffer original = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private final NativeArea answer = new NativeArea(VirtioNetHeader.LENGTH + EspProcessor.MAX_PACKET_LENGTH);
@@ -101,8 +109,19 @@ public final class OutboundAgent implements Agent
         vnetHeaderLength = tun.vnetHeaderLength();
         // with TSO a read carries up to 64 KiB of TCP behind the IP header (IPv6: 40 bytes more than IPv4 allows)
         receive = new NativeArea(vnetHeaderLength + EspProcessor.MAX_PACKET_LENGTH + 64);
-        packet = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
-            EspProcessor.MAX_TAILROOM]);
+        final IcvBatch icvBatch = processor.icvBatch();
+        batching = icvBatch != null;
+        final int ringSize = batching ? Math.min(icvBatch.lanes(), IcvBatch.CAPACITY) : 1;
+        ring = new UnsafeBuffer[ringSize];
+        for (int i = 0; i < ringSize; i++)
+        {
+            ring[i] = new UnsafeBuffer(new byte[EspProcessor.MAX_HEADROOM + EspProcessor.MAX_PACKET_LENGTH +
+                EspProcessor.MAX_TAILROOM]);
+        }
+        pendingOffsets = new int[ringSize];
+        pendingLengths = new int[ringSize];
+        pendingFamilies = new int[ringSize];
+        pendingUdp = new boolean[ringSize];
     }
 
     /**
@@ -137,6 +156,7 @@ public final class OutboundAgent implements Agent
             }
             onRead(n);
         }
+        sendPending();
         flushSenders();
         final PlaintextObserver observer = plaintextObserver;
         if (observer != null && work > 0)
@@ -231,7 +251,7 @@ public final class OutboundAgent implements Agent
         daemonCounters.add(DaemonCounters.Counter.TunPacketsRead, segments);
         for (int i = 0; i < segments; i++)
         {
-            final int segmentLength = segmenter.segment(i, packet, EspProcessor.MAX_HEADROOM);
+            final int segmentLength = segmenter.segment(i, ring[pendingCount], EspProcessor.MAX_HEADROOM);
             protectAndSend(family, segmentLength);
         }
         daemonCounters.add(DaemonCounters.Counter.TunGsoSegments, segments);
@@ -253,13 +273,17 @@ public final class OutboundAgent implements Agent
             onFragment(family, ipOffset, length);
             return;
         }
-        packet.putBytes(EspProcessor.MAX_HEADROOM, read, ipOffset, length);
+        ring[pendingCount].putBytes(EspProcessor.MAX_HEADROOM, read, ipOffset, length);
         protectAndSend(family, length);
     }
 
-    /** The plaintext packet at {@code packet[MAX_HEADROOM]}: through the processor and out. */
+    /**
+     * The plaintext packet at {@code ring[pendingCount][MAX_HEADROOM]}: through the processor and out, or with an ICV
+     * batch, protected and left in the ring until {@link #sendPending()} has the batch write its ICV.
+     */
     private void protectAndSend(final int family, final int length)
     {
+        final UnsafeBuffer packet = ring[pendingCount];
         final int offset = EspProcessor.MAX_HEADROOM;
         final boolean mayBeTooBig = length > pathMtu - MAX_ESP_OVERHEAD;
         if (mayBeTooBig)
@@ -277,38 +301,28 @@ public final class OutboundAgent implements Agent
         {
             final int resultOffset = processor.resultOffset();
             final int resultLength = processor.resultLength();
-            if (mayBeTooBig && resultLength > pathMtu)
-            {
-                tooBig(family, length, resultLength, resultOffset);
-                return;
-            }
             final SecurityAssociation sa = processor.lastSa();
             final boolean udp = sa != null && sa.config().encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP;
-            final int sent;
-            if (udp)
+            if (mayBeTooBig && resultLength > pathMtu)
             {
-                final UdpEncapCarrier carrier = udpCarriers[family];
-                if (carrier == null)
+                processor.completeIcvs(); // the answer or the fragments need this packet whole now
+                tooBig(packet, family, length, resultLength, resultOffset);
+                return;
+            }
+            if (batching)
+            {
+                final int slot = pendingCount++;
+                pendingOffsets[slot] = resultOffset;
+                pendingLengths[slot] = resultLength;
+                pendingFamilies[slot] = family;
+                pendingUdp[slot] = udp;
+                if (pendingCount == ring.length)
                 {
-                    daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
-                    return;
+                    sendPending();
                 }
-                sent = carrier.queue(packet, resultOffset, resultLength);
+                return;
             }
-            else
-            {
-                final RawIpSender sender = rawSenders[family];
-                if (!rawCarrier || sender == null)
-                {
-                    daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
-                    return;
-                }
-                sent = sender.queue(packet, resultOffset, resultLength);
-            }
-            if (sent < 0)
-            {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
-            }
+            send(packet, family, udp, resultOffset, resultLength);
         }
         else if (verdict == EspVerdict.PASS)
         {
@@ -319,6 +333,51 @@ public final class OutboundAgent implements Agent
             }
         }
         // DROP: counted by the processor
+    }
+
+    /** Have the ICV batch write the ICVs of the packets in the ring, then queue them for their carriers. */
+    private void sendPending()
+    {
+        if (pendingCount == 0)
+        {
+            return;
+        }
+        processor.completeIcvs();
+        for (int i = 0; i < pendingCount; i++)
+        {
+            send(ring[i], pendingFamilies[i], pendingUdp[i], pendingOffsets[i], pendingLengths[i]);
+        }
+        processor.clearPrepared();
+        pendingCount = 0;
+    }
+
+    private void send(final UnsafeBuffer packet, final int family, final boolean udp, final int offset, final int length)
+    {
+        final int sent;
+        if (udp)
+        {
+            final UdpEncapCarrier carrier = udpCarriers[family];
+            if (carrier == null)
+            {
+                daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
+                return;
+            }
+            sent = carrier.queue(packet, offset, length);
+        }
+        else
+        {
+            final RawIpSender sender = rawSenders[family];
+            if (!rawCarrier || sender == null)
+            {
+                daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
+                return;
+            }
+            sent = sender.queue(packet, offset, length);
+        }
+        if (sent < 0)
+        {
+            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+        }
     }
 
     private void onFragment(final int family, final int ipOffset, final int length)
@@ -336,7 +395,8 @@ public final class OutboundAgent implements Agent
         }
     }
 
-    private void tooBig(final int family, final int length, final int resultLength, final int resultOffset)
+    private void tooBig(
+        final UnsafeBuffer packet, final int family, final int length, final int resultLength, final int resultOffset)
     {
         counters.increment(XfrmCounter.Esp4jOutTooBig);
         final int innerMtu = pathMtu - (resultLength - length);
@@ -372,13 +432,13 @@ public final class OutboundAgent implements Agent
             }
             if (rawCarrier && rawSenders[V4] != null)
             {
-                fragment4(resultOffset, resultLength);
+                fragment4(packet, resultOffset, resultLength);
             }
         }
     }
 
     /** Send an IPv4 packet (DF clear) as fragments that fit the path (RFC 791). */
-    private void fragment4(final int offset, final int length)
+    private void fragment4(final UnsafeBuffer packet, final int offset, final int length)
     {
         final int headerLength = IpHeaders.ipv4HeaderLength(packet, offset);
         final int maxData = (pathMtu - headerLength) & ~7;

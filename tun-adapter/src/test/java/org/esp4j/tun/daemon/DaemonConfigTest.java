@@ -77,4 +77,17 @@ class DaemonConfigTest
             () -> DaemonConfig.builder().set("inbound.filter", "maybe").build().inboundFilter());
         assertEquals("inbound.filter must be auto, on or off: maybe", ex.getMessage());
     }
+
+    @Test
+    void shouldReadTheMultiBufferSetting()
+    {
+        assertEquals(DaemonConfig.MultiBuffer.AUTO, DaemonConfig.builder().build().multiBuffer());
+        assertEquals(DaemonConfig.MultiBuffer.ON, DaemonConfig.builder().set("crypto.multibuffer", "on").build()
+            .multiBuffer());
+        assertEquals(DaemonConfig.MultiBuffer.OFF, DaemonConfig.builder().set("crypto.multibuffer", "Off").build()
+            .multiBuffer());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("crypto.multibuffer", "16").build().multiBuffer());
+        assertEquals("crypto.multibuffer must be auto, on or off: 16", ex.getMessage());
+    }
 }

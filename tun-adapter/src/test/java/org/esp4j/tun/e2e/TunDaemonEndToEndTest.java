@@ -107,25 +107,25 @@ class TunDaemonEndToEndTest
     @Test
     void ipv6RawCarrier() throws Exception
     {
-        scenario(false, false, true, true);
+        scenario(false, false, true, true, true);
     }
 
     @Test
     void ipv4RawCarrier() throws Exception
     {
-        scenario(true, false, true, true);
+        scenario(true, false, true, true, false);
     }
 
     @Test
     void ipv4UdpCarrier() throws Exception
     {
-        scenario(true, true, false, true);
+        scenario(true, true, false, true, true);
     }
 
     @Test
     void ipv6RawCarrierWithoutTunOffloads() throws Exception
     {
-        scenario(false, false, false, false);
+        scenario(false, false, false, false, false);
     }
 
     @Test
@@ -212,7 +212,13 @@ class TunDaemonEndToEndTest
         return n;
     }
 
-    private void scenario(final boolean ipv4, final boolean udp, final boolean inject, final boolean offload)
+    /**
+     * @param multiBuffer both daemons with {@code crypto.multibuffer=on}: ICVs of up to 16 packets computed together
+     *                    in vector lanes (the JVMs get {@code --add-modules jdk.incubator.vector}; on JDK 17 the lanes
+     *                    are slow but as correct), else {@code off}.
+     */
+    private void scenario(
+        final boolean ipv4, final boolean udp, final boolean inject, final boolean offload, final boolean multiBuffer)
         throws Exception
     {
         final String ue = ipv4 ? UE4 : UE6;
@@ -254,7 +260,8 @@ class TunDaemonEndToEndTest
         final Path pcCounters = Path.of("/dev/shm/esp4j-e2e-pc" + tag + "-" + pid + ".counters");
         // raw carrier: the UE's TUN MTU is too big for its path, so TCP only gets through after the daemon's ICMPv6
         // Packet Too Big / ICMP Fragmentation Needed answers lower the path MTU of the application's socket
-        final String offloadSetting = offload ? "" : "tun.offload=off\n";
+        final String offloadSetting = (offload ? "" : "tun.offload=off\n") +
+            "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n";
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
@@ -509,7 +516,7 @@ class TunDaemonEndToEndTest
     {
         return List.of("--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC");
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector");
     }
 
     /** Counters of a running daemon, by label, read from its counters file as {@code esp4j stat} would. */
