@@ -104,6 +104,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private Thread eventThread;
     private AutoCloseable controlEndpoint;
     private int tunMtu;
+    /** One per agent (each owns its processor), or null: see {@link #icvBatch}. */
+    private IcvBatch outboundIcvBatch;
+    private IcvBatch inboundIcvBatch;
     private int pathMtu;
     private volatile boolean running;
     private volatile boolean closed;
@@ -148,6 +151,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
 
     private void start0() throws IOException
     {
+        // first, so that crypto.multibuffer=on without the Vector API module fails before anything is set up
+        outboundIcvBatch = icvBatch(config.multiBuffer());
+        inboundIcvBatch = icvBatch(config.multiBuffer());
         final Path countersPath = config.countersFile();
         if (countersPath.getParent() != null)
         {
@@ -188,6 +194,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             config.carrier().name().toLowerCase() + " mark 0x" + Integer.toHexString(config.mark()) + " table " +
             config.routingSettings().table() + (tun.vnetHeaderLength() > 0 ? ", offloads on" : ", offloads off") +
             (inboundFilter != null ? ", inbound filter nft table inet " + inboundFilter.table() : ", inbound filter off") +
+            (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1 " + outboundIcvBatch.lanes() + " lanes" : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }
@@ -316,12 +323,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         fragmentGuard = new FragmentGuard(spd);
         final EspProcessor outboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
         final EspProcessor inboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
-        outboundProcessor.icvBatch(icvBatch(config.multiBuffer()));
-        inboundProcessor.icvBatch(icvBatch(config.multiBuffer()));
-        if (outboundProcessor.icvBatch() != null)
-        {
-            log.accept("multi-buffer HMAC-SHA-1: " + outboundProcessor.icvBatch().lanes() + " lanes");
-        }
+        outboundProcessor.icvBatch(outboundIcvBatch);
+        inboundProcessor.icvBatch(inboundIcvBatch);
         final OutboundAgent outbound = new OutboundAgent(tun, outboundProcessor,
             fragmentGuard, counters, daemonCounters, rawSenders, udpCarriers, config.carrier().raw(), pathMtu,
             config.burst());

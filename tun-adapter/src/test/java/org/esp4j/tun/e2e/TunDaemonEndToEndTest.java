@@ -268,6 +268,11 @@ class TunDaemonEndToEndTest
             offloadSetting);
         awaitReady(ueNs, ueDaemon);
         awaitReady(pcNs, pcDaemon);
+        for (final Netns side : List.of(ueNs, pcNs))
+        {
+            assertEquals(multiBuffer, side.logText("daemon").contains(", multi-buffer HMAC-SHA-1 "),
+                "multi-buffer in " + side.name() + ":\n" + side.logText("daemon"));
+        }
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
             "steering rule missing");
 
