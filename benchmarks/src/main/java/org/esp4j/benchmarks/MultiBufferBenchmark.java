@@ -27,7 +27,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HMAC-SHA-1-96 + NULL ESP, {@value #PACKETS} packets of one length at a time (a TCP super-packet's segments, a
+ * HMAC-SHA-1-96 or HMAC-MD5-96 + NULL ESP, {@value #PACKETS} packets of one length at a time (a TCP super-packet's segments, a
  * receive batch): ICVs computed together in vector lanes ({@link IcvBatch}) against the same packets one by one, and
  * against the JDK's {@link Mac} over the same bytes. Scores are per packet.
  * <p>
@@ -56,6 +56,9 @@ public class MultiBufferBenchmark
 {
     static final int PACKETS = 16;
 
+    @Param({ "HMAC_SHA1_96_NULL", "HMAC_MD5_96_NULL" })
+    public EspSuite suite;
+
     /** UDP payload bytes. */
     @Param({ "64", "512", "1400" })
     public int payload;
@@ -77,7 +80,6 @@ public class MultiBufferBenchmark
     @Setup
     public void setup()
     {
-        final EspSuite suite = EspSuite.HMAC_SHA1_96_NULL;
         ue = new EspFixture(suite, 64);
         ueBatched = new EspFixture(suite, 64);
         pcscf = new EspFixture(suite, 0);

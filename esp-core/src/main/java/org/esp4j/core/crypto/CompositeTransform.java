@@ -82,7 +82,7 @@ public final class CompositeTransform implements EspTransform
         final boolean esn,
         final long sequence)
     {
-        if (!hmac.isSha1() || !batch.hasRoom())
+        if (!hmac.laneHashable() || !batch.hasRoom())
         {
             return false;
         }

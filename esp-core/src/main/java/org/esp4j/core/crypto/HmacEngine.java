@@ -24,9 +24,11 @@ public final class HmacEngine
     private final byte[] outerPad;
     private final byte[] innerHash;
     private final int digestLength;
-    /** SHA-1 chaining values after the key blocks (RFC 2104 §4), for {@link IcvBatch}; null for other hashes. */
-    private final int[] sha1InnerState;
-    private final int[] sha1OuterState;
+    /** Which {@link IcvBatch} kernel can hash this MAC ({@link IcvBatch#SHA1}, {@link IcvBatch#MD5}), or -1. */
+    private final int laneHash;
+    /** Chaining values after the key blocks (RFC 2104 §4), for {@link IcvBatch}; null for other hashes. */
+    private final int[] laneInnerState;
+    private final int[] laneOuterState;
 
     /**
      * @param algorithm the HMAC's hash.
@@ -61,34 +63,51 @@ public final class HmacEngine
         }
         if ("SHA-1".equals(algorithm.digestName()))
         {
-            sha1InnerState = new int[Sha1Compression.STATE_WORDS];
-            sha1OuterState = new int[Sha1Compression.STATE_WORDS];
-            Sha1Compression.initialState(sha1InnerState);
-            Sha1Compression.compress(sha1InnerState, innerPad, 0);
-            Sha1Compression.initialState(sha1OuterState);
-            Sha1Compression.compress(sha1OuterState, outerPad, 0);
+            laneHash = IcvBatch.SHA1;
+            laneInnerState = new int[Sha1Compression.STATE_WORDS];
+            laneOuterState = new int[Sha1Compression.STATE_WORDS];
+            Sha1Compression.initialState(laneInnerState);
+            Sha1Compression.compress(laneInnerState, innerPad, 0);
+            Sha1Compression.initialState(laneOuterState);
+            Sha1Compression.compress(laneOuterState, outerPad, 0);
+        }
+        else if ("MD5".equals(algorithm.digestName()))
+        {
+            laneHash = IcvBatch.MD5;
+            laneInnerState = new int[Md5Compression.STATE_WORDS];
+            laneOuterState = new int[Md5Compression.STATE_WORDS];
+            Md5Compression.initialState(laneInnerState);
+            Md5Compression.compress(laneInnerState, innerPad, 0);
+            Md5Compression.initialState(laneOuterState);
+            Md5Compression.compress(laneOuterState, outerPad, 0);
         }
         else
         {
-            sha1InnerState = null;
-            sha1OuterState = null;
+            laneHash = -1;
+            laneInnerState = null;
+            laneOuterState = null;
         }
     }
 
-    /** @return true if the hash is SHA-1, so {@link IcvBatch} can hash this MAC in its lanes. */
-    public boolean isSha1()
+    /** @return true if {@link IcvBatch} can hash this MAC in its lanes (HMAC-SHA-1 and HMAC-MD5). */
+    public boolean laneHashable()
     {
-        return sha1InnerState != null;
+        return laneHash >= 0;
     }
 
-    int[] sha1InnerState()
+    int laneHash()
     {
-        return sha1InnerState;
+        return laneHash;
     }
 
-    int[] sha1OuterState()
+    int[] laneInnerState()
     {
-        return sha1OuterState;
+        return laneInnerState;
+    }
+
+    int[] laneOuterState()
+    {
+        return laneOuterState;
     }
 
     /** @return the untruncated MAC length. */
@@ -156,10 +175,10 @@ public final class HmacEngine
         Arrays.fill(innerPad, (byte)0);
         Arrays.fill(outerPad, (byte)0);
         Arrays.fill(innerHash, (byte)0);
-        if (sha1InnerState != null)
+        if (laneInnerState != null)
         {
-            Arrays.fill(sha1InnerState, 0);
-            Arrays.fill(sha1OuterState, 0);
+            Arrays.fill(laneInnerState, 0);
+            Arrays.fill(laneOuterState, 0);
         }
         digest.reset();
     }

@@ -6,14 +6,15 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * HMAC-SHA-1 ICVs of many ESP packets computed together, one packet per SIMD lane ("multi-buffer" hashing).
+ * HMAC-SHA-1 and HMAC-MD5 ICVs of many ESP packets computed together, one packet per SIMD lane ("multi-buffer"
+ * hashing).
  * <p>
- * One SHA-1 stream is bound by the latency of its rounds, even on SHA-NI; sixteen independent streams in the lanes of
- * an AVX-512 register are not. The segments of a TCP super-packet, and the ESP packets of one receive batch, are
+ * One SHA-1 or MD5 stream is bound by the latency of its rounds, even on SHA-NI; sixteen independent streams in the
+ * lanes of an AVX-512 register are not. The segments of a TCP super-packet, and the ESP packets of one receive batch, are
  * just such streams: same SA (or a few), same length. So the data path queues ICV work here instead of hashing each
- * packet on its own, and {@link #compute()} hashes the queue in groups of equal length, every lane starting from its
- * SA's precomputed {@code K ^ ipad} chaining value (RFC 2104 §4), which also saves the two key blocks per packet
- * that {@link HmacEngine} hashes.
+ * packet on its own, and {@link #compute()} hashes the queue in groups of one hash and one length, every lane
+ * starting from its SA's precomputed {@code K ^ ipad} chaining value (RFC 2104 §4), which also saves the two key
+ * blocks per packet that {@link HmacEngine} hashes.
  * <pre>
  *   protect:  ... transform.protectDeferred(batch, ...) per packet ...  compute()  -> ICVs written into the packets
  *   verify:   prepareVerify(batch, ...) per packet  compute()  verify(batch, ...) per packet  clear()
@@ -32,21 +33,32 @@ public final class IcvBatch
     public static final int CAPACITY = 64;
 
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
-    private static final String VECTOR_LANES_CLASS = "org.esp4j.core.crypto.VectorSha1Lanes";
+    /** {@link HmacEngine#laneHash()} of HMAC-SHA-1. */
+    static final int SHA1 = 0;
+    /** {@link HmacEngine#laneHash()} of HMAC-MD5. */
+    static final int MD5 = 1;
+    private static final String[] KERNEL_CLASSES = {
+        "org.esp4j.core.crypto.VectorSha1Lanes", "org.esp4j.core.crypto.VectorMd5Lanes" };
+    private static final int MAX_STATE_WORDS = Sha1Compression.STATE_WORDS;
     private static final int MIN_FEATURE_VERSION = 21;
     private static final int MIN_LANES = 16;
-    private static final int DIGEST_WORDS = Sha1Compression.STATE_WORDS;
-    private static final int BLOCK_WORDS = Sha1Compression.BLOCK_LENGTH / 4;
-    private static final int OUTER_MESSAGE_BITS = (Sha1Compression.BLOCK_LENGTH + Sha1Compression.DIGEST_LENGTH) * 8;
+    private static final int BLOCK_LENGTH = Sha1Compression.BLOCK_LENGTH;
+    /** Room per lane in the tail scratch: a message's last partial block may spill into a second one. */
+    private static final int TAIL_LANE_LENGTH = 2 * BLOCK_LENGTH;
+    private static final int MAX_DIGEST_LENGTH = Sha1Compression.DIGEST_LENGTH;
     private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private final Sha1Lanes kernel;
+    /** Indexed by {@link #SHA1} and {@link #MD5}; all with the same lane count. */
+    private final HashLanes[] kernels;
     private final int lanes;
     private final int minimumGroup;
     private final int[] state;
-    private final int[] block;
+    private final byte[][] laneSources;
+    private final int[] laneOffsets;
     private final byte[] tail;
     private final int[] group;
+    private final int[] digestWords = new int[MAX_STATE_WORDS];
 
     private final HmacEngine[] engines = new HmacEngine[CAPACITY];
     private final byte[][] arrays = new byte[CAPACITY][];
@@ -57,18 +69,23 @@ public final class IcvBatch
     private final int[] icvLengths = new int[CAPACITY];
     private final boolean[] writeIcv = new boolean[CAPACITY];
     private final boolean[] computed = new boolean[CAPACITY];
-    private final byte[] macs = new byte[CAPACITY * Sha1Compression.DIGEST_LENGTH];
+    private final byte[] macs = new byte[CAPACITY * MAX_DIGEST_LENGTH];
     private int count;
     private int pending;
 
-    IcvBatch(final Sha1Lanes kernel, final int minimumGroup)
+    IcvBatch(final HashLanes sha1, final HashLanes md5, final int minimumGroup)
     {
-        this.kernel = kernel;
-        lanes = kernel.lanes();
+        if (sha1.lanes() != md5.lanes() || !sha1.bigEndian() || md5.bigEndian())
+        {
+            throw new IllegalArgumentException("kernels do not match");
+        }
+        kernels = new HashLanes[] { sha1, md5 };
+        lanes = sha1.lanes();
         this.minimumGroup = minimumGroup;
-        state = new int[DIGEST_WORDS * lanes];
-        block = new int[BLOCK_WORDS * lanes];
-        tail = new byte[2 * Sha1Compression.BLOCK_LENGTH * lanes];
+        state = new int[MAX_STATE_WORDS * lanes];
+        laneSources = new byte[lanes][];
+        laneOffsets = new int[lanes];
+        tail = new byte[TAIL_LANE_LENGTH * lanes];
         group = new int[lanes];
     }
 
@@ -105,9 +122,10 @@ public final class IcvBatch
         }
         try
         {
-            final Sha1Lanes kernel = (Sha1Lanes)Class.forName(VECTOR_LANES_CLASS).getDeclaredConstructor().newInstance();
-            return kernel.lanes() >= minimumLanes ?
-                new IcvBatch(kernel, minimumGroup > 0 ? minimumGroup : (kernel.lanes() + 1) / 2) : null;
+            final HashLanes sha1 = (HashLanes)Class.forName(KERNEL_CLASSES[SHA1]).getDeclaredConstructor().newInstance();
+            final HashLanes md5 = (HashLanes)Class.forName(KERNEL_CLASSES[MD5]).getDeclaredConstructor().newInstance();
+            return sha1.lanes() >= minimumLanes ?
+                new IcvBatch(sha1, md5, minimumGroup > 0 ? minimumGroup : (sha1.lanes() + 1) / 2) : null;
         }
         catch (final ReflectiveOperationException | LinkageError ex)
         {
@@ -136,7 +154,7 @@ public final class IcvBatch
     /**
      * Queue the ICV of an outbound packet, written into it by {@link #compute()}.
      *
-     * @param hmac       the SA's HMAC (SHA-1).
+     * @param hmac       the SA's HMAC (SHA-1 or MD5).
      * @param array      the packet.
      * @param authOffset first byte covered (the ESP header).
      * @param authLength bytes covered in the array (up to the ICV).
@@ -144,7 +162,7 @@ public final class IcvBatch
      * @param esnHigh    those bits.
      * @param icvOffset  where the ICV goes.
      * @param icvLength  truncated ICV length.
-     * @return false if full or the HMAC is not SHA-1: nothing was queued.
+     * @return false if full or the HMAC is neither SHA-1 nor MD5: nothing was queued.
      */
     public boolean addProtect(
         final HmacEngine hmac,
@@ -156,7 +174,7 @@ public final class IcvBatch
         final int icvOffset,
         final int icvLength)
     {
-        if (count == CAPACITY || !hmac.isSha1() || icvLength > Sha1Compression.DIGEST_LENGTH)
+        if (count == CAPACITY || !hmac.laneHashable() || icvLength > hmac.macLength())
         {
             return false;
         }
@@ -177,7 +195,7 @@ public final class IcvBatch
     /**
      * Queue the ICV of an inbound packet, to be compared by {@link #matches} after {@link #compute()}.
      *
-     * @return false if full or the HMAC is not SHA-1: nothing was queued.
+     * @return false if full or the HMAC is neither SHA-1 nor MD5: nothing was queued.
      */
     public boolean addVerify(
         final HmacEngine hmac, final byte[] array, final int authOffset, final int authLength, final int icvLength)
@@ -202,7 +220,8 @@ public final class IcvBatch
             int size = 0;
             for (int j = first; j < count && size < lanes; j++)
             {
-                if (!computed[j] && authLengths[j] == authLengths[first] && (esnHighs[j] < 0) == (esnHighs[first] < 0))
+                if (!computed[j] && authLengths[j] == authLengths[first] &&
+                    (esnHighs[j] < 0) == (esnHighs[first] < 0) && engines[j].laneHash() == engines[first].laneHash())
                 {
                     group[size++] = j;
                     computed[j] = true;
@@ -225,7 +244,7 @@ public final class IcvBatch
                 final int job = group[g];
                 if (writeIcv[job])
                 {
-                    System.arraycopy(macs, job * Sha1Compression.DIGEST_LENGTH, arrays[job], icvOffsets[job], icvLengths[job]);
+                    System.arraycopy(macs, job * MAX_DIGEST_LENGTH, arrays[job], icvOffsets[job], icvLengths[job]);
                 }
             }
         }
@@ -257,7 +276,7 @@ public final class IcvBatch
      */
     public boolean matches(final int index, final byte[] array, final int icvOffset, final int icvLength)
     {
-        final int macOffset = index * Sha1Compression.DIGEST_LENGTH;
+        final int macOffset = index * MAX_DIGEST_LENGTH;
         int difference = icvLength == icvLengths[index] ? 0 : 1;
         for (int i = 0; i < icvLength; i++)
         {
@@ -271,7 +290,7 @@ public final class IcvBatch
     {
         Arrays.fill(arrays, 0, count, null);
         Arrays.fill(engines, 0, count, null);
-        Arrays.fill(macs, 0, count * Sha1Compression.DIGEST_LENGTH, (byte)0);
+        Arrays.fill(macs, 0, count * MAX_DIGEST_LENGTH, (byte)0);
         count = 0;
         pending = 0;
     }
@@ -285,72 +304,71 @@ public final class IcvBatch
         {
             hmac.updateInt((int)esnHighs[job]);
         }
-        hmac.finish(macs, job * Sha1Compression.DIGEST_LENGTH);
+        hmac.finish(macs, job * MAX_DIGEST_LENGTH);
     }
 
     /** HMAC of group[0..size) in the lanes; lanes past size repeat group[0] and are ignored. */
     private void hashLanes(final int size)
     {
         final int first = group[0];
+        final HashLanes kernel = kernels[engines[first].laneHash()];
+        final int stateWords = kernel.stateWords();
+        final boolean bigEndian = kernel.bigEndian();
         final int authLength = authLengths[first];
         final int suffix = esnHighs[first] >= 0 ? 4 : 0;
-        final int fullBlocks = authLength / Sha1Compression.BLOCK_LENGTH;
-        final int rest = authLength - fullBlocks * Sha1Compression.BLOCK_LENGTH;
-        final int tailBlocks = (rest + suffix + 9 + Sha1Compression.BLOCK_LENGTH - 1) / Sha1Compression.BLOCK_LENGTH;
-        final long messageBits = (Sha1Compression.BLOCK_LENGTH + (long)authLength + suffix) * 8;
+        final int fullBlocks = authLength / BLOCK_LENGTH;
+        final int rest = authLength - fullBlocks * BLOCK_LENGTH;
+        final int tailBlocks = (rest + suffix + 9 + BLOCK_LENGTH - 1) / BLOCK_LENGTH;
+        final long messageBits = (BLOCK_LENGTH + (long)authLength + suffix) * 8;
 
+        // inner hash: the packets' whole blocks where they are, then their tails, from the SAs' K ^ ipad states
         for (int lane = 0; lane < lanes; lane++)
         {
             final int job = group[lane < size ? lane : 0];
-            final int[] inner = engines[job].sha1InnerState();
-            for (int j = 0; j < DIGEST_WORDS; j++)
+            final int[] inner = engines[job].laneInnerState();
+            for (int j = 0; j < stateWords; j++)
             {
                 state[j * lanes + lane] = inner[j];
             }
-            writeTail(job, lane, fullBlocks * Sha1Compression.BLOCK_LENGTH, rest, suffix, tailBlocks, messageBits);
+            laneSources[lane] = arrays[job];
+            laneOffsets[lane] = authOffsets[job];
+            writeTail(job, lane, fullBlocks * BLOCK_LENGTH, rest, suffix, tailBlocks, messageBits, bigEndian);
         }
-        for (int b = 0; b < fullBlocks; b++)
+        if (fullBlocks > 0)
         {
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                final int job = group[lane < size ? lane : 0];
-                kernel.loadBlock(arrays[job], authOffsets[job] + b * Sha1Compression.BLOCK_LENGTH, block, lane);
-            }
-            kernel.compress(state, block);
+            kernel.compressBlocks(state, laneSources, laneOffsets, fullBlocks);
         }
-        final int tailLaneLength = 2 * Sha1Compression.BLOCK_LENGTH;
-        for (int b = 0; b < tailBlocks; b++)
+        for (int lane = 0; lane < lanes; lane++)
         {
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                kernel.loadBlock(tail, lane * tailLaneLength + b * Sha1Compression.BLOCK_LENGTH, block, lane);
-            }
-            kernel.compress(state, block);
+            laneSources[lane] = tail;
+            laneOffsets[lane] = lane * TAIL_LANE_LENGTH;
         }
+        kernel.compressBlocks(state, laneSources, laneOffsets, tailBlocks);
 
-        // outer hash: one block, the inner digest then padding, from the SA's K ^ opad chaining value
+        // outer hash: one block, the inner digest then padding, from the SAs' K ^ opad states
+        final long outerBits = (BLOCK_LENGTH + 4L * stateWords) * 8;
         for (int lane = 0; lane < lanes; lane++)
         {
             final int job = group[lane < size ? lane : 0];
-            final int[] outer = engines[job].sha1OuterState();
-            final int row = lane * BLOCK_WORDS;
-            for (int j = 0; j < DIGEST_WORDS; j++)
+            final int[] outer = engines[job].laneOuterState();
+            final int base = lane * TAIL_LANE_LENGTH;
+            for (int j = 0; j < stateWords; j++)
             {
-                block[row + j] = state[j * lanes + lane];
+                putWord(tail, base + 4 * j, state[j * lanes + lane], bigEndian);
                 state[j * lanes + lane] = outer[j];
             }
-            block[row + DIGEST_WORDS] = 0x8000_0000;
-            Arrays.fill(block, row + DIGEST_WORDS + 1, row + BLOCK_WORDS - 1, 0);
-            block[row + BLOCK_WORDS - 1] = OUTER_MESSAGE_BITS;
+            tail[base + 4 * stateWords] = (byte)0x80;
+            Arrays.fill(tail, base + 4 * stateWords + 1, base + BLOCK_LENGTH - 8, (byte)0);
+            putLength(base + BLOCK_LENGTH, outerBits, bigEndian);
         }
-        kernel.compress(state, block);
+        kernel.compressBlocks(state, laneSources, laneOffsets, 1);
 
         for (int lane = 0; lane < size; lane++)
         {
-            final int macOffset = group[lane] * Sha1Compression.DIGEST_LENGTH;
-            for (int j = 0; j < DIGEST_WORDS; j++)
+            final int macOffset = group[lane] * MAX_DIGEST_LENGTH;
+            for (int j = 0; j < stateWords; j++)
             {
-                INT_BE.set(macs, macOffset + 4 * j, state[j * lanes + lane]);
+                putWord(macs, macOffset + 4 * j, state[j * lanes + lane], bigEndian);
             }
         }
     }
@@ -363,20 +381,48 @@ public final class IcvBatch
         final int rest,
         final int suffix,
         final int tailBlocks,
-        final long messageBits)
+        final long messageBits,
+        final boolean bigEndian)
     {
-        final int base = lane * 2 * Sha1Compression.BLOCK_LENGTH;
-        final int end = base + tailBlocks * Sha1Compression.BLOCK_LENGTH;
+        final int base = lane * TAIL_LANE_LENGTH;
+        final int end = base + tailBlocks * BLOCK_LENGTH;
         System.arraycopy(arrays[job], authOffsets[job] + restOffset, tail, base, rest);
         int at = base + rest;
         if (suffix != 0)
         {
-            INT_BE.set(tail, at, (int)esnHighs[job]);
+            INT_BE.set(tail, at, (int)esnHighs[job]); // the ESN bits are message bytes, in network order
             at += 4;
         }
         tail[at++] = (byte)0x80;
         Arrays.fill(tail, at, end - 8, (byte)0);
-        INT_BE.set(tail, end - 8, (int)(messageBits >>> 32));
-        INT_BE.set(tail, end - 4, (int)messageBits);
+        putLength(end, messageBits, bigEndian);
+    }
+
+    // each VarHandle a constant at its call site: C2 compiles a VarHandle chosen at run time into slow, fragile code
+    private static void putWord(final byte[] array, final int offset, final int word, final boolean bigEndian)
+    {
+        if (bigEndian)
+        {
+            INT_BE.set(array, offset, word);
+        }
+        else
+        {
+            INT_LE.set(array, offset, word);
+        }
+    }
+
+    /** The message length in bits, in the last 8 bytes before {@code end}: big-endian (SHA-1) or little-endian (MD5). */
+    private void putLength(final int end, final long bits, final boolean bigEndian)
+    {
+        if (bigEndian)
+        {
+            INT_BE.set(tail, end - 8, (int)(bits >>> 32));
+            INT_BE.set(tail, end - 4, (int)bits);
+        }
+        else
+        {
+            INT_LE.set(tail, end - 8, (int)bits);
+            INT_LE.set(tail, end - 4, (int)(bits >>> 32));
+        }
     }
 }

@@ -12,7 +12,7 @@ import static org.esp4j.core.crypto.Sha1Compression.K2;
 import static org.esp4j.core.crypto.Sha1Compression.K3;
 
 /**
- * {@link Sha1Lanes} on the Vector API ({@code jdk.incubator.vector}), as many lanes as the CPU's widest integer
+ * SHA-1 {@link HashLanes} on the Vector API ({@code jdk.incubator.vector}), as many lanes as the CPU's widest integer
  * vector holds (16 with AVX-512). Loaded only through {@link IcvBatch#create}, so a JVM without the incubator module
  * never resolves this class. Owns a transposition buffer: one instance per thread.
  * <p>
@@ -20,24 +20,36 @@ import static org.esp4j.core.crypto.Sha1Compression.K3;
  * C2 from JDK 21 keeps them in registers; JDK 17's C2 boxes them and is several times slower than one SHA-NI
  * intrinsic, which is why {@link IcvBatch} enables this only from JDK 21.
  */
-final class VectorSha1Lanes implements Sha1Lanes
+final class VectorSha1Lanes extends VectorLanes
 {
-    private static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED;
-    private static final int LANES = SPECIES.length();
-    private static final int BLOCK_WORDS = 16;
     /** A whole 64-byte block in one vector, where the CPU has 512-bit vectors; else read word by word. */
     private static final VectorSpecies<Byte> BLOCK_SPECIES = ByteVector.SPECIES_512;
     private static final boolean WHOLE_BLOCK_LOADS = ByteVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     /** Reverses the bytes of each 32-bit word: big-endian words read on a little-endian CPU. */
     private static final VectorShuffle<Byte> BYTE_SWAP = VectorShuffle.fromOp(BLOCK_SPECIES, i -> (i & ~3) + 3 - (i & 3));
 
-    public int lanes()
+    VectorSha1Lanes()
     {
-        return LANES;
+        super(Sha1Compression.STATE_WORDS, true);
     }
 
 
-    public void loadBlock(final byte[] source, final int offset, final int[] block, final int lane)
+    // The same loop as in the other kernel, on purpose: shared, its call of compress() would see both kernels and
+    // C2 would inline both kernels' vector code into one method.
+    public void compressBlocks(final int[] state, final byte[][] sources, final int[] offsets, final int blocks)
+    {
+        for (int b = 0; b < blocks; b++)
+        {
+            for (int lane = 0; lane < LANES; lane++)
+            {
+                loadBlock(sources[lane], offsets[lane] + b * 64, lane);
+            }
+            compress(state);
+        }
+    }
+
+    /** One lane's block as words, lane-major: word t of lane l at {@code [l * 16 + t]}. */
+    private void loadBlock(final byte[] source, final int offset, final int lane)
     {
         if (WHOLE_BLOCK_LOADS)
         {
@@ -46,33 +58,19 @@ final class VectorSha1Lanes implements Sha1Lanes
         }
         else
         {
-            for (int t = 0; t < BLOCK_WORDS; t++)
-            {
-                final int i = offset + 4 * t;
-                block[lane * BLOCK_WORDS + t] = (source[i] & 0xFF) << 24 | (source[i + 1] & 0xFF) << 16 |
-                    (source[i + 2] & 0xFF) << 8 | source[i + 3] & 0xFF;
-            }
+            LaneWords.load(source, offset, block, lane, true);
         }
     }
-
-    /** The block transposed to word-major, so word t of every lane is one vector load (gathers are far slower). */
-    private final int[] words = new int[BLOCK_WORDS * LANES];
 
     private IntVector word(final int t)
     {
         return IntVector.fromArray(SPECIES, words, t * LANES);
     }
 
-    public void compress(final int[] state, final int[] block)
+    private void compress(final int[] state)
     {
         final int n = LANES;
-        for (int lane = 0; lane < n; lane++)
-        {
-            for (int t = 0; t < BLOCK_WORDS; t++)
-            {
-                words[t * n + lane] = block[lane * BLOCK_WORDS + t];
-            }
-        }
+        LaneWords.transpose(block, words, n);
         final IntVector a0 = IntVector.fromArray(SPECIES, state, 0);
         final IntVector b0 = IntVector.fromArray(SPECIES, state, n);
         final IntVector c0 = IntVector.fromArray(SPECIES, state, 2 * n);

@@ -17,16 +17,18 @@ class IcvBatchTest
 {
     private final Random random = new Random(20261125);
 
-    /** SHA-1 per lane with the plain compression function: the reference for the vector kernel. */
-    static final class ReferenceSha1Lanes implements Sha1Lanes
+    /** One message per lane with the plain compression function: the reference for the vector kernels. */
+    static final class ReferenceLanes implements HashLanes
     {
         private final int lanes;
-        private final int[] laneState = new int[Sha1Compression.STATE_WORDS];
-        private final int[] w = new int[80];
+        private final boolean sha1;
+        private final int[] laneState;
 
-        ReferenceSha1Lanes(final int lanes)
+        ReferenceLanes(final int lanes, final boolean sha1)
         {
             this.lanes = lanes;
+            this.sha1 = sha1;
+            laneState = new int[stateWords()];
         }
 
         public int lanes()
@@ -34,30 +36,36 @@ class IcvBatchTest
             return lanes;
         }
 
-        public void loadBlock(final byte[] source, final int offset, final int[] block, final int lane)
+        public int stateWords()
         {
-            for (int t = 0; t < 16; t++)
-            {
-                final int i = offset + 4 * t;
-                block[lane * 16 + t] = (source[i] & 0xFF) << 24 | (source[i + 1] & 0xFF) << 16 |
-                    (source[i + 2] & 0xFF) << 8 | source[i + 3] & 0xFF;
-            }
+            return sha1 ? Sha1Compression.STATE_WORDS : Md5Compression.STATE_WORDS;
         }
 
-        public void compress(final int[] state, final int[] block)
+        public boolean bigEndian()
+        {
+            return sha1;
+        }
+
+        public void compressBlocks(final int[] state, final byte[][] sources, final int[] offsets, final int blocks)
         {
             for (int lane = 0; lane < lanes; lane++)
             {
-                for (int j = 0; j < Sha1Compression.STATE_WORDS; j++)
+                for (int j = 0; j < laneState.length; j++)
                 {
                     laneState[j] = state[j * lanes + lane];
                 }
-                for (int t = 0; t < 16; t++)
+                for (int b = 0; b < blocks; b++)
                 {
-                    w[t] = block[lane * 16 + t];
+                    if (sha1)
+                    {
+                        Sha1Compression.compress(laneState, sources[lane], offsets[lane] + 64 * b);
+                    }
+                    else
+                    {
+                        Md5Compression.compress(laneState, sources[lane], offsets[lane] + 64 * b);
+                    }
                 }
-                Sha1Compression.compressWords(laneState, w);
-                for (int j = 0; j < Sha1Compression.STATE_WORDS; j++)
+                for (int j = 0; j < laneState.length; j++)
                 {
                     state[j * lanes + lane] = laneState[j];
                 }
@@ -66,73 +74,86 @@ class IcvBatchTest
     }
 
     @Test
-    void shouldCompressLikeTheJdkSha1() throws Exception
+    void shouldCompressLikeTheJdkSha1AndMd5() throws Exception
     {
-        for (final int length : new int[] { 0, 1, 55, 56, 63, 64, 65, 119, 120, 1400 })
+        for (final boolean sha1 : new boolean[] { true, false })
         {
-            final byte[] message = new byte[length];
-            random.nextBytes(message);
-            final int blocks = (length + 9 + 63) / 64;
-            final byte[] padded = Arrays.copyOf(message, blocks * 64);
-            padded[length] = (byte)0x80;
-            final long bits = length * 8L;
-            for (int i = 0; i < 8; i++)
+            for (final int length : new int[] { 0, 1, 55, 56, 63, 64, 65, 119, 120, 1400 })
             {
-                padded[padded.length - 1 - i] = (byte)(bits >>> (8 * i));
-            }
-            final int[] state = new int[5];
-            Sha1Compression.initialState(state);
-            for (int b = 0; b < blocks; b++)
-            {
-                Sha1Compression.compress(state, padded, b * 64);
-            }
-            final byte[] digest = new byte[20];
-            for (int j = 0; j < 5; j++)
-            {
-                for (int k = 0; k < 4; k++)
+                final byte[] message = new byte[length];
+                random.nextBytes(message);
+                final int blocks = (length + 9 + 63) / 64;
+                final byte[] padded = Arrays.copyOf(message, blocks * 64);
+                padded[length] = (byte)0x80;
+                final long bits = length * 8L;
+                for (int i = 0; i < 8; i++)
                 {
-                    digest[4 * j + k] = (byte)(state[j] >>> (24 - 8 * k));
+                    padded[sha1 ? padded.length - 1 - i : padded.length - 8 + i] = (byte)(bits >>> (8 * i));
                 }
+                final int[] state = new int[sha1 ? 5 : 4];
+                if (sha1)
+                {
+                    Sha1Compression.initialState(state);
+                }
+                else
+                {
+                    Md5Compression.initialState(state);
+                }
+                for (int b = 0; b < blocks; b++)
+                {
+                    if (sha1)
+                    {
+                        Sha1Compression.compress(state, padded, b * 64);
+                    }
+                    else
+                    {
+                        Md5Compression.compress(state, padded, b * 64);
+                    }
+                }
+                final byte[] digest = new byte[4 * state.length];
+                for (int j = 0; j < state.length; j++)
+                {
+                    for (int k = 0; k < 4; k++)
+                    {
+                        digest[4 * j + k] = (byte)(sha1 ? state[j] >>> (24 - 8 * k) : state[j] >>> (8 * k));
+                    }
+                }
+                assertArrayEquals(MessageDigest.getInstance(sha1 ? "SHA-1" : "MD5").digest(message), digest,
+                    (sha1 ? "SHA-1" : "MD5") + " of length " + length);
             }
-            assertArrayEquals(MessageDigest.getInstance("SHA-1").digest(message), digest, "length " + length);
         }
     }
 
     @Test
     void shouldCompressEveryLaneLikeThePlainCompressionFunction()
     {
-        final IcvBatch batch = IcvBatch.create(1);
-        assertNotNull(batch, "the tests run with --add-modules jdk.incubator.vector (esp-core/pom.xml)");
-        final Sha1Lanes vector = new VectorSha1Lanes();
-        final int lanes = vector.lanes();
-        final Sha1Lanes reference = new ReferenceSha1Lanes(lanes);
-        for (int round = 0; round < 50; round++)
+        assertNotNull(IcvBatch.create(1), "the tests run with --add-modules jdk.incubator.vector (esp-core/pom.xml)");
+        for (final HashLanes vector : new HashLanes[] { new VectorSha1Lanes(), new VectorMd5Lanes() })
         {
-            final int[] state = new int[5 * lanes];
-            final int[] block = new int[16 * lanes];
-            for (int i = 0; i < state.length; i++)
+            final int lanes = vector.lanes();
+            final HashLanes reference = new ReferenceLanes(lanes, vector.bigEndian());
+            final String name = vector.getClass().getSimpleName();
+            for (int round = 0; round < 20; round++)
             {
-                state[i] = random.nextInt();
+                final int[] state = new int[vector.stateWords() * lanes];
+                for (int i = 0; i < state.length; i++)
+                {
+                    state[i] = random.nextInt();
+                }
+                final int blocks = 1 + random.nextInt(3);
+                final byte[][] sources = new byte[lanes][];
+                final int[] offsets = new int[lanes];
+                for (int lane = 0; lane < lanes; lane++)
+                {
+                    offsets[lane] = random.nextInt(9);
+                    sources[lane] = new byte[offsets[lane] + 64 * blocks + random.nextInt(5)];
+                    random.nextBytes(sources[lane]);
+                }
+                final int[] expected = state.clone();
+                reference.compressBlocks(expected, sources, offsets, blocks);
+                vector.compressBlocks(state, sources, offsets, blocks);
+                assertArrayEquals(expected, state, name + " round " + round);
             }
-            for (int i = 0; i < block.length; i++)
-            {
-                block[i] = random.nextInt();
-            }
-            final int[] expected = state.clone();
-            reference.compress(expected, block.clone());
-            vector.compress(state, block);
-            assertArrayEquals(expected, state, "round " + round);
-
-            final byte[] bytes = new byte[64 * lanes + 7];
-            random.nextBytes(bytes);
-            final int[] vectorRows = new int[16 * lanes];
-            final int[] referenceRows = new int[16 * lanes];
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                vector.loadBlock(bytes, 7 + 64 * lane, vectorRows, lane);
-                reference.loadBlock(bytes, 7 + 64 * lane, referenceRows, lane);
-            }
-            assertArrayEquals(referenceRows, vectorRows, "loaded blocks, round " + round);
         }
     }
 
@@ -141,7 +162,7 @@ class IcvBatchTest
     {
         for (final IcvBatch batch : batches())
         {
-            final HmacEngine[] engines = { engine(20), engine(20), engine(80) };
+            final HmacEngine[] engines = { engine(20), engine(20), engine(80), md5Engine(16), md5Engine(16) };
             final int count = IcvBatch.CAPACITY;
             final byte[][] packets = new byte[count][];
             final byte[][] expected = new byte[count][];
@@ -151,7 +172,8 @@ class IcvBatchTest
                 final int authLength = i % 5 == 4 ? 1 + random.nextInt(200) : 1428;
                 final boolean esn = i % 7 == 6;
                 final int esnHigh = random.nextInt();
-                final HmacEngine engine = engines[i % 3 == 2 ? random.nextInt(3) : 0];
+                // most on one SA, the others on any of two SHA-1 and two MD5 SAs
+                final HmacEngine engine = engines[i % 3 == 2 ? random.nextInt(engines.length) : i % 2 == 0 ? 0 : 3];
                 final int offset = 3 + random.nextInt(40);
                 packets[i] = new byte[offset + authLength + 12 + 5];
                 random.nextBytes(packets[i]);
@@ -217,8 +239,8 @@ class IcvBatchTest
     {
         final IcvBatch batch = IcvBatch.create(1);
         assertNotNull(batch);
-        final HmacEngine md5 = new HmacEngine(IntegrityAlgorithm.HMAC_MD5_96, new byte[16]);
-        assertFalse(batch.addProtect(md5, new byte[100], 0, 80, false, 0, 80, 12));
+        final HmacEngine sha256 = new HmacEngine(IntegrityAlgorithm.HMAC_SHA256_128, new byte[32]);
+        assertFalse(batch.addProtect(sha256, new byte[100], 0, 80, false, 0, 80, 16));
         assertEquals(0, batch.pending());
         final HmacEngine sha1 = engine(20);
         for (int i = 0; i < IcvBatch.CAPACITY; i++)
@@ -235,9 +257,16 @@ class IcvBatchTest
         return new IcvBatch[] {
             vector,
             IcvBatch.create(1), // groups below half the lanes hashed one by one
-            new IcvBatch(new ReferenceSha1Lanes(3), 1),
-            new IcvBatch(new ReferenceSha1Lanes(16), 9),
+            new IcvBatch(new ReferenceLanes(3, true), new ReferenceLanes(3, false), 1),
+            new IcvBatch(new ReferenceLanes(16, true), new ReferenceLanes(16, false), 9),
         };
+    }
+
+    private HmacEngine md5Engine(final int keyLength)
+    {
+        final byte[] key = new byte[keyLength];
+        random.nextBytes(key);
+        return new HmacEngine(IntegrityAlgorithm.HMAC_MD5_96, key);
     }
 
     private HmacEngine engine(final int keyLength)

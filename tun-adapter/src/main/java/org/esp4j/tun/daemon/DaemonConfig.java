@@ -35,7 +35,7 @@ import java.util.Map;
  * idle.poll.ms=100             # longest poll() when idle
  * inbound.filter=auto          # drop clear packets that in-policies require to be ESP, with nftables:
  *                              #   on (fail without nft), off, auto (on where nft works)
- * crypto.multibuffer=auto      # HMAC-SHA-1 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API):
+ * crypto.multibuffer=auto      # HMAC-SHA-1/MD5 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API):
  *                              #   auto (JDK 21+ with --add-modules jdk.incubator.vector, which ./esp4j run adds,
  *                              #   and 16 lanes), on (fail without the module), off
  * sip.role=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
@@ -202,7 +202,7 @@ public final class DaemonConfig
         return choice("inbound.filter", InboundFilter.AUTO, InboundFilter.values());
     }
 
-    /** @return whether HMAC-SHA-1 ICVs are computed many packets at a time (see {@code IcvBatch}). */
+    /** @return whether HMAC-SHA-1 and HMAC-MD5 ICVs are computed many packets at a time (see {@code IcvBatch}). */
     public MultiBuffer multiBuffer()
     {
         return choice("crypto.multibuffer", MultiBuffer.AUTO, MultiBuffer.values());

@@ -194,7 +194,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             config.carrier().name().toLowerCase() + " mark 0x" + Integer.toHexString(config.mark()) + " table " +
             config.routingSettings().table() + (tun.vnetHeaderLength() > 0 ? ", offloads on" : ", offloads off") +
             (inboundFilter != null ? ", inbound filter nft table inet " + inboundFilter.table() : ", inbound filter off") +
-            (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1 " + outboundIcvBatch.lanes() + " lanes" : "") +
+            (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }

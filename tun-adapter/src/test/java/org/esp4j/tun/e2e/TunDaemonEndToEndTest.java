@@ -270,7 +270,7 @@ class TunDaemonEndToEndTest
         awaitReady(pcNs, pcDaemon);
         for (final Netns side : List.of(ueNs, pcNs))
         {
-            assertEquals(multiBuffer, side.logText("daemon").contains(", multi-buffer HMAC-SHA-1 "),
+            assertEquals(multiBuffer, side.logText("daemon").contains(", multi-buffer HMAC-SHA-1/MD5 "),
                 "multi-buffer in " + side.name() + ":\n" + side.logText("daemon"));
         }
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
