@@ -22,7 +22,9 @@
 #
 # Reported per run: iperf3 throughput, packets per second on the UE's veth (tx+rx, all packets), system CPU per
 # packet (busy jiffies of all CPUs from /proc/stat over the run / veth packets) and daemon CPU per packet (utime +
-# stime of both daemon JVMs / veth packets; 0 for the kernel run). Traffic stays inside the two namespaces.
+# stime of both daemon JVMs / veth packets; 0 for the kernel run). Saved beside the results, per run: iperf3's JSON,
+# nstat of both namespaces, TUN link counters and both daemons' counters (esp4j stat). Traffic stays inside the two
+# namespaces.
 set -euo pipefail
 
 DURATION=${DURATION:-20}
@@ -212,6 +214,12 @@ for mode in $MODES; do
     done > "$WORK/$mode-$test.nstat"
     if [ "$mode" != kernel ]; then
       { ip -n "$UE" -s link show esp4j0; ip -n "$PC" -s link show esp4j0; } > "$WORK/$mode-$test.tun-stats" 2>&1 || true
+      # both daemons' counters (cumulative since they started, warm-up included): drops by reason, per-SA counts
+      for side in ue pc; do
+        echo "# $side"
+        # shellcheck disable=SC2086
+        "$JAVA" $JVM_ARGS -jar "$ESP4J_JAR" stat --counters "/dev/shm/esp4j-bench-$side-$TAG.counters" 2>/dev/null || true
+      done > "$WORK/$mode-$test.counters"
     fi
     python3 - "$WORK/$mode-$test.json" "$mode" "$test" "$((p1 - p0))" "$((c1 - c0))" "$((d1 - d0))" "$HZ" "$DURATION" <<'PY' | tee -a "$OUT"
 import json, sys
