@@ -78,7 +78,7 @@ public final class DaemonConfig
         AUTO,
         /** Whenever {@code jdk.incubator.vector} is loaded (also on JDK 17, where it is slower), or refuse to start. */
         ON,
-        /** Each packet's ICV on its own, with the JDK's SHA-1. */
+        /** Each packet's ICV on its own, with the JDK's digests. */
         OFF
     }
 
@@ -152,6 +152,7 @@ public final class DaemonConfig
         carrier();
         tunOffload();
         inboundFilter();
+        multiBuffer();
         routingSettings();
         steer();
         if (udpPort() < 1 || udpPort() > 65535)
