@@ -50,7 +50,7 @@ OUT=${OUT:-$WORK/results.md}
 PORT=5201
 KEY=0xf769bcd751044604127672711c6d344100000000
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions ${ESP4J_JAVA_OPTS:-}"
-# as ./esp4j run does: the Vector API module for multi-buffer HMAC-SHA-1 (crypto.multibuffer=auto) from JDK 21
+# as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
 JAVA_SPEC=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
 if [ "${JAVA_SPEC%%.*}" -ge 21 ] 2>/dev/null; then
   JVM_ARGS="$JVM_ARGS --add-modules jdk.incubator.vector"

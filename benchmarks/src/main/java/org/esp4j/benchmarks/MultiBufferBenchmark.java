@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * <b>Baseline.</b> {@link #baselineJdkMac()}: the same copies, then {@link Mac} over each packet's ICV-covered bytes
  * and the truncated ICV written behind them.
  * <p>
- * The batch needs {@code --add-modules jdk.incubator.vector} (added to the fork) and is only faster from JDK 21
+ * The batch needs {@code --add-modules jdk.incubator.vector} (added to the fork) and is used by default from JDK 25
  * ({@code IcvBatch.createIfFaster()}); this benchmark forces it on ({@code IcvBatch.create(1)}) so JDK 17 shows why.
  */
 @BenchmarkMode(Mode.Throughput)

@@ -36,7 +36,7 @@ import java.util.Map;
  * inbound.filter=auto          # drop clear packets that in-policies require to be ESP, with nftables:
  *                              #   on (fail without nft), off, auto (on where nft works)
  * crypto.multibuffer=auto      # HMAC-SHA-1/MD5 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API):
- *                              #   auto (JDK 21+ with --add-modules jdk.incubator.vector, which ./esp4j run adds,
+ *                              #   auto (JDK 25+ with --add-modules jdk.incubator.vector, which ./esp4j run adds,
  *                              #   and 16 lanes), on (fail without the module), off
  * sip.role=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
  * </pre>
@@ -74,7 +74,7 @@ public final class DaemonConfig
     /** The multi-buffer ICV setting. */
     public enum MultiBuffer
     {
-        /** Where it is faster: JDK 21 or later, {@code jdk.incubator.vector} loaded, 16 or more vector lanes. */
+        /** Where it is known faster: JDK 25 or later, {@code jdk.incubator.vector} loaded, 16 or more vector lanes. */
         AUTO,
         /** Whenever {@code jdk.incubator.vector} is loaded (also on JDK 17, where it is slower), or refuse to start. */
         ON,
