@@ -38,6 +38,9 @@ import java.util.Map;
  * crypto.multibuffer=auto      # HMAC-SHA-1/MD5 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API):
  *                              #   auto (JDK 25+ with --add-modules jdk.incubator.vector, which ./esp4j run adds,
  *                              #   and 16 lanes), on (fail without the module), off
+ * carrier.ring=auto            # raw carrier: unfragmented ESP to the host's addresses from a packet ring
+ *                              #   (AF_PACKET, TPACKET_V2) with an nftables rule dropping it at prerouting,
+ *                              #   instead of the raw socket: on (fail without), off, auto (on where it works)
  * sip.role=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
  * </pre>
  * An unknown key is an error, so a misspelt setting never goes unnoticed. Immutable; build with {@link #builder()} or {@link #parse(Path)}.
@@ -82,11 +85,22 @@ public final class DaemonConfig
         OFF
     }
 
+    /** The packet-ring setting of the raw carrier. */
+    public enum CarrierRing
+    {
+        /** With the raw carrier, where the packet socket and {@code nft} work; else the raw socket alone. */
+        AUTO,
+        /** With the raw carrier, or refuse to start. */
+        ON,
+        /** The raw socket alone. */
+        OFF
+    }
+
     /** Every key the daemon and its SIP bridge read. */
     static final List<String> KEYS = List.of("tun.name", "tun.mtu", "tun.txqueuelen", "tun.offload", "path.mtu",
         "carrier", "udp.port", "mark", "table", "rule.priority.mark", "rule.priority.steer", "steer", "preload",
         "counters.file", "control.socket", "burst", "idle.poll.ms", "inbound.filter",
-        "crypto.multibuffer",
+        "crypto.multibuffer", "carrier.ring",
         "sip.role", "sip.k", "sip.op", "sip.opc", "sip.algorithm");
 
     public static final String DEFAULT_TUN_NAME = "esp4j0";
@@ -153,6 +167,7 @@ public final class DaemonConfig
         tunOffload();
         inboundFilter();
         multiBuffer();
+        carrierRing();
         routingSettings();
         steer();
         if (udpPort() < 1 || udpPort() > 65535)
@@ -207,6 +222,11 @@ public final class DaemonConfig
     public MultiBuffer multiBuffer()
     {
         return choice("crypto.multibuffer", MultiBuffer.AUTO, MultiBuffer.values());
+    }
+
+    public CarrierRing carrierRing()
+    {
+        return choice("carrier.ring", CarrierRing.AUTO, CarrierRing.values());
     }
 
     private <E extends Enum<E>> E choice(final String key, final E defaultValue, final E[] values)

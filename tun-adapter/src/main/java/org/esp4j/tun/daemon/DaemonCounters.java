@@ -54,7 +54,14 @@ public final class DaemonCounters
          * Clear packets the nftables inbound filter dropped on the real interface (never read by the daemon): also
          * counted in XfrmInTmplMismatch or XfrmInPolBlock, as a kernel stack would count them.
          */
-        TunInFilterDropped
+        TunInFilterDropped,
+        /** ESP packets taken from the packet ring ({@code carrier.ring}); also in TunCarrierPacketsRead. */
+        TunRingPacketsRead,
+        /**
+         * ESP packets lost because the packet ring was full (the kernel's {@code PACKET_STATISTICS}; its early-drop rule
+         * dropped them too): the ring's equivalent of a socket's receive-buffer overflow.
+         */
+        TunRingDrops
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];

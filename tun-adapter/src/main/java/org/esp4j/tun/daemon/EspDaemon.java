@@ -23,13 +23,17 @@ import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPreload;
 import org.esp4j.core.xfrm.XfrmPreloadReader;
 import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.tun.carrier.CarrierReceiver;
+import org.esp4j.tun.carrier.PacketRingReceiver;
 import org.esp4j.tun.carrier.RawEspReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.PollFds;
+import org.esp4j.tun.routing.EspEarlyDrop;
 import org.esp4j.tun.routing.InboundClearFilter;
+import org.esp4j.tun.routing.LocalAddresses;
 import org.esp4j.tun.routing.IpCommand;
 import org.esp4j.tun.routing.NftCommand;
 import org.esp4j.tun.routing.PolicyRouting;
@@ -62,7 +66,8 @@ import java.util.regex.Pattern;
  * <pre>
  *   app socket -> kernel -> ip rule "to PEER" -> table -> TUN -> OutboundAgent -> EspProcessor.outbound
  *        -> raw socket (IPPROTO_RAW, SO_MARK) or UDP/4500 socket (SO_MARK) -> ip rule "fwmark" -> main -> wire
- *   wire -> kernel -> raw IPPROTO_ESP socket / UDP 4500 socket -> InboundAgent -> EspProcessor.inbound
+ *   wire -> kernel -> packet ring (unfragmented ESP, then dropped at prerouting) / raw IPPROTO_ESP socket /
+ *        UDP 4500 socket -> InboundAgent -> EspProcessor.inbound
  *        -> TUN -> kernel -> app socket
  * </pre>
  * Lifecycle: {@link #start()} (counters file, preload, TUN, carriers, routing, agents, control endpoint),
@@ -97,6 +102,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private TunDevice tun;
     private PolicyRouting routing;
     private InboundClearFilter inboundFilter;
+    /** The raw carrier's packet ring and its nftables half (carrier.ring), or null. */
+    private PacketRingReceiver packetRing;
+    private EspEarlyDrop espEarlyDrop;
+    private volatile String lastRingError;
     private AgentRunner outboundRunner;
     private AgentRunner inboundRunner;
     private AgentRunner sipRunner;
@@ -183,6 +192,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         openCarriersAndAgents();
         routing.install(prefixes, localAddress(true), localAddress(false));
         installInboundFilter();
+        syncPacketRing();
         running = true;
 
         eventThread = new Thread(this::eventLoop, "esp4j-events-" + tun.name());
@@ -194,6 +204,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             config.carrier().name().toLowerCase() + " mark 0x" + Integer.toHexString(config.mark()) + " table " +
             config.routingSettings().table() + (tun.vnetHeaderLength() > 0 ? ", offloads on" : ", offloads off") +
             (inboundFilter != null ? ", inbound filter nft table inet " + inboundFilter.table() : ", inbound filter off") +
+            (packetRing != null ? ", ESP packet ring (early drop nft table inet " + espEarlyDrop.table() + ")" : "") +
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
@@ -289,6 +300,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final List<RawEspReceiver> rawReceivers = new ArrayList<>();
         final List<UdpEncapCarrier> udpList = new ArrayList<>();
         final int[] families = { LibC.AF_INET, LibC.AF_INET6 };
+        final PacketRingReceiver ring = config.carrier().raw() ? openPacketRing() : null;
         for (int i = 0; i < 2; i++)
         {
             final int family = families[i];
@@ -328,12 +340,22 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final OutboundAgent outbound = new OutboundAgent(tun, outboundProcessor,
             fragmentGuard, counters, daemonCounters, rawSenders, udpCarriers, config.carrier().raw(), pathMtu,
             config.burst());
+        final List<CarrierReceiver> receivers = new ArrayList<>();
+        if (ring != null)
+        {
+            receivers.add(ring);
+        }
+        receivers.addAll(rawReceivers);
+        receivers.addAll(udpList);
         final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
-            counters, daemonCounters, rawReceivers.toArray(new RawEspReceiver[0]),
-            udpList.toArray(new UdpEncapCarrier[0]), config.burst());
+            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), config.burst());
 
         final PollFds outboundFds = new PollFds(1).add(tun.fd(0), LibC.POLLIN);
-        final PollFds inboundFds = new PollFds(rawReceivers.size() + udpList.size());
+        final PollFds inboundFds = new PollFds(receivers.size());
+        if (ring != null)
+        {
+            inboundFds.add(ring.fd(), LibC.POLLIN);
+        }
         rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
         udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
 
@@ -346,6 +368,106 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
         {
             startSipBridge(outbound, errorHandler);
+        }
+    }
+
+    /**
+     * The raw carrier's packet ring ({@link PacketRingReceiver}) and the nftables table that drops what it took
+     * ({@link EspEarlyDrop}); {@code carrier.ring=auto} goes on with the raw socket alone where either does not work.
+     * Takes nothing until {@link #syncPacketRing()} names the host's addresses.
+     */
+    private PacketRingReceiver openPacketRing() throws IOException
+    {
+        final DaemonConfig.CarrierRing setting = config.carrierRing();
+        final NftCommand nft = new NftCommand();
+        final EspEarlyDrop drop = nft.available() ?
+            new EspEarlyDrop(nft, config.tunName(), PacketRingReceiver.MAX_IP_LENGTH, log) : null;
+        if (setting == DaemonConfig.CarrierRing.OFF)
+        {
+            if (drop != null)
+            {
+                drop.remove(); // a table left by a crashed run that had the ring on
+            }
+            return null;
+        }
+        String why = "nft not found or not permitted (install nftables)";
+        if (drop != null)
+        {
+            try
+            {
+                packetRing = register(new PacketRingReceiver(
+                    daemonCounters.counter(DaemonCounters.Counter.TunRingPacketsRead),
+                    daemonCounters.counter(DaemonCounters.Counter.TunRingDrops)));
+                espEarlyDrop = drop;
+                return packetRing;
+            }
+            catch (final IOException ex)
+            {
+                why = ex.getMessage();
+                drop.remove();
+            }
+        }
+        if (setting == DaemonConfig.CarrierRing.ON)
+        {
+            throw new IOException("carrier.ring=on but the packet ring is unavailable: " + why);
+        }
+        log.accept("packet ring unavailable, ESP through the raw socket only (carrier.ring=auto): " + why);
+        return null;
+    }
+
+    /**
+     * Point the packet ring and its early-drop table at the host's current addresses. Changes go in an order that
+     * never loses a packet: the ring's filter is widened to both old and new first, then the table is replaced, then
+     * the filter narrowed; in between a packet may be taken by both paths, and its second copy is dropped by the replay
+     * window (counted in XfrmInStateSeqError).
+     */
+    private void syncPacketRing()
+    {
+        final PacketRingReceiver ring = packetRing;
+        final EspEarlyDrop drop = espEarlyDrop;
+        if (ring == null || drop == null || closed)
+        {
+            return;
+        }
+        final LocalAddresses old = drop.installed();
+        try
+        {
+            final LocalAddresses wanted = LocalAddresses.read(tunName());
+            if (wanted.equals(old))
+            {
+                return;
+            }
+            final LocalAddresses both = old.union(wanted);
+            if (both != null)
+            {
+                ring.accept(both.interfaces(), both.addresses());
+            }
+            else
+            {
+                drop.install(LocalAddresses.NONE); // too many for one filter: all ESP to the raw socket meanwhile
+                ring.accept(wanted.interfaces(), wanted.addresses());
+            }
+            drop.install(wanted);
+            ring.accept(wanted.interfaces(), wanted.addresses());
+            lastRingError = null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            try
+            {
+                final LocalAddresses installed = drop.installed();
+                ring.accept(installed.interfaces(), installed.addresses());
+            }
+            catch (final IOException | RuntimeException again)
+            {
+                // the filter stays wider than the table: duplicates, counted as replays, never losses
+            }
+            final String message = "packet ring update failed: " + ex.getMessage();
+            if (!message.equals(lastRingError))
+            {
+                log.accept(message);
+            }
+            lastRingError = message;
         }
     }
 
@@ -501,6 +623,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                     fragmentGuard.refresh();
                     syncSteering();
                     syncInboundFilter();
+                    syncPacketRing();
                 }
             }
             catch (final InterruptedException ex)
@@ -688,6 +811,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         if (inboundFilter != null)
         {
             inboundFilter.remove();
+        }
+        if (espEarlyDrop != null)
+        {
+            espEarlyDrop.remove();
         }
         if (tun != null)
         {

@@ -10,14 +10,12 @@ import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
-import org.esp4j.tun.carrier.RawEspReceiver;
-import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.offload.TcpCoalescer;
 
 /**
- * The inbound data path, on its own thread: packets from the carriers (raw ESP receivers, UDP carriers), handed on
+ * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), handed on
  * as whole IP packets, go through {@link EspProcessor#inbound}; the plaintext of verified ESP is written into the
  * TUN, so the kernel delivers it to the application's socket. Everything else is dropped and counted against one
  * reason (by the processor, or here for carrier-level reasons). Owns its processor and buffers (single thread);
@@ -42,25 +40,22 @@ public final class InboundAgent implements Agent
     private final String roleName;
 
     /**
-     * @param rawReceivers raw ESP receivers (none when carrier=udp).
-     * @param udpCarriers  UDP carriers (none when carrier=raw).
+     * @param receivers the carriers: packet ring, raw ESP receivers (carrier=raw), UDP carriers (carrier=udp), drained
+     *                  in this order.
      */
     public InboundAgent(
         final TunDevice tun,
         final EspProcessor processor,
         final XfrmCounters counters,
         final DaemonCounters daemonCounters,
-        final RawEspReceiver[] rawReceivers,
-        final UdpEncapCarrier[] udpCarriers,
+        final CarrierReceiver[] receivers,
         final int burst)
     {
         this.tun = tun;
         this.processor = processor;
         this.counters = counters;
         this.daemonCounters = daemonCounters;
-        receivers = new CarrierReceiver[rawReceivers.length + udpCarriers.length];
-        System.arraycopy(rawReceivers, 0, receivers, 0, rawReceivers.length);
-        System.arraycopy(udpCarriers, 0, receivers, rawReceivers.length, udpCarriers.length);
+        this.receivers = receivers.clone();
         this.burst = burst;
         final IcvBatch icvBatch = processor.icvBatch();
         final int ringSize = icvBatch != null ? Math.min(icvBatch.lanes(), IcvBatch.CAPACITY) : 1;

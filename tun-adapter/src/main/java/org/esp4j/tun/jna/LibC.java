@@ -25,6 +25,8 @@ public final class LibC
     // ---------- address families, socket types, protocols
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
+    /** Packet sockets (link layer), packet(7). */
+    public static final int AF_PACKET = 17;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
     public static final int SOCK_NONBLOCK = 0x800;
@@ -82,6 +84,30 @@ public final class LibC
     public static final int O_RDWR = 2;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+
+    // ---------- packet sockets, packet(7), linux/if_packet.h, linux/if_ether.h
+    public static final int SOL_PACKET = 263;
+    public static final int PACKET_RX_RING = 5;
+    public static final int PACKET_STATISTICS = 6;
+    public static final int PACKET_VERSION = 10;
+    /** Linux 4.20: packets this host sends are not handed to the socket. */
+    public static final int PACKET_IGNORE_OUTGOING = 23;
+    public static final int TPACKET_V2 = 1;
+    /** All link-layer protocols (host byte order; {@code socket(2)} wants it big-endian). */
+    public static final int ETH_P_ALL = 0x0003;
+    public static final int ETH_P_IP = 0x0800;
+    public static final int ETH_P_IPV6 = 0x86DD;
+    /** {@code setsockopt(SOL_SOCKET)}: attach a classic BPF program ({@code struct sock_fprog}). */
+    public static final int SO_ATTACH_FILTER = 26;
+
+    // ---------- mmap(2)
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x1;
+    public static final int MAP_LOCKED = 0x2000;
+    public static final int MAP_POPULATE = 0x8000;
+    /** {@code MAP_FAILED}: {@code (void *)-1}. */
+    public static final long MAP_FAILED = -1L;
 
     public static final short POLLIN = 0x1;
     public static final short POLLOUT = 0x4;
@@ -186,6 +212,12 @@ public final class LibC
 
     /** {@code unsigned int if_nametoindex(const char *ifname)}. */
     public static native int if_nametoindex(String name);
+
+    /** {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)}. */
+    public static native long mmap(long address, long length, int prot, int flags, int fd, long offset);
+
+    /** {@code int munmap(void *addr, size_t length)}. */
+    public static native int munmap(long address, long length);
 
     /** {@code int getpid(void)}. */
     public static native int getpid();

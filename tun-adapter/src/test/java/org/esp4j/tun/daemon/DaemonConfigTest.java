@@ -90,4 +90,17 @@ class DaemonConfigTest
             () -> DaemonConfig.builder().set("crypto.multibuffer", "16").build());
         assertEquals("crypto.multibuffer must be auto, on or off: 16", ex.getMessage());
     }
+
+    @Test
+    void shouldReadThePacketRingSetting()
+    {
+        assertEquals(DaemonConfig.CarrierRing.AUTO, DaemonConfig.builder().build().carrierRing());
+        assertEquals(DaemonConfig.CarrierRing.ON, DaemonConfig.builder().set("carrier.ring", "on").build()
+            .carrierRing());
+        assertEquals(DaemonConfig.CarrierRing.OFF, DaemonConfig.builder().set("carrier.ring", "OFF").build()
+            .carrierRing());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("carrier.ring", "yes").build());
+        assertEquals("carrier.ring must be auto, on or off: yes", ex.getMessage());
+    }
 }

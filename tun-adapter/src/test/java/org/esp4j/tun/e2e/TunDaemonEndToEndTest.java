@@ -107,25 +107,25 @@ class TunDaemonEndToEndTest
     @Test
     void ipv6RawCarrier() throws Exception
     {
-        scenario(false, false, true, true, true);
+        scenario(false, false, true, true, true, true);
     }
 
     @Test
     void ipv4RawCarrier() throws Exception
     {
-        scenario(true, false, true, true, false);
+        scenario(true, false, true, true, false, true);
     }
 
     @Test
     void ipv4UdpCarrier() throws Exception
     {
-        scenario(true, true, false, true, true);
+        scenario(true, true, false, true, true, false);
     }
 
     @Test
     void ipv6RawCarrierWithoutTunOffloads() throws Exception
     {
-        scenario(false, false, false, false, false);
+        scenario(false, false, false, false, false, false);
     }
 
     @Test
@@ -156,7 +156,12 @@ class TunDaemonEndToEndTest
         assertEquals(before, ueNs.ip().check("-6", "rule", "show").output(), "rules duplicated after restart");
         assertEquals(1, count(before, "fwmark 0x4500 lookup main"), before);
         assertEquals(1, count(before, "lookup " + TABLE), before);
-        assertEquals("table inet esp4j_esp4j0", nftTables(ueNs), "the crashed run's table is replaced, not doubled");
+        // the inbound filter's table and the packet ring's early-drop table, each once
+        assertEquals("table inet esp4j_esp4j0\ntable inet esp4j_esp_esp4j0",
+            nftTables(ueNs).lines().sorted().collect(Collectors.joining("\n")),
+            "the crashed run's tables are replaced, not doubled");
+        assertEquals(1, count(ueNs.nft("list", "table", "inet", "esp4j_esp_esp4j0"), "ip6 nexthdr esp"),
+            "one IPv6 early-drop rule");
 
         assertEquals(SIGTERM_EXIT, Netns.stop(second, 20_000), ueNs.logText("daemon"));
         final String after = ueNs.ip().check("-6", "rule", "show").output();
@@ -216,9 +221,13 @@ class TunDaemonEndToEndTest
      * @param multiBuffer both daemons with {@code crypto.multibuffer=on}: ICVs of up to 16 packets computed together
      *                    in vector lanes (the JVMs get {@code --add-modules jdk.incubator.vector}; on JDK 17 the lanes
      *                    are slow but as correct), else {@code off}.
+     * @param ring        raw carrier: unfragmented ESP from the packet ring with its early-drop table
+     *                    ({@code carrier.ring=on}), else the raw socket alone ({@code off}); fragments and the
+     *                    injected packets reach the daemons either way.
      */
     private void scenario(
-        final boolean ipv4, final boolean udp, final boolean inject, final boolean offload, final boolean multiBuffer)
+        final boolean ipv4, final boolean udp, final boolean inject, final boolean offload, final boolean multiBuffer,
+        final boolean ring)
         throws Exception
     {
         final String ue = ipv4 ? UE4 : UE6;
@@ -261,7 +270,8 @@ class TunDaemonEndToEndTest
         // raw carrier: the UE's TUN MTU is too big for its path, so TCP only gets through after the daemon's ICMPv6
         // Packet Too Big / ICMP Fragmentation Needed answers lower the path MTU of the application's socket
         final String offloadSetting = (offload ? "" : "tun.offload=off\n") +
-            "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n";
+            "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n" +
+            (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n");
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
@@ -272,6 +282,8 @@ class TunDaemonEndToEndTest
         {
             assertEquals(multiBuffer, side.logText("daemon").contains(", multi-buffer HMAC-SHA-1/MD5 "),
                 "multi-buffer in " + side.name() + ":\n" + side.logText("daemon"));
+            assertEquals(ring, side.logText("daemon").contains(", ESP packet ring (early drop nft table inet "),
+                "packet ring in " + side.name() + ":\n" + side.logText("daemon"));
         }
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
             "steering rule missing");
@@ -359,6 +371,10 @@ class TunDaemonEndToEndTest
         assertEquals(offload, pcFinal.getOrDefault("TunGroPacketsWritten", 0L) > 0, "P-CSCF trains: " + pcFinal);
         assertEquals(offload, ueFinal.getOrDefault("TunGroPacketsWritten", 0L) > 0, "UE trains: " + ueFinal);
         assertTrue(ueNs.logText("daemon").contains(offload ? "offloads on" : "offloads off"), ueNs.logText("daemon"));
+        // with the ring, the ESP came through it (and nothing was lost to a full ring); without, none did
+        assertEquals(ring, pcFinal.getOrDefault("TunRingPacketsRead", 0L) > 0, "P-CSCF ring: " + pcFinal);
+        assertEquals(ring, ueFinal.getOrDefault("TunRingPacketsRead", 0L) > 0, "UE ring: " + ueFinal);
+        assertEquals(0L, pcFinal.getOrDefault("TunRingDrops", 0L), "P-CSCF ring drops: " + pcFinal);
         assertEquals(0L, ueFinal.getOrDefault("Esp4jTunIoError", 0L), "UE TUN writes failed: " + ueFinal);
         assertEquals(0L, pcFinal.getOrDefault("Esp4jTunIoError", 0L), "P-CSCF TUN writes failed: " + pcFinal);
         // (a packet answered with Packet Too Big counts as protected, and Esp4jOutTooBig says which of them)
