@@ -222,7 +222,9 @@ class SipBridgeEndToEndTest
         awaitNoSas(ueSocket, ueNs);
         final String pcPolicies = xfrm(pcSocket, "policy", "list");
         assertTrue(!pcPolicies.contains("50718") && !pcPolicies.contains("50717"), pcPolicies);
-        awaitRuleset(pcNs, ruleset -> !ruleset.contains("esp4j")); // nothing left to enforce: no table
+        // nothing left to enforce: no inbound filter table; the raw carrier's early-drop table stays while it runs
+        awaitRuleset(pcNs, ruleset -> !ruleset.contains("table inet esp4j_esp4j0") &&
+            ruleset.contains("table inet esp4j_esp_esp4j0"));
         for (final String side : new String[]{ "pc", "ue" })
         {
             final Map<String, Long> counters = TunDaemonEndToEndTest.readCounters(countersFile(side));
