@@ -125,6 +125,129 @@ class PacketRingReceiverTest
         }
     }
 
+    @Test
+    void shouldLeaveFragmentedEspToTheRawSocketWhichGetsItReassembled() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final InetAddress v4 = InetAddress.getByName("127.0.0.1");
+        final InetAddress v6 = InetAddress.getByName("::1");
+        final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(v4, v6));
+        final EspEarlyDrop drop = new EspEarlyDrop(new NftCommand(), "esp4jrf" + ProcessHandle.current().pid() % 10000,
+            PacketRingReceiver.MAX_IP_LENGTH, null);
+        try (PacketRingReceiver ring = new PacketRingReceiver(null, null);
+            RawIpSender sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
+            RawIpSender sender6 = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
+            RawEspReceiver raw4 = new RawEspReceiver(LibC.AF_INET, CAPACITY);
+            RawEspReceiver raw6 = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+        {
+            ring.accept(local.interfaces(), local.addresses());
+            drop.install(local);
+            final UnsafeBuffer whole = new UnsafeBuffer(new byte[CAPACITY]);
+            final UnsafeBuffer fragment = new UnsafeBuffer(new byte[CAPACITY]);
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+
+            // IPv4: 300 bytes of ESP in two fragments (RFC 791: offsets in 8-byte units, MF on all but the last)
+            long spi = spi();
+            final int length4 = esp4(whole, v4, spi, 320);
+            final int id = ThreadLocalRandom.current().nextInt(1, 0xFFFF);
+            for (final int[] part : new int[][]{ { 0, 160, 1 }, { 160, 140, 0 } })
+            {
+                fragment.putBytes(0, whole, 0, IpHeaders.IPV4_HEADER_LENGTH);
+                fragment.putBytes(IpHeaders.IPV4_HEADER_LENGTH, whole, IpHeaders.IPV4_HEADER_LENGTH + part[0], part[1]);
+                fragment.putShort(IpHeaders.IPV4_TOTAL_LENGTH_OFFSET, (short)(IpHeaders.IPV4_HEADER_LENGTH + part[1]),
+                    ByteOrder.BIG_ENDIAN);
+                fragment.putShort(IpHeaders.IPV4_ID_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
+                fragment.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET,
+                    (short)((part[2] == 1 ? IpHeaders.IPV4_FLAG_MF : 0) | part[0] / 8), ByteOrder.BIG_ENDIAN);
+                fragment.putShort(IpHeaders.IPV4_CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
+                IpHeaders.putIpv4Checksum(fragment, 0);
+                final int n = IpHeaders.IPV4_HEADER_LENGTH + part[1];
+                assertEquals(n, sender4.send(fragment, 0, n));
+            }
+            assertEquals(length4, take(raw4, in, spi, 20), "IPv4 fragments: reassembled, on the raw socket");
+            assertTrue(bytesEqual(whole, 20, in, 64 + 20, length4 - 20), "the ESP as it was before fragmenting");
+            assertEquals(-1, take(ring, in, spi, 20), "no fragment on the ring");
+
+            // IPv6: a Fragment header (RFC 8200 4.5) before the ESP, in two fragments
+            spi = spi();
+            final int length6 = CarrierLoopbackTest.espPacket6(whole, 0, v6, spi);
+            final int espLength = length6 - IpHeaders.IPV6_HEADER_LENGTH;
+            final int first = espLength / 2 & ~7;
+            final int identification = ThreadLocalRandom.current().nextInt();
+            for (final int[] part : new int[][]{ { 0, first, 1 }, { first, espLength - first, 0 } })
+            {
+                fragment.putBytes(0, whole, 0, IpHeaders.IPV6_HEADER_LENGTH);
+                fragment.putShort(IpHeaders.IPV6_PAYLOAD_LENGTH_OFFSET, (short)(8 + part[1]), ByteOrder.BIG_ENDIAN);
+                fragment.putByte(IpHeaders.IPV6_NEXT_HEADER_OFFSET, (byte)44);
+                fragment.putByte(40, (byte)LibC.IPPROTO_ESP);
+                fragment.putByte(41, (byte)0);
+                // the offset counts 8-byte units in the top 13 bits, i.e. it reads as the byte offset; M is bit 0
+                fragment.putShort(42, (short)(part[0] | part[2]), ByteOrder.BIG_ENDIAN);
+                fragment.putInt(44, identification, ByteOrder.BIG_ENDIAN);
+                fragment.putBytes(48, whole, IpHeaders.IPV6_HEADER_LENGTH + part[0], part[1]);
+                final int n = 48 + part[1];
+                assertEquals(n, sender6.send(fragment, 0, n));
+            }
+            assertEquals(length6, take(raw6, in, spi, 40), "IPv6 fragments: reassembled, on the raw socket");
+            assertTrue(bytesEqual(whole, 40, in, 64 + 40, espLength), "the ESP as it was before fragmenting");
+            assertEquals(-1, take(ring, in, spi, 40), "no fragment on the ring");
+        }
+        finally
+        {
+            drop.remove();
+        }
+    }
+
+    @Test
+    void shouldCountPacketsTheKernelCouldNotPlaceInAFullRing() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final InetAddress v4 = InetAddress.getByName("127.0.0.1");
+        final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(v4));
+        final CountersManager counters = new CountersManager(new UnsafeBuffer(new byte[64 * 1024]),
+            new UnsafeBuffer(new byte[8 * 1024]));
+        final AtomicCounter read = counters.newCounter("ring read");
+        final AtomicCounter drops = counters.newCounter("ring drops");
+        final EspEarlyDrop drop = new EspEarlyDrop(new NftCommand(), "esp4jrd" + ProcessHandle.current().pid() % 10000,
+            PacketRingReceiver.MAX_IP_LENGTH, null);
+        final int frames = PacketRingReceiver.BLOCK_COUNT * (PacketRingReceiver.BLOCK_SIZE / PacketRingReceiver.FRAME_SIZE);
+        final int overflow = 100;
+        try (PacketRingReceiver ring = new PacketRingReceiver(read, drops);
+            RawIpSender sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535))
+        {
+            ring.accept(local.interfaces(), local.addresses());
+            drop.install(local);
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[CAPACITY]);
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            final long spi = spi();
+            final int length = esp4(packet, v4, spi, 100);
+            // nobody reads meanwhile: the first `frames` packets fill the ring, the rest find no free frame
+            for (int seq = 1; seq <= frames + overflow; seq++)
+            {
+                packet.putInt(24, seq, ByteOrder.BIG_ENDIAN);
+                assertEquals(length, sender4.send(packet, 0, length));
+            }
+            for (int seq = 1; seq <= frames; seq++)
+            {
+                assertEquals(length, take(ring, in, spi, 20), "frame " + seq);
+                assertEquals(seq, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN), "in order, none missing until full");
+            }
+            assertEquals(CarrierStatus.NONE, ring.receive(in, 64, in.capacity() - 64), "the ring was full at " + frames);
+            assertEquals(0L, drops.get(), "losses are reported with the next packet placed");
+
+            packet.putInt(24, frames + overflow + 1, ByteOrder.BIG_ENDIAN);
+            assertEquals(length, sender4.send(packet, 0, length));
+            assertEquals(length, take(ring, in, spi, 20));
+            assertEquals(frames + overflow + 1, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN));
+            assertEquals(overflow, drops.get(), "every packet lost to the full ring counted");
+            assertEquals(frames + 1, read.get());
+        }
+        finally
+        {
+            drop.remove();
+        }
+    }
+
     private static long spi()
     {
         return 0x80000000L + ThreadLocalRandom.current().nextInt(0x7FFFFFFF);
