@@ -66,62 +66,43 @@ class PacketRingReceiverTest
     void shouldTakeEachEspPacketByExactlyOnePathOverLoopback() throws Exception
     {
         RootAssumptions.assumeRootOrCi();
-        final InetAddress v4 = InetAddress.getByName("127.0.0.1");
-        final InetAddress v6 = InetAddress.getByName("::1");
-        final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(v4, v6));
-        final CountersManager counters = new CountersManager(new UnsafeBuffer(new byte[64 * 1024]),
-            new UnsafeBuffer(new byte[8 * 1024]));
-        final AtomicCounter read = counters.newCounter("ring read");
-        final EspEarlyDrop drop = new EspEarlyDrop(new NftCommand(), "esp4jrt" + ProcessHandle.current().pid() % 10000,
-            PacketRingReceiver.MAX_IP_LENGTH, null);
-        try (PacketRingReceiver ring = new PacketRingReceiver(read, null);
-            RawIpSender sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
-            RawIpSender sender6 = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
-            RawEspReceiver raw4 = new RawEspReceiver(LibC.AF_INET, CAPACITY);
-            RawEspReceiver raw6 = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+        try (Loopback lo = new Loopback("esp4jrt"))
         {
-            ring.accept(local.interfaces(), local.addresses());
-            drop.install(local);
-
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[CAPACITY]);
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
 
             long spi = spi();
-            int length = esp4(packet, v4, spi, 100);
-            assertEquals(length, sender4.send(packet, 0, length));
-            assertEquals(length, take(ring, in, spi, 20), "IPv4 ESP on the ring");
+            int length = esp4(packet, Loopback.V4, spi, 100);
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.ring, in, spi, 20), "IPv4 ESP on the ring");
             // the kernel fills in the IPv4 id and checksum of a header-included packet; the rest is as sent
             assertTrue(bytesEqual(packet, 12, in, 64 + 12, length - 12), "addresses and ESP, as sent");
-            assertEquals(-1, take(raw4, in, spi, 20), "and not on the raw socket");
+            assertEquals(-1, take(lo.raw4, in, spi, 20), "and not on the raw socket");
 
             spi = spi();
-            length = CarrierLoopbackTest.espPacket6(packet, 0, v6, spi);
-            assertEquals(length, sender6.send(packet, 0, length));
-            assertEquals(length, take(ring, in, spi, 40), "IPv6 ESP on the ring");
-            assertEquals(-1, take(raw6, in, spi, 40), "and not on the raw socket");
+            length = CarrierLoopbackTest.espPacket6(packet, 0, Loopback.V6, spi);
+            assertEquals(length, lo.sender6.send(packet, 0, length));
+            assertEquals(length, take(lo.ring, in, spi, 40), "IPv6 ESP on the ring");
+            assertEquals(-1, take(lo.raw6, in, spi, 40), "and not on the raw socket");
 
             spi = spi();
             length = esp4(packet, InetAddress.getByName("127.0.0.2"), spi, 100);
-            assertEquals(length, sender4.send(packet, 0, length));
-            assertEquals(length, take(raw4, in, spi, 20), "an address the ring was not given: raw socket");
-            assertEquals(-1, take(ring, in, spi, 20));
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.raw4, in, spi, 20), "an address the ring was not given: raw socket");
+            assertEquals(-1, take(lo.ring, in, spi, 20));
 
             spi = spi();
-            length = esp4(packet, v4, spi, PacketRingReceiver.MAX_IP_LENGTH + 1);
-            assertEquals(length, sender4.send(packet, 0, length));
-            assertEquals(length, take(raw4, in, spi, 20), "longer than a frame: raw socket");
-            assertEquals(-1, take(ring, in, spi, 20));
+            length = esp4(packet, Loopback.V4, spi, PacketRingReceiver.MAX_IP_LENGTH + 1);
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.raw4, in, spi, 20), "longer than a frame: raw socket");
+            assertEquals(-1, take(lo.ring, in, spi, 20));
 
-            drop.remove();
+            lo.drop.remove();
             spi = spi();
-            length = esp4(packet, v4, spi, 100);
-            assertEquals(length, sender4.send(packet, 0, length));
-            assertEquals(length, take(raw4, in, spi, 20), "without the table the kernel delivers again");
-            assertEquals(2, read.get(), "packets taken from the ring counted");
-        }
-        finally
-        {
-            drop.remove();
+            length = esp4(packet, Loopback.V4, spi, 100);
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.raw4, in, spi, 20), "without the table the kernel delivers again");
+            assertEquals(2, lo.read.get(), "packets taken from the ring counted");
         }
     }
 
@@ -129,26 +110,15 @@ class PacketRingReceiverTest
     void shouldLeaveFragmentedEspToTheRawSocketWhichGetsItReassembled() throws Exception
     {
         RootAssumptions.assumeRootOrCi();
-        final InetAddress v4 = InetAddress.getByName("127.0.0.1");
-        final InetAddress v6 = InetAddress.getByName("::1");
-        final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(v4, v6));
-        final EspEarlyDrop drop = new EspEarlyDrop(new NftCommand(), "esp4jrf" + ProcessHandle.current().pid() % 10000,
-            PacketRingReceiver.MAX_IP_LENGTH, null);
-        try (PacketRingReceiver ring = new PacketRingReceiver(null, null);
-            RawIpSender sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
-            RawIpSender sender6 = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
-            RawEspReceiver raw4 = new RawEspReceiver(LibC.AF_INET, CAPACITY);
-            RawEspReceiver raw6 = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+        try (Loopback lo = new Loopback("esp4jrf"))
         {
-            ring.accept(local.interfaces(), local.addresses());
-            drop.install(local);
             final UnsafeBuffer whole = new UnsafeBuffer(new byte[CAPACITY]);
             final UnsafeBuffer fragment = new UnsafeBuffer(new byte[CAPACITY]);
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
 
             // IPv4: 300 bytes of ESP in two fragments (RFC 791: offsets in 8-byte units, MF on all but the last)
             long spi = spi();
-            final int length4 = esp4(whole, v4, spi, 320);
+            final int length4 = esp4(whole, Loopback.V4, spi, 320);
             final int id = ThreadLocalRandom.current().nextInt(1, 0xFFFF);
             for (final int[] part : new int[][]{ { 0, 160, 1 }, { 160, 140, 0 } })
             {
@@ -162,15 +132,15 @@ class PacketRingReceiverTest
                 fragment.putShort(IpHeaders.IPV4_CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
                 IpHeaders.putIpv4Checksum(fragment, 0);
                 final int n = IpHeaders.IPV4_HEADER_LENGTH + part[1];
-                assertEquals(n, sender4.send(fragment, 0, n));
+                assertEquals(n, lo.sender4.send(fragment, 0, n));
             }
-            assertEquals(length4, take(raw4, in, spi, 20), "IPv4 fragments: reassembled, on the raw socket");
+            assertEquals(length4, take(lo.raw4, in, spi, 20), "IPv4 fragments: reassembled, on the raw socket");
             assertTrue(bytesEqual(whole, 20, in, 64 + 20, length4 - 20), "the ESP as it was before fragmenting");
-            assertEquals(-1, take(ring, in, spi, 20), "no fragment on the ring");
+            assertEquals(-1, take(lo.ring, in, spi, 20), "no fragment on the ring");
 
             // IPv6: a Fragment header (RFC 8200 4.5) before the ESP, in two fragments
             spi = spi();
-            final int length6 = CarrierLoopbackTest.espPacket6(whole, 0, v6, spi);
+            final int length6 = CarrierLoopbackTest.espPacket6(whole, 0, Loopback.V6, spi);
             final int espLength = length6 - IpHeaders.IPV6_HEADER_LENGTH;
             final int first = espLength / 2 & ~7;
             final int identification = ThreadLocalRandom.current().nextInt();
@@ -186,15 +156,11 @@ class PacketRingReceiverTest
                 fragment.putInt(44, identification, ByteOrder.BIG_ENDIAN);
                 fragment.putBytes(48, whole, IpHeaders.IPV6_HEADER_LENGTH + part[0], part[1]);
                 final int n = 48 + part[1];
-                assertEquals(n, sender6.send(fragment, 0, n));
+                assertEquals(n, lo.sender6.send(fragment, 0, n));
             }
-            assertEquals(length6, take(raw6, in, spi, 40), "IPv6 fragments: reassembled, on the raw socket");
+            assertEquals(length6, take(lo.raw6, in, spi, 40), "IPv6 fragments: reassembled, on the raw socket");
             assertTrue(bytesEqual(whole, 40, in, 64 + 40, espLength), "the ESP as it was before fragmenting");
-            assertEquals(-1, take(ring, in, spi, 40), "no fragment on the ring");
-        }
-        finally
-        {
-            drop.remove();
+            assertEquals(-1, take(lo.ring, in, spi, 40), "no fragment on the ring");
         }
     }
 
@@ -202,49 +168,91 @@ class PacketRingReceiverTest
     void shouldCountPacketsTheKernelCouldNotPlaceInAFullRing() throws Exception
     {
         RootAssumptions.assumeRootOrCi();
-        final InetAddress v4 = InetAddress.getByName("127.0.0.1");
-        final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(v4));
-        final CountersManager counters = new CountersManager(new UnsafeBuffer(new byte[64 * 1024]),
-            new UnsafeBuffer(new byte[8 * 1024]));
-        final AtomicCounter read = counters.newCounter("ring read");
-        final AtomicCounter drops = counters.newCounter("ring drops");
-        final EspEarlyDrop drop = new EspEarlyDrop(new NftCommand(), "esp4jrd" + ProcessHandle.current().pid() % 10000,
-            PacketRingReceiver.MAX_IP_LENGTH, null);
         final int frames = PacketRingReceiver.BLOCK_COUNT * (PacketRingReceiver.BLOCK_SIZE / PacketRingReceiver.FRAME_SIZE);
         final int overflow = 100;
-        try (PacketRingReceiver ring = new PacketRingReceiver(read, drops);
-            RawIpSender sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535))
+        try (Loopback lo = new Loopback("esp4jrd"))
         {
-            ring.accept(local.interfaces(), local.addresses());
-            drop.install(local);
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[CAPACITY]);
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
             final long spi = spi();
-            final int length = esp4(packet, v4, spi, 100);
+            final int length = esp4(packet, Loopback.V4, spi, 100);
             // nobody reads meanwhile: the first `frames` packets fill the ring, the rest find no free frame
             for (int seq = 1; seq <= frames + overflow; seq++)
             {
                 packet.putInt(24, seq, ByteOrder.BIG_ENDIAN);
-                assertEquals(length, sender4.send(packet, 0, length));
+                assertEquals(length, lo.sender4.send(packet, 0, length));
             }
             for (int seq = 1; seq <= frames; seq++)
             {
-                assertEquals(length, take(ring, in, spi, 20), "frame " + seq);
+                assertEquals(length, take(lo.ring, in, spi, 20), "frame " + seq);
                 assertEquals(seq, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN), "in order, none missing until full");
             }
-            assertEquals(CarrierStatus.NONE, ring.receive(in, 64, in.capacity() - 64), "the ring was full at " + frames);
-            assertEquals(0L, drops.get(), "losses are reported with the next packet placed");
+            assertEquals(CarrierStatus.NONE, lo.ring.receive(in, 64, in.capacity() - 64), "the ring was full at " + frames);
+            assertEquals(0L, lo.drops.get(), "losses are reported with the next packet placed");
 
             packet.putInt(24, frames + overflow + 1, ByteOrder.BIG_ENDIAN);
-            assertEquals(length, sender4.send(packet, 0, length));
-            assertEquals(length, take(ring, in, spi, 20));
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.ring, in, spi, 20));
             assertEquals(frames + overflow + 1, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN));
-            assertEquals(overflow, drops.get(), "every packet lost to the full ring counted");
-            assertEquals(frames + 1, read.get());
+            assertEquals(overflow, lo.drops.get(), "every packet lost to the full ring counted");
+            assertEquals(frames + 1, lo.read.get());
         }
-        finally
+    }
+
+    /**
+     * A packet ring taking ESP to 127.0.0.1 and ::1 on {@code lo}, with its early-drop table, raw senders and raw ESP
+     * receivers of both families; closing removes the table.
+     */
+    private static final class Loopback implements AutoCloseable
+    {
+        static final InetAddress V4 = address("127.0.0.1");
+        static final InetAddress V6 = address("::1");
+
+        final CountersManager counters = new CountersManager(new UnsafeBuffer(new byte[64 * 1024]),
+            new UnsafeBuffer(new byte[8 * 1024]));
+        final AtomicCounter read = counters.newCounter("ring read");
+        final AtomicCounter drops = counters.newCounter("ring drops");
+        final EspEarlyDrop drop;
+        final PacketRingReceiver ring;
+        final RawIpSender sender4;
+        final RawIpSender sender6;
+        final RawEspReceiver raw4;
+        final RawEspReceiver raw6;
+
+        Loopback(final String tunName) throws Exception
+        {
+            drop = new EspEarlyDrop(new NftCommand(), tunName + ProcessHandle.current().pid() % 10000,
+                PacketRingReceiver.MAX_IP_LENGTH, null);
+            ring = new PacketRingReceiver(read, drops);
+            sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
+            sender6 = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
+            raw4 = new RawEspReceiver(LibC.AF_INET, CAPACITY);
+            raw6 = new RawEspReceiver(LibC.AF_INET6, CAPACITY);
+            final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(V4, V6));
+            ring.accept(local.interfaces(), local.addresses());
+            drop.install(local);
+        }
+
+        public void close()
         {
             drop.remove();
+            raw6.close();
+            raw4.close();
+            sender6.close();
+            sender4.close();
+            ring.close();
+        }
+
+        private static InetAddress address(final String literal)
+        {
+            try
+            {
+                return InetAddress.getByName(literal);
+            }
+            catch (final java.net.UnknownHostException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
         }
     }
 
