@@ -1,5 +1,6 @@
 package org.esp4j.tun.carrier;
 
+import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.tun.jna.LibC;
@@ -20,7 +21,9 @@ import java.util.List;
  * fields drops it at prerouting. So an ESP packet costs no route lookup, no raw-socket clone or queue and no system
  * call per packet or per batch: the daemon reads frames from shared memory and sleeps in {@code poll(2)} only when
  * the ring is empty. Fragmented ESP, packets longer than a frame and anything else the filter refuses take the raw
- * socket path as before.
+ * socket path as before. So does ESP whose SPI is none of the daemon's inbound SAs ({@link #own}): the drop rule names
+ * the same SPIs, so the kernel keeps such a packet (for its own XFRM SAs, or for the raw socket, which counts an
+ * unknown SPI), and the ring lets its copy go, counted as left to the kernel.
  * <p>
  * A frame ({@code struct tpacket2_hdr}, then {@code struct sockaddr_ll}, then the packet at {@code tp_net}):
  * <pre>
@@ -38,7 +41,8 @@ import java.util.List;
  * <p>
  * What {@link #receive} hands on is a whole IP packet, checked as the kernel's IP input would have checked it before
  * the drop rule (version, lengths, IPv4 header checksum), trimmed to the IP length. One reading thread;
- * {@link #accept} may be called from another (the kernel swaps filters atomically).
+ * {@link #accept} and {@link #own} may be called from another (the kernel swaps filters atomically; the owned set is
+ * replaced by one volatile store).
  */
 public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
 {
@@ -79,6 +83,12 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
     private final int frameCount;
     private final AtomicCounter packetsRead;
     private final AtomicCounter ringDrops;
+    private final AtomicCounter leftToKernel;
+    /**
+     * SPIs (their 32 bits) of the ESP handed on; never changed once published, replaced whole by {@link #own} (a
+     * volatile reference: the reading thread sees one complete set or the next).
+     */
+    private volatile IntHashSet ownedSpis = new IntHashSet();
     /** {@code struct tpacket_stats} and its length, for the reading thread. */
     private final NativeArea stats = new NativeArea(16);
     private int frame;
@@ -87,14 +97,18 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
     /**
      * Open the socket and map the ring. It takes nothing until {@link #accept} names the host's addresses.
      *
-     * @param packetsRead counts packets taken from the ring (may be null).
-     * @param ringDrops   counts packets lost to a full ring (may be null).
+     * @param packetsRead  counts packets taken from the ring and handed on (may be null).
+     * @param ringDrops    counts packets lost to a full ring (may be null).
+     * @param leftToKernel counts packets let go because their SPI is not owned (may be null).
      * @throws IOException when the kernel refuses (no {@code CAP_NET_RAW}, no {@code TPACKET_V2}, ...).
      */
-    public PacketRingReceiver(final AtomicCounter packetsRead, final AtomicCounter ringDrops) throws IOException
+    public PacketRingReceiver(
+        final AtomicCounter packetsRead, final AtomicCounter ringDrops, final AtomicCounter leftToKernel)
+        throws IOException
     {
         this.packetsRead = packetsRead;
         this.ringDrops = ringDrops;
+        this.leftToKernel = leftToKernel;
         // protocol 0: the socket takes nothing until bind, after the filter and the ring are in place
         fd = Sockets.socket(LibC.AF_PACKET, LibC.SOCK_DGRAM, 0);
         long mapped = LibC.MAP_FAILED;
@@ -164,42 +178,80 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
     }
 
     /**
-     * Take the next packet from the ring.
+     * Hand on, from now, the ESP with these SPIs (the daemon's inbound SAs; the early-drop rule must name the same) and
+     * let the copies of all other ESP go. Control plane: allocates.
+     *
+     * @param spis unsigned 32-bit values.
+     */
+    public void own(final Collection<Long> spis)
+    {
+        final IntHashSet owned = new IntHashSet(Math.max(8, spis.size() * 2));
+        for (final long spi : spis)
+        {
+            owned.add((int)spi);
+        }
+        ownedSpis = owned;
+    }
+
+    /**
+     * Take the next packet with an owned SPI from the ring; frames of other ESP are handed back to the kernel on the
+     * way (their packets went the kernel's path).
      *
      * @return its length, {@link CarrierStatus#NONE} when the ring is empty, {@link CarrierStatus#MALFORMED} for a
      * packet whose IP header the kernel would have refused, {@link CarrierStatus#TRUNCATED} for one not copied whole.
      */
     public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
     {
-        final int at = frame * FRAME_SIZE;
-        final int status = ring.getIntVolatile(at + TP_STATUS_OFFSET);
-        if ((status & TP_STATUS_USER) == 0)
+        final IntHashSet owned = ownedSpis;
+        for (int i = 0; i < frameCount; i++)
         {
-            return CarrierStatus.NONE;
+            final int at = frame * FRAME_SIZE;
+            final int status = ring.getIntVolatile(at + TP_STATUS_OFFSET);
+            if ((status & TP_STATUS_USER) == 0)
+            {
+                return CarrierStatus.NONE;
+            }
+            if ((status & TP_STATUS_LOSING) != 0)
+            {
+                countDrops();
+            }
+            final int length = ring.getInt(at + TP_LEN_OFFSET, NATIVE);
+            final int copied = ring.getInt(at + TP_SNAPLEN_OFFSET, NATIVE);
+            final int net = at + (ring.getShort(at + TP_NET_OFFSET, NATIVE) & 0xFFFF);
+            int result = copied < length ? CarrierStatus.TRUNCATED : ipLength(ring, net, length);
+            final boolean ours = result <= 0 || isOwned(owned, ring, net, result);
+            if (ours && result > capacity)
+            {
+                result = CarrierStatus.TRUNCATED;
+            }
+            if (ours && result > 0)
+            {
+                buffer.putBytes(offset, ring, net, result);
+            }
+            ring.putIntRelease(at + TP_STATUS_OFFSET, TP_STATUS_KERNEL);
+            frame = frame + 1 == frameCount ? 0 : frame + 1;
+            final AtomicCounter counter = ours ? packetsRead : leftToKernel;
+            if (counter != null)
+            {
+                counter.incrementRelease(); // single writer: no atomic add needed
+            }
+            if (ours)
+            {
+                return result;
+            }
         }
-        if ((status & TP_STATUS_LOSING) != 0)
-        {
-            countDrops();
-        }
-        final int length = ring.getInt(at + TP_LEN_OFFSET, NATIVE);
-        final int copied = ring.getInt(at + TP_SNAPLEN_OFFSET, NATIVE);
-        final int net = at + (ring.getShort(at + TP_NET_OFFSET, NATIVE) & 0xFFFF);
-        int result = copied < length ? CarrierStatus.TRUNCATED : ipLength(ring, net, length);
-        if (result > capacity)
-        {
-            result = CarrierStatus.TRUNCATED;
-        }
-        if (result > 0)
-        {
-            buffer.putBytes(offset, ring, net, result);
-        }
-        ring.putIntRelease(at + TP_STATUS_OFFSET, TP_STATUS_KERNEL);
-        frame = frame + 1 == frameCount ? 0 : frame + 1;
-        if (packetsRead != null)
-        {
-            packetsRead.incrementRelease(); // single writer: no atomic add needed
-        }
-        return result;
+        return CarrierStatus.NONE;
+    }
+
+    /**
+     * @return whether the SPI of this well-formed IP packet (ESP right after the IP header: the filter saw to that) is
+     * owned; a packet too short to carry one is not, as the drop rule's {@code esp spi} cannot match it either.
+     */
+    static boolean isOwned(final IntHashSet owned, final UnsafeBuffer frame, final int net, final int ipLength)
+    {
+        final int headerLength = IpHeaders.version(frame, net) == 4 ?
+            IpHeaders.ipv4HeaderLength(frame, net) : IpHeaders.IPV6_HEADER_LENGTH;
+        return ipLength >= headerLength + 4 && owned.contains(frame.getInt(net + headerLength, ByteOrder.BIG_ENDIAN));
     }
 
     /**

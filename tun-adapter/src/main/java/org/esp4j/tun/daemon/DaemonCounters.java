@@ -61,7 +61,13 @@ public final class DaemonCounters
          * ESP packets lost because the packet ring was full (the kernel's {@code PACKET_STATISTICS}; its early-drop rule
          * dropped them too): the ring's equivalent of a socket's receive-buffer overflow.
          */
-        TunRingDrops
+        TunRingDrops,
+        /**
+         * ESP copies on the packet ring let go because their SPI is none of the daemon's inbound SAs: the early-drop
+         * rule left those packets to the kernel (its own XFRM SAs, or the raw socket, which counts an unknown SPI
+         * as XfrmInNoStates). Not a drop: each such packet is also read, or handled, on the kernel's path.
+         */
+        TunRingLeftToKernel
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];

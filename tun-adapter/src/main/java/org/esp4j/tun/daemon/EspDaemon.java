@@ -12,6 +12,7 @@ import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
@@ -49,6 +50,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -397,7 +399,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             {
                 packetRing = register(new PacketRingReceiver(
                     daemonCounters.counter(DaemonCounters.Counter.TunRingPacketsRead),
-                    daemonCounters.counter(DaemonCounters.Counter.TunRingDrops)));
+                    daemonCounters.counter(DaemonCounters.Counter.TunRingDrops),
+                    daemonCounters.counter(DaemonCounters.Counter.TunRingLeftToKernel)));
                 espEarlyDrop = drop;
                 return packetRing;
             }
@@ -416,10 +419,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     }
 
     /**
-     * Point the packet ring and its early-drop table at the host's current addresses. Changes go in an order that
-     * never loses a packet: the ring's filter is widened to both old and new first, then the table is replaced, then
-     * the filter narrowed; in between a packet may be taken by both paths, and its second copy is dropped by the replay
-     * window (counted in XfrmInStateSeqError).
+     * Point the packet ring and its early-drop table at the host's current addresses and the SPIs of the SAs to them.
+     * Changes go in an order that never loses a packet: the ring's filter and its owned SPIs are widened to both old
+     * and new first, then the table is replaced, then the ring narrowed; in between a packet may be taken by both
+     * paths, and its second copy is dropped by the replay window (counted in XfrmInStateSeqError).
      */
     private void syncPacketRing()
     {
@@ -430,10 +433,12 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             return;
         }
         final LocalAddresses old = drop.installed();
+        final Set<Long> oldSpis = drop.installedSpis();
         try
         {
             final LocalAddresses wanted = LocalAddresses.read(tunName());
-            if (wanted.equals(old))
+            final Set<Long> wantedSpis = inboundSpis(wanted);
+            if (wanted.equals(old) && wantedSpis.equals(oldSpis))
             {
                 return;
             }
@@ -444,11 +449,16 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
             else
             {
-                drop.install(LocalAddresses.NONE); // too many for one filter: all ESP to the raw socket meanwhile
+                // too many for one filter: all ESP to the raw socket meanwhile
+                drop.install(LocalAddresses.NONE, Set.of());
                 ring.accept(wanted.interfaces(), wanted.addresses());
             }
-            drop.install(wanted);
+            final Set<Long> bothSpis = new HashSet<>(oldSpis);
+            bothSpis.addAll(wantedSpis);
+            ring.own(bothSpis);
+            drop.install(wanted, wantedSpis);
             ring.accept(wanted.interfaces(), wanted.addresses());
+            ring.own(wantedSpis);
             lastRingError = null;
         }
         catch (final IOException | RuntimeException ex)
@@ -457,6 +467,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             {
                 final LocalAddresses installed = drop.installed();
                 ring.accept(installed.interfaces(), installed.addresses());
+                ring.own(drop.installedSpis());
             }
             catch (final IOException | RuntimeException again)
             {
@@ -469,6 +480,20 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
             lastRingError = message;
         }
+    }
+
+    /** @return the SPIs of the SAs to these addresses: the ESP this daemon processes, and so the ring's. */
+    private Set<Long> inboundSpis(final LocalAddresses local)
+    {
+        final Set<Long> spis = new HashSet<>();
+        for (final SecurityAssociation sa : sad.list())
+        {
+            if (local.addresses().contains(sa.config().destination()))
+            {
+                spis.add(sa.spi());
+            }
+        }
+        return spis;
     }
 
     /**
@@ -614,6 +639,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 if (events.deliver(200, log) > 0)
                 {
                     syncInboundFilter(); // the SIP bridge's SAs come with policies: enforce them at once
+                    syncPacketRing(); // and a new inbound SA's ESP moves to the ring (the raw socket takes it until then)
                 }
                 final long now = System.nanoTime();
                 if (now - lastSweepNs >= 1_000_000_000L)

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -71,7 +72,7 @@ class PacketRingReceiverTest
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[CAPACITY]);
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
 
-            long spi = spi();
+            long spi = lo.ownNew();
             int length = esp4(packet, Loopback.V4, spi, 100);
             assertEquals(length, lo.sender4.send(packet, 0, length));
             assertEquals(length, take(lo.ring, in, spi, 20), "IPv4 ESP on the ring");
@@ -79,31 +80,79 @@ class PacketRingReceiverTest
             assertTrue(bytesEqual(packet, 12, in, 64 + 12, length - 12), "addresses and ESP, as sent");
             assertEquals(-1, take(lo.raw4, in, spi, 20), "and not on the raw socket");
 
-            spi = spi();
+            spi = lo.ownNew();
             length = CarrierLoopbackTest.espPacket6(packet, 0, Loopback.V6, spi);
             assertEquals(length, lo.sender6.send(packet, 0, length));
             assertEquals(length, take(lo.ring, in, spi, 40), "IPv6 ESP on the ring");
             assertEquals(-1, take(lo.raw6, in, spi, 40), "and not on the raw socket");
 
-            spi = spi();
+            spi = lo.ownNew();
             length = esp4(packet, InetAddress.getByName("127.0.0.2"), spi, 100);
             assertEquals(length, lo.sender4.send(packet, 0, length));
             assertEquals(length, take(lo.raw4, in, spi, 20), "an address the ring was not given: raw socket");
             assertEquals(-1, take(lo.ring, in, spi, 20));
 
-            spi = spi();
+            spi = lo.ownNew();
             length = esp4(packet, Loopback.V4, spi, PacketRingReceiver.MAX_IP_LENGTH + 1);
             assertEquals(length, lo.sender4.send(packet, 0, length));
             assertEquals(length, take(lo.raw4, in, spi, 20), "longer than a frame: raw socket");
             assertEquals(-1, take(lo.ring, in, spi, 20));
 
             lo.drop.remove();
-            spi = spi();
+            spi = lo.ownNew();
             length = esp4(packet, Loopback.V4, spi, 100);
             assertEquals(length, lo.sender4.send(packet, 0, length));
             assertEquals(length, take(lo.raw4, in, spi, 20), "without the table the kernel delivers again");
             assertEquals(2, lo.read.get(), "packets taken from the ring counted");
         }
+    }
+
+    @Test
+    void shouldLeaveEspOfSpisItDoesNotOwnToTheKernel() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        try (Loopback lo = new Loopback("esp4jrk"))
+        {
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[CAPACITY]);
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            final long owned = lo.ownNew();
+            // a kernel XFRM SA's, say: the ring's filter takes its ESP, the table does not drop it
+            final long other = spi();
+
+            int length = esp4(packet, Loopback.V4, other, 100);
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.raw4, in, other, 20), "the kernel's path keeps ESP of other SPIs");
+            assertEquals(-1, take(lo.ring, in, other, 20), "and the ring lets its copy go");
+            length = CarrierLoopbackTest.espPacket6(packet, 0, Loopback.V6, other);
+            assertEquals(length, lo.sender6.send(packet, 0, length));
+            assertEquals(length, take(lo.raw6, in, other, 40), "IPv6 as well");
+            assertEquals(-1, take(lo.ring, in, other, 40));
+            assertEquals(2L, lo.leftToKernel.get(), "both copies counted as left to the kernel");
+            assertEquals(0L, lo.read.get());
+
+            length = esp4(packet, Loopback.V4, owned, 100);
+            assertEquals(length, lo.sender4.send(packet, 0, length));
+            assertEquals(length, take(lo.ring, in, owned, 20), "an owned SPI: the ring");
+            assertEquals(-1, take(lo.raw4, in, owned, 20), "and not the raw socket");
+            assertEquals(1L, lo.read.get());
+        }
+    }
+
+    @Test
+    void shouldCountNotOwnedAnEspPacketTooShortForAnSpi()
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
+        final org.agrona.collections.IntHashSet owned = new org.agrona.collections.IntHashSet();
+        owned.add((int)2821032177L);
+        IpHeaders.putIpv4Header(frame, 0, 0, 28, LibC.IPPROTO_ESP, 64);
+        frame.putInt(20, (int)2821032177L, ByteOrder.BIG_ENDIAN);
+        assertTrue(PacketRingReceiver.isOwned(owned, frame, 0, 28), "SPI above 2^31 compared by its 32 bits");
+        assertFalse(PacketRingReceiver.isOwned(owned, frame, 0, 23), "no whole SPI: the drop rule cannot match it");
+        frame.putInt(20, 565817, ByteOrder.BIG_ENDIAN);
+        assertFalse(PacketRingReceiver.isOwned(owned, frame, 0, 28));
+        IpHeaders.putIpv6Header(frame, 0, 0, 8, LibC.IPPROTO_ESP, 64);
+        frame.putInt(40, (int)2821032177L, ByteOrder.BIG_ENDIAN);
+        assertTrue(PacketRingReceiver.isOwned(owned, frame, 0, 48), "IPv6: the SPI right after the fixed header");
     }
 
     @Test
@@ -117,7 +166,7 @@ class PacketRingReceiverTest
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
 
             // IPv4: 300 bytes of ESP in two fragments (RFC 791: offsets in 8-byte units, MF on all but the last)
-            long spi = spi();
+            long spi = lo.ownNew();
             final int length4 = esp4(whole, Loopback.V4, spi, 320);
             final int id = ThreadLocalRandom.current().nextInt(1, 0xFFFF);
             for (final int[] part : new int[][]{ { 0, 160, 1 }, { 160, 140, 0 } })
@@ -139,7 +188,7 @@ class PacketRingReceiverTest
             assertEquals(-1, take(lo.ring, in, spi, 20), "no fragment on the ring");
 
             // IPv6: a Fragment header (RFC 8200 4.5) before the ESP, in two fragments
-            spi = spi();
+            spi = lo.ownNew();
             final int length6 = CarrierLoopbackTest.espPacket6(whole, 0, Loopback.V6, spi);
             final int espLength = length6 - IpHeaders.IPV6_HEADER_LENGTH;
             final int first = espLength / 2 & ~7;
@@ -174,7 +223,7 @@ class PacketRingReceiverTest
         {
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[CAPACITY]);
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
-            final long spi = spi();
+            final long spi = lo.ownNew();
             final int length = esp4(packet, Loopback.V4, spi, 100);
             // nobody reads meanwhile: the first `frames` packets fill the ring, the rest find no free frame
             for (int seq = 1; seq <= frames + overflow; seq++)
@@ -200,8 +249,8 @@ class PacketRingReceiverTest
     }
 
     /**
-     * A packet ring taking ESP to 127.0.0.1 and ::1 on {@code lo}, with its early-drop table, raw senders and raw ESP
-     * receivers of both families; closing removes the table.
+     * A packet ring taking ESP to 127.0.0.1 and ::1 on {@code lo} for the SPIs it was given ({@link #ownNew}), with its
+     * early-drop table, raw senders and raw ESP receivers of both families; closing removes the table.
      */
     private static final class Loopback implements AutoCloseable
     {
@@ -212,6 +261,9 @@ class PacketRingReceiverTest
             new UnsafeBuffer(new byte[8 * 1024]));
         final AtomicCounter read = counters.newCounter("ring read");
         final AtomicCounter drops = counters.newCounter("ring drops");
+        final AtomicCounter leftToKernel = counters.newCounter("ring left to kernel");
+        final java.util.Set<Long> owned = new java.util.HashSet<>();
+        final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(V4, V6));
         final EspEarlyDrop drop;
         final PacketRingReceiver ring;
         final RawIpSender sender4;
@@ -223,14 +275,22 @@ class PacketRingReceiverTest
         {
             drop = new EspEarlyDrop(new NftCommand(), tunName + ProcessHandle.current().pid() % 10000,
                 PacketRingReceiver.MAX_IP_LENGTH, null);
-            ring = new PacketRingReceiver(read, drops);
+            ring = new PacketRingReceiver(read, drops, leftToKernel);
             sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
             sender6 = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
             raw4 = new RawEspReceiver(LibC.AF_INET, CAPACITY);
             raw6 = new RawEspReceiver(LibC.AF_INET6, CAPACITY);
-            final LocalAddresses local = new LocalAddresses(List.of(LibC.if_nametoindex("lo")), List.of(V4, V6));
             ring.accept(local.interfaces(), local.addresses());
-            drop.install(local);
+        }
+
+        /** @return a new random SPI, which the ring and the early-drop table take from now on. */
+        long ownNew() throws java.io.IOException
+        {
+            final long spi = spi();
+            owned.add(spi);
+            ring.own(owned);
+            drop.install(local, owned);
+            return spi;
         }
 
         public void close()

@@ -207,6 +207,9 @@ class SipBridgeEndToEndTest
         // ports are dropped from now on (the daemon started without in-policies, so without a table)
         awaitRuleset(pcNs, ruleset -> ruleset.contains("table inet esp4j_esp4j0") &&
             ruleset.contains("dport 50718 counter name \"tmpl_mismatch\" drop"));
+        // and the packet ring takes the ESP of the P-CSCF's two inbound SAs (and only theirs) from the kernel early
+        awaitRuleset(pcNs, ruleset -> ruleset.contains("table inet esp4j_esp_esp4j0") &&
+            ruleset.contains("esp spi { 2821032177, 3458785863 } drop") && !ruleset.contains("565817"));
 
         Files.createFile(go);
         assertTrue(client.waitFor(60, TimeUnit.SECONDS) && client.exitValue() == 0 &&
@@ -222,9 +225,7 @@ class SipBridgeEndToEndTest
         awaitNoSas(ueSocket, ueNs);
         final String pcPolicies = xfrm(pcSocket, "policy", "list");
         assertTrue(!pcPolicies.contains("50718") && !pcPolicies.contains("50717"), pcPolicies);
-        // nothing left to enforce: no inbound filter table; the raw carrier's early-drop table stays while it runs
-        awaitRuleset(pcNs, ruleset -> !ruleset.contains("table inet esp4j_esp4j0") &&
-            ruleset.contains("table inet esp4j_esp_esp4j0"));
+        awaitRuleset(pcNs, ruleset -> !ruleset.contains("esp4j")); // nothing left to enforce or take early: no table
         for (final String side : new String[]{ "pc", "ue" })
         {
             final Map<String, Long> counters = TunDaemonEndToEndTest.readCounters(countersFile(side));

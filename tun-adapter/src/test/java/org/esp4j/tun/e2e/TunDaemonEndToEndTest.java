@@ -375,6 +375,9 @@ class TunDaemonEndToEndTest
         assertEquals(ring, pcFinal.getOrDefault("TunRingPacketsRead", 0L) > 0, "P-CSCF ring: " + pcFinal);
         assertEquals(ring, ueFinal.getOrDefault("TunRingPacketsRead", 0L) > 0, "UE ring: " + ueFinal);
         assertEquals(0L, pcFinal.getOrDefault("TunRingDrops", 0L), "P-CSCF ring drops: " + pcFinal);
+        // the ring hands on only its SAs' ESP: the injected unknown SPI took the raw socket (XfrmInNoStates above)
+        assertEquals(ring && inject ? 1L : 0L, pcFinal.getOrDefault("TunRingLeftToKernel", 0L), "P-CSCF: " + pcFinal);
+        assertEquals(0L, ueFinal.getOrDefault("TunRingLeftToKernel", 0L), "UE: " + ueFinal);
         assertEquals(0L, ueFinal.getOrDefault("Esp4jTunIoError", 0L), "UE TUN writes failed: " + ueFinal);
         assertEquals(0L, pcFinal.getOrDefault("Esp4jTunIoError", 0L), "P-CSCF TUN writes failed: " + pcFinal);
         // (a packet answered with Packet Too Big counts as protected, and Esp4jOutTooBig says which of them)

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,9 +21,11 @@ class EspEarlyDropTest
 {
     private static final LocalAddresses LOCAL = new LocalAddresses(List.of(1, 7),
         List.of(address("192.0.2.2"), address("2001:0:0:1::2"), address("127.0.0.1")));
+    /** The trace's P-CSCF inbound SPIs; above 2^31, one of them, printed unsigned. */
+    private static final Set<Long> SPIS = Set.of(3458785863L, 2821032177L);
 
     @Test
-    void shouldDropExactlyWhatTheRingTakesAtPrerouting()
+    void shouldDropExactlyWhatTheRingTakesForItsSpisAtPrerouting()
     {
         assertEquals("""
             table inet esp4j_esp_esp4j0
@@ -31,19 +34,22 @@ class EspEarlyDropTest
               chain prerouting {
                 type filter hook prerouting priority -450; policy accept;
                 meta pkttype host iif { 1, 7 } ip protocol esp ip frag-off & 0x3fff == 0 ip length <= 4000 \
-            ip daddr { 192.0.2.2, 127.0.0.1 } drop
-                meta pkttype host iif { 1, 7 } ip6 nexthdr esp ip6 length <= 3960 ip6 daddr { 2001:0:0:1:0:0:0:2 } drop
+            ip daddr { 192.0.2.2, 127.0.0.1 } esp spi { 2821032177, 3458785863 } drop
+                meta pkttype host iif { 1, 7 } ip6 nexthdr esp ip6 length <= 3960 ip6 daddr { 2001:0:0:1:0:0:0:2 } \
+            esp spi { 2821032177, 3458785863 } drop
               }
             }
-            """, EspEarlyDrop.script("esp4j_esp_esp4j0", 4000, LOCAL));
+            """, EspEarlyDrop.script("esp4j_esp_esp4j0", 4000, LOCAL, SPIS));
     }
 
     @Test
-    void shouldLeaveNoTableWithoutAddresses()
+    void shouldLeaveNoTableWithoutAddressesOrSpis()
     {
-        assertEquals("table inet t\ndelete table inet t\n", EspEarlyDrop.script("t", 4000, LocalAddresses.NONE));
+        assertEquals("table inet t\ndelete table inet t\n", EspEarlyDrop.script("t", 4000, LocalAddresses.NONE, SPIS));
         assertEquals("table inet t\ndelete table inet t\n",
-            EspEarlyDrop.script("t", 4000, new LocalAddresses(List.of(), List.of(address("192.0.2.2")))));
+            EspEarlyDrop.script("t", 4000, new LocalAddresses(List.of(), List.of(address("192.0.2.2"))), SPIS));
+        assertEquals("table inet t\ndelete table inet t\n", EspEarlyDrop.script("t", 4000, LOCAL, Set.of()),
+            "no inbound SA: all ESP takes the kernel's path");
     }
 
     @Test
@@ -59,15 +65,18 @@ class EspEarlyDropTest
         final Path scripts = dir.resolve("scripts");
         final EspEarlyDrop drop = new EspEarlyDrop(fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts),
             "esp4j0", 4000, null);
-        drop.install(LOCAL);
-        drop.install(LOCAL);
+        drop.install(LOCAL, SPIS);
+        drop.install(LOCAL, Set.of(2821032177L, 3458785863L));
         assertEquals(LOCAL, drop.installed());
+        assertEquals(SPIS, drop.installedSpis());
+        drop.install(LOCAL, Set.of(2821032177L));
         drop.remove();
-        drop.install(LOCAL);
+        drop.install(LOCAL, SPIS);
         final String text = Files.readString(scripts);
-        assertEquals(2, text.split("---", -1).length - 1, text);
+        assertEquals(3, text.split("---", -1).length - 1, text);
         assertTrue(text.endsWith("table inet esp4j_esp_esp4j0\ndelete table inet esp4j_esp_esp4j0\n---\n"), text);
         assertEquals(LocalAddresses.NONE, drop.installed());
+        assertEquals(Set.of(), drop.installedSpis());
     }
 
     @Test
