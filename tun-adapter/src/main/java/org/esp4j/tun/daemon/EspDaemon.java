@@ -639,7 +639,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 if (events.deliver(200, log) > 0)
                 {
                     syncInboundFilter(); // the SIP bridge's SAs come with policies: enforce them at once
-                    syncPacketRing(); // and a new inbound SA's ESP moves to the ring (the raw socket takes it until then)
+                    // and a new inbound SA's ESP moves to the ring (the raw socket takes it until then)
+                    syncPacketRing();
                 }
                 final long now = System.nanoTime();
                 if (now - lastSweepNs >= 1_000_000_000L)

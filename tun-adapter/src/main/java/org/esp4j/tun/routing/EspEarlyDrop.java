@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -28,13 +27,13 @@ import java.util.stream.Collectors;
  *   }
  * </pre>
  * The addresses are the host's own, so ESP the host forwards is never touched, and the interfaces those that carry
- * them ({@link LocalAddresses}). The SPIs are those of the daemon's SAs to those addresses, so ESP of any other SA
- * (the kernel's own XFRM SAs where it has ESP, another daemon's) takes the kernel's path as before: only what this
- * daemon would process leaves the kernel early. Every change replaces the whole table
- * in one transaction ({@code table; delete table; table {...}}), which also replaces a table a crashed run left; with
- * no address or no SPI there is no table. Ordering keeps packets from being lost while the two halves change: the caller widens
- * the ring's filter before {@link #install} and narrows it after (a packet both take is then a duplicate, which the
- * replay window drops and counts; one neither took would be lost). Thread-safe (synchronized).
+ * them ({@link LocalAddresses}). The SPIs are those of the daemon's SAs to those addresses, so ESP of any other SA (the
+ * kernel's own XFRM SAs where it has ESP, another daemon's) takes the kernel's path as before: only what this daemon
+ * would process leaves the kernel early. Every change replaces the whole table in one transaction ({@code table; delete
+ * table; table {...}}), which also replaces a table a crashed run left; with no address or no SPI there is no table.
+ * Ordering keeps packets from being lost while the two halves change: the caller widens the ring's filter before
+ * {@link #install} and narrows it after (a packet both take is then a duplicate, which the replay window drops and counts; one
+ * neither took would be lost). Thread-safe (synchronized).
  */
 public final class EspEarlyDrop
 {
@@ -100,13 +99,12 @@ public final class EspEarlyDrop
         {
             return;
         }
-        final Set<Long> sorted = new TreeSet<>(spis);
-        nft.check(script(table, maxIpLength, wanted, sorted));
+        nft.check(script(table, maxIpLength, wanted, spis));
         installed = wanted;
-        installedSpis = Set.copyOf(sorted);
+        installedSpis = Set.copyOf(spis);
         log.accept("ESP early drop " + table + ": " + wanted.addresses().size() + " local address(es) on " +
-            wanted.interfaces().size() + " interface(s), " + sorted.size() + " SPI(s)" +
-            (wanted.isEmpty() || sorted.isEmpty() ? ", no table" : ""));
+            wanted.interfaces().size() + " interface(s), " + spis.size() + " SPI(s)" +
+            (wanted.isEmpty() || spis.isEmpty() ? ", no table" : ""));
     }
 
     /** Delete the table (also one left by an earlier run); later installs do nothing. Never throws. */
@@ -140,8 +138,8 @@ public final class EspEarlyDrop
         {
             return script.toString(); // nothing to drop: no hook on the packet path at all
         }
-        final String spiSet = " esp spi { " + spis.stream().sorted().map(String::valueOf).collect(Collectors.joining(", ")) +
-            " } drop\n";
+        final String spiSet = " esp spi { " +
+            spis.stream().sorted().map(String::valueOf).collect(Collectors.joining(", ")) + " } drop\n";
         script.append("table inet ").append(table).append(" {\n")
             .append("  chain prerouting {\n")
             .append("    type filter hook prerouting priority -450; policy accept;\n");

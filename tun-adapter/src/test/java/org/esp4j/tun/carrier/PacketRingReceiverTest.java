@@ -217,7 +217,8 @@ class PacketRingReceiverTest
     void shouldCountPacketsTheKernelCouldNotPlaceInAFullRing() throws Exception
     {
         RootAssumptions.assumeRootOrCi();
-        final int frames = PacketRingReceiver.BLOCK_COUNT * (PacketRingReceiver.BLOCK_SIZE / PacketRingReceiver.FRAME_SIZE);
+        final int frames =
+            PacketRingReceiver.BLOCK_COUNT * (PacketRingReceiver.BLOCK_SIZE / PacketRingReceiver.FRAME_SIZE);
         final int overflow = 100;
         try (Loopback lo = new Loopback("esp4jrd"))
         {
@@ -236,7 +237,8 @@ class PacketRingReceiverTest
                 assertEquals(length, take(lo.ring, in, spi, 20), "frame " + seq);
                 assertEquals(seq, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN), "in order, none missing until full");
             }
-            assertEquals(CarrierStatus.NONE, lo.ring.receive(in, 64, in.capacity() - 64), "the ring was full at " + frames);
+            assertEquals(CarrierStatus.NONE, lo.ring.receive(in, 64, in.capacity() - 64),
+                "the ring was full at " + frames);
             assertEquals(0L, lo.drops.get(), "losses are reported with the next packet placed");
 
             packet.putInt(24, frames + overflow + 1, ByteOrder.BIG_ENDIAN);
