@@ -9,10 +9,11 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Enforces the inbound policies on clear packets that never pass through the daemon. A kernel IPsec stack checks every
@@ -24,6 +25,10 @@ import java.util.regex.Pattern;
  *   table inet esp4j_TUN {
  *     counter tmpl_mismatch { }
  *     counter pol_block { }
+ *     map exact4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service : verdict; }
+ *     map exact6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service : verdict; }
+ *     chain drop_tmpl_mismatch { counter name "tmpl_mismatch" drop }
+ *     chain drop_pol_block { counter name "pol_block" drop }
  *     chain input {
  *       type filter hook input priority filter; policy accept;
  *       meta l4proto esp accept               # the raw carrier: the daemon reads it
@@ -31,19 +36,36 @@ import java.util.regex.Pattern;
  *       iifname "TUN" accept                  # plaintext the daemon checked and wrote into the TUN
  *       iif "lo" accept                       # like the kernel, whose lo has disable_policy set
  *       icmpv6 type { nd-router-solicit, ... } accept     # neighbour discovery keeps working
- *       ip6 saddr 2001:0:0:1::2 ip6 daddr 2001::1:d1ae:bb37:d9c9:81d0 meta l4proto udp th sport 5201 counter name "tmpl_mismatch" drop
- *       ...                                   # one rule per inbound policy, in SPD lookup order
+ *       ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @exact4
+ *       ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @exact6
+ *       ip6 saddr 2001:db8::/64 meta l4proto 17 th dport 5060 accept    # the other policies, in SPD lookup order
  *     }
  *   }
+ *   exact6 element: 2001:0:0:1:0:0:0:2 . 2001:0:0:1:d1ae:bb37:d9c9:81d0 . 17 . 5064 . 5066 : goto drop_tmpl_mismatch
  * </pre>
- * An inbound bypass policy becomes {@code accept} and, being earlier in lookup order, shadows the rules after it, as
- * in the SPD; a protect policy whose template is optional ({@code level use}) also accepts. Without any drop rule
- * there is no table at all, so a daemon with nothing to enforce adds no netfilter hook to the packet path.
+ * <b>Exact policies are map elements.</b> A selector with single addresses, one protocol with ports and single ports
+ * (what the SIP bridge installs for every SA) matches exactly one 5-tuple, so it is one element of a verdict map: a
+ * packet costs one hash lookup whatever the number of UEs, and a registration adds one element per policy.
+ * <b>The others are ordered rules</b> (prefixes, port ranges, wildcards; an optional template or a bypass gives
+ * {@code accept}), written after the map lookups in SPD lookup order (RFC 4301 §4.4.1: priority, then age).
+ * <b>Lookup order is kept</b> because the verdict stored for an exact policy's 5-tuple is the one the SPD gives that
+ * tuple: the first policy in lookup order that matches it. That is the exact policy itself, unless an earlier
+ * wildcard policy also covers the tuple (a bypass of better priority), whose verdict the element then carries. A
+ * packet whose 5-tuple is in a map so gets the SPD's answer; one that is not in a map matches no exact policy at all,
+ * and the ordered rules are the SPD's remaining policies in its order. Policies nftables cannot express (ICMP
+ * type/code selectors) get no rule, as before: the filter errs on letting through. Without any drop verdict there is
+ * no table at all, so a daemon with nothing to enforce adds no netfilter hook to the packet path.
  * <p>
- * Every change replaces the whole table in one nftables transaction ({@code table; delete table; table {...}}), which
- * also replaces a table left behind by a crashed run. The drops are read back from the two named counters with
- * {@link #pollDrops()}, which returns what is new since the last call, so the daemon can add them to its own counters.
- * Thread-safe (synchronized).
+ * <b>Changes are incremental.</b> {@link #sync} compares the wanted elements and rules with those installed and sends
+ * only the difference in one {@code nft -f} transaction ({@code delete element}, {@code add element}, and only if the
+ * ordered rules changed {@code flush chain} with the chain's rules again), so policies that arrive together are one
+ * batch and one registration costs O(1) nftables work. The first sync of a run replaces the whole table
+ * ({@code table; delete table; table {...}}, one transaction), which also replaces, atomically, a stale table a crashed
+ * run left: the host never goes without the drops it had. When an incremental change is refused (someone changed the
+ * table behind the daemon), the whole table is replaced. The drops are read from the two named counters with one
+ * netlink request each ({@link NftNamedCounter}), in time independent of the number of elements; {@link #pollDrops()}
+ * returns what is new since the last call, so the daemon can add them to its own counters. Thread-safe
+ * (synchronized).
  */
 public final class InboundClearFilter
 {
@@ -58,19 +80,44 @@ public final class InboundClearFilter
         }
     }
 
+    /** Reads a named counter of an {@code inet} table: its packets, or {@link NftNamedCounter#MISSING}. */
+    @FunctionalInterface
+    interface CounterReader
+    {
+        long packets(String table, String name) throws IOException;
+    }
+
+    /** The table's wanted or installed content: the input chain's rules and the two maps' elements. */
+    record Content(String rules, Map<String, String> exact4, Map<String, String> exact6, boolean drops)
+    {
+        int elements()
+        {
+            return exact4.size() + exact6.size();
+        }
+    }
+
     static final String TEMPLATE_MISMATCH_COUNTER = "tmpl_mismatch";
     static final String POLICY_BLOCK_COUNTER = "pol_block";
+    static final String EXACT4_MAP = "exact4";
+    static final String EXACT6_MAP = "exact6";
+    static final String INPUT_CHAIN = "input";
 
-    private static final Pattern COUNTER = Pattern.compile("counter\\s+(\\w+)\\s*\\{\\s*packets\\s+(\\d+)\\s+bytes");
+    /** Elements per {@code add element} statement: keeps nft's lines short for a whole table of 40,000. */
+    private static final int ELEMENTS_PER_STATEMENT = 500;
+    private static final String ACCEPT = "accept";
     private static final String ND_TYPES =
         "{ nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect }";
 
     private final NftCommand nft;
+    private final CounterReader counters;
     private final String tunName;
     private final String table;
     private final int[] carrierUdpPorts;
     private final Consumer<String> log;
-    private String installedRules;
+    /** Map keys of the exact policies synced last, by identity: a policy's key is formatted once. */
+    private Map<SecurityPolicy, String> keys = new IdentityHashMap<>();
+    private List<SecurityPolicy> synced = List.of();
+    private Content installed;
     private boolean tablePresent;
     private boolean removed;
     private long seenTemplateMismatch;
@@ -85,11 +132,22 @@ public final class InboundClearFilter
     public InboundClearFilter(
         final NftCommand nft, final String tunName, final int[] carrierUdpPorts, final Consumer<String> log)
     {
+        this(nft, new NftNamedCounter()::packets, tunName, carrierUdpPorts, log);
+    }
+
+    InboundClearFilter(
+        final NftCommand nft,
+        final CounterReader counters,
+        final String tunName,
+        final int[] carrierUdpPorts,
+        final Consumer<String> log)
+    {
         if (!tunName.matches("[A-Za-z0-9_.-]{1,15}"))
         {
             throw new IllegalArgumentException("TUN name not usable in an nftables rule: " + tunName);
         }
         this.nft = nft;
+        this.counters = counters;
         this.tunName = tunName;
         this.table = tableName(tunName);
         this.carrierUdpPorts = carrierUdpPorts.clone();
@@ -108,36 +166,78 @@ public final class InboundClearFilter
     }
 
     /**
-     * Make the table match the inbound policies. Does nothing when they give the same rules as installed.
+     * Make the table match the inbound policies, changing only what differs from what is installed. Does nothing when
+     * the policies are the same objects as at the last sync, or give the same elements and rules.
      *
      * @param policies the SPD, any direction (only {@code dir in} is used), in lookup order.
-     * @return drops counted by the table being replaced, since the last {@link #pollDrops()}.
+     * @return drops counted by a table being replaced or deleted, since the last {@link #pollDrops()} (an incremental
+     * change keeps the counters: its drops come with the next poll).
      * @throws IOException when {@code nft} refuses the table or cannot run.
      */
     public synchronized Drops sync(final List<SecurityPolicy> policies) throws IOException
     {
-        final String rules = rules(policies);
-        if (removed || rules.equals(installedRules))
+        if (removed || sameObjects(policies, synced))
         {
             return Drops.NONE;
         }
-        final Drops drops = tablePresent ? pollDrops() : Drops.NONE;
-        final int dropRules = dropRuleCount(policies);
-        if (dropRules == 0)
+        final Content wanted = content(policies);
+        if (wanted.equals(installed))
+        {
+            synced = List.copyOf(policies);
+            return Drops.NONE;
+        }
+        final Drops drops;
+        try
+        {
+            drops = apply(wanted);
+        }
+        catch (final IOException ex)
+        {
+            installed = null; // unknown now: the next sync replaces the whole table
+            synced = List.of();
+            throw ex;
+        }
+        final boolean logged = installed == null || installed.drops() != wanted.drops() ||
+            !installed.rules().equals(wanted.rules());
+        installed = wanted;
+        tablePresent = wanted.drops();
+        synced = List.copyOf(policies);
+        if (logged)
+        {
+            log.accept("inbound filter " + table + ": " + (wanted.drops() ? wanted.elements() +
+                " exact selector element(s), " + (wanted.rules().split("\n").length - headRules()) +
+                " ordered rule(s)" : "no drop verdict, no table"));
+        }
+        return drops;
+    }
+
+    /** @return the drops of a table replaced or deleted (its counters go with it). */
+    private Drops apply(final Content wanted) throws IOException
+    {
+        if (!wanted.drops())
         {
             // nothing to enforce: no table, so the input hook costs nothing per packet
-            nft.check("table inet " + table + "\ndelete table inet " + table + "\n");
-            tablePresent = false;
+            final Drops drops = tablePresent ? pollDropsOrNone() : Drops.NONE;
+            nft.check(deleteScript());
+            return drops;
         }
-        else
+        if (tablePresent && installed != null)
         {
-            nft.check(replaceScript(rules));
-            tablePresent = true;
+            try
+            {
+                nft.check(updateScript(installed, wanted));
+                return Drops.NONE;
+            }
+            catch (final IOException ex)
+            {
+                log.accept("inbound filter " + table + ": incremental change refused, replacing the table: " +
+                    ex.getMessage());
+            }
         }
-        installedRules = rules;
+        final Drops drops = tablePresent ? pollDropsOrNone() : Drops.NONE;
+        nft.check(replaceScript(wanted));
         seenTemplateMismatch = 0;
         seenPolicyBlock = 0;
-        log.accept("inbound filter " + table + ": " + dropRules + " drop rule(s)" + (dropRules == 0 ? ", no table" : ""));
         return drops;
     }
 
@@ -148,27 +248,12 @@ public final class InboundClearFilter
         {
             return Drops.NONE;
         }
-        final IpCommand.Result listed = nft.run("list counters table inet " + table + "\n");
-        if (!listed.ok())
+        final long templateMismatch = counters.packets(table, TEMPLATE_MISMATCH_COUNTER);
+        final long policyBlock = counters.packets(table, POLICY_BLOCK_COUNTER);
+        if (templateMismatch == NftNamedCounter.MISSING || policyBlock == NftNamedCounter.MISSING)
         {
-            installedRules = null; // deleted behind our back: the next sync installs it again
-            tablePresent = false;
-            listed.check();
-        }
-        final String output = listed.output();
-        long templateMismatch = seenTemplateMismatch;
-        long policyBlock = seenPolicyBlock;
-        final Matcher matcher = COUNTER.matcher(output);
-        while (matcher.find())
-        {
-            if (TEMPLATE_MISMATCH_COUNTER.equals(matcher.group(1)))
-            {
-                templateMismatch = Long.parseLong(matcher.group(2));
-            }
-            else if (POLICY_BLOCK_COUNTER.equals(matcher.group(1)))
-            {
-                policyBlock = Long.parseLong(matcher.group(2));
-            }
+            forget(); // deleted behind our back: the next sync installs it again
+            throw new IOException("nftables table inet " + table + " or its counters are gone");
         }
         // a counter below what was seen means someone reset it: all it holds is new
         final Drops drops = new Drops(
@@ -183,12 +268,10 @@ public final class InboundClearFilter
     public synchronized void remove()
     {
         removed = true; // a sync racing with the daemon's exit must not put the table back
-        installedRules = null;
-        tablePresent = false;
+        forget();
         try
         {
-            // "table" first creates it if missing, so the delete cannot fail on a clean host.
-            nft.run("table inet " + table + "\ndelete table inet " + table + "\n");
+            nft.run(deleteScript());
         }
         catch (final IOException ex)
         {
@@ -196,22 +279,128 @@ public final class InboundClearFilter
         }
     }
 
-    String replaceScript(final String rules)
+    private Drops pollDropsOrNone()
     {
-        return "table inet " + table + "\n" +
-            "delete table inet " + table + "\n" +
-            "table inet " + table + " {\n" +
-            "  counter " + TEMPLATE_MISMATCH_COUNTER + " { }\n" +
-            "  counter " + POLICY_BLOCK_COUNTER + " { }\n" +
-            "  chain input {\n" +
-            "    type filter hook input priority filter; policy accept;\n" +
-            rules +
-            "  }\n" +
-            "}\n";
+        try
+        {
+            return pollDrops();
+        }
+        catch (final IOException ex)
+        {
+            return Drops.NONE; // the table is gone, and with it what it counted
+        }
+    }
+
+    private void forget()
+    {
+        installed = null;
+        tablePresent = false;
+        synced = List.of();
+    }
+
+    /** "table" first creates the table if missing, so the delete cannot fail on a clean host. */
+    private String deleteScript()
+    {
+        return "table inet " + table + "\ndelete table inet " + table + "\n";
+    }
+
+    /** @return one transaction that replaces the table (or one left by a crashed run) with this content. */
+    String replaceScript(final Content content)
+    {
+        final StringBuilder script = new StringBuilder(deleteScript())
+            .append("table inet ").append(table).append(" {\n")
+            .append("  counter ").append(TEMPLATE_MISMATCH_COUNTER).append(" { }\n")
+            .append("  counter ").append(POLICY_BLOCK_COUNTER).append(" { }\n")
+            .append("  map ").append(EXACT4_MAP)
+            .append(" { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service : verdict; }\n")
+            .append("  map ").append(EXACT6_MAP)
+            .append(" { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service : verdict; }\n");
+        for (final String counter : new String[] { TEMPLATE_MISMATCH_COUNTER, POLICY_BLOCK_COUNTER })
+        {
+            script.append("  chain drop_").append(counter).append(" {\n")
+                .append("    counter name \"").append(counter).append("\" drop\n")
+                .append("  }\n");
+        }
+        script.append("  chain ").append(INPUT_CHAIN).append(" {\n")
+            .append("    type filter hook input priority filter; policy accept;\n")
+            .append(content.rules())
+            .append("  }\n")
+            .append("}\n");
+        elements(script, "add", EXACT4_MAP, content.exact4(), true);
+        elements(script, "add", EXACT6_MAP, content.exact6(), true);
+        return script.toString();
+    }
+
+    /** @return one transaction that turns the installed content into the wanted one: the difference only. */
+    String updateScript(final Content from, final Content to)
+    {
+        final StringBuilder script = new StringBuilder();
+        elements(script, "delete", EXACT4_MAP, changed(from.exact4(), to.exact4()), false);
+        elements(script, "delete", EXACT6_MAP, changed(from.exact6(), to.exact6()), false);
+        elements(script, "add", EXACT4_MAP, changed(to.exact4(), from.exact4()), true);
+        elements(script, "add", EXACT6_MAP, changed(to.exact6(), from.exact6()), true);
+        if (!from.rules().equals(to.rules()))
+        {
+            script.append("flush chain inet ").append(table).append(' ').append(INPUT_CHAIN).append('\n');
+            for (final String rule : to.rules().split("\n"))
+            {
+                script.append("add rule inet ").append(table).append(' ').append(INPUT_CHAIN).append(' ')
+                    .append(rule.trim()).append('\n');
+            }
+        }
+        return script.toString();
+    }
+
+    /** @return the elements of {@code these} that {@code others} lacks or maps to another verdict. */
+    private static Map<String, String> changed(final Map<String, String> these, final Map<String, String> others)
+    {
+        final Map<String, String> changed = new LinkedHashMap<>();
+        these.forEach((key, verdict) ->
+        {
+            if (!verdict.equals(others.get(key)))
+            {
+                changed.put(key, verdict);
+            }
+        });
+        return changed;
+    }
+
+    private void elements(
+        final StringBuilder script,
+        final String command,
+        final String map,
+        final Map<String, String> elements,
+        final boolean withVerdicts)
+    {
+        int inStatement = 0;
+        for (final Map.Entry<String, String> element : elements.entrySet())
+        {
+            script.append(inStatement == 0 ? command + " element inet " + table + " " + map + " { " : ", ")
+                .append(element.getKey());
+            if (withVerdicts)
+            {
+                script.append(" : ").append(element.getValue());
+            }
+            if (++inStatement == ELEMENTS_PER_STATEMENT)
+            {
+                script.append(" }\n");
+                inStatement = 0;
+            }
+        }
+        if (inStatement != 0)
+        {
+            script.append(" }\n");
+        }
     }
 
     /** @return the chain's rules for these policies, one per line. */
     String rules(final List<SecurityPolicy> policies)
+    {
+        return content(policies).rules();
+    }
+
+    /** @return what the table should hold for these policies: map elements for exact ones, ordered rules for others. */
+    Content content(final List<SecurityPolicy> policies)
     {
         final StringBuilder rules = new StringBuilder();
         // the carrier first: ESP is most of what arrives, and should cost one rule
@@ -223,46 +412,110 @@ public final class InboundClearFilter
         rule(rules, "iifname \"" + tunName + "\" accept");
         rule(rules, "iif \"lo\" accept");
         rule(rules, "icmpv6 type " + ND_TYPES + " accept");
+        rule(rules, "ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @" + EXACT4_MAP);
+        rule(rules, "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @" + EXACT6_MAP);
+        final Map<String, String> exact4 = new LinkedHashMap<>();
+        final Map<String, String> exact6 = new LinkedHashMap<>();
+        final List<SecurityPolicy> ordered = new ArrayList<>(); // the expressed wildcard policies so far
+        final Map<SecurityPolicy, String> newKeys = new IdentityHashMap<>();
+        boolean drops = false;
         for (final SecurityPolicy policy : policies)
         {
             if (policy.direction() != PolicyDirection.IN)
             {
                 continue;
             }
-            final String match = match(policy.selector());
+            final TrafficSelector selector = policy.selector();
+            final String key = exactKey(policy);
+            if (key != null)
+            {
+                newKeys.put(policy, key);
+                // the SPD's verdict for this one 5-tuple: an earlier wildcard policy covering it wins
+                SecurityPolicy first = policy;
+                for (final SecurityPolicy earlier : ordered)
+                {
+                    if (earlier.selector().matches(selector.sourceHigh(), selector.sourceLow(),
+                        selector.destinationHigh(), selector.destinationLow(), selector.protocol(),
+                        selector.sourcePortLow(), selector.destinationPortLow()))
+                    {
+                        first = earlier;
+                        break;
+                    }
+                }
+                final String counter = dropCounter(first);
+                (selector.sourceAddress() instanceof Inet4Address ? exact4 : exact6)
+                    .putIfAbsent(key, counter == null ? ACCEPT : "goto drop_" + counter);
+                drops |= counter != null;
+                continue;
+            }
+            final String match = match(selector);
             if (match == null)
             {
                 continue;
             }
-            rule(rules, match + verdict(policy));
+            ordered.add(policy);
+            final String counter = dropCounter(policy);
+            rule(rules, match + (counter == null ? ACCEPT : "counter name \"" + counter + "\" drop"));
+            drops |= counter != null;
         }
-        return rules.toString();
+        keys = newKeys;
+        return new Content(rules.toString(), exact4, exact6, drops);
     }
 
-    private static int dropRuleCount(final List<SecurityPolicy> policies)
+    /** @return the map key of an exact selector ({@code saddr . daddr . protocol . sport . dport}), or null. */
+    private String exactKey(final SecurityPolicy policy)
     {
-        int count = 0;
-        for (final SecurityPolicy policy : policies)
+        final String known = keys.get(policy);
+        if (known != null)
         {
-            if (policy.direction() == PolicyDirection.IN && verdict(policy).endsWith("drop"))
+            return known;
+        }
+        final TrafficSelector selector = policy.selector();
+        final InetAddress source = selector.sourceAddress();
+        final InetAddress destination = selector.destinationAddress();
+        if (!selector.isExact() || !hasPorts(selector.protocol()) || source == null || destination == null ||
+            familyOf(source) != familyOf(destination) ||
+            (selector.family() != TrafficSelector.ANY_FAMILY && selector.family() != familyOf(source)))
+        {
+            return null;
+        }
+        return source.getHostAddress() + " . " + destination.getHostAddress() + " . " + selector.protocol() + " . " +
+            selector.sourcePortLow() + " . " + selector.destinationPortLow();
+    }
+
+    private int headRules()
+    {
+        return 7 + carrierUdpPorts.length;
+    }
+
+    private static boolean sameObjects(final List<SecurityPolicy> a, final List<SecurityPolicy> b)
+    {
+        if (a.size() != b.size() || a.isEmpty())
+        {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++)
+        {
+            if (a.get(i) != b.get(i))
             {
-                count++;
+                return false;
             }
         }
-        return count;
+        return true;
     }
 
-    private static String verdict(final SecurityPolicy policy)
+    /** @return the counter of a policy that drops clear packets, or null for one that lets them through. */
+    private static String dropCounter(final SecurityPolicy policy)
     {
         if (policy.action() == PolicyAction.DISCARD)
         {
-            return "counter name \"" + POLICY_BLOCK_COUNTER + "\" drop";
+            return POLICY_BLOCK_COUNTER;
         }
         if (policy.action() == PolicyAction.PROTECT && !policy.template().optional())
         {
-            return "counter name \"" + TEMPLATE_MISMATCH_COUNTER + "\" drop";
+            return TEMPLATE_MISMATCH_COUNTER;
         }
-        return "accept";
+        return null;
     }
 
     /**

@@ -31,15 +31,53 @@ class EspEarlyDropTest
             table inet esp4j_esp_esp4j0
             delete table inet esp4j_esp_esp4j0
             table inet esp4j_esp_esp4j0 {
+              set spis { typeof esp spi; }
               chain prerouting {
                 type filter hook prerouting priority -450; policy accept;
                 meta pkttype host iif { 1, 7 } ip protocol esp ip frag-off & 0x3fff == 0 ip length <= 4000 \
-            ip daddr { 192.0.2.2, 127.0.0.1 } esp spi { 2821032177, 3458785863 } drop
+            ip daddr { 192.0.2.2, 127.0.0.1 } esp spi @spis drop
                 meta pkttype host iif { 1, 7 } ip6 nexthdr esp ip6 length <= 3960 ip6 daddr { 2001:0:0:1:0:0:0:2 } \
-            esp spi { 2821032177, 3458785863 } drop
+            esp spi @spis drop
               }
             }
+            add element inet esp4j_esp_esp4j0 spis { 2821032177, 3458785863 }
             """, EspEarlyDrop.script("esp4j_esp_esp4j0", 4000, LOCAL, SPIS));
+    }
+
+    @Test
+    void shouldChangeOnlyTheSpisThatDifferAndKeepTheRules()
+    {
+        assertEquals("""
+            delete element inet t spis { 2821032177 }
+            add element inet t spis { 1, 4294967295 }
+            """, EspEarlyDrop.updateScript("t", 4000, LOCAL, SPIS, LOCAL, Set.of(3458785863L, 4294967295L, 1L)));
+    }
+
+    @Test
+    void shouldRewriteOnlyTheRulesWhenTheAddressesChange()
+    {
+        final LocalAddresses v4Only = new LocalAddresses(List.of(1), List.of(address("192.0.2.2")));
+
+        assertEquals("""
+            flush chain inet t prerouting
+            add rule inet t prerouting meta pkttype host iif { 1 } ip protocol esp ip frag-off & 0x3fff == 0 \
+            ip length <= 4000 ip daddr { 192.0.2.2 } esp spi @spis drop
+            """, EspEarlyDrop.updateScript("t", 4000, LOCAL, SPIS, v4Only, SPIS));
+    }
+
+    @Test
+    void shouldWriteManySpisInStatementsOfBoundedLength()
+    {
+        final Set<Long> many = new java.util.HashSet<>();
+        for (long spi = 0x100; spi < 0x100 + 1200; spi++)
+        {
+            many.add(spi);
+        }
+        final String script = EspEarlyDrop.updateScript("t", 4000, LOCAL, Set.of(), LOCAL, many);
+
+        assertEquals(3, script.lines().count(), script);
+        assertTrue(script.lines().allMatch(line -> line.startsWith("add element inet t spis { ")));
+        assertEquals(1200, script.chars().filter(c -> c == ',').count() + 3, "elements: commas + one per statement");
     }
 
     @Test
@@ -60,7 +98,7 @@ class EspEarlyDropTest
     }
 
     @Test
-    void shouldRunNftOnlyForChangesAndNotAfterRemoval(@TempDir final Path dir) throws Exception
+    void shouldRunNftOnlyForChangesIncrementallyAndNotAfterRemoval(@TempDir final Path dir) throws Exception
     {
         final Path scripts = dir.resolve("scripts");
         final EspEarlyDrop drop = new EspEarlyDrop(fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts),
@@ -72,11 +110,31 @@ class EspEarlyDropTest
         drop.install(LOCAL, Set.of(2821032177L));
         drop.remove();
         drop.install(LOCAL, SPIS);
-        final String text = Files.readString(scripts);
-        assertEquals(3, text.split("---", -1).length - 1, text);
-        assertTrue(text.endsWith("table inet esp4j_esp_esp4j0\ndelete table inet esp4j_esp_esp4j0\n---\n"), text);
+        final String[] runs = Files.readString(scripts).split("---\n");
+        assertEquals(3, runs.length, String.join("|", runs));
+        assertTrue(runs[0].startsWith("table inet esp4j_esp_esp4j0\ndelete table inet esp4j_esp_esp4j0\n"), runs[0]);
+        assertEquals("delete element inet esp4j_esp_esp4j0 spis { 3458785863 }\n", runs[1]);
+        assertEquals("table inet esp4j_esp_esp4j0\ndelete table inet esp4j_esp_esp4j0\n", runs[2]);
         assertEquals(LocalAddresses.NONE, drop.installed());
         assertEquals(Set.of(), drop.installedSpis());
+    }
+
+    @Test
+    void shouldReplaceTheWholeTableWhenNftRefusesAnIncrementalChange(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts");
+        final EspEarlyDrop drop = new EspEarlyDrop(fakeNft(dir, "s=$(cat); echo \"$s\" >> " + scripts +
+            "; echo --- >> " + scripts + "; case \"$s\" in add*|delete\\ element*) exit 1;; esac"), "esp4j0", 4000,
+            null);
+        drop.install(LOCAL, Set.of(1L));
+
+        drop.install(LOCAL, SPIS);
+
+        final String[] runs = Files.readString(scripts).split("---\n");
+        assertEquals(3, runs.length, String.join("|", runs));
+        assertTrue(runs[1].startsWith("delete element"), runs[1]);
+        assertTrue(runs[2].startsWith("table inet esp4j_esp_esp4j0\ndelete table"), runs[2]);
+        assertEquals(SPIS, drop.installedSpis());
     }
 
     @Test

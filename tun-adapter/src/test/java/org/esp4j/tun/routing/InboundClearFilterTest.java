@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,7 +30,10 @@ class InboundClearFilterTest
         "    iifname \"esp4j0\" accept\n" +
         "    iif \"lo\" accept\n";
     private static final String ND = "    icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, " +
-        "nd-neighbor-advert, nd-redirect } accept\n";
+        "nd-neighbor-advert, nd-redirect } accept\n" +
+        "    ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @exact4\n" +
+        "    ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @exact6\n";
+    private static final String UE_KEY = "2001:0:0:1:0:0:0:2 . 2001:0:0:1:d1ae:bb37:d9c9:81d0";
 
     private final InboundClearFilter filter = new InboundClearFilter(new NftCommand("/nonexistent/nft"), "esp4j0",
         new int[0], null);
@@ -45,32 +49,64 @@ class InboundClearFilterTest
     }
 
     @Test
-    void shouldDropClearPacketsOfAProtectInPolicyAsTemplateMismatch()
+    void shouldDropClearPacketsOfAnExactProtectInPolicyAsTemplateMismatchThroughTheMap()
     {
-        final String rules = filter.rules(policies(
+        final InboundClearFilter.Content content = filter.content(policies(
             "src " + PCSCF + " dst " + UE + " proto udp sport 5064 dport 5066 dir in tmpl src " + PCSCF + " dst " + UE +
             " proto esp spi 565817 mode transport"));
 
-        assertEquals(HEAD + ND +
-            "    meta nfproto ipv6 ip6 saddr 2001:0:0:1:0:0:0:2 ip6 daddr 2001:0:0:1:d1ae:bb37:d9c9:81d0 " +
-            "meta l4proto 17 th sport 5064 th dport 5066 counter name \"tmpl_mismatch\" drop\n", rules);
+        assertEquals(HEAD + ND, content.rules(), "an exact selector needs no rule of its own");
+        assertEquals(Map.of(UE_KEY + " . 17 . 5064 . 5066", "goto drop_tmpl_mismatch"), content.exact6());
+        assertEquals(Map.of(), content.exact4());
+        assertTrue(content.drops());
     }
 
     @Test
     void shouldIgnoreOutPoliciesAndAcceptBypassAndOptionalTemplates()
     {
-        final String rules = filter.rules(policies(
+        final InboundClearFilter.Content content = filter.content(policies(
             "src " + UE + " dst " + PCSCF + " proto udp dport 5066 dir out tmpl src " + UE + " dst " + PCSCF +
                 " proto esp mode transport",
             "src " + PCSCF + " dst " + UE + " proto udp dport 5060 dir in priority 10 action allow",
-            "src " + PCSCF + " dst " + UE + " proto tcp dport 5066 dir in priority 20 tmpl src " + PCSCF + " dst " +
-                UE + " proto esp mode transport level use"));
+            "src " + PCSCF + " dst " + UE + " proto tcp sport 5064 dport 5066 dir in priority 20 tmpl src " + PCSCF +
+                " dst " + UE + " proto esp mode transport level use"));
 
         assertEquals(HEAD + ND +
             "    meta nfproto ipv6 ip6 saddr 2001:0:0:1:0:0:0:2 ip6 daddr 2001:0:0:1:d1ae:bb37:d9c9:81d0 " +
-            "meta l4proto 17 th dport 5060 accept\n" +
+            "meta l4proto 17 th dport 5060 accept\n", content.rules());
+        assertEquals(Map.of(UE_KEY + " . 6 . 5064 . 5066", "accept"), content.exact6());
+        assertFalse(content.drops(), "nothing to drop: no table");
+    }
+
+    @Test
+    void shouldGiveAnExactTupleTheVerdictOfAnEarlierWildcardThatCoversIt()
+    {
+        // the 5060 bypass (priority 10) comes first in lookup order and covers the exact protect policy's tuple
+        final InboundClearFilter.Content content = filter.content(policies(
+            "src " + PCSCF + " dst " + UE + " proto udp sport 5060 dport 5066 dir in priority 100 tmpl src " + PCSCF +
+                " dst " + UE + " proto esp mode transport",
+            "src " + PCSCF + " dst " + UE + " proto udp dport 5066 dir in priority 200 action block",
+            "src " + PCSCF + " dst " + UE + " proto udp sport 5060 dir in priority 10 action allow",
+            "src 192.0.2.1 dst 192.0.2.2 proto tcp sport 1 dport 2 dir in priority 300 action block"));
+
+        assertEquals(Map.of(UE_KEY + " . 17 . 5060 . 5066", "accept"), content.exact6());
+        assertEquals(Map.of("192.0.2.1 . 192.0.2.2 . 6 . 1 . 2", "goto drop_pol_block"), content.exact4());
+        assertEquals(HEAD + ND +
             "    meta nfproto ipv6 ip6 saddr 2001:0:0:1:0:0:0:2 ip6 daddr 2001:0:0:1:d1ae:bb37:d9c9:81d0 " +
-            "meta l4proto 6 th dport 5066 accept\n", rules);
+            "meta l4proto 17 th sport 5060 accept\n" +
+            "    meta nfproto ipv6 ip6 saddr 2001:0:0:1:0:0:0:2 ip6 daddr 2001:0:0:1:d1ae:bb37:d9c9:81d0 " +
+            "meta l4proto 17 th dport 5066 counter name \"pol_block\" drop\n", content.rules());
+    }
+
+    @Test
+    void shouldLetAnExactPolicyOfBetterPriorityWinOverALaterWildcard()
+    {
+        final InboundClearFilter.Content content = filter.content(policies(
+            "src " + PCSCF + " dst " + UE + " proto udp sport 5060 dir in priority 10 action allow",
+            "src " + PCSCF + " dst " + UE + " proto udp sport 5060 dport 5066 dir in priority 5 tmpl src " + PCSCF +
+                " dst " + UE + " proto esp mode transport"));
+
+        assertEquals(Map.of(UE_KEY + " . 17 . 5060 . 5066", "goto drop_tmpl_mismatch"), content.exact6());
     }
 
     @Test
@@ -107,18 +143,107 @@ class InboundClearFilterTest
     @Test
     void shouldReplaceTheWholeTableInOneTransaction()
     {
-        final String script = filter.replaceScript("    accept\n");
+        final String script = filter.replaceScript(new InboundClearFilter.Content("    accept\n",
+            Map.of("192.0.2.1 . 192.0.2.2 . 17 . 1 . 2", "accept"), Map.of(), true));
 
         assertEquals("table inet esp4j_esp4j0\n" +
             "delete table inet esp4j_esp4j0\n" +
             "table inet esp4j_esp4j0 {\n" +
             "  counter tmpl_mismatch { }\n" +
             "  counter pol_block { }\n" +
+            "  map exact4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service : verdict; }\n" +
+            "  map exact6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service : verdict; }\n" +
+            "  chain drop_tmpl_mismatch {\n" +
+            "    counter name \"tmpl_mismatch\" drop\n" +
+            "  }\n" +
+            "  chain drop_pol_block {\n" +
+            "    counter name \"pol_block\" drop\n" +
+            "  }\n" +
             "  chain input {\n" +
             "    type filter hook input priority filter; policy accept;\n" +
             "    accept\n" +
             "  }\n" +
-            "}\n", script);
+            "}\n" +
+            "add element inet esp4j_esp4j0 exact4 { 192.0.2.1 . 192.0.2.2 . 17 . 1 . 2 : accept }\n", script);
+    }
+
+    @Test
+    void shouldChangeOnlyTheElementsThatDifferAndKeepTheRules()
+    {
+        final List<SecurityPolicy> before = policies(protectedIn(5064), protectedIn(5065), protectedIn(5066));
+        final List<SecurityPolicy> after = policies(protectedIn(5064),
+            "src " + PCSCF + " dst " + UE + " proto udp sport 5066 dport 5066 dir in action block", protectedIn(5067));
+
+        final String script = filter.updateScript(filter.content(before), filter.content(after));
+
+        assertEquals("delete element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5065 . 5066, " + UE_KEY +
+            " . 17 . 5066 . 5066 }\n" +
+            "add element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5066 . 5066 : goto drop_pol_block, " +
+            UE_KEY + " . 17 . 5067 . 5066 : goto drop_tmpl_mismatch }\n", script);
+    }
+
+    @Test
+    void shouldRewriteTheOrderedRulesInTheSameTransactionWhenAWildcardPolicyChanges()
+    {
+        final List<SecurityPolicy> before = policies(protectedIn(5064));
+        final List<SecurityPolicy> after = policies(protectedIn(5064),
+            "src 192.0.2.0/24 dst 192.0.2.1 dir in priority 200 action block");
+
+        final String script = filter.updateScript(filter.content(before), filter.content(after));
+
+        assertEquals("flush chain inet esp4j_esp4j0 input\n" +
+            "add rule inet esp4j_esp4j0 input meta l4proto esp accept\n" +
+            "add rule inet esp4j_esp4j0 input iifname \"esp4j0\" accept\n" +
+            "add rule inet esp4j_esp4j0 input iif \"lo\" accept\n" +
+            "add rule inet esp4j_esp4j0 input icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, " +
+            "nd-neighbor-advert, nd-redirect } accept\n" +
+            "add rule inet esp4j_esp4j0 input ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @exact4\n" +
+            "add rule inet esp4j_esp4j0 input ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @exact6\n" +
+            "add rule inet esp4j_esp4j0 input meta nfproto ipv4 ip saddr 192.0.2.0/24 ip daddr 192.0.2.1 " +
+            "counter name \"pol_block\" drop\n", script);
+    }
+
+    @Test
+    void shouldBatchPoliciesThatArriveTogetherIntoOneNftRunAndSkipUnchangedLists(@TempDir final Path dir)
+        throws Exception
+    {
+        final Path scripts = dir.resolve("scripts.txt");
+        final InboundClearFilter filter = new InboundClearFilter(
+            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], null);
+        final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+        spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
+        filter.sync(spd.list());
+        final List<SecurityPolicy> same = spd.list();
+        filter.sync(same);
+        filter.sync(same);
+        spd.add(XfrmPolicyParser.parseAdd(protectedIn(5065)));
+        spd.add(XfrmPolicyParser.parseAdd(protectedIn(5066)));
+        filter.sync(spd.list());
+
+        final String[] runs = Files.readString(scripts).split("---\n");
+        assertEquals(2, runs.length, "one full install, then one run for both new policies");
+        assertTrue(runs[0].startsWith("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n"), runs[0]);
+        assertEquals("add element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5065 . 5066 : goto " +
+            "drop_tmpl_mismatch, " + UE_KEY + " . 17 . 5066 . 5066 : goto drop_tmpl_mismatch }\n", runs[1]);
+    }
+
+    @Test
+    void shouldReplaceTheWholeTableWhenNftRefusesAnIncrementalChange(@TempDir final Path dir) throws Exception
+    {
+        // a fake nft that refuses element changes (as when the table was changed behind the daemon)
+        final Path scripts = dir.resolve("scripts.txt");
+        final NftCommand nft = fakeNft(dir, "s=$(cat); echo \"$s\" >> " + scripts + "; echo --- >> " + scripts +
+            "; case \"$s\" in add*|delete\\ element*) echo 'Error: No such file or directory' >&2; exit 1;; esac");
+        final InboundClearFilter filter = new InboundClearFilter(nft, (t, n) -> 0, "esp4j0", new int[0], null);
+        filter.sync(policies(protectedIn(5064)));
+
+        filter.sync(policies(protectedIn(5064), protectedIn(5065)));
+
+        final String[] runs = Files.readString(scripts).split("---\n");
+        assertEquals(3, runs.length);
+        assertTrue(runs[1].startsWith("add element"), runs[1]);
+        assertTrue(runs[2].startsWith("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n"), runs[2]);
+        assertTrue(runs[2].contains(UE_KEY + " . 17 . 5065 . 5066 : goto drop_tmpl_mismatch"), runs[2]);
     }
 
     @Test
@@ -153,18 +278,38 @@ class InboundClearFilterTest
     @Test
     void shouldReturnOnlyTheDropsNewSinceTheLastPoll(@TempDir final Path dir) throws Exception
     {
-        // a fake nft: takes any script, and answers "list counters" with the values in a file
-        final Path values = dir.resolve("counters.txt");
-        final NftCommand nft = fakeNft(dir, "if grep -q 'list counters'; then cat " + values + "; fi; exit 0");
-        final InboundClearFilter filter = new InboundClearFilter(nft, "esp4j0", new int[0], null);
+        final long[] values = new long[2];
+        final InboundClearFilter filter = new InboundClearFilter(fakeNft(dir, "cat > /dev/null"),
+            (table, name) -> InboundClearFilter.TEMPLATE_MISMATCH_COUNTER.equals(name) ? values[0] : values[1],
+            "esp4j0", new int[0], null);
         filter.sync(policies(PROTECTED_IN));
 
-        Files.writeString(values, counters(3, 1));
+        values[0] = 3;
+        values[1] = 1;
         assertEquals(new InboundClearFilter.Drops(3, 1), filter.pollDrops());
-        Files.writeString(values, counters(5, 1));
+        values[0] = 5;
         assertEquals(new InboundClearFilter.Drops(2, 0), filter.pollDrops());
-        Files.writeString(values, counters(1, 0)); // reset behind our back: all it holds is new
+        values[0] = 1;
+        values[1] = 0; // reset behind our back: all it holds is new
         assertEquals(new InboundClearFilter.Drops(1, 0), filter.pollDrops());
+    }
+
+    @Test
+    void shouldReinstallATableDeletedBehindItsBack(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts.txt");
+        final long[] packets = { 0 };
+        final InboundClearFilter filter = new InboundClearFilter(fakeNft(dir, "cat >> " + scripts),
+            (table, name) -> packets[0], "esp4j0", new int[0], null);
+        final List<SecurityPolicy> policies = policies(PROTECTED_IN);
+        filter.sync(policies);
+        packets[0] = NftNamedCounter.MISSING;
+
+        assertThrows(IOException.class, filter::pollDrops);
+        Files.delete(scripts);
+        filter.sync(policies);
+
+        assertTrue(Files.readString(scripts).startsWith("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n"));
     }
 
     @Test
@@ -183,10 +328,10 @@ class InboundClearFilterTest
     private static final String PROTECTED_IN = "src " + PCSCF + " dst " + UE + " proto udp sport 5064 dport 5066 " +
         "dir in tmpl src " + PCSCF + " dst " + UE + " proto esp mode transport";
 
-    private static String counters(final long templateMismatch, final long policyBlock)
+    private static String protectedIn(final int sourcePort)
     {
-        return "table inet esp4j_esp4j0 {\n\tcounter tmpl_mismatch {\n\t\tpackets " + templateMismatch +
-            " bytes 99\n\t}\n\tcounter pol_block {\n\t\tpackets " + policyBlock + " bytes 0\n\t}\n}\n";
+        return "src " + PCSCF + " dst " + UE + " proto udp sport " + sourcePort + " dport 5066 dir in tmpl src " +
+            PCSCF + " dst " + UE + " proto esp mode transport";
     }
 
     private static NftCommand fakeNft(final Path dir, final String body) throws IOException
