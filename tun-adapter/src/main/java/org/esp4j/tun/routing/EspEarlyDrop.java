@@ -38,8 +38,8 @@ import java.util.stream.Collectors;
  * transaction ({@code table; delete table; table {...}}), which also replaces a stale table a crashed run left, as does
  * any install after nft refused an incremental change; with no address or no SPI there is no table.
  * Ordering keeps packets from being lost while the two halves change: the caller widens the ring's filter before
- * {@link #install} and narrows it after (a packet both take is then a duplicate, which the replay window drops and counts;
- * one neither took would be lost). Thread-safe (synchronized).
+ * {@link #install} and narrows it after (a packet both take is then a duplicate, which the replay window drops and
+ * counts; one neither took would be lost). Thread-safe (synchronized).
  */
 public final class EspEarlyDrop
 {

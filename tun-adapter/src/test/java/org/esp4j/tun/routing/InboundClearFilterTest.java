@@ -195,10 +195,12 @@ class InboundClearFilterTest
             "add rule inet esp4j_esp4j0 input meta l4proto esp accept\n" +
             "add rule inet esp4j_esp4j0 input iifname \"esp4j0\" accept\n" +
             "add rule inet esp4j_esp4j0 input iif \"lo\" accept\n" +
-            "add rule inet esp4j_esp4j0 input icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, " +
-            "nd-neighbor-advert, nd-redirect } accept\n" +
-            "add rule inet esp4j_esp4j0 input ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @exact4\n" +
-            "add rule inet esp4j_esp4j0 input ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @exact6\n" +
+            "add rule inet esp4j_esp4j0 input icmpv6 type { nd-router-solicit, nd-router-advert, " +
+            "nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept\n" +
+            "add rule inet esp4j_esp4j0 input ip saddr . ip daddr . meta l4proto . th sport . th dport " +
+            "vmap @exact4\n" +
+            "add rule inet esp4j_esp4j0 input ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport " +
+            "vmap @exact6\n" +
             "add rule inet esp4j_esp4j0 input meta nfproto ipv4 ip saddr 192.0.2.0/24 ip daddr 192.0.2.1 " +
             "counter name \"pol_block\" drop\n", script);
     }
