@@ -77,9 +77,16 @@ PY
 control() { # $1 = socket, $2 = request line; prints the round trip in ms, fails unless the answer is "ok"
   python3 - "$1" "$2" <<'PY'
 import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-start = time.perf_counter()
-s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n")
+for attempt in range(50):  # the socket may still be on its way at start
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        start = time.perf_counter()
+        s.connect(sys.argv[1])
+        break
+    except (FileNotFoundError, ConnectionRefusedError):
+        s.close()
+        time.sleep(0.1)
+s.sendall(sys.argv[2].encode() + b"\n")
 data = b""
 while True:
     chunk = s.recv(65536)
@@ -99,7 +106,7 @@ all_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 HZ=$(getconf CLK_TCK)
 
 run() { # $1 = label, $2 = jar, $3 = N
-  local label=$1 jar=$2 n=$3 sock=$WORK/ctl.sock
+  local label=$1 jar=$2 n=$3 sock=$WORK/ctl-$1-$3-$RANDOM.sock
   preload "$n" > "$WORK/preload.xfrm"
   cat > "$WORK/daemon.conf" <<CONF
 tun.name=$TUN
@@ -113,7 +120,7 @@ CONF
   ip netns exec "$NS" "$JAVA" $JVM_ARGS -cp "$jar" org.esp4j.tun.daemon.DaemonMain --config "$WORK/daemon.conf" \
     > "$WORK/daemon.log" 2>&1 &
   PID=$!
-  until grep -q ESP4J-READY "$WORK/daemon.log"; do
+  until grep -q ESP4J-READY "$WORK/daemon.log" && [ -S "$sock" ]; do
     kill -0 "$PID" 2>/dev/null || { echo "daemon did not start:" >&2; cat "$WORK/daemon.log" >&2; exit 1; }
     sleep 0.1
   done
