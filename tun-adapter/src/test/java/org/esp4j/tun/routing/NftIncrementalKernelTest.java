@@ -9,6 +9,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -121,13 +125,10 @@ class NftIncrementalKernelTest
             "src " + peer + " dst " + host + " proto udp sport 5064 dport 5068 dir in action allow"));
 
         // 3 datagrams to the protected port, 2 to the blocked one, 4 to the bypass (never counted)
-        check("ip", "netns", "exec", namespace, "/usr/bin/python3", "-c",
-            "import socket\n" +
-            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
-            "s.bind(('" + peer + "', 5064))\n" +
-            "for port, n in ((5066, 3), (5067, 2), (5068, 4)):\n" +
-            "    for i in range(n):\n" +
-            "        s.sendto(b'clear', ('" + host + "', port))\n");
+        check("ip", "netns", "exec", namespace, ProcessHandle.current().info().command().orElse("java"),
+            "-XX:TieredStopAtLevel=1", "-cp",
+            System.getProperty("java.class.path"), ClearSender.class.getName(), peer, "5064", host, "5066:3",
+            "5067:2", "5068:4");
 
         long templateMismatch = 0;
         long policyBlock = 0;
@@ -152,7 +153,7 @@ class NftIncrementalKernelTest
     void shouldKeepTheEarlyDropSpiSetInStepWithTheSasAndResyncAStaleOne() throws Exception
     {
         final LocalAddresses local = new LocalAddresses(List.of(1),
-            List.of(java.net.InetAddress.getByName("127.0.0.1")));
+            List.of(InetAddress.getByName("127.0.0.1")));
         final EspEarlyDrop crashed = new EspEarlyDrop(nft, tun, 4000, null);
         crashed.install(local, Set.of(1L, 2L, 3L));
 
@@ -171,6 +172,30 @@ class NftIncrementalKernelTest
 
         drop.install(local, Set.of());
         assertFalse(nft.run("list table inet " + drop.table() + "\n").ok(), "no SPI: no table");
+    }
+
+    /**
+     * Run inside the namespace: {@code LOCAL SPORT REMOTE DPORT:COUNT...} sends COUNT clear UDP datagrams from
+     * LOCAL:SPORT to each REMOTE:DPORT.
+     */
+    public static final class ClearSender
+    {
+        public static void main(final String[] args) throws IOException
+        {
+            try (DatagramSocket socket = new DatagramSocket(
+                new InetSocketAddress(InetAddress.getByName(args[0]), Integer.parseInt(args[1]))))
+            {
+                for (int i = 3; i < args.length; i++)
+                {
+                    final String[] portCount = args[i].split(":");
+                    for (int n = 0; n < Integer.parseInt(portCount[1]); n++)
+                    {
+                        socket.send(new DatagramPacket(new byte[] { 'c', 'l', 'e', 'a', 'r' }, 5,
+                            InetAddress.getByName(args[2]), Integer.parseInt(portCount[0])));
+                    }
+                }
+            }
+        }
     }
 
     private List<SecurityPolicy> policies(final String... lines)
