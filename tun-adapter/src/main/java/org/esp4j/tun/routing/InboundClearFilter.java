@@ -485,7 +485,7 @@ public final class InboundClearFilter
 
     private int headRules()
     {
-        return 7 + carrierUdpPorts.length;
+        return 6 + carrierUdpPorts.length; // the accepts and the two map lookups
     }
 
     private static boolean sameObjects(final List<SecurityPolicy> a, final List<SecurityPolicy> b)

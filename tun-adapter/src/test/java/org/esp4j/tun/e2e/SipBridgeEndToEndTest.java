@@ -206,10 +206,12 @@ class SipBridgeEndToEndTest
         // the inbound filter follows the policies the bridge installed: clear packets to the P-CSCF's protected
         // ports are dropped from now on (the daemon started without in-policies, so without a table)
         awaitRuleset(pcNs, ruleset -> ruleset.contains("table inet esp4j_esp4j0") &&
-            ruleset.contains("dport 50718 counter name \"tmpl_mismatch\" drop"));
+            ruleset.contains(" . udp . 38003 . 50718 : goto drop_tmpl_mismatch") &&
+            ruleset.contains(" . tcp . 38003 . 50718 : goto drop_tmpl_mismatch"));
         // and the packet ring takes the ESP of the P-CSCF's two inbound SAs (and only theirs) from the kernel early
         awaitRuleset(pcNs, ruleset -> ruleset.contains("table inet esp4j_esp_esp4j0") &&
-            ruleset.contains("esp spi { 2821032177, 3458785863 } drop") && !ruleset.contains("565817"));
+            ruleset.contains("esp spi @spis drop") && ruleset.contains("elements = { 2821032177, 3458785863 }") &&
+            !ruleset.contains("565817"));
 
         Files.createFile(go);
         assertTrue(client.waitFor(60, TimeUnit.SECONDS) && client.exitValue() == 0 &&

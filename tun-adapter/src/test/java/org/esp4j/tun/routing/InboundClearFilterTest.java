@@ -210,8 +210,9 @@ class InboundClearFilterTest
         throws Exception
     {
         final Path scripts = dir.resolve("scripts.txt");
+        final List<String> log = new java.util.ArrayList<>();
         final InboundClearFilter filter = new InboundClearFilter(
-            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], null);
+            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], log::add);
         final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
         spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
         filter.sync(spd.list());
@@ -227,6 +228,8 @@ class InboundClearFilterTest
         assertTrue(runs[0].startsWith("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n"), runs[0]);
         assertEquals("add element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5065 . 5066 : goto " +
             "drop_tmpl_mismatch, " + UE_KEY + " . 17 . 5066 . 5066 : goto drop_tmpl_mismatch }\n", runs[1]);
+        assertEquals(List.of("inbound filter esp4j_esp4j0: 1 exact selector element(s), 0 ordered rule(s)"), log,
+            "the full install is logged, element changes are not");
     }
 
     @Test
