@@ -21,8 +21,9 @@
 #   counter read  median time to read the two drop counters as that daemon does: `nft list counters table inet T`
 #                 (the baseline's way) or one netlink request per counter (NftCounterRead.java, this tree's way);
 #   nft sizes     rules in the input chain, elements in the exact4/exact6 maps, SPIs in the early drop's set;
-#   idle CPU      utime+stime of the daemon JVM and of every process of the machine over IDLE s, in % of one CPU,
-#                 with no traffic (the daemon's own polling: counters, filter sync).
+#   idle CPU      utime+stime of the daemon JVM with its children (the nft processes it runs), and of every process
+#                 of the machine, over IDLE s, in % of one CPU, with no traffic (the daemon's own polling: counters,
+#                 filter sync).
 # Everything runs in a namespace of its own, removed at exit.
 set -euo pipefail
 
@@ -101,7 +102,7 @@ PY
 }
 
 median_max() { sort -n | awk '{v[NR]=$1} END {printf "%s / %s", v[int((NR+1)/2)], v[NR]}'; }
-ticks_of() { awk '{print $14+$15}' "/proc/$1/stat"; }
+ticks_of() { awk '{print $14+$15+$16+$17}' "/proc/$1/stat"; } # with reaped children: the nft it runs
 all_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 HZ=$(getconf CLK_TCK)
 
