@@ -6,6 +6,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
+import org.esp4j.core.redact.Redaction;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
@@ -646,7 +647,8 @@ public final class ControlServer implements Agent, AutoCloseable
     private void respond(final Connection connection, final String output, final String error) throws IOException
     {
         connection.requestDone = true;
-        String status = error;
+        // Errors may quote what the client sent: never a key, wherever it stood (output is what was asked for).
+        String status = Redaction.redact(error);
         if (output != null && !output.isEmpty())
         {
             // UTF-8 may take more bytes than chars, and stuffing adds a few: checked again once encoded
@@ -660,7 +662,7 @@ public final class ControlServer implements Agent, AutoCloseable
                     enqueue(connection, encoded);
                 }
             }
-            status = null == status ? error : status;
+            status = null == status ? Redaction.redact(error) : status;
         }
         enqueue(connection, encodeStatus(
             status == null ? ControlProtocol.STATUS_OK : ControlProtocol.errorStatus(status)));

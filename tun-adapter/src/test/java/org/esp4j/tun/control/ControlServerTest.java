@@ -366,6 +366,19 @@ class ControlServerTest
     }
 
     @Test
+    void bareHexKeyInAnyPositionIsNotEchoedInAnError()
+    {
+        final String key = AUTH_KEY.substring(2);
+        final Result wrongWord = xfrm("state", key);
+        assertEquals(1, wrongWord.status);
+        assertTrue(wrongWord.err.contains("<redacted hex, 40 digits>"), wrongWord.err);
+        assertFalse(wrongWord.err.contains(key.substring(0, 16)), wrongWord.err);
+
+        final Result wrongCommand = run(socket, key, "state", "count");
+        assertFalse(wrongCommand.err.contains(key.substring(0, 16)), wrongCommand.err);
+    }
+
+    @Test
     void requestWithoutLineEndIsTakenAtEndOfStream() throws Exception
     {
         final List<String> response = rawRequest("xfrm state count".getBytes(StandardCharsets.US_ASCII));
