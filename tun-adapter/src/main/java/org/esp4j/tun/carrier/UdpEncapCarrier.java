@@ -34,6 +34,11 @@ import java.nio.ByteOrder;
  * {@link #receive} hands them out one datagram at a time. Where the kernel refuses a train, its datagrams go one by
  * one; where it lacks the options, nothing changes but the number of system calls.
  * <p>
+ * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it
+ * SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses); receivers
+ * accept zero, as IPv4 UDP allows. The kernel refuses UDP GSO on such a socket, so IPv4 trains go one datagram per
+ * {@code sendmsg}. IPv6 has no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
+ * <p>
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
  */
@@ -57,6 +62,8 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     private final int fd;
     private final NativeArea receive;
     private final NativeArea transmit;
+    /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0, and without UDP GSO (the kernel forbids both). */
+    private final boolean zeroChecksum;
     private final SocketMessage receiveMessage = new SocketMessage();
     private final SocketMessage sendMessage = new SocketMessage();
     private final boolean gro;
@@ -104,12 +111,17 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
                 Sockets.setInt(fd, LibC.IPPROTO_IP, LibC.IP_MTU_DISCOVER, LibC.IP_PMTUDISC_DONT);
             }
             Sockets.bind(fd, family, null, port);
+            if (family != LibC.AF_INET6)
+            {
+                Sockets.setInt(fd, LibC.SOL_SOCKET, LibC.SO_NO_CHECK, 1);
+            }
         }
         catch (final IOException ex)
         {
             Sockets.closeQuietly(fd);
             throw ex;
         }
+        zeroChecksum = family != LibC.AF_INET6;
         gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
         // a coalesced train can be up to 64 KiB whatever the largest single packet
         receive = new NativeArea(Math.max(capacity, 65536));
@@ -410,24 +422,27 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         trainSegments = 0;
         final int nameLength = family == LibC.AF_INET6 ? SockAddr.IN6_LENGTH : SockAddr.IN_LENGTH;
         putSourceControl();
-        if (segments > 1)
+        if (segments == 1 || !zeroChecksum)
         {
-            final int segment = sendMessage.addControl(LibC.SOL_UDP, LibC.UDP_SEGMENT, 2);
-            sendMessage.buffer().putShort(segment, (short)trainSegmentSize, NATIVE);
+            if (segments > 1)
+            {
+                final int segment = sendMessage.addControl(LibC.SOL_UDP, LibC.UDP_SEGMENT, 2);
+                sendMessage.buffer().putShort(segment, (short)trainSegmentSize, NATIVE);
+            }
+            sendMessage.prepareSend(transmit.address(0), trainBytes, nameLength);
+            if (LibC.sendmsg(fd, sendMessage.address(), 0) >= 0)
+            {
+                return 0;
+            }
+            lastErrno = LibC.errno();
+            if (segments == 1)
+            {
+                return 1;
+            }
+            // the kernel refused the train (no UDP GSO, or a datagram the device cannot take whole): one by one, so
+            // the kernel may fragment them as it would any datagram
+            putSourceControl();
         }
-        sendMessage.prepareSend(transmit.address(0), trainBytes, nameLength);
-        if (LibC.sendmsg(fd, sendMessage.address(), 0) >= 0)
-        {
-            return 0;
-        }
-        lastErrno = LibC.errno();
-        if (segments == 1)
-        {
-            return 1;
-        }
-        // the kernel refused the train (no UDP GSO, or a datagram the device cannot take whole): one by one, so the
-        // kernel may fragment them as it would any datagram
-        putSourceControl();
         int failed = 0;
         for (int at = 0; at < trainBytes; at += trainSegmentSize)
         {
