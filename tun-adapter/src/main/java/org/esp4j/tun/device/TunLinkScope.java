@@ -1,8 +1,8 @@
 package org.esp4j.tun.device;
 
 import org.agrona.DirectBuffer;
-
-import java.nio.ByteOrder;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 
 /**
  * Packets that belong to the TUN's own link and must never be relayed onto the carrier: those with a link-local
@@ -11,16 +11,15 @@ import java.nio.ByteOrder;
  * {@code 255.255.255.255}). The kernel's own router solicitations, MLD reports and DAD probes are such packets; the
  * daemon carries unicast between the hosts' own addresses only, so it drops these and counts them
  * ({@code TunOutLinkScopeDropped}).
- * <pre>
- *  IPv4: source at 12, destination at 16     IPv6: source at 8, destination at 24 (16 bytes each)
- * </pre>
+ * Header fields are read through {@link Ipv4Header} and {@link Ipv6Header}.
  */
 public final class TunLinkScope
 {
-    private static final int IPV4_SOURCE_OFFSET = 12;
-    private static final int IPV4_DESTINATION_OFFSET = 16;
-    private static final int IPV6_SOURCE_OFFSET = 8;
-    private static final int IPV6_DESTINATION_OFFSET = 24;
+    private static final long IPV6_LINK_LOCAL_PREFIX_10 = 0x3FAL; // fe80::/10
+    private static final long IPV6_MULTICAST_PREFIX_8 = 0xFFL; // ff00::/8
+    private static final int IPV4_LINK_LOCAL_PREFIX_16 = 0xA9FE; // 169.254.0.0/16
+    private static final int IPV4_MULTICAST_PREFIX_4 = 0xE; // 224.0.0.0/4
+    private static final int IPV4_LIMITED_BROADCAST = 0xFFFF_FFFF;
 
     private TunLinkScope()
     {
@@ -34,18 +33,17 @@ public final class TunLinkScope
      */
     public static boolean isLinkScoped(final DirectBuffer buffer, final int ipOffset)
     {
-        final int version = (buffer.getByte(ipOffset) & 0xF0) >>> 4;
+        final int version = Ipv4Header.version(buffer, ipOffset);
         if (version == 6)
         {
-            final int source = buffer.getShort(ipOffset + IPV6_SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFC0;
-            final int destination = buffer.getByte(ipOffset + IPV6_DESTINATION_OFFSET) & 0xFF;
-            return source == 0xFE80 || destination == 0xFF;
+            return Ipv6Header.sourceHigh(buffer, ipOffset) >>> 54 == IPV6_LINK_LOCAL_PREFIX_10 ||
+                Ipv6Header.destinationHigh(buffer, ipOffset) >>> 56 == IPV6_MULTICAST_PREFIX_8;
         }
         if (version == 4)
         {
-            final int source = buffer.getInt(ipOffset + IPV4_SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-            final int destination = buffer.getInt(ipOffset + IPV4_DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-            return (source >>> 16) == 0xA9FE || (destination >>> 28) == 0xE || destination == 0xFFFF_FFFF;
+            final int destination = Ipv4Header.destination(buffer, ipOffset);
+            return Ipv4Header.source(buffer, ipOffset) >>> 16 == IPV4_LINK_LOCAL_PREFIX_16 ||
+                destination >>> 28 == IPV4_MULTICAST_PREFIX_4 || destination == IPV4_LIMITED_BROADCAST;
         }
         return false;
     }

@@ -744,15 +744,7 @@ class ControlServerTest
             {
                 // The server may stop reading (and close) before all of an oversized request is written.
             }
-            final List<String> lines = new ArrayList<>();
-            final BufferedReader reader = new BufferedReader(
-                new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-            String line;
-            while ((line = reader.readLine()) != null)
-            {
-                lines.add(line);
-            }
-            return lines;
+            return readAll(channel);
         }
     }
 
