@@ -1,5 +1,11 @@
 package org.esp4j.core.redact;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
 /**
  * The one rule for what looks like key material, so that no error message, log line or control-socket answer
  * echoes a key a user typed in the wrong place (a config line with a blank instead of {@code =}, a key where a
@@ -76,6 +82,19 @@ public final class Redaction
     }
 
     /**
+     * A stream for error output that {@link #redact redacts} every line on its way to {@code target}, so that no
+     * command, whatever it echoes in an error, shows a key on a terminal or in a log. Lines are passed on at each
+     * line end, and a partial line at an explicit flush (not autoflushed, which would cut a key in two).
+     *
+     * @param target where the redacted text goes (standard error).
+     * @return the redacting stream, UTF-8.
+     */
+    public static PrintStream redacting(final PrintStream target)
+    {
+        return new PrintStream(new LineRedactor(target), false, StandardCharsets.UTF_8);
+    }
+
+    /**
      * @param digits number of hex digits hidden.
      * @return what is printed in place of them.
      */
@@ -108,5 +127,41 @@ public final class Redaction
     private static boolean isWordChar(final char c)
     {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    /** Collects bytes up to a line end, then writes the redacted line. */
+    private static final class LineRedactor extends OutputStream
+    {
+        private final PrintStream target;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+
+        LineRedactor(final PrintStream target)
+        {
+            this.target = target;
+        }
+
+        public synchronized void write(final int b)
+        {
+            line.write(b);
+            if (b == '\n')
+            {
+                flush();
+            }
+        }
+
+        public synchronized void flush()
+        {
+            if (line.size() > 0)
+            {
+                target.print(redact(line.toString(StandardCharsets.UTF_8)));
+                line.reset();
+            }
+            target.flush();
+        }
+
+        public void close() throws IOException
+        {
+            flush();
+        }
     }
 }

@@ -2,6 +2,10 @@ package org.esp4j.core.redact;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -52,5 +56,20 @@ class RedactionTest
         assertEquals("465b5ce8b199b49faa5f0a2ee238a6bg", Redaction.redact("465b5ce8b199b49faa5f0a2ee238a6bg"));
         assertTrue(Redaction.looksLikeKey("465b5ce8b199b49f"));
         assertFalse(Redaction.looksLikeKey("465b5ce8b199b49g"));
+    }
+
+    @Test
+    void shouldRedactEveryLinePrintedToARedactingStream()
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream err = Redaction.redacting(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+        err.println("esp4j: unknown command '" + KEY + "'");
+        err.print("half " + KEY.substring(0, 20));
+        err.print(KEY.substring(20) + " whole\n");
+        err.printf("spi 0x%08x ok%n", 0xce28e247L);
+
+        assertEquals("esp4j: unknown command '<redacted hex, 40 digits>'\nhalf <redacted hex, 40 digits> whole\n" +
+            "spi 0xce28e247 ok" + System.lineSeparator(), bytes.toString(StandardCharsets.UTF_8));
     }
 }

@@ -43,6 +43,8 @@ public final class DaemonMain
 
     public static void main(final String[] args) throws Exception
     {
+        // the daemon's log: never a key, whatever it quotes (wrapping twice, through Esp4jMain, changes nothing)
+        System.setErr(Redaction.redacting(System.err));
         Path configFile = null;
         final java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++)
