@@ -2,6 +2,7 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.jna.SockAddr;
 import org.esp4j.tun.jna.SocketMessage;
@@ -36,8 +37,8 @@ import java.nio.ByteOrder;
  * <p>
  * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it
  * SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses); receivers
- * accept zero, as IPv4 UDP allows. The kernel refuses UDP GSO on such a socket, so IPv4 trains go one datagram per
- * {@code sendmsg}. IPv6 has no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
+ * accept zero, as IPv4 UDP allows. The kernel refuses UDP GSO on such a socket, so an IPv4 train leaves as its
+ * datagrams in one {@code sendmmsg}. IPv6 has no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
  * <p>
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
@@ -64,6 +65,8 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     private final NativeArea transmit;
     /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0, and without UDP GSO (the kernel forbids both). */
     private final boolean zeroChecksum;
+    /** IPv4: the datagrams of a train, pointing into the transmit area, for one sendmmsg. */
+    private final MessageBatch trainBatch;
     private final SocketMessage receiveMessage = new SocketMessage();
     private final SocketMessage sendMessage = new SocketMessage();
     private final boolean gro;
@@ -122,6 +125,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             throw ex;
         }
         zeroChecksum = family != LibC.AF_INET6;
+        trainBatch = zeroChecksum ? new MessageBatch(MAX_TRAIN_SEGMENTS, 8, 0) : null;
         gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
         // a coalesced train can be up to 64 KiB whatever the largest single packet
         receive = new NativeArea(Math.max(capacity, 65536));
@@ -443,6 +447,15 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             // the kernel may fragment them as it would any datagram
             putSourceControl();
         }
+        else
+        {
+            final int failed = sendTrainDatagrams(segments, nameLength);
+            if (failed >= 0)
+            {
+                return failed;
+            }
+            putSourceControl();
+        }
         int failed = 0;
         for (int at = 0; at < trainBytes; at += trainSegmentSize)
         {
@@ -451,6 +464,45 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             {
                 lastErrno = LibC.errno();
                 failed++;
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * IPv4 (zero checksum, no GSO): the train's datagrams in one {@code sendmmsg}, each message pointing at its part
+     * of the transmit area.
+     *
+     * @return datagrams the kernel refused, or -1 if it took none (then they go one by one).
+     */
+    private int sendTrainDatagrams(final int segments, final int nameLength)
+    {
+        sendMessage.prepareSend(transmit.address(0), trainSegmentSize, nameLength);
+        for (int i = 0, at = 0; i < segments; i++, at += trainSegmentSize)
+        {
+            trainBatch.prepareSendLike(i, transmit.address(at), Math.min(trainSegmentSize, trainBytes - at),
+                sendMessage);
+        }
+        int start = 0;
+        int failed = 0;
+        while (start < segments)
+        {
+            final int n = LibC.sendmmsg(fd, trainBatch.address() + (long)start * MessageBatch.MMSGHDR_LENGTH,
+                segments - start, 0);
+            if (n > 0)
+            {
+                start += n;
+            }
+            else if (start == 0 && failed == 0)
+            {
+                lastErrno = LibC.errno();
+                return -1;
+            }
+            else
+            {
+                lastErrno = LibC.errno();
+                failed++; // the message at start was refused: skip it, the ones after it still go
+                start++;
             }
         }
         return failed;
