@@ -57,7 +57,10 @@ public final class DaemonMain
             }
             else if (key != null && i + 1 < args.length)
             {
-                overrides.put(key, args[++i]);
+                final String value = args[++i];
+                // a file named on the command line is relative to the working directory, not to the config's
+                overrides.put(key, org.esp4j.tun.sip.SipBridgeSettings.KEYFILE.equals(key) ?
+                    Path.of(value).toAbsolutePath().toString() : value);
             }
             else
             {
