@@ -35,8 +35,8 @@ import java.nio.ByteOrder;
  * {@link #receive} hands them out one datagram at a time. Where the kernel refuses a train, its datagrams go one by
  * one; where it lacks the options, nothing changes but the number of system calls.
  * <p>
- * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it
- * SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses); receivers
+ * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}) unless the caller asks for the
+ * kernel's ({@code udp.checksum=kernel}), as RFC 3948 §2.1 says it SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses); receivers
  * accept zero, as IPv4 UDP allows. The kernel refuses UDP GSO on such a socket, so an IPv4 train leaves as its
  * datagrams in one {@code sendmmsg}. IPv6 has no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
  * <p>
@@ -87,6 +87,16 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
 
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity) throws IOException
     {
+        this(family, port, mark, capacity, true);
+    }
+
+    /**
+     * @param zeroIpv4Checksum IPv4: send with UDP checksum 0 (RFC 3948 §2.1; trains as datagrams in one sendmmsg),
+     *                         or false for the kernel's checksum (trains as UDP GSO). IPv6 always has a checksum.
+     */
+    public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity,
+        final boolean zeroIpv4Checksum) throws IOException
+    {
         this.family = family;
         this.port = port;
         fd = Sockets.socket(family, LibC.SOCK_DGRAM, LibC.IPPROTO_UDP);
@@ -114,7 +124,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
                 Sockets.setInt(fd, LibC.IPPROTO_IP, LibC.IP_MTU_DISCOVER, LibC.IP_PMTUDISC_DONT);
             }
             Sockets.bind(fd, family, null, port);
-            if (family != LibC.AF_INET6)
+            if (family != LibC.AF_INET6 && zeroIpv4Checksum)
             {
                 Sockets.setInt(fd, LibC.SOL_SOCKET, LibC.SO_NO_CHECK, 1);
             }
@@ -124,7 +134,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             Sockets.closeQuietly(fd);
             throw ex;
         }
-        zeroChecksum = family != LibC.AF_INET6;
+        zeroChecksum = family != LibC.AF_INET6 && zeroIpv4Checksum;
         trainBatch = zeroChecksum ? new MessageBatch(MAX_TRAIN_SEGMENTS, 8, 0) : null;
         gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
         // a coalesced train can be up to 64 KiB whatever the largest single packet

@@ -316,7 +316,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 }
                 if (config.carrier().udp())
                 {
-                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity));
+                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity,
+                        config.udpChecksum() == DaemonConfig.UdpChecksum.ZERO));
                     udpList.add(udpCarriers[i]);
                 }
             }

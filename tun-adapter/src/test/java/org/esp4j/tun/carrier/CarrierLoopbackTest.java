@@ -173,7 +173,7 @@ class CarrierLoopbackTest
 
     /**
      * RFC 3948 §2.1: IPv4 ESP-in-UDP SHOULD leave with UDP checksum 0, single datagrams and trains alike, and the
-     * receiver takes it; IPv6 keeps a real checksum (RFC 8200 §8.1). tcpdump captures on lo, tshark reads the
+     * receiver takes it; IPv6 keeps a real checksum (RFC 8200 §8.1), and so does IPv4 with udp.checksum=kernel. tcpdump captures on lo, tshark reads the
      * checksums.
      */
     @Test
@@ -195,7 +195,8 @@ class CarrierLoopbackTest
             try (UdpEncapCarrier a4 = new UdpEncapCarrier(LibC.AF_INET, portA, 0, CAPACITY);
                 UdpEncapCarrier b4 = new UdpEncapCarrier(LibC.AF_INET, portB, 0, CAPACITY);
                 UdpEncapCarrier a6 = new UdpEncapCarrier(LibC.AF_INET6, portA, 0, CAPACITY);
-                UdpEncapCarrier b6 = new UdpEncapCarrier(LibC.AF_INET6, portB, 0, CAPACITY))
+                UdpEncapCarrier b6 = new UdpEncapCarrier(LibC.AF_INET6, portB, 0, CAPACITY);
+                UdpEncapCarrier kernel4 = new UdpEncapCarrier(LibC.AF_INET, portA + 2, 0, CAPACITY, false))
             {
                 final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
                 final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
@@ -209,22 +210,25 @@ class CarrierLoopbackTest
                 assertEquals(0, a4.flush());
                 total = udpPacket(packet, true, v6, portA, portB, 100, 9);
                 assertEquals(100, a6.send(packet, 0, total));
+                total = udpPacket(packet, false, v4, portA + 2, portB, 100, 10);
+                assertEquals(100, kernel4.send(packet, 0, total));
                 for (int i = 0; i < datagrams; i++)
                 {
                     assertEquals(20 + 8 + (i == 0 ? 100 : 1000), poll(b4, in, 64), "IPv4 datagram " + i);
                 }
                 assertEquals(40 + 8 + 100, poll(b6, in, 64), "IPv6 datagram");
+                assertEquals(20 + 8 + 100, poll(b4, in, 64), "IPv4 datagram with the kernel's checksum");
             }
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             List<String> checksums = tshark(capture);
-            while (checksums.size() < datagrams + 1 && System.nanoTime() < deadline)
+            while (checksums.size() < datagrams + 2 && System.nanoTime() < deadline)
             {
                 checksums = tshark(capture);
             }
-            assertEquals(datagrams + 1, checksums.size(), String.join("\n", checksums));
+            assertEquals(datagrams + 2, checksums.size(), String.join("\n", checksums));
             for (final String line : checksums)
             {
-                if (line.startsWith("127.0.0.1"))
+                if (line.startsWith("127.0.0.1\t" + portA + "\t"))
                 {
                     assertTrue(line.endsWith("\t0x0000"), "IPv4 checksum must be 0: " + line);
                 }
@@ -243,11 +247,11 @@ class CarrierLoopbackTest
         }
     }
 
-    /** @return "source\tchecksum" per captured UDP datagram, as tshark dissects them. */
+    /** @return "source\tsource port\tchecksum" per captured UDP datagram, as tshark dissects them. */
     private static List<String> tshark(final Path capture) throws Exception
     {
         final Process process = new ProcessBuilder("tshark", "-r", capture.toString(), "-T", "fields",
-            "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.checksum").redirectErrorStream(false).start();
+            "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "udp.checksum").start();
         final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "tshark did not finish");
         final List<String> lines = new ArrayList<>();
