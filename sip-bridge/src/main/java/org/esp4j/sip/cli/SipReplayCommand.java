@@ -27,10 +27,11 @@ import java.util.Optional;
 
 /**
  * {@code esp4j sip replay TRACE [--role ue|pcscf] [--subscriber FILE | --k K (--op OP | --opc OPC)]
- * [--algorithm milenage|test-usim] [--keys]}: runs a SIP trace through the SA lifecycle and prints a ladder of the exchange (which SA protects each
- * message) and the resulting SA table. With K and OP/OPc it also derives the keys and checks the digest responses.
- * The keys come from a key file ({@code --subscriber}, see {@link SubscriberKeys}), the options (which warn: every
- * local user can read them) or the environment ({@code ESP4J_K}, {@code ESP4J_OPC}/{@code ESP4J_OP}).
+ * [--algorithm milenage|test-usim] [--keys]}: runs a SIP trace through the SA lifecycle and prints a ladder of the
+ * exchange (which SA protects each message) and the resulting SA table. With K and OP/OPc it also derives the keys
+ * and checks the digest responses. The keys come from a key file ({@code --subscriber}, see {@link SubscriberKeys}),
+ * the options (which warn: every local user can read them) or the environment ({@code ESP4J_K},
+ * {@code ESP4J_OPC}/{@code ESP4J_OP}).
  */
 public final class SipReplayCommand
 {

@@ -35,10 +35,11 @@ import java.nio.ByteOrder;
  * {@link #receive} hands them out one datagram at a time. Where the kernel refuses a train, its datagrams go one by
  * one; where it lacks the options, nothing changes but the number of system calls.
  * <p>
- * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}) unless the caller asks for the
- * kernel's ({@code udp.checksum=kernel}), as RFC 3948 §2.1 says it SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses); receivers
- * accept zero, as IPv4 UDP allows. The kernel refuses UDP GSO on such a socket, so an IPv4 train leaves as its
- * datagrams in one {@code sendmmsg}. IPv6 has no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
+ * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it SHOULD
+ * (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses), unless the
+ * caller asks for the kernel's ({@code udp.checksum=kernel}); receivers accept zero, as IPv4 UDP allows. The kernel
+ * refuses UDP GSO on such a socket, so an IPv4 train then leaves as its datagrams in one {@code sendmmsg}. IPv6 has
+ * no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
  * <p>
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
@@ -63,7 +64,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     private final int fd;
     private final NativeArea receive;
     private final NativeArea transmit;
-    /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0, and without UDP GSO (the kernel forbids both). */
+    /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0 and without UDP GSO (the kernel forbids both). */
     private final boolean zeroChecksum;
     /** IPv4: the datagrams of a train, pointing into the transmit area, for one sendmmsg. */
     private final MessageBatch trainBatch;

@@ -47,7 +47,8 @@ import java.util.Map;
  * sip.role=, sip.keyfile=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
  * </pre>
  * An unknown key is an error, so a misspelt setting never goes unnoticed. Errors never echo anything that looks like
- * a key ({@link Redaction}): a malformed line is named by its number and first word only. Immutable; build with {@link #builder()} or {@link #parse(Path)}.
+ * a key ({@link Redaction}): a malformed line is named by its number and first word only. Immutable; build with
+ * {@link #builder()} or {@link #parse(Path)}.
  */
 public final class DaemonConfig
 {
@@ -174,8 +175,8 @@ public final class DaemonConfig
         {
             if (!KEYS.contains(key))
             {
-                throw new IllegalArgumentException("unknown setting '" + Redaction.redact(key) + "' (known: " + String.join(", ", KEYS) +
-                    ")");
+                throw new IllegalArgumentException("unknown setting '" + Redaction.redact(key) + "' (known: " +
+                    String.join(", ", KEYS) + ")");
             }
         }
         carrier();

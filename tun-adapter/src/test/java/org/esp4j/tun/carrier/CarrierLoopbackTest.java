@@ -173,8 +173,8 @@ class CarrierLoopbackTest
 
     /**
      * RFC 3948 §2.1: IPv4 ESP-in-UDP SHOULD leave with UDP checksum 0, single datagrams and trains alike, and the
-     * receiver takes it; IPv6 keeps a real checksum (RFC 8200 §8.1), and so does IPv4 with udp.checksum=kernel. tcpdump captures on lo, tshark reads the
-     * checksums.
+     * receiver takes it; IPv6 keeps a real checksum (RFC 8200 §8.1), and so does IPv4 with udp.checksum=kernel.
+     * tcpdump captures on lo, tshark reads the checksums.
      */
     @Test
     void ipv4EspInUdpLeavesWithZeroChecksumAndIsAccepted() throws Exception
