@@ -83,7 +83,17 @@ public final class EspCoreSaSink implements SecurityAssociationSink
         if (sa != null)
         {
             final long nowNs = sad.clock().nanoTime();
-            sa.updateLifetime(lifetime(nowNs - sa.addTimeNs() + lifetimeNs), nowNs);
+            // Through the SAD, as `ip xfrm state update` does: the SA keeps its counters and replay window, the
+            // listing shows the new limits, and monitors see an Updated event.
+            final SaConfig updated = sa.config().toBuilder().lifetime(lifetime(nowNs - sa.addTimeNs() + lifetimeNs)).build();
+            try
+            {
+                sad.update(updated);
+            }
+            finally
+            {
+                updated.zeroKeys();
+            }
         }
     }
 
