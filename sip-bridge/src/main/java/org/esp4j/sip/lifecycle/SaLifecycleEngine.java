@@ -447,7 +447,8 @@ public final class SaLifecycleEngine
             }
         }
         emit(LifecycleEvent.of(LifecycleEvent.Type.MECHANISM_CHOSEN, registration.identity(), null,
-            set.server.alg().threeGppName() + "/" + set.server.effectiveEalg().threeGppName() +
+            org.esp4j.sip.secagree.SecAgreeAlgorithms.algToken(set.server.alg(), set.server.effectiveEalg()) + "/" +
+            org.esp4j.sip.secagree.SecAgreeAlgorithms.ealgToken(set.server.alg(), set.server.effectiveEalg()) +
             (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (offered.isEmpty() ? "local preference" : "highest q in Security-Server")));
 
         final Registration.Challenge keys = withKeptKeys(registration.challenge,
@@ -565,8 +566,9 @@ public final class SaLifecycleEngine
             spiC = spis.allocate();
             spiS = spis.allocate();
             final int portC = ports.allocate();
-            final SecurityMechanism server = SecurityMechanism.ipsec3gpp(
-                client.alg(), client.ealg(), spiC, spiS, portC, config.protectedServerPort());
+            final SecurityMechanism server = SecurityMechanism.ipsec3gpp(client.alg(),
+                client.effectiveEalg() == org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC ? client.effectiveEalg() : client.ealg(),
+                spiC, spiS, portC, config.protectedServerPort());
             final SaSet set = new SaSet(client, server, List.of(server));
             set.reservedSpis.add(spiC);
             set.reservedSpis.add(spiS);
