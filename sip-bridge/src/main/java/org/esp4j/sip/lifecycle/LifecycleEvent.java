@@ -57,7 +57,12 @@ public final class LifecycleEvent
         /** A message could not be parsed. */
         PARSE_ERROR,
         /** Something unexpected that did not stop processing. */
-        WARNING
+        WARNING,
+        /**
+         * A request with the Call-ID, CSeq and top Via branch of one already seen: a retransmission (RFC 3261
+         * §17.1.2), which leaves the state machine where it is.
+         */
+        RETRANSMISSION_IGNORED
     }
 
     private final Type type;

@@ -248,6 +248,17 @@ public final class SaLifecycleEngine
             // The P-CSCF's copy towards the S-CSCF: sec-agree headers are stripped there, nothing to do.
             return;
         }
+        final String branch = RegisterHeaders.topViaBranch(message);
+        if (cseq == registration.lastCseq && branch != null && branch.equals(registration.lastBranch))
+        {
+            // Same Call-ID, CSeq and branch: the client's timer re-sent it (it may cross our 401). The round, its
+            // temporary set and the challenge stand; the answer to it is the same 401 (no second AKA run).
+            emit(LifecycleEvent.of(LifecycleEvent.Type.RETRANSMISSION_IGNORED, registration.identity(), null,
+                "REGISTER CSeq " + cseq + " branch " + branch + " seen before"));
+            return;
+        }
+        registration.lastCseq = cseq;
+        registration.lastBranch = branch;
         registration.identify(RegisterHeaders.impi(message), RegisterHeaders.contactUri(message));
         registration.lastActivityNs = config.nanoClock().getAsLong();
         final boolean deregister = RegisterHeaders.isDeregistration(message);

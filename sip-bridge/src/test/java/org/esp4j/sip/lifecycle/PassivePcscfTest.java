@@ -71,6 +71,32 @@ class PassivePcscfTest
     }
 
     @Test
+    void shouldKeepTheSetWhenTheRegisterIsRetransmittedAndTheApplicationRepeatsIts401()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(62, "hmac-sha-1-96");
+        final String initial = ImsHarness.register(ue, 600, ue.securityClient(), null, ImsHarness.authorizationWithoutResponse(ue));
+        ims.feed(ue.address, 5062, ImsHarness.PCSCF, 5060, initial);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        ims.feed(ue.address, 5062, ImsHarness.PCSCF, 5060, initial); // crosses the S-CSCF's 401
+        assertEquals(4, count(ims.feed(ImsHarness.PCSCF, 5060, ue.address, 5062, appChallenge(ue)), LifecycleEvent.Type.SA_INSTALLED));
+
+        final List<LifecycleEvent> copy = ims.feed(ue.address, 5062, ImsHarness.PCSCF, 5060, initial);
+        assertEquals(1, count(copy, LifecycleEvent.Type.RETRANSMISSION_IGNORED), copy.toString());
+        final List<LifecycleEvent> repeated = ims.feed(ImsHarness.PCSCF, 5060, ue.address, 5062, appChallenge(ue));
+        assertEquals(0, count(copy, LifecycleEvent.Type.SA_REMOVED) + count(repeated, LifecycleEvent.Type.SA_REMOVED) +
+            count(repeated, LifecycleEvent.Type.SA_INSTALLED) + count(repeated, LifecycleEvent.Type.REQUEST_REJECTED), repeated.toString());
+        assertEquals(4, ims.sink.size());
+
+        final String verify = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + APP_SPI_C +
+            ";spi-s=" + APP_SPI_S + ";port-c=" + APP_PORT_C + ";port-s=" + APP_PORT_S + ";q=0.1";
+        ims.feed(ue.address, ue.portC, ImsHarness.PCSCF, APP_PORT_S, ImsHarness.register(ue, 600, ue.securityClient(),
+            verify, ImsHarness.authorizationWithoutResponse(ue)));
+        final List<LifecycleEvent> ok = ims.feed(ImsHarness.PCSCF, APP_PORT_S, ue.address, ue.portC, ImsHarness.response(ue,
+            200, "OK", "Contact: <sip:" + ImsHarness.user(ue) + "@" + ue.address.getHostAddress() + ":" + ue.portS + ">;expires=600\r\n"));
+        assertEquals(1, count(ok, LifecycleEvent.Type.SET_ESTABLISHED), ok.toString());
+    }
+
+    @Test
     void shouldCreateNoSasWhenTheApplicationsChallengeHasNoSecurityServer()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(61, "hmac-sha-1-96");

@@ -27,6 +27,26 @@ class PcscfLifecycleTest
         .portPool(new PortPool(6000, 6999)));
 
     @Test
+    void shouldKeepTheChallengeAndItsSetWhenTheUeRetransmitsAcrossThe401()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(40, "hmac-sha-1-96/aes-cbc");
+        final String initial = ImsHarness.register(ue, 600, ue.securityClient(), null, ImsHarness.authorizationWithoutResponse(ue));
+        ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        final List<LifecycleEvent> crossing = ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        ims.forwardChallenge(ue);
+        final List<LifecycleEvent> late = ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        final List<LifecycleEvent> resent = ims.forwardChallenge(ue);
+
+        assertEquals(2, count(crossing, LifecycleEvent.Type.RETRANSMISSION_IGNORED) + count(late, LifecycleEvent.Type.RETRANSMISSION_IGNORED));
+        assertEquals(0, count(late, LifecycleEvent.Type.SA_REMOVED) + count(resent, LifecycleEvent.Type.SA_INSTALLED), resent.toString());
+        assertEquals(4, ims.sink.size());
+        assertEquals(2, ims.config.spiPool().inUseCount(), "one spi-c/spi-s pair, not a second allocation");
+        ims.protectedRegister(ue, 600, ue.securityClient(), org.esp4j.sip.secagree.SecurityHeaders.format(ue.securityServer));
+        assertEquals(1, count(ims.finalResponse(ue, 200, "OK", 600), LifecycleEvent.Type.SET_ESTABLISHED));
+    }
+
+    @Test
     void shouldCreateTemporarySetOnChallengeAndEstablishItOnOk()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(1, "hmac-sha-1-96/aes-cbc,hmac-md5-96/null");
