@@ -285,6 +285,15 @@ public final class SipBridge
     }
 
     /**
+     * @return sets a passive P-CSCF could not install because another live registration uses the same flow or SPI
+     * ({@link LifecycleEvent.Type#FLOW_CONFLICT}).
+     */
+    public long flowConflicts()
+    {
+        return engine.flowConflicts();
+    }
+
+    /**
      * @return TCP flows with a partial message buffered.
      */
     public int bufferedTcpFlows()

@@ -53,6 +53,7 @@ public final class SaLifecycleEngine
     private final Map<FlowKey, Binding> byFlow = new HashMap<>();
     private final Map<SpiKey, Binding> bySpi = new HashMap<>();
     private List<LifecycleEvent> out = new ArrayList<>();
+    private long flowConflicts;
 
     private record Binding(Registration registration, SaSet set, SaSpec sa)
     {
@@ -192,6 +193,14 @@ public final class SaLifecycleEngine
             }
         }
         return ports.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * @return sets a passive P-CSCF could not install because another live registration uses the flow or SPI.
+     */
+    public long flowConflicts()
+    {
+        return flowConflicts;
     }
 
     /**
@@ -604,6 +613,12 @@ public final class SaLifecycleEngine
 
     private boolean reserve(final Registration registration, final SaSet set)
     {
+        if (config.passive())
+        {
+            // The P-CSCF application chose its ports and SPIs, not this bridge: its pools do not apply. Only
+            // another live registration on the same flow is a conflict (install's checks).
+            return true;
+        }
         final SpiPool spis = config.spiPool();
         for (final long spi : new long[]{ set.server.spiC(), set.server.spiS() })
         {
@@ -695,7 +710,7 @@ public final class SaLifecycleEngine
             if (problem != null)
             {
                 releaseReservations(set);
-                reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() + problem);
+                rejectOrConflict(registration, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() + problem);
                 return false;
             }
         }
@@ -720,9 +735,10 @@ public final class SaLifecycleEngine
             {
                 releaseReservations(set);
                 final Binding other = clash != null ? clash : flowClash;
-                reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() +
-                    (clash != null ? " is already in use by " : " selector is already in use by ") +
-                    other.sa.label() + " of " + other.registration.identity());
+                rejectOrConflict(registration, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() +
+                    (clash != null ? " is already in use by " : " selector " + org.esp4j.sip.util.InetAddressText.format(sa.src(), sa.srcPort()) + " -> " +
+                        org.esp4j.sip.util.InetAddressText.format(sa.dst(), sa.dstPort()) + " is already in use by ") +
+                    other.sa.label() + " of " + other.registration.identity() + ": no SA of this set installed");
                 return false;
             }
         }
@@ -848,6 +864,23 @@ public final class SaLifecycleEngine
         if (registration.temporary != null)
         {
             deleteSet(registration, registration.temporary, "REGISTER rejected: " + reason);
+        }
+    }
+
+    /**
+     * A set that cannot be installed whole: the active roles answer 494; a passive P-CSCF cannot answer for the
+     * application, so it reports the conflict (event and {@link #flowConflicts()}) and installs none of the set.
+     */
+    private void rejectOrConflict(final Registration registration, final String reason)
+    {
+        if (role == Role.PCSCF && config.passive())
+        {
+            flowConflicts++;
+            emit(LifecycleEvent.of(LifecycleEvent.Type.FLOW_CONFLICT, registration.identity(), null, reason));
+        }
+        else
+        {
+            reject(registration.identity(), BIDDING_DOWN_STATUS, reason);
         }
     }
 

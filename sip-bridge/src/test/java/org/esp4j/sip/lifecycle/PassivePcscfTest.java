@@ -97,6 +97,72 @@ class PassivePcscfTest
     }
 
     @Test
+    void shouldServeTwoUesWhoseApplicationUsesFixedPortsInsideThePoolAndFixedSpis()
+    {
+        // The application's port-c/port-s 50717/50718 and its SPIs lie inside the bridge's own pools.
+        final ImsHarness pooled = new ImsHarness(LifecycleConfig.builder(Role.PCSCF).passive(true)
+            .spiPool(new SpiPool(7000, 7999)).portPool(new PortPool(20000, 59999)));
+        final ImsHarness.Ue first = ImsHarness.ue(70, "hmac-sha-1-96");
+        final ImsHarness.Ue second = ImsHarness.ue(71, "hmac-sha-1-96");
+
+        assertEquals(4, register(pooled, first, 7001, 7002));
+        assertEquals(4, register(pooled, second, 7003, 7004));
+        assertEquals(8, pooled.sink.size());
+        assertEquals(0, pooled.bridge.flowConflicts());
+
+        // The first UE starts over with a new Call-ID; the application hands it the same SPIs and ports again.
+        final ImsHarness.Ue restarted = new ImsHarness.Ue(first.address, first.impi, "restart-" + first.callId);
+        restarted.offeredMechanisms = first.offeredMechanisms;
+        restarted.newRound(first.spiC, first.portC);
+        assertEquals(4, register(pooled, restarted, 7001, 7002));
+        assertEquals(8, pooled.sink.size(), "the old registration's set replaced, the second UE's kept");
+        assertEquals(0, pooled.bridge.flowConflicts());
+    }
+
+    @Test
+    void shouldReportAFlowConflictAndInstallNothingWhenAnotherLiveRegistrationUsesTheFlow()
+    {
+        final ImsHarness pooled = new ImsHarness(LifecycleConfig.builder(Role.PCSCF).passive(true)
+            .spiPool(new SpiPool(7000, 7999)).portPool(new PortPool(20000, 59999)));
+        final ImsHarness.Ue first = ImsHarness.ue(72, "hmac-sha-1-96");
+        assertEquals(4, register(pooled, first, 7001, 7002));
+
+        // Another subscriber on the same UE address and ports (a second client on the host, same port-c/port-s).
+        final ImsHarness.Ue other = new ImsHarness.Ue(first.address, "intruder@ims.example.org", "other-" + first.callId);
+        other.offeredMechanisms = first.offeredMechanisms;
+        other.newRound(first.spiC + 2, first.portC);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(pooled.initialRegister(other));
+        events.addAll(pooled.challengeFromScscf(other, ImsHarness.ck(other), ImsHarness.ik(other)));
+        events.addAll(pooled.feed(ImsHarness.PCSCF, 5060, other.address, 5062, challenge(other, 7005, 7006)));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.FLOW_CONFLICT), events.toString());
+        assertTrue(ImsHarness.first(events, LifecycleEvent.Type.FLOW_CONFLICT).detail().contains("already in use by"));
+        assertEquals(0, count(events, LifecycleEvent.Type.SA_INSTALLED), "no half-installed set");
+        assertEquals(0, count(events, LifecycleEvent.Type.REQUEST_REJECTED), "the application answered, not the bridge");
+        assertEquals(4, pooled.sink.size(), "the first registration keeps its SAs");
+        assertEquals(1, pooled.bridge.flowConflicts());
+    }
+
+    /** Initial REGISTER, S-CSCF 401, the application's 401 with fixed ports and the given SPIs: SAs installed. */
+    private static long register(final ImsHarness pooled, final ImsHarness.Ue ue, final long spiC, final long spiS)
+    {
+        pooled.initialRegister(ue);
+        pooled.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        final List<LifecycleEvent> events = pooled.feed(ImsHarness.PCSCF, 5060, ue.address, 5062, challenge(ue, spiC, spiS));
+        assertEquals(0, count(events, LifecycleEvent.Type.REQUEST_REJECTED) + count(events, LifecycleEvent.Type.FLOW_CONFLICT),
+            events.toString());
+        return count(events, LifecycleEvent.Type.SA_INSTALLED);
+    }
+
+    private static String challenge(final ImsHarness.Ue ue, final long spiC, final long spiS)
+    {
+        return ImsHarness.response(ue, 401, "Unauthorized", "WWW-Authenticate: Digest realm=\"ims.example.org\"," +
+            "nonce=\"" + ImsHarness.nonce(ue) + "\",algorithm=AKAv1-MD5,qop=\"auth\"\r\n" +
+            "Security-Server: ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + spiC +
+            ";spi-s=" + spiS + ";port-c=50717;port-s=50718;q=0.1\r\n");
+    }
+
+    @Test
     void shouldCreateNoSasWhenTheApplicationsChallengeHasNoSecurityServer()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(61, "hmac-sha-1-96");
