@@ -119,7 +119,7 @@ public final class SipBridge
         {
             flow = tcp.create(key, nowNs);
         }
-        final List<LifecycleEvent> events = frame(flow, src, srcPort, dst, dstPort, bytes, offset, length);
+        final List<LifecycleEvent> events = frame(flow, key, bytes, offset, length);
         if (flow.framer == null && flow.nextSequence < 0)
         {
             tcp.remove(key); // stream bytes without segment numbers: nothing to keep between messages
@@ -128,15 +128,12 @@ public final class SipBridge
     }
 
     private List<LifecycleEvent> frame(
-        final TcpReassembly.Flow flow,
-        final InetAddress src,
-        final int srcPort,
-        final InetAddress dst,
-        final int dstPort,
-        final byte[] bytes,
-        final int offset,
-        final int length)
+        final TcpReassembly.Flow flow, final FlowKey key, final byte[] bytes, final int offset, final int length)
     {
+        final InetAddress src = key.src();
+        final int srcPort = key.srcPort();
+        final InetAddress dst = key.dst();
+        final int dstPort = key.dstPort();
         if (!tcp.admit(flow, length))
         {
             return List.of(LifecycleEvent.parseError("TCP " + org.esp4j.sip.util.InetAddressText.format(src, srcPort) +
@@ -283,7 +280,7 @@ public final class SipBridge
             flow = tcp.create(key, nowNs);
         }
         flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
-        final List<LifecycleEvent> events = frame(flow, ip.src(), ip.srcPort(), ip.dst(), ip.dstPort(), packet, offset, length);
+        final List<LifecycleEvent> events = frame(flow, key, packet, offset, length);
         if (closing)
         {
             tcp.remove(key);

@@ -118,22 +118,11 @@ public final class SipStreamFramer
     {
         // A terminator (LF [CR] LF) not found before scanFrom can only begin at scanFrom - 2 or later.
         final int from = Math.max(start, scanFrom - 2);
-        for (int i = from; i < size; i++)
+        final int end = SipMessageParser.scanHeaderEnd(buffer, from, size);
+        bytesScanned += (end < 0 ? size : end) - from;
+        if (end >= 0)
         {
-            bytesScanned++;
-            if (buffer[i] != '\n')
-            {
-                continue;
-            }
-            int j = i + 1;
-            if (j < size && buffer[j] == '\r')
-            {
-                j++;
-            }
-            if (j < size && buffer[j] == '\n')
-            {
-                return j + 1;
-            }
+            return end;
         }
         scanFrom = size;
         if (size - start > SipMessageParser.MAX_HEADER_BYTES)

@@ -21,6 +21,8 @@ class PassivePcscfTest
     private static final long APP_SPI_S = 7002;
     private static final int APP_PORT_C = 40001;
     private static final int APP_PORT_S = 40002;
+    private static final String VERIFY = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + APP_SPI_C +
+        ";spi-s=" + APP_SPI_S + ";port-c=" + APP_PORT_C + ";port-s=" + APP_PORT_S + ";q=0.1";
 
     private final ImsHarness ims = new ImsHarness(LifecycleConfig.builder(Role.PCSCF)
         .passive(true)
@@ -51,8 +53,7 @@ class PassivePcscfTest
         assertArrayEquals(Arrays.copyOf(ImsHarness.ik(ue), 20), sa1.integrityKey(), "IK of the S-CSCF's 401 || 32 zero bits");
         assertTrue(contains(ims.bridge.protectedPorts(), APP_PORT_C) && contains(ims.bridge.protectedPorts(), APP_PORT_S));
 
-        final String verify = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + APP_SPI_C +
-            ";spi-s=" + APP_SPI_S + ";port-c=" + APP_PORT_C + ";port-s=" + APP_PORT_S + ";q=0.1";
+        final String verify = VERIFY;
         ims.feed(ue.address, ue.portC, ImsHarness.PCSCF, APP_PORT_S, ImsHarness.register(ue, 600, ue.securityClient(),
             verify, ImsHarness.authorizationWithoutResponse(ue)));
         final List<LifecycleEvent> ok = ims.feed(ImsHarness.PCSCF, APP_PORT_S, ue.address, ue.portC, ImsHarness.response(ue,
@@ -87,13 +88,17 @@ class PassivePcscfTest
             count(repeated, LifecycleEvent.Type.SA_INSTALLED) + count(repeated, LifecycleEvent.Type.REQUEST_REJECTED), repeated.toString());
         assertEquals(4, ims.sink.size());
 
-        final String verify = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" + APP_SPI_C +
-            ";spi-s=" + APP_SPI_S + ";port-c=" + APP_PORT_C + ";port-s=" + APP_PORT_S + ";q=0.1";
-        ims.feed(ue.address, ue.portC, ImsHarness.PCSCF, APP_PORT_S, ImsHarness.register(ue, 600, ue.securityClient(),
-            verify, ImsHarness.authorizationWithoutResponse(ue)));
-        final List<LifecycleEvent> ok = ims.feed(ImsHarness.PCSCF, APP_PORT_S, ue.address, ue.portC, ImsHarness.response(ue,
-            200, "OK", "Contact: <sip:" + ImsHarness.user(ue) + "@" + ue.address.getHostAddress() + ":" + ue.portS + ">;expires=600\r\n"));
+        final List<LifecycleEvent> ok = protectedRegisterAnswered(ue);
         assertEquals(1, count(ok, LifecycleEvent.Type.SET_ESTABLISHED), ok.toString());
+    }
+
+    /** The protected REGISTER over the application's set and its 200 OK. */
+    private List<LifecycleEvent> protectedRegisterAnswered(final ImsHarness.Ue ue)
+    {
+        ims.feed(ue.address, ue.portC, ImsHarness.PCSCF, APP_PORT_S, ImsHarness.register(ue, 600, ue.securityClient(),
+            VERIFY, ImsHarness.authorizationWithoutResponse(ue)));
+        return ims.feed(ImsHarness.PCSCF, APP_PORT_S, ue.address, ue.portC, ImsHarness.response(ue,
+            200, "OK", "Contact: <sip:" + ImsHarness.user(ue) + "@" + ue.address.getHostAddress() + ":" + ue.portS + ">;expires=600\r\n"));
     }
 
     @Test
