@@ -197,6 +197,31 @@ class TunSipBridgeOrderingTest
         assertEquals(4, sad.size());
     }
 
+    /**
+     * The client's timer re-sends the first REGISTER and the copy reaches the TUN after the 401 reached the
+     * sniffer (SIPp's 500 ms against a cold daemon): the SAs stay, the P-CSCF's repeated 401 runs no second AKA
+     * (no SQN failure), and the protected REGISTER leaves as ESP.
+     */
+    @Test
+    void shouldKeepTheSasWhenTheFirstRegisterIsRetransmittedAcrossThe401()
+    {
+        final TunSipBridge ue = bridge(Role.UE, true);
+        final String first = register(1, 5060, null, 600);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, first);
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+
+        assertEquals(EspVerdict.PASS, send(ue, UE, UE_PORT_C, PCSCF, 5060, first), "the copy goes to 5060 in clear");
+        assertEquals(4, sad.size(), "the copy did not delete the temporary set");
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER))); // the answer to the copy
+
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(PCSCF_SPI_S, espSpi());
+        assertEquals(4, sad.size());
+        assertTrue(log.stream().anyMatch(line -> line.contains("RETRANSMISSION_IGNORED")), log.toString());
+        assertFalse(log.stream().anyMatch(line -> line.contains("AKA_SYNC_FAILURE") || line.contains("SA_REMOVED")),
+            log.toString());
+    }
+
     /** What the outbound agent does with a packet from the TUN: observer, then the SPD; -1 when held back. */
     private int send(final TunSipBridge bridge, final InetAddress src, final int sport, final InetAddress dst,
         final int dport, final String sip)
