@@ -104,6 +104,29 @@ class UeLifecycleTest
     }
 
     @Test
+    void shouldNegotiateAesGmacWithEalgNullAndKeyItWithIkAndTheAnnexISalt()
+    {
+        final ImsHarness.Ue rel15 = ImsHarness.ue(3, "null/aes-gcm,aes-gmac/null");
+        final String text = ImsHarness.register(rel15, 600, rel15.securityClient(), null, ImsHarness.authorizationWithoutResponse(rel15));
+        ims.feed(rel15.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, text);
+        final AuthenticationVector vector = hss.nextVector(rand(9));
+        final String nonce = AkaNonce.encode(vector.rand(), vector.autn(), new byte[0]);
+        ims.feed(ImsHarness.PCSCF, ImsHarness.SIP_PORT, rel15.address, 5062, ImsHarness.response(rel15, 401, "Unauthorized",
+            "WWW-Authenticate: Digest realm=\"ims.example.org\",nonce=\"" + nonce + "\",algorithm=AKAv1-MD5\r\n" +
+            "Security-Server: ipsec-3gpp;q=0.5;alg=aes-gmac;ealg=null;spi-c=7021;spi-s=7022;port-c=5065;port-s=5064\r\n"));
+
+        assertEquals(4, ims.sink.size());
+        final SaSpec sa1 = ims.sink.installed().get(0);
+        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, sa1.encryptionAlgorithm());
+        assertEquals(IntegrityAlgorithm.NONE, sa1.integrityAlgorithm());
+        final byte[] expected = java.util.Arrays.copyOf(vector.ik(), 20);
+        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, vector.ck(), vector.ik()),
+            0, expected, 16, 4);
+        assertArrayEquals(expected, sa1.encryptionKey(), "IK || 32-bit salt");
+        assertEquals("aes-gmac/null", sa1.algorithmsText());
+    }
+
+    @Test
     void shouldDeriveKeysAndAuthorizationFromTheChallenge()
     {
         ims.initialRegister(ue);
