@@ -27,6 +27,24 @@ class PcscfLifecycleTest
         .portPool(new PortPool(6000, 6999)));
 
     @Test
+    void shouldChooseAesGcmByLocalPreferenceAndWriteAnnexHTokensInTheSecurityServer()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(41, "hmac-sha-1-96/aes-cbc,aes-gmac/null,null/aes-gcm");
+        ims.initialRegister(ue);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+
+        assertEquals(1, ue.securityServer.size());
+        assertTrue(ue.securityServer.get(0).format().startsWith("ipsec-3gpp;alg=null;ealg=aes-gcm;"),
+            ue.securityServer.get(0).format());
+        final SaSpec sa1 = ims.sink.installed().get(0);
+        assertEquals(EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm());
+        final byte[] expected = java.util.Arrays.copyOf(ImsHarness.ck(ue), 20);
+        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(EncryptionAlgorithm.AES_GCM_16,
+            ImsHarness.ck(ue), ImsHarness.ik(ue)), 0, expected, 16, 4);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, sa1.encryptionKey(), "CK of the S-CSCF's 401 || salt");
+    }
+
+    @Test
     void shouldKeepTheChallengeAndItsSetWhenTheUeRetransmitsAcrossThe401()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(40, "hmac-sha-1-96/aes-cbc");
