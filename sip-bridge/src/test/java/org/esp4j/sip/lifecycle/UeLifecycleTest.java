@@ -82,48 +82,52 @@ class UeLifecycleTest
     @Test
     void shouldNegotiateAesGcmWithAlgNullAndKeyItWithCkAndTheAnnexISalt()
     {
-        final ImsHarness.Ue rel15 = ImsHarness.ue(2, "null/aes-gcm,aes-gmac/null");
-        final String text = ImsHarness.register(rel15, 600, rel15.securityClient(), null, ImsHarness.authorizationWithoutResponse(rel15));
-        ims.feed(rel15.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, text);
         final AuthenticationVector vector = hss.nextVector(rand(8));
-        final String nonce = AkaNonce.encode(vector.rand(), vector.autn(), new byte[0]);
-        ims.feed(ImsHarness.PCSCF, ImsHarness.SIP_PORT, rel15.address, 5062, ImsHarness.response(rel15, 401, "Unauthorized",
-            "WWW-Authenticate: Digest realm=\"ims.example.org\",nonce=\"" + nonce + "\",algorithm=AKAv1-MD5\r\n" +
-            "Security-Server: ipsec-3gpp;q=0.3;alg=aes-gmac;ealg=null;spi-c=7011;spi-s=7012;port-c=5065;port-s=5064," +
-            "ipsec-3gpp;q=0.7;alg=null;ealg=aes-gcm;spi-c=7013;spi-s=7014;port-c=5065;port-s=5064\r\n"));
+        final SaSpec sa1 = rel15Challenge(2, vector,
+            "ipsec-3gpp;q=0.3;alg=aes-gmac;ealg=null;spi-c=7011;spi-s=7012;port-c=5065;port-s=5064," +
+            "ipsec-3gpp;q=0.7;alg=null;ealg=aes-gcm;spi-c=7013;spi-s=7014;port-c=5065;port-s=5064");
 
-        assertEquals(4, ims.sink.size());
-        final SaSpec sa1 = ims.sink.installed().get(0);
         assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm(), "q=0.7 wins");
         assertEquals(7014, sa1.spi());
-        final byte[] expected = java.util.Arrays.copyOf(vector.ck(), 20);
-        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, vector.ck(), vector.ik()),
-            0, expected, 16, 4);
-        assertArrayEquals(expected, sa1.encryptionKey(), "CK || 32-bit salt");
+        assertArrayEquals(keyAndSalt(vector.ck(), org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, vector),
+            sa1.encryptionKey(), "CK || 32-bit salt");
         assertEquals("null/aes-gcm", sa1.algorithmsText());
     }
 
     @Test
     void shouldNegotiateAesGmacWithEalgNullAndKeyItWithIkAndTheAnnexISalt()
     {
-        final ImsHarness.Ue rel15 = ImsHarness.ue(3, "null/aes-gcm,aes-gmac/null");
+        final AuthenticationVector vector = hss.nextVector(rand(9));
+        final SaSpec sa1 = rel15Challenge(3, vector,
+            "ipsec-3gpp;q=0.5;alg=aes-gmac;ealg=null;spi-c=7021;spi-s=7022;port-c=5065;port-s=5064");
+
+        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, sa1.encryptionAlgorithm());
+        assertEquals(IntegrityAlgorithm.NONE, sa1.integrityAlgorithm());
+        assertArrayEquals(keyAndSalt(vector.ik(), org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, vector),
+            sa1.encryptionKey(), "IK || 32-bit salt");
+        assertEquals("aes-gmac/null", sa1.algorithmsText());
+    }
+
+    /** A Rel-15 UE (offering aes-gcm and aes-gmac) registers and is challenged with this Security-Server: SA1. */
+    private SaSpec rel15Challenge(final int index, final AuthenticationVector vector, final String securityServer)
+    {
+        final ImsHarness.Ue rel15 = ImsHarness.ue(index, "null/aes-gcm,aes-gmac/null");
         final String text = ImsHarness.register(rel15, 600, rel15.securityClient(), null, ImsHarness.authorizationWithoutResponse(rel15));
         ims.feed(rel15.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, text);
-        final AuthenticationVector vector = hss.nextVector(rand(9));
         final String nonce = AkaNonce.encode(vector.rand(), vector.autn(), new byte[0]);
         ims.feed(ImsHarness.PCSCF, ImsHarness.SIP_PORT, rel15.address, 5062, ImsHarness.response(rel15, 401, "Unauthorized",
             "WWW-Authenticate: Digest realm=\"ims.example.org\",nonce=\"" + nonce + "\",algorithm=AKAv1-MD5\r\n" +
-            "Security-Server: ipsec-3gpp;q=0.5;alg=aes-gmac;ealg=null;spi-c=7021;spi-s=7022;port-c=5065;port-s=5064\r\n"));
-
+            "Security-Server: " + securityServer + "\r\n"));
         assertEquals(4, ims.sink.size());
-        final SaSpec sa1 = ims.sink.installed().get(0);
-        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, sa1.encryptionAlgorithm());
-        assertEquals(IntegrityAlgorithm.NONE, sa1.integrityAlgorithm());
-        final byte[] expected = java.util.Arrays.copyOf(vector.ik(), 20);
-        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, vector.ck(), vector.ik()),
-            0, expected, 16, 4);
-        assertArrayEquals(expected, sa1.encryptionKey(), "IK || 32-bit salt");
-        assertEquals("aes-gmac/null", sa1.algorithmsText());
+        return ims.sink.installed().get(0);
+    }
+
+    private static byte[] keyAndSalt(final byte[] aesKey, final org.esp4j.core.sa.EncryptionAlgorithm ealg,
+        final AuthenticationVector vector)
+    {
+        final byte[] expected = java.util.Arrays.copyOf(aesKey, 20);
+        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(ealg, vector.ck(), vector.ik()), 0, expected, 16, 4);
+        return expected;
     }
 
     @Test
