@@ -15,9 +15,10 @@ public final class EspTransforms
 
     /**
      * @param config the SA.
+     * @param ivSalt the SA's random salt for AES-GCM/GMAC IVs ({@link SequenceIvSource}); unused by other algorithms.
      * @return a new transform holding the SA's keys, for one thread.
      */
-    public static EspTransform newTransform(final SaConfig config)
+    public static EspTransform newTransform(final SaConfig config, final long ivSalt)
     {
         final byte[] integrityKey = config.integrityKey();
         final byte[] encryptionKey = config.encryptionKey();
@@ -26,9 +27,10 @@ public final class EspTransforms
             final EncryptionAlgorithm algorithm = config.encryptionAlgorithm();
             if (algorithm.combinedMode())
             {
-                // IVs from the sequence number: unique per SA across all its per-thread transforms.
+                // IVs from the sequence number and the SA's salt: unique per SA across all its per-thread transforms,
+                // and apart from those of earlier or later SAs with the same key.
                 return new AesGcmTransform(encryptionKey, algorithm.icvLengthBytes(),
-                    algorithm != EncryptionAlgorithm.AES_GMAC, new SequenceIvSource(config.spi()));
+                    algorithm != EncryptionAlgorithm.AES_GMAC, new SequenceIvSource(ivSalt));
             }
             final CipherEngine cipher;
             switch (config.encryptionAlgorithm())
