@@ -3,14 +3,29 @@ package org.esp4j.core.crypto;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 
+import java.security.SecureRandom;
+
 /**
  * Builds the {@link EspTransform} for an SA's algorithms: a {@link CompositeTransform} (cipher + HMAC) or, for the
  * combined-mode algorithms, an {@link AesGcmTransform}. The packet code does not know which.
  */
 public final class EspTransforms
 {
+    private static final SecureRandom SALTS = new SecureRandom();
+
     private EspTransforms()
     {
+    }
+
+    /**
+     * @param config the SA.
+     * @return a new transform holding the SA's keys, for one thread, with a fresh random IV salt (so two transforms
+     * built by this method never share an AES-GCM/GMAC IV sequence; the transforms of one SA come from
+     * {@link #newTransform(SaConfig, long)} with the SA's salt).
+     */
+    public static EspTransform newTransform(final SaConfig config)
+    {
+        return newTransform(config, SALTS.nextLong());
     }
 
     /**

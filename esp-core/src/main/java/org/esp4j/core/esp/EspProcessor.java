@@ -373,7 +373,8 @@ public final class EspProcessor
     }
 
     /**
-     * Protect a plaintext packet with a given SA, bypassing the SPD.
+     * Protect a plaintext packet with a given SA, bypassing the SPD. The SA may be one looked up earlier (it is
+     * checked for deletion inside the call) but must belong to this processor's SAD, whose reader owns the transform.
      *
      * @param sa     the SA.
      * @param buffer packet buffer with {@link #MAX_HEADROOM} before and {@link #MAX_TAILROOM} after the packet.
@@ -896,8 +897,9 @@ public final class EspProcessor
             return false;
         }
         // info holds the decapsulated packet: the protocol found behind the headers, the ICMP header at upperOffset
-        return isIcmpError(buffer, offset) && readQuotedPacket(buffer, offset) && sa.config().selector().matches(quotedDestinationHigh, quotedDestinationLow,
-            quotedSourceHigh, quotedSourceLow, quotedProtocol, quotedDestinationPort, quotedSourcePort);
+        return isIcmpError(buffer, offset) && readQuotedPacket(buffer, offset) &&
+            sa.config().selector().matches(quotedDestinationHigh, quotedDestinationLow, quotedSourceHigh,
+            quotedSourceLow, quotedProtocol, quotedDestinationPort, quotedSourcePort);
     }
 
     private void begin(final int offset, final int length)

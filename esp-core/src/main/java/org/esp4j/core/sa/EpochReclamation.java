@@ -52,10 +52,34 @@ public final class EpochReclamation
     private final ArrayDeque<SecurityAssociation> limbo = new ArrayDeque<>();
     private final BitSet usedIndexes = new BitSet();
 
+    /** Keeps a reader's slot off the cache lines of other objects (other readers' slots above all). */
+    abstract static class ReaderLhsPadding
+    {
+        byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
+        byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
+        byte p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044, p045, p046, p047;
+        byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
+    }
+
+    abstract static class ReaderSlot extends ReaderLhsPadding
+    {
+        /** Read and written through {@link Reader#ACTIVE_EPOCH}. */
+        volatile long activeEpoch = QUIESCENT;
+    }
+
+    abstract static class ReaderRhsPadding extends ReaderSlot
+    {
+        byte p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111, p112, p113, p114, p115;
+        byte p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127, p128, p129, p130, p131;
+        byte p132, p133, p134, p135, p136, p137, p138, p139, p140, p141, p142, p143, p144, p145, p146, p147;
+        byte p148, p149, p150, p151, p152, p153, p154, p155, p156, p157, p158, p159, p160, p161, p162, p163;
+    }
+
     /**
-     * A packet thread's registration: its epoch slot and its transform index. Used by one thread.
+     * A packet thread's registration: its epoch slot (padded: each packet thread writes its own twice per call) and
+     * its transform index. Used by one thread.
      */
-    public static final class Reader
+    public static final class Reader extends ReaderRhsPadding
     {
         private static final VarHandle ACTIVE_EPOCH;
 
@@ -63,7 +87,7 @@ public final class EpochReclamation
         {
             try
             {
-                ACTIVE_EPOCH = MethodHandles.lookup().findVarHandle(Reader.class, "activeEpoch", long.class);
+                ACTIVE_EPOCH = MethodHandles.lookup().findVarHandle(ReaderSlot.class, "activeEpoch", long.class);
             }
             catch (final ReflectiveOperationException ex)
             {
@@ -73,8 +97,6 @@ public final class EpochReclamation
 
         private final AtomicLong globalEpoch;
         private final int index;
-        @SuppressWarnings("unused") // read and written through ACTIVE_EPOCH
-        private volatile long activeEpoch = QUIESCENT;
 
         private Reader(final AtomicLong globalEpoch, final int index)
         {
@@ -82,7 +104,10 @@ public final class EpochReclamation
             this.index = index;
         }
 
-        /** Enter a call: SAs deleted from now on wait for {@link #exit()}. A volatile store, which orders the lookups after it. */
+        /**
+         * Enter a call: SAs deleted from now on wait for {@link #exit()}. A volatile store, which orders the lookups
+         * after it.
+         */
         public void enter()
         {
             ACTIVE_EPOCH.setVolatile(this, globalEpoch.get());

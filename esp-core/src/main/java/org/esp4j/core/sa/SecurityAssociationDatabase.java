@@ -310,8 +310,8 @@ public final class SecurityAssociationDatabase
     }
 
     /**
-     * Register a packet thread (an {@code EspProcessor}) for {@link EpochReclamation}: it gets an epoch slot and its own
-     * transform of each SA.
+     * Register a packet thread (an {@code EspProcessor}) for {@link EpochReclamation}: it gets an epoch slot and its
+     * own transform of each SA.
      *
      * @return the reader, for one thread.
      */

@@ -120,8 +120,8 @@ class EspSaChurnTest
                 {
                     a.sad.delete(SPI_A_TO_B, address(B));
                     a.sad.add(aToB.toBuilder().build());
-                    a.sad.update(aToB.toBuilder().lifetime(churnCycles.get() % 2 == 0 ? longer : SaLifetimeConfig.UNLIMITED)
-                        .build());
+                    final SaLifetimeConfig lifetime = churnCycles.get() % 2 == 0 ? longer : SaLifetimeConfig.UNLIMITED;
+                    a.sad.update(aToB.toBuilder().lifetime(lifetime).build());
                     a.sad.delete(SPI_B_TO_A, address(A));
                     a.sad.add(bToA.toBuilder().build());
                     a.sad.update(bToA.toBuilder().lifetime(longer).build());
@@ -327,7 +327,8 @@ class EspSaChurnTest
                 buffer.putBytes(head, inPacket);
                 if (bProcessor.protect(bSends, buffer, head, inPacket.length) != EspVerdict.DELIVER)
                 {
-                    throw new AssertionError("the peer that never churns failed to protect: " + bProcessor.dropReason());
+                    throw new AssertionError("the peer that never churns failed to protect: " +
+                        bProcessor.dropReason());
                 }
                 inAttempts++;
                 final int length = bProcessor.resultLength();
@@ -360,7 +361,8 @@ class EspSaChurnTest
             }
         }
 
-        private static boolean same(final UnsafeBuffer buffer, final int offset, final int length, final byte[] expected)
+        private static boolean same(
+            final UnsafeBuffer buffer, final int offset, final int length, final byte[] expected)
         {
             if (length != expected.length)
             {
