@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interleaved A/B JMH pairs on a noisy machine: runs the same JMH arguments against a baseline jar (A) and a
 # candidate jar (B), alternating A B A B ..., one CSV per run, then prints per benchmark the medians and the median,
-# min and max of the pairwise ratios B/A of throughput and of CPU time per op (cpu.ns/op, needs
+# min and max of the pairwise ratios B/A of the score (in the benchmark's unit) and of CPU time per op (cpu.ns/op, needs
 # -prof org.esp4j.benchmarks.WorkerCpuProfiler), and the median B/op (gc.alloc.rate.norm, needs -prof gc).
 #
 # usage: benchmarks/scripts/jmh-ab.sh A.jar B.jar PAIRS OUTDIR [JMH arguments...]
@@ -29,6 +29,7 @@ done
 python3 - "$out" "$pairs" <<'PY'
 import csv, statistics, sys
 out, pairs = sys.argv[1], int(sys.argv[2])
+units = {}
 def load(path):
     scores, secondary = {}, {}
     with open(path) as f:
@@ -40,6 +41,7 @@ def load(path):
                 secondary[(primary, params, metric)] = float(r["Score"])
             else:
                 scores[(name, params)] = float(r["Score"])
+                units[name] = r["Unit"]
     return scores, secondary
 runs = {(s, i): load(f"{out}/{s}-{i}.csv") for s in "AB" for i in range(1, pairs + 1)}
 def series(side, key, metric=None):
@@ -48,13 +50,13 @@ def series(side, key, metric=None):
 def ratios(key, metric=None):
     return [b / a for a, b in zip(series("A", key, metric), series("B", key, metric))]
 cpu = "cpu.ns/op"
-print("| benchmark | params | ops/us A | ops/us B | B/A (min-max) | CPU ns/op A | CPU ns/op B | CPU B/A (min-max) "
+print("| benchmark | params | unit | A | B | B/A (min-max) | CPU ns/op A | CPU ns/op B | CPU B/A (min-max) "
       "| B/op A | B/op B |")
-print("|---|---|---:|---:|---|---:|---:|---|---:|---:|")
+print("|---|---|---|---:|---:|---|---:|---:|---|---:|---:|")
 med = statistics.median
 for key in sorted(runs[("A", 1)][0]):
     tr, cr = ratios(key), ratios(key, cpu)
-    print(f"| {'.'.join(key[0].rsplit('.', 2)[-2:])} | {key[1]} | {med(series('A', key)):.3f} | "
+    print(f"| {'.'.join(key[0].rsplit('.', 2)[-2:])} | {key[1]} | {units[key[0]]} | {med(series('A', key)):.3f} | "
           f"{med(series('B', key)):.3f} | {med(tr):.2f} ({min(tr):.2f}-{max(tr):.2f}) | "
           f"{med(series('A', key, cpu)):.0f} | {med(series('B', key, cpu)):.0f} | "
           f"{med(cr):.2f} ({min(cr):.2f}-{max(cr):.2f}) | {med(series('A', key, 'gc.alloc.rate.norm')):.1f} | "

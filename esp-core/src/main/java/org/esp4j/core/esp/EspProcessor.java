@@ -187,6 +187,22 @@ public final class EspProcessor
         }
     }
 
+    /**
+     * Hold one epoch across several calls, e.g. one duty cycle of a packet agent, so the calls in between skip the
+     * volatile store each makes on entry. Deleted SAs wait for {@link #endBatch()}: keep batches short (one burst).
+     * Pairs nest with the calls and with each other.
+     */
+    public void beginBatch()
+    {
+        enterEpoch();
+    }
+
+    /** End what {@link #beginBatch()} began. */
+    public void endBatch()
+    {
+        exitCall();
+    }
+
     /** @return this processor's registration with the SAD's {@link EpochReclamation}. */
     public EpochReclamation.Reader reader()
     {

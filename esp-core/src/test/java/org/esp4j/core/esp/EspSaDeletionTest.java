@@ -68,6 +68,24 @@ class EspSaDeletionTest
     }
 
     @Test
+    void shouldKeepADeletedSasKeysUntilTheBatchThatMayHoldItEnds()
+    {
+        final EspHarness h = new EspHarness();
+        final SaConfig config = config(V4_SRC, V4_DST, SPI, IntegrityAlgorithm.HMAC_SHA1_96,
+            EncryptionAlgorithm.AES_CBC).build();
+        final SecurityAssociation sa = h.sad.add(config);
+        h.processor.beginBatch();
+        assertEquals(EspVerdict.DELIVER, h.protect(sa, PACKET).verdict());
+        h.sad.delete(sa);
+        assertEquals(XfrmCounter.XfrmOutStateInvalid, h.protect(sa, PACKET).reason(), "deleted: not used again");
+        assertEquals(1, h.sad.reclaim(), "still in limbo inside the batch");
+        assertFalse(Hex.encode(config.integrityKey()).matches("0+"));
+        h.processor.endBatch();
+        assertEquals(0, h.sad.reclaim());
+        assertTrue(Hex.encode(config.integrityKey()).matches("0+"));
+    }
+
+    @Test
     void shouldDropAndCountAPacketWhoseSaIsDeletedBeforeDelivery()
     {
         final CachedNanoClock clock = new CachedNanoClock();
