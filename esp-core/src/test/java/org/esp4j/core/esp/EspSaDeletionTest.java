@@ -42,8 +42,7 @@ class EspSaDeletionTest
     void shouldDropAndCountAPacketWhoseSaIsDeletedDuringProtection()
     {
         final EspHarness h = new EspHarness();
-        final SaConfig config = config(V4_SRC, V4_DST, SPI, IntegrityAlgorithm.HMAC_SHA1_96,
-            EncryptionAlgorithm.AES_CBC).build();
+        final SaConfig config = cbcConfig();
         final SecurityAssociation sa = h.sad.add(config);
         final AtomicReference<String> keyDuringCrypto = new AtomicReference<>();
         // the CBC IV is drawn inside the crypto: delete the SA there, as a control thread could
@@ -71,8 +70,7 @@ class EspSaDeletionTest
     void shouldKeepADeletedSasKeysUntilTheBatchThatMayHoldItEnds()
     {
         final EspHarness h = new EspHarness();
-        final SaConfig config = config(V4_SRC, V4_DST, SPI, IntegrityAlgorithm.HMAC_SHA1_96,
-            EncryptionAlgorithm.AES_CBC).build();
+        final SaConfig config = cbcConfig();
         final SecurityAssociation sa = h.sad.add(config);
         h.processor.beginBatch();
         assertEquals(EspVerdict.DELIVER, h.protect(sa, PACKET).verdict());
@@ -122,5 +120,10 @@ class EspSaDeletionTest
         assertEquals(0, sad.reclaim());
         processor.close();
         senderProcessor.close();
+    }
+
+    private static SaConfig cbcConfig()
+    {
+        return config(V4_SRC, V4_DST, SPI, IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.AES_CBC).build();
     }
 }

@@ -36,8 +36,7 @@ class EpochReclamationTest
     {
         final SaConfig config = config(0x1001);
         final SecurityAssociation sa = sad.add(config);
-        final EpochReclamation.Reader reader = sad.registerReader();
-        reader.enter();
+        final EpochReclamation.Reader reader = enteredReader();
         final EspTransform transform = sa.transform(reader);
         assertNotNull(transform);
 
@@ -94,8 +93,7 @@ class EpochReclamationTest
     {
         final SaConfig config = config(0x1004);
         final SecurityAssociation sa = sad.add(config);
-        final EpochReclamation.Reader reader = sad.registerReader();
-        reader.enter();
+        final EpochReclamation.Reader reader = enteredReader();
         sa.transform(reader);
         sad.delete(sa);
         assertEquals(1, sad.reclaim());
@@ -125,8 +123,7 @@ class EpochReclamationTest
         final SecurityAssociation sa = sad.add(config(0x1006));
         final int withSa = allocatedCounters();
         assertTrue(withSa > before);
-        final EpochReclamation.Reader reader = sad.registerReader();
-        reader.enter();
+        final EpochReclamation.Reader reader = enteredReader();
         sad.delete(sa);
         assertEquals(withSa, allocatedCounters(), "an in-flight packet still counts against its own SA's counters");
         reader.exit();
@@ -145,8 +142,7 @@ class EpochReclamationTest
     void shouldLeaveNoReachableTransformOfADeletedAndReclaimedSa()
     {
         final SecurityAssociation sa = sad.add(config(0x1007));
-        final EpochReclamation.Reader reader = sad.registerReader();
-        reader.enter();
+        final EpochReclamation.Reader reader = enteredReader();
         final WeakReference<EspTransform> readerTransform = new WeakReference<>(sa.transform(reader));
         final WeakReference<EspTransform> toolTransform = new WeakReference<>(sa.transform());
         reader.exit();
@@ -160,6 +156,14 @@ class EpochReclamationTest
         assertNull(readerTransform.get(), "the reader's transform (and its JDK Cipher) is unreachable");
         assertNull(toolTransform.get(), "the tools' transform is unreachable");
         assertTrue(sa.isDeleted(), "the SA object itself may live on, without keys");
+    }
+
+    /** @return a new reader inside a call, as a processor in the middle of a packet. */
+    private EpochReclamation.Reader enteredReader()
+    {
+        final EpochReclamation.Reader reader = sad.registerReader();
+        reader.enter();
+        return reader;
     }
 
     private static SaConfig config(final long spi)
