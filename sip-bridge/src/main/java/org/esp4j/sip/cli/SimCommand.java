@@ -32,7 +32,7 @@ public final class SimCommand
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: esp4j sim ue    [--ue ADDR] [--pcscf ADDR] [--ipv4] [--pcscf-port N] [--port-c N] [--port-s N]",
         "                       [--spi-c N] [--spi-s N] [--alg ALG] [--ealg EALG] [--transport udp|tcp]",
-        "                       [--reregister N] [--deregister] [--subscriber FILE] [--timeout SECONDS]",
+        "                       [--reregister N] [--deregister [--hold FILE]] [--subscriber FILE] [--timeout SECONDS]",
         "       esp4j sim pcscf [--address ADDR] [--ipv4] [--port N] [--port-c N] [--port-s N] [--spi-c N] [--spi-s N]",
         "                       [--alg ALG] [--ealg EALG] [--transport udp|tcp] [--subscriber FILE] [--timeout SECONDS]",
         "",
@@ -42,7 +42,8 @@ public final class SimCommand
         "EALG: null|aes-cbc (default null). Requests over 1300 bytes go over TCP unless --transport says otherwise.",
         "The subscriber FILE holds impi, impu, domain, k, op|opc, sqn, amf as 'key = value' lines (default: TS 35.208",
         "test set 1, IMPI 001010123456789@ims.mnc01.mcc001.3gppnetwork.org). 'sim ue' exits 0 once the procedure",
-        "completed, 1 when it failed; 'sim pcscf' runs until SIGTERM or the timeout (default: none).");
+        "completed, 1 when it failed; 'sim pcscf' runs until SIGTERM or the timeout (default: none). --hold FILE:",
+        "stay registered until FILE exists, then de-register.");
 
     /** The seed's UE address. */
     public static final String SEED_UE = "2001::1:d1ae:bb37:d9c9:81d0";
@@ -106,7 +107,8 @@ public final class SimCommand
             .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : UeSimConfig.SEED_SPI_C,
                 options.spiS >= 0 ? options.spiS : UeSimConfig.SEED_SPI_S)
             .withTransport(options.transport)
-            .withProcedure(options.reregister, options.deregister);
+            .withProcedure(options.reregister, options.deregister)
+            .withHoldFile(options.hold);
         if (options.alg != null || options.ealg != null)
         {
             config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
@@ -221,6 +223,7 @@ public final class SimCommand
         Transport transport;
         int reregister;
         boolean deregister;
+        Path hold;
         Subscriber subscriber = Subscriber.testSet1();
         long timeoutMs = DEFAULT_TIMEOUT_MS;
 
@@ -262,6 +265,7 @@ public final class SimCommand
                     case "--transport" -> options.transport = Transport.parse(value(args, ++i, arg));
                     case "--reregister" -> options.reregister = (int)number(args, ++i, arg, 100);
                     case "--deregister" -> options.deregister = true;
+                    case "--hold" -> options.hold = Path.of(value(args, ++i, arg));
                     case "--subscriber" -> options.subscriber = Subscriber.read(Path.of(value(args, ++i, arg)));
                     case "--timeout" -> options.timeoutMs = number(args, ++i, arg, 86_400) * 1000;
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");

@@ -45,10 +45,10 @@ public final class UeSim
     /** Where the procedure stands. */
     public enum State
     {
-        IDLE, REGISTERING, AUTHENTICATING, SUBSCRIBING, REREGISTERING, DEREGISTERING, DONE, FAILED
+        IDLE, REGISTERING, AUTHENTICATING, SUBSCRIBING, REREGISTERING, HOLDING, DEREGISTERING, DONE, FAILED
     }
 
-    private static final String USER_AGENT = "esp4j sim ue";
+    private static final String USER_AGENT = "esp4j sim ue (IMS UE simulator)";
 
     private final UeSimConfig config;
     private final SimTransport transport;
@@ -159,6 +159,12 @@ public final class UeSim
         if (isFinished())
         {
             return 0;
+        }
+        if (state == State.HOLDING && java.nio.file.Files.exists(config.holdFile()))
+        {
+            observer.onNote("UE: " + config.holdFile() + " exists: de-registering", nowMs);
+            sendProtectedRegister(nowMs, State.DEREGISTERING, 0);
+            return 1;
         }
         final List<ClientTransactions.Pending> expired = transactions.poll(nowMs, transport);
         if (!expired.isEmpty())
@@ -396,11 +402,11 @@ public final class UeSim
         final long nowMs, final String method, final String branch, final List<String> headers, final byte[] body,
         final int localPort, final InetSocketAddress to) throws IOException
     {
-        final int size = SipText.message(method + " x SIP/2.0", headers, body).length;
-        final Transport chosen = SipText.transportFor(config.transport(), size);
-        headers.replaceAll(header -> header.replace("%TRANSPORT%", chosen.name()));
         final String requestUri = "REGISTER".equals(method) ? "sip:" + config.subscriber().domain() :
             config.subscriber().impu();
+        final int size = SipText.message(method + " " + requestUri + " SIP/2.0", headers, body).length;
+        final Transport chosen = SipText.transportFor(config.transport(), size);
+        headers.replaceAll(header -> header.replace("%TRANSPORT%", chosen.name()));
         final byte[] bytes = SipText.message(method + " " + requestUri + " SIP/2.0", headers, body);
         // An unprotected TCP request leaves from an ephemeral port; UDP ones from port-c, where the UE listens.
         final int fromPort = localPort == 0 && chosen == Transport.UDP ? config.portC() : localPort;
@@ -458,6 +464,11 @@ public final class UeSim
         {
             reregistrationsLeft--;
             sendProtectedRegister(nowMs, State.REREGISTERING, config.expiresS());
+        }
+        else if (config.deregister() && config.holdFile() != null && !java.nio.file.Files.exists(config.holdFile()))
+        {
+            state = State.HOLDING;
+            observer.onNote("UE: registered; de-registering once " + config.holdFile() + " exists", nowMs);
         }
         else if (config.deregister())
         {

@@ -75,7 +75,7 @@ class SimLoopbackTest
         final int uePortC = ports[3];
         final int uePortS = ports[4];
         final List<String> expected = List.of(
-            // 1,253 bytes with ::1 (the seed's addresses make it 1,335, so TCP there): UDP, from port-c
+            // under 1,300 bytes with ::1 (over it with the seed's addresses: TCP there), so UDP, from port-c
             "sent UDP " + uePortC + "->" + pcPort + " REGISTER -1",
             "got UDP " + pcPort + "->" + uePortS + " 401 Unauthorized -1",
             "sent TCP " + uePortC + "->" + pcPortS + " REGISTER " + pcscfSpiS,
