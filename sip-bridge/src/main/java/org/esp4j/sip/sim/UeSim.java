@@ -295,23 +295,7 @@ public final class UeSim
     /** RFC 3329 §2.3.1 / TS 33.203 §7.1: the server offer with the highest q among those the client offered. */
     private SecurityMechanism[] chooseHighestQ(final List<SecurityMechanism> offers)
     {
-        SecurityMechanism[] best = null;
-        for (final SecurityMechanism server : offers)
-        {
-            if (!server.isIpsec3gpp() || best != null && server.q() <= best[1].q())
-            {
-                continue;
-            }
-            for (final SecurityMechanism client : securityClient)
-            {
-                if (client.sameAlgorithms(server))
-                {
-                    best = new SecurityMechanism[]{ client, server };
-                    break;
-                }
-            }
-        }
-        return best;
+        return SecurityHeaders.chooseHighestQ(securityClient, offers, SecurityMechanism::isIpsec3gpp);
     }
 
     private void sendProtectedRegister(final long nowMs, final State next, final long expiresS) throws IOException
