@@ -143,7 +143,7 @@ class EmbeddedDemoTest
                     Files.isDirectory(file) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
-        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxrwxrwt"));
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxrwxrwx"));
         return lib;
     }
 
