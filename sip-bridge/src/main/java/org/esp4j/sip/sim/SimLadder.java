@@ -28,7 +28,7 @@ public final class SimLadder implements SimObserver
             return String.format("%8.1f ms  %s %-4s %s %s -> %s  %-28s %5d B  %s", (double)(atMs - firstMs), self,
                 sent ? "sent" : "got", flow.transport(), sent ? local : remote, sent ? remote : local,
                 summary + " (" + cseq + ")", bytes, spi == NegotiatedSas.UNPROTECTED ? "unprotected" :
-                "ESP spi " + spi + " (0x" + Long.toHexString(spi) + ")");
+                "SA spi " + spi + " (0x" + Long.toHexString(spi) + ")");
         }
     }
 

@@ -104,7 +104,8 @@ public final class UeSim
         final String domain = config.subscriber().domain();
         sendRegister(nowMs, State.REGISTERING, false, "Authorization: Digest username=\"" + username + "\",realm=\"" +
             domain + "\",nonce=\"\",uri=\"sip:" + domain + "\",response=\"\",algorithm=AKAv1-MD5", config.expiresS());
-        observer.onNote("UE: initial REGISTER to " + SipText.literal(config.pcscf()) + ":" + config.pcscfPort(), nowMs);
+        observer.onNote("UE: initial REGISTER to " + org.esp4j.sip.util.InetAddressText.format(config.pcscf(),
+            config.pcscfPort()), nowMs);
     }
 
     /**

@@ -47,7 +47,7 @@ final class DemoLab implements AutoCloseable
     private static final long STOP_TIMEOUT_MS = 20_000;
     private static final Pattern LADDER = Pattern.compile(
         "^\\s*([0-9.]+) ms  UE (sent|got)\\s+(UDP|TCP) \\[?([^\\]\\s]*)\\]?:(\\d+) -> \\[?([^\\]\\s]*)\\]?:(\\d+)  (.+?) " +
-        "\\((\\d+) (\\S+)\\)\\s+(\\d+) B  (unprotected|ESP spi (\\d+).*)$");
+        "\\((\\d+) (\\S+)\\)\\s+(\\d+) B  (unprotected|SA spi (\\d+).*)$");
 
     private final DemoOptions options;
     private final PrintStream out;

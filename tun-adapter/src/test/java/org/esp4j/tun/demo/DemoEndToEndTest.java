@@ -60,15 +60,15 @@ class DemoEndToEndTest
         // the seed's ladder, each message on its SA (the UE's view; the demo matched each one on the wire)
         assertLadder(text, "REGISTER \\(1 REGISTER\\)\\s+\\d+ B  unprotected");
         assertLadder(text, "401 Unauthorized \\(1 REGISTER\\)\\s+\\d+ B  unprotected");
-        assertLadder(text, "sent TCP \\S+:38003 -> \\S+:50718  REGISTER \\(2 REGISTER\\)\\s+\\d+ B  ESP spi 2821032177 ");
-        assertLadder(text, "got  TCP \\S+:50718 -> \\S+:38003  200 OK \\(2 REGISTER\\)\\s+\\d+ B  ESP spi 565817 ");
-        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  SUBSCRIBE \\(1 SUBSCRIBE\\)\\s+\\d+ B  ESP spi 2821032177 ");
-        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(1 SUBSCRIBE\\)\\s+\\d+ B  ESP spi 565818 ");
-        assertLadder(text, "got  \\w+ \\S+:50717 -> \\S+:39003  NOTIFY \\(1 NOTIFY\\)\\s+\\d+ B  ESP spi 565818 ");
-        assertLadder(text, "sent \\w+ \\S+:3[89]003 -> \\S+:5071[78]  200 OK \\(1 NOTIFY\\)\\s+\\d+ B  ESP spi " +
+        assertLadder(text, "sent TCP \\S+:38003 -> \\S+:50718  REGISTER \\(2 REGISTER\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  TCP \\S+:50718 -> \\S+:38003  200 OK \\(2 REGISTER\\)\\s+\\d+ B  SA spi 565817 ");
+        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  SUBSCRIBE \\(1 SUBSCRIBE\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(1 SUBSCRIBE\\)\\s+\\d+ B  SA spi 565818 ");
+        assertLadder(text, "got  \\w+ \\S+:50717 -> \\S+:39003  NOTIFY \\(1 NOTIFY\\)\\s+\\d+ B  SA spi 565818 ");
+        assertLadder(text, "sent \\w+ \\S+:3[89]003 -> \\S+:5071[78]  200 OK \\(1 NOTIFY\\)\\s+\\d+ B  SA spi " +
             "(2821032177|3458785863) ");
-        assertLadder(text, "200 OK \\(3 REGISTER\\)\\s+\\d+ B  ESP spi 565817 ");
-        assertLadder(text, "200 OK \\(4 REGISTER\\)\\s+\\d+ B  ESP spi 565817 ");
+        assertLadder(text, "200 OK \\(3 REGISTER\\)\\s+\\d+ B  SA spi 565817 ");
+        assertLadder(text, "200 OK \\(4 REGISTER\\)\\s+\\d+ B  SA spi 565817 ");
         assertTrue(text.contains("UE: de-registered"), text);
         // the first REGISTER is over 1,300 bytes with the seed's IPv6 addresses: TCP, as in the seed
         assertLadder(text, (ipv4 ? "sent UDP" : "sent TCP") + " \\S+ -> \\S+:5060  REGISTER \\(1 REGISTER\\)");

@@ -77,12 +77,12 @@ class EmbeddedDemoTest
         assertTrue(text.contains("SIP over UDP in this mode (TCP would need a TCP stack in userspace)"), text);
         assertLadder(text, "sent UDP \\S+:38003 -> \\S+:5060  REGISTER \\(1 REGISTER\\)\\s+\\d+ B  unprotected");
         assertLadder(text, "got  UDP \\S+:5060 -> \\S+:39003  401 Unauthorized \\(1 REGISTER\\)\\s+\\d+ B  unprotected");
-        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  REGISTER \\(2 REGISTER\\)\\s+\\d+ B  ESP spi 2821032177 ");
-        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(2 REGISTER\\)\\s+\\d+ B  ESP spi 565818 ");
-        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  SUBSCRIBE \\(1 SUBSCRIBE\\)\\s+\\d+ B  ESP spi 2821032177 ");
-        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  NOTIFY \\(1 NOTIFY\\)\\s+\\d+ B  ESP spi 565818 ");
-        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  200 OK \\(1 NOTIFY\\)\\s+\\d+ B  ESP spi 2821032177 ");
-        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(4 REGISTER\\)\\s+\\d+ B  ESP spi 565818 ");
+        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  REGISTER \\(2 REGISTER\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(2 REGISTER\\)\\s+\\d+ B  SA spi 565818 ");
+        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  SUBSCRIBE \\(1 SUBSCRIBE\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  NOTIFY \\(1 NOTIFY\\)\\s+\\d+ B  SA spi 565818 ");
+        assertLadder(text, "sent UDP \\S+:38003 -> \\S+:50718  200 OK \\(1 NOTIFY\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(4 REGISTER\\)\\s+\\d+ B  SA spi 565818 ");
         final Matcher wire = Pattern.compile("wire check \\((\\S+)\\): (\\d+) of (\\d+) messages found on the loopback " +
             "link as the ladder says \\(NULL encryption: SPI, ports and SIP start line each\\), 0 clear packets")
             .matcher(text);
