@@ -50,9 +50,13 @@ public final class DemoCommand
         final long start = System.nanoTime();
         boolean ok = false;
         DemoLab lab = null;
+        Thread onSignal = null;
         try
         {
             lab = new DemoLab(options, out);
+            final DemoLab started = lab;
+            onSignal = new Thread(started::close, "esp4j-demo-teardown"); // Ctrl-C: still remove the lab
+            Runtime.getRuntime().addShutdownHook(onSignal);
             ok = lab.run();
         }
         catch (final IOException ex)
@@ -68,6 +72,7 @@ public final class DemoCommand
         {
             if (lab != null)
             {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
                 final int before = lab.failures().size();
                 lab.close();
                 for (final String failure : lab.failures().subList(before, lab.failures().size()))

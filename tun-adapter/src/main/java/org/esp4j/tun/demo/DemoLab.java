@@ -62,6 +62,7 @@ final class DemoLab implements AutoCloseable
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
     private boolean kept;
+    private boolean closed;
 
     /** Timings for the report: lab set-up, JVM start (to ready), exchange, first REGISTER to its 200 OK. */
     long setupMs;
@@ -532,12 +533,13 @@ final class DemoLab implements AutoCloseable
      * Stop every process (SIGTERM, the daemons clean up after themselves), delete the namespaces and check that
      * nothing is left: no namespace, process, counters file or control socket.
      */
-    public void close()
+    public synchronized void close()
     {
-        if (kept)
+        if (kept || closed)
         {
             return;
         }
+        closed = true;
         try
         {
             for (final String name : List.copyOf(processes.keySet()))
