@@ -505,7 +505,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private void startSipBridge(final OutboundAgent outbound, final ErrorHandler errorHandler) throws IOException
     {
         final SipBridgeSettings settings = SipBridgeSettings.from(config);
-        sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log);
+        // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
+        sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
+            config.carrier().raw() ? 0 : config.udpPort());
         final SipSniffer sniffer = register(new SipSniffer(sipBridge));
         sniffer.counters(new org.esp4j.tun.sip.SipBridgeCounters(
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlows),

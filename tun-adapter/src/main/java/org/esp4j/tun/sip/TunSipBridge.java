@@ -122,6 +122,27 @@ public final class TunSipBridge implements PlaintextObserver
         final LongSupplier clockNs,
         final Consumer<String> log)
     {
+        this(role, aka, sad, spd, clockNs, log, 0);
+    }
+
+    /**
+     * @param role        UE or P-CSCF.
+     * @param aka         the subscriber's AKA algorithm, or null.
+     * @param sad         the daemon's SAD.
+     * @param spd         the daemon's SPD.
+     * @param clockNs     the clock for SA lifetimes.
+     * @param log         where lifecycle events are written (without keys).
+     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
+     */
+    public TunSipBridge(
+        final Role role,
+        final AkaAlgorithm aka,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final LongSupplier clockNs,
+        final Consumer<String> log,
+        final int udpEspPort)
+    {
         this.sad = sad;
         this.spd = spd;
         this.log = log;
@@ -130,7 +151,7 @@ public final class TunSipBridge implements PlaintextObserver
         {
             config.akaAlgorithm(aka);
         }
-        sink = new OrderedSink(new EspCoreSaSink(sad, spd, 1000));
+        sink = new OrderedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
 
