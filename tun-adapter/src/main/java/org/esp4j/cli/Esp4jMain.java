@@ -58,12 +58,11 @@ public final class Esp4jMain
             case "run":
                 try
                 {
-                    DaemonMain.main(rest);
-                    return 0;
+                    return DaemonMain.run(rest, out, err);
                 }
-                catch (final Exception ex)
+                catch (final InterruptedException ex)
                 {
-                    err.println("esp4j run: " + ex.getMessage());
+                    Thread.currentThread().interrupt();
                     return 1;
                 }
             case "xfrm":

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -47,7 +48,9 @@ class SipBridgeEndToEndTest
     private static final String PCSCF = "2001:0:0:1::2";
     /** The S-CSCF, on the P-CSCF host's loopback: the Mw leg is plain SIP on 5060 the P-CSCF daemon sees. */
     private static final String SCSCF = "2001:0:0:2::5";
-    private static final int SIGTERM_EXIT = 143;
+    /** A clean stop on SIGTERM exits with 0 ({@link DaemonMain}). */
+    private static final int SIGTERM_EXIT = DaemonMain.EXIT_OK;
+    private static final long CAPTURE_FLUSH_TIMEOUT_MS = 30_000;
     private static final String[] SPIS = { "0xa82588f1", "0x0008a239", "0x0008a23a", "0xce28e247" };
     /** The SA selectors' port pairs (source, destination): nothing may cross the wire in clear on them. */
     private static final int[][] PROTECTED_FLOWS = {
@@ -57,13 +60,15 @@ class SipBridgeEndToEndTest
     private final long pid = ProcessHandle.current().pid();
     private final List<Netns> namespaces = new ArrayList<>();
     private final List<Path> countersFiles = new ArrayList<>();
+    @RegisterExtension
+    final KeptOnFailure workFiles = new KeptOnFailure();
     private Path work;
 
     @BeforeEach
     void setUp() throws IOException
     {
         RootAssumptions.assumeRootOrCi();
-        work = Files.createTempDirectory("esp4j-sip-e2e-");
+        work = workFiles.create("esp4j-sip-e2e-");
     }
 
     @AfterEach
@@ -75,13 +80,7 @@ class SipBridgeEndToEndTest
         {
             Files.deleteIfExists(counters); // left behind only by a daemon that had to be killed
         }
-        if (work != null && !Boolean.getBoolean("esp4j.e2e.keep"))
-        {
-            try (java.util.stream.Stream<Path> files = Files.walk(work))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        workFiles.cleanUp();
     }
 
     @Test
@@ -120,8 +119,7 @@ class SipBridgeEndToEndTest
         assertTrue(!states.contains("f769bcd7"), "keys must stay hidden: " + states);
         assertTrue(xfrm(socket, "policy", "list").contains("dport 50718"));
 
-        Thread.sleep(500); // let the last ESP reach the capture
-        Netns.stop(tcpdump, 10_000);
+        ueNs.stopCapture(tcpdump, pcap, PCSCF, CAPTURE_FLUSH_TIMEOUT_MS); // once the last ESP is in the file
         int plainRegisterTo5060 = 0;
         int plainToPortS = 0;
         final List<Long> sequences = new ArrayList<>();
@@ -239,8 +237,7 @@ class SipBridgeEndToEndTest
             }
         }
 
-        Thread.sleep(500); // let the last ESP reach the capture
-        Netns.stop(tcpdump, 10_000);
+        pcNs.stopCapture(tcpdump, pcap, UE, CAPTURE_FLUSH_TIMEOUT_MS); // once the last ESP is in the file
         final List<String> ueToPcscf = new ArrayList<>();
         final List<String> pcscfToUe = new ArrayList<>();
         int clearOnProtectedPorts = 0;
