@@ -30,7 +30,9 @@ import java.util.Optional;
  */
 public final class SipReplayCommand
 {
-    static final String USAGE =
+    /** The start of every error line: one convention for every esp4j command. */
+    public static final String PREFIX = "esp4j sip replay: ";
+    public static final String USAGE =
         "usage: esp4j sip replay TRACE [--role ue|pcscf] [--k K (--op OP | --opc OPC)] [--algorithm milenage|test-usim] [--keys]";
 
     private SipReplayCommand()
@@ -52,7 +54,7 @@ public final class SipReplayCommand
         }
         catch (final IllegalArgumentException ex)
         {
-            err.println("error: " + ex.getMessage() + " (" + USAGE + ")");
+            err.println(PREFIX + ex.getMessage() + " (" + USAGE + ")");
             return 2;
         }
         if (options.help)
@@ -68,17 +70,17 @@ public final class SipReplayCommand
         }
         catch (final NoSuchFileException ex)
         {
-            err.println("error: TRACE: no such file '" + options.trace + "'");
+            err.println(PREFIX + "TRACE: no such file '" + options.trace + "'");
             return 2;
         }
         catch (final IOException ex)
         {
-            err.println("error: TRACE: cannot read '" + options.trace + "': " + ex.getMessage());
+            err.println(PREFIX + "TRACE: cannot read '" + options.trace + "': " + ex.getMessage());
             return 2;
         }
         catch (final TraceFormatException ex)
         {
-            err.println("error: " + ex.getMessage());
+            err.println(PREFIX + ex.getMessage());
             return 2;
         }
 

@@ -110,7 +110,7 @@ class SipReplayCommandTest
     void shouldFailWithOneLineNamingABadOption()
     {
         assertEquals(2, run(trace.toString(), "--k", "0011"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: --k:"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith(SipReplayCommand.PREFIX + "--k:"));
         assertEquals(1, err.toString(StandardCharsets.UTF_8).lines().count());
     }
 
