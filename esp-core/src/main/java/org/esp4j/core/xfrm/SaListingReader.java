@@ -138,10 +138,10 @@ public final class SaListingReader
                     ("lifetime".equals(first.text()) || "stats:".equals(first.text()) ?
                     " (counters, -s: list without them)" : ""));
             }
-            if ("encap".equals(first.text()) && line.size() == 8 && "type".equals(line.get(1).text()))
+            if ("encap".equals(first.text()) && line.size() == 9 && "type".equals(line.get(1).text()))
             {
                 // encap type espinudp sport S dport D addr A
-                words.addAll(List.of(first, line.get(2), line.get(4), line.get(6), line.get(7)));
+                words.addAll(List.of(first, line.get(2), line.get(4), line.get(6), line.get(8)));
             }
             else
             {
