@@ -147,7 +147,8 @@ public final class DaemonMain
             return EXIT_CANNOT_START;
         }
         // A clean stop on SIGTERM/SIGINT: close (the shutdown hook then finds nothing to do) and return 0, where the
-        // JVM's own handler would exit with 128 + the signal's number.
+        // JVM's own handler would exit with 128 + the signal's number. sun.misc.Signal (module jdk.unsupported, kept
+        // by JEP 260 for this use; javac warns) is the JDK's only way to handle a signal.
         for (final String signal : new String[]{ "TERM", "INT" })
         {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> daemon.close());
