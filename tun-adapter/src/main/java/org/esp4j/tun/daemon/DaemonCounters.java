@@ -67,7 +67,12 @@ public final class DaemonCounters
          * rule left those packets to the kernel (its own XFRM SAs, or the raw socket, which counts an unknown SPI
          * as XfrmInNoStates). Not a drop: each such packet is also read, or handled, on the kernel's path.
          */
-        TunRingLeftToKernel
+        TunRingLeftToKernel,
+        /**
+         * Packets read from the TUN with a link-local source or a multicast/broadcast destination (the kernel's own
+         * router solicitations, MLD reports, DAD probes): they belong to the TUN's link and are never relayed.
+         */
+        TunOutLinkScopeDropped
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];

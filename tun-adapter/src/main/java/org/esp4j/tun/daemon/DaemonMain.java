@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.core.redact.Redaction;
 import org.esp4j.tun.sip.SipBridgeSettings;
 
 import java.io.IOException;
@@ -34,8 +35,12 @@ public final class DaemonMain
 
     static final String PREFIX = "esp4j run: ";
     static final String USAGE = "usage: esp4j run [--config FILE] [--tun NAME] [--carrier raw|udp|both] " +
-        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--sip-bridge ue|pcscf [--k K (--op OP | --opc OPC)] " +
-        "[--aka milenage|test-usim]]";
+        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--sip-bridge ue|pcscf [--subscriber FILE | --k K " +
+        "(--op OP | --opc OPC)] [--aka milenage|test-usim]]";
+
+    /** Printed once when keys are given as options, which every local user can read. */
+    static final String KEYS_ON_COMMAND_LINE_WARNING = PREFIX + "warning: --k/--op/--opc are visible to every " +
+        "local user (ps, /proc/PID/cmdline); use --subscriber FILE (mode 0600) or ESP4J_K/ESP4J_OPC in the environment";
     /** CAP_NET_ADMIN's bit in {@code CapEff} (linux/capability.h). */
     private static final int CAP_NET_ADMIN = 12;
 
@@ -46,6 +51,7 @@ public final class DaemonMain
         "--steer", "steer",
         "--socket", "control.socket",
         "--sip-bridge", SipBridgeSettings.ROLE,
+        "--subscriber", SipBridgeSettings.KEYFILE,
         "--k", SipBridgeSettings.K,
         "--op", SipBridgeSettings.OP,
         "--opc", SipBridgeSettings.OPC,
@@ -57,7 +63,10 @@ public final class DaemonMain
 
     public static void main(final String[] args) throws InterruptedException
     {
-        System.exit(run(args, System.out, System.err));
+        // the daemon's log: never a key, whatever it quotes (wrapping twice, through Esp4jMain, changes nothing)
+        final PrintStream err = Redaction.redacting(System.err);
+        System.setErr(err);
+        System.exit(run(args, System.out, err));
     }
 
     /**
@@ -97,8 +106,16 @@ public final class DaemonMain
             }
             else
             {
-                overrides.put(key, args[++i]);
+                final String value = args[++i];
+                // a file named on the command line is relative to the working directory, not to the config's
+                overrides.put(key, SipBridgeSettings.KEYFILE.equals(key) ? Path.of(value).toAbsolutePath().toString() :
+                    value);
             }
+        }
+        if (overrides.containsKey(SipBridgeSettings.K) || overrides.containsKey(SipBridgeSettings.OP) ||
+            overrides.containsKey(SipBridgeSettings.OPC))
+        {
+            err.println(KEYS_ON_COMMAND_LINE_WARNING);
         }
         final DaemonConfig config;
         try
@@ -124,7 +141,7 @@ public final class DaemonMain
         }
         catch (final RuntimeException ex)
         {
-            err.println(PREFIX + "bad config: " + ex.getMessage());
+            err.println(PREFIX + "bad config: " + Redaction.redact(ex.getMessage()));
             return EXIT_USAGE;
         }
         if (!hasNetAdmin(procSelfStatus()))
@@ -142,7 +159,7 @@ public final class DaemonMain
         catch (final Exception ex)
         {
             daemon.close();
-            final String message = String.valueOf(ex.getMessage());
+            final String message = Redaction.redact(String.valueOf(ex.getMessage()));
             err.println(PREFIX + "cannot start: " + message + (isPermissionProblem(message) ? "; " + NEEDS_NET_ADMIN : ""));
             return EXIT_CANNOT_START;
         }

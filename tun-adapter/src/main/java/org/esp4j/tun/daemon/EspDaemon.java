@@ -171,7 +171,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             Files.createDirectories(countersPath.getParent());
         }
         countersFile = CountersFile.create(countersPath, XfrmCounter.values().length +
-            DaemonCounters.Counter.values().length + MAX_SAS_IN_COUNTERS_FILE * SaCounter.values().length);
+            DaemonCounters.Counter.values().length + MAX_SAS_IN_COUNTERS_FILE * SaCounter.values().length,
+            config.countersGroup());
         final org.agrona.concurrent.status.CountersManager manager = countersFile.newCountersManager();
         counters = new XfrmCounters(manager);
         daemonCounters = new DaemonCounters(manager);
@@ -315,7 +316,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 }
                 if (config.carrier().udp())
                 {
-                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity));
+                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity,
+                        config.udpChecksum() == DaemonConfig.UdpChecksum.ZERO));
                     udpList.add(udpCarriers[i]);
                 }
             }
