@@ -79,7 +79,7 @@ final class StatFormatter
             final SaStatsView stats = statsOf(sa);
             final String ipForm = "\t  replay-window " + stats.replayWindowDrops() + " replay " + stats.replayDrops() +
                 " failed " + stats.integrityFailures() + "\n";
-            sb.append(XfrmFormatter.formatState(sa.config(), false, stats).replace(ipForm,
+            sb.append(XfrmFormatter.formatState(sa, false, stats).replace(ipForm,
                 statsLine(stats.replayDrops(), stats.integrityFailures())));
         }
         return sb.toString();

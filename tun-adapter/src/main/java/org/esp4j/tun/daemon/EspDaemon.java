@@ -507,6 +507,13 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final SipBridgeSettings settings = SipBridgeSettings.from(config);
         sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log);
         final SipSniffer sniffer = register(new SipSniffer(sipBridge));
+        sniffer.counters(new org.esp4j.tun.sip.SipBridgeCounters(
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlows),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpBufferedBytes),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsEvicted),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsIdleExpired),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsOverflowed),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts)));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
         {
