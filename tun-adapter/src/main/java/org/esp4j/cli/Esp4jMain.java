@@ -16,22 +16,29 @@ import java.util.Arrays;
 public final class Esp4jMain
 {
     static final String USAGE = String.join(System.lineSeparator(),
-        "usage: esp4j <command> [arguments]",
+        "usage: esp4j <command> [arguments]        (esp4j <command> --help for one command's synopsis)",
         "",
-        "  run [--config FILE] [--steer PREFIX] [--sip-bridge ue|pcscf --k K --opc OPC]   start the ESP daemon (root)",
-        "  xfrm state add|update|del|get|list|deleteall|flush|count ...   SAs, as 'ip xfrm state'",
-        "  xfrm policy add|update|del|get|list|flush|count ...  policies, as 'ip xfrm policy'",
-        "  xfrm monitor [all|SA|expire|acquire]                 stream SA events, as 'ip xfrm monitor'",
-        "  stat [--sa] [--watch [SECONDS]] [--counters PATH]    counters as /proc/net/xfrm_stat and 'ip -s xfrm state'",
+        "  run [--config FILE] [--tun NAME] [--carrier raw|udp|both] [--steer PREFIX] [--socket PATH]",
+        "      [--sip-bridge ue|pcscf [--k K (--op OP|--opc OPC)] [--aka milenage|test-usim]]",
+        "                                                       start the ESP daemon (root or CAP_NET_ADMIN)",
+        "  xfrm [--tun NAME|--socket PATH] state add|update|del|get|list|deleteall|flush|count ...",
+        "                                                       SAs, as 'ip xfrm state'",
+        "  xfrm [--tun NAME|--socket PATH] policy add|update|del|get|list|flush|count ...",
+        "                                                       policies, as 'ip xfrm policy'",
+        "  xfrm [--tun NAME|--socket PATH] monitor [all|SA|expire|acquire]   stream events, as 'ip xfrm monitor'",
+        "  stat [--sa] [--watch [SECONDS] [--count N]] [--tun NAME|--socket PATH|--counters PATH]",
+        "                                                       counters as /proc/net/xfrm_stat and 'ip -s xfrm state'",
         "  pcap protect|unprotect --sa FILE [--verdicts] IN OUT   apply or check ESP on a capture, offline",
         "  wireshark --sa FILE                                  print Wireshark esp_sa lines for the SAs in FILE",
-        "  sip replay TRACE [--role ue|pcscf] [--k K --op OP|--opc OPC] [--keys]",
+        "  sip replay TRACE [--role ue|pcscf] [--k K (--op OP|--opc OPC)] [--algorithm milenage|test-usim] [--keys]",
         "                                                       run a SIP trace through the sec-agree state machine",
         "  sim ue|pcscf [options]                               IMS registration simulators on real sockets",
         "  demo [--ipv4] [--carrier raw|udp] [--keep] ...       the seed's IMS registration with IPsec, live (root)",
         "",
-        "SA files hold one SA per line in 'ip xfrm state add' syntax. The xfrm and stat commands talk to the",
-        "daemon's control socket (--socket PATH, or $ESP4J_SOCKET, default /run/esp4j/esp4j0.sock).");
+        "SA files hold one SA per line in 'ip xfrm state add' syntax (a preload file or 'xfrm state list --keys'",
+        "output also does). The xfrm and stat commands talk to the daemon's control socket: --tun NAME",
+        "(/run/esp4j/NAME.sock), --socket PATH, $ESP4J_SOCKET, or the only socket in /run/esp4j.",
+        "Exit status: 0 done, 1 failed at run time, 2 bad usage or input; errors are one line, 'esp4j <command>: ...'.");
 
     private Esp4jMain()
     {
@@ -64,12 +71,11 @@ public final class Esp4jMain
             case "run":
                 try
                 {
-                    DaemonMain.main(rest);
-                    return 0;
+                    return DaemonMain.run(rest, out, err);
                 }
-                catch (final Exception ex)
+                catch (final InterruptedException ex)
                 {
-                    err.println("esp4j run: " + ex.getMessage());
+                    Thread.currentThread().interrupt();
                     return 1;
                 }
             case "xfrm":
@@ -85,10 +91,15 @@ public final class Esp4jMain
             case "demo":
                 return org.esp4j.tun.demo.DemoCommand.run(rest, out, err);
             case "sip":
+                if (rest.length == 1 && ("-h".equals(rest[0]) || "--help".equals(rest[0])))
+                {
+                    out.println(SipReplayCommand.USAGE);
+                    return 0;
+                }
                 if (rest.length == 0 || !"replay".equals(rest[0]))
                 {
                     err.println("esp4j sip: expected 'replay'");
-                    err.println(USAGE);
+                    err.println(SipReplayCommand.USAGE);
                     return 2;
                 }
                 return SipReplayCommand.run(Arrays.copyOfRange(rest, 1, rest.length), out, err);

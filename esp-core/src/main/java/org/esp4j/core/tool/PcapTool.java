@@ -15,10 +15,12 @@ import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.xfrm.SaFileReader;
+import org.esp4j.core.xfrm.SaListingReader;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +30,8 @@ import java.util.List;
  * {@code esp4j pcap protect|unprotect --sa FILE [--verdicts] IN OUT}: apply ESP to, or check and strip ESP from,
  * every packet of a capture, offline.
  * <p>
- * SAs come from FILE, one per line in {@code ip xfrm state add} syntax. Encapsulation is part of an SA (RFC 3948):
+ * SAs come from FILE, one per line in {@code ip xfrm state add} syntax, or a preload file, or the output of
+ * {@code esp4j xfrm state list --keys} ({@link SaListingReader}). Encapsulation is part of an SA (RFC 3948):
  * SAs with {@code encap espinudp} handle UDP/4500 packets and the others raw ESP, each in its own SAD, so one file
  * may describe both kinds for the same SPI. Frames the tool does not transform are written as they are.
  */
@@ -126,7 +129,7 @@ public final class PcapTool
         final List<SaConfig> configs;
         try
         {
-            configs = SaFileReader.read(saFile);
+            configs = SaListingReader.read(saFile);
         }
         catch (final NoSuchFileException ex)
         {
@@ -169,9 +172,9 @@ public final class PcapTool
             }
             out.printf("%s: %d frames read, %d written to %s%n", in, reader.framesRead(), writer.framesWritten(), outFile);
         }
-        catch (final NoSuchFileException ex)
+        catch (final FileSystemException ex)
         {
-            return fail(in + ": no such file");
+            return fail(describe(ex, in, outFile));
         }
         catch (final IOException ex)
         {
@@ -290,6 +293,21 @@ public final class PcapTool
                 out.printf("  %-24s %d%n", counter.name(), value);
             }
         }
+    }
+
+    /** @return the file at fault (the input or the output, as the exception says) and why, in one line. */
+    static String describe(final FileSystemException ex, final Path in, final Path outFile)
+    {
+        final Path file = ex.getFile() == null ? in : Path.of(ex.getFile());
+        final boolean output = file.equals(outFile);
+        final Path parent = outFile.toAbsolutePath().getParent();
+        if (ex instanceof NoSuchFileException)
+        {
+            return output ? outFile + ": cannot create: no such directory " + parent : file + ": no such file";
+        }
+        final String reason = ex instanceof AccessDeniedException ? "permission denied" :
+            ex.getReason() != null ? ex.getReason() : ex.getClass().getSimpleName();
+        return file + ": " + (output ? "cannot write: " : "cannot read: ") + reason;
     }
 
     private int fail(final String message)

@@ -23,9 +23,11 @@ import java.util.Collection;
  * <p>
  * AES-GCM SAs (RFC 4106) use Wireshark's "AES-GCM with 8/12/16 octet ICV [RFC4106]" entries with the key and salt
  * together as the encryption key, as {@code ip xfrm} has them, and authentication "NULL": the ICV is part of the
- * AEAD. Wireshark has no AES-GMAC (RFC 4543) entry; its payload travels in clear, so the record says "NULL"
- * encryption and the unchecked "ANY 128 bit authentication" entry, which lets Wireshark find and dissect the payload
- * but not check the ICV (both key fields stay empty: Wireshark would not use them).
+ * AEAD. Wireshark (4.0) has no AES-GMAC (RFC 4543) entry. The record written for one says "NULL" encryption and the
+ * unchecked "ANY 128 bit authentication" entry (both key fields empty), the nearest there is, but it does not make
+ * the payload dissect: NULL has no IV, so Wireshark reads GMAC's 8-byte IV as the start of the clear payload (a UDP
+ * payload shows as a garbled inner header) and checks no ICV. {@code esp4j wireshark} therefore writes it commented
+ * out, with a warning.
  * <p>
  * Keys are always written: this output exists because the user asked for them. Wireshark has no ESN or UDP
  * encapsulation fields here (it recognises RFC 3948 on UDP 4500 by itself).
@@ -84,7 +86,7 @@ public final class WiresharkEspSa
             case AES_GCM_8 -> "AES-GCM with 8 octet ICV [RFC4106]";
             case AES_GCM_12 -> "AES-GCM with 12 octet ICV [RFC4106]";
             case AES_GCM_16 -> "AES-GCM with 16 octet ICV [RFC4106]";
-            // No GMAC entry in Wireshark: the payload is in clear, so NULL lets it dissect (see the class comment).
+            // No GMAC entry in Wireshark: NULL is the nearest, but misreads the IV as payload (see the class comment).
             case AES_GMAC -> "NULL";
         };
     }

@@ -89,6 +89,13 @@ final class XfrmCursor
         final long value = XfrmNumbers.parseUnsigned(token.text(), max);
         if (value == XfrmNumbers.INVALID)
         {
+            if (XfrmNumbers.isNumberOf64Bits(token.text()))
+            {
+                // a well-formed number that is too big: shown as typed (no key is 64 bits or shorter)
+                throw new XfrmSyntaxException(location, token.index(), token.column(), token.text(),
+                    "invalid " + what + ": out of range, at most " + Long.toUnsignedString(max) +
+                    String.format(" (0x%x)", max));
+            }
             throw error(token, "invalid " + what + ": must be a number 0.." + Long.toUnsignedString(max) +
                 " (decimal, 0x hex or 0 octal)");
         }

@@ -59,4 +59,14 @@ final class XfrmNumbers
         }
         return value;
     }
+
+    /**
+     * @param text a token.
+     * @return true if it is a number of iproute2's syntax with at most 64 bits of digits (16 hex, 20 decimal or 22
+     * octal digits), whatever its value: such a token is a mistyped number, not key material.
+     */
+    static boolean isNumberOf64Bits(final String text)
+    {
+        return text.matches("0[xX][0-9a-fA-F]{1,16}|0[0-7]{1,22}|[1-9][0-9]{0,19}");
+    }
 }

@@ -7,8 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +32,7 @@ public final class XfrmPreloadReader
      */
     public static XfrmPreload read(final Path file) throws IOException
     {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
-        {
-            return read(reader, file.toString());
-        }
+        return parse(XfrmTextFile.read(file), file.toString()); // names the line of a byte that is not UTF-8
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.esp4j.core.xfrm;
 
+import org.esp4j.core.replay.ReplayWindow;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
@@ -312,7 +313,14 @@ public final class XfrmStateParser
         private void replayWindow(final XfrmToken token)
         {
             cursor.once(token, "replay-window");
-            replayWindow = cursor.unsigned(token, "replay-window", U32_MAX);
+            replayWindow = cursor.unsigned(token, "replay-window", Long.MAX_VALUE);
+            if (replayWindow > ReplayWindow.MAX_WINDOW_SIZE)
+            {
+                cursor.back();
+                // esp4j's limit, not the 32-bit field's: the same words as SaConfig's check below
+                throw cursor.error(cursor.next(), "replay-window must be 0.." + ReplayWindow.MAX_WINDOW_SIZE + ": " +
+                    replayWindow);
+            }
             try
             {
                 builder.replayWindowSize((int)Math.min(replayWindow, Integer.MAX_VALUE));

@@ -217,4 +217,89 @@ class PcapToolTest
             EspVectors.resourcePath("esp_null_md5.pcap").toString(), out.toString()), stderr.toString());
         assertArrayEquals(Files.readAllBytes(EspVectors.resourcePath("esp_null_md5.pcap")), Files.readAllBytes(out));
     }
+
+    @Test
+    void shouldBlameTheOutputPathWhenItsDirectoryIsMissing() throws IOException
+    {
+        final Path saFile = writeSaFile("esp_null_md5.pcap");
+        final Path out = dir.resolve("nonexistent-dir").resolve("out.pcap");
+        assertEquals(2, run("pcap", "unprotect", "--sa", saFile.toString(),
+            EspVectors.resourcePath("esp_null_md5.pcap").toString(), out.toString()));
+        assertEquals("esp4j pcap: " + out + ": cannot create: no such directory " + out.getParent() + "\n",
+            stderr.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldNameTheLineOfAnSaFileThatIsNotUtf8() throws IOException
+    {
+        final Path saFile = dir.resolve("latin1.sa");
+        Files.write(saFile, "# r\u00e9seau\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(2, run("wireshark", "--sa", saFile.toString()));
+        assertEquals("esp4j wireshark: " + saFile + ":1: column 4: not UTF-8 text (byte 0xe9); save the file as UTF-8\n",
+            stderr.toString(StandardCharsets.UTF_8));
+        stderr.reset();
+        assertEquals(2, run("pcap", "unprotect", "--sa", saFile.toString(),
+            EspVectors.resourcePath("esp_null_md5.pcap").toString(), dir.resolve("o.pcap").toString()));
+        assertTrue(stderr.toString(StandardCharsets.UTF_8).startsWith("esp4j pcap: " + saFile + ":1: column 4: "),
+            stderr.toString());
+    }
+
+    /** The daemon's own listing and a preload file give the same rows as the SA file. */
+    @Test
+    void shouldPrintTheSameWiresharkLinesFromAStateListingAndAPreloadFile() throws IOException
+    {
+        final Path saFile = writeSaFile("esp_null_sha1.pcap", false);
+        assertEquals(0, run("wireshark", "--sa", saFile.toString()), stderr.toString());
+        final String fromSaFile = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(fromSaFile.contains("HMAC-SHA-1-96 [RFC2404]"), fromSaFile);
+
+        final StringBuilder listing = new StringBuilder();
+        final StringBuilder preload = new StringBuilder("# preload\n");
+        for (final org.esp4j.core.sa.SaConfig sa : org.esp4j.core.xfrm.SaFileReader.read(saFile))
+        {
+            listing.append(org.esp4j.core.xfrm.XfrmFormatter.formatState(sa, true));
+            preload.append("state add ").append(org.esp4j.core.xfrm.XfrmFormatter.toStateAddArgs(sa, true))
+                .append("\npolicy add src ::/0 dst ::/0 dir out tmpl proto esp mode transport\n");
+        }
+        for (final String text : new String[]{ listing.toString(), preload.toString() })
+        {
+            final Path file = Files.writeString(dir.resolve("other.txt"), text);
+            stdout.reset();
+            assertEquals(0, run("wireshark", "--sa", file.toString()), stderr.toString());
+            assertEquals(fromSaFile, stdout.toString(StandardCharsets.UTF_8), text);
+        }
+        assertEquals("", stderr.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Wireshark 4.0 has no GMAC entry: no row that would make it misread the IV, and a warning saying so. */
+    @Test
+    void shouldWarnThatWiresharkCannotDissectGmacAndCommentItsRowOut() throws IOException
+    {
+        final Path saFile = Files.writeString(dir.resolve("gmac.sa"), "src 2001:db8::1 dst 2001:db8::2 proto esp " +
+            "spi 0x00001235 aead 'rfc4543(gcm(aes))' 0x00112233445566778899aabbccddeeffa1b2c3d4 128\n");
+        assertEquals(0, run("wireshark", "--sa", saFile.toString()));
+        final String rows = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(rows.contains("\n# AES-GMAC, no Wireshark entry: \"IPv6\",\"2001:db8::1\",\"2001:db8::2\",\"0x00001235\""),
+            rows);
+        assertFalse(rows.lines().anyMatch(line -> line.startsWith("\"")), "no live row: " + rows);
+        final String warning = stderr.toString(StandardCharsets.UTF_8);
+        assertTrue(warning.startsWith("esp4j wireshark: SPI 0x00001235: AES-GMAC (RFC 4543) has no Wireshark entry"),
+            warning);
+        assertTrue(warning.contains("IV"), warning);
+    }
+
+    @Test
+    void shouldPrintHelpOnStandardOutputWithStatusZero()
+    {
+        for (final String command : new String[]{ "pcap", "wireshark" })
+        {
+            stdout.reset();
+            assertEquals(0, run(command, "--help"), command);
+            assertTrue(stdout.toString(StandardCharsets.UTF_8).startsWith("usage: esp4j " + command), stdout.toString());
+        }
+        assertEquals("", stderr.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("wireshark", "--bogus", "x"));
+        assertTrue(stderr.toString(StandardCharsets.UTF_8).startsWith("esp4j wireshark: unknown argument '--bogus'\n"),
+            stderr.toString());
+    }
 }

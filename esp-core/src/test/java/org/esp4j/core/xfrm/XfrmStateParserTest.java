@@ -346,14 +346,30 @@ class XfrmStateParserTest
     @Test
     void badNumbersAndRanges()
     {
-        assertError("line 3: token 8 '4294967296': invalid spi: must be a number 0..4294967295 " +
-            "(decimal, 0x hex or 0 octal)", ISSUE_LINE.replace("0x0008a23a", "4294967296"));
+        assertError("line 3: token 8 '4294967296': invalid spi: out of range, at most 4294967295 (0xffffffff)",
+            ISSUE_LINE.replace("0x0008a23a", "4294967296"));
         assertError("line 3: token 8 '-1': invalid spi: must be a number 0..4294967295 " +
             "(decimal, 0x hex or 0 octal)", ISSUE_LINE.replace("0x0008a23a", "-1"));
         assertError("line 3: token 8 '255': spi must be 256..4294967295 (RFC 4303 2.1): 255",
             ISSUE_LINE.replace("0x0008a23a", "255"));
         assertError("line 3: token 12 '65537': replay-window must be 0..65536: 65537",
             ISSUE_LINE.replace("replay-window 64", "replay-window 65537"));
+    }
+
+    /** A number too big for its field is named as typed, with its field's limit (not redacted: no key is that short). */
+    @Test
+    void shouldNameAnOutOfRangeNumberAndTheLimitOfItsField()
+    {
+        assertError("line 3: token 8 '0x100000000': invalid spi: out of range, at most 4294967295 (0xffffffff)",
+            ISSUE_LINE.replace("0x0008a23a", "0x100000000"));
+        // esp4j's window limit, not the 32-bit field's
+        assertError("line 3: token 12 '99999999999': replay-window must be 0..65536: 99999999999",
+            ISSUE_LINE.replace("replay-window 64", "replay-window 99999999999"));
+        assertError("line 3: token 12 '4294967296': replay-window must be 0..65536: 4294967296",
+            ISSUE_LINE.replace("replay-window 64", "replay-window 4294967296"));
+        // longer than any 64-bit number: may be key material, still redacted
+        assertError("line 3: token 8 '<key>': invalid spi: must be a number 0..4294967295 (decimal, 0x hex or 0 octal)",
+            ISSUE_LINE.replace("0x0008a23a", "0xf769bcd751044604127672711c6d3441"));
     }
 
     @Test

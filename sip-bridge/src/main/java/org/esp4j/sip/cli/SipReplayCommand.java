@@ -35,7 +35,9 @@ import java.util.Optional;
  */
 public final class SipReplayCommand
 {
-    static final String USAGE =
+    /** The start of every error line: one convention for every esp4j command. */
+    public static final String PREFIX = "esp4j sip replay: ";
+    public static final String USAGE =
         "usage: esp4j sip replay TRACE [--role ue|pcscf] [--subscriber FILE | --k K (--op OP | --opc OPC)] " +
         "[--algorithm milenage|test-usim] [--keys]";
 
@@ -64,7 +66,7 @@ public final class SipReplayCommand
         }
         catch (final IllegalArgumentException ex)
         {
-            err.println("error: " + ex.getMessage() + " (" + USAGE + ")");
+            err.println(PREFIX + ex.getMessage() + " (" + USAGE + ")");
             return 2;
         }
         if (options.help)
@@ -74,8 +76,8 @@ public final class SipReplayCommand
         }
         if (options.keysOnCommandLine)
         {
-            err.println("warning: --k/--op/--opc are visible to every local user (ps, /proc/PID/cmdline); use " +
-                "--subscriber FILE (mode 0600) or ESP4J_K/ESP4J_OPC in the environment");
+            err.println(PREFIX + "warning: --k/--op/--opc are visible to every local user (ps, /proc/PID/cmdline); " +
+                "use --subscriber FILE (mode 0600) or ESP4J_K/ESP4J_OPC in the environment");
         }
 
         final List<TraceEntry> entries;
@@ -85,17 +87,17 @@ public final class SipReplayCommand
         }
         catch (final NoSuchFileException ex)
         {
-            err.println("error: TRACE: no such file '" + options.trace + "'");
+            err.println(PREFIX + "TRACE: no such file '" + options.trace + "'");
             return 2;
         }
         catch (final IOException ex)
         {
-            err.println("error: TRACE: cannot read '" + options.trace + "': " + ex.getMessage());
+            err.println(PREFIX + "TRACE: cannot read '" + options.trace + "': " + ex.getMessage());
             return 2;
         }
         catch (final TraceFormatException ex)
         {
-            err.println("error: " + ex.getMessage());
+            err.println(PREFIX + ex.getMessage());
             return 2;
         }
 

@@ -137,7 +137,7 @@ class SipReplayCommandTest
     void shouldFailWithOneLineNamingABadOption()
     {
         assertEquals(2, run(trace.toString(), "--k", "0011"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: --k:"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith(SipReplayCommand.PREFIX + "--k:"));
         assertEquals(1, err.toString(StandardCharsets.UTF_8).lines().count());
     }
 
@@ -182,7 +182,8 @@ class SipReplayCommandTest
 
         assertEquals(0, replay.status);
         assertEquals(1, replay.err.lines().count(), replay.err);
-        assertTrue(replay.err.startsWith("warning: --k/--op/--opc are visible to every local user"), replay.err);
+        assertTrue(replay.err.startsWith(SipReplayCommand.PREFIX + "warning: --k/--op/--opc are visible to every "),
+            replay.err);
     }
 
     @Test

@@ -27,28 +27,39 @@ import java.util.function.Consumer;
  * <p>
  * Exit status of the commands: {@value #EXIT_OK} when the daemon answered {@code ok}, {@value #EXIT_ERROR} when it
  * answered {@code error: ...} (printed on stderr), {@value #EXIT_USAGE} for a usage error or when the daemon cannot be
- * reached (the message names the socket and suggests {@code ./esp4j run}).
+ * reached (the message names the socket and suggests {@code ./esp4j run}). Errors are one line,
+ * {@code esp4j xfrm: ...} or {@code esp4j stat: ...}; {@code --help} goes to standard output with status 0.
  * <p>
- * The socket is {@code --socket PATH} if given, else {@code $ESP4J_SOCKET}, else {@value #DEFAULT_SOCKET}.
+ * The socket is {@code --socket PATH} if given, else {@code --tun NAME}'s ({@code /run/esp4j/NAME.sock}, the
+ * daemon's default for {@code tun.name=NAME}), else {@code $ESP4J_SOCKET}, else the one daemon socket in
+ * {@value #RUN_DIRECTORY}; with none there, or several, the command names them and the options to pick one.
  */
 public final class ControlClient
 {
+    /** Where daemons put their control sockets by default ({@code control.socket=/run/esp4j/TUN.sock}). */
+    public static final String RUN_DIRECTORY = "/run/esp4j";
     public static final String DEFAULT_SOCKET =
-        "/run/esp4j/" + org.esp4j.tun.daemon.DaemonConfig.DEFAULT_TUN_NAME + ".sock"; // the daemon's default
+        RUN_DIRECTORY + "/" + org.esp4j.tun.daemon.DaemonConfig.DEFAULT_TUN_NAME + ".sock"; // the daemon's default
     public static final String SOCKET_ENVIRONMENT_VARIABLE = "ESP4J_SOCKET";
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;
 
+    private static final String XFRM_PREFIX = "esp4j xfrm: ";
+    private static final String STAT_PREFIX = "esp4j stat: ";
+    private static final String SOCKET_OPTIONS = "[ --tun NAME | --socket PATH ]";
     private static final String XFRM_USAGE =
-        "Usage: esp4j xfrm [ --socket PATH ] { state | policy | monitor } { COMMAND | help }\n" +
+        "Usage: esp4j xfrm " + SOCKET_OPTIONS + " { state | policy | monitor } { COMMAND | help }\n" +
         "  as ip xfrm: state { add | update | delete | get | list | deleteall | flush | count } ...,\n" +
         "  policy { add | update | delete | get | list | flush | count } ..., monitor [ all | SA | expire | acquire ]\n" +
-        "  list and get hide keys unless --keys is given; -s adds the counters.";
+        "  list and get hide keys unless --keys is given; -s adds the counters.\n" +
+        "  The daemon: --tun NAME (socket " + RUN_DIRECTORY + "/NAME.sock), --socket PATH, $ESP4J_SOCKET, or the only\n" +
+        "  socket in " + RUN_DIRECTORY + ".";
     private static final String STAT_USAGE =
-        "Usage: esp4j stat [ --sa ] [ --watch [ SECONDS ] [ --count N ] ] [ --socket PATH | --counters PATH ]\n" +
-        "  prints the counters of /proc/net/xfrm_stat (and, with --sa, each SA as ip -s xfrm state);\n" +
-        "  --counters reads the daemon's counters file directly, e.g. when it is not running.";
+        "Usage: esp4j stat [ --sa ] [ --watch [ SECONDS ] [ --count N ] ] [ --tun NAME | --socket PATH | --counters PATH ]\n" +
+        "  prints every counter, /proc/net/xfrm_stat's and the daemon's own (and, with --sa, each SA as\n" +
+        "  ip -s xfrm state); --counters reads the daemon's counters file directly, e.g. when it is not running.\n" +
+        "  The daemon: as for esp4j xfrm (--tun, --socket, $ESP4J_SOCKET, or the only socket in " + RUN_DIRECTORY + ").";
 
     private final Path socketPath;
 
@@ -135,23 +146,42 @@ public final class ControlClient
     static int runXfrm(
         final String[] argsAfterXfrm, final PrintStream out, final PrintStream err, final Map<String, String> env)
     {
+        return runXfrm(argsAfterXfrm, out, err, env, Path.of(RUN_DIRECTORY));
+    }
+
+    static int runXfrm(
+        final String[] argsAfterXfrm, final PrintStream out, final PrintStream err, final Map<String, String> env,
+        final Path runDirectory)
+    {
         final List<String> words = new ArrayList<>();
         words.add("xfrm");
         String socketOption = null;
+        String tunOption = null;
         for (int i = 0; i < argsAfterXfrm.length; i++)
         {
             final String arg = argsAfterXfrm[i];
-            if ("--socket".equals(arg))
+            if ("--socket".equals(arg) || "--tun".equals(arg))
             {
                 if (i + 1 >= argsAfterXfrm.length)
                 {
-                    return usage(err, XFRM_USAGE, "--socket needs a PATH");
+                    return usage(err, XFRM_PREFIX, XFRM_USAGE, arg + " needs a " + ("--tun".equals(arg) ? "NAME" : "PATH"));
                 }
-                socketOption = argsAfterXfrm[++i];
+                if ("--tun".equals(arg))
+                {
+                    tunOption = argsAfterXfrm[++i];
+                }
+                else
+                {
+                    socketOption = argsAfterXfrm[++i];
+                }
             }
             else if (arg.startsWith("--socket="))
             {
                 socketOption = arg.substring("--socket=".length());
+            }
+            else if (arg.startsWith("--tun="))
+            {
+                tunOption = arg.substring("--tun=".length());
             }
             else
             {
@@ -166,10 +196,20 @@ public final class ControlClient
                 out.println(XFRM_USAGE);
                 return EXIT_OK;
             }
-            return usage(err, XFRM_USAGE, null);
+            return usage(err, XFRM_PREFIX, XFRM_USAGE, null);
         }
         final boolean monitor = ControlCommands.matches(words.get(1), "monitor");
-        return request(new ControlClient(socketPath(socketOption, env)), words, out, err, monitor);
+        final Path socket;
+        try
+        {
+            socket = socketPath(socketOption, tunOption, env, runDirectory);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println(XFRM_PREFIX + ex.getMessage());
+            return EXIT_USAGE;
+        }
+        return request(new ControlClient(socket), words, out, err, monitor, XFRM_PREFIX);
     }
 
     /**
@@ -187,6 +227,14 @@ public final class ControlClient
 
     static int runStat(final String[] args, final PrintStream out, final PrintStream err, final Map<String, String> env)
     {
+        return runStat(args, out, err, env, Path.of(RUN_DIRECTORY));
+    }
+
+    static int runStat(
+        final String[] args, final PrintStream out, final PrintStream err, final Map<String, String> env,
+        final Path runDirectory)
+    {
+        String tunOption = null;
         boolean perSa = false;
         boolean watch = false;
         double intervalSeconds = 1;
@@ -207,7 +255,7 @@ public final class ControlClient
                         intervalSeconds = Double.parseDouble(args[++i]);
                         if (!(intervalSeconds >= 0.1 && intervalSeconds <= 86_400))
                         {
-                            return usage(err, STAT_USAGE, "--watch SECONDS must be from 0.1 to 86400");
+                            return usage(err, STAT_PREFIX, STAT_USAGE, "--watch SECONDS must be from 0.1 to 86400");
                         }
                     }
                 }
@@ -215,7 +263,7 @@ public final class ControlClient
                 {
                     if (i + 1 >= args.length || !args[i + 1].matches("[1-9][0-9]{0,9}"))
                     {
-                        return usage(err, STAT_USAGE, "--count needs a positive number");
+                        return usage(err, STAT_PREFIX, STAT_USAGE, "--count needs a positive number");
                     }
                     count = Long.parseLong(args[++i]);
                 }
@@ -223,15 +271,23 @@ public final class ControlClient
                 {
                     if (i + 1 >= args.length)
                     {
-                        return usage(err, STAT_USAGE, "--socket needs a PATH");
+                        return usage(err, STAT_PREFIX, STAT_USAGE, "--socket needs a PATH");
                     }
                     socketOption = args[++i];
+                }
+                case "--tun" ->
+                {
+                    if (i + 1 >= args.length)
+                    {
+                        return usage(err, STAT_PREFIX, STAT_USAGE, "--tun needs a NAME");
+                    }
+                    tunOption = args[++i];
                 }
                 case "--counters" ->
                 {
                     if (i + 1 >= args.length)
                     {
-                        return usage(err, STAT_USAGE, "--counters needs a PATH");
+                        return usage(err, STAT_PREFIX, STAT_USAGE, "--counters needs a PATH");
                     }
                     countersOption = args[++i];
                 }
@@ -242,20 +298,32 @@ public final class ControlClient
                 }
                 default ->
                 {
-                    return usage(err, STAT_USAGE, "unknown argument '" + arg + "'");
+                    return usage(err, STAT_PREFIX, STAT_USAGE, "unknown argument '" + arg + "'");
                 }
             }
         }
-        if (socketOption != null && countersOption != null)
+        if ((socketOption != null || tunOption != null) && countersOption != null)
         {
-            return usage(err, STAT_USAGE, "give --socket or --counters, not both");
+            return usage(err, STAT_PREFIX, STAT_USAGE, "give --tun/--socket or --counters, not both");
         }
         if (!watch)
         {
             count = 1;
         }
 
-        final ControlClient client = new ControlClient(socketPath(socketOption, env));
+        ControlClient client = null;
+        if (countersOption == null)
+        {
+            try
+            {
+                client = new ControlClient(socketPath(socketOption, tunOption, env, runDirectory));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                err.println(STAT_PREFIX + ex.getMessage() + "; without a daemon: " + COUNTERS_HINT);
+                return EXIT_USAGE;
+            }
+        }
         final List<String> words = perSa ? List.of("stat", "--sa") : List.of("stat");
         for (long n = 0; n < count; n++)
         {
@@ -278,11 +346,10 @@ public final class ControlClient
             }
             final int status = countersOption != null ?
                 readCountersFile(Path.of(countersOption), perSa, out, err) :
-                request(client, words, out, err, false);
+                request(client, words, out, err, false, STAT_PREFIX);
             if (status == EXIT_USAGE && countersOption == null)
             {
-                err.println("esp4j: without a daemon, read its counters file: esp4j stat --counters PATH " +
-                    "(the daemon's counters.file, by default /dev/shm/esp4j-TUN.counters)");
+                err.println(STAT_PREFIX + "without a daemon, read its counters file: " + COUNTERS_HINT);
             }
             if (status != EXIT_OK)
             {
@@ -293,24 +360,63 @@ public final class ControlClient
         return EXIT_OK;
     }
 
+    private static final String COUNTERS_HINT = "esp4j stat --counters PATH (the daemon's counters.file, by default " +
+        "/dev/shm/esp4j-TUN.counters)";
+
     /**
-     * @param option the {@code --socket} value or null.
-     * @param env    the environment.
+     * @param socketOption the {@code --socket} value or null.
+     * @param tunOption    the {@code --tun} value or null.
+     * @param env          the environment.
+     * @param runDirectory where daemons put their sockets by default ({@value #RUN_DIRECTORY}).
      * @return the socket to use.
+     * @throws IllegalArgumentException (one line for the user) when no option chose one and the run directory has no
+     *                                  socket or several.
      */
-    static Path socketPath(final String option, final Map<String, String> env)
+    static Path socketPath(
+        final String socketOption, final String tunOption, final Map<String, String> env, final Path runDirectory)
     {
-        if (option != null && !option.isEmpty())
+        if (socketOption != null && !socketOption.isEmpty())
         {
-            return Path.of(option);
+            return Path.of(socketOption);
+        }
+        if (tunOption != null)
+        {
+            if (!tunOption.matches("[A-Za-z0-9_.-]{1,15}") || tunOption.startsWith("."))
+            {
+                throw new IllegalArgumentException("--tun '" + tunOption + "' is not an interface name (1 to 15 " +
+                    "letters, digits, '_', '.', '-')");
+            }
+            return runDirectory.resolve(tunOption + ".sock");
         }
         final String fromEnvironment = env.get(SOCKET_ENVIRONMENT_VARIABLE);
-        return Path.of(fromEnvironment != null && !fromEnvironment.isEmpty() ? fromEnvironment : DEFAULT_SOCKET);
+        if (fromEnvironment != null && !fromEnvironment.isEmpty())
+        {
+            return Path.of(fromEnvironment);
+        }
+        final List<String> names = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> sockets = java.nio.file.Files.newDirectoryStream(runDirectory, "*.sock"))
+        {
+            sockets.forEach(path -> names.add(path.getFileName().toString()));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // no run directory (no daemon ever ran here) or not readable: as if empty
+        }
+        if (names.size() == 1)
+        {
+            return runDirectory.resolve(names.get(0));
+        }
+        java.util.Collections.sort(names);
+        throw new IllegalArgumentException(names.isEmpty() ?
+            "no esp4j daemon socket in " + runDirectory + ": start one with ./esp4j run, or name it with " +
+            "--tun NAME, --socket PATH or $" + SOCKET_ENVIRONMENT_VARIABLE :
+            names.size() + " daemon sockets in " + runDirectory + " (" + String.join(", ", names) + "): pick one " +
+            "with --tun NAME or --socket PATH");
     }
 
     private static int request(
         final ControlClient client, final List<String> words, final PrintStream out, final PrintStream err,
-        final boolean flushEachLine)
+        final boolean flushEachLine, final String prefix)
     {
         final String status;
         try
@@ -326,41 +432,47 @@ public final class ControlClient
         }
         catch (final IllegalArgumentException ex)
         {
-            err.println("esp4j: " + ex.getMessage());
+            err.println(prefix + ex.getMessage());
             return EXIT_USAGE;
         }
         catch (final IOException ex)
         {
-            err.println("esp4j: cannot reach the esp4j daemon at " + client.socketPath() + ": " + reason(ex) +
-                ". Is it running? Start it with ./esp4j run, or name its socket with --socket PATH or " +
+            err.println(prefix + "cannot reach the esp4j daemon at " + client.socketPath() + ": " + reason(ex) +
+                ". Is it running? Start it with ./esp4j run, or name its socket with --tun NAME, --socket PATH or $" +
                 SOCKET_ENVIRONMENT_VARIABLE + ".");
             return EXIT_USAGE;
         }
         out.flush();
         if (status == null)
         {
-            err.println("esp4j: the daemon at " + client.socketPath() + " closed the connection without a status");
+            err.println(prefix + "the daemon at " + client.socketPath() + " closed the connection without a status");
             return EXIT_ERROR;
         }
         if (ControlProtocol.STATUS_OK.equals(status))
         {
             return EXIT_OK;
         }
-        err.println("esp4j: " + status.substring(status.startsWith(ControlProtocol.STATUS_ERROR_PREFIX) ?
+        err.println(prefix + status.substring(status.startsWith(ControlProtocol.STATUS_ERROR_PREFIX) ?
             ControlProtocol.STATUS_ERROR_PREFIX.length() : "error:".length()).trim());
         return EXIT_ERROR;
     }
 
     private static int readCountersFile(final Path path, final boolean perSa, final PrintStream out, final PrintStream err)
     {
+        if (java.nio.file.Files.isDirectory(path))
+        {
+            err.println(STAT_PREFIX + path + " is a directory, not a counters file (the daemon's counters.file, by " +
+                "default /dev/shm/esp4j-TUN.counters)");
+            return EXIT_USAGE;
+        }
         try (CountersFile file = CountersFile.open(path))
         {
             out.print(StatFormatter.fromReader(file.newCountersReader(), perSa));
             return EXIT_OK;
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // Agrona's mapping rethrows IOExceptions unchecked, undeclared
         {
-            err.println("esp4j: cannot read counters file " + path + ": " + ex.getMessage());
+            err.println(STAT_PREFIX + "cannot read counters file " + path + ": " + ex.getMessage());
             return EXIT_USAGE;
         }
     }
@@ -380,11 +492,11 @@ public final class ControlClient
         return text.matches("[0-9]+(\\.[0-9]+)?");
     }
 
-    private static int usage(final PrintStream err, final String usage, final String problem)
+    private static int usage(final PrintStream err, final String prefix, final String usage, final String problem)
     {
         if (problem != null)
         {
-            err.println("esp4j: " + problem);
+            err.println(prefix + problem);
         }
         err.println(usage);
         return EXIT_USAGE;

@@ -16,30 +16,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The text of {@code esp4j stat}: the global counters in {@code /proc/net/xfrm_stat} form (name padded to 24, a tab,
- * the value) and, with {@code --sa}, each SA as {@code ip -s xfrm state} prints it (keys hidden), from either the
- * live SAD (through the daemon) or a counters file (daemon stopped or not answering).
+ * The text of {@code esp4j stat}: every counter in {@code /proc/net/xfrm_stat} form (name padded to 24, a tab, the
+ * value), the {@code Xfrm*} ones first and then the daemon's own ({@code Esp4j*}, {@code Tun*}: TUN, carriers, ring,
+ * offloads, filter), and, with {@code --sa}, each SA as {@code ip -s xfrm state} prints it (keys hidden), from either
+ * the live SAD (through the daemon) or a counters file (daemon stopped or not answering). Both give the same
+ * counters.
+ * <p>
+ * One difference from {@code ip -s xfrm state}: esp4j counts replayed packets, packets left of the replay window and
+ * sequence number 0 in one per-SA counter, where Linux has {@code replay} and {@code replay-window}. So the stats line
+ * says {@value #REPLAY_LABEL} N, and {@link #REPLAY_NOTE} heads the per-SA part. The window's size is the
+ * {@code replay-window} of the SA's header line (live SAs).
  */
 final class StatFormatter
 {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** The per-SA stats word for what Linux splits into {@code replay-window} and {@code replay}. */
+    static final String REPLAY_LABEL = "replay-window+replay";
+    /** The line in front of the per-SA part. */
+    static final String REPLAY_NOTE = "# per SA as ip -s xfrm state, except: " + REPLAY_LABEL + " counts replayed, " +
+        "too old (left of the window) and sequence-number-0 packets together\n";
 
     private StatFormatter()
     {
     }
 
     /**
-     * @param counters the live counters.
-     * @return the {@code /proc/net/xfrm_stat} lines.
+     * @param counters the live counters (with the daemon's own in the same counters manager).
+     * @return the {@code /proc/net/xfrm_stat} lines, then the daemon's counters in the same form.
      */
     static String global(final XfrmCounters counters)
     {
-        final StringBuilder sb = new StringBuilder(2048);
-        for (final XfrmCounter counter : XfrmCounter.values())
-        {
-            appendCounter(sb, counter.name(), counters.get(counter));
-        }
-        return sb.toString();
+        return fromReader(counters.countersManager(), false);
     }
 
     /**
@@ -49,7 +56,7 @@ final class StatFormatter
     static SaStatsView statsOf(final SecurityAssociation sa)
     {
         final SaCounters counters = sa.counters();
-        // esp4j counts replays and out-of-window packets together (SaCounter.REPLAY_DROPS); shown under "replay".
+        // esp4j counts replays and out-of-window packets together (SaCounter.REPLAY_DROPS): see REPLAY_LABEL.
         return new SaStatsView(
             counters.bytes(),
             counters.packets(),
@@ -66,10 +73,14 @@ final class StatFormatter
      */
     static String perSa(final List<SecurityAssociation> sas)
     {
-        final StringBuilder sb = new StringBuilder(512 * sas.size() + 16);
+        final StringBuilder sb = new StringBuilder(512 * sas.size() + 128).append(REPLAY_NOTE);
         for (final SecurityAssociation sa : sas)
         {
-            sb.append(XfrmFormatter.formatState(sa, false, statsOf(sa)));
+            final SaStatsView stats = statsOf(sa);
+            final String ipForm = "\t  replay-window " + stats.replayWindowDrops() + " replay " + stats.replayDrops() +
+                " failed " + stats.integrityFailures() + "\n";
+            sb.append(XfrmFormatter.formatState(sa, false, stats).replace(ipForm,
+                statsLine(stats.replayDrops(), stats.integrityFailures())));
         }
         return sb.toString();
     }
@@ -125,6 +136,7 @@ final class StatFormatter
         daemon.forEach((name, value) -> appendCounter(sb, name, value));
         if (perSa)
         {
+            sb.append('\n').append(REPLAY_NOTE);
             for (final Map.Entry<String, long[]> entry : sas.entrySet())
             {
                 final long[] values = entry.getValue();
@@ -133,11 +145,16 @@ final class StatFormatter
                 sb.append("\t  ").append(values[SaCounter.BYTES.ordinal()]).append("(bytes), ")
                     .append(values[SaCounter.PACKETS.ordinal()]).append("(packets)\n");
                 sb.append("\tstats:\n");
-                sb.append("\t  replay-window 0 replay ").append(values[SaCounter.REPLAY_DROPS.ordinal()])
-                    .append(" failed ").append(values[SaCounter.INTEGRITY_FAILURES.ordinal()]).append('\n');
+                sb.append(statsLine(values[SaCounter.REPLAY_DROPS.ordinal()],
+                    values[SaCounter.INTEGRITY_FAILURES.ordinal()]));
             }
         }
         return sb.toString();
+    }
+
+    private static String statsLine(final long replayDrops, final long integrityFailures)
+    {
+        return "\t  " + REPLAY_LABEL + " " + replayDrops + " failed " + integrityFailures + "\n";
     }
 
     private static void appendCounter(final StringBuilder sb, final String name, final long value)

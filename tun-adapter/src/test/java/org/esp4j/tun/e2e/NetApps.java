@@ -37,10 +37,11 @@ public final class NetApps
     static final int PCSCF_PORT_S = 50718;
     static final int PCSCF_PORT_C = 50717;
     static final int SIP_PORT = 5060;
-    static final long SERVER_LIFETIME_MS = 120_000;
+    static final long SERVER_LIFETIME_MS = 600_000;
     static final int TCP_BYTES = 2 * 1024 * 1024;
     static final int BIG_DATAGRAM = 3000;
-    private static final int TIMEOUT_MS = 3000;
+    /** Per attempt; generous for a loaded host (a negative check, {@link #udpEchoed}, waits 1 s). */
+    private static final int TIMEOUT_MS = 10_000;
 
     private NetApps()
     {
@@ -220,7 +221,7 @@ public final class NetApps
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(local, localPort));
             socket.connect(new InetSocketAddress(remote, remotePort), TIMEOUT_MS);
-            socket.setSoTimeout(10_000);
+            socket.setSoTimeout(60_000);
             // not periodic: a segment put at the wrong offset or left out cannot go unnoticed
             final byte[] out = new byte[TCP_BYTES];
             new java.util.Random(localPort).nextBytes(out);
@@ -240,7 +241,7 @@ public final class NetApps
             writer.start();
             final byte[] in = new byte[TCP_BYTES];
             new DataInputStream(socket.getInputStream()).readFully(in);
-            writer.join(10_000);
+            writer.join(60_000);
             if (!Arrays.equals(out, in))
             {
                 throw new IllegalStateException("TCP echo differs");

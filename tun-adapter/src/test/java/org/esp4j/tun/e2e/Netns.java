@@ -105,6 +105,69 @@ final class Netns implements AutoCloseable
         return false;
     }
 
+    /**
+     * Stop a tcpdump capturing in this namespace with {@code -U} (a write per packet) once it has written everything
+     * sent before this call. A tcpdump stopped by a signal writes only what it has taken from the kernel, and on a
+     * busy host it may be seconds behind: so first send marker datagrams (UDP to the discard port of {@code peer},
+     * from bash's {@code /dev/udp}, in clear) until one is in the file, then stop it. The capture socket keeps the
+     * order in which packets passed, so what was sent before the marker is in the file before it.
+     *
+     * @param tcpdump   the tcpdump process, started with {@link #start}.
+     * @param pcap      its output file.
+     * @param peer      an address reachable from this namespace past the captured interface.
+     * @param timeoutMs how long to wait for the marker.
+     * @return tcpdump's own account ({@code packets captured / received by filter / dropped by kernel}).
+     * @throws AssertionError if the marker never reached the file.
+     */
+    String stopCapture(final Process tcpdump, final Path pcap, final String peer, final long timeoutMs)
+        throws IOException, InterruptedException
+    {
+        final String marker = "esp4j-capture-marker-" + System.nanoTime();
+        final byte[] markerBytes = marker.getBytes(StandardCharsets.US_ASCII);
+        final String target = "/dev/udp/" + peer + "/9";
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        boolean captured = false;
+        while (!captured && System.nanoTime() < deadline && tcpdump.isAlive())
+        {
+            final Process send = new ProcessBuilder("ip", "netns", "exec", name, "bash", "-c",
+                "printf %s \"$1\" > \"$2\"", "marker", marker, target).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            send.waitFor(10, TimeUnit.SECONDS);
+            // the marker is sent again every 200 ms, should one be lost (neighbour discovery)
+            final long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+            while (!(captured = contains(pcap, markerBytes)) && System.nanoTime() < next)
+            {
+                Thread.sleep(10);
+            }
+        }
+        stop(tcpdump, 10_000);
+        final String log = logText("tcpdump");
+        if (!captured)
+        {
+            throw new AssertionError("the capture " + pcap + " did not get the marker datagram within " + timeoutMs +
+                " ms: " + log);
+        }
+        return log.lines().filter(line -> line.contains("packets")).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private static boolean contains(final Path file, final byte[] what) throws IOException
+    {
+        final byte[] data = Files.readAllBytes(file);
+        outer:
+        for (int i = data.length - what.length; i >= 0; i--)
+        {
+            for (int j = 0; j < what.length; j++)
+            {
+                if (data[i + j] != what[j])
+                {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
     /** SIGTERM and wait; @return the exit code, or -1 if it had to be killed. */
     static int stop(final Process process, final long timeoutMs) throws InterruptedException
     {
