@@ -86,6 +86,7 @@ public final class ControlServer implements Agent, AutoCloseable
 
     private ControlCommands commands;
     private ControlCommands.PolicyChangeListener policyChangeListener;
+    private ControlCommands.Runner commandRunner = java.util.function.Supplier::get;
     private ErrorHandler errorHandler = ex -> System.err.println("esp4j control: " + ex);
     private UserPrincipal trustedUser;
     private ServerSocketChannel serverChannel;
@@ -125,6 +126,18 @@ public final class ControlServer implements Agent, AutoCloseable
     public ControlServer policyChangeListener(final ControlCommands.PolicyChangeListener listener)
     {
         this.policyChangeListener = listener;
+        return this;
+    }
+
+    /**
+     * Run each command through this (e.g. the daemon hands it to its conductor and waits). Set before {@link #bind()}.
+     *
+     * @param runner runs the command it is given and returns its response.
+     * @return this.
+     */
+    public ControlServer commandRunner(final ControlCommands.Runner runner)
+    {
+        this.commandRunner = runner;
         return this;
     }
 
@@ -500,7 +513,8 @@ public final class ControlServer implements Agent, AutoCloseable
         final ControlCommands.Response response;
         try
         {
-            response = commands.execute(stripCarriageReturn(line));
+            final String requestLine = stripCarriageReturn(line);
+            response = commandRunner.run(() -> commands.execute(requestLine));
         }
         catch (final RuntimeException ex)
         {
