@@ -180,7 +180,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         preload();
 
         routing = new PolicyRouting(ip, config.routingSettings(), log);
-        routing.removeStale();
+        routing.installBlackholes(); // first: a crashed run's steering rules lead nowhere but into a blackhole
         final List<SteeringPrefix> prefixes = DaemonHostState.steeringPrefixes(config.steer(), spd.list());
         pathMtu = config.pathMtu() > 0 ? config.pathMtu() : detectPathMtu(prefixes);
         tunMtu = config.tunMtu() > 0 ? config.tunMtu() : pathMtu - TUN_MTU_HEADROOM;
