@@ -52,7 +52,10 @@ public final class DaemonConductor implements Agent
     /** The periodic sweep: SA lifetimes, addresses, steering, filter counters. */
     public static final long SWEEP_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
-    /** SA changes are followed by the packet ring at most this often (each follow-up may run {@code nft}). */
+    /**
+     * SA changes are followed by the packet ring at most this often (each follow-up may run {@code nft}); a host
+     * state update that failed is retried this often.
+     */
     public static final long SA_SYNC_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Changes queued before {@link #offer} refuses more. */
@@ -141,6 +144,7 @@ public final class DaemonConductor implements Agent
     private boolean sasDirty;
     private long nextSweepNs;
     private long nextSaSyncNs;
+    private long nextPolicyRetryNs;
     private String lastHostError;
     private String hostError;
     private volatile Thread thread;
@@ -273,7 +277,7 @@ public final class DaemonConductor implements Agent
         int work = commandQueue.drain(onChange, COMMANDS_PER_DUTY_CYCLE);
         final long nowNs = clock.nanoTime();
         work += runDue(nowNs);
-        if (policiesDirty)
+        if (policiesDirty && nowNs - nextPolicyRetryNs >= 0)
         {
             work++;
             syncPolicies(); // a change whose follow-up failed: try again until the host takes it
@@ -405,6 +409,7 @@ public final class DaemonConductor implements Agent
         catch (final IOException | RuntimeException ex)
         {
             hostError = String.valueOf(ex.getMessage());
+            nextPolicyRetryNs = clock.nanoTime() + SA_SYNC_INTERVAL_NS;
             logOnce("host state update failed (retrying): " + ex.getMessage());
         }
     }
