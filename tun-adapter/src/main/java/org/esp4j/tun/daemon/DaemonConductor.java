@@ -82,6 +82,12 @@ public final class DaemonConductor implements Agent
 
         /** Once a second: SA lifetimes, the host's addresses, steering and filter counters. */
         void sweep();
+
+        /**
+         * After every change and every {@link #SA_SYNC_INTERVAL_NS}: persist the outbound sequence reservations
+         * that moved (cheap when none did).
+         */
+        void reserveSequences();
     }
 
     /** Told about each policy change the conductor applied, on the conductor thread (must not block). */
@@ -145,6 +151,7 @@ public final class DaemonConductor implements Agent
     private long nextSweepNs;
     private long nextSaSyncNs;
     private long nextPolicyRetryNs;
+    private long nextReserveNs;
     private String lastHostError;
     private String hostError;
     private volatile Thread thread;
@@ -289,6 +296,11 @@ public final class DaemonConductor implements Agent
             nextSaSyncNs = nowNs + SA_SYNC_INTERVAL_NS;
             guarded(host::onSasChanged);
         }
+        if (nowNs - nextReserveNs >= 0)
+        {
+            nextReserveNs = nowNs + SA_SYNC_INTERVAL_NS;
+            guarded(host::reserveSequences);
+        }
         if (nowNs - nextSweepNs >= 0)
         {
             work++;
@@ -314,10 +326,13 @@ public final class DaemonConductor implements Agent
         catch (final RuntimeException ex)
         {
             afterChange();
+            guarded(host::reserveSequences);
             change.result.completeExceptionally(ex);
             return;
         }
-        if (afterChange() && policiesDirty)
+        final boolean policiesChanged = afterChange();
+        guarded(host::reserveSequences); // a new SA's reservation is on disk before its add is answered
+        if (policiesChanged && policiesDirty)
         {
             change.result.completeExceptionally(new NotAppliedException(
                 "applied, but the host does not enforce it yet (retrying): " + hostError));

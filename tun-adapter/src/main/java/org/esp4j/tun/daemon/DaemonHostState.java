@@ -46,6 +46,7 @@ final class DaemonHostState implements DaemonConductor.HostState
     private final PacketRingReceiver packetRing;
     private final EspEarlyDrop espEarlyDrop;
     private final OutboundAgent outbound;
+    private final SequenceReservations reservations;
     private final String tunName;
     private final Consumer<String> log;
     private long lastFilterPollNs;
@@ -68,6 +69,7 @@ final class DaemonHostState implements DaemonConductor.HostState
         final PacketRingReceiver packetRing,
         final EspEarlyDrop espEarlyDrop,
         final OutboundAgent outbound,
+        final SequenceReservations reservations,
         final String tunName,
         final Consumer<String> log)
     {
@@ -81,6 +83,7 @@ final class DaemonHostState implements DaemonConductor.HostState
         this.packetRing = packetRing;
         this.espEarlyDrop = espEarlyDrop;
         this.outbound = outbound;
+        this.reservations = reservations;
         this.tunName = tunName;
         this.log = log;
     }
@@ -98,6 +101,14 @@ final class DaemonHostState implements DaemonConductor.HostState
             throw new IOException("outbound agent's command queue is full");
         }
         syncSteering(policies);
+    }
+
+    public void reserveSequences()
+    {
+        if (reservations != null)
+        {
+            reservations.reserve(sad);
+        }
     }
 
     public void onSasChanged()

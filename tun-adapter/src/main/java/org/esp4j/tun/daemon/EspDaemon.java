@@ -112,6 +112,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private AgentRunner sipRunner;
     private TunSipBridge sipBridge;
     private DaemonConductor conductor;
+    private SequenceReservations reservations;
     private AgentRunner conductorRunner;
     private OutboundAgent outboundAgent;
     private AutoCloseable controlEndpoint;
@@ -178,6 +179,13 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sad = new SecurityAssociationDatabase(counters, clock, events);
         spd = new SecurityPolicyDatabase();
         preload();
+        reservations = SequenceReservations.load(sequencesFile(), log);
+        final int resumed = reservations.resume(sad);
+        if (resumed > 0)
+        {
+            log.accept(resumed + " preloaded SA(s) continue their outbound sequence numbers from " + sequencesFile());
+        }
+        reservations.reserve(sad); // before any packet: what this run sends lies below the file's marks
 
         routing = new PolicyRouting(ip, config.routingSettings(), log);
         routing.installBlackholes(); // first: a crashed run's steering rules lead nowhere but into a blackhole
@@ -359,7 +367,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
 
         outboundAgent = outbound;
         final DaemonHostState hostState = new DaemonHostState(sad, spd, counters, daemonCounters, config.steer(),
-            routing, inboundFilter, packetRing, espEarlyDrop, outbound, config.tunName(), log);
+            routing, inboundFilter, packetRing, espEarlyDrop, outbound, reservations, config.tunName(), log);
         hostState.syncPacketRing(); // before the conductor runs: this thread still owns the host state
         conductor = new DaemonConductor(spd, hostState, clock, log);
         if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
@@ -614,6 +622,12 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     public Path countersFile()
     {
         return config.countersFile();
+    }
+
+    /** @return the outbound sequence reservations beside the counters file ({@link SequenceReservations}). */
+    public Path sequencesFile()
+    {
+        return config.countersFile().resolveSibling(config.countersFile().getFileName() + ".seq");
     }
 
     public AutoCloseable subscribe(final SaEventListener listener)

@@ -79,6 +79,7 @@ class DaemonConductorTest
         assertEquals(0, done.join());
         assertEquals(0, host.policyCommits);
         assertTrue(policyEvents.isEmpty());
+        assertTrue(host.reservations >= 1, "sequence reservations follow every change");
     }
 
     @Test
@@ -203,6 +204,7 @@ class DaemonConductorTest
         int filterSawPolicies;
         int saSyncs;
         int sweeps;
+        int reservations;
 
         public void onPoliciesChanged() throws IOException
         {
@@ -223,6 +225,11 @@ class DaemonConductorTest
         public void sweep()
         {
             sweeps++;
+        }
+
+        public void reserveSequences()
+        {
+            reservations++;
         }
     }
 }
