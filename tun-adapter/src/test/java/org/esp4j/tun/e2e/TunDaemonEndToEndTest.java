@@ -406,7 +406,7 @@ class TunDaemonEndToEndTest
         assertFalse(Files.exists(pcCounters));
     }
 
-    private static long inboundAccounted(final Map<String, Long> c)
+    static long inboundAccounted(final Map<String, Long> c)
     {
         long sum = 0;
         for (final Map.Entry<String, Long> e : c.entrySet())
@@ -421,7 +421,7 @@ class TunDaemonEndToEndTest
         return sum;
     }
 
-    private static long outboundAccounted(final Map<String, Long> c)
+    static long outboundAccounted(final Map<String, Long> c)
     {
         long sum = 0;
         for (final Map.Entry<String, Long> e : c.entrySet())
@@ -492,6 +492,13 @@ class TunDaemonEndToEndTest
     private Process startDaemon(final Netns netns, final String preload, final boolean udp, final Path counters,
         final String extraConfig) throws IOException
     {
+        return startDaemon(work, netns, preload, udp, counters, extraConfig);
+    }
+
+    /** Start {@link DaemonMain} in the namespace with the trace's settings, its files under {@code work}. */
+    static Process startDaemon(final Path work, final Netns netns, final String preload, final boolean udp,
+        final Path counters, final String extraConfig) throws IOException
+    {
         final Path preloadFile = work.resolve(netns.name() + ".xfrm");
         Files.writeString(preloadFile, preload);
         final Path config = work.resolve(netns.name() + ".conf");
@@ -512,7 +519,7 @@ class TunDaemonEndToEndTest
         return netns.start("daemon", command);
     }
 
-    private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
+    static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
     {
         if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, READY_TIMEOUT_MS))
         {
@@ -520,7 +527,7 @@ class TunDaemonEndToEndTest
         }
     }
 
-    private static List<String> javaCommand(final String mainClass, final String... args)
+    static List<String> javaCommand(final String mainClass, final String... args)
     {
         final List<String> command = new ArrayList<>(List.of(javaExecutable()));
         command.addAll(jvmArgs());
