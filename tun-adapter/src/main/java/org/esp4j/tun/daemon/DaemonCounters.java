@@ -67,7 +67,12 @@ public final class DaemonCounters
          * rule left those packets to the kernel (its own XFRM SAs, or the raw socket, which counts an unknown SPI
          * as XfrmInNoStates). Not a drop: each such packet is also read, or handled, on the kernel's path.
          */
-        TunRingLeftToKernel
+        TunRingLeftToKernel,
+        /**
+         * Second copies of one ESP packet taken by both the packet ring and the raw socket while an SPI moves between
+         * them (see RingDuplicates): dropped, and not counted as XfrmInStateSeqError.
+         */
+        TunRingDuplicateCopy
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];

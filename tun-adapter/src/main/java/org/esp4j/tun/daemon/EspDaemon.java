@@ -354,7 +354,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         receivers.addAll(rawReceivers);
         receivers.addAll(udpList);
         final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
-            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), config.burst());
+            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), ring != null ? 1 : 0, config.burst());
 
         final PollFds outboundFds = new PollFds(1).add(tun.fd(0), LibC.POLLIN);
         final PollFds inboundFds = new PollFds(receivers.size());

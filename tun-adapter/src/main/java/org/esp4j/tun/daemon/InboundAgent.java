@@ -38,10 +38,16 @@ public final class InboundAgent implements Agent
     private final int[] received;
     private final TcpCoalescer tunWriter;
     private final String roleName;
+    /** Receivers [0, ringReceivers) are the packet ring. */
+    private final int ringReceivers;
+    private final RingDuplicates duplicates = new RingDuplicates();
+    private boolean fromRing;
 
     /**
      * @param receivers the carriers: packet ring, raw ESP receivers (carrier=raw), UDP carriers (carrier=udp), drained
      *                  in this order.
+     * @param ringReceivers how many of the first receivers are the packet ring (0 or 1): a packet both it and a raw
+     *                  socket took is recognised ({@link RingDuplicates}).
      */
     public InboundAgent(
         final TunDevice tun,
@@ -49,8 +55,10 @@ public final class InboundAgent implements Agent
         final XfrmCounters counters,
         final DaemonCounters daemonCounters,
         final CarrierReceiver[] receivers,
+        final int ringReceivers,
         final int burst)
     {
+        this.ringReceivers = ringReceivers;
         this.tun = tun;
         this.processor = processor;
         this.counters = counters;
@@ -82,9 +90,10 @@ public final class InboundAgent implements Agent
     public int doWork()
     {
         int work = 0;
-        for (final CarrierReceiver receiver : receivers)
+        for (int i = 0; i < receivers.length; i++)
         {
-            work += drain(receiver);
+            fromRing = i < ringReceivers;
+            work += drain(receivers[i]);
         }
         // nothing waits for more traffic: a train ends with the batch
         tunWriter.flush();
@@ -152,9 +161,19 @@ public final class InboundAgent implements Agent
             countCarrierStatus(n);
             return;
         }
+        final boolean checkCopies = ringReceivers > 0;
+        if (checkCopies && duplicates.isSecondCopy(packet, EspProcessor.MAX_HEADROOM, n, fromRing))
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunRingDuplicateCopy);
+            return;
+        }
         final int verdict = processor.inbound(packet, EspProcessor.MAX_HEADROOM, n);
         if (verdict == EspVerdict.DELIVER)
         {
+            if (checkCopies)
+            {
+                duplicates.remember(fromRing);
+            }
             tunWriter.offer(packet, processor.resultOffset(), processor.resultLength());
         }
         else if (verdict == EspVerdict.PASS)
