@@ -54,6 +54,8 @@ public final class NetApps
             case "client" -> System.exit(client(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3])));
             case "inject" -> inject(HexFormat.of().parseHex(args[1]), Integer.decode(args[2]));
+            case "inject-flow" -> injectFlow(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.decode(args[5]));
             case "flow" -> flow(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -301,6 +303,33 @@ public final class NetApps
             }
             Thread.sleep(500); // the last echoes
             System.out.println("FLOW sent=" + count + " echoed=" + echoed.get() + " refused=" + refused);
+            System.out.flush();
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Forged clear datagrams UE:port-c -> P-CSCF:port-s sent past the daemon (marked), {@code count} of them, one per
+     * {@code intervalMs}, each saying {@code forged <nanoTime>} (the time it was sent, comparable across the
+     * processes of the host). Prints {@code INJECTING} first and {@code INJECTED n} at the end.
+     */
+    private static void injectFlow(final InetAddress src, final InetAddress dst, final int count,
+        final int intervalMs, final int mark) throws Exception
+    {
+        final boolean ipv4 = src instanceof java.net.Inet4Address;
+        try (RawIpSender sender = new RawIpSender(ipv4 ? LibC.AF_INET : LibC.AF_INET6, mark, 65536, 65535))
+        {
+            System.out.println("INJECTING");
+            System.out.flush();
+            int sent = 0;
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] packet = TunDaemonEndToEndTest.clearUdp(src, UE_PORT_C, dst, PCSCF_PORT_S, ipv4,
+                    ("forged " + System.nanoTime()).getBytes(StandardCharsets.US_ASCII));
+                sent += sender.send(new UnsafeBuffer(packet), 0, packet.length) == packet.length ? 1 : 0;
+                Thread.sleep(intervalMs);
+            }
+            System.out.println("INJECTED " + sent);
             System.out.flush();
         }
         System.exit(0);

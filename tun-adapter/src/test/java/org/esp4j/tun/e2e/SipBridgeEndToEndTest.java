@@ -308,7 +308,7 @@ class SipBridgeEndToEndTest
     }
 
     /** veth-ue (UE) -- veth-pc (P-CSCF), with the IMS addresses and host routes. */
-    private static void link(final Netns ueNs, final Netns pcNs) throws IOException
+    static void link(final Netns ueNs, final Netns pcNs) throws IOException
     {
         ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
         ueNs.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-ue", "nodad");
@@ -319,7 +319,7 @@ class SipBridgeEndToEndTest
         pcNs.ip().check("-6", "route", "add", UE + "/128", "dev", "veth-pc");
     }
 
-    private static Process capture(final Netns netns, final String device, final Path pcap)
+    static Process capture(final Netns netns, final String device, final Path pcap)
         throws IOException, InterruptedException
     {
         final Process tcpdump = netns.start("tcpdump", List.of("tcpdump", "-i", device, "-w", pcap.toString(), "-U",

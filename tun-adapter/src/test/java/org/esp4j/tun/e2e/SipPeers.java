@@ -71,6 +71,10 @@ public final class SipPeers
             case "ue" -> ue(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
             case "ue-register" -> ueRegister(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Path.of(args[3]));
+            case "pcscf-proxy-loop" -> pcscfProxyLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]));
+            case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException("unknown peer " + args[0]);
         }
     }
@@ -117,8 +121,7 @@ public final class SipPeers
             {
                 throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
             }
-            final String toUe = challenge.replaceAll(",(ck|ik)=\"[0-9a-fA-F]*\"", "")
-                .replace("Content-Length:", "Security-Server: " + SECURITY_SERVER + "\r\nContent-Length:");
+            final String toUe = toUe(challenge);
             send(sip, toUe, first.getSocketAddress());
             say("PCSCF-SENT-401");
 
@@ -133,6 +136,104 @@ public final class SipPeers
                 say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
             }
             say("PCSCF-DONE");
+        }
+    }
+
+    /**
+     * {@code pcscf-proxy} for {@code registrations} registrations, each ended by a de-registration whose 200 OK it
+     * sends twice (a retransmission, as on a retransmitted request, after the SAs went). Any datagram on port-s that
+     * is not SIP (a forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a
+     * second after the last registration.
+     */
+    private static void pcscfProxyLoop(final InetAddress pcscf, final InetAddress scscf, final int registrations)
+        throws Exception
+    {
+        try (DatagramSocket sip = new DatagramSocket(new InetSocketAddress(pcscf, 5060));
+            DatagramSocket portS = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_S));
+            DatagramSocket portC = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_C));
+            DatagramSocket sCscf = new DatagramSocket(new InetSocketAddress(scscf, 5060)))
+        {
+            for (final DatagramSocket socket : new DatagramSocket[]{ sip, portS, portC, sCscf })
+            {
+                socket.setSoTimeout(PCSCF_TIMEOUT_MS);
+            }
+            say("PCSCF-READY");
+            for (int registration = 0; registration < registrations; registration++)
+            {
+                final DatagramPacket first = receive(sip);
+                final String challenge = viaScscf(sip, sCscf, text(first));
+                final String toUe = toUe(challenge);
+                send(sip, toUe, first.getSocketAddress());
+                say("PCSCF-SENT-401 " + registration);
+                for (int registers = 0; registers < 2; registers++)
+                {
+                    final DatagramPacket request = receiveSip(portS);
+                    final String ok = viaScscf(sip, sCscf, text(request));
+                    send(portS, ok, request.getSocketAddress());
+                    if (registers == 1)
+                    {
+                        Thread.sleep(50); // the SAs are gone by now
+                        send(portS, ok, request.getSocketAddress());
+                        say("PCSCF-RETRANSMITTED-200 " + registration);
+                    }
+                }
+            }
+            portS.setSoTimeout(1000);
+            try
+            {
+                receiveSip(portS);
+            }
+            catch (final java.net.SocketTimeoutException ex)
+            {
+                // nothing more
+            }
+            say("PCSCF-DONE");
+        }
+    }
+
+    /** @return the S-CSCF's 401 as the P-CSCF passes it on: without ck/ik, with its Security-Server. */
+    private static String toUe(final String challenge)
+    {
+        return challenge.replaceAll(",(ck|ik)=\"[0-9a-fA-F]*\"", "")
+            .replace("Content-Length:", "Security-Server: " + SECURITY_SERVER + "\r\nContent-Length:");
+    }
+
+    /** The next SIP datagram on a socket; forged ones met on the way are reported. */
+    private static DatagramPacket receiveSip(final DatagramSocket socket) throws Exception
+    {
+        while (true)
+        {
+            final DatagramPacket packet = receive(socket);
+            final String text = text(packet);
+            if (!text.startsWith("forged "))
+            {
+                return packet;
+            }
+            say("PCSCF-FORGED " + text.substring("forged ".length()).trim());
+        }
+    }
+
+    /**
+     * {@code registrations} times: REGISTER, 401 ({@code UE-401-AT <nanoTime>} once it is here), protected REGISTER,
+     * 200 OK, de-REGISTER, 200 OK; then {@code UE-DONE}.
+     */
+    private static void ueRegisterLoop(final InetAddress ue, final InetAddress pcscf, final int registrations)
+        throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(ue, UE_PORT_C)))
+        {
+            socket.setSoTimeout(TIMEOUT_MS);
+            final InetSocketAddress portS = new InetSocketAddress(pcscf, PCSCF_PORT_S);
+            for (int registration = 0; registration < registrations; registration++)
+            {
+                final String serverLine = challenge(socket, ue, pcscf);
+                say("UE-401-AT " + System.nanoTime());
+                send(socket, protectedRegister(2, ue, pcscf, serverLine, 600000), portS);
+                expectOk(socket, 2);
+                send(socket, protectedRegister(3, ue, pcscf, serverLine, 0), portS);
+                expectOk(socket, 3);
+            }
+            say("UE-DONE");
         }
     }
 

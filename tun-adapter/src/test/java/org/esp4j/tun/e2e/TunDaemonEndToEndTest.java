@@ -181,7 +181,14 @@ class TunDaemonEndToEndTest
     private static byte[] clearUdp(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort,
         final boolean ipv4)
     {
-        final byte[] payload = "clear, where ESP is due".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return clearUdp(src, srcPort, dst, dstPort, ipv4,
+            "clear, where ESP is due".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** @return a valid UDP datagram with this payload in an IPv4 or IPv6 packet, with checksums. */
+    static byte[] clearUdp(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort,
+        final boolean ipv4, final byte[] payload)
+    {
         final int ipLength = ipv4 ? 20 : 40;
         final int udpLength = UdpHeader.LENGTH + payload.length;
         final UnsafeBuffer packet = new UnsafeBuffer(new byte[ipLength + udpLength]);
