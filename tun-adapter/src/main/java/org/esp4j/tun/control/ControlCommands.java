@@ -45,7 +45,8 @@ import java.util.List;
  * parser's message naming the word, and the SAD and SPD are left untouched: a request is parsed completely before
  * anything is changed.
  * <p>
- * Thread-safe as far as the SAD and SPD are; the server calls it from its one thread.
+ * Thread-safe as far as the SAD and SPD are; the server calls it through its {@link Runner}: in the daemon that is
+ * the conductor thread, the one owner of control state, which commits the host state before the answer goes out.
  */
 public final class ControlCommands
 {

@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Everything (accept, read, commands, writes, monitor fan-out) runs on one thread: an Agrona {@link Agent} over
  * non-blocking channels and a {@link Selector}, idling in {@code select(5 ms)}. {@link #start()} runs it on its own
  * thread {@code esp4j-control}; an embedder that has its own {@link AgentRunner} may instead call {@link #bind()}
- * and run this agent there. Commands call the SAD and SPD directly: both are thread-safe and safe while packets flow.
+ * and run this agent there. Commands run through the {@link #commandRunner} (the daemon's conductor, which the control
+ * thread waits for; by default on this thread, calling the SAD and SPD directly).
  * The only state shared with other threads is the {@link ControlEvents} queue.
  * <h2>Bounds</h2>
  * Requests over {@link ControlProtocol#MAX_REQUEST_BYTES} are refused; at most {@link #MAX_CONNECTIONS} connections
