@@ -62,19 +62,7 @@ class DaemonCrashEndToEndTest
     @AfterEach
     void tearDown() throws IOException
     {
-        namespaces.forEach(Netns::close);
-        namespaces.clear();
-        for (final Path file : files)
-        {
-            Files.deleteIfExists(file);
-        }
-        if (work != null && !Boolean.getBoolean("esp4j.e2e.keep"))
-        {
-            try (java.util.stream.Stream<Path> walk = Files.walk(work))
-            {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        E2eCleanup.cleanUp(namespaces, files, work);
     }
 
     @Test

@@ -67,12 +67,12 @@ public final class SipPeers
         switch (args[0])
         {
             case "pcscf" -> pcscf(InetAddress.getByName(args[1]));
-            case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
+            case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]), 1, false);
             case "ue" -> ue(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
             case "ue-register" -> ueRegister(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Path.of(args[3]));
-            case "pcscf-proxy-loop" -> pcscfProxyLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
-                Integer.parseInt(args[3]));
+            case "pcscf-proxy-loop" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), true);
             case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException("unknown peer " + args[0]);
@@ -102,51 +102,15 @@ public final class SipPeers
         }
     }
 
-    private static void pcscfProxy(final InetAddress pcscf, final InetAddress scscf) throws Exception
-    {
-        try (DatagramSocket sip = new DatagramSocket(new InetSocketAddress(pcscf, 5060));
-            DatagramSocket portS = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_S));
-            DatagramSocket portC = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_C));
-            DatagramSocket sCscf = new DatagramSocket(new InetSocketAddress(scscf, 5060)))
-        {
-            for (final DatagramSocket socket : new DatagramSocket[]{ sip, portS, portC, sCscf })
-            {
-                socket.setSoTimeout(PCSCF_TIMEOUT_MS);
-            }
-            say("PCSCF-READY");
-
-            final DatagramPacket first = receive(sip);
-            final String challenge = viaScscf(sip, sCscf, text(first));
-            if (!challenge.startsWith("SIP/2.0 401") || !challenge.contains("ik=\""))
-            {
-                throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
-            }
-            final String toUe = toUe(challenge);
-            send(sip, toUe, first.getSocketAddress());
-            say("PCSCF-SENT-401");
-
-            for (int registers = 0; registers < 2; registers++)
-            {
-                final DatagramPacket request = receive(portS);
-                final String register = text(request);
-                say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
-                    header(register, "Expires").trim());
-                final String ok = viaScscf(sip, sCscf, register);
-                send(portS, ok, request.getSocketAddress());
-                say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
-            }
-            say("PCSCF-DONE");
-        }
-    }
-
     /**
-     * {@code pcscf-proxy} for {@code registrations} registrations, each ended by a de-registration whose 200 OK it
-     * sends twice (a retransmission, as on a retransmitted request, after the SAs went). Any datagram on port-s that
-     * is not SIP (a forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a
-     * second after the last registration.
+     * The P-CSCF application in front of the S-CSCF, for {@code registrations} registrations (REGISTER, 401,
+     * protected REGISTER, 200 OK, de-REGISTER, 200 OK). With {@code hostile} (the injection test) each 200 OK to a
+     * de-REGISTER is sent twice (a retransmission, after the SAs went), and any datagram on port-s that is not SIP (a
+     * forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a second after the
+     * last registration.
      */
-    private static void pcscfProxyLoop(final InetAddress pcscf, final InetAddress scscf, final int registrations)
-        throws Exception
+    private static void pcscfProxy(final InetAddress pcscf, final InetAddress scscf, final int registrations,
+        final boolean hostile) throws Exception
     {
         try (DatagramSocket sip = new DatagramSocket(new InetSocketAddress(pcscf, 5060));
             DatagramSocket portS = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_S));
@@ -162,30 +126,44 @@ public final class SipPeers
             {
                 final DatagramPacket first = receive(sip);
                 final String challenge = viaScscf(sip, sCscf, text(first));
-                final String toUe = toUe(challenge);
-                send(sip, toUe, first.getSocketAddress());
-                say("PCSCF-SENT-401 " + registration);
+                if (!challenge.startsWith("SIP/2.0 401") || !challenge.contains("ik=\""))
+                {
+                    throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
+                }
+                send(sip, toUe(challenge), first.getSocketAddress());
+                say("PCSCF-SENT-401");
                 for (int registers = 0; registers < 2; registers++)
                 {
                     final DatagramPacket request = receiveSip(portS);
-                    final String ok = viaScscf(sip, sCscf, text(request));
+                    final String register = text(request);
+                    say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
+                        header(register, "Expires").trim());
+                    final String ok = viaScscf(sip, sCscf, register);
                     send(portS, ok, request.getSocketAddress());
-                    if (registers == 1)
+                    say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
+                    if (hostile && registers == 1)
                     {
                         Thread.sleep(50); // the SAs are gone by now
                         send(portS, ok, request.getSocketAddress());
-                        say("PCSCF-RETRANSMITTED-200 " + registration);
+                        say("PCSCF-RETRANSMITTED-200");
                     }
                 }
             }
-            portS.setSoTimeout(1000);
-            try
+            if (hostile)
             {
-                receiveSip(portS);
-            }
-            catch (final java.net.SocketTimeoutException ex)
-            {
-                // nothing more
+                portS.setSoTimeout(1000);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                try
+                {
+                    while (System.nanoTime() - deadline < 0)
+                    {
+                        receiveSip(portS);
+                    }
+                }
+                catch (final java.net.SocketTimeoutException ex)
+                {
+                    // nothing more
+                }
             }
             say("PCSCF-DONE");
         }
