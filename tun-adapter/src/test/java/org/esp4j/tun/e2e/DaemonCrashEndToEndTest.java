@@ -153,4 +153,79 @@ class DaemonCrashEndToEndTest
         assertEquals(ue.get("TunCarrierPacketsRead") + ue.getOrDefault("TunInFilterDropped", 0L),
             inboundAccounted(ue), "restarted UE inbound conserves: " + ue);
     }
+
+    /**
+     * AES-GCM across a restart: the same preloaded key in two daemon runs (the first killed with SIGKILL), and no
+     * (key, IV) pair on the wire twice. The IVs are those of the ESP packets in a capture of both runs.
+     */
+    @Test
+    void shouldNeverRepeatAGcmIvUnderOneKeyAcrossAKillAndARestart() throws Exception
+    {
+        final Netns ns = Netns.create("esp4j-gcm-" + pid, work);
+        namespaces.add(ns);
+        ns.ip().check("link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b");
+        ns.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-a", "nodad");
+        ns.ip().check("link", "set", "veth-a", "up");
+        ns.ip().check("link", "set", "veth-b", "up");
+        ns.ip().check("-6", "route", "add", PCSCF + "/128", "dev", "veth-a");
+        ns.ip().check("-6", "neigh", "add", PCSCF, "lladdr", "02:00:00:00:00:02", "dev", "veth-a");
+        final Path pcap = work.resolve("gcm.pcap");
+        final Process tcpdump = ns.start("tcpdump", List.of("tcpdump", "-i", "veth-a", "-w", pcap.toString(),
+            "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root", "esp"));
+        assertTrue(ns.awaitLog("tcpdump", tcpdump, "listening on", 10_000), ns.logText("tcpdump"));
+
+        final Path counters = Path.of("/dev/shm/esp4j-e2e-gcm-" + pid + ".counters");
+        files.add(counters);
+        files.add(counters.resolveSibling(counters.getFileName() + ".seq"));
+        final String preload = "state add src " + UE + " dst " + PCSCF + " proto esp spi 0x00001000 mode transport " +
+            "aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128\n" +
+            "policy add src " + UE + "/128 dst " + PCSCF + "/128 proto udp sport " + NetApps.UE_PORT_C + " dport " +
+            NetApps.PCSCF_PORT_S + " dir out tmpl src " + UE + " dst " + PCSCF + " proto esp spi 0x00001000 " +
+            "mode transport\n";
+        for (int run = 0; run < 2; run++)
+        {
+            Files.deleteIfExists(ns.log("daemon"));
+            final Process daemon = startDaemon(work, ns, preload, false, counters, "");
+            awaitReady(ns, daemon);
+            final Process flow = ns.start("flow" + run, javaCommand(NetApps.class.getName(), "flow", UE, PCSCF,
+                "100", "1"));
+            assertTrue(flow.waitFor(30, TimeUnit.SECONDS), ns.logText("flow" + run));
+            awaitCounter(counters, "Esp4jOutProtected", 100);
+            daemon.destroyForcibly(); // SIGKILL: no clean stop, as in a crash
+            assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
+        }
+        Netns.stop(tcpdump, 10_000);
+
+        final java.util.Set<String> ivs = new java.util.HashSet<>();
+        int packets = 0;
+        try (org.esp4j.core.pcap.PcapReader reader = new org.esp4j.core.pcap.PcapReader(pcap))
+        {
+            final org.esp4j.core.pcap.PcapFrame frame = new org.esp4j.core.pcap.PcapFrame();
+            while (reader.next(frame))
+            {
+                final int at = frame.networkOffset();
+                if (at < 0 || (frame.data()[at + 6] & 0xFF) != 50)
+                {
+                    continue;
+                }
+                packets++;
+                // ESP: SPI (4), sequence number (4), then the 8-byte IV (RFC 4106 §3.1)
+                final String iv = java.util.HexFormat.of().formatHex(frame.data(), at + 40 + 8, at + 40 + 16);
+                assertTrue(ivs.add(iv), "IV " + iv + " sent twice under one key");
+            }
+        }
+        assertEquals(200, packets, "both runs' ESP captured");
+    }
+
+    private static void awaitCounter(final Path counters, final String name, final long atLeast)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long value = 0;
+        while (System.nanoTime() - deadline < 0 && (value = readCounters(counters).getOrDefault(name, 0L)) < atLeast)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals(atLeast, value, name);
+    }
 }
