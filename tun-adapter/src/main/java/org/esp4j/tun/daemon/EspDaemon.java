@@ -72,9 +72,13 @@ import java.util.regex.Pattern;
  *        UDP 4500 socket -> InboundAgent -> EspProcessor.inbound
  *        -> TUN -> kernel -> app socket
  * </pre>
- * Lifecycle: {@link #start()} (counters file, preload, TUN, carriers, routing, agents, control endpoint),
- * {@link #close()} (the reverse; also removes rules, routes and the TUN). Embeddable: one instance per network
- * namespace (the process's). Thread-safe control through {@link DaemonControl}.
+ * This class is the wiring: {@link #start()} sets up the counters file, the preloaded SAs (continuing their
+ * sequence numbers, {@link SequenceReservations}), the TUN, routing (with its blackhole routes) and the inbound filter,
+ * then the carriers and the agents -- the {@link DaemonConductor}, the one owner of control state, which applies
+ * every later change to the SAD, the SPD and the host state ({@link DaemonHostState}); the two packet agents; the SIP
+ * sniffer -- and the control endpoint; {@link #close()} undoes it in reverse (also removing rules, routes and the
+ * TUN). Embeddable: one instance per network namespace (the process's). Control through {@link DaemonControl}, whose
+ * changes run on the conductor.
  */
 public final class EspDaemon implements DaemonControl, AutoCloseable
 {
