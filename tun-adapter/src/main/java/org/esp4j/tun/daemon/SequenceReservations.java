@@ -45,6 +45,8 @@ final class SequenceReservations
     private final Path path;
     private final Consumer<String> log;
     private Map<String, Long> reserved = new HashMap<>();
+    /** The file key of each SA seen, by identity: formatting it every 100 ms for every SA would cost more. */
+    private Map<SecurityAssociation, String> keys = new java.util.IdentityHashMap<>();
     private String lastError;
 
     private SequenceReservations(final Path path, final Consumer<String> log)
@@ -130,9 +132,15 @@ final class SequenceReservations
         final List<SecurityAssociation> sas = sad.list();
         boolean changed = sas.size() != reserved.size();
         final Map<String, Long> now = new HashMap<>(sas.size() * 2);
+        final Map<SecurityAssociation, String> nowKeys = new java.util.IdentityHashMap<>(sas.size() * 2);
         for (final SecurityAssociation sa : sas)
         {
-            final String key = key(sa);
+            String key = keys.get(sa);
+            if (key == null)
+            {
+                key = key(sa);
+            }
+            nowKeys.put(sa, key);
             final long next = sa.nextOutboundSequence();
             Long mark = reserved.get(key);
             if (mark == null || next + BLOCK / 2 > mark)
@@ -143,6 +151,7 @@ final class SequenceReservations
             now.put(key, mark);
         }
         reserved = now;
+        keys = nowKeys;
         if (changed)
         {
             write();
