@@ -187,10 +187,17 @@ class DaemonCrashEndToEndTest
             Files.deleteIfExists(ns.log("daemon"));
             final Process daemon = startDaemon(work, ns, preload, false, counters, "");
             awaitReady(ns, daemon);
+            final long txBefore = txPackets(ns);
             final Process flow = ns.start("flow" + run, javaCommand(NetApps.class.getName(), "flow", UE, PCSCF,
                 "100", "1"));
             assertTrue(flow.waitFor(30, TimeUnit.SECONDS), ns.logText("flow" + run));
             awaitCounter(counters, "Esp4jOutProtected", 100);
+            // and on the wire: the last batch leaves after it was counted, and SIGKILL must not take it along
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (txPackets(ns) < txBefore + 100 && System.nanoTime() - deadline < 0)
+            {
+                Thread.sleep(10);
+            }
             daemon.destroyForcibly(); // SIGKILL: no clean stop, as in a crash
             assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
         }
@@ -215,6 +222,12 @@ class DaemonCrashEndToEndTest
             }
         }
         assertEquals(200, packets, "both runs' ESP captured");
+    }
+
+    private static long txPackets(final Netns ns) throws IOException
+    {
+        return Long.parseLong(new org.esp4j.tun.routing.IpCommand().check("netns", "exec", ns.name(), "cat",
+            "/sys/class/net/veth-a/statistics/tx_packets").output().trim());
     }
 
     private static void awaitCounter(final Path counters, final String name, final long atLeast)

@@ -40,6 +40,11 @@ public final class SipPeers
     static final String OPC = "cd63cb71954a9f4e48a5994e37a02baf";
     private static final String RAND = "23553cbe9637a89d218ae64dae47bf35";
     private static final String AUTN = "55f328b43577b9b94a9ffac354dfafb3";
+    private static final long FIRST_SQN = 0xff9bb4d0b607L;
+    /** Challenges the S-CSCF made so far (one process, one thread). */
+    private static int challenges;
+    /** The nonce of the last 401 the UE received. */
+    private static String lastNonce;
     /** TS 35.208 test set 1, f3 and f4 of RAND: what the HSS gives the S-CSCF and the S-CSCF the P-CSCF. */
     static final String CK = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
     static final String IK = "f769bcd751044604127672711c6d3441";
@@ -243,7 +248,7 @@ public final class SipPeers
         if (header(register, "CSeq").contains(" 1 "))
         {
             return "SIP/2.0 401 Unauthorized\r\n" + common +
-                "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + nonce() +
+                "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + freshNonce() +
                 "\",qop=\"auth\",algorithm=AKAv1-MD5,ck=\"" + CK + "\",ik=\"" + IK + "\"\r\n" +
                 "Content-Length: 0\r\n\r\n";
         }
@@ -309,6 +314,8 @@ public final class SipPeers
         {
             throw new IllegalStateException("expected a 401 without ck/ik, got " + challenge);
         }
+        final java.util.regex.Matcher nonce = java.util.regex.Pattern.compile("nonce=\"([^\"]*)\"").matcher(challenge);
+        lastNonce = nonce.find() ? nonce.group(1) : null; // the protected REGISTER answers this challenge
         say("UE-GOT-401");
         return header(challenge, "Security-Server").substring("Security-Server: ".length());
     }
@@ -319,7 +326,7 @@ public final class SipPeers
         return register(cseq, ue, pcscf, PCSCF_PORT_S, expires, "Security-Client: " + SECURITY_CLIENT + "\r\n" +
             "Security-Verify: " + serverLine +
             "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
-            "nonce=\"" + nonce() + "\",uri=\"sip:ims.example.net\"," +
+            "nonce=\"" + (lastNonce != null ? lastNonce : nonce()) + "\",uri=\"sip:ims.example.net\"," +
             "response=\"00000000000000000000000000000000\",algorithm=AKAv1-MD5,qop=auth,nc=00000001," +
             "cnonce=\"abcdef\"\r\n");
     }
@@ -353,6 +360,27 @@ public final class SipPeers
             "Proxy-Require: sec-agree\r\n" +
             extraHeaders +
             "Content-Length: 0\r\n\r\n";
+    }
+
+    /**
+     * The S-CSCF's nonce: the published test set for the first challenge, then the same RAND (so the same CK/IK) with
+     * SQN ff9bb4d0b607 + n, as an HSS would make them, so a UE checking SQN freshness accepts each registration's.
+     */
+    private static String freshNonce()
+    {
+        final int n = challenges++;
+        if (n == 0)
+        {
+            return nonce();
+        }
+        final byte[] rand = hex(RAND);
+        final org.esp4j.sip.aka.AuthenticationVector vector = new org.esp4j.sip.aka.AkaAuthenticationCentre(
+            org.esp4j.sip.aka.Milenage.withOpc(hex(K), hex(OPC)), FIRST_SQN + n, hex("b9b9"))
+            .vector(rand, FIRST_SQN + n);
+        final byte[] nonce = new byte[32];
+        System.arraycopy(rand, 0, nonce, 0, 16);
+        System.arraycopy(vector.autn(), 0, nonce, 16, 16);
+        return Base64.getEncoder().encodeToString(nonce);
     }
 
     private static String nonce()
