@@ -42,6 +42,8 @@ public final class InboundAgent implements Agent
     private final int ringReceivers;
     private final RingDuplicates duplicates = new RingDuplicates();
     private boolean fromRing;
+    /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
+    private long dutyCycleNs;
 
     /**
      * @param receivers the carriers: packet ring, raw ESP receivers (carrier=raw), UDP carriers (carrier=udp), drained
@@ -90,6 +92,10 @@ public final class InboundAgent implements Agent
     public int doWork()
     {
         int work = 0;
+        if (ringReceivers > 0)
+        {
+            dutyCycleNs = System.nanoTime();
+        }
         for (int i = 0; i < receivers.length; i++)
         {
             fromRing = i < ringReceivers;
@@ -162,7 +168,7 @@ public final class InboundAgent implements Agent
             return;
         }
         final boolean checkCopies = ringReceivers > 0;
-        if (checkCopies && duplicates.isSecondCopy(packet, EspProcessor.MAX_HEADROOM, n, fromRing))
+        if (checkCopies && duplicates.isSecondCopy(packet, EspProcessor.MAX_HEADROOM, n, fromRing, dutyCycleNs))
         {
             daemonCounters.increment(DaemonCounters.Counter.TunRingDuplicateCopy);
             return;
@@ -172,7 +178,7 @@ public final class InboundAgent implements Agent
         {
             if (checkCopies)
             {
-                duplicates.remember(fromRing);
+                duplicates.remember(fromRing, dutyCycleNs);
             }
             tunWriter.offer(packet, processor.resultOffset(), processor.resultLength());
         }

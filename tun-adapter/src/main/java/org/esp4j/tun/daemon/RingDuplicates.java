@@ -14,15 +14,22 @@ import java.nio.ByteOrder;
  * path it came by, in a direct-mapped table of {@link #CAPACITY} entries (no allocation; an entry is overwritten by a
  * later packet of the same slot). A packet that matches an entry of the <em>other</em> path is that packet's second
  * copy: dropped and counted as {@code TunRingDuplicateCopy}. A packet that matches an entry of its own path is a
- * replay on the wire and goes to the replay check as before. Only ESP directly in IPv4 or IPv6 (no extension
- * headers) is looked at: the ring takes nothing else. Owned by the inbound agent's thread.
+ * replay on the wire and goes to the replay check as before. The two copies arrive within the same duty cycle or
+ * the next few, so an entry only counts for {@link #COPY_WINDOW_NS}: a packet with the same bytes later on (an SA
+ * installed again with the same SPI and key that sends the same plaintext again, as a lab's re-registration can) is a
+ * new packet. Only ESP directly in IPv4 or IPv6 (no extension headers) is looked at: the ring takes nothing else.
+ * Owned by the inbound agent's thread.
  */
 final class RingDuplicates
 {
     /** Entries remembered: well over the packets that can be in flight on both paths during one SA change. */
     static final int CAPACITY = 4096;
 
+    /** How long after its delivery a packet's copy is recognised as one. */
+    static final long COPY_WINDOW_NS = 50_000_000L;
+
     private static final int ESP = 50;
+    private final long[] deliveredNs = new long[CAPACITY];
 
     private final long[] spiAndSequence = new long[CAPACITY];
     private final long[] icvTails = new long[CAPACITY];
@@ -37,7 +44,8 @@ final class RingDuplicates
      *
      * @return true if it is the second copy of a packet delivered from the other path.
      */
-    boolean isSecondCopy(final DirectBuffer buffer, final int offset, final int length, final boolean ring)
+    boolean isSecondCopy(
+        final DirectBuffer buffer, final int offset, final int length, final boolean ring, final long nowNs)
     {
         slot = -1;
         if (length < 1)
@@ -74,14 +82,16 @@ final class RingDuplicates
         icvTail = buffer.getLong(offset + length - 8, ByteOrder.BIG_ENDIAN);
         final long mixed = (key ^ icvTail) * 0x9E3779B97F4A7C15L;
         slot = (int)(mixed >>> 52) & (CAPACITY - 1);
-        return used[slot] && spiAndSequence[slot] == key && icvTails[slot] == icvTail && fromRing[slot] != ring;
+        return used[slot] && spiAndSequence[slot] == key && icvTails[slot] == icvTail && fromRing[slot] != ring &&
+            nowNs - deliveredNs[slot] <= COPY_WINDOW_NS;
     }
 
     /** The packet just looked up was delivered: remember it and its path. */
-    void remember(final boolean ring)
+    void remember(final boolean ring, final long nowNs)
     {
         if (slot >= 0)
         {
+            deliveredNs[slot] = nowNs;
             used[slot] = true;
             spiAndSequence[slot] = key;
             icvTails[slot] = icvTail;

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RingDuplicatesTest
 {
+    private static final long NOW = 1_000_000_000L;
+
     private final RingDuplicates duplicates = new RingDuplicates();
 
     /** An IPv6 packet carrying ESP: SPI, sequence number, 16 bytes of payload, a 12-byte ICV. */
@@ -32,43 +34,55 @@ class RingDuplicatesTest
     void shouldRecogniseTheRawSocketsCopyOfAPacketTheRingDelivered()
     {
         final UnsafeBuffer packet = esp6(0xA8258AF1L, 7, (byte)0x5a);
-        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), true));
-        duplicates.remember(true);
-        assertTrue(duplicates.isSecondCopy(packet, 0, packet.capacity(), false));
+        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), true, NOW));
+        duplicates.remember(true, NOW);
+        assertTrue(duplicates.isSecondCopy(packet, 0, packet.capacity(), false, NOW));
     }
 
     @Test
     void shouldRecogniseTheRingsCopyOfAPacketTheRawSocketDelivered()
     {
         final UnsafeBuffer packet = esp6(1, 1, (byte)1);
-        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false));
-        duplicates.remember(false);
-        assertTrue(duplicates.isSecondCopy(packet, 0, packet.capacity(), true));
+        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false, NOW));
+        duplicates.remember(false, NOW);
+        assertTrue(duplicates.isSecondCopy(packet, 0, packet.capacity(), true, NOW));
     }
 
     @Test
     void shouldLeaveAReplayOnTheSamePathToTheReplayCheck()
     {
         final UnsafeBuffer packet = esp6(0xC0000001L, 9, (byte)3);
-        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false));
-        duplicates.remember(false);
-        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false), "a replay, not a copy");
+        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false, NOW));
+        duplicates.remember(false, NOW);
+        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false, NOW), "a replay, not a copy");
     }
 
     @Test
     void shouldNotTakeAnotherPacketOrAnUndeliveredOneForACopy()
     {
         final UnsafeBuffer first = esp6(5, 100, (byte)1);
-        assertFalse(duplicates.isSecondCopy(first, 0, first.capacity(), true));
-        duplicates.remember(true);
+        assertFalse(duplicates.isSecondCopy(first, 0, first.capacity(), true, NOW));
+        duplicates.remember(true, NOW);
         final UnsafeBuffer otherIcv = esp6(5, 100, (byte)2); // forged: same SPI and sequence, another ICV
-        assertFalse(duplicates.isSecondCopy(otherIcv, 0, otherIcv.capacity(), false));
+        assertFalse(duplicates.isSecondCopy(otherIcv, 0, otherIcv.capacity(), false, NOW));
         final UnsafeBuffer otherSequence = esp6(5, 101, (byte)1);
-        assertFalse(duplicates.isSecondCopy(otherSequence, 0, otherSequence.capacity(), false));
+        assertFalse(duplicates.isSecondCopy(otherSequence, 0, otherSequence.capacity(), false, NOW));
 
         final UnsafeBuffer dropped = esp6(6, 1, (byte)1); // looked up, not delivered (bad ICV): not remembered
-        assertFalse(duplicates.isSecondCopy(dropped, 0, dropped.capacity(), true));
-        assertFalse(duplicates.isSecondCopy(dropped, 0, dropped.capacity(), false));
+        assertFalse(duplicates.isSecondCopy(dropped, 0, dropped.capacity(), true, NOW));
+        assertFalse(duplicates.isSecondCopy(dropped, 0, dropped.capacity(), false, NOW));
+    }
+
+    @Test
+    void shouldTakeTheSameBytesMuchLaterForANewPacketNotACopy()
+    {
+        final UnsafeBuffer packet = esp6(0x0008a239L, 2, (byte)7);
+        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), true, NOW));
+        duplicates.remember(true, NOW);
+        assertTrue(duplicates.isSecondCopy(packet, 0, packet.capacity(), false, NOW + RingDuplicates.COPY_WINDOW_NS));
+        // an SA set up again with the same SPI and key sends the same bytes again, a registration later
+        assertFalse(duplicates.isSecondCopy(packet, 0, packet.capacity(), false,
+            NOW + RingDuplicates.COPY_WINDOW_NS + 1));
     }
 
     @Test
@@ -76,9 +90,9 @@ class RingDuplicatesTest
     {
         final UnsafeBuffer udp = esp6(5, 100, (byte)1);
         udp.putByte(6, (byte)17);
-        assertFalse(duplicates.isSecondCopy(udp, 0, udp.capacity(), true));
-        duplicates.remember(true);
-        assertFalse(duplicates.isSecondCopy(udp, 0, udp.capacity(), false));
-        assertFalse(duplicates.isSecondCopy(new UnsafeBuffer(new byte[3]), 0, 3, false));
+        assertFalse(duplicates.isSecondCopy(udp, 0, udp.capacity(), true, NOW));
+        duplicates.remember(true, NOW);
+        assertFalse(duplicates.isSecondCopy(udp, 0, udp.capacity(), false, NOW));
+        assertFalse(duplicates.isSecondCopy(new UnsafeBuffer(new byte[3]), 0, 3, false, NOW));
     }
 }

@@ -205,6 +205,8 @@ class DaemonCrashEndToEndTest
 
         final java.util.Set<String> ivs = new java.util.HashSet<>();
         int packets = 0;
+        int firstRun = 0;
+        int secondRun = 0;
         try (org.esp4j.core.pcap.PcapReader reader = new org.esp4j.core.pcap.PcapReader(pcap))
         {
             final org.esp4j.core.pcap.PcapFrame frame = new org.esp4j.core.pcap.PcapFrame();
@@ -216,12 +218,16 @@ class DaemonCrashEndToEndTest
                     continue;
                 }
                 packets++;
+                final long sequence = java.nio.ByteBuffer.wrap(frame.data(), at + 44, 4).getInt() & 0xFFFF_FFFFL;
+                firstRun += sequence <= 100 ? 1 : 0;
+                secondRun += sequence > BLOCK ? 1 : 0;
                 // ESP: SPI (4), sequence number (4), then the 8-byte IV (RFC 4106 §3.1)
                 final String iv = java.util.HexFormat.of().formatHex(frame.data(), at + 40 + 8, at + 40 + 16);
                 assertTrue(ivs.add(iv), "IV " + iv + " sent twice under one key");
             }
         }
-        assertEquals(200, packets, "both runs' ESP captured");
+        assertTrue(firstRun >= 50 && secondRun >= 50 && firstRun + secondRun == packets,
+            "ESP of both runs captured: " + firstRun + " + " + secondRun + " of " + packets);
     }
 
     private static long txPackets(final Netns ns) throws IOException
