@@ -84,8 +84,8 @@ public final class DaemonConductor implements Agent
         void sweep();
 
         /**
-         * After every change and every {@link #SA_SYNC_INTERVAL_NS}: persist the outbound sequence reservations
-         * that moved (cheap when none did).
+         * Every {@link #SA_SYNC_INTERVAL_NS}: persist the outbound sequence reservations that moved or are new
+         * (cheap when none did).
          */
         void reserveSequences();
     }
@@ -205,7 +205,16 @@ public final class DaemonConductor implements Agent
     public <T> CompletableFuture<T> offer(final Supplier<T> action)
     {
         final Change<T> change = new Change<>(action);
-        return commandQueue.offer(change) ? change.result : null;
+        if (!commandQueue.offer(change))
+        {
+            return null;
+        }
+        final Thread conductor = thread;
+        if (conductor != null)
+        {
+            java.util.concurrent.locks.LockSupport.unpark(conductor); // out of its idle park at once
+        }
+        return change.result;
     }
 
     /**
@@ -326,13 +335,10 @@ public final class DaemonConductor implements Agent
         catch (final RuntimeException ex)
         {
             afterChange();
-            guarded(host::reserveSequences);
             change.result.completeExceptionally(ex);
             return;
         }
-        final boolean policiesChanged = afterChange();
-        guarded(host::reserveSequences); // a new SA's reservation is on disk before its add is answered
-        if (policiesChanged && policiesDirty)
+        if (afterChange() && policiesDirty)
         {
             change.result.completeExceptionally(new NotAppliedException(
                 "applied, but the host does not enforce it yet (retrying): " + hostError));

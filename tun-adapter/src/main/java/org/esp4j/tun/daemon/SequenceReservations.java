@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * <p>
  * A hi/lo allocator: for each SA the file beside the counters file ({@code COUNTERS.seq}) holds a sequence number
  * that the SA has <em>not yet reached</em>, reserved {@link #BLOCK} ahead. The conductor checks every SA every
- * {@link DaemonConductor#SA_SYNC_INTERVAL_NS} and after every SA change, and moves a reservation on by another block
+ * {@link DaemonConductor#SA_SYNC_INTERVAL_NS} (the preloaded ones also before any packet), and moves a reservation on
+ * by another block
  * once the SA is within half a block of it; so the file is written about once per {@link #BLOCK}/2 packets per SA,
  * never per packet (the packet path only increments its counter). At start, each preloaded SA found in the file
  * continues from its reservation: whatever the previous run sent lies below it, even after kill -9 (the file is
@@ -130,7 +131,7 @@ final class SequenceReservations
     void reserve(final SecurityAssociationDatabase sad)
     {
         final List<SecurityAssociation> sas = sad.list();
-        boolean changed = sas.size() != reserved.size();
+        boolean changed = false; // an SA gone alone does not need a write: its line goes with the next one
         final Map<String, Long> now = new HashMap<>(sas.size() * 2);
         final Map<SecurityAssociation, String> nowKeys = new java.util.IdentityHashMap<>(sas.size() * 2);
         for (final SecurityAssociation sa : sas)

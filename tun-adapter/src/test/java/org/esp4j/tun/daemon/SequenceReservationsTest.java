@@ -84,6 +84,11 @@ class SequenceReservationsTest
 
         sad.flush();
         reservations.reserve(sad);
-        assertFalse(Files.readString(file).contains("0xc0000001"), "bounded by the SAD");
+        assertTrue(Files.readString(file).contains("0xc0000001"), "an SA gone alone is no reason to write");
+        sad.add(XfrmStateParser.parseAdd(SA.replace("0xc0000001", "0xc0000002")));
+        reservations.reserve(sad);
+        final String now = Files.readString(file);
+        assertFalse(now.contains("0xc0000001"), "bounded by the SAD: " + now);
+        assertTrue(now.contains("0xc0000002 2001:db8::2 2001:db8::1 " + (1 + SequenceReservations.BLOCK)), now);
     }
 }
