@@ -39,8 +39,8 @@ public final class SipBridge
 {
     private final SaLifecycleEngine engine;
     private final Role role;
-    private final Map<FlowKey, SipStreamFramer> tcpFramers = new HashMap<>();
-    private final Map<FlowKey, Long> tcpNextSequence = new HashMap<>();
+    private final TcpReassembly tcp;
+    private final java.util.function.LongSupplier clock;
 
     /**
      * @param config   role, timers, pools, credentials.
@@ -49,8 +49,22 @@ public final class SipBridge
      */
     public SipBridge(final LifecycleConfig config, final SecurityAssociationSink sink, final LifecycleListener listener)
     {
+        this(config, sink, listener, TcpReassembly.withDefaults());
+    }
+
+    /**
+     * @param config   role, timers, pools, credentials.
+     * @param sink     where SAs are installed.
+     * @param listener receives every event as it happens (also returned by each call).
+     * @param tcp      the bounded TCP reassembly state (its limits).
+     */
+    public SipBridge(
+        final LifecycleConfig config, final SecurityAssociationSink sink, final LifecycleListener listener, final TcpReassembly tcp)
+    {
         this.engine = new SaLifecycleEngine(config, sink, listener);
         this.role = config.role();
+        this.tcp = tcp;
+        this.clock = config.nanoClock();
     }
 
     /**
@@ -98,24 +112,55 @@ public final class SipBridge
             }
             return engine.onMessage(message, src, srcPort, dst, dstPort);
         }
-        final FlowKey flow = new FlowKey(src, srcPort, dst, dstPort);
-        final SipStreamFramer framer = tcpFramers.computeIfAbsent(flow, key -> new SipStreamFramer());
+        final long nowNs = clock.getAsLong();
+        final FlowKey key = new FlowKey(src, srcPort, dst, dstPort);
+        TcpReassembly.Flow flow = tcp.get(key, nowNs);
+        if (flow == null)
+        {
+            flow = tcp.create(key, nowNs);
+        }
+        final List<LifecycleEvent> events = frame(flow, key, bytes, offset, length);
+        if (flow.framer == null && flow.nextSequence < 0)
+        {
+            tcp.remove(key); // stream bytes without segment numbers: nothing to keep between messages
+        }
+        return events;
+    }
+
+    private List<LifecycleEvent> frame(
+        final TcpReassembly.Flow flow, final FlowKey key, final byte[] bytes, final int offset, final int length)
+    {
+        final InetAddress src = key.src();
+        final int srcPort = key.srcPort();
+        final InetAddress dst = key.dst();
+        final int dstPort = key.dstPort();
+        if (!tcp.admit(flow, length))
+        {
+            return List.of(LifecycleEvent.parseError("TCP " + org.esp4j.sip.util.InetAddressText.format(src, srcPort) +
+                " -> " + org.esp4j.sip.util.InetAddressText.format(dst, dstPort) + ": more than " + tcp.maxBytesPerFlow() +
+                " bytes buffered without a complete message, partial message dropped"));
+        }
+        if (flow.framer == null)
+        {
+            flow.framer = new SipStreamFramer();
+        }
         final List<SipMessage> messages;
         try
         {
-            messages = framer.onBytes(bytes, offset, length);
+            messages = flow.framer.onBytes(bytes, offset, length);
         }
         catch (final SipParseException ex)
         {
-            tcpFramers.remove(flow);
+            tcp.dropPartial(flow);
             return List.of(LifecycleEvent.parseError(ex.getMessage()));
         }
-        finally
+        if (flow.framer.bufferedBytes() == 0)
         {
-            if (framer.bufferedBytes() == 0)
-            {
-                tcpFramers.remove(flow);
-            }
+            tcp.dropPartial(flow);
+        }
+        if (messages.isEmpty())
+        {
+            return List.of();
         }
         if (messages.size() == 1)
         {
@@ -183,7 +228,9 @@ public final class SipBridge
 
     private List<LifecycleEvent> onTcpSegment(final IpPacket ip, final byte[] packet)
     {
-        final FlowKey flow = new FlowKey(ip.src(), ip.srcPort(), ip.dst(), ip.dstPort());
+        final long nowNs = clock.getAsLong();
+        final FlowKey key = new FlowKey(ip.src(), ip.srcPort(), ip.dst(), ip.dstPort());
+        TcpReassembly.Flow flow = tcp.get(key, nowNs);
         final int flags = ip.tcpFlags();
         long sequence = ip.tcpSequence();
         if ((flags & IpPacket.TCP_SYN) != 0)
@@ -192,14 +239,14 @@ public final class SipBridge
         }
         int offset = ip.payloadOffset();
         int length = ip.payloadLength();
-        final Long expected = tcpNextSequence.get(flow);
-        if (expected != null && length > 0)
+        final long expected = flow == null ? -1 : flow.nextSequence;
+        if (expected >= 0 && length > 0)
         {
             final long ahead = (sequence - expected) & 0xFFFF_FFFFL;
             if (ahead != 0 && ahead < 0x8000_0000L)
             {
                 // A gap: the partial message can never complete, start over at this segment.
-                tcpFramers.remove(flow);
+                tcp.dropPartial(flow);
             }
             else if (ahead != 0)
             {
@@ -214,26 +261,29 @@ public final class SipBridge
                 sequence = expected;
             }
         }
-        if ((flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0)
+        final boolean closing = (flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0;
+        if (length == 0 || (flow == null || flow.framer == null) && !looksLikeSip(packet, offset, length))
         {
-            tcpNextSequence.remove(flow);
-        }
-        else
-        {
-            tcpNextSequence.put(flow, (sequence + length) & 0xFFFF_FFFFL);
-        }
-        if (length == 0)
-        {
+            // Nothing for the framer. Only flows that carried SIP have state: other segments cost nothing here.
+            if (flow != null)
+            {
+                flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
+                if (closing)
+                {
+                    tcp.remove(key);
+                }
+            }
             return List.of();
         }
-        if (!tcpFramers.containsKey(flow) && !looksLikeSip(packet, offset, length))
+        if (flow == null)
         {
-            return List.of();
+            flow = tcp.create(key, nowNs);
         }
-        final List<LifecycleEvent> events = onMessage(Transport.TCP, ip.src(), ip.srcPort(), ip.dst(), ip.dstPort(), packet, offset, length);
-        if ((flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0)
+        flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
+        final List<LifecycleEvent> events = frame(flow, key, packet, offset, length);
+        if (closing)
         {
-            tcpFramers.remove(flow);
+            tcp.remove(key);
         }
         return events;
     }
@@ -245,7 +295,16 @@ public final class SipBridge
      */
     public List<LifecycleEvent> expire()
     {
+        tcp.expire(clock.getAsLong());
         return engine.expire();
+    }
+
+    /**
+     * @return the TCP reassembly state, for its sizes and eviction counts.
+     */
+    public TcpReassembly tcpReassembly()
+    {
+        return tcp;
     }
 
     /**
@@ -285,11 +344,20 @@ public final class SipBridge
     }
 
     /**
+     * @return sets a passive P-CSCF could not install because another live registration uses the same flow or SPI
+     * ({@link LifecycleEvent.Type#FLOW_CONFLICT}).
+     */
+    public long flowConflicts()
+    {
+        return engine.flowConflicts();
+    }
+
+    /**
      * @return TCP flows with a partial message buffered.
      */
     public int bufferedTcpFlows()
     {
-        return tcpFramers.size();
+        return tcp.bufferedFlowCount();
     }
 
     /** A SIP start line: "SIP/2.0 " at the start, or " SIP/2.0" ending the first line. Skips leading CRLFs. */

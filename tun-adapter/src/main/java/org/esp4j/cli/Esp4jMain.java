@@ -1,5 +1,6 @@
 package org.esp4j.cli;
 
+import org.esp4j.core.redact.Redaction;
 import org.esp4j.core.tool.PcapTool;
 import org.esp4j.core.tool.WiresharkTool;
 import org.esp4j.sip.cli.SipReplayCommand;
@@ -36,7 +37,10 @@ public final class Esp4jMain
 
     public static void main(final String[] args)
     {
-        System.exit(run(args, System.out, System.err));
+        // whatever a command echoes in an error, no key reaches the terminal or a log
+        final PrintStream err = Redaction.redacting(System.err);
+        System.setErr(err);
+        System.exit(run(args, System.out, err));
     }
 
     /**

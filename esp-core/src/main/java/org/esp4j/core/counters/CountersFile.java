@@ -5,10 +5,20 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
-import java.io.File;
+import java.io.IOException;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.Set;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
@@ -35,6 +45,11 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  +---------------------------------------------------------------+
  * </pre>
  * Header fields are big-endian; the Agrona sections use Agrona's native layout.
+ * <h2>Access</h2>
+ * The counters show SPIs, peers and traffic, so the file is created mode 0600 (owner only, created exclusively, never
+ * through an existing file or link), or 0640 with a group given ({@code counters.group}) whose members may read it.
+ * Readers ({@link #open(Path)}) map it read-only, so anyone allowed to read the file can, without write access; a
+ * file that is missing, unreadable or not a counters file is a one-line {@link IllegalArgumentException}.
  */
 public final class CountersFile implements AutoCloseable
 {
@@ -45,6 +60,9 @@ public final class CountersFile implements AutoCloseable
     public static final int METADATA_LENGTH_OFFSET = 8;
     public static final int VALUES_LENGTH_OFFSET = 12;
     public static final int HEADER_LENGTH = 64;
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_AND_GROUP_READ = PosixFilePermissions.fromString("rw-r-----");
 
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer metaDataBuffer;
@@ -66,14 +84,54 @@ public final class CountersFile implements AutoCloseable
      */
     public static CountersFile create(final Path path, final int maxCounters)
     {
+        return create(path, maxCounters, null);
+    }
+
+    /**
+     * Create (or replace) a counters file with room for a number of counters, readable by its owner only, or also
+     * by a group.
+     *
+     * @param path        file to create.
+     * @param maxCounters counters it can hold.
+     * @param group       group that may read the file (mode 0640), or null for the owner alone (mode 0600).
+     * @return the mapped file.
+     * @throws IllegalArgumentException if the group does not exist.
+     * @throws IllegalStateException    if the file cannot be created.
+     */
+    public static CountersFile create(final Path path, final int maxCounters, final String group)
+    {
         final int metaDataLength = maxCounters * CountersReader.METADATA_LENGTH;
         final int valuesLength = maxCounters * CountersReader.COUNTER_LENGTH;
-        final File file = path.toFile();
-        if (file.exists() && !file.delete())
+        final MappedByteBuffer mapped;
+        try
         {
-            throw new IllegalStateException("cannot replace counters file " + path);
+            Files.deleteIfExists(path);
+            // CREATE_NEW (O_EXCL) with the mode given at creation: never through a link someone left in /dev/shm,
+            // and never readable by others, not even for a moment
+            try (FileChannel channel = FileChannel.open(path,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY)))
+            {
+                if (group != null)
+                {
+                    Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(
+                        path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+                    Files.setPosixFilePermissions(path, OWNER_AND_GROUP_READ);
+                }
+                mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0,
+                    HEADER_LENGTH + (long)metaDataLength + valuesLength);
+            }
         }
-        final MappedByteBuffer mapped = IoUtil.mapNewFile(file, HEADER_LENGTH + (long)metaDataLength + valuesLength);
+        catch (final UserPrincipalNotFoundException ex)
+        {
+            deleteQuietly(path);
+            throw new IllegalArgumentException("counters.group: no such group '" + group + "'");
+        }
+        catch (final IOException ex)
+        {
+            deleteQuietly(path);
+            throw new IllegalStateException("cannot create counters file " + path + ": " + ex, ex);
+        }
         final UnsafeBuffer header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
         header.putInt(METADATA_LENGTH_OFFSET, metaDataLength, BIG_ENDIAN);
         header.putInt(VALUES_LENGTH_OFFSET, valuesLength, BIG_ENDIAN);
@@ -93,12 +151,28 @@ public final class CountersFile implements AutoCloseable
      */
     public static CountersFile open(final Path path)
     {
-        final File file = path.toFile();
-        if (!file.exists())
+        if (Files.isDirectory(path))
+        {
+            throw new IllegalArgumentException(path + " is a directory, not a counters file");
+        }
+        final MappedByteBuffer mapped;
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
+        {
+            mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+        }
+        catch (final NoSuchFileException ex)
         {
             throw new IllegalArgumentException("no counters file at " + path + " (is the daemon running?)");
         }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file, "esp4j counters");
+        catch (final AccessDeniedException ex)
+        {
+            throw new IllegalArgumentException(path + ": permission denied (the counters file is readable by the " +
+                "daemon's user, and by the group named in counters.group if any)");
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException(path + ": cannot read: " + ex.getMessage());
+        }
         if (mapped.capacity() < HEADER_LENGTH)
         {
             IoUtil.unmap(mapped);
@@ -136,5 +210,17 @@ public final class CountersFile implements AutoCloseable
     public void close()
     {
         IoUtil.unmap(mapped);
+    }
+
+    private static void deleteQuietly(final Path path)
+    {
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ignore)
+        {
+            // the error being reported matters more
+        }
     }
 }

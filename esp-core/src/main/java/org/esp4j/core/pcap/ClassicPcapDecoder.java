@@ -75,7 +75,7 @@ final class ClassicPcapDecoder implements CaptureDecoder
     public boolean next(final PcapFrame frame, final long frameNumber) throws IOException
     {
         final long recordOffset = input.offset();
-        byte[] record = frame.recordWithCapacity(RECORD_HEADER_LENGTH);
+        final byte[] record = frame.recordWithCapacity(RECORD_HEADER_LENGTH);
         final int headerRead = input.read(record, 0, RECORD_HEADER_LENGTH);
         if (0 == headerRead)
         {
@@ -102,8 +102,7 @@ final class ClassicPcapDecoder implements CaptureDecoder
         }
 
         final int captured = (int)capturedLength;
-        record = frame.recordWithCapacity(RECORD_HEADER_LENGTH + captured);
-        final int dataRead = input.read(record, RECORD_HEADER_LENGTH, captured);
+        final int dataRead = input.readRecord(frame, RECORD_HEADER_LENGTH, captured);
         if (dataRead < captured)
         {
             throw PcapFormatException.atFrame(input.name(), frameNumber, recordOffset,

@@ -211,8 +211,8 @@ final class PcapNgDecoder implements CaptureDecoder
         checkTotalLength(blockType, totalLength, blockOffset);
 
         final int length = (int)totalLength;
-        block = frame.recordWithCapacity(length);
-        final int bodyRead = input.read(block, alreadyRead, length - alreadyRead);
+        final int bodyRead = input.readRecord(frame, alreadyRead, length - alreadyRead);
+        block = frame.record;
         if (bodyRead < length - alreadyRead)
         {
             throw PcapFormatException.atBlock(input.name(), blockType, blockOffset,

@@ -40,7 +40,8 @@ public final class PcapReader implements AutoCloseable
      */
     public PcapReader(final Path path) throws IOException
     {
-        this(Files.newInputStream(path), String.valueOf(path.getFileName()));
+        this(Files.newInputStream(path), String.valueOf(path.getFileName()),
+            Files.isRegularFile(path) ? Files.size(path) : CaptureInput.UNKNOWN_SIZE);
     }
 
     /**
@@ -50,7 +51,12 @@ public final class PcapReader implements AutoCloseable
      */
     public PcapReader(final InputStream in, final String name) throws IOException
     {
-        input = new CaptureInput(in, name);
+        this(in, name, CaptureInput.UNKNOWN_SIZE);
+    }
+
+    private PcapReader(final InputStream in, final String name, final long sizeBytes) throws IOException
+    {
+        input = new CaptureInput(in, name, sizeBytes);
         try
         {
             final byte[] magicBytes = new byte[4];

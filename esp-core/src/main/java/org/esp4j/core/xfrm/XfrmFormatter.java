@@ -2,6 +2,7 @@ package org.esp4j.core.xfrm;
 
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaLifetimeConfig;
+import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.TemplateConfig;
@@ -74,6 +75,43 @@ public final class XfrmFormatter
     public static String formatState(
         final SaConfig sa, final boolean showKeys, final SaStatsView stats, final ZoneId zone)
     {
+        return formatState(sa, sa.lifetime(), showKeys, stats, zone);
+    }
+
+    /**
+     * The listing of a live SA: as {@link #formatState(SaConfig, boolean, SaStatsView)} of its config, but with the
+     * lifetime limits in force ({@link SecurityAssociation#lifetime()}), which differ from the config's once the SA
+     * has been updated (e.g. a SIP re-registration extended it).
+     *
+     * @param sa       the SA.
+     * @param showKeys true to print keys.
+     * @param stats    counters for the {@code ip -s xfrm state} form, or null for the plain form.
+     * @return the listing, ending with a newline.
+     */
+    public static String formatState(final SecurityAssociation sa, final boolean showKeys, final SaStatsView stats)
+    {
+        return formatState(sa.config(), sa.lifetime(), showKeys, stats, ZoneId.systemDefault());
+    }
+
+    /**
+     * @param lifetime limits.
+     * @return the {@code lifetime config:} block iproute2 prints for them ({@code xfrm_lifetime_print} without
+     * current values), each line tab-indented and ending with a newline.
+     */
+    public static String formatLifetimeConfig(final SaLifetimeConfig lifetime)
+    {
+        final StringBuilder sb = new StringBuilder(200);
+        appendLifetimeConfig(sb, lifetime);
+        return sb.toString();
+    }
+
+    private static String formatState(
+        final SaConfig sa,
+        final SaLifetimeConfig lifetime,
+        final boolean showKeys,
+        final SaStatsView stats,
+        final ZoneId zone)
+    {
         final boolean s = stats != null;
         final StringBuilder sb = new StringBuilder(256);
         sb.append("src ").append(XfrmAddresses.toText(sa.source()))
@@ -143,7 +181,7 @@ public final class XfrmFormatter
 
         if (s)
         {
-            appendLifetime(sb, sa.lifetime(), stats, zone);
+            appendLifetime(sb, lifetime, stats, zone);
         }
         return sb.toString();
     }
@@ -384,6 +422,20 @@ public final class XfrmFormatter
     private static void appendLifetime(
         final StringBuilder sb, final SaLifetimeConfig lifetime, final SaStatsView stats, final ZoneId zone)
     {
+        appendLifetimeConfig(sb, lifetime);
+        sb.append(TAB).append("lifetime current:").append(NL);
+        sb.append(TAB).append("  ").append(stats.bytes()).append("(bytes), ").append(stats.packets())
+            .append("(packets)").append(NL);
+        sb.append(TAB).append("  add ").append(time(stats.addTimeEpochSec(), zone)).append(' ')
+            .append("use ").append(time(stats.useTimeEpochSec(), zone)).append(NL);
+        sb.append(TAB).append("stats:").append(NL);
+        sb.append(TAB).append("  replay-window ").append(stats.replayWindowDrops())
+            .append(" replay ").append(stats.replayDrops())
+            .append(" failed ").append(stats.integrityFailures()).append(NL);
+    }
+
+    private static void appendLifetimeConfig(final StringBuilder sb, final SaLifetimeConfig lifetime)
+    {
         sb.append(TAB).append("lifetime config:").append(NL);
         sb.append(TAB).append("  limit: soft ").append(SaLifetimeConfig.format(lifetime.bytesSoftLimit()))
             .append("(bytes), hard ").append(SaLifetimeConfig.format(lifetime.bytesHardLimit())).append("(bytes)")
@@ -396,15 +448,6 @@ public final class XfrmFormatter
             .append("(sec), hard ").append(kernelSeconds(lifetime.hardAddExpiresNs())).append("(sec)").append(NL);
         sb.append(TAB).append("  expire use: soft ").append(kernelSeconds(lifetime.softUseExpiresNs()))
             .append("(sec), hard ").append(kernelSeconds(lifetime.hardUseExpiresNs())).append("(sec)").append(NL);
-        sb.append(TAB).append("lifetime current:").append(NL);
-        sb.append(TAB).append("  ").append(stats.bytes()).append("(bytes), ").append(stats.packets())
-            .append("(packets)").append(NL);
-        sb.append(TAB).append("  add ").append(time(stats.addTimeEpochSec(), zone)).append(' ')
-            .append("use ").append(time(stats.useTimeEpochSec(), zone)).append(NL);
-        sb.append(TAB).append("stats:").append(NL);
-        sb.append(TAB).append("  replay-window ").append(stats.replayWindowDrops())
-            .append(" replay ").append(stats.replayDrops())
-            .append(" failed ").append(stats.integrityFailures()).append(NL);
     }
 
     private static long kernelSeconds(final long nanos)

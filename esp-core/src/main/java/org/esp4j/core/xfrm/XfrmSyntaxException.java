@@ -1,5 +1,7 @@
 package org.esp4j.core.xfrm;
 
+import org.esp4j.core.redact.Redaction;
+
 /**
  * A line in {@code ip xfrm} syntax that cannot be accepted, with where it went wrong.
  * <p>
@@ -73,32 +75,19 @@ public final class XfrmSyntaxException extends IllegalArgumentException
      */
     static String printable(final String text)
     {
-        return looksLikeKey(text) ? REDACTED_KEY : text;
+        return looksLikeKey(text) ? REDACTED_KEY : Redaction.redact(text);
     }
 
     /**
-     * A hex number too long to be an SPI, reqid or any other 32-bit field is taken to be a key.
+     * A hex number too long to be an SPI, reqid or any other 32-bit field is taken to be a key
+     * ({@link Redaction#looksLikeKey}).
      *
      * @param text a token's text.
      * @return true if it must not be printed.
      */
     static boolean looksLikeKey(final String text)
     {
-        final boolean prefixed = text.length() > 2 && text.charAt(0) == '0' &&
-            (text.charAt(1) == 'x' || text.charAt(1) == 'X');
-        // 0x and more than 8 digits, or 16 and more bare hex digits (half a key split off by a blank).
-        if (prefixed ? text.length() <= 10 : text.length() < 16)
-        {
-            return false;
-        }
-        for (int i = prefixed ? 2 : 0; i < text.length(); i++)
-        {
-            if (Character.digit(text.charAt(i), 16) < 0 || text.charAt(i) > 0x7f)
-            {
-                return false;
-            }
-        }
-        return true;
+        return Redaction.looksLikeKey(text);
     }
 
     private static String message(final String location, final int tokenIndex, final String tokenText, final String reason)

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -192,5 +194,54 @@ class CountersFileTest
             final XfrmCounters counters = new XfrmCounters(second.newCountersManager());
             assertEquals(0, counters.get(XfrmCounter.XfrmInError));
         }
+    }
+
+    @Test
+    void shouldCreateFileReadableByItsOwnerOnly() throws Exception
+    {
+        final Path path = directory.resolve("owner.counters");
+        Files.writeString(path, "an older file, world-readable");
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r--r--"));
+
+        try (CountersFile ignored = CountersFile.create(path, 16))
+        {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+        }
+    }
+
+    @Test
+    void shouldLetTheGivenGroupReadTheFile() throws Exception
+    {
+        final Path path = directory.resolve("group.counters");
+        final GroupPrincipal group = (GroupPrincipal)Files.getAttribute(directory, "posix:group");
+
+        try (CountersFile ignored = CountersFile.create(path, 16, group.getName()))
+        {
+            assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+            assertEquals(group, Files.getAttribute(path, "posix:group"));
+        }
+    }
+
+    @Test
+    void shouldRefuseAnUnknownGroupAndLeaveNoFile()
+    {
+        final Path path = directory.resolve("nogroup.counters");
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> CountersFile.create(path, 16, "esp4j-no-such-group"));
+
+        assertEquals("counters.group: no such group 'esp4j-no-such-group'", ex.getMessage());
+        assertFalse(Files.exists(path));
+    }
+
+    @Test
+    void shouldNameAMissingFileOrADirectoryInOneLine()
+    {
+        final Path missing = directory.resolve("missing.counters");
+
+        assertEquals("no counters file at " + missing + " (is the daemon running?)",
+            assertThrows(IllegalArgumentException.class, () -> CountersFile.open(missing)).getMessage());
+        assertEquals(directory + " is a directory, not a counters file",
+            assertThrows(IllegalArgumentException.class, () -> CountersFile.open(directory)).getMessage());
     }
 }

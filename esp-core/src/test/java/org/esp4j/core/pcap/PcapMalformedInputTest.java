@@ -249,6 +249,90 @@ class PcapMalformedInputTest
         }
     }
 
+    @Test
+    void shouldNotAllocateDeclaredLengthOfTruncatedPcapRecord(@TempDir final Path directory) throws IOException
+    {
+        // the 40-byte file of issue 15: a file header and one record header declaring 256 MiB, and nothing more
+        final byte[] capture = pcapHeader(ByteOrder.LITTLE_ENDIAN, 0xFFFF_FFFFL)
+            .u32(1).u32(0).u32(ClassicPcapDecoder.MAX_CAPTURED_LENGTH).u32(64).toByteArray();
+        assertEquals(40, capture.length);
+        final String expected = "capture.pcap: frame 1 at offset 24: truncated record: captured length 268435456 " +
+            "but only 0 bytes left in file";
+
+        assertFailsWithoutAllocatingDeclaredLength(capture, expected, directory);
+    }
+
+    @Test
+    void shouldNotAllocateDeclaredLengthOfTruncatedPcapNgBlock(@TempDir final Path directory) throws IOException
+    {
+        final byte[] capture = new CaptureFileBuilder(ByteOrder.LITTLE_ENDIAN)
+            .sectionHeader(ByteOrder.LITTLE_ENDIAN)
+            .interfaceDescription(LinkType.RAW, 0, new byte[0])
+            .raw(new ByteArrayBuilder(ByteOrder.LITTLE_ENDIAN).u32(6).u32(PcapNgDecoder.MAX_BLOCK_LENGTH).u32(0)
+                .toByteArray())
+            .toByteArray();
+        final String expected = "capture.pcap: block type 0x00000006 at offset 48: truncated block: total length " +
+            "268435456 but only 12 bytes left in file (frame 1)";
+
+        assertFailsWithoutAllocatingDeclaredLength(capture, expected, directory);
+    }
+
+    @Test
+    void shouldNotAllocateDeclaredLengthOfTruncatedSectionHeader(@TempDir final Path directory) throws IOException
+    {
+        final byte[] capture = new ByteArrayBuilder(ByteOrder.LITTLE_ENDIAN)
+            .u32(0x0A0D0D0A).u32(PcapNgDecoder.MAX_BLOCK_LENGTH).u32(0x1A2B3C4D).u16(1).u16(0).toByteArray();
+        final String expected = "capture.pcap: block type 0x0a0d0d0a at offset 0: truncated block: total length " +
+            "268435456 but only 16 bytes left in file";
+
+        assertFailsWithoutAllocatingDeclaredLength(capture, expected, directory);
+    }
+
+    /**
+     * Reads the capture from a stream (size unknown) and from a file (size known): both fail with the expected
+     * message, and neither allocates more than a small fraction of the declared 256 MiB.
+     */
+    private static void assertFailsWithoutAllocatingDeclaredLength(
+        final byte[] capture, final String expected, final Path directory) throws IOException
+    {
+        final long limitBytes = 4L * CaptureInput.GROWTH_STEP_BYTES;
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertEquals(expected, readFails(() -> new PcapReader(new ByteArrayInputStream(capture), NAME)).getMessage());
+        final long fromStream = threads.getCurrentThreadAllocatedBytes() - before;
+
+        final Path file = directory.resolve(NAME);
+        Files.write(file, capture);
+        before = threads.getCurrentThreadAllocatedBytes();
+        assertEquals(expected, readFails(() -> new PcapReader(file)).getMessage());
+        final long fromFile = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertTrue(fromStream < limitBytes, "allocated " + fromStream + " bytes reading a stream");
+        assertTrue(fromFile < limitBytes, "allocated " + fromFile + " bytes reading a file");
+    }
+
+    private interface ReaderOpener
+    {
+        PcapReader open() throws IOException;
+    }
+
+    private static PcapFormatException readFails(final ReaderOpener opener)
+    {
+        return assertThrows(PcapFormatException.class, () ->
+        {
+            try (PcapReader reader = opener.open())
+            {
+                final PcapFrame frame = new PcapFrame();
+                while (reader.next(frame))
+                {
+                    // read until the error
+                }
+            }
+        });
+    }
+
     private static ByteArrayBuilder pcapHeader(final ByteOrder order, final long snapLength)
     {
         return new ByteArrayBuilder(order).u32(0xA1B2C3D4L).u16(2).u16(4).u32(0).u32(0).u32(snapLength).u32(101);
@@ -262,16 +346,6 @@ class PcapMalformedInputTest
 
     private static PcapFormatException nextFails(final byte[] capture)
     {
-        return assertThrows(PcapFormatException.class, () ->
-        {
-            try (PcapReader reader = new PcapReader(new ByteArrayInputStream(capture), NAME))
-            {
-                final PcapFrame frame = new PcapFrame();
-                while (reader.next(frame))
-                {
-                    // read until the error
-                }
-            }
-        });
+        return readFails(() -> new PcapReader(new ByteArrayInputStream(capture), NAME));
     }
 }

@@ -3,6 +3,7 @@ package org.esp4j.sip.cli;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.aka.Milenage;
+import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.aka.TestUsimAlgorithm;
 import org.esp4j.sip.lifecycle.InMemorySaSink;
 import org.esp4j.sip.lifecycle.LifecycleConfig;
@@ -21,17 +22,22 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code esp4j sip replay TRACE [--role ue|pcscf] [--k K (--op OP | --opc OPC)] [--algorithm milenage|test-usim]
- * [--keys]}: runs a SIP trace through the SA lifecycle and prints a ladder of the exchange (which SA protects each
- * message) and the resulting SA table. With K and OP/OPc it also derives the keys and checks the digest responses.
+ * {@code esp4j sip replay TRACE [--role ue|pcscf] [--subscriber FILE | --k K (--op OP | --opc OPC)]
+ * [--algorithm milenage|test-usim] [--keys]}: runs a SIP trace through the SA lifecycle and prints a ladder of the
+ * exchange (which SA protects each message) and the resulting SA table. With K and OP/OPc it also derives the keys
+ * and checks the digest responses. The keys come from a key file ({@code --subscriber}, see {@link SubscriberKeys}),
+ * the options (which warn: every local user can read them) or the environment ({@code ESP4J_K},
+ * {@code ESP4J_OPC}/{@code ESP4J_OP}).
  */
 public final class SipReplayCommand
 {
     static final String USAGE =
-        "usage: esp4j sip replay TRACE [--role ue|pcscf] [--k K (--op OP | --opc OPC)] [--algorithm milenage|test-usim] [--keys]";
+        "usage: esp4j sip replay TRACE [--role ue|pcscf] [--subscriber FILE | --k K (--op OP | --opc OPC)] " +
+        "[--algorithm milenage|test-usim] [--keys]";
 
     private SipReplayCommand()
     {
@@ -45,10 +51,16 @@ public final class SipReplayCommand
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with keys from {@code env} if not given otherwise. */
+    static int run(final String[] args, final PrintStream out, final PrintStream err, final Map<String, String> env)
+    {
         final Options options;
         try
         {
-            options = Options.parse(args);
+            options = Options.parse(args, env);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -59,6 +71,11 @@ public final class SipReplayCommand
         {
             out.println(USAGE);
             return 0;
+        }
+        if (options.keysOnCommandLine)
+        {
+            err.println("warning: --k/--op/--opc are visible to every local user (ps, /proc/PID/cmdline); use " +
+                "--subscriber FILE (mode 0600) or ESP4J_K/ESP4J_OPC in the environment");
         }
 
         final List<TraceEntry> entries;
@@ -117,7 +134,7 @@ public final class SipReplayCommand
         }
         if (options.akaAlgorithm == null)
         {
-            notes.add("digest responses not checked: no --k/--op given");
+            notes.add("digest responses not checked: no subscriber keys (--subscriber FILE, ESP4J_K or --k) given");
         }
         out.println();
         out.println("Notes:");
@@ -167,9 +184,11 @@ public final class SipReplayCommand
         AkaAlgorithm akaAlgorithm;
         boolean keys;
         boolean help;
+        boolean keysOnCommandLine;
 
-        static Options parse(final String[] args)
+        static Options parse(final String[] args, final Map<String, String> env)
         {
+            String subscriber = null;
             final Options options = new Options();
             String k = null;
             String op = null;
@@ -191,6 +210,9 @@ public final class SipReplayCommand
                         break;
                     case "--opc":
                         opc = value(args, ++i, arg);
+                        break;
+                    case "--subscriber":
+                        subscriber = value(args, ++i, arg);
                         break;
                     case "--algorithm":
                         algorithm = value(args, ++i, arg);
@@ -223,8 +245,37 @@ public final class SipReplayCommand
             {
                 throw new IllegalArgumentException("TRACE: missing trace file");
             }
-            options.akaAlgorithm = akaAlgorithm(k, op, opc, algorithm);
+            options.keysOnCommandLine = k != null || op != null || opc != null;
+            if (subscriber != null)
+            {
+                if (options.keysOnCommandLine)
+                {
+                    throw new IllegalArgumentException("--subscriber: give the keys in the file or as options, " +
+                        "not both");
+                }
+                options.akaAlgorithm = subscriberKeys(subscriber).akaAlgorithm(algorithm);
+            }
+            else if (!options.keysOnCommandLine && SubscriberKeys.fromEnvironment(env) != null)
+            {
+                options.akaAlgorithm = SubscriberKeys.fromEnvironment(env).akaAlgorithm(algorithm);
+            }
+            else
+            {
+                options.akaAlgorithm = akaAlgorithm(k, op, opc, algorithm);
+            }
             return options;
+        }
+
+        private static SubscriberKeys subscriberKeys(final String file)
+        {
+            try
+            {
+                return SubscriberKeys.readFile(Path.of(file));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("--subscriber: " + ex.getMessage());
+            }
         }
 
         private static AkaAlgorithm akaAlgorithm(final String k, final String op, final String opc, final String algorithm)

@@ -83,7 +83,17 @@ public final class EspCoreSaSink implements SecurityAssociationSink
         if (sa != null)
         {
             final long nowNs = sad.clock().nanoTime();
-            sa.updateLifetime(lifetime(nowNs - sa.addTimeNs() + lifetimeNs), nowNs);
+            // Through the SAD, as `ip xfrm state update` does: the SA keeps its counters and replay window, the
+            // listing shows the new limits, and monitors see an Updated event.
+            final SaConfig updated = sa.config().toBuilder().lifetime(lifetime(nowNs - sa.addTimeNs() + lifetimeNs)).build();
+            try
+            {
+                sad.update(updated);
+            }
+            finally
+            {
+                updated.zeroKeys();
+            }
         }
     }
 
@@ -98,13 +108,9 @@ public final class EspCoreSaSink implements SecurityAssociationSink
             throw new IllegalArgumentException("no keys for " + spec.label() + " spi " + spec.spiHex() +
                 ": give K and OP/OPc so AKA can derive IK/CK, or let the S-CSCF's ck=/ik= through");
         }
-        final IntegrityAlgorithm integrity = IntegrityAlgorithm.lookup(spec.integrityAlgorithmName());
-        final EncryptionAlgorithm encryption = EncryptionAlgorithm.lookup(spec.encryptionAlgorithmName());
-        if (integrity == null || encryption == null)
-        {
-            throw new IllegalArgumentException("esp-core does not support alg=" + spec.integrityAlgorithmName() +
-                " ealg=" + spec.encryptionAlgorithmName());
-        }
+        // aes-gcm and aes-gmac are esp-core's rfc4106 / rfc4543 transforms, the key ending in the 32-bit salt.
+        final IntegrityAlgorithm integrity = spec.integrityAlgorithm();
+        final EncryptionAlgorithm encryption = spec.encryptionAlgorithm();
         final byte[] integrityKey = spec.integrityKey();
         final byte[] encryptionKey = spec.encryptionKey();
         try

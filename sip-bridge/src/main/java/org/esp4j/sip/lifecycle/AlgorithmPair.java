@@ -14,10 +14,12 @@ public final class AlgorithmPair
 {
     /** Default preference, strongest first; every combination esp4j supports. */
     public static final List<AlgorithmPair> DEFAULT_PREFERENCE = List.of(
+        new AlgorithmPair(IntegrityAlgorithm.NONE, EncryptionAlgorithm.AES_GCM_16),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.AES_CBC),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_MD5_96, EncryptionAlgorithm.AES_CBC),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.DES_EDE3_CBC),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_MD5_96, EncryptionAlgorithm.DES_EDE3_CBC),
+        new AlgorithmPair(IntegrityAlgorithm.NONE, EncryptionAlgorithm.AES_GMAC),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_SHA1_96, EncryptionAlgorithm.NULL),
         new AlgorithmPair(IntegrityAlgorithm.HMAC_MD5_96, EncryptionAlgorithm.NULL));
 
@@ -25,8 +27,10 @@ public final class AlgorithmPair
     private final EncryptionAlgorithm ealg;
 
     /**
-     * @param alg  integrity algorithm.
-     * @param ealg encryption algorithm ({@link EncryptionAlgorithm#NULL} for none).
+     * @param alg  integrity algorithm ({@link IntegrityAlgorithm#NONE} with a combined-mode transform).
+     * @param ealg encryption algorithm ({@link EncryptionAlgorithm#NULL} for none), or the combined-mode transform:
+     *             {@link EncryptionAlgorithm#AES_GCM_16} ({@code ealg=aes-gcm}, {@code alg=null}) or
+     *             {@link EncryptionAlgorithm#AES_GMAC} ({@code alg=aes-gmac}, {@code ealg=null}).
      */
     public AlgorithmPair(final IntegrityAlgorithm alg, final EncryptionAlgorithm ealg)
     {
@@ -71,6 +75,7 @@ public final class AlgorithmPair
 
     public String toString()
     {
-        return alg.threeGppName() + "/" + ealg.threeGppName();
+        return org.esp4j.sip.secagree.SecAgreeAlgorithms.algToken(alg, ealg) + "/" +
+            org.esp4j.sip.secagree.SecAgreeAlgorithms.ealgToken(alg, ealg);
     }
 }

@@ -57,7 +57,18 @@ public final class LifecycleEvent
         /** A message could not be parsed. */
         PARSE_ERROR,
         /** Something unexpected that did not stop processing. */
-        WARNING
+        WARNING,
+        /**
+         * A request with the Call-ID, CSeq and top Via branch of one already seen: a retransmission (RFC 3261
+         * §17.1.2), which leaves the state machine where it is.
+         */
+        RETRANSMISSION_IGNORED,
+        /**
+         * A passive P-CSCF saw the application choose a flow (UE address and ports) or an inbound SPI that another
+         * live registration already uses: no SA of the new set was installed (the application's answer is not the
+         * bridge's to reject). Counted in {@link SaLifecycleEngine#flowConflicts()}.
+         */
+        FLOW_CONFLICT
     }
 
     private final Type type;

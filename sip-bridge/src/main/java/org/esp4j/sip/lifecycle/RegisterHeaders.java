@@ -45,6 +45,28 @@ final class RegisterHeaders
         return contacts.isEmpty() ? null : HeaderValues.uri(contacts.get(0));
     }
 
+    /**
+     * @param message a request.
+     * @return the {@code branch} parameter of its topmost Via (RFC 3261 §8.1.1.7), or null without one.
+     */
+    static String topViaBranch(final SipMessage message)
+    {
+        final java.util.List<String> vias = message.headerListValues("Via");
+        if (vias.isEmpty())
+        {
+            return null;
+        }
+        for (final String parameter : org.esp4j.sip.message.HeaderValues.split(vias.get(0), ';'))
+        {
+            final int eq = parameter.indexOf('=');
+            if (eq > 0 && parameter.substring(0, eq).trim().equalsIgnoreCase("branch"))
+            {
+                return parameter.substring(eq + 1).trim();
+            }
+        }
+        return null;
+    }
+
     /** TS 24.229 §5.1.1.6: a REGISTER with expires 0 (header or every contact) or Contact "*" de-registers. */
     static boolean isDeregistration(final SipMessage message)
     {

@@ -27,6 +27,9 @@ final class Registration
     Challenge challenge;
     RegistrationIdentity identity;
     long lastActivityNs;
+    /** CSeq and top Via branch of the UE's latest REGISTER: a copy of it is a retransmission. */
+    long lastCseq = -1;
+    String lastBranch;
 
     Registration(final String callId, final InetAddress ueAddress, final InetAddress pcscfAddress)
     {

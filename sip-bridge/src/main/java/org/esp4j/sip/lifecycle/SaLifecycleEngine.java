@@ -53,6 +53,7 @@ public final class SaLifecycleEngine
     private final Map<FlowKey, Binding> byFlow = new HashMap<>();
     private final Map<SpiKey, Binding> bySpi = new HashMap<>();
     private List<LifecycleEvent> out = new ArrayList<>();
+    private long flowConflicts;
 
     private record Binding(Registration registration, SaSet set, SaSpec sa)
     {
@@ -195,6 +196,14 @@ public final class SaLifecycleEngine
     }
 
     /**
+     * @return sets a passive P-CSCF could not install because another live registration uses the flow or SPI.
+     */
+    public long flowConflicts()
+    {
+        return flowConflicts;
+    }
+
+    /**
      * @return number of registrations with state (sets or open transactions).
      */
     public int registrationCount()
@@ -248,6 +257,17 @@ public final class SaLifecycleEngine
             // The P-CSCF's copy towards the S-CSCF: sec-agree headers are stripped there, nothing to do.
             return;
         }
+        final String branch = RegisterHeaders.topViaBranch(message);
+        if (cseq == registration.lastCseq && branch != null && branch.equals(registration.lastBranch))
+        {
+            // Same Call-ID, CSeq and branch: the client's timer re-sent it (it may cross our 401). The round, its
+            // temporary set and the challenge stand; the answer to it is the same 401 (no second AKA run).
+            emit(LifecycleEvent.of(LifecycleEvent.Type.RETRANSMISSION_IGNORED, registration.identity(), null,
+                "REGISTER CSeq " + cseq + " branch " + branch + " seen before"));
+            return;
+        }
+        registration.lastCseq = cseq;
+        registration.lastBranch = branch;
         registration.identify(RegisterHeaders.impi(message), RegisterHeaders.contactUri(message));
         registration.lastActivityNs = config.nanoClock().getAsLong();
         final boolean deregister = RegisterHeaders.isDeregistration(message);
@@ -447,7 +467,8 @@ public final class SaLifecycleEngine
             }
         }
         emit(LifecycleEvent.of(LifecycleEvent.Type.MECHANISM_CHOSEN, registration.identity(), null,
-            set.server.alg().threeGppName() + "/" + set.server.effectiveEalg().threeGppName() +
+            org.esp4j.sip.secagree.SecAgreeAlgorithms.algToken(set.server.alg(), set.server.effectiveEalg()) + "/" +
+            org.esp4j.sip.secagree.SecAgreeAlgorithms.ealgToken(set.server.alg(), set.server.effectiveEalg()) +
             (set.server.hasQ() ? " q=" + set.server.q() : "") + " by " + (offered.isEmpty() ? "local preference" : "highest q in Security-Server")));
 
         final Registration.Challenge keys = withKeptKeys(registration.challenge,
@@ -565,8 +586,9 @@ public final class SaLifecycleEngine
             spiC = spis.allocate();
             spiS = spis.allocate();
             final int portC = ports.allocate();
-            final SecurityMechanism server = SecurityMechanism.ipsec3gpp(
-                client.alg(), client.ealg(), spiC, spiS, portC, config.protectedServerPort());
+            final SecurityMechanism server = SecurityMechanism.ipsec3gpp(client.alg(),
+                client.effectiveEalg() == org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC ? client.effectiveEalg() : client.ealg(),
+                spiC, spiS, portC, config.protectedServerPort());
             final SaSet set = new SaSet(client, server, List.of(server));
             set.reservedSpis.add(spiC);
             set.reservedSpis.add(spiS);
@@ -591,6 +613,12 @@ public final class SaLifecycleEngine
 
     private boolean reserve(final Registration registration, final SaSet set)
     {
+        if (config.passive())
+        {
+            // The P-CSCF application chose its ports and SPIs, not this bridge: its pools do not apply. Only
+            // another live registration on the same flow is a conflict (install's checks).
+            return true;
+        }
         final SpiPool spis = config.spiPool();
         for (final long spi : new long[]{ set.server.spiC(), set.server.spiS() })
         {
@@ -682,7 +710,7 @@ public final class SaLifecycleEngine
             if (problem != null)
             {
                 releaseReservations(set);
-                reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() + problem);
+                rejectOrConflict(registration, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() + problem);
                 return false;
             }
         }
@@ -707,9 +735,10 @@ public final class SaLifecycleEngine
             {
                 releaseReservations(set);
                 final Binding other = clash != null ? clash : flowClash;
-                reject(registration.identity(), BIDDING_DOWN_STATUS, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() +
-                    (clash != null ? " is already in use by " : " selector is already in use by ") +
-                    other.sa.label() + " of " + other.registration.identity());
+                rejectOrConflict(registration, sa.label() + " " + sa.spiOrigin() + " " + sa.spi() +
+                    (clash != null ? " is already in use by " : " selector " + org.esp4j.sip.util.InetAddressText.format(sa.src(), sa.srcPort()) + " -> " +
+                        org.esp4j.sip.util.InetAddressText.format(sa.dst(), sa.dstPort()) + " is already in use by ") +
+                    other.sa.label() + " of " + other.registration.identity() + ": no SA of this set installed");
                 return false;
             }
         }
@@ -835,6 +864,23 @@ public final class SaLifecycleEngine
         if (registration.temporary != null)
         {
             deleteSet(registration, registration.temporary, "REGISTER rejected: " + reason);
+        }
+    }
+
+    /**
+     * A set that cannot be installed whole: the active roles answer 494; a passive P-CSCF cannot answer for the
+     * application, so it reports the conflict (event and {@link #flowConflicts()}) and installs none of the set.
+     */
+    private void rejectOrConflict(final Registration registration, final String reason)
+    {
+        if (role == Role.PCSCF && config.passive())
+        {
+            flowConflicts++;
+            emit(LifecycleEvent.of(LifecycleEvent.Type.FLOW_CONFLICT, registration.identity(), null, reason));
+        }
+        else
+        {
+            reject(registration.identity(), BIDDING_DOWN_STATUS, reason);
         }
     }
 

@@ -52,7 +52,8 @@ final class SaSet
         final IntegrityAlgorithm alg = server.alg();
         final EncryptionAlgorithm ealg = server.effectiveEalg();
         final byte[] integrityKey = ik == null ? null : EspKeys.integrityKey(alg, ik);
-        final byte[] encryptionKey = ck == null ? null : EspKeys.encryptionKey(ealg, ck);
+        final byte[] encryptionKey = ck == null || ealg.combinedMode() && ik == null ? null :
+            EspKeys.encryptionKey(ealg, ck, ik);
         final boolean isUe = role == Role.UE;
         final List<SaSpec> sas = new ArrayList<>(4);
         sas.add(sa("SA1", "P-CSCF spi-s", server.spiS(), ue, client.portC(), pcscf, server.portS(),

@@ -200,7 +200,16 @@ public final class SaSpec
      */
     public String integrityAlgorithmName()
     {
-        return integrityAlgorithm.threeGppName();
+        return org.esp4j.sip.secagree.SecAgreeAlgorithms.algToken(integrityAlgorithm, encryptionAlgorithm);
+    }
+
+    /**
+     * @return the {@code alg} and {@code ealg} of the sec-agree mechanism, e.g. {@code hmac-sha-1-96/aes-cbc},
+     * {@code null/aes-gcm} or {@code aes-gmac/null}.
+     */
+    public String algorithmsText()
+    {
+        return integrityAlgorithmName() + "/" + encryptionAlgorithmName();
     }
 
     /**
@@ -216,7 +225,7 @@ public final class SaSpec
      */
     public String encryptionAlgorithmName()
     {
-        return encryptionAlgorithm.threeGppName();
+        return org.esp4j.sip.secagree.SecAgreeAlgorithms.ealgToken(integrityAlgorithm, encryptionAlgorithm);
     }
 
     /**
@@ -274,8 +283,18 @@ public final class SaSpec
         final StringBuilder sb = new StringBuilder(256);
         sb.append("src ").append(s).append(" dst ").append(d)
             .append(" proto esp spi ").append(spiHex())
-            .append(" mode transport replay-window 64")
-            .append(" auth-trunc '").append(integrityAlgorithm.xfrmName()).append("' ")
+            .append(" mode transport replay-window 64");
+        if (encryptionAlgorithm.combinedMode())
+        {
+            // RFC 4106 / RFC 4543: one aead clause, key and 32-bit salt together, as iproute2 takes them.
+            sb.append(" aead '").append(encryptionAlgorithm.xfrmName()).append("' ")
+                .append(keyText(withKeys, encryptionKey, "key-and-salt")).append(' ')
+                .append(encryptionAlgorithm.icvLengthBytes() * 8)
+                .append(" sel src ").append(s).append(" dst ").append(d)
+                .append(" sport ").append(srcPort).append(" dport ").append(dstPort);
+            return sb.toString();
+        }
+        sb.append(" auth-trunc '").append(integrityAlgorithm.xfrmName()).append("' ")
             .append(keyText(withKeys, integrityKey, "integrity-key")).append(" 96")
             .append(" enc '").append(encryptionAlgorithm.xfrmName()).append("' ");
         if (encryptionAlgorithm == EncryptionAlgorithm.NULL)
@@ -337,7 +356,7 @@ public final class SaSpec
         return "SaSpec{" + label + " " + direction.xfrmName() +
             " spi=" + spi + " (" + spiHex() + ") " + spiOrigin +
             " " + InetAddressText.format(src, srcPort) + " -> " + InetAddressText.format(dst, dstPort) +
-            " " + protocols + " " + integrityAlgorithm.threeGppName() + "/" + encryptionAlgorithm.threeGppName() +
+            " " + protocols + " " + algorithmsText() +
             " " + state + " lifetimeNs=" + lifetimeNs + "}";
     }
 

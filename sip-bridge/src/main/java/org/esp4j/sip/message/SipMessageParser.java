@@ -223,8 +223,27 @@ public final class SipMessageParser
      */
     public static int findHeaderEnd(final byte[] buffer, final int offset, final int length)
     {
-        final int limit = offset + length;
-        for (int i = offset; i < limit; i++)
+        final int end = scanHeaderEnd(buffer, offset, offset + Math.min(length, MAX_HEADER_BYTES + 3));
+        if (end >= 0)
+        {
+            return end;
+        }
+        if (length > MAX_HEADER_BYTES)
+        {
+            throw new SipParseException("message: header block longer than " + MAX_HEADER_BYTES + " bytes");
+        }
+        return -1;
+    }
+
+    /**
+     * @param buffer bytes.
+     * @param from   first byte to look at.
+     * @param limit  end of the bytes (exclusive).
+     * @return the index after the first empty line (LF [CR] LF) found starting at {@code from}, or -1.
+     */
+    public static int scanHeaderEnd(final byte[] buffer, final int from, final int limit)
+    {
+        for (int i = from; i < limit; i++)
         {
             if (buffer[i] != '\n')
             {
@@ -239,14 +258,6 @@ public final class SipMessageParser
             {
                 return j + 1;
             }
-            if (i - offset > MAX_HEADER_BYTES)
-            {
-                break;
-            }
-        }
-        if (length > MAX_HEADER_BYTES)
-        {
-            throw new SipParseException("message: header block longer than " + MAX_HEADER_BYTES + " bytes");
         }
         return -1;
     }

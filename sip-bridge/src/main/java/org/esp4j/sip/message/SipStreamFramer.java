@@ -9,6 +9,11 @@ import java.util.List;
  * first empty line and exactly Content-Length body bytes follow (a missing Content-Length is taken as 0). Bytes may
  * arrive in any split; CRLF keep-alives (RFC 5626 §3.5.1) between messages are skipped. One instance per
  * connection direction; not thread-safe.
+ * <p>
+ * Linear in the bytes received, however small the segments: the search for the end of the header block resumes
+ * where the last one stopped (a terminator is at most 3 bytes, so 2 bytes are looked at again), the Content-Length
+ * is read once per message, and while the body arrives only the buffered length is compared with the message's
+ * end. {@link #bytesScanned()} counts the bytes those searches examine.
  */
 public final class SipStreamFramer
 {
@@ -17,6 +22,11 @@ public final class SipStreamFramer
 
     private byte[] buffer = new byte[4096];
     private int size;
+    /** Where the header-end search resumes (buffer index), for the message starting at index 0 after compaction. */
+    private int scanFrom;
+    /** End of the current message once its header block is read, else -1. */
+    private int messageEnd = -1;
+    private long bytesScanned;
 
     /**
      * Append stream bytes and take out every complete message.
@@ -39,45 +49,87 @@ public final class SipStreamFramer
         {
             while (true)
             {
-                while (start < size && (buffer[start] == '\r' || buffer[start] == '\n'))
+                if (messageEnd < 0)
                 {
-                    start++;
+                    while (start < size && start >= scanFrom && (buffer[start] == '\r' || buffer[start] == '\n'))
+                    {
+                        start++;
+                    }
+                    if (start == size)
+                    {
+                        scanFrom = start;
+                        break;
+                    }
+                    final int headerEnd = findHeaderEnd(start);
+                    if (headerEnd < 0)
+                    {
+                        break;
+                    }
+                    final int contentLength = contentLength(start, headerEnd);
+                    if (headerEnd - start + contentLength > MAX_MESSAGE_BYTES)
+                    {
+                        throw new SipParseException("Content-Length: " + contentLength + " exceeds the stream limit");
+                    }
+                    messageEnd = headerEnd + contentLength;
                 }
-                if (start == size)
+                if (messageEnd > size)
                 {
                     break;
                 }
-                final int headerEnd = SipMessageParser.findHeaderEnd(buffer, start, size - start);
-                if (headerEnd < 0)
-                {
-                    break;
-                }
-                final int contentLength = contentLength(start, headerEnd);
-                if (headerEnd - start + contentLength > MAX_MESSAGE_BYTES)
-                {
-                    throw new SipParseException("Content-Length: " + contentLength + " exceeds the stream limit");
-                }
-                if (headerEnd + contentLength > size)
-                {
-                    break;
-                }
-                final int messageLength = headerEnd + contentLength - start;
+                final int messageLength = messageEnd - start;
                 if (messages.isEmpty())
                 {
                     messages = new ArrayList<>(1);
                 }
                 messages.add(SipMessageParser.parse(buffer, start, messageLength));
-                start += messageLength;
+                start = messageEnd;
+                scanFrom = start;
+                messageEnd = -1;
             }
         }
         catch (final SipParseException ex)
         {
             size = 0;
+            scanFrom = 0;
+            messageEnd = -1;
             throw ex;
         }
-        System.arraycopy(buffer, start, buffer, 0, size - start);
-        size -= start;
+        if (start > 0)
+        {
+            System.arraycopy(buffer, start, buffer, 0, size - start);
+            size -= start;
+            scanFrom = Math.max(0, scanFrom - start);
+            messageEnd = messageEnd < 0 ? -1 : messageEnd - start;
+        }
         return messages;
+    }
+
+    /**
+     * @return bytes examined by the header-end and Content-Length searches since creation: the framer's work, which
+     * grows linearly with the bytes received.
+     */
+    public long bytesScanned()
+    {
+        return bytesScanned;
+    }
+
+    /** The end of the header block (index after its empty line) of the message at {@code start}, or -1 for not yet. */
+    private int findHeaderEnd(final int start)
+    {
+        // A terminator (LF [CR] LF) not found before scanFrom can only begin at scanFrom - 2 or later.
+        final int from = Math.max(start, scanFrom - 2);
+        final int end = SipMessageParser.scanHeaderEnd(buffer, from, size);
+        bytesScanned += (end < 0 ? size : end) - from;
+        if (end >= 0)
+        {
+            return end;
+        }
+        scanFrom = size;
+        if (size - start > SipMessageParser.MAX_HEADER_BYTES)
+        {
+            throw new SipParseException("message: header block longer than " + SipMessageParser.MAX_HEADER_BYTES + " bytes");
+        }
+        return -1;
     }
 
     /**
@@ -99,6 +151,7 @@ public final class SipStreamFramer
             {
                 lineEnd++;
             }
+            bytesScanned += lineEnd - lineStart;
             final int colon = indexOf(lineStart, lineEnd, (byte)':');
             if (colon > lineStart)
             {
@@ -151,6 +204,8 @@ public final class SipStreamFramer
         if (required > MAX_MESSAGE_BYTES * 2)
         {
             size = 0;
+            scanFrom = 0;
+            messageEnd = -1;
             throw new SipParseException("message: stream buffer would exceed " + (MAX_MESSAGE_BYTES * 2) + " bytes");
         }
         if (required > buffer.length)

@@ -40,6 +40,7 @@ public final class SecurityMechanism
     private final List<Parameter> parameters;
     private final IntegrityAlgorithm alg;
     private final EncryptionAlgorithm ealg;
+    private final boolean gmac;
     private final String prot;
     private final String mode;
     private final long spiC;
@@ -97,6 +98,7 @@ public final class SecurityMechanism
 
         IntegrityAlgorithm alg = null;
         EncryptionAlgorithm ealg = null;
+        boolean gmac = false;
         String prot = null;
         String mode = null;
         long spiC = -1;
@@ -126,7 +128,8 @@ public final class SecurityMechanism
             switch (key)
             {
                 case "alg":
-                    alg = SecAgreeAlgorithms.integrity(required(key, parameter.value));
+                    gmac = SecAgreeAlgorithms.AES_GMAC.equalsIgnoreCase(required(key, parameter.value));
+                    alg = gmac ? IntegrityAlgorithm.NONE : SecAgreeAlgorithms.integrity(parameter.value);
                     break;
                 case "ealg":
                     ealg = SecAgreeAlgorithms.encryption(required(key, parameter.value));
@@ -160,6 +163,7 @@ public final class SecurityMechanism
             {
                 throw new SecAgreeException("alg: required parameter missing in ipsec-3gpp mechanism");
             }
+            requireCombination(alg, ealg, gmac);
             requirePresent("spi-c", spiC);
             requirePresent("spi-s", spiS);
             requirePresent("port-c", portC);
@@ -167,6 +171,7 @@ public final class SecurityMechanism
         }
         this.alg = alg;
         this.ealg = ealg;
+        this.gmac = gmac;
         this.prot = prot;
         this.mode = mode;
         this.spiC = spiC;
@@ -215,8 +220,9 @@ public final class SecurityMechanism
      * Build an {@code ipsec-3gpp} mechanism as a P-CSCF or UE offers it: {@code alg}, {@code ealg} (when not null),
      * {@code prot=esp}, {@code mod=trans}, SPIs and ports.
      *
-     * @param alg   integrity algorithm.
-     * @param ealg  encryption algorithm, or null to leave {@code ealg} out.
+     * @param alg   integrity algorithm ({@link IntegrityAlgorithm#NONE} writes {@code alg=null}).
+     * @param ealg  encryption algorithm, or null to leave {@code ealg} out; {@link EncryptionAlgorithm#AES_GMAC}
+     *              writes {@code alg=aes-gmac;ealg=null}.
      * @param spiC  SPI of the client-port SA, unsigned 32-bit.
      * @param spiS  SPI of the server-port SA, unsigned 32-bit.
      * @param portC protected client port.
@@ -232,10 +238,10 @@ public final class SecurityMechanism
         final int portS)
     {
         final List<Parameter> parameters = new ArrayList<>(9);
-        parameters.add(new Parameter("alg", alg.threeGppName()));
+        parameters.add(new Parameter("alg", SecAgreeAlgorithms.algToken(alg, ealg)));
         if (ealg != null)
         {
-            parameters.add(new Parameter("ealg", ealg.threeGppName()));
+            parameters.add(new Parameter("ealg", SecAgreeAlgorithms.ealgToken(alg, ealg)));
         }
         parameters.add(new Parameter("prot", "esp"));
         parameters.add(new Parameter("mod", "trans"));
@@ -320,11 +326,13 @@ public final class SecurityMechanism
     }
 
     /**
-     * @return the encryption in force: {@link #ealg()}, or {@link EncryptionAlgorithm#NULL} when absent.
+     * @return the transform in force: {@link #ealg()}, or {@link EncryptionAlgorithm#NULL} when absent, or
+     * {@link EncryptionAlgorithm#AES_GMAC} for {@code alg=aes-gmac} (whose {@link #alg()} is
+     * {@link IntegrityAlgorithm#NONE}).
      */
     public EncryptionAlgorithm effectiveEalg()
     {
-        return ealg == null ? EncryptionAlgorithm.NULL : ealg;
+        return gmac ? EncryptionAlgorithm.AES_GMAC : ealg == null ? EncryptionAlgorithm.NULL : ealg;
     }
 
     /**
@@ -438,6 +446,29 @@ public final class SecurityMechanism
     public String toString()
     {
         return format();
+    }
+
+    /**
+     * TS 33.203 Annex H (Rel-15): {@code alg=null} only with {@code ealg=aes-gcm}, {@code ealg=aes-gcm} only with
+     * {@code alg=null}, {@code alg=aes-gmac} only with {@code ealg=null} (or no ealg).
+     */
+    private static void requireCombination(final IntegrityAlgorithm alg, final EncryptionAlgorithm ealg, final boolean gmac)
+    {
+        if (gmac)
+        {
+            if (ealg != null && ealg != EncryptionAlgorithm.NULL)
+            {
+                throw new SecAgreeException("ealg: alg=aes-gmac goes only with ealg=null, not " + ealg.threeGppName());
+            }
+        }
+        else if (alg == IntegrityAlgorithm.NONE && ealg != EncryptionAlgorithm.AES_GCM_16)
+        {
+            throw new SecAgreeException("alg: alg=null goes only with ealg=aes-gcm");
+        }
+        else if (alg != IntegrityAlgorithm.NONE && ealg == EncryptionAlgorithm.AES_GCM_16)
+        {
+            throw new SecAgreeException("alg: ealg=aes-gcm goes only with alg=null, not " + alg.threeGppName());
+        }
     }
 
     private static String required(final String key, final String value)

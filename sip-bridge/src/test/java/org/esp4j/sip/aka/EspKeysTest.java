@@ -47,6 +47,39 @@ class EspKeysTest
         assertEquals(0, EspKeys.encryptionKey(EncryptionAlgorithm.NULL, CK).length);
     }
 
+    /** Expected values: src/test/resources/vectors/annex-i-aead-salts.py (Python hmac/hashlib). */
+    @Test
+    void shouldDeriveTheAesGcmKeyAsCkAndTheKdfSalt()
+    {
+        assertEquals("011ca7df", Hex.encode(EspKeys.salt(EncryptionAlgorithm.AES_GCM_16, CK, IK)));
+        assertEquals("b40ba9a3c58b2a05bbf0d987b21bf8cb011ca7df",
+            Hex.encode(EspKeys.encryptionKey(EncryptionAlgorithm.AES_GCM_16, CK, IK)));
+        assertEquals(0, EspKeys.integrityKey(IntegrityAlgorithm.NONE, IK).length, "alg=null: no separate key");
+    }
+
+    @Test
+    void shouldDeriveTheAesGmacKeyAsIkAndTheKdfSalt()
+    {
+        assertEquals("70aa07d1", Hex.encode(EspKeys.salt(EncryptionAlgorithm.AES_GMAC, CK, IK)));
+        assertEquals("f769bcd751044604127672711c6d344170aa07d1",
+            Hex.encode(EspKeys.encryptionKey(EncryptionAlgorithm.AES_GMAC, CK, IK)));
+    }
+
+    @Test
+    void shouldComputeTheTs33220KdfOverFcAndLengthPrefixedParameters()
+    {
+        // The same KDF output as the script prints for aes-gcm: FC 0x5A, P0 "aes-gcm", L0 0x0007.
+        final byte[] key = Hex.decode("key", "b40ba9a3c58b2a05bbf0d987b21bf8cb" + "f769bcd751044604127672711c6d3441", 32);
+        assertEquals("7a0581eae6dd9a852a774fbf7efeaaa01b463099dbf231a2827979db011ca7df",
+            Hex.encode(GbaKdf.derive(key, 0x5A, "aes-gcm".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+    }
+
+    @Test
+    void shouldRefuseACombinedModeKeyWithoutIk()
+    {
+        assertThrows(IllegalArgumentException.class, () -> EspKeys.encryptionKey(EncryptionAlgorithm.AES_GCM_16, CK));
+    }
+
     @Test
     void shouldRejectAKeyOfTheWrongLength()
     {

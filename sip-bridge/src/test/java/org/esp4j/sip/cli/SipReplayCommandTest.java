@@ -9,6 +9,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -97,6 +99,29 @@ class SipReplayCommandTest
     }
 
     @Test
+    void shouldNegotiateAesGcmFromARel15TraceAndPrintRfc4106Sas() throws Exception
+    {
+        final Path gcm = dir.resolve("ims-register-aes-gcm.sip");
+        try (var in = SipReplayCommandTest.class.getResourceAsStream("/traces/ims-register-aes-gcm.sip"))
+        {
+            Files.write(gcm, in.readAllBytes());
+        }
+        for (final String role : new String[]{ "pcscf", "ue" })
+        {
+            out.reset();
+            assertEquals(0, run(gcm.toString(), "--role", role, "--k", "465b5ce8b199b49faa5f0a2ee238a6bc",
+                "--op", "cdc202d5123e20f62b6d676ac72cb318", "--keys"));
+
+            final String text = out();
+            assertTrue(text.contains("| 1 | UE port-c 38003 -> P-CSCF port-s 50718 | 2821032177 (P-CSCF spi-s) | 0xa82588f1 | null | aes-gcm |"), text);
+            assertTrue(text.contains("| 4 | UE port-s 39003 -> P-CSCF port-c 50717 | 3458785863 (P-CSCF spi-c) | 0xce28e247 | null | aes-gcm |"), text);
+            // The CK of the trace's RAND and the 32-bit Annex I salt: 20 bytes in one aead clause, ICV 128 bits.
+            assertTrue(text.matches("(?s).*proto esp spi 0xa82588f1 mode transport replay-window 64 aead 'rfc4106\\(gcm\\(aes\\)\\)' 0x[0-9a-f]{40} 128 sel .*"), text);
+            assertEquals("", err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void shouldFailWithOneLineNamingAMissingFile()
     {
         assertEquals(2, run(dir.resolve("missing.sip").toString()));
@@ -130,5 +155,86 @@ class SipReplayCommandTest
 
         assertEquals(2, run(bad.toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("bad.sip:1"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static final String K = "465b5ce8b199b49faa5f0a2ee238a6bc";
+    private static final String OP = "cdc202d5123e20f62b6d676ac72cb318";
+
+    @Test
+    void shouldTakeKeysFromSubscriberFileAsFromOptionsWithoutWarning() throws Exception
+    {
+        final Path keys = keyFile("subscriber.keys", "rw-------", "# test subscriber\nk=" + K + "\nop=0x" + OP + "\n");
+        final Replay fromOptions = replay(Map.of(), trace.toString(), "--k", K, "--op", OP, "--keys");
+        final Replay fromFile = replay(Map.of(), trace.toString(), "--subscriber", keys.toString(), "--keys");
+
+        assertEquals(0, fromFile.status, fromFile.err);
+        assertTrue(fromFile.out.contains("digest check MISMATCH"), fromFile.out);
+        assertEquals(fromOptions.out, fromFile.out);
+        assertEquals("", fromFile.err);
+    }
+
+    @Test
+    void shouldWarnOnceThatKeysGivenAsOptionsAreVisibleToOtherUsers()
+    {
+        final Replay replay = replay(Map.of(), trace.toString(), "--k", K, "--op", OP);
+
+        assertEquals(0, replay.status);
+        assertEquals(1, replay.err.lines().count(), replay.err);
+        assertTrue(replay.err.startsWith("warning: --k/--op/--opc are visible to every local user"), replay.err);
+    }
+
+    @Test
+    void shouldTakeKeysFromEnvironment()
+    {
+        final Replay fromOptions = replay(Map.of(), trace.toString(), "--k", K, "--op", OP, "--keys");
+        final Replay fromEnvironment = replay(Map.of("ESP4J_K", K, "ESP4J_OP", OP), trace.toString(), "--keys");
+
+        assertEquals(fromOptions.out, fromEnvironment.out);
+        assertEquals("", fromEnvironment.err);
+    }
+
+    @Test
+    void shouldRefuseSubscriberFileThatOthersCanRead() throws Exception
+    {
+        final Path keys = keyFile("open.keys", "rw-r--r--", "k=" + K + "\nop=" + OP + "\n");
+        final Replay replay = replay(Map.of(), trace.toString(), "--subscriber", keys.toString());
+
+        assertEquals(2, replay.status);
+        assertEquals(1, replay.err.lines().count(), replay.err);
+        assertTrue(replay.err.contains("open.keys: permissions rw-r--r-- are too open"), replay.err);
+        assertTrue(replay.err.contains("chmod 600"), replay.err);
+        assertFalse(replay.err.contains(K.substring(0, 8)), replay.err);
+    }
+
+    @Test
+    void shouldNameTheLineNotTheKeyOfAMalformedSubscriberFile() throws Exception
+    {
+        final Path keys = keyFile("bad.keys", "rw-------", "k " + K + "\nop=" + OP + "\n");
+        final Replay replay = replay(Map.of(), trace.toString(), "--subscriber", keys.toString());
+
+        assertEquals(2, replay.status);
+        assertTrue(replay.err.contains("bad.keys:1: expected name=value"), replay.err);
+        assertFalse(replay.err.contains(K.substring(0, 8)), replay.err);
+    }
+
+    private static Path keyFile(final String name, final String permissions, final String text) throws Exception
+    {
+        final Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+        return file;
+    }
+
+    private static Replay replay(final Map<String, String> env, final String... args)
+    {
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        final int status = SipReplayCommand.run(args, new PrintStream(stdout, true, StandardCharsets.UTF_8),
+            new PrintStream(stderr, true, StandardCharsets.UTF_8), env);
+        return new Replay(status, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Replay(int status, String out, String err)
+    {
     }
 }

@@ -5,11 +5,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SaState;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.xfrm.SaStatsView;
+import org.esp4j.core.xfrm.XfrmFormatter;
 import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
@@ -24,10 +27,12 @@ import java.util.concurrent.TimeUnit;
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The lifecycle's SAs land in an esp-core SAD/SPD and protect the flows they name: SA1 of the seed exchange
@@ -91,6 +96,31 @@ class EspCoreSaSinkTest
         assertNull(sad.get(2821032177L, PCSCF));
         assertEquals(0, spd.size());
         assertEquals(SaState.DELETED, sa.state());
+    }
+
+    @Test
+    void shouldShowTheLifetimeInForceAfterExtensionInListingAndUpdateEvent()
+    {
+        final java.util.List<SaEventType> events = new java.util.ArrayList<>();
+        final SecurityAssociationDatabase watched = new SecurityAssociationDatabase(counters, clock,
+            (type, sa) -> events.add(type));
+        final EspCoreSaSink watchedSink = new EspCoreSaSink(watched, spd, 100);
+        final SaSpec spec = sa1(TimeUnit.SECONDS.toNanos(240));
+        watchedSink.install(spec);
+        final SecurityAssociation sa = watched.get(2821032177L, PCSCF);
+        final SaStatsView stats = new SaStatsView(0, 0, 0, 0, 0, 0, 0);
+        assertTrue(XfrmFormatter.formatState(sa, false, stats).contains("expire add: soft 0(sec), hard 240(sec)"));
+
+        clock.advance(TimeUnit.SECONDS.toNanos(180));
+        watchedSink.extendLifetime(spec, TimeUnit.SECONDS.toNanos(600_030));
+
+        // Counted from the SA's addition as the kernel's limits are: 180 s already gone + 600030 s from now.
+        final String listing = XfrmFormatter.formatState(sa, false, stats);
+        assertTrue(listing.contains("expire add: soft 0(sec), hard 600210(sec)"), listing);
+        assertFalse(listing.contains("hard 240(sec)"), listing);
+        assertEquals(TimeUnit.SECONDS.toNanos(600_210), sa.lifetime().hardAddExpiresNs());
+        assertEquals(java.util.List.of(SaEventType.ADDED, SaEventType.UPDATED), events, "monitors see the update");
+        assertArrayEquals(IK_SHA1, sa.config().integrityKey(), "the update leaves the SA's keys alone");
     }
 
     @Test

@@ -27,6 +27,44 @@ class PcscfLifecycleTest
         .portPool(new PortPool(6000, 6999)));
 
     @Test
+    void shouldChooseAesGcmByLocalPreferenceAndWriteAnnexHTokensInTheSecurityServer()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(41, "hmac-sha-1-96/aes-cbc,aes-gmac/null,null/aes-gcm");
+        ims.initialRegister(ue);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+
+        assertEquals(1, ue.securityServer.size());
+        assertTrue(ue.securityServer.get(0).format().startsWith("ipsec-3gpp;alg=null;ealg=aes-gcm;"),
+            ue.securityServer.get(0).format());
+        final SaSpec sa1 = ims.sink.installed().get(0);
+        assertEquals(EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm());
+        final byte[] expected = java.util.Arrays.copyOf(ImsHarness.ck(ue), 20);
+        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(EncryptionAlgorithm.AES_GCM_16,
+            ImsHarness.ck(ue), ImsHarness.ik(ue)), 0, expected, 16, 4);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, sa1.encryptionKey(), "CK of the S-CSCF's 401 || salt");
+    }
+
+    @Test
+    void shouldKeepTheChallengeAndItsSetWhenTheUeRetransmitsAcrossThe401()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(40, "hmac-sha-1-96/aes-cbc");
+        final String initial = ImsHarness.register(ue, 600, ue.securityClient(), null, ImsHarness.authorizationWithoutResponse(ue));
+        ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        final List<LifecycleEvent> crossing = ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        ims.forwardChallenge(ue);
+        final List<LifecycleEvent> late = ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        final List<LifecycleEvent> resent = ims.forwardChallenge(ue);
+
+        assertEquals(2, count(crossing, LifecycleEvent.Type.RETRANSMISSION_IGNORED) + count(late, LifecycleEvent.Type.RETRANSMISSION_IGNORED));
+        assertEquals(0, count(late, LifecycleEvent.Type.SA_REMOVED) + count(resent, LifecycleEvent.Type.SA_INSTALLED), resent.toString());
+        assertEquals(4, ims.sink.size());
+        assertEquals(2, ims.config.spiPool().inUseCount(), "one spi-c/spi-s pair, not a second allocation");
+        ims.protectedRegister(ue, 600, ue.securityClient(), org.esp4j.sip.secagree.SecurityHeaders.format(ue.securityServer));
+        assertEquals(1, count(ims.finalResponse(ue, 200, "OK", 600), LifecycleEvent.Type.SET_ESTABLISHED));
+    }
+
+    @Test
     void shouldCreateTemporarySetOnChallengeAndEstablishItOnOk()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(1, "hmac-sha-1-96/aes-cbc,hmac-md5-96/null");

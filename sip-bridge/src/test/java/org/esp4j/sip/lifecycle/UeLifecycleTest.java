@@ -55,6 +55,82 @@ class UeLifecycleTest
     }
 
     @Test
+    void shouldIgnoreRetransmittedRegisterCrossingThe401AndNotRerunAkaForTheRepeated401()
+    {
+        final String initial = ImsHarness.register(ue, 600, ue.securityClient(), null, ImsHarness.authorizationWithoutResponse(ue));
+        ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        // The client's timer fires before the 401 arrives (a cold daemon takes 0.3-1 s): the copy crosses it.
+        assertEquals(1, count(ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial),
+            LifecycleEvent.Type.RETRANSMISSION_IGNORED));
+        final List<LifecycleEvent> challenged = challenge(hss.nextVector(rand(7)), serverHeader());
+        assertEquals(1, count(challenged, LifecycleEvent.Type.AKA_SUCCESS));
+        assertEquals(4, ims.sink.size());
+
+        final List<LifecycleEvent> again = ims.feed(ue.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, initial);
+        assertEquals(1, count(again, LifecycleEvent.Type.RETRANSMISSION_IGNORED), again.toString());
+        assertEquals(0, count(again, LifecycleEvent.Type.SA_REMOVED), "the temporary set survives the copy");
+        final List<LifecycleEvent> repeated = ims.feedBytes(ImsHarness.PCSCF, ImsHarness.SIP_PORT, ue.address, 5062, ue.lastChallenge);
+        assertEquals(0, count(repeated, LifecycleEvent.Type.AKA_SUCCESS) + count(repeated, LifecycleEvent.Type.AKA_SYNC_FAILURE) +
+            count(repeated, LifecycleEvent.Type.SA_INSTALLED) + count(repeated, LifecycleEvent.Type.SA_REMOVED), repeated.toString());
+        assertEquals(4, ims.sink.size());
+
+        ims.forwardChallenge(ue);
+        ims.protectedRegister(ue, 600, ue.securityClient(), serverHeader());
+        assertEquals(1, count(ims.finalResponse(ue, 200, "OK", 600), LifecycleEvent.Type.SET_ESTABLISHED));
+    }
+
+    @Test
+    void shouldNegotiateAesGcmWithAlgNullAndKeyItWithCkAndTheAnnexISalt()
+    {
+        final AuthenticationVector vector = hss.nextVector(rand(8));
+        final SaSpec sa1 = rel15Challenge(2, vector,
+            "ipsec-3gpp;q=0.3;alg=aes-gmac;ealg=null;spi-c=7011;spi-s=7012;port-c=5065;port-s=5064," +
+            "ipsec-3gpp;q=0.7;alg=null;ealg=aes-gcm;spi-c=7013;spi-s=7014;port-c=5065;port-s=5064");
+
+        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm(), "q=0.7 wins");
+        assertEquals(7014, sa1.spi());
+        assertArrayEquals(keyAndSalt(vector.ck(), org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, vector),
+            sa1.encryptionKey(), "CK || 32-bit salt");
+        assertEquals("null/aes-gcm", sa1.algorithmsText());
+    }
+
+    @Test
+    void shouldNegotiateAesGmacWithEalgNullAndKeyItWithIkAndTheAnnexISalt()
+    {
+        final AuthenticationVector vector = hss.nextVector(rand(9));
+        final SaSpec sa1 = rel15Challenge(3, vector,
+            "ipsec-3gpp;q=0.5;alg=aes-gmac;ealg=null;spi-c=7021;spi-s=7022;port-c=5065;port-s=5064");
+
+        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, sa1.encryptionAlgorithm());
+        assertEquals(IntegrityAlgorithm.NONE, sa1.integrityAlgorithm());
+        assertArrayEquals(keyAndSalt(vector.ik(), org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, vector),
+            sa1.encryptionKey(), "IK || 32-bit salt");
+        assertEquals("aes-gmac/null", sa1.algorithmsText());
+    }
+
+    /** A Rel-15 UE (offering aes-gcm and aes-gmac) registers and is challenged with this Security-Server: SA1. */
+    private SaSpec rel15Challenge(final int index, final AuthenticationVector vector, final String securityServer)
+    {
+        final ImsHarness.Ue rel15 = ImsHarness.ue(index, "null/aes-gcm,aes-gmac/null");
+        final String text = ImsHarness.register(rel15, 600, rel15.securityClient(), null, ImsHarness.authorizationWithoutResponse(rel15));
+        ims.feed(rel15.address, 5062, ImsHarness.PCSCF, ImsHarness.SIP_PORT, text);
+        final String nonce = AkaNonce.encode(vector.rand(), vector.autn(), new byte[0]);
+        ims.feed(ImsHarness.PCSCF, ImsHarness.SIP_PORT, rel15.address, 5062, ImsHarness.response(rel15, 401, "Unauthorized",
+            "WWW-Authenticate: Digest realm=\"ims.example.org\",nonce=\"" + nonce + "\",algorithm=AKAv1-MD5\r\n" +
+            "Security-Server: " + securityServer + "\r\n"));
+        assertEquals(4, ims.sink.size());
+        return ims.sink.installed().get(0);
+    }
+
+    private static byte[] keyAndSalt(final byte[] aesKey, final org.esp4j.core.sa.EncryptionAlgorithm ealg,
+        final AuthenticationVector vector)
+    {
+        final byte[] expected = java.util.Arrays.copyOf(aesKey, 20);
+        System.arraycopy(org.esp4j.sip.aka.EspKeys.salt(ealg, vector.ck(), vector.ik()), 0, expected, 16, 4);
+        return expected;
+    }
+
+    @Test
     void shouldDeriveKeysAndAuthorizationFromTheChallenge()
     {
         ims.initialRegister(ue);

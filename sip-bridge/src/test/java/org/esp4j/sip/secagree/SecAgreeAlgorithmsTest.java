@@ -16,15 +16,17 @@ class SecAgreeAlgorithmsTest
         assertEquals(IntegrityAlgorithm.HMAC_MD5_96, SecAgreeAlgorithms.integrity("hmac-md5-96"));
         assertEquals(EncryptionAlgorithm.DES_EDE3_CBC, SecAgreeAlgorithms.encryption("des-ede3-cbc"));
         assertEquals(EncryptionAlgorithm.NULL, SecAgreeAlgorithms.encryption("NULL"));
+        assertEquals(EncryptionAlgorithm.AES_GCM_16, SecAgreeAlgorithms.encryption("aes-gcm"));
+        assertEquals(IntegrityAlgorithm.NONE, SecAgreeAlgorithms.integrity("null"));
     }
 
     @Test
     void shouldRefuseWhatHasNoAnnexIKeysNamingTheParameter()
     {
-        assertEquals("alg: unknown integrity algorithm 'hmac-sha-256-128' (supported: hmac-md5-96, hmac-sha-1-96)",
+        assertEquals("alg: unknown integrity algorithm 'hmac-sha-256-128' (supported: hmac-md5-96, hmac-sha-1-96, aes-gmac, null)",
             assertThrows(SecAgreeException.class, () -> SecAgreeAlgorithms.integrity("hmac-sha-256-128")).getMessage());
-        assertEquals("ealg: unknown encryption algorithm 'aes-gcm' (supported: null, aes-cbc, des-ede3-cbc)",
-            assertThrows(SecAgreeException.class, () -> SecAgreeAlgorithms.encryption("aes-gcm")).getMessage());
+        assertEquals("ealg: unknown encryption algorithm 'aes-ctr' (supported: null, aes-cbc, des-ede3-cbc, aes-gcm)",
+            assertThrows(SecAgreeException.class, () -> SecAgreeAlgorithms.encryption("aes-ctr")).getMessage());
     }
 
     @Test

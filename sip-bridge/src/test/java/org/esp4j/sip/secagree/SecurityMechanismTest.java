@@ -91,6 +91,45 @@ class SecurityMechanismTest
     }
 
     @Test
+    void shouldParseRel15AesGcmWithAlgNullAndAesGmacWithEalgNull()
+    {
+        final SecurityMechanism gcm = SecurityMechanism.parse("ipsec-3gpp;alg=null;ealg=aes-gcm;spi-c=1;spi-s=2;port-c=3;port-s=4");
+        assertEquals(IntegrityAlgorithm.NONE, gcm.alg());
+        assertEquals(EncryptionAlgorithm.AES_GCM_16, gcm.effectiveEalg());
+
+        final SecurityMechanism gmac = SecurityMechanism.parse("ipsec-3gpp;alg=aes-gmac;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4");
+        assertEquals(IntegrityAlgorithm.NONE, gmac.alg());
+        assertEquals(EncryptionAlgorithm.AES_GMAC, gmac.effectiveEalg());
+        assertFalse(gmac.sameAlgorithms(gcm));
+    }
+
+    @Test
+    void shouldWriteAnnexHTokensForBuiltCombinedModeMechanisms()
+    {
+        final SecurityMechanism gcm = SecurityMechanism.ipsec3gpp(
+            IntegrityAlgorithm.NONE, EncryptionAlgorithm.AES_GCM_16, 3000000000L, 7, 5065, 5064);
+        final SecurityMechanism gmac = SecurityMechanism.ipsec3gpp(
+            IntegrityAlgorithm.NONE, EncryptionAlgorithm.AES_GMAC, 3000000000L, 7, 5065, 5064);
+
+        assertEquals("ipsec-3gpp;alg=null;ealg=aes-gcm;prot=esp;mod=trans;spi-c=3000000000;spi-s=7;port-c=5065;port-s=5064",
+            gcm.format());
+        assertEquals("ipsec-3gpp;alg=aes-gmac;ealg=null;prot=esp;mod=trans;spi-c=3000000000;spi-s=7;port-c=5065;port-s=5064",
+            gmac.format());
+        assertEquals(gmac, SecurityMechanism.parse(gmac.format()));
+    }
+
+    @Test
+    void shouldRejectCombinationsAnnexHForbids()
+    {
+        assertEquals("alg: alg=null goes only with ealg=aes-gcm", assertThrows(SecAgreeException.class, () ->
+            SecurityMechanism.parse("ipsec-3gpp;alg=null;ealg=aes-cbc;spi-c=1;spi-s=2;port-c=3;port-s=4")).getMessage());
+        assertEquals("alg: ealg=aes-gcm goes only with alg=null, not hmac-sha-1-96", assertThrows(SecAgreeException.class, () ->
+            SecurityMechanism.parse("ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-gcm;spi-c=1;spi-s=2;port-c=3;port-s=4")).getMessage());
+        assertEquals("ealg: alg=aes-gmac goes only with ealg=null, not aes-cbc", assertThrows(SecAgreeException.class, () ->
+            SecurityMechanism.parse("ipsec-3gpp;alg=aes-gmac;ealg=aes-cbc;spi-c=1;spi-s=2;port-c=3;port-s=4")).getMessage());
+    }
+
+    @Test
     void shouldCompareSemanticallyForBiddingDownChecks()
     {
         final SecurityMechanism server = SecurityMechanism.parse(

@@ -2,6 +2,7 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.jna.SockAddr;
 import org.esp4j.tun.jna.SocketMessage;
@@ -34,6 +35,12 @@ import java.nio.ByteOrder;
  * {@link #receive} hands them out one datagram at a time. Where the kernel refuses a train, its datagrams go one by
  * one; where it lacks the options, nothing changes but the number of system calls.
  * <p>
+ * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it SHOULD
+ * (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses), unless the
+ * caller asks for the kernel's ({@code udp.checksum=kernel}); receivers accept zero, as IPv4 UDP allows. The kernel
+ * refuses UDP GSO on such a socket, so an IPv4 train then leaves as its datagrams in one {@code sendmmsg}. IPv6 has
+ * no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
+ * <p>
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
  */
@@ -57,6 +64,10 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     private final int fd;
     private final NativeArea receive;
     private final NativeArea transmit;
+    /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0 and without UDP GSO (the kernel forbids both). */
+    private final boolean zeroChecksum;
+    /** IPv4: the datagrams of a train, pointing into the transmit area, for one sendmmsg. */
+    private final MessageBatch trainBatch;
     private final SocketMessage receiveMessage = new SocketMessage();
     private final SocketMessage sendMessage = new SocketMessage();
     private final boolean gro;
@@ -76,6 +87,16 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     private int groSize;
 
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity) throws IOException
+    {
+        this(family, port, mark, capacity, true);
+    }
+
+    /**
+     * @param zeroIpv4Checksum IPv4: send with UDP checksum 0 (RFC 3948 §2.1; trains as datagrams in one sendmmsg),
+     *                         or false for the kernel's checksum (trains as UDP GSO). IPv6 always has a checksum.
+     */
+    public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity,
+        final boolean zeroIpv4Checksum) throws IOException
     {
         this.family = family;
         this.port = port;
@@ -104,12 +125,18 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
                 Sockets.setInt(fd, LibC.IPPROTO_IP, LibC.IP_MTU_DISCOVER, LibC.IP_PMTUDISC_DONT);
             }
             Sockets.bind(fd, family, null, port);
+            if (family != LibC.AF_INET6 && zeroIpv4Checksum)
+            {
+                Sockets.setInt(fd, LibC.SOL_SOCKET, LibC.SO_NO_CHECK, 1);
+            }
         }
         catch (final IOException ex)
         {
             Sockets.closeQuietly(fd);
             throw ex;
         }
+        zeroChecksum = family != LibC.AF_INET6 && zeroIpv4Checksum;
+        trainBatch = zeroChecksum ? new MessageBatch(MAX_TRAIN_SEGMENTS, 8, 0) : null;
         gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
         // a coalesced train can be up to 64 KiB whatever the largest single packet
         receive = new NativeArea(Math.max(capacity, 65536));
@@ -410,24 +437,36 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         trainSegments = 0;
         final int nameLength = family == LibC.AF_INET6 ? SockAddr.IN6_LENGTH : SockAddr.IN_LENGTH;
         putSourceControl();
-        if (segments > 1)
+        if (segments == 1 || !zeroChecksum)
         {
-            final int segment = sendMessage.addControl(LibC.SOL_UDP, LibC.UDP_SEGMENT, 2);
-            sendMessage.buffer().putShort(segment, (short)trainSegmentSize, NATIVE);
+            if (segments > 1)
+            {
+                final int segment = sendMessage.addControl(LibC.SOL_UDP, LibC.UDP_SEGMENT, 2);
+                sendMessage.buffer().putShort(segment, (short)trainSegmentSize, NATIVE);
+            }
+            sendMessage.prepareSend(transmit.address(0), trainBytes, nameLength);
+            if (LibC.sendmsg(fd, sendMessage.address(), 0) >= 0)
+            {
+                return 0;
+            }
+            lastErrno = LibC.errno();
+            if (segments == 1)
+            {
+                return 1;
+            }
+            // the kernel refused the train (no UDP GSO, or a datagram the device cannot take whole): one by one, so
+            // the kernel may fragment them as it would any datagram
+            putSourceControl();
         }
-        sendMessage.prepareSend(transmit.address(0), trainBytes, nameLength);
-        if (LibC.sendmsg(fd, sendMessage.address(), 0) >= 0)
+        else
         {
-            return 0;
+            final int failed = sendTrainDatagrams(segments, nameLength);
+            if (failed >= 0)
+            {
+                return failed;
+            }
+            putSourceControl();
         }
-        lastErrno = LibC.errno();
-        if (segments == 1)
-        {
-            return 1;
-        }
-        // the kernel refused the train (no UDP GSO, or a datagram the device cannot take whole): one by one, so the
-        // kernel may fragment them as it would any datagram
-        putSourceControl();
         int failed = 0;
         for (int at = 0; at < trainBytes; at += trainSegmentSize)
         {
@@ -436,6 +475,45 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             {
                 lastErrno = LibC.errno();
                 failed++;
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * IPv4 (zero checksum, no GSO): the train's datagrams in one {@code sendmmsg}, each message pointing at its part
+     * of the transmit area.
+     *
+     * @return datagrams the kernel refused, or -1 if it took none (then they go one by one).
+     */
+    private int sendTrainDatagrams(final int segments, final int nameLength)
+    {
+        sendMessage.prepareSend(transmit.address(0), trainSegmentSize, nameLength);
+        for (int i = 0, at = 0; i < segments; i++, at += trainSegmentSize)
+        {
+            trainBatch.prepareSendLike(i, transmit.address(at), Math.min(trainSegmentSize, trainBytes - at),
+                sendMessage);
+        }
+        int start = 0;
+        int failed = 0;
+        while (start < segments)
+        {
+            final int n = LibC.sendmmsg(fd, trainBatch.address() + (long)start * MessageBatch.MMSGHDR_LENGTH,
+                segments - start, 0);
+            if (n > 0)
+            {
+                start += n;
+            }
+            else if (start == 0 && failed == 0)
+            {
+                lastErrno = LibC.errno();
+                return -1;
+            }
+            else
+            {
+                lastErrno = LibC.errno();
+                failed++; // the message at start was refused: skip it, the ones after it still go
+                start++;
             }
         }
         return failed;

@@ -414,7 +414,7 @@ public final class ControlCommands
 
     private static String formatState(final SecurityAssociation sa, final Options options)
     {
-        return XfrmFormatter.formatState(sa.config(), options.keys, options.stats ? StatFormatter.statsOf(sa) : null);
+        return XfrmFormatter.formatState(sa, options.keys, options.stats ? StatFormatter.statsOf(sa) : null);
     }
 
     // ---------------------------------------------------------------- policy

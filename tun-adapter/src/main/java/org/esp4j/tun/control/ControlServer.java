@@ -6,6 +6,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
+import org.esp4j.core.redact.Redaction;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
@@ -54,21 +55,57 @@ import java.util.concurrent.atomic.AtomicLong;
  * and run this agent there. Commands run through the {@link #commandRunner} (the daemon's conductor, which the control
  * thread waits for; by default on this thread, calling the SAD and SPD directly).
  * The only state shared with other threads is the {@link ControlEvents} queue.
- * <h2>Bounds</h2>
- * Requests over {@link ControlProtocol#MAX_REQUEST_BYTES} are refused; at most {@link #MAX_CONNECTIONS} connections
- * at once; a request must arrive within {@link #REQUEST_TIMEOUT_MS}; a monitor more than
- * {@link #MONITOR_BACKLOG_BYTES} behind is told so and closed.
+ * <h2>Bounds: nobody can lock the socket</h2>
+ * The server never waits for a client: every write is non-blocking, and what the socket does not take at once waits
+ * in that client's own bounded queue. So no client, however slow, delays another's answer for longer than it takes
+ * to format its own.
+ * <ul>
+ *   <li>Requests over {@link ControlProtocol#MAX_REQUEST_BYTES} are refused; a request must arrive within
+ *   {@link #REQUEST_TIMEOUT_MS}.</li>
+ *   <li>At most {@link #MAX_CONNECTIONS} connections at once. When a new one would exceed that, the oldest
+ *   connection that has not yet sent its request is closed (told why) to make room, so idle connections never lock
+ *   out a client that has something to ask; only when every connection is busy (answering or monitoring) is the new
+ *   one refused, with a one-line {@code error: too many control connections}. The listen backlog is
+ *   {@link #LISTEN_BACKLOG}, so a burst of connects waits in the kernel instead of failing with EAGAIN.</li>
+ *   <li>A response over {@link #MAX_RESPONSE_BYTES} is refused; one that would take the output waiting for all
+ *   clients past {@link #OUTPUT_BUDGET_BYTES} is refused with {@code error: control socket busy} (small ones, up to
+ *   {@link #SMALL_RESPONSE_BYTES}, always pass), so clients that do not read cannot make the daemon's heap grow.</li>
+ *   <li>A client with output waiting that takes none of it for {@link #WRITE_TIMEOUT_MS} is dropped, not waited
+ *   for (response or monitor alike): {@link #droppedSlowClients()}.</li>
+ *   <li>At most {@link #MAX_MONITORS} monitors, so monitors cannot take the slots commands need; a monitor more
+ *   than {@link #MONITOR_BACKLOG_BYTES} behind is told so and closed.</li>
+ * </ul>
  */
 public final class ControlServer implements Agent, AutoCloseable
 {
-    /** Connections open at once; more are refused with an error. */
-    public static final int MAX_CONNECTIONS = 64;
+    /** Connections open at once; past it the oldest idle one is closed, or the new one refused if none is idle. */
+    public static final int MAX_CONNECTIONS = 512;
+
+    /** {@code xfrm monitor} connections open at once; more are refused with an error. */
+    public static final int MAX_MONITORS = 64;
+
+    /** Connections the kernel queues until the server accepts them (capped by {@code net.core.somaxconn}). */
+    public static final int LISTEN_BACKLOG = 1024;
+
+    /** A client with output waiting that takes none of it for this long is dropped. */
+    public static final long WRITE_TIMEOUT_MS = 5_000;
+
+    /** Largest response sent; a larger one is refused (narrow the listing). */
+    public static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+    /** Output waiting for all clients together, beyond which a response other than a small one is refused. */
+    public static final long OUTPUT_BUDGET_BYTES = 32L * 1024 * 1024;
+
+    /** Responses up to this size are sent whatever the output budget says (counts, errors, single SAs). */
+    public static final int SMALL_RESPONSE_BYTES = 64 * 1024;
 
     /** A connection that has not sent its whole request line by then is closed. */
     public static final long REQUEST_TIMEOUT_MS = 10_000;
 
     /** Unsent monitor output allowed before the monitor is closed as too slow. */
-    public static final int MONITOR_BACKLOG_BYTES = 1024 * 1024;
+    public static final int MONITOR_BACKLOG_BYTES = 256 * 1024;
+
+    private static final int INITIAL_REQUEST_BUFFER_BYTES = 1024;
 
     private static final long IDLE_SELECT_MS = 5;
     private static final long LINGER_MS = 2_000;
@@ -84,6 +121,11 @@ public final class ControlServer implements Agent, AutoCloseable
     private final List<Connection> connections = new ArrayList<>();
     private final List<Connection> monitors = new ArrayList<>();
     private final AtomicLong refusedPeers = new AtomicLong();
+    private final AtomicLong droppedSlowClients = new AtomicLong();
+    private final AtomicLong evictedIdleClients = new AtomicLong();
+    private int maxConnections = MAX_CONNECTIONS;
+    private long queuedResponseBytes;
+    private volatile int monitorCount; // written by the control thread only, read by tests
 
     private ControlCommands commands;
     private ControlCommands.PolicyChangeListener policyChangeListener;
@@ -161,6 +203,13 @@ public final class ControlServer implements Agent, AutoCloseable
         return this;
     }
 
+    /** Tests: a lower connection limit than {@link #MAX_CONNECTIONS}. Set before {@link #bind()}. */
+    ControlServer maxConnections(final int maxConnections)
+    {
+        this.maxConnections = maxConnections;
+        return this;
+    }
+
     /** @return the socket's path. */
     public Path socketPath()
     {
@@ -171,6 +220,24 @@ public final class ControlServer implements Agent, AutoCloseable
     public long refusedPeers()
     {
         return refusedPeers.get();
+    }
+
+    /** @return clients dropped because they took none of their waiting output for {@link #WRITE_TIMEOUT_MS}. */
+    public long droppedSlowClients()
+    {
+        return droppedSlowClients.get();
+    }
+
+    /** @return monitors connected now. */
+    int monitorCount()
+    {
+        return monitorCount;
+    }
+
+    /** @return connections closed before their request to make room for a new one. */
+    public long evictedIdleClients()
+    {
+        return evictedIdleClients.get();
     }
 
     /**
@@ -209,7 +276,7 @@ public final class ControlServer implements Agent, AutoCloseable
         final ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try
         {
-            channel.bind(UnixDomainSocketAddress.of(socketPath), MAX_CONNECTIONS);
+            channel.bind(UnixDomainSocketAddress.of(socketPath), LISTEN_BACKLOG);
             // Narrow at once: the JDK cannot set the umask, so the file is briefly as the umask left it. The peer
             // check below closes that window for other users anyway.
             Files.setPosixFilePermissions(socketPath, OWNER_READ_WRITE);
@@ -262,11 +329,11 @@ public final class ControlServer implements Agent, AutoCloseable
             if (connection.monitorGroups != 0 && !connection.statusQueued)
             {
                 // Best effort: a monitor learns why its stream ends.
-                connection.queue(encodeStatus(ControlProtocol.errorStatus("daemon stopping")));
+                enqueue(connection, encodeStatus(ControlProtocol.errorStatus("daemon stopping")));
                 connection.statusQueued = true;
                 try
                 {
-                    connection.flush();
+                    queuedResponseBytes -= connection.flush(System.nanoTime());
                 }
                 catch (final IOException ignore)
                 {
@@ -400,15 +467,16 @@ public final class ControlServer implements Agent, AutoCloseable
     {
         try
         {
-            if (connections.size() >= 2 * MAX_CONNECTIONS)
+            if (connections.size() >= 2 * maxConnections)
             {
                 // Refusals linger too (below); past this many, shed load without a word.
                 channel.close();
                 return;
             }
             channel.configureBlocking(false);
-            final Connection connection = new Connection(channel, System.nanoTime() +
-                TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MS));
+            final long nowNs = System.nanoTime();
+            final Connection connection = new Connection(channel, nowNs +
+                TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MS), nowNs);
             connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
             connections.add(connection);
             final String refusal = refusal(channel);
@@ -440,11 +508,61 @@ public final class ControlServer implements Agent, AutoCloseable
             return "permission denied: the esp4j daemon serves only user " + trustedUser.getName() +
                 (peer == null ? "" : ", not " + peer.user().getName());
         }
-        if (connections.size() > MAX_CONNECTIONS)
+        if (activeConnections() > maxConnections && !evictOldestIdle())
         {
-            return "too many control connections (" + MAX_CONNECTIONS + "): try again";
+            return "too many control connections (" + maxConnections + ", all busy): try again";
         }
         return null;
+    }
+
+    /** @return connections that count against the limit: all but those already answered and lingering. */
+    private int activeConnections()
+    {
+        int active = 0;
+        for (int i = 0; i < connections.size(); i++)
+        {
+            if (0 == connections.get(i).lingerDeadlineNs)
+            {
+                active++;
+            }
+        }
+        return active;
+    }
+
+    /**
+     * Close the connection that has waited longest without sending its request (the newest, just accepted, is not
+     * a candidate: its request may be on its way). It is told why, in one write that does not wait.
+     *
+     * @return false if every connection is busy.
+     */
+    private boolean evictOldestIdle()
+    {
+        Connection oldest = null;
+        for (int i = 0; i < connections.size() - 1; i++)
+        {
+            final Connection candidate = connections.get(i);
+            if (!candidate.requestDone && 0 == candidate.lingerDeadlineNs &&
+                (oldest == null || candidate.deadlineNs - oldest.deadlineNs < 0))
+            {
+                oldest = candidate;
+            }
+        }
+        if (oldest == null)
+        {
+            return false;
+        }
+        evictedIdleClients.incrementAndGet();
+        try
+        {
+            oldest.channel.write(encodeStatus(ControlProtocol.errorStatus(
+                "closed: no request sent, and the control socket is full (" + maxConnections + " connections)")));
+        }
+        catch (final IOException ignore)
+        {
+            // closing it anyway
+        }
+        close(oldest);
+        return true;
     }
 
     private void onReadable(final Connection connection) throws IOException
@@ -461,9 +579,9 @@ public final class ControlServer implements Agent, AutoCloseable
             return;
         }
 
+        final int scanFrom = connection.in.position();
+        final int read = connection.channel.read(connection.growInputIfFull());
         final ByteBuffer in = connection.in;
-        final int scanFrom = in.position();
-        final int read = connection.channel.read(in);
         final int end = indexOfLineEnd(in, scanFrom);
         if (end >= 0)
         {
@@ -480,7 +598,7 @@ public final class ControlServer implements Agent, AutoCloseable
                 close(connection);
             }
         }
-        else if (!in.hasRemaining())
+        else if (in.position() >= ControlProtocol.MAX_REQUEST_BYTES)
         {
             respond(connection, null, "request longer than " + ControlProtocol.MAX_REQUEST_BYTES +
                 " bytes: refused");
@@ -526,9 +644,15 @@ public final class ControlServer implements Agent, AutoCloseable
         }
         if (response.monitorGroups() != 0 && response.isOk())
         {
+            if (monitors.size() >= MAX_MONITORS)
+            {
+                respond(connection, null, "too many monitors (" + MAX_MONITORS + "): try again");
+                return;
+            }
             connection.monitorGroups = response.monitorGroups();
             connection.in = ByteBuffer.allocate(256);
             monitors.add(connection);
+            monitorCount = monitors.size();
             events.monitoring(true);
             return;
         }
@@ -538,18 +662,54 @@ public final class ControlServer implements Agent, AutoCloseable
     private void respond(final Connection connection, final String output, final String error) throws IOException
     {
         connection.requestDone = true;
+        // Errors may quote what the client sent: never a key, wherever it stood (output is what was asked for).
+        String status = Redaction.redact(error);
         if (output != null && !output.isEmpty())
         {
-            connection.queue(encodeLines(output));
+            // UTF-8 may take more bytes than chars, and stuffing adds a few: checked again once encoded
+            status = outputRefusal(output.length());
+            if (null == status)
+            {
+                final ByteBuffer encoded = encodeLines(output);
+                status = outputRefusal(encoded.remaining());
+                if (null == status)
+                {
+                    enqueue(connection, encoded);
+                }
+            }
+            status = null == status ? Redaction.redact(error) : status;
         }
-        connection.queue(encodeStatus(error == null ? ControlProtocol.STATUS_OK : ControlProtocol.errorStatus(error)));
+        enqueue(connection, encodeStatus(
+            status == null ? ControlProtocol.STATUS_OK : ControlProtocol.errorStatus(status)));
         connection.statusQueued = true;
         onWritable(connection);
     }
 
+    private void enqueue(final Connection connection, final ByteBuffer buffer)
+    {
+        queuedResponseBytes += buffer.remaining();
+        connection.queue(buffer);
+    }
+
+    /** @return why a response of that many bytes is not sent, or null to send it. */
+    private String outputRefusal(final int bytes)
+    {
+        if (bytes > MAX_RESPONSE_BYTES)
+        {
+            return "response of " + bytes + " bytes exceeds the control socket's limit of " + MAX_RESPONSE_BYTES +
+                " bytes: narrow the request";
+        }
+        if (bytes > SMALL_RESPONSE_BYTES && queuedResponseBytes + bytes > OUTPUT_BUDGET_BYTES)
+        {
+            return "control socket busy: " + queuedResponseBytes + " bytes of responses wait for clients that do " +
+                "not read them; try again";
+        }
+        return null;
+    }
+
     private void onWritable(final Connection connection) throws IOException
     {
-        connection.flush();
+        queuedResponseBytes -= connection.flush(System.nanoTime());
         if (connection.out.isEmpty())
         {
             if (connection.statusQueued)
@@ -559,7 +719,7 @@ public final class ControlServer implements Agent, AutoCloseable
             }
             if (connection.overflowed)
             {
-                connection.queue(encodeStatus(ControlProtocol.errorStatus(
+                enqueue(connection, encodeStatus(ControlProtocol.errorStatus(
                     "monitor fell behind by more than " + MONITOR_BACKLOG_BYTES + " bytes: events were dropped")));
                 connection.statusQueued = true;
                 onWritable(connection);
@@ -616,7 +776,7 @@ public final class ControlServer implements Agent, AutoCloseable
             }
             else
             {
-                monitor.queue(encoded.duplicate());
+                enqueue(monitor, encoded.duplicate());
             }
             try
             {
@@ -640,6 +800,14 @@ public final class ControlServer implements Agent, AutoCloseable
                 close(connection);
                 closedCount++;
             }
+            else if (!connection.out.isEmpty() &&
+                nowNs - connection.lastProgressNs > TimeUnit.MILLISECONDS.toNanos(WRITE_TIMEOUT_MS))
+            {
+                // It does not read: drop it, and with it the output it holds.
+                droppedSlowClients.incrementAndGet();
+                close(connection);
+                closedCount++;
+            }
             else if (!connection.requestDone && nowNs - connection.deadlineNs > 0)
             {
                 try
@@ -659,9 +827,14 @@ public final class ControlServer implements Agent, AutoCloseable
     private void close(final Connection connection)
     {
         connections.remove(connection);
-        if (monitors.remove(connection) && monitors.isEmpty())
+        queuedResponseBytes -= connection.discardOutput();
+        if (monitors.remove(connection))
         {
-            events.monitoring(false);
+            monitorCount = monitors.size();
+            if (monitors.isEmpty())
+            {
+                events.monitoring(false);
+            }
         }
         if (connection.key != null)
         {
@@ -722,7 +895,8 @@ public final class ControlServer implements Agent, AutoCloseable
         private final SocketChannel channel;
         private final long deadlineNs;
         private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
-        private ByteBuffer in = ByteBuffer.allocate(ControlProtocol.MAX_REQUEST_BYTES);
+        private ByteBuffer in = ByteBuffer.allocate(INITIAL_REQUEST_BUFFER_BYTES);
+        private long lastProgressNs;
         private SelectionKey key;
         private long queuedBytes;
         private long lingerDeadlineNs;
@@ -731,31 +905,71 @@ public final class ControlServer implements Agent, AutoCloseable
         private boolean overflowed;
         private int monitorGroups;
 
-        Connection(final SocketChannel channel, final long deadlineNs)
+        Connection(final SocketChannel channel, final long deadlineNs, final long nowNs)
         {
             this.channel = channel;
             this.deadlineNs = deadlineNs;
+            this.lastProgressNs = nowNs;
+        }
+
+        /**
+         * The request buffer starts small (most requests are one short line) and doubles when full, up to
+         * {@link ControlProtocol#MAX_REQUEST_BYTES}, so many connections cost little memory.
+         */
+        ByteBuffer growInputIfFull()
+        {
+            if (!in.hasRemaining() && in.capacity() < ControlProtocol.MAX_REQUEST_BYTES)
+            {
+                final ByteBuffer grown = ByteBuffer.allocate(Math.min(2 * in.capacity(),
+                    ControlProtocol.MAX_REQUEST_BYTES));
+                in.flip();
+                grown.put(in);
+                java.util.Arrays.fill(in.array(), (byte)0); // the request may hold keys
+                in = grown;
+            }
+            return in;
         }
 
         void queue(final ByteBuffer buffer)
         {
+            if (out.isEmpty())
+            {
+                lastProgressNs = System.nanoTime(); // the write timeout runs from when output starts to wait
+            }
             out.addLast(buffer);
             queuedBytes += buffer.remaining();
         }
 
-        void flush() throws IOException
+        /** @return bytes written, all of them taken off the queue. */
+        long flush(final long nowNs) throws IOException
         {
+            long total = 0;
             while (!out.isEmpty())
             {
                 final ByteBuffer head = out.peekFirst();
                 final int written = channel.write(head);
                 queuedBytes -= written;
+                total += written;
+                if (written > 0)
+                {
+                    lastProgressNs = nowNs;
+                }
                 if (head.hasRemaining())
                 {
-                    return;
+                    break;
                 }
                 out.removeFirst();
             }
+            return total;
+        }
+
+        /** @return bytes that were waiting. */
+        long discardOutput()
+        {
+            final long discarded = queuedBytes;
+            out.clear();
+            queuedBytes = 0;
+            return discarded;
         }
     }
 

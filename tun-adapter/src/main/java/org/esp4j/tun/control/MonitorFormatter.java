@@ -13,7 +13,8 @@ import org.esp4j.core.xfrm.XfrmFormatter;
  * src 2001:db8::1 dst 2001:db8::2                   (a new SA: the state, no prefix)
  *         proto esp spi 0xce2a4a47 reqid 0 mode transport
  *         ...
- * Updated src ...                                   (ip xfrm state update)
+ * Updated src ...                                   (ip xfrm state update, a SIP re-registration's extension)
+ *         lifetime config:                          (the limits now in force)
  * Deleted src ...                                   (ip xfrm state delete, flush)
  * Expired src ...                                   (a lifetime limit; then "hard 0" for soft, "hard 1" for hard)
  *         hard 0
@@ -85,7 +86,8 @@ public final class MonitorFormatter
         return switch (type)
         {
             case ADDED -> state;
-            case UPDATED -> "Updated " + state;
+            // An update changes only the lifetime limits: show the ones now in force (iproute2's lifetime block).
+            case UPDATED -> "Updated " + state + XfrmFormatter.formatLifetimeConfig(event.sa().lifetime());
             case DELETED -> "Deleted " + state;
             case SOFT_EXPIRED -> "Expired " + state + "\thard 0\n";
             case HARD_EXPIRED, SEQUENCE_OVERFLOW -> "Expired " + state + "\thard 1\n";

@@ -69,7 +69,7 @@ final class StatFormatter
         final StringBuilder sb = new StringBuilder(512 * sas.size() + 16);
         for (final SecurityAssociation sa : sas)
         {
-            sb.append(XfrmFormatter.formatState(sa.config(), false, statsOf(sa)));
+            sb.append(XfrmFormatter.formatState(sa, false, statsOf(sa)));
         }
         return sb.toString();
     }

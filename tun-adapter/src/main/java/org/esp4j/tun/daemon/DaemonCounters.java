@@ -69,6 +69,23 @@ public final class DaemonCounters
          */
         TunRingLeftToKernel,
         /**
+         * Packets read from the TUN with a link-local source or a multicast/broadcast destination (the kernel's own
+         * router solicitations, MLD reports, DAD probes): they belong to the TUN's link and are never relayed.
+         */
+        TunOutLinkScopeDropped,
+        /** SIP bridge: TCP flows with reassembly state now (a gauge, at most 256). */
+        TunSipTcpFlows,
+        /** SIP bridge: bytes buffered for partial SIP messages over TCP now (a gauge, at most 256 x 128 KiB). */
+        TunSipTcpBufferedBytes,
+        /** SIP bridge: TCP flows evicted (least recently used) to stay within the flow cap. */
+        TunSipTcpFlowsEvicted,
+        /** SIP bridge: TCP flows dropped after 60 s without a segment. */
+        TunSipTcpFlowsIdleExpired,
+        /** SIP bridge: partial SIP messages dropped because a flow would buffer more than 128 KiB. */
+        TunSipTcpFlowsOverflowed,
+        /** SIP bridge (passive P-CSCF): sets not installed because another live registration uses the flow or SPI. */
+        TunSipFlowConflicts,
+        /**
          * Second copies of one ESP packet taken by both the packet ring and the raw socket while an SPI moves between
          * them (see RingDuplicates): dropped, and not counted as XfrmInStateSeqError.
          */

@@ -1,5 +1,7 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.core.redact.Redaction;
+
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -15,8 +17,12 @@ public final class DaemonMain
     public static final String READY = "ESP4J-READY";
 
     static final String USAGE = "usage: esp4j run [--config FILE] [--tun NAME] [--carrier raw|udp|both] " +
-        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--sip-bridge ue|pcscf [--k K (--op OP | --opc OPC)] " +
-        "[--aka milenage|test-usim]]";
+        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--sip-bridge ue|pcscf [--subscriber FILE | --k K " +
+        "(--op OP | --opc OPC)] [--aka milenage|test-usim]]";
+
+    /** Printed once when keys are given as options, which every local user can read. */
+    static final String KEYS_ON_COMMAND_LINE_WARNING = "esp4j: warning: --k/--op/--opc are visible to every local " +
+        "user (ps, /proc/PID/cmdline); use --subscriber FILE (mode 0600) or ESP4J_K/ESP4J_OPC in the environment";
 
     /** Command-line options and the config keys they set (the command line wins over the file). */
     private static final java.util.Map<String, String> OPTION_KEYS = java.util.Map.of(
@@ -25,6 +31,7 @@ public final class DaemonMain
         "--steer", "steer",
         "--socket", "control.socket",
         "--sip-bridge", org.esp4j.tun.sip.SipBridgeSettings.ROLE,
+        "--subscriber", org.esp4j.tun.sip.SipBridgeSettings.KEYFILE,
         "--k", org.esp4j.tun.sip.SipBridgeSettings.K,
         "--op", org.esp4j.tun.sip.SipBridgeSettings.OP,
         "--opc", org.esp4j.tun.sip.SipBridgeSettings.OPC,
@@ -36,6 +43,8 @@ public final class DaemonMain
 
     public static void main(final String[] args) throws Exception
     {
+        // the daemon's log: never a key, whatever it quotes (wrapping twice, through Esp4jMain, changes nothing)
+        System.setErr(Redaction.redacting(System.err));
         Path configFile = null;
         final java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++)
@@ -48,13 +57,22 @@ public final class DaemonMain
             }
             else if (key != null && i + 1 < args.length)
             {
-                overrides.put(key, args[++i]);
+                final String value = args[++i];
+                // a file named on the command line is relative to the working directory, not to the config's
+                overrides.put(key, org.esp4j.tun.sip.SipBridgeSettings.KEYFILE.equals(key) ?
+                    Path.of(value).toAbsolutePath().toString() : value);
             }
             else
             {
                 System.err.println(USAGE);
                 System.exit(2);
             }
+        }
+        if (overrides.containsKey(org.esp4j.tun.sip.SipBridgeSettings.K) ||
+            overrides.containsKey(org.esp4j.tun.sip.SipBridgeSettings.OP) ||
+            overrides.containsKey(org.esp4j.tun.sip.SipBridgeSettings.OPC))
+        {
+            System.err.println(KEYS_ON_COMMAND_LINE_WARNING);
         }
         final DaemonConfig config;
         try
@@ -70,7 +88,7 @@ public final class DaemonMain
         }
         catch (final java.io.IOException | RuntimeException ex)
         {
-            System.err.println("esp4j: bad config: " + ex.getMessage());
+            System.err.println("esp4j: bad config: " + Redaction.redact(ex.getMessage()));
             System.exit(2);
             return;
         }
@@ -82,7 +100,7 @@ public final class DaemonMain
         }
         catch (final Exception ex)
         {
-            System.err.println("esp4j: cannot start: " + ex.getMessage());
+            System.err.println("esp4j: cannot start: " + Redaction.redact(ex.getMessage()));
             System.exit(1);
             return;
         }

@@ -176,7 +176,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             Files.createDirectories(countersPath.getParent());
         }
         countersFile = CountersFile.create(countersPath, XfrmCounter.values().length +
-            DaemonCounters.Counter.values().length + MAX_SAS_IN_COUNTERS_FILE * SaCounter.values().length);
+            DaemonCounters.Counter.values().length + MAX_SAS_IN_COUNTERS_FILE * SaCounter.values().length,
+            config.countersGroup());
         final org.agrona.concurrent.status.CountersManager manager = countersFile.newCountersManager();
         counters = new XfrmCounters(manager);
         daemonCounters = new DaemonCounters(manager);
@@ -323,7 +324,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 }
                 if (config.carrier().udp())
                 {
-                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity));
+                    udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity,
+                        config.udpChecksum() == DaemonConfig.UdpChecksum.ZERO));
                     udpList.add(udpCarriers[i]);
                 }
             }
@@ -478,6 +480,13 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 }
             });
         final SipSniffer sniffer = register(new SipSniffer(sipBridge));
+        sniffer.counters(new org.esp4j.tun.sip.SipBridgeCounters(
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlows),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpBufferedBytes),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsEvicted),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsIdleExpired),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsOverflowed),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts)));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
         {

@@ -14,6 +14,7 @@ import org.esp4j.tun.carrier.IpHeaders;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.device.TunLinkScope;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.offload.TcpSegmenter;
 import org.esp4j.tun.offload.TransportChecksum;
@@ -285,6 +286,11 @@ public final class OutboundAgent implements Agent
             return;
         }
         final int family = version == 4 ? V4 : V6;
+        if (TunLinkScope.isLinkScoped(read, ipOffset))
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunOutLinkScopeDropped);
+            return;
+        }
         if (fragmentGuard.isFragment(read, ipOffset, length))
         {
             onFragment(family, ipOffset, length);

@@ -8,6 +8,8 @@ import org.esp4j.tun.routing.IpCommand;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A Linux TUN device opened through {@code /dev/net/tun} with {@code IFF_TUN | IFF_NO_PI} (and
@@ -27,6 +29,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class TunDevice implements AutoCloseable
 {
+    private static final Path IPV6_SYSCTL = Path.of("/proc/sys/net/ipv6");
+
     public static final int IFNAMSIZ = 16;
     public static final int IFR_NAME_OFFSET = 0;
     public static final int IFR_FLAGS_OFFSET = 16;
@@ -162,7 +166,10 @@ public final class TunDevice implements AutoCloseable
         return vnetHeaderLength;
     }
 
-    /** Set the MTU and bring the link up ({@code ip link set dev NAME mtu MTU up}). */
+    /**
+     * Set the MTU and bring the link up ({@code ip link set dev NAME mtu MTU up}), without an IPv6 link-local address
+     * ({@code addrgenmode none}).
+     */
     public void configure(final IpCommand ip, final int mtu) throws IOException
     {
         configure(ip, mtu, 0);
@@ -170,10 +177,16 @@ public final class TunDevice implements AutoCloseable
 
     /**
      * Set the MTU and the transmit queue length (packets the kernel holds for the daemon to read; 0: leave the
-     * default of 500) and bring the link up.
+     * default of 500) and bring the link up, without an IPv6 link-local address ({@code addrgenmode none}).
      */
     public void configure(final IpCommand ip, final int mtu, final int txQueueLength) throws IOException
     {
+        if (Files.isDirectory(IPV6_SYSCTL))
+        {
+            // before the link goes up: no IPv6 link-local address, so the kernel sends no router solicitations,
+            // MLD reports or DAD probes of its own into the TUN (which the daemon would have to relay or drop)
+            ip.check("link", "set", "dev", name, "addrgenmode", "none");
+        }
         if (txQueueLength > 0)
         {
             ip.check("link", "set", "dev", name, "mtu", Integer.toString(mtu), "txqueuelen",

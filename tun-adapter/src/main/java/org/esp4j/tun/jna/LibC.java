@@ -49,6 +49,8 @@ public final class LibC
     public static final int SO_RCVBUFFORCE = 33;
     public static final int SO_SNDBUFFORCE = 32;
     public static final int SO_MARK = 36;
+    /** {@code SO_NO_CHECK}: IPv4 UDP datagrams leave with checksum 0. */
+    public static final int SO_NO_CHECK = 11;
 
     public static final int IP_TOS = 1;
     public static final int IP_TTL = 2;

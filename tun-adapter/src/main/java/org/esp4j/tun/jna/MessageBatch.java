@@ -122,6 +122,30 @@ public final class MessageBatch
         buffer.putInt(header + SocketMessage.MSG_FLAGS_OFFSET, 0, NATIVE);
     }
 
+    /**
+     * Make message {@code index} ready to send {@code length} bytes at the native address {@code data} (not its slot)
+     * with the destination and control messages of an already prepared {@link SocketMessage}: many datagrams of one
+     * buffer to one peer in one {@code sendmmsg}, without copying them. A batch used this way points its messages at
+     * other memory, so it is not used with {@link #prepareSend(int, int, int)} or for receiving.
+     */
+    public void prepareSendLike(final int index, final long data, final int length, final SocketMessage template)
+    {
+        final int header = index * MMSGHDR_LENGTH;
+        final int iov = iovOffset + index * IOVEC_LENGTH;
+        final UnsafeBuffer from = template.buffer();
+        buffer.putLong(iov + SocketMessage.IOV_BASE_OFFSET, data, NATIVE);
+        buffer.putLong(iov + SocketMessage.IOV_LEN_OFFSET, length, NATIVE);
+        buffer.putLong(header + SocketMessage.MSG_NAME_OFFSET,
+            from.getLong(SocketMessage.MSG_NAME_OFFSET, NATIVE), NATIVE);
+        buffer.putInt(header + SocketMessage.MSG_NAMELEN_OFFSET,
+            from.getInt(SocketMessage.MSG_NAMELEN_OFFSET, NATIVE), NATIVE);
+        buffer.putLong(header + SocketMessage.MSG_CONTROL_OFFSET,
+            from.getLong(SocketMessage.MSG_CONTROL_OFFSET, NATIVE), NATIVE);
+        buffer.putLong(header + SocketMessage.MSG_CONTROLLEN_OFFSET,
+            from.getLong(SocketMessage.MSG_CONTROLLEN_OFFSET, NATIVE), NATIVE);
+        buffer.putInt(header + SocketMessage.MSG_FLAGS_OFFSET, 0, NATIVE);
+    }
+
     /** @return msg_len of message {@code index}: bytes received or sent. */
     public int length(final int index)
     {

@@ -39,6 +39,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     private final List<RawEspReceiver> receivers = new ArrayList<>();
     private final UnsafeBuffer packet = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private long lastPollNs = System.nanoTime();
+    private SipBridgeCounters counters;
 
     /**
      * @param bridge where SIP packets go; this sniffer becomes its inbound source.
@@ -65,6 +66,15 @@ public final class SipSniffer implements Agent, AutoCloseable
         bridge.inboundSource(this::receive);
     }
 
+    /**
+     * @param counters where the bridge's TCP reassembly and conflict figures are published each second; set before
+     *                 the agent runs.
+     */
+    public void counters(final SipBridgeCounters counters)
+    {
+        this.counters = counters;
+    }
+
     /** @return the sockets' descriptors, for a poll-based idle strategy. */
     public int[] fds()
     {
@@ -88,6 +98,10 @@ public final class SipSniffer implements Agent, AutoCloseable
         {
             lastPollNs = nowNs;
             bridge.poll();
+            if (counters != null)
+            {
+                bridge.publish(counters);
+            }
         }
         return work;
     }

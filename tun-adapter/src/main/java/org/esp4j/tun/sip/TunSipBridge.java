@@ -313,6 +313,16 @@ public final class TunSipBridge implements PlaintextObserver
         }
     }
 
+    /**
+     * Copy the bridge's bounded-memory figures into the daemon's counters.
+     *
+     * @param counters where they go.
+     */
+    public synchronized void publish(final SipBridgeCounters counters)
+    {
+        counters.update(bridge);
+    }
+
     /** Expire SA sets whose lifetime ran out; call about once a second. */
     public synchronized void poll()
     {

@@ -11,9 +11,16 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -161,6 +168,111 @@ class CarrierLoopbackTest
                 assertEquals(portA, in.getShort(64 + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFF);
             }
             assertEquals(CarrierStatus.NONE, b.receive(in, 64, in.capacity() - 64));
+        }
+    }
+
+    /**
+     * RFC 3948 §2.1: IPv4 ESP-in-UDP SHOULD leave with UDP checksum 0, single datagrams and trains alike, and the
+     * receiver takes it; IPv6 keeps a real checksum (RFC 8200 §8.1), and so does IPv4 with udp.checksum=kernel.
+     * tcpdump captures on lo, tshark reads the checksums.
+     */
+    @Test
+    void ipv4EspInUdpLeavesWithZeroChecksumAndIsAccepted() throws Exception
+    {
+        final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        final int portB = portA + 1;
+        final Path capture = Files.createTempFile("esp4j-udp-checksum", ".pcap");
+        final Path log = Files.createTempFile("esp4j-udp-checksum", ".log");
+        final Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
+            "-w", capture.toString(), "udp and dst port " + portB).redirectErrorStream(true)
+            .redirectOutput(log.toFile()).start();
+        try
+        {
+            awaitText(log, "listening on", tcpdump);
+            final int datagrams = 4;
+            final InetAddress v4 = InetAddress.getByName("127.0.0.1");
+            final InetAddress v6 = InetAddress.getByName("::1");
+            try (UdpEncapCarrier a4 = new UdpEncapCarrier(LibC.AF_INET, portA, 0, CAPACITY);
+                UdpEncapCarrier b4 = new UdpEncapCarrier(LibC.AF_INET, portB, 0, CAPACITY);
+                UdpEncapCarrier a6 = new UdpEncapCarrier(LibC.AF_INET6, portA, 0, CAPACITY);
+                UdpEncapCarrier b6 = new UdpEncapCarrier(LibC.AF_INET6, portB, 0, CAPACITY);
+                UdpEncapCarrier kernel4 = new UdpEncapCarrier(LibC.AF_INET, portA + 2, 0, CAPACITY, false))
+            {
+                final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+                final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+                int total = udpPacket(packet, false, v4, portA, portB, 100, 0);
+                assertEquals(100, a4.send(packet, 0, total));
+                for (int i = 1; i < datagrams; i++) // a train of three
+                {
+                    total = udpPacket(packet, false, v4, portA, portB, 1000, i);
+                    assertEquals(1000, a4.queue(packet, 0, total));
+                }
+                assertEquals(0, a4.flush());
+                total = udpPacket(packet, true, v6, portA, portB, 100, 9);
+                assertEquals(100, a6.send(packet, 0, total));
+                total = udpPacket(packet, false, v4, portA + 2, portB, 100, 10);
+                assertEquals(100, kernel4.send(packet, 0, total));
+                for (int i = 0; i < datagrams; i++)
+                {
+                    assertEquals(20 + 8 + (i == 0 ? 100 : 1000), poll(b4, in, 64), "IPv4 datagram " + i);
+                }
+                assertEquals(40 + 8 + 100, poll(b6, in, 64), "IPv6 datagram");
+                assertEquals(20 + 8 + 100, poll(b4, in, 64), "IPv4 datagram with the kernel's checksum");
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            List<String> checksums = tshark(capture);
+            while (checksums.size() < datagrams + 2 && System.nanoTime() < deadline)
+            {
+                checksums = tshark(capture);
+            }
+            assertEquals(datagrams + 2, checksums.size(), String.join("\n", checksums));
+            for (final String line : checksums)
+            {
+                if (line.startsWith("127.0.0.1\t" + portA + "\t"))
+                {
+                    assertTrue(line.endsWith("\t0x0000"), "IPv4 checksum must be 0: " + line);
+                }
+                else
+                {
+                    assertFalse(line.endsWith("\t0x0000"), "IPv6 checksum must not be 0: " + line);
+                }
+            }
+        }
+        finally
+        {
+            tcpdump.destroy();
+            tcpdump.waitFor(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(capture);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** @return "source\tsource port\tchecksum" per captured UDP datagram, as tshark dissects them. */
+    private static List<String> tshark(final Path capture) throws Exception
+    {
+        final Process process = new ProcessBuilder("tshark", "-r", capture.toString(), "-T", "fields",
+            "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "udp.checksum").start();
+        final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "tshark did not finish");
+        final List<String> lines = new ArrayList<>();
+        for (final String line : out.split("\n"))
+        {
+            if (!line.isBlank())
+            {
+                lines.add(line.replace("\t\t", "\t")); // one of ip.src / ipv6.src is empty
+            }
+        }
+        return lines;
+    }
+
+    private static void awaitText(final Path log, final String text, final Process process) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(log).contains(text))
+        {
+            assertTrue(process.isAlive(), "tcpdump exited: " + Files.readString(log));
+            assertTrue(System.nanoTime() < deadline, "tcpdump not listening: " + Files.readString(log));
+            Thread.sleep(10);
         }
     }
 

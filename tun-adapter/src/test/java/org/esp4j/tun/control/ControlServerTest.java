@@ -272,29 +272,110 @@ class ControlServerTest
     }
 
     @Test
-    void connectionsBeyondTheLimitAreToldToRetry() throws Exception
+    void idleConnectionsMakeRoomAndOnlyBusyOnesRefuseANewClient() throws Exception
     {
-        final List<SocketChannel> idle = new ArrayList<>();
-        try
+        final Path smallSocket = dir.resolve("small").resolve("esp4j.sock");
+        final List<SocketChannel> clients = new ArrayList<>();
+        try (ControlServer small = new ControlServer(smallSocket, sad, spd, counters, events).maxConnections(4))
         {
-            for (int i = 0; i < ControlServer.MAX_CONNECTIONS; i++)
+            small.start();
+            for (int i = 0; i < 4; i++)
             {
-                final SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                channel.connect(UnixDomainSocketAddress.of(socket));
-                idle.add(channel);
+                clients.add(connect(smallSocket));
             }
-            final Result refused = xfrm("state", "count");
+            // idle connections do not lock out a client with a request: the oldest idle one is closed for it
+            assertEquals("\t SAD count 0\n", run(smallSocket, "state", "count").out);
+            assertEquals(List.of("error: closed: no request sent, and the control socket is full (4 connections)"),
+                readAll(clients.get(0)));
+            assertEquals(1, small.evictedIdleClients());
+
+            // busy connections (monitors) are not closed: a new client is refused, in one line
+            for (final SocketChannel idle : clients)
+            {
+                idle.close();
+            }
+            clients.clear();
+            for (int i = 0; i < 4; i++)
+            {
+                final SocketChannel monitor = connect(smallSocket);
+                monitor.write(ByteBuffer.wrap("xfrm monitor\n".getBytes(StandardCharsets.US_ASCII)));
+                clients.add(monitor);
+            }
+            waitFor(() -> 4 == small.monitorCount(), "four monitors are registered");
+            final Result refused = run(smallSocket, "state", "count");
             assertEquals(1, refused.status);
-            assertTrue(refused.err.contains("too many control connections"), refused.err);
+            assertTrue(refused.err.contains("too many control connections (4, all busy): try again"), refused.err);
         }
         finally
         {
-            for (final SocketChannel channel : idle)
+            for (final SocketChannel channel : clients)
             {
                 channel.close();
             }
         }
-        waitFor(() -> xfrm("state", "count").status == 0, "the server serves again once the idle clients left");
+    }
+
+    @Test
+    void clientsThatDoNotReadAndIdleMonitorsAndConnectionsDoNotLockOutACommand() throws Exception
+    {
+        final int saCount = 3000;
+        final byte[] authKey = new byte[20];
+        for (int i = 0; i < saCount; i++)
+        {
+            sad.add(org.esp4j.core.sa.SaConfig.builder()
+                .source(InetAddress.getByName("2001:db8::1")).destination(InetAddress.getByName("2001:db8::2"))
+                .spi(0x1000 + i).integrity(org.esp4j.core.sa.IntegrityAlgorithm.HMAC_SHA1_96, authKey)
+                .encryption(org.esp4j.core.sa.EncryptionAlgorithm.NULL, new byte[0]).build());
+        }
+        final List<SocketChannel> clients = new ArrayList<>();
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+        {
+            try
+            {
+                for (int i = 0; i < 66; i++) // each asks for ~1 MB and never reads it
+                {
+                    clients.add(request("xfrm state list --keys\n"));
+                }
+                for (int i = 0; i < ControlServer.MAX_MONITORS; i++) // monitors that never read
+                {
+                    clients.add(request("xfrm monitor\n"));
+                }
+                for (int i = 0; i < 200; i++) // connections that never send a request
+                {
+                    clients.add(connect(socket));
+                }
+                assertEquals("\t SAD count " + saCount + "\n", xfrm("state", "count").out);
+
+                // one monitor too many is refused, and the others' slots stay theirs
+                try (SocketChannel extra = request("xfrm monitor\n"))
+                {
+                    assertEquals(List.of("error: too many monitors (64): try again"), readAll(extra));
+                }
+                // the clients that do not read are dropped with the output they hold, and commands go on
+                waitFor(() -> server.droppedSlowClients() >= 1, "a client that does not read is dropped");
+                assertEquals("\t SAD count " + saCount + "\n", xfrm("state", "count").out);
+            }
+            finally
+            {
+                for (final SocketChannel channel : clients)
+                {
+                    channel.close();
+                }
+            }
+        });
+    }
+
+    @Test
+    void bareHexKeyInAnyPositionIsNotEchoedInAnError()
+    {
+        final String key = AUTH_KEY.substring(2);
+        final Result wrongWord = xfrm("state", key);
+        assertEquals(1, wrongWord.status);
+        assertTrue(wrongWord.err.contains("<redacted hex, 40 digits>"), wrongWord.err);
+        assertFalse(wrongWord.err.contains(key.substring(0, 16)), wrongWord.err);
+
+        final Result wrongCommand = run(socket, key, "state", "count");
+        assertFalse(wrongCommand.err.contains(key.substring(0, 16)), wrongCommand.err);
     }
 
     @Test
@@ -663,16 +744,36 @@ class ControlServerTest
             {
                 // The server may stop reading (and close) before all of an oversized request is written.
             }
-            final List<String> lines = new ArrayList<>();
-            final BufferedReader reader = new BufferedReader(
-                new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-            String line;
-            while ((line = reader.readLine()) != null)
-            {
-                lines.add(line);
-            }
-            return lines;
+            return readAll(channel);
         }
+    }
+
+    private static SocketChannel connect(final Path socketPath) throws IOException
+    {
+        final SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(socketPath));
+        return channel;
+    }
+
+    /** @return a connection that has sent the request and reads nothing (yet). */
+    private SocketChannel request(final String request) throws IOException
+    {
+        final SocketChannel channel = connect(socket);
+        channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+        return channel;
+    }
+
+    private static List<String> readAll(final SocketChannel channel) throws IOException
+    {
+        final List<String> lines = new ArrayList<>();
+        final BufferedReader reader = new BufferedReader(
+            new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null)
+        {
+            lines.add(line);
+        }
+        return lines;
     }
 
     private static String permissions(final Path path)

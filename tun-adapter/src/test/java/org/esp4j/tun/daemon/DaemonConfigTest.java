@@ -92,6 +92,17 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadTheUdpChecksumSetting()
+    {
+        assertEquals(DaemonConfig.UdpChecksum.ZERO, DaemonConfig.builder().build().udpChecksum());
+        assertEquals(DaemonConfig.UdpChecksum.KERNEL,
+            DaemonConfig.builder().set("udp.checksum", "kernel").build().udpChecksum());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("udp.checksum", "sometimes").build().udpChecksum());
+        assertEquals("udp.checksum must be zero or kernel: sometimes", ex.getMessage());
+    }
+
+    @Test
     void shouldReadThePacketRingSetting()
     {
         assertEquals(DaemonConfig.CarrierRing.AUTO, DaemonConfig.builder().build().carrierRing());

@@ -43,21 +43,21 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SipBridgeEndToEndTest
 {
-    private static final String UE = "2001::1:d1ae:bb37:d9c9:81d0";
-    private static final String PCSCF = "2001:0:0:1::2";
+    static final String UE = "2001::1:d1ae:bb37:d9c9:81d0";
+    static final String PCSCF = "2001:0:0:1::2";
     /** The S-CSCF, on the P-CSCF host's loopback: the Mw leg is plain SIP on 5060 the P-CSCF daemon sees. */
-    private static final String SCSCF = "2001:0:0:2::5";
-    private static final int SIGTERM_EXIT = 143;
+    static final String SCSCF = "2001:0:0:2::5";
+    static final int SIGTERM_EXIT = 143;
     private static final String[] SPIS = { "0xa82588f1", "0x0008a239", "0x0008a23a", "0xce28e247" };
     /** The SA selectors' port pairs (source, destination): nothing may cross the wire in clear on them. */
-    private static final int[][] PROTECTED_FLOWS = {
+    static final int[][] PROTECTED_FLOWS = {
         { SipPeers.UE_PORT_C, SipPeers.PCSCF_PORT_S }, { SipPeers.PCSCF_PORT_S, SipPeers.UE_PORT_C },
         { SipPeers.PCSCF_PORT_C, SipPeers.UE_PORT_S }, { SipPeers.UE_PORT_S, SipPeers.PCSCF_PORT_C } };
 
     private final long pid = ProcessHandle.current().pid();
-    private final List<Netns> namespaces = new ArrayList<>();
+    final List<Netns> namespaces = new ArrayList<>();
     private final List<Path> countersFiles = new ArrayList<>();
-    private Path work;
+    Path work;
 
     @BeforeEach
     void setUp() throws IOException
@@ -331,12 +331,12 @@ class SipBridgeEndToEndTest
         return tcpdump;
     }
 
-    private Path countersFile(final String side)
+    Path countersFile(final String side)
     {
         return Path.of("/dev/shm/esp4j-sip-e2e-" + side + "-" + pid + ".counters");
     }
 
-    private Process startDaemon(final Netns netns, final String side, final Path socket, final String steer,
+    Process startDaemon(final Netns netns, final String side, final Path socket, final String steer,
         final boolean stalledSniffer, final String... sipArgs) throws IOException
     {
         final Path config = work.resolve(side + ".conf");
@@ -377,7 +377,7 @@ class SipBridgeEndToEndTest
         fail("nftables ruleset in " + netns.name() + ":\n" + ruleset + "\ndaemon:\n" + netns.logText("daemon"));
     }
 
-    private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
+    static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
     {
         if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, 30_000))
         {
@@ -386,7 +386,7 @@ class SipBridgeEndToEndTest
     }
 
     /** The SAD empties within 5 s (the removals follow the last message by microseconds; the test is slower). */
-    private static void awaitNoSas(final Path socket, final Netns netns) throws InterruptedException
+    static void awaitNoSas(final Path socket, final Netns netns) throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         String count;
@@ -402,7 +402,7 @@ class SipBridgeEndToEndTest
     }
 
     /** The IPv6 packet of a frame (at least IPv6 + 8 bytes), or null. */
-    private static ByteBuffer ipv6(final PcapFrame frame)
+    static ByteBuffer ipv6(final PcapFrame frame)
     {
         final int at = frame.networkOffset();
         if (at < 0 || frame.length() - at < 48 || ((frame.data()[at] >> 4) & 0xF) != 6)
@@ -418,7 +418,7 @@ class SipBridgeEndToEndTest
             "\nP-CSCF peers:\n" + pcNs.logText("pcscf") + "\nP-CSCF daemon:\n" + pcNs.logText("daemon");
     }
 
-    private static String xfrm(final Path socket, final String... words)
+    static String xfrm(final Path socket, final String... words)
     {
         final List<String> args = new ArrayList<>(List.of(words));
         args.add("--socket");
@@ -431,7 +431,7 @@ class SipBridgeEndToEndTest
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static List<String> javaCommand(final String mainClass, final String... args)
+    static List<String> javaCommand(final String mainClass, final String... args)
     {
         final List<String> command = new ArrayList<>(List.of(TunDaemonEndToEndTest.javaExecutable()));
         command.addAll(TunDaemonEndToEndTest.jvmArgs());

@@ -38,16 +38,23 @@ public final class SipPeers
 {
     static final String K = "465b5ce8b199b49faa5f0a2ee238a6bc";
     static final String OPC = "cd63cb71954a9f4e48a5994e37a02baf";
-    private static final String RAND = "23553cbe9637a89d218ae64dae47bf35";
-    private static final String AUTN = "55f328b43577b9b94a9ffac354dfafb3";
+    /**
+     * With {@code -Desp4j.sippeers.vector=sipp} the S-CSCF challenges with the vector of examples/sipp (K and OP
+     * without the bytes SIPp's keyword parser cannot take; values printed by examples/sipp/milenage-vector.py).
+     */
+    private static final boolean SIPP_VECTOR = "sipp".equals(System.getProperty("esp4j.sippeers.vector"));
+    private static final String RAND = SIPP_VECTOR ? "c3d4e5f6a7b8c9dae1f2a3b4c5d6e7f8" : "23553cbe9637a89d218ae64dae47bf35";
+    private static final String AUTN = SIPP_VECTOR ? "1b074a2d2064b9b9e7bb353e82c57de9" : "55f328b43577b9b94a9ffac354dfafb3";
     private static final long FIRST_SQN = 0xff9bb4d0b607L;
     /** Challenges the S-CSCF made so far (one process, one thread). */
     private static int challenges;
     /** The nonce of the last 401 the UE received. */
     private static String lastNonce;
     /** TS 35.208 test set 1, f3 and f4 of RAND: what the HSS gives the S-CSCF and the S-CSCF the P-CSCF. */
-    static final String CK = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
-    static final String IK = "f769bcd751044604127672711c6d3441";
+    static final String CK = SIPP_VECTOR ? "1999f277c2a3ca57153ca94b5163f32e" : "b40ba9a3c58b2a05bbf0d987b21bf8cb";
+    static final String IK = SIPP_VECTOR ? "920ead5423e653b13993308bb553cacd" : "f769bcd751044604127672711c6d3441";
+    /** Protected REGISTERs the pcscf-proxy serves ({@code -Desp4j.sippeers.registers}, default 2). */
+    private static final int PROTECTED_REGISTERS = Integer.getInteger("esp4j.sippeers.registers", 2);
     static final long PCSCF_SPI_S = 2821032177L;
     static final long PCSCF_SPI_C = 3458785863L;
     static final long UE_SPI_C = 565817L;
@@ -73,13 +80,13 @@ public final class SipPeers
         {
             case "pcscf" -> pcscf(InetAddress.getByName(args[1]));
             case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]), 1, false);
-            case "ue" -> ue(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
-            case "ue-register" -> ueRegister(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
-                Path.of(args[3]));
             case "pcscf-proxy-loop" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]), true);
             case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]));
+            case "ue" -> ue(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
+            case "ue-register" -> ueRegister(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Path.of(args[3]));
             default -> throw new IllegalArgumentException("unknown peer " + args[0]);
         }
     }
@@ -108,11 +115,12 @@ public final class SipPeers
     }
 
     /**
-     * The P-CSCF application in front of the S-CSCF, for {@code registrations} registrations (REGISTER, 401,
-     * protected REGISTER, 200 OK, de-REGISTER, 200 OK). With {@code hostile} (the injection test) each 200 OK to a
+     * The P-CSCF application in front of the S-CSCF, for {@code registrations} registrations (REGISTER, 401, then
+     * protected REGISTERs each answered through the S-CSCF; a client's retransmission gets the same answer). With
+     * {@code hostile} (the injection test) each registration is REGISTER and de-REGISTER, the 200 OK to the
      * de-REGISTER is sent twice (a retransmission, after the SAs went), and any datagram on port-s that is not SIP (a
-     * forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a second after the
-     * last registration.
+     * forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a while after the last
+     * registration.
      */
     private static void pcscfProxy(final InetAddress pcscf, final InetAddress scscf, final int registrations,
         final boolean hostile) throws Exception
@@ -127,6 +135,7 @@ public final class SipPeers
                 socket.setSoTimeout(PCSCF_TIMEOUT_MS);
             }
             say("PCSCF-READY");
+            final int protectedRegisters = hostile ? 2 : PROTECTED_REGISTERS;
             for (int registration = 0; registration < registrations; registration++)
             {
                 final DatagramPacket first = receive(sip);
@@ -137,16 +146,26 @@ public final class SipPeers
                 }
                 send(sip, toUe(challenge), first.getSocketAddress());
                 say("PCSCF-SENT-401");
-                for (int registers = 0; registers < 2; registers++)
+
+                String lastCseq = "";
+                String ok = "";
+                for (int registers = 0; registers < protectedRegisters; )
                 {
                     final DatagramPacket request = receiveSip(portS);
                     final String register = text(request);
+                    if (header(register, "CSeq").equals(lastCseq))
+                    {
+                        send(portS, ok, request.getSocketAddress()); // a client's retransmission: the same answer
+                        continue;
+                    }
+                    lastCseq = header(register, "CSeq");
                     say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
                         header(register, "Expires").trim());
-                    final String ok = viaScscf(sip, sCscf, register);
+                    ok = viaScscf(sip, sCscf, register);
                     send(portS, ok, request.getSocketAddress());
                     say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
-                    if (hostile && registers == 1)
+                    registers++;
+                    if (hostile && registers == protectedRegisters)
                     {
                         Thread.sleep(50); // the SAs are gone by now
                         send(portS, ok, request.getSocketAddress());
@@ -156,21 +175,27 @@ public final class SipPeers
             }
             if (hostile)
             {
-                portS.setSoTimeout(1000);
-                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-                try
-                {
-                    while (System.nanoTime() - deadline < 0)
-                    {
-                        receiveSip(portS);
-                    }
-                }
-                catch (final java.net.SocketTimeoutException ex)
-                {
-                    // nothing more
-                }
+                drainForged(portS);
             }
             say("PCSCF-DONE");
+        }
+    }
+
+    /** Report forged datagrams still arriving for up to 2 s (until none comes for 1 s). */
+    private static void drainForged(final DatagramSocket portS) throws Exception
+    {
+        portS.setSoTimeout(1000);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try
+        {
+            while (System.nanoTime() - deadline < 0)
+            {
+                receiveSip(portS);
+            }
+        }
+        catch (final java.net.SocketTimeoutException ex)
+        {
+            // nothing more
         }
     }
 
@@ -236,7 +261,12 @@ public final class SipPeers
         send(sip, forwarded.substring(0, forwarded.length() - 2), sCscf.getLocalSocketAddress());
         final DatagramPacket atScscf = receive(sCscf);
         send(sCscf, scscf(text(atScscf)), atScscf.getSocketAddress());
-        return text(receive(sip));
+        DatagramPacket answer = receive(sip);
+        while (!answer.getSocketAddress().equals(sCscf.getLocalSocketAddress()))
+        {
+            answer = receive(sip); // a client's retransmission of the first REGISTER on 5060: the 401 answers it
+        }
+        return text(answer);
     }
 
     /** The S-CSCF: a 401 with the challenge and ck/ik to the first REGISTER, a 200 OK to the others. */

@@ -436,7 +436,8 @@ class TunDaemonEndToEndTest
         {
             final String name = e.getKey();
             if (name.startsWith("XfrmOut") || name.equals("Esp4jOutProtected") || name.equals("Esp4jOutBypass") ||
-                name.equals("Esp4jTunHdrError") || name.equals("TunOutFragmentDropped"))
+                name.equals("Esp4jTunHdrError") || name.equals("TunOutFragmentDropped") ||
+                name.equals("TunOutLinkScopeDropped"))
             {
                 sum += e.getValue();
             }

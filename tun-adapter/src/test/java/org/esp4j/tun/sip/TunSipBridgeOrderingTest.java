@@ -171,6 +171,57 @@ class TunSipBridgeOrderingTest
         assertEquals(0, pcscf.errors(), log.toString());
     }
 
+    /**
+     * A Rel-15 UE offering aes-gcm (alg=null) and aes-gmac: the daemon's SAs are rfc4106 with CK and the Annex I salt
+     * (expected key from sip-bridge's src/test/resources/vectors/annex-i-aead-salts.py), and the protected REGISTER
+     * leaves as ESP with the P-CSCF's spi-s.
+     */
+    @Test
+    void shouldProtectAnAesGcmRegistrationWithCkAndTheAnnexISalt()
+    {
+        final String client = "ipsec-3gpp;alg=null;ealg=aes-gcm;prot=esp;mod=trans;spi-c=565817;spi-s=565818;" +
+            "port-c=38003;port-s=39003,ipsec-3gpp;alg=aes-gmac;ealg=null;prot=esp;mod=trans;spi-c=565817;" +
+            "spi-s=565818;port-c=38003;port-s=39003";
+        final String server = "ipsec-3gpp;alg=null;ealg=aes-gcm;prot=esp;mod=trans;spi-c=3458785863;" +
+            "spi-s=2821032177;port-c=50717;port-s=50718;q=0.1";
+        final TunSipBridge ue = bridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600).replace(CLIENT, client));
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, server)));
+
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S,
+            register(2, PCSCF_PORT_S, server, 600).replace(CLIENT, client)), log.toString());
+        assertEquals(PCSCF_SPI_S, espSpi());
+        final org.esp4j.core.sa.SaConfig sa1 = sad.get(PCSCF_SPI_S, PCSCF).config();
+        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm());
+        assertEquals(CK + "011ca7df", HEX.formatHex(sa1.encryptionKey()), "CK || salt");
+        assertEquals(4, sad.size());
+    }
+
+    /**
+     * The client's timer re-sends the first REGISTER and the copy reaches the TUN after the 401 reached the
+     * sniffer (SIPp's 500 ms against a cold daemon): the SAs stay, the P-CSCF's repeated 401 runs no second AKA
+     * (no SQN failure), and the protected REGISTER leaves as ESP.
+     */
+    @Test
+    void shouldKeepTheSasWhenTheFirstRegisterIsRetransmittedAcrossThe401()
+    {
+        final TunSipBridge ue = bridge(Role.UE, true);
+        final String first = register(1, 5060, null, 600);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, first);
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+
+        assertEquals(EspVerdict.PASS, send(ue, UE, UE_PORT_C, PCSCF, 5060, first), "the copy goes to 5060 in clear");
+        assertEquals(4, sad.size(), "the copy did not delete the temporary set");
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER))); // the answer to the copy
+
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(PCSCF_SPI_S, espSpi());
+        assertEquals(4, sad.size());
+        assertTrue(log.stream().anyMatch(line -> line.contains("RETRANSMISSION_IGNORED")), log.toString());
+        assertFalse(log.stream().anyMatch(line -> line.contains("AKA_SYNC_FAILURE") || line.contains("SA_REMOVED")),
+            log.toString());
+    }
+
     /** What the outbound agent does with a packet from the TUN: observer, then the SPD; -1 when held back. */
     private int send(final TunSipBridge bridge, final InetAddress src, final int sport, final InetAddress dst,
         final int dport, final String sip)

@@ -1,0 +1,38 @@
+package org.esp4j.tun.sip;
+
+import org.agrona.concurrent.status.AtomicCounter;
+import org.esp4j.sip.SipBridge;
+import org.esp4j.sip.TcpReassembly;
+
+/**
+ * The SIP bridge's bounded-memory figures as named daemon counters, copied from the bridge about once a second by
+ * the {@link SipSniffer} (under the bridge's lock): the live TCP reassembly flows and buffered bytes, and how many
+ * flows were evicted (flow cap), expired (idle timeout) or lost their partial message (bytes-per-flow cap), and the
+ * passive P-CSCF's flow conflicts.
+ *
+ * @param tcpFlows         live TCP reassembly flows (a gauge).
+ * @param tcpBufferedBytes bytes buffered over all flows (a gauge).
+ * @param tcpFlowsEvicted  flows evicted to stay within the flow cap.
+ * @param tcpIdleExpired   flows dropped after the idle timeout.
+ * @param tcpOverflowed    partial messages dropped at the bytes-per-flow cap.
+ * @param flowConflicts    sets a passive P-CSCF could not install (another live registration's flow or SPI).
+ */
+public record SipBridgeCounters(
+    AtomicCounter tcpFlows,
+    AtomicCounter tcpBufferedBytes,
+    AtomicCounter tcpFlowsEvicted,
+    AtomicCounter tcpIdleExpired,
+    AtomicCounter tcpOverflowed,
+    AtomicCounter flowConflicts)
+{
+    void update(final SipBridge bridge)
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        tcpFlows.setOrdered(tcp.flowCount());
+        tcpBufferedBytes.setOrdered(tcp.bufferedBytes());
+        tcpFlowsEvicted.setOrdered(tcp.flowsEvicted());
+        tcpIdleExpired.setOrdered(tcp.flowsIdleExpired());
+        tcpOverflowed.setOrdered(tcp.flowsOverflowed());
+        flowConflicts.setOrdered(bridge.flowConflicts());
+    }
+}
