@@ -72,13 +72,7 @@ class DaemonCrashEndToEndTest
         namespaces.add(ueNs);
         final Netns pcNs = Netns.create("esp4j-pckill-" + pid, work);
         namespaces.add(pcNs);
-        ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
-        ueNs.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-ue", "nodad");
-        pcNs.ip().check("-6", "addr", "add", PCSCF + "/128", "dev", "veth-pc", "nodad");
-        ueNs.ip().check("link", "set", "veth-ue", "up");
-        pcNs.ip().check("link", "set", "veth-pc", "up");
-        ueNs.ip().check("-6", "route", "add", PCSCF + "/128", "dev", "veth-ue");
-        pcNs.ip().check("-6", "route", "add", UE + "/128", "dev", "veth-pc");
+        SipBridgeEndToEndTest.link(ueNs, pcNs); // the trace's addresses on veth-ue / veth-pc, host routes
 
         final Path pcap = work.resolve("veth-kill.pcap");
         final Process tcpdump = ueNs.start("tcpdump", List.of("tcpdump", "-i", "veth-ue", "-w", pcap.toString(),

@@ -26,7 +26,6 @@ import static org.esp4j.tun.e2e.TunDaemonEndToEndTest.outboundAccounted;
 import static org.esp4j.tun.e2e.TunDaemonEndToEndTest.readCounters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Fail closed in the P-CSCF role, as root (issue 11 (a) and (b), issue 12 "fail-closed on every negotiated flow"):
@@ -90,8 +89,8 @@ class PcscfInjectionEndToEndTest
         final Process ueDaemon = startDaemon(ueNs, "ue", PCSCF, false,
             "--sip-bridge", "ue", "--k", SipPeers.K, "--opc", SipPeers.OPC);
         assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
-        awaitReady(pcNs, pcDaemon);
-        awaitReady(ueNs, ueDaemon);
+        TunDaemonEndToEndTest.awaitReady(pcNs, pcDaemon);
+        TunDaemonEndToEndTest.awaitReady(ueNs, ueDaemon);
 
         // one forged datagram a millisecond (at most 60 s), from before the first REGISTER to after the last
         final Process injector = ueNs.start("inject", javaCommand(NetApps.class.getName(), "inject-flow", UE, PCSCF,
@@ -201,14 +200,6 @@ class PcscfInjectionEndToEndTest
             command.add(command.indexOf("-cp"), "-Desp4j.sip.sniffer.stalled=true");
         }
         return netns.start("daemon", command);
-    }
-
-    private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
-    {
-        if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, 30_000))
-        {
-            fail("daemon in " + netns.name() + " did not start:\n" + netns.logText("daemon"));
-        }
     }
 
     private static List<String> javaCommand(final String mainClass, final String... args)
