@@ -5,6 +5,7 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.EspTransform;
 import org.esp4j.core.crypto.HmacEngine;
 import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.sa.EpochReclamation;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -63,6 +64,9 @@ public class PacketPathCostBenchmark
     private HmacEngine hmac;
     private Mac mac;
     private EspTransform transform;
+    /** As an EspProcessor: registered with its SAD, entering and leaving an epoch around each packet. */
+    private EpochReclamation.Reader outReader;
+    private EpochReclamation.Reader inReader;
     private byte[] esp;
     private byte[] macOut;
     private int authLength;
@@ -85,22 +89,27 @@ public class PacketPathCostBenchmark
         hmac = new HmacEngine(suite.integrity(), suite.integrityKey());
         mac = EspFixture.jdkMac(suite);
         macOut = new byte[mac.getMacLength()];
-        transform = outSa.transform();
+        outReader = ue.sad.registerReader();
+        inReader = sad.registerReader();
+        transform = outSa.transform(outReader);
     }
 
     /** @return a value the JIT cannot drop. */
     @Benchmark
     public long protectBookkeeping()
     {
+        outReader.enter();
         final long nowNs = clock.nanoTime();
         if (!outSa.checkHardLimits(nowNs))
         {
+            outReader.exit();
             return -1;
         }
-        final EspTransform t = outSa.transform();
+        final EspTransform t = outSa.transform(outReader);
         final long sequence = outSa.takeOutboundSequence();
         outSa.onPacket(64, nowNs);
         counters.increment(XfrmCounter.Esp4jOutProtected);
+        outReader.exit();
         return sequence + t.icvLength();
     }
 
@@ -108,28 +117,32 @@ public class PacketPathCostBenchmark
     @Benchmark
     public long unprotectBookkeeping()
     {
+        inReader.enter();
         final SecurityAssociation sa = sad.lookup(inSa.spi(), destinationHigh, destinationLow);
         final long nowNs = clock.nanoTime();
         if (!sa.checkHardLimits(nowNs))
         {
+            inReader.exit();
             return -1;
         }
-        final EspTransform t = sa.transform();
+        final EspTransform t = sa.transform(inReader);
         final long sequence = sa.replayPreCheck(++inSequence & 0xFFFF_FFFFL);
         if (sequence < 0 || !sa.replayCheckAndUpdate(sequence))
         {
+            inReader.exit();
             return -2;
         }
         sa.onPacket(64, nowNs);
         counters.increment(XfrmCounter.Esp4jInDelivered);
+        inReader.exit();
         return sequence + t.icvLength();
     }
 
-    /** @return the per-thread transform ({@code SecurityAssociation.transform()}, a ThreadLocal). */
+    /** @return the processor's own transform ({@code SecurityAssociation.transform(reader)}, a slot on the SA). */
     @Benchmark
     public EspTransform transformLookup()
     {
-        return inSa.transform();
+        return inSa.transform(inReader);
     }
 
     /** @return the two synchronized replay-window calls of one inbound packet (pre-check, then update). */
@@ -184,7 +197,7 @@ public class PacketPathCostBenchmark
     @Benchmark
     public byte transformProtect()
     {
-        final EspTransform t = outSa.transform();
+        final EspTransform t = transform;
         final int espOffset = Ipv6Header.LENGTH;
         t.protect(esp, espOffset, espOffset + 8 + t.ivLength(), authLength - 8 - t.ivLength(), false, 1);
         return esp[espOffset + authLength];

@@ -28,7 +28,7 @@ public enum XfrmCounter
     XfrmInStateExpired(false),
     /** State has a mismatched option, e.g. the inner packet is outside the SA's selector. */
     XfrmInStateMismatch(false),
-    /** State is invalid. */
+    /** State is invalid: here, the SA was deleted while the packet was in flight (it is not delivered). */
     XfrmInStateInvalid(false),
     /** No matching template for states, e.g. inbound SAs are correct but the policy requires another SA. */
     XfrmInTmplMismatch(false),
@@ -62,7 +62,7 @@ public enum XfrmCounter
     XfrmOutPolError(false),
     /** Forward routing of a packet is not allowed. */
     XfrmFwdHdrError(false),
-    /** State is invalid, perhaps expired. */
+    /** State is invalid, perhaps expired: here, the SA was deleted while the packet was in flight (it is not sent). */
     XfrmOutStateInvalid(false),
     /** State hasn't been fully acquired before use. */
     XfrmAcquireError(false),
@@ -86,7 +86,13 @@ public enum XfrmCounter
     /** Read or write errors on the TUN device. */
     Esp4jTunIoError(false),
     /** Read or write errors on the carrier sockets. */
-    Esp4jCarrierIoError(false);
+    Esp4jCarrierIoError(false),
+    /**
+     * Outbound ICMP/ICMPv6 errors dropped because they quote a packet of a flow an inbound policy requires ESP for,
+     * and the SA of the reverse flow is missing or lacks {@code flag icmp}: sent in clear they would expose the quoted
+     * plaintext (RFC 4301 §6.1.1).
+     */
+    Esp4jOutIcmpErrorBlock(false);
 
     /** Agrona counter type id of the global counters. */
     public static final int TYPE_ID = 1100;

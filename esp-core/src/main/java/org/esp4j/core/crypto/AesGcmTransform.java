@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  *     <li><b>Key material</b> (RFC 4106 §8.1; RFC 4543 uses the same): the AES key followed by a 4-byte salt,
  *         as {@code ip xfrm} takes it.</li>
  *     <li><b>Nonce</b> (RFC 4106 §4; RFC 4543 §3 alike): {@code salt || IV}, 12 bytes; the IV is carried in the packet
- *         and comes from the {@link IvSource}, by default {@link SequenceIvSource}.</li>
+ *         and comes from the {@link IvSource}, by default {@link SequenceIvSource} (sequence number XOR a random
+ *         per-SA salt).</li>
  *     <li><b>AAD</b>: RFC 4106 §5 for GCM: SPI and the 32-bit sequence number, or with ESN the SPI and the 64-bit
  *         sequence number high half first (unlike the HMAC ICV, where the high half goes last, RFC 4303 §2.2.1).
  *         RFC 4543 §3 for GMAC: the same header fields followed by the IV and the whole payload up to the next

@@ -3,21 +3,37 @@ package org.esp4j.core.crypto;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 
+import java.security.SecureRandom;
+
 /**
  * Builds the {@link EspTransform} for an SA's algorithms: a {@link CompositeTransform} (cipher + HMAC) or, for the
  * combined-mode algorithms, an {@link AesGcmTransform}. The packet code does not know which.
  */
 public final class EspTransforms
 {
+    private static final SecureRandom SALTS = new SecureRandom();
+
     private EspTransforms()
     {
     }
 
     /**
      * @param config the SA.
-     * @return a new transform holding the SA's keys, for one thread.
+     * @return a new transform holding the SA's keys, for one thread, with a fresh random IV salt (so two transforms
+     * built by this method never share an AES-GCM/GMAC IV sequence; the transforms of one SA come from
+     * {@link #newTransform(SaConfig, long)} with the SA's salt).
      */
     public static EspTransform newTransform(final SaConfig config)
+    {
+        return newTransform(config, SALTS.nextLong());
+    }
+
+    /**
+     * @param config the SA.
+     * @param ivSalt the SA's random salt for AES-GCM/GMAC IVs ({@link SequenceIvSource}); unused by other algorithms.
+     * @return a new transform holding the SA's keys, for one thread.
+     */
+    public static EspTransform newTransform(final SaConfig config, final long ivSalt)
     {
         final byte[] integrityKey = config.integrityKey();
         final byte[] encryptionKey = config.encryptionKey();
@@ -26,9 +42,10 @@ public final class EspTransforms
             final EncryptionAlgorithm algorithm = config.encryptionAlgorithm();
             if (algorithm.combinedMode())
             {
-                // IVs from the sequence number: unique per SA across all its per-thread transforms.
+                // IVs from the sequence number and the SA's salt: unique per SA across all its per-thread transforms,
+                // and apart from those of earlier or later SAs with the same key.
                 return new AesGcmTransform(encryptionKey, algorithm.icvLengthBytes(),
-                    algorithm != EncryptionAlgorithm.AES_GMAC, new SequenceIvSource(config.spi()));
+                    algorithm != EncryptionAlgorithm.AES_GMAC, new SequenceIvSource(ivSalt));
             }
             final CipherEngine cipher;
             switch (config.encryptionAlgorithm())

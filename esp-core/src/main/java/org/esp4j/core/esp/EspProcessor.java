@@ -6,10 +6,13 @@ import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.EspTransform;
 import org.esp4j.core.crypto.IcvBatch;
+import org.esp4j.core.ip.IcmpHeader;
+import org.esp4j.core.ip.IpAddressBits;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.EpochReclamation;
 import org.esp4j.core.sa.SaEventListener;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
@@ -40,6 +43,20 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * {@link XfrmCounter}, named by {@link #dropReason()}. Not thread-safe: use one processor per thread; the SAD,
  * SPD, SAs and counters are shared safely.
  * <p>
+ * SA deletion: each processor is a reader of the SAD's {@link EpochReclamation}. Every call publishes its epoch on
+ * entry and leaves on return (with an ICV batch, once the batch is computed: the batch still needs the SA's keys),
+ * so a deleted SA's keys are wiped only when no call of any processor can still be using it. An SA found deleted is
+ * not used ({@code XfrmOutStateInvalid} / {@code XfrmInStateInvalid}); a packet whose SA was deleted while it went
+ * through the crypto is checked again just before it is handed back, and dropped under the same counters. Each
+ * processor has its own transform of each SA; {@link #close()} releases them and the reader.
+ * <p>
+ * ICMP errors (RFC 4301 §6.1.1): an outbound ICMP or ICMPv6 error that no protect policy covers, but that quotes a
+ * packet of a flow an inbound policy requires ESP for (the quoted packet is one this host received and decrypted),
+ * would carry that flow's plaintext in clear. It is protected with the SA of the reverse (outbound) flow if that SA
+ * has {@code flag icmp} (as Linux's {@code XFRM_STATE_ICMP}), and otherwise dropped as
+ * {@link XfrmCounter#Esp4jOutIcmpErrorBlock}. Inbound, an SA with {@code flag icmp} also delivers an ICMP error whose
+ * quoted packet, reversed, fits the SA's selector.
+ * <p>
  * Buffers should wrap a {@code byte[]} (the JDK's intrinsic digests and ciphers work on arrays); others are copied
  * through a scratch array.
  */
@@ -66,6 +83,20 @@ public final class EspProcessor
     private XfrmCounter dropReason;
     private SecurityAssociation lastSa;
     private long lastSequence;
+    private final EpochReclamation.Reader reader;
+    /** Nested public calls in progress (viaScratch calls back in). */
+    private int callDepth;
+    private boolean inEpoch;
+    private boolean closed;
+
+    // the selector of the packet an ICMP error quotes, filled by readQuotedPacket
+    private long quotedSourceHigh;
+    private long quotedSourceLow;
+    private long quotedDestinationHigh;
+    private long quotedDestinationLow;
+    private int quotedProtocol;
+    private int quotedSourcePort;
+    private int quotedDestinationPort;
 
     /**
      * @param sad      SAs.
@@ -86,6 +117,7 @@ public final class EspProcessor
         this.counters = counters;
         this.clock = clock;
         this.listener = listener == null ? SaEventListener.NO_OP : listener;
+        reader = sad.registerReader();
     }
 
     /**
@@ -128,6 +160,7 @@ public final class EspProcessor
         if (icvBatch != null)
         {
             icvBatch.compute();
+            leaveEpochIfIdle();
         }
     }
 
@@ -137,6 +170,68 @@ public final class EspProcessor
         if (icvBatch != null)
         {
             icvBatch.clear();
+            leaveEpochIfIdle();
+        }
+    }
+
+    /**
+     * Release this processor's transforms and its reader, so it no longer holds back the reclamation of deleted SAs.
+     * Call once the thread that used the processor has stopped using it; the processor must not be used afterwards.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            sad.unregisterReader(reader);
+        }
+    }
+
+    /**
+     * Hold one epoch across several calls, e.g. one duty cycle of a packet agent, so the calls in between skip the
+     * volatile store each makes on entry. Deleted SAs wait for {@link #endBatch()}: keep batches short (one burst).
+     * Pairs nest with the calls and with each other.
+     */
+    public void beginBatch()
+    {
+        enterEpoch();
+    }
+
+    /** End what {@link #beginBatch()} began. */
+    public void endBatch()
+    {
+        exitCall();
+    }
+
+    /** @return this processor's registration with the SAD's {@link EpochReclamation}. */
+    public EpochReclamation.Reader reader()
+    {
+        return reader;
+    }
+
+    private void enterEpoch()
+    {
+        callDepth++;
+        if (!inEpoch)
+        {
+            reader.enter();
+            inEpoch = true;
+        }
+    }
+
+    private void exitCall()
+    {
+        callDepth--;
+        leaveEpochIfIdle();
+    }
+
+    /** Leave the epoch unless a call is in progress or the ICV batch still has to hash with some SA's keys. */
+    private void leaveEpochIfIdle()
+    {
+        if (inEpoch && callDepth == 0 && (icvBatch == null || icvBatch.pending() == 0))
+        {
+            inEpoch = false;
+            reader.exit();
         }
     }
 
@@ -150,6 +245,19 @@ public final class EspProcessor
      * @param length packet length.
      */
     public void prepareInbound(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        enterEpoch();
+        try
+        {
+            prepareInboundInEpoch(buffer, offset, length);
+        }
+        finally
+        {
+            exitCall();
+        }
+    }
+
+    private void prepareInboundInEpoch(final UnsafeBuffer buffer, final int offset, final int length)
     {
         final byte[] array = buffer.byteArray();
         if (icvBatch == null || array == null || !icvBatch.hasRoom() || !info.parse(buffer, offset, length, false))
@@ -173,11 +281,15 @@ public final class EspProcessor
         }
         final SecurityAssociation sa = sad.lookup(EspHeader.spi(buffer, espOffset), info.destinationHigh,
             info.destinationLow);
-        if (sa == null || sa.esn())
+        if (sa == null || sa.esn() || sa.isDeleted())
         {
             return;
         }
-        final EspTransform transform = sa.transform();
+        final EspTransform transform = sa.transform(reader);
+        if (transform == null)
+        {
+            return;
+        }
         final int payloadOffset = espOffset + EspHeader.LENGTH + transform.ivLength();
         final int cipherLength = end - transform.icvLength() - payloadOffset;
         if (cipherLength >= EspHeader.TRAILER_LENGTH)
@@ -227,6 +339,19 @@ public final class EspProcessor
      */
     public int outbound(final UnsafeBuffer buffer, final int offset, final int length)
     {
+        enterEpoch();
+        try
+        {
+            return outboundInEpoch(buffer, offset, length);
+        }
+        finally
+        {
+            exitCall();
+        }
+    }
+
+    private int outboundInEpoch(final UnsafeBuffer buffer, final int offset, final int length)
+    {
         begin(offset, length);
         if (!info.parse(buffer, offset, length, true))
         {
@@ -236,6 +361,10 @@ public final class EspProcessor
             info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
         if (policy == null || policy.action() == PolicyAction.BYPASS)
         {
+            if (isIcmpError(buffer, offset) && readQuotedPacket(buffer, offset) && quotedFlowIsProtectedInbound())
+            {
+                return protectIcmpError(buffer, offset);
+            }
             counters.increment(XfrmCounter.Esp4jOutBypass);
             return EspVerdict.PASS;
         }
@@ -260,7 +389,8 @@ public final class EspProcessor
     }
 
     /**
-     * Protect a plaintext packet with a given SA, bypassing the SPD.
+     * Protect a plaintext packet with a given SA, bypassing the SPD. The SA may be one looked up earlier (it is
+     * checked for deletion inside the call) but must belong to this processor's SAD, whose reader owns the transform.
      *
      * @param sa     the SA.
      * @param buffer packet buffer with {@link #MAX_HEADROOM} before and {@link #MAX_TAILROOM} after the packet.
@@ -270,12 +400,20 @@ public final class EspProcessor
      */
     public int protect(final SecurityAssociation sa, final UnsafeBuffer buffer, final int offset, final int length)
     {
-        begin(offset, length);
-        if (!info.parse(buffer, offset, length, true))
+        enterEpoch();
+        try
         {
-            return drop(XfrmCounter.XfrmOutError);
+            begin(offset, length);
+            if (!info.parse(buffer, offset, length, true))
+            {
+                return drop(XfrmCounter.XfrmOutError);
+            }
+            return protectParsed(sa, buffer, offset);
         }
-        return protectParsed(sa, buffer, offset);
+        finally
+        {
+            exitCall();
+        }
     }
 
     /**
@@ -308,6 +446,20 @@ public final class EspProcessor
     }
 
     private int receive(final UnsafeBuffer buffer, final int offset, final int length, final boolean applyPolicy)
+    {
+        enterEpoch();
+        try
+        {
+            return receiveInEpoch(buffer, offset, length, applyPolicy);
+        }
+        finally
+        {
+            exitCall();
+        }
+    }
+
+    private int receiveInEpoch(
+        final UnsafeBuffer buffer, final int offset, final int length, final boolean applyPolicy)
     {
         begin(offset, length);
         if (!info.parse(buffer, offset, length, false))
@@ -367,14 +519,18 @@ public final class EspProcessor
         final long nowNs = clock.nanoTime();
         if (!sa.checkHardLimits(nowNs))
         {
-            return drop(XfrmCounter.XfrmOutStateExpired);
+            return drop(sa.isDeleted() ? XfrmCounter.XfrmOutStateInvalid : XfrmCounter.XfrmOutStateExpired);
         }
         final byte[] array = buffer.byteArray();
         if (array == null)
         {
             return viaScratch(buffer, offset, true, sa, true);
         }
-        final EspTransform transform = sa.transform();
+        final EspTransform transform = sa.transform(reader);
+        if (transform == null)
+        {
+            return drop(XfrmCounter.XfrmOutStateInvalid); // deleted since the check above
+        }
         final SaConfig config = sa.config();
         final int headerLength = info.upperOffset;
         final int payloadLength = info.packetLength - headerLength;
@@ -448,6 +604,10 @@ public final class EspProcessor
             }
         }
 
+        if (sa.isDeleted())
+        {
+            return drop(XfrmCounter.XfrmOutStateInvalid); // deleted while in flight: not sent
+        }
         sa.onPacket(payloadLength, nowNs);
         counters.increment(XfrmCounter.Esp4jOutProtected);
         resultOffset = newOffset;
@@ -478,14 +638,18 @@ public final class EspProcessor
         final long nowNs = clock.nanoTime();
         if (!sa.checkHardLimits(nowNs))
         {
-            return drop(XfrmCounter.XfrmInStateExpired);
+            return drop(sa.isDeleted() ? XfrmCounter.XfrmInStateInvalid : XfrmCounter.XfrmInStateExpired);
         }
         final byte[] array = buffer.byteArray();
         if (array == null)
         {
             return viaScratch(buffer, offset, false, null, applyPolicy);
         }
-        final EspTransform transform = sa.transform();
+        final EspTransform transform = sa.transform(reader);
+        if (transform == null)
+        {
+            return drop(XfrmCounter.XfrmInStateInvalid); // deleted since the check above
+        }
         final int payloadOffset = espOffset + EspHeader.LENGTH + transform.ivLength();
         final int icvLength = transform.icvLength();
         final int cipherLength = end - icvLength - payloadOffset;
@@ -566,7 +730,8 @@ public final class EspProcessor
             return drop(XfrmCounter.XfrmInHdrError);
         }
         if (!sa.config().selector().matches(info.sourceHigh, info.sourceLow, info.destinationHigh,
-            info.destinationLow, info.protocol, info.sourcePort, info.destinationPort))
+            info.destinationLow, info.protocol, info.sourcePort, info.destinationPort) &&
+            !isIcmpErrorForSa(sa, buffer, newOffset))
         {
             return drop(XfrmCounter.XfrmInStateMismatch);
         }
@@ -585,6 +750,10 @@ public final class EspProcessor
                     return drop(XfrmCounter.XfrmInTmplMismatch);
                 }
             }
+        }
+        if (sa.isDeleted())
+        {
+            return drop(XfrmCounter.XfrmInStateInvalid); // deleted while in flight: not delivered
         }
         counters.increment(XfrmCounter.Esp4jInDelivered);
         return EspVerdict.DELIVER;
@@ -634,6 +803,119 @@ public final class EspProcessor
             resultOffset = offset + relative;
         }
         return verdict;
+    }
+
+    /** @return true if the parsed packet is an ICMP (IPv4) or ICMPv6 error message with room for a quoted packet. */
+    private boolean isIcmpError(final UnsafeBuffer buffer, final int offset)
+    {
+        if (info.packetLength - info.upperOffset < IcmpHeader.LENGTH)
+        {
+            return false;
+        }
+        final int type = IcmpHeader.type(buffer, offset + info.upperOffset);
+        return info.ipv4 ?
+            info.protocol == IcmpHeader.PROTOCOL_NUMBER_ICMP && IcmpHeader.isIpv4Error(type) :
+            info.protocol == IcmpHeader.PROTOCOL_NUMBER_ICMPV6 && IcmpHeader.isIpv6Error(type);
+    }
+
+    /**
+     * Read the selector of the packet quoted by the ICMP error at {@code info.upperOffset} into the quoted* fields:
+     * addresses, the upper protocol (behind IPv6 extension headers) and, where quoted, the ports.
+     *
+     * @return false if the quoted packet is too short for its IP header or of another IP version.
+     */
+    private boolean readQuotedPacket(final UnsafeBuffer buffer, final int offset)
+    {
+        final int quoted = offset + info.upperOffset + IcmpHeader.QUOTED_PACKET_OFFSET;
+        final int end = offset + info.packetLength;
+        int upper;
+        if (info.ipv4)
+        {
+            if (end - quoted < Ipv4Header.MIN_LENGTH || Ipv4Header.version(buffer, quoted) != 4)
+            {
+                return false;
+            }
+            quotedSourceHigh = IpAddressBits.IPV4_MAPPED_HIGH;
+            quotedSourceLow = IpAddressBits.ipv4Low(Ipv4Header.source(buffer, quoted));
+            quotedDestinationHigh = IpAddressBits.IPV4_MAPPED_HIGH;
+            quotedDestinationLow = IpAddressBits.ipv4Low(Ipv4Header.destination(buffer, quoted));
+            quotedProtocol = Ipv4Header.protocol(buffer, quoted);
+            upper = quoted + Math.max(Ipv4Header.MIN_LENGTH, Ipv4Header.headerLength(buffer, quoted));
+        }
+        else
+        {
+            if (end - quoted < Ipv6Header.LENGTH || ((buffer.getByte(quoted) >> 4) & 0xF) != 6)
+            {
+                return false;
+            }
+            quotedSourceHigh = Ipv6Header.sourceHigh(buffer, quoted);
+            quotedSourceLow = Ipv6Header.sourceLow(buffer, quoted);
+            quotedDestinationHigh = Ipv6Header.destinationHigh(buffer, quoted);
+            quotedDestinationLow = Ipv6Header.destinationLow(buffer, quoted);
+            int nextHeader = Ipv6Header.nextHeader(buffer, quoted);
+            upper = quoted + Ipv6Header.LENGTH;
+            while (Ipv6Header.isWalkedExtension(nextHeader) && upper + 8 <= end)
+            {
+                final int extensionLength = Ipv6Header.extensionLength(buffer, upper, nextHeader);
+                nextHeader = buffer.getByte(upper) & 0xFF;
+                upper += extensionLength;
+            }
+            quotedProtocol = nextHeader;
+        }
+        quotedSourcePort = 0;
+        quotedDestinationPort = 0;
+        if ((quotedProtocol == IpPacketInfo.PROTOCOL_UDP || quotedProtocol == IpPacketInfo.PROTOCOL_TCP ||
+            quotedProtocol == IpPacketInfo.PROTOCOL_SCTP) && upper + 4 <= end)
+        {
+            quotedSourcePort = UdpHeader.sourcePort(buffer, upper);
+            quotedDestinationPort = UdpHeader.destinationPort(buffer, upper);
+        }
+        return true;
+    }
+
+    /** @return true if an inbound policy requires ESP for the quoted packet (one this host received). */
+    private boolean quotedFlowIsProtectedInbound()
+    {
+        final SecurityPolicy in = spd.lookup(PolicyDirection.IN, quotedSourceHigh, quotedSourceLow,
+            quotedDestinationHigh, quotedDestinationLow, quotedProtocol, quotedSourcePort, quotedDestinationPort);
+        return in != null && in.action() == PolicyAction.PROTECT && !in.template().optional();
+    }
+
+    /**
+     * An ICMP error about a protected flow: protect it with the SA of the reverse (outbound) flow if that SA carries
+     * {@code flag icmp}, else drop it, so the quoted plaintext never leaves in clear.
+     */
+    private int protectIcmpError(final UnsafeBuffer buffer, final int offset)
+    {
+        final SecurityPolicy out = spd.lookup(PolicyDirection.OUT, quotedDestinationHigh, quotedDestinationLow,
+            quotedSourceHigh, quotedSourceLow, quotedProtocol, quotedDestinationPort, quotedSourcePort);
+        if (out != null && out.action() == PolicyAction.PROTECT)
+        {
+            final SecurityAssociation sa = SecurityPolicyDatabase.resolveSa(
+                out, sad, quotedSourceHigh, quotedSourceLow);
+            if (sa != null && sa.config().icmp() && sa.destinationHigh() == info.destinationHigh &&
+                sa.destinationLow() == info.destinationLow)
+            {
+                return protectParsed(sa, buffer, offset);
+            }
+        }
+        return drop(XfrmCounter.Esp4jOutIcmpErrorBlock);
+    }
+
+    /**
+     * Inbound side of {@code flag icmp}: a decrypted ICMP error whose quoted packet (one this host sent) fits the SA's
+     * selector once reversed.
+     */
+    private boolean isIcmpErrorForSa(final SecurityAssociation sa, final UnsafeBuffer buffer, final int offset)
+    {
+        if (!sa.config().icmp())
+        {
+            return false;
+        }
+        // info holds the decapsulated packet: the protocol found behind the headers, the ICMP header at upperOffset
+        return isIcmpError(buffer, offset) && readQuotedPacket(buffer, offset) &&
+            sa.config().selector().matches(quotedDestinationHigh, quotedDestinationLow, quotedSourceHigh,
+            quotedSourceLow, quotedProtocol, quotedDestinationPort, quotedSourcePort);
     }
 
     private void begin(final int offset, final int length)

@@ -39,6 +39,7 @@ public final class SaConfig
     private final int reqid;
     private final int replayWindowSize;
     private final boolean esn;
+    private final boolean icmp;
     private final IntegrityAlgorithm integrityAlgorithm;
     private final byte[] integrityKey;
     private final int icvLengthBits;
@@ -58,6 +59,7 @@ public final class SaConfig
         reqid = b.reqid;
         replayWindowSize = b.replayWindowSize;
         esn = b.esn;
+        icmp = b.icmp;
         integrityAlgorithm = b.integrityAlgorithm;
         integrityKey = b.integrityKey.clone();
         icvLengthBits = b.icvLengthBits;
@@ -80,7 +82,7 @@ public final class SaConfig
     {
         return new Builder()
             .source(source).destination(destination).spi(spi).reqid(reqid)
-            .replayWindowSize(replayWindowSize).esn(esn)
+            .replayWindowSize(replayWindowSize).esn(esn).icmp(icmp)
             .integrity(integrityAlgorithm, integrityKey, icvLengthBits)
             .encryption(encryptionAlgorithm, encryptionKey)
             .encapsulation(encapsulation, encapsulationSourcePort, encapsulationDestinationPort)
@@ -122,6 +124,17 @@ public final class SaConfig
     public boolean esn()
     {
         return esn;
+    }
+
+    /**
+     * {@code flag icmp} (Linux {@code XFRM_STATE_ICMP}): the SA also carries ICMP errors about its flow, which its
+     * selector alone would not match (see {@code EspProcessor}).
+     *
+     * @return true if set.
+     */
+    public boolean icmp()
+    {
+        return icmp;
     }
 
     public IntegrityAlgorithm integrityAlgorithm()
@@ -212,7 +225,7 @@ public final class SaConfig
     {
         return "SaConfig{src " + XfrmAddresses.toText(source) + " dst " + XfrmAddresses.toText(destination) +
             " spi " + spiHex() + " (" + spi + ") reqid " + reqid + " replay-window " + replayWindowSize +
-            (esn ? " esn" : "") + (isAead() ? " aead " + encryptionAlgorithm.xfrmName() + "/" + icvLengthBits :
+            (esn ? " esn" : "") + (icmp ? " icmp" : "") + (isAead() ? " aead " + encryptionAlgorithm.xfrmName() + "/" + icvLengthBits :
             " auth " + integrityAlgorithm.xfrmName() + "/" + icvLengthBits + " enc " + encryptionAlgorithm.xfrmName()) +
             (encapsulation == Encapsulation.ESP_IN_UDP ?
             " encap espinudp " + encapsulationSourcePort + " " + encapsulationDestinationPort : "") +
@@ -240,6 +253,7 @@ public final class SaConfig
         private int reqid;
         private int replayWindowSize = ReplayWindow.DEFAULT_WINDOW_SIZE;
         private boolean esn;
+        private boolean icmp;
         private IntegrityAlgorithm integrityAlgorithm;
         private byte[] integrityKey = new byte[0];
         private int icvLengthBits;
@@ -297,6 +311,16 @@ public final class SaConfig
         public Builder esn(final boolean esn)
         {
             this.esn = esn;
+            return this;
+        }
+
+        /**
+         * @param icmp {@code flag icmp}: also carry ICMP errors about the SA's flow.
+         * @return this.
+         */
+        public Builder icmp(final boolean icmp)
+        {
+            this.icmp = icmp;
             return this;
         }
 

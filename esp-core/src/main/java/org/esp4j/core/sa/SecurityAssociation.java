@@ -8,7 +8,8 @@ import org.esp4j.core.crypto.IvSource;
 import org.esp4j.core.ip.IpAddressBits;
 import org.esp4j.core.replay.ReplayWindow;
 
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,13 +23,24 @@ import java.util.concurrent.atomic.AtomicLong;
  *       number is used twice or skipped.</li>
  *   <li>The replay window is guarded by its own monitor; the expensive ICV check runs outside it, and the window is
  *       re-checked and updated only after the ICV verified (RFC 4303 §3.4.3).</li>
- *   <li>Cipher and MAC state is per thread ({@link #transform()}).</li>
+ *   <li>Cipher and MAC state is per packet thread: each {@link EpochReclamation.Reader} (one per
+ *       {@code EspProcessor}) has its own slot of transforms on the SA ({@link #transform(EpochReclamation.Reader)}),
+ *       built on its first use. No transform is built once the SA is deleted.</li>
  *   <li>Lifetime state changes by compare-and-set, so each event fires once.</li>
+ *   <li>Deletion has two steps ({@link EpochReclamation}): {@link SaState#DELETED} as soon as the SA leaves the
+ *       database, so no new packet uses it; keys zeroed and transforms destroyed (and dropped, with every JDK
+ *       {@code Cipher} in them) only once no packet thread can still be inside a call that looked it up.</li>
+ *   <li>AES-GCM and AES-GMAC IVs: the sequence number XORed with a random 64-bit salt drawn when the SA is created
+ *       ({@link #ivSalt()}, as Linux's {@code seqiv}), so an SA added again with the same key (after
+ *       {@code state del}, or in another run of the daemon) uses different IVs although its sequence numbers
+ *       start again at 1.</li>
  * </ul>
  */
 public final class SecurityAssociation
 {
     private static final long NONE = Long.MAX_VALUE;
+    private static final EspTransform[] NO_TRANSFORMS = new EspTransform[0];
+    private static final SecureRandom IV_SALTS = new SecureRandom();
 
     private final SaConfig config;
     private final long spi;
@@ -62,9 +74,14 @@ public final class SecurityAssociation
     private final AtomicInteger state = new AtomicInteger(SaState.VALID.ordinal());
     private final AtomicLong firstUseNs = new AtomicLong(NONE);
 
-    private final ThreadLocal<EspTransform> transforms;
-    private final CopyOnWriteArrayList<EspTransform> allTransforms = new CopyOnWriteArrayList<>();
-    private volatile IvSource ivSourceOverride;
+    private final long ivSalt;
+    /** Indexed by {@link EpochReclamation.Reader#index()}; grown and replaced under this object's lock. */
+    private volatile EspTransform[] transformSlots = NO_TRANSFORMS;
+    /** The transform of {@link #transform()}, for callers outside a processor; guarded by this object's lock. */
+    private EspTransform unregisteredTransform;
+    private IvSource ivSourceOverride;
+    /** Epoch at which the SA was retired; written and read under the SAD's lock. */
+    private long retireEpoch = Long.MAX_VALUE;
 
     SecurityAssociation(
         final SaConfig config,
@@ -89,18 +106,7 @@ public final class SecurityAssociation
         replayOff = config.replayWindowSize() == 0 && !esn;
 
         applyLifetime(config.lifetime());
-
-        transforms = ThreadLocal.withInitial(() ->
-        {
-            final EspTransform transform = EspTransforms.newTransform(config);
-            final IvSource ivSource = ivSourceOverride;
-            if (ivSource != null)
-            {
-                transform.ivSource(ivSource);
-            }
-            allTransforms.add(transform);
-            return transform;
-        });
+        ivSalt = IV_SALTS.nextLong();
     }
 
     public SaConfig config()
@@ -197,19 +203,126 @@ public final class SecurityAssociation
      *
      * @param ivSource the source.
      */
-    public void ivSource(final IvSource ivSource)
+    public synchronized void ivSource(final IvSource ivSource)
     {
         ivSourceOverride = ivSource;
-        for (final EspTransform transform : allTransforms)
+        for (final EspTransform transform : transformSlots)
         {
-            transform.ivSource(ivSource);
+            if (transform != null)
+            {
+                transform.ivSource(ivSource);
+            }
+        }
+        if (unregisteredTransform != null)
+        {
+            unregisteredTransform.ivSource(ivSource);
         }
     }
 
-    /** @return this thread's transform (created on first use by a thread). */
-    public EspTransform transform()
+    /**
+     * @return the random 64-bit salt this SA's AES-GCM and AES-GMAC IVs are XORed with (RFC 4106 §3.1 asks only that
+     * an IV never repeats under one key; a counter alone repeats whenever an SA starts again with a key it had).
+     */
+    public long ivSalt()
     {
-        return transforms.get();
+        return ivSalt;
+    }
+
+    /**
+     * The transform of a packet thread: each reader has its own, built on first use and destroyed when the SA is
+     * reclaimed (or the reader unregistered). No allocation once built.
+     *
+     * @param reader the calling thread's registration, inside a call ({@link EpochReclamation.Reader#enter()}).
+     * @return the transform, or null if the SA is deleted (no transform is built for a deleted SA).
+     */
+    public EspTransform transform(final EpochReclamation.Reader reader)
+    {
+        final int index = reader.index();
+        final EspTransform[] slots = transformSlots;
+        if (index < slots.length)
+        {
+            final EspTransform transform = slots[index];
+            if (transform != null)
+            {
+                return transform;
+            }
+        }
+        return newTransform(index);
+    }
+
+    /**
+     * A transform for callers that use the SA outside an {@code EspProcessor} (tools, tests, benchmarks): one shared
+     * transform, for one thread at a time, which {@link EpochReclamation} does not protect. Packet threads use
+     * {@link #transform(EpochReclamation.Reader)}.
+     *
+     * @return the transform, or null once the SA is deleted.
+     */
+    public synchronized EspTransform transform()
+    {
+        if (state.get() == SaState.DELETED.ordinal())
+        {
+            return null;
+        }
+        if (unregisteredTransform == null)
+        {
+            unregisteredTransform = buildTransform();
+        }
+        return unregisteredTransform;
+    }
+
+    private synchronized EspTransform newTransform(final int index)
+    {
+        if (state.get() == SaState.DELETED.ordinal())
+        {
+            return null;
+        }
+        EspTransform[] slots = transformSlots;
+        if (index < slots.length && slots[index] != null)
+        {
+            return slots[index];
+        }
+        if (index >= slots.length)
+        {
+            slots = Arrays.copyOf(slots, Math.max(index + 1, 2 * slots.length));
+        }
+        final EspTransform transform = buildTransform();
+        slots[index] = transform;
+        transformSlots = slots;
+        return transform;
+    }
+
+    private EspTransform buildTransform()
+    {
+        final EspTransform transform = EspTransforms.newTransform(config, ivSalt);
+        if (ivSourceOverride != null)
+        {
+            transform.ivSource(ivSourceOverride);
+        }
+        return transform;
+    }
+
+    /** Destroy one reader's transform (the reader is gone; its index will be reused). */
+    synchronized void releaseTransform(final int index)
+    {
+        final EspTransform[] slots = transformSlots;
+        if (index < slots.length && slots[index] != null)
+        {
+            slots[index].destroy();
+            final EspTransform[] copy = slots.clone();
+            copy[index] = null;
+            transformSlots = copy;
+        }
+    }
+
+    /** @return transforms built and not destroyed (for tests of reclamation). */
+    synchronized int transformCount()
+    {
+        int count = unregisteredTransform == null ? 0 : 1;
+        for (final EspTransform transform : transformSlots)
+        {
+            count += transform == null ? 0 : 1;
+        }
+        return count;
     }
 
     /**
@@ -396,14 +509,45 @@ public final class SecurityAssociation
         }
     }
 
+    /** @return true once the SA has left the database: no packet may use it any more. */
+    public boolean isDeleted()
+    {
+        return state.get() == SaState.DELETED.ordinal();
+    }
+
+    /** First step of deletion: visible at once to every packet thread, which then leaves the SA alone. */
     void markDeleted()
     {
         state.set(SaState.DELETED.ordinal());
-        for (final EspTransform transform : allTransforms)
+    }
+
+    void retireEpoch(final long epoch)
+    {
+        retireEpoch = epoch;
+    }
+
+    long retireEpoch()
+    {
+        return retireEpoch;
+    }
+
+    /** Second step of deletion, once no packet thread can be using the SA: wipe and drop every key copy. */
+    synchronized void reclaim()
+    {
+        for (final EspTransform transform : transformSlots)
         {
-            transform.destroy();
+            if (transform != null)
+            {
+                transform.destroy();
+            }
         }
-        allTransforms.clear();
+        transformSlots = NO_TRANSFORMS;
+        if (unregisteredTransform != null)
+        {
+            unregisteredTransform.destroy();
+            unregisteredTransform = null;
+        }
+        ivSourceOverride = null;
         config.zeroKeys();
     }
 

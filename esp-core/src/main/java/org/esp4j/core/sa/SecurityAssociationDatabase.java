@@ -15,11 +15,25 @@ import java.util.List;
  * SPI alone or by SPI and destination; both are offered).
  * <p>
  * Packet threads look SAs up without locks or allocation ({@link SaTable}); adding, updating and deleting take this
- * object's lock and are safe while packets flow. A deleted SA's keys are zeroed.
+ * object's lock and are safe while packets flow.
+ * <p>
+ * Deleting an SA (or flushing) is safe while packets flow, by epoch-based reclamation ({@link EpochReclamation}):
+ * <ol>
+ *   <li>at once, the SA is marked {@link SaState#DELETED} and leaves the table: a packet that looks it up from then
+ *       on does not find it, and a packet thread that holds it (a call in flight) sees the mark, so the SA protects
+ *       and delivers nothing more. A packet already through the crypto is dropped as {@code XfrmOutStateInvalid} or
+ *       {@code XfrmInStateInvalid};</li>
+ *   <li>later, once every packet thread ({@link #registerReader() reader}, one per {@code EspProcessor}) has left
+ *       the call it was in, the SA is reclaimed: its transforms are destroyed and dropped, its keys zeroed, its
+ *       counters freed. That happens on the next change of the database or {@link #poll()}, or at once when no
+ *       packet is in flight; {@link #reclaim()} forces a try.</li>
+ * </ol>
+ * So keys are never wiped under a packet thread, nor reused after the SA is gone.
  */
 public final class SecurityAssociationDatabase
 {
     private final SaTable table = new SaTable();
+    private final EpochReclamation reclamation = new EpochReclamation();
     private final XfrmCounters counters;
     private final NanoClock clock;
     private final SaEventListener listener;
@@ -73,6 +87,7 @@ public final class SecurityAssociationDatabase
                 config.spi(), "spi " + config.spiHex() + " dst " + XfrmAddresses.toText(config.destination()));
             sa = new SecurityAssociation(config, saCounters, clock.nanoTime(), epochOffsetNs, listener);
             table.put(sa);
+            reclaimLocked();
         }
         listener.onSaEvent(SaEventType.ADDED, sa);
         return sa;
@@ -106,6 +121,7 @@ public final class SecurityAssociationDatabase
                     " differs (delete and add the SA instead)");
             }
             sa.updateLifetime(config.lifetime(), clock.nanoTime());
+            reclaimLocked();
         }
         listener.onSaEvent(SaEventType.UPDATED, sa);
         return sa;
@@ -128,6 +144,10 @@ public final class SecurityAssociationDatabase
         if (a.replayWindowSize() != b.replayWindowSize() || a.esn() != b.esn())
         {
             return "replay-window or esn";
+        }
+        if (a.icmp() != b.icmp())
+        {
+            return "flag icmp";
         }
         if (a.encapsulation() != b.encapsulation() ||
             a.encapsulationSourcePort() != b.encapsulationSourcePort() ||
@@ -192,7 +212,8 @@ public final class SecurityAssociationDatabase
     }
 
     /**
-     * Delete an SA ({@code ip xfrm state delete}); its keys are zeroed and its counters freed.
+     * Delete an SA ({@code ip xfrm state delete}): no packet uses it from now on; its keys are zeroed and its counters
+     * freed once no packet thread is inside a call that found it (see the class comment).
      *
      * @param spi         unsigned SPI.
      * @param destination destination.
@@ -209,6 +230,7 @@ public final class SecurityAssociationDatabase
                 return false;
             }
             removeLocked(sa);
+            reclaimLocked();
         }
         return true;
     }
@@ -228,6 +250,7 @@ public final class SecurityAssociationDatabase
                 return false;
             }
             removeLocked(sa);
+            reclaimLocked();
         }
         return true;
     }
@@ -235,14 +258,16 @@ public final class SecurityAssociationDatabase
     /** Delete every SA ({@code ip xfrm state flush}). */
     public void flush()
     {
-        final List<SecurityAssociation> all = list();
         synchronized (this)
         {
+            final List<SecurityAssociation> all = new ArrayList<>();
+            table.forEach(all::add);
             for (final SecurityAssociation sa : all)
             {
                 removeLocked(sa);
             }
             table.clear();
+            reclaimLocked();
         }
     }
 
@@ -280,14 +305,66 @@ public final class SecurityAssociationDatabase
         {
             sa.pollTimeLimits(nowNs);
         }
+        reclaim();
         return all.size();
+    }
+
+    /**
+     * Register a packet thread (an {@code EspProcessor}) for {@link EpochReclamation}: it gets an epoch slot and its
+     * own transform of each SA.
+     *
+     * @return the reader, for one thread.
+     */
+    public EpochReclamation.Reader registerReader()
+    {
+        synchronized (this)
+        {
+            return reclamation.register();
+        }
+    }
+
+    /**
+     * Unregister a reader that no thread uses any more: it no longer holds back reclamation, and its transforms are
+     * destroyed.
+     *
+     * @param reader the reader.
+     */
+    public void unregisterReader(final EpochReclamation.Reader reader)
+    {
+        synchronized (this)
+        {
+            final List<SecurityAssociation> live = new ArrayList<>();
+            table.forEach(live::add);
+            reclamation.unregister(reader, live);
+            reclaimLocked();
+        }
+    }
+
+    /**
+     * Reclaim deleted SAs that no packet thread can still be using (their keys zeroed, transforms dropped, counters
+     * freed). Done after every change and by {@link #poll()}; callable at any time.
+     *
+     * @return SAs deleted and still waiting for packet threads.
+     */
+    public int reclaim()
+    {
+        synchronized (this)
+        {
+            reclaimLocked();
+            return reclamation.limboSize();
+        }
+    }
+
+    private void reclaimLocked()
+    {
+        reclamation.reclaim(sa -> counters.freeSaCounters(sa.counters()));
     }
 
     private void removeLocked(final SecurityAssociation sa)
     {
-        table.remove(sa);
         sa.markDeleted();
-        counters.freeSaCounters(sa.counters());
+        table.remove(sa);
+        reclamation.retire(sa);
         listener.onSaEvent(SaEventType.DELETED, sa);
     }
 }

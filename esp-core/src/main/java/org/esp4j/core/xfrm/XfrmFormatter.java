@@ -134,14 +134,17 @@ public final class XfrmFormatter
         {
             sb.append("seq 0x00000000 ");
         }
-        if (s || sa.esn())
+        if (s || sa.esn() || sa.icmp())
         {
-            sb.append("flag ").append(sa.esn() ? "esn" : "");
+            // iproute2's order: the flags by bit value (icmp 0x10 before esn 0x80)
+            sb.append("flag ").append(sa.icmp() ? "icmp" : "").append(sa.icmp() && sa.esn() ? " " : "")
+                .append(sa.esn() ? "esn" : "");
         }
         if (s)
         {
             // iproute2 prints the flags byte as eight binary digits after "0x".
-            sb.append(" (0x").append(sa.esn() ? "10000000" : "00000000").append(')');
+            sb.append(" (0x").append(sa.esn() ? '1' : '0').append("00").append(sa.icmp() ? '1' : '0')
+                .append("0000").append(')');
         }
         sb.append(NL);
 
@@ -234,6 +237,10 @@ public final class XfrmFormatter
             .append(" proto esp spi ").append(sa.spiHex())
             .append(" reqid ").append(Integer.toUnsignedString(sa.reqid()))
             .append(" mode transport replay-window ").append(sa.replayWindowSize());
+        if (sa.icmp())
+        {
+            sb.append(" flag icmp");
+        }
         if (sa.esn())
         {
             sb.append(" flag esn");

@@ -38,7 +38,8 @@ import java.util.List;
  *         esp4j lacks are refused by name rather than ignored, and so are the kernel's other AEADs (CCM,
  *         ChaCha20-Poly1305).</li>
  *     <li>{@code flag noecn|decap-dscp|nopmtudisc|align4} are accepted and ignored: they only act on tunnel mode or
- *         AH. {@code flag esn} is used; other flags are refused.</li>
+ *         AH. {@code flag esn} and {@code flag icmp} (ICMP errors about the SA's flow go through the SA, as Linux's
+ *         {@code XFRM_STATE_ICMP}) are used; other flags are refused.</li>
  *     <li>{@code encap espinudp} only (RFC 3948); the OADDR is checked but not kept (NAT-OA is for tunnel mode and
  *         checksum fix-ups esp4j does not do).</li>
  * </ul>
@@ -340,14 +341,15 @@ public final class XfrmStateParser
                     case "noecn", "decap-dscp", "nopmtudisc", "align4" ->
                     {
                     }
-                    case "wildrecv", "icmp", "af-unspec" ->
+                    case "icmp" -> builder.icmp(true);
+                    case "wildrecv", "af-unspec" ->
                         throw cursor.error(flag, "flag " + flag.text() + " is not supported");
                     default ->
                     {
                         if (count == 0)
                         {
                             throw cursor.error(flag, flag.text().startsWith("0x") ?
-                                "numeric flag values are not supported: name the flags (esn)" : "unknown flag");
+                                "numeric flag values are not supported: name the flags (esn, icmp)" : "unknown flag");
                         }
                         cursor.back();
                         return;

@@ -241,17 +241,17 @@ class AesGcmTransformTest
         assertEquals(Hex.encode(payload), Hex.encode(array, HEADER, payload.length));
     }
 
-    /** The default IV: the sequence number with the SPI XORed into the high half ({@link SequenceIvSource}). */
+    /** The default IV: the sequence number XORed with the SA's 64-bit salt ({@link SequenceIvSource}). */
     @Test
-    void shouldDeriveTheIvFromSequenceNumberAndSpi()
+    void shouldDeriveTheIvFromSequenceNumberXorSalt()
     {
         final byte[] iv = new byte[8];
-        new SequenceIvSource(0x8000_0001L).nextIv(5, iv, 0, 8);
+        new SequenceIvSource(0x8000_0001_0000_0000L).nextIv(5, iv, 0, 8);
         assertEquals("8000000100000005", Hex.encode(iv));
-        new SequenceIvSource(0x8000_0001L).nextIv(0x1_0000_0007L, iv, 0, 8);
-        assertEquals("8000000000000007", Hex.encode(iv), "ESN: high half XOR SPI");
-        new SequenceIvSource(0x100).nextIv(1, iv, 0, 8);
-        assertEquals("0000010000000001", Hex.encode(iv));
+        new SequenceIvSource(0x8000_0001_0000_0000L).nextIv(0x1_0000_0007L, iv, 0, 8);
+        assertEquals("8000000000000007", Hex.encode(iv), "ESN: the high half too");
+        new SequenceIvSource(0x0123_4567_89ab_cdefL).nextIv(1, iv, 0, 8);
+        assertEquals("0123456789abcdee", Hex.encode(iv));
     }
 
     @Test

@@ -101,6 +101,21 @@ class XfrmFormatterTest
     }
 
     @Test
+    void formatsFlagIcmpLikeIpXfrmAndWritesItBack()
+    {
+        final SaConfig sa = XfrmStateParser.parseAdd(AES_MD5_ESN_LINE + " flag icmp");
+
+        assertTrue(XfrmFormatter.formatState(sa, false).contains("\n\treplay-window 64 flag icmp esn\n"));
+        final String stats = XfrmFormatter.formatState(sa, true, new SaStatsView(0, 0, 0, 0, 0, 0, 0), ZoneOffset.UTC);
+        assertTrue(stats.contains("\n\treplay-window 64 seq 0x00000000 flag icmp esn (0x10010000)\n"), stats);
+        final SaConfig back = XfrmStateParser.parseAdd(XfrmFormatter.toStateAddArgs(sa, true));
+        assertTrue(back.icmp());
+        assertTrue(back.esn());
+        final SaConfig icmpOnly = XfrmStateParser.parseAdd(ISSUE_LINE + " flag icmp");
+        assertTrue(XfrmFormatter.formatState(icmpOnly, false).contains("\n\treplay-window 64 flag icmp\n"));
+    }
+
+    @Test
     void formatsStatsLikeIpDashS()
     {
         final SaConfig sa = XfrmStateParser.parseAdd(AES_MD5_ESN_LINE);

@@ -133,6 +133,18 @@ class XfrmStateParserTest
     }
 
     @Test
+    void parsesFlagIcmpAloneAndWithEsn()
+    {
+        assertFalse(XfrmStateParser.parseAdd(ISSUE_LINE).icmp());
+        final SaConfig icmp = XfrmStateParser.parseAdd(ISSUE_LINE + " flag icmp");
+        assertTrue(icmp.icmp());
+        assertFalse(icmp.esn());
+        final SaConfig both = XfrmStateParser.parseAdd(ISSUE_LINE + " flag icmp esn");
+        assertTrue(both.icmp());
+        assertTrue(both.esn());
+    }
+
+    @Test
     void parsesFlagEsnSelectorLimitsAndEncap()
     {
         final SaConfig sa = XfrmStateParser.parseAdd("src 203.0.113.10 dst 203.0.113.20 proto esp spi 0x100 " +
