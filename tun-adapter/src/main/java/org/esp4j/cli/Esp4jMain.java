@@ -27,6 +27,8 @@ public final class Esp4jMain
         "  wireshark --sa FILE                                  print Wireshark esp_sa lines for the SAs in FILE",
         "  sip replay TRACE [--role ue|pcscf] [--k K --op OP|--opc OPC] [--keys]",
         "                                                       run a SIP trace through the sec-agree state machine",
+        "  sim ue|pcscf [options]                               IMS registration simulators on real sockets",
+        "  demo [--ipv4] [--carrier raw|udp] [--keep] ...       the seed's IMS registration with IPsec, live (root)",
         "",
         "SA files hold one SA per line in 'ip xfrm state add' syntax. The xfrm and stat commands talk to the",
         "daemon's control socket (--socket PATH, or $ESP4J_SOCKET, default /run/esp4j/esp4j0.sock).");
@@ -78,6 +80,10 @@ public final class Esp4jMain
                 return PcapTool.run(rest, out, err);
             case "wireshark":
                 return WiresharkTool.run(rest, out, err);
+            case "sim":
+                return org.esp4j.sip.cli.SimCommand.run(rest, out, err);
+            case "demo":
+                return org.esp4j.tun.demo.DemoCommand.run(rest, out, err);
             case "sip":
                 if (rest.length == 0 || !"replay".equals(rest[0]))
                 {

@@ -35,6 +35,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
     private final SecurityAssociationDatabase sad;
     private final SecurityPolicyDatabase spd;
     private final int policyPriority;
+    private final int udpEncapsulationPort;
 
     /**
      * @param sad            where SAs go.
@@ -43,14 +44,32 @@ public final class EspCoreSaSink implements SecurityAssociationSink
      */
     public EspCoreSaSink(final SecurityAssociationDatabase sad, final SecurityPolicyDatabase spd, final int policyPriority)
     {
+        this(sad, spd, policyPriority, 0);
+    }
+
+    /**
+     * @param sad                  where SAs go.
+     * @param spd                  where policies go.
+     * @param policyPriority       priority of the installed policies (lower wins).
+     * @param udpEncapsulationPort 0 for raw ESP (IP protocol 50), else the RFC 3948 port (4500) both ends use: the
+     *                             SAs are installed with {@code encap espinudp PORT PORT}, for a host whose carrier
+     *                             is ESP-in-UDP only (an esp4j daemon with {@code carrier=udp}, or a simulator
+     *                             without raw sockets).
+     */
+    public EspCoreSaSink(
+        final SecurityAssociationDatabase sad, final SecurityPolicyDatabase spd, final int policyPriority,
+        final int udpEncapsulationPort)
+    {
         this.sad = sad;
         this.spd = spd;
         this.policyPriority = policyPriority;
+        this.udpEncapsulationPort = udpEncapsulationPort;
     }
 
     public void install(final SaSpec spec)
     {
-        final SaConfig config = toSaConfig(spec);
+        final SaConfig config = udpEncapsulationPort == 0 ? toSaConfig(spec) : toSaConfig(spec).toBuilder()
+            .encapsulation(SaConfig.Encapsulation.ESP_IN_UDP, udpEncapsulationPort, udpEncapsulationPort).build();
         // Same SPI and destination again means new keys from a new AKA run: a new SA, not an update.
         sad.delete(spec.spi(), spec.dst());
         // The SA owns the config from here (it zeroes the keys when deleted): `xfrm state list --keys` and the

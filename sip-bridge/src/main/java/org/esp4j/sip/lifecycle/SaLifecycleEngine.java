@@ -544,23 +544,7 @@ public final class SaLifecycleEngine
 
     private SecurityMechanism[] chooseHighestQ(final List<SecurityMechanism> clientOffers, final List<SecurityMechanism> serverOffers)
     {
-        SecurityMechanism[] best = null;
-        for (final SecurityMechanism server : serverOffers)
-        {
-            if (!isSupported(server) || best != null && server.q() <= best[1].q())
-            {
-                continue;
-            }
-            for (final SecurityMechanism client : clientOffers)
-            {
-                if (client.sameAlgorithms(server))
-                {
-                    best = new SecurityMechanism[]{ client, server };
-                    break;
-                }
-            }
-        }
-        return best;
+        return SecurityHeaders.chooseHighestQ(clientOffers, serverOffers, this::isSupported);
     }
 
     private boolean isSupported(final SecurityMechanism mechanism)

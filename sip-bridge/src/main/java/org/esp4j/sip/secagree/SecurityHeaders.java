@@ -88,4 +88,37 @@ public final class SecurityHeaders
         }
         return sb.toString();
     }
+
+    /**
+     * RFC 3329 §2.3.1 / TS 33.203 §7.1: the server's offer with the highest q among those the client also offered
+     * (same algorithms), as the UE chooses.
+     *
+     * @param clientOffers the Security-Client mechanisms.
+     * @param serverOffers the Security-Server mechanisms.
+     * @param supported    which server offers may be chosen at all.
+     * @return {client, server}, or null when none matches.
+     */
+    public static SecurityMechanism[] chooseHighestQ(
+        final List<SecurityMechanism> clientOffers,
+        final List<SecurityMechanism> serverOffers,
+        final java.util.function.Predicate<SecurityMechanism> supported)
+    {
+        SecurityMechanism[] best = null;
+        for (final SecurityMechanism server : serverOffers)
+        {
+            if (!supported.test(server) || best != null && server.q() <= best[1].q())
+            {
+                continue;
+            }
+            for (final SecurityMechanism client : clientOffers)
+            {
+                if (client.sameAlgorithms(server))
+                {
+                    best = new SecurityMechanism[]{ client, server };
+                    break;
+                }
+            }
+        }
+        return best;
+    }
 }

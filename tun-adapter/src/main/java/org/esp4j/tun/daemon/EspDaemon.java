@@ -450,8 +450,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private void startSipBridge(final OutboundAgent outbound) throws IOException
     {
         final SipBridgeSettings settings = SipBridgeSettings.from(config);
+        // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
         sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
-            new TunSipBridge.ChangeApplier()
+            config.carrier().raw() ? 0 : config.udpPort(), new TunSipBridge.ChangeApplier()
             {
                 public void apply(final Runnable change)
                 {

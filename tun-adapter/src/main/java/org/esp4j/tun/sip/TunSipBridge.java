@@ -187,11 +187,17 @@ public final class TunSipBridge implements PlaintextObserver
         final LongSupplier clockNs,
         final Consumer<String> log)
     {
-        this(role, aka, sad, spd, clockNs, log, INLINE);
+        this(role, aka, sad, spd, clockNs, log, 0);
     }
 
     /**
-     * @param applier applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
+     * @param role        UE or P-CSCF.
+     * @param aka         the subscriber's AKA algorithm, or null.
+     * @param sad         the daemon's SAD.
+     * @param spd         the daemon's SPD.
+     * @param clockNs     the clock for SA lifetimes.
+     * @param log         where lifecycle events are written (without keys).
+     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
      */
     public TunSipBridge(
         final Role role,
@@ -200,6 +206,23 @@ public final class TunSipBridge implements PlaintextObserver
         final SecurityPolicyDatabase spd,
         final LongSupplier clockNs,
         final Consumer<String> log,
+        final int udpEspPort)
+    {
+        this(role, aka, sad, spd, clockNs, log, udpEspPort, INLINE);
+    }
+
+    /**
+     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs.
+     * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
+     */
+    public TunSipBridge(
+        final Role role,
+        final AkaAlgorithm aka,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final LongSupplier clockNs,
+        final Consumer<String> log,
+        final int udpEspPort,
         final ChangeApplier applier)
     {
         this.sad = sad;
@@ -210,7 +233,7 @@ public final class TunSipBridge implements PlaintextObserver
         {
             config.akaAlgorithm(aka);
         }
-        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000), sad, applier));
+        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
 

@@ -1,0 +1,79 @@
+package org.esp4j.sip.sim;
+
+import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.sip.message.Transport;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * What the simulated P-CSCF (with registrar and HSS) is: its address, unprotected port, protected ports and SPIs
+ * (the seed's by default: port-c 50717, port-s 50718, spi-c 3458785863, spi-s 2821032177), the algorithms it
+ * accepts in order of preference, and its one subscriber.
+ *
+ * @param subscriber the subscriber it knows (HSS data).
+ * @param address    its address.
+ * @param port       unprotected SIP port (5060).
+ * @param portC      protected client port.
+ * @param portS      protected server port.
+ * @param spiC       SPI of the SA into port-c, unsigned 32-bit.
+ * @param spiS       SPI of the SA into port-s, unsigned 32-bit.
+ * @param algorithms integrity algorithms accepted, most preferred first.
+ * @param ealg       encryption algorithms accepted, most preferred first.
+ * @param transport  forced transport for its own requests (NOTIFY), or null for the choice by size.
+ */
+public record PcscfSimConfig(
+    Subscriber subscriber,
+    InetAddress address,
+    int port,
+    int portC,
+    int portS,
+    long spiC,
+    long spiS,
+    List<IntegrityAlgorithm> algorithms,
+    List<EncryptionAlgorithm> ealg,
+    Transport transport)
+{
+    /** The seed's P-CSCF ports and SPIs. */
+    public static final int SEED_PORT_C = 50717;
+    public static final int SEED_PORT_S = 50718;
+    public static final long SEED_SPI_C = 3458785863L;
+    public static final long SEED_SPI_S = 2821032177L;
+
+    /**
+     * @param address its address.
+     * @return the seed's P-CSCF: test set 1, hmac-md5-96 preferred over hmac-sha-1-96, null preferred over
+     * aes-cbc, q=0.1 as in the seed's Security-Server.
+     */
+    public static PcscfSimConfig seed(final InetAddress address)
+    {
+        return new PcscfSimConfig(Subscriber.testSet1(), address, 5060, SEED_PORT_C, SEED_PORT_S, SEED_SPI_C,
+            SEED_SPI_S, List.of(IntegrityAlgorithm.HMAC_MD5_96, IntegrityAlgorithm.HMAC_SHA1_96),
+            List.of(EncryptionAlgorithm.NULL, EncryptionAlgorithm.AES_CBC), null);
+    }
+
+    /** @return a copy with other ports. */
+    public PcscfSimConfig withPorts(final int port, final int portC, final int portS)
+    {
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+    }
+
+    /** @return a copy with other accepted algorithms. */
+    public PcscfSimConfig withAlgorithms(final List<IntegrityAlgorithm> algorithms, final List<EncryptionAlgorithm> ealg)
+    {
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+    }
+
+    /** @return a copy with another subscriber and SPIs. */
+    public PcscfSimConfig withSubscriber(final Subscriber subscriber, final long spiC, final long spiS)
+    {
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+    }
+
+    /** @return a copy with a forced transport for NOTIFY (null: by size). */
+    public PcscfSimConfig withTransport(final Transport transport)
+    {
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+    }
+}

@@ -1,0 +1,345 @@
+package org.esp4j.sip.sim;
+
+import org.esp4j.sip.message.SipMessage;
+import org.esp4j.sip.message.SipMessageParser;
+import org.esp4j.sip.message.SipParseException;
+import org.esp4j.sip.message.SipStreamFramer;
+import org.esp4j.sip.message.Transport;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The simulators' SIP over real sockets: UDP sockets and TCP listeners on the ports a simulator owns, TCP connections
+ * it opens (from a given local port, e.g. port-c, or an ephemeral one) or accepts, all on one {@link Selector} that
+ * the owner thread polls ({@link #poll}). TCP is framed by Content-Length ({@link SipStreamFramer}); a datagram or
+ * stream that does not parse is reported to the handler and dropped (a stream's connection is closed), never thrown.
+ * One thread only.
+ */
+public final class SocketSimTransport implements SimTransport, AutoCloseable
+{
+    private static final int MAX_DATAGRAM = 65_535;
+    private static final long WRITE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Receives what the sockets deliver. */
+    public interface Handler
+    {
+        /**
+         * @param flow    where it arrived.
+         * @param message the message.
+         * @throws IOException when the answer cannot be sent.
+         */
+        void onMessage(SimFlow flow, SipMessage message) throws IOException;
+
+        /**
+         * @param flow   where it arrived.
+         * @param reason one line.
+         */
+        void onBadInput(SimFlow flow, String reason);
+    }
+
+    private static final class Connection
+    {
+        final SocketChannel channel;
+        final SimFlow flow;
+        final SipStreamFramer framer = new SipStreamFramer();
+
+        Connection(final SocketChannel channel, final SimFlow flow)
+        {
+            this.channel = channel;
+            this.flow = flow;
+        }
+    }
+
+    private final Selector selector;
+    private final InetAddress address;
+    private final Map<Integer, DatagramChannel> udp = new HashMap<>();
+    private final Map<String, Connection> connections = new HashMap<>();
+    private final List<ServerSocketChannel> listeners = new ArrayList<>(4);
+    private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
+
+    /**
+     * @param address the local address every socket binds to.
+     * @throws IOException when no selector can be opened.
+     */
+    public SocketSimTransport(final InetAddress address) throws IOException
+    {
+        this.address = address;
+        this.selector = Selector.open();
+    }
+
+    /**
+     * Listen on a port for UDP, and for TCP when asked. A port the simulator connects from over TCP (port-c) must
+     * not also listen for TCP: Linux refuses to bind a connecting socket to a listening port.
+     *
+     * @param port the port.
+     * @param tcp  also accept TCP connections on it.
+     * @return this.
+     * @throws IOException naming the port when it cannot be bound.
+     */
+    public SocketSimTransport listen(final int port, final boolean tcp) throws IOException
+    {
+        final InetSocketAddress local = new InetSocketAddress(address, port);
+        try
+        {
+            final DatagramChannel datagram = DatagramChannel.open(
+                address instanceof java.net.Inet6Address ? java.net.StandardProtocolFamily.INET6 :
+                java.net.StandardProtocolFamily.INET);
+            datagram.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            datagram.bind(local);
+            datagram.configureBlocking(false);
+            datagram.register(selector, SelectionKey.OP_READ, datagram);
+            udp.put(port, datagram);
+            if (!tcp)
+            {
+                return this;
+            }
+            final ServerSocketChannel server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(local);
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT, server);
+            listeners.add(server);
+        }
+        catch (final IOException ex)
+        {
+            throw new IOException("cannot listen on " + org.esp4j.sip.util.InetAddressText.format(address, port) +
+                ": " + ex.getMessage(), ex);
+        }
+        return this;
+    }
+
+    public SimFlow send(final SimFlow flow, final byte[] message) throws IOException
+    {
+        if (flow.transport() == Transport.UDP)
+        {
+            final DatagramChannel channel = udp.get(flow.local().getPort());
+            if (channel == null)
+            {
+                throw new IOException("no UDP socket on port " + flow.local().getPort());
+            }
+            channel.send(ByteBuffer.wrap(message), flow.remote());
+            return flow;
+        }
+        Connection connection = connections.get(key(flow.local().getPort(), flow.remote()));
+        if (connection == null || !connection.channel.isOpen())
+        {
+            connection = connect(flow);
+        }
+        final ByteBuffer bytes = ByteBuffer.wrap(message);
+        final long deadline = System.nanoTime() + WRITE_TIMEOUT_NS;
+        while (bytes.hasRemaining())
+        {
+            if (connection.channel.write(bytes) == 0)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    close(connection);
+                    throw new IOException("TCP send stalled on " + flow);
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return connection.flow;
+    }
+
+    private Connection connect(final SimFlow flow) throws IOException
+    {
+        final SocketChannel channel = SocketChannel.open();
+        try
+        {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.bind(new InetSocketAddress(address, flow.local().getPort()));
+            channel.socket().connect(flow.remote(), (int)TimeUnit.SECONDS.toMillis(5));
+        }
+        catch (final IOException ex)
+        {
+            channel.close();
+            throw new IOException("cannot connect " + flow + ": " + ex.getMessage(), ex);
+        }
+        return register(channel);
+    }
+
+    private Connection register(final SocketChannel channel) throws IOException
+    {
+        channel.configureBlocking(false);
+        final InetSocketAddress local = (InetSocketAddress)channel.getLocalAddress();
+        final InetSocketAddress remote = (InetSocketAddress)channel.getRemoteAddress();
+        final Connection connection = new Connection(channel, new SimFlow(Transport.TCP, local, remote));
+        connections.put(key(local.getPort(), remote), connection);
+        channel.register(selector, SelectionKey.OP_READ, connection);
+        return connection;
+    }
+
+    /**
+     * Wait up to a timeout for input and deliver every whole message.
+     *
+     * @param timeoutMs longest wait; 0 does not wait.
+     * @param handler   receives the messages.
+     * @return messages delivered.
+     * @throws IOException when the selector fails.
+     */
+    public int poll(final long timeoutMs, final Handler handler) throws IOException
+    {
+        if (timeoutMs <= 0)
+        {
+            selector.selectNow();
+        }
+        else
+        {
+            selector.select(timeoutMs);
+        }
+        int delivered = 0;
+        for (final Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); )
+        {
+            final SelectionKey key = it.next();
+            it.remove();
+            if (!key.isValid())
+            {
+                continue;
+            }
+            final Object attachment = key.attachment();
+            if (attachment instanceof ServerSocketChannel server)
+            {
+                final SocketChannel accepted = server.accept();
+                if (accepted != null)
+                {
+                    accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    register(accepted);
+                }
+            }
+            else if (attachment instanceof DatagramChannel channel)
+            {
+                delivered += readDatagrams(channel, handler);
+            }
+            else if (attachment instanceof Connection connection)
+            {
+                delivered += readStream(connection, handler);
+            }
+        }
+        return delivered;
+    }
+
+    private int readDatagrams(final DatagramChannel channel, final Handler handler) throws IOException
+    {
+        int delivered = 0;
+        InetSocketAddress from;
+        while (true)
+        {
+            buffer.clear();
+            from = (InetSocketAddress)channel.receive(buffer);
+            if (from == null)
+            {
+                return delivered;
+            }
+            final SimFlow flow = new SimFlow(Transport.UDP, (InetSocketAddress)channel.getLocalAddress(), from);
+            final SipMessage message;
+            try
+            {
+                message = SipMessageParser.parse(buffer.array(), 0, buffer.position());
+            }
+            catch (final SipParseException ex)
+            {
+                handler.onBadInput(flow, ex.getMessage());
+                continue;
+            }
+            handler.onMessage(flow, message);
+            delivered++;
+        }
+    }
+
+    private int readStream(final Connection connection, final Handler handler) throws IOException
+    {
+        buffer.clear();
+        final int read;
+        try
+        {
+            read = connection.channel.read(buffer);
+        }
+        catch (final IOException ex)
+        {
+            close(connection);
+            return 0;
+        }
+        if (read < 0)
+        {
+            close(connection);
+            return 0;
+        }
+        final List<SipMessage> messages;
+        try
+        {
+            messages = connection.framer.onBytes(buffer.array(), 0, buffer.position());
+        }
+        catch (final SipParseException ex)
+        {
+            handler.onBadInput(connection.flow, ex.getMessage() + " (connection closed)");
+            close(connection);
+            return 0;
+        }
+        for (final SipMessage message : messages)
+        {
+            handler.onMessage(connection.flow, message);
+        }
+        return messages.size();
+    }
+
+    private void close(final Connection connection)
+    {
+        connections.remove(key(connection.flow.local().getPort(), connection.flow.remote()));
+        try
+        {
+            connection.channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // closing: nothing more to do with it
+        }
+    }
+
+    private static String key(final int localPort, final InetSocketAddress remote)
+    {
+        return localPort + " " + remote;
+    }
+
+    public void close()
+    {
+        for (final Connection connection : List.copyOf(connections.values()))
+        {
+            close(connection);
+        }
+        for (final java.io.Closeable closeable : new ArrayList<java.io.Closeable>(udp.values()))
+        {
+            quietly(closeable);
+        }
+        listeners.forEach(SocketSimTransport::quietly);
+        quietly(selector);
+    }
+
+    private static void quietly(final java.io.Closeable closeable)
+    {
+        try
+        {
+            closeable.close();
+        }
+        catch (final IOException ignore)
+        {
+            // closing
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package org.esp4j.sip.sim;
+
+import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.sip.message.SipMessage;
+import org.esp4j.sip.message.SipMessageParser;
+import org.esp4j.sip.message.Transport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The UE simulator against the P-CSCF simulator in one JVM: over real loopback sockets (TCP for the REGISTERs, which
+ * are over 1,300 bytes, UDP for the rest, as in the seed), and over an in-memory wire where a test can tamper with
+ * a message to see the P-CSCF's 403 and 494. The AKA is checked end to end: the P-CSCF's challenge is made from
+ * TS 35.208 test set 1's K/OPc/SQN/AMF and the UE's USIM must accept it and produce the RES the P-CSCF expects.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SimLoopbackTest
+{
+    private static final long T0 = 1_000_000;
+
+    @Test
+    void shouldRegisterSubscribeReregisterAndDeregisterOverLoopbackSockets() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("::1");
+        final int[] ports = freePorts(5);
+        final PcscfSimConfig pcscfConfig = PcscfSimConfig.seed(loopback).withPorts(ports[0], ports[1], ports[2]);
+        final UeSimConfig ueConfig = UeSimConfig.seed(loopback, loopback).withPorts(ports[0], ports[3], ports[4])
+            .withProcedure(1, true);
+        final SimLadder ueLadder = new SimLadder("UE", null);
+        final SimLadder pcscfLadder = new SimLadder("P-CSCF", null);
+        try (SocketSimTransport pcscfSockets = new SocketSimTransport(loopback);
+            SocketSimTransport ueSockets = new SocketSimTransport(loopback))
+        {
+            pcscfSockets.listen(ports[0], true).listen(ports[2], true).listen(ports[1], false);
+            ueSockets.listen(ports[3], false).listen(ports[4], true);
+            final PcscfSim pcscf = new PcscfSim(pcscfConfig, pcscfSockets, pcscfLadder);
+            final UeSim ue = new UeSim(ueConfig, ueSockets, ueLadder);
+            ue.start(now());
+            final SocketSimTransport.Handler toUe = handler((flow, message) -> ue.onMessage(flow, message, now()));
+            final SocketSimTransport.Handler toPcscf = handler((flow, message) -> pcscf.onMessage(flow, message, now()));
+            final long deadline = now() + 30_000;
+            while (!ue.isFinished() && now() < deadline)
+            {
+                pcscfSockets.poll(1, toPcscf);
+                ueSockets.poll(1, toUe);
+                ue.doWork(now());
+                pcscf.doWork(now());
+            }
+            assertEquals(UeSim.State.DONE, ue.state(), ue.failure() + "\n" + ueLadder.notes());
+            assertEquals(2, pcscf.registrations(), "registration and one re-registration");
+            assertEquals(1, pcscf.deregistrations());
+        }
+
+        final long pcscfSpiS = PcscfSimConfig.SEED_SPI_S;
+        final long ueSpiC = UeSimConfig.SEED_SPI_C;
+        final long ueSpiS = UeSimConfig.SEED_SPI_S;
+        final int pcPort = ports[0];
+        final int pcPortC = ports[1];
+        final int pcPortS = ports[2];
+        final int uePortC = ports[3];
+        final int uePortS = ports[4];
+        final List<String> expected = List.of(
+            // under 1,300 bytes with ::1 (over it with the seed's addresses: TCP there), so UDP, from port-c
+            "sent UDP " + uePortC + "->" + pcPort + " REGISTER -1",
+            "got UDP " + pcPort + "->" + uePortS + " 401 Unauthorized -1",
+            "sent TCP " + uePortC + "->" + pcPortS + " REGISTER " + pcscfSpiS,
+            "got TCP " + pcPortS + "->" + uePortC + " 200 OK " + ueSpiC,
+            "sent UDP " + uePortC + "->" + pcPortS + " SUBSCRIBE " + pcscfSpiS,
+            "got UDP " + pcPortC + "->" + uePortS + " 200 OK " + ueSpiS,
+            "got UDP " + pcPortC + "->" + uePortS + " NOTIFY " + ueSpiS,
+            "sent UDP " + uePortC + "->" + pcPortS + " 200 OK " + pcscfSpiS,
+            "sent TCP " + uePortC + "->" + pcPortS + " REGISTER " + pcscfSpiS,
+            "got TCP " + pcPortS + "->" + uePortC + " 200 OK " + ueSpiC,
+            "sent TCP " + uePortC + "->" + pcPortS + " REGISTER " + pcscfSpiS,
+            "got TCP " + pcPortS + "->" + uePortC + " 200 OK " + ueSpiC);
+        final List<String> actual = new ArrayList<>();
+        for (final SimLadder.Line line : ueLadder.lines())
+        {
+            final int src = line.sent() ? line.flow().local().getPort() : line.flow().remote().getPort();
+            final int dst = line.sent() ? line.flow().remote().getPort() : line.flow().local().getPort();
+            actual.add((line.sent() ? "sent " : "got ") + line.flow().transport() + " " +
+                (src == uePortC || src == uePortS || src == pcPort || src == pcPortC || src == pcPortS ? src : "") +
+                "->" + (dst == uePortC || dst == uePortS || dst == pcPort || dst == pcPortC || dst == pcPortS ? dst : "") +
+                " " + line.summary() + " " + line.spi());
+        }
+        assertEquals(expected, actual, "the seed's ladder: transports, ports and the SA of each message");
+        assertEquals(12, pcscfLadder.lines().size(), "the P-CSCF saw the same 12 messages");
+        assertTrue(ueLadder.notes().contains("UE: registered over hmac-md5-96/null SAs"), ueLadder.notes().toString());
+    }
+
+    @Test
+    void shouldAnswer494WhenSecurityVerifyDiffersFromTheSecurityServerSent() throws Exception
+    {
+        final Wire wire = new Wire(bytes -> replace(bytes, "Security-Verify: ipsec-3gpp;alg=hmac-md5-96",
+            "Security-Verify: ipsec-3gpp;alg=hmac-sha-1-96"));
+        wire.run();
+        assertEquals(UeSim.State.FAILED, wire.ue.state());
+        assertTrue(wire.ue.failure().startsWith("REGISTER answered 494 Security Agreement Required"), wire.ue.failure());
+        assertEquals(0, wire.pcscf.registrations());
+    }
+
+    @Test
+    void shouldAnswer403WhenTheDigestResponseIsNotMadeWithXres() throws Exception
+    {
+        final Wire wire = new Wire(bytes -> replace(bytes, ",response=\"", ",response=\"0"));
+        wire.run();
+        assertEquals(UeSim.State.FAILED, wire.ue.state());
+        assertTrue(wire.ue.failure().startsWith("REGISTER answered 403 Forbidden"), wire.ue.failure());
+        assertTrue(wire.pcscfLadder.notes().stream().anyMatch(note -> note.contains("does not match XRES")));
+    }
+
+    @Test
+    void shouldChooseTheMechanismTheUeAsksForAndFailWhenThePcscfAcceptsNone() throws Exception
+    {
+        final Wire sha1 = new Wire(UnaryOperator.identity());
+        sha1.ueConfig = sha1.ueConfig.withAlgorithms(List.of(IntegrityAlgorithm.HMAC_SHA1_96),
+            org.esp4j.core.sa.EncryptionAlgorithm.AES_CBC);
+        sha1.run();
+        assertEquals(UeSim.State.DONE, sha1.ue.state(), sha1.ue.failure());
+        assertEquals("hmac-sha-1-96/aes-cbc", sha1.ue.negotiated().algorithms());
+
+        final Wire none = new Wire(UnaryOperator.identity());
+        none.pcscfConfig = none.pcscfConfig.withAlgorithms(List.of(IntegrityAlgorithm.HMAC_MD5_96),
+            List.of(org.esp4j.core.sa.EncryptionAlgorithm.AES_CBC));
+        none.run();
+        assertTrue(none.ue.failure().startsWith("REGISTER answered 494"), none.ue.failure());
+    }
+
+    /** Both sims on an in-memory wire; the UE's protected REGISTERs pass through a tamper function. */
+    private static final class Wire implements SimTransport
+    {
+        private final UnaryOperator<byte[]> tamper;
+        private final ArrayDeque<Object[]> queue = new ArrayDeque<>();
+        private final InetAddress ueAddress;
+        private final InetAddress pcscfAddress;
+        UeSimConfig ueConfig;
+        PcscfSimConfig pcscfConfig;
+        UeSim ue;
+        PcscfSim pcscf;
+        final SimLadder pcscfLadder = new SimLadder("P-CSCF", null);
+
+        Wire(final UnaryOperator<byte[]> tamper) throws IOException
+        {
+            this.tamper = tamper;
+            ueAddress = InetAddress.getByName("2001::1:d1ae:bb37:d9c9:81d0");
+            pcscfAddress = InetAddress.getByName("2001:0:0:1::2");
+            ueConfig = UeSimConfig.seed(ueAddress, pcscfAddress);
+            pcscfConfig = PcscfSimConfig.seed(pcscfAddress);
+        }
+
+        void run() throws IOException
+        {
+            ue = new UeSim(ueConfig, this, new SimLadder("UE", null));
+            pcscf = new PcscfSim(pcscfConfig, this, pcscfLadder);
+            ue.start(T0);
+            for (int hops = 0; !queue.isEmpty() && hops < 50; hops++)
+            {
+                final Object[] next = queue.poll();
+                final SimFlow flow = (SimFlow)next[0];
+                byte[] bytes = (byte[])next[1];
+                final SimFlow arrived = new SimFlow(flow.transport(), flow.remote(), flow.local());
+                if (flow.local().getAddress().equals(ueAddress))
+                {
+                    if (flow.remote().getPort() == pcscfConfig.portS())
+                    {
+                        bytes = tamper.apply(bytes);
+                    }
+                    pcscf.onMessage(arrived, SipMessageParser.parse(bytes, 0, bytes.length), T0);
+                }
+                else
+                {
+                    ue.onMessage(arrived, SipMessageParser.parse(bytes, 0, bytes.length), T0);
+                }
+            }
+        }
+
+        public SimFlow send(final SimFlow flow, final byte[] message)
+        {
+            final SimFlow used = flow.local().getPort() != 0 ? flow :
+                new SimFlow(flow.transport(), new InetSocketAddress(flow.local().getAddress(), 42368), flow.remote());
+            queue.add(new Object[]{ used, message });
+            return used;
+        }
+    }
+
+    private interface Delivery
+    {
+        void deliver(SimFlow flow, SipMessage message) throws IOException;
+    }
+
+    private static SocketSimTransport.Handler handler(final Delivery delivery)
+    {
+        return new SocketSimTransport.Handler()
+        {
+            public void onMessage(final SimFlow flow, final SipMessage message) throws IOException
+            {
+                delivery.deliver(flow, message);
+            }
+
+            public void onBadInput(final SimFlow flow, final String reason)
+            {
+                throw new AssertionError(flow + ": " + reason);
+            }
+        };
+    }
+
+    private static byte[] replace(final byte[] bytes, final String from, final String to)
+    {
+        final String text = new String(bytes, StandardCharsets.UTF_8);
+        assertTrue(text.contains(from), text);
+        return text.replace(from, to).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int[] freePorts(final int count) throws IOException
+    {
+        final int[] ports = new int[count];
+        final List<AutoCloseable> held = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                while (true)
+                {
+                    final ServerSocket tcp = new ServerSocket(0);
+                    held.add(tcp);
+                    try
+                    {
+                        held.add(new DatagramSocket(tcp.getLocalPort()));
+                        ports[i] = tcp.getLocalPort();
+                        break;
+                    }
+                    catch (final IOException taken)
+                    {
+                        // the UDP port is in use: try another
+                    }
+                }
+            }
+        }
+        finally
+        {
+            for (final AutoCloseable closeable : held)
+            {
+                try
+                {
+                    closeable.close();
+                }
+                catch (final Exception ignore)
+                {
+                    // released
+                }
+            }
+        }
+        return ports;
+    }
+
+    private static long now()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+}
