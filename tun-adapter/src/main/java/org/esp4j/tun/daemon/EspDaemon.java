@@ -184,13 +184,17 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sad = new SecurityAssociationDatabase(counters, clock, events);
         spd = new SecurityPolicyDatabase();
         preload();
-        reservations = SequenceReservations.load(sequencesFile(), log);
-        final int resumed = reservations.resume(sad);
-        if (resumed > 0)
+        if (config.preload() != null) // only preloaded SAs come back after a restart: nothing to reserve for others
         {
-            log.accept(resumed + " preloaded SA(s) continue their outbound sequence numbers from " + sequencesFile());
+            reservations = SequenceReservations.load(sequencesFile(), log);
+            final int resumed = reservations.resume(sad);
+            if (resumed > 0)
+            {
+                log.accept(resumed + " preloaded SA(s) continue their outbound sequence numbers from " +
+                    sequencesFile());
+            }
+            reservations.reserve(sad); // before any packet: what this run sends lies below the file's marks
         }
-        reservations.reserve(sad); // before any packet: what this run sends lies below the file's marks
 
         routing = new PolicyRouting(ip, config.routingSettings(), log);
         routing.installBlackholes(); // first: a crashed run's steering rules lead nowhere but into a blackhole
