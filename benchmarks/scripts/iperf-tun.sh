@@ -16,6 +16,9 @@
 #   CARRIER    raw (ESP as IP protocol 50) or udp (RFC 3948 ESP-in-UDP on 4500) (raw)
 #   TUN_OFFLOAD on|off: the daemons' TUN offloads (TSO in, coalesced TCP out; on)
 #   DAEMON_CONFIG extra key=value lines for both daemons' config, e.g. "inbound.filter=off" (none)
+#   CONTROL_PAIRS N: in the esp mode, during the first test, N "xfrm state add" / "xfrm state delete" pairs on the
+#              UE daemon's control socket (ControlLatency from benchmarks/target/benchmarks.jar, built if missing):
+#              their latency percentiles are printed and kept in control.md beside the results (0: none)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
 # Needs: root, iproute2, iperf3, python3, a JDK 17+.
@@ -36,11 +39,13 @@ TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
 DAEMON_CONFIG=${DAEMON_CONFIG:-}
+CONTROL_PAIRS=${CONTROL_PAIRS:-0}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+BENCH_JAR=${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}
 OUT=${OUT:-}
 TAG=$$
 UE=esp4j-bue-$TAG
@@ -74,6 +79,10 @@ if [ ! -f "$ESP4J_JAR" ] || ! has_daemon "$ESP4J_JAR"; then
   echo "building $ESP4J_JAR" >&2
   (cd "$ROOT" && mvn -B -q -o -pl tun-adapter -am package -DskipTests)
 fi
+if [ "$CONTROL_PAIRS" -gt 0 ] && [ ! -f "$BENCH_JAR" ]; then
+  echo "building $BENCH_JAR" >&2
+  (cd "$ROOT" && mvn -B -q -o -pl benchmarks -am package -DskipTests)
+fi
 
 PIDS=()
 DAEMONS=()
@@ -83,7 +92,7 @@ cleanup() {
   for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
   ip netns del "$UE" 2>/dev/null || true
   ip netns del "$PC" 2>/dev/null || true
-  rm -f /dev/shm/esp4j-bench-*-$TAG.counters
+  rm -f /dev/shm/esp4j-bench-*-$TAG.counters /dev/shm/esp4j-bench-*-$TAG.counters.seq
 }
 trap cleanup EXIT INT TERM
 
@@ -136,6 +145,7 @@ carrier=$CARRIER
 steer=$peer
 preload=$WORK/$2.xfrm
 counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
+control.socket=$WORK/$2.sock
 tun.offload=$TUN_OFFLOAD
 $DAEMON_CONFIG
 CONF
@@ -207,7 +217,18 @@ for mode in $MODES; do
     [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     p0=$(veth_packets); c0=$(cpu_ticks); d0=$(proc_ticks "${DAEMONS[@]:-}")
+    latency=""
+    if [ "$mode" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ]; then
+      # shellcheck disable=SC2086
+      ip netns exec "$UE" "$JAVA" $JVM_ARGS -cp "$BENCH_JAR" org.esp4j.benchmarks.ControlLatency "$WORK/ue.sock" \
+        "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &
+      latency=$!
+    fi
     ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$mode-$test.json" 2> "$WORK/$mode-$test.err" || true
+    if [ -n "$latency" ]; then
+      wait "$latency" || true
+      echo "control latency under $test traffic: $(cat "$WORK/control-latency.txt")" | tee -a "$WORK/control.md" >&2
+    fi
     p1=$(veth_packets); c1=$(cpu_ticks); d1=$(proc_ticks "${DAEMONS[@]:-}")
     for ns in "$UE" "$PC"; do
       echo "# $ns"; NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat 2>/dev/null || true

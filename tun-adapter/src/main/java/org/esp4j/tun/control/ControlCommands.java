@@ -45,7 +45,8 @@ import java.util.List;
  * parser's message naming the word, and the SAD and SPD are left untouched: a request is parsed completely before
  * anything is changed.
  * <p>
- * Thread-safe as far as the SAD and SPD are; the server calls it from its one thread.
+ * Thread-safe as far as the SAD and SPD are; the server calls it through its {@link Runner}: in the daemon that is
+ * the conductor thread, the one owner of control state, which commits the host state before the answer goes out.
  */
 public final class ControlCommands
 {
@@ -54,6 +55,20 @@ public final class ControlCommands
     public interface PolicyChangeListener
     {
         void policiesChanged() throws Exception;
+    }
+
+    /**
+     * Where a command runs: the server's own thread by default; the daemon's conductor (the one owner of control
+     * state) when the server is the daemon's control socket.
+     */
+    @FunctionalInterface
+    public interface Runner
+    {
+        /**
+         * @param command the parsed-and-applied command, to run on the owner's thread.
+         * @return its response.
+         */
+        Response run(java.util.function.Supplier<Response> command);
     }
 
     /** A command's outcome: output text, and the status (null for success). */
@@ -75,7 +90,8 @@ public final class ControlCommands
             return new Response(output, null, 0);
         }
 
-        static Response error(final String message)
+        /** @return a failure with this message (one line, for the client). */
+        public static Response error(final String message)
         {
             return new Response("", message, 0);
         }
@@ -138,7 +154,7 @@ public final class ControlCommands
         "       esp4j xfrm policy count\n" +
         "DIR := in | out | fwd\n";
     private static final String MONITOR_USAGE = "Usage: esp4j xfrm monitor [ all | LISTofXFRM-OBJECTS ]\n" +
-        "LISTofXFRM-OBJECTS := [ SA | expire | acquire ]\n";
+        "LISTofXFRM-OBJECTS := [ SA | policy | expire | acquire ]\n";
     private static final String XFRM_USAGE =
         "Usage: esp4j xfrm XFRM-OBJECT { COMMAND | help }\nXFRM-OBJECT := state | policy | monitor\n";
 
@@ -588,10 +604,13 @@ public final class ControlCommands
             {
                 return Response.ok(MONITOR_USAGE);
             }
-            else if (matches(word, "policy") || matches(word, "aevent") || matches(word, "report") ||
-                matches(word, "file"))
+            else if (matches(word, "policy"))
             {
-                throw at(token, "not supported by esp4j: monitor SA, expire or acquire");
+                groups |= MonitorFormatter.POLICY;
+            }
+            else if (matches(word, "aevent") || matches(word, "report") || matches(word, "file"))
+            {
+                throw at(token, "not supported by esp4j: monitor SA, policy, expire or acquire");
             }
             else
             {

@@ -1,5 +1,6 @@
 package org.esp4j.tun.control;
 
+import org.esp4j.tun.daemon.DaemonConductor;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.SecurityPolicy;
@@ -19,6 +20,7 @@ import org.esp4j.core.spd.SecurityPolicy;
  * @param protocol acquire: next-layer protocol.
  * @param srcPort  acquire: source port.
  * @param dstPort  acquire: destination port.
+ * @param policyChange a policy event (with {@code policy} the policy), null otherwise.
  */
 public record ControlEvent(
     SaEventType type,
@@ -30,11 +32,18 @@ public record ControlEvent(
     long dstLow,
     int protocol,
     int srcPort,
-    int dstPort)
+    int dstPort,
+    DaemonConductor.PolicyEventType policyChange)
 {
-    /** @return true for an acquire, false for an SA event. */
+    /** @return true for an acquire, false for an SA or policy event. */
     public boolean isAcquire()
     {
-        return type == null;
+        return type == null && policyChange == null;
+    }
+
+    /** @return true for a policy event (added, updated, deleted). */
+    public boolean isPolicyEvent()
+    {
+        return policyChange != null;
     }
 }

@@ -5,6 +5,7 @@ import org.esp4j.core.sa.SaEventListener;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.tun.daemon.DaemonConductor;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
  * {@link org.esp4j.core.esp.EspProcessor}'s for acquires, or subscribe it to another dispatcher of those events.
  * One {@link ControlEvents} feeds one {@link ControlServer} (there is one consumer).
  */
-public final class ControlEvents implements SaEventListener
+public final class ControlEvents implements SaEventListener, DaemonConductor.PolicyEventListener
 {
     /** Events held for the control thread before new ones are dropped. */
     public static final int DEFAULT_CAPACITY = 4096;
@@ -49,7 +50,15 @@ public final class ControlEvents implements SaEventListener
     {
         if (monitoring)
         {
-            offer(new ControlEvent(type, sa, null, 0, 0, 0, 0, 0, 0, 0));
+            offer(new ControlEvent(type, sa, null, 0, 0, 0, 0, 0, 0, 0, null));
+        }
+    }
+
+    public void onPolicyEvent(final DaemonConductor.PolicyEventType type, final SecurityPolicy policy)
+    {
+        if (monitoring)
+        {
+            offer(new ControlEvent(null, null, policy, 0, 0, 0, 0, 0, 0, 0, type));
         }
     }
 
@@ -65,7 +74,7 @@ public final class ControlEvents implements SaEventListener
     {
         if (monitoring)
         {
-            offer(new ControlEvent(null, null, policy, srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort));
+            offer(new ControlEvent(null, null, policy, srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort, null));
         }
     }
 

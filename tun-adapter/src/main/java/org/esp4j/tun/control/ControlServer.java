@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Everything (accept, read, commands, writes, monitor fan-out) runs on one thread: an Agrona {@link Agent} over
  * non-blocking channels and a {@link Selector}, idling in {@code select(5 ms)}. {@link #start()} runs it on its own
  * thread {@code esp4j-control}; an embedder that has its own {@link AgentRunner} may instead call {@link #bind()}
- * and run this agent there. Commands call the SAD and SPD directly: both are thread-safe and safe while packets flow.
+ * and run this agent there. Commands run through the {@link #commandRunner} (the daemon's conductor, which the control
+ * thread waits for; by default on this thread, calling the SAD and SPD directly).
  * The only state shared with other threads is the {@link ControlEvents} queue.
  * <h2>Bounds: nobody can lock the socket</h2>
  * The server never waits for a client: every write is non-blocking, and what the socket does not take at once waits
@@ -128,6 +129,7 @@ public final class ControlServer implements Agent, AutoCloseable
 
     private ControlCommands commands;
     private ControlCommands.PolicyChangeListener policyChangeListener;
+    private ControlCommands.Runner commandRunner = java.util.function.Supplier::get;
     private ErrorHandler errorHandler = ex -> System.err.println("esp4j control: " + ex);
     private UserPrincipal trustedUser;
     private ServerSocketChannel serverChannel;
@@ -167,6 +169,18 @@ public final class ControlServer implements Agent, AutoCloseable
     public ControlServer policyChangeListener(final ControlCommands.PolicyChangeListener listener)
     {
         this.policyChangeListener = listener;
+        return this;
+    }
+
+    /**
+     * Run each command through this (e.g. the daemon hands it to its conductor and waits). Set before {@link #bind()}.
+     *
+     * @param runner runs the command it is given and returns its response.
+     * @return this.
+     */
+    public ControlServer commandRunner(final ControlCommands.Runner runner)
+    {
+        this.commandRunner = runner;
         return this;
     }
 
@@ -618,7 +632,8 @@ public final class ControlServer implements Agent, AutoCloseable
         final ControlCommands.Response response;
         try
         {
-            response = commands.execute(stripCarriageReturn(line));
+            final String requestLine = stripCarriageReturn(line);
+            response = commandRunner.run(() -> commands.execute(requestLine));
         }
         catch (final RuntimeException ex)
         {

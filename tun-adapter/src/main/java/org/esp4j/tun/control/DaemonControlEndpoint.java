@@ -8,9 +8,10 @@ import java.nio.file.Path;
 
 /**
  * Plugs the {@link ControlServer} into the daemon through its {@link ControlEndpointFactory} hook: the daemon's SA
- * events and acquires are subscribed into a {@link ControlEvents}, SPD changes made over the socket call
- * {@link DaemonControl#policiesChanged()}, and closing the endpoint unsubscribes, stops the control thread and
- * removes the socket file. Register it as a {@link java.util.ServiceLoader} service
+ * events, acquires and policy events are subscribed into a {@link ControlEvents}; every command runs on the daemon's
+ * conductor through {@link DaemonControl#apply} (the control thread waits for it, so {@code policy add} answers once
+ * the inbound filter is in force); closing the endpoint unsubscribes, stops the control thread and removes the
+ * socket file. Register it as a {@link java.util.ServiceLoader} service
  * ({@code META-INF/services/org.esp4j.tun.daemon.ControlEndpointFactory} naming this class), or pass an instance to
  * the daemon.
  * <p>
@@ -23,15 +24,26 @@ public final class DaemonControlEndpoint implements ControlEndpointFactory
     {
         final ControlEvents events = new ControlEvents();
         final AutoCloseable subscription = control.subscribe(events);
+        final AutoCloseable policySubscription;
         final ControlServer server;
         try
         {
+            policySubscription = control.subscribePolicyEvents(events);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietly(subscription);
+            throw ex;
+        }
+        try
+        {
             server = new ControlServer(socketPath, control.sad(), control.spd(), control.counters(), events)
-                .policyChangeListener(control::policiesChanged)
+                .commandRunner(command -> onConductor(control, command))
                 .start();
         }
         catch (final IOException | RuntimeException ex)
         {
+            closeQuietly(policySubscription);
             closeQuietly(subscription);
             throw ex;
         }
@@ -39,6 +51,7 @@ public final class DaemonControlEndpoint implements ControlEndpointFactory
         {
             try
             {
+                policySubscription.close();
                 subscription.close();
             }
             finally
@@ -46,6 +59,20 @@ public final class DaemonControlEndpoint implements ControlEndpointFactory
                 server.close();
             }
         };
+    }
+
+    private static ControlCommands.Response onConductor(
+        final DaemonControl control, final java.util.function.Supplier<ControlCommands.Response> command)
+    {
+        try
+        {
+            return control.apply(command);
+        }
+        catch (final IllegalStateException ex)
+        {
+            // the conductor refused or did not answer (stopping, busy): a one-line answer, the socket lives on
+            return ControlCommands.Response.error(ex.getMessage());
+        }
     }
 
     private static void closeQuietly(final AutoCloseable closeable)

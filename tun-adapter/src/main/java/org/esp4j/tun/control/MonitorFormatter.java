@@ -18,6 +18,9 @@ import org.esp4j.core.xfrm.XfrmFormatter;
  * Deleted src ...                                   (ip xfrm state delete, flush)
  * Expired src ...                                   (a lifetime limit; then "hard 0" for soft, "hard 1" for hard)
  *         hard 0
+ * src 2001:db8::1/128 dst 2001:db8::2/128          (a new policy, as ip xfrm policy prints it)
+ *         dir out priority 0 ...
+ * Updated src ... / Deleted src ...                 (ip xfrm policy update / delete, flush; SIP bridge changes)
  * acquire proto esp                                 (traffic hit a protect policy without an SA)
  *   sel src 2001:db8::1/128 dst 2001:db8::2/128 proto udp sport 5060 dport 5062
  *   policy src ... dst ...
@@ -30,7 +33,8 @@ public final class MonitorFormatter
     public static final int SA = 1;
     public static final int EXPIRE = 2;
     public static final int ACQUIRE = 4;
-    public static final int ALL = SA | EXPIRE | ACQUIRE;
+    public static final int POLICY = 8;
+    public static final int ALL = SA | EXPIRE | ACQUIRE | POLICY;
 
     private MonitorFormatter()
     {
@@ -38,10 +42,14 @@ public final class MonitorFormatter
 
     /**
      * @param event an event.
-     * @return the group it belongs to: {@link #SA}, {@link #EXPIRE} or {@link #ACQUIRE}.
+     * @return the group it belongs to: {@link #SA}, {@link #EXPIRE}, {@link #ACQUIRE} or {@link #POLICY}.
      */
     public static int group(final ControlEvent event)
     {
+        if (event.isPolicyEvent())
+        {
+            return POLICY;
+        }
         if (event.isAcquire())
         {
             return ACQUIRE;
@@ -59,6 +67,16 @@ public final class MonitorFormatter
      */
     public static String format(final ControlEvent event)
     {
+        if (event.isPolicyEvent())
+        {
+            final String policy = XfrmFormatter.formatPolicy(event.policy().config());
+            return switch (event.policyChange())
+            {
+                case ADDED -> policy;
+                case UPDATED -> "Updated " + policy;
+                case DELETED -> "Deleted " + policy;
+            };
+        }
         if (event.isAcquire())
         {
             return formatAcquire(event);

@@ -5,21 +5,22 @@ import org.esp4j.core.sa.SaEventListener;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * What a control endpoint (the control socket behind {@code esp4j xfrm ...}, {@code esp4j stat}) may do with a
  * running daemon. Every method is thread-safe.
  * <ul>
- *   <li>{@link #sad()} and {@link #spd()} are the live databases the packet agents use: {@code add}, {@code update},
- *   {@code delete}, {@code flush}, {@code list} take effect for the next packet. After changing out-policies call
- *   {@link #policiesChanged()} so the steering rules follow (the daemon also re-syncs them once a second).</li>
+ *   <li>{@link #sad()} and {@link #spd()} are the live databases the packet agents use. Read them from any thread;
+ *   change them only inside {@link #apply(Supplier)}, which runs the change on the daemon's conductor (the one
+ *   owner of control state) and returns once routes, rules and the nftables inbound filter follow it.</li>
  *   <li>{@link #counters()} and {@link #daemonCounters()} are also in the memory-mapped {@link #countersFile()}
  *   (an {@link org.esp4j.core.counters.CountersFile}) that another process can read.</li>
  *   <li>{@link #subscribe(SaEventListener)} delivers SA events (added, updated, soft/hard expired, sequence overflow,
- *   deleted) and acquires (traffic hit a protect policy without an SA) on the daemon's event thread, in order;
- *   the listener may block briefly but not for long.</li>
+ *   deleted) and acquires (traffic hit a protect policy without an SA) on the thread that raised them (the
+ *   conductor, a packet thread): the listener must not block. {@link #subscribePolicyEvents} delivers the policy
+ *   changes the conductor applied, on the conductor thread.</li>
  * </ul>
  */
 public interface DaemonControl
@@ -53,8 +54,23 @@ public interface DaemonControl
      */
     AutoCloseable subscribe(SaEventListener listener);
 
-    /** Re-sync the policy-routing steering rules with the out-policies of the SPD (and the configured prefixes). */
-    void policiesChanged() throws IOException;
+    /**
+     * Apply a change to the SAD or SPD on the daemon's conductor and wait for it: when this returns, the host state
+     * (steering rules, the nftables inbound filter, the fragment guard) follows the change.
+     *
+     * @param change runs on the conductor thread.
+     * @return what the change returned.
+     * @throws RuntimeException what the change threw, or {@link IllegalStateException} when the daemon is stopping,
+     *                          busy or did not answer in time.
+     */
+    <T> T apply(Supplier<T> change);
+
+    /**
+     * Subscribe to policy changes (added, updated, deleted), as {@code ip xfrm monitor} shows them.
+     *
+     * @return closing it unsubscribes.
+     */
+    AutoCloseable subscribePolicyEvents(DaemonConductor.PolicyEventListener listener);
 
     /** Ask the daemon to stop (asynchronous; the daemon removes its rules, routes and TUN). */
     void requestShutdown();

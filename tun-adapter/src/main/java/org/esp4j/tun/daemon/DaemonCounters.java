@@ -84,7 +84,12 @@ public final class DaemonCounters
         /** SIP bridge: partial SIP messages dropped because a flow would buffer more than 128 KiB. */
         TunSipTcpFlowsOverflowed,
         /** SIP bridge (passive P-CSCF): sets not installed because another live registration uses the flow or SPI. */
-        TunSipFlowConflicts
+        TunSipFlowConflicts,
+        /**
+         * Second copies of one ESP packet taken by both the packet ring and the raw socket while an SPI moves between
+         * them (see RingDuplicates): dropped, and not counted as XfrmInStateSeqError.
+         */
+        TunRingDuplicateCopy
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];

@@ -6,37 +6,45 @@ import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.SecurityPolicy;
 
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * Takes SA events and acquires from the SAD and the packet threads (never blocks them: a full queue drops the event
- * and counts it in {@link #dropped()}) and delivers them to subscribers on the event thread. Acquires are
- * rate-limited per policy (one a second), as the kernel does for XFRM_MSG_ACQUIRE.
+ * Hands SA events and acquires from the threads that raise them (the conductor through the SAD, the packet threads)
+ * straight to the subscribers, on the raising thread: no queue and no thread of its own. A subscriber must
+ * therefore never block; the control socket's {@code ControlEvents} offers each event to its own bounded queue and
+ * drops (and counts) when it is full. Acquires are rate-limited per policy (one a second), as the kernel does for
+ * XFRM_MSG_ACQUIRE.
  */
 final class DaemonEvents implements SaEventListener
 {
-    private record Event(SaEventType type, SecurityAssociation sa, SecurityPolicy policy,
-        long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, int srcPort, int dstPort)
-    {
-    }
-
-    private static final int CAPACITY = 4096;
     private static final long ACQUIRE_INTERVAL_NS = 1_000_000_000L;
 
-    private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final List<SaEventListener> subscribers = new CopyOnWriteArrayList<>();
-    private final java.util.Map<SecurityPolicy, Long> lastAcquireNs = new java.util.concurrent.ConcurrentHashMap<>();
-    private final AtomicLong dropped = new AtomicLong();
+    private final Map<SecurityPolicy, Long> lastAcquireNs = new ConcurrentHashMap<>();
+    private final AtomicLong failed = new AtomicLong();
+    private final Consumer<String> log;
+
+    DaemonEvents(final Consumer<String> log)
+    {
+        this.log = log;
+    }
 
     public void onSaEvent(final SaEventType type, final SecurityAssociation sa)
     {
-        if (!queue.offer(new Event(type, sa, null, 0, 0, 0, 0, 0, 0, 0)))
+        for (final SaEventListener subscriber : subscribers)
         {
-            dropped.incrementAndGet();
+            try
+            {
+                subscriber.onSaEvent(type, sa);
+            }
+            catch (final RuntimeException ex)
+            {
+                onFailure(ex);
+            }
         }
     }
 
@@ -50,16 +58,31 @@ final class DaemonEvents implements SaEventListener
         final int srcPort,
         final int dstPort)
     {
+        if (subscribers.isEmpty())
+        {
+            return;
+        }
         final long now = System.nanoTime();
         final Long last = lastAcquireNs.get(policy);
         if (last != null && now - last < ACQUIRE_INTERVAL_NS)
         {
             return;
         }
-        lastAcquireNs.put(policy, now);
-        if (!queue.offer(new Event(null, null, policy, srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort)))
+        if (lastAcquireNs.size() > 4096)
         {
-            dropped.incrementAndGet();
+            lastAcquireNs.clear(); // bounded: policies come and go
+        }
+        lastAcquireNs.put(policy, now);
+        for (final SaEventListener subscriber : subscribers)
+        {
+            try
+            {
+                subscriber.onAcquire(policy, srcHigh, srcLow, dstHigh, dstLow, protocol, srcPort, dstPort);
+            }
+            catch (final RuntimeException ex)
+            {
+                onFailure(ex);
+            }
         }
     }
 
@@ -69,44 +92,17 @@ final class DaemonEvents implements SaEventListener
         return () -> subscribers.remove(listener);
     }
 
-    long dropped()
+    /** @return events a subscriber threw on. */
+    long failed()
     {
-        return dropped.get();
+        return failed.get();
     }
 
-    /**
-     * Deliver the events waiting, waiting at most {@code timeoutMs} for the first.
-     *
-     * @return number delivered.
-     */
-    int deliver(final long timeoutMs, final java.util.function.Consumer<String> log) throws InterruptedException
+    private void onFailure(final RuntimeException ex)
     {
-        Event event = queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
-        int count = 0;
-        while (event != null)
+        if (failed.getAndIncrement() == 0)
         {
-            for (final SaEventListener subscriber : subscribers)
-            {
-                try
-                {
-                    if (event.type() != null)
-                    {
-                        subscriber.onSaEvent(event.type(), event.sa());
-                    }
-                    else
-                    {
-                        subscriber.onAcquire(event.policy(), event.srcHigh(), event.srcLow(), event.dstHigh(),
-                            event.dstLow(), event.protocol(), event.srcPort(), event.dstPort());
-                    }
-                }
-                catch (final RuntimeException ex)
-                {
-                    log.accept("event subscriber failed: " + ex);
-                }
-            }
-            count++;
-            event = queue.poll();
+            log.accept("event subscriber failed (logged once): " + ex);
         }
-        return count;
     }
 }

@@ -72,9 +72,13 @@ import java.util.regex.Pattern;
  *        UDP 4500 socket -> InboundAgent -> EspProcessor.inbound
  *        -> TUN -> kernel -> app socket
  * </pre>
- * Lifecycle: {@link #start()} (counters file, preload, TUN, carriers, routing, agents, control endpoint),
- * {@link #close()} (the reverse; also removes rules, routes and the TUN). Embeddable: one instance per network
- * namespace (the process's). Thread-safe control through {@link DaemonControl}.
+ * This class is the wiring: {@link #start()} sets up the counters file, the preloaded SAs (continuing their
+ * sequence numbers, {@link SequenceReservations}), the TUN, routing (with its blackhole routes) and the inbound filter,
+ * then the carriers and the agents -- the {@link DaemonConductor}, the one owner of control state, which applies
+ * every later change to the SAD, the SPD and the host state ({@link DaemonHostState}); the two packet agents; the SIP
+ * sniffer -- and the control endpoint; {@link #close()} undoes it in reverse (also removing rules, routes and the
+ * TUN). Embeddable: one instance per network namespace (the process's). Control through {@link DaemonControl}, whose
+ * changes run on the conductor.
  */
 public final class EspDaemon implements DaemonControl, AutoCloseable
 {
@@ -84,14 +88,14 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     static final int MAX_SAS_IN_COUNTERS_FILE = 1024;
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
     private static final Pattern MTU = Pattern.compile("\\bmtu (?:lock )?(\\d+)");
-    private static final long FILTER_POLL_NS = 2_000_000_000L;
+    /** How long the control socket and the SIP bridge wait for the conductor to apply a change. */
+    static final long CHANGE_TIMEOUT_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     private final DaemonConfig config;
     private final Consumer<String> log;
     private final ControlEndpointFactory controlFactory;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
-    private final DaemonEvents events = new DaemonEvents();
-    private FragmentGuard fragmentGuard;
+    private final DaemonEvents events;
     private final IpCommand ip = new IpCommand();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -107,12 +111,14 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     /** The raw carrier's packet ring and its nftables half (carrier.ring), or null. */
     private PacketRingReceiver packetRing;
     private EspEarlyDrop espEarlyDrop;
-    private volatile String lastRingError;
     private AgentRunner outboundRunner;
     private AgentRunner inboundRunner;
     private AgentRunner sipRunner;
     private TunSipBridge sipBridge;
-    private Thread eventThread;
+    private DaemonConductor conductor;
+    private SequenceReservations reservations;
+    private AgentRunner conductorRunner;
+    private OutboundAgent outboundAgent;
     private AutoCloseable controlEndpoint;
     private int tunMtu;
     /** One per agent (each owns its processor), or null: see {@link #icvBatch}. */
@@ -121,8 +127,6 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private int pathMtu;
     private volatile boolean running;
     private volatile boolean closed;
-    private volatile long lastFilterPollNs;
-    private volatile String lastFilterError;
 
     public EspDaemon(final DaemonConfig config)
     {
@@ -139,6 +143,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         this.config = config;
         this.log = log != null ? log : line -> System.err.println(Instant.now() + " esp4j[" + config.tunName() + "] " + line);
         this.controlFactory = controlFactory;
+        this.events = new DaemonEvents(this.log);
     }
 
     /** Start everything; on failure everything started so far is undone and the exception rethrown. */
@@ -179,10 +184,21 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sad = new SecurityAssociationDatabase(counters, clock, events);
         spd = new SecurityPolicyDatabase();
         preload();
+        if (config.preload() != null) // only preloaded SAs come back after a restart: nothing to reserve for others
+        {
+            reservations = SequenceReservations.load(sequencesFile(), log);
+            final int resumed = reservations.resume(sad);
+            if (resumed > 0)
+            {
+                log.accept(resumed + " preloaded SA(s) continue their outbound sequence numbers from " +
+                    sequencesFile());
+            }
+            reservations.reserve(sad); // before any packet: what this run sends lies below the file's marks
+        }
 
         routing = new PolicyRouting(ip, config.routingSettings(), log);
-        routing.removeStale();
-        final List<SteeringPrefix> prefixes = steeringPrefixes();
+        routing.installBlackholes(); // first: a crashed run's steering rules lead nowhere but into a blackhole
+        final List<SteeringPrefix> prefixes = DaemonHostState.steeringPrefixes(config.steer(), spd.list());
         pathMtu = config.pathMtu() > 0 ? config.pathMtu() : detectPathMtu(prefixes);
         tunMtu = config.tunMtu() > 0 ? config.tunMtu() : pathMtu - TUN_MTU_HEADROOM;
         if (tunMtu < 1280)
@@ -192,15 +208,11 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
 
         tun = openTun();
         tun.configure(ip, tunMtu, config.tunTxQueueLength());
-        openCarriersAndAgents();
+        // routes and filters before any agent runs: no packet of a protected flow passes before they are in force
         routing.install(prefixes, localAddress(true), localAddress(false));
         installInboundFilter();
-        syncPacketRing();
+        openCarriersAndAgents();
         running = true;
-
-        eventThread = new Thread(this::eventLoop, "esp4j-events-" + tun.name());
-        eventThread.setDaemon(true);
-        eventThread.start();
 
         startControlEndpoint();
         log.accept("running: tun " + tun.name() + " mtu " + tunMtu + " path mtu " + pathMtu + " carrier " +
@@ -336,7 +348,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
             log.accept("agent error: " + throwable);
         };
-        fragmentGuard = new FragmentGuard(spd);
+        final FragmentGuard fragmentGuard = new FragmentGuard(spd);
         final EspProcessor outboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
         final EspProcessor inboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
         outboundProcessor.icvBatch(outboundIcvBatch);
@@ -352,7 +364,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         receivers.addAll(rawReceivers);
         receivers.addAll(udpList);
         final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
-            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), config.burst());
+            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), ring != null ? 1 : 0, config.burst());
 
         final PollFds outboundFds = new PollFds(1).add(tun.fd(0), LibC.POLLIN);
         final PollFds inboundFds = new PollFds(receivers.size());
@@ -363,22 +375,37 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
         udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
 
+        outboundAgent = outbound;
+        final DaemonHostState hostState = new DaemonHostState(sad, spd, counters, daemonCounters, config.steer(),
+            routing, inboundFilter, packetRing, espEarlyDrop, outbound, reservations, config.tunName(), log);
+        hostState.syncPacketRing(); // before the conductor runs: this thread still owns the host state
+        conductor = new DaemonConductor(spd, hostState, clock, log);
+        if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
+        {
+            startSipBridge(outbound);
+        }
+
+        // the conductor: sleeps at most 1 ms when idle, so a queued change waits no longer than that
+        conductorRunner = new AgentRunner(new org.agrona.concurrent.BackoffIdleStrategy(10, 10,
+            java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(10), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1)),
+            errorHandler, null, conductor);
         outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs()), errorHandler,
             null, outbound);
         inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs()), errorHandler,
             null, inbound);
+        AgentRunner.startOnThread(conductorRunner);
         AgentRunner.startOnThread(outboundRunner);
         AgentRunner.startOnThread(inboundRunner);
-        if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
+        if (sipRunner != null)
         {
-            startSipBridge(outbound, errorHandler);
+            AgentRunner.startOnThread(sipRunner);
         }
     }
 
     /**
      * The raw carrier's packet ring ({@link PacketRingReceiver}) and the nftables table that drops what it took
      * ({@link EspEarlyDrop}); {@code carrier.ring=auto} goes on with the raw socket alone where either does not work.
-     * Takes nothing until {@link #syncPacketRing()} names the host's addresses.
+     * Takes nothing until {@link DaemonHostState#syncPacketRing()} names the host's addresses.
      */
     private PacketRingReceiver openPacketRing() throws IOException
     {
@@ -421,93 +448,42 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     }
 
     /**
-     * Point the packet ring and its early-drop table at the host's current addresses and the SPIs of the SAs to them.
-     * Changes go in an order that never loses a packet: the ring's filter and its owned SPIs are widened to both old
-     * and new first, then the table is replaced, then the ring narrowed; in between a packet may be taken by both
-     * paths, and its second copy is dropped by the replay window (counted in XfrmInStateSeqError).
-     */
-    private void syncPacketRing()
-    {
-        final PacketRingReceiver ring = packetRing;
-        final EspEarlyDrop drop = espEarlyDrop;
-        if (ring == null || drop == null || closed)
-        {
-            return;
-        }
-        final LocalAddresses old = drop.installed();
-        final Set<Long> oldSpis = drop.installedSpis();
-        try
-        {
-            final LocalAddresses wanted = LocalAddresses.read(tunName());
-            final Set<Long> wantedSpis = inboundSpis(wanted);
-            if (wanted.equals(old) && wantedSpis.equals(oldSpis))
-            {
-                return;
-            }
-            final LocalAddresses both = old.union(wanted);
-            if (both != null)
-            {
-                ring.accept(both.interfaces(), both.addresses());
-            }
-            else
-            {
-                // too many for one filter: all ESP to the raw socket meanwhile
-                drop.install(LocalAddresses.NONE, Set.of());
-                ring.accept(wanted.interfaces(), wanted.addresses());
-            }
-            final Set<Long> bothSpis = new HashSet<>(oldSpis);
-            bothSpis.addAll(wantedSpis);
-            ring.own(bothSpis);
-            drop.install(wanted, wantedSpis);
-            ring.accept(wanted.interfaces(), wanted.addresses());
-            ring.own(wantedSpis);
-            lastRingError = null;
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            try
-            {
-                final LocalAddresses installed = drop.installed();
-                ring.accept(installed.interfaces(), installed.addresses());
-                ring.own(drop.installedSpis());
-            }
-            catch (final IOException | RuntimeException again)
-            {
-                // the filter stays wider than the table: duplicates, counted as replays, never losses
-            }
-            final String message = "packet ring update failed: " + ex.getMessage();
-            if (!message.equals(lastRingError))
-            {
-                log.accept(message);
-            }
-            lastRingError = message;
-        }
-    }
-
-    /** @return the SPIs of the SAs to these addresses: the ESP this daemon processes, and so the ring's. */
-    private Set<Long> inboundSpis(final LocalAddresses local)
-    {
-        final Set<Long> spis = new HashSet<>();
-        for (final SecurityAssociation sa : sad.list())
-        {
-            if (local.addresses().contains(sa.config().destination()))
-            {
-                spis.add(sa.spi());
-            }
-        }
-        return spis;
-    }
-
-    /**
      * The SIP bridge: outbound SIP is seen on the TUN before protection, inbound SIP through raw UDP/TCP sockets;
      * the SAs it decides on go into this daemon's SAD and SPD, and the steering follows the new policies.
      */
-    private void startSipBridge(final OutboundAgent outbound, final ErrorHandler errorHandler) throws IOException
+    private void startSipBridge(final OutboundAgent outbound) throws IOException
     {
         final SipBridgeSettings settings = SipBridgeSettings.from(config);
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
         sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
-            config.carrier().raw() ? 0 : config.udpPort());
+            config.carrier().raw() ? 0 : config.udpPort(), new TunSipBridge.ChangeApplier()
+            {
+                public void apply(final Runnable change)
+                {
+                    try
+                    {
+                        conductor.apply(() ->
+                        {
+                            change.run();
+                            return null;
+                        }, CHANGE_TIMEOUT_NS);
+                    }
+                    catch (final DaemonConductor.NotAppliedException ex)
+                    {
+                        throw new TunSipBridge.NotInForceException(ex.getMessage());
+                    }
+                }
+
+                public void schedule(final String key, final long delayNs, final Runnable change)
+                {
+                    conductor.schedule(key, delayNs, change);
+                }
+
+                public void cancel(final String key)
+                {
+                    conductor.cancel(key);
+                }
+            });
         final SipSniffer sniffer = register(new SipSniffer(sipBridge));
         sniffer.counters(new org.esp4j.tun.sip.SipBridgeCounters(
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlows),
@@ -522,8 +498,11 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             fds.add(fd, LibC.POLLIN);
         }
         outbound.plaintextObserver(sipBridge);
-        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs()), errorHandler, null, sniffer);
-        AgentRunner.startOnThread(sipRunner);
+        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs()), throwable ->
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
+            log.accept("agent error: " + throwable);
+        }, null, sniffer);
         final String keys;
         if (settings.aka() != null)
         {
@@ -575,30 +554,6 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
     }
 
-    /** @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. */
-    List<SteeringPrefix> steeringPrefixes()
-    {
-        final Set<SteeringPrefix> prefixes = new LinkedHashSet<>(config.steer());
-        for (final SecurityPolicy policy : spd.list())
-        {
-            if (policy.direction() != PolicyDirection.OUT || policy.action() == PolicyAction.BYPASS)
-            {
-                continue;
-            }
-            final TrafficSelector selector = policy.selector();
-            if (selector.destinationAddress() != null)
-            {
-                prefixes.add(new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength()));
-            }
-            else if (policy.action() == PolicyAction.PROTECT && policy.template() != null &&
-                policy.template().destination() != null)
-            {
-                prefixes.add(SteeringPrefix.host(policy.template().destination()));
-            }
-        }
-        return new ArrayList<>(prefixes);
-    }
-
     private InetAddress localAddress(final boolean ipv4)
     {
         for (final SecurityPolicy policy : spd.list())
@@ -638,102 +593,6 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
         }
         return DEFAULT_PATH_MTU;
-    }
-
-    private void eventLoop()
-    {
-        long lastSweepNs = System.nanoTime();
-        while (running)
-        {
-            try
-            {
-                if (events.deliver(200, log) > 0)
-                {
-                    syncInboundFilter(); // the SIP bridge's SAs come with policies: enforce them at once
-                    // and a new inbound SA's ESP moves to the ring (the raw socket takes it until then)
-                    syncPacketRing();
-                }
-                final long now = System.nanoTime();
-                if (now - lastSweepNs >= 1_000_000_000L)
-                {
-                    lastSweepNs = now;
-                    sad.poll();
-                    fragmentGuard.refresh();
-                    syncSteering();
-                    syncInboundFilter();
-                    syncPacketRing();
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                return;
-            }
-            catch (final RuntimeException ex)
-            {
-                log.accept("event loop: " + ex);
-            }
-        }
-    }
-
-    private void syncSteering()
-    {
-        try
-        {
-            final List<SteeringPrefix> prefixes = steeringPrefixes();
-            if (running && !Set.copyOf(prefixes).equals(routing.installed()))
-            {
-                routing.update(prefixes);
-            }
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            log.accept("steering update failed: " + ex.getMessage());
-        }
-    }
-
-    /**
-     * Follow SPD changes the SIP bridge made and add the table's drops to the xfrm counters. Reading the counters
-     * runs {@code nft}, so the event loop does it every {@link #FILTER_POLL_NS} rather than every sweep.
-     */
-    private void syncInboundFilter()
-    {
-        final InboundClearFilter filter = inboundFilter;
-        if (filter == null || !running)
-        {
-            return;
-        }
-        try
-        {
-            count(filter.sync(spd.list()));
-            final long now = System.nanoTime();
-            if (now - lastFilterPollNs >= FILTER_POLL_NS)
-            {
-                lastFilterPollNs = now;
-                count(filter.pollDrops());
-            }
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            final String message = "inbound filter update failed: " + ex.getMessage();
-            if (!message.equals(lastFilterError)) // once per distinct failure, not every second
-            {
-                log.accept(message);
-            }
-            lastFilterError = message;
-            return;
-        }
-        lastFilterError = null;
-    }
-
-    private void count(final InboundClearFilter.Drops drops)
-    {
-        if (drops.any())
-        {
-            counters.add(XfrmCounter.XfrmInTmplMismatch, drops.templateMismatch());
-            counters.add(XfrmCounter.XfrmInPolBlock, drops.policyBlock());
-            daemonCounters.counter(DaemonCounters.Counter.TunInFilterDropped)
-                .getAndAdd(drops.templateMismatch() + drops.policyBlock());
-        }
     }
 
     // ------------------------------------------------------------------ DaemonControl
@@ -783,19 +642,35 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         return config.countersFile();
     }
 
+    /** @return the outbound sequence reservations beside the counters file ({@link SequenceReservations}). */
+    public Path sequencesFile()
+    {
+        return config.countersFile().resolveSibling(config.countersFile().getFileName() + ".seq");
+    }
+
     public AutoCloseable subscribe(final SaEventListener listener)
     {
         return events.subscribe(listener);
     }
 
-    public void policiesChanged() throws IOException
+    public <T> T apply(final java.util.function.Supplier<T> change)
     {
-        if (running)
+        final DaemonConductor owner = conductor;
+        if (owner == null || !running)
         {
-            fragmentGuard.refresh();
-            routing.update(steeringPrefixes());
-            syncInboundFilter();
+            throw new IllegalStateException("daemon not running");
         }
+        return owner.apply(change, CHANGE_TIMEOUT_NS);
+    }
+
+    public AutoCloseable subscribePolicyEvents(final DaemonConductor.PolicyEventListener listener)
+    {
+        final DaemonConductor owner = conductor;
+        if (owner == null)
+        {
+            throw new IllegalStateException("daemon not running");
+        }
+        return owner.subscribe(listener);
     }
 
     public void requestShutdown()
@@ -838,9 +713,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         {
             sipRunner.close();
         }
-        if (eventThread != null)
+        if (conductorRunner != null)
         {
-            eventThread.interrupt();
+            conductorRunner.close();
         }
         if (routing != null)
         {

@@ -39,7 +39,8 @@ final class FragmentGuard
     private final SecurityPolicyDatabase spd;
     private final long[] keys = new long[TABLE_SIZE];
     private final boolean[] verdicts = new boolean[TABLE_SIZE];
-    private volatile TrafficSelector[] guarded = new TrafficSelector[0];
+    /** Owned by the outbound agent's thread: replaced only through its command queue ({@link #guard}). */
+    private TrafficSelector[] guarded = new TrafficSelector[0];
 
     private long identification;
     private int fragmentOffset;
@@ -56,8 +57,23 @@ final class FragmentGuard
         refresh();
     }
 
-    /** Take the selectors of the out-policies that protect or discard (for fragments of unknown datagrams). */
+    /** Take the SPD's guarded selectors now (before the agent runs, and in tests). */
     void refresh()
+    {
+        guard(guardedSelectors(spd));
+    }
+
+    /** @param selectors the new guarded selectors; called on the thread that owns the guard. */
+    void guard(final TrafficSelector[] selectors)
+    {
+        guarded = selectors;
+    }
+
+    /**
+     * @return the selectors of the out-policies that protect or discard (for fragments of unknown datagrams): what
+     * the conductor computes and sends the outbound agent after an SPD change.
+     */
+    static TrafficSelector[] guardedSelectors(final SecurityPolicyDatabase spd)
     {
         final List<TrafficSelector> selectors = new ArrayList<>();
         for (final SecurityPolicy policy : spd.list())
@@ -67,7 +83,7 @@ final class FragmentGuard
                 selectors.add(policy.selector());
             }
         }
-        guarded = selectors.toArray(new TrafficSelector[0]);
+        return selectors.toArray(new TrafficSelector[0]);
     }
 
     /**

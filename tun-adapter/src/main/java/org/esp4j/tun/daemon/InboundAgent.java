@@ -38,10 +38,18 @@ public final class InboundAgent implements Agent
     private final int[] received;
     private final TcpCoalescer tunWriter;
     private final String roleName;
+    /** Receivers [0, ringReceivers) are the packet ring. */
+    private final int ringReceivers;
+    private final RingDuplicates duplicates = new RingDuplicates();
+    private boolean fromRing;
+    /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
+    private long dutyCycleNs;
 
     /**
      * @param receivers the carriers: packet ring, raw ESP receivers (carrier=raw), UDP carriers (carrier=udp), drained
      *                  in this order.
+     * @param ringReceivers how many of the first receivers are the packet ring (0 or 1): a packet both it and a raw
+     *                  socket took is recognised ({@link RingDuplicates}).
      */
     public InboundAgent(
         final TunDevice tun,
@@ -49,8 +57,10 @@ public final class InboundAgent implements Agent
         final XfrmCounters counters,
         final DaemonCounters daemonCounters,
         final CarrierReceiver[] receivers,
+        final int ringReceivers,
         final int burst)
     {
+        this.ringReceivers = ringReceivers;
         this.tun = tun;
         this.processor = processor;
         this.counters = counters;
@@ -82,9 +92,14 @@ public final class InboundAgent implements Agent
     public int doWork()
     {
         int work = 0;
-        for (final CarrierReceiver receiver : receivers)
+        if (ringReceivers > 0)
         {
-            work += drain(receiver);
+            dutyCycleNs = System.nanoTime();
+        }
+        for (int i = 0; i < receivers.length; i++)
+        {
+            fromRing = i < ringReceivers;
+            work += drain(receivers[i]);
         }
         // nothing waits for more traffic: a train ends with the batch
         tunWriter.flush();
@@ -152,9 +167,19 @@ public final class InboundAgent implements Agent
             countCarrierStatus(n);
             return;
         }
+        final boolean checkCopies = ringReceivers > 0;
+        if (checkCopies && duplicates.isSecondCopy(packet, EspProcessor.MAX_HEADROOM, n, fromRing, dutyCycleNs))
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunRingDuplicateCopy);
+            return;
+        }
         final int verdict = processor.inbound(packet, EspProcessor.MAX_HEADROOM, n);
         if (verdict == EspVerdict.DELIVER)
         {
+            if (checkCopies)
+            {
+                duplicates.remember(fromRing, dutyCycleNs);
+            }
             tunWriter.offer(packet, processor.resultOffset(), processor.resultLength());
         }
         else if (verdict == EspVerdict.PASS)

@@ -1,6 +1,7 @@
 package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
@@ -46,11 +47,14 @@ import java.nio.ByteOrder;
  */
 public final class OutboundAgent implements Agent
 {
-    /** Sees each plaintext packet from the TUN before it is protected (the SIP bridge), or null. */
-    private volatile PlaintextObserver plaintextObserver;
+    /** Sees each plaintext packet from the TUN before it is protected (the SIP bridge), or null; set before start. */
+    private PlaintextObserver plaintextObserver;
+    /** New settings from the conductor, applied by this agent's thread at the start of a duty cycle. */
+    private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(64);
 
     /** Largest growth of a packet by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
     public static final int MAX_ESP_OVERHEAD = 81;
+    private static final java.util.function.Consumer<Runnable> RUN = Runnable::run;
     static final int V4 = 0;
     static final int V6 = 1;
 
@@ -134,6 +138,18 @@ public final class OutboundAgent implements Agent
         plaintextObserver = observer;
     }
 
+    /**
+     * The conductor's proxy (as aeron-driver's {@code SenderProxy}): the fragment guard takes the selectors of the
+     * new SPD on this agent's thread, at its next duty cycle.
+     *
+     * @param selectors the out-policies' protect/discard selectors.
+     * @return false if the queue is full (the conductor tries again at its next sweep).
+     */
+    public boolean onGuardedSelectors(final org.esp4j.core.spd.TrafficSelector[] selectors)
+    {
+        return commandQueue.offer(() -> fragmentGuard.guard(selectors));
+    }
+
     public String roleName()
     {
         return "esp4j-outbound-" + tun.name();
@@ -141,6 +157,7 @@ public final class OutboundAgent implements Agent
 
     public int doWork()
     {
+        final int commands = commandQueue.drain(RUN);
         int work = 0;
         while (work < burst)
         {
@@ -164,7 +181,7 @@ public final class OutboundAgent implements Agent
         {
             observer.onDutyCycleEnd();
         }
-        return work;
+        return work + commands;
     }
 
     /** Send what the duty cycle queued: sendmmsg batches of raw packets, UDP GSO trains of ESP-in-UDP. */

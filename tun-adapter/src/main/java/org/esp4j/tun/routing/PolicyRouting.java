@@ -17,15 +17,24 @@ import java.util.function.Consumer;
  *   ip -6 rule add to PEER/128 fwmark MARK unreachable priority STEER_PRIORITY  # guard, one per steered prefix
  *   ip -6 rule add to PEER/128 lookup TABLE priority STEER_PRIORITY        # one per steered prefix
  *   ip -6 route add default dev TUN table TABLE [src LOCAL]                # the table leads into the TUN
+ *   ip -6 route add blackhole default table TABLE metric 4294967295        # fail closed: survives the TUN
  * </pre>
  * (and the same with {@code -4}). MARK_PRIORITY is lower (checked first) than STEER_PRIORITY, and both are above the
  * {@code local} table's rule 0, so local traffic is never steered and the daemon's marked carrier sockets never loop:
  * if the main table has no route to a peer, the guard rule (same priority, inserted just before the steering rule)
  * answers "unreachable" to marked packets instead of letting them fall through into the TUN.
+ * <h2>Fail closed when the daemon dies</h2>
+ * The route into the TUN dies with the TUN (kill -9, a crash), but the steering rules stay. So that their lookups
+ * never fall through to the main table (where a protected flow would leave in clear), the table also holds a
+ * {@code blackhole} default route at the worst metric ({@link #BLACKHOLE_METRIC}), which names no device and so
+ * outlives the TUN: while the daemon is down, protected flows are dropped ({@code ip route get} answers
+ * "Invalid argument", sockets see {@code EINVAL}).
  * <p>
- * Idempotent: {@link #install} first removes every rule at our two priorities that names our table or our mark and
- * flushes our table, so the rules of a crashed previous run are replaced, not duplicated. {@link #remove()} removes
- * them all. Thread-safe (synchronized).
+ * Idempotent and fail closed across a restart: {@link #install} puts the blackhole routes in first, keeps the
+ * steering rules of a crashed previous run while it adds its own (an identical rule is adopted, not duplicated),
+ * then deletes the stale ones no longer wanted, and replaces the mark rules and the TUN route; so no lookup of a
+ * steered prefix falls through to the main table at any point of the restart. {@link #remove()} (a clean stop)
+ * removes them all, blackhole routes included. Thread-safe (synchronized).
  */
 public final class PolicyRouting
 {
@@ -55,8 +64,13 @@ public final class PolicyRouting
         }
     }
 
+    /** Metric of the blackhole default routes: the worst there is, so the TUN's route always wins while it lives. */
+    public static final String BLACKHOLE_METRIC = "4294967295";
+
     private static final int MAX_STALE_DELETIONS = 10_000;
     private static final String[] FAMILIES = { "-4", "-6" };
+
+    private static final java.util.regex.Pattern STEER_TO = java.util.regex.Pattern.compile("\\bto (\\S+)");
 
     private final IpCommand ip;
     private final Settings settings;
@@ -87,7 +101,8 @@ public final class PolicyRouting
         final Collection<SteeringPrefix> prefixes, final InetAddress localAddress4, final InetAddress localAddress6)
         throws IOException
     {
-        removeStale();
+        installBlackholes();
+        removeStale(true);
         active = true;
         for (final String family : FAMILIES)
         {
@@ -115,6 +130,43 @@ public final class PolicyRouting
             }
         }
         update(prefixes);
+        removeUnwantedSteering();
+    }
+
+    /**
+     * Put the blackhole default routes into the table (idempotent): the table then never lets a lookup fall through
+     * to the main table, whether or not the TUN's route exists.
+     */
+    public synchronized void installBlackholes() throws IOException
+    {
+        for (final String family : FAMILIES)
+        {
+            ip.check(family, "route", "replace", "blackhole", "default", "table", Integer.toString(settings.table()),
+                "metric", BLACKHOLE_METRIC);
+        }
+    }
+
+    /** Delete the steering rules (ours, e.g. of a crashed run) whose prefix is not installed now. */
+    private void removeUnwantedSteering() throws IOException
+    {
+        for (final String family : FAMILIES)
+        {
+            for (final String line : ip.run(family, "rule", "show").output().split("\n"))
+            {
+                final String rule = ourRule(line);
+                if (rule == null || !rule.startsWith("priority " + settings.steerRulePriority() + " "))
+                {
+                    continue;
+                }
+                final java.util.regex.Matcher to = STEER_TO.matcher(rule);
+                if (!to.find() || !installed.contains(SteeringPrefix.parse(to.group(1))))
+                {
+                    final List<String> args = new ArrayList<>(List.of(family, "rule", "del"));
+                    args.addAll(List.of(rule.split("\\s+")));
+                    ip.run(args.toArray(new String[0]));
+                }
+            }
+        }
     }
 
     /** Make the steering rules match {@code prefixes} (adds the missing, removes the others). */
@@ -140,14 +192,24 @@ public final class PolicyRouting
         {
             if (!installed.contains(prefix))
             {
-                ip.check(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "fwmark", settings.markHex(),
+                addRule(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "fwmark", settings.markHex(),
                     "priority", Integer.toString(settings.steerRulePriority()), "unreachable");
-                ip.check(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "lookup",
+                addRule(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "lookup",
                     Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));
                 installed.add(prefix);
             }
         }
         log.accept("steering into " + settings.tunName() + ": " + installed);
+    }
+
+    /** {@code ip rule add}, adopting an identical rule that is already there (left by a crashed run). */
+    private void addRule(final String... args) throws IOException
+    {
+        final IpCommand.Result result = ip.run(args);
+        if (!result.ok() && !result.error().contains("File exists"))
+        {
+            result.check();
+        }
     }
 
     public synchronized Set<SteeringPrefix> installed()
@@ -177,13 +239,23 @@ public final class PolicyRouting
      */
     public synchronized int removeStale() throws IOException
     {
+        return removeStale(false);
+    }
+
+    /**
+     * @param keepSteering keep the steering rules and the blackhole routes (a restart: they keep protected flows
+     *                     out of the main table until the new rules are in).
+     */
+    private int removeStale(final boolean keepSteering) throws IOException
+    {
         int deleted = 0;
         for (final String family : FAMILIES)
         {
             for (final String line : ip.run(family, "rule", "show").output().split("\n"))
             {
                 final String rule = ourRule(line);
-                if (rule != null && deleted < MAX_STALE_DELETIONS)
+                if (rule != null && deleted < MAX_STALE_DELETIONS &&
+                    !(keepSteering && rule.startsWith("priority " + settings.steerRulePriority() + " ")))
                 {
                     final List<String> args = new ArrayList<>(List.of(family, "rule", "del"));
                     args.addAll(List.of(rule.split("\\s+")));
@@ -193,7 +265,14 @@ public final class PolicyRouting
                     }
                 }
             }
-            ip.run(family, "route", "flush", "table", Integer.toString(settings.table()));
+            if (keepSteering)
+            {
+                ip.run(family, "route", "flush", "table", Integer.toString(settings.table()), "type", "unicast");
+            }
+            else
+            {
+                ip.run(family, "route", "flush", "table", Integer.toString(settings.table()));
+            }
         }
         if (deleted > 0)
         {

@@ -63,6 +63,19 @@ import java.util.function.LongSupplier;
  * kernel counts a packet whose protect policy has no state. It is never sent in clear. (Over TCP this looks at
  * segments: a SYN on the new connection carries no SIP and is not held; after the drain its SAs exist unless the
  * bridge failed.)
+ *
+ * <h2>One owner, fail closed</h2>
+ * The bridge does not change the SAD and SPD itself: each install, removal and lifetime change is a change the
+ * daemon's conductor applies ({@link ChangeApplier}), and the thread that saw the SIP message waits for it. The
+ * conductor answers once the nftables inbound filter drops clear packets on the new flows, so the message that
+ * announced them -- the P-CSCF's 401 read from the TUN, the protected REGISTER -- leaves only after that; if the
+ * conductor cannot confirm it, the outbound message is held back (dropped, {@link XfrmCounter#XfrmOutNoStates}).
+ * <p>
+ * When the SAs of a registration go (de-registration, a failed protected REGISTER, expiry), the SAs are deleted at
+ * once but their policies stay for {@link #LINGER_NS} (64*T1 = 32 s, RFC 3261 Timer F/H), so a retransmitted final
+ * response and any other packet of those port pairs (BYE, OPTIONS, TCP teardown) is dropped and counted
+ * ({@code XfrmOutNoStates} outbound, the inbound filter inbound), never sent in clear; an SA installed again on the
+ * same SPI and destination meanwhile cancels the linger.
  * <p>
  * Nothing here throws into the packet path: errors are logged (never with keys) and counted.
  */
@@ -78,6 +91,58 @@ public final class TunSipBridge implements PlaintextObserver
     private static final int PROTOCOL_UDP = 17;
     private static final byte[] SECURITY_VERIFY = "security-verify".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final InboundSource NO_SOURCE = limit -> 0;
+
+    /** How long the policies of removed SIP SAs keep their flows blocked: 64*T1 (T1 = 500 ms), RFC 3261 17.1.2.2. */
+    public static final long LINGER_NS = 32_000_000_000L;
+
+    /**
+     * Applies the bridge's SAD/SPD changes on the owner of control state (the daemon's conductor).
+     */
+    public interface ChangeApplier
+    {
+        /**
+         * Run the change on the owner and wait until the host follows it (the inbound filter committed).
+         *
+         * @throws RuntimeException what the change threw, or {@link NotInForceException} when the owner could not
+         *                          apply it or confirm the host follows.
+         */
+        void apply(Runnable change);
+
+        /** From within a change: run {@code change} on the owner after {@code delayNs}, replacing one of that key. */
+        void schedule(String key, long delayNs, Runnable change);
+
+        /** From within a change: cancel the scheduled change of that key, if any. */
+        void cancel(String key);
+    }
+
+    /** Without a daemon (tests): changes run on the caller, removals at once (no linger). */
+    public static final ChangeApplier INLINE = new ChangeApplier()
+    {
+        public void apply(final Runnable change)
+        {
+            change.run();
+        }
+
+        public void schedule(final String key, final long delayNs, final Runnable change)
+        {
+            change.run();
+        }
+
+        public void cancel(final String key)
+        {
+        }
+    };
+
+    /** The owner could not apply a change or confirm the host follows it: what it announced must not leave. */
+    public static final class NotInForceException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        public NotInForceException(final String message)
+        {
+            super(message);
+        }
+    }
 
     /**
      * Received SIP the bridge drains before it looks at what the host sends: the {@link SipSniffer}'s sockets.
@@ -143,6 +208,23 @@ public final class TunSipBridge implements PlaintextObserver
         final Consumer<String> log,
         final int udpEspPort)
     {
+        this(role, aka, sad, spd, clockNs, log, udpEspPort, INLINE);
+    }
+
+    /**
+     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs.
+     * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
+     */
+    public TunSipBridge(
+        final Role role,
+        final AkaAlgorithm aka,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final LongSupplier clockNs,
+        final Consumer<String> log,
+        final int udpEspPort,
+        final ChangeApplier applier)
+    {
         this.sad = sad;
         this.spd = spd;
         this.log = log;
@@ -151,7 +233,7 @@ public final class TunSipBridge implements PlaintextObserver
         {
             config.akaAlgorithm(aka);
         }
-        sink = new OrderedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort));
+        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
 
@@ -217,7 +299,12 @@ public final class TunSipBridge implements PlaintextObserver
             sink.deferring = true;
             try
             {
-                feed(array, offset, length);
+                if (!feed(array, offset, length))
+                {
+                    held++;
+                    sad.counters().increment(XfrmCounter.XfrmOutNoStates);
+                    return false;
+                }
             }
             finally
             {
@@ -291,16 +378,25 @@ public final class TunSipBridge implements PlaintextObserver
         return bridge.activeSas();
     }
 
-    private void feed(final byte[] array, final int offset, final int length)
+    /** @return false when a change this message caused is not confirmed in force (the message must not leave). */
+    private boolean feed(final byte[] array, final int offset, final int length)
     {
         try
         {
             report(bridge.onIpPacket(array, offset, length));
+            return true;
+        }
+        catch (final NotInForceException ex)
+        {
+            errors++;
+            log.accept("sip-bridge: " + ex.getMessage() + ": the message that announced it is held back");
+            return false;
         }
         catch (final RuntimeException ex)
         {
             errors++;
             log.accept("sip-bridge: " + ex.getMessage());
+            return true;
         }
     }
 
@@ -427,6 +523,58 @@ public final class TunSipBridge implements PlaintextObserver
     private static int readUnsignedShortBigEndian(final byte[] array, final int index)
     {
         return ((array[index] & 0xFF) << 8) | (array[index + 1] & 0xFF);
+    }
+
+    /**
+     * The SAD/SPD sink whose changes run on the owner of control state, with the policies of removed SAs lingering.
+     */
+    private static final class OwnedSink implements SecurityAssociationSink
+    {
+        private final SecurityAssociationSink target;
+        private final SecurityAssociationDatabase sad;
+        private final ChangeApplier applier;
+
+        OwnedSink(final SecurityAssociationSink target, final SecurityAssociationDatabase sad,
+            final ChangeApplier applier)
+        {
+            this.target = target;
+            this.sad = sad;
+            this.applier = applier;
+        }
+
+        public void install(final SaSpec sa)
+        {
+            apply(() ->
+            {
+                applier.cancel(lingerKey(sa));
+                target.install(sa);
+            });
+        }
+
+        public void remove(final SaSpec sa)
+        {
+            apply(() ->
+            {
+                // the SA goes now (never used again); its policies keep the flow blocked for the linger time
+                sad.delete(sa.spi(), sa.dst());
+                applier.schedule(lingerKey(sa), LINGER_NS, () -> target.remove(sa));
+            });
+        }
+
+        public void extendLifetime(final SaSpec sa, final long lifetimeNs)
+        {
+            apply(() -> target.extendLifetime(sa, lifetimeNs));
+        }
+
+        private void apply(final Runnable change)
+        {
+            applier.apply(change);
+        }
+
+        private static String lingerKey(final SaSpec sa)
+        {
+            return "sip-linger spi " + sa.spiHex() + " dst " + sa.dst().getHostAddress();
+        }
     }
 
     /**

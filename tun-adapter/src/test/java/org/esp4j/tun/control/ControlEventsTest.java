@@ -27,6 +27,29 @@ class ControlEventsTest
     }
 
     @Test
+    void shouldQueuePolicyEventsAndPrintThemAsIpXfrmMonitorDoes()
+    {
+        final ControlEvents events = new ControlEvents(8);
+        events.monitoring(true);
+        final org.esp4j.core.spd.SecurityPolicyDatabase spd = new org.esp4j.core.spd.SecurityPolicyDatabase();
+        final org.esp4j.core.spd.SecurityPolicy policy = spd.add(org.esp4j.core.xfrm.XfrmPolicyParser.parseAdd(
+            "src 2001:db8::1/128 dst 2001:db8::2/128 proto udp sport 5060 dport 5062 dir out"));
+        events.onPolicyEvent(org.esp4j.tun.daemon.DaemonConductor.PolicyEventType.ADDED, policy);
+        events.onPolicyEvent(org.esp4j.tun.daemon.DaemonConductor.PolicyEventType.UPDATED, policy);
+        events.onPolicyEvent(org.esp4j.tun.daemon.DaemonConductor.PolicyEventType.DELETED, policy);
+        final List<String> printed = new ArrayList<>();
+        assertEquals(3, events.drain(event ->
+        {
+            assertEquals(MonitorFormatter.POLICY, MonitorFormatter.group(event));
+            assertFalse(event.isAcquire());
+            printed.add(MonitorFormatter.format(event));
+        }, 10));
+        final String text = org.esp4j.core.xfrm.XfrmFormatter.formatPolicy(policy.config());
+        assertTrue(text.startsWith("src 2001:db8::1/128 dst 2001:db8::2/128 proto udp sport 5060 dport 5062"), text);
+        assertEquals(List.of(text, "Updated " + text, "Deleted " + text), printed);
+    }
+
+    @Test
     void nothingIsQueuedWhileNobodyMonitors()
     {
         final ControlEvents events = new ControlEvents(8);

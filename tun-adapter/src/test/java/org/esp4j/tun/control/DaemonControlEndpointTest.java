@@ -7,6 +7,7 @@ import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.xfrm.XfrmStateParser;
+import org.esp4j.tun.daemon.DaemonConductor;
 import org.esp4j.tun.daemon.DaemonConfig;
 import org.esp4j.tun.daemon.DaemonControl;
 import org.esp4j.tun.daemon.DaemonCounters;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,7 +56,8 @@ class DaemonControlEndpointTest
             assertEquals(0, xfrm(socket, "policy", "add", "src", "2001:db8::1/128", "dst", "2001:db8::2/128",
                 "dir", "out", "tmpl", "proto", "esp", "mode", "transport"));
             assertEquals(1, daemon.spd.size());
-            assertEquals(1, daemon.policyResyncs.get(), "SPD changes re-sync the daemon's steering rules");
+            assertEquals(1, daemon.applied.get(), "the command ran through the daemon's apply (its conductor)");
+            assertEquals(1, daemon.policySubscribers.size(), "subscribed to the daemon's policy events");
 
             daemon.sad.add(XfrmStateParser.parseAdd("src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x1000 " +
                 "auth hmac(sha1) 0xf769bcd751044604127672711c6d344100000000 enc cipher_null \"\""));
@@ -67,7 +70,7 @@ class DaemonControlEndpointTest
                 {
                     Thread.sleep(5);
                 }
-                // As the daemon's event thread delivers an event to its subscribers:
+                // As the daemon's SAD delivers an event to its subscribers:
                 events.onSaEvent(SaEventType.ADDED, daemon.sad.list().get(0));
                 final BufferedReader lines = new BufferedReader(
                     new InputStreamReader(Channels.newInputStream(monitor), StandardCharsets.UTF_8));
@@ -80,6 +83,7 @@ class DaemonControlEndpointTest
             endpoint.close();
         }
         assertTrue(daemon.subscribers.isEmpty(), "unsubscribed at close");
+        assertTrue(daemon.policySubscribers.isEmpty(), "unsubscribed from policy events at close");
         assertFalse(Files.exists(socket), "socket removed at close");
     }
 
@@ -101,7 +105,8 @@ class DaemonControlEndpointTest
             new SecurityAssociationDatabase(counters, new CachedNanoClock(), null);
         private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
         private final List<SaEventListener> subscribers = new CopyOnWriteArrayList<>();
-        private final AtomicInteger policyResyncs = new AtomicInteger();
+        private final AtomicInteger applied = new AtomicInteger();
+        private final List<DaemonConductor.PolicyEventListener> policySubscribers = new CopyOnWriteArrayList<>();
 
         public DaemonConfig config()
         {
@@ -154,9 +159,16 @@ class DaemonControlEndpointTest
             return () -> subscribers.remove(listener);
         }
 
-        public void policiesChanged()
+        public <T> T apply(final Supplier<T> change)
         {
-            policyResyncs.incrementAndGet();
+            applied.incrementAndGet();
+            return change.get();
+        }
+
+        public AutoCloseable subscribePolicyEvents(final DaemonConductor.PolicyEventListener listener)
+        {
+            policySubscribers.add(listener);
+            return () -> policySubscribers.remove(listener);
         }
 
         public void requestShutdown()

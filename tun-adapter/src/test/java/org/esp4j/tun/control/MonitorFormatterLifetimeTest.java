@@ -33,7 +33,8 @@ class MonitorFormatterLifetimeTest
         sad.update(added.toBuilder()
             .lifetime(SaLifetimeConfig.builder().hardAddExpiresNs(TimeUnit.SECONDS.toNanos(600_030)).build()).build());
 
-        final String text = MonitorFormatter.format(new ControlEvent(SaEventType.UPDATED, sa, null, 0, 0, 0, 0, 0, 0, 0));
+        final String text =
+            MonitorFormatter.format(new ControlEvent(SaEventType.UPDATED, sa, null, 0, 0, 0, 0, 0, 0, 0, null));
 
         assertTrue(text.startsWith("Updated src 2001:db8::1 dst 2001:db8::2\n"), text);
         assertTrue(text.contains("\tlifetime config:\n"), text);

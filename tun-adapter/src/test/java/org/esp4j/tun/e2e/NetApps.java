@@ -55,6 +55,10 @@ public final class NetApps
             case "client" -> System.exit(client(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3])));
             case "inject" -> inject(HexFormat.of().parseHex(args[1]), Integer.decode(args[2]));
+            case "inject-flow" -> injectFlow(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.decode(args[5]));
+            case "flow" -> flow(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -248,6 +252,88 @@ public final class NetApps
             }
             return TCP_BYTES;
         }
+    }
+
+    /**
+     * A steady protected flow UE:port-c -> P-CSCF:port-s: {@code count} datagrams, one per {@code intervalMs}, each
+     * echoed or not (a send refused while the daemon is down is counted, not fatal). Prints
+     * {@code FLOW sent=N echoed=N refused=N} at the end, and {@code FLOW-ECHOED} at the first echo.
+     */
+    private static void flow(final InetAddress local, final InetAddress remote, final int count, final int intervalMs)
+        throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(local, UE_PORT_C)))
+        {
+            final java.util.concurrent.atomic.AtomicInteger echoed = new java.util.concurrent.atomic.AtomicInteger();
+            socket.setSoTimeout(200);
+            final Thread receiver = new Thread(() ->
+            {
+                final byte[] in = new byte[2048];
+                while (!socket.isClosed())
+                {
+                    try
+                    {
+                        socket.receive(new DatagramPacket(in, in.length));
+                        if (echoed.incrementAndGet() == 1)
+                        {
+                            System.out.println("FLOW-ECHOED");
+                            System.out.flush();
+                        }
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        // timeout, or a refused send reported on the socket: keep listening
+                    }
+                }
+            });
+            receiver.setDaemon(true);
+            receiver.start();
+            int refused = 0;
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] out = ("flow-" + i).getBytes(StandardCharsets.US_ASCII);
+                try
+                {
+                    socket.send(new DatagramPacket(out, out.length, remote, PCSCF_PORT_S));
+                }
+                catch (final java.io.IOException ex)
+                {
+                    refused++;
+                }
+                Thread.sleep(intervalMs);
+            }
+            Thread.sleep(500); // the last echoes
+            System.out.println("FLOW sent=" + count + " echoed=" + echoed.get() + " refused=" + refused);
+            System.out.flush();
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Forged clear datagrams UE:port-c -> P-CSCF:port-s sent past the daemon (marked), {@code count} of them, one per
+     * {@code intervalMs}, each saying {@code forged <nanoTime>} (the time it was sent, comparable across the
+     * processes of the host). Prints {@code INJECTING} first and {@code INJECTED n} at the end.
+     */
+    private static void injectFlow(final InetAddress src, final InetAddress dst, final int count,
+        final int intervalMs, final int mark) throws Exception
+    {
+        final boolean ipv4 = src instanceof java.net.Inet4Address;
+        try (RawIpSender sender = new RawIpSender(ipv4 ? LibC.AF_INET : LibC.AF_INET6, mark, 65536, 65535))
+        {
+            System.out.println("INJECTING");
+            System.out.flush();
+            int sent = 0;
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] packet = TunDaemonEndToEndTest.clearUdp(src, UE_PORT_C, dst, PCSCF_PORT_S, ipv4,
+                    ("forged " + System.nanoTime()).getBytes(StandardCharsets.US_ASCII));
+                sent += sender.send(new UnsafeBuffer(packet), 0, packet.length) == packet.length ? 1 : 0;
+                Thread.sleep(intervalMs);
+            }
+            System.out.println("INJECTED " + sent);
+            System.out.flush();
+        }
+        System.exit(0);
     }
 
     private static void inject(final byte[] packet, final int mark) throws Exception

@@ -221,12 +221,15 @@ class SipBridgeEndToEndTest
             pcNs.logText("pcscf").contains("PCSCF-PROTECTED-REGISTER CSeq: 3 REGISTER Expires: 0"),
             pcNs.logText("pcscf"));
 
-        // de-registered: the P-CSCF's SAs and policies are gone (removed once its 200 OK had left, see below)
+        // de-registered: the P-CSCF's SAs are gone (removed once its 200 OK had left, see below); their policies
+        // linger 64*T1 = 32 s, so the flows stay blocked (a retransmitted 200 OK is dropped, not sent in clear) and the
+        // inbound filter stays; the packet ring has no SA left to take ESP for: no early-drop table
         awaitNoSas(pcSocket, pcNs);
         awaitNoSas(ueSocket, ueNs);
         final String pcPolicies = xfrm(pcSocket, "policy", "list");
-        assertTrue(!pcPolicies.contains("50718") && !pcPolicies.contains("50717"), pcPolicies);
-        awaitRuleset(pcNs, ruleset -> !ruleset.contains("esp4j")); // nothing left to enforce or take early: no table
+        assertTrue(pcPolicies.contains("sport 50718") && pcPolicies.contains("dport 50718"), pcPolicies);
+        awaitRuleset(pcNs, ruleset -> ruleset.contains("dport 50718 counter name \"tmpl_mismatch\" drop") &&
+            !ruleset.contains("table inet esp4j_esp_esp4j0"));
         for (final String side : new String[]{ "pc", "ue" })
         {
             final Map<String, Long> counters = TunDaemonEndToEndTest.readCounters(countersFile(side));

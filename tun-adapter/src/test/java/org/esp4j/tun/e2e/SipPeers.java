@@ -45,6 +45,11 @@ public final class SipPeers
     private static final boolean SIPP_VECTOR = "sipp".equals(System.getProperty("esp4j.sippeers.vector"));
     private static final String RAND = SIPP_VECTOR ? "c3d4e5f6a7b8c9dae1f2a3b4c5d6e7f8" : "23553cbe9637a89d218ae64dae47bf35";
     private static final String AUTN = SIPP_VECTOR ? "1b074a2d2064b9b9e7bb353e82c57de9" : "55f328b43577b9b94a9ffac354dfafb3";
+    private static final long FIRST_SQN = 0xff9bb4d0b607L;
+    /** Challenges the S-CSCF made so far (one process, one thread). */
+    private static int challenges;
+    /** The nonce of the last 401 the UE received. */
+    private static String lastNonce;
     /** TS 35.208 test set 1, f3 and f4 of RAND: what the HSS gives the S-CSCF and the S-CSCF the P-CSCF. */
     static final String CK = SIPP_VECTOR ? "1999f277c2a3ca57153ca94b5163f32e" : "b40ba9a3c58b2a05bbf0d987b21bf8cb";
     static final String IK = SIPP_VECTOR ? "920ead5423e653b13993308bb553cacd" : "f769bcd751044604127672711c6d3441";
@@ -74,7 +79,11 @@ public final class SipPeers
         switch (args[0])
         {
             case "pcscf" -> pcscf(InetAddress.getByName(args[1]));
-            case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
+            case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]), 1, false);
+            case "pcscf-proxy-loop" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), true);
+            case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]));
             case "ue" -> ue(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
             case "ue-register" -> ueRegister(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Path.of(args[3]));
@@ -105,7 +114,16 @@ public final class SipPeers
         }
     }
 
-    private static void pcscfProxy(final InetAddress pcscf, final InetAddress scscf) throws Exception
+    /**
+     * The P-CSCF application in front of the S-CSCF, for {@code registrations} registrations (REGISTER, 401, then
+     * protected REGISTERs each answered through the S-CSCF; a client's retransmission gets the same answer). With
+     * {@code hostile} (the injection test) each registration is REGISTER and de-REGISTER, the 200 OK to the
+     * de-REGISTER is sent twice (a retransmission, after the SAs went), and any datagram on port-s that is not SIP (a
+     * forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a while after the last
+     * registration.
+     */
+    private static void pcscfProxy(final InetAddress pcscf, final InetAddress scscf, final int registrations,
+        final boolean hostile) throws Exception
     {
         try (DatagramSocket sip = new DatagramSocket(new InetSocketAddress(pcscf, 5060));
             DatagramSocket portS = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_S));
@@ -117,38 +135,113 @@ public final class SipPeers
                 socket.setSoTimeout(PCSCF_TIMEOUT_MS);
             }
             say("PCSCF-READY");
-
-            final DatagramPacket first = receive(sip);
-            final String challenge = viaScscf(sip, sCscf, text(first));
-            if (!challenge.startsWith("SIP/2.0 401") || !challenge.contains("ik=\""))
+            final int protectedRegisters = hostile ? 2 : PROTECTED_REGISTERS;
+            for (int registration = 0; registration < registrations; registration++)
             {
-                throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
-            }
-            final String toUe = challenge.replaceAll(",(ck|ik)=\"[0-9a-fA-F]*\"", "")
-                .replace("Content-Length:", "Security-Server: " + SECURITY_SERVER + "\r\nContent-Length:");
-            send(sip, toUe, first.getSocketAddress());
-            say("PCSCF-SENT-401");
-
-            String lastCseq = "";
-            String ok = "";
-            for (int registers = 0; registers < PROTECTED_REGISTERS; )
-            {
-                final DatagramPacket request = receive(portS);
-                final String register = text(request);
-                if (header(register, "CSeq").equals(lastCseq))
+                final DatagramPacket first = receive(sip);
+                final String challenge = viaScscf(sip, sCscf, text(first));
+                if (!challenge.startsWith("SIP/2.0 401") || !challenge.contains("ik=\""))
                 {
-                    send(portS, ok, request.getSocketAddress()); // a client's retransmission: the same answer
-                    continue;
+                    throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
                 }
-                lastCseq = header(register, "CSeq");
-                say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
-                    header(register, "Expires").trim());
-                ok = viaScscf(sip, sCscf, register);
-                send(portS, ok, request.getSocketAddress());
-                say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
-                registers++;
+                send(sip, toUe(challenge), first.getSocketAddress());
+                say("PCSCF-SENT-401");
+
+                String lastCseq = "";
+                String ok = "";
+                for (int registers = 0; registers < protectedRegisters; )
+                {
+                    final DatagramPacket request = receiveSip(portS);
+                    final String register = text(request);
+                    if (header(register, "CSeq").equals(lastCseq))
+                    {
+                        send(portS, ok, request.getSocketAddress()); // a client's retransmission: the same answer
+                        continue;
+                    }
+                    lastCseq = header(register, "CSeq");
+                    say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
+                        header(register, "Expires").trim());
+                    ok = viaScscf(sip, sCscf, register);
+                    send(portS, ok, request.getSocketAddress());
+                    say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
+                    registers++;
+                    if (hostile && registers == protectedRegisters)
+                    {
+                        Thread.sleep(50); // the SAs are gone by now
+                        send(portS, ok, request.getSocketAddress());
+                        say("PCSCF-RETRANSMITTED-200");
+                    }
+                }
+            }
+            if (hostile)
+            {
+                drainForged(portS);
             }
             say("PCSCF-DONE");
+        }
+    }
+
+    /** Report forged datagrams still arriving for up to 2 s (until none comes for 1 s). */
+    private static void drainForged(final DatagramSocket portS) throws Exception
+    {
+        portS.setSoTimeout(1000);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try
+        {
+            while (System.nanoTime() - deadline < 0)
+            {
+                receiveSip(portS);
+            }
+        }
+        catch (final java.net.SocketTimeoutException ex)
+        {
+            // nothing more
+        }
+    }
+
+    /** @return the S-CSCF's 401 as the P-CSCF passes it on: without ck/ik, with its Security-Server. */
+    private static String toUe(final String challenge)
+    {
+        return challenge.replaceAll(",(ck|ik)=\"[0-9a-fA-F]*\"", "")
+            .replace("Content-Length:", "Security-Server: " + SECURITY_SERVER + "\r\nContent-Length:");
+    }
+
+    /** The next SIP datagram on a socket; forged ones met on the way are reported. */
+    private static DatagramPacket receiveSip(final DatagramSocket socket) throws Exception
+    {
+        while (true)
+        {
+            final DatagramPacket packet = receive(socket);
+            final String text = text(packet);
+            if (!text.startsWith("forged "))
+            {
+                return packet;
+            }
+            say("PCSCF-FORGED " + text.substring("forged ".length()).trim());
+        }
+    }
+
+    /**
+     * {@code registrations} times: REGISTER, 401 ({@code UE-401-AT <nanoTime>} once it is here), protected REGISTER,
+     * 200 OK, de-REGISTER, 200 OK; then {@code UE-DONE}.
+     */
+    private static void ueRegisterLoop(final InetAddress ue, final InetAddress pcscf, final int registrations)
+        throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(ue, UE_PORT_C)))
+        {
+            socket.setSoTimeout(TIMEOUT_MS);
+            final InetSocketAddress portS = new InetSocketAddress(pcscf, PCSCF_PORT_S);
+            for (int registration = 0; registration < registrations; registration++)
+            {
+                final String serverLine = challenge(socket, ue, pcscf);
+                say("UE-401-AT " + System.nanoTime());
+                send(socket, protectedRegister(2, ue, pcscf, serverLine, 600000), portS);
+                expectOk(socket, 2);
+                send(socket, protectedRegister(3, ue, pcscf, serverLine, 0), portS);
+                expectOk(socket, 3);
+            }
+            say("UE-DONE");
         }
     }
 
@@ -185,7 +278,7 @@ public final class SipPeers
         if (header(register, "CSeq").contains(" 1 "))
         {
             return "SIP/2.0 401 Unauthorized\r\n" + common +
-                "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + nonce() +
+                "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + freshNonce() +
                 "\",qop=\"auth\",algorithm=AKAv1-MD5,ck=\"" + CK + "\",ik=\"" + IK + "\"\r\n" +
                 "Content-Length: 0\r\n\r\n";
         }
@@ -251,6 +344,8 @@ public final class SipPeers
         {
             throw new IllegalStateException("expected a 401 without ck/ik, got " + challenge);
         }
+        final java.util.regex.Matcher nonce = java.util.regex.Pattern.compile("nonce=\"([^\"]*)\"").matcher(challenge);
+        lastNonce = nonce.find() ? nonce.group(1) : null; // the protected REGISTER answers this challenge
         say("UE-GOT-401");
         return header(challenge, "Security-Server").substring("Security-Server: ".length());
     }
@@ -261,7 +356,7 @@ public final class SipPeers
         return register(cseq, ue, pcscf, PCSCF_PORT_S, expires, "Security-Client: " + SECURITY_CLIENT + "\r\n" +
             "Security-Verify: " + serverLine +
             "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
-            "nonce=\"" + nonce() + "\",uri=\"sip:ims.example.net\"," +
+            "nonce=\"" + (lastNonce != null ? lastNonce : nonce()) + "\",uri=\"sip:ims.example.net\"," +
             "response=\"00000000000000000000000000000000\",algorithm=AKAv1-MD5,qop=auth,nc=00000001," +
             "cnonce=\"abcdef\"\r\n");
     }
@@ -295,6 +390,27 @@ public final class SipPeers
             "Proxy-Require: sec-agree\r\n" +
             extraHeaders +
             "Content-Length: 0\r\n\r\n";
+    }
+
+    /**
+     * The S-CSCF's nonce: the published test set for the first challenge, then the same RAND (so the same CK/IK) with
+     * SQN ff9bb4d0b607 + n, as an HSS would make them, so a UE checking SQN freshness accepts each registration's.
+     */
+    private static String freshNonce()
+    {
+        final int n = challenges++;
+        if (n == 0)
+        {
+            return nonce();
+        }
+        final byte[] rand = hex(RAND);
+        final org.esp4j.sip.aka.AuthenticationVector vector = new org.esp4j.sip.aka.AkaAuthenticationCentre(
+            org.esp4j.sip.aka.Milenage.withOpc(hex(K), hex(OPC)), FIRST_SQN + n, hex("b9b9"))
+            .vector(rand, FIRST_SQN + n);
+        final byte[] nonce = new byte[32];
+        System.arraycopy(rand, 0, nonce, 0, 16);
+        System.arraycopy(vector.autn(), 0, nonce, 16, 16);
+        return Base64.getEncoder().encodeToString(nonce);
     }
 
     private static String nonce()

@@ -184,7 +184,14 @@ class TunDaemonEndToEndTest
     private static byte[] clearUdp(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort,
         final boolean ipv4)
     {
-        final byte[] payload = "clear, where ESP is due".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return clearUdp(src, srcPort, dst, dstPort, ipv4,
+            "clear, where ESP is due".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** @return a valid UDP datagram with this payload in an IPv4 or IPv6 packet, with checksums. */
+    static byte[] clearUdp(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort,
+        final boolean ipv4, final byte[] payload)
+    {
         final int ipLength = ipv4 ? 20 : 40;
         final int udpLength = UdpHeader.LENGTH + payload.length;
         final UnsafeBuffer packet = new UnsafeBuffer(new byte[ipLength + udpLength]);
@@ -416,13 +423,14 @@ class TunDaemonEndToEndTest
         assertFalse(Files.exists(pcCounters));
     }
 
-    private static long inboundAccounted(final Map<String, Long> c)
+    static long inboundAccounted(final Map<String, Long> c)
     {
         long sum = 0;
         for (final Map.Entry<String, Long> e : c.entrySet())
         {
             final String name = e.getKey();
             if (name.startsWith("XfrmIn") || name.equals("Esp4jInDelivered") || name.equals("Esp4jInDummy") ||
+                name.equals("TunRingDuplicateCopy") ||
                 name.equals("Esp4jInNatKeepalive") || name.startsWith("TunCarrier") && !name.endsWith("PacketsRead"))
             {
                 sum += e.getValue();
@@ -431,7 +439,7 @@ class TunDaemonEndToEndTest
         return sum;
     }
 
-    private static long outboundAccounted(final Map<String, Long> c)
+    static long outboundAccounted(final Map<String, Long> c)
     {
         long sum = 0;
         for (final Map.Entry<String, Long> e : c.entrySet())
@@ -510,6 +518,13 @@ class TunDaemonEndToEndTest
     private Process startDaemon(final Netns netns, final String preload, final boolean udp, final Path counters,
         final String extraConfig) throws IOException
     {
+        return startDaemon(work, netns, preload, udp, counters, extraConfig);
+    }
+
+    /** Start {@link DaemonMain} in the namespace with the trace's settings, its files under {@code work}. */
+    static Process startDaemon(final Path work, final Netns netns, final String preload, final boolean udp,
+        final Path counters, final String extraConfig) throws IOException
+    {
         final Path preloadFile = work.resolve(netns.name() + ".xfrm");
         Files.writeString(preloadFile, preload);
         final Path config = work.resolve(netns.name() + ".conf");
@@ -530,7 +545,7 @@ class TunDaemonEndToEndTest
         return netns.start("daemon", command);
     }
 
-    private static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
+    static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
     {
         if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, READY_TIMEOUT_MS))
         {
@@ -538,7 +553,7 @@ class TunDaemonEndToEndTest
         }
     }
 
-    private static List<String> javaCommand(final String mainClass, final String... args)
+    static List<String> javaCommand(final String mainClass, final String... args)
     {
         final List<String> command = new ArrayList<>(List.of(javaExecutable()));
         command.addAll(jvmArgs());

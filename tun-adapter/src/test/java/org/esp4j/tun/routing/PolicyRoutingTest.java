@@ -81,6 +81,43 @@ class PolicyRoutingTest
     }
 
     @Test
+    void shouldKeepSteeredFlowsOutOfTheMainTableWhenTheTunDiesAndAcrossARestart() throws Exception
+    {
+        createNamespace();
+        final IpCommand ip = IpCommand.inNamespace(netns);
+        // a main-table route to the peer: what a lookup would fall through to, in clear
+        ip.check("tuntap", "add", "dev", "esp4jwire", "mode", "tun");
+        ip.check("link", "set", "esp4jwire", "up");
+        ip.check("-4", "route", "add", "198.51.100.0/24", "dev", "esp4jwire");
+        final List<SteeringPrefix> prefixes = List.of(SteeringPrefix.parse("198.51.100.2/32"));
+        new PolicyRouting(ip, settings, null).install(prefixes, null, null);
+        assertTrue(ip.check("-4", "route", "get", "198.51.100.2").output().contains("dev esp4jtun"));
+
+        ip.check("link", "del", "esp4jtun"); // what kill -9 does to the TUN
+        final IpCommand.Result dead = ip.run("-4", "route", "get", "198.51.100.2");
+        assertFalse(dead.ok() && dead.output().contains("esp4jwire"), "fell through to the main table: " + dead);
+        assertTrue(ip.check("-4", "route", "show", "table", "4500").output().contains("blackhole default"));
+        assertTrue(ip.run("-4", "route", "get", "198.51.100.3").output().contains("dev esp4jwire"),
+            "only steered prefixes are blocked");
+
+        // the restart: the crashed run's rules are adopted (no duplicate), the flow goes into the new TUN
+        ip.check("tuntap", "add", "dev", "esp4jtun", "mode", "tun");
+        ip.check("link", "set", "esp4jtun", "up");
+        final PolicyRouting restarted = new PolicyRouting(ip, settings, null);
+        restarted.installBlackholes();
+        restarted.install(List.of(SteeringPrefix.parse("198.51.100.2/32"), SteeringPrefix.parse("198.51.100.4/32")),
+            null, null);
+        final String rules = ip.check("-4", "rule", "show").output();
+        assertEquals(1, count(rules, "4501:\tfrom all to 198.51.100.2 lookup 4500"), rules);
+        assertEquals(1, count(rules, "4501:\tfrom all to 198.51.100.4 lookup 4500"), rules);
+        assertTrue(ip.check("-4", "route", "get", "198.51.100.2").output().contains("dev esp4jtun"));
+
+        restarted.update(List.of(SteeringPrefix.parse("198.51.100.4/32")));
+        restarted.remove();
+        assertEquals("", ip.check("-4", "route", "show", "table", "4500").output().trim(), "a clean stop removes all");
+    }
+
+    @Test
     void recognisesOnlyItsOwnRules()
     {
         final PolicyRouting routing = new PolicyRouting(new IpCommand(), settings, null);

@@ -1,0 +1,473 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.NanoClock;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.spd.TrafficSelector;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The one owner of the daemon's control state, as the Aeron media driver's {@code DriverConductor} is: the only
+ * thread that changes the SAD and the SPD, and the host state that follows them (policy routing, the nftables
+ * inbound filter, the packet ring's filter and owned SPIs, the fragment guard, the steering), whether the change
+ * comes from the control socket or from the SIP bridge.
+ * <pre>
+ *   control socket thread --\                                   /--> SAD, SPD
+ *   SIP bridge (outbound,  ---> command queue --> conductor ---+---> HostState: filter commit, routes, ring, guard
+ *   sniffer threads)      --/   (many to one)      (this)       \--> policy events (xfrm monitor)
+ *                                                                \--> packet agents' own command queues
+ * </pre>
+ * Other threads never touch that state: they {@link #offer} a change (a {@link Supplier} run on the conductor's
+ * thread) and, where they must answer for it, {@link #apply wait} for its outcome. The conductor applies the change,
+ * then, if the SPD changed, brings the host state in line ({@link HostState#onPoliciesChanged()}, which returns once
+ * the nftables inbound filter has committed) and publishes the policy events, and only then completes the change:
+ * so a {@code policy add} is reported done, and a SIP message that announced new protected ports is let go, only
+ * when the drop rules for clear packets on those flows are in force (fail closed, issue 11 (a)).
+ * <p>
+ * SA changes move the packet ring's owned SPIs; that costs an {@code nft} run, so it is coalesced
+ * ({@link #SA_SYNC_INTERVAL_NS}): until then the raw socket takes the new SPI's packets, nothing is lost. Once a
+ * second ({@link #SWEEP_INTERVAL_NS}) the conductor sweeps: SA lifetimes, the host's addresses, the filter's drop
+ * counters ({@link HostState#sweep()}). Deferred changes ({@link #schedule}, e.g. the policies of a de-registered
+ * SIP flow lingering for 64*T1) run on the same thread when due.
+ * <p>
+ * Errors of a change are the change's (its future fails); errors of the host state are logged once and retried by
+ * the sweep; nothing escapes into the agent runner.
+ */
+public final class DaemonConductor implements Agent
+{
+    /** The periodic sweep: SA lifetimes, addresses, steering, filter counters. */
+    public static final long SWEEP_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * SA changes are followed by the packet ring at most this often (each follow-up may run {@code nft}); a host
+     * state update that failed is retried this often.
+     */
+    public static final long SA_SYNC_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** Changes queued before {@link #offer} refuses more. */
+    public static final int COMMAND_QUEUE_CAPACITY = 1024;
+
+    private static final int COMMANDS_PER_DUTY_CYCLE = 64;
+
+    /**
+     * The host state that follows the SAD and SPD: the port through which the conductor reaches routes, rules,
+     * nftables and the packet agents (a fake in unit tests). Called on the conductor thread only.
+     */
+    public interface HostState
+    {
+        /**
+         * The SPD changed: update the fragment guard, the steering rules and the inbound filter. Returns when the
+         * inbound filter's change has committed.
+         *
+         * @throws IOException if the host refused a change (the sweep tries again).
+         */
+        void onPoliciesChanged() throws IOException;
+
+        /** The SAD changed: follow it with the packet ring's owned SPIs (coalesced by the conductor). */
+        void onSasChanged();
+
+        /** Once a second: SA lifetimes, the host's addresses, steering and filter counters. */
+        void sweep();
+
+        /**
+         * Every {@link #SA_SYNC_INTERVAL_NS}: persist the outbound sequence reservations that moved or are new
+         * (cheap when none did).
+         */
+        void reserveSequences();
+    }
+
+    /** Told about each policy change the conductor applied, on the conductor thread (must not block). */
+    @FunctionalInterface
+    public interface PolicyEventListener
+    {
+        void onPolicyEvent(PolicyEventType type, SecurityPolicy policy);
+    }
+
+    /** A policy change as {@code ip xfrm monitor} reports it (XFRM_MSG_NEWPOLICY, _UPDPOLICY, _DELPOLICY). */
+    public enum PolicyEventType
+    {
+        ADDED, UPDATED, DELETED
+    }
+
+    /**
+     * The conductor did not apply a change (stopping, queue full, no answer in time), or applied it but the host
+     * state does not follow it yet (an {@code nft} or {@code ip} failure; the conductor keeps retrying).
+     */
+    public static final class NotAppliedException extends IllegalStateException
+    {
+        private static final long serialVersionUID = 1L;
+
+        public NotAppliedException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    private record PolicyKey(TrafficSelector selector, PolicyDirection direction)
+    {
+    }
+
+    private static final class Change<T>
+    {
+        final Supplier<T> action;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Change(final Supplier<T> action)
+        {
+            this.action = action;
+        }
+    }
+
+    private record Deferred(long dueNs, String key, Runnable action)
+    {
+    }
+
+    private final ManyToOneConcurrentArrayQueue<Change<?>> commandQueue =
+        new ManyToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
+    private final SecurityPolicyDatabase spd;
+    private final HostState host;
+    private final NanoClock clock;
+    private final Consumer<String> log;
+    private final List<PolicyEventListener> policyListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Deferred> deferred = new ArrayList<>();
+    private final Consumer<Change<?>> onChange = this::onChange;
+    private Map<PolicyKey, SecurityPolicy> policies = new HashMap<>();
+    private boolean policiesDirty;
+    private boolean sasDirty;
+    private long nextSweepNs;
+    private long nextSaSyncNs;
+    private long nextPolicyRetryNs;
+    private long nextReserveNs;
+    private String lastHostError;
+    private String hostError;
+    private volatile Thread thread;
+
+    /**
+     * @param spd   the SPD whose changes are followed (read here to tell what a change did).
+     * @param host  the host state port.
+     * @param clock the clock of the sweep and deferred changes.
+     * @param log   where errors go.
+     */
+    public DaemonConductor(
+        final SecurityPolicyDatabase spd, final HostState host, final NanoClock clock, final Consumer<String> log)
+    {
+        this.spd = spd;
+        this.host = host;
+        this.clock = clock;
+        this.log = log;
+        for (final SecurityPolicy policy : spd.list())
+        {
+            policies.put(new PolicyKey(policy.selector(), policy.direction()), policy);
+        }
+        nextSweepNs = clock.nanoTime() + SWEEP_INTERVAL_NS;
+    }
+
+    public String roleName()
+    {
+        return "esp4j-conductor";
+    }
+
+    public void onStart()
+    {
+        thread = Thread.currentThread();
+    }
+
+    /**
+     * @param listener told about each policy change (the control socket's {@code xfrm monitor}).
+     * @return closing it unsubscribes.
+     */
+    public AutoCloseable subscribe(final PolicyEventListener listener)
+    {
+        policyListeners.add(listener);
+        return () -> policyListeners.remove(listener);
+    }
+
+    /**
+     * Queue a change for the conductor thread (any thread).
+     *
+     * @param action the change; it runs on the conductor thread.
+     * @return its outcome, completed once the host state follows it; null if the queue is full.
+     */
+    public <T> CompletableFuture<T> offer(final Supplier<T> action)
+    {
+        final Change<T> change = new Change<>(action);
+        if (!commandQueue.offer(change))
+        {
+            return null;
+        }
+        final Thread conductor = thread;
+        if (conductor != null)
+        {
+            java.util.concurrent.locks.LockSupport.unpark(conductor); // out of its idle park at once
+        }
+        return change.result;
+    }
+
+    /**
+     * Queue a change and wait for it (any thread but the conductor's, where it runs at once).
+     *
+     * @param action    the change.
+     * @param timeoutNs how long to wait for the conductor.
+     * @return what the change returned.
+     * @throws RuntimeException what the change threw, or {@link IllegalStateException} when the queue is full or
+     *                          the conductor did not answer in time (the change may still be applied later).
+     */
+    public <T> T apply(final Supplier<T> action, final long timeoutNs)
+    {
+        if (Thread.currentThread() == thread)
+        {
+            final Change<T> change = new Change<>(action);
+            onChange(change);
+            try
+            {
+                return change.result.join();
+            }
+            catch (final java.util.concurrent.CompletionException ex)
+            {
+                throw ex.getCause() instanceof RuntimeException re ? re : ex;
+            }
+        }
+        final CompletableFuture<T> result = offer(action);
+        if (result == null)
+        {
+            throw new NotAppliedException("daemon busy: " + COMMAND_QUEUE_CAPACITY + " changes queued");
+        }
+        try
+        {
+            return result.get(timeoutNs, TimeUnit.NANOSECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw ex.getCause() instanceof RuntimeException re ? re : new IllegalStateException(ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new NotAppliedException("daemon did not apply the change within " +
+                TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new NotAppliedException("interrupted while waiting for the daemon");
+        }
+    }
+
+    /**
+     * Run {@code action} on the conductor thread after {@code delayNs} (call on the conductor thread, from a change).
+     * A later {@link #schedule} or {@link #cancel} with the same key replaces or cancels it.
+     */
+    public void schedule(final String key, final long delayNs, final Runnable action)
+    {
+        cancel(key);
+        deferred.add(new Deferred(clock.nanoTime() + delayNs, key, action));
+    }
+
+    /** Cancel a scheduled action (conductor thread). @return true if one was pending. */
+    public boolean cancel(final String key)
+    {
+        return deferred.removeIf(d -> d.key().equals(key));
+    }
+
+    /** @return scheduled actions not yet run (conductor thread, or tests). */
+    int scheduled()
+    {
+        return deferred.size();
+    }
+
+    public int doWork()
+    {
+        int work = commandQueue.drain(onChange, COMMANDS_PER_DUTY_CYCLE);
+        final long nowNs = clock.nanoTime();
+        work += runDue(nowNs);
+        if (policiesDirty && nowNs - nextPolicyRetryNs >= 0)
+        {
+            work++;
+            syncPolicies(); // a change whose follow-up failed: try again until the host takes it
+        }
+        if (sasDirty && nowNs - nextSaSyncNs >= 0)
+        {
+            work++;
+            sasDirty = false;
+            nextSaSyncNs = nowNs + SA_SYNC_INTERVAL_NS;
+            guarded(host::onSasChanged);
+        }
+        if (nowNs - nextReserveNs >= 0)
+        {
+            nextReserveNs = nowNs + SA_SYNC_INTERVAL_NS;
+            guarded(host::reserveSequences);
+        }
+        if (nowNs - nextSweepNs >= 0)
+        {
+            work++;
+            nextSweepNs = nowNs + SWEEP_INTERVAL_NS;
+            guarded(host::sweep);
+        }
+        return work;
+    }
+
+    public void onClose()
+    {
+        // changes still queued are refused: their senders stop waiting at once
+        commandQueue.drain(change -> change.result.completeExceptionally(new NotAppliedException("daemon stopping")));
+    }
+
+    private <T> void onChange(final Change<T> change)
+    {
+        final T result;
+        try
+        {
+            result = change.action.get();
+        }
+        catch (final RuntimeException ex)
+        {
+            afterChange();
+            change.result.completeExceptionally(ex);
+            return;
+        }
+        if (afterChange() && policiesDirty)
+        {
+            change.result.completeExceptionally(new NotAppliedException(
+                "applied, but the host does not enforce it yet (retrying): " + hostError));
+            return;
+        }
+        change.result.complete(result);
+    }
+
+    private int runDue(final long nowNs)
+    {
+        if (deferred.isEmpty())
+        {
+            return 0;
+        }
+        int count = 0;
+        for (int i = 0; i < deferred.size(); )
+        {
+            final Deferred due = deferred.get(i);
+            if (nowNs - due.dueNs() >= 0)
+            {
+                deferred.remove(i);
+                try
+                {
+                    due.action().run();
+                }
+                catch (final RuntimeException ex)
+                {
+                    log.accept("deferred change " + due.key() + " failed: " + ex.getMessage());
+                }
+                count++;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        if (count > 0)
+        {
+            afterChange();
+        }
+        return count;
+    }
+
+    /** After a change: publish what it did to the SPD and make the host follow, before the change is reported. */
+    private boolean afterChange()
+    {
+        sasDirty = true;
+        final Map<PolicyKey, SecurityPolicy> now = new HashMap<>();
+        for (final SecurityPolicy policy : spd.list())
+        {
+            now.put(new PolicyKey(policy.selector(), policy.direction()), policy);
+        }
+        boolean changed = false;
+        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : policies.entrySet())
+        {
+            if (!now.containsKey(entry.getKey()))
+            {
+                changed = true;
+                publish(PolicyEventType.DELETED, entry.getValue());
+            }
+        }
+        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : now.entrySet())
+        {
+            final SecurityPolicy before = policies.get(entry.getKey());
+            if (before != entry.getValue())
+            {
+                changed = true;
+                publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, entry.getValue());
+            }
+        }
+        policies = now;
+        if (changed)
+        {
+            policiesDirty = true;
+            syncPolicies();
+        }
+        return changed;
+    }
+
+    private void syncPolicies()
+    {
+        try
+        {
+            host.onPoliciesChanged();
+            policiesDirty = false;
+            lastHostError = null;
+            hostError = null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            hostError = String.valueOf(ex.getMessage());
+            nextPolicyRetryNs = clock.nanoTime() + SA_SYNC_INTERVAL_NS;
+            logOnce("host state update failed (retrying): " + ex.getMessage());
+        }
+    }
+
+    private void publish(final PolicyEventType type, final SecurityPolicy policy)
+    {
+        for (final PolicyEventListener listener : policyListeners)
+        {
+            try
+            {
+                listener.onPolicyEvent(type, policy);
+            }
+            catch (final RuntimeException ex)
+            {
+                log.accept("policy event listener failed: " + ex);
+            }
+        }
+    }
+
+    private void guarded(final Runnable action)
+    {
+        try
+        {
+            action.run();
+        }
+        catch (final RuntimeException ex)
+        {
+            logOnce("conductor: " + ex);
+        }
+    }
+
+    private void logOnce(final String message)
+    {
+        if (!message.equals(lastHostError))
+        {
+            log.accept(message);
+        }
+        lastHostError = message;
+    }
+}

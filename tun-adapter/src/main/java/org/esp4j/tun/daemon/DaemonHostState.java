@@ -1,0 +1,274 @@
+package org.esp4j.tun.daemon;
+
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.tun.carrier.PacketRingReceiver;
+import org.esp4j.tun.routing.EspEarlyDrop;
+import org.esp4j.tun.routing.InboundClearFilter;
+import org.esp4j.tun.routing.LocalAddresses;
+import org.esp4j.tun.routing.PolicyRouting;
+import org.esp4j.tun.routing.SteeringPrefix;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The daemon's host state behind the {@link DaemonConductor}: policy routing (steering), the nftables inbound filter,
+ * the packet ring and its early-drop table, and the outbound agent's fragment guard. Every method runs on the
+ * conductor thread; the objects it drives are not touched by any other thread after start (the packet agents get
+ * their part as commands on their own queues).
+ */
+final class DaemonHostState implements DaemonConductor.HostState
+{
+    /** Reading the filter's counters runs {@code nft}: not every sweep. */
+    private static final long FILTER_POLL_NS = 2_000_000_000L;
+
+    private final SecurityAssociationDatabase sad;
+    private final SecurityPolicyDatabase spd;
+    private final XfrmCounters counters;
+    private final DaemonCounters daemonCounters;
+    private final Collection<SteeringPrefix> configuredPrefixes;
+    private final PolicyRouting routing;
+    private final InboundClearFilter inboundFilter;
+    private final PacketRingReceiver packetRing;
+    private final EspEarlyDrop espEarlyDrop;
+    private final OutboundAgent outbound;
+    private final SequenceReservations reservations;
+    private final String tunName;
+    private final Consumer<String> log;
+    private long lastFilterPollNs;
+    private String lastError;
+
+    /**
+     * @param routing       the installed policy routing, or null (tests).
+     * @param inboundFilter the installed inbound filter, or null when off.
+     * @param packetRing    the packet ring, or null when off (then espEarlyDrop is null too).
+     * @param outbound      the outbound agent whose fragment guard follows the SPD, or null (tests).
+     */
+    DaemonHostState(
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final XfrmCounters counters,
+        final DaemonCounters daemonCounters,
+        final Collection<SteeringPrefix> configuredPrefixes,
+        final PolicyRouting routing,
+        final InboundClearFilter inboundFilter,
+        final PacketRingReceiver packetRing,
+        final EspEarlyDrop espEarlyDrop,
+        final OutboundAgent outbound,
+        final SequenceReservations reservations,
+        final String tunName,
+        final Consumer<String> log)
+    {
+        this.sad = sad;
+        this.spd = spd;
+        this.counters = counters;
+        this.daemonCounters = daemonCounters;
+        this.configuredPrefixes = configuredPrefixes;
+        this.routing = routing;
+        this.inboundFilter = inboundFilter;
+        this.packetRing = packetRing;
+        this.espEarlyDrop = espEarlyDrop;
+        this.outbound = outbound;
+        this.reservations = reservations;
+        this.tunName = tunName;
+        this.log = log;
+    }
+
+    /** The inbound filter first (it is what fail-closed waits for), then the guard and the steering. */
+    public void onPoliciesChanged() throws IOException
+    {
+        final List<SecurityPolicy> policies = spd.list();
+        if (inboundFilter != null)
+        {
+            count(inboundFilter.sync(policies));
+        }
+        if (outbound != null && !outbound.onGuardedSelectors(FragmentGuard.guardedSelectors(spd)))
+        {
+            throw new IOException("outbound agent's command queue is full");
+        }
+        syncSteering(policies);
+    }
+
+    public void reserveSequences()
+    {
+        if (reservations != null)
+        {
+            reservations.reserve(sad);
+        }
+    }
+
+    public void onSasChanged()
+    {
+        syncPacketRing();
+    }
+
+    public void sweep()
+    {
+        sad.poll();
+        try
+        {
+            onPoliciesChanged(); // a failed follow-up, or nothing: both cheap when nothing changed
+            if (inboundFilter != null)
+            {
+                final long now = System.nanoTime();
+                if (now - lastFilterPollNs >= FILTER_POLL_NS)
+                {
+                    lastFilterPollNs = now;
+                    count(inboundFilter.pollDrops());
+                }
+            }
+            lastError = null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            final String message = "host state update failed: " + ex.getMessage();
+            if (!message.equals(lastError))
+            {
+                log.accept(message);
+            }
+            lastError = message;
+        }
+        syncPacketRing();
+    }
+
+    private void syncSteering(final List<SecurityPolicy> policies) throws IOException
+    {
+        if (routing == null)
+        {
+            return;
+        }
+        final List<SteeringPrefix> prefixes = steeringPrefixes(configuredPrefixes, policies);
+        if (!Set.copyOf(prefixes).equals(routing.installed()))
+        {
+            routing.update(prefixes);
+        }
+    }
+
+    /** @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. */
+    static List<SteeringPrefix> steeringPrefixes(
+        final Collection<SteeringPrefix> configured, final List<SecurityPolicy> policies)
+    {
+        final Set<SteeringPrefix> prefixes = new LinkedHashSet<>(configured);
+        for (final SecurityPolicy policy : policies)
+        {
+            if (policy.direction() != PolicyDirection.OUT || policy.action() == PolicyAction.BYPASS)
+            {
+                continue;
+            }
+            final TrafficSelector selector = policy.selector();
+            if (selector.destinationAddress() != null)
+            {
+                prefixes.add(new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength()));
+            }
+            else if (policy.action() == PolicyAction.PROTECT && policy.template() != null &&
+                policy.template().destination() != null)
+            {
+                prefixes.add(SteeringPrefix.host(policy.template().destination()));
+            }
+        }
+        return new ArrayList<>(prefixes);
+    }
+
+    private void count(final InboundClearFilter.Drops drops)
+    {
+        if (drops.any())
+        {
+            counters.add(XfrmCounter.XfrmInTmplMismatch, drops.templateMismatch());
+            counters.add(XfrmCounter.XfrmInPolBlock, drops.policyBlock());
+            daemonCounters.counter(DaemonCounters.Counter.TunInFilterDropped)
+                .getAndAdd(drops.templateMismatch() + drops.policyBlock());
+        }
+    }
+
+    /**
+     * Point the packet ring and its early-drop table at the host's current addresses and the SPIs of the SAs to them.
+     * Changes go in an order that never loses a packet: the ring's filter and its owned SPIs are widened to both old
+     * and new first, then the table is replaced, then the ring narrowed; in between a packet may be taken by both
+     * paths, and the inbound agent recognises the second copy ({@code TunRingDuplicateCopy}).
+     */
+    void syncPacketRing()
+    {
+        final PacketRingReceiver ring = packetRing;
+        final EspEarlyDrop drop = espEarlyDrop;
+        if (ring == null || drop == null)
+        {
+            return;
+        }
+        final LocalAddresses old = drop.installed();
+        final Set<Long> oldSpis = drop.installedSpis();
+        try
+        {
+            final LocalAddresses wanted = LocalAddresses.read(tunName);
+            final Set<Long> wantedSpis = inboundSpis(wanted);
+            if (wanted.equals(old) && wantedSpis.equals(oldSpis))
+            {
+                return;
+            }
+            final LocalAddresses both = old.union(wanted);
+            if (both != null)
+            {
+                ring.accept(both.interfaces(), both.addresses());
+            }
+            else
+            {
+                // too many for one filter: all ESP to the raw socket meanwhile
+                drop.install(LocalAddresses.NONE, Set.of());
+                ring.accept(wanted.interfaces(), wanted.addresses());
+            }
+            final Set<Long> bothSpis = new HashSet<>(oldSpis);
+            bothSpis.addAll(wantedSpis);
+            ring.own(bothSpis);
+            drop.install(wanted, wantedSpis);
+            ring.accept(wanted.interfaces(), wanted.addresses());
+            ring.own(wantedSpis);
+            lastError = null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            try
+            {
+                final LocalAddresses installed = drop.installed();
+                ring.accept(installed.interfaces(), installed.addresses());
+                ring.own(drop.installedSpis());
+            }
+            catch (final IOException | RuntimeException again)
+            {
+                // the filter stays wider than the table: duplicate copies, recognised, never losses
+            }
+            final String message = "packet ring update failed: " + ex.getMessage();
+            if (!message.equals(lastError))
+            {
+                log.accept(message);
+            }
+            lastError = message;
+        }
+    }
+
+    /** @return the SPIs of the SAs to these addresses: the ESP this daemon processes, and so the ring's. */
+    private Set<Long> inboundSpis(final LocalAddresses local)
+    {
+        final Set<Long> spis = new HashSet<>();
+        for (final SecurityAssociation sa : sad.list())
+        {
+            if (local.addresses().contains(sa.config().destination()))
+            {
+                spis.add(sa.spi());
+            }
+        }
+        return spis;
+    }
+}

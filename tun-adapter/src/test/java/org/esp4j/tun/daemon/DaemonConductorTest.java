@@ -1,0 +1,235 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.CachedNanoClock;
+import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.xfrm.XfrmPolicyParser;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The conductor through its ports, as aeron-driver tests its agents: a fake host state records what it was told,
+ * the test drives {@link DaemonConductor#doWork()} on its own thread and a cached clock moves time.
+ */
+class DaemonConductorTest
+{
+    private static final String POLICY =
+        "src 2001:db8::1/128 dst 2001:db8::2/128 proto udp sport 5060 dport 5062 dir in tmpl src 2001:db8::2 " +
+        "dst 2001:db8::1 proto esp spi 0x1000 mode transport";
+
+    private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final FakeHost host = new FakeHost();
+    private final List<String> log = new ArrayList<>();
+    private final List<String> policyEvents = new ArrayList<>();
+    private final DaemonConductor conductor = new DaemonConductor(spd, host, clock, log::add);
+
+    DaemonConductorTest()
+    {
+        conductor.subscribe((type, policy) -> policyEvents.add(type + " " + policy.direction().xfrmName()));
+    }
+
+    @Test
+    void shouldCommitTheInboundFilterBeforeItReportsAPolicyAddDone()
+    {
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        final CompletableFuture<Object> done = conductor.offer(() -> spd.add(policy));
+        assertNotNull(done);
+        assertFalse(done.isDone(), "queued, not applied by the caller");
+        assertEquals(0, spd.size(), "only the conductor thread changes the SPD");
+
+        host.onPolicies = () -> assertFalse(done.isDone(), "the change is reported only after the filter commit");
+        conductor.doWork();
+
+        assertTrue(done.isDone() && !done.isCompletedExceptionally());
+        assertEquals(1, host.policyCommits);
+        assertEquals(1, host.filterSawPolicies, "the host saw the new policy when it committed");
+        assertEquals(List.of("ADDED in"), policyEvents);
+    }
+
+    @Test
+    void shouldEmitUpdatedAndDeletedPolicyEventsAsItAppliesThem()
+    {
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        conductor.offer(() -> spd.add(policy));
+        conductor.offer(() -> spd.update(policy));
+        conductor.offer(() -> spd.delete(policy.selector(), policy.direction()));
+        conductor.doWork();
+
+        assertEquals(List.of("ADDED in", "UPDATED in", "DELETED in"), policyEvents);
+        assertEquals(3, host.policyCommits);
+    }
+
+    @Test
+    void shouldNotTouchTheHostWhenAChangeLeavesTheSpdAsItWas()
+    {
+        final CompletableFuture<Integer> done = conductor.offer(spd::size);
+        conductor.doWork();
+
+        assertEquals(0, done.join());
+        assertEquals(0, host.policyCommits);
+        assertTrue(policyEvents.isEmpty());
+        assertEquals(1, host.reservations, "sequence reservations are checked on the duty cycle's tick");
+    }
+
+    @Test
+    void shouldFailTheChangeAndRetryWhileTheHostRefusesTheFilter()
+    {
+        host.refuse = true;
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        final CompletableFuture<Object> done = conductor.offer(() -> spd.add(policy));
+        conductor.doWork();
+
+        assertTrue(done.isCompletedExceptionally(), "not reported in force while the filter is not");
+        final Throwable cause = assertThrows(Exception.class, done::join).getCause();
+        assertTrue(cause instanceof DaemonConductor.NotAppliedException, cause.toString());
+        assertTrue(cause.getMessage().contains("nft refused"), cause.getMessage());
+
+        host.refuse = false;
+        conductor.doWork();
+        assertEquals(1, host.policyCommits, "no retry in a hot loop");
+        clock.advance(DaemonConductor.SA_SYNC_INTERVAL_NS);
+        conductor.doWork();
+        assertEquals(2, host.policyCommits, "retried after " + DaemonConductor.SA_SYNC_INTERVAL_NS + " ns");
+        conductor.doWork();
+        assertEquals(2, host.policyCommits, "and no more once it committed");
+    }
+
+    @Test
+    void shouldPassAChangesOwnErrorToItsSenderAndCarryOn()
+    {
+        final CompletableFuture<Object> failed = conductor.offer(() ->
+        {
+            throw new IllegalArgumentException("no such SA");
+        });
+        final CompletableFuture<Integer> next = conductor.offer(() -> 7);
+        conductor.doWork();
+
+        assertEquals("no such SA", assertThrows(Exception.class, failed::join).getCause().getMessage());
+        assertEquals(7, next.join());
+    }
+
+    @Test
+    void shouldRunAScheduledChangeWhenDueUnlessCancelledAndFollowItsPolicies()
+    {
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        conductor.offer(() -> spd.add(policy));
+        conductor.doWork();
+        conductor.offer(() ->
+        {
+            conductor.schedule("linger", 32_000_000_000L, () -> spd.delete(policy.selector(), policy.direction()));
+            conductor.schedule("other", 1_000_000_000L, () -> log.add("other ran"));
+            return null;
+        });
+        conductor.doWork();
+        conductor.offer(() -> conductor.cancel("other"));
+        conductor.doWork();
+        assertEquals(1, conductor.scheduled());
+
+        clock.advance(31_000_000_000L);
+        conductor.doWork();
+        assertEquals(1, spd.size(), "the policy lingers");
+
+        clock.advance(1_000_000_000L);
+        conductor.doWork();
+        assertEquals(0, spd.size());
+        assertEquals(List.of("ADDED in", "DELETED in"), policyEvents);
+        assertEquals(2, host.policyCommits, "the host follows the deferred change too");
+        assertFalse(log.contains("other ran"));
+    }
+
+    @Test
+    void shouldSweepOnceASecondAndCoalesceSaFollowUps()
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            conductor.offer(() -> null);
+        }
+        conductor.doWork();
+        assertEquals(1, host.saSyncs, "ten SA changes, one ring update");
+        conductor.offer(() -> null);
+        conductor.doWork();
+        assertEquals(1, host.saSyncs, "not again within " + DaemonConductor.SA_SYNC_INTERVAL_NS + " ns");
+        clock.advance(DaemonConductor.SA_SYNC_INTERVAL_NS);
+        conductor.doWork();
+        assertEquals(2, host.saSyncs);
+
+        assertEquals(0, host.sweeps);
+        clock.advance(DaemonConductor.SWEEP_INTERVAL_NS);
+        conductor.doWork();
+        conductor.doWork();
+        assertEquals(1, host.sweeps);
+    }
+
+    @Test
+    void shouldRunAChangeAtOnceWhenAskedOnItsOwnThreadAndWaitForItOnAnother() throws Exception
+    {
+        conductor.onStart(); // this thread is the conductor's
+        assertEquals(3, conductor.apply(() -> 3, 1_000_000_000L));
+
+        final CompletableFuture<Integer> fromOther = CompletableFuture.supplyAsync(
+            () -> conductor.apply(() -> 4, 10_000_000_000L));
+        while (!fromOther.isDone())
+        {
+            conductor.doWork();
+            Thread.onSpinWait();
+        }
+        assertEquals(4, fromOther.get());
+    }
+
+    @Test
+    void shouldRefuseWaitingChangesWhenItCloses()
+    {
+        final CompletableFuture<Object> queued = conductor.offer(() -> null);
+        conductor.onClose();
+        final Throwable cause = assertThrows(Exception.class, queued::join).getCause();
+        assertEquals("daemon stopping", cause.getMessage());
+    }
+
+    private final class FakeHost implements DaemonConductor.HostState
+    {
+        Runnable onPolicies = () -> { };
+        boolean refuse;
+        int policyCommits;
+        int filterSawPolicies;
+        int saSyncs;
+        int sweeps;
+        int reservations;
+
+        public void onPoliciesChanged() throws IOException
+        {
+            policyCommits++;
+            onPolicies.run();
+            if (refuse)
+            {
+                throw new IOException("nft refused");
+            }
+            filterSawPolicies = spd.size();
+        }
+
+        public void onSasChanged()
+        {
+            saSyncs++;
+        }
+
+        public void sweep()
+        {
+            sweeps++;
+        }
+
+        public void reserveSequences()
+        {
+            reservations++;
+        }
+    }
+}

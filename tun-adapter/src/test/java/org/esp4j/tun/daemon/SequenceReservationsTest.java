@@ -1,0 +1,94 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.CachedNanoClock;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.xfrm.XfrmStateParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SequenceReservationsTest
+{
+    private static final String SA = "src 2001:db8::1 dst 2001:db8::2 proto esp spi 0xc0000001 " +
+        "auth hmac(sha1) 0xf769bcd751044604127672711c6d344100000000 enc cipher_null \"\"";
+
+    @TempDir
+    Path dir;
+
+    private final List<String> log = new ArrayList<>();
+
+    private static SecurityAssociationDatabase sadWithOneSa()
+    {
+        final SecurityAssociationDatabase sad =
+            new SecurityAssociationDatabase(XfrmCounters.inMemory(), new CachedNanoClock(), null);
+        sad.add(XfrmStateParser.parseAdd(SA));
+        return sad;
+    }
+
+    @Test
+    void shouldContinueAPreloadedSaAboveEverythingThePreviousRunSent() throws Exception
+    {
+        final Path file = dir.resolve("esp4j0.counters.seq");
+        final SecurityAssociationDatabase first = sadWithOneSa();
+        final SequenceReservations run1 = SequenceReservations.load(file, log::add);
+        assertEquals(0, run1.resume(first), "no file yet: nothing to resume");
+        run1.reserve(first);
+        final SecurityAssociation sa = first.list().get(0);
+        assertEquals(1 + SequenceReservations.BLOCK, run1.reservation(sa));
+        assertEquals("# esp4j outbound sequence reservations: SPI DST SRC NEXT-ALLOWED\n" +
+            "0xc0000001 2001:db8::2 2001:db8::1 " + (1 + SequenceReservations.BLOCK) + "\n",
+            Files.readString(file), "the SPI unsigned, as ip xfrm prints it");
+
+        // packets go out: within half a block of the mark, the mark moves a block on
+        sa.nextOutboundSequence(SequenceReservations.BLOCK / 2);
+        run1.reserve(first);
+        assertEquals(1 + SequenceReservations.BLOCK, run1.reservation(sa), "not per packet");
+        sa.nextOutboundSequence(SequenceReservations.BLOCK / 2 + 2);
+        run1.reserve(first);
+        final long mark = SequenceReservations.BLOCK / 2 + 2 + SequenceReservations.BLOCK;
+        assertEquals(mark, run1.reservation(sa));
+        final long sentBeforeCrash = sa.nextOutboundSequence() + 1000; // sent after the last write, then kill -9
+
+        final SecurityAssociationDatabase second = sadWithOneSa();
+        final SequenceReservations run2 = SequenceReservations.load(file, log::add);
+        assertEquals(1, run2.resume(second));
+        final long next = second.list().get(0).nextOutboundSequence();
+        assertEquals(mark, next);
+        assertTrue(next > sentBeforeCrash, "no sequence number repeats");
+        assertTrue(log.isEmpty(), log.toString());
+    }
+
+    @Test
+    void shouldForgetDeletedSasAndIgnoreMalformedLinesWithOneLineEach() throws Exception
+    {
+        final Path file = dir.resolve("esp4j0.counters.seq");
+        Files.writeString(file, "# comment\n0x1 2001:db8::2 2001:db8::1 oops\n0x2 2001:db8::2\n" +
+            "0xc0000001 2001:db8::2 2001:db8::1 5000000\n");
+        final SecurityAssociationDatabase sad = sadWithOneSa();
+        final SequenceReservations reservations = SequenceReservations.load(file, log::add);
+        assertEquals(2, log.size(), log.toString());
+        assertTrue(log.get(0).endsWith("esp4j0.counters.seq:2: ignored: For input string: \"oops\""), log.get(0));
+        assertTrue(log.get(1).endsWith(":3: ignored: expected SPI DST SRC NEXT-ALLOWED"), log.get(1));
+        assertEquals(1, reservations.resume(sad));
+        assertEquals(5_000_000, sad.list().get(0).nextOutboundSequence());
+
+        sad.flush();
+        reservations.reserve(sad);
+        assertTrue(Files.readString(file).contains("0xc0000001"), "an SA gone alone is no reason to write");
+        sad.add(XfrmStateParser.parseAdd(SA.replace("0xc0000001", "0xc0000002")));
+        reservations.reserve(sad);
+        final String now = Files.readString(file);
+        assertFalse(now.contains("0xc0000001"), "bounded by the SAD: " + now);
+        assertTrue(now.contains("0xc0000002 2001:db8::2 2001:db8::1 " + (1 + SequenceReservations.BLOCK)), now);
+    }
+}
