@@ -440,7 +440,7 @@ final class DemoLab implements AutoCloseable
             {
                 current = line;
             }
-            else if (line.startsWith("replay-window ") && line.contains(" failed ") && spi != null)
+            else if (line.startsWith("replay-window") && line.contains(" failed ") && spi != null)
             {
                 lines.append("counters spi ").append(spi).append(": ").append(current).append(", ").append(line)
                     .append('\n');

@@ -228,7 +228,8 @@ class SipBridgeEndToEndTest
         awaitNoSas(ueSocket, ueNs);
         final String pcPolicies = xfrm(pcSocket, "policy", "list");
         assertTrue(pcPolicies.contains("sport 50718") && pcPolicies.contains("dport 50718"), pcPolicies);
-        awaitRuleset(pcNs, ruleset -> ruleset.contains("dport 50718 counter name \"tmpl_mismatch\" drop") &&
+        awaitRuleset(pcNs, ruleset -> ruleset.contains(" . udp . 38003 . 50718 : goto drop_tmpl_mismatch") &&
+            ruleset.contains(" . tcp . 38003 . 50718 : goto drop_tmpl_mismatch") &&
             !ruleset.contains("table inet esp4j_esp_esp4j0"));
         for (final String side : new String[]{ "pc", "ue" })
         {
