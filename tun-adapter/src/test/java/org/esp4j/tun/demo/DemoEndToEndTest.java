@@ -3,6 +3,7 @@ package org.esp4j.tun.demo;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.tun.routing.IpCommand;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -96,6 +97,34 @@ class DemoEndToEndTest
             assertTrue(shm.noneMatch(path -> path.getFileName().toString().startsWith("esp4j-demo-" + pid + "-")));
         }
         assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "no child process left");
+    }
+
+    @Test
+    void shouldRunTheRegistrationOverRel15AesGcmSasWithEncryptedSipOnTheWire() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        final int status = DemoCommand.run(new String[]{ "--ealg", "aes-gcm" }, out, out);
+        final String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, text);
+
+        assertTrue(text.contains("UE: registered over null/aes-gcm SAs"), text);
+        assertLadder(text, "sent TCP \\S+:38003 -> \\S+:50718  REGISTER \\(2 REGISTER\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(1 SUBSCRIBE\\)\\s+\\d+ B  SA spi 565818 ");
+        assertTrue(text.contains("aead rfc4106(gcm(aes)) <<Keys hidden>> 128"), text);
+        // encrypted: the wire check matches each message by SPI and direction only
+        final java.util.regex.Matcher wire = Pattern.compile("wire check \\(\\S+\\): (\\d+) of (\\d+) messages found " +
+            "on the veth as the ladder says \\(encrypted: SPI and direction\\), 0 clear packets on the protected ports")
+            .matcher(text);
+        assertTrue(wire.find(), text);
+        assertEquals(wire.group(2), wire.group(1), text);
+        assertTrue(Integer.parseInt(wire.group(1)) >= 8, text);
+        assertFalse(text.contains("(a drop)"), text);
+        assertTrue(text.contains("\"AES-GCM with 16 octet ICV [RFC4106]\""), "esp_sa lines:\n" + text);
+        assertTrue(text.contains("esp4j demo: every step held") && text.contains("lab removed"), text);
+        final String namespaces = new IpCommand().check("netns", "list").output();
+        assertFalse(namespaces.contains("esp4j-ue-" + pid) || namespaces.contains("esp4j-pc-" + pid), namespaces);
     }
 
     private static void assertLadder(final String text, final String regex)
