@@ -6,6 +6,7 @@ import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.sip.sim.PcscfSim;
 import org.esp4j.sip.sim.PcscfSimConfig;
+import org.esp4j.sip.sim.SimAlgorithms;
 import org.esp4j.sip.sim.SimFlow;
 import org.esp4j.sip.sim.SimLadder;
 import org.esp4j.sip.sim.SocketSimTransport;
@@ -38,8 +39,9 @@ public final class SimCommand
         "",
         "Defaults are the seed trace's: UE 2001::1:d1ae:bb37:d9c9:81d0 port-c 38003 port-s 39003 spi-c 565817",
         "spi-s 565818; P-CSCF 2001:0:0:1::2 port 5060 port-c 50717 port-s 50718 spi-c 3458785863 spi-s 2821032177;",
-        "--ipv4 uses 192.0.2.1 (UE) and 192.0.2.2 (P-CSCF). ALG: hmac-md5-96|hmac-sha-1-96 (default: UE offers both);",
-        "EALG: null|aes-cbc (default null). Requests over 1300 bytes go over TCP unless --transport says otherwise.",
+        "--ipv4 uses 192.0.2.1 (UE) and 192.0.2.2 (P-CSCF). ALG: hmac-md5-96|hmac-sha-1-96 (default: UE offers both)",
+        "or aes-gmac (Rel-15, with ealg null); EALG: null|aes-cbc (default null) or aes-gcm (Rel-15, with alg null).",
+        "Requests over 1300 bytes go over TCP unless --transport says otherwise.",
         "The subscriber FILE holds impi, impu, domain, k, op|opc, sqn, amf as 'key = value' lines (default: TS 35.208",
         "test set 1, IMPI 001010123456789@ims.mnc01.mcc001.3gppnetwork.org). 'sim ue' exits 0 once the procedure",
         "completed, 1 when it failed; 'sim pcscf' runs until SIGTERM or the timeout (default: none). --hold FILE:",
@@ -234,6 +236,8 @@ public final class SimCommand
             String ue = null;
             String pcscf = null;
             boolean ipv4 = false;
+            String algText = null;
+            String ealgText = null;
             for (int i = 1; i < args.length; i++)
             {
                 final String arg = args[i];
@@ -247,21 +251,8 @@ public final class SimCommand
                     case "--port-s" -> options.portS = port(args, ++i, arg);
                     case "--spi-c" -> options.spiC = spi(args, ++i, arg);
                     case "--spi-s" -> options.spiS = spi(args, ++i, arg);
-                    case "--alg" -> {
-                        options.alg = IntegrityAlgorithm.lookup(value(args, ++i, arg));
-                        if (options.alg == null || options.alg == IntegrityAlgorithm.HMAC_SHA256_128)
-                        {
-                            throw new IllegalArgumentException("--alg: expected hmac-md5-96 or hmac-sha-1-96, got '" +
-                                args[i] + "'");
-                        }
-                    }
-                    case "--ealg" -> {
-                        options.ealg = EncryptionAlgorithm.lookup(value(args, ++i, arg));
-                        if (options.ealg != EncryptionAlgorithm.NULL && options.ealg != EncryptionAlgorithm.AES_CBC)
-                        {
-                            throw new IllegalArgumentException("--ealg: expected null or aes-cbc, got '" + args[i] + "'");
-                        }
-                    }
+                    case "--alg" -> algText = value(args, ++i, arg);
+                    case "--ealg" -> ealgText = value(args, ++i, arg);
                     case "--transport" -> options.transport = Transport.parse(value(args, ++i, arg));
                     case "--reregister" -> options.reregister = (int)number(args, ++i, arg, 100);
                     case "--deregister" -> options.deregister = true;
@@ -271,6 +262,9 @@ public final class SimCommand
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
+            final SimAlgorithms algorithms = SimAlgorithms.parse(algText, ealgText);
+            options.alg = algorithms.alg();
+            options.ealg = algorithms.ealg();
             options.ueAddress = InetAddressText.parse("--ue", ue != null ? ue : ipv4 ? IPV4_UE : SEED_UE);
             options.pcscfAddress = InetAddressText.parse(options.ue ? "--pcscf" : "--address",
                 pcscf != null ? pcscf : ipv4 ? IPV4_PCSCF : SEED_PCSCF);

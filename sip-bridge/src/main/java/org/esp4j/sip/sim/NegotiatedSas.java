@@ -1,5 +1,6 @@
 package org.esp4j.sip.sim;
 
+import org.esp4j.sip.secagree.SecAgreeAlgorithms;
 import org.esp4j.sip.secagree.SecurityMechanism;
 
 /**
@@ -41,10 +42,11 @@ public record NegotiatedSas(SecurityMechanism client, SecurityMechanism server)
     }
 
     /**
-     * @return e.g. {@code hmac-md5-96/null}.
+     * @return alg/ealg as TS 33.203 Annex H writes them, e.g. {@code hmac-md5-96/null}, {@code null/aes-gcm}.
      */
     public String algorithms()
     {
-        return server.alg().threeGppName() + "/" + server.effectiveEalg().threeGppName();
+        return SecAgreeAlgorithms.algToken(server.alg(), server.effectiveEalg()) + "/" +
+            SecAgreeAlgorithms.ealgToken(server.alg(), server.effectiveEalg());
     }
 }

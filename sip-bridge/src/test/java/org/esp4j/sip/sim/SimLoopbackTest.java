@@ -141,6 +141,44 @@ class SimLoopbackTest
         assertTrue(none.ue.failure().startsWith("REGISTER answered 494"), none.ue.failure());
     }
 
+    @Test
+    void shouldNegotiateRel15AesGcmWithAlgNullAndAesGmacWithEalgNull() throws Exception
+    {
+        assertRel15("--ealg aes-gcm", SimAlgorithms.parse(null, "aes-gcm"), "alg=null;ealg=aes-gcm", "null/aes-gcm");
+        assertRel15("--alg aes-gmac", SimAlgorithms.parse("aes-gmac", null), "alg=aes-gmac;ealg=null", "aes-gmac/null");
+    }
+
+    private static void assertRel15(
+        final String option, final SimAlgorithms algorithms, final String parameters, final String negotiated)
+        throws Exception
+    {
+        final List<String> protectedRegisters = new ArrayList<>();
+        final Wire wire = new Wire(bytes ->
+        {
+            final String text = new String(bytes, StandardCharsets.UTF_8);
+            if (text.startsWith("REGISTER "))
+            {
+                protectedRegisters.add(text);
+            }
+            return bytes;
+        });
+        wire.ueConfig = wire.ueConfig.withAlgorithms(List.of(algorithms.alg()), algorithms.ealg());
+        wire.pcscfConfig = wire.pcscfConfig.withAlgorithms(List.of(algorithms.alg()), List.of(algorithms.ealg()));
+        wire.run();
+        assertEquals(UeSim.State.DONE, wire.ue.state(), option + ": " + wire.ue.failure());
+        assertEquals(negotiated, wire.ue.negotiated().algorithms(), option);
+        assertEquals(1, protectedRegisters.size(), option);
+        final String register = protectedRegisters.get(0);
+        assertTrue(register.contains("Security-Client: ipsec-3gpp;" + parameters + ";"), register);
+        assertTrue(register.contains("Security-Verify: ipsec-3gpp;" + parameters + ";"), register);
+
+        final Wire seedPcscf = new Wire(UnaryOperator.identity());
+        seedPcscf.ueConfig = wire.ueConfig;
+        seedPcscf.run();
+        assertTrue(seedPcscf.ue.failure().startsWith("REGISTER answered 494"),
+            option + " against the seed's P-CSCF (hmac-*, null/aes-cbc): " + seedPcscf.ue.failure());
+    }
+
     /** Both sims on an in-memory wire; the UE's protected REGISTERs pass through a tamper function. */
     private static final class Wire implements SimTransport
     {

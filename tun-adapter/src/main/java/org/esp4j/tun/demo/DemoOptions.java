@@ -2,6 +2,7 @@ package org.esp4j.tun.demo;
 
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.sip.sim.SimAlgorithms;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +13,9 @@ import java.util.List;
  *
  * @param ipv4         IPv4 lab (192.0.2.1, 192.0.2.2) instead of the seed's IPv6 addresses.
  * @param carrier      {@code raw} (IP protocol 50) or {@code udp} (RFC 3948, port 4500).
- * @param alg          integrity algorithm the UE offers, or null for the seed's two.
- * @param ealg         encryption the UE offers ({@code null} by default).
+ * @param alg          integrity algorithm the UE offers, or null for the seed's two ({@link IntegrityAlgorithm#NONE}
+ *                     for the Rel-15 combined-mode choices, see {@link SimAlgorithms}).
+ * @param ealg         encryption in force ({@code null} by default; aes-gcm, or aes-gmac for {@code --alg aes-gmac}).
  * @param reregister   protected re-registrations after the first.
  * @param deregister   de-register at the end.
  * @param keep         leave the lab running.
@@ -24,8 +26,8 @@ public record DemoOptions(
     boolean keep, boolean noRoot)
 {
     static final String USAGE = String.join(System.lineSeparator(),
-        "usage: esp4j demo [--ipv4] [--carrier raw|udp] [--alg hmac-md5-96|hmac-sha-1-96] [--ealg null|aes-cbc]",
-        "                  [--reregister N] [--deregister] [--keep] [--no-root]",
+        "usage: esp4j demo [--ipv4] [--carrier raw|udp] [--alg hmac-md5-96|hmac-sha-1-96|aes-gmac]",
+        "                  [--ealg null|aes-cbc|aes-gcm] [--reregister N] [--deregister] [--keep] [--no-root]",
         "As root: two network namespaces joined by a veth, an esp4j daemon and a simulator (esp4j sim) in each, the",
         "seed's IMS registration with IPsec over real sockets, checked on the wire with tcpdump; then removes it all",
         "(--keep leaves it up and prints how to poke and remove it). Needs iproute2 and tcpdump.",
@@ -40,8 +42,8 @@ public record DemoOptions(
     {
         boolean ipv4 = false;
         String carrier = "raw";
-        IntegrityAlgorithm alg = null;
-        EncryptionAlgorithm ealg = EncryptionAlgorithm.NULL;
+        String algText = null;
+        String ealgText = null;
         int reregister = 0;
         boolean deregister = false;
         boolean keep = false;
@@ -59,20 +61,8 @@ public record DemoOptions(
                         throw new IllegalArgumentException("--carrier: expected raw or udp, got '" + carrier + "'");
                     }
                 }
-                case "--alg" -> {
-                    alg = IntegrityAlgorithm.lookup(value(args, ++i, arg));
-                    if (alg == null || alg == IntegrityAlgorithm.HMAC_SHA256_128)
-                    {
-                        throw new IllegalArgumentException("--alg: expected hmac-md5-96 or hmac-sha-1-96, got '" + args[i] + "'");
-                    }
-                }
-                case "--ealg" -> {
-                    ealg = EncryptionAlgorithm.lookup(value(args, ++i, arg));
-                    if (ealg != EncryptionAlgorithm.NULL && ealg != EncryptionAlgorithm.AES_CBC)
-                    {
-                        throw new IllegalArgumentException("--ealg: expected null or aes-cbc, got '" + args[i] + "'");
-                    }
-                }
+                case "--alg" -> algText = value(args, ++i, arg);
+                case "--ealg" -> ealgText = value(args, ++i, arg);
                 case "--reregister" -> {
                     final String text = value(args, ++i, arg);
                     try
@@ -94,7 +84,9 @@ public record DemoOptions(
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
-        return new DemoOptions(ipv4, carrier, alg, ealg, reregister, deregister, keep, noRoot);
+        final SimAlgorithms algorithms = SimAlgorithms.parse(algText, ealgText);
+        return new DemoOptions(ipv4, carrier, algorithms.alg(),
+            algorithms.ealg() != null ? algorithms.ealg() : EncryptionAlgorithm.NULL, reregister, deregister, keep, noRoot);
     }
 
     /**
@@ -107,11 +99,12 @@ public record DemoOptions(
         {
             args.add("--ipv4");
         }
+        final SimAlgorithms algorithms = new SimAlgorithms(alg, ealg);
         if (alg != null)
         {
-            args.addAll(List.of("--alg", alg.threeGppName()));
+            args.addAll(List.of("--alg", algorithms.algToken()));
         }
-        args.addAll(List.of("--ealg", ealg.threeGppName()));
+        args.addAll(List.of("--ealg", algorithms.ealgToken()));
         return args;
     }
 

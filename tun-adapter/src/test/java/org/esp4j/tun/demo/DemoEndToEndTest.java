@@ -3,7 +3,9 @@ package org.esp4j.tun.demo;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.tun.routing.IpCommand;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -94,6 +96,98 @@ class DemoEndToEndTest
         try (Stream<Path> shm = Files.list(Path.of("/dev/shm")))
         {
             assertTrue(shm.noneMatch(path -> path.getFileName().toString().startsWith("esp4j-demo-" + pid + "-")));
+        }
+        assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "no child process left");
+    }
+
+    @Test
+    void shouldRunTheRegistrationOverRel15AesGcmSasWithEncryptedSipOnTheWire() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        final int status = DemoCommand.run(new String[]{ "--ealg", "aes-gcm" }, out, out);
+        final String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, text);
+
+        assertTrue(text.contains("UE: registered over null/aes-gcm SAs"), text);
+        assertLadder(text, "sent TCP \\S+:38003 -> \\S+:50718  REGISTER \\(2 REGISTER\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  UDP \\S+:50717 -> \\S+:39003  200 OK \\(1 SUBSCRIBE\\)\\s+\\d+ B  SA spi 565818 ");
+        assertTrue(text.contains("aead rfc4106(gcm(aes)) <<Keys hidden>> 128"), text);
+        // encrypted: the wire check matches each message by SPI and direction only
+        final java.util.regex.Matcher wire = Pattern.compile("wire check \\(\\S+\\): (\\d+) of (\\d+) messages found " +
+            "on the veth as the ladder says \\(encrypted: SPI and direction\\), 0 clear packets on the protected ports")
+            .matcher(text);
+        assertTrue(wire.find(), text);
+        assertEquals(wire.group(2), wire.group(1), text);
+        assertTrue(Integer.parseInt(wire.group(1)) >= 8, text);
+        assertFalse(text.contains("(a drop)"), text);
+        assertTrue(text.contains("\"AES-GCM with 16 octet ICV [RFC4106]\""), "esp_sa lines:\n" + text);
+        assertTrue(text.contains("esp4j demo: every step held") && text.contains("lab removed"), text);
+        final String namespaces = new IpCommand().check("netns", "list").output();
+        assertFalse(namespaces.contains("esp4j-ue-" + pid) || namespaces.contains("esp4j-pc-" + pid), namespaces);
+    }
+
+    @Test
+    void shouldLeaveTheLabUpWithKeepAndRemoveItAllWithThePrintedCommand(@TempDir final Path bin) throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        final int status = DemoCommand.run(new String[]{ "--keep" }, out, out);
+        final String text = bytes.toString(StandardCharsets.UTF_8);
+        boolean removed = false;
+        try
+        {
+            assertEquals(0, status, text);
+            assertTrue(text.contains("esp4j demo: every step held") && text.contains("(lab kept)"), text);
+            final String ueNs = "esp4j-ue-" + pid;
+            final String pcNs = "esp4j-pc-" + pid;
+            final String namespaces = new IpCommand().check("netns", "list").output();
+            assertTrue(namespaces.contains(ueNs) && namespaces.contains(pcNs), "the lab stays:\n" + namespaces);
+            assertTrue(new IpCommand().check("netns", "exec", ueNs, "ip", "-o", "link", "show").output().contains("e4u" + pid),
+                "the UE namespace keeps its veth");
+            assertTrue(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count() >= 2,
+                "both daemons stay up:\n" + text);
+            for (final String poke : new String[]{ " stat --sa --socket ", " xfrm state list --socket " })
+            {
+                assertTrue(text.contains(poke), "prints how to poke the daemons:\n" + text);
+            }
+
+            final java.util.regex.Matcher removal = Pattern.compile("(?m)^remove it with:\\R  (.+)$").matcher(text);
+            assertTrue(removal.find(), text);
+            // the printed command, as a user would paste it; the test runs as root, so sudo only passes it on
+            final Path sudo = bin.resolve("sudo");
+            Files.writeString(sudo, "#!/bin/sh\nexec \"$@\"\n");
+            assertTrue(sudo.toFile().setExecutable(true));
+            final ProcessBuilder remove = new ProcessBuilder("/bin/sh", "-c", removal.group(1)).redirectErrorStream(true);
+            remove.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+            final Process process = remove.start();
+            final String removalOutput = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), removal.group(1));
+            assertEquals(0, process.exitValue(), removal.group(1) + "\n" + removalOutput);
+            removed = true;
+        }
+        finally
+        {
+            if (!removed)
+            {
+                // a failure above: do not leave the lab on the shared machine
+                ProcessHandle.current().children().forEach(ProcessHandle::destroy);
+                new ProcessBuilder("ip", "netns", "del", "esp4j-ue-" + pid).start().waitFor();
+                new ProcessBuilder("ip", "netns", "del", "esp4j-pc-" + pid).start().waitFor();
+            }
+        }
+
+        final String namespaces = new IpCommand().check("netns", "list").output();
+        assertFalse(namespaces.contains("esp4j-ue-" + pid) || namespaces.contains("esp4j-pc-" + pid), namespaces);
+        try (Stream<Path> shm = Files.list(Path.of("/dev/shm")))
+        {
+            assertTrue(shm.noneMatch(path -> path.getFileName().toString().startsWith("esp4j-demo-" + pid + "-")));
+        }
+        for (final ProcessHandle child : ProcessHandle.current().children().toList())
+        {
+            child.onExit().get(30, TimeUnit.SECONDS);
         }
         assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "no child process left");
     }
