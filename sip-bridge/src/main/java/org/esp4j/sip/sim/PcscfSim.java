@@ -40,7 +40,9 @@ import java.util.Map;
  * arrive over the SAs), carry a Security-Verify equal to the Security-Server sent and the same Security-Client as
  * the first REGISTER (else 494, RFC 3329 §2.3.1 against bidding down), and a digest made with XRES (else 403). Then
  * 200 OK; {@code expires=0} de-registers. Re-registrations over the SAs are accepted with the same nonce and a
- * larger nc, without a new challenge.</li>
+ * larger nc, without a new challenge; or, with {@link PcscfSimConfig#renewPortC()} set, answered over the old SAs
+ * with a 401 carrying a fresh challenge and a new Security-Server (new SPIs and port-c, TS 33.203 §7.4), after
+ * which the authenticated re-REGISTER must come over the new set and its 200 OK replaces the old set.</li>
  * <li>SUBSCRIBE to reg over the SAs: 200 OK, then a NOTIFY with the reginfo+xml of the registration from port-c to the
  * UE's port-s (TS 24.229 §5.4.2.1.2, RFC 3680).</li>
  * </ul>
@@ -71,6 +73,10 @@ public final class PcscfSim
     private List<SecurityMechanism> firstSecurityClient;
     private List<SecurityMechanism> securityServer;
     private NegotiatedSas negotiated;
+    private NegotiatedSas replaced;
+    private long spiC;
+    private long spiS;
+    private int portC;
     private AuthenticationVector vector;
     private String nonce;
     private String opaque;
@@ -97,6 +103,9 @@ public final class PcscfSim
         this.observer = observer;
         this.hss = new AkaAuthenticationCentre(config.subscriber().milenage(), config.subscriber().sqn(),
             config.subscriber().amfBytes());
+        this.spiC = config.spiC();
+        this.spiS = config.spiS();
+        this.portC = config.portC();
     }
 
     /**
@@ -206,6 +215,14 @@ public final class PcscfSim
             challenge(flow, register, client, nowMs);
             return;
         }
+        // Only a re-REGISTER that offers a new set is re-challenged: a de-REGISTER (expires=0) is not.
+        if (registered && config.renewPortC() != 0 && negotiated != null && replaced == null &&
+            flow.remote().getAddress().equals(ueAddress) && flow.remote().getPort() == negotiated.client().portC() &&
+            !client.equals(firstSecurityClient) && SipText.expires(register) != 0)
+        {
+            rechallenge(flow, register, client, nowMs);
+            return;
+        }
         if (negotiated == null || !flow.remote().getAddress().equals(ueAddress) ||
             flow.remote().getPort() != negotiated.client().portC())
         {
@@ -245,6 +262,13 @@ public final class PcscfSim
         }
         extra.add("Path: <sip:" + SipText.literal(config.address()) + ";lr>");
         respond(flow, register, 200, "OK", extra, nowMs);
+        if (replaced != null)
+        {
+            observer.onNote("P-CSCF: new SAs established (spi-c " + negotiated.server().spiC() + " spi-s " +
+                negotiated.server().spiS() + "), old ones removed (spi-c " + replaced.server().spiC() + " spi-s " +
+                replaced.server().spiS() + ")", nowMs);
+            replaced = null;
+        }
         if (expires == 0)
         {
             registered = false;
@@ -284,7 +308,7 @@ public final class PcscfSim
         ueAddress = flow.remote().getAddress();
         firstSecurityClient = client;
         final SecurityMechanism server = SecurityMechanism.ipsec3gpp(chosen.alg(), chosen.effectiveEalg(),
-            config.spiC(), config.spiS(), config.portC(), config.portS()).withQ(SERVER_Q);
+            spiC, spiS, portC, config.portS()).withQ(SERVER_Q);
         securityServer = List.of(server);
         negotiated = new NegotiatedSas(chosen, server);
         observer.onNote("P-CSCF: challenge with SQN " + Long.toHexString(sqn) + ", " + negotiated.algorithms() +
@@ -293,6 +317,31 @@ public final class PcscfSim
             "WWW-Authenticate: Digest realm=\"" + config.subscriber().domain() + "\",nonce=\"" + nonce +
                 "\",qop=\"auth\",opaque=\"" + opaque + "\",algorithm=AKAv1-MD5",
             "Security-Server: " + SecurityHeaders.format(securityServer)), nowMs);
+    }
+
+    /**
+     * TS 33.203 §7.4: an authenticated re-registration. The re-REGISTER came over the old SAs with a Security-Client
+     * naming the UE's new SPIs and port-c; the 401 goes back over the old SAs with a fresh AKA challenge and a
+     * Security-Server naming new SPIs and a port-c other than the old one (port-s stays).
+     */
+    private void rechallenge(
+        final SimFlow flow, final SipMessage register, final List<SecurityMechanism> client, final long nowMs)
+        throws IOException
+    {
+        final List<SecurityMechanism> verify = SecurityHeaders.fromMessage(register, "Security-Verify");
+        if (!verify.equals(securityServer))
+        {
+            observer.onNote("P-CSCF: 494, Security-Verify differs from the Security-Server sent", nowMs);
+            respond(flow, register, 494, "Security Agreement Required", List.of(), nowMs);
+            return;
+        }
+        replaced = negotiated;
+        spiC = (spiC + 2) & 0xFFFF_FFFFL;
+        spiS = (spiS + 2) & 0xFFFF_FFFFL;
+        portC = portC == config.renewPortC() ? config.portC() : config.renewPortC();
+        observer.onNote("P-CSCF: re-REGISTER over spi-s " + replaced.server().spiS() + ": re-challenging with new SAs",
+            nowMs);
+        challenge(flow, register, client, nowMs);
     }
 
     private SecurityMechanism choose(final List<SecurityMechanism> offers)
@@ -373,7 +422,7 @@ public final class PcscfSim
             SipText.message("NOTIFY " + target + " SIP/2.0", headers, bodyBytes).length);
         headers.replaceAll(header -> header.replace("%TRANSPORT%", chosen.name()));
         final byte[] bytes = SipText.message("NOTIFY " + target + " SIP/2.0", headers, bodyBytes);
-        final SimFlow flow = transport.send(new SimFlow(chosen, new InetSocketAddress(config.address(), config.portC()),
+        final SimFlow flow = transport.send(new SimFlow(chosen, new InetSocketAddress(config.address(), portC),
             new InetSocketAddress(ueAddress, negotiated.client().portS())), bytes);
         transactions.start(branch, "NOTIFY", bytes, flow, nowMs);
         observer.onMessage(true, flow, SipMessageParser.parse(bytes, 0, bytes.length), spi(flow, true), nowMs);
@@ -392,8 +441,12 @@ public final class PcscfSim
     {
         final byte[] bytes = SipText.response(request, status, reason, toTag, extra, new byte[0]);
         final boolean overSas = flow.local().getPort() == config.portS();
+        // A response over the old SAs (the re-challenge's 401) leaves from the old set's port-c.
+        final boolean overReplaced = replaced != null && flow.remote().getPort() == replaced.client().portC();
+        final int replyPortC = overReplaced ? replaced.server().portC() : negotiated == null ? portC :
+            negotiated.server().portC();
         final SimFlow reply = flow.transport() == Transport.TCP ? flow : new SimFlow(Transport.UDP,
-            new InetSocketAddress(flow.local().getAddress(), overSas ? config.portC() : flow.local().getPort()),
+            new InetSocketAddress(flow.local().getAddress(), overSas ? replyPortC : flow.local().getPort()),
             new InetSocketAddress(flow.remote().getAddress(), SipText.topViaPort(request)));
         final SimFlow used = transport.send(reply, bytes);
         responses.put(SipText.topBranch(request) + " " + request.method(), new SimFlowAndBytes(used, bytes));
@@ -402,8 +455,13 @@ public final class PcscfSim
 
     private long spi(final SimFlow flow, final boolean sent)
     {
-        return negotiated == null ? NegotiatedSas.UNPROTECTED :
-            negotiated.spi(flow.remote().getPort(), flow.local().getPort(), !sent);
+        if (negotiated == null)
+        {
+            return NegotiatedSas.UNPROTECTED;
+        }
+        final long spi = negotiated.spi(flow.remote().getPort(), flow.local().getPort(), !sent);
+        return spi == NegotiatedSas.UNPROTECTED && replaced != null ?
+            replaced.spi(flow.remote().getPort(), flow.local().getPort(), !sent) : spi;
     }
 
     private static long parseNonceCount(final String nc)

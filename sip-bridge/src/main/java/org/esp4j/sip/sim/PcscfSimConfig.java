@@ -22,6 +22,10 @@ import java.util.List;
  * @param algorithms integrity algorithms accepted, most preferred first.
  * @param ealg       encryption algorithms accepted, most preferred first.
  * @param transport  forced transport for its own requests (NOTIFY), or null for the choice by size.
+ * @param renewPortC when not 0 ({@code --rechallenge}): a re-REGISTER over the SAs is answered with a 401 carrying a
+ *                   fresh AKA challenge and a new Security-Server (TS 33.203 §7.4): SPIs two above the current ones
+ *                   and this port-c, alternating with the configured one on each re-challenge; 0: re-REGISTERs are
+ *                   accepted without a challenge.
  */
 public record PcscfSimConfig(
     Subscriber subscriber,
@@ -33,7 +37,8 @@ public record PcscfSimConfig(
     long spiS,
     List<IntegrityAlgorithm> algorithms,
     List<EncryptionAlgorithm> ealg,
-    Transport transport)
+    Transport transport,
+    int renewPortC)
 {
     /** The seed's P-CSCF ports and SPIs. */
     public static final int SEED_PORT_C = 50717;
@@ -50,30 +55,41 @@ public record PcscfSimConfig(
     {
         return new PcscfSimConfig(Subscriber.testSet1(), address, 5060, SEED_PORT_C, SEED_PORT_S, SEED_SPI_C,
             SEED_SPI_S, List.of(IntegrityAlgorithm.HMAC_MD5_96, IntegrityAlgorithm.HMAC_SHA1_96),
-            List.of(EncryptionAlgorithm.NULL, EncryptionAlgorithm.AES_CBC), null);
+            List.of(EncryptionAlgorithm.NULL, EncryptionAlgorithm.AES_CBC), null, 0);
     }
 
     /** @return a copy with other ports. */
     public PcscfSimConfig withPorts(final int port, final int portC, final int portS)
     {
-        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport,
+            renewPortC);
     }
 
     /** @return a copy with other accepted algorithms. */
     public PcscfSimConfig withAlgorithms(final List<IntegrityAlgorithm> algorithms, final List<EncryptionAlgorithm> ealg)
     {
-        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport,
+            renewPortC);
     }
 
     /** @return a copy with another subscriber and SPIs. */
     public PcscfSimConfig withSubscriber(final Subscriber subscriber, final long spiC, final long spiS)
     {
-        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport,
+            renewPortC);
     }
 
     /** @return a copy with a forced transport for NOTIFY (null: by size). */
     public PcscfSimConfig withTransport(final Transport transport)
     {
-        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport);
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport,
+            renewPortC);
+    }
+
+    /** @return a copy that re-challenges re-REGISTERs with a new set of SAs on this port-c (0: no re-challenge). */
+    public PcscfSimConfig withRechallenge(final int renewPortC)
+    {
+        return new PcscfSimConfig(subscriber, address, port, portC, portS, spiC, spiS, algorithms, ealg, transport,
+            renewPortC);
     }
 }

@@ -38,14 +38,17 @@ import java.util.List;
  * <p>
  * The state is this object: a process may hold many UEs (each with its own ports) on one transport. Not
  * thread-safe: one thread drives {@link #start}, {@link #onMessage} and {@link #doWork}. Not simulated: AKA
- * resynchronisation (a USIM that finds SQN out of range fails the run) and re-authentication on re-registration.
+ * resynchronisation (a USIM that finds SQN out of range fails the run). With {@link UeSimConfig#renewPortC()} set,
+ * each re-REGISTER offers a new set of SAs and expects a 401 over the old set (TS 33.203 §7.4); the authenticated
+ * re-REGISTER then goes over the new set, and its 200 OK retires the old one.
  */
 public final class UeSim
 {
     /** Where the procedure stands. */
     public enum State
     {
-        IDLE, REGISTERING, AUTHENTICATING, SUBSCRIBING, REREGISTERING, HOLDING, DEREGISTERING, DONE, FAILED
+        IDLE, REGISTERING, AUTHENTICATING, SUBSCRIBING, REREGISTERING, REAUTHENTICATING, HOLDING, DEREGISTERING, DONE,
+        FAILED
     }
 
     private static final String USER_AGENT = "esp4j sim ue (IMS UE simulator)";
@@ -57,13 +60,14 @@ public final class UeSim
     private final ClientTransactions transactions = new ClientTransactions();
     private final String registerCallId;
     private final String registerFromTag = SipText.tag();
-    private final List<SecurityMechanism> securityClient = new ArrayList<>(2);
+    private List<SecurityMechanism> securityClient = new ArrayList<>(2);
 
     private State state = State.IDLE;
     private String failure;
     private long cseq;
     private List<SecurityMechanism> securityServer = List.of();
     private NegotiatedSas negotiated;
+    private NegotiatedSas replaced;
     private DigestParams challenge;
     private byte[] res;
     private int nonceCount;
@@ -228,7 +232,8 @@ public final class UeSim
     private void onRegisterResponse(final SipMessage response, final long nowMs) throws IOException
     {
         final int status = response.statusCode();
-        if (state == State.REGISTERING && status == 401)
+        if (state == State.REGISTERING && status == 401 ||
+            state == State.REREGISTERING && status == 401 && config.renewPortC() != 0)
         {
             onChallenge(response, nowMs);
         }
@@ -242,6 +247,13 @@ public final class UeSim
                 }
                 case REREGISTERING -> {
                     observer.onNote("UE: re-registered", nowMs);
+                    nextAfterRegistered(nowMs);
+                }
+                case REAUTHENTICATING -> {
+                    observer.onNote("UE: re-registered over the new SAs (spi-c " + negotiated.client().spiC() +
+                        " spi-s " + negotiated.client().spiS() + "), old ones removed (spi-c " +
+                        replaced.client().spiC() + " spi-s " + replaced.client().spiS() + ")", nowMs);
+                    replaced = null;
                     nextAfterRegistered(nowMs);
                 }
                 case DEREGISTERING -> {
@@ -286,11 +298,15 @@ public final class UeSim
             fail("Security-Server offers nothing the UE offered: " + SecurityHeaders.format(securityServer), nowMs);
             return;
         }
+        final boolean reauthentication = state == State.REREGISTERING;
+        replaced = reauthentication ? negotiated : null;
         negotiated = new NegotiatedSas(pair[0], pair[1]);
+        nonceCount = 0;
         observer.onNote("UE: AKA ok (SQN " + Long.toHexString(outcome.sqn()) + "), chose " + negotiated.algorithms() +
             " spi-c " + pair[1].spiC() + " spi-s " + pair[1].spiS() + " port-c " + pair[1].portC() + " port-s " +
             pair[1].portS(), nowMs);
-        sendProtectedRegister(nowMs, State.AUTHENTICATING, config.expiresS());
+        sendProtectedRegister(nowMs, reauthentication ? State.REAUTHENTICATING : State.AUTHENTICATING,
+            config.expiresS());
     }
 
     /** RFC 3329 §2.3.1 / TS 33.203 §7.1: the server offer with the highest q among those the client offered. */
@@ -350,7 +366,7 @@ public final class UeSim
         headers.add("Proxy-Require: sec-agree");
         headers.add("User-Agent: " + USER_AGENT);
         final InetSocketAddress to = new InetSocketAddress(config.pcscf(), serverPort);
-        sendRequest(nowMs, "REGISTER", branch, headers, new byte[0], protectedPorts ? config.portC() : 0, to);
+        sendRequest(nowMs, "REGISTER", branch, headers, new byte[0], protectedPorts ? portC() : 0, to);
         state = next;
     }
 
@@ -379,7 +395,7 @@ public final class UeSim
         headers.add("Expires: " + config.expiresS());
         headers.add("Proxy-Require: sec-agree");
         headers.add("User-Agent: " + USER_AGENT);
-        sendRequest(nowMs, "SUBSCRIBE", branch, headers, new byte[0], config.portC(),
+        sendRequest(nowMs, "SUBSCRIBE", branch, headers, new byte[0], portC(),
             new InetSocketAddress(config.pcscf(), negotiated.server().portS()));
     }
 
@@ -394,7 +410,7 @@ public final class UeSim
         headers.replaceAll(header -> header.replace("%TRANSPORT%", chosen.name()));
         final byte[] bytes = SipText.message(method + " " + requestUri + " SIP/2.0", headers, body);
         // An unprotected TCP request leaves from an ephemeral port; UDP ones from port-c, where the UE listens.
-        final int fromPort = localPort == 0 && chosen == Transport.UDP ? config.portC() : localPort;
+        final int fromPort = localPort == 0 && chosen == Transport.UDP ? portC() : localPort;
         final SimFlow flow = transport.send(
             new SimFlow(chosen, new InetSocketAddress(config.ue(), fromPort), to), bytes);
         transactions.start(branch, method, bytes, flow, nowMs);
@@ -419,7 +435,7 @@ public final class UeSim
         // TCP: on the connection it came on. UDP: TS 33.203 §7.1 -- from port-c to the Via's port (the P-CSCF's
         // port-s), so that the response is protected by the SA into the P-CSCF's port-s.
         final SimFlow reply = flow.transport() == Transport.TCP ? flow : new SimFlow(Transport.UDP,
-            new InetSocketAddress(config.ue(), config.portC()),
+            new InetSocketAddress(config.ue(), portC()),
             new InetSocketAddress(flow.remote().getAddress(), SipText.topViaPort(request)));
         final SimFlow used = transport.send(reply, answer);
         observer.onMessage(true, used, SipMessageParser.parse(answer, 0, answer.length),
@@ -448,6 +464,10 @@ public final class UeSim
         if (reregistrationsLeft > 0)
         {
             reregistrationsLeft--;
+            if (config.renewPortC() != 0)
+            {
+                renewSecurityClient(nowMs);
+            }
             sendProtectedRegister(nowMs, State.REREGISTERING, config.expiresS());
         }
         else if (config.deregister() && config.holdFile() != null && !java.nio.file.Files.exists(config.holdFile()))
@@ -465,6 +485,33 @@ public final class UeSim
         }
     }
 
+    /**
+     * TS 33.203 §7.4: the re-REGISTER that will be challenged offers a new set of SAs, new spi-c/spi-s and a port-c
+     * other than the current one (port-s stays); it still travels over the current set.
+     */
+    private void renewSecurityClient(final long nowMs)
+    {
+        final SecurityMechanism current = negotiated.client();
+        final long newSpiC = (current.spiC() + 2) & 0xFFFF_FFFFL;
+        final long newSpiS = (current.spiS() + 2) & 0xFFFF_FFFFL;
+        final int newPortC = current.portC() == config.renewPortC() ? config.portC() : config.renewPortC();
+        final List<SecurityMechanism> renewed = new ArrayList<>(securityClient.size());
+        for (final SecurityMechanism mechanism : securityClient)
+        {
+            renewed.add(SecurityMechanism.ipsec3gpp(mechanism.alg(), config.ealg(), newSpiC, newSpiS,
+                newPortC, config.portS()));
+        }
+        securityClient = renewed;
+        observer.onNote("UE: re-REGISTER offers new SAs: spi-c " + newSpiC + " spi-s " + newSpiS + " port-c " +
+            newPortC, nowMs);
+    }
+
+    /** The port-c of the set in use; while a re-challenge is answered, the new one. */
+    private int portC()
+    {
+        return negotiated == null ? config.portC() : negotiated.client().portC();
+    }
+
     private void fail(final String reason, final long nowMs)
     {
         failure = reason;
@@ -474,8 +521,13 @@ public final class UeSim
 
     private long spi(final SimFlow flow, final boolean sent)
     {
-        return negotiated == null ? NegotiatedSas.UNPROTECTED :
-            negotiated.spi(flow.local().getPort(), flow.remote().getPort(), sent);
+        if (negotiated == null)
+        {
+            return NegotiatedSas.UNPROTECTED;
+        }
+        final long spi = negotiated.spi(flow.local().getPort(), flow.remote().getPort(), sent);
+        return spi == NegotiatedSas.UNPROTECTED && replaced != null ?
+            replaced.spi(flow.local().getPort(), flow.remote().getPort(), sent) : spi;
     }
 
     private String userPart()

@@ -28,6 +28,9 @@ import java.util.List;
  * @param expiresS       requested registration lifetime in seconds.
  * @param holdFile       when not null: once registered (and re-registered), wait until this file exists before
  *                       de-registering, so that a harness can look at the registered state first.
+ * @param renewPortC     when not 0: each re-REGISTER offers a new set of SAs (TS 33.203 §7.4), with this port-c
+ *                       and SPIs two above the current ones, and expects the P-CSCF to challenge it; 0: re-REGISTERs
+ *                       keep the current Security-Client.
  */
 public record UeSimConfig(
     Subscriber subscriber,
@@ -44,7 +47,8 @@ public record UeSimConfig(
     int reregistrations,
     boolean deregister,
     long expiresS,
-    java.nio.file.Path holdFile)
+    java.nio.file.Path holdFile,
+    int renewPortC)
 {
     /** The seed's UE ports and SPIs. */
     public static final int SEED_PORT_C = 38003;
@@ -62,48 +66,55 @@ public record UeSimConfig(
     {
         return new UeSimConfig(Subscriber.testSet1(), ue, pcscf, 5060, SEED_PORT_C, SEED_PORT_S, SEED_SPI_C,
             SEED_SPI_S, List.of(IntegrityAlgorithm.HMAC_MD5_96, IntegrityAlgorithm.HMAC_SHA1_96),
-            EncryptionAlgorithm.NULL, null, 0, false, 600000, null);
+            EncryptionAlgorithm.NULL, null, 0, false, 600000, null, 0);
     }
 
     /** @return a copy with another procedure. */
     public UeSimConfig withProcedure(final int reregistrations, final boolean deregister)
     {
         return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
-            transport, reregistrations, deregister, expiresS, holdFile);
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
     }
 
     /** @return a copy that waits for a file before de-registering (null: does not wait). */
     public UeSimConfig withHoldFile(final java.nio.file.Path holdFile)
     {
         return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
-            transport, reregistrations, deregister, expiresS, holdFile);
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
     }
 
     /** @return a copy with other ports. */
     public UeSimConfig withPorts(final int pcscfPort, final int portC, final int portS)
     {
         return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
-            transport, reregistrations, deregister, expiresS, holdFile);
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
     }
 
     /** @return a copy with other algorithms offered. */
     public UeSimConfig withAlgorithms(final List<IntegrityAlgorithm> algorithms, final EncryptionAlgorithm ealg)
     {
         return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
-            transport, reregistrations, deregister, expiresS, holdFile);
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
     }
 
     /** @return a copy with a forced transport (null: by size). */
     public UeSimConfig withTransport(final Transport transport)
     {
         return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
-            transport, reregistrations, deregister, expiresS, holdFile);
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
     }
 
     /** @return a copy with another subscriber and SPIs. */
     public UeSimConfig withSubscriber(final Subscriber subscriber, final long spiC, final long spiS)
     {
         return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
-            transport, reregistrations, deregister, expiresS, holdFile);
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
+    }
+
+    /** @return a copy whose re-REGISTERs offer a new set of SAs with this port-c (0: keep the current set). */
+    public UeSimConfig withRenewal(final int renewPortC)
+    {
+        return new UeSimConfig(subscriber, ue, pcscf, pcscfPort, portC, portS, spiC, spiS, algorithms, ealg,
+            transport, reregistrations, deregister, expiresS, holdFile, renewPortC);
     }
 }

@@ -88,19 +88,120 @@ class SimLoopbackTest
             "got TCP " + pcPortS + "->" + uePortC + " 200 OK " + ueSpiC,
             "sent TCP " + uePortC + "->" + pcPortS + " REGISTER " + pcscfSpiS,
             "got TCP " + pcPortS + "->" + uePortC + " 200 OK " + ueSpiC);
+        assertEquals(expected, ladder(ueLadder, ports), "the seed's ladder: transports, ports and the SA of each message");
+        assertEquals(12, pcscfLadder.lines().size(), "the P-CSCF saw the same 12 messages");
+        assertTrue(ueLadder.notes().contains("UE: registered over hmac-md5-96/null SAs"), ueLadder.notes().toString());
+    }
+
+    @Test
+    void shouldRechallengeReregistrationAndMoveToTheNewSasOverLoopbackSockets() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("::1");
+        final int[] ports = freePorts(7);
+        final PcscfSimConfig pcscfConfig = PcscfSimConfig.seed(loopback).withPorts(ports[0], ports[1], ports[2])
+            .withRechallenge(ports[6]);
+        final UeSimConfig ueConfig = UeSimConfig.seed(loopback, loopback).withPorts(ports[0], ports[3], ports[4])
+            .withProcedure(1, true).withRenewal(ports[5]);
+        final SimLadder ueLadder = new SimLadder("UE", null);
+        final SimLadder pcscfLadder = new SimLadder("P-CSCF", null);
+        final PcscfSim pcscf;
+        final UeSim ue;
+        try (SocketSimTransport pcscfSockets = new SocketSimTransport(loopback);
+            SocketSimTransport ueSockets = new SocketSimTransport(loopback))
+        {
+            pcscfSockets.listen(ports[0], true).listen(ports[2], true).listen(ports[1], false).listen(ports[6], false);
+            ueSockets.listen(ports[3], false).listen(ports[4], true).listen(ports[5], false);
+            pcscf = new PcscfSim(pcscfConfig, pcscfSockets, pcscfLadder);
+            ue = new UeSim(ueConfig, ueSockets, ueLadder);
+            ue.start(now());
+            final SocketSimTransport.Handler toUe = handler((flow, message) -> ue.onMessage(flow, message, now()));
+            final SocketSimTransport.Handler toPcscf = handler((flow, message) -> pcscf.onMessage(flow, message, now()));
+            final long deadline = now() + 30_000;
+            while (!ue.isFinished() && now() < deadline)
+            {
+                pcscfSockets.poll(1, toPcscf);
+                ueSockets.poll(1, toUe);
+                ue.doWork(now());
+                pcscf.doWork(now());
+            }
+        }
+        assertEquals(UeSim.State.DONE, ue.state(), ue.failure() + "\n" + ueLadder.notes());
+        assertEquals(2, pcscf.registrations(), "registration and one re-registration");
+        assertEquals(1, pcscf.deregistrations());
+
+        final long oldPcscfSpiS = PcscfSimConfig.SEED_SPI_S;
+        final long oldUeSpiC = UeSimConfig.SEED_SPI_C;
+        final long ueSpiS = UeSimConfig.SEED_SPI_S;
+        final long newPcscfSpiS = PcscfSimConfig.SEED_SPI_S + 2;
+        final long newUeSpiC = UeSimConfig.SEED_SPI_C + 2;
+        final int pcPort = ports[0];
+        final int pcPortC = ports[1];
+        final int pcPortS = ports[2];
+        final int oldUePortC = ports[3];
+        final int uePortS = ports[4];
+        final int newUePortC = ports[5];
+        final List<String> expected = List.of(
+            "sent UDP " + oldUePortC + "->" + pcPort + " REGISTER -1",
+            "got UDP " + pcPort + "->" + uePortS + " 401 Unauthorized -1",
+            "sent TCP " + oldUePortC + "->" + pcPortS + " REGISTER " + oldPcscfSpiS,
+            "got TCP " + pcPortS + "->" + oldUePortC + " 200 OK " + oldUeSpiC,
+            "sent UDP " + oldUePortC + "->" + pcPortS + " SUBSCRIBE " + oldPcscfSpiS,
+            "got UDP " + pcPortC + "->" + uePortS + " 200 OK " + ueSpiS,
+            "got UDP " + pcPortC + "->" + uePortS + " NOTIFY " + ueSpiS,
+            "sent UDP " + oldUePortC + "->" + pcPortS + " 200 OK " + oldPcscfSpiS,
+            // TS 33.203 7.4: the re-REGISTER and its 401 over the old set
+            "sent TCP " + oldUePortC + "->" + pcPortS + " REGISTER " + oldPcscfSpiS,
+            "got TCP " + pcPortS + "->" + oldUePortC + " 401 Unauthorized " + oldUeSpiC,
+            // the authenticated re-REGISTER over the new temporary set, then the de-REGISTER over the new set
+            "sent TCP " + newUePortC + "->" + pcPortS + " REGISTER " + newPcscfSpiS,
+            "got TCP " + pcPortS + "->" + newUePortC + " 200 OK " + newUeSpiC,
+            "sent TCP " + newUePortC + "->" + pcPortS + " REGISTER " + newPcscfSpiS,
+            "got TCP " + pcPortS + "->" + newUePortC + " 200 OK " + newUeSpiC);
+        assertEquals(expected, ladder(ueLadder, ports), "transports, ports and the SA of each message");
+        assertEquals(14, pcscfLadder.lines().size(), "the P-CSCF saw the same 14 messages");
+
+        final SecurityMechanismPair client = new SecurityMechanismPair(ue.negotiated());
+        assertEquals(List.of(newUeSpiC, UeSimConfig.SEED_SPI_S + 2, (long)newUePortC, (long)uePortS), client.ue());
+        assertEquals(List.of(PcscfSimConfig.SEED_SPI_C + 2, newPcscfSpiS, (long)ports[6], (long)pcPortS),
+            client.pcscf(), "new P-CSCF SPIs and a port-c other than the replaced set's");
+        final SecurityMechanismPair pcscfSide = new SecurityMechanismPair(pcscf.negotiated());
+        assertEquals(client.ue(), pcscfSide.ue(), "both sims hold the same new set");
+        assertEquals(client.pcscf(), pcscfSide.pcscf(), "both sims hold the same new set");
+        assertTrue(pcscfLadder.notes().stream().anyMatch(note -> note.startsWith(
+            "P-CSCF: new SAs established (spi-c " + (PcscfSimConfig.SEED_SPI_C + 2) + " spi-s " + newPcscfSpiS +
+            "), old ones removed (spi-c " + PcscfSimConfig.SEED_SPI_C + " spi-s " + oldPcscfSpiS + ")")),
+            pcscfLadder.notes().toString());
+    }
+
+    private record SecurityMechanismPair(NegotiatedSas sas)
+    {
+        List<Long> ue()
+        {
+            return List.of(sas.client().spiC(), sas.client().spiS(), (long)sas.client().portC(),
+                (long)sas.client().portS());
+        }
+
+        List<Long> pcscf()
+        {
+            return List.of(sas.server().spiC(), sas.server().spiS(), (long)sas.server().portC(),
+                (long)sas.server().portS());
+        }
+    }
+
+    /** One line per message of the UE's ladder: direction, transport, the test's ports (others blank) and SPI. */
+    private static List<String> ladder(final SimLadder ueLadder, final int[] ports)
+    {
+        final List<Integer> known = java.util.Arrays.stream(ports).boxed().toList();
         final List<String> actual = new ArrayList<>();
         for (final SimLadder.Line line : ueLadder.lines())
         {
             final int src = line.sent() ? line.flow().local().getPort() : line.flow().remote().getPort();
             final int dst = line.sent() ? line.flow().remote().getPort() : line.flow().local().getPort();
             actual.add((line.sent() ? "sent " : "got ") + line.flow().transport() + " " +
-                (src == uePortC || src == uePortS || src == pcPort || src == pcPortC || src == pcPortS ? src : "") +
-                "->" + (dst == uePortC || dst == uePortS || dst == pcPort || dst == pcPortC || dst == pcPortS ? dst : "") +
+                (known.contains(src) ? src : "") + "->" + (known.contains(dst) ? dst : "") +
                 " " + line.summary() + " " + line.spi());
         }
-        assertEquals(expected, actual, "the seed's ladder: transports, ports and the SA of each message");
-        assertEquals(12, pcscfLadder.lines().size(), "the P-CSCF saw the same 12 messages");
-        assertTrue(ueLadder.notes().contains("UE: registered over hmac-md5-96/null SAs"), ueLadder.notes().toString());
+        return actual;
     }
 
     @Test
