@@ -33,9 +33,11 @@ public final class SimCommand
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: esp4j sim ue    [--ue ADDR] [--pcscf ADDR] [--ipv4] [--pcscf-port N] [--port-c N] [--port-s N]",
         "                       [--spi-c N] [--spi-s N] [--alg ALG] [--ealg EALG] [--transport udp|tcp]",
-        "                       [--reregister N] [--deregister [--hold FILE]] [--subscriber FILE] [--timeout SECONDS]",
+        "                       [--reregister N [--rechallenge [--new-port-c N]]] [--deregister [--hold FILE]]",
+        "                       [--subscriber FILE] [--timeout SECONDS]",
         "       esp4j sim pcscf [--address ADDR] [--ipv4] [--port N] [--port-c N] [--port-s N] [--spi-c N] [--spi-s N]",
-        "                       [--alg ALG] [--ealg EALG] [--transport udp|tcp] [--subscriber FILE] [--timeout SECONDS]",
+        "                       [--alg ALG] [--ealg EALG] [--transport udp|tcp] [--rechallenge [--new-port-c N]]",
+        "                       [--subscriber FILE] [--timeout SECONDS]",
         "",
         "Defaults are the seed trace's: UE 2001::1:d1ae:bb37:d9c9:81d0 port-c 38003 port-s 39003 spi-c 565817",
         "spi-s 565818; P-CSCF 2001:0:0:1::2 port 5060 port-c 50717 port-s 50718 spi-c 3458785863 spi-s 2821032177;",
@@ -45,7 +47,9 @@ public final class SimCommand
         "The subscriber FILE holds impi, impu, domain, k, op|opc, sqn, amf as 'key = value' lines (default: TS 35.208",
         "test set 1, IMPI 001010123456789@ims.mnc01.mcc001.3gppnetwork.org). 'sim ue' exits 0 once the procedure",
         "completed, 1 when it failed; 'sim pcscf' runs until SIGTERM or the timeout (default: none). --hold FILE:",
-        "stay registered until FILE exists, then de-register.");
+        "stay registered until FILE exists, then de-register. --rechallenge (TS 33.203 7.4): the UE's re-REGISTERs",
+        "offer new SAs (SPIs + 2, port-c --new-port-c, default port-c + 2) and the P-CSCF answers them with a fresh",
+        "challenge and a new Security-Server (SPIs + 2, port-c --new-port-c, default port-c + 2) over the old SAs.");
 
     /** The seed's UE address. */
     public static final String SEED_UE = "2001::1:d1ae:bb37:d9c9:81d0";
@@ -98,6 +102,11 @@ public final class SimCommand
             err.println("esp4j sim " + args[0] + ": " + ex.getMessage());
             return 1;
         }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("esp4j sim " + args[0] + ": " + ex.getMessage());
+            return 2;
+        }
     }
 
     private static int runUe(final Options options, final PrintStream out) throws IOException
@@ -111,6 +120,10 @@ public final class SimCommand
             .withTransport(options.transport)
             .withProcedure(options.reregister, options.deregister)
             .withHoldFile(options.hold);
+        if (options.rechallenge)
+        {
+            config = config.withRenewal(options.newPortC(config.portC(), config.portS()));
+        }
         if (options.alg != null || options.ealg != null)
         {
             config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
@@ -120,6 +133,10 @@ public final class SimCommand
         try (SocketSimTransport transport = new SocketSimTransport(config.ue()))
         {
             transport.listen(config.portC(), false).listen(config.portS(), true);
+            if (config.renewPortC() != 0)
+            {
+                transport.listen(config.renewPortC(), false);
+            }
             final UeSim ue = new UeSim(config, transport, ladder);
             out.println("sim ue: " + config.subscriber().impi() + " at " + InetAddressText.format(config.ue()) +
                 " registering with " + InetAddressText.format(config.pcscf(), config.pcscfPort()));
@@ -151,6 +168,10 @@ public final class SimCommand
             .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : PcscfSimConfig.SEED_SPI_C,
                 options.spiS >= 0 ? options.spiS : PcscfSimConfig.SEED_SPI_S)
             .withTransport(options.transport);
+        if (options.rechallenge)
+        {
+            config = config.withRechallenge(options.newPortC(config.portC(), config.portS()));
+        }
         if (options.alg != null || options.ealg != null)
         {
             config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
@@ -163,6 +184,10 @@ public final class SimCommand
         try (SocketSimTransport transport = new SocketSimTransport(config.address()))
         {
             transport.listen(config.port(), true).listen(config.portS(), true).listen(config.portC(), false);
+            if (config.renewPortC() != 0)
+            {
+                transport.listen(config.renewPortC(), false);
+            }
             final PcscfSim pcscf = new PcscfSim(config, transport, ladder);
             out.println("sim pcscf: listening on " + InetAddressText.format(config.address(), config.port()) +
                 " (UDP, TCP), port-c " + config.portC() + ", port-s " + config.portS() + " for " +
@@ -224,10 +249,24 @@ public final class SimCommand
         EncryptionAlgorithm ealg;
         Transport transport;
         int reregister;
+        boolean rechallenge;
+        int newPortC;
         boolean deregister;
         Path hold;
         Subscriber subscriber = Subscriber.testSet1();
         long timeoutMs = DEFAULT_TIMEOUT_MS;
+
+        /** The port-c of a renewed set: --new-port-c, else port-c + 2; never port-c or port-s themselves. */
+        int newPortC(final int portC, final int portS)
+        {
+            final int chosen = newPortC != 0 ? newPortC : portC + 2;
+            if (chosen == portC || chosen == portS || chosen > 65535)
+            {
+                throw new IllegalArgumentException("--new-port-c " + chosen + " must differ from port-c " + portC +
+                    " and port-s " + portS + " and be at most 65535");
+            }
+            return chosen;
+        }
 
         static Options parse(final String[] args)
         {
@@ -256,6 +295,8 @@ public final class SimCommand
                     case "--transport" -> options.transport = Transport.parse(value(args, ++i, arg));
                     case "--reregister" -> options.reregister = (int)number(args, ++i, arg, 100);
                     case "--deregister" -> options.deregister = true;
+                    case "--rechallenge" -> options.rechallenge = true;
+                    case "--new-port-c" -> options.newPortC = port(args, ++i, arg);
                     case "--hold" -> options.hold = Path.of(value(args, ++i, arg));
                     case "--subscriber" -> options.subscriber = Subscriber.read(Path.of(value(args, ++i, arg)));
                     case "--timeout" -> options.timeoutMs = number(args, ++i, arg, 86_400) * 1000;
