@@ -41,6 +41,11 @@ public final class DemoCommand
             err.println(DemoOptions.USAGE);
             return 2;
         }
+        if ((options.noRoot() || !isRoot()) && options.rechallenge())
+        {
+            err.println("esp4j demo: --rechallenge needs root (the in-process mode does not renew SAs)");
+            return 2;
+        }
         if (options.noRoot() || !isRoot())
         {
             out.println("esp4j demo: not root" + (options.noRoot() ? " (--no-root)" : "") +

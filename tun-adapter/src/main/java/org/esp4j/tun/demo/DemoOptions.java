@@ -18,16 +18,18 @@ import java.util.List;
  * @param ealg         encryption in force ({@code null} by default; aes-gcm, or aes-gmac for {@code --alg aes-gmac}).
  * @param reregister   protected re-registrations after the first.
  * @param deregister   de-register at the end.
+ * @param rechallenge  re-registrations renew the SAs with a fresh challenge (both sims' {@code --rechallenge}).
  * @param keep         leave the lab running.
  * @param noRoot       run the in-process mode.
  */
 public record DemoOptions(
     boolean ipv4, String carrier, IntegrityAlgorithm alg, EncryptionAlgorithm ealg, int reregister, boolean deregister,
-    boolean keep, boolean noRoot)
+    boolean rechallenge, boolean keep, boolean noRoot)
 {
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: esp4j demo [--ipv4] [--carrier raw|udp] [--alg hmac-md5-96|hmac-sha-1-96|aes-gmac]",
-        "                  [--ealg null|aes-cbc|aes-gcm] [--reregister N] [--deregister] [--keep] [--no-root]",
+        "                  [--ealg null|aes-cbc|aes-gcm] [--reregister N [--rechallenge]] [--deregister] [--keep]",
+        "                  [--no-root]",
         "As root: two network namespaces joined by a veth, an esp4j daemon and a simulator (esp4j sim) in each, the",
         "seed's IMS registration with IPsec over real sockets, checked on the wire with tcpdump; then removes it all",
         "(--keep leaves it up and prints how to poke and remove it). Needs iproute2 and tcpdump.",
@@ -46,6 +48,7 @@ public record DemoOptions(
         String ealgText = null;
         int reregister = 0;
         boolean deregister = false;
+        boolean rechallenge = false;
         boolean keep = false;
         boolean noRoot = false;
         for (int i = 0; i < args.length; i++)
@@ -79,6 +82,7 @@ public record DemoOptions(
                     }
                 }
                 case "--deregister" -> deregister = true;
+                case "--rechallenge" -> rechallenge = true;
                 case "--keep" -> keep = true;
                 case "--no-root" -> noRoot = true;
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
@@ -86,7 +90,8 @@ public record DemoOptions(
         }
         final SimAlgorithms algorithms = SimAlgorithms.parse(algText, ealgText);
         return new DemoOptions(ipv4, carrier, algorithms.alg(),
-            algorithms.ealg() != null ? algorithms.ealg() : EncryptionAlgorithm.NULL, reregister, deregister, keep, noRoot);
+            algorithms.ealg() != null ? algorithms.ealg() : EncryptionAlgorithm.NULL, reregister, deregister,
+            rechallenge, keep, noRoot);
     }
 
     /**
@@ -105,6 +110,10 @@ public record DemoOptions(
             args.addAll(List.of("--alg", algorithms.algToken()));
         }
         args.addAll(List.of("--ealg", algorithms.ealgToken()));
+        if (rechallenge)
+        {
+            args.add("--rechallenge");
+        }
         return args;
     }
 

@@ -52,6 +52,19 @@ record WireCheck(List<String> failures, int found, int expectedCount, int clearP
     {
         final List<String> failures = new ArrayList<>();
         final boolean[] used = new boolean[packets.size()];
+        // The seed's SAs, and any set a re-challenged re-registration (TS 33.203 7.4) moved to, as the ladder names it
+        final List<Long> fromUe = new ArrayList<>(FROM_UE);
+        final List<Long> fromPcscf = new ArrayList<>(FROM_PCSCF);
+        final List<int[]> protectedFlows = new ArrayList<>(List.of(PROTECTED_FLOWS));
+        for (final Expected message : ladder)
+        {
+            if (message.spi() >= 0)
+            {
+                (message.sent() ? fromUe : fromPcscf).add(message.spi());
+                protectedFlows.add(new int[]{ message.sport(), message.dport() });
+                protectedFlows.add(new int[]{ message.dport(), message.sport() });
+            }
+        }
         int found = 0;
         for (final Expected message : ladder)
         {
@@ -94,13 +107,13 @@ record WireCheck(List<String> failures, int found, int expectedCount, int clearP
         {
             if (packet.spi() >= 0)
             {
-                if (!(packet.source().equals(ue) ? FROM_UE : FROM_PCSCF).contains(packet.spi()))
+                if (!(packet.source().equals(ue) ? fromUe : fromPcscf).contains(packet.spi()))
                 {
                     failures.add("wire: ESP with unexpected SPI " + packet.spi() + " in frame " + packet.index());
                 }
                 continue;
             }
-            for (final int[] flow : PROTECTED_FLOWS)
+            for (final int[] flow : protectedFlows)
             {
                 if (packet.sport() == flow[0] && packet.dport() == flow[1])
                 {
@@ -110,6 +123,7 @@ record WireCheck(List<String> failures, int found, int expectedCount, int clearP
                         packet.index() > lastEsp;
                     teardown += closing ? 1 : 0;
                     clearProtected += closing ? 0 : 1;
+                    break;
                 }
             }
         }

@@ -101,6 +101,45 @@ class DemoEndToEndTest
     }
 
     @Test
+    void shouldMoveToTheNewSasWhenTheReregistrationIsRechallenged() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        final int status = DemoCommand.run(new String[]{ "--reregister", "1", "--rechallenge", "--deregister" }, out,
+            out);
+        final String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, text);
+
+        // TS 33.203 7.4: the re-REGISTER and its 401 over the old set, the authenticated re-REGISTER over the new one
+        assertLadder(text, "sent TCP \\S+:38003 -> \\S+:50718  REGISTER \\(3 REGISTER\\)\\s+\\d+ B  SA spi 2821032177 ");
+        assertLadder(text, "got  TCP \\S+:50718 -> \\S+:38003  401 Unauthorized \\(3 REGISTER\\)\\s+\\d+ B  SA spi 565817 ");
+        assertLadder(text, "sent TCP \\S+:38005 -> \\S+:50718  REGISTER \\(4 REGISTER\\)\\s+\\d+ B  SA spi 2821032179 ");
+        assertLadder(text, "got  TCP \\S+:50718 -> \\S+:38005  200 OK \\(4 REGISTER\\)\\s+\\d+ B  SA spi 565819 ");
+        assertLadder(text, "sent TCP \\S+:38005 -> \\S+:50718  REGISTER \\(5 REGISTER\\)\\s+\\d+ B  SA spi 2821032179 ");
+        assertTrue(text.contains("P-CSCF: challenge with SQN ff9bb4d0b608") || text.contains("(SQN ff9bb4d0b608)"),
+            "a fresh challenge, SQN incremented:\n" + text);
+        // after the change no message is on an old SA (the wire check matched each on the veth by SPI)
+        final String afterChange = text.substring(text.indexOf("REGISTER (4 REGISTER)"), text.indexOf("UE: de-registered"));
+        for (final String oldSpi : new String[]{ "2821032177", "565817", "565818", "3458785863" })
+        {
+            assertFalse(afterChange.contains("SA spi " + oldSpi + " "), oldSpi + " after the change:\n" + text);
+        }
+        final java.util.regex.Matcher wire = Pattern.compile("wire check \\(\\S+\\): (\\d+) of (\\d+) messages found " +
+            "on the veth as the ladder says \\(NULL encryption: SPI, ports and SIP start line each\\), 0 clear packets " +
+            "on the protected ports").matcher(text);
+        assertTrue(wire.find(), text);
+        assertEquals(wire.group(2), wire.group(1), text);
+        // both daemons' bridges installed the new set the sims agreed on
+        for (final String spi : new String[]{ "0xa82588f3", "0x0008a23b", "0x0008a23c", "0xce28e249" })
+        {
+            assertTrue(text.contains("counters spi " + spi), "both daemons held new SA " + spi + ":\n" + text);
+        }
+        assertFalse(text.contains("(a drop)"), text);
+        assertTrue(text.contains("esp4j demo: every step held") && text.contains("lab removed"), text);
+    }
+
+    @Test
     void shouldRunTheRegistrationOverRel15AesGcmSasWithEncryptedSipOnTheWire() throws Exception
     {
         RootAssumptions.assumeRootOrCi();
