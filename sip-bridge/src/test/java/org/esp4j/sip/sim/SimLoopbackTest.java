@@ -43,28 +43,11 @@ class SimLoopbackTest
             .withProcedure(1, true);
         final SimLadder ueLadder = new SimLadder("UE", null);
         final SimLadder pcscfLadder = new SimLadder("P-CSCF", null);
-        try (SocketSimTransport pcscfSockets = new SocketSimTransport(loopback);
-            SocketSimTransport ueSockets = new SocketSimTransport(loopback))
-        {
-            pcscfSockets.listen(ports[0], true).listen(ports[2], true).listen(ports[1], false);
-            ueSockets.listen(ports[3], false).listen(ports[4], true);
-            final PcscfSim pcscf = new PcscfSim(pcscfConfig, pcscfSockets, pcscfLadder);
-            final UeSim ue = new UeSim(ueConfig, ueSockets, ueLadder);
-            ue.start(now());
-            final SocketSimTransport.Handler toUe = handler((flow, message) -> ue.onMessage(flow, message, now()));
-            final SocketSimTransport.Handler toPcscf = handler((flow, message) -> pcscf.onMessage(flow, message, now()));
-            final long deadline = now() + 30_000;
-            while (!ue.isFinished() && now() < deadline)
-            {
-                pcscfSockets.poll(1, toPcscf);
-                ueSockets.poll(1, toUe);
-                ue.doWork(now());
-                pcscf.doWork(now());
-            }
-            assertEquals(UeSim.State.DONE, ue.state(), ue.failure() + "\n" + ueLadder.notes());
-            assertEquals(2, pcscf.registrations(), "registration and one re-registration");
-            assertEquals(1, pcscf.deregistrations());
-        }
+        final Sims sims = runOverSockets(loopback, pcscfConfig, ueConfig, pcscfLadder, ueLadder, new int[]{ ports[1] },
+            new int[]{ ports[3] });
+        assertEquals(UeSim.State.DONE, sims.ue.state(), sims.ue.failure() + "\n" + ueLadder.notes());
+        assertEquals(2, sims.pcscf.registrations(), "registration and one re-registration");
+        assertEquals(1, sims.pcscf.deregistrations());
 
         final long pcscfSpiS = PcscfSimConfig.SEED_SPI_S;
         final long ueSpiC = UeSimConfig.SEED_SPI_C;
@@ -104,27 +87,10 @@ class SimLoopbackTest
             .withProcedure(1, true).withRenewal(ports[5]);
         final SimLadder ueLadder = new SimLadder("UE", null);
         final SimLadder pcscfLadder = new SimLadder("P-CSCF", null);
-        final PcscfSim pcscf;
-        final UeSim ue;
-        try (SocketSimTransport pcscfSockets = new SocketSimTransport(loopback);
-            SocketSimTransport ueSockets = new SocketSimTransport(loopback))
-        {
-            pcscfSockets.listen(ports[0], true).listen(ports[2], true).listen(ports[1], false).listen(ports[6], false);
-            ueSockets.listen(ports[3], false).listen(ports[4], true).listen(ports[5], false);
-            pcscf = new PcscfSim(pcscfConfig, pcscfSockets, pcscfLadder);
-            ue = new UeSim(ueConfig, ueSockets, ueLadder);
-            ue.start(now());
-            final SocketSimTransport.Handler toUe = handler((flow, message) -> ue.onMessage(flow, message, now()));
-            final SocketSimTransport.Handler toPcscf = handler((flow, message) -> pcscf.onMessage(flow, message, now()));
-            final long deadline = now() + 30_000;
-            while (!ue.isFinished() && now() < deadline)
-            {
-                pcscfSockets.poll(1, toPcscf);
-                ueSockets.poll(1, toUe);
-                ue.doWork(now());
-                pcscf.doWork(now());
-            }
-        }
+        final Sims sims = runOverSockets(loopback, pcscfConfig, ueConfig, pcscfLadder, ueLadder,
+            new int[]{ ports[1], ports[6] }, new int[]{ ports[3], ports[5] });
+        final PcscfSim pcscf = sims.pcscf;
+        final UeSim ue = sims.ue;
         assertEquals(UeSim.State.DONE, ue.state(), ue.failure() + "\n" + ueLadder.notes());
         assertEquals(2, pcscf.registrations(), "registration and one re-registration");
         assertEquals(1, pcscf.deregistrations());
@@ -171,6 +137,46 @@ class SimLoopbackTest
             "P-CSCF: new SAs established (spi-c " + (PcscfSimConfig.SEED_SPI_C + 2) + " spi-s " + newPcscfSpiS +
             "), old ones removed (spi-c " + PcscfSimConfig.SEED_SPI_C + " spi-s " + oldPcscfSpiS + ")")),
             pcscfLadder.notes().toString());
+    }
+
+    private record Sims(PcscfSim pcscf, UeSim ue)
+    {
+    }
+
+    /** Both sims over loopback sockets until the UE is done; each listens on its port-c(s) (UDP) and port-s. */
+    private static Sims runOverSockets(
+        final InetAddress loopback, final PcscfSimConfig pcscfConfig, final UeSimConfig ueConfig,
+        final SimLadder pcscfLadder, final SimLadder ueLadder, final int[] pcscfPortsC, final int[] uePortsC)
+        throws IOException
+    {
+        try (SocketSimTransport pcscfSockets = new SocketSimTransport(loopback);
+            SocketSimTransport ueSockets = new SocketSimTransport(loopback))
+        {
+            pcscfSockets.listen(pcscfConfig.port(), true).listen(pcscfConfig.portS(), true);
+            for (final int port : pcscfPortsC)
+            {
+                pcscfSockets.listen(port, false);
+            }
+            for (final int port : uePortsC)
+            {
+                ueSockets.listen(port, false);
+            }
+            ueSockets.listen(ueConfig.portS(), true);
+            final PcscfSim pcscf = new PcscfSim(pcscfConfig, pcscfSockets, pcscfLadder);
+            final UeSim ue = new UeSim(ueConfig, ueSockets, ueLadder);
+            ue.start(now());
+            final SocketSimTransport.Handler toUe = handler((flow, message) -> ue.onMessage(flow, message, now()));
+            final SocketSimTransport.Handler toPcscf = handler((flow, message) -> pcscf.onMessage(flow, message, now()));
+            final long deadline = now() + 30_000;
+            while (!ue.isFinished() && now() < deadline)
+            {
+                pcscfSockets.poll(1, toPcscf);
+                ueSockets.poll(1, toUe);
+                ue.doWork(now());
+                pcscf.doWork(now());
+            }
+            return new Sims(pcscf, ue);
+        }
     }
 
     private record SecurityMechanismPair(NegotiatedSas sas)
