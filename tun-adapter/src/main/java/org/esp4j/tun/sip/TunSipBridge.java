@@ -187,7 +187,7 @@ public final class TunSipBridge implements PlaintextObserver
         final LongSupplier clockNs,
         final Consumer<String> log)
     {
-        this(role, aka, sad, spd, clockNs, log, 0);
+        this(role, aka, sad, spd, clockNs, log, 0, INLINE);
     }
 
     /**
@@ -198,21 +198,6 @@ public final class TunSipBridge implements PlaintextObserver
      * @param clockNs     the clock for SA lifetimes.
      * @param log         where lifecycle events are written (without keys).
      * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
-     */
-    public TunSipBridge(
-        final Role role,
-        final AkaAlgorithm aka,
-        final SecurityAssociationDatabase sad,
-        final SecurityPolicyDatabase spd,
-        final LongSupplier clockNs,
-        final Consumer<String> log,
-        final int udpEspPort)
-    {
-        this(role, aka, sad, spd, clockNs, log, udpEspPort, INLINE);
-    }
-
-    /**
-     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs.
      * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
      */
     public TunSipBridge(
