@@ -19,9 +19,10 @@ import java.nio.ByteOrder;
  * </ul>
  * <b>Requirements.</b> Both are private to a package that {@code java.base} does not export, so the JVM must run with
  * {@code --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED} (the {@code esp4j} launcher and jar manifest, the
- * build's surefire {@code argLine}, the JMH forks and the benchmark scripts pass it). Without it, or with the system
- * property {@code esp4j.gcm.intrinsics=off}, {@link #AVAILABLE} is false and {@link GcmEngine} uses its Java path
- * (AES-ECB counter blocks and {@link GHash}'s tables), with the same results.
+ * build's surefire {@code argLine}, the JMH forks and the benchmark scripts pass it), and C2 (the stubs replace the
+ * methods only in C2-compiled code). Without either, or with the system property {@code esp4j.gcm.intrinsics=off},
+ * {@link #AVAILABLE} is false and {@link GcmEngine} uses its Java path (AES-ECB counter blocks and {@link GHash}'s
+ * tables), with the same results.
  * <p>
  * <b>Self-check.</b> At class initialisation both are tried on known answers (McGrew and Viega's GCM test cases 2, 3
  * and 4: the GHASH values, and the ciphertext of case 3 at every length from 1 to 64 bytes) and GHASH on 1 to 40
@@ -66,9 +67,14 @@ final class JdkGcmIntrinsics
         MethodHandle reset = null;
         MethodHandle crypt = null;
         String reason;
+        final String noC2 = withoutC2();
         if ("off".equals(System.getProperty(PROPERTY)))
         {
             reason = PROPERTY + "=off";
+        }
+        else if (!noC2.isEmpty())
+        {
+            reason = noC2;
         }
         else
         {
@@ -186,6 +192,33 @@ final class JdkGcmIntrinsics
         {
             // Unreachable: CounterMode checks its bounds and the caller passed valid ones.
             throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * The stubs replace the methods only in C2-compiled code; the interpreter and C1 run the JDK's Java fallbacks,
+     * whose GHASH goes bit by bit (several times slower than {@link GHash}'s tables). So a JVM without C2 takes the
+     * Java path.
+     *
+     * @return {@code ""} if this JVM has C2, else why not.
+     */
+    private static String withoutC2()
+    {
+        if (String.valueOf(System.getProperty("java.vm.info")).contains("interpreted mode"))
+        {
+            return "the JVM runs interpreted (-Xint)";
+        }
+        try
+        {
+            final com.sun.management.HotSpotDiagnosticMXBean hotSpot = java.lang.management.ManagementFactory
+                .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            final String level = hotSpot.getVMOption("TieredStopAtLevel").getValue();
+            final boolean tiered = "true".equals(hotSpot.getVMOption("TieredCompilation").getValue());
+            return tiered && Integer.parseInt(level) < 4 ? "the JVM has no C2 (-XX:TieredStopAtLevel=" + level + ")" : "";
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            return ""; // not HotSpot, or no jdk.management: assume the usual server compiler
         }
     }
 

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Which GCM path a JVM gets: the JDK's intrinsics where the build opens {@code com.sun.crypto.provider} (surefire's
- * {@code argLine} does), the Java path in a JVM without the flag or with {@code esp4j.gcm.intrinsics=off}, each with
- * the right tag (GCM test case 4, McGrew and Viega).
+ * {@code argLine} does), the Java path in a JVM without the flag, without C2 or with {@code esp4j.gcm.intrinsics=off},
+ * each with the right tag (GCM test case 4, McGrew and Viega).
  */
 class JdkGcmIntrinsicsTest
 {
@@ -43,6 +43,13 @@ class JdkGcmIntrinsicsTest
     }
 
     @Test
+    void shouldFallBackToJavaInAJvmWithoutC2() throws Exception
+    {
+        assertEquals("java (the JVM has no C2 (-XX:TieredStopAtLevel=1)) intrinsics=false tag=" + CASE_4_TAG,
+            probe("--add-opens", "java.base/com.sun.crypto.provider=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"));
+    }
+
+    @Test
     void shouldTakeTheIntrinsicsInAJvmWithTheAddOpens() throws Exception
     {
         assertEquals("jdk-intrinsics intrinsics=true tag=" + CASE_4_TAG,
@@ -54,7 +61,6 @@ class JdkGcmIntrinsicsTest
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.add("-Xshare:auto");
-        command.add("-XX:TieredStopAtLevel=1");
         command.addAll(List.of(jvmArgs));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), GcmPathProbe.class.getName()));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
