@@ -42,7 +42,7 @@ public final class GcmEngine
     public static final int BLOCK_LENGTH = 16;
     /** The longest tag (ICV). */
     public static final int MAX_TAG_LENGTH = 16;
-    /** Keystream is made this many blocks at a time: 2 KiB, enough for a typical packet in one cipher call. */
+    /** Java path: keystream is made this many blocks at a time, 2 KiB, enough for a typical packet in one call. */
     private static final int CHUNK_BLOCKS = 128;
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     /** XOR of keystream and data needs no particular byte order: the platform's is fastest. */
@@ -55,8 +55,10 @@ public final class GcmEngine
     private final Object jdkCtr;
     /** Its counter block, set before each message. */
     private final byte[] jdkCounter = new byte[BLOCK_LENGTH];
-    private final byte[] counterBlocks = new byte[CHUNK_BLOCKS * BLOCK_LENGTH];
-    private final byte[] keystream = new byte[CHUNK_BLOCKS * BLOCK_LENGTH];
+    /** Counter blocks for the ECB cipher: a chunk on the Java path, one block (tag mask, H) on the intrinsic one. */
+    private final byte[] counterBlocks;
+    private final byte[] keystream;
+    private final int chunkBlocks;
     private final byte[] tag = new byte[MAX_TAG_LENGTH];
     private long j0High;
     private long j0Low;
@@ -74,15 +76,18 @@ public final class GcmEngine
     }
 
     /**
-     * @param key            AES key: 16, 24 or 32 bytes from {@code offset}.
-     * @param offset         first key byte.
-     * @param length         key length.
+     * @param key        AES key: 16, 24 or 32 bytes from {@code offset}.
+     * @param offset     first key byte.
+     * @param length     key length.
      * @param intrinsics true for the JDK's intrinsics (only where {@link JdkGcmIntrinsics#AVAILABLE}), false for
      *                   the Java path: tests run both.
      */
     GcmEngine(final byte[] key, final int offset, final int length, final boolean intrinsics)
     {
         ghash = new GHash(intrinsics);
+        chunkBlocks = intrinsics ? 1 : CHUNK_BLOCKS;
+        counterBlocks = new byte[chunkBlocks * BLOCK_LENGTH];
+        keystream = new byte[chunkBlocks * BLOCK_LENGTH];
         if (length != 16 && length != 24 && length != 32)
         {
             throw new IllegalArgumentException("AES key must be 128, 192 or 256 bits, got " + length * 8);
@@ -183,8 +188,9 @@ public final class GcmEngine
         // inc32: only the low 32 bits of the counter block count, wrapping (SP 800-38D §6.2).
         final long fixed = j0Low & 0xFFFF_FFFF_0000_0000L;
         final long first = (j0Low + 1) & 0xFFFF_FFFFL;
-        // The JDK's CounterMode carries into the upper 96 bits: only where the low 32 bits do not wrap.
-        if (jdkCtr != null && first + ((length + BLOCK_LENGTH - 1) / BLOCK_LENGTH) <= 0x1_0000_0000L && first != 0)
+        // The JDK's CounterMode carries into the upper 96 bits: only where the low 32 bits do not wrap (with a 96-bit
+        // nonce they start at 2, so only a message of 2^36 bytes could; other nonces take the loop below if they do).
+        if (jdkCtr != null && first + ((length + BLOCK_LENGTH - 1) / BLOCK_LENGTH) <= 0x1_0000_0000L)
         {
             LONG_BE.set(jdkCounter, 0, j0High);
             LONG_BE.set(jdkCounter, 8, fixed | first);
@@ -196,7 +202,7 @@ public final class GcmEngine
         int remaining = length;
         while (remaining > 0)
         {
-            final int blocks = Math.min(CHUNK_BLOCKS, (remaining + BLOCK_LENGTH - 1) / BLOCK_LENGTH);
+            final int blocks = Math.min(chunkBlocks, (remaining + BLOCK_LENGTH - 1) / BLOCK_LENGTH);
             for (int k = 0, p = 0; k < blocks; k++, p += BLOCK_LENGTH)
             {
                 LONG_BE.set(counterBlocks, p, j0High);

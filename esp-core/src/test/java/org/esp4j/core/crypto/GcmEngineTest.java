@@ -219,6 +219,30 @@ class GcmEngineTest
         assertEquals(Hex.encode(ecb.doFinal(Hex.decode(N96 + "00000001"))), Hex.encode(tag));
     }
 
+    /**
+     * SP 800-38D §6.2 inc32: the counter's low 32 bits wrap to 0 and the upper 96 stay as they are (the JDK's
+     * {@code CounterMode} would carry into them, so the intrinsic path must not take it across the wrap). Expected:
+     * the JDK's AES-ECB over the counter blocks written out by hand.
+     */
+    @ParameterizedTest(name = "intrinsics {0}")
+    @ValueSource(booleans = { true, false })
+    void shouldWrapOnlyTheLow32BitsOfTheCounter(final boolean intrinsics) throws Exception
+    {
+        final byte[] key = Hex.decode(K);
+        final GcmEngine engine = engine(key, intrinsics);
+        final byte[] data = new byte[64 + 7];
+        engine.start(0x0102030405060708L, 0x090a0b0cfffffffeL);
+        engine.crypt(data, 0, data.length);
+
+        final Cipher ecb = Cipher.getInstance("AES/ECB/NoPadding");
+        ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+        final byte[] expected = ecb.doFinal(Hex.decode(
+            "0102030405060708090a0b0cffffffff" + "0102030405060708090a0b0c00000000" +
+            "0102030405060708090a0b0c00000001" + "0102030405060708090a0b0c00000002" +
+            "0102030405060708090a0b0c00000003"));
+        assertEquals(Hex.encode(expected, 0, data.length), Hex.encode(data));
+    }
+
     private static GcmEngine engine(final byte[] key, final boolean intrinsics)
     {
         final GcmEngine engine = new GcmEngine(key, 0, key.length, intrinsics);
