@@ -66,17 +66,8 @@ final class JdkGcmIntrinsics
         MethodHandle init = null;
         MethodHandle reset = null;
         MethodHandle crypt = null;
-        String reason;
-        final String noC2 = withoutC2();
-        if ("off".equals(System.getProperty(PROPERTY)))
-        {
-            reason = PROPERTY + "=off";
-        }
-        else if (!noC2.isEmpty())
-        {
-            reason = noC2;
-        }
-        else
+        String reason = "off".equals(System.getProperty(PROPERTY)) ? PROPERTY + "=off" : withoutC2();
+        if (reason.isEmpty())
         {
             try
             {
