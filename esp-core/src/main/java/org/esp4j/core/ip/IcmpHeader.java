@@ -31,9 +31,6 @@ public final class IcmpHeader
     public static final int QUOTED_PACKET_OFFSET = 8;
     public static final int LENGTH = 8;
 
-    public static final int PROTOCOL_NUMBER_ICMP = 1;
-    public static final int PROTOCOL_NUMBER_ICMPV6 = 58;
-
     private IcmpHeader()
     {
     }

@@ -1,5 +1,6 @@
 package org.esp4j.sip.espcore;
 
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
@@ -159,7 +160,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
     {
         final TrafficSelector selector = TrafficSelector.builder()
             .source(spec.src()).destination(spec.dst())
-            .protocol(transport == Transport.UDP ? TrafficSelector.PROTOCOL_UDP : TrafficSelector.PROTOCOL_TCP)
+            .protocol(transport == Transport.UDP ? IpProtocol.UDP : IpProtocol.TCP)
             .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
             .build();
         return new PolicyConfig(selector,

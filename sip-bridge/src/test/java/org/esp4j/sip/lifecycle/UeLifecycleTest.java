@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.aka.AkaAuthenticationCentre;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AuthenticationVector;
@@ -7,7 +8,6 @@ import org.esp4j.sip.aka.DigestAka;
 import org.esp4j.sip.aka.DigestParams;
 import org.esp4j.sip.aka.Milenage;
 import org.esp4j.core.sa.IntegrityAlgorithm;
-import org.esp4j.sip.util.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;

@@ -1,6 +1,7 @@
 package org.esp4j.tun.control;
 
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmAddresses;
@@ -127,7 +128,7 @@ public final class MonitorFormatter
 
     private static boolean hasPorts(final int protocol)
     {
-        return protocol == TrafficSelector.PROTOCOL_TCP || protocol == TrafficSelector.PROTOCOL_UDP ||
+        return protocol == IpProtocol.TCP || protocol == IpProtocol.UDP ||
             protocol == 33 || protocol == 132;
     }
 }

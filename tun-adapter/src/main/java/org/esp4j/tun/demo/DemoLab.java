@@ -1,11 +1,11 @@
 package org.esp4j.tun.demo;
 
 import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.cli.SimCommand;
 import org.esp4j.sip.sim.PcscfSimConfig;
 import org.esp4j.sip.sim.Subscriber;
 import org.esp4j.sip.sim.UeSimConfig;
-import org.esp4j.sip.util.Hex;
 import org.esp4j.tun.control.ControlClient;
 import org.esp4j.tun.daemon.DaemonMain;
 import org.esp4j.tun.routing.IpCommand;

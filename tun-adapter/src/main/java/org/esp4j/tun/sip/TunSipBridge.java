@@ -2,12 +2,12 @@ package org.esp4j.tun.sip;
 
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.espcore.EspCoreSaSink;
@@ -408,7 +408,7 @@ public final class TunSipBridge implements PlaintextObserver
         final long dstLow = IpAddressBits.low(ip.dst());
         final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, IpAddressBits.high(ip.src()),
             IpAddressBits.low(ip.src()), dstHigh, dstLow,
-            ip.isTcp() ? TrafficSelector.PROTOCOL_TCP : TrafficSelector.PROTOCOL_UDP, ip.srcPort(), ip.dstPort());
+            ip.isTcp() ? IpProtocol.TCP : IpProtocol.UDP, ip.srcPort(), ip.dstPort());
         final boolean clear = policy == null || policy.action() == PolicyAction.BYPASS ||
             policy.action() == PolicyAction.PROTECT && policy.template().optional() &&
             SecurityPolicyDatabase.resolveSa(policy, sad, dstHigh, dstLow) == null;

@@ -1,6 +1,7 @@
 package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
@@ -95,7 +96,7 @@ class FragmentGuardTest
     private void protect(final InetAddress src, final InetAddress dst, final int sport, final int dport)
     {
         final TrafficSelector selector = TrafficSelector.builder().source(src).destination(dst)
-            .protocol(TrafficSelector.PROTOCOL_UDP).sourcePort(sport).destinationPort(dport).build();
+            .protocol(IpProtocol.UDP).sourcePort(sport).destinationPort(dport).build();
         spd.add(new PolicyConfig(selector, PolicyDirection.OUT, PolicyAction.PROTECT, 1000, 0,
             List.of(new TemplateConfig(src, dst, 2821032177L, 1, false))));
     }
