@@ -15,6 +15,8 @@ public final class IpProtocol
     public static final int TCP = 6;
     /** UDP, RFC 768. */
     public static final int UDP = 17;
+    /** DCCP, RFC 4340 (ports at the same place as UDP's; {@code ip xfrm} selectors take them). */
+    public static final int DCCP = 33;
     /** IPv6 Routing extension header, RFC 8200 §4.4. */
     public static final int IPV6_ROUTING = 43;
     /** IPv6 Fragment extension header, RFC 8200 §4.5. */

@@ -8,7 +8,6 @@ import org.esp4j.core.ip.IpProtocol;
  */
 final class XfrmProtocols
 {
-    static final int DCCP = 33;
 
     private static final String[] NAMES = new String[256];
 
@@ -17,7 +16,7 @@ final class XfrmProtocols
         NAMES[IpProtocol.ICMP] = "icmp";
         NAMES[IpProtocol.TCP] = "tcp";
         NAMES[IpProtocol.UDP] = "udp";
-        NAMES[DCCP] = "dccp";
+        NAMES[IpProtocol.DCCP] = "dccp";
         NAMES[47] = "gre";
         NAMES[IpProtocol.ESP] = "esp";
         NAMES[IpProtocol.AH] = "ah";
@@ -66,6 +65,6 @@ final class XfrmProtocols
     /** @return true for the protocols iproute2 allows {@code sport}/{@code dport} with. */
     static boolean hasPorts(final int protocol)
     {
-        return IpProtocol.hasPorts(protocol) || protocol == DCCP;
+        return IpProtocol.hasPorts(protocol) || protocol == IpProtocol.DCCP;
     }
 }

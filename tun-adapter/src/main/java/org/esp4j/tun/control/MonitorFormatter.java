@@ -128,7 +128,6 @@ public final class MonitorFormatter
 
     private static boolean hasPorts(final int protocol)
     {
-        return protocol == IpProtocol.TCP || protocol == IpProtocol.UDP ||
-            protocol == 33 || protocol == 132;
+        return IpProtocol.hasPorts(protocol) || protocol == IpProtocol.DCCP;
     }
 }

@@ -146,7 +146,7 @@ final class KernelTcpPeer
             if (partial)
             {
                 assertTrue(frame.csumStart() + frame.csumOffset() + 2 <= copy.length, frame.toString());
-                TransportChecksum.completePartial(new UnsafeBuffer(copy), frame.csumStart(), copy.length,
+                VirtioNetHeader.completePartialChecksum(new UnsafeBuffer(copy), frame.csumStart(), copy.length,
                     frame.csumOffset());
             }
             segments.add(copy);

@@ -718,7 +718,7 @@ class TcpCoalescerTest
         TcpPackets.putShort(completed, ipHeader + 16, ~sum & 0xFFFF);
         assertTrue(tcpChecksumValid(completed), what + " completed checksum verifies");
         final UnsafeBuffer frame = new UnsafeBuffer(tun.frame(index).clone());
-        TransportChecksum.completePartial(frame, HEADER + VirtioNetHeader.csumStart(frame, 0), frame.capacity(),
+        VirtioNetHeader.completePartialChecksum(frame, HEADER + VirtioNetHeader.csumStart(frame, 0), frame.capacity(),
             VirtioNetHeader.csumOffset(frame, 0));
         assertEquals(TcpPackets.getShort(completed, ipHeader + 16) & 0xFFFF,
             frame.getShort(HEADER + ipHeader + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF, what);
