@@ -164,7 +164,7 @@ class TcpCoalescerTest
         final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> data = train(base(ipv6), MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS);
         final long afterData = seq(data.get(data.size() - 1)) + MSS;
-        final byte[] udp = TransportChecksumTest.udp(ipv6, bytes(300));
+        final byte[] udp = OffloadChecksumTest.udp(ipv6, bytes(300));
         final byte[] pureAck = base(ipv6).seq(seq(data.get(4))).build();
         final byte[] syn = base(ipv6).flags(SYN).ack(0).options(new byte[] {2, 4, 5, (byte)0xB4}).build();
         final byte[] synAck = base(ipv6).flags(SYN | ACK).options(new byte[] {2, 4, 5, (byte)0xB4}).build();
@@ -572,7 +572,7 @@ class TcpCoalescerTest
         tun = new TunFrames(direct);
         final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false), MSS, MSS, MSS, MSS, MSS);
-        final byte[] udp = TransportChecksumTest.udp(false, bytes(10));
+        final byte[] udp = OffloadChecksumTest.udp(false, bytes(10));
 
         tun.failNext = 2;
         offer(coalescer, train.get(0));
