@@ -143,7 +143,11 @@ public final class InternetChecksum
      * @return the pseudo-header sum, unfolded.
      */
     public static long pseudoHeaderSum(
-        final DirectBuffer buffer, final int ipOffset, final boolean ipv6, final int protocol, final int transportLength)
+        final DirectBuffer buffer,
+        final int ipOffset,
+        final boolean ipv6,
+        final int protocol,
+        final int transportLength)
     {
         return ipv6 ? ipv6PseudoHeaderSum(buffer, ipOffset, protocol, transportLength) :
             ipv4PseudoHeaderSum(buffer, ipOffset, protocol, transportLength);

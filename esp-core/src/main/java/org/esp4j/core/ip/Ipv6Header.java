@@ -228,8 +228,9 @@ public final class Ipv6Header
      * hop-by-hop, routing, destination options or an atomic fragment (reported with its type and offset); at a
      * non-atomic fragment header (reported as {@link IpProtocol#IPV6_FRAGMENT}) unless the options say
      * {@link #WALK_THROUGH_FRAGMENTS}; with {@link #STOP_AT_FINAL_DESTINATION_OPTIONS}, at a destination options
-     * header not followed by a routing header; or where the headers run past {@code packetLength} ({@link #isWalkTruncated}: the protocol
-     * and offset then say how far the walk got, the offset possibly past the end).
+     * header not followed by a routing header; or where the headers run past {@code packetLength}
+     * ({@link #isWalkTruncated}: the protocol and offset then say how far the walk got, the offset possibly past the
+     * end).
      *
      * @param buffer                        packet.
      * @param ipv6Offset                    start of the IPv6 header; the offsets below are relative to it.
@@ -269,8 +270,8 @@ public final class Ipv6Header
             {
                 return walk(following, at + extensionLength, at) | WALK_TRUNCATED;
             }
-            if ((options & STOP_AT_FINAL_DESTINATION_OPTIONS) != 0 && nextHeader == IpProtocol.IPV6_DESTINATION_OPTIONS &&
-                following != IpProtocol.IPV6_ROUTING)
+            if ((options & STOP_AT_FINAL_DESTINATION_OPTIONS) != 0 &&
+                nextHeader == IpProtocol.IPV6_DESTINATION_OPTIONS && following != IpProtocol.IPV6_ROUTING)
             {
                 break;
             }
@@ -307,7 +308,7 @@ public final class Ipv6Header
 
     private static long walk(final int protocol, final int upperOffset, final int nextHeaderFieldOffset)
     {
-        return ((long)protocol << WALK_PROTOCOL_SHIFT) | ((nextHeaderFieldOffset & WALK_OFFSET_MASK) << WALK_FIELD_SHIFT) |
-            (upperOffset & WALK_OFFSET_MASK);
+        return ((long)protocol << WALK_PROTOCOL_SHIFT) |
+            ((nextHeaderFieldOffset & WALK_OFFSET_MASK) << WALK_FIELD_SHIFT) | (upperOffset & WALK_OFFSET_MASK);
     }
 }

@@ -55,7 +55,8 @@ class InternetChecksumTest
     {
         // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2, checksum 220d
         final byte[] bytes = { 0x00, 0x01, (byte)0xf2, 0x03, (byte)0xf4, (byte)0xf5, (byte)0xf6, (byte)0xf7 };
-        assertEquals(0x220d, InternetChecksum.foldAndComplement(InternetChecksum.sum(new UnsafeBuffer(bytes), 0, 8, 0)));
+        assertEquals(0x220d,
+            InternetChecksum.foldAndComplement(InternetChecksum.sum(new UnsafeBuffer(bytes), 0, 8, 0)));
     }
 
     @Test

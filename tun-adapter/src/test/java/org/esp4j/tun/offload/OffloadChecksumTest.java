@@ -138,14 +138,16 @@ class OffloadChecksumTest
             final UnsafeBuffer buffer = new UnsafeBuffer(packet.clone());
             buffer.putShort(ipHeader + 16, (short)0x5A5A); // garbage: put must not sum it
 
-            final int stored = InternetChecksum.putTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader,
-                ipHeader + 16);
+            final int stored = InternetChecksum.putTransportChecksum(buffer, 0, ipv6, TCP, ipHeader,
+                packet.length - ipHeader, ipHeader + 16);
 
             assertEquals(expected, stored);
             assertArrayEquals(packet, buffer.byteArray());
-            assertTrue(InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader));
+            assertTrue(
+                InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader));
             buffer.putByte(packet.length - 1, (byte)(buffer.getByte(packet.length - 1) ^ 0x10));
-            assertFalse(InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader),
+            assertFalse(
+                InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader),
                 "a flipped bit must not verify");
         }
     }
@@ -171,7 +173,8 @@ class OffloadChecksumTest
 
             final UnsafeBuffer partial = new UnsafeBuffer(new byte[lead + packet.length]);
             partial.putBytes(lead, packet);
-            final long pseudo = InternetChecksum.pseudoHeaderSum(partial, lead, ipv6, protocol, packet.length - ipHeader);
+            final long pseudo =
+                InternetChecksum.pseudoHeaderSum(partial, lead, ipv6, protocol, packet.length - ipHeader);
             partial.putShort(lead + ipHeader + field, (short)InternetChecksum.fold(pseudo), BIG_ENDIAN);
             VirtioNetHeader.completePartialChecksum(partial, lead + ipHeader, lead + packet.length, field);
 
@@ -191,7 +194,8 @@ class OffloadChecksumTest
         assertEquals(0, referenceTransportChecksum(udp, UDP, 6), "test packet must checksum to zero");
 
         final UnsafeBuffer put = new UnsafeBuffer(udp.clone());
-        assertEquals(0xFFFF, InternetChecksum.putTransportChecksum(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader, ipHeader + 6));
+        assertEquals(0xFFFF,
+            InternetChecksum.putTransportChecksum(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader, ipHeader + 6));
         assertEquals((short)0xFFFF, put.getShort(ipHeader + 6));
         assertTrue(InternetChecksum.verifyTransportChecksum(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader));
 
@@ -215,7 +219,8 @@ class OffloadChecksumTest
         assertEquals(0, referenceTransportChecksum(p, TCP, 16), "test packet must checksum to zero");
         final UnsafeBuffer buffer = new UnsafeBuffer(p);
 
-        assertEquals(0, InternetChecksum.putTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader, ipHeader + 16));
+        assertEquals(0,
+            InternetChecksum.putTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader, ipHeader + 16));
         assertEquals(0, buffer.getShort(ipHeader + 16));
         assertTrue(InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader));
 
