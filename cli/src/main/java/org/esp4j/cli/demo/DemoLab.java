@@ -1,6 +1,6 @@
 package org.esp4j.cli.demo;
 
-import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.cli.sip.SimCommand;
 import org.esp4j.sip.sim.PcscfSimConfig;
 import org.esp4j.sip.sim.Subscriber;

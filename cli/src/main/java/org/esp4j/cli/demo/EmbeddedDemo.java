@@ -1,7 +1,7 @@
 package org.esp4j.cli.demo;
 
 import org.esp4j.core.counters.XfrmCounter;
-import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.xfrm.WiresharkEspSa;
 import org.esp4j.core.xfrm.XfrmFormatter;

@@ -1,6 +1,6 @@
 package org.esp4j.cli.pcap;
 
-import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.xfrm.SaListingReader;
 import org.esp4j.core.xfrm.WiresharkEspSa;

@@ -325,8 +325,8 @@ class ControlServerTest
         {
             sad.add(org.esp4j.core.sa.SaConfig.builder()
                 .source(InetAddress.getByName("2001:db8::1")).destination(InetAddress.getByName("2001:db8::2"))
-                .spi(0x1000 + i).integrity(org.esp4j.core.sa.IntegrityAlgorithm.HMAC_SHA1_96, authKey)
-                .encryption(org.esp4j.core.sa.EncryptionAlgorithm.NULL, new byte[0]).build());
+                .spi(0x1000 + i).integrity(org.esp4j.core.crypto.IntegrityAlgorithm.HMAC_SHA1_96, authKey)
+                .encryption(org.esp4j.core.crypto.EncryptionAlgorithm.NULL, new byte[0]).build());
         }
         final List<SocketChannel> clients = new ArrayList<>();
         assertTimeoutPreemptively(Duration.ofSeconds(60), () ->

@@ -1,5 +1,7 @@
 package org.esp4j.core.sa;
 
+import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.replay.ReplayWindow;
 import org.esp4j.core.spd.TrafficSelector;

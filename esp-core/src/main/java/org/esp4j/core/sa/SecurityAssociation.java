@@ -3,7 +3,6 @@ package org.esp4j.core.sa;
 import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.counters.SaCounters;
 import org.esp4j.core.crypto.EspTransform;
-import org.esp4j.core.crypto.EspTransforms;
 import org.esp4j.core.crypto.IvSource;
 import org.esp4j.core.ip.IpAddressBits;
 import org.esp4j.core.replay.ReplayWindow;

@@ -1,7 +1,7 @@
 package org.esp4j.core.esp;
 
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;

@@ -571,7 +571,7 @@ public final class SaLifecycleEngine
             spiS = spis.allocate();
             final int portC = ports.allocate();
             final SecurityMechanism server = SecurityMechanism.ipsec3gpp(client.alg(),
-                client.effectiveEalg() == org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC ? client.effectiveEalg() : client.ealg(),
+                client.effectiveEalg() == org.esp4j.core.crypto.EncryptionAlgorithm.AES_GMAC ? client.effectiveEalg() : client.ealg(),
                 spiC, spiS, portC, config.protectedServerPort());
             final SaSet set = new SaSet(client, server, List.of(server));
             set.reservedSpis.add(spiC);

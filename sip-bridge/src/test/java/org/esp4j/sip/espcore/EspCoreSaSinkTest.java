@@ -16,8 +16,8 @@ import org.esp4j.core.xfrm.XfrmFormatter;
 import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

@@ -2,8 +2,8 @@ package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.secagree.SecurityHeaders;
 import org.esp4j.sip.secagree.SecurityMechanism;
 import org.junit.jupiter.api.Test;

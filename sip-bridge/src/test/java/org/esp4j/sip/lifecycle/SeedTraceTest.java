@@ -68,7 +68,7 @@ class SeedTraceTest
     {
         final SaSpec sa4 = SaSpec.builder().label("SA4").spi(3458785863L).direction(SaDirection.IN)
             .src(InetAddress.getLoopbackAddress(), 1).dst(InetAddress.getLoopbackAddress(), 2)
-            .integrity(org.esp4j.core.sa.IntegrityAlgorithm.HMAC_MD5_96, null).build();
+            .integrity(org.esp4j.core.crypto.IntegrityAlgorithm.HMAC_MD5_96, null).build();
 
         assertEquals("0xce28e247", sa4.spiHex());
         assertEquals(true, sa4.toString().contains("spi=3458785863 (0xce28e247)"), sa4.toString());

@@ -1,7 +1,14 @@
-package org.esp4j.core.crypto;
+package org.esp4j.core.sa;
 
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.crypto.AesGcmTransform;
+import org.esp4j.core.crypto.CbcCipherEngine;
+import org.esp4j.core.crypto.CipherEngine;
+import org.esp4j.core.crypto.CompositeTransform;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.EspTransform;
+import org.esp4j.core.crypto.HmacEngine;
+import org.esp4j.core.crypto.NullCipherEngine;
+import org.esp4j.core.crypto.SequenceIvSource;
 
 import java.security.SecureRandom;
 

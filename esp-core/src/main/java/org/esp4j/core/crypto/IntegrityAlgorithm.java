@@ -1,4 +1,4 @@
-package org.esp4j.core.sa;
+package org.esp4j.core.crypto;
 
 /**
  * Integrity (authentication) algorithms an SA can use, named as 3GPP TS 33.203 and as iproute2's {@code ip xfrm}
