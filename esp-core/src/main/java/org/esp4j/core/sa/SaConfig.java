@@ -4,7 +4,7 @@ import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.replay.ReplayWindow;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -11,7 +11,7 @@ import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;

@@ -140,7 +140,7 @@ class EspCoreSaSinkTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> sink.install(keyless));
         assertEquals(true, ex.getMessage().contains("0xa82588f1"), ex.getMessage());
         assertEquals(0, sad.size());
-        assertNull(spd.find(org.esp4j.core.spd.TrafficSelector.any(), PolicyDirection.OUT));
+        assertNull(spd.find(org.esp4j.core.selector.TrafficSelector.any(), PolicyDirection.OUT));
     }
 
     private static SaSpec sa1(final long lifetimeNs)

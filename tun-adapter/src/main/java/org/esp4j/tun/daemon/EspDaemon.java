@@ -20,7 +20,7 @@ import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPreload;
 import org.esp4j.core.xfrm.XfrmPreloadReader;
 import org.esp4j.sip.lifecycle.Role;

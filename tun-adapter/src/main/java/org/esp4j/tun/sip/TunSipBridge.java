@@ -7,7 +7,7 @@ import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.espcore.EspCoreSaSink;

@@ -1,4 +1,4 @@
-package org.esp4j.core.spd;
+package org.esp4j.core.selector;
 
 import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.ip.IpAddressBits;
