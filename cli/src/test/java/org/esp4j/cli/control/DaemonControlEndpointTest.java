@@ -4,7 +4,7 @@ import org.esp4j.tun.control.ControlEvents;
 import org.esp4j.tun.control.DaemonControlEndpoint;
 import org.agrona.concurrent.CachedNanoClock;
 import org.esp4j.core.counters.XfrmCounters;
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
@@ -106,7 +106,7 @@ class DaemonControlEndpointTest
         private final SecurityAssociationDatabase sad =
             new SecurityAssociationDatabase(counters, new CachedNanoClock(), null);
         private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
-        private final List<SaEventListener> subscribers = new CopyOnWriteArrayList<>();
+        private final List<SpdEventListener> subscribers = new CopyOnWriteArrayList<>();
         private final AtomicInteger applied = new AtomicInteger();
         private final List<DaemonConductor.PolicyEventListener> policySubscribers = new CopyOnWriteArrayList<>();
 
@@ -155,7 +155,7 @@ class DaemonControlEndpointTest
             return null;
         }
 
-        public AutoCloseable subscribe(final SaEventListener listener)
+        public AutoCloseable subscribe(final SpdEventListener listener)
         {
             subscribers.add(listener);
             return () -> subscribers.remove(listener);

@@ -7,7 +7,7 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
@@ -33,7 +33,7 @@ final class EspHarness
     final CachedNanoClock clock = new CachedNanoClock();
     final XfrmCounters counters;
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
-    final SaEventListener listener = (type, sa) -> events.add(type + " " + sa.config().spiHex());
+    final SpdEventListener listener = (type, sa) -> events.add(type + " " + sa.config().spiHex());
     final SecurityAssociationDatabase sad;
     final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
     final EspProcessor processor;

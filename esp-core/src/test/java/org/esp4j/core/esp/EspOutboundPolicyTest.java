@@ -90,7 +90,7 @@ class EspOutboundPolicyTest
     {
         final int[] acquires = { 0 };
         final EspProcessor processor = new EspProcessor(sender.sad, sender.spd, sender.counters, sender.clock,
-            new org.esp4j.core.sa.SaEventListener()
+            new org.esp4j.core.spd.SpdEventListener()
             {
                 public void onSaEvent(final org.esp4j.core.sa.SaEventType type, final SecurityAssociation sa)
                 {

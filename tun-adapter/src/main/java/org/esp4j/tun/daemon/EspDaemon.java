@@ -11,7 +11,7 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.sa.SaConfig;
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyAction;
@@ -648,7 +648,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         return config.countersFile().resolveSibling(config.countersFile().getFileName() + ".seq");
     }
 
-    public AutoCloseable subscribe(final SaEventListener listener)
+    public AutoCloseable subscribe(final SpdEventListener listener)
     {
         return events.subscribe(listener);
     }
