@@ -1,6 +1,6 @@
 package org.esp4j.core.selector;
 
-import org.esp4j.core.xfrm.XfrmAddresses;
+import org.esp4j.core.ip.IpAddressText;
 import org.esp4j.core.ip.IpAddressBits;
 
 import java.net.Inet4Address;
@@ -279,7 +279,7 @@ public final class TrafficSelector
         {
             return family == 4 ? "0.0.0.0/0" : "::/0";
         }
-        return XfrmAddresses.toText(address) + "/" + prefixLength;
+        return IpAddressText.format(address) + "/" + prefixLength;
     }
 
     private static void appendPorts(final StringBuilder sb, final String name, final int low, final int high)
@@ -419,7 +419,7 @@ public final class TrafficSelector
                 (sourceAddress instanceof Inet4Address) != (destinationAddress instanceof Inet4Address))
             {
                 throw new IllegalArgumentException("source and destination are of different families: " +
-                    XfrmAddresses.toText(sourceAddress) + ", " + XfrmAddresses.toText(destinationAddress));
+                    IpAddressText.format(sourceAddress) + ", " + IpAddressText.format(destinationAddress));
             }
             if (family != ANY_FAMILY && impliedFamily != ANY_FAMILY && family != impliedFamily)
             {
