@@ -3,7 +3,7 @@ package org.esp4j.cli.run;
 import org.esp4j.tun.daemon.DaemonConfig;
 import org.esp4j.tun.daemon.EspDaemon;
 import org.esp4j.core.redact.Redaction;
-import org.esp4j.tun.sip.SipBridgeSettings;
+import org.esp4j.tun.daemon.SipBridgeSettings;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -39,9 +39,8 @@ import org.esp4j.tun.routing.IpCommand;
 import org.esp4j.tun.routing.NftCommand;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
-import org.esp4j.tun.sip.SipBridgeSettings;
 import org.esp4j.tun.sip.SipSniffer;
-import org.esp4j.tun.sip.TunSipBridge;
+import org.esp4j.tun.sip.DaemonSipBridge;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -114,7 +113,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private AgentRunner outboundRunner;
     private AgentRunner inboundRunner;
     private AgentRunner sipRunner;
-    private TunSipBridge sipBridge;
+    private DaemonSipBridge sipBridge;
     private DaemonConductor conductor;
     private SequenceReservations reservations;
     private AgentRunner conductorRunner;
@@ -455,8 +454,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     {
         final SipBridgeSettings settings = SipBridgeSettings.from(config);
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
-        sipBridge = new TunSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
-            config.carrier().raw() ? 0 : config.udpPort(), new TunSipBridge.ChangeApplier()
+        sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
+            config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()
             {
                 public void apply(final Runnable change)
                 {
@@ -470,7 +469,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                     }
                     catch (final DaemonConductor.NotAppliedException ex)
                     {
-                        throw new TunSipBridge.NotInForceException(ex.getMessage());
+                        throw new DaemonSipBridge.NotInForceException(ex.getMessage());
                     }
                 }
 
@@ -520,7 +519,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     }
 
     /** @return the SIP bridge, or null when the daemon runs without one. */
-    public TunSipBridge sipBridge()
+    public DaemonSipBridge sipBridge()
     {
         return sipBridge;
     }

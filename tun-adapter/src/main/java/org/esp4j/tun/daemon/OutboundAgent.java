@@ -19,6 +19,7 @@ import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.offload.TcpSegmenter;
 import org.esp4j.tun.offload.TransportChecksum;
 import org.esp4j.tun.offload.VirtioNetHeader;
+import org.esp4j.tun.sip.PlaintextObserver;
 
 import java.nio.ByteOrder;
 

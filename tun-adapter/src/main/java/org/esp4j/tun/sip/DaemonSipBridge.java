@@ -17,7 +17,6 @@ import org.esp4j.sip.lifecycle.LifecycleEvent;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;
-import org.esp4j.tun.daemon.PlaintextObserver;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +78,7 @@ import java.util.function.LongSupplier;
  * <p>
  * Nothing here throws into the packet path: errors are logged (never with keys) and counted.
  */
-public final class TunSipBridge implements PlaintextObserver
+public final class DaemonSipBridge implements PlaintextObserver
 {
     /** The unprotected SIP port the first REGISTER and the 401 use. */
     public static final int SIP_PORT = 5060;
@@ -151,7 +150,7 @@ public final class TunSipBridge implements PlaintextObserver
     public interface InboundSource
     {
         /**
-         * Hand the packets queued so far to {@link TunSipBridge#onReceived}. Called with the bridge's lock held.
+         * Hand the packets queued so far to {@link DaemonSipBridge#onReceived}. Called with the bridge's lock held.
          *
          * @param limit most packets to take from each socket.
          * @return packets taken.
@@ -179,7 +178,7 @@ public final class TunSipBridge implements PlaintextObserver
      * @param clockNs the clock for SA lifetimes.
      * @param log     where lifecycle events are written (without keys).
      */
-    public TunSipBridge(
+    public DaemonSipBridge(
         final Role role,
         final AkaAlgorithm aka,
         final SecurityAssociationDatabase sad,
@@ -200,7 +199,7 @@ public final class TunSipBridge implements PlaintextObserver
      * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
      * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
      */
-    public TunSipBridge(
+    public DaemonSipBridge(
         final Role role,
         final AkaAlgorithm aka,
         final SecurityAssociationDatabase sad,

@@ -1,7 +1,6 @@
-package org.esp4j.tun.sip;
+package org.esp4j.tun.daemon;
 
 import org.esp4j.sip.lifecycle.Role;
-import org.esp4j.tun.daemon.DaemonConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,8 @@
-package org.esp4j.tun.sip;
+package org.esp4j.tun.daemon;
 
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
-import org.esp4j.tun.daemon.DaemonConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;

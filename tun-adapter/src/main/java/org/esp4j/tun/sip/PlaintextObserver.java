@@ -1,4 +1,4 @@
-package org.esp4j.tun.daemon;
+package org.esp4j.tun.sip;
 
 /**
  * Looks at plaintext IP packets on the daemon's outbound path before the SPD (the SIP bridge uses it to see the

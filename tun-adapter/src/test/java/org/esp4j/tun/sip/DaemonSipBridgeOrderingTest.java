@@ -76,9 +76,9 @@ class TunSipBridgeOrderingTest
     private final Deque<byte[]> snifferQueue = new ArrayDeque<>();
     private UnsafeBuffer sent;
 
-    private TunSipBridge bridge(final Role role, final boolean knowsK)
+    private DaemonSipBridge bridge(final Role role, final boolean knowsK)
     {
-        final TunSipBridge bridge = new TunSipBridge(role, knowsK ? Milenage.withOpc(K, OPC) : null, sad, spd,
+        final DaemonSipBridge bridge = new DaemonSipBridge(role, knowsK ? Milenage.withOpc(K, OPC) : null, sad, spd,
             clock::nanoTime, log::add);
         bridge.inboundSource(limit ->
         {
@@ -95,7 +95,7 @@ class TunSipBridgeOrderingTest
     @Test
     void shouldProtectARegisterSentBeforeTheSnifferThreadProcessedThe401()
     {
-        final TunSipBridge ue = bridge(Role.UE, true);
+        final DaemonSipBridge ue = bridge(Role.UE, true);
         assertEquals(EspVerdict.PASS, send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
 
         snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
@@ -116,7 +116,7 @@ class TunSipBridgeOrderingTest
     @Test
     void shouldHoldARegisterWithSecurityVerifyWhoseSasNeverCameAndNeverSendItInClear()
     {
-        final TunSipBridge ue = bridge(Role.UE, true);
+        final DaemonSipBridge ue = bridge(Role.UE, true);
         send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
         final long clearBefore = counters.get(XfrmCounter.Esp4jOutBypass);
 
@@ -140,7 +140,7 @@ class TunSipBridgeOrderingTest
     @Test
     void shouldKeepThePcscfsAnswersInOrderWithWhatItReceived()
     {
-        final TunSipBridge pcscf = bridge(Role.PCSCF, false);
+        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
         snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
 
@@ -184,7 +184,7 @@ class TunSipBridgeOrderingTest
             "spi-s=565818;port-c=38003;port-s=39003";
         final String server = "ipsec-3gpp;alg=null;ealg=aes-gcm;prot=esp;mod=trans;spi-c=3458785863;" +
             "spi-s=2821032177;port-c=50717;port-s=50718;q=0.1";
-        final TunSipBridge ue = bridge(Role.UE, true);
+        final DaemonSipBridge ue = bridge(Role.UE, true);
         send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600).replace(CLIENT, client));
         snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, server)));
 
@@ -205,7 +205,7 @@ class TunSipBridgeOrderingTest
     @Test
     void shouldKeepTheSasWhenTheFirstRegisterIsRetransmittedAcrossThe401()
     {
-        final TunSipBridge ue = bridge(Role.UE, true);
+        final DaemonSipBridge ue = bridge(Role.UE, true);
         final String first = register(1, 5060, null, 600);
         send(ue, UE, UE_PORT_C, PCSCF, 5060, first);
         snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
@@ -223,7 +223,7 @@ class TunSipBridgeOrderingTest
     }
 
     /** What the outbound agent does with a packet from the TUN: observer, then the SPD; -1 when held back. */
-    private int send(final TunSipBridge bridge, final InetAddress src, final int sport, final InetAddress dst,
+    private int send(final DaemonSipBridge bridge, final InetAddress src, final int sport, final InetAddress dst,
         final int dport, final String sip)
     {
         final byte[] packet = udp(src, sport, dst, dport, sip);
