@@ -31,7 +31,7 @@ class SaSpecTest
             .integrity(IntegrityAlgorithm.HMAC_MD5_96, Hex.decode("IK", IK))
             .encryption(EncryptionAlgorithm.NULL, new byte[0])
             .lifetimeNs(1L)
-            .state(SaState.ESTABLISHED);
+            .state(SaLifecycleState.ESTABLISHED);
     }
 
     @Test

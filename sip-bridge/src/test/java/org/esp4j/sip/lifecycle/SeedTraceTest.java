@@ -54,7 +54,7 @@ class SeedTraceTest
         {
             assertEquals("hmac-md5-96", sa.integrityAlgorithmName());
             assertEquals("null", sa.encryptionAlgorithmName());
-            assertEquals(SaState.ESTABLISHED, sa.state());
+            assertEquals(SaLifecycleState.ESTABLISHED, sa.state());
             assertEquals(600_030L * 1_000_000_000L, sa.lifetimeNs());
             assertEquals(2, sa.protocols().size(), "UDP and TCP selectors");
         }

@@ -26,7 +26,7 @@ import org.esp4j.core.xfrm.XfrmPreloadReader;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.PacketRingReceiver;
-import org.esp4j.tun.carrier.RawEspReceiver;
+import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
@@ -311,7 +311,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final int capacity = EspProcessor.MAX_PACKET_LENGTH;
         final RawIpSender[] rawSenders = new RawIpSender[2];
         final UdpEncapCarrier[] udpCarriers = new UdpEncapCarrier[2];
-        final List<RawEspReceiver> rawReceivers = new ArrayList<>();
+        final List<RawIpReceiver> rawReceivers = new ArrayList<>();
         final List<UdpEncapCarrier> udpList = new ArrayList<>();
         final int[] families = { LibC.AF_INET, LibC.AF_INET6 };
         final PacketRingReceiver ring = config.carrier().raw() ? openPacketRing() : null;
@@ -323,7 +323,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 rawSenders[i] = register(new RawIpSender(family, config.mark(), capacity, pathMtu));
                 if (config.carrier().raw())
                 {
-                    rawReceivers.add(register(new RawEspReceiver(family, capacity)));
+                    rawReceivers.add(register(new RawIpReceiver(family, capacity)));
                 }
                 if (config.carrier().udp())
                 {

@@ -4,7 +4,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.tun.carrier.CarrierStatus;
-import org.esp4j.tun.carrier.RawEspReceiver;
+import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.jna.LibC;
 
 import java.io.IOException;
@@ -36,7 +36,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     private static final int BURST = 64;
 
     private final DaemonSipBridge bridge;
-    private final List<RawEspReceiver> receivers = new ArrayList<>();
+    private final List<RawIpReceiver> receivers = new ArrayList<>();
     private final UnsafeBuffer packet = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private long lastPollNs = System.nanoTime();
     private SipBridgeCounters counters;
@@ -54,13 +54,13 @@ public final class SipSniffer implements Agent, AutoCloseable
             {
                 for (final int protocol : new int[]{ LibC.IPPROTO_UDP, LibC.IPPROTO_TCP })
                 {
-                    receivers.add(new RawEspReceiver(family, protocol, EspProcessor.MAX_PACKET_LENGTH));
+                    receivers.add(new RawIpReceiver(family, protocol, EspProcessor.MAX_PACKET_LENGTH));
                 }
             }
         }
         catch (final IOException ex)
         {
-            receivers.forEach(RawEspReceiver::close);
+            receivers.forEach(RawIpReceiver::close);
             throw ex;
         }
         bridge.inboundSource(this::receive);
@@ -78,7 +78,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     /** @return the sockets' descriptors, for a poll-based idle strategy. */
     public int[] fds()
     {
-        return receivers.stream().mapToInt(RawEspReceiver::fd).toArray();
+        return receivers.stream().mapToInt(RawIpReceiver::fd).toArray();
     }
 
     public int doWork()
@@ -110,7 +110,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     private int receive(final int limit)
     {
         int work = 0;
-        for (final RawEspReceiver receiver : receivers)
+        for (final RawIpReceiver receiver : receivers)
         {
             for (int i = 0; i < limit; i++)
             {
@@ -137,7 +137,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     public void close()
     {
         bridge.inboundSource(null); // under the bridge's lock: no drain is running on the sockets closed next
-        receivers.forEach(RawEspReceiver::close);
+        receivers.forEach(RawIpReceiver::close);
         receivers.clear();
     }
 }

@@ -11,7 +11,7 @@ import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.aka.Milenage;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaSpec;
-import org.esp4j.sip.lifecycle.SaState;
+import org.esp4j.sip.lifecycle.SaLifecycleState;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -155,7 +155,7 @@ class TunSipBridgeOrderingTest
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
         assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)));
         assertEquals(UE_SPI_C, espSpi(), "the 200 OK leaves as ESP with the UE's spi-c");
-        assertTrue(pcscf.activeSas().stream().allMatch(sa -> sa.state() == SaState.ESTABLISHED),
+        assertTrue(pcscf.activeSas().stream().allMatch(sa -> sa.state() == SaLifecycleState.ESTABLISHED),
             "established by the 200 OK: the REGISTER was drained first");
 
         // de-registration: the 200 OK must still leave protected; the SAs go when the duty cycle has sent it

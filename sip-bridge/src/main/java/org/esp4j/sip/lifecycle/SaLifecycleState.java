@@ -3,7 +3,7 @@ package org.esp4j.sip.lifecycle;
 /**
  * State of an SA in the TS 33.203 §7.4 lifecycle.
  */
-public enum SaState
+public enum SaLifecycleState
 {
     /** Created on the 401 challenge; lives for reg-await-auth until the 200 OK. */
     TEMPORARY("temporary"),
@@ -14,7 +14,7 @@ public enum SaState
 
     private final String text;
 
-    SaState(final String text)
+    SaLifecycleState(final String text)
     {
         this.text = text;
     }

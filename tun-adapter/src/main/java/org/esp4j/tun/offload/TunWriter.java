@@ -40,14 +40,14 @@ import static org.esp4j.tun.offload.TcpSegmenter.TCP_SEQUENCE_OFFSET;
  * must call {@link #flush()} whenever it stops feeding packets (end of a receive batch): nothing waits for more
  * traffic. One instance per writing thread; allocates nothing.
  */
-public final class TcpCoalescer
+public final class TunWriter
 {
     /** Largest IP packet the coalescer builds. */
     public static final int MAX_PACKET_LENGTH = 65535;
 
     /** Writes {@code length} bytes at a native address into the TUN (virtio-net header first). */
     @FunctionalInterface
-    public interface TunWriter
+    public interface FrameWriter
     {
         /**
          * @return bytes written or {@code -errno}.
@@ -55,7 +55,7 @@ public final class TcpCoalescer
         int write(long address, int length);
     }
 
-    private final TunWriter writer;
+    private final FrameWriter writer;
     private final AtomicCounter coalescedPackets;
     private final AtomicCounter coalescedSegments;
     private final AtomicCounter writeErrors;
@@ -82,8 +82,8 @@ public final class TcpCoalescer
      * @param coalescedSegments counts segments that went into them.
      * @param writeErrors       counts failed writes.
      */
-    public TcpCoalescer(
-        final TunWriter writer,
+    public TunWriter(
+        final FrameWriter writer,
         final int vnetHeaderLength,
         final boolean enabled,
         final AtomicCounter coalescedPackets,

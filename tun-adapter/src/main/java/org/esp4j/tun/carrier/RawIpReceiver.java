@@ -11,22 +11,24 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 
 /**
- * Receives ESP (IP protocol 50) addressed to this host through a raw socket ({@code SOCK_RAW, IPPROTO_ESP}).
- * The kernel has no ESP handler, so it hands the packets to this socket and sends no ICMP error.
+ * Receives the packets of one IP protocol addressed to this host through a raw socket ({@code SOCK_RAW}): ESP
+ * ({@code IPPROTO_ESP}, the raw carrier's receiver) or UDP and TCP (copies for the SIP bridge's {@code SipSniffer}).
+ * For ESP the kernel has no handler, so it hands the packets to this socket and sends no ICMP error.
  * <p>
  * What {@link #receive} hands on is always a whole IP packet, as {@code EspProcessor.inbound} takes it:
  * <ul>
  *   <li>IPv4: the kernel delivers the IP header (reassembled if fragmented): copied as is.</li>
  *   <li>IPv6: the kernel delivers what follows the IPv6 header (and its extension headers). The header is rebuilt:
  *   source from the recvmsg address, destination from {@code IPV6_PKTINFO}, hop limit from {@code IPV6_HOPLIMIT},
- *   traffic class from {@code IPV6_TCLASS}, flow label 0, next header 50 (extension headers are not rebuilt).</li>
+ *   traffic class from {@code IPV6_TCLASS}, flow label 0, next header the socket's protocol (extension headers are
+ *   not rebuilt).</li>
  * </ul>
  * Packets are taken from the socket up to {@code batchSize} per {@code recvmmsg(2)} and handed out one per
  * {@link #receive} call.
  * <p>
  * One instance per receiving thread.
  */
-public final class RawEspReceiver implements CarrierReceiver, AutoCloseable
+public final class RawIpReceiver implements CarrierReceiver, AutoCloseable
 {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     /** Packets per recvmmsg for ESP. */
@@ -43,7 +45,7 @@ public final class RawEspReceiver implements CarrierReceiver, AutoCloseable
      * @param family   {@link LibC#AF_INET} or {@link LibC#AF_INET6}.
      * @param capacity largest packet accepted (bigger ones are dropped as {@link CarrierStatus#TRUNCATED}).
      */
-    public RawEspReceiver(final int family, final int capacity) throws IOException
+    public RawIpReceiver(final int family, final int capacity) throws IOException
     {
         this(family, LibC.IPPROTO_ESP, capacity, DEFAULT_BATCH_SIZE);
     }
@@ -56,7 +58,7 @@ public final class RawEspReceiver implements CarrierReceiver, AutoCloseable
      * @param protocol IP protocol number.
      * @param capacity largest packet accepted.
      */
-    public RawEspReceiver(final int family, final int protocol, final int capacity) throws IOException
+    public RawIpReceiver(final int family, final int protocol, final int capacity) throws IOException
     {
         this(family, protocol, capacity, 1);
     }
@@ -67,7 +69,7 @@ public final class RawEspReceiver implements CarrierReceiver, AutoCloseable
      * @param capacity  largest packet accepted.
      * @param batchSize packets per recvmmsg (each with a slot of {@code capacity} bytes).
      */
-    public RawEspReceiver(final int family, final int protocol, final int capacity, final int batchSize)
+    public RawIpReceiver(final int family, final int protocol, final int capacity, final int batchSize)
         throws IOException
     {
         this.family = family;

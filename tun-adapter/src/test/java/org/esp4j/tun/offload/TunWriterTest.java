@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TcpCoalescerTest
+class TunWriterTest
 {
     private static final int MSS = 1448;
     private static final int HEADER = VirtioNetHeader.LENGTH;
@@ -59,7 +59,7 @@ class TcpCoalescerTest
     void shouldJoinTrainOfFullSegmentsAndShortLastIntoOneGsoWrite(final boolean ipv6, final boolean direct)
     {
         tun = new TunFrames(direct);
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6), MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, 500);
 
         for (int i = 0; i < train.size() - 1; i++)
@@ -84,7 +84,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldJoinTrainOfEqualSegmentsOnFlush(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6), 1000, 1000, 1000);
 
         train.forEach(p -> offer(coalescer, p));
@@ -101,7 +101,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldWriteSingleSegmentUnchangedWithAllZeroHeader(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final byte[] segment = base(ipv6).payload(bytes(MSS)).build();
 
         offer(coalescer, segment);
@@ -120,7 +120,7 @@ class TcpCoalescerTest
     @Test
     void shouldNeverReorderInterleavedFlows()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> a = train(base(false), MSS, MSS, MSS);
         final List<byte[]> b = train(base(false).ports(40001, 5001), MSS, MSS, MSS);
         final List<byte[]> interleaved = List.of(a.get(0), b.get(0), a.get(1), b.get(1), a.get(2), b.get(2));
@@ -139,7 +139,7 @@ class TcpCoalescerTest
     @Test
     void shouldJoinEachFlowsRunOfConsecutiveSegmentsInArrivalOrder()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> a = train(base(false), MSS, MSS, MSS);
         final List<byte[]> b = train(base(true), MSS, MSS);
         final List<byte[]> c = train(base(false).ports(40002, 5001), MSS, MSS, MSS, MSS);
@@ -161,7 +161,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldWriteEveryPacketThatCannotJoinAloneAndInOrder(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> data = train(base(ipv6), MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS);
         final long afterData = seq(data.get(data.size() - 1)) + MSS;
         final byte[] udp = TransportChecksumTest.udp(ipv6, bytes(300));
@@ -202,7 +202,7 @@ class TcpCoalescerTest
     @Test
     void shouldWriteIpv4SegmentWithBadHeaderChecksumAlone()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false), MSS, MSS, MSS);
         final byte[] bad = train.get(2).clone();
         bad[10] ^= 0x40;
@@ -220,7 +220,7 @@ class TcpCoalescerTest
     @Test
     void shouldNeverJoinIpv4WithOptionsOrFragments()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final TcpPackets.Builder withOptions = base(false);
         withOptions.ipv4Options = new byte[] {1, 1, 1, 0};
         final TcpPackets.Builder fragment = base(false);
@@ -243,7 +243,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldNeverJoinAPacketWhoseIpLengthIsNotTheBuffers(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6), MSS, MSS, 100);
         // a 6-byte trailer after the IP packet (as a driver may leave), chosen so that the TCP checksum over the
         // buffer's length still verifies: only the IP length field says the buffer is not the packet
@@ -265,7 +265,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldNeverJoinPacketsOfAnotherProtocolThatLookLikeTcp(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> relabelled = new ArrayList<>();
         for (final byte[] p : train(base(ipv6), MSS, MSS, MSS))
         {
@@ -294,7 +294,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldWriteAnInSequenceSegmentWithABadTcpChecksumAloneAndUnchanged(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6), MSS, MSS, MSS, MSS, MSS);
         final byte[] corrupt = train.get(2).clone();
         corrupt[corrupt.length - 100] ^= 0x04; // a flipped payload bit
@@ -312,7 +312,7 @@ class TcpCoalescerTest
     @Test
     void shouldNeverJoinIpv6WithExtensionHeaders()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final TcpPackets.Builder builder = base(true);
         builder.ipv6DestinationOptions = true;
         final List<byte[]> train = train(builder, MSS, MSS, MSS);
@@ -331,7 +331,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldEndTheTrainWithPshAndKeepIt(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6), MSS, MSS, MSS, MSS, MSS);
         train.set(2, withFlags(train.get(2), ACK | PSH));
 
@@ -354,7 +354,7 @@ class TcpCoalescerTest
     @Test
     void shouldWritePshSegmentAloneAtOnceWhenNoTrainIsPending()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false), MSS, MSS, MSS);
         train.set(0, withFlags(train.get(0), ACK | PSH));
 
@@ -373,7 +373,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldStartNewTrainAfterASequenceGapOrARetransmission(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6), MSS, MSS, MSS, MSS, MSS, MSS);
         final List<byte[]> offered = List.of(train.get(0), train.get(1), train.get(3), train.get(4),
             train.get(1), train.get(2));
@@ -391,7 +391,7 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldJoinAcrossTheSequenceNumberWrap(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(ipv6).seq(0xFFFF_FFFFL - MSS - 10), MSS, MSS, MSS);
 
         train.forEach(p -> offer(coalescer, p));
@@ -438,7 +438,7 @@ class TcpCoalescerTest
     void shouldStartNewTrainWhenAHeaderFieldDiffers(
         final String field, final boolean ipv6, final UnaryOperator<TcpPackets.Builder> change)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final TcpPackets.Builder first = base(ipv6);
         first.flowLabel = ipv6 ? 0x12345 : 0;
         final List<byte[]> a = train(first, MSS, MSS);
@@ -458,7 +458,7 @@ class TcpCoalescerTest
     @ValueSource(ints = {ACK | ECE, ACK | CWR, ACK | 0x20, ACK | FIN, ACK | RST, ACK | SYN, 0, PSH})
     void shouldWriteSegmentsWithOtherFlagsAlone(final int flags)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false).flags(flags), MSS, MSS, MSS);
 
         train.forEach(p -> offer(coalescer, p));
@@ -474,7 +474,7 @@ class TcpCoalescerTest
     @Test
     void shouldStartNewTrainForABiggerSegmentAndEndTheTrainAfterAShorterOne()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false), 1000, 1000, MSS, MSS, 999, 1000, 1000);
 
         train.forEach(p -> offer(coalescer, p));
@@ -490,12 +490,12 @@ class TcpCoalescerTest
     @ValueSource(booleans = {false, true})
     void shouldNeverBuildAPacketAbove64KiB(final boolean ipv6)
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final int[] sizes = new int[60];
         Arrays.fill(sizes, MSS);
         final List<byte[]> train = train(base(ipv6), sizes);
         final int headers = headersLength(train.get(0));
-        final int fit = (TcpCoalescer.MAX_PACKET_LENGTH - headers) / MSS;
+        final int fit = (TunWriter.MAX_PACKET_LENGTH - headers) / MSS;
         assertEquals(45, fit);
 
         train.forEach(p -> offer(coalescer, p));
@@ -507,7 +507,7 @@ class TcpCoalescerTest
         assertCoalesced(1, train.subList(fit, 60), MSS);
         for (final byte[] frame : tun.frames)
         {
-            assertTrue(frame.length - HEADER <= TcpCoalescer.MAX_PACKET_LENGTH);
+            assertTrue(frame.length - HEADER <= TunWriter.MAX_PACKET_LENGTH);
         }
         assertEquals(60, tun.segments.get());
     }
@@ -515,7 +515,7 @@ class TcpCoalescerTest
     @Test
     void shouldFillExactlyToTheLimit()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         // IPv4 + TCP without options: 40 bytes of headers, 65495 = 5 * 13099 bytes of payload
         final TcpPackets.Builder builder = base(false).options(new byte[0]);
         final List<byte[]> train = train(builder, 13099, 13099, 13099, 13099, 13099, 13099);
@@ -524,7 +524,7 @@ class TcpCoalescerTest
         coalescer.flush();
 
         assertEquals(2, tun.frames.size());
-        assertEquals(TcpCoalescer.MAX_PACKET_LENGTH, tun.packet(0).length);
+        assertEquals(TunWriter.MAX_PACKET_LENGTH, tun.packet(0).length);
         assertCoalesced(0, train.subList(0, 5), 13099);
         assertWrittenAlone(1, train.get(5));
     }
@@ -532,7 +532,7 @@ class TcpCoalescerTest
     @Test
     void shouldWriteFramesWithoutHeaderAndNeverCoalesceWhenVnetHeaderLengthIsZero()
     {
-        final TcpCoalescer coalescer = tun.coalescer(0, true);
+        final TunWriter coalescer = tun.coalescer(0, true);
         final List<byte[]> train = train(base(false), MSS, MSS, MSS, 100);
 
         train.forEach(p -> offer(coalescer, p));
@@ -551,7 +551,7 @@ class TcpCoalescerTest
     @Test
     void shouldWriteEveryPacketAloneWithEmptyHeaderWhenDisabled()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, false);
+        final TunWriter coalescer = tun.coalescer(HEADER, false);
         final List<byte[]> train = train(base(true), MSS, MSS, MSS);
 
         train.forEach(p -> offer(coalescer, p));
@@ -570,7 +570,7 @@ class TcpCoalescerTest
     void shouldCountFailedWrites(final boolean direct)
     {
         tun = new TunFrames(direct);
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false), MSS, MSS, MSS, MSS, MSS);
         final byte[] udp = TransportChecksumTest.udp(false, bytes(10));
 
@@ -593,8 +593,8 @@ class TcpCoalescerTest
     @Test
     void shouldCountAPacketTooBigToWriteAsAnErrorWithoutWritingIt()
     {
-        final TcpCoalescer coalescer = tun.coalescer(HEADER, true);
-        final UnsafeBuffer big = new UnsafeBuffer(new byte[TcpCoalescer.MAX_PACKET_LENGTH + 1]);
+        final TunWriter coalescer = tun.coalescer(HEADER, true);
+        final UnsafeBuffer big = new UnsafeBuffer(new byte[TunWriter.MAX_PACKET_LENGTH + 1]);
         big.putByte(0, (byte)0x60); // IPv6 with a payload length the buffer cannot match
 
         coalescer.offer(big, 0, big.capacity());
@@ -653,7 +653,7 @@ class TcpCoalescerTest
         return p;
     }
 
-    private void offer(final TcpCoalescer coalescer, final byte[] packet)
+    private void offer(final TunWriter coalescer, final byte[] packet)
     {
         input.setMemory(0, input.capacity(), (byte)0x3C);
         input.putBytes(INPUT_OFFSET, packet);
