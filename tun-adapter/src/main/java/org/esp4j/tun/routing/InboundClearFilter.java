@@ -4,7 +4,7 @@ import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.io.IOException;
 import java.net.Inet4Address;
