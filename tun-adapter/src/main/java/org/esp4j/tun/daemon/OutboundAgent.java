@@ -169,7 +169,7 @@ public final class OutboundAgent implements Agent
             work++;
             if (n < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
                 break;
             }
             onRead(n);
@@ -204,7 +204,7 @@ public final class OutboundAgent implements Agent
         }
         for (int i = 0; i < failed; i++)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -226,7 +226,7 @@ public final class OutboundAgent implements Agent
             if (length > 0 && partial && !completeChecksum(length))
             {
                 daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-                counters.increment(XfrmCounter.Esp4jTunHdrError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
                 return;
             }
         }
@@ -261,7 +261,7 @@ public final class OutboundAgent implements Agent
         if (segments == 0)
         {
             daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
         final int family = segmenter.ipv6() ? V6 : V4;
@@ -282,7 +282,7 @@ public final class OutboundAgent implements Agent
         if (version == 4 ? length < IpHeaders.IPV4_HEADER_LENGTH :
             version != 6 || length < IpHeaders.IPV6_HEADER_LENGTH)
         {
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
         final int family = version == 4 ? V4 : V6;
@@ -352,7 +352,7 @@ public final class OutboundAgent implements Agent
             final RawIpSender sender = rawSenders[family];
             if (sender == null || sender.queue(packet, offset, length) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             }
         }
         // DROP: counted by the processor
@@ -399,7 +399,7 @@ public final class OutboundAgent implements Agent
         }
         if (sent < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -414,7 +414,7 @@ public final class OutboundAgent implements Agent
         final RawIpSender sender = rawSenders[family];
         if (sender == null || sender.send(receive.buffer(), ipOffset, length) < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -433,7 +433,7 @@ public final class OutboundAgent implements Agent
             answer.buffer().putBytes(vnetHeaderLength, scratch, 0, answerLength);
             if (tun.write(0, answer.address(0), vnetHeaderLength + answerLength) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
             }
             else
             {
@@ -449,7 +449,7 @@ public final class OutboundAgent implements Agent
                 final UdpEncapCarrier carrier = udpCarriers[V4];
                 if (carrier == null || carrier.send(packet, resultOffset, resultLength) < 0)
                 {
-                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                    daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 }
                 return;
             }
@@ -467,7 +467,7 @@ public final class OutboundAgent implements Agent
         final int maxData = (pathMtu - headerLength) & ~7;
         if (maxData <= 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             return;
         }
         int id = packet.getShort(offset + IpHeaders.IPV4_ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
@@ -493,7 +493,7 @@ public final class OutboundAgent implements Agent
             IpHeaders.putIpv4Checksum(scratch, 0);
             if (rawSenders[V4].send(scratch, 0, headerLength + chunk) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 return;
             }
         }
