@@ -90,6 +90,7 @@ public final class DaemonMain
             if ("-h".equals(option) || "--help".equals(option))
             {
                 out.println(USAGE);
+                out.print(DaemonSetting.helpText());
                 return EXIT_OK;
             }
             if (!"--config".equals(option) && !"-c".equals(option) && key == null)
@@ -124,10 +125,7 @@ public final class DaemonMain
                 DaemonConfig.parse(configFile).toBuilder();
             overrides.forEach(builder::set);
             config = builder.build();
-            if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
-            {
-                SipBridgeSettings.from(config); // check now, before touching the network
-            }
+            config.sipBridge(); // the subscriber's keys: checked now, before touching the network
         }
         catch (final NoSuchFileException ex)
         {
