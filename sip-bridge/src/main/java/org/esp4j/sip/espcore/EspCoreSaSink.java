@@ -12,7 +12,6 @@ import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TemplateConfig;
 import org.esp4j.core.spd.TrafficSelector;
-import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;
 import org.esp4j.sip.message.Transport;
@@ -163,7 +162,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
             .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
             .build();
         return new PolicyConfig(selector,
-            spec.direction() == SaDirection.OUT ? PolicyDirection.OUT : PolicyDirection.IN,
+            spec.direction(),
             PolicyAction.PROTECT, policyPriority, 0,
             List.of(new TemplateConfig(spec.src(), spec.dst(), spec.spi(), 0, false)));
     }

@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
@@ -27,7 +28,7 @@ public final class SaSpec
 {
     private final String label;
     private final String spiOrigin;
-    private final SaDirection direction;
+    private final PolicyDirection direction;
     private final long spi;
     private final InetAddress src;
     private final InetAddress dst;
@@ -46,6 +47,10 @@ public final class SaSpec
         this.label = Objects.requireNonNull(b.label, "label");
         this.spiOrigin = b.spiOrigin == null ? "" : b.spiOrigin;
         this.direction = Objects.requireNonNull(b.direction, "direction");
+        if (direction == PolicyDirection.FWD)
+        {
+            throw new IllegalArgumentException("direction: a transport-mode SA is in or out, not fwd");
+        }
         if (b.spi < 0 || b.spi > 0xFFFF_FFFFL)
         {
             throw new IllegalArgumentException("spi: " + b.spi + " outside the unsigned 32-bit range");
@@ -126,7 +131,7 @@ public final class SaSpec
     /**
      * @return direction relative to the local role.
      */
-    public SaDirection direction()
+    public PolicyDirection direction()
     {
         return direction;
     }
@@ -367,7 +372,7 @@ public final class SaSpec
     {
         private String label;
         private String spiOrigin;
-        private SaDirection direction;
+        private PolicyDirection direction;
         private long spi = -1;
         private InetAddress src;
         private InetAddress dst;
@@ -409,7 +414,7 @@ public final class SaSpec
          * @param direction relative to the local role.
          * @return this.
          */
-        public Builder direction(final SaDirection direction)
+        public Builder direction(final PolicyDirection direction)
         {
             this.direction = direction;
             return this;

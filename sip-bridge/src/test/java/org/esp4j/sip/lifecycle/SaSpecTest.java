@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
@@ -25,7 +26,7 @@ class SaSpecTest
             .label("SA1")
             .spiOrigin("P-CSCF spi-s")
             .spi(2821032177L)
-            .direction(SaDirection.OUT)
+            .direction(PolicyDirection.OUT)
             .src(InetAddressText.parse("ue", "2001::1:d1ae:bb37:d9c9:81d0"), 38003)
             .dst(InetAddressText.parse("pcscf", "2001:0:0:1::2"), 50718)
             .integrity(IntegrityAlgorithm.HMAC_MD5_96, Hex.decode("IK", IK))
@@ -103,7 +104,7 @@ class SaSpecTest
     void shouldUseSlash32ForIpv4Policies()
     {
         final SaSpec sa = sa1().src(InetAddressText.parse("a", "192.0.2.1"), 1).dst(InetAddressText.parse("b", "192.0.2.2"), 2)
-            .direction(SaDirection.IN).protocols(EnumSet.of(Transport.TCP)).build();
+            .direction(PolicyDirection.IN).protocols(EnumSet.of(Transport.TCP)).build();
 
         assertEquals(1, sa.toIpXfrmPolicyArgs().size());
         assertTrue(sa.toIpXfrmPolicyArgs().get(0).startsWith("src 192.0.2.1/32 dst 192.0.2.2/32 proto tcp sport 1 dport 2 dir in"));
