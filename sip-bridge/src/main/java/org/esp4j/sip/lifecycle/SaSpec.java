@@ -4,6 +4,10 @@ import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SaLifetimeConfig;
+import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.xfrm.XfrmFormatter;
 import org.esp4j.sip.util.Hex;
 import org.esp4j.sip.util.InetAddressText;
 
@@ -26,6 +30,9 @@ import java.util.Set;
  */
 public final class SaSpec
 {
+    /** Replay window of IMS SAs (TS 33.203 leaves it to the implementation; 64 is the RFC 4303 default). */
+    public static final int REPLAY_WINDOW = 64;
+
     private final String label;
     private final String spiOrigin;
     private final PolicyDirection direction;
@@ -274,45 +281,84 @@ public final class SaSpec
     }
 
     /**
-     * Arguments of {@code ip xfrm state add} for this SA, e.g.
-     * {@code src 2001::1 dst 2001::2 proto esp spi 0xa82588f1 mode transport replay-window 64
-     * auth-trunc 'hmac(md5)' 0x... 96 enc 'ecb(cipher_null)' "" sel src 2001::1 dst 2001::2 sport 38003 dport 50718}.
+     * This SA as esp-core installs it: the spec's addresses and SPI, replay window {@link #REPLAY_WINDOW}, the
+     * algorithms with their default ICV length, the spec's addresses and ports as selector, and the lifetime as a
+     * hard time-since-add limit.
      *
-     * @param withKeys true to print keys; false prints placeholders (also used when a key is unknown).
+     * @return the config, holding a copy of the keys (the caller zeroes them with {@link SaConfig#zeroKeys()}).
+     * @throws IllegalArgumentException if the keys are not known.
+     */
+    public SaConfig toSaConfig()
+    {
+        if (!hasKeys())
+        {
+            throw new IllegalArgumentException("no keys for " + label + " spi " + spiHex() +
+                ": give K and OP/OPc so AKA can derive IK/CK, or let the S-CSCF's ck=/ik= through");
+        }
+        return toSaConfig(integrityKey, encryptionKey);
+    }
+
+    /**
+     * Arguments of {@code ip xfrm state add} for this SA as {@link #toSaConfig()} gives it, written by esp-core's
+     * {@link XfrmFormatter#toStateAddArgs} (the one writer of those arguments), e.g.
+     * {@code src 2001::1 dst 2001::2 proto esp spi 0xa82588f1 reqid 0 mode transport replay-window 64
+     * auth-trunc 'hmac(md5)' 0x... 96 enc 'ecb(cipher_null)' "" sel src 2001::1/128 dst 2001::2/128 sport 38003
+     * dport 50718}.
+     *
+     * @param withKeys true to print keys; false prints {@link XfrmFormatter#KEYS_HIDDEN}, as it does when a key is
+     *                 unknown.
      * @return the argument string.
      */
     public String toIpXfrmStateArgs(final boolean withKeys)
     {
-        final String s = InetAddressText.format(src);
-        final String d = InetAddressText.format(dst);
-        final StringBuilder sb = new StringBuilder(256);
-        sb.append("src ").append(s).append(" dst ").append(d)
-            .append(" proto esp spi ").append(spiHex())
-            .append(" mode transport replay-window 64");
-        if (encryptionAlgorithm.combinedMode())
+        // unknown keys: the same SA with zero keys of the right length, written hidden
+        final SaConfig config = hasKeys() ? toSaConfig(integrityKey, encryptionKey) : toSaConfig(
+            new byte[integrityAlgorithm.keyLengthBytes()], new byte[smallestKeyLength(encryptionAlgorithm)]);
+        try
         {
-            // RFC 4106 / RFC 4543: one aead clause, key and 32-bit salt together, as iproute2 takes them.
-            sb.append(" aead '").append(encryptionAlgorithm.xfrmName()).append("' ")
-                .append(keyText(withKeys, encryptionKey, "key-and-salt")).append(' ')
-                .append(encryptionAlgorithm.icvLengthBytes() * 8)
-                .append(" sel src ").append(s).append(" dst ").append(d)
-                .append(" sport ").append(srcPort).append(" dport ").append(dstPort);
-            return sb.toString();
+            return XfrmFormatter.toStateAddArgs(config, withKeys && hasKeys());
         }
-        sb.append(" auth-trunc '").append(integrityAlgorithm.xfrmName()).append("' ")
-            .append(keyText(withKeys, integrityKey, "integrity-key")).append(" 96")
-            .append(" enc '").append(encryptionAlgorithm.xfrmName()).append("' ");
-        if (encryptionAlgorithm == EncryptionAlgorithm.NULL)
+        finally
         {
-            sb.append("\"\"");
+            config.zeroKeys();
         }
-        else
+    }
+
+    private SaConfig toSaConfig(final byte[] integrityKey, final byte[] encryptionKey)
+    {
+        return SaConfig.builder()
+            .source(src)
+            .destination(dst)
+            .spi(spi)
+            .replayWindowSize(REPLAY_WINDOW)
+            .integrity(integrityAlgorithm, integrityKey)
+            .encryption(encryptionAlgorithm, encryptionKey)
+            .selector(TrafficSelector.builder()
+                .source(src).destination(dst)
+                .sourcePort(srcPort).destinationPort(dstPort)
+                .build())
+            .lifetime(hardLifetime(lifetimeNs))
+            .build();
+    }
+
+    /**
+     * @param lifetimeNs a lifetime from installation, 0 or less for none.
+     * @return it as esp-core's hard time-since-add limit.
+     */
+    public static SaLifetimeConfig hardLifetime(final long lifetimeNs)
+    {
+        return lifetimeNs <= 0 ? SaLifetimeConfig.UNLIMITED :
+            SaLifetimeConfig.builder().hardAddExpiresNs(lifetimeNs).build();
+    }
+
+    private static int smallestKeyLength(final EncryptionAlgorithm algorithm)
+    {
+        int length = 0;
+        while (!algorithm.acceptsKeyLength(length))
         {
-            sb.append(keyText(withKeys, encryptionKey, "encryption-key"));
+            length++;
         }
-        sb.append(" sel src ").append(s).append(" dst ").append(d)
-            .append(" sport ").append(srcPort).append(" dport ").append(dstPort);
-        return sb.toString();
+        return length;
     }
 
     /**
@@ -345,15 +391,6 @@ public final class SaSpec
             args.add(toIpXfrmPolicyArgs(protocol));
         }
         return args;
-    }
-
-    private static String keyText(final boolean withKeys, final byte[] key, final String placeholder)
-    {
-        if (key == null)
-        {
-            return "0x{" + placeholder + "-unknown}";
-        }
-        return withKeys ? "0x" + Hex.encode(key) : "0x{" + placeholder + "}";
     }
 
     public String toString()
