@@ -1,5 +1,8 @@
 package org.esp4j.core.counters;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * Per-SA statistics, as {@code ip -s xfrm state} shows them ("lifetime current" and "stats").
  * <p>
@@ -27,7 +30,7 @@ public enum SaCounter
 
     static
     {
-        final java.util.Set<Integer> typeIds = new java.util.HashSet<>();
+        final Set<Integer> typeIds = new HashSet<>();
         for (final SaCounter counter : values())
         {
             if (!typeIds.add(counter.typeId))

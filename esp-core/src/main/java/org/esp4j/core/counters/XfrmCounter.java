@@ -9,7 +9,7 @@ package org.esp4j.core.counters;
  * Each counter is a {@link CounterDescriptor}: in the counters file it has type id {@link #TYPE_ID}, key = its
  * {@link #id()}, label = its {@link #label()}, and neither ever changes (see {@link CounterDescriptor}). Ids 35 to 37
  * ({@code Esp4jTunHdrError}, {@code Esp4jTunIoError}, {@code Esp4jCarrierIoError}) moved to the daemon's set and
- * are {@link #RETIRED_IDS retired} here; a new counter takes the next free id, at the end.
+ * are {@link #retiredIds() retired} here; a new counter takes the next free id, at the end.
  * <p>
  * Every packet the data path reads is delivered, passed, or counted against exactly one drop reason.
  */
@@ -97,7 +97,7 @@ public enum XfrmCounter implements CounterDescriptor
     public static final int TYPE_ID = 1100;
 
     /** Ids this set used once and never uses again: the counters that moved to the daemon's set. */
-    public static final int[] RETIRED_IDS = {35, 36, 37};
+    private static final int[] RETIRED_IDS = {35, 36, 37};
 
     private static final XfrmCounter[] BY_ID;
 
@@ -144,6 +144,12 @@ public enum XfrmCounter implements CounterDescriptor
     public boolean isSuccess()
     {
         return success;
+    }
+
+    /** @return the ids this set used once and never uses again (35 to 37, moved to the daemon's set). */
+    public static int[] retiredIds()
+    {
+        return RETIRED_IDS.clone();
     }
 
     /**

@@ -69,7 +69,7 @@ class CounterDescriptorsTest
     @Test
     void shouldAcceptXfrmCountersWithTheirRetiredIds()
     {
-        assertDoesNotThrow(() -> CounterDescriptors.checkIds(XfrmCounter.values(), XfrmCounter.RETIRED_IDS));
+        assertDoesNotThrow(() -> CounterDescriptors.checkIds(XfrmCounter.values(), XfrmCounter.retiredIds()));
     }
 
     @Test
@@ -82,7 +82,7 @@ class CounterDescriptorsTest
             assertSame(counter, XfrmCounter.byId(counter.id()));
         }
         assertEquals(List.of(XFRM_COUNTER_IDS), actual.subList(0, XFRM_COUNTER_IDS.length));
-        for (final int retired : XfrmCounter.RETIRED_IDS)
+        for (final int retired : XfrmCounter.retiredIds())
         {
             assertNull(XfrmCounter.byId(retired));
         }
