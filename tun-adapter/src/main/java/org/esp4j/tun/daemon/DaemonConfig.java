@@ -145,37 +145,37 @@ public final class DaemonConfig
             }
         }
         carrier = parseCarrier();
-        tunOffload = parseOnOff("tun.offload", "on");
-        inboundFilter = choice("inbound.filter", InboundFilter.AUTO, InboundFilter.values());
-        multiBuffer = choice("crypto.multibuffer", MultiBuffer.AUTO, MultiBuffer.values());
-        carrierRing = choice("carrier.ring", CarrierRing.AUTO, CarrierRing.values());
-        udpChecksum = choice("udp.checksum", UdpChecksum.ZERO, UdpChecksum.values());
-        tunName = get("tun.name", DEFAULT_TUN_NAME);
-        mark = integer("mark", DEFAULT_MARK);
-        routingSettings = new PolicyRouting.Settings(tunName, mark, integer("table", DEFAULT_TABLE),
-            integer("rule.priority.mark", DEFAULT_MARK_RULE_PRIORITY),
-            integer("rule.priority.steer", DEFAULT_STEER_RULE_PRIORITY));
+        tunOffload = parseOnOff(DaemonSetting.TUN_OFFLOAD, "on");
+        inboundFilter = choice(DaemonSetting.INBOUND_FILTER, InboundFilter.AUTO, InboundFilter.values());
+        multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
+        carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
+        udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
+        tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
+        mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
+        routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
+            integer(DaemonSetting.RULE_PRIORITY_MARK, DEFAULT_MARK_RULE_PRIORITY),
+            integer(DaemonSetting.RULE_PRIORITY_STEER, DEFAULT_STEER_RULE_PRIORITY));
         steer = parseSteer();
-        udpPort = integer("udp.port", 4500);
+        udpPort = integer(DaemonSetting.UDP_PORT, 4500);
         if (udpPort < 1 || udpPort > 65535)
         {
             throw new IllegalArgumentException("udp.port must be 1..65535");
         }
-        tunMtu = integer("tun.mtu", 0);
-        tunTxQueueLength = integer("tun.txqueuelen", DEFAULT_TUN_TX_QUEUE_LENGTH);
-        pathMtu = integer("path.mtu", 0);
-        burst = Math.max(1, integer("burst", DEFAULT_BURST));
-        idlePollMs = Math.max(1, integer("idle.poll.ms", DEFAULT_IDLE_POLL_MS));
-        preload = optionalPath("preload");
-        countersFile = resolve(get("counters.file", "/dev/shm/esp4j-" + tunName + ".counters"));
-        countersGroup = get("counters.group", null);
-        controlSocket = resolve(get("control.socket", "/run/esp4j/" + tunName + ".sock"));
+        tunMtu = integer(DaemonSetting.TUN_MTU, 0);
+        tunTxQueueLength = integer(DaemonSetting.TUN_TXQUEUELEN, DEFAULT_TUN_TX_QUEUE_LENGTH);
+        pathMtu = integer(DaemonSetting.PATH_MTU, 0);
+        burst = Math.max(1, integer(DaemonSetting.BURST, DEFAULT_BURST));
+        idlePollMs = Math.max(1, integer(DaemonSetting.IDLE_POLL_MS, DEFAULT_IDLE_POLL_MS));
+        preload = optionalPath(DaemonSetting.PRELOAD);
+        countersFile = resolve(get(DaemonSetting.COUNTERS_FILE, "/dev/shm/esp4j-" + tunName + ".counters"));
+        countersGroup = get(DaemonSetting.COUNTERS_GROUP, null);
+        controlSocket = resolve(get(DaemonSetting.CONTROL_SOCKET, "/run/esp4j/" + tunName + ".sock"));
         sipRole = parseSipRole();
-        sipKeyFile = optionalPath(SipBridgeSettings.KEYFILE);
-        sipK = get(SipBridgeSettings.K, "");
-        sipOp = get(SipBridgeSettings.OP, "");
-        sipOpc = get(SipBridgeSettings.OPC, "");
-        sipAlgorithm = get(SipBridgeSettings.ALGORITHM, "");
+        sipKeyFile = optionalPath(DaemonSetting.SIP_KEYFILE);
+        sipK = get(DaemonSetting.SIP_K, "");
+        sipOp = get(DaemonSetting.SIP_OP, "");
+        sipOpc = get(DaemonSetting.SIP_OPC, "");
+        sipAlgorithm = get(DaemonSetting.SIP_ALGORITHM, "");
         if (!sipAlgorithm.isEmpty() && !SubscriberKeys.MILENAGE.equals(sipAlgorithm) &&
             !SubscriberKeys.TEST_USIM.equals(sipAlgorithm))
         {
@@ -377,12 +377,6 @@ public final class DaemonConfig
         return idlePollMs;
     }
 
-    /** @return every key and value as given. */
-    public Map<String, String> values()
-    {
-        return values;
-    }
-
     /** @return a builder holding these values. */
     public Builder toBuilder()
     {
@@ -393,15 +387,15 @@ public final class DaemonConfig
         return builder;
     }
 
-    private String get(final String key, final String defaultValue)
+    private String get(final DaemonSetting setting, final String defaultValue)
     {
-        final String value = values.get(key);
+        final String value = values.get(setting.key());
         return value == null || value.isEmpty() ? defaultValue : value;
     }
 
     private Carrier parseCarrier()
     {
-        final String value = get("carrier", "raw").toUpperCase(Locale.ROOT);
+        final String value = get(DaemonSetting.CARRIER, "raw").toUpperCase(Locale.ROOT);
         try
         {
             return Carrier.valueOf(value);
@@ -413,9 +407,9 @@ public final class DaemonConfig
         }
     }
 
-    private boolean parseOnOff(final String key, final String defaultValue)
+    private boolean parseOnOff(final DaemonSetting setting, final String defaultValue)
     {
-        final String value = get(key, defaultValue).toLowerCase(Locale.ROOT);
+        final String value = get(setting, defaultValue).toLowerCase(Locale.ROOT);
         switch (value)
         {
             case "on":
@@ -427,13 +421,13 @@ public final class DaemonConfig
             case "no":
                 return false;
             default:
-                throw new IllegalArgumentException(key + " must be on or off: " + Redaction.redact(value));
+                throw new IllegalArgumentException(setting.key() + " must be on or off: " + Redaction.redact(value));
         }
     }
 
-    private <E extends Enum<E>> E choice(final String key, final E defaultValue, final E[] values)
+    private <E extends Enum<E>> E choice(final DaemonSetting setting, final E defaultValue, final E[] values)
     {
-        final String value = get(key, defaultValue.name().toLowerCase(Locale.ROOT));
+        final String value = get(setting, defaultValue.name().toLowerCase(Locale.ROOT));
         final StringBuilder names = new StringBuilder();
         for (final E candidate : values)
         {
@@ -444,13 +438,13 @@ public final class DaemonConfig
             }
             names.append(names.length() == 0 ? "" : candidate.ordinal() == values.length - 1 ? " or " : ", ").append(name);
         }
-        throw new IllegalArgumentException(key + " must be " + names + ": " + Redaction.redact(value));
+        throw new IllegalArgumentException(setting.key() + " must be " + names + ": " + Redaction.redact(value));
     }
 
     private List<SteeringPrefix> parseSteer()
     {
         final List<SteeringPrefix> prefixes = new ArrayList<>();
-        for (final String item : get("steer", "").split(","))
+        for (final String item : get(DaemonSetting.STEER, "").split(","))
         {
             if (!item.isBlank())
             {
@@ -462,7 +456,7 @@ public final class DaemonConfig
 
     private Role parseSipRole()
     {
-        final String value = get(SipBridgeSettings.ROLE, "");
+        final String value = get(DaemonSetting.SIP_ROLE, "");
         if (value.isEmpty())
         {
             return null;
@@ -477,9 +471,9 @@ public final class DaemonConfig
         }
     }
 
-    private int integer(final String key, final int defaultValue)
+    private int integer(final DaemonSetting setting, final int defaultValue)
     {
-        final String value = get(key, null);
+        final String value = get(setting, null);
         if (value == null)
         {
             return defaultValue;
@@ -491,13 +485,13 @@ public final class DaemonConfig
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException(key + " must be a number: " + Redaction.redact(value));
+            throw new IllegalArgumentException(setting.key() + " must be a number: " + Redaction.redact(value));
         }
     }
 
-    private Path optionalPath(final String key)
+    private Path optionalPath(final DaemonSetting setting)
     {
-        final String value = get(key, "");
+        final String value = get(setting, "");
         return value.isEmpty() ? null : resolve(value);
     }
 
