@@ -3,17 +3,11 @@ package org.esp4j.sip.espcore;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
-import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
-import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;
 import org.esp4j.sip.message.Transport;
-
-import java.util.List;
 
 /**
  * Installs the SAs the SIP lifecycle decides on into an esp-core SAD and SPD, as a kernel-based IMS client would
@@ -73,7 +67,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
         sad.add(config);
         for (final Transport transport : spec.protocols())
         {
-            spd.update(toPolicy(spec, transport));
+            spd.update(spec.toPolicyConfig(transport, policyPriority));
         }
     }
 
@@ -81,7 +75,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
     {
         for (final Transport transport : spec.protocols())
         {
-            final PolicyConfig policy = toPolicy(spec, transport);
+            final PolicyConfig policy = spec.toPolicyConfig(transport, policyPriority);
             final org.esp4j.core.spd.SecurityPolicy installed = spd.find(policy.selector(), policy.direction());
             // Another SA set may have taken over the same flow; only remove the policy that names this SA.
             if (installed != null && installed.template() != null && installed.template().spi() == spec.spi())
@@ -110,18 +104,5 @@ public final class EspCoreSaSink implements SecurityAssociationSink
                 updated.zeroKeys();
             }
         }
-    }
-
-    private PolicyConfig toPolicy(final SaSpec spec, final Transport transport)
-    {
-        final TrafficSelector selector = TrafficSelector.builder()
-            .source(spec.src()).destination(spec.dst())
-            .protocol(transport == Transport.UDP ? TrafficSelector.PROTOCOL_UDP : TrafficSelector.PROTOCOL_TCP)
-            .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
-            .build();
-        return new PolicyConfig(selector,
-            spec.direction(),
-            PolicyAction.PROTECT, policyPriority, 0,
-            List.of(new TemplateConfig(spec.src(), spec.dst(), spec.spi(), 0, false)));
     }
 }

@@ -6,6 +6,9 @@ import org.esp4j.core.sa.EncryptionAlgorithm;
 import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaLifetimeConfig;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.core.spd.TemplateConfig;
 import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmFormatter;
 import org.esp4j.sip.util.Hex;
@@ -362,22 +365,36 @@ public final class SaSpec
     }
 
     /**
-     * Arguments of {@code ip xfrm policy add} for one upper-layer protocol, e.g.
-     * {@code src A/128 dst B/128 proto udp sport 38003 dport 50718 dir out tmpl src A dst B proto esp spi 0x..
-     * mode transport}.
+     * The PROTECT policy for one upper-layer protocol of this SA, as esp-core installs it: the spec's addresses
+     * (host prefixes), the protocol and ports, this SA's direction, and one template naming the SA by SPI.
+     *
+     * @param protocol UDP or TCP.
+     * @param priority the policy's priority (lower wins).
+     * @return the policy.
+     */
+    public PolicyConfig toPolicyConfig(final Transport protocol, final int priority)
+    {
+        final TrafficSelector selector = TrafficSelector.builder()
+            .source(src).destination(dst)
+            .protocol(protocol == Transport.UDP ? TrafficSelector.PROTOCOL_UDP : TrafficSelector.PROTOCOL_TCP)
+            .sourcePort(srcPort).destinationPort(dstPort)
+            .build();
+        return new PolicyConfig(selector, direction, PolicyAction.PROTECT, priority, 0,
+            List.of(new TemplateConfig(src, dst, spi, 0, false)));
+    }
+
+    /**
+     * Arguments of {@code ip xfrm policy add} for one upper-layer protocol, {@link #toPolicyConfig} at priority 0
+     * written by esp-core's {@link XfrmFormatter#toPolicyAddArgs}, e.g. {@code src A/128 dst B/128 proto udp
+     * sport 38003 dport 50718 dir out priority 0 action allow tmpl src A dst B proto esp spi 0x.. reqid 0
+     * mode transport level required}.
      *
      * @param protocol UDP or TCP.
      * @return the argument string.
      */
     public String toIpXfrmPolicyArgs(final Transport protocol)
     {
-        final String s = InetAddressText.format(src);
-        final String d = InetAddressText.format(dst);
-        final int prefix = src instanceof Inet6Address ? 128 : 32;
-        return "src " + s + "/" + prefix + " dst " + d + "/" + prefix +
-            " proto " + protocol.lowerCaseName() + " sport " + srcPort + " dport " + dstPort +
-            " dir " + direction.xfrmName() +
-            " tmpl src " + s + " dst " + d + " proto esp spi " + spiHex() + " mode transport";
+        return XfrmFormatter.toPolicyAddArgs(toPolicyConfig(protocol, 0));
     }
 
     /**

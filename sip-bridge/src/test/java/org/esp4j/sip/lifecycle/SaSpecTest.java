@@ -140,8 +140,10 @@ class SaSpecTest
     {
         final SaSpec sa = sa1().build();
 
+        // esp-core's XfrmFormatter writes it: priority, action, reqid and level as well
         assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0/128 dst 2001:0:0:1::2/128 proto udp sport 38003 dport 50718 dir out " +
-            "tmpl src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 mode transport",
+            "priority 0 action allow " +
+            "tmpl src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 reqid 0 mode transport level required",
             sa.toIpXfrmPolicyArgs(Transport.UDP));
         assertEquals(2, sa.toIpXfrmPolicyArgs().size());
         assertTrue(sa.toIpXfrmPolicyArgs().get(1).contains("proto tcp"));
