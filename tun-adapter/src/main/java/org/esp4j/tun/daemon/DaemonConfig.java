@@ -3,7 +3,6 @@ package org.esp4j.tun.daemon;
 import org.esp4j.core.redact.Redaction;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
-import org.esp4j.tun.sip.SipBridgeSettings;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
 

@@ -1,6 +1,5 @@
 package org.esp4j.tun.daemon;
 
-import org.esp4j.tun.sip.SipBridgeSettings;
 
 import java.util.ArrayList;
 import java.util.List;

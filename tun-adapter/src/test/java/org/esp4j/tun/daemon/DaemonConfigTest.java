@@ -134,7 +134,7 @@ class DaemonConfigTest
             .environment(java.util.Map.of("ESP4J_K", "465b5ce8b199b49faa5f0a2ee238a6bc",
                 "ESP4J_OPC", "cd63cb71954a9f4e48a5994e37a02baf"))
             .build();
-        final org.esp4j.tun.sip.SipBridgeSettings settings = config.sipBridge();
+        final SipBridgeSettings settings = config.sipBridge();
         assertEquals(org.esp4j.sip.lifecycle.Role.UE, settings.role());
         assertEquals("milenage", settings.algorithmName());
         org.junit.jupiter.api.Assertions.assertSame(settings, config.sipBridge());

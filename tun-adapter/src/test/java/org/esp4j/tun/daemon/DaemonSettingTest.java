@@ -2,9 +2,7 @@ package org.esp4j.tun.daemon;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,21 +37,6 @@ class DaemonSettingTest
         }
         assertEquals(String.join("\n", expected), String.join("\n", rows),
             "README's table of config keys must be DaemonSetting's (paste the expected rows)");
-    }
-
-    @Test
-    void shouldListEveryKeyInRunHelp() throws InterruptedException
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(DaemonMain.EXIT_OK, DaemonMain.run(new String[]{ "--help" },
-            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
-        final String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.startsWith(DaemonMain.USAGE + "\n"), text);
-        for (final DaemonSetting setting : DaemonSetting.values())
-        {
-            assertTrue(text.contains("\n  " + setting.key() + " "), setting.key() + " in\n" + text);
-        }
     }
 
     @Test
