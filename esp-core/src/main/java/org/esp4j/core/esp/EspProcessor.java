@@ -494,24 +494,46 @@ public final class EspProcessor
 
     private int checkInboundPlaintext()
     {
-        if (!spd.isEmpty())
+        final XfrmCounter refused = inboundPolicyRefusal(null);
+        if (refused != null)
         {
-            final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
-                info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
-            if (policy != null)
-            {
-                if (policy.action() == PolicyAction.DISCARD)
-                {
-                    return drop(XfrmCounter.XfrmInPolBlock);
-                }
-                if (policy.action() == PolicyAction.PROTECT && !policy.template().optional())
-                {
-                    return drop(XfrmCounter.XfrmInTmplMismatch); // plaintext where policy requires ESP
-                }
-            }
+            return drop(refused);
         }
         counters.increment(XfrmCounter.Esp4jInBypass);
         return EspVerdict.PASS;
+    }
+
+    /**
+     * The inbound policy check of RFC 4301 §5.2 on the selector fields in {@code info}, for a packet that arrived in
+     * clear ({@code sa} null) or was decapsulated with {@code sa}: a DISCARD policy blocks it; a PROTECT policy
+     * accepts plaintext only when its template is optional ("level use"), and ESP only from an SA its template
+     * matches.
+     *
+     * @param sa the SA that decapsulated the packet, or null for a packet that arrived in clear.
+     * @return the counter to drop against, or null when the policy accepts the packet.
+     */
+    private XfrmCounter inboundPolicyRefusal(final SecurityAssociation sa)
+    {
+        if (spd.isEmpty())
+        {
+            return null;
+        }
+        final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
+            info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
+        if (policy == null)
+        {
+            return null;
+        }
+        if (policy.action() == PolicyAction.DISCARD)
+        {
+            return XfrmCounter.XfrmInPolBlock;
+        }
+        if (policy.action() == PolicyAction.PROTECT &&
+            (sa == null ? !policy.template().optional() : !policy.templateMatches(sa)))
+        {
+            return XfrmCounter.XfrmInTmplMismatch;
+        }
+        return null;
     }
 
     private int protectParsed(final SecurityAssociation sa, final UnsafeBuffer buffer, final int offset)
@@ -728,21 +750,10 @@ public final class EspProcessor
         {
             return drop(XfrmCounter.XfrmInStateMismatch);
         }
-        if (applyPolicy && !spd.isEmpty())
+        final XfrmCounter refused = applyPolicy ? inboundPolicyRefusal(sa) : null;
+        if (refused != null)
         {
-            final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
-                info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
-            if (policy != null)
-            {
-                if (policy.action() == PolicyAction.DISCARD)
-                {
-                    return drop(XfrmCounter.XfrmInPolBlock);
-                }
-                if (policy.action() == PolicyAction.PROTECT && !policy.templateMatches(sa))
-                {
-                    return drop(XfrmCounter.XfrmInTmplMismatch);
-                }
-            }
+            return drop(refused);
         }
         if (sa.isDeleted())
         {

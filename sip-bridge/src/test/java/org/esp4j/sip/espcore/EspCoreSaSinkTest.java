@@ -14,7 +14,6 @@ import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.text.Hex;
 import org.esp4j.core.xfrm.SaStatsView;
 import org.esp4j.core.xfrm.XfrmFormatter;
-import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
@@ -149,7 +148,7 @@ class EspCoreSaSinkTest
         return SaSpec.builder()
             .label("SA1")
             .spiOrigin("P-CSCF spi-s")
-            .direction(SaDirection.OUT)
+            .direction(PolicyDirection.OUT)
             .spi(2821032177L)
             .src(UE, 38003)
             .dst(PCSCF, 50718)

@@ -1,6 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
-import org.esp4j.core.text.Hex;
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.aka.AkaAuthenticationCentre;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AuthenticationVector;
@@ -51,7 +51,7 @@ class UeLifecycleTest
         final SaSpec sa1 = ims.sink.installed().get(0);
         assertEquals(IntegrityAlgorithm.HMAC_SHA1_96, sa1.integrityAlgorithm(), "q=0.9 needs aes-cbc, not offered by the UE");
         assertEquals(7006, sa1.spi());
-        assertEquals(SaDirection.OUT, sa1.direction());
+        assertEquals(PolicyDirection.OUT, sa1.direction());
         assertTrue(first(events, LifecycleEvent.Type.MECHANISM_CHOSEN).detail().contains("q=0.5"));
     }
 

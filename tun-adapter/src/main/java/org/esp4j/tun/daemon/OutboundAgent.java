@@ -170,7 +170,7 @@ public final class OutboundAgent implements Agent
             work++;
             if (n < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
                 break;
             }
             onRead(n);
@@ -205,7 +205,7 @@ public final class OutboundAgent implements Agent
         }
         for (int i = 0; i < failed; i++)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -227,7 +227,7 @@ public final class OutboundAgent implements Agent
             if (length > 0 && partial && !completeChecksum(length))
             {
                 daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-                counters.increment(XfrmCounter.Esp4jTunHdrError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
                 return;
             }
         }
@@ -262,7 +262,7 @@ public final class OutboundAgent implements Agent
         if (segments == 0)
         {
             daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
         final int family = segmenter.ipv6() ? V6 : V4;
@@ -283,7 +283,7 @@ public final class OutboundAgent implements Agent
         if (version == Ipv4Header.VERSION ? length < Ipv4Header.MIN_LENGTH :
             version != Ipv6Header.VERSION || length < Ipv6Header.LENGTH)
         {
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
         final int family = version == Ipv4Header.VERSION ? V4 : V6;
@@ -353,7 +353,7 @@ public final class OutboundAgent implements Agent
             final RawIpSender sender = rawSenders[family];
             if (sender == null || sender.queue(packet, offset, length) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             }
         }
         // DROP: counted by the processor
@@ -400,7 +400,7 @@ public final class OutboundAgent implements Agent
         }
         if (sent < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -415,7 +415,7 @@ public final class OutboundAgent implements Agent
         final RawIpSender sender = rawSenders[family];
         if (sender == null || sender.send(receive.buffer(), ipOffset, length) < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -434,7 +434,7 @@ public final class OutboundAgent implements Agent
             answer.buffer().putBytes(vnetHeaderLength, scratch, 0, answerLength);
             if (tun.write(0, answer.address(0), vnetHeaderLength + answerLength) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
             }
             else
             {
@@ -450,7 +450,7 @@ public final class OutboundAgent implements Agent
                 final UdpEncapCarrier carrier = udpCarriers[V4];
                 if (carrier == null || carrier.send(packet, resultOffset, resultLength) < 0)
                 {
-                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                    daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 }
                 return;
             }
@@ -468,7 +468,7 @@ public final class OutboundAgent implements Agent
         final int maxData = (pathMtu - headerLength) & ~7;
         if (maxData <= 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             return;
         }
         int id = packet.getShort(offset + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
@@ -494,7 +494,7 @@ public final class OutboundAgent implements Agent
             Ipv4Header.updateChecksum(scratch, 0);
             if (rawSenders[V4].send(scratch, 0, headerLength + chunk) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 return;
             }
         }
