@@ -46,10 +46,10 @@ class RunCommandTest
     {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(DaemonMain.EXIT_OK, DaemonMain.run(new String[]{ "--help" },
+        assertEquals(RunCommand.EXIT_OK, RunCommand.run(new String[]{ "--help" },
             new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
         final String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.startsWith(DaemonMain.USAGE + "\n"), text);
+        assertTrue(text.startsWith(RunCommand.USAGE + "\n"), text);
         for (final DaemonSetting setting : DaemonSetting.values())
         {
             assertTrue(text.contains("\n  " + setting.key() + " "), setting.key() + " in\n" + text);
