@@ -12,7 +12,7 @@
 #   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
 #              (AES-128-GMAC, RFC 4543) or cbc (AES-128-CBC + HMAC-SHA-1-96) (sha1). A mode esp-ALG uses ALG instead,
 #              so MODES="esp-sha1 esp-gcm esp-sha1 esp-gcm" compares two suites in interleaved rounds of one run
-#   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
+#   ESP4J_JAR  shaded jar with the daemon (cli/target/esp4j.jar, built if missing)
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
 #   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
@@ -48,7 +48,7 @@ MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
 BENCH_JAR=${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}
 OUT=${OUT:-}
 TAG=$$
@@ -84,11 +84,11 @@ done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 
 has_daemon() {
-  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/tun/daemon/DaemonMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
+  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/cli/Esp4jMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
 }
 if [ ! -f "$ESP4J_JAR" ] || ! has_daemon "$ESP4J_JAR"; then
   echo "building $ESP4J_JAR" >&2
-  (cd "$ROOT" && mvn -B -q -o -pl tun-adapter -am package -DskipTests)
+  (cd "$ROOT" && mvn -B -q -o -pl cli -am package -DskipTests)
 fi
 if [ "$CONTROL_PAIRS" -gt 0 ] && [ ! -f "$BENCH_JAR" ]; then
   echo "building $BENCH_JAR" >&2
@@ -173,7 +173,7 @@ CONF
     local cpus=($DAEMON_CPUS)
     pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
   fi
-  ip netns exec "$1" "${pin[@]}" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
+  ip netns exec "$1" "${pin[@]}" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")

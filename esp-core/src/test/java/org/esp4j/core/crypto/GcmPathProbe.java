@@ -1,6 +1,6 @@
 package org.esp4j.core.crypto;
 
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 
 /**
  * Run in a child JVM by {@link JdkGcmIntrinsicsTest}: prints which path a new {@link GcmEngine} takes and the tag it
