@@ -3,8 +3,6 @@ package org.esp4j.core.esp;
 import org.agrona.DirectBuffer;
 import org.esp4j.core.ip.UdpHeader;
 
-import static java.nio.ByteOrder.BIG_ENDIAN;
-
 /**
  * Tells what an IP packet is, for tools that must route packets before processing them (which SAD, which log
  * line): raw ESP, RFC 3948 ESP-in-UDP, or something else, with its 5-tuple and, for ESP, its SPI and sequence.
@@ -50,7 +48,8 @@ public final class EspPacketClassifier
         {
             final int payload = info.upperOffset + UdpHeader.LENGTH;
             final int payloadLength = info.packetLength - payload;
-            if (payloadLength > 1 && !(payloadLength >= 4 && buffer.getInt(offset + payload, BIG_ENDIAN) == 0))
+            if (payloadLength > 1 &&
+                UdpEncapsulation.classify(buffer, offset + payload, payloadLength) == UdpEncapsulation.ESP)
             {
                 espAt = payload;
                 kind = ESP_IN_UDP;
