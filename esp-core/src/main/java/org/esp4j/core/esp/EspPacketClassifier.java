@@ -20,6 +20,7 @@ public final class EspPacketClassifier
     public static final int ESP_IN_UDP = 3;
 
     private final IpPacketInfo info = new IpPacketInfo();
+    private final ParsedPacket packet = new ParsedPacket(info);
     private long spi = -1;
     private long sequence = -1;
 
@@ -37,6 +38,7 @@ public final class EspPacketClassifier
         {
             return NOT_IP;
         }
+        packet.wrap(buffer, offset);
         int espAt = -1;
         int kind = PLAIN;
         if (info.protocol == EspHeader.PROTOCOL_NUMBER)
@@ -78,43 +80,9 @@ public final class EspPacketClassifier
         return sequence;
     }
 
-    public boolean ipv4()
+    /** @return the last packet's parsed fields (addresses, protocol, ports), valid until the next classify. */
+    public ParsedPacket packet()
     {
-        return info.ipv4;
-    }
-
-    public long sourceHigh()
-    {
-        return info.sourceHigh;
-    }
-
-    public long sourceLow()
-    {
-        return info.sourceLow;
-    }
-
-    public long destinationHigh()
-    {
-        return info.destinationHigh;
-    }
-
-    public long destinationLow()
-    {
-        return info.destinationLow;
-    }
-
-    public int protocol()
-    {
-        return info.protocol;
-    }
-
-    public int sourcePort()
-    {
-        return info.sourcePort;
-    }
-
-    public int destinationPort()
-    {
-        return info.destinationPort;
+        return packet;
     }
 }

@@ -1,16 +1,16 @@
 package org.esp4j.core.esp;
 
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.DirectBuffer;
 
 /**
- * Read-only view of the packet an {@link EspProcessor} has just parsed, for its {@link OutboundObserver}: the
- * selector fields and where the transport header starts. One instance per processor, valid only during the
- * observer's call (no allocation per packet).
+ * Read-only view of the packet an {@link EspProcessor} (for its {@link OutboundObserver}) or an
+ * {@link EspPacketClassifier} has just parsed: the selector fields. One instance per parser, valid until the next
+ * packet (no allocation per packet).
  */
 public final class ParsedPacket
 {
     private final IpPacketInfo info;
-    private UnsafeBuffer buffer;
+    private DirectBuffer buffer;
     private int offset;
 
     ParsedPacket(final IpPacketInfo info)
@@ -18,7 +18,7 @@ public final class ParsedPacket
         this.info = info;
     }
 
-    ParsedPacket wrap(final UnsafeBuffer buffer, final int offset)
+    ParsedPacket wrap(final DirectBuffer buffer, final int offset)
     {
         this.buffer = buffer;
         this.offset = offset;
@@ -26,7 +26,7 @@ public final class ParsedPacket
     }
 
     /** @return the buffer holding the packet. */
-    public UnsafeBuffer buffer()
+    public DirectBuffer buffer()
     {
         return buffer;
     }

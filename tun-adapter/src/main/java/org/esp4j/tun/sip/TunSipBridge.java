@@ -308,8 +308,14 @@ public final class TunSipBridge implements PlaintextObserver
                 return CONTINUE;
             }
             fed = true;
-            final byte[] array = packet.buffer().byteArray();
-            final int offset = packet.buffer().wrapAdjustment() + packet.offset();
+            byte[] array = packet.buffer().byteArray();
+            int offset = packet.buffer().wrapAdjustment() + packet.offset();
+            if (array == null) // direct memory: SIP is control plane, a copy is fine
+            {
+                array = new byte[packet.length()];
+                packet.buffer().getBytes(packet.offset(), array);
+                offset = 0;
+            }
             final IpPacket ip;
             try
             {
