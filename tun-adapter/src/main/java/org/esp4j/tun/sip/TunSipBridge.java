@@ -323,8 +323,7 @@ public final class TunSipBridge implements PlaintextObserver
             }
             catch (final IllegalArgumentException ex)
             {
-                errors++;
-                log.accept("sip-bridge: " + ex.getMessage());
+                report(List.of(LifecycleEvent.parseError(ex.getMessage()))); // as SipBridge.onIpPacket reports it
                 return CONTINUE; // the SPD's answer stands; nothing for the bridge
             }
             if (verdict == EspVerdict.PASS && carriesSecurityVerify(ip, array))
