@@ -351,12 +351,18 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
         return failed;
     }
 
-    /** @return true if an IP header of this carrier's family, {@code headerLength} bytes long, is at offset. */
+    /**
+     * @return true if the IP header at offset is of this carrier's family and ESP follows it directly
+     * ({@code headerLength} bytes on): IPv6 extension headers in front of ESP cannot go through a UDP socket.
+     */
     private boolean hasHeaderOfFamily(final UnsafeBuffer buffer, final int offset, final int headerLength)
     {
-        return family == LibC.AF_INET6 ?
-            headerLength >= IpHeaders.IPV6_HEADER_LENGTH && IpHeaders.version(buffer, offset) == 6 :
-            headerLength >= IpHeaders.IPV4_HEADER_LENGTH && IpHeaders.version(buffer, offset) == 4;
+        if (family == LibC.AF_INET6)
+        {
+            return headerLength == IpHeaders.IPV6_HEADER_LENGTH && IpHeaders.version(buffer, offset) == 6;
+        }
+        return headerLength >= IpHeaders.IPV4_HEADER_LENGTH && IpHeaders.version(buffer, offset) == 4 &&
+            IpHeaders.ipv4HeaderLength(buffer, offset) == headerLength;
     }
 
     /** Remember the peer (destination address and port) and our source address of a new train. */
