@@ -104,6 +104,8 @@ class CarrierLoopbackTest
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final int espLength = 8 + 32;
             final int total = espPacket(packet, v6, loopback, espLength, 7);
+            assertEquals(CarrierStatus.UNSUITABLE, a.send(packet, 0, ipLength + 8, total, portB),
+                "ESP must follow the IP header directly: a UDP socket cannot carry what lies between");
             assertEquals(espLength, a.send(packet, 0, ipLength, total, portB));
 
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
