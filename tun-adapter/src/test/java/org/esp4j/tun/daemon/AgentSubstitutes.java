@@ -1,14 +1,14 @@
 package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.carrier.IpCarrierSender;

@@ -11,6 +11,7 @@ import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.tun.carrier.IpCarrierSender;
 import org.esp4j.tun.carrier.UdpCarrierSender;
+import org.esp4j.tun.sip.PlaintextObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
