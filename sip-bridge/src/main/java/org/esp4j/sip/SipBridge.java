@@ -210,6 +210,19 @@ public final class SipBridge
         {
             return List.of(LifecycleEvent.parseError(ex.getMessage()));
         }
+        return onIpPacket(ip, packet);
+    }
+
+    /**
+     * Feed a plaintext packet already parsed (by the caller, who needed its fields first): as
+     * {@link #onIpPacket(byte[], int, int)} without parsing it again.
+     *
+     * @param ip     the parsed packet, or null (not UDP or TCP, or a fragment: ignored).
+     * @param packet buffer holding the packet {@code ip} was parsed from.
+     * @return what the bridge did.
+     */
+    public List<LifecycleEvent> onIpPacket(final IpPacket ip, final byte[] packet)
+    {
         if (ip == null)
         {
             return List.of();

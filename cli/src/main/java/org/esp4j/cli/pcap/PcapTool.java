@@ -8,6 +8,7 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.esp.EspPacketClassifier;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.esp.ParsedPacket;
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.core.pcap.PcapWriter;
@@ -250,13 +251,14 @@ public final class PcapTool
 
     private SecurityAssociation findOutboundSa()
     {
+        final ParsedPacket packet = classifier.packet();
         for (final SecurityAssociation sa : sas)
         {
-            if (sa.sourceHigh() == classifier.sourceHigh() && sa.sourceLow() == classifier.sourceLow() &&
-                sa.destinationHigh() == classifier.destinationHigh() && sa.destinationLow() == classifier.destinationLow() &&
-                sa.isUsable() && sa.config().selector().matches(classifier.sourceHigh(), classifier.sourceLow(),
-                classifier.destinationHigh(), classifier.destinationLow(), classifier.protocol(),
-                classifier.sourcePort(), classifier.destinationPort()))
+            if (sa.sourceHigh() == packet.sourceHigh() && sa.sourceLow() == packet.sourceLow() &&
+                sa.destinationHigh() == packet.destinationHigh() && sa.destinationLow() == packet.destinationLow() &&
+                sa.isUsable() && sa.config().selector().matches(packet.sourceHigh(), packet.sourceLow(),
+                packet.destinationHigh(), packet.destinationLow(), packet.protocol(),
+                packet.sourcePort(), packet.destinationPort()))
             {
                 return sa;
             }

@@ -4,8 +4,6 @@ import org.agrona.DirectBuffer;
 import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.UdpHeader;
 
-import static java.nio.ByteOrder.BIG_ENDIAN;
-
 /**
  * Tells what an IP packet is, for tools that must route packets before processing them (which SAD, which log
  * line): raw ESP, RFC 3948 ESP-in-UDP, or something else, with its 5-tuple and, for ESP, its SPI and sequence.
@@ -23,6 +21,7 @@ public final class EspPacketClassifier
     public static final int ESP_IN_UDP = 3;
 
     private final IpPacketInfo info = new IpPacketInfo();
+    private final ParsedPacket packet = new ParsedPacket(info);
     private long spi = -1;
     private long sequence = -1;
 
@@ -40,6 +39,7 @@ public final class EspPacketClassifier
         {
             return NOT_IP;
         }
+        packet.wrap(buffer, offset);
         int espAt = -1;
         int kind = PLAIN;
         if (info.protocol == IpProtocol.ESP)
@@ -51,7 +51,8 @@ public final class EspPacketClassifier
         {
             final int payload = info.upperOffset + UdpHeader.LENGTH;
             final int payloadLength = info.packetLength - payload;
-            if (payloadLength > 1 && !(payloadLength >= 4 && buffer.getInt(offset + payload, BIG_ENDIAN) == 0))
+            if (payloadLength > 1 &&
+                UdpEncapsulation.classify(buffer, offset + payload, payloadLength) == UdpEncapsulation.ESP)
             {
                 espAt = payload;
                 kind = ESP_IN_UDP;
@@ -80,43 +81,9 @@ public final class EspPacketClassifier
         return sequence;
     }
 
-    public boolean ipv4()
+    /** @return the last packet's parsed fields (addresses, protocol, ports), valid until the next classify. */
+    public ParsedPacket packet()
     {
-        return info.ipv4;
-    }
-
-    public long sourceHigh()
-    {
-        return info.sourceHigh;
-    }
-
-    public long sourceLow()
-    {
-        return info.sourceLow;
-    }
-
-    public long destinationHigh()
-    {
-        return info.destinationHigh;
-    }
-
-    public long destinationLow()
-    {
-        return info.destinationLow;
-    }
-
-    public int protocol()
-    {
-        return info.protocol;
-    }
-
-    public int sourcePort()
-    {
-        return info.sourcePort;
-    }
-
-    public int destinationPort()
-    {
-        return info.destinationPort;
+        return packet;
     }
 }

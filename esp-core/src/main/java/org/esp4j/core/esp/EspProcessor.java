@@ -34,7 +34,19 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * <pre>
  *   before:            [headroom][IP hdr][payload.....][tailroom]
  *   after:   [IP hdr][UDP][ESP hdr|IV][payload.....][pad|pl|nh][ICV]
+ *   carrier mode:  [IP hdr][ESP hdr|IV][payload.....][pad|pl|nh][ICV]   (no UDP: the carrier's socket adds it)
  * </pre>
+ * The result names its carrier ({@link #resultCarrier()}): an ESP_IN_UDP SA's packet leaves in UDP, everything else
+ * as an IP packet. {@link #carrierPayloads(boolean)} selects carrier mode, for senders whose UDP socket writes the
+ * UDP header; whole wire packets are the default, for tools that write them to captures or links.
+ * <p>
+ * Between the parse and the SPD lookup, and between the lookup and the transform, an {@link OutboundObserver} may
+ * look at the parsed packet (the daemon's SIP bridge).
+ * <p>
+ * Input from a carrier ({@link #inbound(UnsafeBuffer, int, int, boolean)}) is an IP header and ESP, with the
+ * carrier saying whether it came in UDP; wire input ({@link #inbound(UnsafeBuffer, int, int)}) recognises RFC 3948
+ * ESP-in-UDP on port 4500 itself ({@link UdpEncapsulation}).
+ * <p>
  * Input ({@link #inbound} / {@link #unprotect}), in the order RFC 4303 §3.4 and RFC 4301 §5.2 give: SA lookup by SPI
  * and destination, replay pre-check, ICV check (constant time), replay window update, decryption, padding check,
  * removal of the ESP header and trailer (the IP header moves forward to meet the payload), check of the inner packet
@@ -76,11 +88,21 @@ public final class EspProcessor
     private final NanoClock clock;
     private final SpdEventListener listener;
     private final IpPacketInfo info = new IpPacketInfo();
+    private final ParsedPacket parsed = new ParsedPacket(info);
     private IcvBatch icvBatch;
+    private OutboundObserver outboundObserver;
+    private boolean carrierPayloads;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_HEADROOM + MAX_PACKET_LENGTH + MAX_TAILROOM]);
 
     private int resultOffset;
     private int resultLength;
+    private int resultCarrier;
+    private int resultEspOffset;
+    private int resultPeerPort;
+    // what the outbound SPD/SAD lookup decided, before anything is done with the packet
+    private int outboundDecision;
+    private SecurityPolicy outboundPolicy;
+    private SecurityAssociation outboundSa;
     private XfrmCounter dropReason;
     private SecurityAssociation lastSa;
     private long lastSequence;
@@ -153,6 +175,35 @@ public final class EspProcessor
     public IcvBatch icvBatch()
     {
         return icvBatch;
+    }
+
+    /**
+     * Carrier mode: an ESP_IN_UDP result is the IP header followed directly by ESP, with no UDP header and no IPv6 UDP
+     * checksum, for a carrier whose UDP socket adds both (the sender reads {@link #resultCarrier()},
+     * {@link #resultEspOffset()} and {@link #resultPeerPort()}); the IP header then reads as raw ESP (protocol 50,
+     * lengths without UDP), and the ICV of IPv6 ESP-in-UDP may wait for an {@link IcvBatch} like any other. Off by
+     * default: results are whole wire packets ({@code IP + UDP + ESP}), as tools that write captures need.
+     *
+     * @param payloadOnly true for carrier mode.
+     */
+    public void carrierPayloads(final boolean payloadOnly)
+    {
+        carrierPayloads = payloadOnly;
+    }
+
+    /** @return true in carrier mode (see {@link #carrierPayloads(boolean)}). */
+    public boolean carrierPayloads()
+    {
+        return carrierPayloads;
+    }
+
+    /**
+     * @param observer sees each parsed packet of {@link #outbound} before and after the SPD lookup, or null (the
+     *                 default). Set before the processor's thread starts.
+     */
+    public void outboundObserver(final OutboundObserver observer)
+    {
+        outboundObserver = observer;
     }
 
     /** Compute every ICV queued since the last call: write those of protected packets, keep those of received ones. */
@@ -312,6 +363,27 @@ public final class EspProcessor
         return resultLength;
     }
 
+    /**
+     * @return how the last outbound {@link EspVerdict#DELIVER} leaves: {@link EspCarrier#UDP} for an ESP_IN_UDP SA,
+     * else {@link EspCarrier#IP} (also after PASS and DROP, and on input).
+     */
+    public int resultCarrier()
+    {
+        return resultCarrier;
+    }
+
+    /** @return where the ESP header of the last outbound result starts (after the IP and, in wire mode, UDP headers). */
+    public int resultEspOffset()
+    {
+        return resultEspOffset;
+    }
+
+    /** @return the peer's UDP port for an {@link EspCarrier#UDP} result (the SA's encapsulation destination port). */
+    public int resultPeerPort()
+    {
+        return resultPeerPort;
+    }
+
     /** @return the counter the last {@link EspVerdict#DROP} was counted against, or null. */
     public XfrmCounter dropReason()
     {
@@ -351,6 +423,12 @@ public final class EspProcessor
         }
     }
 
+    private static final int DECIDED_CLEAR = 0;
+    private static final int DECIDED_PROTECT = 1;
+    private static final int DECIDED_DISCARD = 2;
+    private static final int DECIDED_NO_STATE = 3;
+    private static final int DECIDED_ICMP_ERROR = 4;
+
     private int outboundInEpoch(final UnsafeBuffer buffer, final int offset, final int length)
     {
         begin(offset, length);
@@ -358,35 +436,83 @@ public final class EspProcessor
         {
             return drop(XfrmCounter.XfrmOutError);
         }
+        final OutboundObserver observer = outboundObserver;
+        final boolean watched = observer != null && observer.beforeLookup(parsed.wrap(buffer, offset));
+        decideOutbound(buffer, offset);
+        if (watched)
+        {
+            final int action = observer.afterLookup(outboundDecisionVerdict(), parsed.wrap(buffer, offset));
+            if (action == OutboundObserver.HOLD)
+            {
+                return drop(XfrmCounter.XfrmOutNoStates); // as the kernel counts a protect policy without state
+            }
+            if (action == OutboundObserver.LOOK_UP_AGAIN)
+            {
+                decideOutbound(buffer, offset);
+            }
+        }
+        switch (outboundDecision)
+        {
+            case DECIDED_CLEAR:
+                counters.increment(XfrmCounter.Esp4jOutBypass);
+                return EspVerdict.PASS;
+            case DECIDED_DISCARD:
+                return drop(XfrmCounter.XfrmOutPolBlock);
+            case DECIDED_NO_STATE:
+                listener.onAcquire(outboundPolicy, info.sourceHigh, info.sourceLow, info.destinationHigh,
+                    info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
+                return drop(XfrmCounter.XfrmOutNoStates);
+            case DECIDED_ICMP_ERROR:
+                return protectIcmpError(buffer, offset);
+            default:
+                return protectParsed(outboundSa, buffer, offset);
+        }
+    }
+
+    /**
+     * The outbound SPD and SAD lookup of the parsed packet, without side effects: sets {@link #outboundDecision}
+     * and, as it needs, {@link #outboundPolicy} and {@link #outboundSa}.
+     */
+    private void decideOutbound(final UnsafeBuffer buffer, final int offset)
+    {
+        outboundPolicy = null;
+        outboundSa = null;
         final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, info.sourceHigh, info.sourceLow,
             info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
         if (policy == null || policy.action() == PolicyAction.BYPASS)
         {
-            if (isIcmpError(buffer, offset) && readQuotedPacket(buffer, offset) && quotedFlowIsProtectedInbound())
-            {
-                return protectIcmpError(buffer, offset);
-            }
-            counters.increment(XfrmCounter.Esp4jOutBypass);
-            return EspVerdict.PASS;
+            outboundDecision = isIcmpError(buffer, offset) && readQuotedPacket(buffer, offset) &&
+                quotedFlowIsProtectedInbound() ? DECIDED_ICMP_ERROR : DECIDED_CLEAR;
+            return;
         }
         if (policy.action() == PolicyAction.DISCARD)
         {
-            return drop(XfrmCounter.XfrmOutPolBlock);
+            outboundDecision = DECIDED_DISCARD;
+            return;
         }
-        final SecurityAssociation sa = SecurityPolicyDatabase.resolveSa(
-            policy, sad, info.destinationHigh, info.destinationLow);
-        if (sa == null)
+        outboundPolicy = policy;
+        outboundSa = SecurityPolicyDatabase.resolveSa(policy, sad, info.destinationHigh, info.destinationLow);
+        if (outboundSa == null)
         {
-            if (policy.template().optional())
-            {
-                counters.increment(XfrmCounter.Esp4jOutBypass);
-                return EspVerdict.PASS;
-            }
-            listener.onAcquire(policy, info.sourceHigh, info.sourceLow, info.destinationHigh, info.destinationLow,
-                info.protocol, info.sourcePort, info.destinationPort);
-            return drop(XfrmCounter.XfrmOutNoStates);
+            outboundDecision = policy.template().optional() ? DECIDED_CLEAR : DECIDED_NO_STATE;
+            return;
         }
-        return protectParsed(sa, buffer, offset);
+        outboundDecision = DECIDED_PROTECT;
+    }
+
+    /** @return the lookup's answer as an {@link OutboundObserver} sees it. */
+    private int outboundDecisionVerdict()
+    {
+        switch (outboundDecision)
+        {
+            case DECIDED_CLEAR:
+                return EspVerdict.PASS;
+            case DECIDED_PROTECT:
+            case DECIDED_ICMP_ERROR:
+                return EspVerdict.DELIVER;
+            default:
+                return EspVerdict.DROP;
+        }
     }
 
     /**
@@ -432,6 +558,42 @@ public final class EspProcessor
     }
 
     /**
+     * Apply inbound processing to a packet a carrier received: an IP header whose protocol (or last next header) is
+     * ESP, then the ESP packet, in place, with the carrier's word on how it came. Nothing is re-detected from ports:
+     * a UDP carrier, whose socket took the UDP header off (and which consumed NAT-keepalives and non-ESP-marked
+     * messages, see {@link UdpEncapsulation}), says {@code udpEncapsulated}; raw ESP does not. The SA must have the
+     * same encapsulation (RFC 3948 §4, {@code XfrmInStateMismatch}). A packet that is not ESP is checked against the
+     * inbound policy as plaintext, or, said to come from UDP, dropped as a header error.
+     *
+     * @param buffer          packet buffer.
+     * @param offset          IP header start.
+     * @param length          packet length.
+     * @param udpEncapsulated true if the ESP came as the payload of an RFC 3948 UDP datagram.
+     * @return an {@link EspVerdict}.
+     */
+    public int inbound(final UnsafeBuffer buffer, final int offset, final int length, final boolean udpEncapsulated)
+    {
+        enterEpoch();
+        try
+        {
+            begin(offset, length);
+            if (!info.parse(buffer, offset, length, false))
+            {
+                return drop(XfrmCounter.XfrmInHdrError);
+            }
+            if (info.protocol == IpProtocol.ESP)
+            {
+                return unprotectParsed(buffer, offset, info.upperOffset, udpEncapsulated, true);
+            }
+            return udpEncapsulated ? drop(XfrmCounter.XfrmInHdrError) : checkInboundPlaintext();
+        }
+        finally
+        {
+            exitCall();
+        }
+    }
+
+    /**
      * Check and decapsulate an ESP packet (raw or UDP-encapsulated) against its SA, including the SA's own selector,
      * but without consulting the SPD (for tools that replay captures). A packet that is not ESP is dropped as a
      * header error.
@@ -474,19 +636,17 @@ public final class EspProcessor
         if (info.protocol == IpProtocol.UDP && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
         {
             final int udpPayload = info.upperOffset + UdpHeader.LENGTH;
-            final int udpPayloadLength = info.packetLength - udpPayload;
-            if (udpPayloadLength == 1 && (buffer.getByte(offset + udpPayload) & 0xFF) == 0xFF)
+            switch (UdpEncapsulation.classify(buffer, offset + udpPayload, info.packetLength - udpPayload))
             {
-                return drop(XfrmCounter.Esp4jInNatKeepalive); // RFC 3948 §2.3
-            }
-            if (udpPayloadLength >= 4 && buffer.getInt(offset + udpPayload, BIG_ENDIAN) == 0)
-            {
-                counters.increment(XfrmCounter.Esp4jInBypass);
-                return EspVerdict.PASS; // non-ESP marker: IKE, for whoever listens on 4500 (RFC 3948 §2.2)
-            }
-            if (udpPayloadLength > 0)
-            {
-                return unprotectParsed(buffer, offset, udpPayload, true, applyPolicy);
+                case UdpEncapsulation.NAT_KEEPALIVE:
+                    return drop(XfrmCounter.Esp4jInNatKeepalive); // RFC 3948 §2.3
+                case UdpEncapsulation.NON_ESP_MARKER:
+                    counters.increment(XfrmCounter.Esp4jInBypass);
+                    return EspVerdict.PASS; // IKE, for whoever listens on 4500 (RFC 3948 §2.2)
+                case UdpEncapsulation.ESP:
+                    return unprotectParsed(buffer, offset, udpPayload, true, applyPolicy);
+                default:
+                    break;
             }
         }
         return applyPolicy ? checkInboundPlaintext() : drop(XfrmCounter.XfrmInHdrError);
@@ -547,7 +707,7 @@ public final class EspProcessor
         final byte[] array = buffer.byteArray();
         if (array == null)
         {
-            return viaScratch(buffer, offset, true, sa, true);
+            return viaScratch(buffer, offset, true, sa, true, 0, false);
         }
         final EspTransform transform = sa.transform(reader);
         if (transform == null)
@@ -560,7 +720,9 @@ public final class EspProcessor
         final int blockSize = transform.blockSize();
         final int paddedLength = EspTrailer.paddedLength(payloadLength, blockSize);
         final int padLength = paddedLength - payloadLength - EspTrailer.LENGTH;
-        final int encapLength = config.encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP ? UdpHeader.LENGTH : 0;
+        final boolean udp = config.encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP;
+        // carrier mode: the carrier's UDP socket writes the UDP header (and the IPv6 UDP checksum)
+        final int encapLength = udp && !carrierPayloads ? UdpHeader.LENGTH : 0;
         final int espHeaderLength = EspHeader.LENGTH + transform.ivLength();
         final int icvLength = transform.icvLength();
         final int newOffset = offset - encapLength - espHeaderLength;
@@ -591,7 +753,8 @@ public final class EspProcessor
         final int espOffset = newOffset + headerLength + encapLength;
         EspHeader.spi(buffer, espOffset, sa.spi());
         EspHeader.sequence(buffer, espOffset, sequence);
-        // the UDP checksum of ESP-in-UDP over IPv6 covers the ICV, so that ICV cannot wait for the batch
+        // the UDP checksum of ESP-in-UDP over IPv6 covers the ICV, so that ICV cannot wait for the batch (in carrier
+        // mode the socket computes that checksum when the packet is sent, after the batch)
         final boolean deferIcv = icvBatch != null && (encapLength == 0 || info.ipv4);
         if (!deferIcv || !transform.protectDeferred(
             icvBatch, array, adjustment + espOffset, adjustment + payloadOffset, paddedLength, sa.esn(), sequence))
@@ -629,6 +792,12 @@ public final class EspProcessor
         counters.increment(XfrmCounter.Esp4jOutProtected);
         resultOffset = newOffset;
         resultLength = totalLength;
+        resultEspOffset = espOffset;
+        if (udp)
+        {
+            resultCarrier = EspCarrier.UDP;
+            resultPeerPort = config.encapsulationDestinationPort();
+        }
         return EspVerdict.DELIVER;
     }
 
@@ -660,7 +829,7 @@ public final class EspProcessor
         final byte[] array = buffer.byteArray();
         if (array == null)
         {
-            return viaScratch(buffer, offset, false, null, applyPolicy);
+            return viaScratch(buffer, offset, false, null, applyPolicy, espAt, encapsulated);
         }
         final EspTransform transform = sa.transform(reader);
         if (transform == null)
@@ -772,7 +941,9 @@ public final class EspProcessor
         final int offset,
         final boolean protect,
         final SecurityAssociation sa,
-        final boolean applyPolicy)
+        final boolean applyPolicy,
+        final int espAt,
+        final boolean encapsulated)
     {
         final int length = info.packetLength;
         final int head = Math.min(offset, MAX_HEADROOM);
@@ -789,8 +960,9 @@ public final class EspProcessor
         final int verdict;
         try
         {
+            // info still describes the packet: its offsets are relative to the packet start
             verdict = protect ? protect(sa, scratch, scratchOffset, length) :
-                receive(scratch, scratchOffset, length, applyPolicy);
+                unprotectParsed(scratch, scratchOffset, espAt, encapsulated, applyPolicy);
         }
         finally
         {
@@ -804,6 +976,7 @@ public final class EspProcessor
                 return drop(protect ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInBufferError);
             }
             buffer.putBytes(offset + relative, scratch, resultOffset, resultLength);
+            resultEspOffset += offset - scratchOffset;
             resultOffset = offset + relative;
         }
         return verdict;
@@ -921,6 +1094,11 @@ public final class EspProcessor
     {
         resultOffset = offset;
         resultLength = length;
+        resultCarrier = EspCarrier.IP;
+        resultEspOffset = offset;
+        resultPeerPort = 0;
+        outboundPolicy = null;
+        outboundSa = null;
         dropReason = null;
         lastSa = null;
         lastSequence = -1;

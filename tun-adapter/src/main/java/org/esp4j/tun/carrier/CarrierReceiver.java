@@ -2,9 +2,22 @@ package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
-/** What the inbound agent drains: a carrier that hands over received packets one at a time, as whole IP packets. */
+/**
+ * What the inbound agent drains: a carrier that hands over received packets one at a time, each an IP header followed
+ * by ESP (or, for raw sockets, by whatever the IP packet carries). Implemented by {@link PacketRingReceiver},
+ * {@link RawEspReceiver} and {@link UdpEncapCarrier}; tests substitute their own.
+ */
 public interface CarrierReceiver
 {
+    /**
+     * @return true if this carrier's packets came as the payload of RFC 3948 UDP datagrams, whose UDP header the
+     * carrier removed (for {@code EspProcessor.inbound(buffer, offset, length, udpEncapsulated)}); constant per carrier.
+     */
+    default boolean udpEncapsulated()
+    {
+        return false;
+    }
+
     /**
      * Take the next received packet, if any.
      *

@@ -27,7 +27,7 @@ import java.nio.ByteOrder;
  * <p>
  * One instance per sending thread (it owns a native transmit area).
  */
-public final class RawIpSender implements AutoCloseable
+public final class RawIpSender implements IpCarrierSender, AutoCloseable
 {
     /** Packets per sendmmsg. */
     public static final int BATCH_SIZE = 64;

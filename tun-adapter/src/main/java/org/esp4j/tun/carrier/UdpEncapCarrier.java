@@ -1,6 +1,7 @@
 package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.esp.UdpEncapsulation;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
@@ -19,17 +20,18 @@ import java.nio.ByteOrder;
  * address family, carrying the daemon's {@code SO_MARK}. The kernel handles the UDP layer (checksums, ICMP); the
  * socket has no {@code UDP_ENCAP} option, so the kernel hands every datagram to the daemon.
  * <p>
- * Receive: a NAT-keepalive (one 0xFF byte) is consumed ({@link CarrierStatus#NAT_KEEPALIVE}); a datagram starting
- * with the 4-byte non-ESP marker (IKE) is dropped ({@link CarrierStatus#NON_ESP_MARKER}: no IKE in this daemon);
- * anything else is handed on as a whole IP packet, {@code IP header + UDP header + ESP}, the IP and UDP headers
- * rebuilt from the recvmsg address (source address and port), {@code IPV6_PKTINFO}/{@code IP_PKTINFO} (destination
- * address), {@link #ESP_IN_UDP_PORT} (destination port, whatever port is bound, since that is how
- * {@code EspProcessor.inbound} recognises ESP-in-UDP), hop limit/TTL and traffic class/TOS from the control messages. The
- * rebuilt UDP checksum is 0 (the kernel checked the real one).
+ * Receive ({@link CarrierReceiver}, {@link #udpEncapsulated()}): what the payload is, is decided by
+ * {@code UdpEncapsulation}: a NAT-keepalive (one 0xFF byte) is consumed ({@link CarrierStatus#NAT_KEEPALIVE}); a
+ * datagram starting with the 4-byte non-ESP marker (IKE) is dropped ({@link CarrierStatus#NON_ESP_MARKER}: no IKE in
+ * this daemon); an empty one is {@link CarrierStatus#MALFORMED}; ESP is handed on behind an IP header,
+ * {@code IP header (protocol ESP) + ESP}, for {@code EspProcessor.inbound(buffer, offset, length, true)}: the header
+ * carries the recvmsg source address, the {@code IPV6_PKTINFO}/{@code IP_PKTINFO} destination address, and hop
+ * limit/TTL and traffic class/TOS from the control messages (the decapsulated packet keeps them). No UDP header: the
+ * kernel checked the real one, and the processor is told the packet came in UDP.
  * <p>
- * Send: takes what {@code EspProcessor.outbound} built for an ESP_IN_UDP SA ({@code IP + UDP + ESP}) and sends the
- * part after the UDP header to the IP destination address and UDP destination port, from the IP source address
- * ({@code IPV6_PKTINFO}/{@code IP_PKTINFO}) and the bound port.
+ * Send ({@link UdpCarrierSender}): takes what an {@code EspProcessor} in carrier mode built for an ESP_IN_UDP SA
+ * ({@code IP + ESP}, no UDP header) and sends the ESP to the IP destination address at the SA's peer port, from the
+ * IP source address ({@code IPV6_PKTINFO}/{@code IP_PKTINFO}) and the bound port.
  * <p>
  * Trains: {@link #queue} collects consecutive ESP packets to the same peer whose payloads have one size (the last may
  * be shorter), as the segments of one TCP super-packet give, and {@link #flush} sends them with one {@code sendmsg}
@@ -47,13 +49,9 @@ import java.nio.ByteOrder;
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
  */
-public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
+public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender, AutoCloseable
 {
     public static final int DEFAULT_PORT = 4500;
-    /** Destination port written into rebuilt UDP headers: RFC 3948's port, which the processor recognises. */
-    public static final int ESP_IN_UDP_PORT = 4500;
-    public static final int NON_ESP_MARKER_LENGTH = 4;
-    public static final byte NAT_KEEPALIVE_BYTE = (byte)0xFF;
 
     /** Most datagrams per UDP GSO send (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels, 128 on newer). */
     public static final int MAX_TRAIN_SEGMENTS = 64;
@@ -174,15 +172,20 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         return fd;
     }
 
+    /** @return true: what {@link #receive} hands on came as the payload of an RFC 3948 UDP datagram. */
+    public boolean udpEncapsulated()
+    {
+        return true;
+    }
+
     /**
-     * Receive one datagram and write it as a whole {@code IP + UDP + payload} packet at {@code buffer[offset]}.
+     * Receive one datagram and write its ESP behind an IP header ({@code IP + ESP}) at {@code buffer[offset]}.
      *
      * @return its length, {@link CarrierStatus#NONE}, a {@link CarrierStatus} code or {@code -errno}.
      */
     public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
     {
-        final int ipHeaderLength = family == LibC.AF_INET6 ? Ipv6Header.LENGTH : Ipv4Header.MIN_LENGTH;
-        final int headersLength = ipHeaderLength + UdpHeader.LENGTH;
+        final int headersLength = family == LibC.AF_INET6 ? Ipv6Header.LENGTH : Ipv4Header.MIN_LENGTH;
         if (groNext < groLength)
         {
             final int start = groNext;
@@ -229,23 +232,24 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         return datagram(buffer, offset, headersLength, 0, length);
     }
 
-    /** Hand on the datagram at {@code receive[start, start + length)} as a whole IP packet. */
+    /** Hand on the ESP datagram at {@code receive[start, start + length)} behind an IP header. */
     private int datagram(
         final UnsafeBuffer buffer, final int offset, final int headersLength, final int start, final int length)
     {
-        final int ipHeaderLength = headersLength - UdpHeader.LENGTH;
         final UnsafeBuffer data = receive.buffer();
-        if (length == 1 && data.getByte(start) == NAT_KEEPALIVE_BYTE)
+        switch (UdpEncapsulation.classify(data, start, length))
         {
-            return CarrierStatus.NAT_KEEPALIVE;
-        }
-        if (length >= NON_ESP_MARKER_LENGTH && data.getInt(start) == 0)
-        {
-            return CarrierStatus.NON_ESP_MARKER;
+            case UdpEncapsulation.NAT_KEEPALIVE:
+                return CarrierStatus.NAT_KEEPALIVE;
+            case UdpEncapsulation.NON_ESP_MARKER:
+                return CarrierStatus.NON_ESP_MARKER;
+            case UdpEncapsulation.EMPTY:
+                return CarrierStatus.MALFORMED;
+            default:
+                break;
         }
 
         final UnsafeBuffer control = receiveMessage.buffer();
-        final int udp = offset + ipHeaderLength;
         if (family == LibC.AF_INET6)
         {
             final int pktinfo = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO);
@@ -256,7 +260,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             final int hopLimitData = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_HOPLIMIT);
             final int tclassData = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
             Ipv6Header.write(buffer, offset, tclassData < 0 ? 0 : control.getInt(tclassData, NATIVE),
-                UdpHeader.LENGTH + length, LibC.IPPROTO_UDP,
+                length, LibC.IPPROTO_ESP,
                 hopLimitData < 0 ? 64 : control.getInt(hopLimitData, NATIVE));
             buffer.putBytes(offset + Ipv6Header.SOURCE_OFFSET, control,
                 SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, 16);
@@ -273,29 +277,28 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             final int ttlData = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_TTL);
             final int tosData = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_TOS);
             Ipv4Header.write(buffer, offset, tosData < 0 ? 0 : control.getByte(tosData),
-                headersLength + length, LibC.IPPROTO_UDP, ttlData < 0 ? 64 : control.getInt(ttlData, NATIVE));
+                headersLength + length, LibC.IPPROTO_ESP, ttlData < 0 ? 64 : control.getInt(ttlData, NATIVE));
             buffer.putBytes(offset + Ipv4Header.SOURCE_OFFSET, control,
                 SocketMessage.NAME_OFFSET + SockAddr.IN_ADDR_OFFSET, 4);
             buffer.putBytes(offset + Ipv4Header.DESTINATION_OFFSET, control,
                 pktinfo + SocketMessage.IN_PKTINFO_ADDR_OFFSET, 4);
             Ipv4Header.updateChecksum(buffer, offset);
         }
-        UdpHeader.write(buffer, udp, SockAddr.port(control, SocketMessage.NAME_OFFSET), ESP_IN_UDP_PORT,
-            UdpHeader.LENGTH + length);
         buffer.putBytes(offset + headersLength, data, start, length);
         return headersLength + length;
     }
 
     /**
-     * Send the UDP payload of the {@code IP + UDP + ESP} packet at {@code buffer[offset, offset + length)} now, after
-     * the datagrams queued before it.
+     * Send the ESP packet at {@code buffer[espOffset, ipOffset + length)} now, after the datagrams queued before it,
+     * to the IP destination address at {@code peerPort}, from the IP source address.
      *
-     * @return the payload length sent, {@link CarrierStatus#UNSUITABLE} or {@code -errno}.
+     * @return the ESP length sent, {@link CarrierStatus#UNSUITABLE} or {@code -errno}.
      */
-    public int send(final UnsafeBuffer buffer, final int offset, final int length)
+    public int send(final UnsafeBuffer buffer, final int ipOffset, final int espOffset, final int length,
+        final int peerPort)
     {
         trainFailures += sendTrain();
-        final int queued = queue(buffer, offset, length);
+        final int queued = queue(buffer, ipOffset, espOffset, length, peerPort);
         if (queued < 0)
         {
             return queued;
@@ -304,34 +307,30 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     }
 
     /**
-     * Queue the UDP payload of the {@code IP + UDP + ESP} packet at {@code buffer[offset, offset + length)}: it joins
-     * the train being built if it goes to the same peer from the same address and is no longer than the train's
-     * first datagram; otherwise the train is sent first.
+     * Queue the ESP packet at {@code buffer[espOffset, ipOffset + length)}: it joins the train being built if it goes
+     * to the same peer from the same address and is no longer than the train's first datagram; otherwise the train
+     * is sent first.
      *
-     * @return the payload length queued, or {@link CarrierStatus#UNSUITABLE}.
+     * @return the ESP length queued, or {@link CarrierStatus#UNSUITABLE}.
      */
-    public int queue(final UnsafeBuffer buffer, final int offset, final int length)
+    public int queue(final UnsafeBuffer buffer, final int ipOffset, final int espOffset, final int length,
+        final int peerPort)
     {
-        final int ipHeaderLength = ipHeaderLength(buffer, offset, length);
-        if (ipHeaderLength < 0)
+        final int payloadLength = ipOffset + length - espOffset;
+        if (!hasHeaderOfFamily(buffer, ipOffset, espOffset - ipOffset) || payloadLength <= 0 ||
+            payloadLength > MAX_TRAIN_BYTES || peerPort <= 0 || peerPort > 0xFFFF)
         {
             return CarrierStatus.UNSUITABLE;
         }
-        final int udp = offset + ipHeaderLength;
-        final int payloadLength = length - ipHeaderLength - UdpHeader.LENGTH;
-        if (payloadLength <= 0 || payloadLength > MAX_TRAIN_BYTES)
-        {
-            return CarrierStatus.UNSUITABLE;
-        }
-        if (trainSegments > 0 && !continuesTrain(buffer, offset, udp, payloadLength))
+        if (trainSegments > 0 && !continuesTrain(buffer, ipOffset, peerPort, payloadLength))
         {
             trainFailures += sendTrain();
         }
         if (trainSegments == 0)
         {
-            startTrain(buffer, offset, udp, payloadLength);
+            startTrain(buffer, ipOffset, peerPort, payloadLength);
         }
-        transmit.buffer().putBytes(trainBytes, buffer, udp + UdpHeader.LENGTH, payloadLength);
+        transmit.buffer().putBytes(trainBytes, buffer, espOffset, payloadLength);
         trainBytes += payloadLength;
         trainSegments++;
         trainClosed = payloadLength < trainSegmentSize;
@@ -355,25 +354,22 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         return failed;
     }
 
-    private int ipHeaderLength(final UnsafeBuffer buffer, final int offset, final int length)
+    /**
+     * @return true if the IP header at offset is of this carrier's family and ESP follows it directly
+     * ({@code headerLength} bytes on): IPv6 extension headers in front of ESP cannot go through a UDP socket.
+     */
+    private boolean hasHeaderOfFamily(final UnsafeBuffer buffer, final int offset, final int headerLength)
     {
         if (family == LibC.AF_INET6)
         {
-            return length < Ipv6Header.LENGTH + UdpHeader.LENGTH ||
-                Ipv4Header.version(buffer, offset) != Ipv6Header.VERSION || Ipv6Header.nextHeader(buffer, offset) != LibC.IPPROTO_UDP ?
-                -1 : Ipv6Header.LENGTH;
+            return headerLength == Ipv6Header.LENGTH && Ipv4Header.version(buffer, offset) == Ipv6Header.VERSION;
         }
-        if (length < Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH ||
-            Ipv4Header.version(buffer, offset) != Ipv4Header.VERSION || Ipv4Header.protocol(buffer, offset) != LibC.IPPROTO_UDP)
-        {
-            return -1;
-        }
-        final int ipHeaderLength = Ipv4Header.headerLength(buffer, offset);
-        return length < ipHeaderLength + UdpHeader.LENGTH ? -1 : ipHeaderLength;
+        return headerLength >= Ipv4Header.MIN_LENGTH && Ipv4Header.version(buffer, offset) == Ipv4Header.VERSION &&
+            Ipv4Header.headerLength(buffer, offset) == headerLength;
     }
 
     /** Remember the peer (destination address and port) and our source address of a new train. */
-    private void startTrain(final UnsafeBuffer buffer, final int offset, final int udp, final int payloadLength)
+    private void startTrain(final UnsafeBuffer buffer, final int offset, final int peerPort, final int payloadLength)
     {
         final UnsafeBuffer control = sendMessage.buffer();
         control.setMemory(SocketMessage.NAME_OFFSET, SockAddr.STORAGE_LENGTH, (byte)0);
@@ -390,22 +386,22 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
                 offset + Ipv4Header.DESTINATION_OFFSET, 4);
             buffer.getBytes(offset + Ipv4Header.SOURCE_OFFSET, trainSource, 0, 4);
         }
-        control.putShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET,
-            buffer.getShort(udp + UdpHeader.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN), ByteOrder.BIG_ENDIAN);
+        control.putShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET, (short)peerPort, ByteOrder.BIG_ENDIAN);
         trainSegmentSize = payloadLength;
         trainBytes = 0;
         trainClosed = false;
     }
 
-    private boolean continuesTrain(final UnsafeBuffer buffer, final int offset, final int udp, final int payloadLength)
+    private boolean continuesTrain(
+        final UnsafeBuffer buffer, final int offset, final int peerPort, final int payloadLength)
     {
         if (trainClosed || payloadLength > trainSegmentSize || trainBytes + payloadLength > MAX_TRAIN_BYTES)
         {
             return false;
         }
         final UnsafeBuffer control = sendMessage.buffer();
-        if (control.getShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET, ByteOrder.BIG_ENDIAN) !=
-            buffer.getShort(udp + UdpHeader.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN))
+        if ((control.getShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+            peerPort)
         {
             return false;
         }

@@ -9,13 +9,13 @@ import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
-import org.esp4j.tun.device.TunDevice;
-import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.device.TunPort;
 import org.esp4j.tun.offload.TunWriter;
 
 /**
- * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), handed on
- * as whole IP packets, go through {@link EspProcessor#inbound}; the plaintext of verified ESP is written into the
+ * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
+ * an IP header and ESP, go through {@link EspProcessor#inbound(UnsafeBuffer, int, int, boolean)} with the carrier's
+ * word on whether they came in UDP; the plaintext of verified ESP is written into the
  * TUN, so the kernel delivers it to the application's socket. Everything else is dropped and counted against one
  * reason (by the processor, or here for carrier-level reasons). Owns its processor and buffers (single thread);
  * drains at most {@code burst} packets per descriptor per duty cycle.
@@ -23,14 +23,20 @@ import org.esp4j.tun.offload.TunWriter;
  * Plaintext goes to the TUN through a {@link TunWriter}: with TUN offloads on, consecutive TCP segments of one
  * flow within a batch are written as one GSO packet (GRO), so the kernel's TCP takes them, and acknowledges them,
  * once; the train is written out at the end of each batch.
+ * <p>
+ * The TUN and the carriers are reached through small interfaces ({@link TunPort}, {@link CarrierReceiver}) so the
+ * agent can be tested with substitutes. The TUN has one implementation at run time; the receivers are drained one
+ * carrier at a time, and whether a carrier's packets came in UDP is read once, not per packet.
  */
 public final class InboundAgent implements Agent
 {
-    private final TunDevice tun;
+    private final TunPort tun;
     private final EspProcessor processor;
     private final XfrmCounters counters;
     private final DaemonCounters daemonCounters;
     private final CarrierReceiver[] receivers;
+    /** Per receiver, read once: its packets came in UDP (RFC 3948). */
+    private final boolean[] udpEncapsulated;
     private final int burst;
     /** Received packets: one buffer, or with an ICV batch one per packet of a batch whose MACs are computed together. */
     private final UnsafeBuffer[] ring;
@@ -41,6 +47,7 @@ public final class InboundAgent implements Agent
     private final int ringReceivers;
     private final RingDuplicates duplicates = new RingDuplicates();
     private boolean fromRing;
+    private boolean fromUdp;
     /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
     private long dutyCycleNs;
 
@@ -51,7 +58,7 @@ public final class InboundAgent implements Agent
      *                  socket took is recognised ({@link RingDuplicates}).
      */
     public InboundAgent(
-        final TunDevice tun,
+        final TunPort tun,
         final EspProcessor processor,
         final XfrmCounters counters,
         final DaemonCounters daemonCounters,
@@ -65,6 +72,11 @@ public final class InboundAgent implements Agent
         this.counters = counters;
         this.daemonCounters = daemonCounters;
         this.receivers = receivers.clone();
+        udpEncapsulated = new boolean[receivers.length];
+        for (int i = 0; i < receivers.length; i++)
+        {
+            udpEncapsulated[i] = receivers[i].udpEncapsulated();
+        }
         this.burst = burst;
         final IcvBatch icvBatch = processor.icvBatch();
         final int ringSize = icvBatch != null ? Math.min(icvBatch.lanes(), IcvBatch.CAPACITY) : 1;
@@ -75,8 +87,7 @@ public final class InboundAgent implements Agent
                 EspProcessor.MAX_TAILROOM]);
         }
         received = new int[ringSize];
-        final int tunFd = tun.fd(0);
-        tunWriter = new TunWriter((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
+        tunWriter = new TunWriter((address, length) -> tun.write(0, address, length), tun.vnetHeaderLength(),
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
@@ -98,6 +109,7 @@ public final class InboundAgent implements Agent
         for (int i = 0; i < receivers.length; i++)
         {
             fromRing = i < ringReceivers;
+            fromUdp = udpEncapsulated[i];
             work += drain(receivers[i]);
         }
         // nothing waits for more traffic: a train ends with the batch
@@ -152,12 +164,6 @@ public final class InboundAgent implements Agent
         processor.clearPrepared();
     }
 
-    private static int write(final int fd, final long address, final int length)
-    {
-        final long n = LibC.write(fd, address, length);
-        return n >= 0 ? (int)n : -LibC.errno();
-    }
-
     private void onReceived(final UnsafeBuffer packet, final int n)
     {
         daemonCounters.increment(DaemonCounters.Counter.TunCarrierPacketsRead);
@@ -172,7 +178,7 @@ public final class InboundAgent implements Agent
             daemonCounters.increment(DaemonCounters.Counter.TunRingDuplicateCopy);
             return;
         }
-        final int verdict = processor.inbound(packet, EspProcessor.MAX_HEADROOM, n);
+        final int verdict = processor.inbound(packet, EspProcessor.MAX_HEADROOM, n, fromUdp);
         if (verdict == EspVerdict.DELIVER)
         {
             if (checkCopies)

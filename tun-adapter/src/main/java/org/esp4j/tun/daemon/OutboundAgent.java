@@ -6,16 +6,17 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
+import org.esp4j.core.esp.EspCarrier;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
-import org.esp4j.core.sa.SaConfig;
-import org.esp4j.core.sa.SecurityAssociation;
-import org.esp4j.tun.carrier.RawIpSender;
-import org.esp4j.tun.carrier.UdpEncapCarrier;
+import org.esp4j.core.ip.UdpHeader;
+import org.esp4j.tun.carrier.IpCarrierSender;
+import org.esp4j.tun.carrier.UdpCarrierSender;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.device.TunLinkScope;
+import org.esp4j.tun.device.TunPort;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.offload.TcpSegmenter;
 import org.esp4j.tun.offload.VirtioNetHeader;
@@ -25,9 +26,14 @@ import java.nio.ByteOrder;
 
 /**
  * The outbound data path, on its own thread: plaintext IP packets read from the TUN go through
- * {@link EspProcessor#outbound}; ESP leaves through the raw carrier (header-included raw socket) or, for ESP_IN_UDP
- * SAs, the UDP carrier; bypassed packets leave unchanged through the raw socket; discarded ones are counted by the
- * processor.
+ * {@link EspProcessor#outbound}, in carrier mode; ESP leaves through the carrier the processor names
+ * ({@link EspProcessor#resultCarrier()}): the raw carrier (header-included raw socket, {@link IpCarrierSender}) or, for
+ * ESP_IN_UDP SAs, the UDP carrier ({@link UdpCarrierSender}, whose socket adds the UDP header); bypassed packets leave
+ * unchanged through the raw socket; discarded ones are counted by the processor.
+ * <p>
+ * The TUN and the carriers are reached through small interfaces ({@link TunPort}, {@link IpCarrierSender},
+ * {@link UdpCarrierSender}) so the agent can be tested with substitutes; in the daemon each has one implementation
+ * ({@link TunDevice}, {@code RawIpSender}, {@code UdpEncapCarrier}), which keeps the calls monomorphic.
  * <p>
  * Per packet: one {@code read(2)} into the native receive area, one copy into the heap packet buffer (the JDK's
  * digests and ciphers work on arrays), the processor in place, one copy into the carrier's native transmit area and
@@ -48,24 +54,26 @@ import java.nio.ByteOrder;
  */
 public final class OutboundAgent implements Agent
 {
-    /** Sees each plaintext packet from the TUN before it is protected (the SIP bridge), or null; set before start. */
+    /**
+     * Sees each parsed plaintext packet around the processor's SPD lookup (the SIP bridge), or null; set before start.
+     */
     private PlaintextObserver plaintextObserver;
     /** New settings from the conductor, applied by this agent's thread at the start of a duty cycle. */
     private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(64);
 
-    /** Largest growth of a packet by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
+    /** Largest growth of a packet on the wire by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
     public static final int MAX_ESP_OVERHEAD = 81;
     private static final java.util.function.Consumer<Runnable> RUN = Runnable::run;
     static final int V4 = 0;
     static final int V6 = 1;
 
-    private final TunDevice tun;
+    private final TunPort tun;
     private final EspProcessor processor;
     private final FragmentGuard fragmentGuard;
     private final XfrmCounters counters;
     private final DaemonCounters daemonCounters;
-    private final RawIpSender[] rawSenders;
-    private final UdpEncapCarrier[] udpCarriers;
+    private final IpCarrierSender[] rawSenders;
+    private final UdpCarrierSender[] udpCarriers;
     private final boolean rawCarrier;
     private final int pathMtu;
     private final int burst;
@@ -75,7 +83,9 @@ public final class OutboundAgent implements Agent
     private final int[] pendingOffsets;
     private final int[] pendingLengths;
     private final int[] pendingFamilies;
-    private final boolean[] pendingUdp;
+    private final int[] pendingCarriers;
+    private final int[] pendingEspOffsets;
+    private final int[] pendingPeerPorts;
     private final boolean batching;
     private int pendingCount;
     private final UnsafeBuffer original = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
@@ -86,18 +96,19 @@ public final class OutboundAgent implements Agent
     private short fragmentId = 1;
 
     /**
+     * @param processor   this agent's processor: set to carrier mode here ({@link EspProcessor#carrierPayloads}).
      * @param rawSenders  header-included senders, [0] IPv4, [1] IPv6 (an entry may be null if the family is off).
      * @param udpCarriers UDP carriers, [0] IPv4, [1] IPv6, or nulls when carrier=raw.
      * @param rawCarrier  true if raw ESP may be sent (carrier raw or both).
      */
     public OutboundAgent(
-        final TunDevice tun,
+        final TunPort tun,
         final EspProcessor processor,
         final FragmentGuard fragmentGuard,
         final XfrmCounters counters,
         final DaemonCounters daemonCounters,
-        final RawIpSender[] rawSenders,
-        final UdpEncapCarrier[] udpCarriers,
+        final IpCarrierSender[] rawSenders,
+        final UdpCarrierSender[] udpCarriers,
         final boolean rawCarrier,
         final int pathMtu,
         final int burst)
@@ -112,6 +123,7 @@ public final class OutboundAgent implements Agent
         this.rawCarrier = rawCarrier;
         this.pathMtu = pathMtu;
         this.burst = burst;
+        processor.carrierPayloads(true);
         vnetHeaderLength = tun.vnetHeaderLength();
         // with TSO a read carries up to 64 KiB of TCP behind the IP header (IPv6: 40 bytes more than IPv4 allows)
         receive = new NativeArea(vnetHeaderLength + EspProcessor.MAX_PACKET_LENGTH + 64);
@@ -127,16 +139,20 @@ public final class OutboundAgent implements Agent
         pendingOffsets = new int[ringSize];
         pendingLengths = new int[ringSize];
         pendingFamilies = new int[ringSize];
-        pendingUdp = new boolean[ringSize];
+        pendingCarriers = new int[ringSize];
+        pendingEspOffsets = new int[ringSize];
+        pendingPeerPorts = new int[ringSize];
     }
 
     /**
-     * @param observer sees each plaintext packet from the TUN before protection and may hold it back; told when a
-     *                 duty cycle has sent what it read (called on the agent thread).
+     * @param observer sees each parsed plaintext packet from the TUN before and after the processor's SPD lookup and
+     *                 may hold it back; told when a duty cycle has sent what it read (called on the agent thread).
+     *                 Set before the agent starts.
      */
     public void plaintextObserver(final PlaintextObserver observer)
     {
         plaintextObserver = observer;
+        processor.outboundObserver(observer);
     }
 
     /**
@@ -189,14 +205,14 @@ public final class OutboundAgent implements Agent
     private void flushSenders()
     {
         int failed = 0;
-        for (final RawIpSender sender : rawSenders)
+        for (final IpCarrierSender sender : rawSenders)
         {
             if (sender != null)
             {
                 failed += sender.flush();
             }
         }
-        for (final UdpEncapCarrier carrier : udpCarriers)
+        for (final UdpCarrierSender carrier : udpCarriers)
         {
             if (carrier != null)
             {
@@ -315,22 +331,21 @@ public final class OutboundAgent implements Agent
             original.putBytes(0, packet, offset, length);
         }
 
-        final PlaintextObserver observer = plaintextObserver;
-        if (observer != null && !observer.onPlaintext(packet.byteArray(), offset, length))
-        {
-            return; // held back by the observer, which counted it
-        }
+        // the observer (SIP bridge) is called by the processor around its SPD lookup, and a packet it holds back is
+        // dropped and counted there
         final int verdict = processor.outbound(packet, offset, length);
         if (verdict == EspVerdict.DELIVER)
         {
             final int resultOffset = processor.resultOffset();
             final int resultLength = processor.resultLength();
-            final SecurityAssociation sa = processor.lastSa();
-            final boolean udp = sa != null && sa.config().encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP;
-            if (mayBeTooBig && resultLength > pathMtu)
+            final int carrier = processor.resultCarrier();
+            final boolean udp = carrier == EspCarrier.UDP;
+            // carrier mode: the UDP socket adds its header on the wire
+            final int wireLength = udp ? resultLength + UdpHeader.LENGTH : resultLength;
+            if (mayBeTooBig && wireLength > pathMtu)
             {
                 processor.completeIcvs(); // the answer or the fragments need this packet whole now
-                tooBig(packet, family, length, resultLength, resultOffset);
+                tooBig(packet, family, length, wireLength, resultOffset, resultLength);
                 return;
             }
             if (batching)
@@ -339,18 +354,21 @@ public final class OutboundAgent implements Agent
                 pendingOffsets[slot] = resultOffset;
                 pendingLengths[slot] = resultLength;
                 pendingFamilies[slot] = family;
-                pendingUdp[slot] = udp;
+                pendingCarriers[slot] = carrier;
+                pendingEspOffsets[slot] = processor.resultEspOffset();
+                pendingPeerPorts[slot] = processor.resultPeerPort();
                 if (pendingCount == ring.length)
                 {
                     sendPending();
                 }
                 return;
             }
-            send(packet, family, udp, resultOffset, resultLength);
+            send(packet, family, carrier, resultOffset, resultLength, processor.resultEspOffset(),
+                processor.resultPeerPort());
         }
         else if (verdict == EspVerdict.PASS)
         {
-            final RawIpSender sender = rawSenders[family];
+            final IpCarrierSender sender = rawSenders[family];
             if (sender == null || sender.queue(packet, offset, length) < 0)
             {
                 daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
@@ -369,28 +387,37 @@ public final class OutboundAgent implements Agent
         processor.completeIcvs();
         for (int i = 0; i < pendingCount; i++)
         {
-            send(ring[i], pendingFamilies[i], pendingUdp[i], pendingOffsets[i], pendingLengths[i]);
+            send(ring[i], pendingFamilies[i], pendingCarriers[i], pendingOffsets[i], pendingLengths[i],
+                pendingEspOffsets[i], pendingPeerPorts[i]);
         }
         processor.clearPrepared();
         pendingCount = 0;
     }
 
-    private void send(final UnsafeBuffer packet, final int family, final boolean udp, final int offset, final int length)
+    /**
+     * Queue a protected packet for the carrier the processor named.
+     *
+     * @param carrier  {@link EspCarrier#UDP} or {@link EspCarrier#IP}.
+     * @param peerPort the peer's UDP port for ESP-in-UDP.
+     */
+    private void send(
+        final UnsafeBuffer packet, final int family, final int carrier, final int offset, final int length,
+        final int espOffset, final int peerPort)
     {
         final int sent;
-        if (udp)
+        if (carrier == EspCarrier.UDP)
         {
-            final UdpEncapCarrier carrier = udpCarriers[family];
-            if (carrier == null)
+            final UdpCarrierSender sender = udpCarriers[family];
+            if (sender == null)
             {
                 daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
                 return;
             }
-            sent = carrier.queue(packet, offset, length);
+            sent = sender.queue(packet, offset, espOffset, length, peerPort);
         }
         else
         {
-            final RawIpSender sender = rawSenders[family];
+            final IpCarrierSender sender = rawSenders[family];
             if (!rawCarrier || sender == null)
             {
                 daemonCounters.increment(DaemonCounters.Counter.TunNoCarrier);
@@ -412,18 +439,24 @@ public final class OutboundAgent implements Agent
             return;
         }
         counters.increment(XfrmCounter.Esp4jOutBypass);
-        final RawIpSender sender = rawSenders[family];
+        final IpCarrierSender sender = rawSenders[family];
         if (sender == null || sender.send(receive.buffer(), ipOffset, length) < 0)
         {
             daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
+    /**
+     * @param wireLength   the protected packet's length on the wire (with the UDP header of ESP-in-UDP).
+     * @param resultOffset where the processor's result starts.
+     * @param resultLength its length in the buffer.
+     */
     private void tooBig(
-        final UnsafeBuffer packet, final int family, final int length, final int resultLength, final int resultOffset)
+        final UnsafeBuffer packet, final int family, final int length, final int wireLength, final int resultOffset,
+        final int resultLength)
     {
         counters.increment(XfrmCounter.Esp4jOutTooBig);
-        final int innerMtu = pathMtu - (resultLength - length);
+        final int innerMtu = pathMtu - (wireLength - length);
         final int answerLength = TooBigResponder.build(original, length, innerMtu, scratch);
         if (answerLength > 0)
         {
@@ -444,11 +477,11 @@ public final class OutboundAgent implements Agent
         }
         if (family == V4)
         {
-            final SecurityAssociation sa = processor.lastSa();
-            if (sa != null && sa.config().encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP)
+            if (processor.resultCarrier() == EspCarrier.UDP)
             {
-                final UdpEncapCarrier carrier = udpCarriers[V4];
-                if (carrier == null || carrier.send(packet, resultOffset, resultLength) < 0)
+                final UdpCarrierSender carrier = udpCarriers[V4];
+                if (carrier == null || carrier.send(packet, resultOffset, processor.resultEspOffset(), resultLength,
+                    processor.resultPeerPort()) < 0)
                 {
                     daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 }

@@ -27,7 +27,7 @@ import java.nio.file.Path;
  * 16  union { short ifr_flags; int ifr_mtu; int ifr_ifindex; ... } (24 bytes)
  * </pre>
  */
-public final class TunDevice implements AutoCloseable
+public final class TunDevice implements TunPort, AutoCloseable
 {
     private static final Path IPV6_SYSCTL = Path.of("/proc/sys/net/ipv6");
 

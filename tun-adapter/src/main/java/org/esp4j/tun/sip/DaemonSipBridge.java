@@ -2,15 +2,13 @@ package org.esp4j.tun.sip;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
-import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.esp.ParsedPacket;
 import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
-import org.esp4j.core.spd.PolicyAction;
-import org.esp4j.core.spd.PolicyDirection;
-import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
@@ -32,10 +30,12 @@ import java.util.function.LongSupplier;
  * installs and removes the sec-agree SAs and policies (TS 33.203 §7, RFC 3329) in the daemon's own SAD and SPD, so
  * an unmodified SIP client or P-CSCF gets IPsec.
  * <p>
- * What the host sends is seen on the outbound agent's thread, from the TUN before the SPD lookup (this class is the
- * agent's {@link PlaintextObserver}); what it receives, on the {@link SipSniffer}'s thread, from raw sockets. A cheap
- * filter on ports (5060, the ports of the SAs, and the ports the UE announced in its Security-Client) keeps other
- * traffic out; the rest runs under this object's lock (SIP is control plane). The bridge is
+ * What the host sends is seen on the outbound agent's thread, from the TUN, in two steps around the SPD lookup of
+ * the agent's processor (this class is the agent's {@link PlaintextObserver}): {@link #beforeLookup} on the packet the
+ * processor parsed, {@link #afterLookup} with the SPD's answer; what it receives, on the {@link SipSniffer}'s thread,
+ * from raw sockets. A cheap filter on the parsed ports (5060, the ports of the SAs, and the ports the UE announced in
+ * its Security-Client) keeps other traffic out; the rest runs under this object's lock (SIP is control plane) and
+ * is parsed once more, for SIP. The bridge is
  * {@link LifecycleConfig#passive() passive}: it cannot rewrite a message, so a P-CSCF takes the keys from the
  * S-CSCF's 401 ({@code ck}/{@code ik}, or the configured K) and the Security-Server from the 401 the P-CSCF
  * application sends to the UE; a P-CSCF daemon must therefore steer its UEs' prefix (to see that 401) and see the
@@ -48,8 +48,10 @@ import java.util.function.LongSupplier;
  * REGISTER. The kernel queues the copy for raw sockets before it hands a packet to the application's socket (raw
  * delivery comes first in {@code ip_local_deliver_finish} / {@code ip6_protocol_deliver_rcu}), so whatever an
  * outbound message answers is already queued on the sniffer's sockets when that message reaches the observer. The
- * observer drains those sockets first, under this lock (the sniffer thread holds it too while it receives and
- * processes, so a packet is never half taken), and only then looks at the outbound message. Without this, a
+ * observer drains those sockets first ({@link #beforeLookup}, before the SPD lookup), under this lock (the sniffer
+ * thread holds it too while it receives and processes, so a packet is never half taken), and only then looks at the
+ * outbound message. Should the sniffer thread change the SAs between the lookup and {@link #afterLookup}, or the
+ * outbound message itself install some, the processor is asked to look the message up again. Without this, a
  * client that answers the 401 before the sniffer thread ran would send its protected REGISTER through a TUN without
  * SAs, where the SPD, having no policy for the new ports yet, passes it in clear; and a P-CSCF whose 200 OK beat the
  * protected REGISTER to the bridge would never establish the set.</li>
@@ -62,7 +64,8 @@ import java.util.function.LongSupplier;
  * </ol>
  * Should the SAs still be missing after the drain (the 401 lost to a full socket buffer, the AKA check failed, no
  * keys), an outbound request carrying Security-Verify -- the client's statement that it travels over the SAs -- that
- * the SPD would let through in clear is dropped and counted against {@link XfrmCounter#XfrmOutNoStates}, as the
+ * the SPD would let through in clear (the processor's lookup says {@link EspVerdict#PASS}) is held back: the processor
+ * drops it and counts it against {@link XfrmCounter#XfrmOutNoStates}, as the
  * kernel counts a packet whose protect policy has no state. It is never sent in clear. (Over TCP this looks at
  * segments: a SYN on the new connection carries no SIP and is not held; after the drain its SAs exist unless the
  * bridge failed.)
@@ -90,6 +93,8 @@ public final class DaemonSipBridge implements PlaintextObserver
     /** Most packets per socket the observer drains before it looks at an outbound message (bounds a flood). */
     static final int DRAIN_LIMIT = 1024;
 
+    /** Most times one outbound message is looked up again before it is held back (the SAs kept changing). */
+    static final int MAX_LOOKUPS = 4;
     private static final byte[] SECURITY_VERIFY = "security-verify".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final InboundSource NO_SOURCE = limit -> 0;
 
@@ -162,23 +167,26 @@ public final class DaemonSipBridge implements PlaintextObserver
 
     private final SipBridge bridge;
     private final OrderedSink sink;
-    private final SecurityAssociationDatabase sad;
-    private final SecurityPolicyDatabase spd;
     private final Consumer<String> log;
+    /** The view {@link #isWatched(UnsafeBuffer, byte[], int, int)} reads received packets through (own lock). */
+    private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
     private volatile int[] watchedPorts = { SIP_PORT };
     private volatile boolean removalsDeferred;
     private InboundSource inbound = NO_SOURCE;
-    /** Views for {@link #isWatched}: one for the outbound thread, one used under this object's monitor. */
-    private final UnsafeBuffer plaintextView = new UnsafeBuffer(new byte[0]);
-    private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
     private long errors;
     private long held;
+    /** SA installs so far (guarded by the lock): a change between the lookup and afterLookup makes it stale. */
+    private long installs;
+    // the outbound message between beforeLookup and its last afterLookup (outbound thread, under the lock)
+    private long installsSeen;
+    private boolean fed;
+    private int lookups;
 
     /**
      * @param role    UE or P-CSCF.
      * @param aka     the subscriber's AKA algorithm (K and OP/OPc), for IK/CK; null when unknown (a P-CSCF then
      *                takes {@code ck}/{@code ik} from the S-CSCF's 401).
-     * @param sad     the daemon's SAD (its counters count the packets held back).
+     * @param sad     the daemon's SAD.
      * @param spd     the daemon's SPD.
      * @param clockNs the clock for SA lifetimes.
      * @param log     where lifecycle events are written (without keys).
@@ -214,15 +222,13 @@ public final class DaemonSipBridge implements PlaintextObserver
         final int udpEspPort,
         final ChangeApplier applier)
     {
-        this.sad = sad;
-        this.spd = spd;
         this.log = log;
         final LifecycleConfig.Builder config = LifecycleConfig.builder(role).nanoClock(clockNs).passive(true);
         if (aka != null)
         {
             config.akaAlgorithm(aka);
         }
-        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier));
+        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
 
@@ -254,9 +260,14 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     public void onReceived(final byte[] array, final int offset, final int length)
     {
-        synchronized (this)
+        final boolean watched;
+        synchronized (receivedView)
         {
-            if (isWatched(receivedView, array, offset, length))
+            watched = isWatched(receivedView, array, offset, length);
+        }
+        if (watched)
+        {
+            synchronized (this)
             {
                 feed(array, offset, length);
             }
@@ -264,35 +275,81 @@ public final class DaemonSipBridge implements PlaintextObserver
     }
 
     /**
-     * A plaintext IP packet the host sends, read from the TUN, before the SPD lookup: first what was received is
-     * drained, then the packet is held back if it must not leave without SAs, else fed to the bridge (its removals
-     * deferred to {@link #onDutyCycleEnd()}).
+     * A plaintext packet the host sends, read from the TUN and parsed by the processor, before the SPD lookup: if its
+     * ports are watched, first what was received is drained (ordering rule 1).
      *
-     * @return false when the packet was held back (counted against {@link XfrmCounter#XfrmOutNoStates}).
+     * @return true if the packet is watched ({@link #afterLookup} follows).
      */
-    public boolean onPlaintext(final byte[] array, final int offset, final int length)
+    public boolean beforeLookup(final ParsedPacket packet)
     {
-        if (!isWatched(plaintextView, array, offset, length))
+        if (!isWatched(packet.protocol(), packet.sourcePort(), packet.destinationPort()))
         {
-            return true;
+            return false;
         }
         synchronized (this)
         {
             inbound.drain(DRAIN_LIMIT);
-            if (lacksItsSas(array, offset, length))
+            installsSeen = installs;
+            fed = false;
+            lookups = 1;
+            return true;
+        }
+    }
+
+    /**
+     * The SPD's answer for a watched packet: held back if it carries Security-Verify and would leave in clear, else
+     * fed to the bridge (its removals deferred to {@link #onDutyCycleEnd()}).
+     *
+     * @return {@code HOLD} when the packet must not leave (the processor counts it against
+     * {@link XfrmCounter#XfrmOutNoStates}), {@code LOOK_UP_AGAIN} when the SAs changed since the lookup, else
+     * {@code CONTINUE}.
+     */
+    public int afterLookup(final int verdict, final ParsedPacket packet)
+    {
+        synchronized (this)
+        {
+            if (installs != installsSeen)
+            {
+                return lookUpAgain(); // the sniffer thread installed SAs since the lookup: it may be stale
+            }
+            if (fed)
+            {
+                return CONTINUE;
+            }
+            fed = true;
+            byte[] array = packet.buffer().byteArray();
+            int offset = packet.buffer().wrapAdjustment() + packet.offset();
+            if (array == null) // direct memory: SIP is control plane, a copy is fine
+            {
+                array = new byte[packet.length()];
+                packet.buffer().getBytes(packet.offset(), array);
+                offset = 0;
+            }
+            final IpPacket ip;
+            try
+            {
+                ip = IpPacket.parse(array, offset, packet.length());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                report(List.of(LifecycleEvent.parseError(ex.getMessage()))); // as SipBridge.onIpPacket reports it
+                return CONTINUE; // the SPD's answer stands; nothing for the bridge
+            }
+            if (verdict == EspVerdict.PASS && carriesSecurityVerify(ip, array))
             {
                 held++;
-                sad.counters().increment(XfrmCounter.XfrmOutNoStates);
-                return false;
+                log.accept("sip-bridge: request with Security-Verify from [" + ip.src().getHostAddress() + "]:" +
+                    ip.srcPort() + " to [" + ip.dst().getHostAddress() + "]:" + ip.dstPort() +
+                    " has no SAs: dropped, not sent in clear (XfrmOutNoStates)");
+                return HOLD;
             }
             sink.deferring = true;
             try
             {
-                if (!feed(array, offset, length))
+                if (!feed(ip, array))
                 {
                     held++;
-                    sad.counters().increment(XfrmCounter.XfrmOutNoStates);
-                    return false;
+                    return HOLD;
                 }
             }
             finally
@@ -300,8 +357,21 @@ public final class DaemonSipBridge implements PlaintextObserver
                 sink.deferring = false;
                 removalsDeferred = sink.hasDeferred();
             }
-            return true;
+            return installs != installsSeen ? lookUpAgain() : CONTINUE;
         }
+    }
+
+    /** The SAs changed under a looked-up message: look again, a bounded number of times, then hold it back. */
+    private int lookUpAgain()
+    {
+        installsSeen = installs;
+        if (++lookups > MAX_LOOKUPS)
+        {
+            held++;
+            log.accept("sip-bridge: SAs kept changing while a message was looked up: dropped (XfrmOutNoStates)");
+            return HOLD;
+        }
+        return LOOK_UP_AGAIN;
     }
 
     /** The outbound duty cycle sent what it read: apply the removals its messages caused. */
@@ -389,40 +459,32 @@ public final class DaemonSipBridge implements PlaintextObserver
         }
     }
 
-    /**
-     * A request carrying Security-Verify (RFC 3329 §2.3.1: it travels over the agreed SAs) that the SPD would let
-     * through in clear: no policy, a bypass, or an optional template without SA.
-     */
-    private boolean lacksItsSas(final byte[] array, final int offset, final int length)
+    /** As {@link #feed(byte[], int, int)}, for a packet parsed already. */
+    private boolean feed(final IpPacket ip, final byte[] array)
     {
-        final IpPacket ip;
         try
         {
-            ip = IpPacket.parse(array, offset, length);
+            report(bridge.onIpPacket(ip, array));
+            return true;
         }
-        catch (final IllegalArgumentException ex)
+        catch (final NotInForceException ex)
         {
-            return false; // not parseable: the processor counts it
-        }
-        if (ip == null || !hasHeader(array, ip.payloadOffset(), ip.payloadOffset() + ip.payloadLength(), SECURITY_VERIFY))
-        {
+            errors++;
+            log.accept("sip-bridge: " + ex.getMessage() + ": the message that announced it is held back");
             return false;
         }
-        final long dstHigh = IpAddressBits.high(ip.dst());
-        final long dstLow = IpAddressBits.low(ip.dst());
-        final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, IpAddressBits.high(ip.src()),
-            IpAddressBits.low(ip.src()), dstHigh, dstLow,
-            ip.isTcp() ? IpProtocol.TCP : IpProtocol.UDP, ip.srcPort(), ip.dstPort());
-        final boolean clear = policy == null || policy.action() == PolicyAction.BYPASS ||
-            policy.action() == PolicyAction.PROTECT && policy.template().optional() &&
-            SecurityPolicyDatabase.resolveSa(policy, sad, dstHigh, dstLow) == null;
-        if (clear)
+        catch (final RuntimeException ex)
         {
-            log.accept("sip-bridge: request with Security-Verify from [" + ip.src().getHostAddress() + "]:" +
-                ip.srcPort() + " to [" + ip.dst().getHostAddress() + "]:" + ip.dstPort() +
-                " has no SAs: dropped, not sent in clear (XfrmOutNoStates)");
+            errors++;
+            log.accept("sip-bridge: " + ex.getMessage());
+            return true;
         }
-        return clear;
+    }
+
+    /** A request carrying Security-Verify (RFC 3329 §2.3.1: it travels over the agreed SAs). */
+    private static boolean carriesSecurityVerify(final IpPacket ip, final byte[] array)
+    {
+        return ip != null && hasHeader(array, ip.payloadOffset(), ip.payloadOffset() + ip.payloadLength(), SECURITY_VERIFY);
     }
 
     /** A header line {@code name:} (any case, optional blanks before the colon) in {@code [from, to)}. */
@@ -470,6 +532,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         watchedPorts = ports;
     }
 
+    /** The cheap filter for what the sniffer received (not parsed by a processor): read the ports in place. */
     private boolean isWatched(final UnsafeBuffer view, final byte[] array, final int offset, final int length)
     {
         if (length < Ipv4Header.MIN_LENGTH)
@@ -495,12 +558,20 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             return false;
         }
-        if ((protocol != IpProtocol.UDP && protocol != IpProtocol.TCP) || transport + 4 > length)
+        if (transport + 4 > length)
         {
             return false;
         }
-        final int sourcePort = UdpHeader.sourcePort(view, transport);
-        final int destinationPort = UdpHeader.destinationPort(view, transport);
+        return isWatched(protocol, UdpHeader.sourcePort(view, transport), UdpHeader.destinationPort(view, transport));
+    }
+
+    /** The cheap filter: UDP or TCP to or from a watched port. */
+    private boolean isWatched(final int protocol, final int sourcePort, final int destinationPort)
+    {
+        if (protocol != IpProtocol.UDP && protocol != IpProtocol.TCP)
+        {
+            return false;
+        }
         for (final int port : watchedPorts)
         {
             if (port == sourcePort || port == destinationPort)
@@ -519,17 +590,20 @@ public final class DaemonSipBridge implements PlaintextObserver
         private final SecurityAssociationSink target;
         private final SecurityAssociationDatabase sad;
         private final ChangeApplier applier;
+        private final DaemonSipBridge bridge;
 
         OwnedSink(final SecurityAssociationSink target, final SecurityAssociationDatabase sad,
-            final ChangeApplier applier)
+            final ChangeApplier applier, final DaemonSipBridge bridge)
         {
             this.target = target;
             this.sad = sad;
             this.applier = applier;
+            this.bridge = bridge;
         }
 
         public void install(final SaSpec sa)
         {
+            bridge.installs++; // under the bridge's lock, as every feed
             apply(() ->
             {
                 applier.cancel(lingerKey(sa));

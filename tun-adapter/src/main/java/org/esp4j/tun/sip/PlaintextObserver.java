@@ -1,23 +1,19 @@
 package org.esp4j.tun.sip;
 
+import org.esp4j.core.esp.OutboundObserver;
+
 /**
- * Looks at plaintext IP packets on the daemon's outbound path before the SPD (the SIP bridge uses it to see the
- * REGISTER exchanges). Called on the outbound agent's thread: must be quick and must not keep the array.
+ * Looks at plaintext IP packets on the daemon's outbound path, in two steps around the SPD lookup of the outbound
+ * agent's processor ({@link OutboundObserver}: the packet parsed once, by the processor; the SPD's answer from the
+ * processor), and is told when a duty cycle has sent what it read. The SIP bridge uses it to see the REGISTER
+ * exchanges. Called on the outbound agent's thread: must be quick for packets it does not watch and must not keep
+ * the packet.
  */
-@FunctionalInterface
-public interface PlaintextObserver
+public interface PlaintextObserver extends OutboundObserver
 {
     /**
-     * @param array  packet bytes.
-     * @param offset IP header start.
-     * @param length packet length.
-     * @return true to let the packet on to the SPD; false when the observer dropped it (and counted the drop).
-     */
-    boolean onPlaintext(byte[] array, int offset, int length);
-
-    /**
-     * The duty cycle ended: every packet passed to {@link #onPlaintext} so far has been protected and sent, or
-     * dropped, so effects that must not touch those packets (removing their SAs) may happen now.
+     * The duty cycle ended: every packet observed so far has been protected and sent, or dropped, so effects that
+     * must not touch those packets (removing their SAs) may happen now.
      */
     default void onDutyCycleEnd()
     {

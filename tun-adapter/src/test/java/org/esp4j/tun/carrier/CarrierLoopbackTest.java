@@ -106,16 +106,18 @@ class CarrierLoopbackTest
             final int ipLength = v6 ? 40 : 20;
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final int espLength = 8 + 32;
-            final int total = udpPacket(packet, v6, loopback, portA, portB, espLength, 7);
-            assertEquals(espLength, a.send(packet, 0, total));
+            final int total = espPacket(packet, v6, loopback, espLength, 7);
+            assertEquals(CarrierStatus.UNSUITABLE, a.send(packet, 0, ipLength + 8, total, portB),
+                "ESP must follow the IP header directly: a UDP socket cannot carry what lies between");
+            assertEquals(espLength, a.send(packet, 0, ipLength, total, portB));
 
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
             int n = poll(b, in, 64);
-            assertEquals(total, n);
+            assertEquals(total, n, "IP header and ESP, no UDP header");
+            assertTrue(b.udpEncapsulated());
             assertEquals(v6 ? 6 : 4, Ipv4Header.version(in, 64));
-            assertEquals(portA, in.getShort(64 + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFF);
-            assertEquals(UdpEncapCarrier.ESP_IN_UDP_PORT, in.getShort(64 + ipLength + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF);
-            assertEquals(0x12345678, in.getInt(64 + ipLength + 8, ByteOrder.BIG_ENDIAN));
+            assertEquals(LibC.IPPROTO_ESP, v6 ? Ipv6Header.nextHeader(in, 64) : Ipv4Header.protocol(in, 64));
+            assertEquals(0x12345678, in.getInt(64 + ipLength, ByteOrder.BIG_ENDIAN));
             final int dst = v6 ? Ipv6Header.DESTINATION_OFFSET : Ipv4Header.DESTINATION_OFFSET;
             assertEquals(loopback.getAddress()[loopback.getAddress().length - 1], in.getByte(64 + dst + (v6 ? 15 : 3)));
             if (!v6)
@@ -153,8 +155,8 @@ class CarrierLoopbackTest
             for (int i = 0; i < count; i++)
             {
                 final int espLength = i == count - 1 ? 300 : full;
-                final int total = udpPacket(packet, v6, loopback, portA, portB, espLength, i);
-                assertEquals(espLength, a.queue(packet, 0, total), "datagram " + i);
+                final int total = espPacket(packet, v6, loopback, espLength, i);
+                assertEquals(espLength, a.queue(packet, 0, ipLength, total, portB), "datagram " + i);
             }
             assertEquals(0, a.flush());
 
@@ -163,12 +165,12 @@ class CarrierLoopbackTest
             {
                 final int n = poll(b, in, 64);
                 final int espLength = i == count - 1 ? 300 : full;
-                assertEquals(ipLength + 8 + espLength, n, "datagram " + i);
-                assertEquals(0x12345678, in.getInt(64 + ipLength + 8, ByteOrder.BIG_ENDIAN));
-                assertEquals(i, in.getInt(64 + ipLength + 12, ByteOrder.BIG_ENDIAN), "order");
-                assertEquals((byte)(i + espLength - 1), in.getByte(64 + ipLength + 8 + espLength - 1), "last byte");
-                assertEquals(8 + espLength, in.getShort(64 + ipLength + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF);
-                assertEquals(portA, in.getShort(64 + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                assertEquals(ipLength + espLength, n, "datagram " + i);
+                assertEquals(0x12345678, in.getInt(64 + ipLength, ByteOrder.BIG_ENDIAN));
+                assertEquals(i, in.getInt(64 + ipLength + 4, ByteOrder.BIG_ENDIAN), "order");
+                assertEquals((byte)(i + espLength - 1), in.getByte(64 + ipLength + espLength - 1), "last byte");
+                assertEquals(ipLength + espLength, v6 ? 40 + (in.getShort(64 + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF) :
+                    in.getShort(64 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF, "IP length");
             }
             assertEquals(CarrierStatus.NONE, b.receive(in, 64, in.capacity() - 64));
         }
@@ -203,24 +205,24 @@ class CarrierLoopbackTest
             {
                 final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
                 final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
-                int total = udpPacket(packet, false, v4, portA, portB, 100, 0);
-                assertEquals(100, a4.send(packet, 0, total));
+                int total = espPacket(packet, false, v4, 100, 0);
+                assertEquals(100, a4.send(packet, 0, 20, total, portB));
                 for (int i = 1; i < datagrams; i++) // a train of three
                 {
-                    total = udpPacket(packet, false, v4, portA, portB, 1000, i);
-                    assertEquals(1000, a4.queue(packet, 0, total));
+                    total = espPacket(packet, false, v4, 1000, i);
+                    assertEquals(1000, a4.queue(packet, 0, 20, total, portB));
                 }
                 assertEquals(0, a4.flush());
-                total = udpPacket(packet, true, v6, portA, portB, 100, 9);
-                assertEquals(100, a6.send(packet, 0, total));
-                total = udpPacket(packet, false, v4, portA + 2, portB, 100, 10);
-                assertEquals(100, kernel4.send(packet, 0, total));
+                total = espPacket(packet, true, v6, 100, 9);
+                assertEquals(100, a6.send(packet, 0, 40, total, portB));
+                total = espPacket(packet, false, v4, 100, 10);
+                assertEquals(100, kernel4.send(packet, 0, 20, total, portB));
                 for (int i = 0; i < datagrams; i++)
                 {
-                    assertEquals(20 + 8 + (i == 0 ? 100 : 1000), poll(b4, in, 64), "IPv4 datagram " + i);
+                    assertEquals(20 + (i == 0 ? 100 : 1000), poll(b4, in, 64), "IPv4 datagram " + i);
                 }
-                assertEquals(40 + 8 + 100, poll(b6, in, 64), "IPv6 datagram");
-                assertEquals(20 + 8 + 100, poll(b4, in, 64), "IPv4 datagram with the kernel's checksum");
+                assertEquals(40 + 100, poll(b6, in, 64), "IPv6 datagram");
+                assertEquals(20 + 100, poll(b4, in, 64), "IPv4 datagram with the kernel's checksum");
             }
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             List<String> checksums = tshark(capture);
@@ -280,33 +282,30 @@ class CarrierLoopbackTest
     }
 
     /** An IP + UDP + ESP packet whose ESP carries SPI 0x12345678, sequence {@code sequence}, then a byte pattern. */
-    private static int udpPacket(
-        final UnsafeBuffer packet, final boolean v6, final InetAddress loopback, final int sourcePort,
-        final int destinationPort, final int espLength, final int sequence)
+    /** What an EspProcessor in carrier mode leaves for the UDP carrier: an IP header (protocol ESP), then ESP. */
+    private static int espPacket(
+        final UnsafeBuffer packet, final boolean v6, final InetAddress loopback, final int espLength, final int sequence)
     {
         final int ipLength = v6 ? 40 : 20;
-        final int total = ipLength + 8 + espLength;
+        final int total = ipLength + espLength;
         if (v6)
         {
-            Ipv6Header.write(packet, 0, 0, 8 + espLength, LibC.IPPROTO_UDP, 64);
+            Ipv6Header.write(packet, 0, 0, espLength, LibC.IPPROTO_ESP, 64);
             packet.putBytes(8, loopback.getAddress());
             packet.putBytes(24, loopback.getAddress());
         }
         else
         {
-            Ipv4Header.write(packet, 0, 0, total, LibC.IPPROTO_UDP, 64);
+            Ipv4Header.write(packet, 0, 0, total, LibC.IPPROTO_ESP, 64);
             packet.putBytes(12, loopback.getAddress());
             packet.putBytes(16, loopback.getAddress());
         }
-        packet.putShort(ipLength, (short)sourcePort, ByteOrder.BIG_ENDIAN);
-        packet.putShort(ipLength + 2, (short)destinationPort, ByteOrder.BIG_ENDIAN);
-        packet.putShort(ipLength + 4, (short)(8 + espLength), ByteOrder.BIG_ENDIAN);
         for (int j = 8; j < espLength; j++)
         {
-            packet.putByte(ipLength + 8 + j, (byte)(sequence + j));
+            packet.putByte(ipLength + j, (byte)(sequence + j));
         }
-        packet.putInt(ipLength + 8, 0x12345678, ByteOrder.BIG_ENDIAN);
-        packet.putInt(ipLength + 12, sequence, ByteOrder.BIG_ENDIAN);
+        packet.putInt(ipLength, 0x12345678, ByteOrder.BIG_ENDIAN);
+        packet.putInt(ipLength + 4, sequence, ByteOrder.BIG_ENDIAN);
         return total;
     }
 

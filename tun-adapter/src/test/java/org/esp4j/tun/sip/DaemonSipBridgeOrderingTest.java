@@ -222,17 +222,33 @@ class TunSipBridgeOrderingTest
             log.toString());
     }
 
-    /** What the outbound agent does with a packet from the TUN: observer, then the SPD; -1 when held back. */
+    /**
+     * What the outbound agent does with a packet from the TUN: the processor, with the bridge as its observer around
+     * the SPD lookup; -1 when the observer held it back (dropped by the processor as XfrmOutNoStates).
+     */
     private int send(final DaemonSipBridge bridge, final InetAddress src, final int sport, final InetAddress dst,
         final int dport, final String sip)
     {
         final byte[] packet = udp(src, sport, dst, dport, sip);
         sent = buffer(packet);
-        if (!bridge.onPlaintext(sent.byteArray(), EspProcessor.MAX_HEADROOM, packet.length))
+        final long heldBefore = bridge.heldWithoutSas();
+        processor.outboundObserver(bridge);
+        final int verdict;
+        try
         {
+            verdict = processor.outbound(sent, EspProcessor.MAX_HEADROOM, packet.length);
+        }
+        finally
+        {
+            processor.outboundObserver(null); // a bare processor.outbound in a test sees no bridge
+        }
+        if (bridge.heldWithoutSas() != heldBefore)
+        {
+            assertEquals(EspVerdict.DROP, verdict);
+            assertEquals(XfrmCounter.XfrmOutNoStates, processor.dropReason());
             return -1;
         }
-        return processor.outbound(sent, EspProcessor.MAX_HEADROOM, packet.length);
+        return verdict;
     }
 
     private long espSpi()

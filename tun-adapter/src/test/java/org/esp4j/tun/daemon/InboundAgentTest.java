@@ -1,0 +1,145 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SecurityAssociation;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.tun.carrier.CarrierReceiver;
+import org.esp4j.tun.carrier.CarrierStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.esp4j.tun.daemon.AgentSubstitutes.PCSCF;
+import static org.esp4j.tun.daemon.AgentSubstitutes.UE;
+import static org.esp4j.tun.daemon.AgentSubstitutes.sa;
+import static org.esp4j.tun.daemon.AgentSubstitutes.udp6;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The inbound agent, on the P-CSCF (the SAs' destination), with a substitute TUN and carriers: verified ESP is written into the TUN as plaintext, with the
+ * carrier's word on whether it came in UDP checked against the SA; carrier-level results and bad packets are counted
+ * and nothing is written.
+ */
+class InboundAgentTest
+{
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final XfrmCounters counters = XfrmCounters.inMemory();
+    private final DaemonCounters daemonCounters = new DaemonCounters(counters.countersManager());
+    private final SecurityAssociationDatabase sad = new SecurityAssociationDatabase(counters, clock,
+        (type, sa) -> { });
+    private final EspProcessor processor = new EspProcessor(sad, new SecurityPolicyDatabase(), counters, clock);
+    private final AgentSubstitutes.Tun tun = new AgentSubstitutes.Tun();
+    private final AgentSubstitutes.Receiver udpCarrier = new AgentSubstitutes.Receiver(true);
+    private final AgentSubstitutes.Receiver rawCarrier = new AgentSubstitutes.Receiver(false);
+    private final InboundAgent agent = new InboundAgent(tun, processor, counters, daemonCounters,
+        new CarrierReceiver[] { rawCarrier, udpCarrier }, 0, 16);
+
+    @AfterEach
+    void close()
+    {
+        processor.close();
+    }
+
+    /** What the peer's daemon sends: an EspProcessor in carrier mode, as the UDP carrier hands it on (IP + ESP). */
+    private static byte[] esp(final SaConfig config, final byte[] plaintext)
+    {
+        final CachedNanoClock clock = new CachedNanoClock();
+        final XfrmCounters counters = XfrmCounters.inMemory();
+        final SecurityAssociationDatabase peer = new SecurityAssociationDatabase(counters, clock, (type, sa) -> { });
+        final EspProcessor sender = new EspProcessor(peer, new SecurityPolicyDatabase(), counters, clock);
+        sender.carrierPayloads(true);
+        final SecurityAssociation sa = peer.add(config);
+        final UnsafeBuffer buffer = new UnsafeBuffer(
+            new byte[EspProcessor.MAX_HEADROOM + plaintext.length + EspProcessor.MAX_TAILROOM]);
+        buffer.putBytes(EspProcessor.MAX_HEADROOM, plaintext);
+        assertEquals(EspVerdict.DELIVER, sender.protect(sa, buffer, EspProcessor.MAX_HEADROOM, plaintext.length));
+        final byte[] esp = new byte[sender.resultLength()];
+        buffer.getBytes(sender.resultOffset(), esp);
+        sender.close();
+        return esp;
+    }
+
+    @Test
+    void shouldWriteThePlaintextOfEspFromTheUdpCarrierIntoTheTun()
+    {
+        sad.add(sa(true));
+        final byte[] plaintext = udp6(UE, 38003, PCSCF, 5060, 120);
+        udpCarrier.toReceive.add(esp(sa(true), plaintext));
+
+        assertEquals(1, agent.doWork());
+        assertEquals(1, tun.written.size());
+        assertArrayEquals(plaintext, tun.written.get(0));
+        assertEquals(1, counters.get(XfrmCounter.Esp4jInDelivered));
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunCarrierPacketsRead));
+    }
+
+    @Test
+    void shouldWriteThePlaintextOfRawEspIntoTheTun()
+    {
+        sad.add(sa(false));
+        final byte[] plaintext = udp6(UE, 38003, PCSCF, 5060, 33);
+        rawCarrier.toReceive.add(esp(sa(false), plaintext));
+
+        agent.doWork();
+        assertEquals(1, tun.written.size());
+        assertArrayEquals(plaintext, tun.written.get(0));
+    }
+
+    @Test
+    void shouldDropEspWhoseCarrierIsNotTheSasAsStateMismatch()
+    {
+        sad.add(sa(true));
+        rawCarrier.toReceive.add(esp(sa(true), udp6(UE, 38003, PCSCF, 5060, 20)));
+
+        agent.doWork();
+        assertTrue(tun.written.isEmpty());
+        assertEquals(1, counters.get(XfrmCounter.XfrmInStateMismatch));
+    }
+
+    @Test
+    void shouldCountAnUnknownSpiAndWriteNothing()
+    {
+        udpCarrier.toReceive.add(esp(sa(true), udp6(UE, 38003, PCSCF, 5060, 20)));
+
+        agent.doWork();
+        assertTrue(tun.written.isEmpty());
+        assertEquals(1, counters.get(XfrmCounter.XfrmInNoStates));
+    }
+
+    @Test
+    void shouldCountWhatTheCarriersReportAgainstTheirCounters()
+    {
+        udpCarrier.toReceive.add(new int[] { CarrierStatus.NAT_KEEPALIVE });
+        udpCarrier.toReceive.add(new int[] { CarrierStatus.NON_ESP_MARKER });
+        udpCarrier.toReceive.add(new int[] { CarrierStatus.TRUNCATED });
+        udpCarrier.toReceive.add(new int[] { CarrierStatus.MALFORMED });
+        rawCarrier.toReceive.add(new int[] { -AgentSubstitutes.ENOBUFS });
+
+        assertEquals(5, agent.doWork());
+        assertTrue(tun.written.isEmpty());
+        assertEquals(1, counters.get(XfrmCounter.Esp4jInNatKeepalive));
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunCarrierNonEspMarker));
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunCarrierTruncated));
+        assertEquals(1, counters.get(XfrmCounter.XfrmInHdrError));
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.Esp4jCarrierIoError));
+        assertEquals(5, daemonCounters.get(DaemonCounters.Counter.TunCarrierPacketsRead));
+    }
+
+    @Test
+    void shouldNotWritePlaintextAPacketCarrierHandedOnIntoTheTun()
+    {
+        rawCarrier.toReceive.add(udp6(UE, 38003, PCSCF, 5060, 20));
+
+        agent.doWork();
+        assertTrue(tun.written.isEmpty(), "the kernel has its own copy");
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunCarrierPlaintext));
+    }
+}

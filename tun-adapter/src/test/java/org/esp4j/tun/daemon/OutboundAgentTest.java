@@ -1,0 +1,224 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.CachedNanoClock;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.esp.OutboundObserver;
+import org.esp4j.core.esp.ParsedPacket;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.tun.carrier.IpCarrierSender;
+import org.esp4j.tun.carrier.UdpCarrierSender;
+import org.esp4j.tun.sip.PlaintextObserver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.esp4j.tun.daemon.AgentSubstitutes.PCSCF;
+import static org.esp4j.tun.daemon.AgentSubstitutes.PEER_PORT;
+import static org.esp4j.tun.daemon.AgentSubstitutes.SPI;
+import static org.esp4j.tun.daemon.AgentSubstitutes.UE;
+import static org.esp4j.tun.daemon.AgentSubstitutes.protect5060;
+import static org.esp4j.tun.daemon.AgentSubstitutes.sa;
+import static org.esp4j.tun.daemon.AgentSubstitutes.udp6;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The outbound agent with a substitute TUN and carriers (as aeron-driver's SenderTest): a protected packet goes to
+ * the carrier its SA names, clear packets to the raw carrier unchanged, a missing SA or carrier and a carrier error
+ * are counted and nothing leaves in clear, and the SIP observer sees the packets around the SPD lookup.
+ */
+class OutboundAgentTest
+{
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final XfrmCounters counters = XfrmCounters.inMemory();
+    private final DaemonCounters daemonCounters = new DaemonCounters(counters.countersManager());
+    private final SecurityAssociationDatabase sad = new SecurityAssociationDatabase(counters, clock,
+        (type, sa) -> { });
+    private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+    private final EspProcessor processor = new EspProcessor(sad, spd, counters, clock);
+    private final AgentSubstitutes.Tun tun = new AgentSubstitutes.Tun();
+    private final AgentSubstitutes.IpSender raw = new AgentSubstitutes.IpSender();
+    private final AgentSubstitutes.UdpSender udp = new AgentSubstitutes.UdpSender();
+
+    private OutboundAgent agent(final boolean withUdpCarrier)
+    {
+        return new OutboundAgent(tun, processor, new FragmentGuard(spd), counters, daemonCounters,
+            new IpCarrierSender[] { null, raw }, new UdpCarrierSender[] { null, withUdpCarrier ? udp : null }, true,
+            1500, 16);
+    }
+
+    @AfterEach
+    void close()
+    {
+        processor.close();
+    }
+
+    private static long spiOf(final byte[] esp, final int at)
+    {
+        return ByteBuffer.wrap(esp).getInt(at) & 0xFFFF_FFFFL;
+    }
+
+    @Test
+    void shouldSendEspOfARawSaThroughTheIpCarrier()
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+        assertEquals(1, agent.doWork());
+        assertEquals(1, raw.sent.size());
+        assertTrue(udp.sent.isEmpty());
+        final byte[] esp = raw.sent.get(0);
+        assertEquals(50, esp[6] & 0xFF, "next header ESP");
+        assertEquals(SPI, spiOf(esp, 40));
+        assertEquals(1, counters.get(XfrmCounter.Esp4jOutProtected));
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunPacketsRead));
+    }
+
+    @Test
+    void shouldSendEspOfAnEspInUdpSaThroughTheUdpCarrierWithoutAUdpHeader()
+    {
+        spd.add(protect5060());
+        sad.add(sa(true));
+        final OutboundAgent agent = agent(true);
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+        agent.doWork();
+        assertTrue(raw.sent.isEmpty(), "nothing through the raw carrier");
+        assertEquals(1, udp.sent.size());
+        final AgentSubstitutes.Datagram datagram = udp.sent.get(0);
+        assertEquals(SPI, spiOf(datagram.esp(), 0), "the payload starts with ESP: no UDP header in front");
+        assertEquals(8 + 108 + 2 + 2 + 12, datagram.esp().length, "ESP header, UDP and its data, pad, trailer, ICV");
+        assertEquals(PEER_PORT, datagram.peerPort(), "the SA's encapsulation port");
+        assertArrayEquals(PCSCF.getAddress(), datagram.destination());
+    }
+
+    @Test
+    void shouldPassAClearPacketThroughTheIpCarrierUnchanged()
+    {
+        final OutboundAgent agent = agent(true);
+        final byte[] packet = udp6(UE, 38003, PCSCF, 53, 20);
+        tun.toRead.add(packet);
+
+        agent.doWork();
+        assertEquals(1, raw.sent.size());
+        assertArrayEquals(packet, raw.sent.get(0));
+        assertEquals(1, counters.get(XfrmCounter.Esp4jOutBypass));
+    }
+
+    @Test
+    void shouldCountAndDropAPacketWhoseSaIsMissing()
+    {
+        spd.add(protect5060());
+        final OutboundAgent agent = agent(true);
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+        agent.doWork();
+        assertTrue(raw.sent.isEmpty() && udp.sent.isEmpty(), "never sent, in clear or otherwise");
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    @Test
+    void shouldCountAnEspInUdpPacketWithoutItsCarrierAndSendNothing()
+    {
+        spd.add(protect5060());
+        sad.add(sa(true));
+        final OutboundAgent agent = agent(false);
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+        agent.doWork();
+        assertTrue(raw.sent.isEmpty(), "not sent as raw ESP either");
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunNoCarrier));
+    }
+
+    @Test
+    void shouldCountACarrierErrorAndGoOnWithTheNextPacket()
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        raw.errno = AgentSubstitutes.ENOBUFS;
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+        agent.doWork();
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.Esp4jCarrierIoError));
+
+        raw.errno = 0;
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+        agent.doWork();
+        assertEquals(1, raw.sent.size());
+        assertEquals(1, daemonCounters.get(DaemonCounters.Counter.Esp4jCarrierIoError));
+    }
+
+    @Test
+    void shouldShowWatchedPacketsToTheObserverAroundTheLookupAndEndEachDutyCycle()
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        final List<String> calls = new ArrayList<>();
+        final int[] answer = { OutboundObserver.CONTINUE };
+        agent.plaintextObserver(new PlaintextObserver()
+        {
+            public boolean beforeLookup(final ParsedPacket packet)
+            {
+                calls.add("before " + packet.destinationPort());
+                return packet.destinationPort() == 5060;
+            }
+
+            public int afterLookup(final int verdict, final ParsedPacket packet)
+            {
+                calls.add("after " + EspVerdict.name(verdict));
+                return answer[0];
+            }
+
+            public void onDutyCycleEnd()
+            {
+                calls.add("end");
+            }
+        });
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 53, 10));
+        agent.doWork();
+        assertEquals(List.of("before 5060", "after deliver", "before 53", "end"), calls);
+        assertEquals(2, raw.sent.size());
+
+        calls.clear();
+        answer[0] = OutboundObserver.HOLD;
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+        agent.doWork();
+        assertEquals(List.of("before 5060", "after deliver", "end"), calls);
+        assertEquals(2, raw.sent.size(), "held back: not sent");
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    @Test
+    void shouldAnswerAnIpv6PacketTooBigForThePathThroughTheTun()
+    {
+        spd.add(protect5060());
+        sad.add(sa(true));
+        final OutboundAgent agent = agent(true);
+        final byte[] big = udp6(UE, 38003, PCSCF, 5060, 1500 - 48 - 20);
+        tun.toRead.add(big);
+
+        agent.doWork();
+        assertTrue(udp.sent.isEmpty() && raw.sent.isEmpty());
+        assertEquals(1, tun.written.size());
+        final byte[] answer = tun.written.get(0);
+        assertEquals(58, answer[6] & 0xFF, "ICMPv6");
+        assertEquals(2, answer[40] & 0xFF, "Packet Too Big");
+        final int mtu = ByteBuffer.wrap(answer).getInt(44);
+        assertEquals(1500 - (8 + 8 + 2 + 2 + 12), mtu, "the path less UDP, ESP header, pad, trailer and ICV");
+        assertEquals(1, counters.get(XfrmCounter.Esp4jOutTooBig));
+        assertArrayEquals(Arrays.copyOf(big, 40), Arrays.copyOfRange(answer, 48, 88), "quotes the packet");
+    }
+}
