@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ul>
  * Keys: TS 35.208 test set 1 (the P-CSCF gets the published IK/CK as the S-CSCF's ck/ik; the UE derives them).
  */
-class TunSipBridgeOrderingTest
+class DaemonSipBridgeOrderingTest
 {
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] K = HEX.parseHex("465b5ce8b199b49faa5f0a2ee238a6bc");
