@@ -5,7 +5,7 @@ import org.esp4j.cli.pcap.PcapTool;
 import org.esp4j.cli.pcap.WiresharkTool;
 import org.esp4j.cli.sip.SipReplayCommand;
 import org.esp4j.cli.control.ControlClient;
-import org.esp4j.cli.run.DaemonMain;
+import org.esp4j.cli.run.RunCommand;
 
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -71,7 +71,7 @@ public final class Esp4jMain
             case "run":
                 try
                 {
-                    return DaemonMain.run(rest, out, err);
+                    return RunCommand.run(rest, out, err);
                 }
                 catch (final InterruptedException ex)
                 {

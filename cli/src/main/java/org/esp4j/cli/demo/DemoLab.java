@@ -5,7 +5,7 @@ import org.esp4j.cli.sip.SimCommand;
 import org.esp4j.sip.sim.Subscriber;
 import org.esp4j.core.text.Hex;
 import org.esp4j.cli.control.ControlClient;
-import org.esp4j.cli.run.DaemonMain;
+import org.esp4j.cli.run.RunCommand;
 import org.esp4j.tun.routing.IpCommand;
 
 import java.io.ByteArrayOutputStream;
@@ -98,8 +98,8 @@ final class DemoLab implements AutoCloseable
         pcscfArgs.addAll(options.simArguments());
         start("sim-pcscf", pcNs, java(false, pcscfArgs));
         awaitLog("tcpdump", "listening on");
-        awaitLog("daemon-ue", DaemonMain.READY);
-        awaitLog("daemon-pc", DaemonMain.READY);
+        awaitLog("daemon-ue", RunCommand.READY);
+        awaitLog("daemon-pc", RunCommand.READY);
         awaitLog("sim-pcscf", "sim pcscf: listening");
         final long t2 = System.nanoTime();
         jvmStartMs = TimeUnit.NANOSECONDS.toMillis(t2 - t1);

@@ -4,7 +4,6 @@ import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.cli.Esp4jMain;
-import org.esp4j.cli.run.DaemonMain;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

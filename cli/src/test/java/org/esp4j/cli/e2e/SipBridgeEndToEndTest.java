@@ -5,7 +5,7 @@ import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.cli.control.ControlClient;
 import org.esp4j.cli.Esp4jMain;
-import org.esp4j.cli.run.DaemonMain;
+import org.esp4j.cli.run.RunCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,8 +49,8 @@ class SipBridgeEndToEndTest
     static final String PCSCF = "2001:0:0:1::2";
     /** The S-CSCF, on the P-CSCF host's loopback: the Mw leg is plain SIP on 5060 the P-CSCF daemon sees. */
     static final String SCSCF = "2001:0:0:2::5";
-    /** A clean stop on SIGTERM exits with 0 ({@link DaemonMain}). */
-    static final int SIGTERM_EXIT = DaemonMain.EXIT_OK;
+    /** A clean stop on SIGTERM exits with 0 ({@link RunCommand}). */
+    static final int SIGTERM_EXIT = RunCommand.EXIT_OK;
     static final long CAPTURE_FLUSH_TIMEOUT_MS = 30_000;
     private static final String[] SPIS = { "0xa82588f1", "0x0008a239", "0x0008a23a", "0xce28e247" };
     /** The SA selectors' port pairs (source, destination): nothing may cross the wire in clear on them. */
@@ -381,7 +381,7 @@ class SipBridgeEndToEndTest
 
     static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
     {
-        if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, 120_000))
+        if (!netns.awaitLog("daemon", daemon, RunCommand.READY, 120_000))
         {
             fail("daemon in " + netns.name() + " did not start:\n" + netns.logText("daemon"));
         }

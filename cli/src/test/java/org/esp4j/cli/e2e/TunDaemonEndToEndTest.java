@@ -11,7 +11,7 @@ import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.cli.Esp4jMain;
-import org.esp4j.cli.run.DaemonMain;
+import org.esp4j.cli.run.RunCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * End to end, as root: two network namespaces (UE and P-CSCF) joined by a veth pair with the trace's addresses, one
- * daemon ({@link DaemonMain}, a separate JVM inside each namespace) per side with the four SAs and the policies of
+ * daemon ({@link RunCommand}, a separate JVM inside each namespace) per side with the four SAs and the policies of
  * the IMS trace, real UDP and TCP sockets on both sides ({@link NetApps}), tcpdump on the UE's veth read back with
  * the project's {@link PcapReader}. Each scenario shows that:
  * <ul>
@@ -81,8 +81,8 @@ class TunDaemonEndToEndTest
     private static final String TABLE = "4500";
     /** Every wait is bounded generously: on a loaded host a daemon took 30 s to start. */
     private static final long READY_TIMEOUT_MS = 120_000;
-    /** A clean stop on SIGTERM exits with 0 ({@link DaemonMain}). */
-    private static final int SIGTERM_EXIT = DaemonMain.EXIT_OK;
+    /** A clean stop on SIGTERM exits with 0 ({@link RunCommand}). */
+    private static final int SIGTERM_EXIT = RunCommand.EXIT_OK;
     /** tcpdump's kernel buffer, in KiB: the whole test's traffic fits, so a slow tcpdump loses nothing. */
     private static final String CAPTURE_BUFFER_KIB = "32768";
     private static final long CAPTURE_FLUSH_TIMEOUT_MS = 30_000;
@@ -538,7 +538,7 @@ class TunDaemonEndToEndTest
         return startDaemon(work, netns, preload, udp, counters, extraConfig);
     }
 
-    /** Start {@link DaemonMain} in the namespace with the trace's settings, its files under {@code work}. */
+    /** Start {@link RunCommand} in the namespace with the trace's settings, its files under {@code work}. */
     static Process startDaemon(final Path work, final Netns netns, final String preload, final boolean udp,
         final Path counters, final String extraConfig) throws IOException
     {
@@ -564,7 +564,7 @@ class TunDaemonEndToEndTest
 
     static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException
     {
-        if (!netns.awaitLog("daemon", daemon, DaemonMain.READY, READY_TIMEOUT_MS))
+        if (!netns.awaitLog("daemon", daemon, RunCommand.READY, READY_TIMEOUT_MS))
         {
             fail("daemon in " + netns.name() + " did not start:\n" + netns.logText("daemon"));
         }

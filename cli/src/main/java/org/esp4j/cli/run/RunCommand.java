@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@value #EXIT_USAGE} for a usage error or a bad config file. {@code --help} prints the synopsis on standard output
  * with status 0. Errors are one line, {@code esp4j run: ...}.
  */
-public final class DaemonMain
+public final class RunCommand
 {
     /** First word of the line printed when the daemon runs. */
     public static final String READY = "ESP4J-READY";
@@ -58,7 +58,7 @@ public final class DaemonMain
         "--opc", SipBridgeSettings.OPC,
         "--aka", SipBridgeSettings.ALGORITHM);
 
-    private DaemonMain()
+    private RunCommand()
     {
     }
 
