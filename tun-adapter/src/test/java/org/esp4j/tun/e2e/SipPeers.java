@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * and forwards the 401 to the UE on 5060 (TS 24.229 §5.2.2). It takes the protected REGISTERs on port-s, forwards
  * them to the S-CSCF and returns the S-CSCF's 200 OKs to the UE from port-s. It chooses its SPIs and ports itself,
  * as a P-CSCF application does: a P-CSCF daemon only watches. It serves any number of UEs, and answers a client's
- * retransmission with the answer it already gave (RFC 3261 server transactions), so it survives a lossy path.</li>
+ * retransmission with the answer it already gave (RFC 3261 server transactions), so it survives a lossy path.
+ * {@code pcscf-proxy-n PCSCF SCSCF N} serves N registrations (of one UE after the other, or of several UEs).</li>
  * <li>{@code ue-register UE PCSCF GOFILE}: registers (unprotected REGISTER, 401, protected REGISTER answered at once,
  * 200 OK), prints {@code UE-REGISTERED}, waits until GOFILE exists, then de-registers ({@code Expires: 0}) over the
  * same SAs and waits for that 200 OK.</li>
@@ -93,6 +94,8 @@ public final class SipPeers
         {
             case "pcscf" -> pcscf(InetAddress.getByName(args[1]));
             case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]), 1, false);
+            case "pcscf-proxy-n" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), false);
             case "pcscf-proxy-loop" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]), true);
             case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
