@@ -1,15 +1,10 @@
 package org.esp4j.tun.e2e;
 
-import org.esp4j.core.pcap.PcapFrame;
-import org.esp4j.core.pcap.PcapReader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -37,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * application.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class PcscfFixedPortsEndToEndTest
+class PcscfFixedPortsEndToEndTest extends SipLabTest
 {
     private static final String UE2 = "2001::1:d1ae:bb37:d9c9:81d1";
     private static final String UE3 = "2001::1:d1ae:bb37:d9c9:81d2";
@@ -46,36 +41,18 @@ class PcscfFixedPortsEndToEndTest
     private static final long UE2_SPI_C = 3458785865L;
     private static final long UE2_SPI_S = 2821032179L;
 
-    private final SipBridgeEndToEndTest fixture = new SipBridgeEndToEndTest();
-    private final long pid = ProcessHandle.current().pid();
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        fixture.setUp();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        fixture.tearDown();
-    }
-
     @Test
     void shouldProtectTwoUesOnTheApplicationsFixedPortsAndReportAThirdOnTheFirstsSpisAsAConflict() throws Exception
     {
         final Path work = fixture.work;
-        final Netns ueNs = Netns.create("esp4j-fixue-" + pid, work);
-        fixture.namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-fixpc-" + pid, work);
-        fixture.namespaces.add(pcNs);
-        SipBridgeEndToEndTest.link(ueNs, pcNs);
+        final Lab lab = lab("fix");
+        final Netns ueNs = lab.ueNs();
+        final Netns pcNs = lab.pcNs();
         for (final String ue : new String[]{ UE2, UE3 })
         {
             ueNs.ip().check("-6", "addr", "add", ue + "/128", "dev", "veth-ue", "nodad");
         }
         pcNs.ip().check("-6", "route", "add", UE_PREFIX, "dev", "veth-pc");
-        pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
 
         final Path pcap = work.resolve("veth-pc.pcap");
         final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap);
@@ -84,14 +61,11 @@ class PcscfFixedPortsEndToEndTest
         peersCommand.add(peersCommand.indexOf("-cp"), "-Desp4j.sippeers.spis=" + UE2 + "=" + UE2_SPI_C + "/" + UE2_SPI_S +
             "," + UE3 + "=" + SipPeers.PCSCF_SPI_C + "/" + SipPeers.PCSCF_SPI_S);
         final Process peers = pcNs.start("pcscf", peersCommand);
-        final Path pcSocket = work.resolve("pc.sock");
-        final Path ueSocket = work.resolve("ue.sock");
-        final Process pcDaemon = fixture.startDaemon(pcNs, "pc", pcSocket, UE_PREFIX, false, "--sip-bridge", "pcscf");
-        final Process ueDaemon = fixture.startDaemon(ueNs, "ue", ueSocket, PCSCF, false,
-            "--sip-bridge", "ue", "--k", SipPeers.K, "--opc", SipPeers.OPC);
+        final Path pcSocket = lab.pcSocket();
+        final Process[] daemons = daemons(lab, UE_PREFIX, SipPeers.K, SipPeers.OPC);
+        final Process pcDaemon = daemons[0];
+        final Process ueDaemon = daemons[1];
         assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 60_000), pcNs.logText("pcscf"));
-        SipBridgeEndToEndTest.awaitReady(pcNs, pcDaemon);
-        SipBridgeEndToEndTest.awaitReady(ueNs, ueDaemon);
 
         // both UEs registered at the same time, each over its own four SAs
         final Process first = register(ueNs, "ue1", UE, work.resolve("ue1.go"));
@@ -147,30 +121,20 @@ class PcscfFixedPortsEndToEndTest
 
         pcNs.stopCapture(tcpdump, pcap, UE, SipBridgeEndToEndTest.CAPTURE_FLUSH_TIMEOUT_MS);
         final Map<String, Integer> esp = new java.util.TreeMap<>();
-        int clearToPortS = 0;
-        try (PcapReader reader = new PcapReader(pcap))
+        final int[] clearToPortS = { 0 };
+        eachIpv6(pcap, (frame, ip) ->
         {
-            final PcapFrame frame = new PcapFrame();
-            while (reader.next(frame))
+            final int nextHeader = ip.get(6) & 0xFF;
+            if (nextHeader == 50)
             {
-                final ByteBuffer ip = SipBridgeEndToEndTest.ipv6(frame);
-                if (ip == null)
-                {
-                    continue;
-                }
-                final int nextHeader = ip.get(6) & 0xFF;
-                final String src = String.format("%02x", ip.get(23) & 0xFF);
-                if (nextHeader == 50)
-                {
-                    esp.merge(src + "/" + (ip.getInt(40) & 0xFFFF_FFFFL), 1, Integer::sum);
-                }
-                else if ((nextHeader == 17 || nextHeader == 6) && (ip.getShort(42) & 0xFFFF) == SipPeers.PCSCF_PORT_S)
-                {
-                    clearToPortS++;
-                }
+                esp.merge(String.format("%02x", ip.get(23) & 0xFF) + "/" + (ip.getInt(40) & 0xFFFF_FFFFL), 1, Integer::sum);
             }
-        }
-        assertEquals(0, clearToPortS, "nothing to port-s in clear");
+            else if ((nextHeader == 17 || nextHeader == 6) && (ip.getShort(42) & 0xFFFF) == SipPeers.PCSCF_PORT_S)
+            {
+                clearToPortS[0]++;
+            }
+        });
+        assertEquals(0, clearToPortS[0], "nothing to port-s in clear");
         assertTrue(esp.getOrDefault("d0/" + SipPeers.PCSCF_SPI_S, 0) >= 2 && esp.getOrDefault("d1/" + UE2_SPI_S, 0) >= 2,
             "each UE's REGISTER and de-REGISTER as ESP with its own spi-s: " + esp);
 

@@ -1,14 +1,8 @@
 package org.esp4j.tun.e2e;
 
-import org.esp4j.core.pcap.PcapFrame;
-import org.esp4j.core.pcap.PcapReader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,28 +32,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * travels readable inside ESP, and each daemon's ICV checks passed on what the other sent.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class SipBridgeAeadEndToEndTest
+class SipBridgeAeadEndToEndTest extends SipLabTest
 {
     /** CK (TS 35.208 test set 1) and the aes-gcm salt, FC 0x59, P0 "AES_GCM_SALT" (annex-i-aead-salts.py). */
     private static final String AES_GCM_KEY = "b40ba9a3c58b2a05bbf0d987b21bf8cb89273db6";
     /** IK (TS 35.208 test set 1) and the aes-gmac salt, FC 0x58, P0 "AES_GMAC_SALT" (annex-i-aead-salts.py). */
     private static final String AES_GMAC_KEY = "f769bcd751044604127672711c6d3441dbc2b1c2";
     private static final String[] SPIS = { "0xa82588f1", "0x0008a239", "0x0008a23a", "0xce28e247" };
-
-    private final SipBridgeEndToEndTest fixture = new SipBridgeEndToEndTest();
-    private final long pid = ProcessHandle.current().pid();
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        fixture.setUp();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        fixture.tearDown();
-    }
 
     @Test
     void shouldRegisterOverAesGcmSasWhoseIcvsTsharkChecksWithTheAnnexIKey() throws Exception
@@ -84,22 +63,17 @@ class SipBridgeAeadEndToEndTest
     {
         final Path pcap = register("alg=aes-gmac;ealg=null", "rfc4543(gcm(aes))", AES_GMAC_KEY);
 
-        // integrity only: the SIP is readable inside each ESP packet (after SPI, sequence number and 8-byte IV)
+        // integrity only: the SIP is readable inside each ESP packet (after SPI, sequence number, 8-byte IV and UDP header)
         final List<String> readable = new ArrayList<>();
-        try (PcapReader reader = new PcapReader(pcap))
+        eachIpv6(pcap, (frame, ip) ->
         {
-            final PcapFrame frame = new PcapFrame();
-            while (reader.next(frame))
+            if ((ip.get(6) & 0xFF) == 50 && ip.limit() > 64)
             {
-                final ByteBuffer ip = SipBridgeEndToEndTest.ipv6(frame);
-                if (ip != null && (ip.get(6) & 0xFF) == 50 && ip.limit() > 64)
-                {
-                    final String payload = new String(frame.data(), frame.networkOffset() + 40 + 16 + 8,
-                        Math.min(16, ip.limit() - 64), StandardCharsets.US_ASCII);
-                    readable.add(Long.toHexString(ip.getInt(40) & 0xFFFF_FFFFL) + " " + payload.split("\r\n")[0]);
-                }
+                final String payload = new String(frame.data(), frame.networkOffset() + 40 + 16 + 8,
+                    Math.min(16, ip.limit() - 64), StandardCharsets.US_ASCII);
+                readable.add(Long.toHexString(ip.getInt(40) & 0xFFFF_FFFFL) + " " + payload.split("\r\n")[0]);
             }
-        }
+        });
         assertEquals(List.of("a82588f1 REGISTER sip:ims", "8a239 SIP/2.0 200 OK", "a82588f1 REGISTER sip:ims",
             "8a239 SIP/2.0 200 OK"), readable);
     }
@@ -111,26 +85,19 @@ class SipBridgeAeadEndToEndTest
     private Path register(final String mechanism, final String transform, final String key) throws Exception
     {
         final Path work = fixture.work;
-        final Netns ueNs = Netns.create("esp4j-aeadue-" + pid, work);
-        fixture.namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-aeadpc-" + pid, work);
-        fixture.namespaces.add(pcNs);
-        SipBridgeEndToEndTest.link(ueNs, pcNs);
-        pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
+        final Lab lab = lab("aead");
+        final Netns ueNs = lab.ueNs();
+        final Netns pcNs = lab.pcNs();
 
         final Path pcap = work.resolve("veth-pc.pcap");
         final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap);
         final List<String> peersCommand = javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF);
         peersCommand.add(peersCommand.indexOf("-cp"), "-Desp4j.sippeers.mechanism=" + mechanism);
         final Process peers = pcNs.start("pcscf", peersCommand);
-        final Path pcSocket = work.resolve("pc.sock");
-        final Path ueSocket = work.resolve("ue.sock");
-        final Process pcDaemon = fixture.startDaemon(pcNs, "pc", pcSocket, UE, false, "--sip-bridge", "pcscf");
-        final Process ueDaemon = fixture.startDaemon(ueNs, "ue", ueSocket, PCSCF, false,
-            "--sip-bridge", "ue", "--k", SipPeers.K, "--opc", SipPeers.OPC);
+        final Path pcSocket = lab.pcSocket();
+        final Path ueSocket = lab.ueSocket();
+        final Process[] daemons = daemons(lab, UE, SipPeers.K, SipPeers.OPC);
         assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 60_000), pcNs.logText("pcscf"));
-        SipBridgeEndToEndTest.awaitReady(pcNs, pcDaemon);
-        SipBridgeEndToEndTest.awaitReady(ueNs, ueDaemon);
 
         final Path go = work.resolve("deregister.go");
         final List<String> clientCommand = javaCommand(SipPeers.class.getName(), "ue-register", UE, PCSCF, go.toString());
@@ -167,8 +134,8 @@ class SipBridgeAeadEndToEndTest
             }
         }
         pcNs.stopCapture(tcpdump, pcap, UE, SipBridgeEndToEndTest.CAPTURE_FLUSH_TIMEOUT_MS);
-        assertEquals(SIGTERM_EXIT, Netns.stop(pcDaemon, 20_000), pcNs.logText("daemon"));
-        assertEquals(SIGTERM_EXIT, Netns.stop(ueDaemon, 20_000), ueNs.logText("daemon"));
+        assertEquals(SIGTERM_EXIT, Netns.stop(daemons[0], 20_000), pcNs.logText("daemon"));
+        assertEquals(SIGTERM_EXIT, Netns.stop(daemons[1], 20_000), ueNs.logText("daemon"));
         return pcap;
     }
 

@@ -1,7 +1,5 @@
 package org.esp4j.tun.e2e;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@value #LIVE_HEAP_LIMIT_MIB} MiB.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class SipTcpFloodEndToEndTest
+class SipTcpFloodEndToEndTest extends SipLabTest
 {
     /** 32 MiB of reassembly buffers at most, the daemon's own few MiB, and room for the collector's rounding. */
     static final int LIVE_HEAP_LIMIT_MIB = 48;
@@ -39,33 +37,13 @@ class SipTcpFloodEndToEndTest
     private static final int OVERFLOW_PORTS = 40;
     private static final int SEGMENT_BYTES = 1400;
 
-    private final SipBridgeEndToEndTest fixture = new SipBridgeEndToEndTest();
-    private final long pid = ProcessHandle.current().pid();
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        fixture.setUp();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        fixture.tearDown();
-    }
-
     @Test
     void shouldKeepThePcscfDaemonsLiveHeapBoundedUnderATcpSegmentFloodFrom2000Ports() throws Exception
     {
-        final Path work = fixture.work;
-        final Netns ueNs = Netns.create("esp4j-floodue-" + pid, work);
-        fixture.namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-floodpc-" + pid, work);
-        fixture.namespaces.add(pcNs);
-        SipBridgeEndToEndTest.link(ueNs, pcNs);
-        final Path pcSocket = work.resolve("pc.sock");
-        final Process daemon = fixture.startDaemon(pcNs, "pc", pcSocket, UE, false, "--sip-bridge", "pcscf");
-        SipBridgeEndToEndTest.awaitReady(pcNs, daemon);
+        final Lab lab = lab("flood");
+        final Netns ueNs = lab.ueNs();
+        final Netns pcNs = lab.pcNs();
+        final Process daemon = pcscfDaemon(lab, UE);
         final long before = liveHeapKib(daemon);
 
         // 2,000 flows of one segment each; 40 flows of 100 segments (140,000 bytes: past the per-flow cap); then 256

@@ -2,12 +2,9 @@ package org.esp4j.tun.e2e;
 
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,28 +30,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * daemons must be left with no SA.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class SippEndToEndTest
+class SippEndToEndTest extends SipLabTest
 {
     /** examples/sipp's subscriber: OPc of K a1b2... and OP b1c2... (examples/sipp/milenage-vector.py). */
     private static final String K = "a1b2c3d4e5f6a7b8c9dae1f2a3b4c5d6";
     private static final String OPC = "f64f61a86141a0714bc8eb9082d08726";
     private static final Pattern ONE_SUCCESSFUL_CALL = Pattern.compile("Successful call\\s+\\|\\s+\\d+\\s+\\|\\s+1\\s");
-
-    /** The namespaces, work directory and daemons of the SIP bridge's end-to-end test, reused as they are. */
-    private final SipBridgeEndToEndTest fixture = new SipBridgeEndToEndTest();
-    private final long pid = ProcessHandle.current().pid();
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        fixture.setUp();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        fixture.tearDown();
-    }
 
     @Test
     void shouldRegisterReRegisterTwiceAndDeRegisterSippOverUdpThroughBothDaemonRoles() throws Exception
@@ -89,12 +70,9 @@ class SippEndToEndTest
     private void registerThroughBothDaemons(final boolean lossy) throws Exception
     {
         final Path work = fixture.work;
-        final Netns ueNs = Netns.create("esp4j-sippue-" + pid, work);
-        fixture.namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-sipppc-" + pid, work);
-        fixture.namespaces.add(pcNs);
-        SipBridgeEndToEndTest.link(ueNs, pcNs);
-        pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
+        final Lab lab = lab("sipp");
+        final Netns ueNs = lab.ueNs();
+        final Netns pcNs = lab.pcNs();
         if (lossy)
         {
             slowAndLossy(ueNs, "veth-ue", 0);
@@ -106,14 +84,12 @@ class SippEndToEndTest
         final List<String> peersCommand = SipBridgeEndToEndTest.javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF);
         peersCommand.addAll(peersCommand.indexOf("-cp"), List.of("-Desp4j.sippeers.vector=sipp", "-Desp4j.sippeers.registers=4"));
         final Process peers = pcNs.start("pcscf", peersCommand);
-        final Path pcSocket = work.resolve("pc.sock");
-        final Path ueSocket = work.resolve("ue.sock");
-        final Process pcDaemon = fixture.startDaemon(pcNs, "pc", pcSocket, UE, false, "--sip-bridge", "pcscf");
-        final Process ueDaemon = fixture.startDaemon(ueNs, "ue", ueSocket, PCSCF, false,
-            "--sip-bridge", "ue", "--k", K, "--opc", OPC);
+        final Path pcSocket = lab.pcSocket();
+        final Path ueSocket = lab.ueSocket();
+        final Process[] daemons = daemons(lab, UE, K, OPC);
+        final Process pcDaemon = daemons[0];
+        final Process ueDaemon = daemons[1];
         assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
-        SipBridgeEndToEndTest.awaitReady(pcNs, pcDaemon);
-        SipBridgeEndToEndTest.awaitReady(ueNs, ueDaemon);
 
         final Process sipp = ueNs.start("sipp", List.of("sipp", "-sf", scenario().toString(), "-set", "pcscf", PCSCF, "-i", UE, "-p", "38003",
             "[" + PCSCF + "]:5060", "-t", "u1", "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"));
