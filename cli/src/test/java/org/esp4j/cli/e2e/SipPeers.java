@@ -220,7 +220,7 @@ public final class SipPeers
                 answers.put(key, ok);
                 send(portS, ok, request.getSocketAddress());
                 say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
-                final String callId = header(register, "Call-ID");
+                final String callId = header(register, "Call-ID").trim();
                 if (served.merge(callId, 1, Integer::sum) == protectedRegisters)
                 {
                     registered++;
