@@ -53,6 +53,22 @@ final class Netns implements AutoCloseable
         return new IpCommand().check(command.toArray(new String[0])).output();
     }
 
+    /** Run {@code tc ARGS...} in the namespace (fails on a non-zero exit). */
+    void tc(final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>(List.of("netns", "exec", name, "tc"));
+        command.addAll(List.of(args));
+        new IpCommand().check(command.toArray(new String[0]));
+    }
+
+    /** Load an nftables ruleset ({@code nft -f}) in the namespace (fails on a non-zero exit). */
+    void nftInput(final String ruleset) throws IOException
+    {
+        final Path file = Files.createTempFile(logDirectory, name + "-", ".nft");
+        Files.writeString(file, ruleset);
+        new IpCommand().check("netns", "exec", name, "nft", "-f", file.toString());
+    }
+
     /** Start {@code command} in the namespace, stdout and stderr to {@code LOGDIR/<logName>.log}. */
     Process start(final String logName, final List<String> command) throws IOException
     {

@@ -347,7 +347,7 @@ class SipBridgeEndToEndTest
         Files.writeString(config, String.join("\n",
             "tun.name=esp4j0",
             "carrier=raw",
-            "steer=" + steer + "/128",
+            "steer=" + (steer.contains("/") ? steer : steer + "/128"),
             "counters.file=" + counters,
             "control.socket=" + socket,
             ""));

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * TS 33.203 §6.1 has it, {@code ck}/{@code ik} for the P-CSCF; the P-CSCF strips them, adds its own Security-Server
  * and forwards the 401 to the UE on 5060 (TS 24.229 §5.2.2). It takes the protected REGISTERs on port-s, forwards
  * them to the S-CSCF and returns the S-CSCF's 200 OKs to the UE from port-s. It chooses its SPIs and ports itself,
- * as a P-CSCF application does: a P-CSCF daemon only watches.</li>
+ * as a P-CSCF application does: a P-CSCF daemon only watches. It serves any number of UEs, and answers a client's
+ * retransmission with the answer it already gave (RFC 3261 server transactions), so it survives a lossy path.
+ * {@code pcscf-proxy-n PCSCF SCSCF N} serves N registrations (of one UE after the other, or of several UEs).</li>
  * <li>{@code ue-register UE PCSCF GOFILE}: registers (unprotected REGISTER, 401, protected REGISTER answered at once,
  * 200 OK), prints {@code UE-REGISTERED}, waits until GOFILE exists, then de-registers ({@code Expires: 0}) over the
  * same SAs and waits for that 200 OK.</li>
@@ -67,9 +71,19 @@ public final class SipPeers
     static final int PCSCF_PORT_S = 50718;
     private static final int TIMEOUT_MS = 10_000;
     private static final int PCSCF_TIMEOUT_MS = 60_000;
-    private static final String SECURITY_SERVER = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=" +
-        PCSCF_SPI_C + ";spi-s=" + PCSCF_SPI_S + ";port-c=" + PCSCF_PORT_C + ";port-s=" + PCSCF_PORT_S + ";q=0.1";
-    private static final String SECURITY_CLIENT = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;" +
+    /**
+     * The one mechanism both sides offer ({@code -Desp4j.sippeers.mechanism}, default hmac-sha-1-96 with null
+     * encryption; {@code alg=null;ealg=aes-gcm} and {@code alg=aes-gmac;ealg=null} for the Rel-15 transforms).
+     */
+    private static final String MECHANISM = System.getProperty("esp4j.sippeers.mechanism", "alg=hmac-sha-1-96;ealg=null");
+    /**
+     * The P-CSCF application's SPIs per UE address ({@code -Desp4j.sippeers.spis=ADDR=SPIC/SPIS,...}): fixed, as an
+     * application that does not draw them does; a UE not listed gets {@link #PCSCF_SPI_C}/{@link #PCSCF_SPI_S}. Its
+     * port-c and port-s are always 50717 and 50718.
+     */
+    private static final String SPIS_BY_UE = System.getProperty("esp4j.sippeers.spis", "");
+    private static final String SECURITY_SERVER = securityServer(PCSCF_SPI_C, PCSCF_SPI_S);
+    private static final String SECURITY_CLIENT = "ipsec-3gpp;" + MECHANISM + ";prot=esp;mod=trans;" +
         "spi-c=" + UE_SPI_C + ";spi-s=" + UE_SPI_S + ";port-c=" + UE_PORT_C + ";port-s=" + UE_PORT_S;
 
     private SipPeers()
@@ -82,6 +96,8 @@ public final class SipPeers
         {
             case "pcscf" -> pcscf(InetAddress.getByName(args[1]));
             case "pcscf-proxy" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]), 1, false);
+            case "pcscf-proxy-n" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
+                Integer.parseInt(args[3]), false);
             case "pcscf-proxy-loop" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]), true);
             case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
@@ -117,11 +133,15 @@ public final class SipPeers
     }
 
     /**
-     * The P-CSCF application in front of the S-CSCF, for {@code registrations} registrations (REGISTER, 401, then
-     * protected REGISTERs each answered through the S-CSCF; a client's retransmission gets the same answer). With
-     * {@code hostile} (the injection test) each registration is REGISTER and de-REGISTER, the 200 OK to the
-     * de-REGISTER is sent twice (a retransmission, after the SAs went), and any datagram on port-s that is not SIP (a
-     * forged {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a while after the last
+     * The P-CSCF application in front of the S-CSCF, until it has answered {@code registrations} times
+     * {@link #PROTECTED_REGISTERS} protected REGISTERs (REGISTER, 401, then protected REGISTERs each answered through
+     * the S-CSCF). It listens on 5060 and port-s at once and keeps the answer of each request (by Call-ID, CSeq and
+     * Via branch), as an RFC 3261 server transaction does: a client's retransmission -- its answer was lost, or it
+     * crossed it -- gets the same answer again, on 5060 (the same 401, so the UE runs no second AKA) as on port-s,
+     * and it keeps answering them after the last registration (Timer J) until it is stopped. With {@code hostile}
+     * (the injection test) each registration is REGISTER and de-REGISTER, the 200 OK to the de-REGISTER is sent twice
+     * (a retransmission, after the SAs went), and any datagram on port-s that is not SIP (a forged
+     * {@code forged <nanoTime>}) is reported as {@code PCSCF-FORGED <nanoTime>}, also for a while after the last
      * registration.
      */
     private static void pcscfProxy(final InetAddress pcscf, final InetAddress scscf, final int registrations,
@@ -132,95 +152,158 @@ public final class SipPeers
             DatagramSocket portC = new DatagramSocket(new InetSocketAddress(pcscf, PCSCF_PORT_C));
             DatagramSocket sCscf = new DatagramSocket(new InetSocketAddress(scscf, 5060)))
         {
-            for (final DatagramSocket socket : new DatagramSocket[]{ sip, portS, portC, sCscf })
+            for (final DatagramSocket socket : new DatagramSocket[]{ portC, sCscf })
             {
                 socket.setSoTimeout(PCSCF_TIMEOUT_MS);
             }
             say("PCSCF-READY");
             final int protectedRegisters = hostile ? 2 : PROTECTED_REGISTERS;
-            for (int registration = 0; registration < registrations; registration++)
+            final Map<String, String> answers = new HashMap<>();
+            final Map<String, Integer> served = new HashMap<>();
+            int registered = 0;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PCSCF_TIMEOUT_MS);
+            // after the last registration it lingers: 2 s for the injection test's forged datagrams, else 60 s for
+            // retransmissions (or until stopped)
+            while (registered < registrations || System.nanoTime() - deadline < 0)
             {
-                final DatagramPacket first = receive(sip);
-                final String challenge = viaScscf(sip, sCscf, text(first));
-                if (!challenge.startsWith("SIP/2.0 401") || !challenge.contains("ik=\""))
+                if (registered < registrations && System.nanoTime() - deadline > 0)
                 {
-                    throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
+                    throw new IllegalStateException("no request for " + PCSCF_TIMEOUT_MS + " ms");
                 }
-                send(sip, toUe(challenge), first.getSocketAddress());
-                say("PCSCF-SENT-401");
-
-                String lastCseq = "";
-                String ok = "";
-                for (int registers = 0; registers < protectedRegisters; )
+                final DatagramPacket first = poll(sip);
+                if (first != null)
                 {
-                    final DatagramPacket request = receiveSip(portS);
-                    final String register = text(request);
-                    if (header(register, "CSeq").equals(lastCseq))
+                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PCSCF_TIMEOUT_MS);
+                    final String register = text(first);
+                    final String key = "5060 " + transaction(register);
+                    String challenge = answers.get(key);
+                    if (challenge != null)
                     {
-                        send(portS, ok, request.getSocketAddress()); // a client's retransmission: the same answer
-                        continue;
+                        say("PCSCF-RESENT-401");
                     }
-                    lastCseq = header(register, "CSeq");
-                    say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
-                        header(register, "Expires").trim());
-                    ok = viaScscf(sip, sCscf, register);
-                    send(portS, ok, request.getSocketAddress());
-                    say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
-                    registers++;
-                    if (hostile && registers == protectedRegisters)
+                    else
+                    {
+                        challenge = viaScscf(sip, sCscf, register);
+                        if (!challenge.startsWith("SIP/2.0 401") || !challenge.contains("ik=\""))
+                        {
+                            throw new IllegalStateException("expected the S-CSCF's 401 with ck/ik, got " + challenge);
+                        }
+                        challenge = toUe(challenge, first.getAddress());
+                        answers.put(key, challenge);
+                        say("PCSCF-SENT-401 " + first.getAddress().getHostAddress());
+                    }
+                    send(sip, challenge, first.getSocketAddress());
+                }
+                final DatagramPacket request = poll(portS);
+                if (request == null)
+                {
+                    continue;
+                }
+                deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PCSCF_TIMEOUT_MS);
+                final String register = text(request);
+                if (register.startsWith("forged "))
+                {
+                    say("PCSCF-FORGED " + register.substring("forged ".length()).trim());
+                    continue;
+                }
+                final String key = "port-s " + transaction(register);
+                String ok = answers.get(key);
+                if (ok != null)
+                {
+                    send(portS, ok, request.getSocketAddress()); // a client's retransmission: the same answer
+                    say("PCSCF-RESENT-200");
+                    continue;
+                }
+                say("PCSCF-PROTECTED-REGISTER " + header(register, "CSeq").trim() + " " +
+                    header(register, "Expires").trim() + " from " + request.getAddress().getHostAddress());
+                ok = viaScscf(sip, sCscf, register);
+                answers.put(key, ok);
+                send(portS, ok, request.getSocketAddress());
+                say("PCSCF-SENT-" + ok.substring(0, ok.indexOf("\r\n")));
+                final String callId = header(register, "Call-ID").trim();
+                if (served.merge(callId, 1, Integer::sum) == protectedRegisters)
+                {
+                    registered++;
+                    served.remove(callId);
+                    if (hostile)
                     {
                         Thread.sleep(50); // the SAs are gone by now
                         send(portS, ok, request.getSocketAddress());
                         say("PCSCF-RETRANSMITTED-200");
+                        // the next registration reuses Call-ID and CSeqs: new transactions
+                        answers.keySet().removeIf(transaction -> transaction.contains(callId));
                     }
                 }
+                if (registered == registrations)
+                {
+                    say("PCSCF-DONE");
+                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(hostile ? 2000 : PCSCF_TIMEOUT_MS);
+                }
             }
-            if (hostile)
-            {
-                drainForged(portS);
-            }
-            say("PCSCF-DONE");
         }
     }
 
-    /** Report forged datagrams still arriving for up to 2 s (until none comes for 1 s). */
-    private static void drainForged(final DatagramSocket portS) throws Exception
+    private static String securityServer(final long spiC, final long spiS)
     {
-        portS.setSoTimeout(1000);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        return "ipsec-3gpp;" + MECHANISM + ";prot=esp;mod=trans;spi-c=" + spiC + ";spi-s=" + spiS + ";port-c=" +
+            PCSCF_PORT_C + ";port-s=" + PCSCF_PORT_S + ";q=0.1";
+    }
+
+    /** The application's Security-Server for a UE: its fixed SPIs for that address, the fixed ports. */
+    private static String securityServer(final InetAddress ue)
+    {
+        for (final String entry : SPIS_BY_UE.split(","))
+        {
+            final int equals = entry.lastIndexOf('=');
+            if (equals > 0 && ue.equals(address(entry.substring(0, equals))))
+            {
+                final String[] spis = entry.substring(equals + 1).split("/");
+                return securityServer(Long.parseLong(spis[0]), Long.parseLong(spis[1]));
+            }
+        }
+        return SECURITY_SERVER;
+    }
+
+    private static InetAddress address(final String text)
+    {
         try
         {
-            while (System.nanoTime() - deadline < 0)
-            {
-                receiveSip(portS);
-            }
+            return InetAddress.getByName(text);
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new IllegalArgumentException(text, ex);
+        }
+    }
+
+    /** An RFC 3261 transaction's key: Call-ID, CSeq and the top Via's branch. */
+    private static String transaction(final String request)
+    {
+        final String via = header(request, "Via");
+        final int branch = via.indexOf("branch=");
+        return header(request, "Call-ID").trim() + " " + header(request, "CSeq").trim() + " " +
+            (branch < 0 ? "" : via.substring(branch).split("[;,\\s]")[0]);
+    }
+
+    /** A datagram if one arrives within 10 ms, else null. */
+    private static DatagramPacket poll(final DatagramSocket socket) throws Exception
+    {
+        socket.setSoTimeout(10);
+        try
+        {
+            return receive(socket);
         }
         catch (final java.net.SocketTimeoutException ex)
         {
-            // nothing more
+            return null;
         }
     }
 
-    /** @return the S-CSCF's 401 as the P-CSCF passes it on: without ck/ik, with its Security-Server. */
-    private static String toUe(final String challenge)
+    /** @return the S-CSCF's 401 as the P-CSCF passes it on: without ck/ik, with its Security-Server for the UE. */
+    private static String toUe(final String challenge, final InetAddress ue)
     {
         return challenge.replaceAll(",(ck|ik)=\"[0-9a-fA-F]*\"", "")
-            .replace("Content-Length:", "Security-Server: " + SECURITY_SERVER + "\r\nContent-Length:");
-    }
-
-    /** The next SIP datagram on a socket; forged ones met on the way are reported. */
-    private static DatagramPacket receiveSip(final DatagramSocket socket) throws Exception
-    {
-        while (true)
-        {
-            final DatagramPacket packet = receive(socket);
-            final String text = text(packet);
-            if (!text.startsWith("forged "))
-            {
-                return packet;
-            }
-            say("PCSCF-FORGED " + text.substring("forged ".length()).trim());
-        }
+            .replace("Content-Length:", "Security-Server: " + securityServer(ue) + "\r\nContent-Length:");
     }
 
     /**
@@ -383,7 +466,7 @@ public final class SipPeers
             "Route: <sip:[" + pcscf.getHostAddress() + "]:" + port + ";lr>\r\n" +
             "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
             "To: <sip:001010123456789@ims.example.net>\r\n" +
-            "Call-ID: esp4j-sip-bridge-e2e\r\n" +
+            "Call-ID: esp4j-sip-bridge-e2e-" + Integer.toHexString(java.util.Arrays.hashCode(ue.getAddress())) + "\r\n" +
             "CSeq: " + cseq + " REGISTER\r\n" +
             "Contact: <sip:001010123456789@" + self + ":" + UE_PORT_S + ">;expires=" + expires + "\r\n" +
             "Expires: " + expires + "\r\n" +

@@ -2,12 +2,9 @@ package org.esp4j.cli.e2e;
 
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,57 +30,70 @@ import static org.junit.jupiter.api.Assertions.fail;
  * daemons must be left with no SA.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class SippEndToEndTest
+class SippEndToEndTest extends SipLabTest
 {
     /** examples/sipp's subscriber: OPc of K a1b2... and OP b1c2... (examples/sipp/milenage-vector.py). */
     private static final String K = "a1b2c3d4e5f6a7b8c9dae1f2a3b4c5d6";
     private static final String OPC = "f64f61a86141a0714bc8eb9082d08726";
     private static final Pattern ONE_SUCCESSFUL_CALL = Pattern.compile("Successful call\\s+\\|\\s+\\d+\\s+\\|\\s+1\\s");
 
-    /** The namespaces, work directory and daemons of the SIP bridge's end-to-end test, reused as they are. */
-    private final SipBridgeEndToEndTest fixture = new SipBridgeEndToEndTest();
-    private final long pid = ProcessHandle.current().pid();
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        fixture.setUp();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        fixture.tearDown();
-    }
-
     @Test
     void shouldRegisterReRegisterTwiceAndDeRegisterSippOverUdpThroughBothDaemonRoles() throws Exception
     {
+        registerThroughBothDaemons(false);
+    }
+
+    /**
+     * The same over a slow, lossy veth: each end sends at most 64 kbit/s (tc tbf: a SIP message takes 60-130 ms to
+     * leave) and loses SIP and ESP deterministically (nftables on the egress hook, {@code numgen inc mod 3}: the
+     * first, fourth, seventh, ... datagram each way). So the first REGISTER and the 401 are lost (SIPp retransmits
+     * after T1, the P-CSCF application answers the copy with the same 401 and neither daemon runs AKA twice), and so
+     * are a protected REGISTER and a 200 OK, whose retransmissions the daemons protect anew. The P-CSCF's losses stop
+     * after its first {@value #PCSCF_LOSSY_BYTES} bytes, before the 200 OK to the de-REGISTER: that one the P-CSCF
+     * daemon sends once and then deletes the SAs, so the UE's retransmitted de-REGISTER could not be answered
+     * (examples/sipp/README.md). The kernel here has no netem (CONFIG_NET_SCH_NETEM), hence tbf and nftables.
+     */
+    @Test
+    void shouldRegisterSippThroughASlowLossyPathWithBothSidesRetransmitting() throws Exception
+    {
+        registerThroughBothDaemons(true);
+    }
+
+    /**
+     * The P-CSCF side loses datagrams among its first this many bytes only (see the lossy test). At its egress the 401
+     * is 633 bytes and a 200 OK in ESP 510: the 200 OK to the de-REGISTER follows at least two 401s (the first is
+     * lost) and four 200 OKs (one of them lost), 3306 bytes, so it is never lost, while the 401 and the second 200 OK
+     * always are.
+     */
+    static final int PCSCF_LOSSY_BYTES = 3000;
+
+    private void registerThroughBothDaemons(final boolean lossy) throws Exception
+    {
         final Path work = fixture.work;
-        final Netns ueNs = Netns.create("esp4j-sippue-" + pid, work);
-        fixture.namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-sipppc-" + pid, work);
-        fixture.namespaces.add(pcNs);
-        SipBridgeEndToEndTest.link(ueNs, pcNs);
-        pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
+        final Lab lab = lab("sipp");
+        final Netns ueNs = lab.ueNs();
+        final Netns pcNs = lab.pcNs();
+        if (lossy)
+        {
+            slowAndLossy(ueNs, "veth-ue", 0);
+            slowAndLossy(pcNs, "veth-pc", PCSCF_LOSSY_BYTES);
+        }
 
         final Path pcap = work.resolve("veth-pc.pcap");
         final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap);
         final List<String> peersCommand = SipBridgeEndToEndTest.javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF);
         peersCommand.addAll(peersCommand.indexOf("-cp"), List.of("-Desp4j.sippeers.vector=sipp", "-Desp4j.sippeers.registers=4"));
         final Process peers = pcNs.start("pcscf", peersCommand);
-        final Path pcSocket = work.resolve("pc.sock");
-        final Path ueSocket = work.resolve("ue.sock");
-        final Process pcDaemon = fixture.startDaemon(pcNs, "pc", pcSocket, UE, false, "--sip-bridge", "pcscf");
-        final Process ueDaemon = fixture.startDaemon(ueNs, "ue", ueSocket, PCSCF, false,
-            "--sip-bridge", "ue", "--k", K, "--opc", OPC);
+        final Path pcSocket = lab.pcSocket();
+        final Path ueSocket = lab.ueSocket();
+        final Process[] daemons = daemons(lab, UE, K, OPC);
+        final Process pcDaemon = daemons[0];
+        final Process ueDaemon = daemons[1];
         assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
-        SipBridgeEndToEndTest.awaitReady(pcNs, pcDaemon);
-        SipBridgeEndToEndTest.awaitReady(ueNs, ueDaemon);
 
         final Process sipp = ueNs.start("sipp", List.of("sipp", "-sf", scenario().toString(), "-set", "pcscf", PCSCF, "-i", UE, "-p", "38003",
             "[" + PCSCF + "]:5060", "-t", "u1", "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"));
-        if (!sipp.waitFor(90, TimeUnit.SECONDS))
+        if (!sipp.waitFor(lossy ? 120 : 90, TimeUnit.SECONDS))
         {
             fail("SIPp did not finish:\n" + logs(ueNs, pcNs));
         }
@@ -143,6 +153,48 @@ class SippEndToEndTest
         assertEquals(SIGTERM_EXIT, Netns.stop(pcDaemon, 20_000), pcNs.logText("daemon"));
         assertEquals(SIGTERM_EXIT, Netns.stop(ueDaemon, 20_000), ueNs.logText("daemon"));
         assertTrue(ueNs.logText("daemon").contains("LIFETIME_EXTENDED"), ueNs.logText("daemon"));
+        if (lossy)
+        {
+            assertTrue(dropped(ueNs) >= 3 && dropped(pcNs) >= 2, "datagrams lost: UE side " + dropped(ueNs) +
+                ", P-CSCF side " + dropped(pcNs));
+            final String application = pcNs.logText("pcscf");
+            assertTrue(application.contains("PCSCF-RESENT-401") && application.contains("PCSCF-RESENT-200"),
+                "the P-CSCF application answered retransmissions:\n" + application);
+            for (final Netns netns : new Netns[]{ ueNs, pcNs })
+            {
+                final String log = netns.logText("daemon");
+                assertTrue(!log.contains("AKA_SYNC_FAILURE") && !log.contains("FLOW_CONFLICT") &&
+                    !log.contains("REQUEST_REJECTED"), netns.name() + ":\n" + log);
+            }
+            assertTrue(ueNs.logText("daemon").contains("RETRANSMISSION_IGNORED"), ueNs.logText("daemon"));
+        }
+    }
+
+    /**
+     * A slow, lossy egress: tbf at 64 kbit/s, and an nftables netdev table on the egress hook that drops every third
+     * SIP or ESP datagram (the first included), among the first {@code lossyBytes} bytes only when that is not 0.
+     */
+    private static void slowAndLossy(final Netns netns, final String device, final int lossyBytes) throws Exception
+    {
+        netns.tc("qdisc", "add", "dev", device, "root", "tbf", "rate", "64kbit", "burst", "1600", "latency", "2s");
+        final String quota = lossyBytes == 0 ? "" : "quota until " + lossyBytes + " bytes ";
+        netns.nftInput(String.join("\n",
+            "table netdev esp4j_loss {",
+            "  counter lost { }",
+            "  chain egress {",
+            "    type filter hook egress device \"" + device + "\" priority 0; policy accept;",
+            "    udp dport 9 accept",
+            "    meta l4proto { udp, esp } " + quota + "numgen inc mod 3 == 0 counter name lost drop",
+            "  }",
+            "}", ""));
+    }
+
+    /** @return the datagrams the namespace's egress loss dropped so far. */
+    private static long dropped(final Netns netns) throws Exception
+    {
+        final java.util.regex.Matcher packets = Pattern.compile("packets (\\d+)")
+            .matcher(netns.nft("list", "counter", "netdev", "esp4j_loss", "lost"));
+        return packets.find() ? Long.parseLong(packets.group(1)) : -1;
     }
 
     /** examples/sipp/uac-register-aka.xml of this checkout (the tests run in a module directory). */

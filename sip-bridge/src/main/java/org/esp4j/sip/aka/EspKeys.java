@@ -19,16 +19,31 @@ import java.util.Arrays;
  * <li>aes-gmac ({@code alg=aes-gmac} with {@code ealg=null}): IK (128 bits) followed by a 32-bit salt, the RFC 4543
  * keying material of the {@code rfc4543(gcm(aes))} SA.</li>
  * </ul>
- * The salt is the 32 least significant bits of the TS 33.220 Annex B KDF ({@link GbaKdf}, clause B.2.0) with
- * Key = CK || IK, FC = {@link #SALT_FC} and P0 = the algorithm's TS 33.203 Annex H name ({@code aes-gcm} or
- * {@code aes-gmac}, ASCII). The function code and P0 are this implementation's reading of the Annex I text for the
- * Rel-15 algorithms (clause I.2): they are kept in this one place so that a peer deriving otherwise is one edit
- * away, and the expected values of the tests come from an independent Python computation of the same rule.
+ * The salt is the 32 least significant bits of the 256-bit output of the TS 33.220 Annex B KDF ({@link GbaKdf},
+ * clause B.2.0) with Key = CK || IK and S = FC || P0 || L0, as TS 33.203 Annex I specifies for the Rel-15
+ * algorithms:
+ * <ul>
+ * <li>AES-GCM (RFC 4106 section 4 salt): FC = {@link #AES_GCM_SALT_FC} (0x59), P0 = {@code "AES_GCM_SALT"},
+ * L0 = 0x00 0x0C; CK_ESP = CK_IM.</li>
+ * <li>AES-GMAC (RFC 4543 section 3.2 salt): FC = {@link #AES_GMAC_SALT_FC} (0x58), P0 = {@code "AES_GMAC_SALT"},
+ * L0 = 0x00 0x0D; IK_ESP = IK_IM.</li>
+ * </ul>
+ * The expected values of the tests come from an independent Python computation of this rule
+ * ({@code sip-bridge/src/test/resources/vectors/annex-i-aead-salts.py}).
  */
 public final class EspKeys
 {
-    /** FC of the salt derivation (TS 33.220 Annex B clause B.2.0). */
-    public static final int SALT_FC = 0x5A;
+    /** FC of the AES-GCM salt derivation, TS 33.203 Annex I (allocated in TS 33.220 Annex B). */
+    public static final int AES_GCM_SALT_FC = 0x59;
+
+    /** FC of the AES-GMAC salt derivation, TS 33.203 Annex I (allocated in TS 33.220 Annex B). */
+    public static final int AES_GMAC_SALT_FC = 0x58;
+
+    /** P0 of the AES-GCM salt derivation, TS 33.203 Annex I. */
+    public static final String AES_GCM_SALT_P0 = "AES_GCM_SALT";
+
+    /** P0 of the AES-GMAC salt derivation, TS 33.203 Annex I. */
+    public static final String AES_GMAC_SALT_P0 = "AES_GMAC_SALT";
 
     /** Octets of the RFC 4106 / RFC 4543 salt. */
     public static final int SALT_LENGTH = 4;
@@ -99,7 +114,7 @@ public final class EspKeys
      * @param ealg aes-gcm or aes-gmac.
      * @param ck   CK, 16 bytes.
      * @param ik   IK, 16 bytes.
-     * @return the 32-bit salt: the 4 least significant octets of KDF(CK || IK, FC, P0 = algorithm name).
+     * @return the 32-bit salt: the 4 least significant octets of KDF(CK || IK, FC, P0) with the algorithm's FC and P0.
      */
     public static byte[] salt(final EncryptionAlgorithm ealg, final byte[] ck, final byte[] ik)
     {
@@ -108,7 +123,13 @@ public final class EspKeys
         final byte[] key = new byte[32];
         System.arraycopy(ck, 0, key, 0, 16);
         System.arraycopy(ik, 0, key, 16, 16);
-        final byte[] out = GbaKdf.derive(key, SALT_FC, ealg.threeGppName().getBytes(StandardCharsets.US_ASCII));
+        final boolean gmac = ealg == EncryptionAlgorithm.AES_GMAC;
+        if (!gmac && ealg != EncryptionAlgorithm.AES_GCM_16)
+        {
+            throw new IllegalArgumentException("ealg: no Annex I salt for " + ealg.threeGppName());
+        }
+        final byte[] out = GbaKdf.derive(key, gmac ? AES_GMAC_SALT_FC : AES_GCM_SALT_FC,
+            (gmac ? AES_GMAC_SALT_P0 : AES_GCM_SALT_P0).getBytes(StandardCharsets.US_ASCII));
         Arrays.fill(key, (byte)0);
         final byte[] salt = Arrays.copyOfRange(out, GbaKdf.OUTPUT_LENGTH - SALT_LENGTH, GbaKdf.OUTPUT_LENGTH);
         Arrays.fill(out, (byte)0);

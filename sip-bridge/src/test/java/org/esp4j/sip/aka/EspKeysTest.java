@@ -51,8 +51,8 @@ class EspKeysTest
     @Test
     void shouldDeriveTheAesGcmKeyAsCkAndTheKdfSalt()
     {
-        assertEquals("011ca7df", Hex.encode(EspKeys.salt(EncryptionAlgorithm.AES_GCM_16, CK, IK)));
-        assertEquals("b40ba9a3c58b2a05bbf0d987b21bf8cb011ca7df",
+        assertEquals("89273db6", Hex.encode(EspKeys.salt(EncryptionAlgorithm.AES_GCM_16, CK, IK)));
+        assertEquals("b40ba9a3c58b2a05bbf0d987b21bf8cb89273db6",
             Hex.encode(EspKeys.encryptionKey(EncryptionAlgorithm.AES_GCM_16, CK, IK)));
         assertEquals(0, EspKeys.integrityKey(IntegrityAlgorithm.NONE, IK).length, "alg=null: no separate key");
     }
@@ -60,18 +60,27 @@ class EspKeysTest
     @Test
     void shouldDeriveTheAesGmacKeyAsIkAndTheKdfSalt()
     {
-        assertEquals("70aa07d1", Hex.encode(EspKeys.salt(EncryptionAlgorithm.AES_GMAC, CK, IK)));
-        assertEquals("f769bcd751044604127672711c6d344170aa07d1",
+        assertEquals("dbc2b1c2", Hex.encode(EspKeys.salt(EncryptionAlgorithm.AES_GMAC, CK, IK)));
+        assertEquals("f769bcd751044604127672711c6d3441dbc2b1c2",
             Hex.encode(EspKeys.encryptionKey(EncryptionAlgorithm.AES_GMAC, CK, IK)));
     }
 
     @Test
     void shouldComputeTheTs33220KdfOverFcAndLengthPrefixedParameters()
     {
-        // The same KDF output as the script prints for aes-gcm: FC 0x5A, P0 "aes-gcm", L0 0x0007.
+        // The same KDF outputs as the script prints: FC 0x59, P0 "AES_GCM_SALT", L0 0x000C (TS 33.203 Annex I, aes-gcm)
+        // and FC 0x58, P0 "AES_GMAC_SALT", L0 0x000D (aes-gmac).
         final byte[] key = Hex.decode("key", "b40ba9a3c58b2a05bbf0d987b21bf8cb" + "f769bcd751044604127672711c6d3441", 32);
-        assertEquals("7a0581eae6dd9a852a774fbf7efeaaa01b463099dbf231a2827979db011ca7df",
-            Hex.encode(GbaKdf.derive(key, 0x5A, "aes-gcm".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+        assertEquals("990208b8e98def9647b3267bbc4fb85ba56472b9fe616bae6ed8e3d589273db6",
+            Hex.encode(GbaKdf.derive(key, 0x59, "AES_GCM_SALT".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+        assertEquals("de2d8fa4a81e8872bed63550622ea1e4b741f4e0ef633fa3ecbf4e12dbc2b1c2",
+            Hex.encode(GbaKdf.derive(key, 0x58, "AES_GMAC_SALT".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+    }
+
+    @Test
+    void shouldRefuseASaltForANonCombinedTransform()
+    {
+        assertThrows(IllegalArgumentException.class, () -> EspKeys.salt(EncryptionAlgorithm.AES_CBC, CK, IK));
     }
 
     @Test

@@ -193,7 +193,7 @@ class DaemonSipBridgeOrderingTest
         assertEquals(PCSCF_SPI_S, espSpi());
         final org.esp4j.core.sa.SaConfig sa1 = sad.get(PCSCF_SPI_S, PCSCF).config();
         assertEquals(org.esp4j.core.crypto.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm());
-        assertEquals(CK + "011ca7df", HEX.formatHex(sa1.encryptionKey()), "CK || salt");
+        assertEquals(CK + "89273db6", HEX.formatHex(sa1.encryptionKey()), "CK || salt");
         assertEquals(4, sad.size());
     }
 
