@@ -42,6 +42,7 @@ public final class InboundAgent implements Agent
     private final int ringReceivers;
     private final RingDuplicates duplicates = new RingDuplicates();
     private boolean fromRing;
+    private ReceiveReadiness readiness;
     /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
     private long dutyCycleNs;
 
@@ -82,6 +83,18 @@ public final class InboundAgent implements Agent
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));
         roleName = "esp4j-inbound-" + tun.name();
+        readiness = new ReceiveReadiness(null, ringReceivers, this.receivers.length);
+    }
+
+    /**
+     * Read a socket receiver only when the idle strategy's last poll found it readable (see
+     * {@link ReceiveReadiness}); set before the agent starts.
+     *
+     * @param fds what the idle strategy polls: one descriptor per receiver, in the receivers' order.
+     */
+    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds)
+    {
+        readiness = new ReceiveReadiness(fds, ringReceivers, receivers.length);
     }
 
     public String roleName()
@@ -96,10 +109,16 @@ public final class InboundAgent implements Agent
         {
             dutyCycleNs = System.nanoTime();
         }
+        readiness.beginCycle();
         for (int i = 0; i < receivers.length; i++)
         {
-            fromRing = i < ringReceivers;
-            work += drain(receivers[i]);
+            if (readiness.shouldRead(i))
+            {
+                fromRing = i < ringReceivers;
+                final int taken = drain(receivers[i]);
+                readiness.read(i, taken == burst);
+                work += taken;
+            }
         }
         // nothing waits for more traffic: a train ends with the batch
         tunWriter.flush();
