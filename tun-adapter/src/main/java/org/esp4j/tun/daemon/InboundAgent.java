@@ -13,6 +13,7 @@ import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.offload.TcpCoalescer;
+import org.esp4j.tun.offload.UdpCoalescer;
 
 /**
  * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), handed on
@@ -23,7 +24,8 @@ import org.esp4j.tun.offload.TcpCoalescer;
  * <p>
  * Plaintext goes to the TUN through a {@link TcpCoalescer}: with TUN offloads on, consecutive TCP segments of one
  * flow within a batch are written as one GSO packet (GRO), so the kernel's TCP takes them, and acknowledges them,
- * once; the train is written out at the end of each batch.
+ * once; the train is written out at the end of each batch. Where the TUN also takes UDP segmentation offload,
+ * consecutive datagrams of one UDP flow are joined the same way first ({@link UdpCoalescer}).
  */
 public final class InboundAgent implements Agent
 {
@@ -37,6 +39,8 @@ public final class InboundAgent implements Agent
     private final UnsafeBuffer[] ring;
     private final int[] received;
     private final TcpCoalescer tunWriter;
+    /** In front of {@link #tunWriter}: joins UDP datagrams where the TUN takes UDP GSO, passes the rest on. */
+    private final UdpCoalescer udpWriter;
     private final String roleName;
     /** Receivers [0, ringReceivers) are the packet ring. */
     private final int ringReceivers;
@@ -82,6 +86,10 @@ public final class InboundAgent implements Agent
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));
+        udpWriter = new UdpCoalescer((address, length) -> write(tunFd, address, length), tun.udpOffload(),
+            tunWriter::offer, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
+            daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
+            new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));
         roleName = "esp4j-inbound-" + tun.name();
         readiness = new ReceiveReadiness(null, ringReceivers, this.receivers.length);
     }
@@ -121,6 +129,7 @@ public final class InboundAgent implements Agent
             }
         }
         // nothing waits for more traffic: a train ends with the batch
+        udpWriter.flush();
         tunWriter.flush();
         return work;
     }
@@ -199,7 +208,7 @@ public final class InboundAgent implements Agent
             {
                 duplicates.remember(fromRing, dutyCycleNs);
             }
-            tunWriter.offer(packet, processor.resultOffset(), processor.resultLength());
+            udpWriter.offer(packet, processor.resultOffset(), processor.resultLength());
         }
         else if (verdict == EspVerdict.PASS)
         {

@@ -1,0 +1,271 @@
+package org.esp4j.tun.offload;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.esp4j.tun.jna.NativeArea;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
+import static org.esp4j.tun.offload.TcpSegmenter.IPV4_PROTOCOL_OFFSET;
+import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
+import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
+import static org.esp4j.tun.offload.TcpSegmenter.IPV6_NEXT_HEADER_OFFSET;
+import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
+
+/**
+ * Writes plaintext packets into a TUN that takes UDP segmentation offload ({@code TUN_F_USO4 | TUN_F_USO6}, Linux
+ * 6.2 and later), joining consecutive datagrams of one flow into one GSO packet ({@code VIRTIO_NET_HDR_GSO_UDP_L4},
+ * partial checksum): one system call and one pass through the IP receive path for up to {@link #MAX_SEGMENTS}
+ * datagrams. The kernel cuts the packet back into the original datagrams before any socket sees it (a socket without
+ * {@code UDP_GRO} gets them one by one, with their own lengths and checksums), so the application sees what it
+ * would have seen without the daemon.
+ * <pre>
+ * written: virtio_net_hdr | IP header | UDP header (len = 8 + all payloads) | payload 1 | payload 2 | ... | payload n
+ *          gso_size = payload 1's length; payloads 1..n-1 exactly that long, payload n at most that long
+ * </pre>
+ * Datagrams are joined as the kernel's UDP GRO joins them ({@code udp_gro_receive}, {@code inet_gro_receive}):
+ * same addresses and ports, IPv4 TOS, TTL and DF or IPv6 traffic class, flow label and hop limit; no IPv4 options,
+ * no IPv6 extension headers, no fragments; every datagram but the last exactly the first one's payload size, at most
+ * 64 KiB in all. A shorter datagram ends the train. Each joined datagram's UDP checksum is verified first (IPv4's
+ * zero "no checksum" too is written alone), so a corrupt datagram is never hidden under a checksum the kernel
+ * computes: it is written on its own and the kernel drops it as it would.
+ * <p>
+ * Anything else goes to {@code next} (after the pending train is written, so no flow is reordered against itself),
+ * which for TCP joins segments ({@link TcpCoalescer}). The caller must call {@link #flush()} whenever it stops
+ * feeding packets (end of a receive batch): nothing waits for more traffic. One instance per writing thread;
+ * allocates nothing.
+ */
+public final class UdpCoalescer
+{
+    /** Largest IP packet the coalescer builds. */
+    public static final int MAX_PACKET_LENGTH = 65535;
+    /** Most datagrams in one write (the kernel's UDP GSO takes at most 128 segments per packet). */
+    public static final int MAX_SEGMENTS = 64;
+    public static final int PROTOCOL_UDP = 17;
+    public static final int UDP_HEADER_LENGTH = 8;
+    public static final int UDP_LENGTH_OFFSET = 4;
+    public static final int UDP_CHECKSUM_OFFSET = 6;
+    private static final int IPV4_HEADER_LENGTH = 20;
+
+    /** Where everything that is not a joinable UDP datagram goes. */
+    @FunctionalInterface
+    public interface Next
+    {
+        void offer(DirectBuffer buffer, int offset, int length);
+    }
+
+    private final TcpCoalescer.TunWriter writer;
+    private final Next next;
+    private final AtomicCounter coalescedPackets;
+    private final AtomicCounter coalescedSegments;
+    private final AtomicCounter writeErrors;
+    private final boolean enabled;
+    private final NativeArea area = new NativeArea(VirtioNetHeader.LENGTH + MAX_PACKET_LENGTH);
+    private final UnsafeBuffer out = area.buffer();
+
+    private int pendingSegments;
+    private int pendingLength;
+    private boolean pendingIpv6;
+    private int ipHeaderLength;
+    private int segmentSize;
+
+    /**
+     * @param writer            the TUN, opened with a virtio-net header and UDP segmentation offload.
+     * @param enabled           false: every packet goes to {@code next} unchanged.
+     * @param next              takes every packet not joined here.
+     * @param coalescedPackets  counts GSO packets written.
+     * @param coalescedSegments counts datagrams that went into them.
+     * @param writeErrors       counts failed writes.
+     */
+    public UdpCoalescer(
+        final TcpCoalescer.TunWriter writer,
+        final boolean enabled,
+        final Next next,
+        final AtomicCounter coalescedPackets,
+        final AtomicCounter coalescedSegments,
+        final AtomicCounter writeErrors)
+    {
+        this.writer = writer;
+        this.enabled = enabled;
+        this.next = next;
+        this.coalescedPackets = coalescedPackets;
+        this.coalescedSegments = coalescedSegments;
+        this.writeErrors = writeErrors;
+    }
+
+    /** Take one whole IP packet: join it to the pending train, or start a new one, or hand it to {@code next}. */
+    public void offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int payloadLength = enabled ? joinablePayload(buffer, offset, length) : -1;
+        if (payloadLength <= 0)
+        {
+            flush();
+            next.offer(buffer, offset, length);
+            return;
+        }
+        if (pendingSegments > 0 && follows(buffer, offset, length, payloadLength))
+        {
+            out.putBytes(VirtioNetHeader.LENGTH + pendingLength, buffer, offset + length - payloadLength, payloadLength);
+            pendingLength += payloadLength;
+            pendingSegments++;
+            if (payloadLength < segmentSize || pendingSegments == MAX_SEGMENTS ||
+                pendingLength + segmentSize > MAX_PACKET_LENGTH)
+            {
+                flush();
+            }
+            return;
+        }
+        flush();
+        out.putBytes(VirtioNetHeader.LENGTH, buffer, offset, length);
+        pendingSegments = 1;
+        pendingLength = length;
+        pendingIpv6 = ((buffer.getByte(offset) >> 4) & 0xF) == 6;
+        ipHeaderLength = pendingIpv6 ? IPV6_HEADER_LENGTH : IPV4_HEADER_LENGTH;
+        segmentSize = payloadLength;
+    }
+
+    /** Write out the pending train, if any (a train of one is written as the datagram it is). */
+    public void flush()
+    {
+        if (pendingSegments == 0)
+        {
+            return;
+        }
+        final int segments = pendingSegments;
+        pendingSegments = 0;
+        if (segments == 1)
+        {
+            VirtioNetHeader.putNone(out, 0);
+        }
+        else
+        {
+            finishTrain();
+        }
+        if (writer.write(area.address(0), VirtioNetHeader.LENGTH + pendingLength) < 0)
+        {
+            writeErrors.increment();
+        }
+        else if (segments > 1)
+        {
+            coalescedPackets.increment();
+            coalescedSegments.getAndAdd(segments);
+        }
+    }
+
+    /** @return datagrams waiting in the pending train. */
+    public int pendingSegments()
+    {
+        return pendingSegments;
+    }
+
+    private void finishTrain()
+    {
+        final int ip = VirtioNetHeader.LENGTH;
+        final int udp = ip + ipHeaderLength;
+        final int udpLength = pendingLength - ipHeaderLength;
+        if (pendingIpv6)
+        {
+            out.putShort(ip + IPV6_PAYLOAD_LENGTH_OFFSET, (short)udpLength, BIG_ENDIAN);
+        }
+        else
+        {
+            out.putShort(ip + IPV4_TOTAL_LENGTH_OFFSET, (short)pendingLength, BIG_ENDIAN);
+            TcpSegmenter.putIpv4HeaderChecksum(out, ip, ipHeaderLength);
+        }
+        out.putShort(udp + UDP_LENGTH_OFFSET, (short)udpLength, BIG_ENDIAN);
+        // partial checksum: the pseudo-header sum, folded and not complemented; the kernel adds the rest per segment
+        final long pseudo = TransportChecksum.pseudoHeader(out, ip, pendingIpv6, PROTOCOL_UDP, udpLength);
+        out.putShort(udp + UDP_CHECKSUM_OFFSET, (short)TransportChecksum.fold(pseudo), BIG_ENDIAN);
+        VirtioNetHeader.put(out, 0, VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_UDP_L4,
+            ipHeaderLength + UDP_HEADER_LENGTH, segmentSize, ipHeaderLength, VirtioNetHeader.UDP_CHECKSUM_FIELD);
+    }
+
+    /**
+     * @return the UDP payload length if the datagram may join a train (plain IPv4/IPv6 + UDP, unfragmented, lengths
+     * consistent, a checksum that verifies), else -1.
+     */
+    static int joinablePayload(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH || length > MAX_PACKET_LENGTH)
+        {
+            return -1;
+        }
+        final int version = (buffer.getByte(offset) >> 4) & 0xF;
+        final int headerLength;
+        final boolean ipv6;
+        if (version == 4)
+        {
+            if ((buffer.getByte(offset) & 0xF) != 5 ||
+                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != PROTOCOL_UDP ||
+                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0 ||
+                (buffer.getShort(offset + IPV4_TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length ||
+                TransportChecksum.fold(TransportChecksum.sum(buffer, offset, IPV4_HEADER_LENGTH, 0)) != 0xFFFF)
+            {
+                return -1;
+            }
+            headerLength = IPV4_HEADER_LENGTH;
+            ipv6 = false;
+        }
+        else if (version == 6)
+        {
+            if (length < IPV6_HEADER_LENGTH + UDP_HEADER_LENGTH ||
+                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != PROTOCOL_UDP ||
+                (buffer.getShort(offset + IPV6_PAYLOAD_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length - IPV6_HEADER_LENGTH)
+            {
+                return -1;
+            }
+            headerLength = IPV6_HEADER_LENGTH;
+            ipv6 = true;
+        }
+        else
+        {
+            return -1;
+        }
+        final int udp = offset + headerLength;
+        final int udpLength = length - headerLength;
+        final int payload = udpLength - UDP_HEADER_LENGTH;
+        if ((buffer.getShort(udp + UDP_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != udpLength || payload <= 0 ||
+            buffer.getShort(udp + UDP_CHECKSUM_OFFSET, BIG_ENDIAN) == 0 ||
+            !TransportChecksum.verify(buffer, offset, ipv6, PROTOCOL_UDP, udp, udpLength))
+        {
+            return -1;
+        }
+        return payload;
+    }
+
+    /** @return true if the datagram continues the pending train. */
+    private boolean follows(final DirectBuffer buffer, final int offset, final int length, final int payloadLength)
+    {
+        final boolean ipv6 = ((buffer.getByte(offset) >> 4) & 0xF) == 6;
+        if (ipv6 != pendingIpv6 || payloadLength > segmentSize || length - payloadLength != ipHeaderLength +
+            UDP_HEADER_LENGTH || pendingLength + payloadLength > MAX_PACKET_LENGTH)
+        {
+            return false;
+        }
+        final int ip = VirtioNetHeader.LENGTH;
+        final int udp = offset + ipHeaderLength;
+        final boolean sameIp;
+        if (ipv6)
+        {
+            // version, traffic class, flow label; next header and hop limit; both addresses
+            sameIp = buffer.getInt(offset, BIG_ENDIAN) == out.getInt(ip, BIG_ENDIAN) &&
+                buffer.getShort(offset + 6, BIG_ENDIAN) == out.getShort(ip + 6, BIG_ENDIAN) &&
+                buffer.getLong(offset + 8) == out.getLong(ip + 8) &&
+                buffer.getLong(offset + 16) == out.getLong(ip + 16) &&
+                buffer.getLong(offset + 24) == out.getLong(ip + 24) &&
+                buffer.getLong(offset + 32) == out.getLong(ip + 32);
+        }
+        else
+        {
+            // TOS; DF; TTL and protocol; both addresses
+            sameIp = buffer.getByte(offset + 1) == out.getByte(ip + 1) &&
+                ((buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) ^
+                out.getShort(ip + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN)) & 0x4000) == 0 &&
+                buffer.getShort(offset + 8, BIG_ENDIAN) == out.getShort(ip + 8, BIG_ENDIAN) &&
+                buffer.getLong(offset + 12, BIG_ENDIAN) == out.getLong(ip + 12, BIG_ENDIAN);
+        }
+        // both ports
+        return sameIp && buffer.getInt(udp, BIG_ENDIAN) == out.getInt(ip + ipHeaderLength, BIG_ENDIAN);
+    }
+}
