@@ -17,6 +17,14 @@
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
 #   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
+#   MODES      may also hold "libipsec": strongSwan's charon (Debian strongswan + libcharon-extra-plugins) in each
+#              namespace with kernel-libipsec, its userspace ESP, in place of the esp4j daemons: IKEv2 with a PSK, ESP
+#              tunnel mode over UDP 4500 (forceencaps) between inner addresses on lo (INNER_UE, INNER_PC), proposal
+#              LIBIPSEC_ESP (null-sha1, as esp4j's HMAC-SHA-1 + NULL); the tests then run to INNER_PC. Each charon runs
+#              in a mount namespace of its own (its ipsec.conf, secrets, strongswan.conf and /run bound over the
+#              host's), so the host's strongSwan configuration is neither read nor touched.
+#              A mode may carry extra daemon config after a colon, comma-separated: "esp:carrier.ring=off",
+#              "esp:carrier=udp" (the SAs then are ESP-in-UDP), "esp:inbound.filter=off,carrier.ring=off".
 #   BASE_JAR   a second daemon jar (another build) for the modes esp-base and bypass-base, to compare two versions
 #              in the same rounds (MODES="kernel esp-base esp")
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
@@ -30,7 +38,8 @@
 #              their latency percentiles are printed and kept in control.md beside the results (0: none)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
-# Needs: root, iproute2, iperf3, python3, a JDK 17+.
+# Needs: root, iproute2, iperf3, python3, a JDK 17+ (and for the libipsec mode strongSwan 5.9 with its starter,
+# stroke, kernel-libipsec and openssl plugins, util-linux's unshare and setsid).
 #
 # Reported per run: iperf3 throughput, packets per second on the UE's veth (tx+rx, all packets), system CPU per
 # packet (busy jiffies of all CPUs from /proc/stat over the run / veth packets) and daemon CPU per packet (utime +
@@ -83,9 +92,12 @@ RR_PORT=5202
 
 if [ "$FAMILY" = 4 ]; then
   UE_ADDR=192.0.2.1; PC_ADDR=192.0.2.2; PLEN=24; FOPT=-4
+  INNER_UE=${INNER_UE:-198.51.100.1}; INNER_PC=${INNER_PC:-198.51.100.2}; INNER_PLEN=32
 else
   UE_ADDR=2001::1:d1ae:bb37:d9c9:81d0; PC_ADDR=2001:0:0:1::2; PLEN=128; FOPT=-6
+  INNER_UE=${INNER_UE:-2001:db8:e5:4::1}; INNER_PC=${INNER_PC:-2001:db8:e5:4::2}; INNER_PLEN=128
 fi
+LIBIPSEC_ESP=${LIBIPSEC_ESP:-null-sha1}
 
 for tool in ip iperf3 python3 "$JAVA"; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
@@ -106,7 +118,9 @@ fi
 
 PIDS=()
 DAEMONS=()
+CHARONS=()
 cleanup() {
+  for g in "${CHARONS[@]:-}"; do [ -n "$g" ] && stop_charon "$g"; done
   for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   sleep 1
   for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
@@ -126,6 +140,9 @@ else
   ip -n "$UE" -6 addr add $UE_ADDR/128 dev veth-ue nodad
   ip -n "$PC" -6 addr add $PC_ADDR/128 dev veth-pc nodad
 fi
+# the libipsec mode's tunnel endpoints (unrouted in the other modes)
+ip -n "$UE" addr add "$INNER_UE/$INNER_PLEN" dev lo
+ip -n "$PC" addr add "$INNER_PC/$INNER_PLEN" dev lo
 ip -n "$UE" link set veth-ue mtu "$VETH_MTU" up; ip -n "$PC" link set veth-pc mtu "$VETH_MTU" up
 if [ "$FAMILY" = 6 ]; then
   ip -n "$UE" -6 route add $PC_ADDR/128 dev veth-ue
@@ -157,9 +174,15 @@ preload() { # $1 = ue|pc, $2 = esp|bypass
   done
 }
 
-start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode (esp-base, bypass-base: the same with BASE_JAR)
-  local peer=$PC_ADDR jar=$ESP4J_JAR mode=$3
+start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode (esp-base, bypass-base: BASE_JAR; MODE:k=v,k=v: extra config)
+  local peer=$PC_ADDR jar=$ESP4J_JAR mode=$3 extra="" line
   [ "$2" = pc ] && peer=$UE_ADDR
+  local CARRIER=$CARRIER # a mode's carrier=... changes the preload's SAs too
+  if [[ $mode == *:* ]]; then
+    extra=${mode#*:}; mode=${mode%%:*}
+    for line in ${extra//,/ }; do [[ $line == carrier=* ]] && CARRIER=${line#carrier=}; done
+    extra=$(tr ',' '\n' <<< "$extra" | grep -v '^carrier=' || true)
+  fi
   case $mode in *-base) jar=$BASE_JAR; mode=${mode%-base};; esac
   preload "$2" "$mode" > "$WORK/$2.xfrm"
   cat > "$WORK/$2.conf" <<CONF
@@ -171,6 +194,7 @@ counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
 control.socket=$WORK/$2.sock
 tun.offload=$TUN_OFFLOAD
 $DAEMON_CONFIG
+$extra
 CONF
   # shellcheck disable=SC2086
   local pin=()
@@ -194,6 +218,73 @@ stop_daemon() {
   kill "$1" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$1" 2>/dev/null || true
+}
+
+# strongSwan charon with kernel-libipsec in namespace $1 as $2 (ue: initiator, pc: responder); prints its pid
+start_charon() {
+  local ns=$1 side=$2 dir=$WORK/charon-$2 self=$UE_ADDR peer=$PC_ADDR inner=$INNER_UE inner_peer=$INNER_PC auto=start
+  [ "$side" = pc ] && { self=$PC_ADDR; peer=$UE_ADDR; inner=$INNER_PC; inner_peer=$INNER_UE; auto=add; }
+  mkdir -p "$dir/run"
+  cat > "$dir/ipsec.conf" <<CONF
+config setup
+conn bench
+    keyexchange=ikev2
+    left=$self
+    leftsubnet=$inner/$INNER_PLEN
+    right=$peer
+    rightsubnet=$inner_peer/$INNER_PLEN
+    authby=secret
+    type=tunnel
+    forceencaps=yes
+    ike=aes128-sha256-modp2048!
+    esp=$LIBIPSEC_ESP!
+    auto=$auto
+CONF
+  echo "$self $peer : PSK \"esp4j-benchmark-only-not-a-secret\"" > "$dir/ipsec.secrets"
+  chmod 600 "$dir/ipsec.secrets"
+  cat > "$dir/strongswan.conf" <<CONF
+charon {
+  load_modular = no
+  load = random nonce openssl aes sha1 sha2 hmac gmp kdf pem pkcs1 x509 pubkey stroke kernel-libipsec kernel-netlink socket-default updown
+  install_routes = yes
+  filelog {
+    bench {
+      path = $dir/charon.log
+      time_format = %T
+      flush_line = yes
+      default = 1
+    }
+  }
+}
+CONF
+  # a private /run and the benchmark's configuration over /etc's, in a mount namespace of its own
+  setsid ip netns exec "$ns" unshare --mount --propagation private sh -c "
+    mount -t tmpfs tmpfs /run &&
+    mount --bind '$dir/ipsec.conf' /etc/ipsec.conf &&
+    mount --bind '$dir/ipsec.secrets' /etc/ipsec.secrets &&
+    mount --bind '$dir/strongswan.conf' /etc/strongswan.conf &&
+    exec ipsec start --nofork" > "$dir/starter.log" 2>&1 &
+  echo $!
+}
+
+# wait until the CHILD_SA carries a round trip through libipsec's TUN (ipsec0)
+await_libipsec() {
+  for _ in $(seq 1 100); do
+    if ip -n "$UE" link show ipsec0 > /dev/null 2>&1 &&
+       ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$INNER_PC" $RR_PORT --count 3 \
+         --warmup 0 --timeout 0.2 > /dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "libipsec tunnel did not come up:" >&2; tail -20 "$WORK/charon-ue/charon.log" "$WORK/charon-pc/charon.log" >&2
+  exit 1
+}
+
+stop_charon() { # $1 = the process group setsid made for starter and charon
+  kill -TERM -- "-$1" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 cpu_ticks() { # busy jiffies of all CPUs
@@ -224,6 +315,12 @@ ROWS=$WORK/rows.jsonl
 
 ip netns exec "$PC" iperf3 -s -B "$PC_ADDR" -p $PORT > "$WORK/iperf-server.log" 2>&1 &
 PIDS+=("$!")
+if [[ " $MODES " == *" libipsec "* ]]; then
+  command -v ipsec > /dev/null && [ -x /usr/lib/ipsec/charon ] ||
+    { echo "the libipsec mode needs strongSwan: apt-get install strongswan libcharon-extra-plugins" >&2; exit 1; }
+  ip netns exec "$PC" iperf3 -s -B "$INNER_PC" -p $PORT > "$WORK/iperf-server-inner.log" 2>&1 &
+  PIDS+=("$!")
+fi
 RR_BIND=::
 [ "$FAMILY" = 4 ] && RR_BIND=0.0.0.0
 ip netns exec "$PC" python3 "$ROOT/benchmarks/scripts/udp-rr.py" server "$RR_BIND" $RR_PORT > "$WORK/rr-server.log" 2>&1 &
@@ -295,7 +392,7 @@ udp_search() { # $1 round, $2 mode, $3 size
   for step in $(seq 1 "$SEARCH_STEPS"); do
     local json=$WORK/r$1-$2-udpmax-$size-$step.json
     begin_counts
-    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" > "$json" 2>/dev/null || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" > "$json" 2>/dev/null || true
     end_counts
     read -r mbps loss < <(udp_result "$json")
     if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)' "$loss"; then
@@ -324,13 +421,23 @@ udp_search() { # $1 round, $2 mode, $3 size
 for round in $(seq 1 "$ROUNDS"); do
 for mode in $MODES; do
   DAEMONS=()
-  if [ "$mode" != kernel ]; then
+  CHARONS=()
+  TARGET=$PC_ADDR
+  if [ "$mode" = libipsec ]; then
+    TARGET=$INNER_PC
+    CHARONS+=("$(start_charon "$PC" pc)")
+    sleep 0.5
+    CHARONS+=("$(start_charon "$UE" ue)")
+    await_libipsec
+    # CPU per packet counts both charons
+    for g in "${CHARONS[@]}"; do DAEMONS+=($(pgrep -g "$g" -x charon || true)); done
+  elif [ "$mode" != kernel ]; then
     DAEMONS+=("$(start_daemon "$PC" pc "$mode")")
     DAEMONS+=("$(start_daemon "$UE" ue "$mode")")
   fi
   if [ "$WARMUP" -gt 0 ]; then
-    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -t "$WARMUP" > /dev/null 2>&1 || true
-    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -u -l 1400 -b 200M -t 2 > /dev/null 2>&1 || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$WARMUP" > /dev/null 2>&1 || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -u -l 1400 -b 200M -t 2 > /dev/null 2>&1 || true
   fi
   n=0
   for test in $TESTS; do
@@ -341,12 +448,12 @@ for mode in $MODES; do
       for size in $UDP_SIZES; do udp_search "$round" "$mode" "$size"; done
     elif [ "$test" = rr ]; then
       begin_counts
-      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$PC_ADDR" $RR_PORT --count "$RR_COUNT" \
+      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT --count "$RR_COUNT" \
         --size "$RR_SIZE" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
       end_counts
       report "$round" "$mode" rr "$WORK/$run.json" 0
     else
-      args=(-c "$PC_ADDR" -p $PORT -t "$DURATION" -J)
+      args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
       [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
       latency=""
       if [ "$mode" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
@@ -367,7 +474,7 @@ for mode in $MODES; do
     for ns in "$UE" "$PC"; do
       echo "# $ns"; NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat 2>/dev/null || true
     done > "$WORK/$run.nstat"
-    if [ "$mode" != kernel ]; then
+    if [ "$mode" != kernel ] && [ "$mode" != libipsec ]; then
       { ip -n "$UE" -s link show esp4j0; ip -n "$PC" -s link show esp4j0; } > "$WORK/$run.tun-stats" 2>&1 || true
       # both daemons' counters (cumulative since they started, warm-up included): drops by reason, per-SA counts
       for side in ue pc; do
@@ -377,7 +484,12 @@ for mode in $MODES; do
       done > "$WORK/$run.counters"
     fi
   done
-  for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
+  if [ "$mode" = libipsec ]; then
+    for g in "${CHARONS[@]}"; do stop_charon "$g"; done
+    for side in ue pc; do mv "$WORK/charon-$side" "$WORK/r$round-charon-$side"; done
+  else
+    for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
+  fi
   for side in ue pc; do [ -f "$WORK/daemon-$side.log" ] && mv "$WORK/daemon-$side.log" "$WORK/r$round-$mode-daemon-$side.log"; done
 done
 done
