@@ -6,12 +6,8 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.tun.jna.NativeArea;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_CHECKSUM_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_PROTOCOL_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_NEXT_HEADER_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.PROTOCOL_TCP;
 import static org.esp4j.tun.offload.TcpSegmenter.TCP_ACK;
@@ -243,37 +239,13 @@ public final class TcpCoalescer
      */
     private static int joinablePayload(final DirectBuffer buffer, final int offset, final int length)
     {
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
-        final int ipHeaderLength;
-        final boolean ipv6;
-        if (version == 4)
-        {
-            if (length < 20 + TCP_MIN_HEADER_LENGTH || (buffer.getByte(offset) & 0xF) != 5 ||
-                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != PROTOCOL_TCP ||
-                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0 ||
-                (buffer.getShort(offset + IPV4_TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length ||
-                TransportChecksum.fold(TransportChecksum.sum(buffer, offset, 20, 0)) != 0xFFFF)
-            {
-                return -1;
-            }
-            ipHeaderLength = 20;
-            ipv6 = false;
-        }
-        else if (version == 6)
-        {
-            if (length < IPV6_HEADER_LENGTH + TCP_MIN_HEADER_LENGTH ||
-                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != PROTOCOL_TCP ||
-                (buffer.getShort(offset + IPV6_PAYLOAD_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length - IPV6_HEADER_LENGTH)
-            {
-                return -1;
-            }
-            ipHeaderLength = IPV6_HEADER_LENGTH;
-            ipv6 = true;
-        }
-        else
+        final int ipHeaderLength = GroHeaders.joinableIpHeaderLength(buffer, offset, length, PROTOCOL_TCP,
+            TCP_MIN_HEADER_LENGTH);
+        if (ipHeaderLength < 0)
         {
             return -1;
         }
+        final boolean ipv6 = ipHeaderLength == IPV6_HEADER_LENGTH;
         final int tcp = offset + ipHeaderLength;
         final int tcpHeaderLength = ((buffer.getByte(tcp + TCP_DATA_OFFSET_OFFSET) >> 4) & 0xF) * 4;
         final int flags = buffer.getByte(tcp + TCP_FLAGS_OFFSET) & 0xFF;
@@ -297,27 +269,9 @@ public final class TcpCoalescer
             return false;
         }
         final int ip = header;
-        if (ipv6)
+        if (!GroHeaders.sameFlowHeader(buffer, offset, out, ip, ipv6))
         {
-            // version, traffic class, flow label; next header and hop limit; both addresses
-            if (buffer.getInt(offset, BIG_ENDIAN) != out.getInt(ip, BIG_ENDIAN) ||
-                buffer.getShort(offset + 6, BIG_ENDIAN) != out.getShort(ip + 6, BIG_ENDIAN) ||
-                !sameBytes(buffer, offset + 8, ip + 8, 32))
-            {
-                return false;
-            }
-        }
-        else
-        {
-            // TOS; DF; TTL and protocol; both addresses
-            if (buffer.getByte(offset + 1) != out.getByte(ip + 1) ||
-                ((buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) ^
-                out.getShort(ip + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN)) & 0x4000) != 0 ||
-                buffer.getShort(offset + 8, BIG_ENDIAN) != out.getShort(ip + 8, BIG_ENDIAN) ||
-                buffer.getLong(offset + 12, BIG_ENDIAN) != out.getLong(ip + 12, BIG_ENDIAN))
-            {
-                return false;
-            }
+            return false;
         }
         final int tcp = offset + pendingIpHeaderLength;
         final int pendingTcp = ip + pendingIpHeaderLength;

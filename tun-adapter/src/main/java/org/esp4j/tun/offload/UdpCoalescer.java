@@ -6,11 +6,8 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.tun.jna.NativeArea;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_PROTOCOL_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_NEXT_HEADER_OFFSET;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
 
 /**
@@ -46,7 +43,7 @@ public final class UdpCoalescer
     public static final int UDP_HEADER_LENGTH = 8;
     public static final int UDP_LENGTH_OFFSET = 4;
     public static final int UDP_CHECKSUM_OFFSET = 6;
-    private static final int IPV4_HEADER_LENGTH = 20;
+    private static final int IPV4_HEADER_LENGTH = GroHeaders.IPV4_HEADER_LENGTH;
 
     /** Where everything that is not a joinable UDP datagram goes. */
     @FunctionalInterface
@@ -187,41 +184,17 @@ public final class UdpCoalescer
      */
     static int joinablePayload(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH || length > MAX_PACKET_LENGTH)
+        if (length > MAX_PACKET_LENGTH)
         {
             return -1;
         }
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
-        final int headerLength;
-        final boolean ipv6;
-        if (version == 4)
-        {
-            if ((buffer.getByte(offset) & 0xF) != 5 ||
-                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != PROTOCOL_UDP ||
-                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0 ||
-                (buffer.getShort(offset + IPV4_TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length ||
-                TransportChecksum.fold(TransportChecksum.sum(buffer, offset, IPV4_HEADER_LENGTH, 0)) != 0xFFFF)
-            {
-                return -1;
-            }
-            headerLength = IPV4_HEADER_LENGTH;
-            ipv6 = false;
-        }
-        else if (version == 6)
-        {
-            if (length < IPV6_HEADER_LENGTH + UDP_HEADER_LENGTH ||
-                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != PROTOCOL_UDP ||
-                (buffer.getShort(offset + IPV6_PAYLOAD_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length - IPV6_HEADER_LENGTH)
-            {
-                return -1;
-            }
-            headerLength = IPV6_HEADER_LENGTH;
-            ipv6 = true;
-        }
-        else
+        final int headerLength = GroHeaders.joinableIpHeaderLength(buffer, offset, length, PROTOCOL_UDP,
+            UDP_HEADER_LENGTH);
+        if (headerLength < 0)
         {
             return -1;
         }
+        final boolean ipv6 = headerLength == IPV6_HEADER_LENGTH;
         final int udp = offset + headerLength;
         final int udpLength = length - headerLength;
         final int payload = udpLength - UDP_HEADER_LENGTH;
@@ -245,26 +218,7 @@ public final class UdpCoalescer
         }
         final int ip = VirtioNetHeader.LENGTH;
         final int udp = offset + ipHeaderLength;
-        final boolean sameIp;
-        if (ipv6)
-        {
-            // version, traffic class, flow label; next header and hop limit; both addresses
-            sameIp = buffer.getInt(offset, BIG_ENDIAN) == out.getInt(ip, BIG_ENDIAN) &&
-                buffer.getShort(offset + 6, BIG_ENDIAN) == out.getShort(ip + 6, BIG_ENDIAN) &&
-                buffer.getLong(offset + 8) == out.getLong(ip + 8) &&
-                buffer.getLong(offset + 16) == out.getLong(ip + 16) &&
-                buffer.getLong(offset + 24) == out.getLong(ip + 24) &&
-                buffer.getLong(offset + 32) == out.getLong(ip + 32);
-        }
-        else
-        {
-            // TOS; DF; TTL and protocol; both addresses
-            sameIp = buffer.getByte(offset + 1) == out.getByte(ip + 1) &&
-                ((buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) ^
-                out.getShort(ip + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN)) & 0x4000) == 0 &&
-                buffer.getShort(offset + 8, BIG_ENDIAN) == out.getShort(ip + 8, BIG_ENDIAN) &&
-                buffer.getLong(offset + 12, BIG_ENDIAN) == out.getLong(ip + 12, BIG_ENDIAN);
-        }
+        final boolean sameIp = GroHeaders.sameFlowHeader(buffer, offset, out, ip, ipv6);
         // both ports
         return sameIp && buffer.getInt(udp, BIG_ENDIAN) == out.getInt(ip + ipHeaderLength, BIG_ENDIAN);
     }
