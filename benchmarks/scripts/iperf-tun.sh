@@ -430,7 +430,9 @@ for mode in $MODES; do
     CHARONS+=("$(start_charon "$UE" ue)")
     await_libipsec
     # CPU per packet counts both charons
-    for g in "${CHARONS[@]}"; do DAEMONS+=($(pgrep -g "$g" -x charon || true)); done
+    for ns in "$UE" "$PC"; do
+      for pid in $(ip netns pids "$ns"); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = charon ] && DAEMONS+=("$pid"); done
+    done
   elif [ "$mode" != kernel ]; then
     DAEMONS+=("$(start_daemon "$PC" pc "$mode")")
     DAEMONS+=("$(start_daemon "$UE" ue "$mode")")

@@ -4,21 +4,18 @@ import org.agrona.concurrent.IdleStrategy;
 import org.esp4j.tun.jna.PollFds;
 
 /**
- * Idle strategy of the packet agents: once a duty cycle finds no work, block in {@code poll(2)} on the agent's
- * descriptors for at most {@code timeoutMs}, so an idle daemon uses no CPU and wakes as soon as a descriptor is
- * readable (optionally after {@code esp4j.idle.spins} spins and {@code esp4j.idle.yields} yields, default 0 each).
+ * Idle strategy of the packet agents: after work, spin a little ({@code esp4j.idle.spins}, default 0), then yield a
+ * little ({@code esp4j.idle.yields}, default 2), then block in {@code poll(2)} on the agent's descriptors for at most
+ * {@code timeoutMs}, so an idle daemon uses no CPU and wakes as soon as a descriptor is readable.
  */
 public final class PollIdleStrategy implements IdleStrategy
 {
     // Each idle round calls the agent's doWork, i.e. one non-blocking receive system call per socket, so spinning
     // is not free: on a small machine the spins of four agent threads starve the kernel and the applications that
-    // make the traffic. Yielding is not free either: sched_yield is a system call and a context switch, and a
-    // thread that yields stays runnable, so on a busy machine it waits behind other work for its whole time slice
-    // where a thread woken from poll() would have preempted it. A poll() with a packet already queued returns at
-    // once, so the default blocks in poll() as soon as a duty cycle finds nothing; spin or yield only where cores
-    // are to spare (benchmarks/RESULTS.md, latency of a 200-byte round trip).
+    // make the traffic (100 spins made a 200-byte round trip 4x slower). The defaults block in poll() almost at
+    // once; two yields first measured better than none for the round trip's median (benchmarks/RESULTS.md).
     private static final int SPINS = Integer.getInteger("esp4j.idle.spins", 0);
-    private static final int YIELDS = Integer.getInteger("esp4j.idle.yields", 0);
+    private static final int YIELDS = Integer.getInteger("esp4j.idle.yields", 2);
 
     private final PollFds fds;
     private final int timeoutMs;
