@@ -14,6 +14,7 @@
 #   ROUNDS     repeat the modes ROUNDS times, interleaved (kernel, bypass, esp, kernel, ...); with ROUNDS > 1 a summary
 #              gives each mode's median and its median ratio to the kernel path of the same round (1)
 #   RR_COUNT   round trips per rr run (10000)        RR_SIZE  UDP payload of rr (200)
+#   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
 #   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
@@ -63,6 +64,7 @@ TESTS=${TESTS:-"tcp udp"}
 ROUNDS=${ROUNDS:-1}
 RR_COUNT=${RR_COUNT:-10000}
 RR_SIZE=${RR_SIZE:-200}
+RR_WARMUP=${RR_WARMUP:-200}
 UDP_SIZES=${UDP_SIZES:-"1400 200"}
 UDP_MAX=${UDP_MAX:-"1400:3000M 200:800M"}
 SEARCH_STEPS=${SEARCH_STEPS:-6}
@@ -451,7 +453,7 @@ for mode in $MODES; do
     elif [ "$test" = rr ]; then
       begin_counts
       ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT --count "$RR_COUNT" \
-        --size "$RR_SIZE" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
+        --size "$RR_SIZE" --warmup "$RR_WARMUP" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
       end_counts
       report "$round" "$mode" rr "$WORK/$run.json" 0
     else
