@@ -17,7 +17,7 @@
 #   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
-#   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
+#   ESP4J_JAR  shaded jar with the daemon (cli/target/esp4j.jar, built if missing)
 #   MODES      may also hold "libipsec": strongSwan's charon (Debian strongswan + libcharon-extra-plugins) in each
 #              namespace with kernel-libipsec, its userspace ESP, in place of the esp4j daemons: IKEv2 with a PSK, ESP
 #              tunnel mode over UDP 4500 (forceencaps) between inner addresses on lo (INNER_UE, INNER_PC), proposal
@@ -71,7 +71,7 @@ SEARCH_STEPS=${SEARCH_STEPS:-6}
 SEARCH_SECONDS=${SEARCH_SECONDS:-3}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
 BENCH_JAR=${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}
 OUT=${OUT:-}
 TAG=$$
@@ -107,11 +107,11 @@ done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 
 has_daemon() {
-  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/tun/daemon/DaemonMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
+  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/cli/Esp4jMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
 }
 if [ ! -f "$ESP4J_JAR" ] || ! has_daemon "$ESP4J_JAR"; then
   echo "building $ESP4J_JAR" >&2
-  (cd "$ROOT" && mvn -B -q -o -pl tun-adapter -am package -DskipTests)
+  (cd "$ROOT" && mvn -B -q -o -pl cli -am package -DskipTests)
 fi
 if [ "$CONTROL_PAIRS" -gt 0 ] && [ ! -f "$BENCH_JAR" ]; then
   echo "building $BENCH_JAR" >&2
@@ -204,7 +204,7 @@ CONF
     local cpus=($DAEMON_CPUS)
     pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
   fi
-  ip netns exec "$1" "${pin[@]}" "$JAVA" $DAEMON_JVM_ARGS -cp "$jar" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
+  ip netns exec "$1" "${pin[@]}" "$JAVA" $DAEMON_JVM_ARGS -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")

@@ -4,7 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.esp4j.core.esp.EspProcessor;
-import org.esp4j.tun.offload.TcpCoalescer;
+import org.esp4j.tun.offload.TunWriter;
 import org.esp4j.tun.offload.TcpSegmenter;
 import org.esp4j.tun.offload.TransportChecksum;
 import org.esp4j.tun.offload.VirtioNetHeader;
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * <b>What is measured.</b> {@link #segment()}: {@link TcpSegmenter} cuts a super-packet (read from the TUN into
  * native memory) into segments in the heap packet buffer, rewriting lengths, IPv4 id, sequence number and flags and
- * computing each TCP checksum. {@link #coalesce()}: {@link TcpCoalescer} takes the 45 segments (each checksum
+ * computing each TCP checksum. {@link #coalesce()}: {@link TunWriter} takes the 45 segments (each checksum
  * verified), joins them in its native area and "writes" one GSO packet (the writer does nothing).
  * <p>
  * <b>Baselines.</b> {@link #baselineCopySegments()} makes the same copies as {@link #segment()} (headers and
@@ -59,7 +59,7 @@ public class OffloadBenchmark
     private UnsafeBuffer superPacket;
     private UnsafeBuffer packet;
     private final TcpSegmenter segmenter = new TcpSegmenter();
-    private TcpCoalescer coalescer;
+    private TunWriter coalescer;
     private UnsafeBuffer[] segments;
     private int[] segmentLengths;
     private UnsafeBuffer train;
@@ -89,14 +89,14 @@ public class OffloadBenchmark
         final CountersManager counters = new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(8 * 1024)));
         final AtomicCounter written = counters.newCounter("written");
-        coalescer = new TcpCoalescer((address, length) -> length, VirtioNetHeader.LENGTH, true, written,
+        coalescer = new TunWriter((address, length) -> length, VirtioNetHeader.LENGTH, true, written,
             counters.newCounter("segments"), counters.newCounter("errors"));
         coalesce();
         if (written.get() != 1)
         {
             throw new IllegalStateException("the coalescer did not join the train");
         }
-        train = new UnsafeBuffer(ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + TcpCoalescer.MAX_PACKET_LENGTH));
+        train = new UnsafeBuffer(ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + TunWriter.MAX_PACKET_LENGTH));
     }
 
     @Benchmark

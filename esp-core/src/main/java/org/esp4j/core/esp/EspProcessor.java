@@ -13,13 +13,13 @@ import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.EpochReclamation;
-import org.esp4j.core.sa.SaEventListener;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.spd.SpdEventListener;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
@@ -73,7 +73,7 @@ public final class EspProcessor
     private final SecurityPolicyDatabase spd;
     private final XfrmCounters counters;
     private final NanoClock clock;
-    private final SaEventListener listener;
+    private final SpdEventListener listener;
     private final IpPacketInfo info = new IpPacketInfo();
     private IcvBatch icvBatch;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_HEADROOM + MAX_PACKET_LENGTH + MAX_TAILROOM]);
@@ -110,13 +110,13 @@ public final class EspProcessor
         final SecurityPolicyDatabase spd,
         final XfrmCounters counters,
         final NanoClock clock,
-        final SaEventListener listener)
+        final SpdEventListener listener)
     {
         this.sad = sad;
         this.spd = spd;
         this.counters = counters;
         this.clock = clock;
-        this.listener = listener == null ? SaEventListener.NO_OP : listener;
+        this.listener = listener == null ? SpdEventListener.NO_OP : listener;
         reader = sad.registerReader();
     }
 

@@ -1,8 +1,10 @@
 package org.esp4j.core.sa;
 
-import org.esp4j.core.xfrm.XfrmAddresses;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.ip.IpAddressText;
 import org.esp4j.core.replay.ReplayWindow;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -223,7 +225,7 @@ public final class SaConfig
     /** @return a description without key material. */
     public String toString()
     {
-        return "SaConfig{src " + XfrmAddresses.toText(source) + " dst " + XfrmAddresses.toText(destination) +
+        return "SaConfig{src " + IpAddressText.format(source) + " dst " + IpAddressText.format(destination) +
             " spi " + spiHex() + " (" + spi + ") reqid " + reqid + " replay-window " + replayWindowSize +
             (esn ? " esn" : "") + (icmp ? " icmp" : "") + (isAead() ? " aead " + encryptionAlgorithm.xfrmName() + "/" + icvLengthBits :
             " auth " + integrityAlgorithm.xfrmName() + "/" + icvLengthBits + " enc " + encryptionAlgorithm.xfrmName()) +

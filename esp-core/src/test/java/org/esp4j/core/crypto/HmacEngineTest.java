@@ -1,6 +1,5 @@
 package org.esp4j.core.crypto;
 
-import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.esp4j.core.testutil.Hex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

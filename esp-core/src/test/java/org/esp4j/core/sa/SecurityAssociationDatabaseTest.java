@@ -1,5 +1,7 @@
 package org.esp4j.core.sa;
 
+import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.agrona.concurrent.CachedNanoClock;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.ip.IpAddressBits;

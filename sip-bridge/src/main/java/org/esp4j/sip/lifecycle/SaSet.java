@@ -1,8 +1,8 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.aka.EspKeys;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.secagree.SecurityMechanism;
 
 import java.net.InetAddress;
@@ -27,7 +27,7 @@ final class SaSet
     final List<Long> reservedSpis = new ArrayList<>(2);
     final List<Integer> reservedPorts = new ArrayList<>(1);
     final List<SaSpec> sas = new ArrayList<>(4);
-    SaState state;
+    SaLifecycleState state;
     long expiresAtNs;
     /** True when the P-CSCF chose spi-c, spi-s and port-c from its pools; false when they came in a Security-Server. */
     boolean allocated;
@@ -92,7 +92,7 @@ final class SaSet
             .integrity(alg, integrityKey)
             .encryption(ealg, encryptionKey)
             .lifetimeNs(lifetimeNs)
-            .state(SaState.TEMPORARY)
+            .state(SaLifecycleState.TEMPORARY)
             .build();
     }
 }

@@ -1,8 +1,8 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.message.Transport;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.util.Hex;
 import org.esp4j.sip.util.InetAddressText;
 
@@ -39,7 +39,7 @@ public final class SaSpec
     private final byte[] integrityKey;
     private final byte[] encryptionKey;
     private final long lifetimeNs;
-    private final SaState state;
+    private final SaLifecycleState state;
 
     private SaSpec(final Builder b)
     {
@@ -101,7 +101,7 @@ public final class SaSpec
      * @param newLifetimeNs lifetime from now.
      * @return a copy with another state and lifetime.
      */
-    public SaSpec with(final SaState newState, final long newLifetimeNs)
+    public SaSpec with(final SaLifecycleState newState, final long newLifetimeNs)
     {
         return toBuilder().state(newState).lifetimeNs(newLifetimeNs).build();
     }
@@ -263,7 +263,7 @@ public final class SaSpec
     /**
      * @return state.
      */
-    public SaState state()
+    public SaLifecycleState state()
     {
         return state;
     }
@@ -379,7 +379,7 @@ public final class SaSpec
         private byte[] integrityKey;
         private byte[] encryptionKey;
         private long lifetimeNs;
-        private SaState state = SaState.TEMPORARY;
+        private SaLifecycleState state = SaLifecycleState.TEMPORARY;
 
         private Builder()
         {
@@ -501,7 +501,7 @@ public final class SaSpec
          * @param state lifecycle state.
          * @return this.
          */
-        public Builder state(final SaState state)
+        public Builder state(final SaLifecycleState state)
         {
             this.state = state;
             return this;

@@ -16,8 +16,8 @@ import org.esp4j.core.xfrm.XfrmFormatter;
 import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -140,7 +140,7 @@ class EspCoreSaSinkTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> sink.install(keyless));
         assertEquals(true, ex.getMessage().contains("0xa82588f1"), ex.getMessage());
         assertEquals(0, sad.size());
-        assertNull(spd.find(org.esp4j.core.spd.TrafficSelector.any(), PolicyDirection.OUT));
+        assertNull(spd.find(org.esp4j.core.selector.TrafficSelector.any(), PolicyDirection.OUT));
     }
 
     private static SaSpec sa1(final long lifetimeNs)

@@ -1,8 +1,8 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.message.Transport;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.util.Hex;
 import org.esp4j.sip.util.InetAddressText;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class SaSpecTest
             .integrity(IntegrityAlgorithm.HMAC_MD5_96, Hex.decode("IK", IK))
             .encryption(EncryptionAlgorithm.NULL, new byte[0])
             .lifetimeNs(1L)
-            .state(SaState.ESTABLISHED);
+            .state(SaLifecycleState.ESTABLISHED);
     }
 
     @Test

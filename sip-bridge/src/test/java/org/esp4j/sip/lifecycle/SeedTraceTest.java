@@ -54,7 +54,7 @@ class SeedTraceTest
         {
             assertEquals("hmac-md5-96", sa.integrityAlgorithmName());
             assertEquals("null", sa.encryptionAlgorithmName());
-            assertEquals(SaState.ESTABLISHED, sa.state());
+            assertEquals(SaLifecycleState.ESTABLISHED, sa.state());
             assertEquals(600_030L * 1_000_000_000L, sa.lifetimeNs());
             assertEquals(2, sa.protocols().size(), "UDP and TCP selectors");
         }
@@ -68,7 +68,7 @@ class SeedTraceTest
     {
         final SaSpec sa4 = SaSpec.builder().label("SA4").spi(3458785863L).direction(SaDirection.IN)
             .src(InetAddress.getLoopbackAddress(), 1).dst(InetAddress.getLoopbackAddress(), 2)
-            .integrity(org.esp4j.core.sa.IntegrityAlgorithm.HMAC_MD5_96, null).build();
+            .integrity(org.esp4j.core.crypto.IntegrityAlgorithm.HMAC_MD5_96, null).build();
 
         assertEquals("0xce28e247", sa4.spiHex());
         assertEquals(true, sa4.toString().contains("spi=3458785863 (0xce28e247)"), sa4.toString());

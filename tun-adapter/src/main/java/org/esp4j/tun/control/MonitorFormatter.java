@@ -2,7 +2,7 @@ package org.esp4j.tun.control;
 
 import org.esp4j.core.ip.IpAddressBits;
 import org.esp4j.core.sa.SaEventType;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmAddresses;
 import org.esp4j.core.xfrm.XfrmFormatter;
 

@@ -27,7 +27,7 @@ import java.util.Map;
  * says {@value #REPLAY_LABEL} N, and {@link #REPLAY_NOTE} heads the per-SA part. The window's size is the
  * {@code replay-window} of the SA's header line (live SAs).
  */
-final class StatFormatter
+public final class StatFormatter
 {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** The per-SA stats word for what Linux splits into {@code replay-window} and {@code replay}. */
@@ -92,7 +92,7 @@ final class StatFormatter
      * @param perSa  true to add the per-SA counters.
      * @return the text.
      */
-    static String fromReader(final CountersReader reader, final boolean perSa)
+    public static String fromReader(final CountersReader reader, final boolean perSa)
     {
         final Map<XfrmCounter, Long> global = new EnumMap<>(XfrmCounter.class);
         final Map<String, long[]> sas = new LinkedHashMap<>();

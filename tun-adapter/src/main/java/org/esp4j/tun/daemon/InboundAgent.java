@@ -12,7 +12,7 @@ import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
-import org.esp4j.tun.offload.TcpCoalescer;
+import org.esp4j.tun.offload.TunWriter;
 import org.esp4j.tun.offload.UdpCoalescer;
 
 /**
@@ -22,7 +22,7 @@ import org.esp4j.tun.offload.UdpCoalescer;
  * reason (by the processor, or here for carrier-level reasons). Owns its processor and buffers (single thread);
  * drains at most {@code burst} packets per descriptor per duty cycle.
  * <p>
- * Plaintext goes to the TUN through a {@link TcpCoalescer}: with TUN offloads on, consecutive TCP segments of one
+ * Plaintext goes to the TUN through a {@link TunWriter}: with TUN offloads on, consecutive TCP segments of one
  * flow within a batch are written as one GSO packet (GRO), so the kernel's TCP takes them, and acknowledges them,
  * once; the train is written out at the end of each batch. Where the TUN also takes UDP segmentation offload,
  * consecutive datagrams of one UDP flow are joined the same way first ({@link UdpCoalescer}).
@@ -38,7 +38,7 @@ public final class InboundAgent implements Agent
     /** Received packets: one buffer, or with an ICV batch one per packet of a batch whose MACs are computed together. */
     private final UnsafeBuffer[] ring;
     private final int[] received;
-    private final TcpCoalescer tunWriter;
+    private final TunWriter tunWriter;
     /** In front of {@link #tunWriter}: joins UDP datagrams where the TUN takes UDP GSO, passes the rest on. */
     private final UdpCoalescer udpWriter;
     private final String roleName;
@@ -82,7 +82,7 @@ public final class InboundAgent implements Agent
         }
         received = new int[ringSize];
         final int tunFd = tun.fd(0);
-        tunWriter = new TcpCoalescer((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
+        tunWriter = new TunWriter((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));

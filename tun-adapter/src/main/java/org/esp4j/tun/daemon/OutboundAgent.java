@@ -20,6 +20,7 @@ import org.esp4j.tun.offload.TcpSegmenter;
 import org.esp4j.tun.offload.TransportChecksum;
 import org.esp4j.tun.offload.UdpSegmenter;
 import org.esp4j.tun.offload.VirtioNetHeader;
+import org.esp4j.tun.sip.PlaintextObserver;
 
 import java.nio.ByteOrder;
 
@@ -147,7 +148,7 @@ public final class OutboundAgent implements Agent
      * @param selectors the out-policies' protect/discard selectors.
      * @return false if the queue is full (the conductor tries again at its next sweep).
      */
-    public boolean onGuardedSelectors(final org.esp4j.core.spd.TrafficSelector[] selectors)
+    public boolean onGuardedSelectors(final org.esp4j.core.selector.TrafficSelector[] selectors)
     {
         return commandQueue.offer(() -> fragmentGuard.guard(selectors));
     }

@@ -12,7 +12,7 @@ import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
 
 /**
  * The IP-level rules the kernel's GRO ({@code inet_gro_receive}, {@code ipv6_gro_receive}) applies before joining
- * packets, shared by {@link TcpCoalescer} and {@link UdpCoalescer}: which IP headers may be joined at all, and which
+ * packets, shared by {@link TunWriter} and {@link UdpCoalescer}: which IP headers may be joined at all, and which
  * fields two packets of one train must share.
  */
 final class GroHeaders

@@ -29,7 +29,7 @@ import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
  * computes: it is written on its own and the kernel drops it as it would.
  * <p>
  * Anything else goes to {@code next} (after the pending train is written, so no flow is reordered against itself),
- * which for TCP joins segments ({@link TcpCoalescer}). The caller must call {@link #flush()} whenever it stops
+ * which for TCP joins segments ({@link TunWriter}). The caller must call {@link #flush()} whenever it stops
  * feeding packets (end of a receive batch): nothing waits for more traffic. One instance per writing thread;
  * allocates nothing.
  */
@@ -52,7 +52,7 @@ public final class UdpCoalescer
         void offer(DirectBuffer buffer, int offset, int length);
     }
 
-    private final TcpCoalescer.TunWriter writer;
+    private final TunWriter.FrameWriter writer;
     private final Next next;
     private final AtomicCounter coalescedPackets;
     private final AtomicCounter coalescedSegments;
@@ -76,7 +76,7 @@ public final class UdpCoalescer
      * @param writeErrors       counts failed writes.
      */
     public UdpCoalescer(
-        final TcpCoalescer.TunWriter writer,
+        final TunWriter.FrameWriter writer,
         final boolean enabled,
         final Next next,
         final AtomicCounter coalescedPackets,

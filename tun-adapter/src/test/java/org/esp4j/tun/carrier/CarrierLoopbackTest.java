@@ -42,7 +42,7 @@ class CarrierLoopbackTest
     void rawEspIpv6RoundTrip() throws Exception
     {
         try (RawIpSender sender = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
-            RawEspReceiver receiver = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+            RawIpReceiver receiver = new RawIpReceiver(LibC.AF_INET6, CAPACITY))
         {
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
@@ -63,7 +63,7 @@ class CarrierLoopbackTest
     void rawEspIpv4RoundTrip() throws Exception
     {
         try (RawIpSender sender = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
-            RawEspReceiver receiver = new RawEspReceiver(LibC.AF_INET, CAPACITY))
+            RawIpReceiver receiver = new RawIpReceiver(LibC.AF_INET, CAPACITY))
         {
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
@@ -311,7 +311,7 @@ class CarrierLoopbackTest
     void rawBatchLeavesInOrderThroughSendmmsgAndRecvmmsg() throws Exception
     {
         try (RawIpSender sender = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
-            RawEspReceiver receiver = new RawEspReceiver(LibC.AF_INET6, CAPACITY))
+            RawIpReceiver receiver = new RawIpReceiver(LibC.AF_INET6, CAPACITY))
         {
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
@@ -349,7 +349,7 @@ class CarrierLoopbackTest
     }
 
     private static int receiveSpi(
-        final RawEspReceiver receiver, final UnsafeBuffer in, final int offset, final long spi, final int ipLength)
+        final RawIpReceiver receiver, final UnsafeBuffer in, final int offset, final long spi, final int ipLength)
         throws Exception
     {
         for (int i = 0; i < 400; i++)

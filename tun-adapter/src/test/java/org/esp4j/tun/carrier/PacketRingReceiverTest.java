@@ -270,8 +270,8 @@ class PacketRingReceiverTest
         final PacketRingReceiver ring;
         final RawIpSender sender4;
         final RawIpSender sender6;
-        final RawEspReceiver raw4;
-        final RawEspReceiver raw6;
+        final RawIpReceiver raw4;
+        final RawIpReceiver raw6;
 
         Loopback(final String tunName) throws Exception
         {
@@ -280,8 +280,8 @@ class PacketRingReceiverTest
             ring = new PacketRingReceiver(read, drops, leftToKernel);
             sender4 = new RawIpSender(LibC.AF_INET, 0, CAPACITY, 65535);
             sender6 = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
-            raw4 = new RawEspReceiver(LibC.AF_INET, CAPACITY);
-            raw6 = new RawEspReceiver(LibC.AF_INET6, CAPACITY);
+            raw4 = new RawIpReceiver(LibC.AF_INET, CAPACITY);
+            raw6 = new RawIpReceiver(LibC.AF_INET6, CAPACITY);
             ring.accept(local.interfaces(), local.addresses());
         }
 
