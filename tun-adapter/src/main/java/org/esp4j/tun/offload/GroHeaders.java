@@ -1,6 +1,7 @@
 package org.esp4j.tun.offload;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
@@ -81,5 +82,24 @@ final class GroHeaders
             pending.getShort(pendingOffset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN)) & 0x4000) == 0 &&
             buffer.getShort(offset + 8, BIG_ENDIAN) == pending.getShort(pendingOffset + 8, BIG_ENDIAN) &&
             buffer.getLong(offset + 12, BIG_ENDIAN) == pending.getLong(pendingOffset + 12, BIG_ENDIAN);
+    }
+
+    /**
+     * Count the write of a train: a failed write ({@code result < 0}), or a GSO packet of {@code segments} (a train of
+     * one is written as the packet it is and counts as neither).
+     */
+    static void countWrite(
+        final int result, final int segments, final AtomicCounter packets, final AtomicCounter segmentsJoined,
+        final AtomicCounter errors)
+    {
+        if (result < 0)
+        {
+            errors.increment();
+        }
+        else if (segments > 1)
+        {
+            packets.increment();
+            segmentsJoined.getAndAdd(segments);
+        }
     }
 }

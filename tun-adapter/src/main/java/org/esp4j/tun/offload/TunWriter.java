@@ -161,15 +161,8 @@ public final class TunWriter
         }
         final int segments = pendingSegments;
         pendingSegments = 0;
-        if (writer.write(area.address(0), header + pendingLength) < 0)
-        {
-            writeErrors.increment();
-        }
-        else if (segments > 1)
-        {
-            coalescedPackets.increment();
-            coalescedSegments.getAndAdd(segments);
-        }
+        GroHeaders.countWrite(writer.write(area.address(0), header + pendingLength), segments, coalescedPackets,
+            coalescedSegments, writeErrors);
     }
 
     /** @return segments waiting in the pending train. */

@@ -139,15 +139,8 @@ public final class UdpCoalescer
         {
             finishTrain();
         }
-        if (writer.write(area.address(0), VirtioNetHeader.LENGTH + pendingLength) < 0)
-        {
-            writeErrors.increment();
-        }
-        else if (segments > 1)
-        {
-            coalescedPackets.increment();
-            coalescedSegments.getAndAdd(segments);
-        }
+        GroHeaders.countWrite(writer.write(area.address(0), VirtioNetHeader.LENGTH + pendingLength), segments, coalescedPackets,
+            coalescedSegments, writeErrors);
     }
 
     /** @return datagrams waiting in the pending train. */
