@@ -2,23 +2,19 @@ package org.esp4j.tun.offload;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_PROTOCOL_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_NEXT_HEADER_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
 
 /**
  * The IP-level rules the kernel's GRO ({@code inet_gro_receive}, {@code ipv6_gro_receive}) applies before joining
- * packets, shared by {@link TunWriter} and {@link UdpCoalescer}: which IP headers may be joined at all, and which
- * fields two packets of one train must share.
+ * datagrams in {@link UdpCoalescer} (the same {@link TunWriter} applies to TCP segments): which IP headers may be
+ * joined at all, and which fields two packets of one train must share.
  */
 final class GroHeaders
 {
-    static final int IPV4_HEADER_LENGTH = 20;
+    static final int IPV4_HEADER_LENGTH = Ipv4Header.MIN_LENGTH;
 
     private GroHeaders()
     {
@@ -33,28 +29,29 @@ final class GroHeaders
     static int joinableIpHeaderLength(
         final DirectBuffer buffer, final int offset, final int length, final int protocol, final int minTransportLength)
     {
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
-        if (version == 4)
+        final int version = Ipv4Header.version(buffer, offset);
+        if (version == Ipv4Header.VERSION)
         {
-            if (length < IPV4_HEADER_LENGTH + minTransportLength || (buffer.getByte(offset) & 0xF) != 5 ||
-                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != protocol ||
-                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0 ||
-                (buffer.getShort(offset + IPV4_TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length ||
-                TransportChecksum.fold(TransportChecksum.sum(buffer, offset, IPV4_HEADER_LENGTH, 0)) != 0xFFFF)
+            if (length < Ipv4Header.MIN_LENGTH + minTransportLength ||
+                Ipv4Header.headerLength(buffer, offset) != Ipv4Header.MIN_LENGTH ||
+                Ipv4Header.protocol(buffer, offset) != protocol ||
+                Ipv4Header.isFragment(buffer, offset) ||
+                Ipv4Header.totalLength(buffer, offset) != length ||
+                !Ipv4Header.isChecksumValid(buffer, offset))
             {
                 return -1;
             }
-            return IPV4_HEADER_LENGTH;
+            return Ipv4Header.MIN_LENGTH;
         }
-        if (version == 6)
+        if (version == Ipv6Header.VERSION)
         {
-            if (length < IPV6_HEADER_LENGTH + minTransportLength ||
-                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != protocol ||
-                (buffer.getShort(offset + IPV6_PAYLOAD_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length - IPV6_HEADER_LENGTH)
+            if (length < Ipv6Header.LENGTH + minTransportLength ||
+                Ipv6Header.nextHeader(buffer, offset) != protocol ||
+                Ipv6Header.payloadLength(buffer, offset) != length - Ipv6Header.LENGTH)
             {
                 return -1;
             }
-            return IPV6_HEADER_LENGTH;
+            return Ipv6Header.LENGTH;
         }
         return -1;
     }
@@ -70,18 +67,25 @@ final class GroHeaders
     {
         if (ipv6)
         {
-            return buffer.getInt(offset, BIG_ENDIAN) == pending.getInt(pendingOffset, BIG_ENDIAN) &&
-                buffer.getShort(offset + 6, BIG_ENDIAN) == pending.getShort(pendingOffset + 6, BIG_ENDIAN) &&
-                buffer.getLong(offset + 8) == pending.getLong(pendingOffset + 8) &&
-                buffer.getLong(offset + 16) == pending.getLong(pendingOffset + 16) &&
-                buffer.getLong(offset + 24) == pending.getLong(pendingOffset + 24) &&
-                buffer.getLong(offset + 32) == pending.getLong(pendingOffset + 32);
+            return buffer.getInt(offset + Ipv6Header.VERSION_CLASS_FLOW_OFFSET, BIG_ENDIAN) ==
+                pending.getInt(pendingOffset + Ipv6Header.VERSION_CLASS_FLOW_OFFSET, BIG_ENDIAN) &&
+                buffer.getShort(offset + Ipv6Header.NEXT_HEADER_OFFSET, BIG_ENDIAN) ==
+                pending.getShort(pendingOffset + Ipv6Header.NEXT_HEADER_OFFSET, BIG_ENDIAN) &&
+                buffer.getLong(offset + Ipv6Header.SOURCE_OFFSET) == pending.getLong(pendingOffset + Ipv6Header.SOURCE_OFFSET) &&
+                buffer.getLong(offset + Ipv6Header.SOURCE_OFFSET + 8) ==
+                pending.getLong(pendingOffset + Ipv6Header.SOURCE_OFFSET + 8) &&
+                buffer.getLong(offset + Ipv6Header.DESTINATION_OFFSET) ==
+                pending.getLong(pendingOffset + Ipv6Header.DESTINATION_OFFSET) &&
+                buffer.getLong(offset + Ipv6Header.DESTINATION_OFFSET + 8) ==
+                pending.getLong(pendingOffset + Ipv6Header.DESTINATION_OFFSET + 8);
         }
-        return buffer.getByte(offset + 1) == pending.getByte(pendingOffset + 1) &&
-            ((buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) ^
-            pending.getShort(pendingOffset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN)) & 0x4000) == 0 &&
-            buffer.getShort(offset + 8, BIG_ENDIAN) == pending.getShort(pendingOffset + 8, BIG_ENDIAN) &&
-            buffer.getLong(offset + 12, BIG_ENDIAN) == pending.getLong(pendingOffset + 12, BIG_ENDIAN);
+        return Ipv4Header.tos(buffer, offset) == Ipv4Header.tos(pending, pendingOffset) &&
+            ((Ipv4Header.flagsAndFragmentOffset(buffer, offset) ^ Ipv4Header.flagsAndFragmentOffset(pending, pendingOffset)) &
+            Ipv4Header.DONT_FRAGMENT) == 0 &&
+            buffer.getShort(offset + Ipv4Header.TTL_OFFSET, BIG_ENDIAN) ==
+            pending.getShort(pendingOffset + Ipv4Header.TTL_OFFSET, BIG_ENDIAN) &&
+            buffer.getLong(offset + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN) ==
+            pending.getLong(pendingOffset + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN);
     }
 
     /**

@@ -5,10 +5,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.tun.jna.NativeArea;
 
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
+
 import static java.nio.ByteOrder.BIG_ENDIAN;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
 
 /**
  * Writes plaintext packets into a TUN that takes UDP segmentation offload ({@code TUN_F_USO4 | TUN_F_USO6}, Linux
@@ -39,11 +42,12 @@ public final class UdpCoalescer
     public static final int MAX_PACKET_LENGTH = 65535;
     /** Most datagrams in one write (the kernel's UDP GSO takes at most 128 segments per packet). */
     public static final int MAX_SEGMENTS = 64;
-    public static final int PROTOCOL_UDP = 17;
-    public static final int UDP_HEADER_LENGTH = 8;
-    public static final int UDP_LENGTH_OFFSET = 4;
-    public static final int UDP_CHECKSUM_OFFSET = 6;
-    private static final int IPV4_HEADER_LENGTH = GroHeaders.IPV4_HEADER_LENGTH;
+    private static final int PROTOCOL_UDP = IpProtocol.UDP;
+    private static final int UDP_HEADER_LENGTH = UdpHeader.LENGTH;
+    private static final int UDP_LENGTH_OFFSET = UdpHeader.LENGTH_OFFSET;
+    private static final int UDP_CHECKSUM_OFFSET = UdpHeader.CHECKSUM_OFFSET;
+    private static final int IPV4_HEADER_LENGTH = Ipv4Header.MIN_LENGTH;
+    private static final int IPV6_HEADER_LENGTH = Ipv6Header.LENGTH;
 
     /** Where everything that is not a joinable UDP datagram goes. */
     @FunctionalInterface
@@ -117,7 +121,7 @@ public final class UdpCoalescer
         out.putBytes(VirtioNetHeader.LENGTH, buffer, offset, length);
         pendingSegments = 1;
         pendingLength = length;
-        pendingIpv6 = ((buffer.getByte(offset) >> 4) & 0xF) == 6;
+        pendingIpv6 = Ipv4Header.version(buffer, offset) == Ipv6Header.VERSION;
         ipHeaderLength = pendingIpv6 ? IPV6_HEADER_LENGTH : IPV4_HEADER_LENGTH;
         segmentSize = payloadLength;
     }
@@ -156,17 +160,17 @@ public final class UdpCoalescer
         final int udpLength = pendingLength - ipHeaderLength;
         if (pendingIpv6)
         {
-            out.putShort(ip + IPV6_PAYLOAD_LENGTH_OFFSET, (short)udpLength, BIG_ENDIAN);
+            Ipv6Header.payloadLength(out, ip, udpLength);
         }
         else
         {
-            out.putShort(ip + IPV4_TOTAL_LENGTH_OFFSET, (short)pendingLength, BIG_ENDIAN);
-            TcpSegmenter.putIpv4HeaderChecksum(out, ip, ipHeaderLength);
+            Ipv4Header.totalLength(out, ip, pendingLength);
+            Ipv4Header.updateChecksum(out, ip);
         }
         out.putShort(udp + UDP_LENGTH_OFFSET, (short)udpLength, BIG_ENDIAN);
         // partial checksum: the pseudo-header sum, folded and not complemented; the kernel adds the rest per segment
-        final long pseudo = TransportChecksum.pseudoHeader(out, ip, pendingIpv6, PROTOCOL_UDP, udpLength);
-        out.putShort(udp + UDP_CHECKSUM_OFFSET, (short)TransportChecksum.fold(pseudo), BIG_ENDIAN);
+        final long pseudo = InternetChecksum.pseudoHeaderSum(out, ip, pendingIpv6, PROTOCOL_UDP, udpLength);
+        out.putShort(udp + UDP_CHECKSUM_OFFSET, (short)InternetChecksum.fold(pseudo), BIG_ENDIAN);
         VirtioNetHeader.put(out, 0, VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_UDP_L4,
             ipHeaderLength + UDP_HEADER_LENGTH, segmentSize, ipHeaderLength, VirtioNetHeader.UDP_CHECKSUM_FIELD);
     }
@@ -193,7 +197,7 @@ public final class UdpCoalescer
         final int payload = udpLength - UDP_HEADER_LENGTH;
         if ((buffer.getShort(udp + UDP_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != udpLength || payload <= 0 ||
             buffer.getShort(udp + UDP_CHECKSUM_OFFSET, BIG_ENDIAN) == 0 ||
-            !TransportChecksum.verify(buffer, offset, ipv6, PROTOCOL_UDP, udp, udpLength))
+            !InternetChecksum.verifyTransportChecksum(buffer, offset, ipv6, PROTOCOL_UDP, udp, udpLength))
         {
             return -1;
         }
@@ -203,7 +207,7 @@ public final class UdpCoalescer
     /** @return true if the datagram continues the pending train. */
     private boolean follows(final DirectBuffer buffer, final int offset, final int length, final int payloadLength)
     {
-        final boolean ipv6 = ((buffer.getByte(offset) >> 4) & 0xF) == 6;
+        final boolean ipv6 = Ipv4Header.version(buffer, offset) == Ipv6Header.VERSION;
         if (ipv6 != pendingIpv6 || payloadLength > segmentSize || length - payloadLength != ipHeaderLength +
             UDP_HEADER_LENGTH || pendingLength + payloadLength > MAX_PACKET_LENGTH)
         {

@@ -2,19 +2,12 @@ package org.esp4j.tun.offload;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
 
-import static java.nio.ByteOrder.BIG_ENDIAN;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_ID_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_PROTOCOL_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_NEXT_HEADER_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
-import static org.esp4j.tun.offload.UdpCoalescer.PROTOCOL_UDP;
-import static org.esp4j.tun.offload.UdpCoalescer.UDP_CHECKSUM_OFFSET;
-import static org.esp4j.tun.offload.UdpCoalescer.UDP_HEADER_LENGTH;
-import static org.esp4j.tun.offload.UdpCoalescer.UDP_LENGTH_OFFSET;
 
 /**
  * Cuts a UDP super-packet ({@code VIRTIO_NET_HDR_GSO_UDP_L4}: what a TUN with UDP segmentation offload hands up
@@ -31,6 +24,9 @@ import static org.esp4j.tun.offload.UdpCoalescer.UDP_LENGTH_OFFSET;
  */
 public final class UdpSegmenter
 {
+    private static final int UDP_HEADER_LENGTH = UdpHeader.LENGTH;
+    private static final int IPV6_HEADER_LENGTH = Ipv6Header.LENGTH;
+
     private DirectBuffer source;
     private int ipOffset;
     private boolean ipv6;
@@ -56,24 +52,24 @@ public final class UdpSegmenter
         {
             return 0;
         }
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
-        if (version == 4)
+        final int version = Ipv4Header.version(buffer, offset);
+        if (version == Ipv4Header.VERSION)
         {
-            ipHeaderLength = (buffer.getByte(offset) & 0xF) * 4;
-            if (ipHeaderLength < 20 || length < ipHeaderLength + UDP_HEADER_LENGTH ||
-                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != PROTOCOL_UDP ||
-                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0)
+            ipHeaderLength = Ipv4Header.headerLength(buffer, offset);
+            if (ipHeaderLength < Ipv4Header.MIN_LENGTH || length < ipHeaderLength + UDP_HEADER_LENGTH ||
+                Ipv4Header.protocol(buffer, offset) != IpProtocol.UDP ||
+                Ipv4Header.isFragment(buffer, offset))
             {
                 return 0;
             }
             ipv6 = false;
-            firstId = buffer.getShort(offset + IPV4_ID_OFFSET, BIG_ENDIAN) & 0xFFFF;
+            firstId = Ipv4Header.identification(buffer, offset);
         }
-        else if (version == 6)
+        else if (version == Ipv6Header.VERSION)
         {
             ipHeaderLength = IPV6_HEADER_LENGTH;
             if (length < ipHeaderLength + UDP_HEADER_LENGTH ||
-                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != PROTOCOL_UDP)
+                Ipv6Header.nextHeader(buffer, offset) != IpProtocol.UDP)
             {
                 return 0;
             }
@@ -123,16 +119,17 @@ public final class UdpSegmenter
             chunk);
         if (ipv6)
         {
-            destination.putShort(ip + IPV6_PAYLOAD_LENGTH_OFFSET, (short)udpLength, BIG_ENDIAN);
+            Ipv6Header.payloadLength(destination, ip, udpLength);
         }
         else
         {
-            destination.putShort(ip + IPV4_TOTAL_LENGTH_OFFSET, (short)length, BIG_ENDIAN);
-            destination.putShort(ip + IPV4_ID_OFFSET, (short)(firstId + index), BIG_ENDIAN);
-            TcpSegmenter.putIpv4HeaderChecksum(destination, ip, ipHeaderLength);
+            Ipv4Header.totalLength(destination, ip, length);
+            Ipv4Header.identification(destination, ip, (firstId + index) & 0xFFFF);
+            Ipv4Header.updateChecksum(destination, ip);
         }
-        destination.putShort(udp + UDP_LENGTH_OFFSET, (short)udpLength, BIG_ENDIAN);
-        TransportChecksum.put(destination, ip, ipv6, PROTOCOL_UDP, udp, udpLength, udp + UDP_CHECKSUM_OFFSET);
+        UdpHeader.length(destination, udp, udpLength);
+        InternetChecksum.putTransportChecksum(destination, ip, ipv6, IpProtocol.UDP, udp, udpLength,
+            udp + UdpHeader.CHECKSUM_OFFSET);
         return length;
     }
 }
