@@ -17,6 +17,9 @@
 #   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
+#   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
+#              (AES-128-GMAC, RFC 4543) or cbc (AES-128-CBC + HMAC-SHA-1-96) (sha1). A mode esp-ALG uses ALG instead,
+#              so MODES="esp-sha1 esp-gcm esp-sha1 esp-gcm" compares two suites in interleaved rounds of one run
 #   ESP4J_JAR  shaded jar with the daemon (cli/target/esp4j.jar, built if missing)
 #   MODES      may also hold "libipsec": strongSwan's charon (Debian strongswan + libcharon-extra-plugins) in each
 #              namespace with kernel-libipsec, its userspace ESP, in place of the esp4j daemons: IKEv2 with a PSK, ESP
@@ -59,6 +62,7 @@ CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
 DAEMON_CONFIG=${DAEMON_CONFIG:-}
 CONTROL_PAIRS=${CONTROL_PAIRS:-0}
+ALG=${ALG:-sha1}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 ROUNDS=${ROUNDS:-1}
@@ -81,9 +85,10 @@ WORK=$(mktemp -d /tmp/esp4j-iperf-XXXXXX)
 OUT=${OUT:-$WORK/results.md}
 PORT=5201
 KEY=0xf769bcd751044604127672711c6d344100000000
+AES_KEY=0x00112233445566778899aabbccddeeff
 # the daemons get the launcher's JVM settings for `run` (./esp4j) unless ESP4J_JAVA_OPTS (even empty) replaces them
 DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
-JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 DAEMON_JVM_ARGS="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
 # as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
 JAVA_SPEC=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
@@ -101,6 +106,13 @@ else
 fi
 LIBIPSEC_ESP=${LIBIPSEC_ESP:-null-sha1}
 
+for m in $MODES "esp-$ALG"; do
+  b=${m%%:*}; b=${b%-base} # MODE:key=value,... and MODE-base (BASE_JAR) are the same mode
+  case $b in
+    kernel|bypass|esp|esp-sha1|esp-gcm|esp-gmac|esp-cbc|libipsec) ;;
+    *) echo "unknown mode or ALG: $m (modes kernel, bypass, esp, esp-ALG, libipsec; ALG sha1, gcm, gmac or cbc)" >&2; exit 2 ;;
+  esac
+done
 for tool in ip iperf3 python3 "$JAVA"; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
@@ -152,17 +164,24 @@ if [ "$FAMILY" = 6 ]; then
 fi
 
 # preload: the trace's first two SAs, protecting iperf3 (port 5201, TCP and UDP) in both directions
-preload() { # $1 = ue|pc, $2 = esp|bypass
+preload() { # $1 = ue|pc, $2 = esp|esp-ALG|bypass
   local self=$UE_ADDR peer=$PC_ADDR
   [ "$1" = pc ] && { self=$PC_ADDR; peer=$UE_ADDR; }
   if [ "$2" = bypass ]; then
     echo "policy add src $self dst $peer dir out priority 100 action allow"
     return
   fi
-  local encap=""
+  local encap="" alg=$ALG algs
+  [ "$2" != esp ] && alg=${2#esp-}
+  case $alg in
+    sha1) algs="auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"" ;;
+    gcm) algs="aead 'rfc4106(gcm(aes))' ${AES_KEY}01020304 128" ;;
+    gmac) algs="aead 'rfc4543(gcm(aes))' ${AES_KEY}01020304 128" ;;
+    cbc) algs="auth-trunc 'hmac(sha1)' $KEY 96 enc 'cbc(aes)' $AES_KEY" ;;
+  esac
   [ "$CARRIER" = udp ] && encap=" encap espinudp 4500 4500 0.0.0.0"
-  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"$encap"
-  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"$encap"
+  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 $algs$encap"
+  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 $algs$encap"
   for port in $PORT $RR_PORT; do
     for proto in tcp udp; do
       if [ "$1" = ue ]; then
@@ -460,7 +479,7 @@ for mode in $MODES; do
       args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
       [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
       latency=""
-      if [ "$mode" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
+      if [ "${mode%%[-:]*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086
         ip netns exec "$UE" "$JAVA" $JVM_ARGS -cp "$BENCH_JAR" org.esp4j.benchmarks.ControlLatency "$WORK/ue.sock" \
           "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &
