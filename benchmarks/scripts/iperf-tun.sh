@@ -8,11 +8,29 @@
 # Environment:
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
-#   TESTS      "tcp udp" (both)
+#   TESTS      any of: tcp, udp (iperf3 at UDP_RATE), rr (sequential UDP request/response, udp-rr.py: RR_COUNT round
+#              trips of RR_SIZE bytes, RTT percentiles), udpmax (best UDP rate at < 1 % loss for each size of
+#              UDP_SIZES: a bisection of SEARCH_STEPS iperf3 runs of SEARCH_SECONDS between 0 and UDP_MAX) ("tcp udp")
+#   ROUNDS     repeat the modes ROUNDS times, interleaved (kernel, bypass, esp, kernel, ...); with ROUNDS > 1 a summary
+#              gives each mode's median and its median ratio to the kernel path of the same round (1)
+#   RR_COUNT   round trips per rr run (10000)        RR_SIZE  UDP payload of rr (200)
+#   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
+#   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
+#              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
 #   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
 #              (AES-128-GMAC, RFC 4543) or cbc (AES-128-CBC + HMAC-SHA-1-96) (sha1). A mode esp-ALG uses ALG instead,
 #              so MODES="esp-sha1 esp-gcm esp-sha1 esp-gcm" compares two suites in interleaved rounds of one run
 #   ESP4J_JAR  shaded jar with the daemon (cli/target/esp4j.jar, built if missing)
+#   MODES      may also hold "libipsec": strongSwan's charon (Debian strongswan + libcharon-extra-plugins) in each
+#              namespace with kernel-libipsec, its userspace ESP, in place of the esp4j daemons: IKEv2 with a PSK, ESP
+#              tunnel mode over UDP 4500 (forceencaps) between inner addresses on lo (INNER_UE, INNER_PC), proposal
+#              LIBIPSEC_ESP (null-sha1, as esp4j's HMAC-SHA-1 + NULL); the tests then run to INNER_PC. Each charon runs
+#              in a mount namespace of its own (its ipsec.conf, secrets, strongswan.conf and /run bound over the
+#              host's), so the host's strongSwan configuration is neither read nor touched.
+#              A mode may carry extra daemon config after a colon, comma-separated: "esp:carrier.ring=off",
+#              "esp:carrier=udp" (the SAs then are ESP-in-UDP), "esp:inbound.filter=off,carrier.ring=off".
+#   BASE_JAR   a second daemon jar (another build) for the modes esp-base and bypass-base, to compare two versions
+#              in the same rounds (MODES="kernel esp-base esp")
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
 #   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
@@ -24,7 +42,8 @@
 #              their latency percentiles are printed and kept in control.md beside the results (0: none)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
-# Needs: root, iproute2, iperf3, python3, a JDK 17+.
+# Needs: root, iproute2, iperf3, python3, a JDK 17+ (and for the libipsec mode strongSwan 5.9 with its starter,
+# stroke, kernel-libipsec and openssl plugins, util-linux's unshare and setsid).
 #
 # Reported per run: iperf3 throughput, packets per second on the UE's veth (tx+rx, all packets), system CPU per
 # packet (busy jiffies of all CPUs from /proc/stat over the run / veth packets) and daemon CPU per packet (utime +
@@ -46,6 +65,14 @@ CONTROL_PAIRS=${CONTROL_PAIRS:-0}
 ALG=${ALG:-sha1}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
+ROUNDS=${ROUNDS:-1}
+RR_COUNT=${RR_COUNT:-10000}
+RR_SIZE=${RR_SIZE:-200}
+RR_WARMUP=${RR_WARMUP:-200}
+UDP_SIZES=${UDP_SIZES:-"1400 200"}
+UDP_MAX=${UDP_MAX:-"1400:3000M 200:800M"}
+SEARCH_STEPS=${SEARCH_STEPS:-6}
+SEARCH_SECONDS=${SEARCH_SECONDS:-3}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
@@ -59,23 +86,31 @@ OUT=${OUT:-$WORK/results.md}
 PORT=5201
 KEY=0xf769bcd751044604127672711c6d344100000000
 AES_KEY=0x00112233445566778899aabbccddeeff
-JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions ${ESP4J_JAVA_OPTS:-}"
+# the daemons get the launcher's JVM settings for `run` (./esp4j) unless ESP4J_JAVA_OPTS (even empty) replaces them
+DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+DAEMON_JVM_ARGS="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
 # as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
 JAVA_SPEC=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
 if [ "${JAVA_SPEC%%.*}" -ge 21 ] 2>/dev/null; then
-  JVM_ARGS="$JVM_ARGS --add-modules jdk.incubator.vector"
+  DAEMON_JVM_ARGS="$DAEMON_JVM_ARGS --add-modules jdk.incubator.vector"
 fi
+RR_PORT=5202
 
 if [ "$FAMILY" = 4 ]; then
   UE_ADDR=192.0.2.1; PC_ADDR=192.0.2.2; PLEN=24; FOPT=-4
+  INNER_UE=${INNER_UE:-198.51.100.1}; INNER_PC=${INNER_PC:-198.51.100.2}; INNER_PLEN=32
 else
   UE_ADDR=2001::1:d1ae:bb37:d9c9:81d0; PC_ADDR=2001:0:0:1::2; PLEN=128; FOPT=-6
+  INNER_UE=${INNER_UE:-2001:db8:e5:4::1}; INNER_PC=${INNER_PC:-2001:db8:e5:4::2}; INNER_PLEN=128
 fi
+LIBIPSEC_ESP=${LIBIPSEC_ESP:-null-sha1}
 
 for m in $MODES "esp-$ALG"; do
-  case $m in
-    kernel|bypass|esp|esp-sha1|esp-gcm|esp-gmac|esp-cbc) ;;
-    *) echo "unknown mode or ALG: $m (modes kernel, bypass, esp, esp-ALG; ALG sha1, gcm, gmac or cbc)" >&2; exit 2 ;;
+  b=${m%%:*}; b=${b%-base} # MODE:key=value,... and MODE-base (BASE_JAR) are the same mode
+  case $b in
+    kernel|bypass|esp|esp-sha1|esp-gcm|esp-gmac|esp-cbc|libipsec) ;;
+    *) echo "unknown mode or ALG: $m (modes kernel, bypass, esp, esp-ALG, libipsec; ALG sha1, gcm, gmac or cbc)" >&2; exit 2 ;;
   esac
 done
 for tool in ip iperf3 python3 "$JAVA"; do
@@ -97,7 +132,9 @@ fi
 
 PIDS=()
 DAEMONS=()
+CHARONS=()
 cleanup() {
+  for g in "${CHARONS[@]:-}"; do [ -n "$g" ] && stop_charon "$g"; done
   for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   sleep 1
   for pid in "${PIDS[@]:-}" "${DAEMONS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
@@ -117,6 +154,9 @@ else
   ip -n "$UE" -6 addr add $UE_ADDR/128 dev veth-ue nodad
   ip -n "$PC" -6 addr add $PC_ADDR/128 dev veth-pc nodad
 fi
+# the libipsec mode's tunnel endpoints (unrouted in the other modes)
+ip -n "$UE" addr add "$INNER_UE/$INNER_PLEN" dev lo
+ip -n "$PC" addr add "$INNER_PC/$INNER_PLEN" dev lo
 ip -n "$UE" link set veth-ue mtu "$VETH_MTU" up; ip -n "$PC" link set veth-pc mtu "$VETH_MTU" up
 if [ "$FAMILY" = 6 ]; then
   ip -n "$UE" -6 route add $PC_ADDR/128 dev veth-ue
@@ -142,21 +182,30 @@ preload() { # $1 = ue|pc, $2 = esp|esp-ALG|bypass
   [ "$CARRIER" = udp ] && encap=" encap espinudp 4500 4500 0.0.0.0"
   echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 $algs$encap"
   echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 $algs$encap"
-  for proto in tcp udp; do
-    if [ "$1" = ue ]; then
-      echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $PORT dir out tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
-      echo "policy add src $PC_ADDR dst $UE_ADDR proto $proto sport $PORT dir in tmpl src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport"
-    else
-      echo "policy add src $PC_ADDR dst $UE_ADDR proto $proto sport $PORT dir out tmpl src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport"
-      echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $PORT dir in tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
-    fi
+  for port in $PORT $RR_PORT; do
+    for proto in tcp udp; do
+      if [ "$1" = ue ]; then
+        echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $port dir out tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
+        echo "policy add src $PC_ADDR dst $UE_ADDR proto $proto sport $port dir in tmpl src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport"
+      else
+        echo "policy add src $PC_ADDR dst $UE_ADDR proto $proto sport $port dir out tmpl src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport"
+        echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $port dir in tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
+      fi
+    done
   done
 }
 
-start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode
-  local peer=$PC_ADDR
+start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode (esp-base, bypass-base: BASE_JAR; MODE:k=v,k=v: extra config)
+  local peer=$PC_ADDR jar=$ESP4J_JAR mode=$3 extra="" line
   [ "$2" = pc ] && peer=$UE_ADDR
-  preload "$2" "$3" > "$WORK/$2.xfrm"
+  local CARRIER=$CARRIER # a mode's carrier=... changes the preload's SAs too
+  if [[ $mode == *:* ]]; then
+    extra=${mode#*:}; mode=${mode%%:*}
+    for line in ${extra//,/ }; do [[ $line == carrier=* ]] && CARRIER=${line#carrier=}; done
+    extra=$(tr ',' '\n' <<< "$extra" | grep -v '^carrier=' || true)
+  fi
+  case $mode in *-base) jar=$BASE_JAR; mode=${mode%-base};; esac
+  preload "$2" "$mode" > "$WORK/$2.xfrm"
   cat > "$WORK/$2.conf" <<CONF
 tun.name=esp4j0
 carrier=$CARRIER
@@ -166,6 +215,7 @@ counters.file=/dev/shm/esp4j-bench-$2-$TAG.counters
 control.socket=$WORK/$2.sock
 tun.offload=$TUN_OFFLOAD
 $DAEMON_CONFIG
+$extra
 CONF
   # shellcheck disable=SC2086
   local pin=()
@@ -173,7 +223,7 @@ CONF
     local cpus=($DAEMON_CPUS)
     pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
   fi
-  ip netns exec "$1" "${pin[@]}" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
+  ip netns exec "$1" "${pin[@]}" "$JAVA" $DAEMON_JVM_ARGS -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
@@ -189,6 +239,73 @@ stop_daemon() {
   kill "$1" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$1" 2>/dev/null || true
+}
+
+# strongSwan charon with kernel-libipsec in namespace $1 as $2 (ue: initiator, pc: responder); prints its pid
+start_charon() {
+  local ns=$1 side=$2 dir=$WORK/charon-$2 self=$UE_ADDR peer=$PC_ADDR inner=$INNER_UE inner_peer=$INNER_PC auto=start
+  [ "$side" = pc ] && { self=$PC_ADDR; peer=$UE_ADDR; inner=$INNER_PC; inner_peer=$INNER_UE; auto=add; }
+  mkdir -p "$dir/run"
+  cat > "$dir/ipsec.conf" <<CONF
+config setup
+conn bench
+    keyexchange=ikev2
+    left=$self
+    leftsubnet=$inner/$INNER_PLEN
+    right=$peer
+    rightsubnet=$inner_peer/$INNER_PLEN
+    authby=secret
+    type=tunnel
+    forceencaps=yes
+    ike=aes128-sha256-modp2048!
+    esp=$LIBIPSEC_ESP!
+    auto=$auto
+CONF
+  echo "$self $peer : PSK \"esp4j-benchmark-only-not-a-secret\"" > "$dir/ipsec.secrets"
+  chmod 600 "$dir/ipsec.secrets"
+  cat > "$dir/strongswan.conf" <<CONF
+charon {
+  load_modular = no
+  load = random nonce openssl aes sha1 sha2 hmac gmp kdf pem pkcs1 x509 pubkey stroke kernel-libipsec kernel-netlink socket-default updown
+  install_routes = yes
+  filelog {
+    bench {
+      path = $dir/charon.log
+      time_format = %T
+      flush_line = yes
+      default = 1
+    }
+  }
+}
+CONF
+  # a private /run and the benchmark's configuration over /etc's, in a mount namespace of its own
+  setsid ip netns exec "$ns" unshare --mount --propagation private sh -c "
+    mount -t tmpfs tmpfs /run &&
+    mount --bind '$dir/ipsec.conf' /etc/ipsec.conf &&
+    mount --bind '$dir/ipsec.secrets' /etc/ipsec.secrets &&
+    mount --bind '$dir/strongswan.conf' /etc/strongswan.conf &&
+    exec ipsec start --nofork" > "$dir/starter.log" 2>&1 &
+  echo $!
+}
+
+# wait until the CHILD_SA carries a round trip through libipsec's TUN (ipsec0)
+await_libipsec() {
+  for _ in $(seq 1 100); do
+    if ip -n "$UE" link show ipsec0 > /dev/null 2>&1 &&
+       ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$INNER_PC" $RR_PORT --count 3 \
+         --warmup 0 --timeout 0.2 > /dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "libipsec tunnel did not come up:" >&2; tail -20 "$WORK/charon-ue/charon.log" "$WORK/charon-pc/charon.log" >&2
+  exit 1
+}
+
+stop_charon() { # $1 = the process group setsid made for starter and charon
+  kill -TERM -- "-$1" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 cpu_ticks() { # busy jiffies of all CPUs
@@ -207,81 +324,233 @@ veth_packets() {
 }
 
 HZ=$(getconf CLK_TCK)
+ROWS=$WORK/rows.jsonl
 {
-  echo "## iperf3 through esp4j TUN daemons ($(date -u +%Y-%m-%dT%H:%MZ), IPv$FAMILY, ${DURATION}s per run)"
+  echo "## iperf3 through esp4j TUN daemons ($(date -u +%Y-%m-%dT%H:%MZ), IPv$FAMILY, ${DURATION}s per run, $ROUNDS round(s) of: $MODES)"
   echo
-  echo "$(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, TUN offloads $TUN_OFFLOAD, veth MTU $VETH_MTU, UDP rate ${UDP_RATE} (0: unlimited)"
+  echo "$(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, TUN offloads $TUN_OFFLOAD, veth MTU $VETH_MTU, UDP rate ${UDP_RATE} (0: unlimited), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "| mode | test | received (Mbit/s) | loss | veth packets/s | system CPU µs/packet | daemon CPU µs/packet |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| round | mode | test | result | loss | veth packets/s | system CPU µs/packet | daemon CPU µs/packet |"
+  echo "|---|---|---|---|---|---|---|---|"
 } | tee "$OUT"
 
 ip netns exec "$PC" iperf3 -s -B "$PC_ADDR" -p $PORT > "$WORK/iperf-server.log" 2>&1 &
 PIDS+=("$!")
+if [[ " $MODES " == *" libipsec "* ]]; then
+  command -v ipsec > /dev/null && [ -x /usr/lib/ipsec/charon ] ||
+    { echo "the libipsec mode needs strongSwan: apt-get install strongswan libcharon-extra-plugins" >&2; exit 1; }
+  ip netns exec "$PC" iperf3 -s -B "$INNER_PC" -p $PORT > "$WORK/iperf-server-inner.log" 2>&1 &
+  PIDS+=("$!")
+fi
+RR_BIND=::
+[ "$FAMILY" = 4 ] && RR_BIND=0.0.0.0
+ip netns exec "$PC" python3 "$ROOT/benchmarks/scripts/udp-rr.py" server "$RR_BIND" $RR_PORT > "$WORK/rr-server.log" 2>&1 &
+PIDS+=("$!")
 sleep 1
 
+# counters around one measured run: veth packets, busy CPU jiffies, daemon jiffies
+begin_counts() { P0=$(veth_packets); C0=$(cpu_ticks); D0=$(proc_ticks "${DAEMONS[@]:-}"); }
+end_counts() { P1=$(veth_packets); C1=$(cpu_ticks); D1=$(proc_ticks "${DAEMONS[@]:-}"); }
+
+# one table row and one JSON line: $1 round, $2 mode, $3 test, $4 result file, $5 seconds; kind of result from $3
+report() {
+  python3 - "$4" "$1" "$2" "$3" "$((P1 - P0))" "$((C1 - C0))" "$((D1 - D0))" "$HZ" "$5" "$ROWS" <<'PY' | tee -a "$OUT"
+import json, sys
+path, rnd, mode, test, packets, cpu, daemon, hz, duration, rows = sys.argv[1:]
+packets, cpu, daemon, hz, duration = int(packets), int(cpu), int(daemon), int(hz), float(duration)
+row = {"round": int(rnd), "mode": mode, "test": test}
+try:
+    data = json.load(open(path))
+    if test == "rr":
+        duration = data["duration_s"]
+        row.update({k: data[k] for k in ("p50", "p99", "p999", "max", "lost", "slow")})
+        row["clusters"] = len(data["clusters"])
+        result = "p50 %.0f / p99 %.0f / p99.9 %.0f / max %.0f µs (%d > 1 ms, %d clusters)" % (
+            data["p50"], data["p99"], data["p999"], data["max"], data["slow"], len(data["clusters"]))
+        loss = "%d lost" % data["lost"]
+    else:
+        end = data["end"]
+        if test == "tcp":
+            row["mbps"] = end["sum_received"]["bits_per_second"] / 1e6
+            loss = "-"
+        else:
+            lost = end["sum"].get("lost_percent", 0.0)
+            # received rate: what the server got (sender rate less the loss it reported)
+            row["mbps"] = end["sum"]["bits_per_second"] * (1 - lost / 100.0) / 1e6
+            row["loss"] = lost
+            loss = "%.2f%%" % lost
+        result = "%.1f Mbit/s" % row["mbps"]
+        if test.startswith("udpmax"):
+            size = int(test.split("-")[1])
+            result += " (%.0f kpps of %d B, at -b %s)" % (row["mbps"] * 1e3 / 8 / size, size, data.get("rate", "?"))
+except Exception as ex:
+    result, loss = "error: %s" % ex, "-"
+pps = packets / duration
+us = lambda ticks: (ticks * 1e6 / hz / packets) if packets else float("nan")
+row.update({"pps": pps, "system_us": us(cpu), "daemon_us": us(daemon)})
+with open(rows, "a") as out:
+    out.write(json.dumps(row) + "\n")
+print("| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f |" % (rnd, mode, test, result, loss, pps, us(cpu), us(daemon)))
+PY
+}
+
+# iperf3 UDP result of a JSON file: "received-Mbit/s loss-percent"
+udp_result() {
+  python3 -c 'import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["end"]["sum"]; lost = s.get("lost_percent", 100.0)
+    print("%.3f %.3f" % (s["bits_per_second"] * (1 - lost / 100.0) / 1e6, lost))
+except Exception:
+    print("0 100")' "$1"
+}
+
+# the best UDP rate at < 1 % loss for datagrams of $3 bytes: bisection between 0 and UDP_MAX's bound for the size
+udp_search() { # $1 round, $2 mode, $3 size
+  local size=$3 hi=0 lo=0 rate best=-1 step mbps loss entry
+  for entry in $UDP_MAX; do [ "${entry%%:*}" = "$size" ] && hi=${entry#*:} && hi=${hi%M}; done
+  [ "$hi" -gt 0 ] || hi=1000
+  rate=$hi
+  for step in $(seq 1 "$SEARCH_STEPS"); do
+    local json=$WORK/r$1-$2-udpmax-$size-$step.json
+    begin_counts
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" > "$json" 2>/dev/null || true
+    end_counts
+    read -r mbps loss < <(udp_result "$json")
+    if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)' "$loss"; then
+      if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "$mbps" "$best"; then
+        best=$mbps
+        python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["rate"] = sys.argv[2]; json.dump(d, open(sys.argv[3], "w"))' \
+          "$json" "${rate}M" "$WORK/r$1-$2-udpmax-$size.json"
+        BEST_COUNTS="$P0 $P1 $C0 $C1 $D0 $D1"
+      fi
+      lo=$rate
+      [ "$step" = 1 ] && break # the bound itself holds: the sender is the limit
+    else
+      hi=$rate
+    fi
+    rate=$(( (lo + hi) / 2 ))
+    [ "$rate" -gt 0 ] || break
+  done
+  if [ "$best" = -1 ]; then
+    echo "| $1 | $2 | udpmax-$size | no rate below 1 % loss down to ${rate}M | - | - | - | - |" | tee -a "$OUT"
+    return
+  fi
+  read -r P0 P1 C0 C1 D0 D1 <<< "$BEST_COUNTS"
+  report "$1" "$2" "udpmax-$size" "$WORK/r$1-$2-udpmax-$size.json" "$SEARCH_SECONDS"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
 for mode in $MODES; do
   DAEMONS=()
-  if [ "$mode" != kernel ]; then
+  CHARONS=()
+  TARGET=$PC_ADDR
+  if [ "$mode" = libipsec ]; then
+    TARGET=$INNER_PC
+    CHARONS+=("$(start_charon "$PC" pc)")
+    sleep 0.5
+    CHARONS+=("$(start_charon "$UE" ue)")
+    await_libipsec
+    # CPU per packet counts both charons
+    for ns in "$UE" "$PC"; do
+      for pid in $(ip netns pids "$ns"); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = charon ] && DAEMONS+=("$pid"); done
+    done
+  elif [ "$mode" != kernel ]; then
     DAEMONS+=("$(start_daemon "$PC" pc "$mode")")
     DAEMONS+=("$(start_daemon "$UE" ue "$mode")")
   fi
   if [ "$WARMUP" -gt 0 ]; then
-    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -t "$WARMUP" > /dev/null 2>&1 || true
-    ip netns exec "$UE" iperf3 -c "$PC_ADDR" -p $PORT -u -l 1400 -b 200M -t 2 > /dev/null 2>&1 || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$WARMUP" > /dev/null 2>&1 || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -u -l 1400 -b 200M -t 2 > /dev/null 2>&1 || true
   fi
+  n=0
   for test in $TESTS; do
-    args=(-c "$PC_ADDR" -p $PORT -t "$DURATION" -J)
-    [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
+    n=$((n + 1))
+    run=r$round-$mode-$test-$n
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
-    p0=$(veth_packets); c0=$(cpu_ticks); d0=$(proc_ticks "${DAEMONS[@]:-}")
-    latency=""
-    if [ "${mode%%-*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ]; then
-      # shellcheck disable=SC2086
-      ip netns exec "$UE" "$JAVA" $JVM_ARGS -cp "$BENCH_JAR" org.esp4j.benchmarks.ControlLatency "$WORK/ue.sock" \
-        "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &
-      latency=$!
+    if [ "$test" = udpmax ]; then
+      for size in $UDP_SIZES; do udp_search "$round" "$mode" "$size"; done
+    elif [ "$test" = rr ]; then
+      begin_counts
+      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT --count "$RR_COUNT" \
+        --size "$RR_SIZE" --warmup "$RR_WARMUP" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
+      end_counts
+      report "$round" "$mode" rr "$WORK/$run.json" 0
+    else
+      args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
+      [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
+      latency=""
+      if [ "${mode%%[-:]*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
+        # shellcheck disable=SC2086
+        ip netns exec "$UE" "$JAVA" $JVM_ARGS -cp "$BENCH_JAR" org.esp4j.benchmarks.ControlLatency "$WORK/ue.sock" \
+          "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &
+        latency=$!
+      fi
+      begin_counts
+      ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$run.json" 2> "$WORK/$run.err" || true
+      end_counts
+      if [ -n "$latency" ]; then
+        wait "$latency" || true
+        echo "control latency under $test traffic: $(cat "$WORK/control-latency.txt")" | tee -a "$WORK/control.md" >&2
+      fi
+      report "$round" "$mode" "$test" "$WORK/$run.json" "$DURATION"
     fi
-    ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$mode-$test.json" 2> "$WORK/$mode-$test.err" || true
-    if [ -n "$latency" ]; then
-      wait "$latency" || true
-      echo "control latency under $test traffic: $(cat "$WORK/control-latency.txt")" | tee -a "$WORK/control.md" >&2
-    fi
-    p1=$(veth_packets); c1=$(cpu_ticks); d1=$(proc_ticks "${DAEMONS[@]:-}")
     for ns in "$UE" "$PC"; do
       echo "# $ns"; NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat 2>/dev/null || true
-    done > "$WORK/$mode-$test.nstat"
-    if [ "$mode" != kernel ]; then
-      { ip -n "$UE" -s link show esp4j0; ip -n "$PC" -s link show esp4j0; } > "$WORK/$mode-$test.tun-stats" 2>&1 || true
+    done > "$WORK/$run.nstat"
+    if [ "$mode" != kernel ] && [ "$mode" != libipsec ]; then
+      { ip -n "$UE" -s link show esp4j0; ip -n "$PC" -s link show esp4j0; } > "$WORK/$run.tun-stats" 2>&1 || true
       # both daemons' counters (cumulative since they started, warm-up included): drops by reason, per-SA counts
       for side in ue pc; do
         echo "# $side"
         # shellcheck disable=SC2086
         "$JAVA" $JVM_ARGS -jar "$ESP4J_JAR" stat --counters "/dev/shm/esp4j-bench-$side-$TAG.counters" 2>/dev/null || true
-      done > "$WORK/$mode-$test.counters"
+      done > "$WORK/$run.counters"
     fi
-    python3 - "$WORK/$mode-$test.json" "$mode" "$test" "$((p1 - p0))" "$((c1 - c0))" "$((d1 - d0))" "$HZ" "$DURATION" <<'PY' | tee -a "$OUT"
-import json, sys
-path, mode, test, packets, cpu, daemon, hz, duration = sys.argv[1:]
-packets, cpu, daemon, hz, duration = int(packets), int(cpu), int(daemon), int(hz), float(duration)
-try:
-    end = json.load(open(path))["end"]
-    if test == "tcp":
-        mbps = end["sum_received"]["bits_per_second"] / 1e6
-        loss = "-"
-    else:
-        lost = end["sum"].get("lost_percent", 0.0)
-        # received rate: what the server got (sender rate less the loss it reported)
-        mbps = end["sum"]["bits_per_second"] * (1 - lost / 100.0) / 1e6
-        loss = "%.2f%%" % lost
-except Exception as ex:
-    mbps, loss = float("nan"), "error: %s" % ex
-pps = packets / duration
-us = lambda ticks: (ticks * 1e6 / hz / packets) if packets else float("nan")
-print("| %s | %s | %.1f | %s | %.0f | %.2f | %.2f |" % (mode, test, mbps, loss, pps, us(cpu), us(daemon)))
-PY
   done
-  for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
+  if [ "$mode" = libipsec ]; then
+    for g in "${CHARONS[@]}"; do stop_charon "$g"; done
+    for side in ue pc; do mv "$WORK/charon-$side" "$WORK/r$round-charon-$side"; done
+  else
+    for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
+  fi
+  for side in ue pc; do [ -f "$WORK/daemon-$side.log" ] && mv "$WORK/daemon-$side.log" "$WORK/r$round-$mode-daemon-$side.log"; done
 done
+done
+
+if [ "$ROUNDS" -gt 1 ]; then
+  python3 - "$ROWS" <<'PY' | tee -a "$OUT"
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+# the reference: the kernel path if measured, else the first mode
+reference = "kernel" if any(r["mode"] == "kernel" for r in rows) else rows[0]["mode"]
+kernel = {(r["round"], r["test"]): r for r in rows if r["mode"] == reference}
+print("\nSummary: medians over the rounds; against %s = median over rounds of (mode / %s of the same round),"
+      % (reference, reference))
+print("for rr (mode - %s) in µs.\n" % reference)
+print("| test | mode | median | against %s | daemon CPU µs/packet |" % reference)
+print("|---|---|---|---|---|")
+med = lambda xs: statistics.median(xs) if xs else float("nan")
+for test in dict.fromkeys(r["test"] for r in rows):
+    for mode in dict.fromkeys(r["mode"] for r in rows):
+        mine = [r for r in rows if r["test"] == test and r["mode"] == mode]
+        if not mine:
+            continue
+        cpu = "%.2f" % med([r["daemon_us"] for r in mine])
+        if test == "rr":
+            keys = ("p50", "p99", "p999", "max")
+            value = " / ".join("%.0f" % med([r[k] for r in mine]) for k in keys) + " µs (p50/p99/p99.9/max)"
+            deltas = []
+            for k in keys[:3]:
+                d = [r[k] - kernel[(r["round"], test)][k] for r in mine if (r["round"], test) in kernel]
+                deltas.append("%+.0f" % med(d))
+            against = " / ".join(deltas) + " µs"
+        else:
+            value = "%.1f Mbit/s" % med([r["mbps"] for r in mine])
+            ratios = [r["mbps"] / kernel[(r["round"], test)]["mbps"] for r in mine
+                      if (r["round"], test) in kernel and kernel[(r["round"], test)].get("mbps")]
+            against = "%.2fx" % med(ratios)
+        print("| %s | %s | %s | %s | %s |" % (test, mode, value, against, cpu))
+PY
+fi
 echo
 echo "results: $OUT (logs in $WORK)"

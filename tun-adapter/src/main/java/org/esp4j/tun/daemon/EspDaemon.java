@@ -373,6 +373,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
         udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
+        inbound.pollReadiness(inboundFds);
 
         outboundAgent = outbound;
         final DaemonHostState hostState = new DaemonHostState(sad, spd, counters, daemonCounters, config.steer(),

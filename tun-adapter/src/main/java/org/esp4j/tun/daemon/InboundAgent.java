@@ -11,6 +11,7 @@ import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.device.TunPort;
 import org.esp4j.tun.offload.TunWriter;
+import org.esp4j.tun.offload.UdpCoalescer;
 
 /**
  * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
@@ -22,7 +23,8 @@ import org.esp4j.tun.offload.TunWriter;
  * <p>
  * Plaintext goes to the TUN through a {@link TunWriter}: with TUN offloads on, consecutive TCP segments of one
  * flow within a batch are written as one GSO packet (GRO), so the kernel's TCP takes them, and acknowledges them,
- * once; the train is written out at the end of each batch.
+ * once; the train is written out at the end of each batch. Where the TUN also takes UDP segmentation offload,
+ * consecutive datagrams of one UDP flow are joined the same way first ({@link UdpCoalescer}).
  * <p>
  * The TUN and the carriers are reached through small interfaces ({@link TunPort}, {@link CarrierReceiver}) so the
  * agent can be tested with substitutes. The TUN has one implementation at run time; the receivers are drained one
@@ -42,12 +44,15 @@ public final class InboundAgent implements Agent
     private final UnsafeBuffer[] ring;
     private final int[] received;
     private final TunWriter tunWriter;
+    /** In front of {@link #tunWriter}: joins UDP datagrams where the TUN takes UDP GSO, passes the rest on. */
+    private final UdpCoalescer udpWriter;
     private final String roleName;
     /** Receivers [0, ringReceivers) are the packet ring. */
     private final int ringReceivers;
     private final RingDuplicates duplicates = new RingDuplicates();
     private boolean fromRing;
     private boolean fromUdp;
+    private ReceiveReadiness readiness;
     /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
     private long dutyCycleNs;
 
@@ -91,7 +96,23 @@ public final class InboundAgent implements Agent
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
+        udpWriter = new UdpCoalescer((address, length) -> tun.write(0, address, length), tun.udpOffload(),
+            tunWriter::offer, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
+            daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
+            daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         roleName = "esp4j-inbound-" + tun.name();
+        readiness = new ReceiveReadiness(null, ringReceivers, this.receivers.length);
+    }
+
+    /**
+     * Read a socket receiver only when the idle strategy's last poll found it readable (see
+     * {@link ReceiveReadiness}); set before the agent starts.
+     *
+     * @param fds what the idle strategy polls: one descriptor per receiver, in the receivers' order.
+     */
+    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds)
+    {
+        readiness = new ReceiveReadiness(fds, ringReceivers, receivers.length);
     }
 
     public String roleName()
@@ -106,13 +127,20 @@ public final class InboundAgent implements Agent
         {
             dutyCycleNs = System.nanoTime();
         }
+        readiness.beginCycle();
         for (int i = 0; i < receivers.length; i++)
         {
-            fromRing = i < ringReceivers;
-            fromUdp = udpEncapsulated[i];
-            work += drain(receivers[i]);
+            if (readiness.shouldRead(i))
+            {
+                fromRing = i < ringReceivers;
+                fromUdp = udpEncapsulated[i];
+                final int taken = drain(receivers[i]);
+                readiness.read(i, taken == burst);
+                work += taken;
+            }
         }
         // nothing waits for more traffic: a train ends with the batch
+        udpWriter.flush();
         tunWriter.flush();
         return work;
     }
@@ -185,7 +213,7 @@ public final class InboundAgent implements Agent
             {
                 duplicates.remember(fromRing, dutyCycleNs);
             }
-            tunWriter.offer(packet, processor.resultOffset(), processor.resultLength());
+            udpWriter.offer(packet, processor.resultOffset(), processor.resultLength());
         }
         else if (verdict == EspVerdict.PASS)
         {

@@ -19,6 +19,7 @@ import org.esp4j.tun.device.TunLinkScope;
 import org.esp4j.tun.device.TunPort;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.offload.TcpSegmenter;
+import org.esp4j.tun.offload.UdpSegmenter;
 import org.esp4j.tun.offload.VirtioNetHeader;
 import org.esp4j.tun.sip.PlaintextObserver;
 
@@ -92,6 +93,7 @@ public final class OutboundAgent implements Agent
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private final NativeArea answer = new NativeArea(VirtioNetHeader.LENGTH + EspProcessor.MAX_PACKET_LENGTH);
     private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final UdpSegmenter udpSegmenter = new UdpSegmenter();
     private final int vnetHeaderLength;
     private short fragmentId = 1;
 
@@ -235,6 +237,11 @@ public final class OutboundAgent implements Agent
             final UnsafeBuffer read = receive.buffer();
             final int gsoType = VirtioNetHeader.gsoType(read, 0);
             final boolean partial = (VirtioNetHeader.flags(read, 0) & VirtioNetHeader.F_NEEDS_CSUM) != 0;
+            if (length > 0 && gsoType == VirtioNetHeader.GSO_UDP_L4)
+            {
+                onUdpSuperPacket(length);
+                return;
+            }
             if (length > 0 && gsoType != VirtioNetHeader.GSO_NONE)
             {
                 onSuperPacket(length, gsoType, partial);
@@ -287,6 +294,36 @@ public final class OutboundAgent implements Agent
         for (int i = 0; i < segments; i++)
         {
             final int segmentLength = segmenter.segment(i, ring[pendingCount], EspProcessor.MAX_HEADROOM);
+            protectAndSend(family, segmentLength);
+        }
+        daemonCounters.add(DaemonCounters.Counter.TunGsoSegments, segments);
+    }
+
+    /**
+     * A UDP super-packet (an application's {@code UDP_SEGMENT} send, with UDP offload on the TUN): cut into its
+     * datagrams, each protected and sent as if read on its own.
+     */
+    private void onUdpSuperPacket(final int length)
+    {
+        daemonCounters.increment(DaemonCounters.Counter.TunGsoPacketsRead);
+        final UnsafeBuffer read = receive.buffer();
+        if (TunLinkScope.isLinkScoped(read, vnetHeaderLength))
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunOutLinkScopeDropped);
+            return;
+        }
+        final int segments = udpSegmenter.prepare(read, vnetHeaderLength, length, VirtioNetHeader.gsoSize(read, 0));
+        if (segments == 0)
+        {
+            daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
+            return;
+        }
+        final int family = udpSegmenter.ipv6() ? V6 : V4;
+        daemonCounters.add(DaemonCounters.Counter.TunPacketsRead, segments);
+        for (int i = 0; i < segments; i++)
+        {
+            final int segmentLength = udpSegmenter.segment(i, ring[pendingCount], EspProcessor.MAX_HEADROOM);
             protectAndSend(family, segmentLength);
         }
         daemonCounters.add(DaemonCounters.Counter.TunGsoSegments, segments);

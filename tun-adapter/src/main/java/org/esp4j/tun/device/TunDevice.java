@@ -16,9 +16,10 @@ import java.nio.file.Path;
  * {@code IFF_MULTI_QUEUE} when more than one queue is asked for: one non-blocking fd per queue).
  * <p>
  * Packets are whole IPv4/IPv6 packets, without any prefix unless the device is opened with offloads: then
- * ({@code IFF_VNET_HDR}, {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6}) every packet read
+ * ({@code IFF_VNET_HDR}, {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6}, and
+ * {@code TUN_F_USO4 | TUN_F_USO6} where the kernel has them, see {@link #udpOffload()}) every packet read
  * and written starts with a {@link org.esp4j.tun.offload.VirtioNetHeader} ({@link #vnetHeaderLength()} bytes), the
- * kernel may hand over TCP super-packets of up to 64 KiB and partial checksums, and accepts the same. {@link #read(int, long, int)} and
+ * kernel may hand over TCP (and UDP) super-packets of up to 64 KiB and partial checksums, and accepts the same. {@link #read(int, long, int)} and
  * {@link #write(int, long, int)} take native addresses and do not allocate. The device is not persistent: it
  * disappears when the last fd is closed, also when the process dies.
  * <pre>
@@ -49,6 +50,9 @@ public final class TunDevice implements TunPort, AutoCloseable
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
     public static final int TUN_F_TSO6 = 0x04;
+    /** UDP segmentation offload (Linux 6.2 and later; both or neither). */
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
 
     /** Result of {@link #read} when nothing is waiting. */
     public static final int WOULD_BLOCK = 0;
@@ -56,13 +60,15 @@ public final class TunDevice implements TunPort, AutoCloseable
     private final String name;
     private final int[] fds;
     private final int vnetHeaderLength;
+    private final boolean udpOffload;
     private volatile boolean closed;
 
-    private TunDevice(final String name, final int[] fds, final int vnetHeaderLength)
+    private TunDevice(final String name, final int[] fds, final int vnetHeaderLength, final boolean udpOffload)
     {
         this.name = name;
         this.fds = fds;
         this.vnetHeaderLength = vnetHeaderLength;
+        this.udpOffload = udpOffload;
     }
 
     /**
@@ -94,6 +100,7 @@ public final class TunDevice implements TunPort, AutoCloseable
         final int[] fds = new int[queues];
         java.util.Arrays.fill(fds, -1);
         String actualName = requestedName;
+        boolean udpOffload = offload;
         try
         {
             for (int i = 0; i < queues; i++)
@@ -129,7 +136,7 @@ public final class TunDevice implements TunPort, AutoCloseable
                 }
                 if (offload)
                 {
-                    enableOffloads(fd, ifreq, actualName);
+                    udpOffload &= enableOffloads(fd, ifreq, actualName);
                 }
             }
         }
@@ -144,20 +151,38 @@ public final class TunDevice implements TunPort, AutoCloseable
             }
             throw ex;
         }
-        return new TunDevice(actualName, fds, offload ? VirtioNetHeader.LENGTH : 0);
+        return new TunDevice(actualName, fds, offload ? VirtioNetHeader.LENGTH : 0, udpOffload);
     }
 
-    private static void enableOffloads(final int fd, final NativeArea scratch, final String name) throws IOException
+    /** @return true if UDP segmentation offload is on too (false: the kernel predates it, TCP offloads only). */
+    private static boolean enableOffloads(final int fd, final NativeArea scratch, final String name) throws IOException
     {
         scratch.buffer().putInt(0, 1, ByteOrder.nativeOrder());
         if (LibC.ioctl(fd, TUNSETVNETLE, scratch.address(0)) < 0 && ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
         {
             throw new IOException("ioctl(TUNSETVNETLE, " + name + "): " + LibC.describe(LibC.errno()));
         }
-        if (LibC.ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0)
+        final int tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        if (LibC.ioctl(fd, TUNSETOFFLOAD, tcp | TUN_F_USO4 | TUN_F_USO6) == 0)
+        {
+            return true;
+        }
+        if (LibC.ioctl(fd, TUNSETOFFLOAD, tcp) < 0)
         {
             throw new IOException("ioctl(TUNSETOFFLOAD, " + name + "): " + LibC.describe(LibC.errno()));
         }
+        return false;
+    }
+
+    /**
+     * @return true if the device was opened with UDP segmentation offload ({@code TUN_F_USO4 | TUN_F_USO6}, Linux 6.2
+     * and later, asked for with the other offloads): reads may carry UDP super-packets
+     * ({@code VIRTIO_NET_HDR_GSO_UDP_L4}) and writes may too.
+     */
+    @Override
+    public boolean udpOffload()
+    {
+        return udpOffload;
     }
 
     /** @return bytes of virtio-net header in front of each packet: 0, or {@link VirtioNetHeader#LENGTH} with offloads. */

@@ -26,4 +26,13 @@ public interface TunPort
      * @return the length written, or {@code -errno}.
      */
     int write(int queue, long address, int length);
+
+    /**
+     * @return true if the TUN takes UDP segmentation offload ({@code TUN_F_USO4 | TUN_F_USO6}): one write may carry a
+     * {@code GSO_UDP_L4} super-packet of one flow's datagrams.
+     */
+    default boolean udpOffload()
+    {
+        return false;
+    }
 }

@@ -114,6 +114,8 @@ public final class LibC
     public static final short POLLIN = 0x1;
     public static final short POLLOUT = 0x4;
     public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
 
     // ---------- errno values
     public static final int EINTR = 4;

@@ -20,6 +20,8 @@ public final class PollFds
     public static final int EVENTS_OFFSET = 4;
     public static final int REVENTS_OFFSET = 6;
     public static final int LENGTH = 8;
+    /** What makes a descriptor worth reading: data, or an error or hang-up the read reports. */
+    public static final short READY_EVENTS = LibC.POLLIN | LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL;
 
     private final NativeArea area;
     private final UnsafeBuffer buffer;
@@ -60,5 +62,11 @@ public final class PollFds
     public short revents(final int index)
     {
         return buffer.getShort(index * LENGTH + REVENTS_OFFSET, ByteOrder.nativeOrder());
+    }
+
+    /** Forget what the last {@link #poll} reported for descriptor {@code index} (the caller has acted on it). */
+    public void clearRevents(final int index)
+    {
+        buffer.putShort(index * LENGTH + REVENTS_OFFSET, (short)0, ByteOrder.nativeOrder());
     }
 }

@@ -8,6 +8,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.jna.NativeArea;
+import org.esp4j.tun.jna.SockAddr;
+import org.esp4j.tun.jna.Sockets;
 import org.esp4j.tun.routing.IpCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +23,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Root test against the kernel's own TCP through a TUN opened with offloads ({@code IFF_VNET_HDR}, CSUM, TSO4/6).
@@ -53,6 +58,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>the kernel's GRO side: a train of segments joined by {@link TunWriter} and written as one GSO packet is
  *   taken by the kernel's TCP as one: the socket reads the whole train in one read, and the only ACK of it covers it
  *   all.</li>
+ *   <li>UDP, where the kernel takes UDP segmentation offload on a TUN (Linux 6.2 and later): datagrams joined by
+ *   {@link UdpCoalescer} into one write reach a plain UDP socket as the datagrams they were; and what a socket sends
+ *   with {@code UDP_SEGMENT} comes out of the TUN as one super-packet ({@code GSO_UDP_L4}) that {@link UdpSegmenter}
+ *   cuts into the datagrams the socket meant, each with a checksum that verifies.</li>
  * </ul>
  * Skipped (with the reason) when not root, unless {@code CI=true}, where it must run.
  */
@@ -273,6 +282,130 @@ class TunOffloadKernelTest
                         assertEquals(end, TcpPackets.ack(segment));
                         acknowledged = true;
                     }
+                }
+            }
+            return null;
+        });
+    }
+
+    @ParameterizedTest(name = "ipv6={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 60)
+    void shouldDeliverEveryDatagramOfACoalescedUdpTrainToAPlainSocket(final boolean ipv6) throws Exception
+    {
+        runInNamespace(() ->
+        {
+            try (TunDevice tun = openTun(ipv6); DatagramChannel socket = DatagramChannel.open())
+            {
+                assumeTrue(tun.udpOffload(), "this kernel has no UDP segmentation offload on TUN (Linux < 6.2)");
+                final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TEST_DEADLINE_MS);
+                final byte[] local = ipv6 ? V6_LOCAL : V4_LOCAL;
+                final byte[] peer = ipv6 ? V6_PEER : V4_PEER;
+                socket.bind(new InetSocketAddress(InetAddress.getByAddress(local), UdpPackets.DESTINATION_PORT));
+                socket.configureBlocking(false);
+                final TunFrames counters = new TunFrames(true);
+                final UdpCoalescer coalescer = new UdpCoalescer((address, length) -> tun.write(0, address, length),
+                    true, (b, o, l) -> fail("nothing to hand on"), counters.packets, counters.segments, counters.errors);
+                final List<byte[]> payloads = new ArrayList<>();
+                final UnsafeBuffer input = new UnsafeBuffer(new byte[2048]);
+                for (final int size : new int[] {1200, 1200, 1200, 1200, 1200, 500})
+                {
+                    final byte[] payload = new byte[size];
+                    random.nextBytes(payload);
+                    payloads.add(payload);
+                    final byte[] datagram = UdpPackets.datagram(peer, local, UdpPackets.SOURCE_PORT,
+                        UdpPackets.DESTINATION_PORT, payload);
+                    input.putBytes(0, datagram);
+                    coalescer.offer(input, 0, datagram.length);
+                }
+                coalescer.flush();
+                assertEquals(0, counters.errors.get(), "the TUN refused the write");
+                assertEquals(1, counters.packets.get(), "one write");
+                assertEquals(6, counters.segments.get());
+
+                final ByteBuffer received = ByteBuffer.allocate(65536);
+                for (final byte[] payload : payloads)
+                {
+                    InetSocketAddress from = null;
+                    while (from == null)
+                    {
+                        assertTrue(System.nanoTime() < deadline, "the socket got " +
+                            payloads.indexOf(payload) + " of " + payloads.size() + " datagrams");
+                        received.clear();
+                        from = (InetSocketAddress)socket.receive(received);
+                        if (from == null)
+                        {
+                            Thread.sleep(1);
+                        }
+                    }
+                    received.flip();
+                    assertArrayEquals(payload, Arrays.copyOf(received.array(), received.limit()),
+                        "datagram " + payloads.indexOf(payload));
+                    assertEquals(UdpPackets.SOURCE_PORT, from.getPort());
+                    assertArrayEquals(peer, from.getAddress().getAddress());
+                }
+            }
+            return null;
+        });
+    }
+
+    @ParameterizedTest(name = "ipv6={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 60)
+    void shouldReadAUdpGsoSuperPacketAndCutItIntoTheDatagramsTheSocketSent(final boolean ipv6) throws Exception
+    {
+        runInNamespace(() ->
+        {
+            try (TunDevice tun = openTun(ipv6))
+            {
+                assumeTrue(tun.udpOffload(), "this kernel has no UDP segmentation offload on TUN (Linux < 6.2)");
+                final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TEST_DEADLINE_MS);
+                final int gsoSize = 1000;
+                final byte[] data = new byte[3 * gsoSize + 321];
+                random.nextBytes(data);
+                final int fd = Sockets.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_DGRAM, 0);
+                try
+                {
+                    Sockets.setInt(fd, LibC.SOL_UDP, LibC.UDP_SEGMENT, gsoSize);
+                    final NativeArea area = new NativeArea(data.length + SockAddr.STORAGE_LENGTH);
+                    area.buffer().putBytes(0, data);
+                    final int addressLength = SockAddr.put(area.buffer(), data.length,
+                        InetAddress.getByAddress(ipv6 ? V6_PEER : V4_PEER), UdpPackets.DESTINATION_PORT);
+                    assertEquals(data.length, LibC.sendto(fd, area.address(0), data.length, 0,
+                        area.address(data.length), addressLength), () -> "sendto: " + LibC.describe(LibC.errno()));
+                }
+                finally
+                {
+                    LibC.close(fd);
+                }
+
+                final NativeArea frame = new NativeArea(VirtioNetHeader.LENGTH + 70_000);
+                int n;
+                do
+                {
+                    assertTrue(System.nanoTime() < deadline, "no UDP super-packet came out of the TUN");
+                    n = tun.read(0, frame.address(0), frame.capacity());
+                    if (n == TunDevice.WOULD_BLOCK)
+                    {
+                        Thread.sleep(1);
+                    }
+                }
+                while (n <= 0 || VirtioNetHeader.gsoType(frame.buffer(), 0) != VirtioNetHeader.GSO_UDP_L4);
+                assertEquals(gsoSize, VirtioNetHeader.gsoSize(frame.buffer(), 0));
+
+                final UdpSegmenter segmenter = new UdpSegmenter();
+                assertEquals(4, segmenter.prepare(frame.buffer(), VirtioNetHeader.LENGTH, n - VirtioNetHeader.LENGTH,
+                    gsoSize));
+                final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
+                for (int i = 0; i < 4; i++)
+                {
+                    final int length = segmenter.segment(i, out, 0);
+                    final byte[] datagram = new byte[length];
+                    out.getBytes(0, datagram);
+                    assertTrue(UdpPackets.checksumValid(datagram), "checksum of datagram " + i);
+                    assertArrayEquals(Arrays.copyOfRange(data, i * gsoSize, Math.min(data.length, (i + 1) * gsoSize)),
+                        UdpPackets.payload(datagram), "datagram " + i);
+                    assertEquals(UdpPackets.DESTINATION_PORT, TcpPackets.destinationPort(datagram));
                 }
             }
             return null;
