@@ -45,6 +45,7 @@ import java.util.Map;
  *                              #   instead of the raw socket: on (fail without), off, auto (on where it works)
  * counters.group=             # group that may read the counters file (mode 0640); empty: owner only (0600)
  * sip.role=, sip.keyfile=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
+ * sip.subscribers=            # many subscribers' keys by IMPI (a UE farm's; SubscriberSet), instead of one
  * </pre>
  * An unknown key is an error, so a misspelt setting never goes unnoticed. Errors never echo anything that looks like
  * a key ({@link Redaction}): a malformed line is named by its number and first word only. Immutable; build with
@@ -115,7 +116,7 @@ public final class DaemonConfig
         "carrier", "udp.port", "mark", "table", "rule.priority.mark", "rule.priority.steer", "steer", "preload",
         "counters.file", "control.socket", "burst", "idle.poll.ms", "inbound.filter",
         "crypto.multibuffer", "carrier.ring", "counters.group", "udp.checksum",
-        "sip.role", "sip.keyfile", "sip.k", "sip.op", "sip.opc", "sip.algorithm");
+        "sip.role", "sip.keyfile", "sip.k", "sip.op", "sip.opc", "sip.algorithm", "sip.subscribers");
 
     public static final String DEFAULT_TUN_NAME = "esp4j0";
     public static final int DEFAULT_MARK = 0x4500;

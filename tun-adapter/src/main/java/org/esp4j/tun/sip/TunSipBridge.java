@@ -10,6 +10,7 @@ import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TrafficSelector;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
+import org.esp4j.sip.aka.AkaKeyring;
 import org.esp4j.sip.espcore.EspCoreSaSink;
 import org.esp4j.sip.ip.IpPacket;
 import org.esp4j.sip.lifecycle.LifecycleConfig;
@@ -210,6 +211,31 @@ public final class TunSipBridge implements PlaintextObserver
         final int udpEspPort,
         final ChangeApplier applier)
     {
+        this(role, aka, null, sad, spd, clockNs, log, udpEspPort, applier);
+    }
+
+    /**
+     * @param role        UE or P-CSCF.
+     * @param aka         the subscriber's AKA algorithm, or null.
+     * @param keyring     the keys of many subscribers by IMPI (used instead of {@code aka}), or null.
+     * @param sad         the daemon's SAD.
+     * @param spd         the daemon's SPD.
+     * @param clockNs     the clock for SA lifetimes.
+     * @param log         where lifecycle events are written (without keys).
+     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
+     * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
+     */
+    public TunSipBridge(
+        final Role role,
+        final AkaAlgorithm aka,
+        final AkaKeyring keyring,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final LongSupplier clockNs,
+        final Consumer<String> log,
+        final int udpEspPort,
+        final ChangeApplier applier)
+    {
         this.sad = sad;
         this.spd = spd;
         this.log = log;
@@ -218,6 +244,7 @@ public final class TunSipBridge implements PlaintextObserver
         {
             config.akaAlgorithm(aka);
         }
+        config.akaKeyring(keyring);
         sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
