@@ -174,7 +174,7 @@ public final class FarmAddresses implements AutoCloseable
         final StringBuilder lines = new StringBuilder(count * 48);
         for (int i = 0; i < count; i++)
         {
-            lines.append(v6 ? "-6 " : "-4 ").append("addr ").append(verb).append(' ')
+            lines.append("addr ").append(verb).append(' ')
                 .append(address(i).getHostAddress()).append(v6 ? "/128" : "/32").append(" dev ").append(device)
                 .append(v6 && verb.equals("add") ? " nodad\n" : "\n");
         }

@@ -218,7 +218,8 @@ public final class UeFarm implements SocketSimTransport.Handler
 
     private boolean finished()
     {
-        return started == settings.ues() && phaseCount[DEREGISTERED] + phaseCount[FAILED] == settings.ues();
+        // after stop(), the UEs never started count as done
+        return (started == settings.ues() || deregistering) && phaseCount[DEREGISTERED] + phaseCount[FAILED] == started;
     }
 
     public void onMessage(final SimFlow flow, final SipMessage message) throws IOException
