@@ -59,14 +59,14 @@ class UeFarmEndToEndTest
                 List.of("carrier.ring=off", "sip.subscribers=" + subscribers));
             lab.startDaemon("pc", lab.pcNs(), PREFIX, List.of("sip.subscribers=" + subscribers));
             lab.start("sim-pcscf", lab.pcNs(), lab.java(false, List.of("sim", "pcscf", "--ues", Integer.toString(UES),
-                "--subscriber", subscribers.toString(), "--transport", "udp")));
+                "--subscriber", subscribers.toString())));
             lab.awaitLog("daemon-ue", DaemonMain.READY);
             lab.awaitLog("daemon-pc", DaemonMain.READY);
             lab.awaitLog("sim-pcscf", "sim pcscf: listening");
 
             final Process farm = lab.start("sim-ue", lab.ueNs(), lab.java(false, List.of("sim", "ue",
                 "--ues", Integer.toString(UES), "--ue-prefix", PREFIX, "--ue-dev", lab.ueVeth(),
-                "--subscriber", subscribers.toString(), "--transport", "udp", "--concurrency", "50",
+                "--subscriber", subscribers.toString(), "--concurrency", "50",
                 "--reregister", "1", "--timeout", Long.toString(FARM_TIMEOUT_MS / 1000))));
             assertTrue(farm.waitFor(FARM_TIMEOUT_MS + 20_000, TimeUnit.MILLISECONDS), lab.log("sim-ue"));
             final String farmLog = lab.log("sim-ue");
