@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +106,19 @@ class TunDaemonEndToEndTest
         }
         namespaces.clear();
         workFiles.cleanUp();
+        // the daemons' counters and sequence-reservation files (the .seq file outlives a clean stop by design, so
+        // that a restart continues the preloaded SAs' sequence numbers): the namespaces' close has stopped them
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(Path.of("/dev/shm"), "esp4j-e2e-*-" + pid + ".counters*"))
+        {
+            for (final Path file : left)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final IOException ignored)
+        {
+            // nothing to remove
+        }
     }
 
     @Test
