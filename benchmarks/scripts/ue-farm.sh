@@ -80,12 +80,7 @@ def call(path, words):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     s.sendall(line.encode())
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = b"".join(iter(lambda: s.recv(65536), b""))
     s.close()
     lines = data.decode().splitlines()
     if not lines or lines[-1] != "ok":

@@ -127,23 +127,11 @@ public final class SimCommand
 
     private static int runUe(final Options options, final PrintStream out) throws IOException
     {
-        UeSimConfig config = UeSimConfig.seed(options.ueAddress, options.pcscfAddress)
-            .withPorts(options.port != 0 ? options.port : 5060,
-                options.portC != 0 ? options.portC : UeSimConfig.SEED_PORT_C,
-                options.portS != 0 ? options.portS : UeSimConfig.SEED_PORT_S)
-            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : UeSimConfig.SEED_SPI_C,
-                options.spiS >= 0 ? options.spiS : UeSimConfig.SEED_SPI_S)
-            .withTransport(options.transport)
-            .withProcedure(options.reregister, options.deregister)
+        UeSimConfig config = ueConfig(options).withProcedure(options.reregister, options.deregister)
             .withHoldFile(options.hold);
         if (options.rechallenge)
         {
             config = config.withRenewal(options.newPortC(config.portC(), config.portS()));
-        }
-        if (options.alg != null || options.ealg != null)
-        {
-            config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
-                options.ealg != null ? options.ealg : EncryptionAlgorithm.NULL);
         }
         final SimLadder ladder = new SimLadder("UE", out);
         try (SocketSimTransport transport = new SocketSimTransport(config.ue()))
@@ -177,21 +165,10 @@ public final class SimCommand
 
     private static int runPcscf(final Options options, final PrintStream out) throws IOException
     {
-        PcscfSimConfig config = PcscfSimConfig.seed(options.pcscfAddress)
-            .withPorts(options.port != 0 ? options.port : 5060,
-                options.portC != 0 ? options.portC : PcscfSimConfig.SEED_PORT_C,
-                options.portS != 0 ? options.portS : PcscfSimConfig.SEED_PORT_S)
-            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : PcscfSimConfig.SEED_SPI_C,
-                options.spiS >= 0 ? options.spiS : PcscfSimConfig.SEED_SPI_S)
-            .withTransport(options.transport);
+        PcscfSimConfig config = pcscfConfig(options);
         if (options.rechallenge)
         {
             config = config.withRechallenge(options.newPortC(config.portC(), config.portS()));
-        }
-        if (options.alg != null || options.ealg != null)
-        {
-            config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
-                options.ealg != null ? List.of(options.ealg) : config.ealg());
         }
         final SimLadder ladder = new SimLadder("P-CSCF", out);
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -223,6 +200,36 @@ public final class SimCommand
         }
     }
 
+    /** The UE the options describe (the farm's template), before its procedure. */
+    private static UeSimConfig ueConfig(final Options options)
+    {
+        final UeSimConfig config = UeSimConfig.seed(options.ueAddress, options.pcscfAddress)
+            .withPorts(options.port != 0 ? options.port : 5060,
+                options.portC != 0 ? options.portC : UeSimConfig.SEED_PORT_C,
+                options.portS != 0 ? options.portS : UeSimConfig.SEED_PORT_S)
+            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : UeSimConfig.SEED_SPI_C,
+                options.spiS >= 0 ? options.spiS : UeSimConfig.SEED_SPI_S)
+            .withTransport(options.transport);
+        return options.alg != null || options.ealg != null ?
+            config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
+                options.ealg != null ? options.ealg : EncryptionAlgorithm.NULL) : config;
+    }
+
+    /** The P-CSCF the options describe, before a re-challenge. */
+    private static PcscfSimConfig pcscfConfig(final Options options)
+    {
+        final PcscfSimConfig config = PcscfSimConfig.seed(options.pcscfAddress)
+            .withPorts(options.port != 0 ? options.port : 5060,
+                options.portC != 0 ? options.portC : PcscfSimConfig.SEED_PORT_C,
+                options.portS != 0 ? options.portS : PcscfSimConfig.SEED_PORT_S)
+            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : PcscfSimConfig.SEED_SPI_C,
+                options.spiS >= 0 ? options.spiS : PcscfSimConfig.SEED_SPI_S)
+            .withTransport(options.transport);
+        return options.alg != null || options.ealg != null ?
+            config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
+                options.ealg != null ? List.of(options.ealg) : config.ealg()) : config;
+    }
+
     private static SubscriberSet subscribers(final Options options)
     {
         return options.subscriberFile != null ? SubscriberSet.read(options.subscriberFile, options.ues) :
@@ -231,18 +238,7 @@ public final class SimCommand
 
     private static int runUeFarm(final Options options, final PrintStream out) throws IOException
     {
-        UeSimConfig template = UeSimConfig.seed(options.ueAddress, options.pcscfAddress)
-            .withPorts(options.port != 0 ? options.port : 5060,
-                options.portC != 0 ? options.portC : UeSimConfig.SEED_PORT_C,
-                options.portS != 0 ? options.portS : UeSimConfig.SEED_PORT_S)
-            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : UeSimConfig.SEED_SPI_C,
-                options.spiS >= 0 ? options.spiS : UeSimConfig.SEED_SPI_S)
-            .withTransport(options.transport);
-        if (options.alg != null || options.ealg != null)
-        {
-            template = template.withAlgorithms(options.alg != null ? List.of(options.alg) : template.algorithms(),
-                options.ealg != null ? options.ealg : EncryptionAlgorithm.NULL);
-        }
+        final UeSimConfig template = ueConfig(options);
         final SubscriberSet subscribers = subscribers(options);
         final FarmAddresses addresses = new FarmAddresses(options.uePrefix, options.ues, options.ueDev);
         final UeFarm.Settings settings = new UeFarm.Settings(template, subscribers, options.ues, addresses::address,
@@ -301,16 +297,8 @@ public final class SimCommand
 
     private static int runPcscfFarm(final Options options, final PrintStream out) throws IOException
     {
-        final PcscfSimConfig config = PcscfSimConfig.seed(options.pcscfAddress)
-            .withPorts(options.port != 0 ? options.port : 5060,
-                options.portC != 0 ? options.portC : PcscfSimConfig.SEED_PORT_C,
-                options.portS != 0 ? options.portS : PcscfSimConfig.SEED_PORT_S)
-            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : PcscfSimConfig.SEED_SPI_C,
-                options.spiS >= 0 ? options.spiS : PcscfSimConfig.SEED_SPI_S)
-            .withTransport(options.transport);
-        final PcscfSimConfig template = options.alg != null || options.ealg != null ?
-            config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
-                options.ealg != null ? List.of(options.ealg) : config.ealg()) : config;
+        final PcscfSimConfig config = pcscfConfig(options);
+        final PcscfSimConfig template = config;
         final SubscriberSet subscribers = subscribers(options);
         final AtomicBoolean running = new AtomicBoolean(true);
         final Thread hook = new Thread(() -> running.set(false));

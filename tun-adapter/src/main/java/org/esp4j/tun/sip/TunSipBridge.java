@@ -188,36 +188,14 @@ public final class TunSipBridge implements PlaintextObserver
         final LongSupplier clockNs,
         final Consumer<String> log)
     {
-        this(role, aka, sad, spd, clockNs, log, 0, INLINE);
+        this(role, aka, null, sad, spd, clockNs, log, 0, INLINE);
     }
 
     /**
      * @param role        UE or P-CSCF.
      * @param aka         the subscriber's AKA algorithm, or null.
-     * @param sad         the daemon's SAD.
-     * @param spd         the daemon's SPD.
-     * @param clockNs     the clock for SA lifetimes.
-     * @param log         where lifecycle events are written (without keys).
-     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
-     * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
-     */
-    public TunSipBridge(
-        final Role role,
-        final AkaAlgorithm aka,
-        final SecurityAssociationDatabase sad,
-        final SecurityPolicyDatabase spd,
-        final LongSupplier clockNs,
-        final Consumer<String> log,
-        final int udpEspPort,
-        final ChangeApplier applier)
-    {
-        this(role, aka, null, sad, spd, clockNs, log, udpEspPort, applier);
-    }
-
-    /**
-     * @param role        UE or P-CSCF.
-     * @param aka         the subscriber's AKA algorithm, or null.
-     * @param keyring     the keys of many subscribers by IMPI (used instead of {@code aka}), or null.
+     * @param keyring     the keys of many subscribers by IMPI (a UE farm's, or the UEs a P-CSCF serves), used instead
+     *                    of {@code aka}; null for one subscriber.
      * @param sad         the daemon's SAD.
      * @param spd         the daemon's SPD.
      * @param clockNs     the clock for SA lifetimes.
