@@ -327,6 +327,13 @@ public final class DaemonConfig
         return value.isEmpty() ? null : resolve(value);
     }
 
+    /** @return the file of many subscribers' keys ({@code sip.subscribers}, relative to this file), or null. */
+    public Path sipSubscribers()
+    {
+        final String value = get("sip.subscribers", "");
+        return value.isEmpty() ? null : resolve(value);
+    }
+
     /** @return the group that may read the counters file ({@code counters.group}), or null for the owner only. */
     public String countersGroup()
     {

@@ -77,10 +77,10 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
             throw new IllegalArgumentException(ROLE + " must be ue or pcscf");
         }
         final String configAlgorithm = config.get(ALGORITHM, "");
-        final String subscribers = config.get(SUBSCRIBERS, "");
-        if (!subscribers.isEmpty())
+        final Path subscribers = config.sipSubscribers();
+        if (subscribers != null)
         {
-            return new SipBridgeSettings(role, null, SubscriberKeys.MILENAGE, subscriberSet(Path.of(subscribers)));
+            return new SipBridgeSettings(role, null, SubscriberKeys.MILENAGE, subscriberSet(subscribers));
         }
         final SubscriberKeys keys = keys(config, env);
         if (keys == null)
