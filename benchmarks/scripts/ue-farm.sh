@@ -65,9 +65,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-esp4j() { # NS ARGS...: the esp4j command line in a namespace
+esp4j_bg() { # NS ARGS...: the esp4j command line in a namespace; only as a background job (`esp4j_bg ... &`): exec
+  # makes $! the JVM itself, so that the kill at the end of each size reaches it
   local ns=$1; shift
-  ip netns exec "$ns" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
+  exec ip netns exec "$ns" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
 }
 ctl() { # SIDE ARGS...: a control-socket command to that side's daemon (python3: no JVM start per command)
   local side=$1; shift
@@ -170,7 +171,7 @@ CONF
     PIDS+=($!)
   done
   transport_opt=(--transport "$TRANSPORT"); [ "$TRANSPORT" = size ] && transport_opt=()
-  esp4j "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "$PCSCF" \
+  esp4j_bg "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "$PCSCF" \
     > "$WORK/pcscf-$N.log" 2>&1 &
   PCSIM=$!
   PIDS+=($PCSIM)
@@ -178,7 +179,7 @@ CONF
   await "$WORK/daemon-pc-$N.log" ESP4J-READY 60
   await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
   HOLD=$WORK/hold-$N
-  esp4j "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
+  esp4j_bg "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
     --subscriber "$SUBS" "${transport_opt[@]}" --rate "$RATE" --concurrency "$CONCURRENCY" --hold "$HOLD" \
     --timeout $((120 + N / 20)) > "$WORK/farm-$N.log" 2>&1 &
   FARM=$!
