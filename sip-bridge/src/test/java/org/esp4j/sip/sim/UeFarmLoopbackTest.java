@@ -25,12 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UeFarmLoopbackTest
 {
-    private static final int UES = Integer.getInteger("h7.ues", 40);
+    private static final int UES = 40;
 
     @Test
     void shouldRegisterReregisterAndDeregisterEveryUeOfTheFarmFromOneThread() throws Exception
     {
-        final Run run = run(0, Integer.getInteger("h7.c", 10), 1, false);
+        final Run run = run(0, 10, 1, false);
         assertTrue(run.ok, run.out);
         assertTrue(run.out.contains("farm: " + UES + " UEs in"), run.out);
         assertTrue(run.out.contains(UES + " registered, " + UES + " re-registrations, " + UES + " de-registered, 0 failed"),
