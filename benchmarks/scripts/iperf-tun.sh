@@ -9,7 +9,7 @@
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
 #   TESTS      "tcp udp" (both)
-#   ESP4J_JAR  shaded jar with the daemon (tun-adapter/target/esp4j.jar, built if missing)
+#   ESP4J_JAR  shaded jar with the daemon (cli/target/esp4j.jar, built if missing)
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
 #   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
@@ -44,7 +44,7 @@ MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
 BENCH_JAR=${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}
 OUT=${OUT:-}
 TAG=$$
@@ -73,11 +73,11 @@ done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 
 has_daemon() {
-  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/tun/daemon/DaemonMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
+  python3 -c 'import sys, zipfile; sys.exit(0 if "org/esp4j/cli/Esp4jMain.class" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$1" 2>/dev/null
 }
 if [ ! -f "$ESP4J_JAR" ] || ! has_daemon "$ESP4J_JAR"; then
   echo "building $ESP4J_JAR" >&2
-  (cd "$ROOT" && mvn -B -q -o -pl tun-adapter -am package -DskipTests)
+  (cd "$ROOT" && mvn -B -q -o -pl cli -am package -DskipTests)
 fi
 if [ "$CONTROL_PAIRS" -gt 0 ] && [ ! -f "$BENCH_JAR" ]; then
   echo "building $BENCH_JAR" >&2
@@ -155,7 +155,7 @@ CONF
     local cpus=($DAEMON_CPUS)
     pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
   fi
-  ip netns exec "$1" "${pin[@]}" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.tun.daemon.DaemonMain --config "$WORK/$2.conf" \
+  ip netns exec "$1" "${pin[@]}" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")

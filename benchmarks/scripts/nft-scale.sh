@@ -4,12 +4,12 @@
 # preloaded, for each N in SIZES, and for each daemon jar in JARS in turn (interleaved: base, new, base, new, ...).
 #
 #   sudo benchmarks/scripts/nft-scale.sh                          # this tree's jar alone
-#   sudo BASE_JAR=/tmp/main/tun-adapter/target/esp4j.jar benchmarks/scripts/nft-scale.sh   # against a baseline
+#   sudo BASE_JAR=/tmp/main/cli/target/esp4j.jar benchmarks/scripts/nft-scale.sh   # against a baseline
 #
 # Environment:
 #   SIZES     in-policies preloaded ("4 1000 10000 40000")   IDLE   seconds of idle CPU measured (30)
 #   ADDS      policy adds (and deletes) timed per run (5)     ROUNDS runs per size and jar (1)
-#   ESP4J_JAR this tree's daemon (tun-adapter/target/esp4j.jar, built if missing)
+#   ESP4J_JAR this tree's daemon (cli/target/esp4j.jar, built if missing)
 #   BASE_JAR  a baseline daemon jar, e.g. main built in a worktree of its own (none)
 #   JAVA      java executable (java)                          OUT    result file (default: results.md in the work dir)
 # Needs: root, iproute2, nftables, python3, a JDK 17+.
@@ -33,7 +33,7 @@ ADDS=${ADDS:-5}
 ROUNDS=${ROUNDS:-1}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
 BASE_JAR=${BASE_JAR:-}
 TAG=$$
 NS=esp4j-nft-$TAG
@@ -45,7 +45,7 @@ KEY=0xf769bcd751044604127672711c6d344100000000
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 
 if [ ! -f "$ESP4J_JAR" ]; then
-  (cd "$ROOT" && mvn -q -B -o -pl tun-adapter -am package -DskipTests)
+  (cd "$ROOT" && mvn -q -B -o -pl cli -am package -DskipTests)
 fi
 PID=
 cleanup() {
@@ -118,7 +118,7 @@ control.socket=$sock
 CONF
   local start; start=$(date +%s.%N)
   # shellcheck disable=SC2086
-  ip netns exec "$NS" "$JAVA" $JVM_ARGS -cp "$jar" org.esp4j.tun.daemon.DaemonMain --config "$WORK/daemon.conf" \
+  ip netns exec "$NS" "$JAVA" $JVM_ARGS -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/daemon.conf" \
     > "$WORK/daemon.log" 2>&1 &
   PID=$!
   until grep -q ESP4J-READY "$WORK/daemon.log" && [ -S "$sock" ]; do

@@ -5,7 +5,7 @@ import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
 import org.esp4j.core.ip.Ipv6Header;
-import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

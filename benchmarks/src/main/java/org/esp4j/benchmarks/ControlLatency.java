@@ -1,6 +1,6 @@
 package org.esp4j.benchmarks;
 
-import org.esp4j.tun.control.ControlClient;
+import org.esp4j.cli.control.ControlClient;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package org.esp4j.benchmarks;
 
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 
 /**
  * The ESP algorithm suites benchmarked: those an IMS UE negotiates with a P-CSCF (3GPP TS 33.203 Annex H), each with

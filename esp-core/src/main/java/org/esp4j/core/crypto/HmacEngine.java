@@ -1,6 +1,5 @@
 package org.esp4j.core.crypto;
 
-import org.esp4j.core.sa.IntegrityAlgorithm;
 
 import java.security.DigestException;
 import java.security.MessageDigest;

@@ -1,10 +1,9 @@
 package org.esp4j.core.sa;
 
-import org.esp4j.core.spd.SecurityPolicy;
-
 /**
- * Receives SA and policy events. Called on the thread that caused the event, which may be a packet thread:
- * implementations must be quick and must not block (hand the event to a queue).
+ * Receives SA events ({@code org.esp4j.core.spd.SpdEventListener} adds the SPD's acquire events). Called on the
+ * thread that caused the event, which may be a packet thread: implementations must be quick and must not block (hand
+ * the event to a queue).
  */
 public interface SaEventListener
 {
@@ -16,28 +15,4 @@ public interface SaEventListener
      * @param sa   to which SA.
      */
     void onSaEvent(SaEventType type, SecurityAssociation sa);
-
-    /**
-     * Outbound traffic hit a protect policy for which no SA exists (as the kernel's XFRM_MSG_ACQUIRE).
-     *
-     * @param policy   the policy.
-     * @param srcHigh  source address high bits.
-     * @param srcLow   source address low bits.
-     * @param dstHigh  destination address high bits.
-     * @param dstLow   destination address low bits.
-     * @param protocol next-layer protocol.
-     * @param srcPort  source port.
-     * @param dstPort  destination port.
-     */
-    default void onAcquire(
-        final SecurityPolicy policy,
-        final long srcHigh,
-        final long srcLow,
-        final long dstHigh,
-        final long dstLow,
-        final int protocol,
-        final int srcPort,
-        final int dstPort)
-    {
-    }
 }

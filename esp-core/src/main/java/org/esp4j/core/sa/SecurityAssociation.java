@@ -1,9 +1,8 @@
 package org.esp4j.core.sa;
 
-import org.esp4j.core.xfrm.XfrmAddresses;
+import org.esp4j.core.ip.IpAddressText;
 import org.esp4j.core.counters.SaCounters;
 import org.esp4j.core.crypto.EspTransform;
-import org.esp4j.core.crypto.EspTransforms;
 import org.esp4j.core.crypto.IvSource;
 import org.esp4j.core.ip.IpAddressBits;
 import org.esp4j.core.replay.ReplayWindow;
@@ -588,7 +587,7 @@ public final class SecurityAssociation
     /** @return a description without keys. */
     public String toString()
     {
-        return "SecurityAssociation{" + XfrmAddresses.toText(config.source()) + " -> " +
-            XfrmAddresses.toText(config.destination()) + " spi " + config.spiHex() + " (" + spi + ") " + state() + "}";
+        return "SecurityAssociation{" + IpAddressText.format(config.source()) + " -> " +
+            IpAddressText.format(config.destination()) + " spi " + config.spiHex() + " (" + spi + ") " + state() + "}";
     }
 }

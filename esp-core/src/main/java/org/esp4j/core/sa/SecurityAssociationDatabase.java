@@ -1,6 +1,6 @@
 package org.esp4j.core.sa;
 
-import org.esp4j.core.xfrm.XfrmAddresses;
+import org.esp4j.core.ip.IpAddressText;
 import org.agrona.concurrent.NanoClock;
 import org.esp4j.core.counters.SaCounters;
 import org.esp4j.core.counters.XfrmCounters;
@@ -81,10 +81,10 @@ public final class SecurityAssociationDatabase
             if (table.get(config.spi(), dstHigh, dstLow) != null)
             {
                 throw new IllegalStateException("SA exists: spi " + config.spiHex() + " dst " +
-                    XfrmAddresses.toText(config.destination()));
+                    IpAddressText.format(config.destination()));
             }
             final SaCounters saCounters = counters.allocateSaCounters(
-                config.spi(), "spi " + config.spiHex() + " dst " + XfrmAddresses.toText(config.destination()));
+                config.spi(), "spi " + config.spiHex() + " dst " + IpAddressText.format(config.destination()));
             sa = new SecurityAssociation(config, saCounters, clock.nanoTime(), epochOffsetNs, listener);
             table.put(sa);
             reclaimLocked();
@@ -112,7 +112,7 @@ public final class SecurityAssociationDatabase
             if (sa == null)
             {
                 throw new IllegalStateException("no SA to update: spi " + config.spiHex() + " dst " +
-                    XfrmAddresses.toText(config.destination()));
+                    IpAddressText.format(config.destination()));
             }
             final String difference = differenceOtherThanLifetime(sa.config(), config);
             if (difference != null)

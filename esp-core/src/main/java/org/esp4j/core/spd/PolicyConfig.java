@@ -1,5 +1,6 @@
 package org.esp4j.core.spd;
 
+import org.esp4j.core.selector.TrafficSelector;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package org.esp4j.core.spd;
 
-import org.esp4j.core.xfrm.XfrmAddresses;
+import org.esp4j.core.ip.IpAddressText;
 import java.net.InetAddress;
 
 /**
@@ -23,11 +23,11 @@ public record TemplateConfig(InetAddress source, InetAddress destination, long s
         final StringBuilder sb = new StringBuilder("tmpl");
         if (source != null)
         {
-            sb.append(" src ").append(XfrmAddresses.toText(source));
+            sb.append(" src ").append(IpAddressText.format(source));
         }
         if (destination != null)
         {
-            sb.append(" dst ").append(XfrmAddresses.toText(destination));
+            sb.append(" dst ").append(IpAddressText.format(destination));
         }
         sb.append(" proto esp");
         if (spi != ANY_SPI)

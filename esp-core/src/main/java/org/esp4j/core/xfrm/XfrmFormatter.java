@@ -6,7 +6,7 @@ import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.net.InetAddress;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package org.esp4j.core.xfrm;
 
 import org.esp4j.core.spd.PolicyDirection;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 /**
  * The ID of {@code ip xfrm policy delete|get}: {@code SELECTOR dir DIR} or {@code index INDEX dir DIR}.

@@ -1,6 +1,6 @@
 package org.esp4j.core.xfrm;
 
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.util.HashSet;
 import java.util.Set;

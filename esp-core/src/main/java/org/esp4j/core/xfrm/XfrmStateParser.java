@@ -1,11 +1,11 @@
 package org.esp4j.core.xfrm;
 
 import org.esp4j.core.replay.ReplayWindow;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaLifetimeConfig;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,6 +1,5 @@
 package org.esp4j.core.crypto;
 
-import org.esp4j.core.sa.IntegrityAlgorithm;
 import org.junit.jupiter.api.Test;
 
 import java.security.MessageDigest;

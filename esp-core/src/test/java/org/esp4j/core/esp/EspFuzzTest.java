@@ -1,16 +1,16 @@
 package org.esp4j.core.esp;
 
 import org.esp4j.core.counters.XfrmCounter;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.selector.TrafficSelector;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package org.esp4j.core.esp;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaLifetimeConfig;
 import org.esp4j.core.sa.SaState;
@@ -12,8 +12,8 @@ import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.selector.TrafficSelector;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -90,7 +90,7 @@ class EspOutboundPolicyTest
     {
         final int[] acquires = { 0 };
         final EspProcessor processor = new EspProcessor(sender.sad, sender.spd, sender.counters, sender.clock,
-            new org.esp4j.core.sa.SaEventListener()
+            new org.esp4j.core.spd.SpdEventListener()
             {
                 public void onSaEvent(final org.esp4j.core.sa.SaEventType type, final SecurityAssociation sa)
                 {

@@ -1,9 +1,11 @@
 package org.esp4j.core.sa;
 
+import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.agrona.concurrent.CachedNanoClock;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.EspTransform;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ref.WeakReference;

@@ -1,5 +1,6 @@
 package org.esp4j.core.spd;
 
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.ip.IpAddressBits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,11 +1,13 @@
 package org.esp4j.core.testutil;
 
+import org.esp4j.core.text.Hex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -227,7 +229,8 @@ public final class EspVectors
 
     /**
      * @param fileName file in {@link #RESOURCE_DIRECTORY}, e.g. {@code esp_null_md5.pcap}.
-     * @return its path on disk (test resources are a directory on the test classpath).
+     * @return its path on disk: in this module's test resources, or a temporary copy when another module reads them
+     * from esp-core's test jar.
      */
     public static Path resourcePath(final String fileName)
     {
@@ -238,11 +241,22 @@ public final class EspVectors
         }
         try
         {
-            return Path.of(url.toURI());
+            if ("file".equals(url.getProtocol()))
+            {
+                return Path.of(url.toURI());
+            }
+            final Path copy = Files.createTempFile("esp4j-vector-", "-" + fileName);
+            copy.toFile().deleteOnExit();
+            Files.write(copy, resourceBytes(RESOURCE_DIRECTORY + fileName));
+            return copy;
         }
         catch (final URISyntaxException ex)
         {
             throw new IllegalStateException(ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
         }
     }
 

@@ -571,7 +571,7 @@ public final class SaLifecycleEngine
             spiS = spis.allocate();
             final int portC = ports.allocate();
             final SecurityMechanism server = SecurityMechanism.ipsec3gpp(client.alg(),
-                client.effectiveEalg() == org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC ? client.effectiveEalg() : client.ealg(),
+                client.effectiveEalg() == org.esp4j.core.crypto.EncryptionAlgorithm.AES_GMAC ? client.effectiveEalg() : client.ealg(),
                 spiC, spiS, portC, config.protectedServerPort());
             final SaSet set = new SaSet(client, server, List.of(server));
             set.reservedSpis.add(spiC);
@@ -726,7 +726,7 @@ public final class SaLifecycleEngine
                 return false;
             }
         }
-        set.state = SaState.TEMPORARY;
+        set.state = SaLifecycleState.TEMPORARY;
         set.expiresAtNs = nowNs + config.regAwaitAuthNs();
         for (final SaSpec sa : sas)
         {
@@ -755,13 +755,13 @@ public final class SaLifecycleEngine
         if (registration.established != null)
         {
             final SaSet previous = registration.established;
-            update(registration, previous, SaState.OLD, Math.max(0, previous.expiresAtNs - nowNs));
+            update(registration, previous, SaLifecycleState.OLD, Math.max(0, previous.expiresAtNs - nowNs));
             registration.old = previous;
             emit(LifecycleEvent.of(LifecycleEvent.Type.SET_MARKED_OLD, registration.identity(), null,
                 "kept until the new set carries traffic"));
         }
         final long lifetimeNs = TimeUnit.SECONDS.toNanos(expirySeconds) + config.expiryGraceNs();
-        update(registration, set, SaState.ESTABLISHED, lifetimeNs);
+        update(registration, set, SaLifecycleState.ESTABLISHED, lifetimeNs);
         set.expiresAtNs = nowNs + lifetimeNs;
         registration.established = set;
         registration.temporary = null;
@@ -773,13 +773,13 @@ public final class SaLifecycleEngine
     {
         final SaSet set = registration.established;
         final long lifetimeNs = TimeUnit.SECONDS.toNanos(expirySeconds) + config.expiryGraceNs();
-        update(registration, set, SaState.ESTABLISHED, lifetimeNs);
+        update(registration, set, SaLifecycleState.ESTABLISHED, lifetimeNs);
         set.expiresAtNs = config.nanoClock().getAsLong() + lifetimeNs;
         emit(LifecycleEvent.of(LifecycleEvent.Type.LIFETIME_EXTENDED, registration.identity(), null,
             "unchallenged re-registration, lifetime " + TimeUnit.NANOSECONDS.toSeconds(lifetimeNs) + " s"));
     }
 
-    private void update(final Registration registration, final SaSet set, final SaState state, final long lifetimeNs)
+    private void update(final Registration registration, final SaSet set, final SaLifecycleState state, final long lifetimeNs)
     {
         set.state = state;
         for (int i = 0; i < set.sas.size(); i++)
@@ -825,7 +825,7 @@ public final class SaLifecycleEngine
             emit(LifecycleEvent.of(LifecycleEvent.Type.SA_REMOVED, registration.identity(), sa, reason));
         }
         releaseReservations(set);
-        final SaState was = set.state;
+        final SaLifecycleState was = set.state;
         set.sas.clear();
         if (registration.temporary == set)
         {

@@ -1,8 +1,9 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.aka.EspKeys;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.secagree.SecurityMechanism;
 
 import java.net.InetAddress;
@@ -27,7 +28,7 @@ final class SaSet
     final List<Long> reservedSpis = new ArrayList<>(2);
     final List<Integer> reservedPorts = new ArrayList<>(1);
     final List<SaSpec> sas = new ArrayList<>(4);
-    SaState state;
+    SaLifecycleState state;
     long expiresAtNs;
     /** True when the P-CSCF chose spi-c, spi-s and port-c from its pools; false when they came in a Security-Server. */
     boolean allocated;
@@ -57,13 +58,13 @@ final class SaSet
         final boolean isUe = role == Role.UE;
         final List<SaSpec> sas = new ArrayList<>(4);
         sas.add(sa("SA1", "P-CSCF spi-s", server.spiS(), ue, client.portC(), pcscf, server.portS(),
-            isUe ? SaDirection.OUT : SaDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.OUT : PolicyDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         sas.add(sa("SA2", "UE spi-c", client.spiC(), pcscf, server.portS(), ue, client.portC(),
-            isUe ? SaDirection.IN : SaDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.IN : PolicyDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         sas.add(sa("SA3", "UE spi-s", client.spiS(), pcscf, server.portC(), ue, client.portS(),
-            isUe ? SaDirection.IN : SaDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.IN : PolicyDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         sas.add(sa("SA4", "P-CSCF spi-c", server.spiC(), ue, client.portS(), pcscf, server.portC(),
-            isUe ? SaDirection.OUT : SaDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.OUT : PolicyDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         return sas;
     }
 
@@ -75,7 +76,7 @@ final class SaSet
         final int srcPort,
         final InetAddress dst,
         final int dstPort,
-        final SaDirection direction,
+        final PolicyDirection direction,
         final IntegrityAlgorithm alg,
         final byte[] integrityKey,
         final EncryptionAlgorithm ealg,
@@ -92,7 +93,7 @@ final class SaSet
             .integrity(alg, integrityKey)
             .encryption(ealg, encryptionKey)
             .lifetimeNs(lifetimeNs)
-            .state(SaState.TEMPORARY)
+            .state(SaLifecycleState.TEMPORARY)
             .build();
     }
 }

@@ -1,6 +1,6 @@
 package org.esp4j.sip.sim;
 
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AkaOutcome;
 import org.esp4j.sip.aka.AkaUsim;

@@ -1,9 +1,10 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.secagree.SecurityHeaders;
 import org.esp4j.sip.secagree.SecurityMechanism;
 import org.junit.jupiter.api.Test;
@@ -88,12 +89,12 @@ class PcscfLifecycleTest
 
         for (final SaSpec sa : ims.sink.installed())
         {
-            assertEquals(SaState.TEMPORARY, sa.state());
+            assertEquals(SaLifecycleState.TEMPORARY, sa.state());
             assertEquals(LifecycleConfig.DEFAULT_REG_AWAIT_AUTH_NS, sa.lifetimeNs());
         }
         final SaSpec sa1 = ims.sink.installed().get(0);
         assertEquals("SA1", sa1.label());
-        assertEquals(SaDirection.IN, sa1.direction());
+        assertEquals(PolicyDirection.IN, sa1.direction());
         assertEquals(server.spiS(), sa1.spi());
         assertEquals(ue.portC, sa1.srcPort());
         assertEquals(5064, sa1.dstPort());
@@ -108,7 +109,7 @@ class PcscfLifecycleTest
         assertEquals(4, ims.sink.size());
         for (final SaSpec sa : ims.sink.installed())
         {
-            assertEquals(SaState.ESTABLISHED, sa.state());
+            assertEquals(SaLifecycleState.ESTABLISHED, sa.state());
             assertEquals(TimeUnit.SECONDS.toNanos(630), sa.lifetimeNs(), "registration expiry + 30 s");
         }
         assertEquals(ue.impi, first(ok, LifecycleEvent.Type.SET_ESTABLISHED).identity().impi());
@@ -159,7 +160,7 @@ class PcscfLifecycleTest
         assertEquals(4, ims.sink.size());
         for (final SaSpec sa : ims.sink.installed())
         {
-            assertEquals(SaState.ESTABLISHED, sa.state());
+            assertEquals(SaLifecycleState.ESTABLISHED, sa.state());
             assertFalse(firstSet.stream().anyMatch(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst())));
         }
     }

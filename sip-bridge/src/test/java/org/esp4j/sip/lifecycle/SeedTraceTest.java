@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.trace.SipTraceReader;
 import org.esp4j.sip.trace.TraceEntry;
@@ -54,11 +55,11 @@ class SeedTraceTest
         {
             assertEquals("hmac-md5-96", sa.integrityAlgorithmName());
             assertEquals("null", sa.encryptionAlgorithmName());
-            assertEquals(SaState.ESTABLISHED, sa.state());
+            assertEquals(SaLifecycleState.ESTABLISHED, sa.state());
             assertEquals(600_030L * 1_000_000_000L, sa.lifetimeNs());
             assertEquals(2, sa.protocols().size(), "UDP and TCP selectors");
         }
-        final SaDirection ueOutbound = role == Role.UE ? SaDirection.OUT : SaDirection.IN;
+        final PolicyDirection ueOutbound = role == Role.UE ? PolicyDirection.OUT : PolicyDirection.IN;
         assertEquals(ueOutbound, sas.get(0).direction());
         assertEquals(ueOutbound, sas.get(3).direction());
     }
@@ -66,9 +67,9 @@ class SeedTraceTest
     @Test
     void shouldPrintUnsignedSpisAboveTwoToThe31()
     {
-        final SaSpec sa4 = SaSpec.builder().label("SA4").spi(3458785863L).direction(SaDirection.IN)
+        final SaSpec sa4 = SaSpec.builder().label("SA4").spi(3458785863L).direction(PolicyDirection.IN)
             .src(InetAddress.getLoopbackAddress(), 1).dst(InetAddress.getLoopbackAddress(), 2)
-            .integrity(org.esp4j.core.sa.IntegrityAlgorithm.HMAC_MD5_96, null).build();
+            .integrity(org.esp4j.core.crypto.IntegrityAlgorithm.HMAC_MD5_96, null).build();
 
         assertEquals("0xce28e247", sa4.spiHex());
         assertEquals(true, sa4.toString().contains("spi=3458785863 (0xce28e247)"), sa4.toString());

@@ -1,13 +1,14 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.aka.AkaAuthenticationCentre;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AuthenticationVector;
 import org.esp4j.sip.aka.DigestAka;
 import org.esp4j.sip.aka.DigestParams;
 import org.esp4j.sip.aka.Milenage;
-import org.esp4j.core.sa.IntegrityAlgorithm;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;
@@ -50,7 +51,7 @@ class UeLifecycleTest
         final SaSpec sa1 = ims.sink.installed().get(0);
         assertEquals(IntegrityAlgorithm.HMAC_SHA1_96, sa1.integrityAlgorithm(), "q=0.9 needs aes-cbc, not offered by the UE");
         assertEquals(7006, sa1.spi());
-        assertEquals(SaDirection.OUT, sa1.direction());
+        assertEquals(PolicyDirection.OUT, sa1.direction());
         assertTrue(first(events, LifecycleEvent.Type.MECHANISM_CHOSEN).detail().contains("q=0.5"));
     }
 
@@ -87,9 +88,9 @@ class UeLifecycleTest
             "ipsec-3gpp;q=0.3;alg=aes-gmac;ealg=null;spi-c=7011;spi-s=7012;port-c=5065;port-s=5064," +
             "ipsec-3gpp;q=0.7;alg=null;ealg=aes-gcm;spi-c=7013;spi-s=7014;port-c=5065;port-s=5064");
 
-        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm(), "q=0.7 wins");
+        assertEquals(org.esp4j.core.crypto.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm(), "q=0.7 wins");
         assertEquals(7014, sa1.spi());
-        assertArrayEquals(keyAndSalt(vector.ck(), org.esp4j.core.sa.EncryptionAlgorithm.AES_GCM_16, vector),
+        assertArrayEquals(keyAndSalt(vector.ck(), org.esp4j.core.crypto.EncryptionAlgorithm.AES_GCM_16, vector),
             sa1.encryptionKey(), "CK || 32-bit salt");
         assertEquals("null/aes-gcm", sa1.algorithmsText());
     }
@@ -101,9 +102,9 @@ class UeLifecycleTest
         final SaSpec sa1 = rel15Challenge(3, vector,
             "ipsec-3gpp;q=0.5;alg=aes-gmac;ealg=null;spi-c=7021;spi-s=7022;port-c=5065;port-s=5064");
 
-        assertEquals(org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, sa1.encryptionAlgorithm());
+        assertEquals(org.esp4j.core.crypto.EncryptionAlgorithm.AES_GMAC, sa1.encryptionAlgorithm());
         assertEquals(IntegrityAlgorithm.NONE, sa1.integrityAlgorithm());
-        assertArrayEquals(keyAndSalt(vector.ik(), org.esp4j.core.sa.EncryptionAlgorithm.AES_GMAC, vector),
+        assertArrayEquals(keyAndSalt(vector.ik(), org.esp4j.core.crypto.EncryptionAlgorithm.AES_GMAC, vector),
             sa1.encryptionKey(), "IK || 32-bit salt");
         assertEquals("aes-gmac/null", sa1.algorithmsText());
     }
@@ -122,7 +123,7 @@ class UeLifecycleTest
         return ims.sink.installed().get(0);
     }
 
-    private static byte[] keyAndSalt(final byte[] aesKey, final org.esp4j.core.sa.EncryptionAlgorithm ealg,
+    private static byte[] keyAndSalt(final byte[] aesKey, final org.esp4j.core.crypto.EncryptionAlgorithm ealg,
         final AuthenticationVector vector)
     {
         final byte[] expected = java.util.Arrays.copyOf(aesKey, 20);

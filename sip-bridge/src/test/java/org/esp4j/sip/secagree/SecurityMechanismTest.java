@@ -1,7 +1,7 @@
 package org.esp4j.sip.secagree;
 
-import org.esp4j.core.sa.IntegrityAlgorithm;
-import org.esp4j.core.sa.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
 
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;

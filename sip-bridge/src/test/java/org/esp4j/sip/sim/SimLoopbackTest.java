@@ -1,6 +1,6 @@
 package org.esp4j.sip.sim;
 
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
 import org.esp4j.sip.message.Transport;
@@ -236,14 +236,14 @@ class SimLoopbackTest
     {
         final Wire sha1 = new Wire(UnaryOperator.identity());
         sha1.ueConfig = sha1.ueConfig.withAlgorithms(List.of(IntegrityAlgorithm.HMAC_SHA1_96),
-            org.esp4j.core.sa.EncryptionAlgorithm.AES_CBC);
+            org.esp4j.core.crypto.EncryptionAlgorithm.AES_CBC);
         sha1.run();
         assertEquals(UeSim.State.DONE, sha1.ue.state(), sha1.ue.failure());
         assertEquals("hmac-sha-1-96/aes-cbc", sha1.ue.negotiated().algorithms());
 
         final Wire none = new Wire(UnaryOperator.identity());
         none.pcscfConfig = none.pcscfConfig.withAlgorithms(List.of(IntegrityAlgorithm.HMAC_MD5_96),
-            List.of(org.esp4j.core.sa.EncryptionAlgorithm.AES_CBC));
+            List.of(org.esp4j.core.crypto.EncryptionAlgorithm.AES_CBC));
         none.run();
         assertTrue(none.ue.failure().startsWith("REGISTER answered 494"), none.ue.failure());
     }

@@ -1,7 +1,7 @@
 package org.esp4j.sip.sim;
 
 import org.esp4j.sip.aka.Milenage;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

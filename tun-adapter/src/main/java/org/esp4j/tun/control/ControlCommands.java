@@ -650,7 +650,7 @@ public final class ControlCommands
     // ---------------------------------------------------------------- helpers
 
     /** iproute2's {@code matches()}: the word typed is a non-empty prefix of the keyword. */
-    static boolean matches(final String typed, final String keyword)
+    public static boolean matches(final String typed, final String keyword)
     {
         return !typed.isEmpty() && keyword.startsWith(typed);
     }

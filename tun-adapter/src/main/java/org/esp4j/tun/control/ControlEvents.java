@@ -1,7 +1,7 @@
 package org.esp4j.tun.control;
 
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.SecurityPolicy;
@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * {@link org.esp4j.core.esp.EspProcessor}'s for acquires, or subscribe it to another dispatcher of those events.
  * One {@link ControlEvents} feeds one {@link ControlServer} (there is one consumer).
  */
-public final class ControlEvents implements SaEventListener, DaemonConductor.PolicyEventListener
+public final class ControlEvents implements SpdEventListener, DaemonConductor.PolicyEventListener
 {
     /** Events held for the control thread before new ones are dropped. */
     public static final int DEFAULT_CAPACITY = 4096;

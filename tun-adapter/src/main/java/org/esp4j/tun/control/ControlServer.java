@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The daemon's control socket: a Unix-domain stream socket on which {@code esp4j xfrm ...} and {@code esp4j stat}
- * (see {@link ControlClient}) read and change the SAD and SPD. The protocol is described in {@link ControlProtocol};
+ * (see the cli module's {@code ControlClient}) read and change the SAD and SPD. The protocol is described in {@link ControlProtocol};
  * the commands in {@link ControlCommands}; {@code xfrm monitor} streams {@link ControlEvents} as
  * {@link MonitorFormatter} prints them.
  * <h2>Access</h2>

@@ -22,8 +22,8 @@
  *     <li>{@link org.esp4j.tun.control.ControlCommands}: the commands, independent of the socket.</li>
  *     <li>{@link org.esp4j.tun.control.ControlEvents}, {@link org.esp4j.tun.control.MonitorFormatter}: SA events
  *     to {@code ip xfrm monitor} text.</li>
- *     <li>{@link org.esp4j.tun.control.ControlClient}: the client and the CLI entry points
- *     {@code runXfrm}, {@code runStat}.</li>
+ *     <li>The client and the CLI entry points ({@code esp4j xfrm}, {@code esp4j stat}) are the cli module's
+ *     {@code org.esp4j.cli.control.ControlClient}.</li>
  * </ul>
  */
 package org.esp4j.tun.control;

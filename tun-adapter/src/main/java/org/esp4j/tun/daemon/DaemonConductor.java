@@ -6,7 +6,7 @@ import org.agrona.concurrent.NanoClock;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.io.IOException;
 import java.util.ArrayList;

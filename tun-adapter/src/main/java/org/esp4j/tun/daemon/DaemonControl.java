@@ -1,7 +1,7 @@
 package org.esp4j.tun.daemon;
 
 import org.esp4j.core.counters.XfrmCounters;
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 
@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  *   owner of control state) and returns once routes, rules and the nftables inbound filter follow it.</li>
  *   <li>{@link #counters()} and {@link #daemonCounters()} are also in the memory-mapped {@link #countersFile()}
  *   (an {@link org.esp4j.core.counters.CountersFile}) that another process can read.</li>
- *   <li>{@link #subscribe(SaEventListener)} delivers SA events (added, updated, soft/hard expired, sequence overflow,
+ *   <li>{@link #subscribe(SpdEventListener)} delivers SA events (added, updated, soft/hard expired, sequence overflow,
  *   deleted) and acquires (traffic hit a protect policy without an SA) on the thread that raised them (the
  *   conductor, a packet thread): the listener must not block. {@link #subscribePolicyEvents} delivers the policy
  *   changes the conductor applied, on the conductor thread.</li>
@@ -52,7 +52,7 @@ public interface DaemonControl
      *
      * @return closing it unsubscribes.
      */
-    AutoCloseable subscribe(SaEventListener listener);
+    AutoCloseable subscribe(SpdEventListener listener);
 
     /**
      * Apply a change to the SAD or SPD on the daemon's conductor and wait for it: when this returns, the host state

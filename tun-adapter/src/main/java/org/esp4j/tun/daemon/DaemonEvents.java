@@ -1,6 +1,6 @@
 package org.esp4j.tun.daemon;
 
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.spd.SecurityPolicy;
@@ -19,11 +19,11 @@ import java.util.function.Consumer;
  * drops (and counts) when it is full. Acquires are rate-limited per policy (one a second), as the kernel does for
  * XFRM_MSG_ACQUIRE.
  */
-final class DaemonEvents implements SaEventListener
+final class DaemonEvents implements SpdEventListener
 {
     private static final long ACQUIRE_INTERVAL_NS = 1_000_000_000L;
 
-    private final List<SaEventListener> subscribers = new CopyOnWriteArrayList<>();
+    private final List<SpdEventListener> subscribers = new CopyOnWriteArrayList<>();
     private final Map<SecurityPolicy, Long> lastAcquireNs = new ConcurrentHashMap<>();
     private final AtomicLong failed = new AtomicLong();
     private final Consumer<String> log;
@@ -35,7 +35,7 @@ final class DaemonEvents implements SaEventListener
 
     public void onSaEvent(final SaEventType type, final SecurityAssociation sa)
     {
-        for (final SaEventListener subscriber : subscribers)
+        for (final SpdEventListener subscriber : subscribers)
         {
             try
             {
@@ -73,7 +73,7 @@ final class DaemonEvents implements SaEventListener
             lastAcquireNs.clear(); // bounded: policies come and go
         }
         lastAcquireNs.put(policy, now);
-        for (final SaEventListener subscriber : subscribers)
+        for (final SpdEventListener subscriber : subscribers)
         {
             try
             {
@@ -86,7 +86,7 @@ final class DaemonEvents implements SaEventListener
         }
     }
 
-    AutoCloseable subscribe(final SaEventListener listener)
+    AutoCloseable subscribe(final SpdEventListener listener)
     {
         subscribers.add(listener);
         return () -> subscribers.remove(listener);

@@ -8,7 +8,7 @@ import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.tun.carrier.PacketRingReceiver;
 import org.esp4j.tun.routing.EspEarlyDrop;
 import org.esp4j.tun.routing.InboundClearFilter;

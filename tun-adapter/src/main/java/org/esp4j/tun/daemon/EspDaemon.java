@@ -11,7 +11,7 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.sa.SaConfig;
-import org.esp4j.core.sa.SaEventListener;
+import org.esp4j.core.spd.SpdEventListener;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyAction;
@@ -20,13 +20,13 @@ import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPreload;
 import org.esp4j.core.xfrm.XfrmPreloadReader;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.PacketRingReceiver;
-import org.esp4j.tun.carrier.RawEspReceiver;
+import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
@@ -39,9 +39,8 @@ import org.esp4j.tun.routing.IpCommand;
 import org.esp4j.tun.routing.NftCommand;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
-import org.esp4j.tun.sip.SipBridgeSettings;
 import org.esp4j.tun.sip.SipSniffer;
-import org.esp4j.tun.sip.TunSipBridge;
+import org.esp4j.tun.sip.DaemonSipBridge;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -114,7 +113,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private AgentRunner outboundRunner;
     private AgentRunner inboundRunner;
     private AgentRunner sipRunner;
-    private TunSipBridge sipBridge;
+    private DaemonSipBridge sipBridge;
     private DaemonConductor conductor;
     private SequenceReservations reservations;
     private AgentRunner conductorRunner;
@@ -312,7 +311,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final int capacity = EspProcessor.MAX_PACKET_LENGTH;
         final RawIpSender[] rawSenders = new RawIpSender[2];
         final UdpEncapCarrier[] udpCarriers = new UdpEncapCarrier[2];
-        final List<RawEspReceiver> rawReceivers = new ArrayList<>();
+        final List<RawIpReceiver> rawReceivers = new ArrayList<>();
         final List<UdpEncapCarrier> udpList = new ArrayList<>();
         final int[] families = { LibC.AF_INET, LibC.AF_INET6 };
         final PacketRingReceiver ring = config.carrier().raw() ? openPacketRing() : null;
@@ -324,7 +323,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 rawSenders[i] = register(new RawIpSender(family, config.mark(), capacity, pathMtu));
                 if (config.carrier().raw())
                 {
-                    rawReceivers.add(register(new RawEspReceiver(family, capacity)));
+                    rawReceivers.add(register(new RawIpReceiver(family, capacity)));
                 }
                 if (config.carrier().udp())
                 {
@@ -380,7 +379,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             routing, inboundFilter, packetRing, espEarlyDrop, outbound, reservations, config.tunName(), log);
         hostState.syncPacketRing(); // before the conductor runs: this thread still owns the host state
         conductor = new DaemonConductor(spd, hostState, clock, log);
-        if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
+        if (config.sipRole() != null)
         {
             startSipBridge(outbound);
         }
@@ -453,10 +452,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
      */
     private void startSipBridge(final OutboundAgent outbound) throws IOException
     {
-        final SipBridgeSettings settings = SipBridgeSettings.from(config);
+        final SipBridgeSettings settings = config.sipBridge();
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
-        sipBridge = new TunSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime, log,
-            config.carrier().raw() ? 0 : config.udpPort(), new TunSipBridge.ChangeApplier()
+        sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
+            log, config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()
             {
                 public void apply(final Runnable change)
                 {
@@ -470,7 +469,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                     }
                     catch (final DaemonConductor.NotAppliedException ex)
                     {
-                        throw new TunSipBridge.NotInForceException(ex.getMessage());
+                        throw new DaemonSipBridge.NotInForceException(ex.getMessage());
                     }
                 }
 
@@ -524,7 +523,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     }
 
     /** @return the SIP bridge, or null when the daemon runs without one. */
-    public TunSipBridge sipBridge()
+    public DaemonSipBridge sipBridge()
     {
         return sipBridge;
     }
@@ -652,7 +651,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         return config.countersFile().resolveSibling(config.countersFile().getFileName() + ".seq");
     }
 
-    public AutoCloseable subscribe(final SaEventListener listener)
+    public AutoCloseable subscribe(final SpdEventListener listener)
     {
         return events.subscribe(listener);
     }

@@ -2,7 +2,6 @@ package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
@@ -12,7 +11,7 @@ import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
-import org.esp4j.tun.offload.TcpCoalescer;
+import org.esp4j.tun.offload.TunWriter;
 
 /**
  * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), handed on
@@ -21,7 +20,7 @@ import org.esp4j.tun.offload.TcpCoalescer;
  * reason (by the processor, or here for carrier-level reasons). Owns its processor and buffers (single thread);
  * drains at most {@code burst} packets per descriptor per duty cycle.
  * <p>
- * Plaintext goes to the TUN through a {@link TcpCoalescer}: with TUN offloads on, consecutive TCP segments of one
+ * Plaintext goes to the TUN through a {@link TunWriter}: with TUN offloads on, consecutive TCP segments of one
  * flow within a batch are written as one GSO packet (GRO), so the kernel's TCP takes them, and acknowledges them,
  * once; the train is written out at the end of each batch.
  */
@@ -36,7 +35,7 @@ public final class InboundAgent implements Agent
     /** Received packets: one buffer, or with an ICV batch one per packet of a batch whose MACs are computed together. */
     private final UnsafeBuffer[] ring;
     private final int[] received;
-    private final TcpCoalescer tunWriter;
+    private final TunWriter tunWriter;
     private final String roleName;
     /** Receivers [0, ringReceivers) are the packet ring. */
     private final int ringReceivers;
@@ -77,10 +76,10 @@ public final class InboundAgent implements Agent
         }
         received = new int[ringSize];
         final int tunFd = tun.fd(0);
-        tunWriter = new TcpCoalescer((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
+        tunWriter = new TunWriter((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
-            new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));
+            daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         roleName = "esp4j-inbound-" + tun.name();
     }
 
@@ -209,7 +208,7 @@ public final class InboundAgent implements Agent
                 counters.increment(XfrmCounter.XfrmInHdrError);
                 break;
             default:
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 break;
         }
     }

@@ -8,17 +8,18 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SecurityAssociation;
-import org.esp4j.tun.carrier.IpHeaders;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.device.TunLinkScope;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.offload.TcpSegmenter;
-import org.esp4j.tun.offload.TransportChecksum;
 import org.esp4j.tun.offload.VirtioNetHeader;
+import org.esp4j.tun.sip.PlaintextObserver;
 
 import java.nio.ByteOrder;
 
@@ -52,7 +53,7 @@ public final class OutboundAgent implements Agent
     /** New settings from the conductor, applied by this agent's thread at the start of a duty cycle. */
     private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(64);
     /** The newest guard snapshot the conductor sent, and whether a command to apply it is queued. */
-    private final java.util.concurrent.atomic.AtomicReference<org.esp4j.core.spd.TrafficSelector[]> latestGuarded =
+    private final java.util.concurrent.atomic.AtomicReference<org.esp4j.core.selector.TrafficSelector[]> latestGuarded =
         new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicBoolean guardCommandQueued =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -155,7 +156,7 @@ public final class OutboundAgent implements Agent
      * @param selectors the out-policies' protect/discard selectors.
      * @return false if the queue is full (the conductor tries again at its next sweep).
      */
-    public boolean onGuardedSelectors(final org.esp4j.core.spd.TrafficSelector[] selectors)
+    public boolean onGuardedSelectors(final org.esp4j.core.selector.TrafficSelector[] selectors)
     {
         latestGuarded.set(selectors);
         if (guardCommandQueued.getAndSet(true))
@@ -195,7 +196,7 @@ public final class OutboundAgent implements Agent
             work++;
             if (n < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
                 break;
             }
             onRead(n);
@@ -230,7 +231,7 @@ public final class OutboundAgent implements Agent
         }
         for (int i = 0; i < failed; i++)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -252,7 +253,7 @@ public final class OutboundAgent implements Agent
             if (length > 0 && partial && !completeChecksum(length))
             {
                 daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-                counters.increment(XfrmCounter.Esp4jTunHdrError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
                 return;
             }
         }
@@ -270,7 +271,7 @@ public final class OutboundAgent implements Agent
         {
             return false;
         }
-        TransportChecksum.completePartial(read, vnetHeaderLength + start, vnetHeaderLength + length, field);
+        VirtioNetHeader.completePartialChecksum(read, vnetHeaderLength + start, vnetHeaderLength + length, field);
         return true;
     }
 
@@ -287,7 +288,7 @@ public final class OutboundAgent implements Agent
         if (segments == 0)
         {
             daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
         final int family = segmenter.ipv6() ? V6 : V4;
@@ -304,14 +305,14 @@ public final class OutboundAgent implements Agent
     private void onPacket(final int ipOffset, final int length)
     {
         final UnsafeBuffer read = receive.buffer();
-        final int version = length > 0 ? IpHeaders.version(read, ipOffset) : 0;
-        if (version == 4 ? length < IpHeaders.IPV4_HEADER_LENGTH :
-            version != 6 || length < IpHeaders.IPV6_HEADER_LENGTH)
+        final int version = length > 0 ? Ipv4Header.version(read, ipOffset) : 0;
+        if (version == Ipv4Header.VERSION ? length < Ipv4Header.MIN_LENGTH :
+            version != Ipv6Header.VERSION || length < Ipv6Header.LENGTH)
         {
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
-        final int family = version == 4 ? V4 : V6;
+        final int family = version == Ipv4Header.VERSION ? V4 : V6;
         if (TunLinkScope.isLinkScoped(read, ipOffset))
         {
             daemonCounters.increment(DaemonCounters.Counter.TunOutLinkScopeDropped);
@@ -378,7 +379,7 @@ public final class OutboundAgent implements Agent
             final RawIpSender sender = rawSenders[family];
             if (sender == null || sender.queue(packet, offset, length) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             }
         }
         // DROP: counted by the processor
@@ -425,7 +426,7 @@ public final class OutboundAgent implements Agent
         }
         if (sent < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -440,7 +441,7 @@ public final class OutboundAgent implements Agent
         final RawIpSender sender = rawSenders[family];
         if (sender == null || sender.send(receive.buffer(), ipOffset, length) < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -459,7 +460,7 @@ public final class OutboundAgent implements Agent
             answer.buffer().putBytes(vnetHeaderLength, scratch, 0, answerLength);
             if (tun.write(0, answer.address(0), vnetHeaderLength + answerLength) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
             }
             else
             {
@@ -475,7 +476,7 @@ public final class OutboundAgent implements Agent
                 final UdpEncapCarrier carrier = udpCarriers[V4];
                 if (carrier == null || carrier.send(packet, resultOffset, resultLength) < 0)
                 {
-                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                    daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 }
                 return;
             }
@@ -489,14 +490,14 @@ public final class OutboundAgent implements Agent
     /** Send an IPv4 packet (DF clear) as fragments that fit the path (RFC 791). */
     private void fragment4(final UnsafeBuffer packet, final int offset, final int length)
     {
-        final int headerLength = IpHeaders.ipv4HeaderLength(packet, offset);
+        final int headerLength = Ipv4Header.headerLength(packet, offset);
         final int maxData = (pathMtu - headerLength) & ~7;
         if (maxData <= 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             return;
         }
-        int id = packet.getShort(offset + IpHeaders.IPV4_ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        int id = packet.getShort(offset + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if (id == 0)
         {
             id = fragmentId++ & 0xFFFF;
@@ -512,14 +513,14 @@ public final class OutboundAgent implements Agent
             final boolean last = dataOffset + chunk >= dataLength;
             scratch.putBytes(0, packet, offset, headerLength);
             scratch.putBytes(headerLength, packet, offset + headerLength + dataOffset, chunk);
-            scratch.putShort(IpHeaders.IPV4_TOTAL_LENGTH_OFFSET, (short)(headerLength + chunk), ByteOrder.BIG_ENDIAN);
-            scratch.putShort(IpHeaders.IPV4_ID_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
-            scratch.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET,
-                (short)((last ? 0 : IpHeaders.IPV4_FLAG_MF) | (dataOffset >> 3)), ByteOrder.BIG_ENDIAN);
-            IpHeaders.putIpv4Checksum(scratch, 0);
+            scratch.putShort(Ipv4Header.TOTAL_LENGTH_OFFSET, (short)(headerLength + chunk), ByteOrder.BIG_ENDIAN);
+            scratch.putShort(Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
+            scratch.putShort(Ipv4Header.FLAGS_FRAGMENT_OFFSET,
+                (short)((last ? 0 : Ipv4Header.MORE_FRAGMENTS) | (dataOffset >> 3)), ByteOrder.BIG_ENDIAN);
+            Ipv4Header.updateChecksum(scratch, 0);
             if (rawSenders[V4].send(scratch, 0, headerLength + chunk) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 return;
             }
         }

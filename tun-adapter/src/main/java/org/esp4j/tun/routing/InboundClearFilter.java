@@ -1,9 +1,10 @@
 package org.esp4j.tun.routing;
 
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -584,7 +585,7 @@ public final class InboundClearFilter
 
     private static boolean hasPorts(final int protocol)
     {
-        return protocol == TrafficSelector.PROTOCOL_TCP || protocol == TrafficSelector.PROTOCOL_UDP ||
+        return protocol == IpProtocol.TCP || protocol == IpProtocol.UDP ||
             protocol == 132 || protocol == 136; // SCTP, UDP-Lite
     }
 

@@ -4,7 +4,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.tun.carrier.CarrierStatus;
-import org.esp4j.tun.carrier.RawEspReceiver;
+import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.jna.LibC;
 
 import java.io.IOException;
@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Watches the SIP this host receives, for the {@link TunSipBridge}: raw UDP and TCP sockets (IPv4 and IPv6) get a
+ * Watches the SIP this host receives, for the {@link DaemonSipBridge}: raw UDP and TCP sockets (IPv4 and IPv6) get a
  * copy of every UDP and TCP packet delivered to the host, whether it arrived in plaintext (the first REGISTER's 401)
  * or was decapsulated by the daemon and written to the TUN. Outbound SIP is seen on the TUN by the outbound agent.
  * <p>
- * The sockets are the bridge's {@link TunSipBridge.InboundSource}: this agent's duty cycle takes what is queued, and
+ * The sockets are the bridge's {@link DaemonSipBridge.InboundSource}: this agent's duty cycle takes what is queued, and
  * so does the outbound agent, synchronously, before the bridge looks at a message the host sends (the kernel queued
  * what that message answers here before the application could read it). Both take packets only under the bridge's
  * lock, so the sockets and the packet buffer are used by one thread at a time.
@@ -35,8 +35,8 @@ public final class SipSniffer implements Agent, AutoCloseable
     private static final long STALLED_NAP_NS = 5_000_000L;
     private static final int BURST = 64;
 
-    private final TunSipBridge bridge;
-    private final List<RawEspReceiver> receivers = new ArrayList<>();
+    private final DaemonSipBridge bridge;
+    private final List<RawIpReceiver> receivers = new ArrayList<>();
     private final UnsafeBuffer packet = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private long lastPollNs = System.nanoTime();
     private SipBridgeCounters counters;
@@ -45,7 +45,7 @@ public final class SipSniffer implements Agent, AutoCloseable
      * @param bridge where SIP packets go; this sniffer becomes its inbound source.
      * @throws IOException if no raw socket can be opened (needs CAP_NET_RAW).
      */
-    public SipSniffer(final TunSipBridge bridge) throws IOException
+    public SipSniffer(final DaemonSipBridge bridge) throws IOException
     {
         this.bridge = bridge;
         try
@@ -54,13 +54,13 @@ public final class SipSniffer implements Agent, AutoCloseable
             {
                 for (final int protocol : new int[]{ LibC.IPPROTO_UDP, LibC.IPPROTO_TCP })
                 {
-                    receivers.add(new RawEspReceiver(family, protocol, EspProcessor.MAX_PACKET_LENGTH));
+                    receivers.add(new RawIpReceiver(family, protocol, EspProcessor.MAX_PACKET_LENGTH));
                 }
             }
         }
         catch (final IOException ex)
         {
-            receivers.forEach(RawEspReceiver::close);
+            receivers.forEach(RawIpReceiver::close);
             throw ex;
         }
         bridge.inboundSource(this::receive);
@@ -78,7 +78,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     /** @return the sockets' descriptors, for a poll-based idle strategy. */
     public int[] fds()
     {
-        return receivers.stream().mapToInt(RawEspReceiver::fd).toArray();
+        return receivers.stream().mapToInt(RawIpReceiver::fd).toArray();
     }
 
     public int doWork()
@@ -110,7 +110,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     private int receive(final int limit)
     {
         int work = 0;
-        for (final RawEspReceiver receiver : receivers)
+        for (final RawIpReceiver receiver : receivers)
         {
             for (int i = 0; i < limit; i++)
             {
@@ -137,7 +137,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     public void close()
     {
         bridge.inboundSource(null); // under the bridge's lock: no drain is running on the sockets closed next
-        receivers.forEach(RawEspReceiver::close);
+        receivers.forEach(RawIpReceiver::close);
         receivers.clear();
     }
 }

@@ -2,8 +2,8 @@ package org.esp4j.tun.control;
 
 import org.agrona.concurrent.CachedNanoClock;
 import org.esp4j.core.counters.XfrmCounters;
-import org.esp4j.core.sa.EncryptionAlgorithm;
-import org.esp4j.core.sa.IntegrityAlgorithm;
+import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SecurityAssociationDatabase;

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Property: a TCP super-packet as the kernel hands it over (TSO, partial checksum), cut by {@link TcpSegmenter} and
- * fed to {@link TcpCoalescer}, comes out as the same super-packet, byte for byte, with the virtio-net header that
+ * fed to {@link TunWriter}, comes out as the same super-packet, byte for byte, with the virtio-net header that
  * describes it. Nothing of the IP or TCP headers is allowed to differ: lengths, IPv4 id and header checksum, sequence
  * number, flags (PSH of the last segment) and the partial checksum are all those of the original.
  */
@@ -43,12 +43,12 @@ class SegmentCoalesceRoundTripTest
         for (int round = 0; round < ROUNDS; round++)
         {
             final TunFrames tun = new TunFrames(true);
-            final TcpCoalescer coalescer = tun.coalescer(VirtioNetHeader.LENGTH, true);
+            final TunWriter coalescer = tun.coalescer(VirtioNetHeader.LENGTH, true);
             final int mss = 200 + random.nextInt(1400);
             final byte[] options = random.nextBoolean() ? timestamps(random.nextInt(), random.nextInt()) : new byte[0];
             final int headers = (ipv6 ? 40 : 20) + 20 + options.length;
             final int payloadLength = round % 5 == 0 ? 1 + random.nextInt(mss) :
-                1 + random.nextInt(TcpCoalescer.MAX_PACKET_LENGTH - headers);
+                1 + random.nextInt(TunWriter.MAX_PACKET_LENGTH - headers);
             final long firstSequence = round % 7 == 0 ? 0xFFFF_FFFFL - random.nextInt(70_000) :
                 random.nextInt() & 0xFFFF_FFFFL;
             final byte[] original = tcp().ipv6(ipv6).seq(firstSequence).ack(random.nextInt())
@@ -89,7 +89,7 @@ class SegmentCoalesceRoundTripTest
                     what + ": a lone segment is the packet with its whole checksum, and a header saying nothing");
                 continue;
             }
-            if (headers + count * mss > TcpCoalescer.MAX_PACKET_LENGTH)
+            if (headers + count * mss > TunWriter.MAX_PACKET_LENGTH)
             {
                 // the train is written as soon as one more full segment could not fit: the short last segment of
                 // a super-packet this close to 64 KiB then goes on its own (still in order, nothing lost)

@@ -11,10 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Test helper: a {@link TcpCoalescer.TunWriter} that copies every frame it is given (virtio-net header and packet)
+ * Test helper: a {@link TunWriter.FrameWriter} that copies every frame it is given (virtio-net header and packet)
  * into a list, optionally failing, and the coalescer's three counters from an Agrona {@link CountersManager}.
  */
-final class TunFrames implements TcpCoalescer.TunWriter
+final class TunFrames implements TunWriter.FrameWriter
 {
     static final int EIO = 5;
 
@@ -42,9 +42,9 @@ final class TunFrames implements TcpCoalescer.TunWriter
         errors = manager.newCounter("tun-write-errors");
     }
 
-    TcpCoalescer coalescer(final int vnetHeaderLength, final boolean enabled)
+    TunWriter coalescer(final int vnetHeaderLength, final boolean enabled)
     {
-        return new TcpCoalescer(this, vnetHeaderLength, enabled, packets, segments, errors);
+        return new TunWriter(this, vnetHeaderLength, enabled, packets, segments, errors);
     }
 
     public int write(final long address, final int length)

@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>the kernel's TSO: 200 KB written on the socket come out of the TUN as super-packets ({@code gso_type}
  *   TCPV4/TCPV6, {@code gso_size} at most the MSS) that {@link TcpSegmenter} cuts into segments whose checksums
  *   verify and whose payload is what the socket wrote;</li>
- *   <li>the kernel's GRO side: a train of segments joined by {@link TcpCoalescer} and written as one GSO packet is
+ *   <li>the kernel's GRO side: a train of segments joined by {@link TunWriter} and written as one GSO packet is
  *   taken by the kernel's TCP as one: the socket reads the whole train in one read, and the only ACK of it covers it
  *   all.</li>
  * </ul>
@@ -210,7 +210,7 @@ class TunOffloadKernelTest
                 random.nextBytes(data);
                 final long start = peer.sendNext;
                 final TunFrames written = new TunFrames(true);
-                final TcpCoalescer coalescer = new TcpCoalescer((address, length) ->
+                final TunWriter coalescer = new TunWriter((address, length) ->
                 {
                     final int n = tun.write(0, address, length);
                     if (n >= 0)

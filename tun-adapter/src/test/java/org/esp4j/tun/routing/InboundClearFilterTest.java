@@ -1,8 +1,9 @@
 package org.esp4j.tun.routing;
 
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TrafficSelector;
+import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPolicyParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +136,7 @@ class InboundClearFilterTest
     void shouldNotExpressPortsOfAProtocolWithoutPorts() throws Exception
     {
         final TrafficSelector icmpType = TrafficSelector.builder().source(InetAddress.getByName(PCSCF))
-            .protocol(TrafficSelector.PROTOCOL_ICMPV6).sourcePort(128).build();
+            .protocol(IpProtocol.ICMPV6).sourcePort(128).build();
 
         assertNull(InboundClearFilter.match(icmpType));
     }

@@ -1,0 +1,624 @@
+package org.esp4j.tun.sip;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.sip.SipBridge;
+import org.esp4j.sip.aka.AkaAlgorithm;
+import org.esp4j.sip.aka.AkaKeyring;
+import org.esp4j.sip.espcore.EspCoreSaSink;
+import org.esp4j.sip.ip.IpPacket;
+import org.esp4j.sip.lifecycle.LifecycleConfig;
+import org.esp4j.sip.lifecycle.LifecycleEvent;
+import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.sip.lifecycle.SaSpec;
+import org.esp4j.sip.lifecycle.SecurityAssociationSink;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The SIP bridge inside the daemon: watches the plaintext SIP that crosses the host (REGISTER and its answers) and
+ * installs and removes the sec-agree SAs and policies (TS 33.203 §7, RFC 3329) in the daemon's own SAD and SPD, so
+ * an unmodified SIP client or P-CSCF gets IPsec.
+ * <p>
+ * What the host sends is seen on the outbound agent's thread, from the TUN before the SPD lookup (this class is the
+ * agent's {@link PlaintextObserver}); what it receives, on the {@link SipSniffer}'s thread, from raw sockets. A cheap
+ * filter on ports (5060, the ports of the SAs, and the ports the UE announced in its Security-Client) keeps other
+ * traffic out; the rest runs under this object's lock (SIP is control plane). The bridge is
+ * {@link LifecycleConfig#passive() passive}: it cannot rewrite a message, so a P-CSCF takes the keys from the
+ * S-CSCF's 401 ({@code ck}/{@code ik}, or the configured K) and the Security-Server from the 401 the P-CSCF
+ * application sends to the UE; a P-CSCF daemon must therefore steer its UEs' prefix (to see that 401) and see the
+ * S-CSCF's 401 arrive on port 5060.
+ *
+ * <h2>Ordering, enforced rather than left to timing</h2>
+ * <ol>
+ * <li><b>Received before sent.</b> A SIP application's message answers what it received: the UE's protected
+ * REGISTER answers the 401, the P-CSCF's 401 to the UE forwards the S-CSCF's, its 200 OK answers the protected
+ * REGISTER. The kernel queues the copy for raw sockets before it hands a packet to the application's socket (raw
+ * delivery comes first in {@code ip_local_deliver_finish} / {@code ip6_protocol_deliver_rcu}), so whatever an
+ * outbound message answers is already queued on the sniffer's sockets when that message reaches the observer. The
+ * observer drains those sockets first, under this lock (the sniffer thread holds it too while it receives and
+ * processes, so a packet is never half taken), and only then looks at the outbound message. Without this, a
+ * client that answers the 401 before the sniffer thread ran would send its protected REGISTER through a TUN without
+ * SAs, where the SPD, having no policy for the new ports yet, passes it in clear; and a P-CSCF whose 200 OK beat the
+ * protected REGISTER to the bridge would never establish the set.</li>
+ * <li><b>Sent, then removed.</b> A sent message is to be fed once it has gone out ({@link SipBridge}), but the
+ * observer sees it before the SPD: the P-CSCF's final response to a de-registration, or its failure response to a
+ * protected REGISTER, would remove the very SAs that must protect it, and with their policies gone it would leave in
+ * clear. Removals caused by an outbound message are therefore deferred to {@link #onDutyCycleEnd()}, when the
+ * packet has been protected and sent (an SA installed again meanwhile under the same SPI and destination cancels
+ * its pending removal).</li>
+ * </ol>
+ * Should the SAs still be missing after the drain (the 401 lost to a full socket buffer, the AKA check failed, no
+ * keys), an outbound request carrying Security-Verify -- the client's statement that it travels over the SAs -- that
+ * the SPD would let through in clear is dropped and counted against {@link XfrmCounter#XfrmOutNoStates}, as the
+ * kernel counts a packet whose protect policy has no state. It is never sent in clear. (Over TCP this looks at
+ * segments: a SYN on the new connection carries no SIP and is not held; after the drain its SAs exist unless the
+ * bridge failed.)
+ *
+ * <h2>One owner, fail closed</h2>
+ * The bridge does not change the SAD and SPD itself: each install, removal and lifetime change is a change the
+ * daemon's conductor applies ({@link ChangeApplier}), and the thread that saw the SIP message waits for it. The
+ * conductor answers once the nftables inbound filter drops clear packets on the new flows, so the message that
+ * announced them -- the P-CSCF's 401 read from the TUN, the protected REGISTER -- leaves only after that; if the
+ * conductor cannot confirm it, the outbound message is held back (dropped, {@link XfrmCounter#XfrmOutNoStates}).
+ * <p>
+ * When the SAs of a registration go (de-registration, a failed protected REGISTER, expiry), the SAs are deleted at
+ * once but their policies stay for {@link #LINGER_NS} (64*T1 = 32 s, RFC 3261 Timer F/H), so a retransmitted final
+ * response and any other packet of those port pairs (BYE, OPTIONS, TCP teardown) is dropped and counted
+ * ({@code XfrmOutNoStates} outbound, the inbound filter inbound), never sent in clear; an SA installed again on the
+ * same SPI and destination meanwhile cancels the linger.
+ * <p>
+ * Nothing here throws into the packet path: errors are logged (never with keys) and counted.
+ */
+public final class DaemonSipBridge implements PlaintextObserver
+{
+    /** The unprotected SIP port the first REGISTER and the 401 use. */
+    public static final int SIP_PORT = 5060;
+
+    /** Most packets per socket the observer drains before it looks at an outbound message (bounds a flood). */
+    static final int DRAIN_LIMIT = 1024;
+
+    private static final byte[] SECURITY_VERIFY = "security-verify".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final InboundSource NO_SOURCE = limit -> 0;
+
+    /** How long the policies of removed SIP SAs keep their flows blocked: 64*T1 (T1 = 500 ms), RFC 3261 17.1.2.2. */
+    public static final long LINGER_NS = 32_000_000_000L;
+
+    /**
+     * Applies the bridge's SAD/SPD changes on the owner of control state (the daemon's conductor).
+     */
+    public interface ChangeApplier
+    {
+        /**
+         * Run the change on the owner and wait until the host follows it (the inbound filter committed).
+         *
+         * @throws RuntimeException what the change threw, or {@link NotInForceException} when the owner could not
+         *                          apply it or confirm the host follows.
+         */
+        void apply(Runnable change);
+
+        /** From within a change: run {@code change} on the owner after {@code delayNs}, replacing one of that key. */
+        void schedule(String key, long delayNs, Runnable change);
+
+        /** From within a change: cancel the scheduled change of that key, if any. */
+        void cancel(String key);
+    }
+
+    /** Without a daemon (tests): changes run on the caller, removals at once (no linger). */
+    public static final ChangeApplier INLINE = new ChangeApplier()
+    {
+        public void apply(final Runnable change)
+        {
+            change.run();
+        }
+
+        public void schedule(final String key, final long delayNs, final Runnable change)
+        {
+            change.run();
+        }
+
+        public void cancel(final String key)
+        {
+        }
+    };
+
+    /** The owner could not apply a change or confirm the host follows it: what it announced must not leave. */
+    public static final class NotInForceException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        public NotInForceException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    /**
+     * Received SIP the bridge drains before it looks at what the host sends: the {@link SipSniffer}'s sockets.
+     */
+    @FunctionalInterface
+    public interface InboundSource
+    {
+        /**
+         * Hand the packets queued so far to {@link DaemonSipBridge#onReceived}. Called with the bridge's lock held.
+         *
+         * @param limit most packets to take from each socket.
+         * @return packets taken.
+         */
+        int drain(int limit);
+    }
+
+    private final SipBridge bridge;
+    private final OrderedSink sink;
+    private final SecurityAssociationDatabase sad;
+    private final SecurityPolicyDatabase spd;
+    private final Consumer<String> log;
+    private volatile int[] watchedPorts = { SIP_PORT };
+    private volatile boolean removalsDeferred;
+    private InboundSource inbound = NO_SOURCE;
+    /** Views for {@link #isWatched}: one for the outbound thread, one used under this object's monitor. */
+    private final UnsafeBuffer plaintextView = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
+    private long errors;
+    private long held;
+
+    /**
+     * @param role    UE or P-CSCF.
+     * @param aka     the subscriber's AKA algorithm (K and OP/OPc), for IK/CK; null when unknown (a P-CSCF then
+     *                takes {@code ck}/{@code ik} from the S-CSCF's 401).
+     * @param sad     the daemon's SAD (its counters count the packets held back).
+     * @param spd     the daemon's SPD.
+     * @param clockNs the clock for SA lifetimes.
+     * @param log     where lifecycle events are written (without keys).
+     */
+    public DaemonSipBridge(
+        final Role role,
+        final AkaAlgorithm aka,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final LongSupplier clockNs,
+        final Consumer<String> log)
+    {
+        this(role, aka, null, sad, spd, clockNs, log, 0, INLINE);
+    }
+
+    /**
+     * @param role        UE or P-CSCF.
+     * @param aka         the subscriber's AKA algorithm, or null.
+     * @param keyring     the keys of many subscribers by IMPI (a UE farm's, or the UEs a P-CSCF serves), used instead
+     *                    of {@code aka}; null for one subscriber.
+     * @param sad         the daemon's SAD.
+     * @param spd         the daemon's SPD.
+     * @param clockNs     the clock for SA lifetimes.
+     * @param log         where lifecycle events are written (without keys).
+     * @param udpEspPort  0 for raw-ESP SAs; the RFC 3948 port for ESP-in-UDP SAs (a daemon with only the UDP carrier).
+     * @param applier     applies the SAD/SPD changes on the owner of control state (the daemon's conductor).
+     */
+    public DaemonSipBridge(
+        final Role role,
+        final AkaAlgorithm aka,
+        final AkaKeyring keyring,
+        final SecurityAssociationDatabase sad,
+        final SecurityPolicyDatabase spd,
+        final LongSupplier clockNs,
+        final Consumer<String> log,
+        final int udpEspPort,
+        final ChangeApplier applier)
+    {
+        this.sad = sad;
+        this.spd = spd;
+        this.log = log;
+        final LifecycleConfig.Builder config = LifecycleConfig.builder(role).nanoClock(clockNs).passive(true);
+        if (aka != null)
+        {
+            config.akaAlgorithm(aka);
+        }
+        config.akaKeyring(keyring);
+        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier));
+        bridge = new SipBridge(config.build(), sink, event -> { });
+    }
+
+    /**
+     * @param source what to drain before an outbound message is looked at (the sniffer), or null for nothing.
+     */
+    public synchronized void inboundSource(final InboundSource source)
+    {
+        inbound = source == null ? NO_SOURCE : source;
+    }
+
+    /**
+     * Take what the inbound source has queued (the sniffer thread's duty cycle).
+     *
+     * @param limit most packets to take from each socket.
+     * @return packets taken.
+     */
+    public synchronized int drainReceived(final int limit)
+    {
+        return inbound.drain(limit);
+    }
+
+    /**
+     * A plaintext IP packet the host received (from the sniffer: arrived in clear, or decapsulated by the daemon).
+     *
+     * @param array  packet bytes.
+     * @param offset IP header start.
+     * @param length packet length.
+     */
+    public void onReceived(final byte[] array, final int offset, final int length)
+    {
+        synchronized (this)
+        {
+            if (isWatched(receivedView, array, offset, length))
+            {
+                feed(array, offset, length);
+            }
+        }
+    }
+
+    /**
+     * A plaintext IP packet the host sends, read from the TUN, before the SPD lookup: first what was received is
+     * drained, then the packet is held back if it must not leave without SAs, else fed to the bridge (its removals
+     * deferred to {@link #onDutyCycleEnd()}).
+     *
+     * @return false when the packet was held back (counted against {@link XfrmCounter#XfrmOutNoStates}).
+     */
+    public boolean onPlaintext(final byte[] array, final int offset, final int length)
+    {
+        if (!isWatched(plaintextView, array, offset, length))
+        {
+            return true;
+        }
+        synchronized (this)
+        {
+            inbound.drain(DRAIN_LIMIT);
+            if (lacksItsSas(array, offset, length))
+            {
+                held++;
+                sad.counters().increment(XfrmCounter.XfrmOutNoStates);
+                return false;
+            }
+            sink.deferring = true;
+            try
+            {
+                if (!feed(array, offset, length))
+                {
+                    held++;
+                    sad.counters().increment(XfrmCounter.XfrmOutNoStates);
+                    return false;
+                }
+            }
+            finally
+            {
+                sink.deferring = false;
+                removalsDeferred = sink.hasDeferred();
+            }
+            return true;
+        }
+    }
+
+    /** The outbound duty cycle sent what it read: apply the removals its messages caused. */
+    public void onDutyCycleEnd()
+    {
+        if (removalsDeferred)
+        {
+            synchronized (this)
+            {
+                removalsDeferred = false;
+                try
+                {
+                    sink.applyDeferred();
+                }
+                catch (final RuntimeException ex)
+                {
+                    errors++;
+                    log.accept("sip-bridge: " + ex.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Copy the bridge's bounded-memory figures into the daemon's counters.
+     *
+     * @param counters where they go.
+     */
+    public synchronized void publish(final SipBridgeCounters counters)
+    {
+        counters.update(bridge);
+    }
+
+    /** Expire SA sets whose lifetime ran out; call about once a second. */
+    public synchronized void poll()
+    {
+        try
+        {
+            report(bridge.expire());
+        }
+        catch (final RuntimeException ex)
+        {
+            errors++;
+            log.accept("sip-bridge: " + ex.getMessage());
+        }
+    }
+
+    /** @return number of messages the bridge could not handle. */
+    public synchronized long errors()
+    {
+        return errors;
+    }
+
+    /** @return outbound packets held back because they carried Security-Verify and their SAs were missing. */
+    public synchronized long heldWithoutSas()
+    {
+        return held;
+    }
+
+    /** @return the SAs the bridge has installed (and not yet removed). */
+    public synchronized List<SaSpec> activeSas()
+    {
+        return bridge.activeSas();
+    }
+
+    /** @return false when a change this message caused is not confirmed in force (the message must not leave). */
+    private boolean feed(final byte[] array, final int offset, final int length)
+    {
+        try
+        {
+            report(bridge.onIpPacket(array, offset, length));
+            return true;
+        }
+        catch (final NotInForceException ex)
+        {
+            errors++;
+            log.accept("sip-bridge: " + ex.getMessage() + ": the message that announced it is held back");
+            return false;
+        }
+        catch (final RuntimeException ex)
+        {
+            errors++;
+            log.accept("sip-bridge: " + ex.getMessage());
+            return true;
+        }
+    }
+
+    /**
+     * A request carrying Security-Verify (RFC 3329 §2.3.1: it travels over the agreed SAs) that the SPD would let
+     * through in clear: no policy, a bypass, or an optional template without SA.
+     */
+    private boolean lacksItsSas(final byte[] array, final int offset, final int length)
+    {
+        final IpPacket ip;
+        try
+        {
+            ip = IpPacket.parse(array, offset, length);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return false; // not parseable: the processor counts it
+        }
+        if (ip == null || !hasHeader(array, ip.payloadOffset(), ip.payloadOffset() + ip.payloadLength(), SECURITY_VERIFY))
+        {
+            return false;
+        }
+        final long dstHigh = IpAddressBits.high(ip.dst());
+        final long dstLow = IpAddressBits.low(ip.dst());
+        final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, IpAddressBits.high(ip.src()),
+            IpAddressBits.low(ip.src()), dstHigh, dstLow,
+            ip.isTcp() ? IpProtocol.TCP : IpProtocol.UDP, ip.srcPort(), ip.dstPort());
+        final boolean clear = policy == null || policy.action() == PolicyAction.BYPASS ||
+            policy.action() == PolicyAction.PROTECT && policy.template().optional() &&
+            SecurityPolicyDatabase.resolveSa(policy, sad, dstHigh, dstLow) == null;
+        if (clear)
+        {
+            log.accept("sip-bridge: request with Security-Verify from [" + ip.src().getHostAddress() + "]:" +
+                ip.srcPort() + " to [" + ip.dst().getHostAddress() + "]:" + ip.dstPort() +
+                " has no SAs: dropped, not sent in clear (XfrmOutNoStates)");
+        }
+        return clear;
+    }
+
+    /** A header line {@code name:} (any case, optional blanks before the colon) in {@code [from, to)}. */
+    static boolean hasHeader(final byte[] array, final int from, final int to, final byte[] lowerName)
+    {
+        for (int i = from; i + lowerName.length < to; i++)
+        {
+            if (array[i] != '\n')
+            {
+                continue;
+            }
+            int at = i + 1;
+            int k = 0;
+            while (k < lowerName.length && at < to && (array[at] | 0x20) == lowerName[k])
+            {
+                at++;
+                k++;
+            }
+            while (k == lowerName.length && at < to && (array[at] == ' ' || array[at] == '\t'))
+            {
+                at++;
+            }
+            if (k == lowerName.length && at < to && array[at] == ':')
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void report(final List<LifecycleEvent> events)
+    {
+        if (events.isEmpty())
+        {
+            return;
+        }
+        for (final LifecycleEvent event : events)
+        {
+            log.accept("sip-bridge: " + event);
+        }
+        final int[] protectedPorts = bridge.protectedPorts();
+        final int[] ports = new int[protectedPorts.length + 1];
+        ports[0] = SIP_PORT;
+        System.arraycopy(protectedPorts, 0, ports, 1, protectedPorts.length);
+        watchedPorts = ports;
+    }
+
+    private boolean isWatched(final UnsafeBuffer view, final byte[] array, final int offset, final int length)
+    {
+        if (length < Ipv4Header.MIN_LENGTH)
+        {
+            return false;
+        }
+        view.wrap(array, offset, length);
+        final int version = Ipv4Header.version(view, 0);
+        final int protocol;
+        final int transport;
+        if (version == Ipv4Header.VERSION)
+        {
+            protocol = Ipv4Header.protocol(view, 0);
+            transport = Ipv4Header.headerLength(view, 0);
+        }
+        else if (version == Ipv6Header.VERSION && length >= Ipv6Header.LENGTH + 4)
+        {
+            final long walk = Ipv6Header.walkExtensionHeaders(view, 0, length, 0);
+            protocol = Ipv6Header.isWalkTruncated(walk) ? -1 : Ipv6Header.walkProtocol(walk);
+            transport = Ipv6Header.walkUpperOffset(walk);
+        }
+        else
+        {
+            return false;
+        }
+        if ((protocol != IpProtocol.UDP && protocol != IpProtocol.TCP) || transport + 4 > length)
+        {
+            return false;
+        }
+        final int sourcePort = UdpHeader.sourcePort(view, transport);
+        final int destinationPort = UdpHeader.destinationPort(view, transport);
+        for (final int port : watchedPorts)
+        {
+            if (port == sourcePort || port == destinationPort)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The SAD/SPD sink whose changes run on the owner of control state, with the policies of removed SAs lingering.
+     */
+    private static final class OwnedSink implements SecurityAssociationSink
+    {
+        private final SecurityAssociationSink target;
+        private final SecurityAssociationDatabase sad;
+        private final ChangeApplier applier;
+
+        OwnedSink(final SecurityAssociationSink target, final SecurityAssociationDatabase sad,
+            final ChangeApplier applier)
+        {
+            this.target = target;
+            this.sad = sad;
+            this.applier = applier;
+        }
+
+        public void install(final SaSpec sa)
+        {
+            apply(() ->
+            {
+                applier.cancel(lingerKey(sa));
+                target.install(sa);
+            });
+        }
+
+        public void remove(final SaSpec sa)
+        {
+            apply(() ->
+            {
+                // the SA goes now (never used again); its policies keep the flow blocked for the linger time
+                sad.delete(sa.spi(), sa.dst());
+                applier.schedule(lingerKey(sa), LINGER_NS, () -> target.remove(sa));
+            });
+        }
+
+        public void extendLifetime(final SaSpec sa, final long lifetimeNs)
+        {
+            apply(() -> target.extendLifetime(sa, lifetimeNs));
+        }
+
+        private void apply(final Runnable change)
+        {
+            applier.apply(change);
+        }
+
+        private static String lingerKey(final SaSpec sa)
+        {
+            return "sip-linger spi " + sa.spiHex() + " dst " + sa.dst().getHostAddress();
+        }
+    }
+
+    /**
+     * The SAD/SPD sink with removals held back while an outbound message is fed (see the class comment); guarded
+     * by the bridge's lock.
+     */
+    private static final class OrderedSink implements SecurityAssociationSink
+    {
+        private final SecurityAssociationSink target;
+        private final List<SaSpec> deferred = new ArrayList<>();
+        private boolean deferring;
+
+        OrderedSink(final SecurityAssociationSink target)
+        {
+            this.target = target;
+        }
+
+        public void install(final SaSpec sa)
+        {
+            // The same SPI and destination again replaces the SA: its pending removal would delete the new one.
+            deferred.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+            target.install(sa);
+        }
+
+        public void remove(final SaSpec sa)
+        {
+            if (deferring)
+            {
+                deferred.add(sa);
+            }
+            else
+            {
+                target.remove(sa);
+            }
+        }
+
+        public void extendLifetime(final SaSpec sa, final long lifetimeNs)
+        {
+            target.extendLifetime(sa, lifetimeNs);
+        }
+
+        boolean hasDeferred()
+        {
+            return !deferred.isEmpty();
+        }
+
+        void applyDeferred()
+        {
+            for (final SaSpec sa : deferred)
+            {
+                target.remove(sa);
+            }
+            deferred.clear();
+        }
+    }
+}

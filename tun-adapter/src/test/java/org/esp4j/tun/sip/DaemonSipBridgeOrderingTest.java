@@ -1,0 +1,320 @@
+package org.esp4j.tun.sip;
+
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.sip.aka.Milenage;
+import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.sip.lifecycle.SaSpec;
+import org.esp4j.sip.lifecycle.SaLifecycleState;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The bridge's two orderings, reproduced without threads or sleeps: the "sniffer's socket" is a queue the test
+ * fills, as the kernel fills the raw socket before the application can read what it answers, and the packets go
+ * through the daemon's SPD/SAD with a real {@link EspProcessor}, as the outbound agent sends them.
+ * <ul>
+ * <li>UE: the client answers the 401 before the sniffer thread processed it. Without the drain the SPD has no policy
+ * for port-s yet and passes the protected REGISTER in clear; with it, the REGISTER leaves as ESP with spi-s. If the
+ * 401 never reached the sniffer, the REGISTER is held and counted, never sent in clear.</li>
+ * <li>P-CSCF (passive): the S-CSCF's 401 gives the keys, the application's 401 the Security-Server; its 200 OK to a
+ * protected REGISTER the sniffer thread has not processed still establishes the set; its 200 OK to the
+ * de-registration still leaves as ESP, the SAs going only when the duty cycle has sent it.</li>
+ * </ul>
+ * Keys: TS 35.208 test set 1 (the P-CSCF gets the published IK/CK as the S-CSCF's ck/ik; the UE derives them).
+ */
+class TunSipBridgeOrderingTest
+{
+    private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] K = HEX.parseHex("465b5ce8b199b49faa5f0a2ee238a6bc");
+    private static final byte[] OPC = HEX.parseHex("cd63cb71954a9f4e48a5994e37a02baf");
+    private static final String NONCE = Base64.getEncoder().encodeToString(
+        HEX.parseHex("23553cbe9637a89d218ae64dae47bf35" + "55f328b43577b9b94a9ffac354dfafb3"));
+    private static final String IK = "f769bcd751044604127672711c6d3441";
+    private static final String CK = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
+    private static final InetAddress UE = address("2001::1:d1ae:bb37:d9c9:81d0");
+    private static final InetAddress PCSCF = address("2001:0:0:1::2");
+    private static final InetAddress SCSCF = address("2001:0:0:2::5");
+    private static final long PCSCF_SPI_S = 2821032177L;
+    private static final long UE_SPI_C = 565817L;
+    private static final int UE_PORT_C = 38003;
+    private static final int PCSCF_PORT_S = 50718;
+    private static final String CLIENT = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=565817;" +
+        "spi-s=565818;port-c=38003;port-s=39003";
+    private static final String SERVER = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;" +
+        "spi-c=3458785863;spi-s=2821032177;port-c=50717;port-s=50718;q=0.1";
+
+    private final long[] nowNs = { 1_000_000_000L };
+    private final NanoClock clock = () -> nowNs[0];
+    private final XfrmCounters counters = XfrmCounters.inMemory();
+    private final SecurityAssociationDatabase sad = new SecurityAssociationDatabase(counters, clock, (type, sa) -> { });
+    private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+    private final EspProcessor processor = new EspProcessor(sad, spd, counters, clock);
+    private final List<String> log = new ArrayList<>();
+    /** The sniffer's raw sockets: filled by "the kernel", emptied only by a drain. */
+    private final Deque<byte[]> snifferQueue = new ArrayDeque<>();
+    private UnsafeBuffer sent;
+
+    private DaemonSipBridge bridge(final Role role, final boolean knowsK)
+    {
+        final DaemonSipBridge bridge = new DaemonSipBridge(role, knowsK ? Milenage.withOpc(K, OPC) : null, sad, spd,
+            clock::nanoTime, log::add);
+        bridge.inboundSource(limit ->
+        {
+            int taken = 0;
+            for (byte[] packet; taken < limit && (packet = snifferQueue.poll()) != null; taken++)
+            {
+                bridge.onReceived(packet, 0, packet.length);
+            }
+            return taken;
+        });
+        return bridge;
+    }
+
+    @Test
+    void shouldProtectARegisterSentBeforeTheSnifferThreadProcessedThe401()
+    {
+        final DaemonSipBridge ue = bridge(Role.UE, true);
+        assertEquals(EspVerdict.PASS, send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        assertTrue(ue.activeSas().isEmpty(), "the sniffer thread has not run: no SAs yet");
+        final byte[] second = udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600));
+        assertEquals(EspVerdict.PASS, processor.outbound(buffer(second), EspProcessor.MAX_HEADROOM, second.length),
+            "the hazard: without the bridge's ordering the SPD knows no policy for port-s and passes it in clear");
+
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S,
+            register(2, PCSCF_PORT_S, SERVER, 600)), log.toString());
+        assertTrue(snifferQueue.isEmpty(), "drained by the outbound path itself");
+        assertEquals(PCSCF_SPI_S, espSpi(), "ESP with the P-CSCF's spi-s");
+        assertEquals(4, sad.size());
+        assertEquals(0, ue.heldWithoutSas());
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    @Test
+    void shouldHoldARegisterWithSecurityVerifyWhoseSasNeverCameAndNeverSendItInClear()
+    {
+        final DaemonSipBridge ue = bridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
+        final long clearBefore = counters.get(XfrmCounter.Esp4jOutBypass);
+
+        // the 401 never reached the sniffer (a full socket buffer): nothing to drain
+        assertEquals(-1, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)),
+            "held back by the observer, before the SPD");
+        assertEquals(1, ue.heldWithoutSas());
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates), "counted as a protect packet without state");
+        assertEquals(clearBefore, counters.get(XfrmCounter.Esp4jOutBypass), "nothing went out in clear");
+        assertTrue(log.stream().anyMatch(line -> line.contains("dropped, not sent in clear")), log.toString());
+
+        // the client's retransmission, once the 401 did arrive: protected
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S,
+            register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(PCSCF_SPI_S, espSpi());
+        assertFalse(log.stream().anyMatch(line -> line.contains(IK) || line.contains(IK.toUpperCase())),
+            "keys are never logged");
+    }
+
+    @Test
+    void shouldKeepThePcscfsAnswersInOrderWithWhatItReceived()
+    {
+        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+
+        // the application's 401 to the UE: keys from the S-CSCF's copy, Security-Server from this one
+        assertEquals(EspVerdict.PASS, send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        final List<SaSpec> sas = pcscf.activeSas();
+        assertEquals(4, sas.size(), log.toString());
+        assertTrue(sas.stream().anyMatch(sa -> sa.spi() == PCSCF_SPI_S && sa.dstPort() == PCSCF_PORT_S));
+        assertArrayEquals(HEX.parseHex(IK + "00000000"), sas.get(0).integrityKey(), "IK of the S-CSCF's ck/ik");
+
+        // the protected REGISTER arrived (decapsulated), the sniffer thread has not run; the application answers
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)));
+        assertEquals(UE_SPI_C, espSpi(), "the 200 OK leaves as ESP with the UE's spi-c");
+        assertTrue(pcscf.activeSas().stream().allMatch(sa -> sa.state() == SaLifecycleState.ESTABLISHED),
+            "established by the 200 OK: the REGISTER was drained first");
+
+        // de-registration: the 200 OK must still leave protected; the SAs go when the duty cycle has sent it
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
+        assertEquals(UE_SPI_C, espSpi());
+        assertEquals(4, sad.size(), "still there while the packet is on its way");
+        pcscf.onDutyCycleEnd();
+        assertEquals(0, sad.size(), "removed once sent");
+        assertEquals(0, spd.size(), "policies too");
+        assertTrue(pcscf.activeSas().isEmpty());
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
+        assertEquals(0, pcscf.errors(), log.toString());
+    }
+
+    /**
+     * A Rel-15 UE offering aes-gcm (alg=null) and aes-gmac: the daemon's SAs are rfc4106 with CK and the Annex I salt
+     * (expected key from sip-bridge's src/test/resources/vectors/annex-i-aead-salts.py), and the protected REGISTER
+     * leaves as ESP with the P-CSCF's spi-s.
+     */
+    @Test
+    void shouldProtectAnAesGcmRegistrationWithCkAndTheAnnexISalt()
+    {
+        final String client = "ipsec-3gpp;alg=null;ealg=aes-gcm;prot=esp;mod=trans;spi-c=565817;spi-s=565818;" +
+            "port-c=38003;port-s=39003,ipsec-3gpp;alg=aes-gmac;ealg=null;prot=esp;mod=trans;spi-c=565817;" +
+            "spi-s=565818;port-c=38003;port-s=39003";
+        final String server = "ipsec-3gpp;alg=null;ealg=aes-gcm;prot=esp;mod=trans;spi-c=3458785863;" +
+            "spi-s=2821032177;port-c=50717;port-s=50718;q=0.1";
+        final DaemonSipBridge ue = bridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600).replace(CLIENT, client));
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, server)));
+
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S,
+            register(2, PCSCF_PORT_S, server, 600).replace(CLIENT, client)), log.toString());
+        assertEquals(PCSCF_SPI_S, espSpi());
+        final org.esp4j.core.sa.SaConfig sa1 = sad.get(PCSCF_SPI_S, PCSCF).config();
+        assertEquals(org.esp4j.core.crypto.EncryptionAlgorithm.AES_GCM_16, sa1.encryptionAlgorithm());
+        assertEquals(CK + "011ca7df", HEX.formatHex(sa1.encryptionKey()), "CK || salt");
+        assertEquals(4, sad.size());
+    }
+
+    /**
+     * The client's timer re-sends the first REGISTER and the copy reaches the TUN after the 401 reached the
+     * sniffer (SIPp's 500 ms against a cold daemon): the SAs stay, the P-CSCF's repeated 401 runs no second AKA
+     * (no SQN failure), and the protected REGISTER leaves as ESP.
+     */
+    @Test
+    void shouldKeepTheSasWhenTheFirstRegisterIsRetransmittedAcrossThe401()
+    {
+        final DaemonSipBridge ue = bridge(Role.UE, true);
+        final String first = register(1, 5060, null, 600);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, first);
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+
+        assertEquals(EspVerdict.PASS, send(ue, UE, UE_PORT_C, PCSCF, 5060, first), "the copy goes to 5060 in clear");
+        assertEquals(4, sad.size(), "the copy did not delete the temporary set");
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER))); // the answer to the copy
+
+        assertEquals(EspVerdict.DELIVER, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(PCSCF_SPI_S, espSpi());
+        assertEquals(4, sad.size());
+        assertTrue(log.stream().anyMatch(line -> line.contains("RETRANSMISSION_IGNORED")), log.toString());
+        assertFalse(log.stream().anyMatch(line -> line.contains("AKA_SYNC_FAILURE") || line.contains("SA_REMOVED")),
+            log.toString());
+    }
+
+    /** What the outbound agent does with a packet from the TUN: observer, then the SPD; -1 when held back. */
+    private int send(final DaemonSipBridge bridge, final InetAddress src, final int sport, final InetAddress dst,
+        final int dport, final String sip)
+    {
+        final byte[] packet = udp(src, sport, dst, dport, sip);
+        sent = buffer(packet);
+        if (!bridge.onPlaintext(sent.byteArray(), EspProcessor.MAX_HEADROOM, packet.length))
+        {
+            return -1;
+        }
+        return processor.outbound(sent, EspProcessor.MAX_HEADROOM, packet.length);
+    }
+
+    private long espSpi()
+    {
+        final int at = processor.resultOffset();
+        assertEquals(50, sent.getByte(at + 6) & 0xFF, "next header ESP");
+        return sent.getInt(at + 40, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+    }
+
+    private static UnsafeBuffer buffer(final byte[] packet)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(
+            new byte[EspProcessor.MAX_HEADROOM + packet.length + EspProcessor.MAX_TAILROOM]);
+        buffer.putBytes(EspProcessor.MAX_HEADROOM, packet);
+        return buffer;
+    }
+
+    private static String register(final int cseq, final int port, final String verify, final int expires)
+    {
+        return "REGISTER sip:ims.example.net SIP/2.0\r\n" +
+            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKt" + cseq + "\r\n" +
+            "Route: <sip:[2001:0:0:1::2]:" + port + ";lr>\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>\r\n" +
+            "Call-ID: esp4j-ordering\r\n" +
+            "CSeq: " + cseq + " REGISTER\r\n" +
+            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=" + expires + "\r\n" +
+            "Expires: " + expires + "\r\n" +
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n" +
+            "Security-Client: " + CLIENT + "\r\n" +
+            (verify != null ? "Security-Verify: " + verify + "\r\n" : "") +
+            "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
+            "nonce=\"" + (verify != null ? NONCE : "") + "\",uri=\"sip:ims.example.net\",response=\"\"\r\n" +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    private static String challenge(final String keys, final String server)
+    {
+        return "SIP/2.0 401 Unauthorized\r\n" +
+            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKt1\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>;tag=s1\r\n" +
+            "Call-ID: esp4j-ordering\r\n" +
+            "CSeq: 1 REGISTER\r\n" +
+            "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + NONCE + "\",qop=\"auth\"," +
+            "algorithm=AKAv1-MD5" + (keys != null ? "," + keys : "") + "\r\n" +
+            (server != null ? "Security-Server: " + server + "\r\n" : "") +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    private static String ok(final int cseq, final int expires)
+    {
+        return "SIP/2.0 200 OK\r\n" +
+            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKt" + cseq + "\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>;tag=s1\r\n" +
+            "Call-ID: esp4j-ordering\r\n" +
+            "CSeq: " + cseq + " REGISTER\r\n" +
+            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=" + expires + "\r\n" +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    private static byte[] udp(final InetAddress src, final int sport, final InetAddress dst, final int dport,
+        final String sip)
+    {
+        final byte[] payload = sip.getBytes(StandardCharsets.US_ASCII);
+        final ByteBuffer packet = ByteBuffer.allocate(48 + payload.length);
+        packet.putInt(0x6000_0000).putShort((short)(8 + payload.length)).put((byte)17).put((byte)64);
+        packet.put(src.getAddress()).put(dst.getAddress());
+        packet.putShort((short)sport).putShort((short)dport).putShort((short)(8 + payload.length)).putShort((short)1);
+        return packet.put(payload).array();
+    }
+
+    private static InetAddress address(final String text)
+    {
+        try
+        {
+            return InetAddress.getByName(text);
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
