@@ -43,7 +43,7 @@ UEVETH=fu$TAG
 PCVETH=fp$TAG
 UE=2001:db8:ff::1
 PCSCF=2001:db8:ff::2
-PREFIX=2001:db8:4701::/64
+PREFIX_BASE=2001:db8:4701  # each size its own /64 (PREFIX_BASE:N::/64): no TCP TIME_WAIT of the last size in the way
 WORK=$(mktemp -d /tmp/esp4j-farm-XXXXXX)
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
@@ -141,13 +141,14 @@ ip -n "$UENS" link set "$UEVETH" up
 ip -n "$PCNS" link set "$PCVETH" up
 ip -n "$UENS" -6 route add "$PCSCF/128" dev "$UEVETH"
 ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
-ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
 
 echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
 echo
 echo "| N | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | left |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for N in $SIZES; do
+  PREFIX=$PREFIX_BASE:$(printf %x "$N")::/64
+  ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
   SUBS=$WORK/subscribers-$N
   install -m 600 /dev/null "$SUBS"
   printf 'impi = 001010123456789@ims.mnc01.mcc001.3gppnetwork.org\ncount = %s\n' "$N" > "$SUBS"
@@ -184,7 +185,7 @@ CONF
     --timeout $((120 + N / 20)) > "$WORK/farm-$N.log" 2>&1 &
   FARM=$!
   PIDS+=($FARM)
-  await "$WORK/farm-$N.log" "farm: de-registering\|all $N registered\|failed" $((120 + N / 20)) || true
+  await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" $((120 + N / 20)) || true
   # registered: measure
   sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
   pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')

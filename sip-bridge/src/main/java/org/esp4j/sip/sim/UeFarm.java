@@ -118,6 +118,7 @@ public final class UeFarm implements SocketSimTransport.Handler
     private long badInput;
     private long reregistrationsDone;
     private boolean deregistering;
+    private boolean registrationPhaseOver;
     private long lastRegisteredMs;
     private double tokens;
     private long lastTickMs;
@@ -262,6 +263,13 @@ public final class UeFarm implements SocketSimTransport.Handler
         while (!deregistering && started < settings.ues() && mayStart())
         {
             startRegistration(started++, now);
+        }
+        if (!registrationPhaseOver && started == settings.ues() && phaseCount[REGISTERING] == 0)
+        {
+            registrationPhaseOver = true;
+            out.println("farm: registration phase over: " + registeredTotal + " registered, " + phaseCount[FAILED] +
+                " failed");
+            out.flush();
         }
         for (int i = 0; i < started; i++)
         {
@@ -434,8 +442,11 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             return;
         }
-        final String key = (reason == null ? "unknown" : reason.replace(settings.address().apply(i).getHostAddress(),
-            "UE")) + " (while " + PHASE_NAMES[phase[i]] + ")";
+        final InetAddress address = settings.address().apply(i);
+        // by reason, not by UE: the UE's address (in either text form) becomes "UE"
+        final String key = (reason == null ? "unknown" : reason.replace(
+            org.esp4j.sip.util.InetAddressText.format(address), "UE").replace(address.getHostAddress(), "UE")) +
+            " (while " + PHASE_NAMES[phase[i]] + ")";
         failures.merge(key, 1, Integer::sum);
         move(i, FAILED);
     }
