@@ -12,7 +12,7 @@
 #   SIZES        UE counts ("100 1000 10000")            RATE         registrations started per s, 0: no limit (0)
 #   CONCURRENCY  procedures in flight at most (200)        TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
-#   ESP4J_JAR    the jar (tun-adapter/target/esp4j.jar, built if missing)
+#   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
 # Needs: root, iproute2, nftables, a JDK 17+.
 #
@@ -35,7 +35,7 @@ CARRIER=${CARRIER:-raw}
 JAVA=${JAVA:-java}
 KEEP_LOGS=${KEEP_LOGS:-0}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ESP4J_JAR=${ESP4J_JAR:-$ROOT/tun-adapter/target/esp4j.jar}
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
 TAG=${TAG:-$$}
 UENS=esp4j-farmu-$TAG
 PCNS=esp4j-farmp-$TAG
@@ -52,7 +52,7 @@ DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
 ulimit -Hn 262144 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
 if [ ! -f "$ESP4J_JAR" ]; then
-  (cd "$ROOT" && mvn -q -B -o -pl tun-adapter -am package -DskipTests)
+  (cd "$ROOT" && mvn -q -B -o -pl cli -am package -DskipTests)
 fi
 PIDS=()
 cleanup() {
@@ -112,7 +112,8 @@ await() { # FILE TEXT SECONDS
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 heap_kb() { # PID: heap used after a full GC
   jcmd "$1" GC.run >/dev/null 2>&1 || true
-  jcmd "$1" GC.heap_info 2>/dev/null | awk '/ used / {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K","",v); print v; exit}}'
+  # every generation's "used" (SerialGC: def new + tenured), in KB
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/generation/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {print t+0}'
 }
 nft_elements() { # NS MAP: elements in a map or set, 0 when absent
   ip netns exec "$1" nft -j list ruleset 2>/dev/null | python3 -c '
