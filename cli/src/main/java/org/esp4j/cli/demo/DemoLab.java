@@ -227,7 +227,7 @@ final class DemoLab implements AutoCloseable
         return drops;
     }
 
-    private void build() throws IOException
+    void build() throws IOException
     {
         final IpCommand ip = new IpCommand();
         ip.check("netns", "add", ueNs);
@@ -258,25 +258,42 @@ final class DemoLab implements AutoCloseable
     private void startDaemon(final String side, final String netns, final String peer) throws IOException
     {
         final Subscriber subscriber = Subscriber.testSet1();
-        final Path config = work.resolve(side + ".conf");
-        Files.writeString(config, "", StandardCharsets.US_ASCII);
-        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
-        Files.writeString(config, String.join("\n",
-            "tun.name=esp4j0",
-            "carrier=" + options.carrier(),
+        startDaemon(side, netns, peer + (options.ipv4() ? "/32" : "/128"), List.of(
             // The packet ring hands each SA change over from the raw socket by widening first, which can deliver a
             // packet twice (the replay window drops the copy, as XfrmInStateSeqError): with SAs changing at every
             // step of the exchange that would blur the demo's check that nothing was dropped. Four messages a second
             // need no ring.
             "carrier.ring=off",
-            "steer=" + peer + (options.ipv4() ? "/32" : "/128"),
+            "sip.k=" + Hex.encode(subscriber.k()),
+            "sip.opc=" + Hex.encode(subscriber.opc())));
+    }
+
+    /**
+     * Start a daemon in the lab (its config in a 0600 file, never on the command line).
+     *
+     * @param side   {@code ue} or {@code pc}: its role, log, socket and counters file.
+     * @param netns  its namespace.
+     * @param steer  the prefix it steers.
+     * @param config more config lines (keys, carrier.ring, ...).
+     * @throws IOException when it cannot be started.
+     */
+    void startDaemon(final String side, final String netns, final String steer, final List<String> config)
+        throws IOException
+    {
+        final Path file = work.resolve(side + ".conf");
+        Files.writeString(file, "", StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        final List<String> lines = new ArrayList<>(List.of(
+            "tun.name=esp4j0",
+            "carrier=" + options.carrier(),
+            "steer=" + steer,
             "counters.file=" + countersFile(side),
             "control.socket=" + socket(side),
-            "sip.role=" + (side.equals("ue") ? "ue" : "pcscf"),
-            "sip.k=" + Hex.encode(subscriber.k()),
-            "sip.opc=" + Hex.encode(subscriber.opc()),
-            ""), StandardCharsets.US_ASCII);
-        start("daemon-" + side, netns, java(true, List.of("run", "--config", config.toString())));
+            "sip.role=" + (side.equals("ue") ? "ue" : "pcscf")));
+        lines.addAll(config);
+        lines.add("");
+        Files.writeString(file, String.join("\n", lines), StandardCharsets.US_ASCII);
+        start("daemon-" + side, netns, java(true, List.of("run", "--config", file.toString())));
     }
 
     /** The capture outlives the lab, for Wireshark. */
@@ -295,7 +312,7 @@ final class DemoLab implements AutoCloseable
         return work.resolve(side + ".sock");
     }
 
-    private List<String> java(final boolean daemon, final List<String> args)
+    List<String> java(final boolean daemon, final List<String> args)
     {
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
@@ -312,7 +329,7 @@ final class DemoLab implements AutoCloseable
         return command;
     }
 
-    private Process start(final String name, final String netns, final List<String> command) throws IOException
+    Process start(final String name, final String netns, final List<String> command) throws IOException
     {
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", netns));
         full.addAll(command);
@@ -322,7 +339,7 @@ final class DemoLab implements AutoCloseable
         return process;
     }
 
-    private String log(final String name)
+    String log(final String name)
     {
         try
         {
@@ -334,7 +351,7 @@ final class DemoLab implements AutoCloseable
         }
     }
 
-    private void awaitLog(final String name, final String text) throws IOException, InterruptedException
+    void awaitLog(final String name, final String text) throws IOException, InterruptedException
     {
         final Process process = processes.get(name);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
@@ -349,7 +366,7 @@ final class DemoLab implements AutoCloseable
         }
     }
 
-    private String control(final String side, final String... words)
+    String control(final String side, final String... words)
     {
         final List<String> args = new ArrayList<>(List.of(words));
         args.addAll(List.of("--socket", socket(side).toString()));
@@ -512,7 +529,7 @@ final class DemoLab implements AutoCloseable
             "; sudo rm -rf " + work + " /dev/shm/esp4j-demo-" + id + "-*.counters");
     }
 
-    private void stopProcess(final String name) throws InterruptedException
+    void stopProcess(final String name) throws InterruptedException
     {
         final Process process = processes.get(name);
         if (process == null || !process.isAlive())
@@ -591,5 +608,35 @@ final class DemoLab implements AutoCloseable
     Path work()
     {
         return work;
+    }
+
+    /** @return the UE side's namespace. */
+    String ueNs()
+    {
+        return ueNs;
+    }
+
+    /** @return the P-CSCF side's namespace. */
+    String pcNs()
+    {
+        return pcNs;
+    }
+
+    /** @return the UE side's end of the veth. */
+    String ueVeth()
+    {
+        return ueVeth;
+    }
+
+    /** @return the UE side's address on the veth. */
+    String ueAddress()
+    {
+        return ueAddress;
+    }
+
+    /** @return the P-CSCF side's address on the veth. */
+    String pcscfAddress()
+    {
+        return pcscfAddress;
     }
 }

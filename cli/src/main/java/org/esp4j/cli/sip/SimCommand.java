@@ -4,6 +4,8 @@ import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.Transport;
+import org.esp4j.sip.sim.FarmAddresses;
+import org.esp4j.sip.sim.PcscfFarm;
 import org.esp4j.sip.sim.PcscfSim;
 import org.esp4j.sip.sim.PcscfSimConfig;
 import org.esp4j.sip.sim.SimAlgorithms;
@@ -11,6 +13,8 @@ import org.esp4j.sip.sim.SimFlow;
 import org.esp4j.sip.sim.SimLadder;
 import org.esp4j.sip.sim.SocketSimTransport;
 import org.esp4j.sip.sim.Subscriber;
+import org.esp4j.sip.sim.SubscriberSet;
+import org.esp4j.sip.sim.UeFarm;
 import org.esp4j.sip.sim.UeSim;
 import org.esp4j.sip.sim.UeSimConfig;
 import org.esp4j.sip.util.InetAddressText;
@@ -22,6 +26,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code esp4j sim ue|pcscf}: the IMS registration simulators on real sockets (see {@link UeSim} and
@@ -35,9 +40,11 @@ public final class SimCommand
         "                       [--spi-c N] [--spi-s N] [--alg ALG] [--ealg EALG] [--transport udp|tcp]",
         "                       [--reregister N [--rechallenge [--new-port-c N]]] [--deregister [--hold FILE]]",
         "                       [--subscriber FILE] [--timeout SECONDS]",
+        "       esp4j sim ue    --ues N --ue-prefix PREFIX [--ue-dev DEV] [--rate R] [--concurrency C]",
+        "                       [--reregister N] [--reregister-interval S] [--hold FILE | --hold-time S] [options above]",
         "       esp4j sim pcscf [--address ADDR] [--ipv4] [--port N] [--port-c N] [--port-s N] [--spi-c N] [--spi-s N]",
         "                       [--alg ALG] [--ealg EALG] [--transport udp|tcp] [--rechallenge [--new-port-c N]]",
-        "                       [--subscriber FILE] [--timeout SECONDS]",
+        "                       [--subscriber FILE] [--timeout SECONDS] [--ues N]",
         "",
         "Defaults are the seed trace's: UE 2001::1:d1ae:bb37:d9c9:81d0 port-c 38003 port-s 39003 spi-c 565817",
         "spi-s 565818; P-CSCF 2001:0:0:1::2 port 5060 port-c 50717 port-s 50718 spi-c 3458785863 spi-s 2821032177;",
@@ -49,7 +56,12 @@ public final class SimCommand
         "completed, 1 when it failed; 'sim pcscf' runs until SIGTERM or the timeout (default: none). --hold FILE:",
         "stay registered until FILE exists, then de-register. --rechallenge (TS 33.203 7.4): the UE's re-REGISTERs",
         "offer new SAs (SPIs + 2, port-c --new-port-c, default port-c + 2) and the P-CSCF answers them with a fresh",
-        "challenge and a new Security-Server (SPIs + 2, port-c --new-port-c, default port-c + 2) over the old SAs.");
+        "challenge and a new Security-Server (SPIs + 2, port-c --new-port-c, default port-c + 2) over the old SAs.",
+        "--ues N (a UE farm): UE i takes the (i+1)-th address of PREFIX (added to DEV, default lo, and removed at the",
+        "end), subscriber i of the --subscriber file (or derived from it or test set 1: see README), spi-c/spi-s + 2i;",
+        "at most R procedures started per second (default: no limit) and C in flight (default 100); N re-registrations",
+        "each S seconds after the last (or every S s while held), then all de-register. 'sim pcscf --ues N' serves",
+        "the same N subscribers (its spi-c/spi-s + i).");
 
     /** The seed's UE address. */
     public static final String SEED_UE = "2001::1:d1ae:bb37:d9c9:81d0";
@@ -95,6 +107,10 @@ public final class SimCommand
         }
         try
         {
+            if (options.ues > 0)
+            {
+                return options.ue ? runUeFarm(options, out) : runPcscfFarm(options, out);
+            }
             return options.ue ? runUe(options, out) : runPcscf(options, out);
         }
         catch (final IOException ex)
@@ -111,23 +127,11 @@ public final class SimCommand
 
     private static int runUe(final Options options, final PrintStream out) throws IOException
     {
-        UeSimConfig config = UeSimConfig.seed(options.ueAddress, options.pcscfAddress)
-            .withPorts(options.port != 0 ? options.port : 5060,
-                options.portC != 0 ? options.portC : UeSimConfig.SEED_PORT_C,
-                options.portS != 0 ? options.portS : UeSimConfig.SEED_PORT_S)
-            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : UeSimConfig.SEED_SPI_C,
-                options.spiS >= 0 ? options.spiS : UeSimConfig.SEED_SPI_S)
-            .withTransport(options.transport)
-            .withProcedure(options.reregister, options.deregister)
+        UeSimConfig config = ueConfig(options).withProcedure(options.reregister, options.deregister)
             .withHoldFile(options.hold);
         if (options.rechallenge)
         {
             config = config.withRenewal(options.newPortC(config.portC(), config.portS()));
-        }
-        if (options.alg != null || options.ealg != null)
-        {
-            config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
-                options.ealg != null ? options.ealg : EncryptionAlgorithm.NULL);
         }
         final SimLadder ladder = new SimLadder("UE", out);
         try (SocketSimTransport transport = new SocketSimTransport(config.ue()))
@@ -161,21 +165,10 @@ public final class SimCommand
 
     private static int runPcscf(final Options options, final PrintStream out) throws IOException
     {
-        PcscfSimConfig config = PcscfSimConfig.seed(options.pcscfAddress)
-            .withPorts(options.port != 0 ? options.port : 5060,
-                options.portC != 0 ? options.portC : PcscfSimConfig.SEED_PORT_C,
-                options.portS != 0 ? options.portS : PcscfSimConfig.SEED_PORT_S)
-            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : PcscfSimConfig.SEED_SPI_C,
-                options.spiS >= 0 ? options.spiS : PcscfSimConfig.SEED_SPI_S)
-            .withTransport(options.transport);
+        PcscfSimConfig config = pcscfConfig(options);
         if (options.rechallenge)
         {
             config = config.withRechallenge(options.newPortC(config.portC(), config.portS()));
-        }
-        if (options.alg != null || options.ealg != null)
-        {
-            config = config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
-                options.ealg != null ? List.of(options.ealg) : config.ealg());
         }
         final SimLadder ladder = new SimLadder("P-CSCF", out);
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -207,6 +200,140 @@ public final class SimCommand
         }
     }
 
+    /** The UE the options describe (the farm's template), before its procedure. */
+    private static UeSimConfig ueConfig(final Options options)
+    {
+        final UeSimConfig config = UeSimConfig.seed(options.ueAddress, options.pcscfAddress)
+            .withPorts(options.port != 0 ? options.port : 5060,
+                options.portC != 0 ? options.portC : UeSimConfig.SEED_PORT_C,
+                options.portS != 0 ? options.portS : UeSimConfig.SEED_PORT_S)
+            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : UeSimConfig.SEED_SPI_C,
+                options.spiS >= 0 ? options.spiS : UeSimConfig.SEED_SPI_S)
+            .withTransport(options.transport);
+        return options.alg != null || options.ealg != null ?
+            config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
+                options.ealg != null ? options.ealg : EncryptionAlgorithm.NULL) : config;
+    }
+
+    /** The P-CSCF the options describe, before a re-challenge. */
+    private static PcscfSimConfig pcscfConfig(final Options options)
+    {
+        final PcscfSimConfig config = PcscfSimConfig.seed(options.pcscfAddress)
+            .withPorts(options.port != 0 ? options.port : 5060,
+                options.portC != 0 ? options.portC : PcscfSimConfig.SEED_PORT_C,
+                options.portS != 0 ? options.portS : PcscfSimConfig.SEED_PORT_S)
+            .withSubscriber(options.subscriber, options.spiC >= 0 ? options.spiC : PcscfSimConfig.SEED_SPI_C,
+                options.spiS >= 0 ? options.spiS : PcscfSimConfig.SEED_SPI_S)
+            .withTransport(options.transport);
+        return options.alg != null || options.ealg != null ?
+            config.withAlgorithms(options.alg != null ? List.of(options.alg) : config.algorithms(),
+                options.ealg != null ? List.of(options.ealg) : config.ealg()) : config;
+    }
+
+    private static SubscriberSet subscribers(final Options options)
+    {
+        return options.subscriberFile != null ? SubscriberSet.read(options.subscriberFile, options.ues) :
+            SubscriberSet.derived(Subscriber.testSet1(), options.ues);
+    }
+
+    private static int runUeFarm(final Options options, final PrintStream out) throws IOException
+    {
+        final UeSimConfig template = ueConfig(options);
+        final SubscriberSet subscribers = subscribers(options);
+        final FarmAddresses addresses = new FarmAddresses(options.uePrefix, options.ues, options.ueDev);
+        final UeFarm.Settings settings = new UeFarm.Settings(template, subscribers, options.ues, addresses::address,
+            options.rate, options.concurrency, options.reregister, options.reregisterIntervalMs, options.holdMs,
+            options.hold, options.timeoutMs);
+        final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        final AtomicReference<UeFarm> running = new AtomicReference<>();
+        // Ctrl-C/SIGTERM: de-register what is registered (bounded by the farm's timeout), then the addresses go.
+        final Thread hook = new Thread(() ->
+        {
+            final UeFarm farm = running.get();
+            if (farm != null)
+            {
+                farm.stop();
+                try
+                {
+                    finished.await(STOP_GRACE_S, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ignore)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            addresses.close();
+        }, "sim-ue-farm-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (SocketSimTransport transport = new SocketSimTransport(addresses.address(0)))
+        {
+            addresses.add();
+            out.println("sim ue: farm of " + options.ues + " UEs " + InetAddressText.format(addresses.address(0)) +
+                ".." + InetAddressText.format(addresses.address(options.ues - 1)) + " on " + options.ueDev +
+                ", registering with " + InetAddressText.format(template.pcscf(), template.pcscfPort()) +
+                (options.rate > 0 ? " at " + (long)options.rate + "/s" : "") + ", " + options.concurrency +
+                " in flight at most");
+            out.flush();
+            final UeFarm farm = new UeFarm(settings, transport, out);
+            running.set(farm);
+            final boolean ok = farm.run();
+            out.println(ok ? "sim ue: DONE" : "sim ue: FAILED: " + farm.failed() + " of " + options.ues + " UEs failed");
+            return ok ? 0 : 1;
+        }
+        finally
+        {
+            finished.countDown();
+            addresses.close();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (final IllegalStateException shuttingDown)
+            {
+                // the hook is running: it removes the addresses itself
+            }
+        }
+    }
+
+    private static int runPcscfFarm(final Options options, final PrintStream out) throws IOException
+    {
+        final PcscfSimConfig config = pcscfConfig(options);
+        final PcscfSimConfig template = config;
+        final SubscriberSet subscribers = subscribers(options);
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread hook = new Thread(() -> running.set(false));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (SocketSimTransport transport = new SocketSimTransport(config.address()))
+        {
+            transport.listen(config.port(), true).listen(config.portS(), true).listen(config.portC(), false);
+            final PcscfFarm farm = new PcscfFarm(template, subscribers, transport, out);
+            out.println("sim pcscf: listening on " + InetAddressText.format(config.address(), config.port()) +
+                " (UDP, TCP), port-c " + config.portC() + ", port-s " + config.portS() + " for " + subscribers);
+            out.flush();
+            final long deadline = options.timeoutMs == DEFAULT_TIMEOUT_MS ? Long.MAX_VALUE : nowMs() + options.timeoutMs;
+            long lastStatus = nowMs();
+            String last = "";
+            while (running.get() && nowMs() < deadline)
+            {
+                transport.poll(5, farm);
+                farm.doWork(nowMs());
+                if (nowMs() - lastStatus >= 5000)
+                {
+                    lastStatus = nowMs();
+                    final String status = farm.status();
+                    if (!status.equals(last))
+                    {
+                        out.println("sim pcscf: " + status);
+                        out.flush();
+                        last = status;
+                    }
+                }
+            }
+            out.println("sim pcscf: stopped; " + farm.status());
+            return 0;
+        }
+    }
+
     private interface MessageSink
     {
         void onMessage(SimFlow flow, SipMessage message, long nowMs) throws IOException;
@@ -234,6 +361,7 @@ public final class SimCommand
     }
 
     private static final long DEFAULT_TIMEOUT_MS = 120_000;
+    private static final long STOP_GRACE_S = 40;
 
     private static final class Options
     {
@@ -254,7 +382,15 @@ public final class SimCommand
         boolean deregister;
         Path hold;
         Subscriber subscriber = Subscriber.testSet1();
+        Path subscriberFile;
         long timeoutMs = DEFAULT_TIMEOUT_MS;
+        int ues;
+        String uePrefix;
+        String ueDev = "lo";
+        double rate;
+        int concurrency = 100;
+        long reregisterIntervalMs;
+        long holdMs;
 
         /** The port-c of a renewed set: --new-port-c, else port-c + 2; never port-c or port-s themselves. */
         int newPortC(final int portC, final int portS)
@@ -293,15 +429,40 @@ public final class SimCommand
                     case "--alg" -> algText = value(args, ++i, arg);
                     case "--ealg" -> ealgText = value(args, ++i, arg);
                     case "--transport" -> options.transport = Transport.parse(value(args, ++i, arg));
-                    case "--reregister" -> options.reregister = (int)number(args, ++i, arg, 100);
+                    case "--reregister" -> options.reregister = (int)number(args, ++i, arg, 1000);
                     case "--deregister" -> options.deregister = true;
                     case "--rechallenge" -> options.rechallenge = true;
                     case "--new-port-c" -> options.newPortC = port(args, ++i, arg);
                     case "--hold" -> options.hold = Path.of(value(args, ++i, arg));
-                    case "--subscriber" -> options.subscriber = Subscriber.read(Path.of(value(args, ++i, arg)));
+                    case "--subscriber" -> options.subscriberFile = Path.of(value(args, ++i, arg));
+                    case "--ues" -> options.ues = (int)number(args, ++i, arg, SubscriberSet.MAX_SUBSCRIBERS);
+                    case "--ue-prefix" -> options.uePrefix = value(args, ++i, arg);
+                    case "--ue-dev" -> options.ueDev = value(args, ++i, arg);
+                    case "--rate" -> options.rate = number(args, ++i, arg, 1_000_000);
+                    case "--concurrency" -> options.concurrency = (int)number(args, ++i, arg, 1_000_000);
+                    case "--reregister-interval" -> options.reregisterIntervalMs = number(args, ++i, arg, 86_400) * 1000;
+                    case "--hold-time" -> options.holdMs = number(args, ++i, arg, 86_400) * 1000;
                     case "--timeout" -> options.timeoutMs = number(args, ++i, arg, 86_400) * 1000;
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
+            }
+            if (options.subscriberFile != null)
+            {
+                // a farm's file may hold many subscribers (SubscriberSet); a single UE's holds one
+                options.subscriber = options.ues > 0 ? SubscriberSet.read(options.subscriberFile, options.ues).get(0) :
+                    Subscriber.read(options.subscriberFile);
+            }
+            if (options.ues > 0 && options.rechallenge)
+            {
+                throw new IllegalArgumentException("--rechallenge: not with --ues (the renewed SPIs would meet the next UE's)");
+            }
+            if (options.ues > 0 && options.ue && options.uePrefix == null)
+            {
+                throw new IllegalArgumentException("--ues: needs --ue-prefix PREFIX (each UE its own address)");
+            }
+            if (options.ues > 0 && options.concurrency < 1)
+            {
+                throw new IllegalArgumentException("--concurrency: at least 1");
             }
             final SimAlgorithms algorithms = SimAlgorithms.parse(algText, ealgText);
             options.alg = algorithms.alg();

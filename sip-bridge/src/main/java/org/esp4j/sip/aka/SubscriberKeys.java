@@ -110,20 +110,7 @@ public final class SubscriberKeys
      */
     public static SubscriberKeys readFile(final Path file) throws IOException
     {
-        final Set<PosixFilePermission> permissions;
-        try
-        {
-            permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new NoSuchFileException(file + ": no such file");
-        }
-        if (permissions.stream().anyMatch(GROUP_OR_OTHER::contains))
-        {
-            throw new IllegalArgumentException(file + ": permissions " + PosixFilePermissions.toString(permissions) +
-                " are too open: a subscriber key file must be readable by its owner only (chmod 600 " + file + ")");
-        }
+        checkOwnerOnly(file);
         final List<String> lines;
         try
         {
@@ -168,6 +155,31 @@ public final class SubscriberKeys
             throw new IllegalArgumentException(file + ": no k= line");
         }
         return new SubscriberKeys(file.toString(), k, op, opc, algorithm);
+    }
+
+    /**
+     * The permission rule of key files, as ssh's for private keys: readable by the owner only.
+     *
+     * @param file a file holding keys.
+     * @throws IOException              when it does not exist or its permissions cannot be read.
+     * @throws IllegalArgumentException when its group or other users have any access to it.
+     */
+    public static void checkOwnerOnly(final Path file) throws IOException
+    {
+        final Set<PosixFilePermission> permissions;
+        try
+        {
+            permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new NoSuchFileException(file + ": no such file");
+        }
+        if (permissions.stream().anyMatch(GROUP_OR_OTHER::contains))
+        {
+            throw new IllegalArgumentException(file + ": permissions " + PosixFilePermissions.toString(permissions) +
+                " are too open: a subscriber key file must be readable by its owner only (chmod 600 " + file + ")");
+        }
     }
 
     /** @return where the keys came from. */

@@ -1,6 +1,7 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.core.text.Hex;
+import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.aka.AkaKeys;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AkaOutcome;
@@ -25,6 +26,8 @@ final class AkaChallengeHandler
     private final LifecycleConfig config;
     private final Role role;
     private final AkaUsim usim;
+    /** With a keyring: one USIM (SQN window) per subscriber, as many as the keyring knows and registered. */
+    private final java.util.Map<String, AkaUsim> usims = new java.util.HashMap<>();
     private final Consumer<LifecycleEvent> events;
 
     AkaChallengeHandler(final LifecycleConfig config, final Consumer<LifecycleEvent> events)
@@ -73,7 +76,8 @@ final class AkaChallengeHandler
                 ik = null;
             }
         }
-        if (config.akaAlgorithm() != null && version != null && nonce != null)
+        final AkaAlgorithm algorithm = config.akaAlgorithmFor(registration.impi);
+        if (algorithm != null && version != null && nonce != null)
         {
             final AkaNonce akaNonce;
             try
@@ -88,14 +92,15 @@ final class AkaChallengeHandler
             if (role == Role.PCSCF)
             {
                 // The network side knows K: RES, CK and IK follow from RAND alone.
-                final AkaKeys keys = config.akaAlgorithm().f2345(akaNonce.rand());
+                final AkaKeys keys = algorithm.f2345(akaNonce.rand());
                 res = keys.res();
                 ck = ck != null ? ck : keys.ck();
                 ik = ik != null ? ik : keys.ik();
             }
             else
             {
-                final AkaOutcome outcome = usim.authenticate(akaNonce.rand(), akaNonce.autn());
+                final AkaOutcome outcome = usimFor(registration.impi, algorithm)
+                    .authenticate(akaNonce.rand(), akaNonce.autn());
                 if (outcome.type() == AkaOutcome.Type.SUCCESS)
                 {
                     res = outcome.keys().res();
@@ -114,7 +119,7 @@ final class AkaChallengeHandler
                         return null;
                     }
                     // Replay: the exchange went on regardless; derive what K gives so the digest can be checked.
-                    final AkaKeys keys = config.akaAlgorithm().f2345(akaNonce.rand());
+                    final AkaKeys keys = algorithm.f2345(akaNonce.rand());
                     res = keys.res();
                     ck = keys.ck();
                     ik = keys.ik();
@@ -122,6 +127,16 @@ final class AkaChallengeHandler
             }
         }
         return new Registration.Challenge(realm, nonce, version, res, ck, ik);
+    }
+
+    private AkaUsim usimFor(final String impi, final AkaAlgorithm algorithm)
+    {
+        if (config.akaKeyring() == null)
+        {
+            return usim;
+        }
+        return usims.computeIfAbsent(impi,
+            ignored -> new AkaUsim(algorithm, new SqnWindow(0, config.sqnWindowSize()), amf -> true));
     }
 
     private void akaFailure(

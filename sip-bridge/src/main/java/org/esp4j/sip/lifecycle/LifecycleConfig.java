@@ -1,6 +1,7 @@
 package org.esp4j.sip.lifecycle;
 
 import org.esp4j.sip.aka.AkaAlgorithm;
+import org.esp4j.sip.aka.AkaKeyring;
 
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -32,6 +33,7 @@ public final class LifecycleConfig
     private final PortPool portPool;
     private final int protectedServerPort;
     private final AkaAlgorithm akaAlgorithm;
+    private final AkaKeyring akaKeyring;
     private final int sqnWindowSize;
     private final boolean installOnAkaFailure;
     private final Supplier<String> cnonceSupplier;
@@ -49,6 +51,7 @@ public final class LifecycleConfig
         this.portPool = b.portPool != null ? b.portPool : new PortPool(20000, 59999);
         this.protectedServerPort = b.protectedServerPort;
         this.akaAlgorithm = b.akaAlgorithm;
+        this.akaKeyring = b.akaKeyring;
         this.sqnWindowSize = b.sqnWindowSize;
         this.installOnAkaFailure = b.installOnAkaFailure;
         this.cnonceSupplier = b.cnonceSupplier;
@@ -145,6 +148,24 @@ public final class LifecycleConfig
     }
 
     /**
+     * @return the keyring of many subscribers, or null when there is one subscriber ({@link #akaAlgorithm()}).
+     */
+    public AkaKeyring akaKeyring()
+    {
+        return akaKeyring;
+    }
+
+    /**
+     * @param impi a registration's private identity (may be null).
+     * @return the AKA functions of that subscriber: from the keyring when there is one (null when it does not know
+     * the IMPI), else {@link #akaAlgorithm()}.
+     */
+    public AkaAlgorithm akaAlgorithmFor(final String impi)
+    {
+        return akaKeyring == null ? akaAlgorithm : impi == null ? null : akaKeyring.algorithmFor(impi);
+    }
+
+    /**
      * @return the UE's SQN freshness window.
      */
     public int sqnWindowSize()
@@ -192,6 +213,7 @@ public final class LifecycleConfig
         private PortPool portPool;
         private int protectedServerPort = 5064;
         private AkaAlgorithm akaAlgorithm;
+        private AkaKeyring akaKeyring;
         private int sqnWindowSize = 32;
         private boolean installOnAkaFailure;
         private Supplier<String> cnonceSupplier = Builder::randomCnonce;
@@ -305,6 +327,17 @@ public final class LifecycleConfig
         public Builder akaAlgorithm(final AkaAlgorithm akaAlgorithm)
         {
             this.akaAlgorithm = akaAlgorithm;
+            return this;
+        }
+
+        /**
+         * @param akaKeyring the keys of many subscribers by IMPI (a UE farm's, or the UEs a P-CSCF serves); when
+         *                   set, it is used instead of {@link #akaAlgorithm(AkaAlgorithm)}.
+         * @return this.
+         */
+        public Builder akaKeyring(final AkaKeyring akaKeyring)
+        {
+            this.akaKeyring = akaKeyring;
             return this;
         }
 

@@ -67,7 +67,7 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
 
     private final Selector selector;
     private final InetAddress address;
-    private final Map<Integer, DatagramChannel> udp = new HashMap<>();
+    private final Map<InetSocketAddress, DatagramChannel> udp = new HashMap<>();
     private final Map<String, Connection> connections = new HashMap<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>(4);
     private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
@@ -93,6 +93,20 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
      */
     public SocketSimTransport listen(final int port, final boolean tcp) throws IOException
     {
+        return listen(address, port, tcp);
+    }
+
+    /**
+     * Listen on a port of another local address (a UE farm: many UEs, each on its own address, on one selector).
+     *
+     * @param address the local address.
+     * @param port    the port.
+     * @param tcp     also accept TCP connections on it.
+     * @return this.
+     * @throws IOException naming the address and port when it cannot be bound.
+     */
+    public SocketSimTransport listen(final InetAddress address, final int port, final boolean tcp) throws IOException
+    {
         final InetSocketAddress local = new InetSocketAddress(address, port);
         try
         {
@@ -103,7 +117,7 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
             datagram.bind(local);
             datagram.configureBlocking(false);
             datagram.register(selector, SelectionKey.OP_READ, datagram);
-            udp.put(port, datagram);
+            udp.put(local, datagram);
             if (!tcp)
             {
                 return this;
@@ -127,15 +141,15 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
     {
         if (flow.transport() == Transport.UDP)
         {
-            final DatagramChannel channel = udp.get(flow.local().getPort());
+            final DatagramChannel channel = udp.get(flow.local());
             if (channel == null)
             {
-                throw new IOException("no UDP socket on port " + flow.local().getPort());
+                throw new IOException("no UDP socket on " + flow.local());
             }
             channel.send(ByteBuffer.wrap(message), flow.remote());
             return flow;
         }
-        Connection connection = connections.get(key(flow.local().getPort(), flow.remote()));
+        Connection connection = connections.get(key(flow.local(), flow.remote()));
         if (connection == null || !connection.channel.isOpen())
         {
             connection = connect(flow);
@@ -164,7 +178,7 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.bind(new InetSocketAddress(address, flow.local().getPort()));
+            channel.bind(new InetSocketAddress(flow.local().getAddress(), flow.local().getPort()));
             channel.socket().connect(flow.remote(), (int)TimeUnit.SECONDS.toMillis(5));
         }
         catch (final IOException ex)
@@ -181,7 +195,7 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         final InetSocketAddress local = (InetSocketAddress)channel.getLocalAddress();
         final InetSocketAddress remote = (InetSocketAddress)channel.getRemoteAddress();
         final Connection connection = new Connection(channel, new SimFlow(Transport.TCP, local, remote));
-        connections.put(key(local.getPort(), remote), connection);
+        connections.put(key(local, remote), connection);
         channel.register(selector, SelectionKey.OP_READ, connection);
         return connection;
     }
@@ -301,7 +315,7 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
 
     private void close(final Connection connection)
     {
-        connections.remove(key(connection.flow.local().getPort(), connection.flow.remote()));
+        connections.remove(key(connection.flow.local(), connection.flow.remote()));
         try
         {
             connection.channel.close();
@@ -312,9 +326,9 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         }
     }
 
-    private static String key(final int localPort, final InetSocketAddress remote)
+    private static String key(final InetSocketAddress local, final InetSocketAddress remote)
     {
-        return localPort + " " + remote;
+        return local.getAddress().getHostAddress() + " " + local.getPort() + " " + remote;
     }
 
     public void close()

@@ -83,9 +83,26 @@ public record Subscriber(String impi, String impu, String domain, byte[] k, byte
         {
             throw new IllegalArgumentException(file + ": cannot read: " + ex.getClass().getSimpleName());
         }
+        return parse(file, lines, 0, lines.size(), List.of());
+    }
+
+    /**
+     * Parse lines {@code [from, to)} of a subscriber file as one subscriber.
+     *
+     * @param file  for the error messages.
+     * @param lines the file's lines.
+     * @param from  first line (0-based).
+     * @param to    past the last line.
+     * @param extra keys also allowed (and ignored here), such as {@link SubscriberSet}'s {@code count}.
+     * @return the subscriber.
+     * @throws IllegalArgumentException one line naming the file, line and key at fault (never a key's value).
+     */
+    static Subscriber parse(final Path file, final List<String> lines, final int from, final int to,
+        final List<String> extra)
+    {
         final Map<String, String> values = new HashMap<>();
         final Map<String, Integer> lineOf = new HashMap<>();
-        for (int i = 0; i < lines.size(); i++)
+        for (int i = from; i < to; i++)
         {
             final String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#"))
@@ -94,6 +111,10 @@ public record Subscriber(String impi, String impu, String domain, byte[] k, byte
             }
             final int eq = line.indexOf('=');
             final String key = (eq < 0 ? line : line.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
+            if (extra.contains(key) && eq > 0)
+            {
+                continue;
+            }
             if (eq < 0 || !List.of("impi", "impu", "domain", "k", "op", "opc", "sqn", "amf").contains(key))
             {
                 throw new IllegalArgumentException(file + ":" + (i + 1) + ": expected impi|impu|domain|k|op|opc|sqn|amf = value, got '" +

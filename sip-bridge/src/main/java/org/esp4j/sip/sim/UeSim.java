@@ -74,6 +74,7 @@ public final class UeSim
     private int reregistrationsLeft;
     private boolean subscribed;
     private boolean notified;
+    private boolean registered;
     private String subscribeCallId;
 
     /**
@@ -134,6 +135,51 @@ public final class UeSim
     public boolean isFinished()
     {
         return state == State.DONE || state == State.FAILED;
+    }
+
+    /**
+     * @return true when its procedure is done and it is still registered: its owner (a UE farm) may then
+     * {@link #reregister} or {@link #deregister} it.
+     */
+    public boolean isRegistered()
+    {
+        return state == State.DONE && registered;
+    }
+
+    /**
+     * Re-register over the SAs in use (with a new set when {@link UeSimConfig#renewPortC()} is set), after which
+     * the UE is DONE and registered again.
+     *
+     * @param nowMs the clock.
+     * @throws IOException           when it cannot be sent.
+     * @throws IllegalStateException unless {@link #isRegistered()}.
+     */
+    public void reregister(final long nowMs) throws IOException
+    {
+        requireRegistered();
+        reregistrationsLeft = 1;
+        nextAfterRegistered(nowMs);
+    }
+
+    /**
+     * De-register ({@code expires=0}) over the SAs in use, after which the UE is DONE and not registered.
+     *
+     * @param nowMs the clock.
+     * @throws IOException           when it cannot be sent.
+     * @throws IllegalStateException unless {@link #isRegistered()}.
+     */
+    public void deregister(final long nowMs) throws IOException
+    {
+        requireRegistered();
+        sendProtectedRegister(nowMs, State.DEREGISTERING, 0);
+    }
+
+    private void requireRegistered()
+    {
+        if (!isRegistered())
+        {
+            throw new IllegalStateException("not registered (state " + state + ")");
+        }
     }
 
     /**
@@ -242,6 +288,7 @@ public final class UeSim
             switch (state)
             {
                 case AUTHENTICATING -> {
+                    registered = true;
                     observer.onNote("UE: registered over " + negotiated.algorithms() + " SAs", nowMs);
                     subscribe(nowMs);
                 }
@@ -257,6 +304,7 @@ public final class UeSim
                     nextAfterRegistered(nowMs);
                 }
                 case DEREGISTERING -> {
+                    registered = false;
                     observer.onNote("UE: de-registered", nowMs);
                     state = State.DONE;
                 }

@@ -371,7 +371,7 @@ class SimLoopbackTest
         return text.replace(from, to).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static int[] freePorts(final int count) throws IOException
+    static int[] freePorts(final int count) throws IOException
     {
         final int[] ports = new int[count];
         final List<AutoCloseable> held = new ArrayList<>();

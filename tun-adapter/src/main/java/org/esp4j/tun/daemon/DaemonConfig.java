@@ -122,6 +122,7 @@ public final class DaemonConfig
     private final Path controlSocket;
     private final Role sipRole;
     private final Path sipKeyFile;
+    private final Path sipSubscribers;
     private final String sipK;
     private final String sipOp;
     private final String sipOpc;
@@ -171,6 +172,7 @@ public final class DaemonConfig
         controlSocket = resolve(get(DaemonSetting.CONTROL_SOCKET, "/run/esp4j/" + tunName + ".sock"));
         sipRole = parseSipRole();
         sipKeyFile = optionalPath(DaemonSetting.SIP_KEYFILE);
+        sipSubscribers = optionalPath(DaemonSetting.SIP_SUBSCRIBERS);
         sipK = get(DaemonSetting.SIP_K, "");
         sipOp = get(DaemonSetting.SIP_OP, "");
         sipOpc = get(DaemonSetting.SIP_OPC, "");
@@ -290,6 +292,12 @@ public final class DaemonConfig
     public List<SteeringPrefix> steer()
     {
         return steer;
+    }
+
+    /** @return the file of many subscribers' keys ({@code sip.subscribers}, relative to this file), or null. */
+    public Path sipSubscribers()
+    {
+        return sipSubscribers;
     }
 
     /** @return the SIP bridge's subscriber key file ({@code sip.keyfile}), or null. */

@@ -51,6 +51,12 @@ final class DaemonHostState implements DaemonConductor.HostState
     private final Consumer<String> log;
     private long lastFilterPollNs;
     private String lastError;
+    /**
+     * The SPD's host state (filter, guard, steering) must be computed again by the sweep: before the first
+     * successful update, after a failed one, or when the filter's table went missing. Otherwise the conductor's
+     * update after each change is the only one: an idle sweep costs nothing per policy (40,000 of a P-CSCF's UEs).
+     */
+    private boolean policyResyncNeeded = true;
 
     /**
      * @param routing       the installed policy routing, or null (tests).
@@ -91,6 +97,13 @@ final class DaemonHostState implements DaemonConductor.HostState
     /** The inbound filter first (it is what fail-closed waits for), then the guard and the steering. */
     public void onPoliciesChanged() throws IOException
     {
+        policyResyncNeeded = true;
+        syncPolicies();
+        policyResyncNeeded = false;
+    }
+
+    private void syncPolicies() throws IOException
+    {
         final List<SecurityPolicy> policies = spd.list();
         if (inboundFilter != null)
         {
@@ -121,7 +134,10 @@ final class DaemonHostState implements DaemonConductor.HostState
         sad.poll();
         try
         {
-            onPoliciesChanged(); // a failed follow-up, or nothing: both cheap when nothing changed
+            if (policyResyncNeeded)
+            {
+                onPoliciesChanged(); // a failed follow-up, or a table deleted behind our back
+            }
             if (inboundFilter != null)
             {
                 final long now = System.nanoTime();
@@ -135,6 +151,7 @@ final class DaemonHostState implements DaemonConductor.HostState
         }
         catch (final IOException | RuntimeException ex)
         {
+            policyResyncNeeded = true;
             final String message = "host state update failed: " + ex.getMessage();
             if (!message.equals(lastError))
             {

@@ -50,7 +50,9 @@ public enum DaemonSetting
     SIP_OP(SipBridgeSettings.OP, "HEX", "", "the operator's OP (needs sip.k)"),
     SIP_OPC(SipBridgeSettings.OPC, "HEX", "", "the subscriber's OPc (needs sip.k)"),
     SIP_ALGORITHM(SipBridgeSettings.ALGORITHM, "milenage|test-usim", "",
-        "AKA algorithm; empty: the key file's, else milenage");
+        "AKA algorithm; empty: the key file's, else milenage"),
+    SIP_SUBSCRIBERS(SipBridgeSettings.SUBSCRIBERS, "FILE", "",
+        "many subscribers' keys by IMPI (a UE farm's; SubscriberSet, mode 0600), instead of one subscriber's");
 
     private static final List<String> KEYS;
 

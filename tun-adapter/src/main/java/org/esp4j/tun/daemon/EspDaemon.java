@@ -455,8 +455,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     {
         final SipBridgeSettings settings = config.sipBridge();
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
-        sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
-            config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()
+        sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
+            log, config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()
             {
                 public void apply(final Runnable change)
                 {
@@ -504,7 +504,11 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             log.accept("agent error: " + throwable);
         }, null, sniffer);
         final String keys;
-        if (settings.aka() != null)
+        if (settings.keyring() != null)
+        {
+            keys = ", AKA " + settings.algorithmName() + " for " + settings.keyring();
+        }
+        else if (settings.aka() != null)
         {
             keys = ", AKA " + settings.algorithmName();
         }

@@ -61,6 +61,12 @@ public final class OutboundAgent implements Agent
     private PlaintextObserver plaintextObserver;
     /** New settings from the conductor, applied by this agent's thread at the start of a duty cycle. */
     private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(64);
+    /** The newest guard snapshot the conductor sent, and whether a command to apply it is queued. */
+    private final java.util.concurrent.atomic.AtomicReference<org.esp4j.core.selector.TrafficSelector[]> latestGuarded =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean guardCommandQueued =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private final Runnable applyLatestGuarded = this::applyLatestGuardedSelectors;
 
     /** Largest growth of a packet on the wire by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
     public static final int MAX_ESP_OVERHEAD = 81;
@@ -161,12 +167,32 @@ public final class OutboundAgent implements Agent
      * The conductor's proxy (as aeron-driver's {@code SenderProxy}): the fragment guard takes the selectors of the
      * new SPD on this agent's thread, at its next duty cycle.
      *
+     * Snapshots coalesce: only the newest matters, so at most one guard command waits in the queue and it takes the
+     * newest snapshot when it runs. A burst of policy changes while this thread waits on the conductor (the SIP bridge
+     * holding an announcing message until its SAs are in force) then cannot fill the queue with stale snapshots.
+     *
      * @param selectors the out-policies' protect/discard selectors.
      * @return false if the queue is full (the conductor tries again at its next sweep).
      */
     public boolean onGuardedSelectors(final org.esp4j.core.selector.TrafficSelector[] selectors)
     {
-        return commandQueue.offer(() -> fragmentGuard.guard(selectors));
+        latestGuarded.set(selectors);
+        if (guardCommandQueued.getAndSet(true))
+        {
+            return true; // the queued command will take this snapshot
+        }
+        if (commandQueue.offer(applyLatestGuarded))
+        {
+            return true;
+        }
+        guardCommandQueued.set(false);
+        return false;
+    }
+
+    private void applyLatestGuardedSelectors()
+    {
+        guardCommandQueued.set(false); // before the read: a snapshot set after it queues a command of its own
+        fragmentGuard.guard(latestGuarded.get());
     }
 
     public String roleName()

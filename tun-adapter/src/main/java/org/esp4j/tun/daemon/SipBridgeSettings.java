@@ -1,8 +1,10 @@
 package org.esp4j.tun.daemon;
 
 import org.esp4j.sip.aka.AkaAlgorithm;
+import org.esp4j.sip.aka.AkaKeyring;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.sip.sim.SubscriberSet;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,8 +25,11 @@ import java.util.Map;
  * @param role          UE or P-CSCF.
  * @param aka           the subscriber's algorithm, or null without keys.
  * @param algorithmName which algorithm.
+ * @param keyring       with {@code sip.subscribers=FILE}: the keys of many subscribers by IMPI (a UE farm's, or the
+ *                      UEs a P-CSCF serves; {@link SubscriberSet}'s format and derivation, the key file's permission
+ *                      rule), used instead of {@code aka}; else null.
  */
-public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmName)
+public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmName, AkaKeyring keyring)
 {
     public static final String ROLE = "sip.role";
     public static final String K = "sip.k";
@@ -32,6 +37,17 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
     public static final String OPC = "sip.opc";
     public static final String KEYFILE = "sip.keyfile";
     public static final String ALGORITHM = "sip.algorithm";
+    public static final String SUBSCRIBERS = "sip.subscribers";
+
+    /**
+     * @param role          UE or P-CSCF.
+     * @param aka           the subscriber's algorithm, or null without keys.
+     * @param algorithmName which algorithm.
+     */
+    public SipBridgeSettings(final Role role, final AkaAlgorithm aka, final String algorithmName)
+    {
+        this(role, aka, algorithmName, null);
+    }
 
     /**
      * @param config the daemon config.
@@ -47,6 +63,11 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
             throw new IllegalArgumentException(ROLE + " must be ue or pcscf");
         }
         final String configAlgorithm = config.sipAlgorithm();
+        final Path subscribers = config.sipSubscribers();
+        if (subscribers != null)
+        {
+            return new SipBridgeSettings(role, null, SubscriberKeys.MILENAGE, subscriberSet(subscribers));
+        }
         final SubscriberKeys keys = keys(config, env);
         if (keys == null)
         {
@@ -66,6 +87,19 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
             throw new IllegalArgumentException(ALGORITHM + " must be milenage or test-usim");
         }
         return new SipBridgeSettings(role, keys.akaAlgorithm(algorithm), algorithm);
+    }
+
+    private static SubscriberSet subscriberSet(final Path file)
+    {
+        try
+        {
+            SubscriberKeys.checkOwnerOnly(file);
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(SUBSCRIBERS + ": " + ex.getMessage());
+        }
+        return SubscriberSet.read(file, 0);
     }
 
     private static SubscriberKeys keys(final DaemonConfig config, final Map<String, String> env)
@@ -100,6 +134,6 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
     public String toString()
     {
         return "SipBridgeSettings{role " + role.cliName() + ", algorithm " + algorithmName +
-            (aka == null ? ", no keys" : ", keys set") + "}";
+            (keyring != null ? ", keyring " + keyring : aka == null ? ", no keys" : ", keys set") + "}";
     }
 }

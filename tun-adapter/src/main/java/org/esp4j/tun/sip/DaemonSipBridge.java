@@ -12,6 +12,7 @@ import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
+import org.esp4j.sip.aka.AkaKeyring;
 import org.esp4j.sip.espcore.EspCoreSaSink;
 import org.esp4j.sip.ip.IpPacket;
 import org.esp4j.sip.lifecycle.LifecycleConfig;
@@ -199,12 +200,14 @@ public final class DaemonSipBridge implements PlaintextObserver
         final LongSupplier clockNs,
         final Consumer<String> log)
     {
-        this(role, aka, sad, spd, clockNs, log, 0, INLINE);
+        this(role, aka, null, sad, spd, clockNs, log, 0, INLINE);
     }
 
     /**
      * @param role        UE or P-CSCF.
      * @param aka         the subscriber's AKA algorithm, or null.
+     * @param keyring     the keys of many subscribers by IMPI (a UE farm's, or the UEs a P-CSCF serves), used instead
+     *                    of {@code aka}; null for one subscriber.
      * @param sad         the daemon's SAD.
      * @param spd         the daemon's SPD.
      * @param clockNs     the clock for SA lifetimes.
@@ -215,6 +218,7 @@ public final class DaemonSipBridge implements PlaintextObserver
     public DaemonSipBridge(
         final Role role,
         final AkaAlgorithm aka,
+        final AkaKeyring keyring,
         final SecurityAssociationDatabase sad,
         final SecurityPolicyDatabase spd,
         final LongSupplier clockNs,
@@ -228,6 +232,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             config.akaAlgorithm(aka);
         }
+        config.akaKeyring(keyring);
         sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }

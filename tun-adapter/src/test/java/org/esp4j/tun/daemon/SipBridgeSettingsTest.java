@@ -114,6 +114,28 @@ class SipBridgeSettingsTest
         assertTrue(ex.getMessage().contains(": k: expected 16 bytes"), ex.getMessage());
     }
 
+    @Test
+    void shouldTakeManySubscribersKeysByImpiFromAnOwnerOnlySubscriberFile() throws Exception
+    {
+        keyFile("farm.subscribers", "rw-------", "impi = 001010123456789@ims.mnc01.mcc001.3gppnetwork.org\n" +
+            "k = " + K + "\nopc = " + OPC + "\ncount = 1000\n");
+
+        final SipBridgeSettings settings = SipBridgeSettings.from(config("sip.role=ue",
+            "sip.subscribers=farm.subscribers"), Map.of());
+
+        assertEquals(Role.UE, settings.role());
+        assertNotNull(settings.keyring().algorithmFor("001010123457788@ims.mnc01.mcc001.3gppnetwork.org"));
+        assertNull(settings.keyring().algorithmFor("001010123457789@ims.mnc01.mcc001.3gppnetwork.org"));
+        assertFalse(settings.toString().contains(K), settings.toString());
+
+        keyFile("open.subscribers", "rw-r--r--", "impi = a@b\nk = " + K + "\n");
+        final IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
+            () -> SipBridgeSettings.from(config("sip.role=ue", "sip.subscribers=open.subscribers"), Map.of()));
+        assertTrue(open.getMessage().startsWith("sip.subscribers: ") && open.getMessage().contains("chmod 600"),
+            open.getMessage());
+        assertFalse(open.getMessage().contains(K));
+    }
+
     private DaemonConfig config(final String... lines) throws java.io.IOException
     {
         final Path file = dir.resolve("daemon.conf");

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# N UEs through two daemons (issue 14): `esp4j sim ue --ues N` behind a UE-role daemon and `esp4j sim pcscf --ues N`
+# behind a P-CSCF-role daemon, in two namespaces joined by a veth, the UEs on PREFIX (a /64 on the UE's veth), every
+# UE with its own subscriber derived from TS 35.208 test set 1, which both daemons know from the same subscriber file
+# (sip.subscribers). For each N in SIZES: register all, measure while registered, de-register all, check that nothing
+# is left.
+#
+#   sudo benchmarks/scripts/ue-farm.sh                 # SIZES="100 1000 10000"
+#   sudo SIZES=200 RATE=0 CONCURRENCY=200 benchmarks/scripts/ue-farm.sh
+#
+# Environment:
+#   SIZES        UE counts ("100 1000 10000")            RATE         registrations started per s, 0: no limit (0)
+#   CONCURRENCY  procedures in flight at most (200)        TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
+#   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
+#   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
+#   KEEP_LOGS    1: keep the work directory with every log (0)
+# Needs: root, iproute2, nftables, a JDK 17+.
+#
+# Reported per N (from the farm's summary and from outside the daemons):
+#   registrations/s  N over the time from the first REGISTER to the last UE's registration (AKA, 4 SAs each side);
+#   time-to-200      first REGISTER to the 200 OK of the protected REGISTER, p50/p99/max (the farm's clock);
+#   SAs, policies    `xfrm state count` / `xfrm policy count` of each daemon while all are registered;
+#   RSS, heap        each daemon's VmRSS and its heap after a full GC (jcmd GC.heap_info), per SA;
+#   state add        p50/p99 of 20 `xfrm state add` round trips (each undone by `state del`) on the P-CSCF daemon's
+#                    control socket (a python client, no JVM start);
+#   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
+#   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
+set -euo pipefail
+
+SIZES=${SIZES:-"100 1000 10000"}
+RATE=${RATE:-0}
+CONCURRENCY=${CONCURRENCY:-200}
+TRANSPORT=${TRANSPORT:-size}
+CARRIER=${CARRIER:-raw}
+JAVA=${JAVA:-java}
+KEEP_LOGS=${KEEP_LOGS:-0}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
+TAG=${TAG:-$$}
+UENS=esp4j-farmu-$TAG
+PCNS=esp4j-farmp-$TAG
+UEVETH=fu$TAG
+PCVETH=fp$TAG
+UE=2001:db8:ff::1
+PCSCF=2001:db8:ff::2
+PREFIX_BASE=2001:db8:4701  # each size its own /64 (PREFIX_BASE:N::/64): no TCP TIME_WAIT of the last size in the way
+WORK=$(mktemp -d /tmp/esp4j-farm-XXXXXX)
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
+
+# A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
+ulimit -Hn 262144 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
+if [ ! -f "$ESP4J_JAR" ]; then
+  (cd "$ROOT" && mvn -q -B -o -pl cli -am package -DskipTests)
+fi
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ip netns del "$UENS" 2>/dev/null || true
+  ip netns del "$PCNS" 2>/dev/null || true
+  rm -f /dev/shm/esp4j-farm-"$TAG"-*
+  [ "$KEEP_LOGS" = 1 ] && echo "logs: $WORK" >&2 || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+esp4j_bg() { # NS ARGS...: the esp4j command line in a namespace; only as a background job (`esp4j_bg ... &`): exec
+  # makes $! the JVM itself, so that the kill at the end of each size reaches it
+  local ns=$1; shift
+  exec ip netns exec "$ns" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
+}
+ctl() { # SIDE ARGS...: a control-socket command to that side's daemon (python3: no JVM start per command)
+  local side=$1; shift
+  python3 "$WORK/ctl.py" "$WORK/$side.sock" "$@"
+}
+cat > "$WORK/ctl.py" <<'PY'
+import socket, sys, time
+def call(path, words):
+    line = " ".join("'" + w + "'" for w in words) + "\n"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(line.encode())
+    data = b"".join(iter(lambda: s.recv(65536), b""))
+    s.close()
+    lines = data.decode().splitlines()
+    if not lines or lines[-1] != "ok":
+        sys.exit("error: " + (lines[-1] if lines else "no answer"))
+    return [l[1:] if l.startswith(".") else l for l in lines[:-1]]
+if sys.argv[2] == "--time":
+    # --time N ADD... -- DEL...: round trips of ADD (SPI 0x7f000000+i put in for SPI), each undone by DEL
+    n = int(sys.argv[3]); rest = sys.argv[4:]; cut = rest.index("--")
+    add, dele = rest[:cut], rest[cut + 1:]
+    times = []
+    for i in range(n):
+        spi = str(0x7f000000 + i)
+        a = [spi if w == "SPI" else w for w in add]; d = [spi if w == "SPI" else w for w in dele]
+        t0 = time.perf_counter(); call(sys.argv[1], a); times.append((time.perf_counter() - t0) * 1000)
+        call(sys.argv[1], d)
+    times.sort()
+    print("%.1f %.1f" % (times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]))
+else:
+    print("\n".join(call(sys.argv[1], sys.argv[2:])))
+PY
+await() { # FILE TEXT SECONDS
+  local deadline=$((SECONDS + $3))
+  until grep -q "$2" "$1" 2>/dev/null; do
+    [ $SECONDS -ge $deadline ] && { echo "timeout waiting for '$2' in $1" >&2; tail -20 "$1" >&2; return 1; }
+    sleep 0.2
+  done
+}
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+heap_kb() { # PID: heap used after a full GC
+  jcmd "$1" GC.run >/dev/null 2>&1 || true
+  # every generation's "used" (SerialGC: def new + tenured), in KB
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/generation/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {print t+0}'
+}
+nft_elements() { # NS MAP: elements in a map or set, 0 when absent
+  ip netns exec "$1" nft -j list ruleset 2>/dev/null | python3 -c '
+import json, sys
+name = sys.argv[1]
+doc = json.load(sys.stdin)
+n = 0
+for item in doc.get("nftables", []):
+    for kind in ("map", "set"):
+        if kind in item and item[kind].get("name") == name:
+            n += len(item[kind].get("elem", []))
+print(n)' "$2"
+}
+java_pid() { # NS NAME-FRAGMENT: the JVM of that daemon
+  pgrep -f "Esp4jMain run --config $WORK/$1.conf" | head -1
+}
+
+ip netns add "$UENS"
+ip netns add "$PCNS"
+ip -n "$UENS" link set lo up
+ip -n "$PCNS" link set lo up
+ip -n "$UENS" link add "$UEVETH" type veth peer name "$PCVETH" netns "$PCNS"
+ip -n "$UENS" -6 addr add "$UE/128" dev "$UEVETH" nodad
+ip -n "$PCNS" -6 addr add "$PCSCF/128" dev "$PCVETH" nodad
+ip -n "$UENS" link set "$UEVETH" up
+ip -n "$PCNS" link set "$PCVETH" up
+ip -n "$UENS" -6 route add "$PCSCF/128" dev "$UEVETH"
+ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
+
+echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
+echo
+echo "| N | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | left |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for N in $SIZES; do
+  PREFIX=$PREFIX_BASE:$(printf %x "$N")::/64
+  ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
+  SUBS=$WORK/subscribers-$N
+  install -m 600 /dev/null "$SUBS"
+  printf 'impi = 001010123456789@ims.mnc01.mcc001.3gppnetwork.org\ncount = %s\n' "$N" > "$SUBS"
+  for side in ue pc; do
+    steer=$PCSCF/128; role=ue; ring=off
+    [ $side = pc ] && { steer=$PREFIX; role=pcscf; ring=auto; }
+    install -m 600 /dev/null "$WORK/$side.conf"
+    cat > "$WORK/$side.conf" <<CONF
+tun.name=esp4j0
+carrier=$CARRIER
+carrier.ring=$ring
+steer=$steer
+counters.file=/dev/shm/esp4j-farm-$TAG-$side.counters
+control.socket=$WORK/$side.sock
+sip.role=$role
+sip.subscribers=$SUBS
+CONF
+    ns=$UENS; [ $side = pc ] && ns=$PCNS
+    ip netns exec "$ns" "$JAVA" $JVM_ARGS $DAEMON_JVM -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$side.conf" \
+      > "$WORK/daemon-$side-$N.log" 2>&1 &
+    PIDS+=($!)
+  done
+  transport_opt=(--transport "$TRANSPORT"); [ "$TRANSPORT" = size ] && transport_opt=()
+  esp4j_bg "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "$PCSCF" \
+    > "$WORK/pcscf-$N.log" 2>&1 &
+  PCSIM=$!
+  PIDS+=($PCSIM)
+  await "$WORK/daemon-ue-$N.log" ESP4J-READY 60
+  await "$WORK/daemon-pc-$N.log" ESP4J-READY 60
+  await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
+  HOLD=$WORK/hold-$N
+  esp4j_bg "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
+    --subscriber "$SUBS" "${transport_opt[@]}" --rate "$RATE" --concurrency "$CONCURRENCY" --hold "$HOLD" \
+    --timeout $((120 + N / 20)) > "$WORK/farm-$N.log" 2>&1 &
+  FARM=$!
+  PIDS+=($FARM)
+  await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" $((120 + N / 20)) || true
+  # registered: measure
+  sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
+  pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
+  dpid_ue=$(java_pid ue); dpid_pc=$(java_pid pc)
+  rss_ue=$(( $(rss_kb "$dpid_ue") / 1024 )); rss_pc=$(( $(rss_kb "$dpid_pc") / 1024 ))
+  heap_ue=$(heap_kb "$dpid_ue"); heap_pc=$(heap_kb "$dpid_pc")
+  per_sa() { [ "${2:-0}" -gt 0 ] 2>/dev/null && echo "scale=2; $1 / $2" | bc || echo "-"; }
+  add_ms=$(ctl pc --time 20 xfrm state add src "$UE" dst "$PCSCF" proto esp spi SPI mode transport \
+      auth-trunc 'hmac(sha1)' 0xf769bcd751044604127672711c6d344100000000 96 enc 'ecb(cipher_null)' "" \
+      -- xfrm state del src "$UE" dst "$PCSCF" proto esp spi SPI)
+  ex_ue=$(nft_elements "$UENS" exact6); ex_pc=$(nft_elements "$PCNS" exact6)
+  sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
+  touch "$HOLD"
+  wait "$FARM" || true
+  # the de-registered flows' policies linger 32 s (fail closed)
+  deadline=$((SECONDS + 60)); left="?"
+  while [ $SECONDS -lt $deadline ]; do
+    l=$(( $(ctl ue xfrm state count | awk '{print $NF}') + $(ctl pc xfrm state count | awk '{print $NF}') \
+      + $(ctl ue xfrm policy count | awk '{print $3+$5}') + $(ctl pc xfrm policy count | awk '{print $3+$5}') \
+      + $(nft_elements "$UENS" exact6) + $(nft_elements "$PCNS" exact6) + $(nft_elements "$PCNS" spis) ))
+    left=$l; [ "$l" = 0 ] && break; sleep 1
+  done
+  addrs=$(ip -n "$UENS" -6 -o addr show dev "$UEVETH" | grep -c '2001:db8:4701:' || true)
+  rate=$(sed -n 's/.*registered in [0-9.]* s: \([0-9]*\) registrations\/s.*/\1/p' "$WORK/farm-$N.log")
+  ttt=$(sed -n 's/.*time-to-200 p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms, max \([0-9.]*\) ms.*/\1 \/ \2 \/ \3 ms/p' "$WORK/farm-$N.log")
+  failed=$(sed -n 's/.* de-registered, \([0-9]*\) failed$/\1/p' "$WORK/farm-$N.log" | tail -1)
+  retrans=$(sed -n 's/.*retransmissions \([0-9]*\),.*/\1/p' "$WORK/farm-$N.log")
+  echo "| $N | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $left (addresses $addrs) |"
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+  grep -h 'farm: failed' "$WORK/farm-$N.log" >&2 || true
+done
