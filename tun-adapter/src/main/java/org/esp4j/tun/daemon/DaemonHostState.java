@@ -51,6 +51,8 @@ final class DaemonHostState implements DaemonConductor.HostState
     private final Consumer<String> log;
     private long lastFilterPollNs;
     private String lastError;
+    /** {@link SecurityAssociationDatabase#changes()} when the packet ring last matched the SAD, or -1. */
+    private long ringSyncedSadChanges = -1;
 
     /**
      * @param routing       the installed policy routing, or null (tests).
@@ -213,9 +215,15 @@ final class DaemonHostState implements DaemonConductor.HostState
         try
         {
             final LocalAddresses wanted = LocalAddresses.read(tunName);
+            final long changes = sad.changes();
+            if (changes == ringSyncedSadChanges && wanted.equals(old))
+            {
+                return; // neither the SAs nor the addresses moved: no look at every SA (idle, at 40,000 SAs)
+            }
             final Set<Long> wantedSpis = inboundSpis(wanted);
             if (wanted.equals(old) && wantedSpis.equals(oldSpis))
             {
+                ringSyncedSadChanges = changes;
                 return;
             }
             final LocalAddresses both = old.union(wanted);
@@ -235,6 +243,7 @@ final class DaemonHostState implements DaemonConductor.HostState
             drop.install(wanted, wantedSpis);
             ring.accept(wanted.interfaces(), wanted.addresses());
             ring.own(wantedSpis);
+            ringSyncedSadChanges = changes;
             lastError = null;
         }
         catch (final IOException | RuntimeException ex)
