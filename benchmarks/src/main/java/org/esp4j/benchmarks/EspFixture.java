@@ -6,6 +6,7 @@ import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.sa.SaConfig;
@@ -72,10 +73,7 @@ public final class EspFixture
     {
         final int udpLength = UdpHeader.LENGTH + udpPayloadLength;
         final UnsafeBuffer packet = new UnsafeBuffer(new byte[Ipv6Header.LENGTH + udpLength]);
-        packet.putInt(0, 0x6000_0000, BIG_ENDIAN);
-        Ipv6Header.payloadLength(packet, 0, udpLength);
-        packet.putByte(Ipv6Header.NEXT_HEADER_OFFSET, (byte)UdpHeader.PROTOCOL_NUMBER);
-        packet.putByte(Ipv6Header.HOP_LIMIT_OFFSET, (byte)64);
+        Ipv6Header.write(packet, 0, 0, udpLength, IpProtocol.UDP, 64);
         packet.putBytes(Ipv6Header.SOURCE_OFFSET, address(UE).getAddress());
         packet.putBytes(Ipv6Header.DESTINATION_OFFSET, address(PCSCF).getAddress());
         UdpHeader.write(packet, Ipv6Header.LENGTH, SOURCE_PORT, DESTINATION_PORT, udpLength);

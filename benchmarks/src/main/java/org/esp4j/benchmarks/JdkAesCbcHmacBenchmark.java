@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
-public class JdkAesCbcHmacBenchmark
+public class JdkAesCbcHmacBenchmark extends EspBaselineState
 {
     private static final int ICV_LENGTH = 12;
     private static final int IV_LENGTH = 16;
@@ -54,12 +54,8 @@ public class JdkAesCbcHmacBenchmark
     @Param({ "64", "512", "1400" })
     public int payload;
 
-    private byte[] plaintext;
-    private byte[] esp;
     private UnsafeBuffer buffer;
     private byte[] array;
-    private Mac mac;
-    private byte[] macOut;
     private Cipher cipher;
     private SecretKeySpec key;
     private Cipher ivCipher;
@@ -69,25 +65,20 @@ public class JdkAesCbcHmacBenchmark
     private int protectEspOffset;
     /** Inbound: the ESP packet is copied to OFFSET, so its ESP header is at OFFSET + 40. */
     private int unprotectEspOffset;
-    private int authLength;
     private int cipherLength;
 
     @Setup
     public void setup() throws GeneralSecurityException
     {
         final EspSuite suite = EspSuite.HMAC_SHA1_96_AES_CBC;
-        plaintext = EspFixture.ipv6UdpPacket(payload);
-        esp = new EspFixture(suite, 64).protectOnce(plaintext);
+        setupPacketAndBaseline(suite, payload);
+        EspFixture.check(icvLength == ICV_LENGTH, "HMAC-SHA-1-96 has a 12-byte ICV");
         buffer = EspFixture.packetBuffer(esp.length);
         array = buffer.byteArray();
-        authLength = EspFixture.authenticatedLength(esp, ICV_LENGTH);
         cipherLength = authLength - 8 - IV_LENGTH;
         protectEspOffset = EspFixture.OFFSET + Ipv6Header.LENGTH - 8 - IV_LENGTH;
         unprotectEspOffset = EspFixture.OFFSET + Ipv6Header.LENGTH;
 
-        mac = EspFixture.jdkMac(suite);
-        macOut = new byte[mac.getMacLength()];
-        EspFixture.checkBaselineIcv(mac, esp, authLength, ICV_LENGTH);
         cipher = Cipher.getInstance("AES/CBC/NoPadding");
         key = new SecretKeySpec(suite.encryptionKey(), "AES");
         ivCipher = Cipher.getInstance("AES/ECB/NoPadding");

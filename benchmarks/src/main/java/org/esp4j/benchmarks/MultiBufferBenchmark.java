@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {
     "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
     "--add-modules", "jdk.incubator.vector" })
-public class MultiBufferBenchmark
+public class MultiBufferBenchmark extends EspBaselineState
 {
     static final int PACKETS = 16;
 
@@ -67,15 +67,8 @@ public class MultiBufferBenchmark
     private EspFixture ueBatched;
     private EspFixture pcscf;
     private EspFixture pcscfBatched;
-    private byte[] plaintext;
-    private byte[] esp;
     private final UnsafeBuffer[] buffers = new UnsafeBuffer[PACKETS];
-
-    private Mac mac;
-    private byte[] macOut;
     private int espOffset;
-    private int authLength;
-    private int icvLength;
 
     @Setup
     public void setup()
@@ -90,17 +83,11 @@ public class MultiBufferBenchmark
         ueBatched.processor.icvBatch(outboundBatch);
         pcscfBatched.processor.icvBatch(inboundBatch);
 
-        plaintext = EspFixture.ipv6UdpPacket(payload);
-        esp = new EspFixture(suite, 64).protectOnce(plaintext);
+        setupPacketAndBaseline(suite, payload);
         for (int i = 0; i < PACKETS; i++)
         {
             buffers[i] = EspFixture.packetBuffer(esp.length);
         }
-        icvLength = suite.integrity().icvLengthBytes();
-        authLength = EspFixture.authenticatedLength(esp, icvLength);
-        mac = EspFixture.jdkMac(suite);
-        macOut = new byte[mac.getMacLength()];
-        EspFixture.checkBaselineIcv(mac, esp, authLength, icvLength);
         espOffset = EspFixture.OFFSET - 8 + Ipv6Header.LENGTH;
 
         // both ways give the same packets

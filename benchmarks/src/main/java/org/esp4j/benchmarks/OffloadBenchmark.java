@@ -5,8 +5,12 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.tun.offload.TunWriter;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.TcpHeader;
 import org.esp4j.tun.offload.TcpSegmenter;
-import org.esp4j.tun.offload.TransportChecksum;
 import org.esp4j.tun.offload.VirtioNetHeader;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -166,28 +170,26 @@ public class OffloadBenchmark
         }
         if (ipVersion == 4)
         {
-            superPacket.putByte(0, (byte)0x45);
-            superPacket.putByte(1, (byte)0);
-            superPacket.putShort(2, (short)superLength, ByteOrder.BIG_ENDIAN);
-            superPacket.putShort(6, (short)0x4000, ByteOrder.BIG_ENDIAN);
-            superPacket.putByte(8, (byte)64);
-            superPacket.putByte(9, (byte)TcpSegmenter.PROTOCOL_TCP);
+            // the identification and checksum stay random, as TSO leaves them to the segmenter
+            final int identification = Ipv4Header.identification(superPacket, 0);
+            final int checksum = Ipv4Header.checksum(superPacket, 0);
+            Ipv4Header.write(superPacket, 0, 0, superLength, IpProtocol.TCP, 64);
+            Ipv4Header.identification(superPacket, 0, identification);
+            Ipv4Header.flagsAndFragmentOffset(superPacket, 0, Ipv4Header.DONT_FRAGMENT);
+            superPacket.putShort(Ipv4Header.CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
         }
         else
         {
-            superPacket.putInt(0, 6 << 28, ByteOrder.BIG_ENDIAN);
-            superPacket.putShort(4, (short)(superLength - 40), ByteOrder.BIG_ENDIAN);
-            superPacket.putByte(6, (byte)TcpSegmenter.PROTOCOL_TCP);
-            superPacket.putByte(7, (byte)64);
+            Ipv6Header.write(superPacket, 0, 0, superLength - Ipv6Header.LENGTH, IpProtocol.TCP, 64);
         }
         final int tcp = ipHeaderLength;
-        superPacket.putByte(tcp + TcpSegmenter.TCP_DATA_OFFSET_OFFSET, (byte)((TCP_HEADER_LENGTH / 4) << 4));
-        superPacket.putByte(tcp + TcpSegmenter.TCP_FLAGS_OFFSET, (byte)(TcpSegmenter.TCP_ACK | TcpSegmenter.TCP_PSH));
+        superPacket.putByte(tcp + TcpHeader.DATA_OFFSET_OFFSET, (byte)((TCP_HEADER_LENGTH / 4) << 4));
+        superPacket.putByte(tcp + TcpHeader.FLAGS_OFFSET, (byte)(TcpHeader.ACK | TcpHeader.PSH));
         // timestamps option: NOP NOP TS(10)
         superPacket.putInt(tcp + 20, 0x0101080a, ByteOrder.BIG_ENDIAN);
         // partial checksum, as the kernel leaves it
-        superPacket.putShort(tcp + TcpSegmenter.TCP_CHECKSUM_OFFSET, (short)TransportChecksum.fold(
-            TransportChecksum.pseudoHeader(superPacket, 0, ipVersion == 6, TcpSegmenter.PROTOCOL_TCP,
+        superPacket.putShort(tcp + TcpHeader.CHECKSUM_OFFSET, (short)InternetChecksum.fold(
+            InternetChecksum.pseudoHeaderSum(superPacket, 0, ipVersion == 6, IpProtocol.TCP,
             superLength - ipHeaderLength)), ByteOrder.BIG_ENDIAN);
     }
 }

@@ -20,7 +20,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +44,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
-public class ProtectBenchmark
+public class ProtectBenchmark extends EspBaselineState
 {
     @Param({ "HMAC_MD5_96_NULL", "HMAC_SHA1_96_NULL", "HMAC_SHA1_96_AES_CBC" })
     public EspSuite suite;
@@ -57,15 +56,9 @@ public class ProtectBenchmark
     private EspFixture ue;
     private EspProcessor processor;
     private SecurityAssociation sa;
-    private byte[] plaintext;
     private UnsafeBuffer buffer;
     private byte[] array;
-
-    private Mac mac;
-    private byte[] macOut;
     private int espOffset;
-    private int authLength;
-    private int icvLength;
 
     @Setup
     public void setup()
@@ -73,16 +66,9 @@ public class ProtectBenchmark
         ue = new EspFixture(suite, 64);
         processor = ue.processor;
         sa = ue.sa;
-        plaintext = EspFixture.ipv6UdpPacket(payload);
+        setupPacketAndBaseline(suite, payload);
         buffer = EspFixture.packetBuffer(plaintext.length);
         array = buffer.byteArray();
-
-        final byte[] esp = ue.protectOnce(plaintext);
-        icvLength = suite.integrity().icvLengthBytes();
-        authLength = EspFixture.authenticatedLength(esp, icvLength);
-        mac = EspFixture.jdkMac(suite);
-        macOut = new byte[mac.getMacLength()];
-        EspFixture.checkBaselineIcv(mac, esp, authLength, icvLength);
 
         // Where protect() puts the ESP header of a packet at OFFSET: the IPv6 header moves down by ESP header + IV.
         final int ivLength = suite.encryption().ivLengthBytes();

@@ -20,9 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
-public class RoundTripBenchmark
+public class RoundTripBenchmark extends EspBaselineState
 {
     @Param({ "HMAC_MD5_96_NULL", "HMAC_SHA1_96_NULL", "HMAC_SHA1_96_AES_CBC" })
     public EspSuite suite;
@@ -59,15 +57,9 @@ public class RoundTripBenchmark
     private EspProcessor sender;
     private EspProcessor receiver;
     private SecurityAssociation sa;
-    private byte[] plaintext;
     private UnsafeBuffer buffer;
     private byte[] array;
-
-    private Mac mac;
-    private byte[] macOut;
     private int espOffset;
-    private int authLength;
-    private int icvLength;
 
     @Setup
     public void setup()
@@ -77,25 +69,16 @@ public class RoundTripBenchmark
         sender = ue.processor;
         receiver = pcscf.processor;
         sa = ue.sa;
-        plaintext = EspFixture.ipv6UdpPacket(payload);
+        setupPacketAndBaseline(suite, payload);
         buffer = EspFixture.packetBuffer(plaintext.length);
         array = buffer.byteArray();
-
-        final byte[] esp = new EspFixture(suite, 64).protectOnce(plaintext);
-        icvLength = suite.integrity().icvLengthBytes();
-        authLength = EspFixture.authenticatedLength(esp, icvLength);
-        mac = EspFixture.jdkMac(suite);
-        macOut = new byte[mac.getMacLength()];
-        EspFixture.checkBaselineIcv(mac, esp, authLength, icvLength);
         espOffset = EspFixture.OFFSET - 8 - suite.encryption().ivLengthBytes() + Ipv6Header.LENGTH;
 
         for (int i = 0; i < 3; i++)
         {
             EspFixture.check(protectThenUnprotect() == EspVerdict.DELIVER, "round trip failed: " +
                 sender.dropReason() + " / " + receiver.dropReason());
-            final byte[] inner = new byte[receiver.resultLength()];
-            buffer.getBytes(receiver.resultOffset(), inner);
-            EspFixture.check(Arrays.equals(inner, plaintext), "round trip did not restore the plaintext");
+            checkResultIsPlaintext(receiver, buffer, "round trip");
         }
     }
 

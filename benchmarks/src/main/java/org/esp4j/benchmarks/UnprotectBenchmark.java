@@ -19,9 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
-public class UnprotectBenchmark
+public class UnprotectBenchmark extends EspBaselineState
 {
     @Param({ "HMAC_MD5_96_NULL", "HMAC_SHA1_96_NULL", "HMAC_SHA1_96_AES_CBC" })
     public EspSuite suite;
@@ -56,39 +54,24 @@ public class UnprotectBenchmark
 
     private EspFixture pcscf;
     private EspProcessor processor;
-    private byte[] esp;
     private UnsafeBuffer buffer;
     private byte[] array;
-
-    private Mac mac;
-    private byte[] macOut;
-    private int icvLength;
     private int espOffset;
-    private int authLength;
 
     @Setup
     public void setup()
     {
-        final byte[] plaintext = EspFixture.ipv6UdpPacket(payload);
-        esp = new EspFixture(suite, 64).protectOnce(plaintext);
+        setupPacketAndBaseline(suite, payload);
         pcscf = new EspFixture(suite, 0);
         processor = pcscf.processor;
         buffer = EspFixture.packetBuffer(esp.length);
         array = buffer.byteArray();
-
-        icvLength = suite.integrity().icvLengthBytes();
-        authLength = EspFixture.authenticatedLength(esp, icvLength);
         espOffset = EspFixture.OFFSET + Ipv6Header.LENGTH;
-        mac = EspFixture.jdkMac(suite);
-        macOut = new byte[mac.getMacLength()];
-        EspFixture.checkBaselineIcv(mac, esp, authLength, icvLength);
 
         for (int i = 0; i < 3; i++)
         {
             EspFixture.check(unprotect() == EspVerdict.DELIVER, "unprotect failed: " + processor.dropReason());
-            final byte[] inner = new byte[processor.resultLength()];
-            buffer.getBytes(processor.resultOffset(), inner);
-            EspFixture.check(Arrays.equals(inner, plaintext), "unprotect did not restore the plaintext");
+            checkResultIsPlaintext(processor, buffer, "unprotect");
         }
         EspFixture.check(baselineJdkMac(), "baseline ICV mismatch");
     }

@@ -2,10 +2,8 @@ package org.esp4j.cli.demo;
 
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.cli.sip.SimCommand;
-import org.esp4j.sip.sim.PcscfSimConfig;
 import org.esp4j.sip.sim.Subscriber;
-import org.esp4j.sip.sim.UeSimConfig;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.text.Hex;
 import org.esp4j.cli.control.ControlClient;
 import org.esp4j.cli.run.RunCommand;
 import org.esp4j.tun.routing.IpCommand;

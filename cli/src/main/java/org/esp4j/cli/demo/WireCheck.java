@@ -1,5 +1,6 @@
 package org.esp4j.cli.demo;
 
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.sip.sim.PcscfSimConfig;
 import org.esp4j.sip.sim.UeSimConfig;
 
@@ -119,8 +120,8 @@ record WireCheck(List<String> failures, int found, int expectedCount, int clearP
                 {
                     // A de-registration removes the SAs and their policies with its 200 OK; the TCP connection's
                     // close that follows (no data) then crosses in clear, as with kernel IPsec.
-                    final boolean closing = deregistered && packet.protocol() == 6 && packet.dataBytes() == 0 &&
-                        packet.index() > lastEsp;
+                    final boolean closing = deregistered && packet.protocol() == IpProtocol.TCP &&
+                        packet.dataBytes() == 0 && packet.index() > lastEsp;
                     teardown += closing ? 1 : 0;
                     clearProtected += closing ? 0 : 1;
                     break;

@@ -1,5 +1,13 @@
 package org.esp4j.cli.demo;
 
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.esp.EspHeader;
+import org.esp4j.core.esp.EspTrailer;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.TcpHeader;
+import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 
@@ -29,8 +37,6 @@ import java.util.List;
 record WirePacket(long index, long timeNs, InetAddress source, int protocol, int sport, int dport, long spi,
     String startLine, int dataBytes)
 {
-    static final int ESP_IN_UDP_PORT = 4500;
-
     /**
      * @param pcap       the capture.
      * @param icvBytes   ICV length of the SAs (to find the NULL-encrypted payload's end).
@@ -63,75 +69,85 @@ record WirePacket(long index, long timeNs, InetAddress source, int protocol, int
     {
         final byte[] data = frame.data();
         final int ip = frame.networkOffset();
-        if (ip < 0 || frame.length() - ip < 20)
+        if (ip < 0 || frame.length() - ip < Ipv4Header.MIN_LENGTH)
         {
             return null;
         }
-        final int version = (data[ip] >> 4) & 0xF;
+        final UnsafeBuffer buffer = new UnsafeBuffer(data, 0, frame.length());
+        final int version = Ipv4Header.version(buffer, ip);
         final int protocol;
         final int payload;
         final InetAddress source;
-        if (version == 6 && frame.length() - ip >= 40)
+        if (version == Ipv6Header.VERSION && frame.length() - ip >= Ipv6Header.LENGTH)
         {
-            protocol = data[ip + 6] & 0xFF;
-            payload = ip + 40;
-            source = InetAddress.getByAddress(Arrays.copyOfRange(data, ip + 8, ip + 24));
+            protocol = Ipv6Header.nextHeader(buffer, ip);
+            payload = ip + Ipv6Header.LENGTH;
+            source = address(data, ip + Ipv6Header.SOURCE_OFFSET, 16);
         }
-        else if (version == 4)
+        else if (version == Ipv4Header.VERSION)
         {
-            protocol = data[ip + 9] & 0xFF;
-            payload = ip + (data[ip] & 0xF) * 4;
-            source = InetAddress.getByAddress(Arrays.copyOfRange(data, ip + 12, ip + 16));
+            protocol = Ipv4Header.protocol(buffer, ip);
+            payload = ip + Ipv4Header.headerLength(buffer, ip);
+            source = address(data, ip + Ipv4Header.SOURCE_OFFSET, 4);
         }
         else
         {
             return null;
         }
         final int end = frame.length();
-        if (protocol == 50)
+        if (protocol == IpProtocol.ESP)
         {
-            return esp(index, frame.timestampNs(), source, data, payload, end, icvBytes, nullCipher);
+            return esp(index, frame.timestampNs(), source, buffer, payload, end, icvBytes, nullCipher);
         }
-        if (protocol == 17 && end - payload >= 12 && u16(data, payload + 2) == ESP_IN_UDP_PORT &&
-            u32(data, payload + 8) != 0)
+        if (protocol == IpProtocol.UDP && end - payload >= UdpHeader.LENGTH + EspHeader.SEQUENCE_OFFSET &&
+            UdpHeader.destinationPort(buffer, payload) == UdpHeader.ESP_IN_UDP_PORT &&
+            EspHeader.spi(buffer, payload + UdpHeader.LENGTH) != 0)
         {
-            return esp(index, frame.timestampNs(), source, data, payload + 8, end, icvBytes, nullCipher);
+            return esp(index, frame.timestampNs(), source, buffer, payload + UdpHeader.LENGTH, end, icvBytes,
+                nullCipher);
         }
-        if (protocol != 6 && protocol != 17)
+        if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP)
         {
             return null;
         }
-        final int from = dataOffset(data, protocol, payload);
-        return new WirePacket(index, frame.timestampNs(), source, protocol, u16(data, payload), u16(data, payload + 2),
-            -1, startLine(data, from, end), Math.max(0, end - from));
+        final int from = dataOffset(buffer, protocol, payload);
+        return new WirePacket(index, frame.timestampNs(), source, protocol, UdpHeader.sourcePort(buffer, payload),
+            UdpHeader.destinationPort(buffer, payload), -1, startLine(data, from, end), Math.max(0, end - from));
+    }
+
+    private static InetAddress address(final byte[] data, final int at, final int length) throws IOException
+    {
+        return InetAddress.getByAddress(Arrays.copyOfRange(data, at, at + length));
     }
 
     private static WirePacket esp(
-        final long index, final long timeNs, final InetAddress source, final byte[] data, final int esp, final int end,
-        final int icvBytes, final boolean nullCipher)
+        final long index, final long timeNs, final InetAddress source, final UnsafeBuffer buffer, final int esp,
+        final int end, final int icvBytes, final boolean nullCipher)
     {
-        final long spi = u32(data, esp);
-        if (!nullCipher || end - esp < 8 + 2 + icvBytes + 8)
+        final long spi = EspHeader.spi(buffer, esp);
+        if (!nullCipher || end - esp < EspHeader.LENGTH + EspTrailer.LENGTH + icvBytes + 8)
         {
             return new WirePacket(index, timeNs, source, 0, 0, 0, spi, null, -1);
         }
         // RFC 4303 §2: SPI, sequence number, payload, padding, pad length, next header, ICV; NULL has no IV.
-        final int nextHeader = data[end - icvBytes - 1] & 0xFF;
-        final int padLength = data[end - icvBytes - 2] & 0xFF;
-        final int inner = esp + 8;
-        final int innerEnd = end - icvBytes - 2 - padLength;
-        if (innerEnd - inner < 8 || nextHeader != 6 && nextHeader != 17)
+        final int trailer = end - icvBytes - EspTrailer.LENGTH;
+        final int nextHeader = EspTrailer.nextHeader(buffer, trailer);
+        final int inner = esp + EspHeader.LENGTH;
+        final int innerEnd = trailer - EspTrailer.padLength(buffer, trailer);
+        if (innerEnd - inner < 8 || nextHeader != IpProtocol.TCP && nextHeader != IpProtocol.UDP)
         {
             return new WirePacket(index, timeNs, source, 0, 0, 0, spi, null, -1);
         }
-        final int from = dataOffset(data, nextHeader, inner);
-        return new WirePacket(index, timeNs, source, nextHeader, u16(data, inner), u16(data, inner + 2), spi,
-            startLine(data, from, innerEnd), Math.max(0, innerEnd - from));
+        final int from = dataOffset(buffer, nextHeader, inner);
+        return new WirePacket(index, timeNs, source, nextHeader, UdpHeader.sourcePort(buffer, inner),
+            UdpHeader.destinationPort(buffer, inner), spi, startLine(buffer.byteArray(), from, innerEnd),
+            Math.max(0, innerEnd - from));
     }
 
-    private static int dataOffset(final byte[] data, final int protocol, final int transport)
+    private static int dataOffset(final UnsafeBuffer buffer, final int protocol, final int transport)
     {
-        return protocol == 17 ? transport + 8 : transport + ((data[transport + 12] >> 4) & 0xF) * 4;
+        return protocol == IpProtocol.UDP ? transport + UdpHeader.LENGTH :
+            transport + TcpHeader.headerLength(buffer, transport);
     }
 
     private static String startLine(final byte[] data, final int from, final int end)
@@ -147,16 +163,6 @@ record WirePacket(long index, long timeNs, InetAddress source, int protocol, int
         }
         final String line = new String(data, from, eol - from, StandardCharsets.US_ASCII);
         return line.endsWith(" SIP/2.0") || line.startsWith("SIP/2.0 ") ? line : null;
-    }
-
-    private static int u16(final byte[] data, final int at)
-    {
-        return ((data[at] & 0xFF) << 8) | (data[at + 1] & 0xFF);
-    }
-
-    private static long u32(final byte[] data, final int at)
-    {
-        return ((long)u16(data, at) << 16) | u16(data, at + 2);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.esp4j.cli.run;
 
 import org.esp4j.tun.daemon.DaemonConfig;
+import org.esp4j.tun.daemon.DaemonSetting;
 import org.esp4j.tun.daemon.EspDaemon;
 import org.esp4j.core.redact.Redaction;
 import org.esp4j.tun.daemon.SipBridgeSettings;
@@ -83,6 +84,7 @@ public final class RunCommand
             if ("-h".equals(option) || "--help".equals(option))
             {
                 out.println(USAGE);
+                out.print(DaemonSetting.helpText());
                 return EXIT_OK;
             }
             if (!"--config".equals(option) && !"-c".equals(option) && key == null)
@@ -117,10 +119,7 @@ public final class RunCommand
                 DaemonConfig.parse(configFile).toBuilder();
             overrides.forEach(builder::set);
             config = builder.build();
-            if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
-            {
-                SipBridgeSettings.from(config); // check now, before touching the network
-            }
+            config.sipBridge(); // the subscriber's keys: checked now, before touching the network
         }
         catch (final NoSuchFileException ex)
         {

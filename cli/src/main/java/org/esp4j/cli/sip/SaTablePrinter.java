@@ -1,9 +1,9 @@
 package org.esp4j.cli.sip;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
-import org.esp4j.sip.util.Hex;
 import org.esp4j.sip.util.InetAddressText;
 
 import java.io.PrintStream;

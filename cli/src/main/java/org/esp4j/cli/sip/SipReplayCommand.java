@@ -1,5 +1,6 @@
 package org.esp4j.cli.sip;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.aka.Milenage;
@@ -14,7 +15,6 @@ import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.trace.SipTraceReader;
 import org.esp4j.sip.trace.TraceEntry;
 import org.esp4j.sip.trace.TraceFormatException;
-import org.esp4j.sip.util.Hex;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package org.esp4j.cli.e2e;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.esp4j.tun.carrier.IpHeaders;
+import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.jna.LibC;
 
@@ -339,7 +339,7 @@ public final class NetApps
     private static void inject(final byte[] packet, final int mark) throws Exception
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(packet);
-        final int family = IpHeaders.version(buffer, 0) == 4 ? LibC.AF_INET : LibC.AF_INET6;
+        final int family = Ipv4Header.version(buffer, 0) == 4 ? LibC.AF_INET : LibC.AF_INET6;
         try (RawIpSender sender = new RawIpSender(family, mark, 65536, 65535))
         {
             final int n = sender.send(buffer, 0, packet.length);

@@ -1,5 +1,7 @@
 package org.esp4j.cli.e2e;
 
+import org.esp4j.core.text.Hex;
+
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -403,9 +405,9 @@ public final class SipPeers
         {
             return nonce();
         }
-        final byte[] rand = hex(RAND);
+        final byte[] rand = Hex.decode(RAND);
         final org.esp4j.sip.aka.AuthenticationVector vector = new org.esp4j.sip.aka.AkaAuthenticationCentre(
-            org.esp4j.sip.aka.Milenage.withOpc(hex(K), hex(OPC)), FIRST_SQN + n, hex("b9b9"))
+            org.esp4j.sip.aka.Milenage.withOpc(Hex.decode(K), Hex.decode(OPC)), FIRST_SQN + n, Hex.decode("b9b9"))
             .vector(rand, FIRST_SQN + n);
         final byte[] nonce = new byte[32];
         System.arraycopy(rand, 0, nonce, 0, 16);
@@ -415,7 +417,7 @@ public final class SipPeers
 
     private static String nonce()
     {
-        return Base64.getEncoder().encodeToString(hex(RAND + AUTN));
+        return Base64.getEncoder().encodeToString(Hex.decode(RAND + AUTN));
     }
 
     private static DatagramPacket receive(final DatagramSocket socket) throws Exception
@@ -453,15 +455,5 @@ public final class SipPeers
             }
         }
         throw new IllegalStateException("no " + name + " in " + message);
-    }
-
-    private static byte[] hex(final String text)
-    {
-        final byte[] bytes = new byte[text.length() / 2];
-        for (int i = 0; i < bytes.length; i++)
-        {
-            bytes[i] = (byte)Integer.parseInt(text.substring(2 * i, 2 * i + 2), 16);
-        }
-        return bytes;
     }
 }

@@ -3,11 +3,13 @@ package org.esp4j.cli.e2e;
 import org.agrona.concurrent.status.CountersReader;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.CountersFile;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.tun.RootAssumptions;
-import org.esp4j.tun.carrier.IpHeaders;
 import org.esp4j.cli.Esp4jMain;
 import org.esp4j.cli.run.RunCommand;
 import org.junit.jupiter.api.AfterEach;
@@ -207,21 +209,21 @@ class TunDaemonEndToEndTest
     static byte[] clearUdp(final InetAddress src, final int srcPort, final InetAddress dst, final int dstPort,
         final boolean ipv4, final byte[] payload)
     {
-        final int ipLength = ipv4 ? 20 : 40;
+        final int ipLength = ipv4 ? Ipv4Header.MIN_LENGTH : Ipv6Header.LENGTH;
         final int udpLength = UdpHeader.LENGTH + payload.length;
         final UnsafeBuffer packet = new UnsafeBuffer(new byte[ipLength + udpLength]);
         if (ipv4)
         {
-            IpHeaders.putIpv4Header(packet, 0, 0, ipLength + udpLength, UdpHeader.PROTOCOL_NUMBER, 64);
-            packet.putBytes(12, src.getAddress());
-            packet.putBytes(16, dst.getAddress());
-            IpHeaders.putIpv4Checksum(packet, 0);
+            Ipv4Header.write(packet, 0, 0, ipLength + udpLength, IpProtocol.UDP, 64);
+            packet.putBytes(Ipv4Header.SOURCE_OFFSET, src.getAddress());
+            packet.putBytes(Ipv4Header.DESTINATION_OFFSET, dst.getAddress());
+            Ipv4Header.updateChecksum(packet, 0);
         }
         else
         {
-            IpHeaders.putIpv6Header(packet, 0, 0, udpLength, UdpHeader.PROTOCOL_NUMBER, 64);
-            packet.putBytes(8, src.getAddress());
-            packet.putBytes(24, dst.getAddress());
+            Ipv6Header.write(packet, 0, 0, udpLength, IpProtocol.UDP, 64);
+            packet.putBytes(Ipv6Header.SOURCE_OFFSET, src.getAddress());
+            packet.putBytes(Ipv6Header.DESTINATION_OFFSET, dst.getAddress());
         }
         UdpHeader.write(packet, ipLength, srcPort, dstPort, udpLength);
         packet.putBytes(ipLength + UdpHeader.LENGTH, payload);

@@ -5,7 +5,7 @@ import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.core.testutil.EspSa;
 import org.esp4j.core.testutil.EspVector;
 import org.esp4j.core.testutil.EspVectors;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,7 +1,13 @@
 package org.esp4j.cli.run;
 
+import org.esp4j.tun.daemon.DaemonSetting;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,5 +39,20 @@ class RunCommandTest
     {
         assertTrue(RunCommand.NEEDS_NET_ADMIN.contains("root") && RunCommand.NEEDS_NET_ADMIN.contains("CAP_NET_ADMIN"));
         assertFalse(RunCommand.NEEDS_NET_ADMIN.contains("\n"));
+    }
+
+    @Test
+    void shouldListEveryConfigKeyInRunHelp() throws InterruptedException
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(RunCommand.EXIT_OK, RunCommand.run(new String[]{ "--help" },
+            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith(RunCommand.USAGE + "\n"), text);
+        for (final DaemonSetting setting : DaemonSetting.values())
+        {
+            assertTrue(text.contains("\n  " + setting.key() + " "), setting.key() + " in\n" + text);
+        }
     }
 }

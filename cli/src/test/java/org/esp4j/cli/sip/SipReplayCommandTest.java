@@ -118,7 +118,7 @@ class SipReplayCommandTest
             assertTrue(text.contains("| 1 | UE port-c 38003 -> P-CSCF port-s 50718 | 2821032177 (P-CSCF spi-s) | 0xa82588f1 | null | aes-gcm |"), text);
             assertTrue(text.contains("| 4 | UE port-s 39003 -> P-CSCF port-c 50717 | 3458785863 (P-CSCF spi-c) | 0xce28e247 | null | aes-gcm |"), text);
             // The CK of the trace's RAND and the 32-bit Annex I salt: 20 bytes in one aead clause, ICV 128 bits.
-            assertTrue(text.matches("(?s).*proto esp spi 0xa82588f1 mode transport replay-window 64 aead 'rfc4106\\(gcm\\(aes\\)\\)' 0x[0-9a-f]{40} 128 sel .*"), text);
+            assertTrue(text.matches("(?s).*proto esp spi 0xa82588f1 reqid 0 mode transport replay-window 64 aead 'rfc4106\\(gcm\\(aes\\)\\)' 0x[0-9a-f]{40} 128 sel .*"), text);
             assertEquals("", err.toString(StandardCharsets.UTF_8));
         }
     }

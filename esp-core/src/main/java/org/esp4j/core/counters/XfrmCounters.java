@@ -27,7 +27,7 @@ public final class XfrmCounters
     private final CountersManager countersManager;
     private final AtomicBuffer valuesBuffer;
     private final int[] counterOffsets = new int[XfrmCounter.values().length];
-    private final int[] counterIds = new int[XfrmCounter.values().length];
+    private final int[] counterIds;
 
     /**
      * Counters on a caller-supplied manager, e.g. one over a {@link CountersFile}.
@@ -38,16 +38,11 @@ public final class XfrmCounters
     {
         this.countersManager = countersManager;
         this.valuesBuffer = countersManager.valuesBuffer();
-        final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[4]);
-        final UnsafeBuffer labelBuffer = new UnsafeBuffer(new byte[CountersReader.MAX_LABEL_LENGTH]);
-        for (final XfrmCounter counter : XfrmCounter.values())
+        // indexed by ordinal, as counterOffsets
+        this.counterIds = CounterDescriptors.allocate(countersManager, XfrmCounter.TYPE_ID, XfrmCounter.values());
+        for (int i = 0; i < counterIds.length; i++)
         {
-            keyBuffer.putInt(0, counter.ordinal());
-            final int labelLength = labelBuffer.putStringWithoutLengthAscii(0, counter.name());
-            final int id = countersManager.allocate(
-                XfrmCounter.TYPE_ID, keyBuffer, 0, 4, labelBuffer, 0, labelLength);
-            counterIds[counter.ordinal()] = id;
-            counterOffsets[counter.ordinal()] = CountersReader.counterOffset(id);
+            counterOffsets[i] = CountersReader.counterOffset(counterIds[i]);
         }
     }
 
@@ -190,7 +185,7 @@ public final class XfrmCounters
         final StringBuilder sb = new StringBuilder();
         for (final XfrmCounter counter : XfrmCounter.values())
         {
-            sb.append(String.format("%-24s\t%d%n", counter.name(), get(counter)));
+            sb.append(String.format("%-24s\t%d%n", counter.label(), get(counter)));
         }
         return sb.toString();
     }

@@ -27,18 +27,14 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  ~                                                               ~
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
- * The SPI and sequence number are unsigned 32-bit values, read into {@code long}s. Padding bytes are 1, 2, 3, ...
- * (RFC 4303 §2.4).
+ * The SPI and sequence number are unsigned 32-bit values, read into {@code long}s. The padding, pad length and next
+ * header are read and written by {@link EspTrailer}; the IP protocol number is {@code IpProtocol.ESP}.
  */
 public final class EspHeader
 {
     public static final int SPI_OFFSET = 0;
     public static final int SEQUENCE_OFFSET = 4;
     public static final int LENGTH = 8;
-    /** Pad length and next header. */
-    public static final int TRAILER_LENGTH = 2;
-    /** IP protocol number of ESP. */
-    public static final int PROTOCOL_NUMBER = 50;
 
     private EspHeader()
     {

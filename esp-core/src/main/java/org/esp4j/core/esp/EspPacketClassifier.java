@@ -1,6 +1,7 @@
 package org.esp4j.core.esp;
 
 import org.agrona.DirectBuffer;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.UdpHeader;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
@@ -41,12 +42,12 @@ public final class EspPacketClassifier
         }
         int espAt = -1;
         int kind = PLAIN;
-        if (info.protocol == EspHeader.PROTOCOL_NUMBER)
+        if (info.protocol == IpProtocol.ESP)
         {
             espAt = info.upperOffset;
             kind = ESP;
         }
-        else if (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
+        else if (info.protocol == IpProtocol.UDP && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
         {
             final int payload = info.upperOffset + UdpHeader.LENGTH;
             final int payloadLength = info.packetLength - payload;

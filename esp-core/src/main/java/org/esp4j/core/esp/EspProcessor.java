@@ -8,6 +8,7 @@ import org.esp4j.core.crypto.EspTransform;
 import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.ip.IcmpHeader;
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
@@ -265,11 +266,11 @@ public final class EspProcessor
             return;
         }
         int espAt = info.upperOffset;
-        if (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
+        if (info.protocol == IpProtocol.UDP && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
         {
             espAt += UdpHeader.LENGTH;
         }
-        else if (info.protocol != EspHeader.PROTOCOL_NUMBER)
+        else if (info.protocol != IpProtocol.ESP)
         {
             return;
         }
@@ -292,7 +293,7 @@ public final class EspProcessor
         }
         final int payloadOffset = espOffset + EspHeader.LENGTH + transform.ivLength();
         final int cipherLength = end - transform.icvLength() - payloadOffset;
-        if (cipherLength >= EspHeader.TRAILER_LENGTH)
+        if (cipherLength >= EspTrailer.LENGTH)
         {
             final int adjustment = buffer.wrapAdjustment();
             transform.prepareVerify(icvBatch, array, adjustment + espOffset, adjustment + payloadOffset, cipherLength);
@@ -466,11 +467,11 @@ public final class EspProcessor
         {
             return drop(XfrmCounter.XfrmInHdrError);
         }
-        if (info.protocol == EspHeader.PROTOCOL_NUMBER)
+        if (info.protocol == IpProtocol.ESP)
         {
             return unprotectParsed(buffer, offset, info.upperOffset, false, applyPolicy);
         }
-        if (info.protocol == UdpHeader.PROTOCOL_NUMBER && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
+        if (info.protocol == IpProtocol.UDP && info.destinationPort == UdpHeader.ESP_IN_UDP_PORT)
         {
             final int udpPayload = info.upperOffset + UdpHeader.LENGTH;
             final int udpPayloadLength = info.packetLength - udpPayload;
@@ -493,24 +494,46 @@ public final class EspProcessor
 
     private int checkInboundPlaintext()
     {
-        if (!spd.isEmpty())
+        final XfrmCounter refused = inboundPolicyRefusal(null);
+        if (refused != null)
         {
-            final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
-                info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
-            if (policy != null)
-            {
-                if (policy.action() == PolicyAction.DISCARD)
-                {
-                    return drop(XfrmCounter.XfrmInPolBlock);
-                }
-                if (policy.action() == PolicyAction.PROTECT && !policy.template().optional())
-                {
-                    return drop(XfrmCounter.XfrmInTmplMismatch); // plaintext where policy requires ESP
-                }
-            }
+            return drop(refused);
         }
         counters.increment(XfrmCounter.Esp4jInBypass);
         return EspVerdict.PASS;
+    }
+
+    /**
+     * The inbound policy check of RFC 4301 §5.2 on the selector fields in {@code info}, for a packet that arrived in
+     * clear ({@code sa} null) or was decapsulated with {@code sa}: a DISCARD policy blocks it; a PROTECT policy
+     * accepts plaintext only when its template is optional ("level use"), and ESP only from an SA its template
+     * matches.
+     *
+     * @param sa the SA that decapsulated the packet, or null for a packet that arrived in clear.
+     * @return the counter to drop against, or null when the policy accepts the packet.
+     */
+    private XfrmCounter inboundPolicyRefusal(final SecurityAssociation sa)
+    {
+        if (spd.isEmpty())
+        {
+            return null;
+        }
+        final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
+            info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
+        if (policy == null)
+        {
+            return null;
+        }
+        if (policy.action() == PolicyAction.DISCARD)
+        {
+            return XfrmCounter.XfrmInPolBlock;
+        }
+        if (policy.action() == PolicyAction.PROTECT &&
+            (sa == null ? !policy.template().optional() : !policy.templateMatches(sa)))
+        {
+            return XfrmCounter.XfrmInTmplMismatch;
+        }
+        return null;
     }
 
     private int protectParsed(final SecurityAssociation sa, final UnsafeBuffer buffer, final int offset)
@@ -535,8 +558,8 @@ public final class EspProcessor
         final int headerLength = info.upperOffset;
         final int payloadLength = info.packetLength - headerLength;
         final int blockSize = transform.blockSize();
-        final int paddedLength = align(payloadLength + EspHeader.TRAILER_LENGTH, blockSize);
-        final int padLength = paddedLength - payloadLength - EspHeader.TRAILER_LENGTH;
+        final int paddedLength = EspTrailer.paddedLength(payloadLength, blockSize);
+        final int padLength = paddedLength - payloadLength - EspTrailer.LENGTH;
         final int encapLength = config.encapsulation() == SaConfig.Encapsulation.ESP_IN_UDP ? UdpHeader.LENGTH : 0;
         final int espHeaderLength = EspHeader.LENGTH + transform.ivLength();
         final int icvLength = transform.icvLength();
@@ -563,13 +586,7 @@ public final class EspProcessor
         final int adjustment = buffer.wrapAdjustment();
         System.arraycopy(array, adjustment + offset, array, adjustment + newOffset, headerLength);
 
-        final int trailerOffset = payloadOffset + payloadLength;
-        for (int i = 0; i < padLength; i++)
-        {
-            buffer.putByte(trailerOffset + i, (byte)(i + 1));
-        }
-        buffer.putByte(trailerOffset + padLength, (byte)padLength);
-        buffer.putByte(trailerOffset + padLength + 1, (byte)nextHeader);
+        EspTrailer.write(buffer, payloadOffset + payloadLength, padLength, nextHeader);
 
         final int espOffset = newOffset + headerLength + encapLength;
         EspHeader.spi(buffer, espOffset, sa.spi());
@@ -583,7 +600,7 @@ public final class EspProcessor
         }
 
         buffer.putByte(newOffset + info.nextHeaderFieldOffset,
-            (byte)(encapLength != 0 ? UdpHeader.PROTOCOL_NUMBER : EspHeader.PROTOCOL_NUMBER));
+            (byte)(encapLength != 0 ? IpProtocol.UDP : IpProtocol.ESP));
         if (encapLength != 0)
         {
             UdpHeader.write(buffer, newOffset + headerLength, config.encapsulationSourcePort(),
@@ -654,7 +671,7 @@ public final class EspProcessor
         final int icvLength = transform.icvLength();
         final int cipherLength = end - icvLength - payloadOffset;
         final int blockSize = transform.blockSize();
-        if (cipherLength < EspHeader.TRAILER_LENGTH || (blockSize > 4 && cipherLength % blockSize != 0))
+        if (cipherLength < EspTrailer.LENGTH || (blockSize > 4 && cipherLength % blockSize != 0))
         {
             return drop(XfrmCounter.XfrmInStateProtoError);
         }
@@ -685,22 +702,20 @@ public final class EspProcessor
         }
         transform.decrypt(array, adjustment + espOffset, adjustment + payloadOffset, cipherLength);
 
-        final int padLength = buffer.getByte(payloadOffset + cipherLength - 2) & 0xFF;
-        final int nextHeader = buffer.getByte(payloadOffset + cipherLength - 1) & 0xFF;
-        final int innerLength = cipherLength - EspHeader.TRAILER_LENGTH - padLength;
+        final int trailerOffset = payloadOffset + cipherLength - EspTrailer.LENGTH;
+        final int padLength = EspTrailer.padLength(buffer, trailerOffset);
+        final int nextHeader = EspTrailer.nextHeader(buffer, trailerOffset);
+        final int innerLength = cipherLength - EspTrailer.LENGTH - padLength;
         if (innerLength < 0)
         {
             return drop(XfrmCounter.XfrmInStateProtoError);
         }
-        for (int i = 0; i < padLength; i++)
+        if (!EspTrailer.isPaddingValid(buffer, payloadOffset + innerLength, padLength))
         {
-            if ((buffer.getByte(payloadOffset + innerLength + i) & 0xFF) != ((i + 1) & 0xFF))
-            {
-                return drop(XfrmCounter.XfrmInStateProtoError); // RFC 4303 §2.4 padding must be 1, 2, 3, ...
-            }
+            return drop(XfrmCounter.XfrmInStateProtoError); // RFC 4303 §2.4 padding must be 1, 2, 3, ...
         }
         sa.onPacket(innerLength, nowNs);
-        if (nextHeader == Ipv6Header.NO_NEXT_HEADER)
+        if (nextHeader == IpProtocol.IPV6_NO_NEXT_HEADER)
         {
             return drop(XfrmCounter.Esp4jInDummy); // RFC 4303 §2.6: verified dummy packet, discard silently
         }
@@ -725,7 +740,7 @@ public final class EspProcessor
         // RFC 4301 §5.2 step 4: the decapsulated packet must fit the SA's selector and the inbound policy, on its
         // upper-layer protocol and ports (behind any IPv6 destination options that ESP protected).
         info.packetLength = totalLength;
-        if (!info.findSelectorFields(buffer, newOffset, headerLength, nextHeader, totalLength))
+        if (!info.findSelectorFields(buffer, newOffset, info.nextHeaderFieldOffset, headerLength, totalLength))
         {
             return drop(XfrmCounter.XfrmInHdrError);
         }
@@ -735,21 +750,10 @@ public final class EspProcessor
         {
             return drop(XfrmCounter.XfrmInStateMismatch);
         }
-        if (applyPolicy && !spd.isEmpty())
+        final XfrmCounter refused = applyPolicy ? inboundPolicyRefusal(sa) : null;
+        if (refused != null)
         {
-            final SecurityPolicy policy = spd.lookup(PolicyDirection.IN, info.sourceHigh, info.sourceLow,
-                info.destinationHigh, info.destinationLow, info.protocol, info.sourcePort, info.destinationPort);
-            if (policy != null)
-            {
-                if (policy.action() == PolicyAction.DISCARD)
-                {
-                    return drop(XfrmCounter.XfrmInPolBlock);
-                }
-                if (policy.action() == PolicyAction.PROTECT && !policy.templateMatches(sa))
-                {
-                    return drop(XfrmCounter.XfrmInTmplMismatch);
-                }
-            }
+            return drop(refused);
         }
         if (sa.isDeleted())
         {
@@ -814,8 +818,8 @@ public final class EspProcessor
         }
         final int type = IcmpHeader.type(buffer, offset + info.upperOffset);
         return info.ipv4 ?
-            info.protocol == IcmpHeader.PROTOCOL_NUMBER_ICMP && IcmpHeader.isIpv4Error(type) :
-            info.protocol == IcmpHeader.PROTOCOL_NUMBER_ICMPV6 && IcmpHeader.isIpv6Error(type);
+            info.protocol == IpProtocol.ICMP && IcmpHeader.isIpv4Error(type) :
+            info.protocol == IpProtocol.ICMPV6 && IcmpHeader.isIpv6Error(type);
     }
 
     /**
@@ -828,10 +832,10 @@ public final class EspProcessor
     {
         final int quoted = offset + info.upperOffset + IcmpHeader.QUOTED_PACKET_OFFSET;
         final int end = offset + info.packetLength;
-        int upper;
+        final int upper;
         if (info.ipv4)
         {
-            if (end - quoted < Ipv4Header.MIN_LENGTH || Ipv4Header.version(buffer, quoted) != 4)
+            if (end - quoted < Ipv4Header.MIN_LENGTH || Ipv4Header.version(buffer, quoted) != Ipv4Header.VERSION)
             {
                 return false;
             }
@@ -844,7 +848,7 @@ public final class EspProcessor
         }
         else
         {
-            if (end - quoted < Ipv6Header.LENGTH || ((buffer.getByte(quoted) >> 4) & 0xF) != 6)
+            if (end - quoted < Ipv6Header.LENGTH || Ipv4Header.version(buffer, quoted) != Ipv6Header.VERSION)
             {
                 return false;
             }
@@ -852,20 +856,15 @@ public final class EspProcessor
             quotedSourceLow = Ipv6Header.sourceLow(buffer, quoted);
             quotedDestinationHigh = Ipv6Header.destinationHigh(buffer, quoted);
             quotedDestinationLow = Ipv6Header.destinationLow(buffer, quoted);
-            int nextHeader = Ipv6Header.nextHeader(buffer, quoted);
-            upper = quoted + Ipv6Header.LENGTH;
-            while (Ipv6Header.isWalkedExtension(nextHeader) && upper + 8 <= end)
-            {
-                final int extensionLength = Ipv6Header.extensionLength(buffer, upper, nextHeader);
-                nextHeader = buffer.getByte(upper) & 0xFF;
-                upper += extensionLength;
-            }
-            quotedProtocol = nextHeader;
+            // the quote may be cut short: a walk that runs past its end still says how far it got
+            final long walk = Ipv6Header.walkExtensionHeaders(
+                buffer, quoted, end - quoted, Ipv6Header.WALK_THROUGH_FRAGMENTS);
+            quotedProtocol = Ipv6Header.walkProtocol(walk);
+            upper = quoted + Ipv6Header.walkUpperOffset(walk);
         }
         quotedSourcePort = 0;
         quotedDestinationPort = 0;
-        if ((quotedProtocol == IpPacketInfo.PROTOCOL_UDP || quotedProtocol == IpPacketInfo.PROTOCOL_TCP ||
-            quotedProtocol == IpPacketInfo.PROTOCOL_SCTP) && upper + 4 <= end)
+        if (IpProtocol.hasPorts(quotedProtocol) && upper + 4 <= end)
         {
             quotedSourcePort = UdpHeader.sourcePort(buffer, upper);
             quotedDestinationPort = UdpHeader.destinationPort(buffer, upper);
@@ -932,10 +931,5 @@ public final class EspProcessor
         dropReason = reason;
         counters.increment(reason);
         return EspVerdict.DROP;
-    }
-
-    private static int align(final int value, final int alignment)
-    {
-        return (value + alignment - 1) / alignment * alignment;
     }
 }

@@ -2,10 +2,10 @@ package org.esp4j.core.esp;
 
 import org.agrona.DirectBuffer;
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
-
-import static java.nio.ByteOrder.BIG_ENDIAN;
+import org.esp4j.core.ip.UdpHeader;
 
 /**
  * What the packet path needs to know of an IP packet, parsed into reusable fields (one instance per processor,
@@ -13,10 +13,6 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  */
 final class IpPacketInfo
 {
-    static final int PROTOCOL_TCP = 6;
-    static final int PROTOCOL_UDP = 17;
-    static final int PROTOCOL_SCTP = 132;
-
     boolean ipv4;
     /** Bytes from the packet start to its end by the IP length fields (link padding excluded). */
     int packetLength;
@@ -50,12 +46,12 @@ final class IpPacketInfo
         {
             return false;
         }
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
-        if (version == 4)
+        final int version = Ipv4Header.version(buffer, offset);
+        if (version == Ipv4Header.VERSION)
         {
             return parseIpv4(buffer, offset, length);
         }
-        if (version == 6)
+        if (version == Ipv6Header.VERSION)
         {
             return parseIpv6(buffer, offset, length, outbound);
         }
@@ -72,11 +68,10 @@ final class IpPacketInfo
      */
     void readPorts(final DirectBuffer buffer, final int offset, final int protocol, final int at)
     {
-        if ((protocol == PROTOCOL_UDP || protocol == PROTOCOL_TCP || protocol == PROTOCOL_SCTP) &&
-            at + 4 <= packetLength)
+        if (IpProtocol.hasPorts(protocol) && at + 4 <= packetLength)
         {
-            sourcePort = buffer.getShort(offset + at, BIG_ENDIAN) & 0xFFFF;
-            destinationPort = buffer.getShort(offset + at + 2, BIG_ENDIAN) & 0xFFFF;
+            sourcePort = UdpHeader.sourcePort(buffer, offset + at);
+            destinationPort = UdpHeader.destinationPort(buffer, offset + at);
         }
         else
         {
@@ -86,44 +81,36 @@ final class IpPacketInfo
     }
 
     /**
-     * Find the upper-layer protocol and ports for selectors, walking IPv6 extension headers from {@code from}.
-     * Sets {@link #protocol}, {@link #sourcePort} and {@link #destinationPort}.
+     * Find the upper-layer protocol and ports for selectors, walking IPv6 extension headers (fragment headers
+     * included) from the header the field at {@code nextHeaderField} names. Sets {@link #protocol},
+     * {@link #sourcePort} and {@link #destinationPort}.
      *
-     * @param buffer      packet.
-     * @param offset      packet start.
-     * @param from        offset of the first header to look at, from the packet start.
-     * @param firstHeader its type.
-     * @param total       packet length.
+     * @param buffer          packet.
+     * @param offset          packet start.
+     * @param nextHeaderField offset of the byte naming the first header to look at, from the packet start.
+     * @param from            offset of that header, from the packet start.
+     * @param total           packet length.
      * @return false if the headers run past the packet.
      */
     boolean findSelectorFields(
-        final DirectBuffer buffer, final int offset, final int from, final int firstHeader, final int total)
+        final DirectBuffer buffer, final int offset, final int nextHeaderField, final int from, final int total)
     {
         int at = from;
-        int nextHeader = firstHeader;
-        while (!ipv4 && Ipv6Header.isWalkedExtension(nextHeader))
+        int nextHeader = buffer.getByte(offset + nextHeaderField) & 0xFF;
+        if (!ipv4)
         {
-            if (at + 8 > total)
+            final long walk = Ipv6Header.walkExtensionHeaders(
+                buffer, offset, nextHeaderField, from, total, Ipv6Header.WALK_THROUGH_FRAGMENTS);
+            if (Ipv6Header.isWalkTruncated(walk))
             {
                 return false;
             }
-            final int extensionLength = Ipv6Header.extensionLength(buffer, offset + at, nextHeader);
-            nextHeader = buffer.getByte(offset + at) & 0xFF;
-            at += extensionLength;
-            if (at > total)
-            {
-                return false;
-            }
+            nextHeader = Ipv6Header.walkProtocol(walk);
+            at = Ipv6Header.walkUpperOffset(walk);
         }
         protocol = nextHeader;
         readPorts(buffer, offset, protocol, at);
         return true;
-    }
-
-    /** RFC 6946: a fragment header with offset 0 and no more fragments is a whole packet. */
-    private static boolean isAtomicFragment(final DirectBuffer buffer, final int fragmentHeaderOffset)
-    {
-        return (buffer.getShort(fragmentHeaderOffset + 2, BIG_ENDIAN) & 0xFFF9) == 0;
     }
 
     private boolean parseIpv4(final DirectBuffer buffer, final int offset, final int length)
@@ -138,7 +125,7 @@ final class IpPacketInfo
         {
             return false;
         }
-        if ((Ipv4Header.flagsAndFragmentOffset(buffer, offset) & Ipv4Header.FRAGMENT_MASK) != 0)
+        if (Ipv4Header.isFragment(buffer, offset))
         {
             return false; // reassembly is left to the kernel in front of us; a fragment cannot be checked
         }
@@ -173,43 +160,25 @@ final class IpPacketInfo
         destinationHigh = Ipv6Header.destinationHigh(buffer, offset);
         destinationLow = Ipv6Header.destinationLow(buffer, offset);
 
-        int fieldOffset = Ipv6Header.NEXT_HEADER_OFFSET;
-        int at = Ipv6Header.LENGTH;
-        int nextHeader = Ipv6Header.nextHeader(buffer, offset);
-        while (Ipv6Header.isWalkedExtension(nextHeader))
+        // Destination options for the final destination are protected: on output ESP goes in front of them.
+        final long walk = Ipv6Header.walkExtensionHeaders(
+            buffer, offset, total, outbound ? Ipv6Header.STOP_AT_FINAL_DESTINATION_OPTIONS : 0);
+        final int stoppedAt = Ipv6Header.walkProtocol(walk);
+        if (Ipv6Header.isWalkTruncated(walk) || stoppedAt == IpProtocol.IPV6_FRAGMENT)
         {
-            if (at + 8 > total)
-            {
-                return false;
-            }
-            if (nextHeader == Ipv6Header.FRAGMENT && !isAtomicFragment(buffer, offset + at))
-            {
-                // As for IPv4: fragments are reassembled before inbound IPsec processing, and on output transport
-                // mode protects whole packets (RFC 4301 §7); a non-initial fragment has no ports to select on, so
-                // it is refused rather than matched against the wrong policy.
-                return false;
-            }
-            final int extensionLength = Ipv6Header.extensionLength(buffer, offset + at, nextHeader);
-            if (at + extensionLength > total)
-            {
-                return false;
-            }
-            if (outbound && nextHeader == Ipv6Header.DESTINATION_OPTIONS &&
-                (buffer.getByte(offset + at) & 0xFF) != Ipv6Header.ROUTING)
-            {
-                // Destination options for the final destination are protected: ESP goes in front of them. The
-                // selector still needs the upper-layer protocol and ports behind them.
-                upperOffset = at;
-                nextHeaderFieldOffset = fieldOffset;
-                return findSelectorFields(buffer, offset, at, nextHeader, total);
-            }
-            fieldOffset = at;
-            nextHeader = buffer.getByte(offset + at) & 0xFF;
-            at += extensionLength;
+            // As for IPv4: fragments are reassembled before inbound IPsec processing, and on output transport
+            // mode protects whole packets (RFC 4301 §7); a non-initial fragment has no ports to select on, so
+            // it is refused rather than matched against the wrong policy.
+            return false;
         }
-        upperOffset = at;
-        nextHeaderFieldOffset = fieldOffset;
-        protocol = nextHeader;
+        upperOffset = Ipv6Header.walkUpperOffset(walk);
+        nextHeaderFieldOffset = Ipv6Header.walkNextHeaderFieldOffset(walk);
+        if (outbound && stoppedAt == IpProtocol.IPV6_DESTINATION_OPTIONS)
+        {
+            // The selector still needs the upper-layer protocol and ports behind them.
+            return findSelectorFields(buffer, offset, nextHeaderFieldOffset, upperOffset, total);
+        }
+        protocol = stoppedAt;
         readPorts(buffer, offset, protocol, upperOffset);
         return true;
     }

@@ -1,6 +1,9 @@
 package org.esp4j.core.ip;
 
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Flyweight accessors for the header of an ICMP (RFC 792) or ICMPv6 (RFC 4443 §2.1) message, and the classification
@@ -27,12 +30,20 @@ public final class IcmpHeader
     public static final int TYPE_OFFSET = 0;
     public static final int CODE_OFFSET = 1;
     public static final int CHECKSUM_OFFSET = 2;
+    /** ICMPv6 Packet Too Big (RFC 4443 §3.2): the MTU, 32 bits. */
+    public static final int ICMPV6_MTU_OFFSET = 4;
+    /** ICMP Fragmentation Needed (RFC 1191 §4): the next-hop MTU, 16 bits after 16 unused ones. */
+    public static final int ICMP_NEXT_HOP_MTU_OFFSET = 6;
     /** Offset of the quoted packet in an error message. */
     public static final int QUOTED_PACKET_OFFSET = 8;
     public static final int LENGTH = 8;
 
-    public static final int PROTOCOL_NUMBER_ICMP = 1;
-    public static final int PROTOCOL_NUMBER_ICMPV6 = 58;
+    /** ICMP type Destination Unreachable (RFC 792). */
+    public static final int ICMP_DESTINATION_UNREACHABLE = 3;
+    /** Its code "fragmentation needed and DF set" (RFC 792, RFC 1191). */
+    public static final int ICMP_CODE_FRAGMENTATION_NEEDED = 4;
+    /** ICMPv6 type Packet Too Big (RFC 4443 §3.2). */
+    public static final int ICMPV6_PACKET_TOO_BIG = 2;
 
     private IcmpHeader()
     {
@@ -46,6 +57,27 @@ public final class IcmpHeader
     public static int code(final DirectBuffer buffer, final int offset)
     {
         return buffer.getByte(offset + CODE_OFFSET) & 0xFF;
+    }
+
+    public static int checksum(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + CHECKSUM_OFFSET, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    /**
+     * Write type and code, and zero the rest of the 8-byte header (checksum included).
+     *
+     * @param buffer packet.
+     * @param offset header start.
+     * @param type   message type.
+     * @param code   message code.
+     */
+    public static void write(final MutableDirectBuffer buffer, final int offset, final int type, final int code)
+    {
+        buffer.putByte(offset + TYPE_OFFSET, (byte)type);
+        buffer.putByte(offset + CODE_OFFSET, (byte)code);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short)0, BIG_ENDIAN);
+        buffer.putInt(offset + 4, 0, BIG_ENDIAN);
     }
 
     /**

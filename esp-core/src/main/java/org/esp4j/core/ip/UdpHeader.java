@@ -28,7 +28,6 @@ public final class UdpHeader
 
     /** IANA port for ESP-in-UDP and IKE NAT traversal. */
     public static final int ESP_IN_UDP_PORT = 4500;
-    public static final int PROTOCOL_NUMBER = 17;
 
     private UdpHeader()
     {
@@ -47,6 +46,21 @@ public final class UdpHeader
     public static int length(final DirectBuffer buffer, final int offset)
     {
         return buffer.getShort(offset + LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public static void length(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        buffer.putShort(offset + LENGTH_OFFSET, (short)length, BIG_ENDIAN);
+    }
+
+    public static int checksum(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + CHECKSUM_OFFSET, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public static void checksum(final MutableDirectBuffer buffer, final int offset, final int checksum)
+    {
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
     }
 
     /**
@@ -78,16 +92,7 @@ public final class UdpHeader
     public static void updateIpv6Checksum(
         final MutableDirectBuffer buffer, final int ipv6Offset, final int udpOffset, final int udpLength)
     {
-        buffer.putShort(udpOffset + CHECKSUM_OFFSET, (short)0, BIG_ENDIAN);
-        int sum = InternetChecksum.sum(buffer, ipv6Offset + Ipv6Header.SOURCE_OFFSET, 32, 0);
-        sum = InternetChecksum.sum(buffer, udpOffset, udpLength, sum);
-        long acc = (sum & 0xFFFF_FFFFL) + udpLength + PROTOCOL_NUMBER;
-        acc = (acc & 0xFFFF_FFFFL) + (acc >>> 32);
-        int checksum = InternetChecksum.fold((int)acc);
-        if (checksum == 0)
-        {
-            checksum = 0xFFFF; // RFC 768: a computed zero is sent as all ones
-        }
-        buffer.putShort(udpOffset + CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
+        InternetChecksum.putTransportChecksum(
+            buffer, ipv6Offset, true, IpProtocol.UDP, udpOffset, udpLength, udpOffset + CHECKSUM_OFFSET);
     }
 }

@@ -5,6 +5,7 @@ import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.ip.IpAddressText;
 import org.esp4j.core.replay.ReplayWindow;
 import org.esp4j.core.selector.TrafficSelector;
+import org.esp4j.core.text.Hex;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -216,10 +217,10 @@ public final class SaConfig
     {
         if (isAead())
         {
-            return "aead " + encryptionAlgorithm.xfrmName() + " 0x" + hex(encryptionKey) + " " + icvLengthBits;
+            return "aead " + encryptionAlgorithm.xfrmName() + " 0x" + Hex.encode(encryptionKey) + " " + icvLengthBits;
         }
-        return "auth " + integrityAlgorithm.xfrmName() + " 0x" + hex(integrityKey) +
-            " enc " + encryptionAlgorithm.xfrmName() + " 0x" + hex(encryptionKey);
+        return "auth " + integrityAlgorithm.xfrmName() + " 0x" + Hex.encode(integrityKey) +
+            " enc " + encryptionAlgorithm.xfrmName() + " 0x" + Hex.encode(encryptionKey);
     }
 
     /** @return a description without key material. */
@@ -232,16 +233,6 @@ public final class SaConfig
             (encapsulation == Encapsulation.ESP_IN_UDP ?
             " encap espinudp " + encapsulationSourcePort + " " + encapsulationDestinationPort : "") +
             " sel " + selector + "}";
-    }
-
-    private static String hex(final byte[] bytes)
-    {
-        final StringBuilder sb = new StringBuilder(bytes.length * 2);
-        for (final byte b : bytes)
-        {
-            sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-        }
-        return sb.toString();
     }
 
     /**

@@ -2,6 +2,7 @@ package org.esp4j.core.selector;
 
 import org.esp4j.core.ip.IpAddressText;
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -21,11 +22,6 @@ public final class TrafficSelector
     public static final int ANY_PROTOCOL = 0;
     /** Family value meaning "any". */
     public static final int ANY_FAMILY = 0;
-
-    public static final int PROTOCOL_ICMP = 1;
-    public static final int PROTOCOL_TCP = 6;
-    public static final int PROTOCOL_UDP = 17;
-    public static final int PROTOCOL_ICMPV6 = 58;
 
     private static final TrafficSelector ANY = builder().build();
 
@@ -218,12 +214,12 @@ public final class TrafficSelector
         switch (protocol)
         {
             case ANY_PROTOCOL: return "any";
-            case PROTOCOL_ICMP: return "icmp";
-            case PROTOCOL_TCP: return "tcp";
-            case PROTOCOL_UDP: return "udp";
-            case PROTOCOL_ICMPV6: return "ipv6-icmp";
-            case 132: return "sctp";
-            case 50: return "esp";
+            case IpProtocol.ICMP: return "icmp";
+            case IpProtocol.TCP: return "tcp";
+            case IpProtocol.UDP: return "udp";
+            case IpProtocol.ICMPV6: return "ipv6-icmp";
+            case IpProtocol.SCTP: return "sctp";
+            case IpProtocol.ESP: return "esp";
             default: return Integer.toString(protocol);
         }
     }
@@ -237,12 +233,12 @@ public final class TrafficSelector
         switch (name.toLowerCase())
         {
             case "any": return ANY_PROTOCOL;
-            case "icmp": return PROTOCOL_ICMP;
-            case "tcp": return PROTOCOL_TCP;
-            case "udp": return PROTOCOL_UDP;
+            case "icmp": return IpProtocol.ICMP;
+            case "tcp": return IpProtocol.TCP;
+            case "udp": return IpProtocol.UDP;
             case "icmpv6":
-            case "ipv6-icmp": return PROTOCOL_ICMPV6;
-            case "sctp": return 132;
+            case "ipv6-icmp": return IpProtocol.ICMPV6;
+            case "sctp": return IpProtocol.SCTP;
             default:
                 try
                 {

@@ -2,12 +2,9 @@ package org.esp4j.core.xfrm;
 
 import org.esp4j.core.sa.SaConfig;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.StringReader;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,14 +46,7 @@ public final class SaFileReader
      */
     public static List<SaConfig> parse(final String text, final String fileName)
     {
-        try
-        {
-            return read(new StringReader(text), fileName);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        return XfrmPreloadReader.parse(text, fileName, false, XfrmCommandPrefix.Kind.STATE).states();
     }
 
     /**
@@ -68,31 +58,6 @@ public final class SaFileReader
      */
     public static List<SaConfig> read(final Reader reader, final String fileName) throws IOException
     {
-        final List<SaConfig> sas = new ArrayList<>();
-        final BufferedReader lines = reader instanceof BufferedReader ? (BufferedReader)reader : new BufferedReader(reader);
-        int lineNumber = 0;
-        String line;
-        try
-        {
-            while ((line = lines.readLine()) != null)
-            {
-                lineNumber++;
-                final String location = fileName + ":" + lineNumber;
-                final List<XfrmToken> tokens = XfrmTokenizer.tokenize(line, location);
-                if (tokens.isEmpty())
-                {
-                    continue;
-                }
-                final XfrmCommandPrefix.Result prefix =
-                    XfrmCommandPrefix.skip(tokens, false, XfrmCommandPrefix.Kind.STATE, location);
-                sas.add(XfrmStateParser.parseAdd(tokens, prefix.from(), location));
-            }
-        }
-        catch (final RuntimeException | IOException ex)
-        {
-            sas.forEach(SaConfig::zeroKeys);
-            throw ex;
-        }
-        return sas;
+        return XfrmPreloadReader.read(reader, fileName, false, XfrmCommandPrefix.Kind.STATE).states();
     }
 }

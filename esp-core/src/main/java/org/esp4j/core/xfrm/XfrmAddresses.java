@@ -1,5 +1,7 @@
 package org.esp4j.core.xfrm;
 
+import org.esp4j.core.ip.IpAddressText;
+
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -48,9 +50,9 @@ public final class XfrmAddresses
     }
 
     /**
-     * Text as glibc's {@code inet_ntop} writes it (what {@code ip xfrm} prints): dotted quad for IPv4; for IPv6 lower
-     * case, no leading zeros, the longest run of two or more zero groups (the first on a tie) shortened to {@code ::}
-     * (RFC 5952 §4.2), and {@code ::a.b.c.d} for IPv4-compatible addresses.
+     * Text as glibc's {@code inet_ntop} writes it (what {@code ip xfrm} prints): the RFC 5952 text of
+     * {@link IpAddressText#format}, except that IPv4-compatible addresses (RFC 4291 §2.5.5.1, deprecated) are written
+     * {@code ::a.b.c.d} as glibc does.
      *
      * @param address an address.
      * @return its text.
@@ -58,69 +60,11 @@ public final class XfrmAddresses
     public static String toText(final InetAddress address)
     {
         final byte[] bytes = address.getAddress();
-        if (address instanceof Inet4Address)
+        if (address instanceof Inet6Address && isIpv4Compatible(bytes))
         {
-            return dotted(bytes, 0);
+            return "::" + IpAddressText.dotted(bytes, 12); // glibc, unlike RFC 5952, writes these dotted too
         }
-        final int[] words = new int[8];
-        for (int i = 0; i < 8; i++)
-        {
-            words[i] = ((bytes[2 * i] & 0xFF) << 8) | (bytes[2 * i + 1] & 0xFF);
-        }
-        int bestBase = -1;
-        int bestLength = 0;
-        for (int i = 0; i < 8; )
-        {
-            if (words[i] != 0)
-            {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && words[j] == 0)
-            {
-                j++;
-            }
-            if (j - i > bestLength)
-            {
-                bestBase = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        if (bestLength < 2)
-        {
-            bestBase = -1;
-        }
-
-        final StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 8; i++)
-        {
-            if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLength)
-            {
-                if (i == bestBase)
-                {
-                    sb.append(':');
-                }
-                continue;
-            }
-            if (i != 0)
-            {
-                sb.append(':');
-            }
-            // glibc prints an embedded IPv4 address for ::a.b.c.d and ::ffff:a.b.c.d.
-            if (i == 6 && bestBase == 0 && (bestLength == 6 || (bestLength == 5 && words[5] == 0xffff)))
-            {
-                sb.append(dotted(bytes, 12));
-                return sb.toString();
-            }
-            sb.append(Integer.toHexString(words[i]));
-        }
-        if (bestBase >= 0 && bestBase + bestLength == 8)
-        {
-            sb.append(':');
-        }
-        return sb.toString();
+        return IpAddressText.format(address);
     }
 
     /**
@@ -132,10 +76,17 @@ public final class XfrmAddresses
         return ipv4 ? "0.0.0.0" : "::";
     }
 
-    private static String dotted(final byte[] bytes, final int offset)
+    /** @return true for {@code ::a.b.c.d} with a.b not both zero (so {@code ::1} stays {@code ::1}). */
+    private static boolean isIpv4Compatible(final byte[] bytes)
     {
-        return (bytes[offset] & 0xFF) + "." + (bytes[offset + 1] & 0xFF) + "." + (bytes[offset + 2] & 0xFF) + "." +
-            (bytes[offset + 3] & 0xFF);
+        for (int i = 0; i < 12; i++)
+        {
+            if (bytes[i] != 0)
+            {
+                return false;
+            }
+        }
+        return bytes[12] != 0 || bytes[13] != 0;
     }
 
     private static boolean isIpv4Mapped(final byte[] bytes)

@@ -1,5 +1,7 @@
 package org.esp4j.core.xfrm;
 
+import org.esp4j.core.text.Hex;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -34,18 +36,11 @@ final class XfrmKeys
             {
                 throw new IllegalArgumentException("hex key has an odd number of digits (" + digits + ")");
             }
-            final byte[] key = new byte[digits / 2];
-            for (int i = 0; i < key.length; i++)
+            if (Hex.firstNonHexDigit(text, 2, text.length()) >= 0)
             {
-                final int high = Character.digit(text.charAt(2 + 2 * i), 16);
-                final int low = Character.digit(text.charAt(3 + 2 * i), 16);
-                if (high < 0 || low < 0)
-                {
-                    throw new IllegalArgumentException("hex key has a character that is not a hex digit");
-                }
-                key[i] = (byte)((high << 4) | low);
+                throw new IllegalArgumentException("hex key has a character that is not a hex digit");
             }
-            return key;
+            return Hex.decodeDigits(text, 2, text.length());
         }
         return text.getBytes(StandardCharsets.UTF_8);
     }
@@ -56,11 +51,6 @@ final class XfrmKeys
      */
     static String hex(final byte[] key)
     {
-        final StringBuilder sb = new StringBuilder(key.length * 2);
-        for (final byte b : key)
-        {
-            sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-        }
-        return sb.toString();
+        return Hex.encode(key);
     }
 }

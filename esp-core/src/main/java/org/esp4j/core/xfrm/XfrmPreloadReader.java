@@ -43,14 +43,7 @@ public final class XfrmPreloadReader
      */
     public static XfrmPreload parse(final String text, final String fileName)
     {
-        try
-        {
-            return read(new StringReader(text), fileName);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        return parse(text, fileName, true, null);
     }
 
     /**
@@ -61,6 +54,41 @@ public final class XfrmPreloadReader
      * @throws XfrmSyntaxException  for the first line that cannot be accepted.
      */
     public static XfrmPreload read(final Reader reader, final String fileName) throws IOException
+    {
+        return read(reader, fileName, true, null);
+    }
+
+    /** {@link #read(Reader, String, boolean, XfrmCommandPrefix.Kind)} of a string. */
+    static XfrmPreload parse(
+        final String text, final String fileName, final boolean commandRequired, final XfrmCommandPrefix.Kind only)
+    {
+        try
+        {
+            return read(new StringReader(text), fileName, commandRequired, only);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * The one line loop of esp4j's {@code ip xfrm} files, the preload file and {@link SaFileReader}'s SA files: one
+     * command a line, blank lines and {@code #} comments skipped, errors naming file, line and word.
+     *
+     * @param reader          the content.
+     * @param fileName        the name to use in errors.
+     * @param commandRequired true if each line must say {@code state add} or {@code policy add} (mixed files);
+     *                        false lets a line be the arguments alone.
+     * @param only            the one kind of command allowed, or null for both.
+     * @return the SAs and policies in file order.
+     * @throws IOException          if reading fails.
+     * @throws XfrmSyntaxException  for the first line that cannot be accepted; the keys of the SAs read before it
+     *                              are zeroed since they are not returned.
+     */
+    static XfrmPreload read(
+        final Reader reader, final String fileName, final boolean commandRequired, final XfrmCommandPrefix.Kind only)
+        throws IOException
     {
         final List<SaConfig> states = new ArrayList<>();
         final List<PolicyConfig> policies = new ArrayList<>();
@@ -78,7 +106,7 @@ public final class XfrmPreloadReader
                 {
                     continue;
                 }
-                final XfrmCommandPrefix.Result prefix = XfrmCommandPrefix.skip(tokens, true, null, location);
+                final XfrmCommandPrefix.Result prefix = XfrmCommandPrefix.skip(tokens, commandRequired, only, location);
                 if (prefix.kind() == XfrmCommandPrefix.Kind.STATE)
                 {
                     states.add(XfrmStateParser.parseAdd(tokens, prefix.from(), location));

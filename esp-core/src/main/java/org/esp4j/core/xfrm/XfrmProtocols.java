@@ -1,29 +1,27 @@
 package org.esp4j.core.xfrm;
 
+import org.esp4j.core.ip.IpProtocol;
+
 /**
  * Upper-layer protocol names as iproute2 takes and prints them ({@code getprotobyname}/{@code getprotobynumber}
  * over the usual /etc/protocols), for the protocols an IMS lab meets.
  */
 final class XfrmProtocols
 {
-    static final int TCP = 6;
-    static final int UDP = 17;
-    static final int DCCP = 33;
-    static final int SCTP = 132;
 
     private static final String[] NAMES = new String[256];
 
     static
     {
-        NAMES[1] = "icmp";
-        NAMES[TCP] = "tcp";
-        NAMES[UDP] = "udp";
-        NAMES[DCCP] = "dccp";
+        NAMES[IpProtocol.ICMP] = "icmp";
+        NAMES[IpProtocol.TCP] = "tcp";
+        NAMES[IpProtocol.UDP] = "udp";
+        NAMES[IpProtocol.DCCP] = "dccp";
         NAMES[47] = "gre";
-        NAMES[50] = "esp";
-        NAMES[51] = "ah";
-        NAMES[58] = "ipv6-icmp";
-        NAMES[SCTP] = "sctp";
+        NAMES[IpProtocol.ESP] = "esp";
+        NAMES[IpProtocol.AH] = "ah";
+        NAMES[IpProtocol.ICMPV6] = "ipv6-icmp";
+        NAMES[IpProtocol.SCTP] = "sctp";
         NAMES[135] = "mobility-header";
     }
 
@@ -67,6 +65,6 @@ final class XfrmProtocols
     /** @return true for the protocols iproute2 allows {@code sport}/{@code dport} with. */
     static boolean hasPorts(final int protocol)
     {
-        return protocol == TCP || protocol == UDP || protocol == SCTP || protocol == DCCP;
+        return IpProtocol.hasPorts(protocol) || protocol == IpProtocol.DCCP;
     }
 }

@@ -1,6 +1,6 @@
 package org.esp4j.core.crypto;
 
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -8,7 +8,7 @@ import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

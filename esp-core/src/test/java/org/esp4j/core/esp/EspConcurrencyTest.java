@@ -9,7 +9,7 @@ import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.selector.TrafficSelector;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -3,6 +3,7 @@ package org.esp4j.core.esp;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
@@ -51,7 +52,7 @@ class EspFragmentTest
         support.sad.add(SaConfig.builder().source(UE).destination(PCSCF).spi(2821032177L)
             .integrity(IntegrityAlgorithm.HMAC_SHA1_96, new byte[20]).build());
         final TrafficSelector selector = TrafficSelector.builder().source(UE).destination(PCSCF)
-            .protocol(TrafficSelector.PROTOCOL_UDP).sourcePort(38003).destinationPort(50718).build();
+            .protocol(IpProtocol.UDP).sourcePort(38003).destinationPort(50718).build();
         support.spd.add(new PolicyConfig(selector, PolicyDirection.OUT, PolicyAction.PROTECT, 0, 0,
             List.of(new TemplateConfig(UE, PCSCF, 2821032177L, 0, false))));
         return support;

@@ -10,7 +10,7 @@ import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.TemplateConfig;
 import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.testutil.ByteArrayBuilder;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteOrder;

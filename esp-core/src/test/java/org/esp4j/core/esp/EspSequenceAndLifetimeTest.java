@@ -8,7 +8,7 @@ import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.sa.SaLifetimeConfig;
 import org.esp4j.core.sa.SaState;
 import org.esp4j.core.sa.SecurityAssociation;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -5,7 +5,7 @@ import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.testutil.EspVector;
 import org.esp4j.core.testutil.EspVectors;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -8,7 +8,8 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * RFC 1071 checksums: InternetChecksum against a plain 16-bit reference; IPv4 header and UDP-over-IPv6 checksums.
+ * RFC 1071 checksums: InternetChecksum against a plain 16-bit reference; IPv4 header and UDP-over-IPv6 checksums;
+ * TCP, UDP and ICMP checksums against the ones scapy computed ({@code /vectors/ip/header_vectors.py}).
  */
 class InternetChecksumTest
 {
@@ -44,7 +45,7 @@ class InternetChecksumTest
             final int offset = random.nextInt(7);
             final int length = random.nextInt(bytes.length - offset + 1);
             assertEquals(reference(bytes, offset, length),
-                InternetChecksum.fold(InternetChecksum.sum(new UnsafeBuffer(bytes), offset, length, 0)),
+                InternetChecksum.foldAndComplement(InternetChecksum.sum(new UnsafeBuffer(bytes), offset, length, 0)),
                 "length " + length + " offset " + offset);
         }
     }
@@ -54,7 +55,8 @@ class InternetChecksumTest
     {
         // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2, checksum 220d
         final byte[] bytes = { 0x00, 0x01, (byte)0xf2, 0x03, (byte)0xf4, (byte)0xf5, (byte)0xf6, (byte)0xf7 };
-        assertEquals(0x220d, InternetChecksum.fold(InternetChecksum.sum(new UnsafeBuffer(bytes), 0, 8, 0)));
+        assertEquals(0x220d,
+            InternetChecksum.foldAndComplement(InternetChecksum.sum(new UnsafeBuffer(bytes), 0, 8, 0)));
     }
 
     @Test
@@ -96,5 +98,62 @@ class InternetChecksumTest
             assertEquals(0, reference(pseudo, 0, pseudo.length), "length " + length);
             assertEquals(true, UdpHeader.length(buffer, 40) == length);
         }
+    }
+
+    @Test
+    void shouldFoldWithoutAndWithTheComplement()
+    {
+        // RFC 1071 §3 example: the sum ddf2 and its complement 220d
+        final byte[] bytes = { 0x00, 0x01, (byte)0xf2, 0x03, (byte)0xf4, (byte)0xf5, (byte)0xf6, (byte)0xf7 };
+        final long sum = InternetChecksum.sum(new UnsafeBuffer(bytes), 0, 8, 0);
+
+        assertEquals(0xddf2, InternetChecksum.fold(sum));
+        assertEquals(0x220d, InternetChecksum.foldAndComplement(sum));
+        assertEquals(0xFFFF, InternetChecksum.fold(0xFFFF_FFFF_FFFFL));
+        assertEquals(0, InternetChecksum.foldAndComplement(0xFFFF_FFFF_FFFFL));
+    }
+
+    @Test
+    void shouldComputeTheTransportChecksumsScapyComputed()
+    {
+        for (final java.util.Map<String, Object> vector : HeaderVectors.list("transport"))
+        {
+            final String name = (String)vector.get("name");
+            final UnsafeBuffer packet = HeaderVectors.packet(vector);
+            final boolean ipv6 = (Boolean)vector.get("ipv6");
+            final int protocol = HeaderVectors.integer(vector, "protocol");
+            final int transport = HeaderVectors.integer(vector, "transportOffset");
+            final int length = packet.capacity() - transport;
+            final int field = transport + (protocol == IpProtocol.UDP ? UdpHeader.CHECKSUM_OFFSET :
+                protocol == IpProtocol.TCP ? TcpHeader.CHECKSUM_OFFSET : IcmpHeader.CHECKSUM_OFFSET);
+            final int expected = HeaderVectors.integer(vector, "checksum");
+
+            if (protocol == IpProtocol.ICMP)
+            {
+                // no pseudo-header for ICMP over IPv4
+                assertEquals(0xFFFF, InternetChecksum.fold(InternetChecksum.sum(packet, transport, length, 0)), name);
+                assertEquals(expected, IcmpHeader.checksum(packet, transport), name);
+                continue;
+            }
+            assertEquals(true, InternetChecksum.verifyTransportChecksum(packet, 0, ipv6, protocol, transport, length),
+                name);
+            packet.putShort(field, (short)0x1234);
+            assertEquals(expected, InternetChecksum.putTransportChecksum(packet, 0, ipv6, protocol, transport, length,
+                field), name);
+            assertEquals(HeaderVectors.packet(vector), packet, name);
+        }
+    }
+
+    @Test
+    void shouldSumThePseudoHeadersOfBothFamilies()
+    {
+        final UnsafeBuffer v4 = HeaderVectors.packet(HeaderVectors.list("transport").get(0));
+        // 192.0.2.1 + 192.0.2.2, protocol 17, length 39
+        assertEquals(InternetChecksum.fold(0xc000 + 0x0201 + 0xc000 + 0x0202 + 17 + 39),
+            InternetChecksum.fold(InternetChecksum.ipv4PseudoHeaderSum(v4, 0, IpProtocol.UDP, 39)));
+        final UnsafeBuffer v6 = HeaderVectors.packet(HeaderVectors.list("transport").get(2));
+        // 2001:db8::1 + 2001:db8:0:1::2, a 32-bit length whose both words count, next header 17
+        assertEquals(InternetChecksum.fold(2 * (0x2001 + 0x0db8) + 1 + 1 + 2 + 0x0001 + 0x1170 + 17),
+            InternetChecksum.fold(InternetChecksum.ipv6PseudoHeaderSum(v6, 0, IpProtocol.UDP, 70_000)));
     }
 }

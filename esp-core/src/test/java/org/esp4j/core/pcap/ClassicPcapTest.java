@@ -1,7 +1,7 @@
 package org.esp4j.core.pcap;
 
 import org.esp4j.core.pcap.PcapTestSupport.FrameView;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

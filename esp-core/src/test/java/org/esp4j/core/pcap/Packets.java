@@ -1,7 +1,7 @@
 package org.esp4j.core.pcap;
 
 import org.esp4j.core.testutil.ByteArrayBuilder;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 
 import java.nio.ByteOrder;
 

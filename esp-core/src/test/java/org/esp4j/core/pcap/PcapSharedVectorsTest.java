@@ -2,7 +2,7 @@ package org.esp4j.core.pcap;
 
 import org.esp4j.core.testutil.EspVector;
 import org.esp4j.core.testutil.EspVectors;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 

@@ -5,7 +5,7 @@ import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.agrona.concurrent.CachedNanoClock;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.ip.IpAddressBits;
-import org.esp4j.core.testutil.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
 package org.esp4j.core.testutil;
 
+import org.esp4j.core.text.Hex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package org.esp4j.core.testutil;
 
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package org.esp4j.sip.aka;
 
-import org.esp4j.sip.util.Hex;
 
+import org.esp4j.core.text.Hex;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

@@ -1,7 +1,7 @@
 package org.esp4j.sip.aka;
 
 import org.esp4j.core.redact.Redaction;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.text.Hex;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

@@ -1,23 +1,13 @@
 package org.esp4j.sip.espcore;
 
-import org.esp4j.core.crypto.EncryptionAlgorithm;
-import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.core.sa.SaConfig;
-import org.esp4j.core.sa.SaLifetimeConfig;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
-import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
-import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.spd.TemplateConfig;
-import org.esp4j.core.selector.TrafficSelector;
-import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;
 import org.esp4j.sip.message.Transport;
-
-import java.util.List;
 
 /**
  * Installs the SAs the SIP lifecycle decides on into an esp-core SAD and SPD, as a kernel-based IMS client would
@@ -29,8 +19,8 @@ import java.util.List;
  */
 public final class EspCoreSaSink implements SecurityAssociationSink
 {
-    /** Replay window of IMS SAs (TS 33.203 leaves it to the implementation; 64 is the RFC 4303 default). */
-    public static final int REPLAY_WINDOW = 64;
+    /** Replay window of IMS SAs: {@link SaSpec#REPLAY_WINDOW}. */
+    public static final int REPLAY_WINDOW = SaSpec.REPLAY_WINDOW;
 
     private final SecurityAssociationDatabase sad;
     private final SecurityPolicyDatabase spd;
@@ -68,7 +58,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
 
     public void install(final SaSpec spec)
     {
-        final SaConfig config = udpEncapsulationPort == 0 ? toSaConfig(spec) : toSaConfig(spec).toBuilder()
+        final SaConfig config = udpEncapsulationPort == 0 ? spec.toSaConfig() : spec.toSaConfig().toBuilder()
             .encapsulation(SaConfig.Encapsulation.ESP_IN_UDP, udpEncapsulationPort, udpEncapsulationPort).build();
         // Same SPI and destination again means new keys from a new AKA run: a new SA, not an update.
         sad.delete(spec.spi(), spec.dst());
@@ -77,7 +67,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
         sad.add(config);
         for (final Transport transport : spec.protocols())
         {
-            spd.update(toPolicy(spec, transport));
+            spd.update(spec.toPolicyConfig(transport, policyPriority));
         }
     }
 
@@ -85,7 +75,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
     {
         for (final Transport transport : spec.protocols())
         {
-            final PolicyConfig policy = toPolicy(spec, transport);
+            final PolicyConfig policy = spec.toPolicyConfig(transport, policyPriority);
             final org.esp4j.core.spd.SecurityPolicy installed = spd.find(policy.selector(), policy.direction());
             // Another SA set may have taken over the same flow; only remove the policy that names this SA.
             if (installed != null && installed.template() != null && installed.template().spi() == spec.spi())
@@ -104,7 +94,7 @@ public final class EspCoreSaSink implements SecurityAssociationSink
             final long nowNs = sad.clock().nanoTime();
             // Through the SAD, as `ip xfrm state update` does: the SA keeps its counters and replay window, the
             // listing shows the new limits, and monitors see an Updated event.
-            final SaConfig updated = sa.config().toBuilder().lifetime(lifetime(nowNs - sa.addTimeNs() + lifetimeNs)).build();
+            final SaConfig updated = sa.config().toBuilder().lifetime(SaSpec.hardLifetime(nowNs - sa.addTimeNs() + lifetimeNs)).build();
             try
             {
                 sad.update(updated);
@@ -114,63 +104,5 @@ public final class EspCoreSaSink implements SecurityAssociationSink
                 updated.zeroKeys();
             }
         }
-    }
-
-    /**
-     * @param spec a lifecycle SA.
-     * @return its esp-core config (holding a copy of the keys).
-     */
-    public static SaConfig toSaConfig(final SaSpec spec)
-    {
-        if (!spec.hasKeys())
-        {
-            throw new IllegalArgumentException("no keys for " + spec.label() + " spi " + spec.spiHex() +
-                ": give K and OP/OPc so AKA can derive IK/CK, or let the S-CSCF's ck=/ik= through");
-        }
-        // aes-gcm and aes-gmac are esp-core's rfc4106 / rfc4543 transforms, the key ending in the 32-bit salt.
-        final IntegrityAlgorithm integrity = spec.integrityAlgorithm();
-        final EncryptionAlgorithm encryption = spec.encryptionAlgorithm();
-        final byte[] integrityKey = spec.integrityKey();
-        final byte[] encryptionKey = spec.encryptionKey();
-        try
-        {
-            return SaConfig.builder()
-                .source(spec.src())
-                .destination(spec.dst())
-                .spi(spec.spi())
-                .replayWindowSize(REPLAY_WINDOW)
-                .integrity(integrity, integrityKey)
-                .encryption(encryption, encryptionKey)
-                .selector(TrafficSelector.builder()
-                    .source(spec.src()).destination(spec.dst())
-                    .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
-                    .build())
-                .lifetime(lifetime(spec.lifetimeNs()))
-                .build();
-        }
-        finally
-        {
-            java.util.Arrays.fill(integrityKey, (byte)0);
-            java.util.Arrays.fill(encryptionKey, (byte)0);
-        }
-    }
-
-    private PolicyConfig toPolicy(final SaSpec spec, final Transport transport)
-    {
-        final TrafficSelector selector = TrafficSelector.builder()
-            .source(spec.src()).destination(spec.dst())
-            .protocol(transport == Transport.UDP ? TrafficSelector.PROTOCOL_UDP : TrafficSelector.PROTOCOL_TCP)
-            .sourcePort(spec.srcPort()).destinationPort(spec.dstPort())
-            .build();
-        return new PolicyConfig(selector,
-            spec.direction() == SaDirection.OUT ? PolicyDirection.OUT : PolicyDirection.IN,
-            PolicyAction.PROTECT, policyPriority, 0,
-            List.of(new TemplateConfig(spec.src(), spec.dst(), spec.spi(), 0, false)));
-    }
-
-    private static SaLifetimeConfig lifetime(final long lifetimeNs)
-    {
-        return lifetimeNs <= 0 ? SaLifetimeConfig.UNLIMITED :
-            SaLifetimeConfig.builder().hardAddExpiresNs(lifetimeNs).build();
     }
 }

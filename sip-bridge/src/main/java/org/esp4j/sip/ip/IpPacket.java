@@ -1,5 +1,12 @@
 package org.esp4j.sip.ip;
 
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.TcpHeader;
+import org.esp4j.core.ip.UdpHeader;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -7,14 +14,17 @@ import java.util.Arrays;
 /**
  * The transport payload of a plaintext IPv4 (RFC 791) or IPv6 (RFC 8200) packet carrying UDP or TCP, as far as
  * SIP watching needs: addresses, ports, TCP sequence number and flags, payload bounds. Fragments, ESP and other
- * protocols are not parsed ({@link #parse} returns null).
+ * protocols are not parsed ({@link #parse} returns null). IPv6 extension headers are walked as everywhere in esp4j
+ * ({@link Ipv6Header#walkExtensionHeaders}): an atomic fragment header (RFC 6946) is a whole packet.
  */
 public final class IpPacket
 {
     /** TCP flag bits. */
-    public static final int TCP_FIN = 0x01;
-    public static final int TCP_SYN = 0x02;
-    public static final int TCP_RST = 0x04;
+    public static final int TCP_FIN = TcpHeader.FIN;
+    public static final int TCP_SYN = TcpHeader.SYN;
+    public static final int TCP_RST = TcpHeader.RST;
+    /** The flags kept: URG to FIN (not ECE and CWR). */
+    private static final int TCP_FLAGS_MASK = 0x3F;
 
     private final int protocol;
     private final InetAddress src;
@@ -61,68 +71,66 @@ public final class IpPacket
         {
             throw new IllegalArgumentException("ip: empty packet");
         }
-        final int version = (packet[offset] & 0xFF) >>> 4;
-        int protocol;
-        int transportOffset;
-        int end;
+        final UnsafeBuffer buffer = new UnsafeBuffer(packet, offset, length);
+        final int version = Ipv4Header.version(buffer, 0);
+        final int protocol;
+        final int transportOffset;
+        final int end;
         final InetAddress src;
         final InetAddress dst;
-        if (version == 4)
+        if (version == Ipv4Header.VERSION)
         {
-            require(length >= 20, "ipv4 header: shorter than 20 bytes");
-            final int headerLength = (packet[offset] & 0x0F) * 4;
-            final int totalLength = u16(packet, offset + 2);
-            require(headerLength >= 20 && totalLength >= headerLength && totalLength <= length, "ipv4 total length: inconsistent");
-            final int fragment = u16(packet, offset + 6);
-            if ((fragment & 0x3FFF) != 0)
+            require(length >= Ipv4Header.MIN_LENGTH, "ipv4 header: shorter than 20 bytes");
+            final int headerLength = Ipv4Header.headerLength(buffer, 0);
+            final int totalLength = Ipv4Header.totalLength(buffer, 0);
+            require(headerLength >= Ipv4Header.MIN_LENGTH && totalLength >= headerLength && totalLength <= length,
+                "ipv4 total length: inconsistent");
+            if (Ipv4Header.isFragment(buffer, 0))
             {
                 return null;
             }
-            protocol = packet[offset + 9] & 0xFF;
-            src = address(packet, offset + 12, 4);
-            dst = address(packet, offset + 16, 4);
-            transportOffset = offset + headerLength;
-            end = offset + totalLength;
+            protocol = Ipv4Header.protocol(buffer, 0);
+            src = address(packet, offset + Ipv4Header.SOURCE_OFFSET, 4);
+            dst = address(packet, offset + Ipv4Header.DESTINATION_OFFSET, 4);
+            transportOffset = headerLength;
+            end = totalLength;
         }
-        else if (version == 6)
+        else if (version == Ipv6Header.VERSION)
         {
-            require(length >= 40, "ipv6 header: shorter than 40 bytes");
-            final int payloadLength = u16(packet, offset + 4);
-            require(40 + payloadLength <= length, "ipv6 payload length: beyond the packet");
-            protocol = packet[offset + 6] & 0xFF;
-            src = address(packet, offset + 8, 16);
-            dst = address(packet, offset + 24, 16);
-            transportOffset = offset + 40;
-            end = offset + 40 + payloadLength;
-            // Skip hop-by-hop (0), routing (43) and destination options (60); stop at fragments (44) and others.
-            while (protocol == 0 || protocol == 43 || protocol == 60)
-            {
-                require(transportOffset + 2 <= end, "ipv6 extension header: truncated");
-                final int next = packet[transportOffset] & 0xFF;
-                transportOffset += ((packet[transportOffset + 1] & 0xFF) + 1) * 8;
-                protocol = next;
-            }
+            require(length >= Ipv6Header.LENGTH, "ipv6 header: shorter than 40 bytes");
+            end = Ipv6Header.LENGTH + Ipv6Header.payloadLength(buffer, 0);
+            require(end <= length, "ipv6 payload length: beyond the packet");
+            src = address(packet, offset + Ipv6Header.SOURCE_OFFSET, 16);
+            dst = address(packet, offset + Ipv6Header.DESTINATION_OFFSET, 16);
+            // a non-atomic fragment header stops the walk: fragments are not parsed (protocol 44 below)
+            final long walk = Ipv6Header.walkExtensionHeaders(buffer, 0, end, 0);
+            require(!Ipv6Header.isWalkTruncated(walk), "ipv6 extension header: truncated");
+            protocol = Ipv6Header.walkProtocol(walk);
+            transportOffset = Ipv6Header.walkUpperOffset(walk);
         }
         else
         {
             throw new IllegalArgumentException("ip version: " + version + " is neither 4 nor 6");
         }
-        if (protocol == 17)
+        if (protocol == IpProtocol.UDP)
         {
-            require(transportOffset + 8 <= end, "udp header: truncated");
-            final int udpLength = u16(packet, transportOffset + 4);
-            require(udpLength >= 8 && transportOffset + udpLength <= end, "udp length: inconsistent");
-            return new IpPacket(17, src, dst, u16(packet, transportOffset), u16(packet, transportOffset + 2), 0, 0,
-                transportOffset + 8, udpLength - 8);
+            require(transportOffset + UdpHeader.LENGTH <= end, "udp header: truncated");
+            final int udpLength = UdpHeader.length(buffer, transportOffset);
+            require(udpLength >= UdpHeader.LENGTH && transportOffset + udpLength <= end, "udp length: inconsistent");
+            return new IpPacket(IpProtocol.UDP, src, dst, UdpHeader.sourcePort(buffer, transportOffset),
+                UdpHeader.destinationPort(buffer, transportOffset), 0, 0, offset + transportOffset + UdpHeader.LENGTH,
+                udpLength - UdpHeader.LENGTH);
         }
-        if (protocol == 6)
+        if (protocol == IpProtocol.TCP)
         {
-            require(transportOffset + 20 <= end, "tcp header: truncated");
-            final int dataOffset = ((packet[transportOffset + 12] & 0xFF) >>> 4) * 4;
-            require(dataOffset >= 20 && transportOffset + dataOffset <= end, "tcp data offset: inconsistent");
-            final long sequence = ((long)u16(packet, transportOffset + 4) << 16) | u16(packet, transportOffset + 6);
-            return new IpPacket(6, src, dst, u16(packet, transportOffset), u16(packet, transportOffset + 2), sequence,
-                packet[transportOffset + 13] & 0x3F, transportOffset + dataOffset, end - transportOffset - dataOffset);
+            require(transportOffset + TcpHeader.MIN_LENGTH <= end, "tcp header: truncated");
+            final int dataOffset = TcpHeader.headerLength(buffer, transportOffset);
+            require(dataOffset >= TcpHeader.MIN_LENGTH && transportOffset + dataOffset <= end,
+                "tcp data offset: inconsistent");
+            return new IpPacket(IpProtocol.TCP, src, dst, TcpHeader.sourcePort(buffer, transportOffset),
+                TcpHeader.destinationPort(buffer, transportOffset), TcpHeader.sequence(buffer, transportOffset),
+                TcpHeader.flags(buffer, transportOffset) & TCP_FLAGS_MASK, offset + transportOffset + dataOffset,
+                end - transportOffset - dataOffset);
         }
         return null;
     }
@@ -133,11 +141,6 @@ public final class IpPacket
         {
             throw new IllegalArgumentException(message);
         }
-    }
-
-    private static int u16(final byte[] b, final int i)
-    {
-        return ((b[i] & 0xFF) << 8) | (b[i + 1] & 0xFF);
     }
 
     private static InetAddress address(final byte[] b, final int offset, final int length)
@@ -157,7 +160,7 @@ public final class IpPacket
      */
     public boolean isTcp()
     {
-        return protocol == 6;
+        return protocol == IpProtocol.TCP;
     }
 
     /**

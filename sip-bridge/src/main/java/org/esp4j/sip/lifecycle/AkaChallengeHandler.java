@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.aka.AkaKeys;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AkaOutcome;
@@ -10,7 +11,6 @@ import org.esp4j.sip.aka.SqnWindow;
 import org.esp4j.sip.message.HeaderNames;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipParseException;
-import org.esp4j.sip.util.Hex;
 
 import java.util.Base64;
 import java.util.function.Consumer;

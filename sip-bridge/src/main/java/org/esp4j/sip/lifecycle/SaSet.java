@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.aka.EspKeys;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
@@ -57,13 +58,13 @@ final class SaSet
         final boolean isUe = role == Role.UE;
         final List<SaSpec> sas = new ArrayList<>(4);
         sas.add(sa("SA1", "P-CSCF spi-s", server.spiS(), ue, client.portC(), pcscf, server.portS(),
-            isUe ? SaDirection.OUT : SaDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.OUT : PolicyDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         sas.add(sa("SA2", "UE spi-c", client.spiC(), pcscf, server.portS(), ue, client.portC(),
-            isUe ? SaDirection.IN : SaDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.IN : PolicyDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         sas.add(sa("SA3", "UE spi-s", client.spiS(), pcscf, server.portC(), ue, client.portS(),
-            isUe ? SaDirection.IN : SaDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.IN : PolicyDirection.OUT, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         sas.add(sa("SA4", "P-CSCF spi-c", server.spiC(), ue, client.portS(), pcscf, server.portC(),
-            isUe ? SaDirection.OUT : SaDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
+            isUe ? PolicyDirection.OUT : PolicyDirection.IN, alg, integrityKey, ealg, encryptionKey, lifetimeNs));
         return sas;
     }
 
@@ -75,7 +76,7 @@ final class SaSet
         final int srcPort,
         final InetAddress dst,
         final int dstPort,
-        final SaDirection direction,
+        final PolicyDirection direction,
         final IntegrityAlgorithm alg,
         final byte[] integrityKey,
         final EncryptionAlgorithm ealg,

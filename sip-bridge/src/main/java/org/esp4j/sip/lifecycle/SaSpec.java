@@ -1,9 +1,18 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SaLifetimeConfig;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.core.spd.TemplateConfig;
+import org.esp4j.core.selector.TrafficSelector;
+import org.esp4j.core.xfrm.XfrmFormatter;
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.util.InetAddressText;
 
 import java.net.Inet6Address;
@@ -25,9 +34,12 @@ import java.util.Set;
  */
 public final class SaSpec
 {
+    /** Replay window of IMS SAs (TS 33.203 leaves it to the implementation; 64 is the RFC 4303 default). */
+    public static final int REPLAY_WINDOW = 64;
+
     private final String label;
     private final String spiOrigin;
-    private final SaDirection direction;
+    private final PolicyDirection direction;
     private final long spi;
     private final InetAddress src;
     private final InetAddress dst;
@@ -46,6 +58,10 @@ public final class SaSpec
         this.label = Objects.requireNonNull(b.label, "label");
         this.spiOrigin = b.spiOrigin == null ? "" : b.spiOrigin;
         this.direction = Objects.requireNonNull(b.direction, "direction");
+        if (direction == PolicyDirection.FWD)
+        {
+            throw new IllegalArgumentException("direction: a transport-mode SA is in or out, not fwd");
+        }
         if (b.spi < 0 || b.spi > 0xFFFF_FFFFL)
         {
             throw new IllegalArgumentException("spi: " + b.spi + " outside the unsigned 32-bit range");
@@ -126,7 +142,7 @@ public final class SaSpec
     /**
      * @return direction relative to the local role.
      */
-    public SaDirection direction()
+    public PolicyDirection direction()
     {
         return direction;
     }
@@ -269,64 +285,117 @@ public final class SaSpec
     }
 
     /**
-     * Arguments of {@code ip xfrm state add} for this SA, e.g.
-     * {@code src 2001::1 dst 2001::2 proto esp spi 0xa82588f1 mode transport replay-window 64
-     * auth-trunc 'hmac(md5)' 0x... 96 enc 'ecb(cipher_null)' "" sel src 2001::1 dst 2001::2 sport 38003 dport 50718}.
+     * This SA as esp-core installs it: the spec's addresses and SPI, replay window {@link #REPLAY_WINDOW}, the
+     * algorithms with their default ICV length, the spec's addresses and ports as selector, and the lifetime as a
+     * hard time-since-add limit.
      *
-     * @param withKeys true to print keys; false prints placeholders (also used when a key is unknown).
+     * @return the config, holding a copy of the keys (the caller zeroes them with {@link SaConfig#zeroKeys()}).
+     * @throws IllegalArgumentException if the keys are not known.
+     */
+    public SaConfig toSaConfig()
+    {
+        if (!hasKeys())
+        {
+            throw new IllegalArgumentException("no keys for " + label + " spi " + spiHex() +
+                ": give K and OP/OPc so AKA can derive IK/CK, or let the S-CSCF's ck=/ik= through");
+        }
+        return toSaConfig(integrityKey, encryptionKey);
+    }
+
+    /**
+     * Arguments of {@code ip xfrm state add} for this SA as {@link #toSaConfig()} gives it, written by esp-core's
+     * {@link XfrmFormatter#toStateAddArgs} (the one writer of those arguments), e.g.
+     * {@code src 2001::1 dst 2001::2 proto esp spi 0xa82588f1 reqid 0 mode transport replay-window 64
+     * auth-trunc 'hmac(md5)' 0x... 96 enc 'ecb(cipher_null)' "" sel src 2001::1/128 dst 2001::2/128 sport 38003
+     * dport 50718}.
+     *
+     * @param withKeys true to print keys; false prints {@link XfrmFormatter#KEYS_HIDDEN}, as it does when a key is
+     *                 unknown.
      * @return the argument string.
      */
     public String toIpXfrmStateArgs(final boolean withKeys)
     {
-        final String s = InetAddressText.format(src);
-        final String d = InetAddressText.format(dst);
-        final StringBuilder sb = new StringBuilder(256);
-        sb.append("src ").append(s).append(" dst ").append(d)
-            .append(" proto esp spi ").append(spiHex())
-            .append(" mode transport replay-window 64");
-        if (encryptionAlgorithm.combinedMode())
+        // unknown keys: the same SA with zero keys of the right length, written hidden
+        final SaConfig config = hasKeys() ? toSaConfig(integrityKey, encryptionKey) : toSaConfig(
+            new byte[integrityAlgorithm.keyLengthBytes()], new byte[smallestKeyLength(encryptionAlgorithm)]);
+        try
         {
-            // RFC 4106 / RFC 4543: one aead clause, key and 32-bit salt together, as iproute2 takes them.
-            sb.append(" aead '").append(encryptionAlgorithm.xfrmName()).append("' ")
-                .append(keyText(withKeys, encryptionKey, "key-and-salt")).append(' ')
-                .append(encryptionAlgorithm.icvLengthBytes() * 8)
-                .append(" sel src ").append(s).append(" dst ").append(d)
-                .append(" sport ").append(srcPort).append(" dport ").append(dstPort);
-            return sb.toString();
+            return XfrmFormatter.toStateAddArgs(config, withKeys && hasKeys());
         }
-        sb.append(" auth-trunc '").append(integrityAlgorithm.xfrmName()).append("' ")
-            .append(keyText(withKeys, integrityKey, "integrity-key")).append(" 96")
-            .append(" enc '").append(encryptionAlgorithm.xfrmName()).append("' ");
-        if (encryptionAlgorithm == EncryptionAlgorithm.NULL)
+        finally
         {
-            sb.append("\"\"");
+            config.zeroKeys();
         }
-        else
-        {
-            sb.append(keyText(withKeys, encryptionKey, "encryption-key"));
-        }
-        sb.append(" sel src ").append(s).append(" dst ").append(d)
-            .append(" sport ").append(srcPort).append(" dport ").append(dstPort);
-        return sb.toString();
+    }
+
+    private SaConfig toSaConfig(final byte[] integrityKey, final byte[] encryptionKey)
+    {
+        return SaConfig.builder()
+            .source(src)
+            .destination(dst)
+            .spi(spi)
+            .replayWindowSize(REPLAY_WINDOW)
+            .integrity(integrityAlgorithm, integrityKey)
+            .encryption(encryptionAlgorithm, encryptionKey)
+            .selector(TrafficSelector.builder()
+                .source(src).destination(dst)
+                .sourcePort(srcPort).destinationPort(dstPort)
+                .build())
+            .lifetime(hardLifetime(lifetimeNs))
+            .build();
     }
 
     /**
-     * Arguments of {@code ip xfrm policy add} for one upper-layer protocol, e.g.
-     * {@code src A/128 dst B/128 proto udp sport 38003 dport 50718 dir out tmpl src A dst B proto esp spi 0x..
-     * mode transport}.
+     * @param lifetimeNs a lifetime from installation, 0 or less for none.
+     * @return it as esp-core's hard time-since-add limit.
+     */
+    public static SaLifetimeConfig hardLifetime(final long lifetimeNs)
+    {
+        return lifetimeNs <= 0 ? SaLifetimeConfig.UNLIMITED :
+            SaLifetimeConfig.builder().hardAddExpiresNs(lifetimeNs).build();
+    }
+
+    private static int smallestKeyLength(final EncryptionAlgorithm algorithm)
+    {
+        int length = 0;
+        while (!algorithm.acceptsKeyLength(length))
+        {
+            length++;
+        }
+        return length;
+    }
+
+    /**
+     * The PROTECT policy for one upper-layer protocol of this SA, as esp-core installs it: the spec's addresses
+     * (host prefixes), the protocol and ports, this SA's direction, and one template naming the SA by SPI.
+     *
+     * @param protocol UDP or TCP.
+     * @param priority the policy's priority (lower wins).
+     * @return the policy.
+     */
+    public PolicyConfig toPolicyConfig(final Transport protocol, final int priority)
+    {
+        final TrafficSelector selector = TrafficSelector.builder()
+            .source(src).destination(dst)
+            .protocol(protocol == Transport.UDP ? IpProtocol.UDP : IpProtocol.TCP)
+            .sourcePort(srcPort).destinationPort(dstPort)
+            .build();
+        return new PolicyConfig(selector, direction, PolicyAction.PROTECT, priority, 0,
+            List.of(new TemplateConfig(src, dst, spi, 0, false)));
+    }
+
+    /**
+     * Arguments of {@code ip xfrm policy add} for one upper-layer protocol, {@link #toPolicyConfig} at priority 0
+     * written by esp-core's {@link XfrmFormatter#toPolicyAddArgs}, e.g. {@code src A/128 dst B/128 proto udp
+     * sport 38003 dport 50718 dir out priority 0 action allow tmpl src A dst B proto esp spi 0x.. reqid 0
+     * mode transport level required}.
      *
      * @param protocol UDP or TCP.
      * @return the argument string.
      */
     public String toIpXfrmPolicyArgs(final Transport protocol)
     {
-        final String s = InetAddressText.format(src);
-        final String d = InetAddressText.format(dst);
-        final int prefix = src instanceof Inet6Address ? 128 : 32;
-        return "src " + s + "/" + prefix + " dst " + d + "/" + prefix +
-            " proto " + protocol.lowerCaseName() + " sport " + srcPort + " dport " + dstPort +
-            " dir " + direction.xfrmName() +
-            " tmpl src " + s + " dst " + d + " proto esp spi " + spiHex() + " mode transport";
+        return XfrmFormatter.toPolicyAddArgs(toPolicyConfig(protocol, 0));
     }
 
     /**
@@ -340,15 +409,6 @@ public final class SaSpec
             args.add(toIpXfrmPolicyArgs(protocol));
         }
         return args;
-    }
-
-    private static String keyText(final boolean withKeys, final byte[] key, final String placeholder)
-    {
-        if (key == null)
-        {
-            return "0x{" + placeholder + "-unknown}";
-        }
-        return withKeys ? "0x" + Hex.encode(key) : "0x{" + placeholder + "}";
     }
 
     public String toString()
@@ -367,7 +427,7 @@ public final class SaSpec
     {
         private String label;
         private String spiOrigin;
-        private SaDirection direction;
+        private PolicyDirection direction;
         private long spi = -1;
         private InetAddress src;
         private InetAddress dst;
@@ -409,7 +469,7 @@ public final class SaSpec
          * @param direction relative to the local role.
          * @return this.
          */
-        public Builder direction(final SaDirection direction)
+        public Builder direction(final PolicyDirection direction)
         {
             this.direction = direction;
             return this;

@@ -5,10 +5,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
-import org.esp4j.core.ip.InternetChecksum;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.SipBridge;
@@ -27,7 +27,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 import java.util.function.Consumer;
 
@@ -248,26 +247,17 @@ public final class EmbeddedEspHost implements SimTransport, AutoCloseable
         final byte[] dst = flow.remote().getAddress().getAddress();
         if (ipv4)
         {
-            buffer.putByte(offset, (byte)0x45);
-            buffer.putByte(offset + 1, (byte)0);
-            Ipv4Header.totalLength(buffer, offset, ipLength + udpLength);
-            buffer.putShort(offset + Ipv4Header.IDENTIFICATION_OFFSET, (short)ipv4Id++, ByteOrder.BIG_ENDIAN);
-            buffer.putShort(offset + Ipv4Header.FLAGS_FRAGMENT_OFFSET, (short)Ipv4Header.DONT_FRAGMENT, ByteOrder.BIG_ENDIAN);
-            buffer.putByte(offset + Ipv4Header.TTL_OFFSET, (byte)HOP_LIMIT);
-            Ipv4Header.protocol(buffer, offset, UdpHeader.PROTOCOL_NUMBER);
+            Ipv4Header.write(buffer, offset, 0, ipLength + udpLength, IpProtocol.UDP, HOP_LIMIT);
+            Ipv4Header.identification(buffer, offset, ipv4Id++);
+            Ipv4Header.flagsAndFragmentOffset(buffer, offset, Ipv4Header.DONT_FRAGMENT);
             buffer.putBytes(offset + Ipv4Header.SOURCE_OFFSET, src);
             buffer.putBytes(offset + Ipv4Header.DESTINATION_OFFSET, dst);
-            buffer.putShort(offset + Ipv4Header.CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
-            final int checksum = InternetChecksum.fold(InternetChecksum.sum(buffer, offset, ipLength, 0));
-            buffer.putShort(offset + Ipv4Header.CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
+            Ipv4Header.updateChecksum(buffer, offset);
             // RFC 768: UDP over IPv4 may go without a checksum (zero), which UdpHeader.write left
         }
         else
         {
-            buffer.putInt(offset, 0x6000_0000, ByteOrder.BIG_ENDIAN);
-            Ipv6Header.payloadLength(buffer, offset, udpLength);
-            buffer.putByte(offset + Ipv6Header.NEXT_HEADER_OFFSET, (byte)UdpHeader.PROTOCOL_NUMBER);
-            buffer.putByte(offset + Ipv6Header.HOP_LIMIT_OFFSET, (byte)HOP_LIMIT);
+            Ipv6Header.write(buffer, offset, 0, udpLength, IpProtocol.UDP, HOP_LIMIT);
             buffer.putBytes(offset + Ipv6Header.SOURCE_OFFSET, src);
             buffer.putBytes(offset + Ipv6Header.DESTINATION_OFFSET, dst);
             UdpHeader.updateIpv6Checksum(buffer, offset, udp, udpLength);

@@ -2,6 +2,7 @@ package org.esp4j.sip.sim;
 
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.aka.AkaAuthenticationCentre;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AuthenticationVector;
@@ -14,7 +15,6 @@ import org.esp4j.sip.message.SipParseException;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.sip.secagree.SecurityHeaders;
 import org.esp4j.sip.secagree.SecurityMechanism;
-import org.esp4j.sip.util.Hex;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,8 +1,8 @@
 package org.esp4j.sip.sim;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.aka.Milenage;
-import org.esp4j.sip.util.Hex;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,13 @@
 package org.esp4j.sip.util;
 
-import java.net.Inet6Address;
+import org.esp4j.core.ip.IpAddressText;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * Text forms of IP addresses without DNS: parsing accepts literals only, formatting follows RFC 5952
- * (IPv6: lower case, leading zeros dropped, the longest run of two or more zero groups shortened to {@code ::}).
+ * Text forms of IP addresses without DNS: parsing accepts literals only, formatting is esp-core's RFC 5952
+ * {@link IpAddressText}.
  */
 public final class InetAddressText
 {
@@ -60,60 +61,14 @@ public final class InetAddressText
     }
 
     /**
-     * Format an address: dotted quad for IPv4, RFC 5952 canonical text for IPv6.
+     * Format an address: dotted quad for IPv4, RFC 5952 canonical text for IPv6 ({@link IpAddressText#format}).
      *
      * @param address to format.
      * @return the text, without brackets.
      */
     public static String format(final InetAddress address)
     {
-        if (!(address instanceof Inet6Address))
-        {
-            return address.getHostAddress();
-        }
-        final byte[] b = address.getAddress();
-        final int[] groups = new int[8];
-        for (int i = 0; i < 8; i++)
-        {
-            groups[i] = ((b[2 * i] & 0xFF) << 8) | (b[2 * i + 1] & 0xFF);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; )
-        {
-            if (groups[i] != 0)
-            {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0)
-            {
-                j++;
-            }
-            if (j - i > bestLength)
-            {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        final StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 8; i++)
-        {
-            if (i == bestStart)
-            {
-                sb.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':')
-            {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
+        return IpAddressText.format(address);
     }
 
     /**
@@ -125,6 +80,6 @@ public final class InetAddressText
      */
     public static String format(final InetAddress address, final int port)
     {
-        return address instanceof Inet6Address ? "[" + format(address) + "]:" + port : format(address) + ":" + port;
+        return IpAddressText.format(address, port);
     }
 }

@@ -1,7 +1,7 @@
 package org.esp4j.sip.aka;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.message.SipParseException;
-import org.esp4j.sip.util.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

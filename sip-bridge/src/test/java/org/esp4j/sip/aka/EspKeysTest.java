@@ -2,7 +2,7 @@ package org.esp4j.sip.aka;
 
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -11,9 +11,9 @@ import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.text.Hex;
 import org.esp4j.core.xfrm.SaStatsView;
 import org.esp4j.core.xfrm.XfrmFormatter;
-import org.esp4j.sip.lifecycle.SaDirection;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
@@ -42,7 +42,7 @@ class EspCoreSaSinkTest
 {
     private static final InetAddress UE = address("2001::1:d1ae:bb37:d9c9:81d0");
     private static final InetAddress PCSCF = address("2001:0:0:1::2");
-    private static final byte[] IK_SHA1 = hex("f769bcd751044604127672711c6d344100000000");
+    private static final byte[] IK_SHA1 = Hex.decode("f769bcd751044604127672711c6d344100000000");
 
     private final CachedNanoClock clock = new CachedNanoClock();
     private final XfrmCounters counters = XfrmCounters.inMemory();
@@ -148,7 +148,7 @@ class EspCoreSaSinkTest
         return SaSpec.builder()
             .label("SA1")
             .spiOrigin("P-CSCF spi-s")
-            .direction(SaDirection.OUT)
+            .direction(PolicyDirection.OUT)
             .spi(2821032177L)
             .src(UE, 38003)
             .dst(PCSCF, 50718)
@@ -185,15 +185,5 @@ class EspCoreSaSinkTest
         {
             throw new IllegalStateException(ex);
         }
-    }
-
-    private static byte[] hex(final String text)
-    {
-        final byte[] bytes = new byte[text.length() / 2];
-        for (int i = 0; i < bytes.length; i++)
-        {
-            bytes[i] = (byte)Integer.parseInt(text.substring(2 * i, 2 * i + 2), 16);
-        }
-        return bytes;
     }
 }

@@ -1,12 +1,12 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.sip.secagree.SecurityHeaders;
 import org.esp4j.sip.secagree.SecurityMechanism;
-import org.esp4j.sip.util.Hex;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

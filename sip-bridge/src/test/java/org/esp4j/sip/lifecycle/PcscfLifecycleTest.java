@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
@@ -93,7 +94,7 @@ class PcscfLifecycleTest
         }
         final SaSpec sa1 = ims.sink.installed().get(0);
         assertEquals("SA1", sa1.label());
-        assertEquals(SaDirection.IN, sa1.direction());
+        assertEquals(PolicyDirection.IN, sa1.direction());
         assertEquals(server.spiS(), sa1.spi());
         assertEquals(ue.portC, sa1.srcPort());
         assertEquals(5064, sa1.dstPort());

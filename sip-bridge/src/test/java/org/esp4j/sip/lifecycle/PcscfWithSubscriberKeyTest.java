@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.aka.AkaAuthenticationCentre;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AuthenticationVector;
@@ -8,7 +9,6 @@ import org.esp4j.sip.aka.Milenage;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipMessageParser;
 import org.esp4j.sip.secagree.SecurityHeaders;
-import org.esp4j.sip.util.Hex;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

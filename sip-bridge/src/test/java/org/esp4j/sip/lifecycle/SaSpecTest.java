@@ -1,9 +1,12 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.core.crypto.EncryptionAlgorithm;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.xfrm.XfrmFormatter;
+import org.esp4j.core.text.Hex;
 import org.esp4j.sip.util.InetAddressText;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +28,7 @@ class SaSpecTest
             .label("SA1")
             .spiOrigin("P-CSCF spi-s")
             .spi(2821032177L)
-            .direction(SaDirection.OUT)
+            .direction(PolicyDirection.OUT)
             .src(InetAddressText.parse("ue", "2001::1:d1ae:bb37:d9c9:81d0"), 38003)
             .dst(InetAddressText.parse("pcscf", "2001:0:0:1::2"), 50718)
             .integrity(IntegrityAlgorithm.HMAC_MD5_96, Hex.decode("IK", IK))
@@ -37,9 +40,11 @@ class SaSpecTest
     @Test
     void shouldRenderIpXfrmStateArgsForHmacMd5WithNullEncryption()
     {
-        assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 mode transport replay-window 64 " +
+        // esp-core's XfrmFormatter writes it: reqid, host prefixes in the selector, the lifetime (1 ns: 0 s)
+        assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 reqid 0 mode transport replay-window 64 " +
             "auth-trunc 'hmac(md5)' 0x" + IK + " 96 enc 'ecb(cipher_null)' \"\" " +
-            "sel src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 sport 38003 dport 50718", sa1().build().toIpXfrmStateArgs(true));
+            "sel src 2001::1:d1ae:bb37:d9c9:81d0/128 dst 2001:0:0:1::2/128 sport 38003 dport 50718 limit time-hard 0",
+            sa1().build().toIpXfrmStateArgs(true));
     }
 
     @Test
@@ -65,6 +70,49 @@ class SaSpecTest
     }
 
     @Test
+    void shouldWriteTheIcvLengthOfTheAlgorithmNotA96BitDefault()
+    {
+        final SaSpec sa = sa1()
+            .integrity(IntegrityAlgorithm.HMAC_SHA256_128, Hex.decode("IK", IK + IK))
+            .encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK))
+            .build();
+
+        final String args = sa.toIpXfrmStateArgs(true);
+
+        assertTrue(args.contains("auth-trunc 'hmac(sha256)' 0x" + IK + IK + " 128 "), args);
+    }
+
+    @Test
+    void shouldPrintTheStateArgumentsOfTheSaEspCoreInstalls()
+    {
+        final SaSpec sa = sa1().encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK)).lifetimeNs(30_000_000_000L)
+            .build();
+        final SaConfig installed = sa.toSaConfig();
+
+        final String printed = sa.toIpXfrmStateArgs(true);
+
+        assertEquals(XfrmFormatter.toStateAddArgs(installed, true), printed);
+        assertTrue(printed.contains(" replay-window " + SaSpec.REPLAY_WINDOW + " "), printed);
+        assertTrue(printed.contains(" limit time-hard 30"), printed);
+    }
+
+    @Test
+    void shouldHideKeysThatAreNotKnownEvenWhenAsked()
+    {
+        final SaSpec sa = SaSpec.builder().label("SA1").spi(2821032177L).direction(PolicyDirection.OUT)
+            .src(InetAddressText.parse("ue", "2001::1:d1ae:bb37:d9c9:81d0"), 38003)
+            .dst(InetAddressText.parse("pcscf", "2001:0:0:1::2"), 50718)
+            .integrity(IntegrityAlgorithm.HMAC_SHA1_96, null)
+            .encryption(EncryptionAlgorithm.AES_CBC, null)
+            .build();
+
+        final String args = sa.toIpXfrmStateArgs(true);
+
+        assertTrue(args.contains("'hmac(sha1)' '" + XfrmFormatter.KEYS_HIDDEN + "' 96"), args);
+        assertThrows(IllegalArgumentException.class, sa::toSaConfig);
+    }
+
+    @Test
     void shouldPutPlaceholdersInsteadOfKeysWhenNotAsked()
     {
         final SaSpec sa = sa1().encryption(EncryptionAlgorithm.AES_CBC, Hex.decode("CK", CK)).build();
@@ -73,8 +121,8 @@ class SaSpecTest
 
         assertFalse(args.contains(IK));
         assertFalse(args.contains(CK));
-        assertTrue(args.contains("'hmac(md5)' 0x{integrity-key} 96"), args);
-        assertTrue(args.contains("'cbc(aes)' 0x{encryption-key}"), args);
+        assertTrue(args.contains("'hmac(md5)' '" + XfrmFormatter.KEYS_HIDDEN + "' 96"), args);
+        assertTrue(args.contains("'cbc(aes)' '" + XfrmFormatter.KEYS_HIDDEN + "'"), args);
     }
 
     @Test
@@ -92,8 +140,10 @@ class SaSpecTest
     {
         final SaSpec sa = sa1().build();
 
+        // esp-core's XfrmFormatter writes it: priority, action, reqid and level as well
         assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0/128 dst 2001:0:0:1::2/128 proto udp sport 38003 dport 50718 dir out " +
-            "tmpl src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 mode transport",
+            "priority 0 action allow " +
+            "tmpl src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 reqid 0 mode transport level required",
             sa.toIpXfrmPolicyArgs(Transport.UDP));
         assertEquals(2, sa.toIpXfrmPolicyArgs().size());
         assertTrue(sa.toIpXfrmPolicyArgs().get(1).contains("proto tcp"));
@@ -103,7 +153,7 @@ class SaSpecTest
     void shouldUseSlash32ForIpv4Policies()
     {
         final SaSpec sa = sa1().src(InetAddressText.parse("a", "192.0.2.1"), 1).dst(InetAddressText.parse("b", "192.0.2.2"), 2)
-            .direction(SaDirection.IN).protocols(EnumSet.of(Transport.TCP)).build();
+            .direction(PolicyDirection.IN).protocols(EnumSet.of(Transport.TCP)).build();
 
         assertEquals(1, sa.toIpXfrmPolicyArgs().size());
         assertTrue(sa.toIpXfrmPolicyArgs().get(0).startsWith("src 192.0.2.1/32 dst 192.0.2.2/32 proto tcp sport 1 dport 2 dir in"));

@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.trace.SipTraceReader;
 import org.esp4j.sip.trace.TraceEntry;
@@ -58,7 +59,7 @@ class SeedTraceTest
             assertEquals(600_030L * 1_000_000_000L, sa.lifetimeNs());
             assertEquals(2, sa.protocols().size(), "UDP and TCP selectors");
         }
-        final SaDirection ueOutbound = role == Role.UE ? SaDirection.OUT : SaDirection.IN;
+        final PolicyDirection ueOutbound = role == Role.UE ? PolicyDirection.OUT : PolicyDirection.IN;
         assertEquals(ueOutbound, sas.get(0).direction());
         assertEquals(ueOutbound, sas.get(3).direction());
     }
@@ -66,7 +67,7 @@ class SeedTraceTest
     @Test
     void shouldPrintUnsignedSpisAboveTwoToThe31()
     {
-        final SaSpec sa4 = SaSpec.builder().label("SA4").spi(3458785863L).direction(SaDirection.IN)
+        final SaSpec sa4 = SaSpec.builder().label("SA4").spi(3458785863L).direction(PolicyDirection.IN)
             .src(InetAddress.getLoopbackAddress(), 1).dst(InetAddress.getLoopbackAddress(), 2)
             .integrity(org.esp4j.core.crypto.IntegrityAlgorithm.HMAC_MD5_96, null).build();
 

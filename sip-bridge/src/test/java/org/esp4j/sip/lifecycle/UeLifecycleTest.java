@@ -1,5 +1,6 @@
 package org.esp4j.sip.lifecycle;
 
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.sip.aka.AkaAuthenticationCentre;
 import org.esp4j.sip.aka.AkaNonce;
 import org.esp4j.sip.aka.AuthenticationVector;
@@ -7,7 +8,7 @@ import org.esp4j.sip.aka.DigestAka;
 import org.esp4j.sip.aka.DigestParams;
 import org.esp4j.sip.aka.Milenage;
 import org.esp4j.core.crypto.IntegrityAlgorithm;
-import org.esp4j.sip.util.Hex;
+import org.esp4j.core.text.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;
@@ -50,7 +51,7 @@ class UeLifecycleTest
         final SaSpec sa1 = ims.sink.installed().get(0);
         assertEquals(IntegrityAlgorithm.HMAC_SHA1_96, sa1.integrityAlgorithm(), "q=0.9 needs aes-cbc, not offered by the UE");
         assertEquals(7006, sa1.spi());
-        assertEquals(SaDirection.OUT, sa1.direction());
+        assertEquals(PolicyDirection.OUT, sa1.direction());
         assertTrue(first(events, LifecycleEvent.Type.MECHANISM_CHOSEN).detail().contains("q=0.5"));
     }
 

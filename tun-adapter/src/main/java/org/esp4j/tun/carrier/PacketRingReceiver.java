@@ -3,6 +3,9 @@ package org.esp4j.tun.carrier;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.jna.Sockets;
@@ -249,8 +252,8 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
      */
     static boolean isOwned(final IntHashSet owned, final UnsafeBuffer frame, final int net, final int ipLength)
     {
-        final int headerLength = IpHeaders.version(frame, net) == 4 ?
-            IpHeaders.ipv4HeaderLength(frame, net) : IpHeaders.IPV6_HEADER_LENGTH;
+        final int headerLength = Ipv4Header.version(frame, net) == Ipv4Header.VERSION ?
+            Ipv4Header.headerLength(frame, net) : Ipv6Header.LENGTH;
         return ipLength >= headerLength + 4 && owned.contains(frame.getInt(net + headerLength, ByteOrder.BIG_ENDIAN));
     }
 
@@ -261,26 +264,26 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
      */
     static int ipLength(final UnsafeBuffer frame, final int net, final int length)
     {
-        if (length < IpHeaders.IPV4_HEADER_LENGTH)
+        if (length < Ipv4Header.MIN_LENGTH)
         {
             return CarrierStatus.MALFORMED;
         }
-        final int version = IpHeaders.version(frame, net);
-        if (version == 4)
+        final int version = Ipv4Header.version(frame, net);
+        if (version == Ipv4Header.VERSION)
         {
-            final int headerLength = IpHeaders.ipv4HeaderLength(frame, net);
-            final int total = frame.getShort(net + IpHeaders.IPV4_TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            if (headerLength < IpHeaders.IPV4_HEADER_LENGTH || headerLength > length || total < headerLength ||
-                total > length || IpHeaders.fold(IpHeaders.sum16(frame, net, headerLength, 0)) != 0xFFFF)
+            final int headerLength = Ipv4Header.headerLength(frame, net);
+            final int total = frame.getShort(net + Ipv4Header.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            if (headerLength < Ipv4Header.MIN_LENGTH || headerLength > length || total < headerLength ||
+                total > length || InternetChecksum.fold(InternetChecksum.sum(frame, net, headerLength, 0)) != 0xFFFF)
             {
                 return CarrierStatus.MALFORMED;
             }
             return total;
         }
-        if (version == 6 && length >= IpHeaders.IPV6_HEADER_LENGTH)
+        if (version == Ipv6Header.VERSION && length >= Ipv6Header.LENGTH)
         {
-            final int total = IpHeaders.IPV6_HEADER_LENGTH +
-                (frame.getShort(net + IpHeaders.IPV6_PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+            final int total = Ipv6Header.LENGTH +
+                (frame.getShort(net + Ipv6Header.PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF);
             return total <= length ? total : CarrierStatus.MALFORMED;
         }
         return CarrierStatus.MALFORMED;

@@ -1,6 +1,8 @@
 package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.SockAddr;
@@ -138,7 +140,7 @@ public final class RawIpReceiver implements CarrierReceiver, AutoCloseable
         final UnsafeBuffer area = batch.buffer();
         final int data = batch.dataOffset(index);
         final int length = batch.length(index);
-        final int headerLength = family == LibC.AF_INET6 ? IpHeaders.IPV6_HEADER_LENGTH : 0;
+        final int headerLength = family == LibC.AF_INET6 ? Ipv6Header.LENGTH : 0;
         if ((batch.flags(index) & LibC.MSG_TRUNC) != 0 || length > batch.slotCapacity() ||
             length > capacity - headerLength)
         {
@@ -146,7 +148,7 @@ public final class RawIpReceiver implements CarrierReceiver, AutoCloseable
         }
         if (family == LibC.AF_INET)
         {
-            if (length < IpHeaders.IPV4_HEADER_LENGTH || IpHeaders.version(area, data) != 4)
+            if (length < Ipv4Header.MIN_LENGTH || Ipv4Header.version(area, data) != Ipv4Header.VERSION)
             {
                 return CarrierStatus.MALFORMED;
             }
@@ -163,13 +165,13 @@ public final class RawIpReceiver implements CarrierReceiver, AutoCloseable
         final int tclassData = batch.findControl(index, LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
         final int hopLimit = hopLimitData < 0 ? 64 : area.getInt(hopLimitData, NATIVE);
         final int tclass = tclassData < 0 ? 0 : area.getInt(tclassData, NATIVE);
-        IpHeaders.putIpv6Header(buffer, offset, tclass, length, protocol, hopLimit);
-        buffer.putBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, area, batch.nameOffset(index) + SockAddr.IN6_ADDR_OFFSET,
+        Ipv6Header.write(buffer, offset, tclass, length, protocol, hopLimit);
+        buffer.putBytes(offset + Ipv6Header.SOURCE_OFFSET, area, batch.nameOffset(index) + SockAddr.IN6_ADDR_OFFSET,
             16);
-        buffer.putBytes(offset + IpHeaders.IPV6_DESTINATION_OFFSET, area,
+        buffer.putBytes(offset + Ipv6Header.DESTINATION_OFFSET, area,
             pktinfo + SocketMessage.IN6_PKTINFO_ADDR_OFFSET, 16);
-        buffer.putBytes(offset + IpHeaders.IPV6_HEADER_LENGTH, area, data, length);
-        return IpHeaders.IPV6_HEADER_LENGTH + length;
+        buffer.putBytes(offset + Ipv6Header.LENGTH, area, data, length);
+        return Ipv6Header.LENGTH + length;
     }
 
     public void close()

@@ -1,6 +1,8 @@
 package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.NativeArea;
@@ -181,10 +183,10 @@ public final class RawIpSender implements AutoCloseable
     {
         if (family == LibC.AF_INET6)
         {
-            return length < IpHeaders.IPV6_HEADER_LENGTH || IpHeaders.version(buffer, offset) != 6 ?
+            return length < Ipv6Header.LENGTH || Ipv4Header.version(buffer, offset) != Ipv6Header.VERSION ?
                 -1 : SockAddr.IN6_LENGTH;
         }
-        return length < IpHeaders.IPV4_HEADER_LENGTH || IpHeaders.version(buffer, offset) != 4 ? -1 : SockAddr.IN_LENGTH;
+        return length < Ipv4Header.MIN_LENGTH || Ipv4Header.version(buffer, offset) != Ipv4Header.VERSION ? -1 : SockAddr.IN_LENGTH;
     }
 
     private void putDestination(
@@ -192,11 +194,11 @@ public final class RawIpSender implements AutoCloseable
     {
         if (family == LibC.AF_INET6)
         {
-            names.putBytes(nameOffset + SockAddr.IN6_ADDR_OFFSET, buffer, offset + IpHeaders.IPV6_DESTINATION_OFFSET, 16);
+            names.putBytes(nameOffset + SockAddr.IN6_ADDR_OFFSET, buffer, offset + Ipv6Header.DESTINATION_OFFSET, 16);
         }
         else
         {
-            names.putBytes(nameOffset + SockAddr.IN_ADDR_OFFSET, buffer, offset + IpHeaders.IPV4_DESTINATION_OFFSET, 4);
+            names.putBytes(nameOffset + SockAddr.IN_ADDR_OFFSET, buffer, offset + Ipv4Header.DESTINATION_OFFSET, 4);
         }
     }
 

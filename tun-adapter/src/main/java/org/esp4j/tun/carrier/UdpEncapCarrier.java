@@ -1,6 +1,9 @@
 package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.NativeArea;
@@ -55,7 +58,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     /** Most datagrams per UDP GSO send (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels, 128 on newer). */
     public static final int MAX_TRAIN_SEGMENTS = 64;
     /** Most payload bytes per UDP GSO send (a UDP length field). */
-    public static final int MAX_TRAIN_BYTES = 65535 - IpHeaders.UDP_HEADER_LENGTH;
+    public static final int MAX_TRAIN_BYTES = 65535 - UdpHeader.LENGTH;
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
@@ -178,8 +181,8 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
      */
     public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
     {
-        final int ipHeaderLength = family == LibC.AF_INET6 ? IpHeaders.IPV6_HEADER_LENGTH : IpHeaders.IPV4_HEADER_LENGTH;
-        final int headersLength = ipHeaderLength + IpHeaders.UDP_HEADER_LENGTH;
+        final int ipHeaderLength = family == LibC.AF_INET6 ? Ipv6Header.LENGTH : Ipv4Header.MIN_LENGTH;
+        final int headersLength = ipHeaderLength + UdpHeader.LENGTH;
         if (groNext < groLength)
         {
             final int start = groNext;
@@ -230,7 +233,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     private int datagram(
         final UnsafeBuffer buffer, final int offset, final int headersLength, final int start, final int length)
     {
-        final int ipHeaderLength = headersLength - IpHeaders.UDP_HEADER_LENGTH;
+        final int ipHeaderLength = headersLength - UdpHeader.LENGTH;
         final UnsafeBuffer data = receive.buffer();
         if (length == 1 && data.getByte(start) == NAT_KEEPALIVE_BYTE)
         {
@@ -252,12 +255,12 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             }
             final int hopLimitData = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_HOPLIMIT);
             final int tclassData = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
-            IpHeaders.putIpv6Header(buffer, offset, tclassData < 0 ? 0 : control.getInt(tclassData, NATIVE),
-                IpHeaders.UDP_HEADER_LENGTH + length, LibC.IPPROTO_UDP,
+            Ipv6Header.write(buffer, offset, tclassData < 0 ? 0 : control.getInt(tclassData, NATIVE),
+                UdpHeader.LENGTH + length, LibC.IPPROTO_UDP,
                 hopLimitData < 0 ? 64 : control.getInt(hopLimitData, NATIVE));
-            buffer.putBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, control,
+            buffer.putBytes(offset + Ipv6Header.SOURCE_OFFSET, control,
                 SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, 16);
-            buffer.putBytes(offset + IpHeaders.IPV6_DESTINATION_OFFSET, control,
+            buffer.putBytes(offset + Ipv6Header.DESTINATION_OFFSET, control,
                 pktinfo + SocketMessage.IN6_PKTINFO_ADDR_OFFSET, 16);
         }
         else
@@ -269,20 +272,16 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             }
             final int ttlData = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_TTL);
             final int tosData = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_TOS);
-            IpHeaders.putIpv4Header(buffer, offset, tosData < 0 ? 0 : control.getByte(tosData),
+            Ipv4Header.write(buffer, offset, tosData < 0 ? 0 : control.getByte(tosData),
                 headersLength + length, LibC.IPPROTO_UDP, ttlData < 0 ? 64 : control.getInt(ttlData, NATIVE));
-            buffer.putBytes(offset + IpHeaders.IPV4_SOURCE_OFFSET, control,
+            buffer.putBytes(offset + Ipv4Header.SOURCE_OFFSET, control,
                 SocketMessage.NAME_OFFSET + SockAddr.IN_ADDR_OFFSET, 4);
-            buffer.putBytes(offset + IpHeaders.IPV4_DESTINATION_OFFSET, control,
+            buffer.putBytes(offset + Ipv4Header.DESTINATION_OFFSET, control,
                 pktinfo + SocketMessage.IN_PKTINFO_ADDR_OFFSET, 4);
-            IpHeaders.putIpv4Checksum(buffer, offset);
+            Ipv4Header.updateChecksum(buffer, offset);
         }
-        buffer.putShort(udp + IpHeaders.UDP_SOURCE_PORT_OFFSET,
-            (short)SockAddr.port(control, SocketMessage.NAME_OFFSET), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(udp + IpHeaders.UDP_DESTINATION_PORT_OFFSET, (short)ESP_IN_UDP_PORT, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(udp + IpHeaders.UDP_LENGTH_OFFSET, (short)(IpHeaders.UDP_HEADER_LENGTH + length),
-            ByteOrder.BIG_ENDIAN);
-        buffer.putShort(udp + IpHeaders.UDP_CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
+        UdpHeader.write(buffer, udp, SockAddr.port(control, SocketMessage.NAME_OFFSET), ESP_IN_UDP_PORT,
+            UdpHeader.LENGTH + length);
         buffer.putBytes(offset + headersLength, data, start, length);
         return headersLength + length;
     }
@@ -319,7 +318,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
             return CarrierStatus.UNSUITABLE;
         }
         final int udp = offset + ipHeaderLength;
-        final int payloadLength = length - ipHeaderLength - IpHeaders.UDP_HEADER_LENGTH;
+        final int payloadLength = length - ipHeaderLength - UdpHeader.LENGTH;
         if (payloadLength <= 0 || payloadLength > MAX_TRAIN_BYTES)
         {
             return CarrierStatus.UNSUITABLE;
@@ -332,7 +331,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         {
             startTrain(buffer, offset, udp, payloadLength);
         }
-        transmit.buffer().putBytes(trainBytes, buffer, udp + IpHeaders.UDP_HEADER_LENGTH, payloadLength);
+        transmit.buffer().putBytes(trainBytes, buffer, udp + UdpHeader.LENGTH, payloadLength);
         trainBytes += payloadLength;
         trainSegments++;
         trainClosed = payloadLength < trainSegmentSize;
@@ -360,17 +359,17 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
     {
         if (family == LibC.AF_INET6)
         {
-            return length < IpHeaders.IPV6_HEADER_LENGTH + IpHeaders.UDP_HEADER_LENGTH ||
-                IpHeaders.version(buffer, offset) != 6 || IpHeaders.ipv6NextHeader(buffer, offset) != LibC.IPPROTO_UDP ?
-                -1 : IpHeaders.IPV6_HEADER_LENGTH;
+            return length < Ipv6Header.LENGTH + UdpHeader.LENGTH ||
+                Ipv4Header.version(buffer, offset) != Ipv6Header.VERSION || Ipv6Header.nextHeader(buffer, offset) != LibC.IPPROTO_UDP ?
+                -1 : Ipv6Header.LENGTH;
         }
-        if (length < IpHeaders.IPV4_HEADER_LENGTH + IpHeaders.UDP_HEADER_LENGTH ||
-            IpHeaders.version(buffer, offset) != 4 || IpHeaders.ipv4Protocol(buffer, offset) != LibC.IPPROTO_UDP)
+        if (length < Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH ||
+            Ipv4Header.version(buffer, offset) != Ipv4Header.VERSION || Ipv4Header.protocol(buffer, offset) != LibC.IPPROTO_UDP)
         {
             return -1;
         }
-        final int ipHeaderLength = IpHeaders.ipv4HeaderLength(buffer, offset);
-        return length < ipHeaderLength + IpHeaders.UDP_HEADER_LENGTH ? -1 : ipHeaderLength;
+        final int ipHeaderLength = Ipv4Header.headerLength(buffer, offset);
+        return length < ipHeaderLength + UdpHeader.LENGTH ? -1 : ipHeaderLength;
     }
 
     /** Remember the peer (destination address and port) and our source address of a new train. */
@@ -382,17 +381,17 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         if (family == LibC.AF_INET6)
         {
             control.putBytes(SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, buffer,
-                offset + IpHeaders.IPV6_DESTINATION_OFFSET, 16);
-            buffer.getBytes(offset + IpHeaders.IPV6_SOURCE_OFFSET, trainSource, 0, 16);
+                offset + Ipv6Header.DESTINATION_OFFSET, 16);
+            buffer.getBytes(offset + Ipv6Header.SOURCE_OFFSET, trainSource, 0, 16);
         }
         else
         {
             control.putBytes(SocketMessage.NAME_OFFSET + SockAddr.IN_ADDR_OFFSET, buffer,
-                offset + IpHeaders.IPV4_DESTINATION_OFFSET, 4);
-            buffer.getBytes(offset + IpHeaders.IPV4_SOURCE_OFFSET, trainSource, 0, 4);
+                offset + Ipv4Header.DESTINATION_OFFSET, 4);
+            buffer.getBytes(offset + Ipv4Header.SOURCE_OFFSET, trainSource, 0, 4);
         }
         control.putShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET,
-            buffer.getShort(udp + IpHeaders.UDP_DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN), ByteOrder.BIG_ENDIAN);
+            buffer.getShort(udp + UdpHeader.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN), ByteOrder.BIG_ENDIAN);
         trainSegmentSize = payloadLength;
         trainBytes = 0;
         trainClosed = false;
@@ -406,14 +405,14 @@ public final class UdpEncapCarrier implements CarrierReceiver, AutoCloseable
         }
         final UnsafeBuffer control = sendMessage.buffer();
         if (control.getShort(SocketMessage.NAME_OFFSET + SockAddr.PORT_OFFSET, ByteOrder.BIG_ENDIAN) !=
-            buffer.getShort(udp + IpHeaders.UDP_DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN))
+            buffer.getShort(udp + UdpHeader.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN))
         {
             return false;
         }
         final boolean ipv6 = family == LibC.AF_INET6;
         final int addressLength = ipv6 ? 16 : 4;
-        final int destination = offset + (ipv6 ? IpHeaders.IPV6_DESTINATION_OFFSET : IpHeaders.IPV4_DESTINATION_OFFSET);
-        final int source = offset + (ipv6 ? IpHeaders.IPV6_SOURCE_OFFSET : IpHeaders.IPV4_SOURCE_OFFSET);
+        final int destination = offset + (ipv6 ? Ipv6Header.DESTINATION_OFFSET : Ipv4Header.DESTINATION_OFFSET);
+        final int source = offset + (ipv6 ? Ipv6Header.SOURCE_OFFSET : Ipv4Header.SOURCE_OFFSET);
         final int name = SocketMessage.NAME_OFFSET + (ipv6 ? SockAddr.IN6_ADDR_OFFSET : SockAddr.IN_ADDR_OFFSET);
         for (int i = 0; i < addressLength; i++)
         {

@@ -1,6 +1,7 @@
 package org.esp4j.tun.control;
 
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.sa.SaEventType;
 import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmAddresses;
@@ -127,7 +128,6 @@ public final class MonitorFormatter
 
     private static boolean hasPorts(final int protocol)
     {
-        return protocol == TrafficSelector.PROTOCOL_TCP || protocol == TrafficSelector.PROTOCOL_UDP ||
-            protocol == 33 || protocol == 132;
+        return IpProtocol.hasPorts(protocol) || protocol == IpProtocol.DCCP;
     }
 }

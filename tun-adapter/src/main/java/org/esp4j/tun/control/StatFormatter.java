@@ -17,8 +17,9 @@ import java.util.Map;
 
 /**
  * The text of {@code esp4j stat}: every counter in {@code /proc/net/xfrm_stat} form (name padded to 24, a tab, the
- * value), the {@code Xfrm*} ones first and then the daemon's own ({@code Esp4j*}, {@code Tun*}: TUN, carriers, ring,
- * offloads, filter), and, with {@code --sa}, each SA as {@code ip -s xfrm state} prints it (keys hidden), from either
+ * value), the {@code Xfrm*} and ESP processor ({@code Esp4j*}) ones first, by the id in the counter's key, and then
+ * the daemon's own ({@code Tun*}, {@code Esp4jTun*}, {@code Esp4jCarrierIoError}: TUN, carriers, ring, offloads,
+ * filter, SIP bridge) by label, and, with {@code --sa}, each SA as {@code ip -s xfrm state} prints it (keys hidden), from either
  * the live SAD (through the daemon) or a counters file (daemon stopped or not answering). Both give the same
  * counters.
  * <p>
@@ -97,39 +98,38 @@ public final class StatFormatter
         final Map<XfrmCounter, Long> global = new EnumMap<>(XfrmCounter.class);
         final Map<String, long[]> sas = new LinkedHashMap<>();
         final Map<String, Long> daemon = new LinkedHashMap<>();
-        final XfrmCounter[] names = XfrmCounter.values();
         final SaCounter[] saNames = SaCounter.values();
         reader.forEach((counterId, typeId, keyBuffer, label) ->
         {
             if (typeId == XfrmCounter.TYPE_ID)
             {
-                final int ordinal = keyBuffer.getInt(0);
-                if (ordinal >= 0 && ordinal < names.length)
+                final XfrmCounter counter = XfrmCounter.byId(keyBuffer.getInt(0));
+                if (counter != null)
                 {
-                    global.put(names[ordinal], reader.getCounterValue(counterId));
+                    global.put(counter, reader.getCounterValue(counterId));
                 }
             }
             else if (typeId == DaemonCounters.TYPE_ID)
             {
                 daemon.put(label, reader.getCounterValue(counterId));
             }
-            else if (typeId >= SaCounter.TYPE_ID_BASE && typeId < SaCounter.TYPE_ID_BASE + saNames.length)
+            else if (SaCounter.byTypeId(typeId) != null)
             {
                 // Label: "sa LABEL: spi 0x... dst ADDR" (XfrmCounters.allocateSaCounters).
                 final int colon = label.indexOf(": ");
                 final String description = colon >= 0 ? label.substring(colon + 2) : label;
-                sas.computeIfAbsent(description, k -> new long[saNames.length])[typeId - SaCounter.TYPE_ID_BASE] =
+                sas.computeIfAbsent(description, k -> new long[saNames.length])[SaCounter.byTypeId(typeId).ordinal()] =
                     reader.getCounterValue(counterId);
             }
         });
 
         final StringBuilder sb = new StringBuilder(2048);
-        for (final XfrmCounter counter : names)
+        for (final XfrmCounter counter : XfrmCounter.values())
         {
             final Long value = global.get(counter);
             if (value != null)
             {
-                appendCounter(sb, counter.name(), value);
+                appendCounter(sb, counter.label(), value);
             }
         }
         // the daemon's own finer counters (TUN, carriers, offloads), in the same form

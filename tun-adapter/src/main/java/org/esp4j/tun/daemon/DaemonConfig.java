@@ -1,6 +1,8 @@
 package org.esp4j.tun.daemon;
 
 import org.esp4j.core.redact.Redaction;
+import org.esp4j.sip.aka.SubscriberKeys;
+import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
 
@@ -15,40 +17,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Settings of one daemon, read from a {@code key=value} file ({@code #} comments, blank lines ignored):
- * <pre>
- * tun.name=esp4j0              # TUN device name
- * tun.mtu=0                    # 0: path MTU - MAX_ESP_OVERHEAD
- * tun.txqueuelen=4096          # packets the kernel queues in the TUN for the daemon (kernel default 500)
- * tun.offload=on               # virtio-net header with TCP segmentation (TSO) and coalescing (GRO) on the TUN
- * path.mtu=0                   # MTU of the path the carrier uses; 0: the MTU of the link towards the first peer
- * carrier=raw                  # raw (ESP as IP protocol 50), udp (RFC 3948 on udp.port) or both
- * udp.port=4500
- * udp.checksum=zero            # IPv4 ESP-in-UDP: zero (RFC 3948 §2.1, no UDP GSO) or kernel (checksummed GSO trains)
- * mark=0x4500                  # SO_MARK of the daemon's sockets
- * table=4500                   # routing table leading into the TUN
- * rule.priority.mark=4500      # ip rule: fwmark MARK lookup main
- * rule.priority.steer=4501     # ip rule: to PEER lookup TABLE
- * steer=                       # extra prefixes to steer (comma separated), besides the out-policies' destinations
- * preload=/etc/esp4j/sa.conf   # ip xfrm "state add ..." / "policy add ..." lines loaded at start
- * counters.file=/dev/shm/esp4j-TUN.counters
- * control.socket=/run/esp4j/TUN.sock   # used by the control endpoint, if one is installed
- * burst=64                     # packets drained per descriptor per duty cycle
- * idle.poll.ms=100             # longest poll() when idle
- * inbound.filter=auto          # drop clear packets that in-policies require to be ESP, with nftables:
- *                              #   on (fail without nft), off, auto (on where nft works)
- * crypto.multibuffer=auto      # HMAC-SHA-1/MD5 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API):
- *                              #   auto (JDK 25+ with --add-modules jdk.incubator.vector, which ./esp4j run adds,
- *                              #   and 16 lanes), on (fail without the module), off
- * carrier.ring=auto            # raw carrier: unfragmented ESP to the host's addresses from a packet ring
- *                              #   (AF_PACKET, TPACKET_V2) with an nftables rule dropping it at prerouting,
- *                              #   instead of the raw socket: on (fail without), off, auto (on where it works)
- * counters.group=             # group that may read the counters file (mode 0640); empty: owner only (0600)
- * sip.role=, sip.keyfile=, sip.k=, sip.op=, sip.opc=, sip.algorithm=   # the SIP bridge (see SipBridgeSettings)
- * </pre>
- * An unknown key is an error, so a misspelt setting never goes unnoticed. Errors never echo anything that looks like
- * a key ({@link Redaction}): a malformed line is named by its number and first word only. Immutable; build with
- * {@link #builder()} or {@link #parse(Path)}.
+ * The daemon's typed context: its settings, read from a {@code key=value} file ({@code #} comments, blank lines
+ * ignored) or set through the {@link Builder}, parsed and validated once when built (as aeron's
+ * {@code MediaDriver.Context}), the SIP bridge's included. The keys, their types, defaults and meanings are the
+ * table {@link DaemonSetting}; an unknown key is an error, so a misspelt setting never goes unnoticed. Errors are one
+ * line naming the key and never echo anything that looks like a key ({@link Redaction}): a malformed line is named by
+ * its number and first word only. Immutable; build with {@link #builder()} or {@link #parse(Path)}.
  */
 public final class DaemonConfig
 {
@@ -110,12 +84,8 @@ public final class DaemonConfig
         KERNEL
     }
 
-    /** Every key the daemon and its SIP bridge read. */
-    static final List<String> KEYS = List.of("tun.name", "tun.mtu", "tun.txqueuelen", "tun.offload", "path.mtu",
-        "carrier", "udp.port", "mark", "table", "rule.priority.mark", "rule.priority.steer", "steer", "preload",
-        "counters.file", "control.socket", "burst", "idle.poll.ms", "inbound.filter",
-        "crypto.multibuffer", "carrier.ring", "counters.group", "udp.checksum",
-        "sip.role", "sip.keyfile", "sip.k", "sip.op", "sip.opc", "sip.algorithm");
+    /** Every key the daemon and its SIP bridge read, from {@link DaemonSetting}. */
+    static final List<String> KEYS = DaemonSetting.keys();
 
     public static final String DEFAULT_TUN_NAME = "esp4j0";
     public static final int DEFAULT_MARK = 0x4500;
@@ -128,11 +98,88 @@ public final class DaemonConfig
 
     private final Map<String, String> values;
     private final Path baseDirectory;
+    private final Map<String, String> environment;
 
-    private DaemonConfig(final Map<String, String> values, final Path baseDirectory)
+    private final Carrier carrier;
+    private final boolean tunOffload;
+    private final InboundFilter inboundFilter;
+    private final MultiBuffer multiBuffer;
+    private final CarrierRing carrierRing;
+    private final UdpChecksum udpChecksum;
+    private final String tunName;
+    private final int mark;
+    private final PolicyRouting.Settings routingSettings;
+    private final List<SteeringPrefix> steer;
+    private final int udpPort;
+    private final int tunMtu;
+    private final int tunTxQueueLength;
+    private final int pathMtu;
+    private final int burst;
+    private final int idlePollMs;
+    private final Path preload;
+    private final Path countersFile;
+    private final String countersGroup;
+    private final Path controlSocket;
+    private final Role sipRole;
+    private final Path sipKeyFile;
+    private final String sipK;
+    private final String sipOp;
+    private final String sipOpc;
+    private final String sipAlgorithm;
+    private SipBridgeSettings sipBridge;
+
+    /** Parse and check every value once; the first bad one is the error. */
+    private DaemonConfig(final Map<String, String> values, final Path baseDirectory,
+        final Map<String, String> environment)
     {
         this.values = Map.copyOf(values);
         this.baseDirectory = baseDirectory;
+        this.environment = environment;
+        for (final String key : values.keySet())
+        {
+            if (!KEYS.contains(key))
+            {
+                throw new IllegalArgumentException("unknown setting '" + Redaction.redact(key) + "' (known: " +
+                    String.join(", ", KEYS) + ")");
+            }
+        }
+        carrier = parseCarrier();
+        tunOffload = parseOnOff(DaemonSetting.TUN_OFFLOAD, "on");
+        inboundFilter = choice(DaemonSetting.INBOUND_FILTER, InboundFilter.AUTO, InboundFilter.values());
+        multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
+        carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
+        udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
+        tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
+        mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
+        routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
+            integer(DaemonSetting.RULE_PRIORITY_MARK, DEFAULT_MARK_RULE_PRIORITY),
+            integer(DaemonSetting.RULE_PRIORITY_STEER, DEFAULT_STEER_RULE_PRIORITY));
+        steer = parseSteer();
+        udpPort = integer(DaemonSetting.UDP_PORT, 4500);
+        if (udpPort < 1 || udpPort > 65535)
+        {
+            throw new IllegalArgumentException("udp.port must be 1..65535");
+        }
+        tunMtu = integer(DaemonSetting.TUN_MTU, 0);
+        tunTxQueueLength = integer(DaemonSetting.TUN_TXQUEUELEN, DEFAULT_TUN_TX_QUEUE_LENGTH);
+        pathMtu = integer(DaemonSetting.PATH_MTU, 0);
+        burst = Math.max(1, integer(DaemonSetting.BURST, DEFAULT_BURST));
+        idlePollMs = Math.max(1, integer(DaemonSetting.IDLE_POLL_MS, DEFAULT_IDLE_POLL_MS));
+        preload = optionalPath(DaemonSetting.PRELOAD);
+        countersFile = resolve(get(DaemonSetting.COUNTERS_FILE, "/dev/shm/esp4j-" + tunName + ".counters"));
+        countersGroup = get(DaemonSetting.COUNTERS_GROUP, null);
+        controlSocket = resolve(get(DaemonSetting.CONTROL_SOCKET, "/run/esp4j/" + tunName + ".sock"));
+        sipRole = parseSipRole();
+        sipKeyFile = optionalPath(DaemonSetting.SIP_KEYFILE);
+        sipK = get(DaemonSetting.SIP_K, "");
+        sipOp = get(DaemonSetting.SIP_OP, "");
+        sipOpc = get(DaemonSetting.SIP_OPC, "");
+        sipAlgorithm = get(DaemonSetting.SIP_ALGORITHM, "");
+        if (!sipAlgorithm.isEmpty() && !SubscriberKeys.MILENAGE.equals(sipAlgorithm) &&
+            !SubscriberKeys.TEST_USIM.equals(sipAlgorithm))
+        {
+            throw new IllegalArgumentException(SipBridgeSettings.ALGORITHM + " must be milenage or test-usim");
+        }
     }
 
     public static Builder builder()
@@ -164,113 +211,190 @@ public final class DaemonConfig
             }
             builder.set(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
         }
-        final DaemonConfig config = builder.build();
-        config.validate();
-        return config;
-    }
-
-    private void validate()
-    {
-        for (final String key : values.keySet())
-        {
-            if (!KEYS.contains(key))
-            {
-                throw new IllegalArgumentException("unknown setting '" + Redaction.redact(key) + "' (known: " +
-                    String.join(", ", KEYS) + ")");
-            }
-        }
-        carrier();
-        tunOffload();
-        inboundFilter();
-        multiBuffer();
-        carrierRing();
-        udpChecksum();
-        routingSettings();
-        steer();
-        if (udpPort() < 1 || udpPort() > 65535)
-        {
-            throw new IllegalArgumentException("udp.port must be 1..65535");
-        }
+        return builder.build();
     }
 
     public String tunName()
     {
-        return get("tun.name", DEFAULT_TUN_NAME);
+        return tunName;
     }
 
     /** @return configured TUN MTU, 0 for automatic. */
     public int tunMtu()
     {
-        return integer("tun.mtu", 0);
+        return tunMtu;
     }
 
     /** @return the TUN's transmit queue length (0: kernel default). */
     public int tunTxQueueLength()
     {
-        return integer("tun.txqueuelen", DEFAULT_TUN_TX_QUEUE_LENGTH);
+        return tunTxQueueLength;
     }
 
     /** @return true if the TUN is opened with offloads (TSO/checksum from the kernel, coalesced TCP to it). */
     public boolean tunOffload()
     {
-        final String value = get("tun.offload", "on").toLowerCase(Locale.ROOT);
-        switch (value)
-        {
-            case "on":
-            case "true":
-            case "yes":
-                return true;
-            case "off":
-            case "false":
-            case "no":
-                return false;
-            default:
-                throw new IllegalArgumentException("tun.offload must be on or off: " + Redaction.redact(value));
-        }
+        return tunOffload;
     }
 
     /** @return whether clear packets that in-policies require to be ESP are dropped by an nftables table. */
     public InboundFilter inboundFilter()
     {
-        return choice("inbound.filter", InboundFilter.AUTO, InboundFilter.values());
+        return inboundFilter;
     }
 
     /** @return whether HMAC-SHA-1 and HMAC-MD5 ICVs are computed many packets at a time (see {@code IcvBatch}). */
     public MultiBuffer multiBuffer()
     {
-        return choice("crypto.multibuffer", MultiBuffer.AUTO, MultiBuffer.values());
+        return multiBuffer;
     }
 
     public CarrierRing carrierRing()
     {
-        return choice("carrier.ring", CarrierRing.AUTO, CarrierRing.values());
-    }
-
-    private <E extends Enum<E>> E choice(final String key, final E defaultValue, final E[] values)
-    {
-        final String value = get(key, defaultValue.name().toLowerCase(Locale.ROOT));
-        final StringBuilder names = new StringBuilder();
-        for (final E candidate : values)
-        {
-            final String name = candidate.name().toLowerCase(Locale.ROOT);
-            if (name.equals(value.toLowerCase(Locale.ROOT)))
-            {
-                return candidate;
-            }
-            names.append(names.length() == 0 ? "" : candidate.ordinal() == values.length - 1 ? " or " : ", ").append(name);
-        }
-        throw new IllegalArgumentException(key + " must be " + names + ": " + Redaction.redact(value));
+        return carrierRing;
     }
 
     /** @return configured path MTU, 0 for automatic. */
     public int pathMtu()
     {
-        return integer("path.mtu", 0);
+        return pathMtu;
     }
 
     public Carrier carrier()
     {
-        final String value = get("carrier", "raw").toUpperCase(Locale.ROOT);
+        return carrier;
+    }
+
+    public int udpPort()
+    {
+        return udpPort;
+    }
+
+    /** @return the UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}, default zero). */
+    public UdpChecksum udpChecksum()
+    {
+        return udpChecksum;
+    }
+
+    public int mark()
+    {
+        return mark;
+    }
+
+    public PolicyRouting.Settings routingSettings()
+    {
+        return routingSettings;
+    }
+
+    /** @return extra prefixes to steer into the TUN. */
+    public List<SteeringPrefix> steer()
+    {
+        return steer;
+    }
+
+    /** @return the SIP bridge's subscriber key file ({@code sip.keyfile}), or null. */
+    public Path sipKeyFile()
+    {
+        return sipKeyFile;
+    }
+
+    /** @return the SIP bridge's role ({@code sip.role}), or null for no SIP bridge. */
+    public Role sipRole()
+    {
+        return sipRole;
+    }
+
+    /** @return {@code sip.k}, hex, or empty. A key: never log it. */
+    public String sipK()
+    {
+        return sipK;
+    }
+
+    /** @return {@code sip.op}, hex, or empty. A key: never log it. */
+    public String sipOp()
+    {
+        return sipOp;
+    }
+
+    /** @return {@code sip.opc}, hex, or empty. A key: never log it. */
+    public String sipOpc()
+    {
+        return sipOpc;
+    }
+
+    /** @return {@code sip.algorithm} ({@code milenage} or {@code test-usim}), or empty for the key file's. */
+    public String sipAlgorithm()
+    {
+        return sipAlgorithm;
+    }
+
+    /**
+     * The SIP bridge's settings with the subscriber's keys resolved (config, key file or environment, see
+     * {@link SipBridgeSettings}): resolved on the first call, which reads the key file, and the same after.
+     *
+     * @return the settings, or null without {@code sip.role}.
+     * @throws IllegalArgumentException naming the bad key or file.
+     */
+    public synchronized SipBridgeSettings sipBridge()
+    {
+        if (sipRole != null && sipBridge == null)
+        {
+            sipBridge = SipBridgeSettings.from(this, environment);
+        }
+        return sipBridge;
+    }
+
+    /** @return the group that may read the counters file ({@code counters.group}), or null for the owner only. */
+    public String countersGroup()
+    {
+        return countersGroup;
+    }
+
+    /** @return the preload file, or null. */
+    public Path preload()
+    {
+        return preload;
+    }
+
+    public Path countersFile()
+    {
+        return countersFile;
+    }
+
+    public Path controlSocket()
+    {
+        return controlSocket;
+    }
+
+    public int burst()
+    {
+        return burst;
+    }
+
+    public int idlePollMs()
+    {
+        return idlePollMs;
+    }
+
+    /** @return a builder holding these values. */
+    public Builder toBuilder()
+    {
+        final Builder builder = new Builder();
+        builder.values.putAll(values);
+        builder.baseDirectory = baseDirectory;
+        builder.environment = environment;
+        return builder;
+    }
+
+    private String get(final DaemonSetting setting, final String defaultValue)
+    {
+        final String value = values.get(setting.key());
+        return value == null || value.isEmpty() ? defaultValue : value;
+    }
+
+    private Carrier parseCarrier()
+    {
+        final String value = get(DaemonSetting.CARRIER, "raw").toUpperCase(Locale.ROOT);
         try
         {
             return Carrier.valueOf(value);
@@ -282,109 +406,73 @@ public final class DaemonConfig
         }
     }
 
-    public int udpPort()
+    private boolean parseOnOff(final DaemonSetting setting, final String defaultValue)
     {
-        return integer("udp.port", 4500);
+        final String value = get(setting, defaultValue).toLowerCase(Locale.ROOT);
+        switch (value)
+        {
+            case "on":
+            case "true":
+            case "yes":
+                return true;
+            case "off":
+            case "false":
+            case "no":
+                return false;
+            default:
+                throw new IllegalArgumentException(setting.key() + " must be on or off: " + Redaction.redact(value));
+        }
     }
 
-    /** @return the UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}, default zero). */
-    public UdpChecksum udpChecksum()
+    private <E extends Enum<E>> E choice(final DaemonSetting setting, final E defaultValue, final E[] values)
     {
-        return choice("udp.checksum", UdpChecksum.ZERO, UdpChecksum.values());
+        final String value = get(setting, defaultValue.name().toLowerCase(Locale.ROOT));
+        final StringBuilder names = new StringBuilder();
+        for (final E candidate : values)
+        {
+            final String name = candidate.name().toLowerCase(Locale.ROOT);
+            if (name.equals(value.toLowerCase(Locale.ROOT)))
+            {
+                return candidate;
+            }
+            names.append(names.length() == 0 ? "" : candidate.ordinal() == values.length - 1 ? " or " : ", ").append(name);
+        }
+        throw new IllegalArgumentException(setting.key() + " must be " + names + ": " + Redaction.redact(value));
     }
 
-    public int mark()
-    {
-        return integer("mark", DEFAULT_MARK);
-    }
-
-    public PolicyRouting.Settings routingSettings()
-    {
-        return new PolicyRouting.Settings(tunName(), mark(), integer("table", DEFAULT_TABLE),
-            integer("rule.priority.mark", DEFAULT_MARK_RULE_PRIORITY),
-            integer("rule.priority.steer", DEFAULT_STEER_RULE_PRIORITY));
-    }
-
-    /** @return extra prefixes to steer into the TUN. */
-    public List<SteeringPrefix> steer()
+    private List<SteeringPrefix> parseSteer()
     {
         final List<SteeringPrefix> prefixes = new ArrayList<>();
-        for (final String item : get("steer", "").split(","))
+        for (final String item : get(DaemonSetting.STEER, "").split(","))
         {
             if (!item.isBlank())
             {
                 prefixes.add(SteeringPrefix.parse(item.trim()));
             }
         }
-        return prefixes;
+        return List.copyOf(prefixes);
     }
 
-    /** @return the SIP bridge's subscriber key file ({@code sip.keyfile}), or null. */
-    public Path sipKeyFile()
+    private Role parseSipRole()
     {
-        final String value = get("sip.keyfile", "");
-        return value.isEmpty() ? null : resolve(value);
+        final String value = get(DaemonSetting.SIP_ROLE, "");
+        if (value.isEmpty())
+        {
+            return null;
+        }
+        try
+        {
+            return Role.parse(value);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException(SipBridgeSettings.ROLE + " must be ue or pcscf");
+        }
     }
 
-    /** @return the group that may read the counters file ({@code counters.group}), or null for the owner only. */
-    public String countersGroup()
+    private int integer(final DaemonSetting setting, final int defaultValue)
     {
-        final String value = get("counters.group", "");
-        return value.isEmpty() ? null : value;
-    }
-
-    /** @return the preload file, or null. */
-    public Path preload()
-    {
-        final String value = get("preload", "");
-        return value.isEmpty() ? null : resolve(value);
-    }
-
-    public Path countersFile()
-    {
-        return resolve(get("counters.file", "/dev/shm/esp4j-" + tunName() + ".counters"));
-    }
-
-    public Path controlSocket()
-    {
-        return resolve(get("control.socket", "/run/esp4j/" + tunName() + ".sock"));
-    }
-
-    public int burst()
-    {
-        return Math.max(1, integer("burst", DEFAULT_BURST));
-    }
-
-    public int idlePollMs()
-    {
-        return Math.max(1, integer("idle.poll.ms", DEFAULT_IDLE_POLL_MS));
-    }
-
-    /** @return the raw value of {@code key}, or {@code defaultValue}. */
-    public String get(final String key, final String defaultValue)
-    {
-        final String value = values.get(key);
-        return value == null || value.isEmpty() ? defaultValue : value;
-    }
-
-    /** @return every key and value as given. */
-    public Map<String, String> values()
-    {
-        return values;
-    }
-
-    /** @return a builder holding these values. */
-    public Builder toBuilder()
-    {
-        final Builder builder = new Builder();
-        builder.values.putAll(values);
-        builder.baseDirectory = baseDirectory;
-        return builder;
-    }
-
-    private int integer(final String key, final int defaultValue)
-    {
-        final String value = get(key, null);
+        final String value = get(setting, null);
         if (value == null)
         {
             return defaultValue;
@@ -396,8 +484,14 @@ public final class DaemonConfig
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException(key + " must be a number: " + Redaction.redact(value));
+            throw new IllegalArgumentException(setting.key() + " must be a number: " + Redaction.redact(value));
         }
+    }
+
+    private Path optionalPath(final DaemonSetting setting)
+    {
+        final String value = get(setting, "");
+        return value.isEmpty() ? null : resolve(value);
     }
 
     private Path resolve(final String value)
@@ -406,9 +500,15 @@ public final class DaemonConfig
         return path.isAbsolute() || baseDirectory == null ? path : baseDirectory.resolve(path);
     }
 
+    /** @return the settings given, the SIP bridge's keys shown as set, never their values. */
     public String toString()
     {
-        return "DaemonConfig" + values;
+        final Map<String, String> shown = new LinkedHashMap<>(values);
+        for (final String secret : List.of(SipBridgeSettings.K, SipBridgeSettings.OP, SipBridgeSettings.OPC))
+        {
+            shown.computeIfPresent(secret, (key, value) -> "<set>");
+        }
+        return "DaemonConfig" + shown;
     }
 
     /** Builder: {@link #set(String, String)} with the keys of the file. */
@@ -416,6 +516,7 @@ public final class DaemonConfig
     {
         private final Map<String, String> values = new LinkedHashMap<>();
         private Path baseDirectory;
+        private Map<String, String> environment = System.getenv();
 
         public Builder set(final String key, final String value)
         {
@@ -429,11 +530,24 @@ public final class DaemonConfig
             return this;
         }
 
+        /**
+         * @param environment where the SIP bridge finds {@code ESP4J_K} etc. when neither the config nor a key file
+         *                    gives the keys (default: this process's environment).
+         * @return this.
+         */
+        public Builder environment(final Map<String, String> environment)
+        {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        /**
+         * @return the context, every value parsed and checked.
+         * @throws IllegalArgumentException one line naming the first bad setting.
+         */
         public DaemonConfig build()
         {
-            final DaemonConfig config = new DaemonConfig(values, baseDirectory);
-            config.validate();
-            return config;
+            return new DaemonConfig(values, baseDirectory, environment);
         }
     }
 }

@@ -1,16 +1,17 @@
 package org.esp4j.tun.daemon;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
-import org.agrona.concurrent.status.CountersReader;
+import org.esp4j.core.counters.CounterDescriptor;
+import org.esp4j.core.counters.CounterDescriptors;
 
 /**
- * The daemon's own counters, next to the {@link org.esp4j.core.counters.XfrmCounter}s in the same counters file
- * (Agrona type id {@link #TYPE_ID}, key = ordinal, label = name). TUN and carrier errors that
- * {@link org.esp4j.core.counters.XfrmCounter} already names ({@code Esp4jTunHdrError}, {@code Esp4jTunIoError},
- * {@code Esp4jCarrierIoError}, {@code Esp4jOutTooBig}, {@code Esp4jInNatKeepalive}) are counted there; these are
- * the finer reasons. Each packet read and not delivered is counted against exactly one counter of either set.
+ * The daemon's own counters (TUN, carriers, packet ring, offloads, inbound filter, SIP bridge), next to the
+ * {@link org.esp4j.core.counters.XfrmCounter}s in the same counters file: Agrona type id {@link #TYPE_ID}, key = the
+ * counter's explicit {@link Counter#id()}, label = its {@link Counter#label()}. Ids are never reused and labels never
+ * change (see {@link CounterDescriptor}); a new counter takes the next id, at the end. Drops the ESP processor names
+ * ({@code Esp4jOutTooBig}, {@code Esp4jInNatKeepalive}) are counted among the XfrmCounters; these are the daemon's
+ * reasons. Each packet read and not delivered is counted against exactly one counter of either set.
  */
 public final class DaemonCounters
 {
@@ -18,95 +19,123 @@ public final class DaemonCounters
     public static final int TYPE_ID = 1300;
 
     /** The counters. */
-    public enum Counter
+    public enum Counter implements CounterDescriptor
     {
         /** Datagrams bigger than the receive area (dropped). */
-        TunCarrierTruncated,
+        TunCarrierTruncated(0, "TunCarrierTruncated"),
         /** RFC 3948 non-ESP-marker datagrams (IKE) on the UDP carrier: no IKE here, dropped. */
-        TunCarrierNonEspMarker,
+        TunCarrierNonEspMarker(1, "TunCarrierNonEspMarker"),
         /** Datagrams without packet info (destination unknown), dropped. */
-        TunCarrierNoPktinfo,
+        TunCarrierNoPktinfo(2, "TunCarrierNoPktinfo"),
         /** Packets from a carrier that were not ESP (the processor would pass them): not delivered. */
-        TunCarrierPlaintext,
+        TunCarrierPlaintext(3, "TunCarrierPlaintext"),
         /** Outbound ESP for which no carrier of its kind is open (e.g. ESP-in-UDP SA with carrier=raw). */
-        TunNoCarrier,
+        TunNoCarrier(4, "TunNoCarrier"),
         /** ICMPv6 packet-too-big / ICMP fragmentation-needed answers written into the TUN. */
-        TunIcmpTooBigSent,
+        TunIcmpTooBigSent(5, "TunIcmpTooBigSent"),
         /** Fragments read from the TUN whose addresses a protect/discard out-policy covers: dropped, never sent clear. */
-        TunOutFragmentDropped,
+        TunOutFragmentDropped(6, "TunOutFragmentDropped"),
         /** Outbound IPv4 ESP packets fragmented by the daemon (DF clear, bigger than the path). */
-        TunFragmented,
+        TunFragmented(7, "TunFragmented"),
         /** Packets read from the TUN. */
-        TunPacketsRead,
+        TunPacketsRead(8, "TunPacketsRead"),
         /** Packets read from the carriers. */
-        TunCarrierPacketsRead,
+        TunCarrierPacketsRead(9, "TunCarrierPacketsRead"),
         /** Errors thrown inside an agent (should stay 0). */
-        TunAgentErrors,
+        TunAgentErrors(10, "TunAgentErrors"),
         /** TCP super-packets read from the TUN (offloads on): each is cut into segments, counted in TunPacketsRead. */
-        TunGsoPacketsRead,
+        TunGsoPacketsRead(11, "TunGsoPacketsRead"),
         /** Segments cut from TCP super-packets. */
-        TunGsoSegments,
+        TunGsoSegments(12, "TunGsoSegments"),
         /** Coalesced TCP packets written into the TUN (offloads on). */
-        TunGroPacketsWritten,
+        TunGroPacketsWritten(13, "TunGroPacketsWritten"),
         /** Segments joined into them. */
-        TunGroSegments,
+        TunGroSegments(14, "TunGroSegments"),
         /**
          * Clear packets the nftables inbound filter dropped on the real interface (never read by the daemon): also
          * counted in XfrmInTmplMismatch or XfrmInPolBlock, as a kernel stack would count them.
          */
-        TunInFilterDropped,
+        TunInFilterDropped(15, "TunInFilterDropped"),
         /** ESP packets taken from the packet ring ({@code carrier.ring}); also in TunCarrierPacketsRead. */
-        TunRingPacketsRead,
+        TunRingPacketsRead(16, "TunRingPacketsRead"),
         /**
          * ESP packets lost because the packet ring was full (the kernel's {@code PACKET_STATISTICS}; its early-drop rule
          * dropped them too): the ring's equivalent of a socket's receive-buffer overflow.
          */
-        TunRingDrops,
+        TunRingDrops(17, "TunRingDrops"),
         /**
          * ESP copies on the packet ring let go because their SPI is none of the daemon's inbound SAs: the early-drop
          * rule left those packets to the kernel (its own XFRM SAs, or the raw socket, which counts an unknown SPI
          * as XfrmInNoStates). Not a drop: each such packet is also read, or handled, on the kernel's path.
          */
-        TunRingLeftToKernel,
+        TunRingLeftToKernel(18, "TunRingLeftToKernel"),
         /**
          * Packets read from the TUN with a link-local source or a multicast/broadcast destination (the kernel's own
          * router solicitations, MLD reports, DAD probes): they belong to the TUN's link and are never relayed.
          */
-        TunOutLinkScopeDropped,
+        TunOutLinkScopeDropped(19, "TunOutLinkScopeDropped"),
         /** SIP bridge: TCP flows with reassembly state now (a gauge, at most 256). */
-        TunSipTcpFlows,
+        TunSipTcpFlows(20, "TunSipTcpFlows"),
         /** SIP bridge: bytes buffered for partial SIP messages over TCP now (a gauge, at most 256 x 128 KiB). */
-        TunSipTcpBufferedBytes,
+        TunSipTcpBufferedBytes(21, "TunSipTcpBufferedBytes"),
         /** SIP bridge: TCP flows evicted (least recently used) to stay within the flow cap. */
-        TunSipTcpFlowsEvicted,
+        TunSipTcpFlowsEvicted(22, "TunSipTcpFlowsEvicted"),
         /** SIP bridge: TCP flows dropped after 60 s without a segment. */
-        TunSipTcpFlowsIdleExpired,
+        TunSipTcpFlowsIdleExpired(23, "TunSipTcpFlowsIdleExpired"),
         /** SIP bridge: partial SIP messages dropped because a flow would buffer more than 128 KiB. */
-        TunSipTcpFlowsOverflowed,
+        TunSipTcpFlowsOverflowed(24, "TunSipTcpFlowsOverflowed"),
         /** SIP bridge (passive P-CSCF): sets not installed because another live registration uses the flow or SPI. */
-        TunSipFlowConflicts,
+        TunSipFlowConflicts(25, "TunSipFlowConflicts"),
         /**
          * Second copies of one ESP packet taken by both the packet ring and the raw socket while an SPI moves between
          * them (see RingDuplicates): dropped, and not counted as XfrmInStateSeqError.
          */
-        TunRingDuplicateCopy
+        TunRingDuplicateCopy(26, "TunRingDuplicateCopy"),
+        /** Packets read from the TUN device that were not IP (ids 27-29 were XfrmCounter ids 35-37, same labels). */
+        Esp4jTunHdrError(27, "Esp4jTunHdrError"),
+        /** Read or write errors on the TUN device. */
+        Esp4jTunIoError(28, "Esp4jTunIoError"),
+        /** Read or write errors on the carrier sockets. */
+        Esp4jCarrierIoError(29, "Esp4jCarrierIoError");
+
+        static
+        {
+            CounterDescriptors.checkIds(values());
+        }
+
+        private final int id;
+        private final String label;
+
+        Counter(final int id, final String label)
+        {
+            this.id = id;
+            this.label = label;
+        }
+
+        /** {@inheritDoc} */
+        public int id()
+        {
+            return id;
+        }
+
+        /** {@inheritDoc} */
+        public String label()
+        {
+            return label;
+        }
     }
 
     private final AtomicCounter[] counters = new AtomicCounter[Counter.values().length];
 
+    /**
+     * @param manager where to allocate the counters (the one of the daemon's counters file).
+     */
     public DaemonCounters(final CountersManager manager)
     {
-        final UnsafeBuffer key = new UnsafeBuffer(new byte[4]);
-        final UnsafeBuffer label = new UnsafeBuffer(new byte[CountersReader.MAX_LABEL_LENGTH]);
-        synchronized (manager)
+        final int[] ids = CounterDescriptors.allocate(manager, TYPE_ID, Counter.values());
+        for (int i = 0; i < ids.length; i++)
         {
-            for (final Counter counter : Counter.values())
-            {
-                key.putInt(0, counter.ordinal());
-                final int labelLength = label.putStringWithoutLengthAscii(0, counter.name());
-                final int id = manager.allocate(TYPE_ID, key, 0, 4, label, 0, labelLength);
-                counters[counter.ordinal()] = new AtomicCounter(manager.valuesBuffer(), id, manager);
-            }
+            counters[i] = new AtomicCounter(manager.valuesBuffer(), ids[i], manager);
         }
     }
 
@@ -137,7 +166,7 @@ public final class DaemonCounters
         final StringBuilder sb = new StringBuilder();
         for (final Counter counter : Counter.values())
         {
-            sb.append(String.format("%-24s\t%d%n", counter.name(), get(counter)));
+            sb.append(String.format("%-24s\t%d%n", counter.label(), get(counter)));
         }
         return sb.toString();
     }

@@ -379,7 +379,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             routing, inboundFilter, packetRing, espEarlyDrop, outbound, reservations, config.tunName(), log);
         hostState.syncPacketRing(); // before the conductor runs: this thread still owns the host state
         conductor = new DaemonConductor(spd, hostState, clock, log);
-        if (!config.get(SipBridgeSettings.ROLE, "").isEmpty())
+        if (config.sipRole() != null)
         {
             startSipBridge(outbound);
         }
@@ -452,7 +452,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
      */
     private void startSipBridge(final OutboundAgent outbound) throws IOException
     {
-        final SipBridgeSettings settings = SipBridgeSettings.from(config);
+        final SipBridgeSettings settings = config.sipBridge();
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
         sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), sad, spd, clock::nanoTime, log,
             config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()

@@ -2,14 +2,16 @@ package org.esp4j.tun.daemon;
 
 import org.agrona.DirectBuffer;
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.selector.TrafficSelector;
-import org.esp4j.tun.carrier.IpHeaders;
 
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,11 +31,6 @@ import java.util.List;
  */
 final class FragmentGuard
 {
-    private static final int IPV6_FRAGMENT = 44;
-    private static final int IPV6_HOP_BY_HOP = 0;
-    private static final int IPV6_ROUTING = 43;
-    private static final int IPV6_DESTINATION_OPTIONS = 60;
-    private static final int MAX_EXTENSIONS = 8;
     private static final int TABLE_SIZE = 1024;
 
     private final SecurityPolicyDatabase spd;
@@ -92,59 +89,38 @@ final class FragmentGuard
      */
     boolean isFragment(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (IpHeaders.version(buffer, offset) == 4)
+        if (Ipv4Header.version(buffer, offset) == Ipv4Header.VERSION)
         {
-            final int flags = buffer.getShort(offset + IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN);
-            if ((flags & (IpHeaders.IPV4_FLAG_MF | IpHeaders.IPV4_FRAGMENT_OFFSET_MASK)) == 0)
+            if (!Ipv4Header.isFragment(buffer, offset))
             {
                 return false;
             }
-            fragmentOffset = flags & IpHeaders.IPV4_FRAGMENT_OFFSET_MASK;
-            identification = buffer.getShort(offset + IpHeaders.IPV4_ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            protocol = IpHeaders.ipv4Protocol(buffer, offset);
-            upperAt = IpHeaders.ipv4HeaderLength(buffer, offset);
+            fragmentOffset = Ipv4Header.fragmentOffset(buffer, offset);
+            identification = Ipv4Header.identification(buffer, offset);
+            protocol = Ipv4Header.protocol(buffer, offset);
+            upperAt = Ipv4Header.headerLength(buffer, offset);
             sourceHigh = IpAddressBits.IPV4_MAPPED_HIGH;
-            sourceLow = IpAddressBits.ipv4Low(
-                buffer.getInt(offset + IpHeaders.IPV4_SOURCE_OFFSET, ByteOrder.BIG_ENDIAN));
+            sourceLow = IpAddressBits.ipv4Low(Ipv4Header.source(buffer, offset));
             destinationHigh = IpAddressBits.IPV4_MAPPED_HIGH;
-            destinationLow = IpAddressBits.ipv4Low(
-                buffer.getInt(offset + IpHeaders.IPV4_DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN));
+            destinationLow = IpAddressBits.ipv4Low(Ipv4Header.destination(buffer, offset));
             return true;
         }
-        int nextHeader = IpHeaders.ipv6NextHeader(buffer, offset);
-        int at = IpHeaders.IPV6_HEADER_LENGTH;
-        for (int i = 0; i < MAX_EXTENSIONS; i++)
+        // the walk goes through atomic fragments (RFC 6946: whole packets) and stops at a real one
+        final long walk = Ipv6Header.walkExtensionHeaders(buffer, offset, length, 0);
+        if (Ipv6Header.isWalkTruncated(walk) || Ipv6Header.walkProtocol(walk) != IpProtocol.IPV6_FRAGMENT)
         {
-            if (at + 8 > length)
-            {
-                return false;
-            }
-            if (nextHeader == IPV6_FRAGMENT)
-            {
-                final int offsetAndFlags = buffer.getShort(offset + at + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                if ((offsetAndFlags & 0xFFF9) == 0)
-                {
-                    return false; // RFC 6946: offset 0 without M is an atomic fragment, a whole packet
-                }
-                fragmentOffset = offsetAndFlags >> 3;
-                identification = buffer.getInt(offset + at + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-                protocol = buffer.getByte(offset + at) & 0xFF;
-                upperAt = at + 8;
-                sourceHigh = buffer.getLong(offset + IpHeaders.IPV6_SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-                sourceLow = buffer.getLong(offset + IpHeaders.IPV6_SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-                destinationHigh = buffer.getLong(offset + IpHeaders.IPV6_DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-                destinationLow = buffer.getLong(
-                    offset + IpHeaders.IPV6_DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-                return true;
-            }
-            if (nextHeader != IPV6_HOP_BY_HOP && nextHeader != IPV6_ROUTING && nextHeader != IPV6_DESTINATION_OPTIONS)
-            {
-                return false;
-            }
-            nextHeader = buffer.getByte(offset + at) & 0xFF;
-            at += ((buffer.getByte(offset + at + 1) & 0xFF) + 1) * 8;
+            return false;
         }
-        return false;
+        final int fragmentHeader = offset + Ipv6Header.walkUpperOffset(walk);
+        fragmentOffset = Ipv6Header.fragmentOffset(buffer, fragmentHeader);
+        identification = Ipv6Header.fragmentIdentification(buffer, fragmentHeader);
+        protocol = Ipv6Header.extensionNextHeader(buffer, fragmentHeader);
+        upperAt = Ipv6Header.walkUpperOffset(walk) + Ipv6Header.FRAGMENT_HEADER_LENGTH;
+        sourceHigh = Ipv6Header.sourceHigh(buffer, offset);
+        sourceLow = Ipv6Header.sourceLow(buffer, offset);
+        destinationHigh = Ipv6Header.destinationHigh(buffer, offset);
+        destinationLow = Ipv6Header.destinationLow(buffer, offset);
+        return true;
     }
 
     /**
@@ -160,10 +136,10 @@ final class FragmentGuard
         {
             int sourcePort = 0;
             int destinationPort = 0;
-            if ((protocol == 6 || protocol == 17 || protocol == 132) && upperAt + 4 <= length)
+            if (IpProtocol.hasPorts(protocol) && upperAt + 4 <= length)
             {
-                sourcePort = buffer.getShort(offset + upperAt, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                destinationPort = buffer.getShort(offset + upperAt + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                sourcePort = UdpHeader.sourcePort(buffer, offset + upperAt);
+                destinationPort = UdpHeader.destinationPort(buffer, offset + upperAt);
             }
             final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, sourceHigh, sourceLow, destinationHigh,
                 destinationLow, protocol, sourcePort, destinationPort);

@@ -2,7 +2,6 @@ package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
@@ -80,7 +79,7 @@ public final class InboundAgent implements Agent
         tunWriter = new TunWriter((address, length) -> write(tunFd, address, length), tun.vnetHeaderLength(),
             true, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
-            new AtomicCounter(counters.countersManager().valuesBuffer(), counters.counterId(XfrmCounter.Esp4jTunIoError)));
+            daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         roleName = "esp4j-inbound-" + tun.name();
     }
 
@@ -209,7 +208,7 @@ public final class InboundAgent implements Agent
                 counters.increment(XfrmCounter.XfrmInHdrError);
                 break;
             default:
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 break;
         }
     }

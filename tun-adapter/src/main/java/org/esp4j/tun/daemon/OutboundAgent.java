@@ -8,16 +8,16 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.sa.SaConfig;
 import org.esp4j.core.sa.SecurityAssociation;
-import org.esp4j.tun.carrier.IpHeaders;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.device.TunLinkScope;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.offload.TcpSegmenter;
-import org.esp4j.tun.offload.TransportChecksum;
 import org.esp4j.tun.offload.VirtioNetHeader;
 import org.esp4j.tun.sip.PlaintextObserver;
 
@@ -170,7 +170,7 @@ public final class OutboundAgent implements Agent
             work++;
             if (n < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
                 break;
             }
             onRead(n);
@@ -205,7 +205,7 @@ public final class OutboundAgent implements Agent
         }
         for (int i = 0; i < failed; i++)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -227,7 +227,7 @@ public final class OutboundAgent implements Agent
             if (length > 0 && partial && !completeChecksum(length))
             {
                 daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-                counters.increment(XfrmCounter.Esp4jTunHdrError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
                 return;
             }
         }
@@ -245,7 +245,7 @@ public final class OutboundAgent implements Agent
         {
             return false;
         }
-        TransportChecksum.completePartial(read, vnetHeaderLength + start, vnetHeaderLength + length, field);
+        VirtioNetHeader.completePartialChecksum(read, vnetHeaderLength + start, vnetHeaderLength + length, field);
         return true;
     }
 
@@ -262,7 +262,7 @@ public final class OutboundAgent implements Agent
         if (segments == 0)
         {
             daemonCounters.increment(DaemonCounters.Counter.TunPacketsRead);
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
         final int family = segmenter.ipv6() ? V6 : V4;
@@ -279,14 +279,14 @@ public final class OutboundAgent implements Agent
     private void onPacket(final int ipOffset, final int length)
     {
         final UnsafeBuffer read = receive.buffer();
-        final int version = length > 0 ? IpHeaders.version(read, ipOffset) : 0;
-        if (version == 4 ? length < IpHeaders.IPV4_HEADER_LENGTH :
-            version != 6 || length < IpHeaders.IPV6_HEADER_LENGTH)
+        final int version = length > 0 ? Ipv4Header.version(read, ipOffset) : 0;
+        if (version == Ipv4Header.VERSION ? length < Ipv4Header.MIN_LENGTH :
+            version != Ipv6Header.VERSION || length < Ipv6Header.LENGTH)
         {
-            counters.increment(XfrmCounter.Esp4jTunHdrError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jTunHdrError);
             return;
         }
-        final int family = version == 4 ? V4 : V6;
+        final int family = version == Ipv4Header.VERSION ? V4 : V6;
         if (TunLinkScope.isLinkScoped(read, ipOffset))
         {
             daemonCounters.increment(DaemonCounters.Counter.TunOutLinkScopeDropped);
@@ -353,7 +353,7 @@ public final class OutboundAgent implements Agent
             final RawIpSender sender = rawSenders[family];
             if (sender == null || sender.queue(packet, offset, length) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             }
         }
         // DROP: counted by the processor
@@ -400,7 +400,7 @@ public final class OutboundAgent implements Agent
         }
         if (sent < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -415,7 +415,7 @@ public final class OutboundAgent implements Agent
         final RawIpSender sender = rawSenders[family];
         if (sender == null || sender.send(receive.buffer(), ipOffset, length) < 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
         }
     }
 
@@ -434,7 +434,7 @@ public final class OutboundAgent implements Agent
             answer.buffer().putBytes(vnetHeaderLength, scratch, 0, answerLength);
             if (tun.write(0, answer.address(0), vnetHeaderLength + answerLength) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jTunIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
             }
             else
             {
@@ -450,7 +450,7 @@ public final class OutboundAgent implements Agent
                 final UdpEncapCarrier carrier = udpCarriers[V4];
                 if (carrier == null || carrier.send(packet, resultOffset, resultLength) < 0)
                 {
-                    counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                    daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 }
                 return;
             }
@@ -464,14 +464,14 @@ public final class OutboundAgent implements Agent
     /** Send an IPv4 packet (DF clear) as fragments that fit the path (RFC 791). */
     private void fragment4(final UnsafeBuffer packet, final int offset, final int length)
     {
-        final int headerLength = IpHeaders.ipv4HeaderLength(packet, offset);
+        final int headerLength = Ipv4Header.headerLength(packet, offset);
         final int maxData = (pathMtu - headerLength) & ~7;
         if (maxData <= 0)
         {
-            counters.increment(XfrmCounter.Esp4jCarrierIoError);
+            daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
             return;
         }
-        int id = packet.getShort(offset + IpHeaders.IPV4_ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        int id = packet.getShort(offset + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if (id == 0)
         {
             id = fragmentId++ & 0xFFFF;
@@ -487,14 +487,14 @@ public final class OutboundAgent implements Agent
             final boolean last = dataOffset + chunk >= dataLength;
             scratch.putBytes(0, packet, offset, headerLength);
             scratch.putBytes(headerLength, packet, offset + headerLength + dataOffset, chunk);
-            scratch.putShort(IpHeaders.IPV4_TOTAL_LENGTH_OFFSET, (short)(headerLength + chunk), ByteOrder.BIG_ENDIAN);
-            scratch.putShort(IpHeaders.IPV4_ID_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
-            scratch.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET,
-                (short)((last ? 0 : IpHeaders.IPV4_FLAG_MF) | (dataOffset >> 3)), ByteOrder.BIG_ENDIAN);
-            IpHeaders.putIpv4Checksum(scratch, 0);
+            scratch.putShort(Ipv4Header.TOTAL_LENGTH_OFFSET, (short)(headerLength + chunk), ByteOrder.BIG_ENDIAN);
+            scratch.putShort(Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
+            scratch.putShort(Ipv4Header.FLAGS_FRAGMENT_OFFSET,
+                (short)((last ? 0 : Ipv4Header.MORE_FRAGMENTS) | (dataOffset >> 3)), ByteOrder.BIG_ENDIAN);
+            Ipv4Header.updateChecksum(scratch, 0);
             if (rawSenders[V4].send(scratch, 0, headerLength + chunk) < 0)
             {
-                counters.increment(XfrmCounter.Esp4jCarrierIoError);
+                daemonCounters.increment(DaemonCounters.Counter.Esp4jCarrierIoError);
                 return;
             }
         }

@@ -1,6 +1,10 @@
 package org.esp4j.tun.daemon;
 
 import org.agrona.DirectBuffer;
+import org.esp4j.core.esp.EspHeader;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 
 import java.nio.ByteOrder;
 
@@ -28,7 +32,6 @@ final class RingDuplicates
     /** How long after its delivery a packet's copy is recognised as one. */
     static final long COPY_WINDOW_NS = 50_000_000L;
 
-    private static final int ESP = 50;
     private final long[] deliveredNs = new long[CAPACITY];
 
     private final long[] spiAndSequence = new long[CAPACITY];
@@ -52,20 +55,20 @@ final class RingDuplicates
         {
             return false;
         }
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
+        final int version = Ipv4Header.version(buffer, offset);
         final int esp;
-        if (version == 4 && length >= 20)
+        if (version == Ipv4Header.VERSION && length >= Ipv4Header.MIN_LENGTH)
         {
-            esp = (buffer.getByte(offset) & 0xF) * 4;
-            if ((buffer.getByte(offset + 9) & 0xFF) != ESP)
+            esp = Ipv4Header.headerLength(buffer, offset);
+            if (Ipv4Header.protocol(buffer, offset) != IpProtocol.ESP)
             {
                 return false;
             }
         }
-        else if (version == 6 && length >= 40)
+        else if (version == Ipv6Header.VERSION && length >= Ipv6Header.LENGTH)
         {
-            esp = 40;
-            if ((buffer.getByte(offset + 6) & 0xFF) != ESP)
+            esp = Ipv6Header.LENGTH;
+            if (Ipv6Header.nextHeader(buffer, offset) != IpProtocol.ESP)
             {
                 return false;
             }
@@ -74,7 +77,7 @@ final class RingDuplicates
         {
             return false;
         }
-        if (length < esp + 8 + 8)
+        if (length < esp + EspHeader.LENGTH + 8)
         {
             return false;
         }

@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * The daemon's SIP bridge settings, from its config ({@code sip.role=ue|pcscf}, {@code sip.keyfile=FILE} or
- * {@code sip.k=HEX} with {@code sip.op=HEX} or {@code sip.opc=HEX}, {@code sip.algorithm=milenage|test-usim}).
- * {@code esp4j run --sip-bridge ue --subscriber FILE} sets the same keys.
+ * {@code sip.k=HEX} with {@code sip.op=HEX} or {@code sip.opc=HEX}, {@code sip.algorithm=milenage|test-usim}),
+ * resolved once by {@link DaemonConfig#sipBridge()}. {@code esp4j run --sip-bridge ue --subscriber FILE} sets the
+ * same keys.
  * <p>
  * The subscriber's keys come from the first of: {@code sip.k}/{@code sip.op}/{@code sip.opc} (config, or
  * {@code --k}/{@code --op}/{@code --opc}, which every local user can read in {@code ps}); the key file
@@ -34,32 +35,18 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
 
     /**
      * @param config the daemon config.
-     * @return the settings, keys from the config, its key file or this process's environment.
-     * @throws IllegalArgumentException naming the bad key.
-     */
-    public static SipBridgeSettings from(final DaemonConfig config)
-    {
-        return from(config, System.getenv());
-    }
-
-    /**
-     * @param config the daemon config.
      * @param env    the environment to take {@code ESP4J_K} etc. from.
      * @return the settings.
      * @throws IllegalArgumentException naming the bad key or file.
      */
     public static SipBridgeSettings from(final DaemonConfig config, final Map<String, String> env)
     {
-        final Role role;
-        try
-        {
-            role = Role.parse(config.get(ROLE, ""));
-        }
-        catch (final RuntimeException ex)
+        final Role role = config.sipRole();
+        if (role == null)
         {
             throw new IllegalArgumentException(ROLE + " must be ue or pcscf");
         }
-        final String configAlgorithm = config.get(ALGORITHM, "");
+        final String configAlgorithm = config.sipAlgorithm();
         final SubscriberKeys keys = keys(config, env);
         if (keys == null)
         {
@@ -83,9 +70,9 @@ public record SipBridgeSettings(Role role, AkaAlgorithm aka, String algorithmNam
 
     private static SubscriberKeys keys(final DaemonConfig config, final Map<String, String> env)
     {
-        final String k = config.get(K, "");
-        final String op = config.get(OP, "");
-        final String opc = config.get(OPC, "");
+        final String k = config.sipK();
+        final String op = config.sipOp();
+        final String opc = config.sipOpc();
         if (!k.isEmpty() || !op.isEmpty() || !opc.isEmpty())
         {
             if (k.isEmpty())

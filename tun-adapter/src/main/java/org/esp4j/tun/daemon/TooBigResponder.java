@@ -1,8 +1,11 @@
 package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.esp4j.tun.carrier.IpHeaders;
-import org.esp4j.tun.jna.LibC;
+import org.esp4j.core.ip.IcmpHeader;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 
 import java.nio.ByteOrder;
 
@@ -19,7 +22,6 @@ import java.nio.ByteOrder;
 final class TooBigResponder
 {
     static final int IPV6_MIN_MTU = 1280;
-    static final int ICMP_HEADER_LENGTH = 8;
 
     private TooBigResponder()
     {
@@ -34,49 +36,44 @@ final class TooBigResponder
      */
     static int build(final UnsafeBuffer original, final int length, final int mtu, final UnsafeBuffer answer)
     {
-        final int version = IpHeaders.version(original, 0);
-        if (version == 6 && length >= IpHeaders.IPV6_HEADER_LENGTH)
+        final int version = Ipv4Header.version(original, 0);
+        if (version == Ipv6Header.VERSION && length >= Ipv6Header.LENGTH)
         {
-            final int quoted = Math.min(length, IPV6_MIN_MTU - IpHeaders.IPV6_HEADER_LENGTH - ICMP_HEADER_LENGTH);
-            final int icmpLength = ICMP_HEADER_LENGTH + quoted;
-            IpHeaders.putIpv6Header(answer, 0, 0, icmpLength, LibC.IPPROTO_ICMPV6, 64);
-            answer.putBytes(IpHeaders.IPV6_SOURCE_OFFSET, original, IpHeaders.IPV6_DESTINATION_OFFSET, 16);
-            answer.putBytes(IpHeaders.IPV6_DESTINATION_OFFSET, original, IpHeaders.IPV6_SOURCE_OFFSET, 16);
-            final int icmp = IpHeaders.IPV6_HEADER_LENGTH;
-            answer.putByte(icmp, (byte)2);
-            answer.putByte(icmp + 1, (byte)0);
-            answer.putShort(icmp + 2, (short)0);
-            answer.putInt(icmp + 4, Math.max(mtu, IPV6_MIN_MTU), ByteOrder.BIG_ENDIAN);
-            answer.putBytes(icmp + ICMP_HEADER_LENGTH, original, 0, quoted);
-            long sum = IpHeaders.sum16(answer, IpHeaders.IPV6_SOURCE_OFFSET, 32, 0);
-            sum += icmpLength + LibC.IPPROTO_ICMPV6;
-            sum = IpHeaders.sum16(answer, icmp, icmpLength, sum);
-            answer.putShort(icmp + 2, (short)~IpHeaders.fold(sum), ByteOrder.BIG_ENDIAN);
-            return IpHeaders.IPV6_HEADER_LENGTH + icmpLength;
+            final int quoted = Math.min(length, IPV6_MIN_MTU - Ipv6Header.LENGTH - IcmpHeader.LENGTH);
+            final int icmpLength = IcmpHeader.LENGTH + quoted;
+            Ipv6Header.write(answer, 0, 0, icmpLength, IpProtocol.ICMPV6, 64);
+            answer.putBytes(Ipv6Header.SOURCE_OFFSET, original, Ipv6Header.DESTINATION_OFFSET, 16);
+            answer.putBytes(Ipv6Header.DESTINATION_OFFSET, original, Ipv6Header.SOURCE_OFFSET, 16);
+            final int icmp = Ipv6Header.LENGTH;
+            IcmpHeader.write(answer, icmp, IcmpHeader.ICMPV6_PACKET_TOO_BIG, 0);
+            answer.putInt(icmp + IcmpHeader.ICMPV6_MTU_OFFSET, Math.max(mtu, IPV6_MIN_MTU), ByteOrder.BIG_ENDIAN);
+            answer.putBytes(icmp + IcmpHeader.QUOTED_PACKET_OFFSET, original, 0, quoted);
+            // RFC 4443 §2.3: over the IPv6 pseudo-header too
+            InternetChecksum.putTransportChecksum(answer, 0, true, IpProtocol.ICMPV6, icmp, icmpLength,
+                icmp + IcmpHeader.CHECKSUM_OFFSET);
+            return Ipv6Header.LENGTH + icmpLength;
         }
-        if (version == 4 && length >= IpHeaders.IPV4_HEADER_LENGTH)
+        if (version == Ipv4Header.VERSION && length >= Ipv4Header.MIN_LENGTH)
         {
-            final int flags = original.getShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN);
-            if ((flags & IpHeaders.IPV4_FLAG_DF) == 0)
+            if ((Ipv4Header.flagsAndFragmentOffset(original, 0) & Ipv4Header.DONT_FRAGMENT) == 0)
             {
                 return 0;
             }
-            final int headerLength = IpHeaders.ipv4HeaderLength(original, 0);
+            final int headerLength = Ipv4Header.headerLength(original, 0);
             final int quoted = Math.min(length, headerLength + 8);
-            final int icmpLength = ICMP_HEADER_LENGTH + quoted;
-            final int total = IpHeaders.IPV4_HEADER_LENGTH + icmpLength;
-            IpHeaders.putIpv4Header(answer, 0, 0, total, LibC.IPPROTO_ICMP, 64);
-            answer.putBytes(IpHeaders.IPV4_SOURCE_OFFSET, original, IpHeaders.IPV4_DESTINATION_OFFSET, 4);
-            answer.putBytes(IpHeaders.IPV4_DESTINATION_OFFSET, original, IpHeaders.IPV4_SOURCE_OFFSET, 4);
-            IpHeaders.putIpv4Checksum(answer, 0);
-            final int icmp = IpHeaders.IPV4_HEADER_LENGTH;
-            answer.putByte(icmp, (byte)3);
-            answer.putByte(icmp + 1, (byte)4);
-            answer.putShort(icmp + 2, (short)0);
-            answer.putShort(icmp + 4, (short)0);
-            answer.putShort(icmp + 6, (short)mtu, ByteOrder.BIG_ENDIAN);
-            answer.putBytes(icmp + ICMP_HEADER_LENGTH, original, 0, quoted);
-            answer.putShort(icmp + 2, (short)~IpHeaders.fold(IpHeaders.sum16(answer, icmp, icmpLength, 0)),
+            final int icmpLength = IcmpHeader.LENGTH + quoted;
+            final int total = Ipv4Header.MIN_LENGTH + icmpLength;
+            Ipv4Header.write(answer, 0, 0, total, IpProtocol.ICMP, 64);
+            answer.putBytes(Ipv4Header.SOURCE_OFFSET, original, Ipv4Header.DESTINATION_OFFSET, 4);
+            answer.putBytes(Ipv4Header.DESTINATION_OFFSET, original, Ipv4Header.SOURCE_OFFSET, 4);
+            Ipv4Header.updateChecksum(answer, 0);
+            final int icmp = Ipv4Header.MIN_LENGTH;
+            IcmpHeader.write(answer, icmp, IcmpHeader.ICMP_DESTINATION_UNREACHABLE,
+                IcmpHeader.ICMP_CODE_FRAGMENTATION_NEEDED);
+            answer.putShort(icmp + IcmpHeader.ICMP_NEXT_HOP_MTU_OFFSET, (short)mtu, ByteOrder.BIG_ENDIAN);
+            answer.putBytes(icmp + IcmpHeader.QUOTED_PACKET_OFFSET, original, 0, quoted);
+            answer.putShort(icmp + IcmpHeader.CHECKSUM_OFFSET,
+                (short)InternetChecksum.foldAndComplement(InternetChecksum.sum(answer, icmp, icmpLength, 0)),
                 ByteOrder.BIG_ENDIAN);
             return total;
         }

@@ -34,12 +34,12 @@ public final class TunLinkScope
     public static boolean isLinkScoped(final DirectBuffer buffer, final int ipOffset)
     {
         final int version = Ipv4Header.version(buffer, ipOffset);
-        if (version == 6)
+        if (version == Ipv6Header.VERSION)
         {
             return Ipv6Header.sourceHigh(buffer, ipOffset) >>> 54 == IPV6_LINK_LOCAL_PREFIX_10 ||
                 Ipv6Header.destinationHigh(buffer, ipOffset) >>> 56 == IPV6_MULTICAST_PREFIX_8;
         }
-        if (version == 4)
+        if (version == Ipv4Header.VERSION)
         {
             final int destination = Ipv4Header.destination(buffer, ipOffset);
             return Ipv4Header.source(buffer, ipOffset) >>> 16 == IPV4_LINK_LOCAL_PREFIX_16 ||

@@ -2,8 +2,11 @@ package org.esp4j.tun.offload;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-
-import static java.nio.ByteOrder.BIG_ENDIAN;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.TcpHeader;
 
 /**
  * Cuts a TCP "super-packet" read from a TUN with TSO enabled ({@code VIRTIO_NET_HDR_GSO_TCPV4/TCPV6}) into the
@@ -29,30 +32,6 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  */
 public final class TcpSegmenter
 {
-    public static final int IPV4_TOTAL_LENGTH_OFFSET = 2;
-    public static final int IPV4_ID_OFFSET = 4;
-    public static final int IPV4_FLAGS_FRAGMENT_OFFSET = 6;
-    public static final int IPV4_PROTOCOL_OFFSET = 9;
-    public static final int IPV4_CHECKSUM_OFFSET = 10;
-    public static final int IPV6_PAYLOAD_LENGTH_OFFSET = 4;
-    public static final int IPV6_NEXT_HEADER_OFFSET = 6;
-    public static final int IPV6_HEADER_LENGTH = 40;
-
-    public static final int TCP_SEQUENCE_OFFSET = 4;
-    public static final int TCP_DATA_OFFSET_OFFSET = 12;
-    public static final int TCP_FLAGS_OFFSET = 13;
-    public static final int TCP_CHECKSUM_OFFSET = 16;
-    public static final int TCP_MIN_HEADER_LENGTH = 20;
-    public static final int TCP_FIN = 0x01;
-    public static final int TCP_SYN = 0x02;
-    public static final int TCP_RST = 0x04;
-    public static final int TCP_PSH = 0x08;
-    public static final int TCP_ACK = 0x10;
-    public static final int TCP_URG = 0x20;
-    public static final int TCP_ECE = 0x40;
-    public static final int TCP_CWR = 0x80;
-    public static final int PROTOCOL_TCP = 6;
-
     private DirectBuffer source;
     private int ipOffset;
     private boolean ipv6;
@@ -90,25 +69,24 @@ public final class TcpSegmenter
         {
             return 0;
         }
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
+        final int version = Ipv4Header.version(buffer, offset);
         final int ipHeaderLength;
-        if (type == VirtioNetHeader.GSO_TCPV4 && version == 4)
+        if (type == VirtioNetHeader.GSO_TCPV4 && version == Ipv4Header.VERSION)
         {
-            ipHeaderLength = (buffer.getByte(offset) & 0xF) * 4;
-            if (ipHeaderLength < 20 || length < ipHeaderLength ||
-                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != PROTOCOL_TCP ||
-                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0)
+            ipHeaderLength = Ipv4Header.headerLength(buffer, offset);
+            if (ipHeaderLength < Ipv4Header.MIN_LENGTH || length < ipHeaderLength ||
+                Ipv4Header.protocol(buffer, offset) != IpProtocol.TCP || Ipv4Header.isFragment(buffer, offset))
             {
                 return 0;
             }
         }
-        else if (type == VirtioNetHeader.GSO_TCPV6 && version == 6)
+        else if (type == VirtioNetHeader.GSO_TCPV6 && version == Ipv6Header.VERSION)
         {
             // extension headers between IPv6 and TCP: the kernel says where TCP starts
-            ipHeaderLength = csumStart > 0 ? csumStart : IPV6_HEADER_LENGTH;
-            if (length < ipHeaderLength || ipHeaderLength < IPV6_HEADER_LENGTH ||
-                ipHeaderLength == IPV6_HEADER_LENGTH &&
-                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != PROTOCOL_TCP)
+            ipHeaderLength = csumStart > 0 ? csumStart : Ipv6Header.LENGTH;
+            if (length < ipHeaderLength || ipHeaderLength < Ipv6Header.LENGTH ||
+                ipHeaderLength == Ipv6Header.LENGTH &&
+                Ipv6Header.nextHeader(buffer, offset) != IpProtocol.TCP)
             {
                 return 0;
             }
@@ -117,25 +95,25 @@ public final class TcpSegmenter
         {
             return 0;
         }
-        if (csumStart > 0 && csumStart != ipHeaderLength || length < ipHeaderLength + TCP_MIN_HEADER_LENGTH)
+        if (csumStart > 0 && csumStart != ipHeaderLength || length < ipHeaderLength + TcpHeader.MIN_LENGTH)
         {
             return 0;
         }
-        final int tcpHeaderLength = ((buffer.getByte(offset + ipHeaderLength + TCP_DATA_OFFSET_OFFSET) >> 4) & 0xF) * 4;
-        if (tcpHeaderLength < TCP_MIN_HEADER_LENGTH || length < ipHeaderLength + tcpHeaderLength)
+        final int tcpHeaderLength = TcpHeader.headerLength(buffer, offset + ipHeaderLength);
+        if (tcpHeaderLength < TcpHeader.MIN_LENGTH || length < ipHeaderLength + tcpHeaderLength)
         {
             return 0;
         }
         source = buffer;
         ipOffset = offset;
-        ipv6 = version == 6;
+        ipv6 = version == Ipv6Header.VERSION;
         tcpOffset = offset + ipHeaderLength;
         headersLength = ipHeaderLength + tcpHeaderLength;
         payloadLength = length - headersLength;
         this.gsoSize = gsoSize;
-        firstSequence = buffer.getInt(tcpOffset + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
-        firstId = ipv6 ? 0 : buffer.getShort(offset + IPV4_ID_OFFSET, BIG_ENDIAN) & 0xFFFF;
-        flags = buffer.getByte(tcpOffset + TCP_FLAGS_OFFSET) & 0xFF;
+        firstSequence = TcpHeader.sequence(buffer, tcpOffset);
+        firstId = ipv6 ? 0 : Ipv4Header.identification(buffer, offset);
+        flags = TcpHeader.flags(buffer, tcpOffset);
         segmentCount = payloadLength == 0 ? 1 : (payloadLength + gsoSize - 1) / gsoSize;
         return segmentCount;
     }
@@ -169,35 +147,27 @@ public final class TcpSegmenter
         final int tcp = targetOffset + (tcpOffset - ipOffset);
         if (ipv6)
         {
-            target.putShort(targetOffset + IPV6_PAYLOAD_LENGTH_OFFSET, (short)(length - IPV6_HEADER_LENGTH), BIG_ENDIAN);
+            Ipv6Header.payloadLength(target, targetOffset, length - Ipv6Header.LENGTH);
         }
         else
         {
-            target.putShort(targetOffset + IPV4_TOTAL_LENGTH_OFFSET, (short)length, BIG_ENDIAN);
-            target.putShort(targetOffset + IPV4_ID_OFFSET, (short)(firstId + index), BIG_ENDIAN);
-            putIpv4HeaderChecksum(target, targetOffset, tcp - targetOffset);
+            Ipv4Header.totalLength(target, targetOffset, length);
+            Ipv4Header.identification(target, targetOffset, firstId + index);
+            Ipv4Header.updateChecksum(target, targetOffset);
         }
-        target.putInt(tcp + TCP_SEQUENCE_OFFSET, (int)(firstSequence + payloadStart), BIG_ENDIAN);
+        TcpHeader.sequence(target, tcp, firstSequence + payloadStart);
         int segmentFlags = flags;
         if (index > 0)
         {
-            segmentFlags &= ~TCP_CWR;
+            segmentFlags &= ~TcpHeader.CWR;
         }
         if (!last)
         {
-            segmentFlags &= ~(TCP_FIN | TCP_PSH);
+            segmentFlags &= ~(TcpHeader.FIN | TcpHeader.PSH);
         }
-        target.putByte(tcp + TCP_FLAGS_OFFSET, (byte)segmentFlags);
-        TransportChecksum.put(target, targetOffset, ipv6, PROTOCOL_TCP, tcp, length - (tcp - targetOffset),
-            tcp + TCP_CHECKSUM_OFFSET);
+        TcpHeader.flags(target, tcp, segmentFlags);
+        InternetChecksum.putTransportChecksum(target, targetOffset, ipv6, IpProtocol.TCP, tcp,
+            length - (tcp - targetOffset), tcp + TcpHeader.CHECKSUM_OFFSET);
         return length;
-    }
-
-    /** Compute and store an IPv4 header checksum. */
-    public static void putIpv4HeaderChecksum(final MutableDirectBuffer buffer, final int offset, final int headerLength)
-    {
-        buffer.putShort(offset + IPV4_CHECKSUM_OFFSET, (short)0, BIG_ENDIAN);
-        final int checksum = ~TransportChecksum.fold(TransportChecksum.sum(buffer, offset, headerLength, 0)) & 0xFFFF;
-        buffer.putShort(offset + IPV4_CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
     }
 }

@@ -3,24 +3,14 @@ package org.esp4j.tun.offload;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.TcpHeader;
 import org.esp4j.tun.jna.NativeArea;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_CHECKSUM_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_FLAGS_FRAGMENT_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_PROTOCOL_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV4_TOTAL_LENGTH_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_NEXT_HEADER_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.IPV6_PAYLOAD_LENGTH_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.PROTOCOL_TCP;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_ACK;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_CHECKSUM_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_DATA_OFFSET_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_FLAGS_OFFSET;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_MIN_HEADER_LENGTH;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_PSH;
-import static org.esp4j.tun.offload.TcpSegmenter.TCP_SEQUENCE_OFFSET;
 
 /**
  * Writes plaintext packets into a TUN opened with {@code IFF_VNET_HDR}, joining consecutive TCP segments of one
@@ -115,23 +105,23 @@ public final class TunWriter
             writeAlone(buffer, offset, length);
             return;
         }
-        final int flags = buffer.getByte(offset + ipHeaderLengthOf(buffer, offset) + TCP_FLAGS_OFFSET) & 0xFF;
+        final int flags = TcpHeader.flags(buffer, offset + ipHeaderLengthOf(buffer, offset));
         if (pendingSegments > 0 && follows(buffer, offset, length, payloadLength))
         {
             out.putBytes(header + pendingLength, buffer, offset + length - payloadLength, payloadLength);
             pendingLength += payloadLength;
             pendingSegments++;
             nextSequence = (nextSequence + payloadLength) & 0xFFFF_FFFFL;
-            if ((flags & TCP_PSH) != 0 || payloadLength < segmentSize ||
+            if ((flags & TcpHeader.PSH) != 0 || payloadLength < segmentSize ||
                 pendingLength + segmentSize > MAX_PACKET_LENGTH)
             {
-                pendingPush = (flags & TCP_PSH) != 0;
+                pendingPush = (flags & TcpHeader.PSH) != 0;
                 flush();
             }
             return;
         }
         flush();
-        if ((flags & TCP_PSH) != 0)
+        if ((flags & TcpHeader.PSH) != 0)
         {
             writeAlone(buffer, offset, length);
             return;
@@ -139,12 +129,11 @@ public final class TunWriter
         out.putBytes(header, buffer, offset, length);
         pendingSegments = 1;
         pendingLength = length;
-        pendingIpv6 = ((buffer.getByte(offset) >> 4) & 0xF) == 6;
+        pendingIpv6 = Ipv4Header.version(buffer, offset) == Ipv6Header.VERSION;
         pendingIpHeaderLength = ipHeaderLengthOf(buffer, offset);
         pendingTcpHeaderLength = length - payloadLength - pendingIpHeaderLength;
         segmentSize = payloadLength;
-        nextSequence = ((buffer.getInt(offset + pendingIpHeaderLength + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) &
-            0xFFFF_FFFFL) + payloadLength) & 0xFFFF_FFFFL;
+        nextSequence = (TcpHeader.sequence(buffer, offset + pendingIpHeaderLength) + payloadLength) & 0xFFFF_FFFFL;
         pendingPush = false;
     }
 
@@ -189,20 +178,20 @@ public final class TunWriter
         final int tcpLength = pendingLength - pendingIpHeaderLength;
         if (pendingIpv6)
         {
-            out.putShort(ip + IPV6_PAYLOAD_LENGTH_OFFSET, (short)(pendingLength - IPV6_HEADER_LENGTH), BIG_ENDIAN);
+            Ipv6Header.payloadLength(out, ip, pendingLength - Ipv6Header.LENGTH);
         }
         else
         {
-            out.putShort(ip + IPV4_TOTAL_LENGTH_OFFSET, (short)pendingLength, BIG_ENDIAN);
-            TcpSegmenter.putIpv4HeaderChecksum(out, ip, pendingIpHeaderLength);
+            Ipv4Header.totalLength(out, ip, pendingLength);
+            Ipv4Header.updateChecksum(out, ip);
         }
         if (pendingPush)
         {
-            out.putByte(tcp + TCP_FLAGS_OFFSET, (byte)(out.getByte(tcp + TCP_FLAGS_OFFSET) | TCP_PSH));
+            TcpHeader.flags(out, tcp, TcpHeader.flags(out, tcp) | TcpHeader.PSH);
         }
         // partial checksum: the pseudo-header sum, folded and not complemented; the kernel adds the rest
-        final long pseudo = TransportChecksum.pseudoHeader(out, ip, pendingIpv6, PROTOCOL_TCP, tcpLength);
-        out.putShort(tcp + TCP_CHECKSUM_OFFSET, (short)TransportChecksum.fold(pseudo), BIG_ENDIAN);
+        final long pseudo = InternetChecksum.pseudoHeaderSum(out, ip, pendingIpv6, IpProtocol.TCP, tcpLength);
+        TcpHeader.checksum(out, tcp, InternetChecksum.fold(pseudo));
         VirtioNetHeader.put(out, 0, VirtioNetHeader.F_NEEDS_CSUM,
             pendingIpv6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4,
             pendingIpHeaderLength + pendingTcpHeaderLength, segmentSize, pendingIpHeaderLength,
@@ -234,7 +223,8 @@ public final class TunWriter
 
     private static int ipHeaderLengthOf(final DirectBuffer buffer, final int offset)
     {
-        return ((buffer.getByte(offset) >> 4) & 0xF) == 6 ? IPV6_HEADER_LENGTH : (buffer.getByte(offset) & 0xF) * 4;
+        return Ipv4Header.version(buffer, offset) == Ipv6Header.VERSION ? Ipv6Header.LENGTH :
+            Ipv4Header.headerLength(buffer, offset);
     }
 
     /**
@@ -243,31 +233,33 @@ public final class TunWriter
      */
     private static int joinablePayload(final DirectBuffer buffer, final int offset, final int length)
     {
-        final int version = (buffer.getByte(offset) >> 4) & 0xF;
+        final int version = Ipv4Header.version(buffer, offset);
         final int ipHeaderLength;
         final boolean ipv6;
-        if (version == 4)
+        if (version == Ipv4Header.VERSION)
         {
-            if (length < 20 + TCP_MIN_HEADER_LENGTH || (buffer.getByte(offset) & 0xF) != 5 ||
-                (buffer.getByte(offset + IPV4_PROTOCOL_OFFSET) & 0xFF) != PROTOCOL_TCP ||
-                (buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) & 0x3FFF) != 0 ||
-                (buffer.getShort(offset + IPV4_TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length ||
-                TransportChecksum.fold(TransportChecksum.sum(buffer, offset, 20, 0)) != 0xFFFF)
+            // no options: IHL 5
+            if (length < Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH ||
+                Ipv4Header.headerLength(buffer, offset) != Ipv4Header.MIN_LENGTH ||
+                Ipv4Header.protocol(buffer, offset) != IpProtocol.TCP ||
+                Ipv4Header.isFragment(buffer, offset) ||
+                Ipv4Header.totalLength(buffer, offset) != length ||
+                !Ipv4Header.isChecksumValid(buffer, offset))
             {
                 return -1;
             }
-            ipHeaderLength = 20;
+            ipHeaderLength = Ipv4Header.MIN_LENGTH;
             ipv6 = false;
         }
-        else if (version == 6)
+        else if (version == Ipv6Header.VERSION)
         {
-            if (length < IPV6_HEADER_LENGTH + TCP_MIN_HEADER_LENGTH ||
-                (buffer.getByte(offset + IPV6_NEXT_HEADER_OFFSET) & 0xFF) != PROTOCOL_TCP ||
-                (buffer.getShort(offset + IPV6_PAYLOAD_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != length - IPV6_HEADER_LENGTH)
+            if (length < Ipv6Header.LENGTH + TcpHeader.MIN_LENGTH ||
+                Ipv6Header.nextHeader(buffer, offset) != IpProtocol.TCP ||
+                Ipv6Header.payloadLength(buffer, offset) != length - Ipv6Header.LENGTH)
             {
                 return -1;
             }
-            ipHeaderLength = IPV6_HEADER_LENGTH;
+            ipHeaderLength = Ipv6Header.LENGTH;
             ipv6 = true;
         }
         else
@@ -275,11 +267,12 @@ public final class TunWriter
             return -1;
         }
         final int tcp = offset + ipHeaderLength;
-        final int tcpHeaderLength = ((buffer.getByte(tcp + TCP_DATA_OFFSET_OFFSET) >> 4) & 0xF) * 4;
-        final int flags = buffer.getByte(tcp + TCP_FLAGS_OFFSET) & 0xFF;
+        final int tcpHeaderLength = TcpHeader.headerLength(buffer, tcp);
+        final int flags = TcpHeader.flags(buffer, tcp);
         final int payload = length - ipHeaderLength - tcpHeaderLength;
-        if (tcpHeaderLength < TCP_MIN_HEADER_LENGTH || payload <= 0 || (flags & ~TCP_PSH) != TCP_ACK ||
-            !TransportChecksum.verify(buffer, offset, ipv6, PROTOCOL_TCP, tcp, length - ipHeaderLength))
+        if (tcpHeaderLength < TcpHeader.MIN_LENGTH || payload <= 0 || (flags & ~TcpHeader.PSH) != TcpHeader.ACK ||
+            !InternetChecksum.verifyTransportChecksum(
+            buffer, offset, ipv6, IpProtocol.TCP, tcp, length - ipHeaderLength))
         {
             return -1;
         }
@@ -289,7 +282,7 @@ public final class TunWriter
     /** @return true if the segment continues the pending train. */
     private boolean follows(final DirectBuffer buffer, final int offset, final int length, final int payloadLength)
     {
-        final boolean ipv6 = ((buffer.getByte(offset) >> 4) & 0xF) == 6;
+        final boolean ipv6 = Ipv4Header.version(buffer, offset) == Ipv6Header.VERSION;
         if (ipv6 != pendingIpv6 || payloadLength > segmentSize ||
             length - payloadLength != pendingIpHeaderLength + pendingTcpHeaderLength ||
             pendingLength + payloadLength > MAX_PACKET_LENGTH)
@@ -300,9 +293,11 @@ public final class TunWriter
         if (ipv6)
         {
             // version, traffic class, flow label; next header and hop limit; both addresses
-            if (buffer.getInt(offset, BIG_ENDIAN) != out.getInt(ip, BIG_ENDIAN) ||
-                buffer.getShort(offset + 6, BIG_ENDIAN) != out.getShort(ip + 6, BIG_ENDIAN) ||
-                !sameBytes(buffer, offset + 8, ip + 8, 32))
+            if (buffer.getInt(offset + Ipv6Header.VERSION_CLASS_FLOW_OFFSET, BIG_ENDIAN) !=
+                out.getInt(ip + Ipv6Header.VERSION_CLASS_FLOW_OFFSET, BIG_ENDIAN) ||
+                buffer.getShort(offset + Ipv6Header.NEXT_HEADER_OFFSET, BIG_ENDIAN) !=
+                out.getShort(ip + Ipv6Header.NEXT_HEADER_OFFSET, BIG_ENDIAN) ||
+                !sameBytes(buffer, offset + Ipv6Header.SOURCE_OFFSET, ip + Ipv6Header.SOURCE_OFFSET, 32))
             {
                 return false;
             }
@@ -310,24 +305,28 @@ public final class TunWriter
         else
         {
             // TOS; DF; TTL and protocol; both addresses
-            if (buffer.getByte(offset + 1) != out.getByte(ip + 1) ||
-                ((buffer.getShort(offset + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) ^
-                out.getShort(ip + IPV4_FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN)) & 0x4000) != 0 ||
-                buffer.getShort(offset + 8, BIG_ENDIAN) != out.getShort(ip + 8, BIG_ENDIAN) ||
-                buffer.getLong(offset + 12, BIG_ENDIAN) != out.getLong(ip + 12, BIG_ENDIAN))
+            if (Ipv4Header.tos(buffer, offset) != Ipv4Header.tos(out, ip) ||
+                ((Ipv4Header.flagsAndFragmentOffset(buffer, offset) ^ Ipv4Header.flagsAndFragmentOffset(out, ip)) &
+                Ipv4Header.DONT_FRAGMENT) != 0 ||
+                buffer.getShort(offset + Ipv4Header.TTL_OFFSET, BIG_ENDIAN) !=
+                out.getShort(ip + Ipv4Header.TTL_OFFSET, BIG_ENDIAN) ||
+                buffer.getLong(offset + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN) !=
+                out.getLong(ip + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN))
             {
                 return false;
             }
         }
         final int tcp = offset + pendingIpHeaderLength;
         final int pendingTcp = ip + pendingIpHeaderLength;
-        return buffer.getInt(tcp, BIG_ENDIAN) == out.getInt(pendingTcp, BIG_ENDIAN) &&
-            (buffer.getInt(tcp + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL) == nextSequence &&
-            buffer.getInt(tcp + 8, BIG_ENDIAN) == out.getInt(pendingTcp + 8, BIG_ENDIAN) &&
-            // data offset, flags other than PSH, window
-            ((buffer.getInt(tcp + 12, BIG_ENDIAN) ^ out.getInt(pendingTcp + 12, BIG_ENDIAN)) & ~(TCP_PSH << 16)) == 0 &&
-            sameBytes(buffer, tcp + TCP_MIN_HEADER_LENGTH, pendingTcp + TCP_MIN_HEADER_LENGTH,
-                pendingTcpHeaderLength - TCP_MIN_HEADER_LENGTH);
+        // ports; acknowledgment; data offset, flags other than PSH, window
+        return buffer.getInt(tcp + TcpHeader.SOURCE_PORT_OFFSET, BIG_ENDIAN) ==
+            out.getInt(pendingTcp + TcpHeader.SOURCE_PORT_OFFSET, BIG_ENDIAN) &&
+            TcpHeader.sequence(buffer, tcp) == nextSequence &&
+            TcpHeader.acknowledgment(buffer, tcp) == TcpHeader.acknowledgment(out, pendingTcp) &&
+            ((buffer.getInt(tcp + TcpHeader.DATA_OFFSET_OFFSET, BIG_ENDIAN) ^
+            out.getInt(pendingTcp + TcpHeader.DATA_OFFSET_OFFSET, BIG_ENDIAN)) & ~(TcpHeader.PSH << 16)) == 0 &&
+            sameBytes(buffer, tcp + TcpHeader.MIN_LENGTH, pendingTcp + TcpHeader.MIN_LENGTH,
+                pendingTcpHeaderLength - TcpHeader.MIN_LENGTH);
     }
 
     private boolean sameBytes(final DirectBuffer buffer, final int offset, final int outOffset, final int length)

@@ -2,6 +2,7 @@ package org.esp4j.tun.offload;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.esp4j.core.ip.InternetChecksum;
 
 import java.nio.ByteOrder;
 
@@ -117,5 +118,25 @@ public final class VirtioNetHeader
         buffer.putShort(offset + GSO_SIZE_OFFSET, (short)gsoSize, ORDER);
         buffer.putShort(offset + CSUM_START_OFFSET, (short)csumStart, ORDER);
         buffer.putShort(offset + CSUM_OFFSET_OFFSET, (short)csumOffset, ORDER);
+    }
+
+    /**
+     * Finish a partial checksum ({@link #F_NEEDS_CSUM}): the field already holds the pseudo-header sum (folded, not
+     * complemented); sum from {@code start} to the end and store the complement at {@code start + fieldOffset}.
+     *
+     * @param buffer      the packet.
+     * @param start       {@code csum_start}: the transport header.
+     * @param end         the packet's end.
+     * @param fieldOffset {@code csum_offset}: {@link #TCP_CHECKSUM_FIELD} or {@link #UDP_CHECKSUM_FIELD}.
+     */
+    public static void completePartialChecksum(
+        final MutableDirectBuffer buffer, final int start, final int end, final int fieldOffset)
+    {
+        int checksum = InternetChecksum.foldAndComplement(InternetChecksum.sum(buffer, start, end - start, 0));
+        if (checksum == 0 && fieldOffset == UDP_CHECKSUM_FIELD)
+        {
+            checksum = 0xFFFF; // as the kernel's UDP does: zero would mean "no checksum"
+        }
+        buffer.putShort(start + fieldOffset, (short)checksum, ByteOrder.BIG_ENDIAN);
     }
 }

@@ -1,5 +1,6 @@
 package org.esp4j.tun.routing;
 
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
@@ -584,7 +585,7 @@ public final class InboundClearFilter
 
     private static boolean hasPorts(final int protocol)
     {
-        return protocol == TrafficSelector.PROTOCOL_TCP || protocol == TrafficSelector.PROTOCOL_UDP ||
+        return protocol == IpProtocol.TCP || protocol == IpProtocol.UDP ||
             protocol == 132 || protocol == 136; // SCTP, UDP-Lite
     }
 

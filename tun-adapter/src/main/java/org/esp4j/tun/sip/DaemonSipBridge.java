@@ -1,13 +1,17 @@
 package org.esp4j.tun.sip;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.ip.IpAddressBits;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
+import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.sip.SipBridge;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.espcore.EspCoreSaSink;
@@ -86,8 +90,6 @@ public final class DaemonSipBridge implements PlaintextObserver
     /** Most packets per socket the observer drains before it looks at an outbound message (bounds a flood). */
     static final int DRAIN_LIMIT = 1024;
 
-    private static final int PROTOCOL_TCP = 6;
-    private static final int PROTOCOL_UDP = 17;
     private static final byte[] SECURITY_VERIFY = "security-verify".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final InboundSource NO_SOURCE = limit -> 0;
 
@@ -166,6 +168,9 @@ public final class DaemonSipBridge implements PlaintextObserver
     private volatile int[] watchedPorts = { SIP_PORT };
     private volatile boolean removalsDeferred;
     private InboundSource inbound = NO_SOURCE;
+    /** Views for {@link #isWatched}: one for the outbound thread, one used under this object's monitor. */
+    private final UnsafeBuffer plaintextView = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
     private long errors;
     private long held;
 
@@ -249,9 +254,9 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     public void onReceived(final byte[] array, final int offset, final int length)
     {
-        if (isWatched(array, offset, length))
+        synchronized (this)
         {
-            synchronized (this)
+            if (isWatched(receivedView, array, offset, length))
             {
                 feed(array, offset, length);
             }
@@ -267,7 +272,7 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     public boolean onPlaintext(final byte[] array, final int offset, final int length)
     {
-        if (!isWatched(array, offset, length))
+        if (!isWatched(plaintextView, array, offset, length))
         {
             return true;
         }
@@ -407,7 +412,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         final long dstLow = IpAddressBits.low(ip.dst());
         final SecurityPolicy policy = spd.lookup(PolicyDirection.OUT, IpAddressBits.high(ip.src()),
             IpAddressBits.low(ip.src()), dstHigh, dstLow,
-            ip.isTcp() ? TrafficSelector.PROTOCOL_TCP : TrafficSelector.PROTOCOL_UDP, ip.srcPort(), ip.dstPort());
+            ip.isTcp() ? IpProtocol.TCP : IpProtocol.UDP, ip.srcPort(), ip.dstPort());
         final boolean clear = policy == null || policy.action() == PolicyAction.BYPASS ||
             policy.action() == PolicyAction.PROTECT && policy.template().optional() &&
             SecurityPolicyDatabase.resolveSa(policy, sad, dstHigh, dstLow) == null;
@@ -465,35 +470,37 @@ public final class DaemonSipBridge implements PlaintextObserver
         watchedPorts = ports;
     }
 
-    private boolean isWatched(final byte[] array, final int offset, final int length)
+    private boolean isWatched(final UnsafeBuffer view, final byte[] array, final int offset, final int length)
     {
-        if (length < 20)
+        if (length < Ipv4Header.MIN_LENGTH)
         {
             return false;
         }
-        final int version = (array[offset] >> 4) & 0xF;
+        view.wrap(array, offset, length);
+        final int version = Ipv4Header.version(view, 0);
         final int protocol;
         final int transport;
-        if (version == 4)
+        if (version == Ipv4Header.VERSION)
         {
-            protocol = array[offset + 9] & 0xFF;
-            transport = offset + (array[offset] & 0xF) * 4;
+            protocol = Ipv4Header.protocol(view, 0);
+            transport = Ipv4Header.headerLength(view, 0);
         }
-        else if (version == 6 && length >= 44)
+        else if (version == Ipv6Header.VERSION && length >= Ipv6Header.LENGTH + 4)
         {
-            protocol = array[offset + 6] & 0xFF; // SIP over IPv6 extension headers is not looked for
-            transport = offset + 40;
+            final long walk = Ipv6Header.walkExtensionHeaders(view, 0, length, 0);
+            protocol = Ipv6Header.isWalkTruncated(walk) ? -1 : Ipv6Header.walkProtocol(walk);
+            transport = Ipv6Header.walkUpperOffset(walk);
         }
         else
         {
             return false;
         }
-        if ((protocol != PROTOCOL_UDP && protocol != PROTOCOL_TCP) || transport + 4 > offset + length)
+        if ((protocol != IpProtocol.UDP && protocol != IpProtocol.TCP) || transport + 4 > length)
         {
             return false;
         }
-        final int sourcePort = readUnsignedShortBigEndian(array, transport);
-        final int destinationPort = readUnsignedShortBigEndian(array, transport + 2);
+        final int sourcePort = UdpHeader.sourcePort(view, transport);
+        final int destinationPort = UdpHeader.destinationPort(view, transport);
         for (final int port : watchedPorts)
         {
             if (port == sourcePort || port == destinationPort)
@@ -502,11 +509,6 @@ public final class DaemonSipBridge implements PlaintextObserver
             }
         }
         return false;
-    }
-
-    private static int readUnsignedShortBigEndian(final byte[] array, final int index)
-    {
-        return ((array[index] & 0xFF) << 8) | (array[index + 1] & 0xFF);
     }
 
     /**

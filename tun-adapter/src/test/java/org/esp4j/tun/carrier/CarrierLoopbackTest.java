@@ -1,6 +1,9 @@
 package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.tun.jna.LibC;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,10 +71,10 @@ class CarrierLoopbackTest
             final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
             final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
             final int length = 20 + 8 + 32;
-            IpHeaders.putIpv4Header(packet, 0, 0, length, LibC.IPPROTO_ESP, 64);
+            Ipv4Header.write(packet, 0, 0, length, LibC.IPPROTO_ESP, 64);
             packet.putBytes(12, InetAddress.getByName("127.0.0.1").getAddress());
             packet.putBytes(16, InetAddress.getByName("127.0.0.1").getAddress());
-            IpHeaders.putIpv4Checksum(packet, 0);
+            Ipv4Header.updateChecksum(packet, 0);
             packet.putInt(20, (int)spi, ByteOrder.BIG_ENDIAN);
             packet.putInt(24, 1, ByteOrder.BIG_ENDIAN);
             assertEquals(length, sender.send(packet, 0, length));
@@ -79,7 +82,7 @@ class CarrierLoopbackTest
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
             final int n = receiveSpi(receiver, in, 64, spi, 20);
             assertEquals(length, n);
-            assertEquals(LibC.IPPROTO_ESP, IpHeaders.ipv4Protocol(in, 64));
+            assertEquals(LibC.IPPROTO_ESP, Ipv4Header.protocol(in, 64));
             assertEquals(1, in.getInt(64 + 24, ByteOrder.BIG_ENDIAN));
         }
     }
@@ -109,15 +112,15 @@ class CarrierLoopbackTest
             final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
             int n = poll(b, in, 64);
             assertEquals(total, n);
-            assertEquals(v6 ? 6 : 4, IpHeaders.version(in, 64));
+            assertEquals(v6 ? 6 : 4, Ipv4Header.version(in, 64));
             assertEquals(portA, in.getShort(64 + ipLength, ByteOrder.BIG_ENDIAN) & 0xFFFF);
             assertEquals(UdpEncapCarrier.ESP_IN_UDP_PORT, in.getShort(64 + ipLength + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF);
             assertEquals(0x12345678, in.getInt(64 + ipLength + 8, ByteOrder.BIG_ENDIAN));
-            final int dst = v6 ? IpHeaders.IPV6_DESTINATION_OFFSET : IpHeaders.IPV4_DESTINATION_OFFSET;
+            final int dst = v6 ? Ipv6Header.DESTINATION_OFFSET : Ipv4Header.DESTINATION_OFFSET;
             assertEquals(loopback.getAddress()[loopback.getAddress().length - 1], in.getByte(64 + dst + (v6 ? 15 : 3)));
             if (!v6)
             {
-                assertEquals(0, IpHeaders.fold(IpHeaders.sum16(in, 64, 20, 0)) ^ 0xFFFF, "IPv4 header checksum");
+                assertEquals(0, InternetChecksum.fold(InternetChecksum.sum(in, 64, 20, 0)) ^ 0xFFFF, "IPv4 header checksum");
             }
 
             plain.send(new DatagramPacket(new byte[] {(byte)0xFF}, 1, new InetSocketAddress(loopback, portB)));
@@ -285,13 +288,13 @@ class CarrierLoopbackTest
         final int total = ipLength + 8 + espLength;
         if (v6)
         {
-            IpHeaders.putIpv6Header(packet, 0, 0, 8 + espLength, LibC.IPPROTO_UDP, 64);
+            Ipv6Header.write(packet, 0, 0, 8 + espLength, LibC.IPPROTO_UDP, 64);
             packet.putBytes(8, loopback.getAddress());
             packet.putBytes(24, loopback.getAddress());
         }
         else
         {
-            IpHeaders.putIpv4Header(packet, 0, 0, total, LibC.IPPROTO_UDP, 64);
+            Ipv4Header.write(packet, 0, 0, total, LibC.IPPROTO_UDP, 64);
             packet.putBytes(12, loopback.getAddress());
             packet.putBytes(16, loopback.getAddress());
         }
@@ -372,7 +375,7 @@ class CarrierLoopbackTest
     static int espPacket6(final UnsafeBuffer b, final int offset, final InetAddress address, final long spi)
     {
         final int payload = 8 + 32;
-        IpHeaders.putIpv6Header(b, offset, 0, payload, LibC.IPPROTO_ESP, 64);
+        Ipv6Header.write(b, offset, 0, payload, LibC.IPPROTO_ESP, 64);
         b.putBytes(offset + 8, address.getAddress());
         b.putBytes(offset + 24, address.getAddress());
         b.putInt(offset + 40, (int)spi, ByteOrder.BIG_ENDIAN);

@@ -1,6 +1,8 @@
 package org.esp4j.tun.carrier;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -136,20 +138,20 @@ class EspRingFilterTest
     private static byte[] ipv4(final int protocol, final int flagsFragment, final int totalLength, final String dst)
     {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[totalLength]);
-        IpHeaders.putIpv4Header(b, 0, 0, totalLength, protocol, 64);
-        b.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET, (short)flagsFragment, ByteOrder.BIG_ENDIAN);
-        b.putBytes(IpHeaders.IPV4_SOURCE_OFFSET, address("192.0.2.1").getAddress());
-        b.putBytes(IpHeaders.IPV4_DESTINATION_OFFSET, address(dst).getAddress());
-        IpHeaders.putIpv4Checksum(b, 0);
+        Ipv4Header.write(b, 0, 0, totalLength, protocol, 64);
+        b.putShort(Ipv4Header.FLAGS_FRAGMENT_OFFSET, (short)flagsFragment, ByteOrder.BIG_ENDIAN);
+        b.putBytes(Ipv4Header.SOURCE_OFFSET, address("192.0.2.1").getAddress());
+        b.putBytes(Ipv4Header.DESTINATION_OFFSET, address(dst).getAddress());
+        Ipv4Header.updateChecksum(b, 0);
         return b.byteArray();
     }
 
     private static byte[] ipv6(final int nextHeader, final int payloadLength, final String dst)
     {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[40 + payloadLength]);
-        IpHeaders.putIpv6Header(b, 0, 0, payloadLength, nextHeader, 64);
-        b.putBytes(IpHeaders.IPV6_SOURCE_OFFSET, address("2001::1:d1ae:bb37:d9c9:81d0").getAddress());
-        b.putBytes(IpHeaders.IPV6_DESTINATION_OFFSET, address(dst).getAddress());
+        Ipv6Header.write(b, 0, 0, payloadLength, nextHeader, 64);
+        b.putBytes(Ipv6Header.SOURCE_OFFSET, address("2001::1:d1ae:bb37:d9c9:81d0").getAddress());
+        b.putBytes(Ipv6Header.DESTINATION_OFFSET, address(dst).getAddress());
         return b.byteArray();
     }
 

@@ -3,6 +3,8 @@ package org.esp4j.tun.carrier;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.RootAssumptions;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.routing.EspEarlyDrop;
@@ -31,11 +33,11 @@ class PacketRingReceiverTest
     void shouldTrimIpv4ToItsTotalLengthAndRefuseABadHeaderChecksum()
     {
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
-        IpHeaders.putIpv4Header(frame, 10, 0, 60, LibC.IPPROTO_ESP, 64);
-        IpHeaders.putIpv4Checksum(frame, 10);
+        Ipv4Header.write(frame, 10, 0, 60, LibC.IPPROTO_ESP, 64);
+        Ipv4Header.updateChecksum(frame, 10);
         assertEquals(60, PacketRingReceiver.ipLength(frame, 10, 64), "link-layer padding after the packet");
         assertEquals(CarrierStatus.MALFORMED, PacketRingReceiver.ipLength(frame, 10, 59), "shorter than its header says");
-        frame.putByte(10 + IpHeaders.IPV4_TTL_OFFSET, (byte)63);
+        frame.putByte(10 + Ipv4Header.TTL_OFFSET, (byte)63);
         assertEquals(CarrierStatus.MALFORMED, PacketRingReceiver.ipLength(frame, 10, 64), "checksum");
     }
 
@@ -43,9 +45,9 @@ class PacketRingReceiverTest
     void shouldRefuseIpv4WithAHeaderLengthBelowTwentyOrBeyondThePacket()
     {
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
-        IpHeaders.putIpv4Header(frame, 0, 0, 60, LibC.IPPROTO_ESP, 64);
+        Ipv4Header.write(frame, 0, 0, 60, LibC.IPPROTO_ESP, 64);
         frame.putByte(0, (byte)0x44);
-        IpHeaders.putIpv4Checksum(frame, 0);
+        Ipv4Header.updateChecksum(frame, 0);
         assertEquals(CarrierStatus.MALFORMED, PacketRingReceiver.ipLength(frame, 0, 60));
         frame.putByte(0, (byte)0x4F);
         assertEquals(CarrierStatus.MALFORMED, PacketRingReceiver.ipLength(frame, 0, 40));
@@ -55,7 +57,7 @@ class PacketRingReceiverTest
     void shouldTrimIpv6ToItsPayloadLengthAndRefuseOtherVersions()
     {
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
-        IpHeaders.putIpv6Header(frame, 0, 0, 40, LibC.IPPROTO_ESP, 64);
+        Ipv6Header.write(frame, 0, 0, 40, LibC.IPPROTO_ESP, 64);
         assertEquals(80, PacketRingReceiver.ipLength(frame, 0, 96));
         assertEquals(CarrierStatus.MALFORMED, PacketRingReceiver.ipLength(frame, 0, 79));
         frame.putByte(0, (byte)0x50);
@@ -144,13 +146,13 @@ class PacketRingReceiverTest
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
         final org.agrona.collections.IntHashSet owned = new org.agrona.collections.IntHashSet();
         owned.add((int)2821032177L);
-        IpHeaders.putIpv4Header(frame, 0, 0, 28, LibC.IPPROTO_ESP, 64);
+        Ipv4Header.write(frame, 0, 0, 28, LibC.IPPROTO_ESP, 64);
         frame.putInt(20, (int)2821032177L, ByteOrder.BIG_ENDIAN);
         assertTrue(PacketRingReceiver.isOwned(owned, frame, 0, 28), "SPI above 2^31 compared by its 32 bits");
         assertFalse(PacketRingReceiver.isOwned(owned, frame, 0, 23), "no whole SPI: the drop rule cannot match it");
         frame.putInt(20, 565817, ByteOrder.BIG_ENDIAN);
         assertFalse(PacketRingReceiver.isOwned(owned, frame, 0, 28));
-        IpHeaders.putIpv6Header(frame, 0, 0, 8, LibC.IPPROTO_ESP, 64);
+        Ipv6Header.write(frame, 0, 0, 8, LibC.IPPROTO_ESP, 64);
         frame.putInt(40, (int)2821032177L, ByteOrder.BIG_ENDIAN);
         assertTrue(PacketRingReceiver.isOwned(owned, frame, 0, 48), "IPv6: the SPI right after the fixed header");
     }
@@ -171,16 +173,16 @@ class PacketRingReceiverTest
             final int id = ThreadLocalRandom.current().nextInt(1, 0xFFFF);
             for (final int[] part : new int[][]{ { 0, 160, 1 }, { 160, 140, 0 } })
             {
-                fragment.putBytes(0, whole, 0, IpHeaders.IPV4_HEADER_LENGTH);
-                fragment.putBytes(IpHeaders.IPV4_HEADER_LENGTH, whole, IpHeaders.IPV4_HEADER_LENGTH + part[0], part[1]);
-                fragment.putShort(IpHeaders.IPV4_TOTAL_LENGTH_OFFSET, (short)(IpHeaders.IPV4_HEADER_LENGTH + part[1]),
+                fragment.putBytes(0, whole, 0, Ipv4Header.MIN_LENGTH);
+                fragment.putBytes(Ipv4Header.MIN_LENGTH, whole, Ipv4Header.MIN_LENGTH + part[0], part[1]);
+                fragment.putShort(Ipv4Header.TOTAL_LENGTH_OFFSET, (short)(Ipv4Header.MIN_LENGTH + part[1]),
                     ByteOrder.BIG_ENDIAN);
-                fragment.putShort(IpHeaders.IPV4_ID_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
-                fragment.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET,
-                    (short)((part[2] == 1 ? IpHeaders.IPV4_FLAG_MF : 0) | part[0] / 8), ByteOrder.BIG_ENDIAN);
-                fragment.putShort(IpHeaders.IPV4_CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
-                IpHeaders.putIpv4Checksum(fragment, 0);
-                final int n = IpHeaders.IPV4_HEADER_LENGTH + part[1];
+                fragment.putShort(Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
+                fragment.putShort(Ipv4Header.FLAGS_FRAGMENT_OFFSET,
+                    (short)((part[2] == 1 ? Ipv4Header.MORE_FRAGMENTS : 0) | part[0] / 8), ByteOrder.BIG_ENDIAN);
+                fragment.putShort(Ipv4Header.CHECKSUM_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
+                Ipv4Header.updateChecksum(fragment, 0);
+                final int n = Ipv4Header.MIN_LENGTH + part[1];
                 assertEquals(n, lo.sender4.send(fragment, 0, n));
             }
             assertEquals(length4, take(lo.raw4, in, spi, 20), "IPv4 fragments: reassembled, on the raw socket");
@@ -190,20 +192,20 @@ class PacketRingReceiverTest
             // IPv6: a Fragment header (RFC 8200 4.5) before the ESP, in two fragments
             spi = lo.ownNew();
             final int length6 = CarrierLoopbackTest.espPacket6(whole, 0, Loopback.V6, spi);
-            final int espLength = length6 - IpHeaders.IPV6_HEADER_LENGTH;
+            final int espLength = length6 - Ipv6Header.LENGTH;
             final int first = espLength / 2 & ~7;
             final int identification = ThreadLocalRandom.current().nextInt();
             for (final int[] part : new int[][]{ { 0, first, 1 }, { first, espLength - first, 0 } })
             {
-                fragment.putBytes(0, whole, 0, IpHeaders.IPV6_HEADER_LENGTH);
-                fragment.putShort(IpHeaders.IPV6_PAYLOAD_LENGTH_OFFSET, (short)(8 + part[1]), ByteOrder.BIG_ENDIAN);
-                fragment.putByte(IpHeaders.IPV6_NEXT_HEADER_OFFSET, (byte)44);
+                fragment.putBytes(0, whole, 0, Ipv6Header.LENGTH);
+                fragment.putShort(Ipv6Header.PAYLOAD_LENGTH_OFFSET, (short)(8 + part[1]), ByteOrder.BIG_ENDIAN);
+                fragment.putByte(Ipv6Header.NEXT_HEADER_OFFSET, (byte)44);
                 fragment.putByte(40, (byte)LibC.IPPROTO_ESP);
                 fragment.putByte(41, (byte)0);
                 // the offset counts 8-byte units in the top 13 bits, i.e. it reads as the byte offset; M is bit 0
                 fragment.putShort(42, (short)(part[0] | part[2]), ByteOrder.BIG_ENDIAN);
                 fragment.putInt(44, identification, ByteOrder.BIG_ENDIAN);
-                fragment.putBytes(48, whole, IpHeaders.IPV6_HEADER_LENGTH + part[0], part[1]);
+                fragment.putBytes(48, whole, Ipv6Header.LENGTH + part[0], part[1]);
                 final int n = 48 + part[1];
                 assertEquals(n, lo.sender6.send(fragment, 0, n));
             }
@@ -325,10 +327,10 @@ class PacketRingReceiverTest
 
     private static int esp4(final UnsafeBuffer b, final InetAddress dst, final long spi, final int length)
     {
-        IpHeaders.putIpv4Header(b, 0, 0, length, LibC.IPPROTO_ESP, 64);
-        b.putBytes(IpHeaders.IPV4_SOURCE_OFFSET, InetAddress.getLoopbackAddress().getAddress());
-        b.putBytes(IpHeaders.IPV4_DESTINATION_OFFSET, dst.getAddress());
-        IpHeaders.putIpv4Checksum(b, 0);
+        Ipv4Header.write(b, 0, 0, length, LibC.IPPROTO_ESP, 64);
+        b.putBytes(Ipv4Header.SOURCE_OFFSET, InetAddress.getLoopbackAddress().getAddress());
+        b.putBytes(Ipv4Header.DESTINATION_OFFSET, dst.getAddress());
+        Ipv4Header.updateChecksum(b, 0);
         b.putInt(20, (int)spi, ByteOrder.BIG_ENDIAN);
         b.putInt(24, 1, ByteOrder.BIG_ENDIAN);
         for (int i = 28; i < length; i++)

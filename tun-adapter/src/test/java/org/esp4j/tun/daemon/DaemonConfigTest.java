@@ -114,4 +114,38 @@ class DaemonConfigTest
             () -> DaemonConfig.builder().set("carrier.ring", "yes").build());
         assertEquals("carrier.ring must be auto, on or off: yes", ex.getMessage());
     }
+
+    @Test
+    void shouldRefuseABadSipRoleOrAlgorithmWhenBuilt()
+    {
+        final IllegalArgumentException role = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("sip.role", "scscf").build());
+        assertEquals("sip.role must be ue or pcscf", role.getMessage());
+        final IllegalArgumentException algorithm = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("sip.role", "pcscf").set("sip.algorithm", "xor").build());
+        assertEquals("sip.algorithm must be milenage or test-usim", algorithm.getMessage());
+    }
+
+    @Test
+    void shouldResolveTheSipBridgeOnceFromTheBuildersEnvironment()
+    {
+        assertNull(DaemonConfig.builder().build().sipBridge(), "no sip.role, no bridge");
+        final DaemonConfig config = DaemonConfig.builder().set("sip.role", "ue")
+            .environment(java.util.Map.of("ESP4J_K", "465b5ce8b199b49faa5f0a2ee238a6bc",
+                "ESP4J_OPC", "cd63cb71954a9f4e48a5994e37a02baf"))
+            .build();
+        final SipBridgeSettings settings = config.sipBridge();
+        assertEquals(org.esp4j.sip.lifecycle.Role.UE, settings.role());
+        assertEquals("milenage", settings.algorithmName());
+        org.junit.jupiter.api.Assertions.assertSame(settings, config.sipBridge());
+    }
+
+    @Test
+    void shouldNotShowTheSubscriberKeysInToString()
+    {
+        final DaemonConfig config = DaemonConfig.builder().set("sip.role", "pcscf")
+            .set("sip.k", "465b5ce8b199b49faa5f0a2ee238a6bc").build();
+        assertTrue(config.toString().contains("sip.k=<set>"), config.toString());
+        org.junit.jupiter.api.Assertions.assertFalse(config.toString().contains("465b5ce8"), config.toString());
+    }
 }

@@ -1,13 +1,15 @@
 package org.esp4j.tun.daemon;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.spd.TemplateConfig;
 import org.esp4j.core.selector.TrafficSelector;
-import org.esp4j.tun.carrier.IpHeaders;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -87,7 +89,7 @@ class FragmentGuardTest
     {
         final FragmentGuard guard = new FragmentGuard(spd);
         ipv4(185, 13, false, 0, 0);
-        packet.putBytes(IpHeaders.IPV4_DESTINATION_OFFSET, address("198.51.100.9").getAddress());
+        packet.putBytes(Ipv4Header.DESTINATION_OFFSET, address("198.51.100.9").getAddress());
         assertTrue(guard.isFragment(packet, 0, 100));
         assertTrue(guard.allow(packet, 0, 100));
     }
@@ -95,7 +97,7 @@ class FragmentGuardTest
     private void protect(final InetAddress src, final InetAddress dst, final int sport, final int dport)
     {
         final TrafficSelector selector = TrafficSelector.builder().source(src).destination(dst)
-            .protocol(TrafficSelector.PROTOCOL_UDP).sourcePort(sport).destinationPort(dport).build();
+            .protocol(IpProtocol.UDP).sourcePort(sport).destinationPort(dport).build();
         spd.add(new PolicyConfig(selector, PolicyDirection.OUT, PolicyAction.PROTECT, 1000, 0,
             List.of(new TemplateConfig(src, dst, 2821032177L, 1, false))));
     }
@@ -103,12 +105,12 @@ class FragmentGuardTest
     private void ipv4(final int offset8, final int id, final boolean more, final int sport, final int dport)
     {
         packet.setMemory(0, packet.capacity(), (byte)0);
-        IpHeaders.putIpv4Header(packet, 0, 0, 100, 17, 64);
-        packet.putShort(IpHeaders.IPV4_ID_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
-        packet.putShort(IpHeaders.IPV4_FLAGS_FRAGMENT_OFFSET,
-            (short)((more ? IpHeaders.IPV4_FLAG_MF : 0) | offset8), ByteOrder.BIG_ENDIAN);
-        packet.putBytes(IpHeaders.IPV4_SOURCE_OFFSET, UE.getAddress());
-        packet.putBytes(IpHeaders.IPV4_DESTINATION_OFFSET, PCSCF.getAddress());
+        Ipv4Header.write(packet, 0, 0, 100, 17, 64);
+        packet.putShort(Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
+        packet.putShort(Ipv4Header.FLAGS_FRAGMENT_OFFSET,
+            (short)((more ? Ipv4Header.MORE_FRAGMENTS : 0) | offset8), ByteOrder.BIG_ENDIAN);
+        packet.putBytes(Ipv4Header.SOURCE_OFFSET, UE.getAddress());
+        packet.putBytes(Ipv4Header.DESTINATION_OFFSET, PCSCF.getAddress());
         packet.putShort(20, (short)sport, ByteOrder.BIG_ENDIAN);
         packet.putShort(22, (short)dport, ByteOrder.BIG_ENDIAN);
     }
@@ -117,9 +119,9 @@ class FragmentGuardTest
         final boolean fragmentHeader)
     {
         packet.setMemory(0, packet.capacity(), (byte)0);
-        IpHeaders.putIpv6Header(packet, 0, 0, 60, fragmentHeader ? 44 : 17, 64);
-        packet.putBytes(IpHeaders.IPV6_SOURCE_OFFSET, UE6.getAddress());
-        packet.putBytes(IpHeaders.IPV6_DESTINATION_OFFSET, PCSCF6.getAddress());
+        Ipv6Header.write(packet, 0, 0, 60, fragmentHeader ? 44 : 17, 64);
+        packet.putBytes(Ipv6Header.SOURCE_OFFSET, UE6.getAddress());
+        packet.putBytes(Ipv6Header.DESTINATION_OFFSET, PCSCF6.getAddress());
         int upper = 40;
         if (fragmentHeader)
         {

@@ -1,8 +1,10 @@
 package org.esp4j.tun.device;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.InternetChecksum;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.RootAssumptions;
-import org.esp4j.tun.carrier.IpHeaders;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.routing.IpCommand;
@@ -77,7 +79,7 @@ class TunDeviceTest
                 }
                 assertTrue(n > 0, "read failed: " + LibC.describe(-n));
                 final UnsafeBuffer b = in.buffer();
-                replied = IpHeaders.version(b, 0) == 6 && IpHeaders.ipv6NextHeader(b, 0) == 58 &&
+                replied = Ipv4Header.version(b, 0) == 6 && Ipv6Header.nextHeader(b, 0) == 58 &&
                     (b.getByte(40) & 0xFF) == 129 && b.getShort(44, ByteOrder.BIG_ENDIAN) == 0x1234;
             }
             assertTrue(replied, "no ICMPv6 echo reply read from the TUN");
@@ -107,9 +109,9 @@ class TunDeviceTest
     static int echoRequest(final UnsafeBuffer b, final InetAddress src, final InetAddress dst, final int id)
     {
         final int payload = 8 + 16;
-        IpHeaders.putIpv6Header(b, 0, 0, payload, 58, 64);
-        b.putBytes(IpHeaders.IPV6_SOURCE_OFFSET, src.getAddress());
-        b.putBytes(IpHeaders.IPV6_DESTINATION_OFFSET, dst.getAddress());
+        Ipv6Header.write(b, 0, 0, payload, 58, 64);
+        b.putBytes(Ipv6Header.SOURCE_OFFSET, src.getAddress());
+        b.putBytes(Ipv6Header.DESTINATION_OFFSET, dst.getAddress());
         b.putByte(40, (byte)128);
         b.putByte(41, (byte)0);
         b.putShort(42, (short)0);
@@ -119,10 +121,10 @@ class TunDeviceTest
         {
             b.putByte(48 + i, (byte)i);
         }
-        long sum = IpHeaders.sum16(b, IpHeaders.IPV6_SOURCE_OFFSET, 32, 0);
+        long sum = InternetChecksum.sum(b, Ipv6Header.SOURCE_OFFSET, 32, 0);
         sum += payload + 58;
-        sum = IpHeaders.sum16(b, 40, payload, sum);
-        b.putShort(42, (short)~IpHeaders.fold(sum), ByteOrder.BIG_ENDIAN);
+        sum = InternetChecksum.sum(b, 40, payload, sum);
+        b.putShort(42, (short)~InternetChecksum.fold(sum), ByteOrder.BIG_ENDIAN);
         return 40 + payload;
     }
 }

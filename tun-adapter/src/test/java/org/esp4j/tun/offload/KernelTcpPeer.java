@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Test helper: the far end of a kernel TCP connection, played through a TUN opened with offloads. It reads what
  * the kernel sends (virtio-net header first; super-packets are cut with {@link TcpSegmenter}, partial checksums
- * completed with {@link TransportChecksum}; every segment's checksums checked with the reference in
- * {@link TcpPackets}) and writes hand-made packets with an all-zero virtio-net header. Timestamps and window scaling
+ * completed with {@link VirtioNetHeader#completePartialChecksum}; every segment's checksums checked with the
+ * reference in {@link TcpPackets}) and writes hand-made packets with an all-zero virtio-net header. Timestamps and window scaling
  * are negotiated in the SYN-ACK so that segments carry the 12 option bytes Linux uses.
  */
 final class KernelTcpPeer
@@ -146,7 +146,7 @@ final class KernelTcpPeer
             if (partial)
             {
                 assertTrue(frame.csumStart() + frame.csumOffset() + 2 <= copy.length, frame.toString());
-                TransportChecksum.completePartial(new UnsafeBuffer(copy), frame.csumStart(), copy.length,
+                VirtioNetHeader.completePartialChecksum(new UnsafeBuffer(copy), frame.csumStart(), copy.length,
                     frame.csumOffset());
             }
             segments.add(copy);

@@ -5,8 +5,8 @@ import java.util.Arrays;
 
 /**
  * Test helper: builds IPv4/IPv6 TCP packets byte by byte (with checksums from {@link #referenceSum}, a plain 16-bit
- * word loop written independently of {@link TransportChecksum}) and reads their fields back. Everything here works
- * on {@code byte[]} so that expectations never go through the code under test.
+ * word loop written independently of esp-core's {@code InternetChecksum}) and reads their fields back. Everything
+ * here works on {@code byte[]} so that expectations never go through the code under test.
  */
 final class TcpPackets
 {

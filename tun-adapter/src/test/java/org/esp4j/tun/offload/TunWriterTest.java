@@ -164,7 +164,7 @@ class TunWriterTest
         final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> data = train(base(ipv6), MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS, MSS);
         final long afterData = seq(data.get(data.size() - 1)) + MSS;
-        final byte[] udp = TransportChecksumTest.udp(ipv6, bytes(300));
+        final byte[] udp = OffloadChecksumTest.udp(ipv6, bytes(300));
         final byte[] pureAck = base(ipv6).seq(seq(data.get(4))).build();
         final byte[] syn = base(ipv6).flags(SYN).ack(0).options(new byte[] {2, 4, 5, (byte)0xB4}).build();
         final byte[] synAck = base(ipv6).flags(SYN | ACK).options(new byte[] {2, 4, 5, (byte)0xB4}).build();
@@ -572,7 +572,7 @@ class TunWriterTest
         tun = new TunFrames(direct);
         final TunWriter coalescer = tun.coalescer(HEADER, true);
         final List<byte[]> train = train(base(false), MSS, MSS, MSS, MSS, MSS);
-        final byte[] udp = TransportChecksumTest.udp(false, bytes(10));
+        final byte[] udp = OffloadChecksumTest.udp(false, bytes(10));
 
         tun.failNext = 2;
         offer(coalescer, train.get(0));
@@ -718,7 +718,7 @@ class TunWriterTest
         TcpPackets.putShort(completed, ipHeader + 16, ~sum & 0xFFFF);
         assertTrue(tcpChecksumValid(completed), what + " completed checksum verifies");
         final UnsafeBuffer frame = new UnsafeBuffer(tun.frame(index).clone());
-        TransportChecksum.completePartial(frame, HEADER + VirtioNetHeader.csumStart(frame, 0), frame.capacity(),
+        VirtioNetHeader.completePartialChecksum(frame, HEADER + VirtioNetHeader.csumStart(frame, 0), frame.capacity(),
             VirtioNetHeader.csumOffset(frame, 0));
         assertEquals(TcpPackets.getShort(completed, ipHeader + 16) & 0xFFFF,
             frame.getShort(HEADER + ipHeader + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF, what);

@@ -1,5 +1,6 @@
 package org.esp4j.tun.routing;
 
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.selector.TrafficSelector;
@@ -135,7 +136,7 @@ class InboundClearFilterTest
     void shouldNotExpressPortsOfAProtocolWithoutPorts() throws Exception
     {
         final TrafficSelector icmpType = TrafficSelector.builder().source(InetAddress.getByName(PCSCF))
-            .protocol(TrafficSelector.PROTOCOL_ICMPV6).sourcePort(128).build();
+            .protocol(IpProtocol.ICMPV6).sourcePort(128).build();
 
         assertNull(InboundClearFilter.match(icmpType));
     }

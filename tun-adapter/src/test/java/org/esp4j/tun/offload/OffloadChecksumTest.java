@@ -2,6 +2,7 @@ package org.esp4j.tun.offload;
 
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.ip.InternetChecksum;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,7 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TransportChecksumTest
+/**
+ * The transport checksums of the offload path (esp-core {@link InternetChecksum} over segments built by
+ * {@link TcpPackets}, and {@link VirtioNetHeader#completePartialChecksum}) against the reference sums of TcpPackets.
+ */
+class OffloadChecksumTest
 {
     private static final int UDP = 17;
     private static final int TCP = 6;
@@ -42,9 +47,9 @@ class TransportChecksumTest
             final int offset = random.nextInt(16);
             final int initial = length % 7 == 0 ? random.nextInt(0x10000) : 0;
 
-            final long sum = TransportChecksum.sum(buffer, offset, length, initial);
+            final long sum = InternetChecksum.sum(buffer, offset, length, initial);
 
-            assertEquals(referenceSum(bytes, offset, length, initial), TransportChecksum.fold(sum),
+            assertEquals(referenceSum(bytes, offset, length, initial), InternetChecksum.fold(sum),
                 "length " + length + " offset " + offset + " initial " + initial);
         }
         for (int round = 0; round < 2000; round++)
@@ -55,7 +60,7 @@ class TransportChecksumTest
             final int offset = 1 + 2 * random.nextInt(8); // odd offsets
 
             assertEquals(referenceSum(bytes, offset, length, 0),
-                TransportChecksum.fold(TransportChecksum.sum(buffer, offset, length, 0)),
+                InternetChecksum.fold(InternetChecksum.sum(buffer, offset, length, 0)),
                 "length " + length + " offset " + offset);
         }
     }
@@ -67,22 +72,22 @@ class TransportChecksumTest
         Arrays.fill(ones, (byte)0xFF);
         final UnsafeBuffer buffer = new UnsafeBuffer(ones);
 
-        final long sum = TransportChecksum.sum(buffer, 0, ones.length, 0);
+        final long sum = InternetChecksum.sum(buffer, 0, ones.length, 0);
 
-        assertEquals(0xFFFF, TransportChecksum.fold(sum));
-        assertEquals(referenceSum(ones, 0, ones.length, 0), TransportChecksum.fold(sum));
+        assertEquals(0xFFFF, InternetChecksum.fold(sum));
+        assertEquals(referenceSum(ones, 0, ones.length, 0), InternetChecksum.fold(sum));
     }
 
     @Test
     void shouldFoldCarriesRepeatedly()
     {
-        assertEquals(0, TransportChecksum.fold(0));
-        assertEquals(0xFFFF, TransportChecksum.fold(0xFFFF));
-        assertEquals(1, TransportChecksum.fold(0x10000));
-        assertEquals(0xFFFF, TransportChecksum.fold(0x1FFFEL));
-        assertEquals(0x0002, TransportChecksum.fold(0xFFFF_0002L)); // 0xFFFF + 0x0002 = 0x1_0001 -> 0x0002
-        assertEquals(0xFFFF, TransportChecksum.fold(0xFFFF_FFFF_FFFFL));
-        assertEquals(0x1234, TransportChecksum.fold(0x1233_FFFFL + 1)); // 0x1234_0000: 0x0000 + 0x1234
+        assertEquals(0, InternetChecksum.fold(0));
+        assertEquals(0xFFFF, InternetChecksum.fold(0xFFFF));
+        assertEquals(1, InternetChecksum.fold(0x10000));
+        assertEquals(0xFFFF, InternetChecksum.fold(0x1FFFEL));
+        assertEquals(0x0002, InternetChecksum.fold(0xFFFF_0002L)); // 0xFFFF + 0x0002 = 0x1_0001 -> 0x0002
+        assertEquals(0xFFFF, InternetChecksum.fold(0xFFFF_FFFF_FFFFL));
+        assertEquals(0x1234, InternetChecksum.fold(0x1233_FFFFL + 1)); // 0x1234_0000: 0x0000 + 0x1234
     }
 
     @Test
@@ -92,12 +97,12 @@ class TransportChecksumTest
         final UnsafeBuffer buffer = new UnsafeBuffer(packet);
         final int transportLength = packet.length - 20;
 
-        final long pseudo = TransportChecksum.pseudoHeader(buffer, 0, false, TCP, transportLength);
+        final long pseudo = InternetChecksum.pseudoHeaderSum(buffer, 0, false, TCP, transportLength);
 
         // 198.18 + 0.1 + 198.18 + 0.2 + 0x0006 + length
         final int expected = fold16(0xC612 + 0x0001 + 0xC612 + 0x0002 + 6 + transportLength);
-        assertEquals(expected, TransportChecksum.fold(pseudo));
-        assertEquals(referencePseudoHeader(packet, TCP), TransportChecksum.fold(pseudo));
+        assertEquals(expected, InternetChecksum.fold(pseudo));
+        assertEquals(referencePseudoHeader(packet, TCP), InternetChecksum.fold(pseudo));
     }
 
     @Test
@@ -107,15 +112,15 @@ class TransportChecksumTest
         final UnsafeBuffer buffer = new UnsafeBuffer(packet);
         final int transportLength = packet.length - 40;
 
-        final long pseudo = TransportChecksum.pseudoHeader(buffer, 0, true, TCP, transportLength);
+        final long pseudo = InternetChecksum.pseudoHeaderSum(buffer, 0, true, TCP, transportLength);
 
         // 2001:db8::1 + 2001:db8::2: 0x2001 + 0x0db8 + 1 and + 2; the 32-bit length; zero; next header
         final int addresses = 2 * (0x2001 + 0x0DB8) + 1 + 2;
-        assertEquals(fold16(addresses + transportLength + 6), TransportChecksum.fold(pseudo));
-        assertEquals(referencePseudoHeader(packet, TCP), TransportChecksum.fold(pseudo));
+        assertEquals(fold16(addresses + transportLength + 6), InternetChecksum.fold(pseudo));
+        assertEquals(referencePseudoHeader(packet, TCP), InternetChecksum.fold(pseudo));
         // the length is a 32-bit field (RFC 8200 section 8.1): both of its words count
         assertEquals(fold16(addresses + 0x0001 + 0x1170 + 6),
-            TransportChecksum.fold(TransportChecksum.pseudoHeader(buffer, 0, true, TCP, 70_000)));
+            InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(buffer, 0, true, TCP, 70_000)));
     }
 
     @ParameterizedTest(name = "ipv6={0}")
@@ -133,14 +138,16 @@ class TransportChecksumTest
             final UnsafeBuffer buffer = new UnsafeBuffer(packet.clone());
             buffer.putShort(ipHeader + 16, (short)0x5A5A); // garbage: put must not sum it
 
-            final int stored = TransportChecksum.put(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader,
-                ipHeader + 16);
+            final int stored = InternetChecksum.putTransportChecksum(buffer, 0, ipv6, TCP, ipHeader,
+                packet.length - ipHeader, ipHeader + 16);
 
             assertEquals(expected, stored);
             assertArrayEquals(packet, buffer.byteArray());
-            assertTrue(TransportChecksum.verify(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader));
+            assertTrue(
+                InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader));
             buffer.putByte(packet.length - 1, (byte)(buffer.getByte(packet.length - 1) ^ 0x10));
-            assertFalse(TransportChecksum.verify(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader),
+            assertFalse(
+                InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, packet.length - ipHeader),
                 "a flipped bit must not verify");
         }
     }
@@ -161,14 +168,15 @@ class TransportChecksumTest
             final int lead = 1 + random.nextInt(9); // odd and even starts inside a bigger buffer
             final UnsafeBuffer full = new UnsafeBuffer(new byte[lead + packet.length]);
             full.putBytes(lead, packet);
-            final int expected = TransportChecksum.put(full, lead, ipv6, protocol, lead + ipHeader,
+            final int expected = InternetChecksum.putTransportChecksum(full, lead, ipv6, protocol, lead + ipHeader,
                 packet.length - ipHeader, lead + ipHeader + field);
 
             final UnsafeBuffer partial = new UnsafeBuffer(new byte[lead + packet.length]);
             partial.putBytes(lead, packet);
-            final long pseudo = TransportChecksum.pseudoHeader(partial, lead, ipv6, protocol, packet.length - ipHeader);
-            partial.putShort(lead + ipHeader + field, (short)TransportChecksum.fold(pseudo), BIG_ENDIAN);
-            TransportChecksum.completePartial(partial, lead + ipHeader, lead + packet.length, field);
+            final long pseudo =
+                InternetChecksum.pseudoHeaderSum(partial, lead, ipv6, protocol, packet.length - ipHeader);
+            partial.putShort(lead + ipHeader + field, (short)InternetChecksum.fold(pseudo), BIG_ENDIAN);
+            VirtioNetHeader.completePartialChecksum(partial, lead + ipHeader, lead + packet.length, field);
 
             assertEquals(expected, partial.getShort(lead + ipHeader + field, BIG_ENDIAN) & 0xFFFF);
             assertArrayEquals(full.byteArray(), partial.byteArray());
@@ -186,14 +194,15 @@ class TransportChecksumTest
         assertEquals(0, referenceTransportChecksum(udp, UDP, 6), "test packet must checksum to zero");
 
         final UnsafeBuffer put = new UnsafeBuffer(udp.clone());
-        assertEquals(0xFFFF, TransportChecksum.put(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader, ipHeader + 6));
+        assertEquals(0xFFFF,
+            InternetChecksum.putTransportChecksum(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader, ipHeader + 6));
         assertEquals((short)0xFFFF, put.getShort(ipHeader + 6));
-        assertTrue(TransportChecksum.verify(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader));
+        assertTrue(InternetChecksum.verifyTransportChecksum(put, 0, ipv6, UDP, ipHeader, udp.length - ipHeader));
 
         final UnsafeBuffer partial = new UnsafeBuffer(udp.clone());
-        partial.putShort(ipHeader + 6, (short)TransportChecksum.fold(
-            TransportChecksum.pseudoHeader(partial, 0, ipv6, UDP, udp.length - ipHeader)), BIG_ENDIAN);
-        TransportChecksum.completePartial(partial, ipHeader, udp.length, VirtioNetHeader.UDP_CHECKSUM_FIELD);
+        partial.putShort(ipHeader + 6, (short)InternetChecksum.fold(
+            InternetChecksum.pseudoHeaderSum(partial, 0, ipv6, UDP, udp.length - ipHeader)), BIG_ENDIAN);
+        VirtioNetHeader.completePartialChecksum(partial, ipHeader, udp.length, VirtioNetHeader.UDP_CHECKSUM_FIELD);
         assertEquals((short)0xFFFF, partial.getShort(ipHeader + 6));
     }
 
@@ -210,13 +219,14 @@ class TransportChecksumTest
         assertEquals(0, referenceTransportChecksum(p, TCP, 16), "test packet must checksum to zero");
         final UnsafeBuffer buffer = new UnsafeBuffer(p);
 
-        assertEquals(0, TransportChecksum.put(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader, ipHeader + 16));
+        assertEquals(0,
+            InternetChecksum.putTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader, ipHeader + 16));
         assertEquals(0, buffer.getShort(ipHeader + 16));
-        assertTrue(TransportChecksum.verify(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader));
+        assertTrue(InternetChecksum.verifyTransportChecksum(buffer, 0, ipv6, TCP, ipHeader, p.length - ipHeader));
 
-        buffer.putShort(ipHeader + 16, (short)TransportChecksum.fold(
-            TransportChecksum.pseudoHeader(buffer, 0, ipv6, TCP, p.length - ipHeader)), BIG_ENDIAN);
-        TransportChecksum.completePartial(buffer, ipHeader, p.length, VirtioNetHeader.TCP_CHECKSUM_FIELD);
+        buffer.putShort(ipHeader + 16, (short)InternetChecksum.fold(
+            InternetChecksum.pseudoHeaderSum(buffer, 0, ipv6, TCP, p.length - ipHeader)), BIG_ENDIAN);
+        VirtioNetHeader.completePartialChecksum(buffer, ipHeader, p.length, VirtioNetHeader.TCP_CHECKSUM_FIELD);
         assertEquals(0, buffer.getShort(ipHeader + 16));
     }
 
@@ -231,7 +241,7 @@ class TransportChecksumTest
                 .build();
             assertTrue(tcpChecksumValid(packet));
             final int ipHeader = ipv6 ? 40 : 20;
-            assertTrue(TransportChecksum.verify(new UnsafeBuffer(packet), 0, ipv6, TCP, ipHeader,
+            assertTrue(InternetChecksum.verifyTransportChecksum(new UnsafeBuffer(packet), 0, ipv6, TCP, ipHeader,
                 packet.length - ipHeader));
         }
     }

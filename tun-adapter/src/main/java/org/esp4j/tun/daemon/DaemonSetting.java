@@ -1,0 +1,144 @@
+package org.esp4j.tun.daemon;
+
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one table of the daemon's config keys ({@code key=value} in the config file, some also options of
+ * {@code esp4j run}): name, type, default and a one-line description. {@link DaemonConfig} accepts exactly these
+ * keys, {@code esp4j run --help} prints them from here, and a test checks README's table against this one.
+ */
+public enum DaemonSetting
+{
+    TUN_NAME("tun.name", "NAME", DaemonConfig.DEFAULT_TUN_NAME, "TUN device name"),
+    TUN_MTU("tun.mtu", "BYTES", "0", "TUN MTU; 0: the path MTU less the largest ESP overhead"),
+    TUN_TXQUEUELEN("tun.txqueuelen", "PACKETS", String.valueOf(DaemonConfig.DEFAULT_TUN_TX_QUEUE_LENGTH),
+        "packets the kernel queues in the TUN for the daemon (kernel default 500; 0: kernel default)"),
+    TUN_OFFLOAD("tun.offload", "on|off", "on",
+        "virtio-net header with TCP segmentation (TSO) and coalescing (GRO) on the TUN"),
+    PATH_MTU("path.mtu", "BYTES", "0", "MTU of the path the carrier uses; 0: the MTU of the link towards the first peer"),
+    CARRIER("carrier", "raw|udp|both", "raw", "raw: ESP as IP protocol 50; udp: RFC 3948 on udp.port; both"),
+    UDP_PORT("udp.port", "PORT", "4500", "UDP port of the ESP-in-UDP carrier (1..65535)"),
+    UDP_CHECKSUM("udp.checksum", "zero|kernel", "zero",
+        "IPv4 ESP-in-UDP checksum: zero (RFC 3948 §2.1, no UDP GSO) or kernel (checksummed GSO trains)"),
+    MARK("mark", "NUMBER", "0x4500", "SO_MARK of the daemon's sockets (decimal or 0x hex)"),
+    TABLE("table", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_TABLE), "routing table leading into the TUN"),
+    RULE_PRIORITY_MARK("rule.priority.mark", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_MARK_RULE_PRIORITY),
+        "priority of the ip rule 'fwmark MARK lookup main'"),
+    RULE_PRIORITY_STEER("rule.priority.steer", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_STEER_RULE_PRIORITY),
+        "priority of the ip rules 'to PEER lookup TABLE'"),
+    STEER("steer", "PREFIX[,PREFIX]", "", "extra prefixes to steer into the TUN, besides the out-policies' destinations"),
+    PRELOAD("preload", "FILE", "", "ip xfrm 'state add ...' / 'policy add ...' lines loaded at start"),
+    COUNTERS_FILE("counters.file", "FILE", "/dev/shm/esp4j-TUN.counters", "the counters file"),
+    COUNTERS_GROUP("counters.group", "GROUP", "",
+        "group that may read the counters file (mode 0640); empty: owner only (0600)"),
+    CONTROL_SOCKET("control.socket", "FILE", "/run/esp4j/TUN.sock", "the control socket"),
+    BURST("burst", "PACKETS", String.valueOf(DaemonConfig.DEFAULT_BURST),
+        "packets drained per descriptor per duty cycle (at least 1)"),
+    IDLE_POLL_MS("idle.poll.ms", "MS", String.valueOf(DaemonConfig.DEFAULT_IDLE_POLL_MS),
+        "longest poll() when idle (at least 1)"),
+    INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
+        "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
+    CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",
+        "HMAC-SHA-1/MD5 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API; auto: JDK 25+ and 16 lanes)"),
+    CARRIER_RING("carrier.ring", "auto|on|off", "auto",
+        "raw carrier: ESP to the host's addresses from an AF_PACKET ring dropped at prerouting, not the raw socket"),
+    SIP_ROLE(SipBridgeSettings.ROLE, "ue|pcscf", "", "run the SIP bridge in this role; empty: no SIP bridge"),
+    SIP_KEYFILE(SipBridgeSettings.KEYFILE, "FILE", "", "the subscriber's key file (mode 0600)"),
+    SIP_K(SipBridgeSettings.K, "HEX", "", "the subscriber's K (128 bits; a key file or ESP4J_K is safer)"),
+    SIP_OP(SipBridgeSettings.OP, "HEX", "", "the operator's OP (needs sip.k)"),
+    SIP_OPC(SipBridgeSettings.OPC, "HEX", "", "the subscriber's OPc (needs sip.k)"),
+    SIP_ALGORITHM(SipBridgeSettings.ALGORITHM, "milenage|test-usim", "",
+        "AKA algorithm; empty: the key file's, else milenage");
+
+    private static final List<String> KEYS;
+
+    static
+    {
+        final List<String> keys = new ArrayList<>();
+        for (final DaemonSetting setting : values())
+        {
+            keys.add(setting.key);
+        }
+        KEYS = List.copyOf(keys);
+    }
+
+    private final String key;
+    private final String type;
+    private final String defaultValue;
+    private final String description;
+
+    DaemonSetting(final String key, final String type, final String defaultValue, final String description)
+    {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    /** @return the key as written in the config file. */
+    public String key()
+    {
+        return key;
+    }
+
+    /** @return the form of its value, e.g. {@code on|off} or {@code BYTES}. */
+    public String type()
+    {
+        return type;
+    }
+
+    /** @return the default as text (empty: none); {@code TUN} stands for the TUN's name. */
+    public String defaultValue()
+    {
+        return defaultValue;
+    }
+
+    /** @return one line saying what it does. */
+    public String description()
+    {
+        return description;
+    }
+
+    /** @return every key, in table order. */
+    public static List<String> keys()
+    {
+        return KEYS;
+    }
+
+    /**
+     * @param key a key.
+     * @return the setting, or null for an unknown key.
+     */
+    public static DaemonSetting byKey(final String key)
+    {
+        for (final DaemonSetting setting : values())
+        {
+            if (setting.key.equals(key))
+            {
+                return setting;
+            }
+        }
+        return null;
+    }
+
+    /** @return this setting as a row of README's table of keys (Markdown; {@code |} escaped). */
+    public String markdownRow()
+    {
+        return "| `" + key + "` | `" + type.replace("|", "\\|") + "` | " +
+            (defaultValue.isEmpty() ? "" : "`" + defaultValue + "`") + " | " + description.replace("|", "\\|") + " |";
+    }
+
+    /** @return the table as {@code esp4j run --help} prints it, one key a line. */
+    public static String helpText()
+    {
+        final StringBuilder sb = new StringBuilder("config file keys (key=value; an unknown key is an error):\n");
+        for (final DaemonSetting setting : values())
+        {
+            sb.append(String.format("  %-20s %-20s %s%s%n", setting.key, setting.type, setting.description,
+                setting.defaultValue.isEmpty() ? "" : " [" + setting.defaultValue + "]"));
+        }
+        return sb.toString();
+    }
+}
