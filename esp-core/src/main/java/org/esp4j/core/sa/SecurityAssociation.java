@@ -458,7 +458,7 @@ public final class SecurityAssociation
      * @param nowNs the clock.
      * @return the time, or {@code Long.MAX_VALUE} when nothing is left to check (no time limit, or expired).
      */
-    public long nextTimeCheckNs(final long nowNs)
+    long nextTimeCheckNs(final long nowNs)
     {
         final int current = state.get();
         if (current > SaState.DYING.ordinal())

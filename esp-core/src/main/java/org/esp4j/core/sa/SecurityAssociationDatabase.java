@@ -306,7 +306,7 @@ public final class SecurityAssociationDatabase
     /**
      * Sweep the time limits of idle SAs (a packet also checks its SA's limits). Call periodically, e.g. once a
      * second from a control agent. Only the SAs whose next time-limit check is due are looked at (a deadline queue
-     * kept on add, update and delete, see {@link SecurityAssociation#nextTimeCheckNs(long)}), so a poll with
+     * kept on add, update and delete, each SA's earliest soft or hard add/use deadline), so a poll with
      * nothing due costs the same whatever the number of SAs.
      *
      * @return number of SAs whose time limits this poll covers (all SAs of the database).
