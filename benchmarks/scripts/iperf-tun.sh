@@ -9,6 +9,9 @@
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
 #   TESTS      "tcp udp" (both)
+#   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
+#              (AES-128-GMAC, RFC 4543) or cbc (AES-128-CBC + HMAC-SHA-1-96) (sha1). A mode esp-ALG uses ALG instead,
+#              so MODES="esp-sha1 esp-gcm esp-sha1 esp-gcm" compares two suites in interleaved rounds of one run
 #   ESP4J_JAR  shaded jar with the daemon (cli/target/esp4j.jar, built if missing)
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
@@ -40,6 +43,7 @@ CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
 DAEMON_CONFIG=${DAEMON_CONFIG:-}
 CONTROL_PAIRS=${CONTROL_PAIRS:-0}
+ALG=${ALG:-sha1}
 MODES=${MODES:-"kernel bypass esp"}
 TESTS=${TESTS:-"tcp udp"}
 JAVA=${JAVA:-java}
@@ -54,7 +58,8 @@ WORK=$(mktemp -d /tmp/esp4j-iperf-XXXXXX)
 OUT=${OUT:-$WORK/results.md}
 PORT=5201
 KEY=0xf769bcd751044604127672711c6d344100000000
-JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions ${ESP4J_JAVA_OPTS:-}"
+AES_KEY=0x00112233445566778899aabbccddeeff
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions ${ESP4J_JAVA_OPTS:-}"
 # as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
 JAVA_SPEC=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
 if [ "${JAVA_SPEC%%.*}" -ge 21 ] 2>/dev/null; then
@@ -67,6 +72,12 @@ else
   UE_ADDR=2001::1:d1ae:bb37:d9c9:81d0; PC_ADDR=2001:0:0:1::2; PLEN=128; FOPT=-6
 fi
 
+for m in $MODES "esp-$ALG"; do
+  case $m in
+    kernel|bypass|esp|esp-sha1|esp-gcm|esp-gmac|esp-cbc) ;;
+    *) echo "unknown mode or ALG: $m (modes kernel, bypass, esp, esp-ALG; ALG sha1, gcm, gmac or cbc)" >&2; exit 2 ;;
+  esac
+done
 for tool in ip iperf3 python3 "$JAVA"; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
@@ -113,17 +124,24 @@ if [ "$FAMILY" = 6 ]; then
 fi
 
 # preload: the trace's first two SAs, protecting iperf3 (port 5201, TCP and UDP) in both directions
-preload() { # $1 = ue|pc, $2 = esp|bypass
+preload() { # $1 = ue|pc, $2 = esp|esp-ALG|bypass
   local self=$UE_ADDR peer=$PC_ADDR
   [ "$1" = pc ] && { self=$PC_ADDR; peer=$UE_ADDR; }
   if [ "$2" = bypass ]; then
     echo "policy add src $self dst $peer dir out priority 100 action allow"
     return
   fi
-  local encap=""
+  local encap="" alg=$ALG algs
+  [ "$2" != esp ] && alg=${2#esp-}
+  case $alg in
+    sha1) algs="auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"" ;;
+    gcm) algs="aead 'rfc4106(gcm(aes))' ${AES_KEY}01020304 128" ;;
+    gmac) algs="aead 'rfc4543(gcm(aes))' ${AES_KEY}01020304 128" ;;
+    cbc) algs="auth-trunc 'hmac(sha1)' $KEY 96 enc 'cbc(aes)' $AES_KEY" ;;
+  esac
   [ "$CARRIER" = udp ] && encap=" encap espinudp 4500 4500 0.0.0.0"
-  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"$encap"
-  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 auth-trunc 'hmac(sha1)' $KEY 96 enc 'ecb(cipher_null)' \"\"$encap"
+  echo "state add src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport replay-window 64 $algs$encap"
+  echo "state add src $PC_ADDR dst $UE_ADDR proto esp spi 565817 reqid 2 mode transport replay-window 64 $algs$encap"
   for proto in tcp udp; do
     if [ "$1" = ue ]; then
       echo "policy add src $UE_ADDR dst $PC_ADDR proto $proto dport $PORT dir out tmpl src $UE_ADDR dst $PC_ADDR proto esp spi 2821032177 reqid 1 mode transport"
@@ -218,7 +236,7 @@ for mode in $MODES; do
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     p0=$(veth_packets); c0=$(cpu_ticks); d0=$(proc_ticks "${DAEMONS[@]:-}")
     latency=""
-    if [ "$mode" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ]; then
+    if [ "${mode%%-*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ]; then
       # shellcheck disable=SC2086
       ip netns exec "$UE" "$JAVA" $JVM_ARGS -cp "$BENCH_JAR" org.esp4j.benchmarks.ControlLatency "$WORK/ue.sock" \
         "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &

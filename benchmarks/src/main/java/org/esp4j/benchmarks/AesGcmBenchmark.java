@@ -2,6 +2,7 @@ package org.esp4j.benchmarks;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.crypto.GcmEngine;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
 import org.esp4j.core.ip.Ipv6Header;
@@ -34,8 +35,11 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * <b>What is measured.</b> {@link #protect()} and {@link #unprotect()} are {@link ProtectBenchmark#protect()} and
  * {@link UnprotectBenchmark#unprotect()} for these suites (copy the packet in, whole ESP processing; the receiving
- * SA has replay window 0 so one packet can be accepted again and again). esp4j's GCM is the JDK's AES-ECB
- * (intrinsic) over counter blocks plus a table-driven GHASH in Java, set up once per SA.
+ * SA has replay window 0 so one packet can be accepted again and again). esp4j's GCM has two paths
+ * ({@code GcmEngine}): {@link #path} {@code intrinsics} runs on the JDK's AES-CTR and GHASH intrinsics (the fork opens
+ * {@code com.sun.crypto.provider}; the set-up fails if the self-check refused them), {@code java} on AES-ECB counter
+ * blocks and the aggregated GHASH tables (system property {@code esp4j.gcm.intrinsics=off}). The baselines do not
+ * depend on it: their two rows are two samples of the same code.
  * <p>
  * <b>Baseline.</b> The plain JDK way, as {@link JdkAesCbcHmacBenchmark} does for CBC: copy the packet in, then per
  * packet {@code Cipher.init} with a {@code new GCMParameterSpec} (the only way to give the JDK a nonce), the AAD
@@ -51,7 +55,8 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
-    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
+    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+    "--add-opens", "java.base/com.sun.crypto.provider=ALL-UNNAMED" })
 public class AesGcmBenchmark
 {
     private static final int ESP_HEADER = 8;
@@ -64,6 +69,10 @@ public class AesGcmBenchmark
     /** UDP payload bytes. */
     @Param({ "64", "512", "1400" })
     public int payload;
+
+    /** esp4j's GCM path: {@code intrinsics} (the JDK's, required here) or {@code java} (the fallback). */
+    @Param({ "intrinsics", "java" })
+    public String path;
 
     private EspFixture ue;
     private EspFixture pcscf;
@@ -91,6 +100,11 @@ public class AesGcmBenchmark
     @Setup
     public void setup() throws GeneralSecurityException
     {
+        // Before any GCM class initialises in this fork.
+        final boolean intrinsics = "intrinsics".equals(path);
+        System.setProperty("esp4j.gcm.intrinsics", intrinsics ? "auto" : "off");
+        final String implementation = GcmEngine.implementation();
+        EspFixture.check(implementation.startsWith(intrinsics ? "jdk-intrinsics" : "java"), "GCM is " + implementation);
         gmac = suite.encryption() == EncryptionAlgorithm.AES_GMAC;
         ue = new EspFixture(suite, 64);
         pcscf = new EspFixture(suite, 0);

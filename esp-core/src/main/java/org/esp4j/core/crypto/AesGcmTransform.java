@@ -62,12 +62,29 @@ public final class AesGcmTransform implements EspTransform
      */
     public AesGcmTransform(final byte[] keyMaterial, final int icvLength, final boolean encrypts, final IvSource ivSource)
     {
+        this(keyMaterial, icvLength, encrypts, ivSource, JdkGcmIntrinsics.AVAILABLE);
+    }
+
+    /**
+     * @param keyMaterial    AES key (16, 24 or 32 bytes) followed by the 4-byte salt; not kept.
+     * @param icvLength      ICV bytes: 8, 12 or 16 for GCM, 16 for GMAC.
+     * @param encrypts       true for AES-GCM (RFC 4106), false for AES-GMAC (RFC 4543, payload in clear).
+     * @param ivSource       where the 8-byte IVs come from; must never repeat one under this key.
+     * @param intrinsicGhash true for the JDK's GHASH intrinsic, false for the Java tables (tests run both).
+     */
+    AesGcmTransform(
+        final byte[] keyMaterial,
+        final int icvLength,
+        final boolean encrypts,
+        final IvSource ivSource,
+        final boolean intrinsicGhash)
+    {
         if (icvLength != 8 && icvLength != 12 && icvLength != 16)
         {
             throw new IllegalArgumentException("AES-GCM ICV must be 8, 12 or 16 bytes, got " + icvLength);
         }
         final int keyLength = keyMaterial.length - SALT_LENGTH;
-        engine = new GcmEngine(keyMaterial, 0, keyLength);
+        engine = new GcmEngine(keyMaterial, 0, keyLength, intrinsicGhash);
         saltHigh = ((long)(int)INT_BE.get(keyMaterial, keyLength)) << 32;
         this.icvLength = icvLength;
         this.encrypts = encrypts;

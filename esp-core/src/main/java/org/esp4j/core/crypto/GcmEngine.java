@@ -10,14 +10,22 @@ import java.util.Arrays;
 
 /**
  * AES-GCM (NIST SP 800-38D; McGrew and Viega, "The Galois/Counter Mode of Operation") that allocates nothing per
- * message: the JDK's intrinsic AES, kept initialised, plus {@link GHash} in Java.
+ * message, on one of two paths fixed per engine:
+ * <ul>
+ *     <li><b>The JDK's intrinsics</b> (the default where the JVM allows it, see {@link JdkGcmIntrinsics}): the
+ *         keystream from the JDK's {@code CounterMode} over AES and the hash from its {@code GHASH.processBlocks},
+ *         the two stubs (AES-NI, carry-less multiply) the JDK's own {@code AES/GCM/NoPadding} runs on, kept keyed
+ *         per SA. The JVM needs {@code --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED}.</li>
+ *     <li><b>Java</b> (the fallback): one {@code AES/ECB/NoPadding} cipher initialised once per key encrypts
+ *         batches of counter blocks ({@code J0 + 1, J0 + 2, ...}, SP 800-38D §6.5 GCTR with inc32) into a keystream
+ *         that is XORed over the data in place, and {@link GHash} hashes on tables in Java.</li>
+ * </ul>
+ * Both give the same bytes; {@link #implementation()} says which one new engines take.
  * <p>
  * <b>Why not {@code Cipher.getInstance("AES/GCM/NoPadding")}.</b> It takes the nonce only through
- * {@code init(..., new GCMParameterSpec(...))}, so every message allocates the spec and re-initialises the cipher,
- * and in encrypt mode it refuses a key and nonce pair it has seen, which the ESP code never repeats anyway. Here one
- * {@code AES/ECB/NoPadding} cipher is initialised once per key and encrypts batches of counter blocks
- * ({@code J0 + 1, J0 + 2, ...}, SP 800-38D §6.5 GCTR with inc32) into a keystream that is XORed over the data in
- * place. {@code H = E(K, 0^128)} and the GHASH tables are computed at construction.
+ * {@code init(..., new GCMParameterSpec(...))}, so every message allocates the spec and re-initialises the cipher
+ * (about 1 KiB per message), and in encrypt mode it refuses a key and nonce pair it has seen, which the ESP code never
+ * repeats anyway. {@code H = E(K, 0^128)} and the GHASH key are computed at construction.
  * <p>
  * A message is {@link #start(long, long) started} with its pre-counter block {@code J0} (for a 96-bit nonce
  * {@code N}: {@code N || 0^31 || 1}), then the caller drives {@link #crypt} and {@link #ghash()} in the order of its
@@ -25,7 +33,7 @@ import java.util.Arrays;
  * {@link #encrypt}/{@link #decrypt} methods do the whole of SP 800-38D §7.1/§7.2 for nonces of any length, for tests
  * and callers outside the packet path.
  * <p>
- * Not thread-safe. The JDK's expanded AES key inside the {@link Cipher} cannot be wiped; {@link #destroy()} wipes
+ * Not thread-safe. The JDK's expanded AES key inside its cipher objects cannot be wiped; {@link #destroy()} wipes
  * what this class holds.
  */
 public final class GcmEngine
@@ -34,7 +42,7 @@ public final class GcmEngine
     public static final int BLOCK_LENGTH = 16;
     /** The longest tag (ICV). */
     public static final int MAX_TAG_LENGTH = 16;
-    /** Keystream is made this many blocks at a time: 2 KiB, enough for a typical packet in one cipher call. */
+    /** Java path: keystream is made this many blocks at a time, 2 KiB, enough for a typical packet in one call. */
     private static final int CHUNK_BLOCKS = 128;
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     /** XOR of keystream and data needs no particular byte order: the platform's is fastest. */
@@ -42,9 +50,15 @@ public final class GcmEngine
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private final Cipher aes;
-    private final GHash ghash = new GHash();
-    private final byte[] counterBlocks = new byte[CHUNK_BLOCKS * BLOCK_LENGTH];
-    private final byte[] keystream = new byte[CHUNK_BLOCKS * BLOCK_LENGTH];
+    private final GHash ghash;
+    /** The JDK's {@code CounterMode}, or null on the Java path. */
+    private final Object jdkCtr;
+    /** Its counter block, set before each message. */
+    private final byte[] jdkCounter = new byte[BLOCK_LENGTH];
+    /** Counter blocks for the ECB cipher: a chunk on the Java path, one block (tag mask, H) on the intrinsic one. */
+    private final byte[] counterBlocks;
+    private final byte[] keystream;
+    private final int chunkBlocks;
     private final byte[] tag = new byte[MAX_TAG_LENGTH];
     private long j0High;
     private long j0Low;
@@ -58,6 +72,22 @@ public final class GcmEngine
      */
     public GcmEngine(final byte[] key, final int offset, final int length)
     {
+        this(key, offset, length, JdkGcmIntrinsics.AVAILABLE);
+    }
+
+    /**
+     * @param key        AES key: 16, 24 or 32 bytes from {@code offset}.
+     * @param offset     first key byte.
+     * @param length     key length.
+     * @param intrinsics true for the JDK's intrinsics (only where {@link JdkGcmIntrinsics#AVAILABLE}), false for
+     *                   the Java path: tests run both.
+     */
+    GcmEngine(final byte[] key, final int offset, final int length, final boolean intrinsics)
+    {
+        ghash = new GHash(intrinsics);
+        chunkBlocks = intrinsics ? 1 : CHUNK_BLOCKS;
+        counterBlocks = new byte[chunkBlocks * BLOCK_LENGTH];
+        keystream = new byte[chunkBlocks * BLOCK_LENGTH];
         if (length != 16 && length != 24 && length != 32)
         {
             throw new IllegalArgumentException("AES key must be 128, 192 or 256 bits, got " + length * 8);
@@ -71,6 +101,16 @@ public final class GcmEngine
         {
             throw new IllegalStateException("AES is not available", ex);
         }
+        if (intrinsics)
+        {
+            final byte[] keyCopy = Arrays.copyOfRange(key, offset, offset + length);
+            jdkCtr = JdkGcmIntrinsics.newCtr(keyCopy, jdkCounter);
+            Arrays.fill(keyCopy, (byte)0);
+        }
+        else
+        {
+            jdkCtr = null;
+        }
         Arrays.fill(counterBlocks, 0, BLOCK_LENGTH, (byte)0);
         encryptBlocks(1);
         ghash.init((long)LONG_BE.get(keystream, 0), (long)LONG_BE.get(keystream, 8));
@@ -83,6 +123,21 @@ public final class GcmEngine
     public GcmEngine(final byte[] key)
     {
         this(key, 0, key.length);
+    }
+
+    /**
+     * @return {@code "jdk-intrinsics"} when new engines run on the JDK's AES-CTR and GHASH intrinsics, else
+     * {@code "java"} and the reason, for start-up logs.
+     */
+    public static String implementation()
+    {
+        return JdkGcmIntrinsics.AVAILABLE ? "jdk-intrinsics" : "java (" + JdkGcmIntrinsics.REASON + ")";
+    }
+
+    /** @return true if this engine runs on the JDK's intrinsics. */
+    boolean intrinsics()
+    {
+        return jdkCtr != null;
     }
 
     /**
@@ -132,12 +187,22 @@ public final class GcmEngine
     {
         // inc32: only the low 32 bits of the counter block count, wrapping (SP 800-38D §6.2).
         final long fixed = j0Low & 0xFFFF_FFFF_0000_0000L;
+        final long first = (j0Low + 1) & 0xFFFF_FFFFL;
+        // The JDK's CounterMode carries into the upper 96 bits: only where the low 32 bits do not wrap (with a 96-bit
+        // nonce they start at 2, so only a message of 2^36 bytes could; other nonces take the loop below if they do).
+        if (jdkCtr != null && first + ((length + BLOCK_LENGTH - 1) / BLOCK_LENGTH) <= 0x1_0000_0000L)
+        {
+            LONG_BE.set(jdkCounter, 0, j0High);
+            LONG_BE.set(jdkCounter, 8, fixed | first);
+            JdkGcmIntrinsics.ctr(jdkCtr, data, offset, length);
+            return;
+        }
         int counter = (int)j0Low + 1;
         int at = offset;
         int remaining = length;
         while (remaining > 0)
         {
-            final int blocks = Math.min(CHUNK_BLOCKS, (remaining + BLOCK_LENGTH - 1) / BLOCK_LENGTH);
+            final int blocks = Math.min(chunkBlocks, (remaining + BLOCK_LENGTH - 1) / BLOCK_LENGTH);
             for (int k = 0, p = 0; k < blocks; k++, p += BLOCK_LENGTH)
             {
                 LONG_BE.set(counterBlocks, p, j0High);
@@ -273,6 +338,7 @@ public final class GcmEngine
         Arrays.fill(counterBlocks, (byte)0);
         Arrays.fill(keystream, (byte)0);
         Arrays.fill(tag, (byte)0);
+        Arrays.fill(jdkCounter, (byte)0);
         j0High = 0;
         j0Low = 0;
         maskHigh = 0;

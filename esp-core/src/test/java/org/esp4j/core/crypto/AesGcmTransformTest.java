@@ -131,6 +131,11 @@ class AesGcmTransformTest
             return new AesGcmTransform(keyMaterial, icvLength, gcm, fixedIv(iv));
         }
 
+        AesGcmTransform transform(final int icvLength, final boolean intrinsics)
+        {
+            return new AesGcmTransform(keyMaterial, icvLength, gcm, fixedIv(iv), intrinsics);
+        }
+
         int icvLength()
         {
             return packet.length - HEADER - plaintext.length;
@@ -145,13 +150,16 @@ class AesGcmTransformTest
     {
         final Vector v = Vector.of(algorithm, key, spi, seq, nonce, plaintext, packet);
         assertEquals(16, v.icvLength());
-        final byte[] array = new byte[v.packet.length];
-        System.arraycopy(v.packet, 0, array, 0, 8); // SPI and sequence number, as the packet code writes them
-        System.arraycopy(v.plaintext, 0, array, HEADER, v.plaintext.length);
+        for (final boolean intrinsics : new boolean[]{ true, false })
+        {
+            final byte[] array = new byte[v.packet.length];
+            System.arraycopy(v.packet, 0, array, 0, 8); // SPI and sequence number, as the packet code writes them
+            System.arraycopy(v.plaintext, 0, array, HEADER, v.plaintext.length);
 
-        v.transform(16).protect(array, 0, HEADER, v.plaintext.length, v.esn, v.sequence);
+            v.transform(16, intrinsics).protect(array, 0, HEADER, v.plaintext.length, v.esn, v.sequence);
 
-        assertEquals(Hex.encode(v.packet), Hex.encode(array));
+            assertEquals(Hex.encode(v.packet), Hex.encode(array), "intrinsics " + intrinsics);
+        }
     }
 
     @ParameterizedTest(name = "draft-mcgrew-gcm-test-01 vector {0} ({1})")
@@ -161,14 +169,18 @@ class AesGcmTransformTest
         final String nonce, final String plaintext, final String packet)
     {
         final Vector v = Vector.of(algorithm, key, spi, seq, nonce, plaintext, packet);
-        final AesGcmTransform transform = v.transform(16);
-        final byte[] array = v.packet.clone();
+        for (final boolean intrinsics : new boolean[]{ true, false })
+        {
+            final AesGcmTransform transform = v.transform(16, intrinsics);
+            final byte[] array = v.packet.clone();
 
-        assertTrue(transform.verify(array, 0, HEADER, v.plaintext.length, v.esn, v.sequence));
-        assertArrayEquals(v.packet, array, "verify must not change the packet");
-        transform.decrypt(array, 0, HEADER, v.plaintext.length);
+            assertTrue(transform.verify(array, 0, HEADER, v.plaintext.length, v.esn, v.sequence));
+            assertArrayEquals(v.packet, array, "verify must not change the packet");
+            transform.decrypt(array, 0, HEADER, v.plaintext.length);
 
-        assertEquals(Hex.encode(v.plaintext), Hex.encode(array, HEADER, v.plaintext.length));
+            assertEquals(Hex.encode(v.plaintext), Hex.encode(array, HEADER, v.plaintext.length),
+                "intrinsics " + intrinsics);
+        }
     }
 
     @ParameterizedTest(name = "draft-mcgrew-gcm-test-01 vector {0} ({1})")

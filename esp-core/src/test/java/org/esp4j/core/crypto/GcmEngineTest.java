@@ -1,9 +1,9 @@
 package org.esp4j.core.crypto;
 
 import org.esp4j.core.text.Hex;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The raw AES-GCM of {@link GcmEngine}: the published test cases, the JDK's GCM on random inputs, tamper refusal and
- * no allocation per message.
+ * The raw AES-GCM of {@link GcmEngine} on both its paths (the JDK's intrinsics and Java): the published test cases,
+ * the JDK's GCM on random inputs, tamper refusal and no allocation per message.
  */
 class GcmEngineTest
 {
@@ -86,24 +86,29 @@ class GcmEngineTest
         final String ciphertext,
         final String tag)
     {
-        final GcmEngine engine = new GcmEngine(Hex.decode(key));
-        final byte[] p = hex(plaintext);
-        final byte[] a = hex(aad);
-        final byte[] data = p.clone();
-        final byte[] t = new byte[16];
+        for (final boolean intrinsics : new boolean[]{ true, false })
+        {
+            final byte[] k = Hex.decode(key);
+            final GcmEngine engine = new GcmEngine(k, 0, k.length, intrinsics);
+            final byte[] p = hex(plaintext);
+            final byte[] a = hex(aad);
+            final byte[] data = p.clone();
+            final byte[] t = new byte[16];
 
-        engine.encrypt(Hex.decode(nonce), a, 0, a.length, data, 0, data.length, t, 0, 16);
+            engine.encrypt(Hex.decode(nonce), a, 0, a.length, data, 0, data.length, t, 0, 16);
 
-        assertEquals(ciphertext == null ? "" : ciphertext, Hex.encode(data), "ciphertext");
-        assertEquals(tag, Hex.encode(t), "tag");
-        assertTrue(engine.decrypt(Hex.decode(nonce), a, 0, a.length, data, 0, data.length, t, 0, 16));
-        assertArrayEquals(p, data, "decrypted");
+            assertEquals(ciphertext == null ? "" : ciphertext, Hex.encode(data), "ciphertext, intrinsics " + intrinsics);
+            assertEquals(tag, Hex.encode(t), "tag, intrinsics " + intrinsics);
+            assertTrue(engine.decrypt(Hex.decode(nonce), a, 0, a.length, data, 0, data.length, t, 0, 16));
+            assertArrayEquals(p, data, "decrypted, intrinsics " + intrinsics);
+        }
     }
 
-    @Test
-    void shouldRefuseAnyFlippedBitAndLeaveTheCiphertextUntouched()
+    @ParameterizedTest(name = "intrinsics {0}")
+    @ValueSource(booleans = { true, false })
+    void shouldRefuseAnyFlippedBitAndLeaveTheCiphertextUntouched(final boolean intrinsics)
     {
-        final GcmEngine engine = new GcmEngine(Hex.decode(K));
+        final GcmEngine engine = engine(Hex.decode(K), intrinsics);
         final byte[] nonce = Hex.decode(N96);
         final byte[] aad = Hex.decode(A);
         final byte[] data = Hex.decode(P60);
@@ -133,8 +138,9 @@ class GcmEngineTest
      * {@code AES/GCM/NoPadding}, and decryption gives the plaintext back. Data sits at an odd offset inside a larger
      * array to exercise unaligned access.
      */
-    @Test
-    void shouldAgreeWithTheJdkGcmOnRandomInputs() throws Exception
+    @ParameterizedTest(name = "intrinsics {0}")
+    @ValueSource(booleans = { true, false })
+    void shouldAgreeWithTheJdkGcmOnRandomInputs(final boolean intrinsics) throws Exception
     {
         final SplittableRandom random = new SplittableRandom(0x4106_4543L);
         final int[] keyLengths = { 16, 24, 32 };
@@ -152,7 +158,7 @@ class GcmEngineTest
             System.arraycopy(plaintext, 0, buffer, offset, length);
             final byte[] tag = new byte[tagLength];
 
-            final GcmEngine engine = new GcmEngine(key);
+            final GcmEngine engine = engine(key, intrinsics);
             engine.encrypt(nonce, aad, 0, aad.length, buffer, offset, length, tag, 0, tagLength);
 
             final Cipher jdk = Cipher.getInstance("AES/GCM/NoPadding");
@@ -170,12 +176,13 @@ class GcmEngineTest
         }
     }
 
-    @Test
-    void shouldAllocateNothingPerMessage()
+    @ParameterizedTest(name = "intrinsics {0}")
+    @ValueSource(booleans = { true, false })
+    void shouldAllocateNothingPerMessage(final boolean intrinsics)
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final GcmEngine engine = new GcmEngine(Hex.decode(K));
+        final GcmEngine engine = engine(Hex.decode(K), intrinsics);
         final byte[] nonce = Hex.decode(N96);
         final byte[] aad = Hex.decode(A);
         final byte[] data = new byte[1400];
@@ -196,10 +203,11 @@ class GcmEngineTest
         assertTrue(allocated < 16 * 1024, "allocated " + allocated + " bytes for 20000 messages");
     }
 
-    @Test
-    void shouldWipeTheHashKeyOnDestroy() throws Exception
+    @ParameterizedTest(name = "intrinsics {0}")
+    @ValueSource(booleans = { true, false })
+    void shouldWipeTheHashKeyOnDestroy(final boolean intrinsics) throws Exception
     {
-        final GcmEngine engine = new GcmEngine(Hex.decode(K));
+        final GcmEngine engine = engine(Hex.decode(K), intrinsics);
         final byte[] nonce = Hex.decode(N96);
         final byte[] tag = new byte[16];
         engine.destroy();
@@ -209,6 +217,37 @@ class GcmEngineTest
         final Cipher ecb = Cipher.getInstance("AES/ECB/NoPadding");
         ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(Hex.decode(K), "AES"));
         assertEquals(Hex.encode(ecb.doFinal(Hex.decode(N96 + "00000001"))), Hex.encode(tag));
+    }
+
+    /**
+     * SP 800-38D §6.2 inc32: the counter's low 32 bits wrap to 0 and the upper 96 stay as they are (the JDK's
+     * {@code CounterMode} would carry into them, so the intrinsic path must not take it across the wrap). Expected:
+     * the JDK's AES-ECB over the counter blocks written out by hand.
+     */
+    @ParameterizedTest(name = "intrinsics {0}")
+    @ValueSource(booleans = { true, false })
+    void shouldWrapOnlyTheLow32BitsOfTheCounter(final boolean intrinsics) throws Exception
+    {
+        final byte[] key = Hex.decode(K);
+        final GcmEngine engine = engine(key, intrinsics);
+        final byte[] data = new byte[64 + 7];
+        engine.start(0x0102030405060708L, 0x090a0b0cfffffffeL);
+        engine.crypt(data, 0, data.length);
+
+        final Cipher ecb = Cipher.getInstance("AES/ECB/NoPadding");
+        ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+        final byte[] expected = ecb.doFinal(Hex.decode(
+            "0102030405060708090a0b0cffffffff" + "0102030405060708090a0b0c00000000" +
+            "0102030405060708090a0b0c00000001" + "0102030405060708090a0b0c00000002" +
+            "0102030405060708090a0b0c00000003"));
+        assertEquals(Hex.encode(expected, 0, data.length), Hex.encode(data));
+    }
+
+    private static GcmEngine engine(final byte[] key, final boolean intrinsics)
+    {
+        final GcmEngine engine = new GcmEngine(key, 0, key.length, intrinsics);
+        assertEquals(intrinsics, engine.intrinsics());
+        return engine;
     }
 
     private static byte[] hex(final String text)
