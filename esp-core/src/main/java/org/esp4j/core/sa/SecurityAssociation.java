@@ -81,6 +81,14 @@ public final class SecurityAssociation
     private IvSource ivSourceOverride;
     /** Epoch at which the SA was retired; written and read under the SAD's lock. */
     private long retireEpoch = Long.MAX_VALUE;
+    /** The SAD that holds the SA (null outside one): told of lifetime updates and sequence alerts. */
+    private SecurityAssociationDatabase owner;
+    /**
+     * Taking this outbound sequence number, or a later one, raises the owner's sequence alert
+     * ({@link SecurityAssociationDatabase#takeSequenceAlert()}): the mark a watcher set with
+     * {@link #alertAtOutboundSequence(long)}, so that it need not look at idle SAs.
+     */
+    private volatile long sequenceAlertAt = NONE;
 
     SecurityAssociation(
         final SaConfig config,
@@ -195,6 +203,32 @@ public final class SecurityAssociation
             throw new IllegalArgumentException("sequence numbers start at 1: " + sequence);
         }
         nextOutboundSequence.set(sequence);
+        raiseSequenceAlert();
+    }
+
+    /**
+     * Raise the owning SAD's sequence alert once this SA takes outbound sequence number {@code sequence} or a later
+     * one (a watcher such as the daemon's sequence reservations, which then looks at its SAs again).
+     *
+     * @param sequence the mark, or {@code Long.MAX_VALUE} for none.
+     */
+    public void alertAtOutboundSequence(final long sequence)
+    {
+        sequenceAlertAt = sequence;
+    }
+
+    private void raiseSequenceAlert()
+    {
+        final SecurityAssociationDatabase sad = owner;
+        if (sad != null)
+        {
+            sad.onSequenceAlert();
+        }
+    }
+
+    void owner(final SecurityAssociationDatabase sad)
+    {
+        owner = sad;
     }
 
     /**
@@ -333,6 +367,10 @@ public final class SecurityAssociation
     public long takeOutboundSequence()
     {
         final long sequence = nextOutboundSequence.getAndIncrement();
+        if (sequence >= sequenceAlertAt)
+        {
+            raiseSequenceAlert();
+        }
         if (!esn && sequence > 0xFFFF_FFFFL)
         {
             nextOutboundSequence.set(0x1_0000_0000L);
@@ -412,6 +450,39 @@ public final class SecurityAssociation
         }
     }
 
+    /**
+     * When the time limits next need a look without traffic ({@link #pollTimeLimits(long)}): the earliest soft (while
+     * valid) or hard add/use deadline. Before the first use, a use limit cannot be reached before {@code nowNs} plus
+     * the limit, so that is when to look again; the data path checks the limits of each packet besides.
+     *
+     * @param nowNs the clock.
+     * @return the time, or {@code Long.MAX_VALUE} when nothing is left to check (no time limit, or expired).
+     */
+    long nextTimeCheckNs(final long nowNs)
+    {
+        final int current = state.get();
+        if (current > SaState.DYING.ordinal())
+        {
+            return NONE;
+        }
+        final boolean valid = current == SaState.VALID.ordinal();
+        final SaLifetimeConfig limits = lifetime;
+        long next = hardAddDeadlineNs;
+        if (valid)
+        {
+            next = Math.min(next, softAddDeadlineNs);
+        }
+        // from the first use itself, not the use deadlines: a packet thread sets those just after the first use
+        final long firstUse = firstUseNs.get();
+        final long useStartNs = firstUse != NONE ? firstUse : nowNs;
+        next = Math.min(next, deadline(useStartNs, limits.hardUseExpiresNs()));
+        if (valid)
+        {
+            next = Math.min(next, deadline(useStartNs, limits.softUseExpiresNs()));
+        }
+        return next;
+    }
+
     /** @return the lifetime limits in force. */
     public SaLifetimeConfig lifetime()
     {
@@ -439,6 +510,11 @@ public final class SecurityAssociation
             nowNs < softAddDeadlineNs && nowNs < softUseDeadlineNs)
         {
             state.compareAndSet(SaState.DYING.ordinal(), SaState.VALID.ordinal());
+        }
+        final SecurityAssociationDatabase sad = owner;
+        if (sad != null)
+        {
+            sad.onLifetimeChanged(this);
         }
     }
 

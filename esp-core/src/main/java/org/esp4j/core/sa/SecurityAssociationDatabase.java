@@ -38,6 +38,12 @@ public final class SecurityAssociationDatabase
     private final NanoClock clock;
     private final SaEventListener listener;
     private final long epochOffsetNs;
+    /** Each SA's next time-limit check, so that {@link #poll()} looks only at the SAs due; guarded by this. */
+    private final DeadlineQueue<SecurityAssociation> timeChecks = new DeadlineQueue<>();
+    /** Adds, updates and deletes so far (written under this object's lock). */
+    private volatile long changes;
+    /** Raised by a packet thread when an SA reaches its {@link SecurityAssociation#alertAtOutboundSequence} mark. */
+    private volatile boolean sequenceAlert;
 
     /**
      * @param counters where per-SA counters are allocated.
@@ -85,8 +91,12 @@ public final class SecurityAssociationDatabase
             }
             final SaCounters saCounters = counters.allocateSaCounters(
                 config.spi(), "spi " + config.spiHex() + " dst " + IpAddressText.format(config.destination()));
-            sa = new SecurityAssociation(config, saCounters, clock.nanoTime(), epochOffsetNs, listener);
+            final long nowNs = clock.nanoTime();
+            sa = new SecurityAssociation(config, saCounters, nowNs, epochOffsetNs, listener);
+            sa.owner(this);
             table.put(sa);
+            scheduleTimeCheckLocked(sa, nowNs);
+            changes++;
             reclaimLocked();
         }
         listener.onSaEvent(SaEventType.ADDED, sa);
@@ -120,7 +130,8 @@ public final class SecurityAssociationDatabase
                 throw new IllegalArgumentException("update may change only the lifetime limits; " + difference +
                     " differs (delete and add the SA instead)");
             }
-            sa.updateLifetime(config.lifetime(), clock.nanoTime());
+            sa.updateLifetime(config.lifetime(), clock.nanoTime()); // reschedules its time check
+            changes++;
             reclaimLocked();
         }
         listener.onSaEvent(SaEventType.UPDATED, sa);
@@ -267,6 +278,7 @@ public final class SecurityAssociationDatabase
                 removeLocked(sa);
             }
             table.clear();
+            timeChecks.clear();
             reclaimLocked();
         }
     }
@@ -293,20 +305,110 @@ public final class SecurityAssociationDatabase
 
     /**
      * Sweep the time limits of idle SAs (a packet also checks its SA's limits). Call periodically, e.g. once a
-     * second from a control agent.
+     * second from a control agent. Only the SAs whose next time-limit check is due are looked at (a deadline queue
+     * kept on add, update and delete, each SA's earliest soft or hard add/use deadline), so a poll with
+     * nothing due costs the same whatever the number of SAs.
      *
-     * @return number of SAs examined.
+     * @return number of SAs whose time limits this poll covers (all SAs of the database).
      */
     public int poll()
     {
         final long nowNs = clock.nanoTime();
-        final List<SecurityAssociation> all = list();
-        for (final SecurityAssociation sa : all)
+        List<SecurityAssociation> due = null;
+        final int covered;
+        synchronized (this)
         {
-            sa.pollTimeLimits(nowNs);
+            covered = table.size();
+            if (timeChecks.size() > 0)
+            {
+                final List<SecurityAssociation> polled = new ArrayList<>();
+                timeChecks.pollDue(nowNs, Integer.MAX_VALUE, (sa, deadlineNs) -> polled.add(sa));
+                due = polled;
+            }
+        }
+        if (due != null && !due.isEmpty())
+        {
+            for (final SecurityAssociation sa : due)
+            {
+                sa.pollTimeLimits(nowNs); // outside the lock: it may raise events
+            }
+            synchronized (this)
+            {
+                for (final SecurityAssociation sa : due)
+                {
+                    if (sa.state() != SaState.DELETED)
+                    {
+                        scheduleTimeCheckLocked(sa, nowNs);
+                    }
+                }
+            }
         }
         reclaim();
-        return all.size();
+        return covered;
+    }
+
+    /** @return the time of an SA's next time-limit check, or {@code Long.MAX_VALUE} if none is queued (tests). */
+    synchronized long nextTimeCheckNs(final SecurityAssociation sa)
+    {
+        return timeChecks.deadlineNs(sa);
+    }
+
+    /**
+     * @return adds, updates and deletes so far: a watcher that reads the same value twice saw the same SAs in
+     * between (an expiry is not a change: the SA stays until deleted).
+     */
+    public long changes()
+    {
+        return changes;
+    }
+
+    /**
+     * Take the sequence alert: true if an SA took an outbound sequence number at or above the mark set with
+     * {@link SecurityAssociation#alertAtOutboundSequence(long)}, or had its sequence set, since the last call. For
+     * one watcher (the daemon's sequence reservations), which looks at its SAs again only then.
+     *
+     * @return whether the alert was raised.
+     */
+    public boolean takeSequenceAlert()
+    {
+        if (sequenceAlert)
+        {
+            sequenceAlert = false;
+            return true;
+        }
+        return false;
+    }
+
+    void onSequenceAlert()
+    {
+        if (!sequenceAlert)
+        {
+            sequenceAlert = true;
+        }
+    }
+
+    void onLifetimeChanged(final SecurityAssociation sa)
+    {
+        synchronized (this)
+        {
+            if (sa.state() != SaState.DELETED)
+            {
+                scheduleTimeCheckLocked(sa, clock.nanoTime());
+            }
+        }
+    }
+
+    private void scheduleTimeCheckLocked(final SecurityAssociation sa, final long nowNs)
+    {
+        final long nextNs = sa.nextTimeCheckNs(nowNs);
+        if (nextNs == Long.MAX_VALUE)
+        {
+            timeChecks.remove(sa);
+        }
+        else
+        {
+            timeChecks.schedule(sa, nextNs);
+        }
     }
 
     /**
@@ -364,6 +466,8 @@ public final class SecurityAssociationDatabase
     {
         sa.markDeleted();
         table.remove(sa);
+        timeChecks.remove(sa);
+        changes++;
         reclamation.retire(sa);
         listener.onSaEvent(SaEventType.DELETED, sa);
     }

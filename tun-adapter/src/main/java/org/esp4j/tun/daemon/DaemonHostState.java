@@ -57,6 +57,8 @@ final class DaemonHostState implements DaemonConductor.HostState
      * update after each change is the only one: an idle sweep costs nothing per policy (40,000 of a P-CSCF's UEs).
      */
     private boolean policyResyncNeeded = true;
+    /** {@link SecurityAssociationDatabase#changes()} when the packet ring last matched the SAD, or -1. */
+    private long ringSyncedSadChanges = -1;
 
     /**
      * @param routing       the installed policy routing, or null (tests).
@@ -230,9 +232,15 @@ final class DaemonHostState implements DaemonConductor.HostState
         try
         {
             final LocalAddresses wanted = LocalAddresses.read(tunName);
+            final long changes = sad.changes();
+            if (changes == ringSyncedSadChanges && wanted.equals(old))
+            {
+                return; // neither the SAs nor the addresses moved: no look at every SA (idle, at 40,000 SAs)
+            }
             final Set<Long> wantedSpis = inboundSpis(wanted);
             if (wanted.equals(old) && wantedSpis.equals(oldSpis))
             {
+                ringSyncedSadChanges = changes;
                 return;
             }
             final LocalAddresses both = old.union(wanted);
@@ -252,6 +260,7 @@ final class DaemonHostState implements DaemonConductor.HostState
             drop.install(wanted, wantedSpis);
             ring.accept(wanted.interfaces(), wanted.addresses());
             ring.own(wantedSpis);
+            ringSyncedSadChanges = changes;
             lastError = null;
         }
         catch (final IOException | RuntimeException ex)

@@ -25,7 +25,9 @@ import java.util.function.Consumer;
  * {@link DaemonConductor#SA_SYNC_INTERVAL_NS} (the preloaded ones also before any packet), and moves a reservation on
  * by another block
  * once the SA is within half a block of it; so the file is written about once per {@link #BLOCK}/2 packets per SA,
- * never per packet (the packet path only increments its counter). At start, each preloaded SA found in the file
+ * never per packet (the packet path only increments its counter, and compares it with the half-block mark, where it
+ * raises the SAD's sequence alert). The conductor looks at the SAs only after one was added, updated or deleted, or
+ * after such an alert: an idle daemon spends nothing per SA on this. At start, each preloaded SA found in the file
  * continues from its reservation: whatever the previous run sent lies below it, even after kill -9 (the file is
  * replaced atomically, written through the page cache: it survives the process, not a power cut).
  * <p>
@@ -49,6 +51,9 @@ final class SequenceReservations
     /** The file key of each SA seen, by identity: formatting it every 100 ms for every SA would cost more. */
     private Map<SecurityAssociation, String> keys = new java.util.IdentityHashMap<>();
     private String lastError;
+    /** The SAD and its {@link SecurityAssociationDatabase#changes()} at the last full look, to skip idle ticks. */
+    private SecurityAssociationDatabase seenSad;
+    private long seenSadChanges;
 
     private SequenceReservations(final Path path, final Consumer<String> log)
     {
@@ -130,6 +135,16 @@ final class SequenceReservations
      */
     void reserve(final SecurityAssociationDatabase sad)
     {
+        // Each SA raises the SAD's sequence alert when it reaches half its block (the mark set below); so with no
+        // SA added, updated or deleted and no alert, no reservation can have to move, and an idle tick looks at none.
+        final long changes = sad.changes();
+        final boolean alert = sad.takeSequenceAlert();
+        if (sad == seenSad && changes == seenSadChanges && !alert)
+        {
+            return;
+        }
+        seenSad = sad;
+        seenSadChanges = changes;
         final List<SecurityAssociation> sas = sad.list();
         boolean changed = false; // an SA gone alone does not need a write: its line goes with the next one
         final Map<String, Long> now = new HashMap<>(sas.size() * 2);
@@ -150,6 +165,7 @@ final class SequenceReservations
                 changed = true;
             }
             now.put(key, mark);
+            sa.alertAtOutboundSequence(mark - BLOCK / 2); // next + BLOCK / 2 > mark from this sequence on
         }
         reserved = now;
         keys = nowKeys;

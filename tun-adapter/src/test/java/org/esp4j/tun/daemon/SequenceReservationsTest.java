@@ -91,4 +91,28 @@ class SequenceReservationsTest
         assertFalse(now.contains("0xc0000001"), "bounded by the SAD: " + now);
         assertTrue(now.contains("0xc0000002 2001:db8::2 2001:db8::1 " + (1 + SequenceReservations.BLOCK)), now);
     }
+
+    @Test
+    void shouldMoveTheMarkOfAnSaThatSendsPastHalfItsBlockWhileTheSadIsOtherwiseIdle() throws Exception
+    {
+        final Path file = dir.resolve("esp4j0.counters.seq");
+        final SecurityAssociationDatabase sad = sadWithOneSa();
+        final SequenceReservations reservations = SequenceReservations.load(file, log::add);
+        reservations.reserve(sad);
+        final SecurityAssociation sa = sad.list().get(0);
+        final long mark = 1 + SequenceReservations.BLOCK;
+        sa.nextOutboundSequence(mark - SequenceReservations.BLOCK / 2 - 1);
+        reservations.reserve(sad);
+        assertEquals(mark, reservations.reservation(sa), "one short of half a block");
+
+        assertEquals(mark - SequenceReservations.BLOCK / 2 - 1, sa.takeOutboundSequence()); // the data path
+        reservations.reserve(sad);
+        assertEquals(mark, reservations.reservation(sa), "next is exactly half a block below: not yet");
+        assertEquals(mark - SequenceReservations.BLOCK / 2, sa.takeOutboundSequence());
+        reservations.reserve(sad);
+        final long moved = sa.nextOutboundSequence() + SequenceReservations.BLOCK;
+        assertEquals(moved, reservations.reservation(sa), "within half a block: moved by the SA's alert alone");
+        assertTrue(Files.readString(file).contains(" " + moved + "\n"), Files.readString(file));
+        assertTrue(log.isEmpty(), log.toString());
+    }
 }
