@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The SIP bridge inside the daemon: watches the plaintext SIP that crosses the host (REGISTER and its answers) and
@@ -445,31 +446,21 @@ public final class DaemonSipBridge implements PlaintextObserver
     /** @return false when a change this message caused is not confirmed in force (the message must not leave). */
     private boolean feed(final byte[] array, final int offset, final int length)
     {
-        try
-        {
-            report(bridge.onIpPacket(array, offset, length));
-            return true;
-        }
-        catch (final NotInForceException ex)
-        {
-            errors++;
-            log.accept("sip-bridge: " + ex.getMessage() + ": the message that announced it is held back");
-            return false;
-        }
-        catch (final RuntimeException ex)
-        {
-            errors++;
-            log.accept("sip-bridge: " + ex.getMessage());
-            return true;
-        }
+        return feed(() -> bridge.onIpPacket(array, offset, length));
     }
 
     /** As {@link #feed(byte[], int, int)}, for a packet parsed already. */
     private boolean feed(final IpPacket ip, final byte[] array)
     {
+        return feed(() -> bridge.onIpPacket(ip, array));
+    }
+
+    /** Runs one bridge step (SIP traffic, not the packet path: the lambda is fine here). */
+    private boolean feed(final Supplier<List<LifecycleEvent>> step)
+    {
         try
         {
-            report(bridge.onIpPacket(ip, array));
+            report(step.get());
             return true;
         }
         catch (final NotInForceException ex)
