@@ -198,7 +198,7 @@ public final class CountersFile implements AutoCloseable
     public CountersManager newCountersManager()
     {
         return new CountersManager(metaDataBuffer, valuesBuffer, StandardCharsets.US_ASCII,
-            org.agrona.concurrent.SystemEpochClock.INSTANCE, XfrmCounters.FREE_TO_REUSE_TIMEOUT_MS);
+            org.agrona.concurrent.SystemEpochClock.INSTANCE, XfrmCounters.MANAGER_FREE_TO_REUSE_TIMEOUT_MS);
     }
 
     /** @return a reader of the counters in this file. */
