@@ -313,8 +313,18 @@ public final class TrafficSelector
 
     public int hashCode()
     {
-        return Objects.hash(sourceHigh, sourceLow, destinationHigh, destinationLow, protocol,
-            sourcePortLow, sourcePortHigh, destinationPortLow, destinationPortHigh, family);
+        // no boxing (Objects.hash): the SPD hashes selectors on every policy add, find and delete
+        long h = sourceHigh;
+        h = 31 * h + sourceLow;
+        h = 31 * h + destinationHigh;
+        h = 31 * h + destinationLow;
+        h = 31 * h + protocol;
+        h = 31 * h + sourcePortLow;
+        h = 31 * h + sourcePortHigh;
+        h = 31 * h + destinationPortLow;
+        h = 31 * h + destinationPortHigh;
+        h = 31 * h + family;
+        return Long.hashCode(h * 0x9E37_79B9_7F4A_7C15L);
     }
 
     /**

@@ -34,7 +34,18 @@ public final class HeaderValues
      */
     public static List<String> split(final String value, final char separator)
     {
-        final List<String> parts = new ArrayList<>(2);
+        final List<String> parts = new ArrayList<>(4);
+        if (value.indexOf('"') < 0 && value.indexOf('<') < 0)
+        {
+            // nothing quoted, no URI in brackets (most values): every separator splits; indexOf is vectorised
+            int start = 0;
+            for (int i; (i = value.indexOf(separator, start)) >= 0; start = i + 1)
+            {
+                addTrimmed(parts, value, start, i);
+            }
+            addTrimmed(parts, value, start, value.length());
+            return parts;
+        }
         boolean quoted = false;
         int angle = 0;
         int start = 0;
@@ -76,10 +87,19 @@ public final class HeaderValues
 
     private static void addTrimmed(final List<String> parts, final String value, final int start, final int end)
     {
-        final String part = value.substring(start, end).trim();
-        if (!part.isEmpty())
+        int first = start;
+        int last = end;
+        while (first < last && value.charAt(first) <= ' ')
         {
-            parts.add(part);
+            first++;
+        }
+        while (last > first && value.charAt(last - 1) <= ' ')
+        {
+            last--;
+        }
+        if (first < last)
+        {
+            parts.add(value.substring(first, last));
         }
     }
 
@@ -137,6 +157,10 @@ public final class HeaderValues
         if (text.length() < 2 || text.charAt(0) != '"' || text.charAt(text.length() - 1) != '"')
         {
             return text;
+        }
+        if (text.indexOf('\\', 1) < 0)
+        {
+            return text.substring(1, text.length() - 1);
         }
         final StringBuilder sb = new StringBuilder(text.length());
         for (int i = 1; i < text.length() - 1; i++)

@@ -31,8 +31,6 @@ public final class SecurityMechanism
     /** Mechanism name of TS 33.203 Annex H. */
     public static final String IPSEC_3GPP = "ipsec-3gpp";
 
-    private static final java.util.regex.Pattern QVALUE = java.util.regex.Pattern.compile("0(\\.[0-9]{0,3})?|1(\\.0{0,3})?");
-
     /** Largest unsigned 32-bit value, the largest SPI. */
     public static final long MAX_SPI = 0xFFFF_FFFFL;
 
@@ -106,14 +104,17 @@ public final class SecurityMechanism
         int portC = -1;
         int portS = -1;
         double q = Double.NaN;
-        final Map<String, String> other = new TreeMap<>();
-        final Map<String, Boolean> seen = new TreeMap<>();
-        for (final Parameter parameter : parameters)
+        Map<String, String> other = null; // made only for a parameter that is not typed: rare
+        for (int i = 0, size = parameters.size(); i < size; i++)
         {
+            final Parameter parameter = parameters.get(i);
             final String key = parameter.name.toLowerCase(Locale.ROOT);
-            if (seen.put(key, Boolean.TRUE) != null)
+            for (int j = 0; j < i; j++)
             {
-                throw new SecAgreeException(key + ": parameter repeated in mechanism " + name);
+                if (parameters.get(j).name.equalsIgnoreCase(key))
+                {
+                    throw new SecAgreeException(key + ": parameter repeated in mechanism " + name);
+                }
             }
             if (key.equals("q"))
             {
@@ -122,6 +123,7 @@ public final class SecurityMechanism
             }
             if (!ipsec)
             {
+                other = other == null ? new TreeMap<>() : other;
                 other.put(key, parameter.value);
                 continue;
             }
@@ -153,6 +155,7 @@ public final class SecurityMechanism
                     portS = parsePort(key, required(key, parameter.value));
                     break;
                 default:
+                    other = other == null ? new TreeMap<>() : other;
                     other.put(key, parameter.value);
                     break;
             }
@@ -179,7 +182,7 @@ public final class SecurityMechanism
         this.portC = portC;
         this.portS = portS;
         this.q = q;
-        this.otherParameters = Collections.unmodifiableMap(other);
+        this.otherParameters = other == null ? Map.of() : Collections.unmodifiableMap(other);
     }
 
     /**
@@ -440,7 +443,17 @@ public final class SecurityMechanism
 
     public int hashCode()
     {
-        return Objects.hash(name.toLowerCase(Locale.ROOT), alg, spiC, spiS, portC, portS);
+        // equal mechanisms have equal hashes: equals ignores the name's case
+        int h = 0;
+        for (int i = 0; i < name.length(); i++)
+        {
+            h = 31 * h + Character.toLowerCase(name.charAt(i));
+        }
+        h = 31 * h + Objects.hashCode(alg);
+        h = 31 * h + Long.hashCode(spiC);
+        h = 31 * h + Long.hashCode(spiS);
+        h = 31 * h + portC;
+        return 31 * h + portS;
     }
 
     public String toString()
@@ -518,12 +531,12 @@ public final class SecurityMechanism
         {
             first++;
         }
-        final String digits = value.substring(first);
-        if (digits.length() > 10 || Long.parseLong(digits) > MAX_SPI)
+        final long spi = value.length() - first > 10 ? Long.MAX_VALUE : Long.parseLong(value, first, value.length(), 10);
+        if (spi > MAX_SPI)
         {
             throw new SecAgreeException(key + ": SPI " + value + " is above the unsigned 32-bit range (max 4294967295)");
         }
-        return Long.parseLong(digits);
+        return spi;
     }
 
     private static int parsePort(final String key, final String value)
@@ -543,12 +556,39 @@ public final class SecurityMechanism
     private static double parseQ(final String value)
     {
         // RFC 3261 §25.1: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
-        if (!QVALUE.matcher(value).matches())
+        if (!isQvalue(value))
         {
             throw new SecAgreeException("q: not a qvalue (0 to 1, at most three decimals): '" + value + "'");
         }
         final double q = Double.parseDouble(value);
         return q;
+    }
+
+    /** RFC 3261 §25.1 qvalue, without a regex (one per offered mechanism). */
+    private static boolean isQvalue(final String value)
+    {
+        final int length = value.length();
+        if (length == 0 || length > 5 || (value.charAt(0) != '0' && value.charAt(0) != '1'))
+        {
+            return false;
+        }
+        if (length == 1)
+        {
+            return true;
+        }
+        if (value.charAt(1) != '.')
+        {
+            return false;
+        }
+        for (int i = 2; i < length; i++)
+        {
+            final char c = value.charAt(i);
+            if (value.charAt(0) == '1' ? c != '0' : c < '0' || c > '9')
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean allDigits(final String value)
