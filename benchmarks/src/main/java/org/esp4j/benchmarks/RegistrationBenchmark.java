@@ -19,6 +19,7 @@ import org.esp4j.sip.sim.SimFlow;
 import org.esp4j.sip.sim.SimObserver;
 import org.esp4j.sip.sim.SimTransport;
 import org.esp4j.sip.sim.Subscriber;
+import org.esp4j.sip.sim.SubscriberSet;
 import org.esp4j.sip.sim.UeSim;
 import org.esp4j.sip.sim.UeSimConfig;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -44,16 +45,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Registrations per second through the SIP bridge alone, in process (issue 14): the P-CSCF role's
- * {@link SaLifecycleEngine} (passive, as in the daemon; Milenage of the 3GPP TS 35.207 test set 1 subscriber, so each
- * challenge costs the AKA functions) fed one UE's whole registration as the simulators exchange it: REGISTER, 401
- * with the AKA challenge, protected REGISTER, 200 OK (four SAs and, with esp-core, four policies installed), then the
- * de-registration (REGISTER with Expires: 0 and its 200 OK: all removed), so state stays bounded over any run.
+ * {@link SaLifecycleEngine} (passive, as in the daemon; Milenage, so each challenge costs the AKA functions) fed one
+ * UE's whole registration as the simulators exchange it: REGISTER, 401 with the AKA challenge, protected REGISTER,
+ * 200 OK (four SAs and, with esp-core, four policies installed), then the de-registration (REGISTER with Expires: 0
+ * and its 200 OK: all removed), so state stays bounded over any run.
  * <p>
  * One operation = one registration and its de-registration, of the next of {@link #ues} UEs in turn (each its own
  * address, ports and SPIs). The messages are made and parsed once in the set-up by {@link UeSim} against
  * {@link PcscfSim} over an in-memory wire (UDP): the timed part is the engine and its sink, as in the daemon, where the
  * sniffer parses before handing a message over. {@link #sink}: {@code memory} ({@link InMemorySaSink}) or
- * {@code espcore} (esp-core's SAD and SPD through {@link EspCoreSaSink}). The set-up checks one round: 4 SAs after each
+ * {@code espcore} (esp-core's SAD and SPD through {@link EspCoreSaSink}; per-SA counters on a manager with room for
+ * {@link XfrmCounters#DEFAULT_SA_CAPACITY} SAs, as the daemon's counters file). {@link #registered}: UEs registered
+ * in the set-up and left so, to measure the same operation with their SAs and policies in the tables (10,000 UEs:
+ * 40,000 SAs and 40,000 policies). {@link #keys}: {@code one} subscriber for all (the daemon's {@code sip.k}), or a
+ * {@code keyring} of derived subscribers, one per UE ({@link SubscriberSet}, the daemon's {@code sip.subscribers}), so
+ * each challenge also finds its subscriber and keys Milenage with its K. The set-up checks one round: 4 SAs after each
  * 200 OK to the protected REGISTER, none after the de-registration.
  * <pre>
  *   java -jar benchmarks/target/benchmarks.jar RegistrationBenchmark -prof gc
@@ -83,6 +89,14 @@ public class RegistrationBenchmark
     @Param({ "memory", "espcore" })
     public String sink;
 
+    /** UEs registered before the measurement and left registered (4 SAs and, with esp-core, 4 policies each). */
+    @Param({ "0", "10000" })
+    public int registered;
+
+    /** {@code one} subscriber for every UE, or a {@code keyring}: each UE its own subscriber. */
+    @Param({ "one", "keyring" })
+    public String keys;
+
     private Seen[][] exchanges;
     private SaLifecycleEngine engine;
     private int next;
@@ -95,11 +109,16 @@ public class RegistrationBenchmark
     @Setup(Level.Trial)
     public void setUp() throws IOException
     {
-        final Subscriber subscriber = Subscriber.testSet1();
+        final SubscriberSet keyring = SubscriberSet.derived(Subscriber.testSet1(), registered + ues);
+        final boolean one = "one".equals(keys);
+        if (!one && !"keyring".equals(keys))
+        {
+            throw new IllegalArgumentException("keys: one or keyring, not " + keys);
+        }
         exchanges = new Seen[ues][];
         for (int i = 0; i < ues; i++)
         {
-            exchanges[i] = record(subscriber, i);
+            exchanges[i] = record(keyring.get(one ? 0 : registered + i), registered + i);
         }
         final SecurityAssociationSink target;
         final InMemorySaSink memory;
@@ -112,15 +131,31 @@ public class RegistrationBenchmark
         {
             memory = null;
             final SecurityAssociationDatabase sad = new SecurityAssociationDatabase(
-                XfrmCounters.inMemory(4 * ues + 16), new SystemNanoClock(), null);
+                XfrmCounters.inMemory(), new SystemNanoClock(), null);
             target = new EspCoreSaSink(sad, new SecurityPolicyDatabase(), 1000);
         }
         else
         {
             throw new IllegalArgumentException("sink: memory or espcore, not " + sink);
         }
-        engine = new SaLifecycleEngine(LifecycleConfig.builder(Role.PCSCF).passive(true)
-            .akaAlgorithm(subscriber.milenage()).nanoClock(System::nanoTime).build(), target, event -> { });
+        final LifecycleConfig.Builder config = LifecycleConfig.builder(Role.PCSCF).passive(true)
+            .nanoClock(System::nanoTime);
+        engine = new SaLifecycleEngine((one ? config.akaAlgorithm(keyring.get(0).milenage()) :
+            config.akaKeyring(keyring)).build(), target, event -> { });
+        for (int i = 0; i < registered; i++)
+        {
+            final Seen[] exchange = record(keyring.get(one ? 0 : i), i);
+            // REGISTER, 401, protected REGISTER, 200 OK: registered; the de-registration is not fed
+            for (int m = 0; m < 4; m++)
+            {
+                final Seen seen = exchange[m];
+                engine.onMessage(seen.message, seen.src, seen.srcPort, seen.dst, seen.dstPort);
+            }
+        }
+        if (engine.activeSas().size() != 4 * registered)
+        {
+            throw new IllegalStateException("registered UEs must hold 4 SAs each: " + engine.activeSas().size());
+        }
         for (final Seen[] exchange : exchanges)
         {
             int most = 0;
@@ -129,10 +164,11 @@ public class RegistrationBenchmark
                 engine.onMessage(seen.message, seen.src, seen.srcPort, seen.dst, seen.dstPort);
                 most = Math.max(most, engine.activeSas().size());
             }
-            if (most != 4 || !engine.activeSas().isEmpty() || (memory != null && memory.size() != 0))
+            final int left = engine.activeSas().size() - 4 * registered;
+            if (most - 4 * registered != 4 || left != 0 || (memory != null && memory.size() != 4 * registered))
             {
                 throw new IllegalStateException("a registration must install 4 SAs and its de-registration remove" +
-                    " them: at most " + most + ", left " + engine.activeSas().size());
+                    " them: at most " + (most - 4 * registered) + ", left " + left);
             }
         }
     }
@@ -140,7 +176,7 @@ public class RegistrationBenchmark
     /**
      * One UE registers (AKA, 4 SAs) and de-registers.
      *
-     * @return SAs left (0), so that nothing is optimised away.
+     * @return registrations left (those of {@link #registered}), so that nothing is optimised away.
      */
     @Benchmark
     public int registerAndDeregister()
@@ -151,7 +187,7 @@ public class RegistrationBenchmark
         {
             engine.onMessage(seen.message, seen.src, seen.srcPort, seen.dst, seen.dstPort);
         }
-        return engine.activeSas().size();
+        return engine.registrationCount();
     }
 
     /** The REGISTER transactions of UE {@code index}, in wire order, parsed. */
@@ -181,7 +217,7 @@ public class RegistrationBenchmark
         };
         final long spiC = UeSimConfig.SEED_SPI_C + 2L * index;
         final long spiS = UeSimConfig.SEED_SPI_S + 2L * index;
-        final InetAddress ue = address(new byte[]{ 10, 1, (byte)(index >>> 8), (byte)index });
+        final InetAddress ue = address(new byte[]{ 10, (byte)(1 + (index >>> 16)), (byte)(index >>> 8), (byte)index });
         final PcscfSim pcscf = new PcscfSim(PcscfSimConfig.seed(PCSCF).withTransport(Transport.UDP)
             .withSubscriber(subscriber, 0x7000_0000L + 2L * index, 0x7000_0001L + 2L * index), pcscfSide, quiet);
         final UeSim sim = new UeSim(UeSimConfig.seed(ue, PCSCF).withTransport(Transport.UDP)
