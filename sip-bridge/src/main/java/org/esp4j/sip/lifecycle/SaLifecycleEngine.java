@@ -49,6 +49,7 @@ public final class SaLifecycleEngine
     private final SecurityAssociationSink sink;
     private final LifecycleListener listener;
     private final AkaChallengeHandler aka;
+    private final SecurityHeaderCache securityHeaders = new SecurityHeaderCache();
     private final Map<String, Registration> byCallId = new HashMap<>();
     private final Map<FlowKey, Binding> byFlow = new HashMap<>();
     private final Map<SpiKey, Binding> bySpi = new HashMap<>();
@@ -232,8 +233,8 @@ public final class SaLifecycleEngine
         final List<SecurityMechanism> verify;
         try
         {
-            client = SecurityHeaders.fromMessage(message, "Security-Client");
-            verify = SecurityHeaders.fromMessage(message, "Security-Verify");
+            client = securityHeaders.fromMessage(message, "Security-Client");
+            verify = securityHeaders.fromMessage(message, "Security-Verify");
         }
         catch (final SecAgreeException ex)
         {
@@ -392,7 +393,7 @@ public final class SaLifecycleEngine
         final List<SecurityMechanism> offered;
         try
         {
-            offered = SecurityHeaders.fromMessage(message, "Security-Server");
+            offered = securityHeaders.fromMessage(message, "Security-Server");
         }
         catch (final SecAgreeException ex)
         {

@@ -59,6 +59,46 @@ class MilenageTest
         assertAllFunctions(sets, set, Milenage.withOpc(value(sets, "K", set), value(sets, "OPc", set)));
     }
 
+    @org.junit.jupiter.api.Test
+    void shouldKeepEachKeyWhenInstancesTakeTurnsOnOneThreadAndRunOnOthers() throws Exception
+    {
+        final Map<String, String[]> sets = testSets();
+        final Milenage[] byKey = new Milenage[3];
+        for (int set = 1; set <= 3; set++)
+        {
+            byKey[set - 1] = Milenage.withOp(value(sets, "K", set), value(sets, "OP", set));
+        }
+        for (int turn = 0; turn < 2; turn++)
+        {
+            for (int set = 1; set <= 3; set++)
+            {
+                assertAllFunctions(sets, set, byKey[set - 1]);
+            }
+        }
+        final java.util.concurrent.ExecutorService others = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try
+        {
+            final java.util.List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++)
+            {
+                final int set = 1 + i % 3;
+                runs.add(others.submit(() ->
+                {
+                    assertAllFunctions(sets, set, byKey[set - 1]);
+                    return null;
+                }));
+            }
+            for (final java.util.concurrent.Future<?> run : runs)
+            {
+                run.get();
+            }
+        }
+        finally
+        {
+            others.shutdownNow();
+        }
+    }
+
     private static void assertAllFunctions(final Map<String, String[]> sets, final int set, final AkaAlgorithm milenage)
     {
         final byte[] rand = value(sets, "RAND", set);
