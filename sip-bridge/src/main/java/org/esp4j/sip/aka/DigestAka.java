@@ -70,6 +70,9 @@ public final class DigestAka
         }
     }
 
+    /** One per thread: MessageDigest.getInstance looks the provider up on every call. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(DigestAka::newMd5);
+
     private DigestAka()
     {
     }
@@ -176,6 +179,13 @@ public final class DigestAka
     }
 
     private static MessageDigest md5()
+    {
+        final MessageDigest md5 = MD5.get();
+        md5.reset();
+        return md5;
+    }
+
+    private static MessageDigest newMd5()
     {
         try
         {

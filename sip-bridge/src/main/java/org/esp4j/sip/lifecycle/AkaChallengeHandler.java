@@ -9,7 +9,6 @@ import org.esp4j.sip.aka.AkaUsim;
 import org.esp4j.sip.aka.DigestAka;
 import org.esp4j.sip.aka.DigestParams;
 import org.esp4j.sip.aka.SqnWindow;
-import org.esp4j.sip.message.HeaderNames;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.SipParseException;
 
@@ -204,15 +203,13 @@ final class AkaChallengeHandler
             0, null, sb.toString()));
     }
 
-    void checkDigest(final Registration registration, final SipMessage message)
+    void checkDigest(final Registration registration, final SipMessage message, final DigestParams credentials)
     {
         final Registration.Challenge challenge = registration.challenge;
-        final String authorization = message.header(HeaderNames.AUTHORIZATION);
-        if (challenge == null || challenge.res() == null || challenge.version() == null || authorization == null)
+        if (challenge == null || challenge.res() == null || challenge.version() == null || credentials == null)
         {
             return;
         }
-        final DigestParams credentials = DigestParams.parse("Authorization", authorization);
         final byte[] password = DigestAka.password(challenge.version(), challenge.res(), challenge.ik(), challenge.ck());
         final boolean ok = DigestAka.verify(credentials, message.method(), password);
         emit(LifecycleEvent.of(ok ? LifecycleEvent.Type.DIGEST_VERIFIED : LifecycleEvent.Type.DIGEST_MISMATCH,

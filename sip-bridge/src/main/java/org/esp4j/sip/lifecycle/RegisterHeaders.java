@@ -21,9 +21,19 @@ final class RegisterHeaders
     static String impi(final SipMessage message)
     {
         final String authorization = message.header(HeaderNames.AUTHORIZATION);
+        return impi(message, authorization == null ? null : DigestParams.parse("Authorization", authorization));
+    }
+
+    /**
+     * @param message       a REGISTER.
+     * @param authorization its Authorization header, parsed, or null when it has none.
+     * @return as {@link #impi(SipMessage)}.
+     */
+    static String impi(final SipMessage message, final DigestParams authorization)
+    {
         if (authorization != null)
         {
-            final String username = DigestParams.parse("Authorization", authorization).get("username");
+            final String username = authorization.get("username");
             if (username != null && !username.isEmpty())
             {
                 return username;

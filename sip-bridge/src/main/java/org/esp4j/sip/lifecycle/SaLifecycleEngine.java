@@ -269,7 +269,10 @@ public final class SaLifecycleEngine
         }
         registration.lastCseq = cseq;
         registration.lastBranch = branch;
-        registration.identify(RegisterHeaders.impi(message), RegisterHeaders.contactUri(message));
+        final String authorizationText = message.header(HeaderNames.AUTHORIZATION);
+        final DigestParams authorization = authorizationText == null ? null :
+            DigestParams.parse("Authorization", authorizationText);
+        registration.identify(RegisterHeaders.impi(message, authorization), RegisterHeaders.contactUri(message));
         registration.lastActivityNs = config.nanoClock().getAsLong();
         final boolean deregister = RegisterHeaders.isDeregistration(message);
         final SaSet via = binding != null && binding.registration == registration ? binding.set : null;
@@ -301,7 +304,7 @@ public final class SaLifecycleEngine
                 bidDown(registration, "Security-Client differs from the one of the first REGISTER");
                 return;
             }
-            aka.checkDigest(registration, message);
+            aka.checkDigest(registration, message, authorization);
         }
         else
         {
