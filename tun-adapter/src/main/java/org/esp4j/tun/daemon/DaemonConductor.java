@@ -187,7 +187,10 @@ public final class DaemonConductor implements Agent
     private final NanoClock clock;
     private final Consumer<String> log;
     private final List<PolicyEventListener> policyListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<Deferred> deferred = new ArrayList<>();
+    /** Scheduled actions by key (the one that runs), and by due time (entries replaced or cancelled stay until due). */
+    private final Map<String, Deferred> deferred = new HashMap<>();
+    private final java.util.PriorityQueue<Deferred> deferredByDue =
+        new java.util.PriorityQueue<>((a, b) -> Long.signum(a.dueNs() - b.dueNs()));
     private final List<Change<?>> batch = new ArrayList<>();
     private final Consumer<Change<?>> onChange = batch::add;
     /** The SPD as the policy listeners last heard of it; null while nobody listens (no O(n) walk per change). */
@@ -319,14 +322,16 @@ public final class DaemonConductor implements Agent
      */
     public void schedule(final String key, final long delayNs, final Runnable action)
     {
-        cancel(key);
-        deferred.add(new Deferred(clock.nanoTime() + delayNs, key, action));
+        // O(log n): the policies of 40,000 de-registered SAs linger at once
+        final Deferred entry = new Deferred(clock.nanoTime() + delayNs, key, action);
+        deferred.put(key, entry);
+        deferredByDue.add(entry);
     }
 
     /** Cancel a scheduled action (conductor thread). @return true if one was pending. */
     public boolean cancel(final String key)
     {
-        return deferred.removeIf(d -> d.key().equals(key));
+        return deferred.remove(key) != null;
     }
 
     /** @return scheduled actions not yet run (conductor thread, or tests). */
@@ -417,34 +422,31 @@ public final class DaemonConductor implements Agent
 
     private int runDue(final long nowNs)
     {
-        if (deferred.isEmpty())
+        if (deferredByDue.isEmpty())
         {
             return 0;
         }
         int count = 0;
         boolean policiesChanged = false;
-        for (int i = 0; i < deferred.size(); )
+        for (Deferred due = deferredByDue.peek(); due != null && nowNs - due.dueNs() >= 0; due = deferredByDue.peek())
         {
-            final Deferred due = deferred.get(i);
-            if (nowNs - due.dueNs() >= 0)
+            deferredByDue.poll();
+            if (deferred.get(due.key()) != due)
             {
-                deferred.remove(i);
-                snapshotIfListened();
-                try
-                {
-                    due.action().run();
-                }
-                catch (final RuntimeException ex)
-                {
-                    log.accept("deferred change " + due.key() + " failed: " + ex.getMessage());
-                }
-                policiesChanged |= notePolicyChanges();
-                count++;
+                continue; // replaced or cancelled
             }
-            else
+            deferred.remove(due.key());
+            snapshotIfListened();
+            try
             {
-                i++;
+                due.action().run();
             }
+            catch (final RuntimeException ex)
+            {
+                log.accept("deferred change " + due.key() + " failed: " + ex.getMessage());
+            }
+            policiesChanged |= notePolicyChanges();
+            count++;
         }
         if (count > 0)
         {

@@ -204,6 +204,37 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldRunOnlyTheNewestScheduleOfAKeyOnceAndNoneCancelledAmongManyLingers()
+    {
+        final List<String> ran = new ArrayList<>();
+        conductor.offer(() ->
+        {
+            for (int i = 0; i < 40_000; i++) // the lingering policies of 10,000 de-registered UEs
+            {
+                final int sa = i;
+                conductor.schedule("linger " + i, 32_000_000_000L, () -> ran.add("old " + sa));
+            }
+            conductor.schedule("linger 7", 1_000_000_000L, () -> ran.add("new 7")); // re-scheduled: replaces
+            for (int i = 10; i < 40_000; i++)
+            {
+                conductor.cancel("linger " + i); // installed again: no removal
+            }
+            return null;
+        });
+        conductor.doWork();
+        assertEquals(10, conductor.scheduled());
+
+        clock.advance(1_000_000_000L);
+        conductor.doWork();
+        assertEquals(List.of("new 7"), ran);
+        clock.advance(31_000_000_000L);
+        conductor.doWork();
+        assertEquals(10, ran.size(), ran.toString());
+        assertFalse(ran.contains("old 7"), "a replaced schedule never runs");
+        assertEquals(0, conductor.scheduled());
+    }
+
+    @Test
     void shouldSweepOnceASecondAndCoalesceSaFollowUps()
     {
         for (int i = 0; i < 10; i++)
