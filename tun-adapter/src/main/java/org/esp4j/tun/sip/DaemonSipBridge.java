@@ -72,12 +72,21 @@ import java.util.function.Supplier;
  * segments: a SYN on the new connection carries no SIP and is not held; after the drain its SAs exist unless the
  * bridge failed.)
  *
- * <h2>One owner, fail closed</h2>
- * The bridge does not change the SAD and SPD itself: each install, removal and lifetime change is a change the
- * daemon's conductor applies ({@link ChangeApplier}), and the thread that saw the SIP message waits for it. The
- * conductor answers once the nftables inbound filter drops clear packets on the new flows, so the message that
- * announced them -- the P-CSCF's 401 read from the TUN, the protected REGISTER -- leaves only after that; if the
- * conductor cannot confirm it, the outbound message is held back (dropped, {@link XfrmCounter#XfrmOutNoStates}).
+ * <h2>One owner, fail closed, and held per message</h2>
+ * The bridge does not change the SAD and SPD itself: the installs, removals and lifetime changes of one bridge step
+ * are one batch the daemon's conductor applies ({@link ChangeApplier#submit}), in order, with a ticket (1, 2, ...).
+ * No thread waits for it. The conductor reports a batch once the nftables inbound filter drops clear packets on the
+ * new flows (it applies the batches that arrive together with one {@code nft} transaction). With a
+ * {@link #holdArea hold area} (the daemon's), an outbound message whose own step installed SAs -- the P-CSCF's 401
+ * read from the TUN -- and any watched message while earlier batches are not known in force -- the UE's protected
+ * REGISTER after the 401 was received -- is copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through
+ * the processor again and in the order held, when its ticket is reported in force; when a batch is reported not in
+ * force, or the deadline passes, it is dropped and counted, never sent. The outbound thread keeps forwarding
+ * everything else meanwhile. A request with Security-Verify that would leave in clear waits the same way while
+ * batches are under way, and is dropped ({@link XfrmCounter#XfrmOutNoStates}) when none is. Since the changes are
+ * queued, never refused, the bridge's books always hold what it asked for: SAs of a batch reported not in force stay
+ * tracked and are removed with their registration. Without a hold area (tests, {@link #INLINE}) batches are in force
+ * when submitted, and a message whose step changed the SAs is looked up again.
  * <p>
  * When the SAs of a registration go (de-registration, a failed protected REGISTER, expiry), the SAs are deleted at
  * once but their policies stay for {@link #LINGER_NS} (64*T1 = 32 s, RFC 3261 Timer F/H), so a retransmitted final
