@@ -131,12 +131,21 @@ class EpochReclamationTest
         reader.exit();
         sad.poll();
         assertEquals(before, allocatedCounters(), "freed once reclaimed");
+        assertEquals(org.esp4j.core.counters.SaCounter.values().length, counters.retiredCount(),
+            "their ids wait out the reuse delay");
     }
 
+    /** Per-SA counters (type ids 1200-1205) allocated on the manager. */
     private int allocatedCounters()
     {
         final int[] count = new int[1];
-        counters.countersManager().forEach((id, label) -> count[0]++);
+        counters.countersManager().forEach((id, typeId, key, label) ->
+        {
+            if (org.esp4j.core.counters.SaCounter.byTypeId(typeId) != null)
+            {
+                count[0]++;
+            }
+        });
         return count[0];
     }
 
