@@ -24,8 +24,37 @@ public final class HeaderNames
     public static final String SECURITY_SERVER = "security-server";
     public static final String SECURITY_VERIFY = "security-verify";
 
+    /**
+     * The usual spellings of the names above (RFC 3261's, and "Call-Id", "CSeq", "WWW-Authenticate"...), so the
+     * common case costs a lookup of a string whose hash it caches, not a lower-cased copy.
+     */
+    private static final java.util.Map<String, String> USUAL_SPELLINGS = usualSpellings(
+        CALL_ID, CONTACT, CONTENT_LENGTH, CSEQ, EXPIRES, FROM, TO, VIA, AUTHORIZATION, PROXY_AUTHORIZATION,
+        WWW_AUTHENTICATE, PROXY_AUTHENTICATE, SECURITY_CLIENT, SECURITY_SERVER, SECURITY_VERIFY);
+
     private HeaderNames()
     {
+    }
+
+    private static java.util.Map<String, String> usualSpellings(final String... canonicalNames)
+    {
+        final java.util.Map<String, String> spellings = new java.util.HashMap<>();
+        for (final String canonical : canonicalNames)
+        {
+            spellings.put(canonical, canonical);
+            final StringBuilder capitalised = new StringBuilder(canonical.length());
+            for (int i = 0; i < canonical.length(); i++)
+            {
+                final char c = canonical.charAt(i);
+                capitalised.append(i == 0 || canonical.charAt(i - 1) == '-' ? Character.toUpperCase(c) : c);
+            }
+            spellings.put(capitalised.toString(), canonical);
+            spellings.put(canonical.toUpperCase(Locale.ROOT), canonical);
+        }
+        spellings.put("Call-ID", CALL_ID);
+        spellings.put("CSeq", CSEQ);
+        spellings.put("WWW-Authenticate", WWW_AUTHENTICATE);
+        return java.util.Map.copyOf(spellings);
     }
 
     /**
@@ -63,6 +92,7 @@ public final class HeaderNames
                 default: break;
             }
         }
-        return name.toLowerCase(Locale.ROOT);
+        final String usual = USUAL_SPELLINGS.get(name);
+        return usual != null ? usual : name.toLowerCase(Locale.ROOT);
     }
 }

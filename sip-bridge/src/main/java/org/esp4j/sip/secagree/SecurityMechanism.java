@@ -47,6 +47,7 @@ public final class SecurityMechanism
     private final int portS;
     private final double q;
     private final Map<String, String> otherParameters;
+    private String formatted;
 
     /**
      * A parameter as written: name and value (null for a parameter without {@code =}).
@@ -280,12 +281,19 @@ public final class SecurityMechanism
      */
     public String format()
     {
-        final StringBuilder sb = new StringBuilder(160).append(name);
-        for (final Parameter parameter : parameters)
+        String text = formatted;
+        if (text == null)
         {
-            sb.append(';').append(parameter);
+            // immutable: the text is made once (a racing second copy is equal and harmless)
+            final StringBuilder sb = new StringBuilder(160).append(name);
+            for (final Parameter parameter : parameters)
+            {
+                sb.append(';').append(parameter);
+            }
+            text = sb.toString();
+            formatted = text;
         }
-        return sb.toString();
+        return text;
     }
 
     /**
