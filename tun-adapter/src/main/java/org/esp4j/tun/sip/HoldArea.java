@@ -119,10 +119,12 @@ public final class HoldArea
     private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(2);
     private final AtomicLong reportedInForce = new AtomicLong();
     private final AtomicLong reportedNotInForce = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong reportedSettled = new AtomicLong();
     private final AtomicBoolean commandQueued = new AtomicBoolean();
     private final Runnable takeOutcomes = this::takeOutcomes;
     // outbound thread
     private long inForce;
+    private long settled;
     private long notInForceFrom = Long.MAX_VALUE;
     private int bytes;
     private boolean releasing;
@@ -166,6 +168,7 @@ public final class HoldArea
      */
     public void onOutcome(final long ticket, final boolean inForce)
     {
+        reportedSettled.accumulateAndGet(ticket, Math::max);
         if (inForce)
         {
             reportedInForce.accumulateAndGet(ticket, Math::max);
@@ -230,6 +233,12 @@ public final class HoldArea
         return inForce;
     }
 
+    /** @return the newest ticket known here to have an outcome, in force or not (outbound thread). */
+    public long settled()
+    {
+        return settled;
+    }
+
     /**
      * Take the conductor's outcomes, release what they allow in hold order, drop what a change not in force or the
      * deadline rules out (outbound thread, at the start of its duty cycle).
@@ -287,6 +296,7 @@ public final class HoldArea
     {
         commandQueued.set(false); // before the reads: an outcome reported after them queues a command of its own
         inForce = Math.max(inForce, reportedInForce.get());
+        settled = Math.max(settled, reportedSettled.get());
         notInForceFrom = Math.min(notInForceFrom, reportedNotInForce.getAndSet(Long.MAX_VALUE));
     }
 

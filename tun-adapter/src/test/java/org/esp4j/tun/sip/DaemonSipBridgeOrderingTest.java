@@ -279,6 +279,36 @@ class DaemonSipBridgeOrderingTest
     }
 
     /**
+     * Held per flow: while the protected REGISTER waits for its SAs, another UE's first REGISTER (another flow) leaves
+     * at once, and a later packet of the waiting flow is held behind it and leaves after it, both as ESP.
+     */
+    @Test
+    void shouldHoldOnlyTheWaitingFlowAndKeepItsPacketsInOrder()
+    {
+        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        reinjected.clear();
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(1, holdArea.size());
+
+        final InetAddress otherUe = address("2001::1:d1ae:bb37:d9c9:81d1");
+        assertEquals(EspVerdict.PASS, send(ue, otherUe, UE_PORT_C, PCSCF, 5060,
+            register(1, 5060, null, 600).replace("esp4j-ordering", "other-ue")), "another flow is not held");
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, "OPTIONS after"),
+            "a later packet of the waiting flow waits behind it");
+        assertEquals(2, holdArea.size());
+
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        assertEquals(List.of(EspVerdict.DELIVER, EspVerdict.DELIVER), reinjected, "both protected, in order");
+        assertTrue(holdArea.isEmpty());
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    /**
      * Issue 14's latent bug: a change reported not in force used to make the bridge lose track of the SAs it had
      * installed, which stayed in the SAD for good. Now the announcing 401 is dropped (never sent) but the SAs stay on
      * the bridge's books, and go with their set: 0 SAs and 0 policies once it expires.
