@@ -78,12 +78,13 @@ import java.util.function.Supplier;
  * No thread waits for it. The conductor reports a batch once the nftables inbound filter drops clear packets on the
  * new flows (it applies the batches that arrive together with one {@code nft} transaction). With a
  * {@link #holdArea hold area} (the daemon's), an outbound message whose own step installed SAs -- the P-CSCF's 401
- * read from the TUN -- and any watched message while earlier batches are not known in force -- the UE's protected
- * REGISTER after the 401 was received -- is copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through
- * the processor again and in the order held, when its ticket is reported in force; when a batch is reported not in
- * force, or the deadline passes, it is dropped and counted, never sent. The outbound thread keeps forwarding
- * everything else meanwhile. A request with Security-Verify that would leave in clear waits the same way while
- * batches are under way, and is dropped ({@link XfrmCounter#XfrmOutNoStates}) when none is. Since the changes are
+ * read from the TUN --, a packet the SPD would not protect while SAs of its flow (addresses and ports) are under way
+ * -- the UE's protected REGISTER right after the 401 was received --, and a packet of a flow with a packet held, are
+ * copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through the processor again and in the order held,
+ * when their ticket is reported in force; when a batch is reported not in force, or the deadline passes, they are
+ * dropped and counted, never sent. Every other flow keeps going meanwhile. A request with Security-Verify that would
+ * leave in clear waits the same way while its flow's SAs are under way, and is dropped
+ * ({@link XfrmCounter#XfrmOutNoStates}) when none are. Since the changes are
  * queued, never refused, the bridge's books always hold what it asked for: SAs of a batch reported not in force stay
  * tracked and are removed with their registration. Without a hold area (tests, {@link #INLINE}) batches are in force
  * when submitted, and a message whose step changed the SAs is looked up again.
