@@ -25,11 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *     older than the deadline: drop (counted)
  * </pre>
  * <b>Tickets.</b> Each batch of changes the bridge hands the conductor gets the next ticket (1, 2, ...); the conductor
- * applies them in that order, so "in force up to T" is one number. A held packet waits for the newest ticket issued
- * when it was held: what it announces, and whatever was issued before it (the SAs a received 401 installed). Packets
- * are released in the order they were held, so the packets of one flow keep their order; a packet the bridge holds
- * while others wait is held behind them. A change reported not in force drops every packet still waiting (each may
- * depend on it); the SIP client's retransmission tries again.
+ * applies them in that order, so "in force up to T" is one number. A held packet waits for the ticket the bridge
+ * names: that of the SAs it announces, or of its flow's SAs under way (a received 401's), or of its flow's packet held
+ * before it. Packets are released in the order they were held, so the packets of one flow keep their order. A change
+ * reported not in force drops every packet still waiting (each may depend on it); the SIP client's retransmission
+ * tries again.
  * <p>
  * <b>Bounded.</b> At most {@link #MAX_PACKETS} packets and {@link #MAX_BYTES} bytes; a packet that does not fit is
  * dropped and counted. A packet held longer than the deadline is dropped and counted.
