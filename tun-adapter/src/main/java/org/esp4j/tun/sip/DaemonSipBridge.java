@@ -78,8 +78,8 @@ import java.util.function.Supplier;
  * No thread waits for it. The conductor reports a batch once the nftables inbound filter drops clear packets on the
  * new flows (it applies the batches that arrive together with one {@code nft} transaction). With a
  * {@link #holdArea hold area} (the daemon's), an outbound message whose own step installed SAs -- the P-CSCF's 401
- * read from the TUN --, a packet the SPD would not protect while SAs of its flow (addresses and ports) are under way
- * -- the UE's protected REGISTER right after the 401 was received --, and a packet of a flow with a packet held, are
+ * read from the TUN --, a packet of a flow (addresses and ports) whose SAs are under way -- the UE's protected
+ * REGISTER right after the 401 was received --, and a packet of a flow with a packet held, are
  * copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through the processor again and in the order held,
  * when their ticket is reported in force; when a batch is reported not in force, or the deadline passes, they are
  * dropped and counted, never sent. Every other flow keeps going meanwhile. A request with Security-Verify that would
@@ -384,7 +384,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             final boolean verifyInClear = verdict == EspVerdict.PASS && carriesSecurityVerify(ip, array);
             if (hold != null)
             {
-                return afterLookupHolding(verdict, packet, ip, array, verifyInClear, replay);
+                return afterLookupHolding(packet, ip, array, verifyInClear, replay);
             }
             if (verifyInClear)
             {
@@ -407,11 +407,10 @@ public final class DaemonSipBridge implements PlaintextObserver
     /**
      * {@link #afterLookup} with a hold area: changes go into force while the outbound thread goes on. A packet waits
      * only for what concerns its flow (its source and destination address and port, UDP or TCP alike): the SAs its own
-     * message installs, the SAs of its flow under way when the SPD would not protect it yet, and the packets of its
-     * flow held before it.
+     * message installs, the SAs of its flow under way (in the SPD already or not: their filters may not be in force),
+     * and the packets of its flow held before it.
      */
     private int afterLookupHolding(
-        final int verdict,
         final ParsedPacket packet,
         final IpPacket ip,
         final byte[] array,
@@ -419,7 +418,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         final Held replay)
     {
         final Flow flow = new Flow(ip.src(), ip.dst(), ip.srcPort(), ip.dstPort());
-        final long waitFor = replay == null ? waitFor(flow, verdict) : 0;
+        final long waitFor = replay == null ? waitFor(flow) : 0;
         if (verifyInClear)
         {
             if (waitFor > 0)
@@ -459,9 +458,9 @@ public final class DaemonSipBridge implements PlaintextObserver
 
     /**
      * @return the ticket a packet of this flow must wait for (0: none): the newest of its flow's packets held before
-     * it, and, unless the SPD protects it already, of its flow's SAs under way.
+     * it, and of its flow's SAs under way.
      */
-    private long waitFor(final Flow flow, final int verdict)
+    private long waitFor(final Flow flow)
     {
         final long settled = hold.settled();
         while (!pendingOrder.isEmpty() && pendingOrder.peekFirst().ticket() <= settled)
@@ -475,13 +474,11 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             ticket = held[1];
         }
-        if (verdict != EspVerdict.DELIVER)
+        // whatever the lookup said: the SAs may be in the SPD already while their filters are not yet in force
+        final Long pending = pendingFlows.get(flow);
+        if (pending != null)
         {
-            final Long pending = pendingFlows.get(flow);
-            if (pending != null)
-            {
-                ticket = Math.max(ticket, pending);
-            }
+            ticket = Math.max(ticket, pending);
         }
         return ticket;
     }
