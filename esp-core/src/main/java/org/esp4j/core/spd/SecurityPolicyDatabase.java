@@ -33,9 +33,8 @@ public final class SecurityPolicyDatabase
     private final Map<PolicyDirection, Direction> directions = new EnumMap<>(PolicyDirection.class);
     private int nextIndex = 1;
     private long nextSequence;
+    private long changes;
     private volatile int size;
-    /** Counts every change (add, update, delete, flush): a follower tells in O(1) whether anything moved. */
-    private volatile long changes;
 
     public SecurityPolicyDatabase()
     {
@@ -119,12 +118,6 @@ public final class SecurityPolicyDatabase
         changes++;
     }
 
-    /** @return a count that moves on every change (add, update, delete, flush), as the SAD's {@code changes()}. */
-    public long changes()
-    {
-        return changes;
-    }
-
     /** @return all policies, per direction in lookup order. */
     public synchronized List<SecurityPolicy> list()
     {
@@ -136,6 +129,18 @@ public final class SecurityPolicyDatabase
             result.addAll(all);
         }
         return result;
+    }
+
+    /**
+     * A count of the changes made so far (every add and delete, an update counting as both, and every flush): a
+     * reader that remembers it knows in O(1) whether anything changed since, without {@link #list()}, which copies
+     * and sorts every policy.
+     *
+     * @return the number of changes since this database was made.
+     */
+    public synchronized long changeCount()
+    {
+        return changes;
     }
 
     /** @return number of policies. */

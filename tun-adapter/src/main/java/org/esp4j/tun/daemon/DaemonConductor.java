@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  * <b>Batches.</b> The changes queued when a duty cycle starts (up to {@link #COMMANDS_PER_DUTY_CYCLE}) run one after
  * the other, each with its own policy events, and then the host follows all of them at once: the registrations that
  * arrive together (adds) or leave together (deletes) cost one {@code nft -f} transaction, not one each. None of them
- * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changes()}; the
+ * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changeCount()}; the
  * SPD is walked to name what moved only while someone listens for policy events ({@code xfrm monitor}).
  * <p>
  * SA changes move the packet ring's owned SPIs; that costs an {@code nft} run, so it is coalesced
@@ -195,7 +195,7 @@ public final class DaemonConductor implements Agent
     private final Consumer<Change<?>> onChange = batch::add;
     /** The SPD as the policy listeners last heard of it; null while nobody listens (no O(n) walk per change). */
     private Map<PolicyKey, SecurityPolicy> policies;
-    /** {@link SecurityPolicyDatabase#changes()} when the SPD was last looked at. */
+    /** {@link SecurityPolicyDatabase#changeCount()} when the SPD was last looked at. */
     private long seenSpdChanges;
     private boolean policiesDirty;
     private boolean sasDirty;
@@ -221,7 +221,7 @@ public final class DaemonConductor implements Agent
         this.clock = clock;
         this.log = log;
         policies = snapshot();
-        seenSpdChanges = spd.changes();
+        seenSpdChanges = spd.changeCount();
         nextSweepNs = clock.nanoTime() + SWEEP_INTERVAL_NS;
     }
 
@@ -465,7 +465,7 @@ public final class DaemonConductor implements Agent
         if (policies == null && !policyListeners.isEmpty())
         {
             policies = snapshot();
-            seenSpdChanges = spd.changes();
+            seenSpdChanges = spd.changeCount();
         }
     }
 
@@ -476,7 +476,7 @@ public final class DaemonConductor implements Agent
      */
     private boolean notePolicyChanges()
     {
-        final long changes = spd.changes();
+        final long changes = spd.changeCount();
         if (changes == seenSpdChanges)
         {
             return false;

@@ -78,12 +78,13 @@ import java.util.function.Supplier;
  * No thread waits for it. The conductor reports a batch once the nftables inbound filter drops clear packets on the
  * new flows (it applies the batches that arrive together with one {@code nft} transaction). With a
  * {@link #holdArea hold area} (the daemon's), an outbound message whose own step installed SAs -- the P-CSCF's 401
- * read from the TUN -- and any watched message while earlier batches are not known in force -- the UE's protected
- * REGISTER after the 401 was received -- is copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through
- * the processor again and in the order held, when its ticket is reported in force; when a batch is reported not in
- * force, or the deadline passes, it is dropped and counted, never sent. The outbound thread keeps forwarding
- * everything else meanwhile. A request with Security-Verify that would leave in clear waits the same way while
- * batches are under way, and is dropped ({@link XfrmCounter#XfrmOutNoStates}) when none is. Since the changes are
+ * read from the TUN --, a packet of a flow (addresses and ports) whose SAs are under way -- the UE's protected
+ * REGISTER right after the 401 was received --, and a packet of a flow with a packet held, are
+ * copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through the processor again and in the order held,
+ * when their ticket is reported in force; when a batch is reported not in force, or the deadline passes, they are
+ * dropped and counted, never sent. Every other flow keeps going meanwhile. A request with Security-Verify that would
+ * leave in clear waits the same way while its flow's SAs are under way, and is dropped
+ * ({@link XfrmCounter#XfrmOutNoStates}) when none are. Since the changes are
  * queued, never refused, the bridge's books always hold what it asked for: SAs of a batch reported not in force stay
  * tracked and are removed with their registration. Without a hold area (tests, {@link #INLINE}) batches are in force
  * when submitted, and a message whose step changed the SAs is looked up again.
@@ -181,6 +182,13 @@ public final class DaemonSipBridge implements PlaintextObserver
     private Held replaying;
     private HoldArea.Release release;
     private Reinjector reinjector;
+    /** SAs installed by the current step, for {@link #pendingFlows} (guarded by the lock). */
+    private final List<SaSpec> installing = new ArrayList<>();
+    /** The flows of SAs handed to the owner and not yet settled, with their newest ticket (guarded by the lock). */
+    private final java.util.Map<Flow, Long> pendingFlows = new java.util.HashMap<>();
+    private final java.util.ArrayDeque<PendingFlow> pendingOrder = new java.util.ArrayDeque<>();
+    /** Flows with packets in the hold area: how many, and the newest ticket among them (outbound thread). */
+    private final java.util.Map<Flow, long[]> heldFlows = new java.util.HashMap<>();
     /** The view {@link #isWatched(UnsafeBuffer, byte[], int, int)} reads received packets through (own lock). */
     private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
     private volatile int[] watchedPorts = { SIP_PORT };
@@ -370,10 +378,6 @@ public final class DaemonSipBridge implements PlaintextObserver
                 if (replay == null)
                 {
                     report(List.of(LifecycleEvent.parseError(ex.getMessage()))); // as SipBridge.onIpPacket reports it
-                    if (hold != null && mustWait())
-                    {
-                        return take(packet, new Held(true, null)); // behind the packets of its flow that wait
-                    }
                 }
                 return CONTINUE; // the SPD's answer stands; nothing for the bridge
             }
@@ -400,16 +404,26 @@ public final class DaemonSipBridge implements PlaintextObserver
         }
     }
 
-    /** {@link #afterLookup} with a hold area: changes go into force while the outbound thread goes on. */
+    /**
+     * {@link #afterLookup} with a hold area: changes go into force while the outbound thread goes on. A packet waits
+     * only for what concerns its flow (its source and destination address and port, UDP or TCP alike): the SAs its own
+     * message installs, the SAs of its flow under way (in the SPD already or not: their filters may not be in force),
+     * and the packets of its flow held before it.
+     */
     private int afterLookupHolding(
-        final ParsedPacket packet, final IpPacket ip, final byte[] array, final boolean verifyInClear, final Held replay)
+        final ParsedPacket packet,
+        final IpPacket ip,
+        final byte[] array,
+        final boolean verifyInClear,
+        final Held replay)
     {
-        final boolean wait = replay == null && mustWait();
+        final Flow flow = new Flow(ip.src(), ip.dst(), ip.srcPort(), ip.dstPort());
+        final long waitFor = replay == null ? waitFor(flow) : 0;
         if (verifyInClear)
         {
-            if (wait)
+            if (waitFor > 0)
             {
-                return take(packet, new Held(false, null)); // its SAs may be under way (a 401 just received)
+                return take(packet, new Held(false, null, flow), waitFor); // its SAs are under way (a 401 received)
             }
             if (replay != null)
             {
@@ -432,31 +446,67 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             sink.deferring = false;
         }
-        if (installs != installsBefore || wait)
+        if (installs != installsBefore || waitFor > 0)
         {
-            // it announces SAs (or waits behind what does): it leaves once they and their filters are in force
-            return take(packet, new Held(true, sink.takeDeferred()));
+            // it announces SAs (or waits for its flow's): it leaves once they and their filters are in force
+            return take(packet, new Held(true, sink.takeDeferred(), flow),
+                installs != installsBefore ? issued : waitFor);
         }
         removalsDeferred = sink.hasDeferred();
         return CONTINUE;
     }
 
-    /** @return true while changes handed to the owner are not known to be in force, or packets wait before this one. */
-    private boolean mustWait()
+    /**
+     * @return the ticket a packet of this flow must wait for (0: none): the newest of its flow's packets held before
+     * it, and of its flow's SAs under way.
+     */
+    private long waitFor(final Flow flow)
     {
-        return issued > hold.inForce() || !hold.isEmpty();
+        final long settled = hold.settled();
+        while (!pendingOrder.isEmpty() && pendingOrder.peekFirst().ticket() <= settled)
+        {
+            final PendingFlow done = pendingOrder.pollFirst();
+            pendingFlows.remove(done.flow(), done.ticket());
+        }
+        long ticket = 0;
+        final long[] held = heldFlows.get(flow);
+        if (held != null)
+        {
+            ticket = held[1];
+        }
+        // whatever the lookup said: the SAs may be in the SPD already while their filters are not yet in force
+        final Long pending = pendingFlows.get(flow);
+        if (pending != null)
+        {
+            ticket = Math.max(ticket, pending);
+        }
+        return ticket;
     }
 
-    /** Into the hold area until the newest ticket is in force; if it is full, the packet is dropped (counted there). */
-    private int take(final ParsedPacket packet, final Held held)
+    /** Into the hold area until {@code ticket} is in force; if it is full, the packet is dropped (counted there). */
+    private int take(final ParsedPacket packet, final Held held, final long ticket)
     {
-        if (!hold.hold(packet.buffer(), packet.offset(), packet.length(), issued, held))
+        if (!hold.hold(packet.buffer(), packet.offset(), packet.length(), ticket, held))
         {
             log.accept("sip-bridge: hold area full (" + HoldArea.MAX_PACKETS + " packets): a message waiting for " +
                 "its SAs was dropped, not sent in clear (TunSipHoldFull)");
             applyRemovals(held.removals);
+            return TAKEN;
         }
+        final long[] count = heldFlows.computeIfAbsent(held.flow, f -> new long[2]);
+        count[0]++;
+        count[1] = Math.max(count[1], ticket);
         return TAKEN;
+    }
+
+    /** A held packet leaves the hold area (released or dropped): its flow has one fewer waiting (outbound thread). */
+    private void unheld(final Held held)
+    {
+        final long[] count = heldFlows.get(held.flow);
+        if (count != null && --count[0] == 0)
+        {
+            heldFlows.remove(held.flow);
+        }
     }
 
     /** The SPD would send a request with Security-Verify in clear: drop it, counted as XfrmOutNoStates. */
@@ -488,6 +538,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             release = (packet, offset, length, attachment) ->
             {
                 replaying = (Held)attachment;
+                unheld(replaying);
                 try
                 {
                     reinjector.reinject(packet, offset, length);
@@ -506,6 +557,7 @@ public final class DaemonSipBridge implements PlaintextObserver
     {
         if (attachment instanceof Held held)
         {
+            unheld(held);
             synchronized (this)
             {
                 applyRemovals(held.removals);
@@ -583,6 +635,16 @@ public final class DaemonSipBridge implements PlaintextObserver
         changes.clear();
         final long ticket = ++issued;
         final HoldArea area = hold;
+        if (area != null)
+        {
+            for (final SaSpec sa : installing)
+            {
+                final Flow flow = new Flow(sa.src(), sa.dst(), sa.srcPort(), sa.dstPort());
+                pendingFlows.put(flow, ticket);
+                pendingOrder.addLast(new PendingFlow(ticket, flow));
+            }
+        }
+        installing.clear();
         applier.submit(() -> runAll(batch), error ->
         {
             if (error != null)
@@ -798,8 +860,18 @@ public final class DaemonSipBridge implements PlaintextObserver
         return false;
     }
 
-    /** What a held packet carries: whether the bridge has seen it, and the removals it caused (or null). */
-    private record Held(boolean fed, List<SaSpec> removals)
+    /** What a held packet carries: whether the bridge has seen it, the removals it caused (or null), its flow. */
+    private record Held(boolean fed, List<SaSpec> removals, Flow flow)
+    {
+    }
+
+    /** A flow as the bridge's policies select it: addresses and ports (its policies cover UDP and TCP alike). */
+    private record Flow(java.net.InetAddress src, java.net.InetAddress dst, int srcPort, int dstPort)
+    {
+    }
+
+    /** SAs of a flow handed to the owner with a ticket. */
+    private record PendingFlow(long ticket, Flow flow)
     {
     }
 
@@ -825,6 +897,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         public void install(final SaSpec sa)
         {
             bridge.installs++; // under the bridge's lock, as every feed
+            bridge.installing.add(sa);
             apply(() ->
             {
                 applier.cancel(lingerKey(sa));

@@ -25,11 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *     older than the deadline: drop (counted)
  * </pre>
  * <b>Tickets.</b> Each batch of changes the bridge hands the conductor gets the next ticket (1, 2, ...); the conductor
- * applies them in that order, so "in force up to T" is one number. A held packet waits for the newest ticket issued
- * when it was held: what it announces, and whatever was issued before it (the SAs a received 401 installed). Packets
- * are released in the order they were held, so the packets of one flow keep their order; a packet the bridge holds
- * while others wait is held behind them. A change reported not in force drops every packet still waiting (each may
- * depend on it); the SIP client's retransmission tries again.
+ * applies them in that order, so "in force up to T" is one number. A held packet waits for the ticket the bridge
+ * names: that of the SAs it announces, or of its flow's SAs under way (a received 401's), or of its flow's packet held
+ * before it. Packets are released in the order they were held, so the packets of one flow keep their order. A change
+ * reported not in force drops every packet still waiting (each may depend on it); the SIP client's retransmission
+ * tries again.
  * <p>
  * <b>Bounded.</b> At most {@link #MAX_PACKETS} packets and {@link #MAX_BYTES} bytes; a packet that does not fit is
  * dropped and counted. A packet held longer than the deadline is dropped and counted.
@@ -119,10 +119,12 @@ public final class HoldArea
     private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(2);
     private final AtomicLong reportedInForce = new AtomicLong();
     private final AtomicLong reportedNotInForce = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong reportedSettled = new AtomicLong();
     private final AtomicBoolean commandQueued = new AtomicBoolean();
     private final Runnable takeOutcomes = this::takeOutcomes;
     // outbound thread
     private long inForce;
+    private long settled;
     private long notInForceFrom = Long.MAX_VALUE;
     private int bytes;
     private boolean releasing;
@@ -166,6 +168,7 @@ public final class HoldArea
      */
     public void onOutcome(final long ticket, final boolean inForce)
     {
+        reportedSettled.accumulateAndGet(ticket, Math::max);
         if (inForce)
         {
             reportedInForce.accumulateAndGet(ticket, Math::max);
@@ -230,6 +233,12 @@ public final class HoldArea
         return inForce;
     }
 
+    /** @return the newest ticket known here to have an outcome, in force or not (outbound thread). */
+    public long settled()
+    {
+        return settled;
+    }
+
     /**
      * Take the conductor's outcomes, release what they allow in hold order, drop what a change not in force or the
      * deadline rules out (outbound thread, at the start of its duty cycle).
@@ -287,6 +296,7 @@ public final class HoldArea
     {
         commandQueued.set(false); // before the reads: an outcome reported after them queues a command of its own
         inForce = Math.max(inForce, reportedInForce.get());
+        settled = Math.max(settled, reportedSettled.get());
         notInForceFrom = Math.min(notInForceFrom, reportedNotInForce.getAndSet(Long.MAX_VALUE));
     }
 

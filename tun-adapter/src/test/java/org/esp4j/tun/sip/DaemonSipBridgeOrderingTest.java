@@ -279,6 +279,64 @@ class DaemonSipBridgeOrderingTest
     }
 
     /**
+     * Held per flow: while the protected REGISTER waits for its SAs, another UE's first REGISTER (another flow) leaves
+     * at once, and a later packet of the waiting flow is held behind it and leaves after it, both as ESP.
+     */
+    @Test
+    void shouldHoldOnlyTheWaitingFlowAndKeepItsPacketsInOrder()
+    {
+        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        reinjected.clear();
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(1, holdArea.size());
+
+        final InetAddress otherUe = address("2001::1:d1ae:bb37:d9c9:81d1");
+        assertEquals(EspVerdict.PASS, send(ue, otherUe, UE_PORT_C, PCSCF, 5060,
+            register(1, 5060, null, 600).replace("esp4j-ordering", "other-ue")), "another flow is not held");
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, "OPTIONS after"),
+            "a later packet of the waiting flow waits behind it");
+        assertEquals(2, holdArea.size());
+
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        assertEquals(List.of(EspVerdict.DELIVER, EspVerdict.DELIVER), reinjected, "both protected, in order");
+        assertTrue(holdArea.isEmpty());
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    /**
+     * Fail closed while the conductor is between the SPD change and the filter commit: the protected REGISTER's SAs
+     * are in the SPD already (the lookup would protect it), but the inbound filter for its flow is not in force yet, so
+     * it still waits; it leaves once the change is reported.
+     */
+    @Test
+    void shouldHoldAPacketWhoseSasAreInTheSpdUntilTheirFiltersAreInForce()
+    {
+        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        reinjected.clear();
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        ue.drainReceived(16);
+        conductor.applyWithoutReporting();
+        assertEquals(4, sad.size(), "in the SAD and SPD");
+
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(null, processor.dropReason(), "taken, not dropped");
+        assertEquals(1, holdArea.size(), "not sent before the filters are in force");
+
+        conductor.reportInForce();
+        ue.releaseHeld(this::reinject);
+        assertEquals(List.of(EspVerdict.DELIVER), reinjected);
+        assertEquals(PCSCF_SPI_S, espSpi());
+    }
+
+    /**
      * Issue 14's latent bug: a change reported not in force used to make the bridge lose track of the SAs it had
      * installed, which stayed in the SAD for good. Now the announcing 401 is dropped (never sent) but the SAs stay on
      * the bridge's books, and go with their set: 0 SAs and 0 policies once it expires.
@@ -325,6 +383,20 @@ class DaemonSipBridgeOrderingTest
 
         public void cancel(final String key)
         {
+        }
+
+        /** The changes run (SAD and SPD changed), the host's filter not yet committed: nothing reported. */
+        void applyWithoutReporting()
+        {
+            changes.forEach(Runnable::run);
+            changes.clear();
+        }
+
+        /** The filter committed: every change applied so far is reported in force. */
+        void reportInForce()
+        {
+            outcomes.forEach(done -> done.accept(null));
+            outcomes.clear();
         }
 
         void applyAll(final boolean inForce)
