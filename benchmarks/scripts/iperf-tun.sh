@@ -17,6 +17,7 @@
 #   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
 #   TESTS=rrsparse: as rr, paced: RR_SPARSE_COUNT round trips (500), one every RR_SPARSE_US µs (20000: RTP's 20 ms),
 #              so every daemon hop starts from an idle daemon; its row also gives the daemons' CPU in % of one CPU
+#   TESTS=idle: no traffic for IDLE_SECONDS (10): the daemons' CPU in % of one CPU while idle
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
 #   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
@@ -73,6 +74,7 @@ RR_SIZE=${RR_SIZE:-200}
 RR_WARMUP=${RR_WARMUP:-200}
 RR_SPARSE_COUNT=${RR_SPARSE_COUNT:-500}
 RR_SPARSE_US=${RR_SPARSE_US:-20000}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
 UDP_SIZES=${UDP_SIZES:-"1400 200"}
 UDP_MAX=${UDP_MAX:-"1400:3000M 200:800M"}
 SEARCH_STEPS=${SEARCH_STEPS:-6}
@@ -365,7 +367,10 @@ packets, cpu, daemon, hz, duration = int(packets), int(cpu), int(daemon), int(hz
 row = {"round": int(rnd), "mode": mode, "test": test}
 try:
     data = json.load(open(path))
-    if test.startswith("rr"):
+    if test == "idle":
+        row["daemon_pct"] = daemon * 100.0 / hz / duration
+        result, loss = "daemons %.2f %% CPU" % row["daemon_pct"], "-"
+    elif test.startswith("rr"):
         duration = data["duration_s"]
         row.update({k: data[k] for k in ("p50", "p99", "p999", "max", "lost", "slow")})
         row["clusters"] = len(data["clusters"])
@@ -476,6 +481,12 @@ for mode in $MODES; do
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     if [ "$test" = udpmax ]; then
       for size in $UDP_SIZES; do udp_search "$round" "$mode" "$size"; done
+    elif [ "$test" = idle ]; then
+      begin_counts
+      sleep "$IDLE_SECONDS"
+      end_counts
+      echo "{\"duration_s\": $IDLE_SECONDS}" > "$WORK/$run.json"
+      report "$round" "$mode" idle "$WORK/$run.json" "$IDLE_SECONDS"
     elif [ "$test" = rr ] || [ "$test" = rrsparse ]; then
       rr_args=(--count "$RR_COUNT")
       [ "$test" = rrsparse ] && rr_args=(--count "$RR_SPARSE_COUNT" --interval-us "$RR_SPARSE_US")
@@ -545,7 +556,10 @@ for test in dict.fromkeys(r["test"] for r in rows):
         if not mine:
             continue
         cpu = "%.2f" % med([r["daemon_us"] for r in mine])
-        if test.startswith("rr"):
+        if test == "idle":
+            value = "daemons %.2f %% CPU" % med([r["daemon_pct"] for r in mine])
+            against = "-"
+        elif test.startswith("rr"):
             keys = ("p50", "p99", "p999", "max")
             value = " / ".join("%.0f" % med([r[k] for r in mine]) for k in keys) + " µs (p50/p99/p99.9/max)"
             deltas = []
