@@ -355,8 +355,10 @@ PIDS+=("$!")
 sleep 1
 
 # counters around one measured run: veth packets, busy CPU jiffies, daemon jiffies
-begin_counts() { P0=$(veth_packets); C0=$(cpu_ticks); D0=$(proc_ticks "${DAEMONS[@]:-}"); }
-end_counts() { P1=$(veth_packets); C1=$(cpu_ticks); D1=$(proc_ticks "${DAEMONS[@]:-}"); }
+begin_counts() { P0=$(veth_packets); C0=$(cpu_ticks); D0=$(proc_ticks "${DAEMONS[@]:-}"); T0=$(date +%s%N); }
+end_counts() { P1=$(veth_packets); C1=$(cpu_ticks); D1=$(proc_ticks "${DAEMONS[@]:-}"); T1=$(date +%s%N); }
+# seconds between begin_counts and end_counts (an rr run's warm-up included, as in its CPU ticks)
+counted_seconds() { python3 -c "print(($T1 - $T0) / 1e9)"; }
 
 # one table row and one JSON line: $1 round, $2 mode, $3 test, $4 result file, $5 seconds; kind of result from $3
 report() {
@@ -371,11 +373,11 @@ try:
         row["daemon_pct"] = daemon * 100.0 / hz / duration
         result, loss = "daemons %.2f %% CPU" % row["daemon_pct"], "-"
     elif test.startswith("rr"):
+        # the daemons' CPU over the counted time (warm-up included), in % of one CPU
+        row["daemon_pct"] = daemon * 100.0 / hz / duration if duration > 0 else float("nan")
         duration = data["duration_s"]
         row.update({k: data[k] for k in ("p50", "p99", "p999", "max", "lost", "slow")})
         row["clusters"] = len(data["clusters"])
-        # the daemons' CPU over the run, in % of one CPU (with sparse traffic mostly what idling costs)
-        row["daemon_pct"] = daemon * 100.0 / hz / duration
         result = "p50 %.0f / p99 %.0f / p99.9 %.0f / max %.0f µs (%d > 1 ms, %d clusters), daemons %.1f %% CPU" % (
             data["p50"], data["p99"], data["p999"], data["max"], data["slow"], len(data["clusters"]),
             row["daemon_pct"])
@@ -494,7 +496,7 @@ for mode in $MODES; do
       ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT "${rr_args[@]}" \
         --size "$RR_SIZE" --warmup "$RR_WARMUP" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
       end_counts
-      report "$round" "$mode" "$test" "$WORK/$run.json" 0
+      report "$round" "$mode" "$test" "$WORK/$run.json" "$(counted_seconds)"
     else
       args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
       [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
