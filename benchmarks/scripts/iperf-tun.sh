@@ -15,6 +15,9 @@
 #              gives each mode's median and its median ratio to the kernel path of the same round (1)
 #   RR_COUNT   round trips per rr run (10000)        RR_SIZE  UDP payload of rr (200)
 #   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
+#   TESTS=rrsparse: as rr, paced: RR_SPARSE_COUNT round trips (500), one every RR_SPARSE_US µs (20000: RTP's 20 ms),
+#              so every daemon hop starts from an idle daemon; its row also gives the daemons' CPU in % of one CPU
+#   TESTS=idle: no traffic for IDLE_SECONDS (10): the daemons' CPU in % of one CPU while idle
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
 #   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
@@ -69,6 +72,9 @@ ROUNDS=${ROUNDS:-1}
 RR_COUNT=${RR_COUNT:-10000}
 RR_SIZE=${RR_SIZE:-200}
 RR_WARMUP=${RR_WARMUP:-200}
+RR_SPARSE_COUNT=${RR_SPARSE_COUNT:-500}
+RR_SPARSE_US=${RR_SPARSE_US:-20000}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
 UDP_SIZES=${UDP_SIZES:-"1400 200"}
 UDP_MAX=${UDP_MAX:-"1400:3000M 200:800M"}
 SEARCH_STEPS=${SEARCH_STEPS:-6}
@@ -349,8 +355,10 @@ PIDS+=("$!")
 sleep 1
 
 # counters around one measured run: veth packets, busy CPU jiffies, daemon jiffies
-begin_counts() { P0=$(veth_packets); C0=$(cpu_ticks); D0=$(proc_ticks "${DAEMONS[@]:-}"); }
-end_counts() { P1=$(veth_packets); C1=$(cpu_ticks); D1=$(proc_ticks "${DAEMONS[@]:-}"); }
+begin_counts() { P0=$(veth_packets); C0=$(cpu_ticks); D0=$(proc_ticks "${DAEMONS[@]:-}"); T0=$(date +%s%N); }
+end_counts() { P1=$(veth_packets); C1=$(cpu_ticks); D1=$(proc_ticks "${DAEMONS[@]:-}"); T1=$(date +%s%N); }
+# seconds between begin_counts and end_counts (an rr run's warm-up included, as in its CPU ticks)
+counted_seconds() { python3 -c "print(($T1 - $T0) / 1e9)"; }
 
 # one table row and one JSON line: $1 round, $2 mode, $3 test, $4 result file, $5 seconds; kind of result from $3
 report() {
@@ -361,12 +369,18 @@ packets, cpu, daemon, hz, duration = int(packets), int(cpu), int(daemon), int(hz
 row = {"round": int(rnd), "mode": mode, "test": test}
 try:
     data = json.load(open(path))
-    if test == "rr":
+    if test == "idle":
+        row["daemon_pct"] = daemon * 100.0 / hz / duration
+        result, loss = "daemons %.2f %% CPU" % row["daemon_pct"], "-"
+    elif test.startswith("rr"):
+        # the daemons' CPU over the counted time (warm-up included), in % of one CPU
+        row["daemon_pct"] = daemon * 100.0 / hz / duration if duration > 0 else float("nan")
         duration = data["duration_s"]
         row.update({k: data[k] for k in ("p50", "p99", "p999", "max", "lost", "slow")})
         row["clusters"] = len(data["clusters"])
-        result = "p50 %.0f / p99 %.0f / p99.9 %.0f / max %.0f µs (%d > 1 ms, %d clusters)" % (
-            data["p50"], data["p99"], data["p999"], data["max"], data["slow"], len(data["clusters"]))
+        result = "p50 %.0f / p99 %.0f / p99.9 %.0f / max %.0f µs (%d > 1 ms, %d clusters), daemons %.1f %% CPU" % (
+            data["p50"], data["p99"], data["p999"], data["max"], data["slow"], len(data["clusters"]),
+            row["daemon_pct"])
         loss = "%d lost" % data["lost"]
     else:
         end = data["end"]
@@ -469,12 +483,20 @@ for mode in $MODES; do
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     if [ "$test" = udpmax ]; then
       for size in $UDP_SIZES; do udp_search "$round" "$mode" "$size"; done
-    elif [ "$test" = rr ]; then
+    elif [ "$test" = idle ]; then
       begin_counts
-      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT --count "$RR_COUNT" \
+      sleep "$IDLE_SECONDS"
+      end_counts
+      echo "{\"duration_s\": $IDLE_SECONDS}" > "$WORK/$run.json"
+      report "$round" "$mode" idle "$WORK/$run.json" "$IDLE_SECONDS"
+    elif [ "$test" = rr ] || [ "$test" = rrsparse ]; then
+      rr_args=(--count "$RR_COUNT")
+      [ "$test" = rrsparse ] && rr_args=(--count "$RR_SPARSE_COUNT" --interval-us "$RR_SPARSE_US")
+      begin_counts
+      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT "${rr_args[@]}" \
         --size "$RR_SIZE" --warmup "$RR_WARMUP" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
       end_counts
-      report "$round" "$mode" rr "$WORK/$run.json" 0
+      report "$round" "$mode" "$test" "$WORK/$run.json" "$(counted_seconds)"
     else
       args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
       [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
@@ -536,7 +558,10 @@ for test in dict.fromkeys(r["test"] for r in rows):
         if not mine:
             continue
         cpu = "%.2f" % med([r["daemon_us"] for r in mine])
-        if test == "rr":
+        if test == "idle":
+            value = "daemons %.2f %% CPU" % med([r["daemon_pct"] for r in mine])
+            against = "-"
+        elif test.startswith("rr"):
             keys = ("p50", "p99", "p999", "max")
             value = " / ".join("%.0f" % med([r[k] for r in mine]) for k in keys) + " µs (p50/p99/p99.9/max)"
             deltas = []
@@ -544,6 +569,7 @@ for test in dict.fromkeys(r["test"] for r in rows):
                 d = [r[k] - kernel[(r["round"], test)][k] for r in mine if (r["round"], test) in kernel]
                 deltas.append("%+.0f" % med(d))
             against = " / ".join(deltas) + " µs"
+            value += ", daemons %.1f %% CPU" % med([r.get("daemon_pct", float("nan")) for r in mine])
         else:
             value = "%.1f Mbit/s" % med([r["mbps"] for r in mine])
             ratios = [r["mbps"] / kernel[(r["round"], test)]["mbps"] for r in mine

@@ -2,10 +2,12 @@
 """Sequential UDP request/response: the round-trip time of one small datagram at a time.
 
     udp-rr.py server ADDRESS PORT                        echo every datagram back to its sender, until killed
-    udp-rr.py client ADDRESS PORT [--count 10000] [--size 200] [--json FILE]
+    udp-rr.py client ADDRESS PORT [--count 10000] [--size 200] [--interval-us 0] [--json FILE]
 
 The client sends a datagram of --size bytes (a sequence number in the first 8 bytes), waits for its echo, and only
-then sends the next one: --count round trips, each timed with the monotonic clock. A reply that does not come within
+then sends the next one: --count round trips, each timed with the monotonic clock. With --interval-us, request n
+leaves no earlier than n intervals after the first (sparse traffic, as RTP every 20,000 us: every hop then starts
+from an idle daemon); the client sleeps between them. A reply that does not come within
 --timeout seconds counts as lost (and a late reply of an earlier request is ignored), so a lost packet costs the
 timeout, not the run. It prints one line, the percentiles of the round-trip time in microseconds:
 
@@ -65,9 +67,14 @@ def client(args):
             recv_into(buf)
         except socket.timeout:
             pass
+    interval_ns = args.interval_us * 1000
     start = clock()
     for seq in range(args.count):
         struct.pack_into("!Q", payload, 0, seq)
+        if interval_ns:
+            wait_ns = start + seq * interval_ns - clock()
+            if wait_ns > 0:
+                time.sleep(wait_ns / 1e9)
         t0 = clock()
         send(payload)
         while True:
@@ -94,7 +101,7 @@ def client(args):
             clusters.append({"start_ms": at_ms, "end_ms": at_ms + rtt / 1000.0, "count": 1, "worst_us": rtt})
     ordered = sorted(rtts)
     result = {
-        "count": len(rtts), "lost": lost, "size": args.size,
+        "count": len(rtts), "lost": lost, "size": args.size, "interval_us": args.interval_us,
         "p50": percentile(ordered, 0.50), "p90": percentile(ordered, 0.90), "p99": percentile(ordered, 0.99),
         "p999": percentile(ordered, 0.999), "max": ordered[-1] if ordered else float("nan"),
         "slow": len(slow), "clusters": clusters, "slow_rtts": slow[:1000],
@@ -116,12 +123,16 @@ def main():
     parser.add_argument("port", type=int)
     parser.add_argument("--count", type=int, default=10000, help="round trips (10000)")
     parser.add_argument("--size", type=int, default=200, help="UDP payload bytes (200)")
+    parser.add_argument("--interval-us", type=int, default=0,
+                        help="pace the requests: one every this many microseconds (0: back to back)")
     parser.add_argument("--warmup", type=int, default=200, help="round trips not measured first (200)")
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds before a request counts as lost (1)")
     parser.add_argument("--json", help="write all figures to this file")
     args = parser.parse_args()
     if args.size < 8 or args.size > 65507:
         parser.error("--size must be 8..65507")
+    if args.interval_us < 0 or args.interval_us > 10_000_000:
+        parser.error("--interval-us must be 0..10000000")
     if args.count < 1 or args.count > 10_000_000:
         parser.error("--count must be 1..10000000")
     if args.role == "server":

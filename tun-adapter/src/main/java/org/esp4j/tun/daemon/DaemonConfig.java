@@ -95,6 +95,9 @@ public final class DaemonConfig
     public static final int DEFAULT_BURST = 64;
     public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
     public static final int DEFAULT_IDLE_POLL_MS = 100;
+    public static final int DEFAULT_IDLE_SPIN_US = 0;
+    /** Longest {@code idle.spin.us}: a window this long already keeps a CPU busy between sparse packets. */
+    public static final int MAX_IDLE_SPIN_US = 10_000;
 
     private final Map<String, String> values;
     private final Path baseDirectory;
@@ -116,6 +119,7 @@ public final class DaemonConfig
     private final int pathMtu;
     private final int burst;
     private final int idlePollMs;
+    private final int idleSpinUs;
     private final Path preload;
     private final Path countersFile;
     private final String countersGroup;
@@ -166,6 +170,11 @@ public final class DaemonConfig
         pathMtu = integer(DaemonSetting.PATH_MTU, 0);
         burst = Math.max(1, integer(DaemonSetting.BURST, DEFAULT_BURST));
         idlePollMs = Math.max(1, integer(DaemonSetting.IDLE_POLL_MS, DEFAULT_IDLE_POLL_MS));
+        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, DEFAULT_IDLE_SPIN_US);
+        if (idleSpinUs < 0 || idleSpinUs > MAX_IDLE_SPIN_US)
+        {
+            throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);
+        }
         preload = optionalPath(DaemonSetting.PRELOAD);
         countersFile = resolve(get(DaemonSetting.COUNTERS_FILE, "/dev/shm/esp4j-" + tunName + ".counters"));
         countersGroup = get(DaemonSetting.COUNTERS_GROUP, null);
@@ -382,6 +391,12 @@ public final class DaemonConfig
     public int idlePollMs()
     {
         return idlePollMs;
+    }
+
+    /** @return how long the packet agents yield after work before they poll, in microseconds. */
+    public int idleSpinUs()
+    {
+        return idleSpinUs;
     }
 
     /** @return a builder holding these values. */

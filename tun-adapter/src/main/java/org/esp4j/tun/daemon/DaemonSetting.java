@@ -38,6 +38,8 @@ public enum DaemonSetting
         "packets drained per descriptor per duty cycle (at least 1)"),
     IDLE_POLL_MS("idle.poll.ms", "MS", String.valueOf(DaemonConfig.DEFAULT_IDLE_POLL_MS),
         "longest poll() when idle (at least 1)"),
+    IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
+        "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields)"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
         "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
     CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",

@@ -396,9 +396,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         conductorRunner = new AgentRunner(new org.agrona.concurrent.BackoffIdleStrategy(10, 10,
             java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(10), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1)),
             errorHandler, null, conductor);
-        outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs()), errorHandler,
+        final long spinNs = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(config.idleSpinUs());
+        outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs(), spinNs), errorHandler,
             null, outbound);
-        inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs()), errorHandler,
+        inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs(), spinNs), errorHandler,
             null, inbound);
         AgentRunner.startOnThread(conductorRunner);
         AgentRunner.startOnThread(outboundRunner);
@@ -533,7 +534,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             fds.add(fd, LibC.POLLIN);
         }
         outbound.plaintextObserver(sipBridge);
-        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs()), throwable ->
+        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0), throwable ->
         {
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
             log.accept("agent error: " + throwable);

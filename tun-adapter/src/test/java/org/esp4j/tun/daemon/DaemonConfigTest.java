@@ -103,6 +103,19 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadTheIdleSpinSettingWithinItsBounds()
+    {
+        assertEquals(DaemonConfig.DEFAULT_IDLE_SPIN_US, DaemonConfig.builder().build().idleSpinUs());
+        assertEquals(50, DaemonConfig.builder().set("idle.spin.us", "50").build().idleSpinUs());
+        final IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("idle.spin.us", "-1").build());
+        assertEquals("idle.spin.us must be 0..10000: -1", negative.getMessage());
+        final IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("idle.spin.us", "10001").build());
+        assertEquals("idle.spin.us must be 0..10000: 10001", tooLong.getMessage());
+    }
+
+    @Test
     void shouldReadThePacketRingSetting()
     {
         assertEquals(DaemonConfig.CarrierRing.AUTO, DaemonConfig.builder().build().carrierRing());
