@@ -41,7 +41,8 @@ import java.nio.ByteOrder;
  * one; where it lacks the options, nothing changes but the number of system calls.
  * <p>
  * Receive batches: {@link #receive} takes up to {@link #RECEIVE_BATCH} messages per {@code recvmmsg(2)}, each into a
- * 64 KiB slot of its own (room for a GRO train) with its own source address and control messages, and hands them out
+ * 64 KiB slot of its own (room for a GRO train; 1 MiB of native memory per carrier, resident only as far as trains
+ * fill it) with its own source address and control messages, and hands them out
  * one datagram at a time, in the order the kernel queued them. Datagrams that the kernel does not coalesce (IPv4
  * with a zero checksum arrives as single datagrams, so do packets of many peers) then cost a share of one system
  * call each, not one call each. {@link #receive} answers {@link CarrierStatus#NONE} only once the batch is handed out
