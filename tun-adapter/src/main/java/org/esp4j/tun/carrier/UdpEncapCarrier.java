@@ -40,6 +40,15 @@ import java.nio.ByteOrder;
  * {@link #receive} hands them out one datagram at a time. Where the kernel refuses a train, its datagrams go one by
  * one; where it lacks the options, nothing changes but the number of system calls.
  * <p>
+ * Receive batches: {@link #receive} takes up to {@link #RECEIVE_BATCH} messages per {@code recvmmsg(2)}, each into a
+ * 64 KiB slot of its own (room for a GRO train; 1 MiB of native memory per carrier, resident only as far as trains
+ * fill it) with its own source address and control messages, and hands them out
+ * one datagram at a time, in the order the kernel queued them. Datagrams that the kernel does not coalesce (IPv4
+ * with a zero checksum arrives as single datagrams, so do packets of many peers) then cost a share of one system
+ * call each, not one call each. {@link #receive} answers {@link CarrierStatus#NONE} only once the batch is handed out
+ * and the socket has nothing more, so a caller that reads until {@code NONE} or a full burst (and polls only then)
+ * never leaves a datagram behind in the batch.
+ * <p>
  * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it SHOULD
  * (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses), unless the
  * caller asks for the kernel's ({@code udp.checksum=kernel}); receivers accept zero, as IPv4 UDP allows. The kernel
@@ -57,19 +66,23 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
     public static final int MAX_TRAIN_SEGMENTS = 64;
     /** Most payload bytes per UDP GSO send (a UDP length field). */
     public static final int MAX_TRAIN_BYTES = 65535 - UdpHeader.LENGTH;
+    /** Messages per recvmmsg. */
+    public static final int RECEIVE_BATCH = 16;
+    /** Bytes per received message: a whole GRO train (the largest UDP payload). */
+    private static final int RECEIVE_SLOT = 65536;
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final int family;
     private final int port;
     private final int fd;
-    private final NativeArea receive;
+    /** Received messages, each in a slot of {@link #RECEIVE_SLOT} bytes with its sockaddr and control messages. */
+    private final MessageBatch receiveBatch;
     private final NativeArea transmit;
     /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0 and without UDP GSO (the kernel forbids both). */
     private final boolean zeroChecksum;
     /** IPv4: the datagrams of a train, pointing into the transmit area, for one sendmmsg. */
     private final MessageBatch trainBatch;
-    private final SocketMessage receiveMessage = new SocketMessage();
     private final SocketMessage sendMessage = new SocketMessage();
     private final boolean gro;
 
@@ -82,10 +95,16 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
     private int trainFailures;
     private int lastErrno;
 
-    /** A coalesced datagram being handed out: {@code groLength} bytes in {@link #receive} of {@code groSize} each. */
+    /** Messages of the last recvmmsg, and the one being handed out ({@code received} when all are). */
+    private int received;
+    private int current;
+    /** A coalesced datagram being handed out: {@code groLength} bytes in the current slot of {@code groSize} each. */
     private int groLength;
     private int groNext;
     private int groSize;
+    /** Messages of the batch the kernel filled at the last recvmmsg (to make ready again before the next). */
+    private int filled;
+    private long receiveSystemCalls;
 
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity) throws IOException
     {
@@ -140,7 +159,11 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
         trainBatch = zeroChecksum ? new MessageBatch(MAX_TRAIN_SEGMENTS, 8, 0) : null;
         gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
         // a coalesced train can be up to 64 KiB whatever the largest single packet
-        receive = new NativeArea(Math.max(capacity, 65536));
+        receiveBatch = new MessageBatch(RECEIVE_BATCH, Math.max(capacity, RECEIVE_SLOT), SocketMessage.CONTROL_CAPACITY);
+        for (int i = 0; i < RECEIVE_BATCH; i++)
+        {
+            receiveBatch.prepareReceive(i);
+        }
         transmit = new NativeArea(Math.max(capacity, 65536));
     }
 
@@ -195,28 +218,32 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
             {
                 return CarrierStatus.TRUNCATED;
             }
-            return datagram(buffer, offset, headersLength, start, length);
+            return datagram(buffer, offset, headersLength, current, start, length);
         }
         groLength = 0;
         groNext = 0;
-        // room for a whole coalesced train; each datagram is checked against the caller's capacity on its own
-        final int room = receive.capacity();
-        receiveMessage.prepareReceive(receive.address(0), room);
-        final long n = LibC.recvmsg(fd, receiveMessage.address(), LibC.MSG_DONTWAIT);
-        if (n < 0)
+        if (++current >= received)
         {
-            final int errno = LibC.errno();
-            return errno == LibC.EAGAIN || errno == LibC.EINTR ? CarrierStatus.NONE : -errno;
+            received = 0;
+            current = 0;
+            final int n = receiveMessages();
+            if (n <= 0)
+            {
+                return n;
+            }
+            received = n;
         }
-        if ((receiveMessage.flags() & LibC.MSG_TRUNC) != 0 || n > room)
+        final int message = current;
+        final int n = receiveBatch.length(message);
+        if ((receiveBatch.flags(message) & LibC.MSG_TRUNC) != 0 || n > receiveBatch.slotCapacity())
         {
             return CarrierStatus.TRUNCATED;
         }
-        int length = (int)n;
+        int length = n;
         if (gro)
         {
-            final int groData = receiveMessage.findControl(LibC.SOL_UDP, LibC.UDP_GRO);
-            final int size = groData < 0 ? 0 : receiveMessage.buffer().getInt(groData, NATIVE);
+            final int groData = receiveBatch.findControl(message, LibC.SOL_UDP, LibC.UDP_GRO);
+            final int size = groData < 0 ? 0 : receiveBatch.buffer().getInt(groData, NATIVE);
             if (size > 0 && size < length)
             {
                 groSize = size;
@@ -229,15 +256,49 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
         {
             return CarrierStatus.TRUNCATED;
         }
-        return datagram(buffer, offset, headersLength, 0, length);
+        return datagram(buffer, offset, headersLength, message, 0, length);
     }
 
-    /** Hand on the ESP datagram at {@code receive[start, start + length)} behind an IP header. */
-    private int datagram(
-        final UnsafeBuffer buffer, final int offset, final int headersLength, final int start, final int length)
+    /**
+     * One {@code recvmmsg} into the batch's slots (each a whole GRO train).
+     *
+     * @return messages received, {@link CarrierStatus#NONE} or {@code -errno}.
+     */
+    private int receiveMessages()
     {
-        final UnsafeBuffer data = receive.buffer();
-        switch (UdpEncapsulation.classify(data, start, length))
+        // the kernel changed only the messages it filled last time
+        for (int i = 0; i < filled; i++)
+        {
+            receiveBatch.prepareReceive(i);
+        }
+        filled = 0;
+        receiveSystemCalls++;
+        final int n = LibC.recvmmsg(fd, receiveBatch.address(), RECEIVE_BATCH, LibC.MSG_DONTWAIT, 0L);
+        if (n <= 0)
+        {
+            final int errno = LibC.errno();
+            return n == 0 || errno == LibC.EAGAIN || errno == LibC.EINTR ? CarrierStatus.NONE : -errno;
+        }
+        filled = n;
+        return n;
+    }
+
+    /** @return {@code recvmmsg} calls made so far (diagnostics and tests; read on the receiving thread). */
+    public long receiveSystemCalls()
+    {
+        return receiveSystemCalls;
+    }
+
+    /**
+     * Hand on the ESP datagram at {@code [start, start + length)} of message {@code message}'s slot behind an IP
+     * header built from that message's source address and control messages.
+     */
+    private int datagram(final UnsafeBuffer buffer, final int offset, final int headersLength, final int message,
+        final int start, final int length)
+    {
+        final UnsafeBuffer data = receiveBatch.buffer();
+        final int at = receiveBatch.dataOffset(message) + start;
+        switch (UdpEncapsulation.classify(data, at, length))
         {
             case UdpEncapsulation.NAT_KEEPALIVE:
                 return CarrierStatus.NAT_KEEPALIVE;
@@ -249,42 +310,41 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
                 break;
         }
 
-        final UnsafeBuffer control = receiveMessage.buffer();
+        final UnsafeBuffer control = receiveBatch.buffer();
+        final int name = receiveBatch.nameOffset(message);
         if (family == LibC.AF_INET6)
         {
-            final int pktinfo = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO);
+            final int pktinfo = receiveBatch.findControl(message, LibC.IPPROTO_IPV6, LibC.IPV6_PKTINFO);
             if (pktinfo < 0)
             {
                 return CarrierStatus.NO_PKTINFO;
             }
-            final int hopLimitData = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_HOPLIMIT);
-            final int tclassData = receiveMessage.findControl(LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
+            final int hopLimitData = receiveBatch.findControl(message, LibC.IPPROTO_IPV6, LibC.IPV6_HOPLIMIT);
+            final int tclassData = receiveBatch.findControl(message, LibC.IPPROTO_IPV6, LibC.IPV6_TCLASS);
             Ipv6Header.write(buffer, offset, tclassData < 0 ? 0 : control.getInt(tclassData, NATIVE),
                 length, LibC.IPPROTO_ESP,
                 hopLimitData < 0 ? 64 : control.getInt(hopLimitData, NATIVE));
-            buffer.putBytes(offset + Ipv6Header.SOURCE_OFFSET, control,
-                SocketMessage.NAME_OFFSET + SockAddr.IN6_ADDR_OFFSET, 16);
+            buffer.putBytes(offset + Ipv6Header.SOURCE_OFFSET, control, name + SockAddr.IN6_ADDR_OFFSET, 16);
             buffer.putBytes(offset + Ipv6Header.DESTINATION_OFFSET, control,
                 pktinfo + SocketMessage.IN6_PKTINFO_ADDR_OFFSET, 16);
         }
         else
         {
-            final int pktinfo = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_PKTINFO);
+            final int pktinfo = receiveBatch.findControl(message, LibC.IPPROTO_IP, LibC.IP_PKTINFO);
             if (pktinfo < 0)
             {
                 return CarrierStatus.NO_PKTINFO;
             }
-            final int ttlData = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_TTL);
-            final int tosData = receiveMessage.findControl(LibC.IPPROTO_IP, LibC.IP_TOS);
+            final int ttlData = receiveBatch.findControl(message, LibC.IPPROTO_IP, LibC.IP_TTL);
+            final int tosData = receiveBatch.findControl(message, LibC.IPPROTO_IP, LibC.IP_TOS);
             Ipv4Header.write(buffer, offset, tosData < 0 ? 0 : control.getByte(tosData),
                 headersLength + length, LibC.IPPROTO_ESP, ttlData < 0 ? 64 : control.getInt(ttlData, NATIVE));
-            buffer.putBytes(offset + Ipv4Header.SOURCE_OFFSET, control,
-                SocketMessage.NAME_OFFSET + SockAddr.IN_ADDR_OFFSET, 4);
+            buffer.putBytes(offset + Ipv4Header.SOURCE_OFFSET, control, name + SockAddr.IN_ADDR_OFFSET, 4);
             buffer.putBytes(offset + Ipv4Header.DESTINATION_OFFSET, control,
                 pktinfo + SocketMessage.IN_PKTINFO_ADDR_OFFSET, 4);
             Ipv4Header.updateChecksum(buffer, offset);
         }
-        buffer.putBytes(offset + headersLength, data, start, length);
+        buffer.putBytes(offset + headersLength, data, at, length);
         return headersLength + length;
     }
 

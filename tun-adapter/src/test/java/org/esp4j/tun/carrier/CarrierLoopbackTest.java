@@ -177,6 +177,93 @@ class CarrierLoopbackTest
     }
 
     /**
+     * recvmmsg batches: datagrams of several peers (IPv4 from three loopback addresses, IPv6 from three ports), a
+     * NAT-keepalive and a non-ESP marker among them, come out one at a time in the order they were sent, each behind
+     * an IP header with its own source address, and up to {@link UdpEncapCarrier#RECEIVE_BATCH} of them per system
+     * call.
+     */
+    @Test
+    void shouldHandOutEachDatagramOfABatchWithItsOwnSourceUpToSixteenPerSystemCall() throws Exception
+    {
+        udpBatch(LibC.AF_INET, new String[] {"127.0.0.1", "127.0.0.2", "127.0.0.3"});
+        udpBatch(LibC.AF_INET6, new String[] {"::1", "::1", "::1"});
+    }
+
+    private void udpBatch(final int family, final String[] sources) throws Exception
+    {
+        final boolean v6 = family == LibC.AF_INET6;
+        final InetAddress loopback = InetAddress.getByName(v6 ? "::1" : "127.0.0.1");
+        final int port = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        final int count = UdpEncapCarrier.RECEIVE_BATCH * 2 + 5; // three recvmmsg with datagrams, one empty
+        final DatagramSocket[] peers = new DatagramSocket[sources.length];
+        try (UdpEncapCarrier carrier = new UdpEncapCarrier(family, port, 0, CAPACITY))
+        {
+            for (int i = 0; i < peers.length; i++)
+            {
+                peers[i] = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(sources[i]), 0));
+            }
+            final InetSocketAddress to = new InetSocketAddress(loopback, port);
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] datagram;
+                if (i == 5)
+                {
+                    datagram = new byte[] {(byte)0xFF};
+                }
+                else if (i == UdpEncapCarrier.RECEIVE_BATCH + 3)
+                {
+                    datagram = new byte[12]; // non-ESP marker (IKE)
+                }
+                else
+                {
+                    datagram = new byte[100 + i];
+                    final UnsafeBuffer esp = new UnsafeBuffer(datagram);
+                    esp.putInt(0, 0x12345678, ByteOrder.BIG_ENDIAN);
+                    esp.putInt(4, i, ByteOrder.BIG_ENDIAN);
+                }
+                // loopback queues a datagram at the receiver before send returns: all are waiting when reading starts
+                peers[i % peers.length].send(new DatagramPacket(datagram, datagram.length, to));
+            }
+
+            final int ipLength = v6 ? Ipv6Header.LENGTH : Ipv4Header.MIN_LENGTH;
+            final int source = v6 ? Ipv6Header.SOURCE_OFFSET : Ipv4Header.SOURCE_OFFSET;
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            final byte[] address = new byte[v6 ? 16 : 4];
+            for (int i = 0; i < count; i++)
+            {
+                final int n = carrier.receive(in, 64, in.capacity() - 64);
+                if (i == 5)
+                {
+                    assertEquals(CarrierStatus.NAT_KEEPALIVE, n, "datagram " + i);
+                    continue;
+                }
+                if (i == UdpEncapCarrier.RECEIVE_BATCH + 3)
+                {
+                    assertEquals(CarrierStatus.NON_ESP_MARKER, n, "datagram " + i);
+                    continue;
+                }
+                assertEquals(ipLength + 100 + i, n, "datagram " + i);
+                assertEquals(i, in.getInt(64 + ipLength + 4, ByteOrder.BIG_ENDIAN), "order");
+                in.getBytes(64 + source, address);
+                assertEquals(peers[i % peers.length].getLocalAddress(), InetAddress.getByAddress(address),
+                    "source of datagram " + i);
+            }
+            assertEquals(CarrierStatus.NONE, carrier.receive(in, 64, in.capacity() - 64));
+            assertEquals(4, carrier.receiveSystemCalls(), "16 + 16 + 5 datagrams, then nothing");
+        }
+        finally
+        {
+            for (final DatagramSocket peer : peers)
+            {
+                if (peer != null)
+                {
+                    peer.close();
+                }
+            }
+        }
+    }
+
+    /**
      * RFC 3948 §2.1: IPv4 ESP-in-UDP SHOULD leave with UDP checksum 0, single datagrams and trains alike, and the
      * receiver takes it; IPv6 keeps a real checksum (RFC 8200 §8.1), and so does IPv4 with udp.checksum=kernel.
      * tcpdump captures on lo, tshark reads the checksums.
