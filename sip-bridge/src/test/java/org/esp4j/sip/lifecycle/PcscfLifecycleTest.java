@@ -221,10 +221,8 @@ class PcscfLifecycleTest
         assertEquals(4, count(expired, LifecycleEvent.Type.SA_REMOVED));
         assertTrue(first(expired, LifecycleEvent.Type.DEREGISTERED).detail().contains("Timer F"),
             first(expired, LifecycleEvent.Type.DEREGISTERED).detail());
-        assertEquals(0, ims.sink.size());
-        assertEquals(0, ims.config.spiPool().inUseCount());
-        assertEquals(0, ims.config.portPool().inUseCount());
-        assertEquals(0, ims.bridge.registrationCount());
+        assertEquals(List.of(0, 0, 0, 0), List.of(ims.sink.size(), ims.config.spiPool().inUseCount(),
+            ims.config.portPool().inUseCount(), ims.bridge.registrationCount()), "SAs, SPIs, ports, registrations left");
     }
 
     @Test
