@@ -1,6 +1,5 @@
 package org.esp4j.cli.e2e;
 
-import org.esp4j.tun.RootAssumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,43 +45,37 @@ class DaemonCrashEndToEndTest
     private static final long BLOCK = 1L << 20; // SequenceReservations.BLOCK
     private static final Pattern FLOW = Pattern.compile("FLOW sent=(\\d+) echoed=(\\d+) refused=(\\d+)");
 
-    private final long pid = ProcessHandle.current().pid();
-    private final List<Netns> namespaces = new ArrayList<>();
-    private final List<Path> files = new ArrayList<>();
+    private E2eLab lab;
     private Path work;
 
     @BeforeEach
     void setUp() throws IOException
     {
-        RootAssumptions.assumeRootOrCi();
-        work = Files.createTempDirectory("esp4j-crash-");
+        lab = new E2eLab("esp4j-crash-");
+        work = lab.work();
     }
 
     @AfterEach
     void tearDown() throws IOException
     {
-        E2eCleanup.cleanUp(namespaces, files, work);
+        if (lab != null)
+        {
+            lab.close();
+        }
     }
 
     @Test
     void shouldSendNothingInClearWhenKilledUnderTrafficAndCarryOnAfterTheRestart() throws Exception
     {
-        final Netns ueNs = Netns.create("esp4j-uekill-" + pid, work);
-        namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-pckill-" + pid, work);
-        namespaces.add(pcNs);
+        final Netns ueNs = lab.netns("esp4j-uekill");
+        final Netns pcNs = lab.netns("esp4j-pckill");
         SipBridgeEndToEndTest.link(ueNs, pcNs); // the trace's addresses on veth-ue / veth-pc, host routes
 
         final Path pcap = work.resolve("veth-kill.pcap");
         final Process tcpdump = SipBridgeEndToEndTest.capture(ueNs, "veth-ue", pcap, 128); // headers and ports
 
-        final Path ueCounters = Path.of("/dev/shm/esp4j-e2e-uekill-" + pid + ".counters");
-        final Path pcCounters = Path.of("/dev/shm/esp4j-e2e-pckill-" + pid + ".counters");
-        for (final Path counters : List.of(ueCounters, pcCounters))
-        {
-            files.add(counters);
-            files.add(counters.resolveSibling(counters.getFileName() + ".seq"));
-        }
+        final Path ueCounters = lab.countersFile("esp4j-e2e-uekill");
+        final Path pcCounters = lab.countersFile("esp4j-e2e-pckill");
         final String uePreload = TraceSas.preload(UE, PCSCF, true, false);
         final Process first = startDaemon(work, ueNs, uePreload, false, ueCounters, "");
         final Process pcDaemon = startDaemon(work, pcNs, TraceSas.preload(UE, PCSCF, false, false), false,
@@ -153,8 +145,7 @@ class DaemonCrashEndToEndTest
     @Test
     void shouldNeverRepeatAGcmIvUnderOneKeyAcrossAKillAndARestart() throws Exception
     {
-        final Netns ns = Netns.create("esp4j-gcm-" + pid, work);
-        namespaces.add(ns);
+        final Netns ns = lab.netns("esp4j-gcm");
         ns.ip().check("link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b");
         ns.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-a", "nodad");
         ns.ip().check("link", "set", "veth-a", "up");
@@ -164,9 +155,7 @@ class DaemonCrashEndToEndTest
         final Path pcap = work.resolve("gcm.pcap");
         final Process tcpdump = SipBridgeEndToEndTest.capture(ns, "veth-a", pcap, 128); // headers and IVs
 
-        final Path counters = Path.of("/dev/shm/esp4j-e2e-gcm-" + pid + ".counters");
-        files.add(counters);
-        files.add(counters.resolveSibling(counters.getFileName() + ".seq"));
+        final Path counters = lab.countersFile("esp4j-e2e-gcm");
         final String preload = "state add src " + UE + " dst " + PCSCF + " proto esp spi 0x00001000 mode transport " +
             "aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128\n" +
             "policy add src " + UE + "/128 dst " + PCSCF + "/128 proto udp sport " + NetApps.UE_PORT_C + " dport " +

@@ -2,7 +2,6 @@ package org.esp4j.cli.e2e;
 
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
-import org.esp4j.tun.RootAssumptions;
 import org.esp4j.cli.Esp4jMain;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,31 +52,30 @@ class PcscfInjectionEndToEndTest
     private static final Pattern FORGED = Pattern.compile("PCSCF-FORGED (\\d+)");
     private static final Pattern FIRST_401 = Pattern.compile("UE-401-AT (\\d+)");
 
-    private final long pid = ProcessHandle.current().pid();
-    private final List<Netns> namespaces = new ArrayList<>();
-    private final List<Path> files = new ArrayList<>();
+    private E2eLab lab;
     private Path work;
 
     @BeforeEach
     void setUp() throws IOException
     {
-        RootAssumptions.assumeRootOrCi();
-        work = Files.createTempDirectory("esp4j-inject-");
+        lab = new E2eLab("esp4j-inject-");
+        work = lab.work();
     }
 
     @AfterEach
     void tearDown() throws IOException
     {
-        E2eCleanup.cleanUp(namespaces, files, work);
+        if (lab != null)
+        {
+            lab.close();
+        }
     }
 
     @Test
     void shouldLetNoForgedClearDatagramThroughAfterThe401AndSendNothingInClearAtDeRegistration() throws Exception
     {
-        final Netns ueNs = Netns.create("esp4j-injue-" + pid, work);
-        namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-injpc-" + pid, work);
-        namespaces.add(pcNs);
+        final Netns ueNs = lab.netns("esp4j-injue");
+        final Netns pcNs = lab.netns("esp4j-injpc");
         SipBridgeEndToEndTest.link(ueNs, pcNs);
         pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
 
@@ -183,7 +181,7 @@ class PcscfInjectionEndToEndTest
 
     private Path countersFile(final String side)
     {
-        return Path.of("/dev/shm/esp4j-inject-e2e-" + side + "-" + pid + ".counters");
+        return lab.countersFile("esp4j-inject-e2e-" + side);
     }
 
     private Process startDaemon(final Netns netns, final String side, final String steer,
@@ -191,8 +189,6 @@ class PcscfInjectionEndToEndTest
     {
         final Path config = work.resolve(side + ".conf");
         final Path counters = countersFile(side);
-        files.add(counters);
-        files.add(counters.resolveSibling(counters.getFileName() + ".seq"));
         Files.writeString(config, String.join("\n",
             "tun.name=esp4j0",
             "carrier=raw",
