@@ -34,6 +34,8 @@ public final class SecurityPolicyDatabase
     private int nextIndex = 1;
     private long nextSequence;
     private volatile int size;
+    /** Counts every change (add, update, delete, flush): a follower tells in O(1) whether anything moved. */
+    private volatile long changes;
 
     public SecurityPolicyDatabase()
     {
@@ -60,6 +62,7 @@ public final class SecurityPolicyDatabase
         final SecurityPolicy policy = new SecurityPolicy(config, index, nextSequence++);
         directions.get(config.direction()).add(policy);
         size++;
+        changes++;
         return policy;
     }
 
@@ -101,6 +104,7 @@ public final class SecurityPolicyDatabase
         }
         directions.get(direction).remove(policy);
         size--;
+        changes++;
         return true;
     }
 
@@ -112,6 +116,13 @@ public final class SecurityPolicyDatabase
             direction.clear();
         }
         size = 0;
+        changes++;
+    }
+
+    /** @return a count that moves on every change (add, update, delete, flush), as the SAD's {@code changes()}. */
+    public long changes()
+    {
+        return changes;
     }
 
     /** @return all policies, per direction in lookup order. */
