@@ -90,8 +90,10 @@ final class DemoLab implements AutoCloseable
         final long t1 = System.nanoTime();
         setupMs = TimeUnit.NANOSECONDS.toMillis(t1 - t0);
         final Path pcap = capture();
+        // 32 MiB: on a veth libpcap gives each whole packet a 64 KiB frame, so its default 2 MiB ring holds only 32
+        // packets, and a burst while tcpdump waits for a CPU would be missing from the capture the checks read
         start("tcpdump", ueNs, List.of("tcpdump", "-i", ueVeth, "-w", pcap.toString(), "-U", "--immediate-mode", "-n",
-            "-s", "0", "-Z", "root"));
+            "-s", "0", "-B", "32768", "-Z", "root"));
         startDaemon("ue", ueNs, pcscfAddress);
         startDaemon("pc", pcNs, ueAddress);
         final List<String> pcscfArgs = new ArrayList<>(List.of("sim", "pcscf"));

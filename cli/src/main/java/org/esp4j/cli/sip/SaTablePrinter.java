@@ -51,9 +51,16 @@ final class SaTablePrinter
         if (withKeys)
         {
             out.println();
+            // each line is one ip xfrm takes; a state whose keys are unknown could only be added with made-up keys,
+            // so its line is a comment
+            final boolean allKeys = sas.stream().allMatch(SaSpec::hasKeys);
+            if (!allKeys)
+            {
+                out.println("# keys unknown (give K and OP/OPc): the state lines are comments");
+            }
             for (final SaSpec sa : sas)
             {
-                out.println("ip xfrm state add " + sa.toIpXfrmStateArgs(true));
+                out.println((sa.hasKeys() ? "" : "# ") + "ip xfrm state add " + sa.toIpXfrmStateArgs(true));
             }
             for (final SaSpec sa : sas)
             {

@@ -1,6 +1,5 @@
 package org.esp4j.cli.e2e;
 
-import org.esp4j.tun.RootAssumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,45 +45,37 @@ class DaemonCrashEndToEndTest
     private static final long BLOCK = 1L << 20; // SequenceReservations.BLOCK
     private static final Pattern FLOW = Pattern.compile("FLOW sent=(\\d+) echoed=(\\d+) refused=(\\d+)");
 
-    private final long pid = ProcessHandle.current().pid();
-    private final List<Netns> namespaces = new ArrayList<>();
-    private final List<Path> files = new ArrayList<>();
+    private E2eLab lab;
     private Path work;
 
     @BeforeEach
     void setUp() throws IOException
     {
-        RootAssumptions.assumeRootOrCi();
-        work = Files.createTempDirectory("esp4j-crash-");
+        lab = new E2eLab("esp4j-crash-");
+        work = lab.work();
     }
 
     @AfterEach
     void tearDown() throws IOException
     {
-        E2eCleanup.cleanUp(namespaces, files, work);
+        if (lab != null)
+        {
+            lab.close();
+        }
     }
 
     @Test
     void shouldSendNothingInClearWhenKilledUnderTrafficAndCarryOnAfterTheRestart() throws Exception
     {
-        final Netns ueNs = Netns.create("esp4j-uekill-" + pid, work);
-        namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-pckill-" + pid, work);
-        namespaces.add(pcNs);
+        final Netns ueNs = lab.netns("esp4j-uekill");
+        final Netns pcNs = lab.netns("esp4j-pckill");
         SipBridgeEndToEndTest.link(ueNs, pcNs); // the trace's addresses on veth-ue / veth-pc, host routes
 
         final Path pcap = work.resolve("veth-kill.pcap");
-        final Process tcpdump = ueNs.start("tcpdump", List.of("tcpdump", "-i", "veth-ue", "-w", pcap.toString(),
-            "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"));
-        assertTrue(ueNs.awaitLog("tcpdump", tcpdump, "listening on", 10_000), ueNs.logText("tcpdump"));
+        final Process tcpdump = SipBridgeEndToEndTest.capture(ueNs, "veth-ue", pcap, 128); // headers and ports
 
-        final Path ueCounters = Path.of("/dev/shm/esp4j-e2e-uekill-" + pid + ".counters");
-        final Path pcCounters = Path.of("/dev/shm/esp4j-e2e-pckill-" + pid + ".counters");
-        for (final Path counters : List.of(ueCounters, pcCounters))
-        {
-            files.add(counters);
-            files.add(counters.resolveSibling(counters.getFileName() + ".seq"));
-        }
+        final Path ueCounters = lab.countersFile("esp4j-e2e-uekill");
+        final Path pcCounters = lab.countersFile("esp4j-e2e-pckill");
         final String uePreload = TraceSas.preload(UE, PCSCF, true, false);
         final Process first = startDaemon(work, ueNs, uePreload, false, ueCounters, "");
         final Process pcDaemon = startDaemon(work, pcNs, TraceSas.preload(UE, PCSCF, false, false), false,
@@ -124,7 +114,7 @@ class DaemonCrashEndToEndTest
         assertTrue(Integer.parseInt(afterRestart.group(2)) >= 45, "echoes after the restart: " +
             afterRestart.group() + "\n" + pcNs.logText("daemon"));
 
-        Netns.stop(tcpdump, 10_000); // SIGTERM: tcpdump writes out what it holds, then exits
+        ueNs.stopCompleteCapture(tcpdump, "tcpdump");
         final TunDaemonEndToEndTest.Capture capture = TunDaemonEndToEndTest.Capture.read(pcap, false);
         assertEquals(0, capture.plainProtected, "protected ports seen in clear on the wire");
         final List<Long> sequences = capture.sequences.get(TraceSas.SPI_UE_TO_PCSCF_C);
@@ -155,8 +145,7 @@ class DaemonCrashEndToEndTest
     @Test
     void shouldNeverRepeatAGcmIvUnderOneKeyAcrossAKillAndARestart() throws Exception
     {
-        final Netns ns = Netns.create("esp4j-gcm-" + pid, work);
-        namespaces.add(ns);
+        final Netns ns = lab.netns("esp4j-gcm");
         ns.ip().check("link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b");
         ns.ip().check("-6", "addr", "add", UE + "/128", "dev", "veth-a", "nodad");
         ns.ip().check("link", "set", "veth-a", "up");
@@ -164,13 +153,9 @@ class DaemonCrashEndToEndTest
         ns.ip().check("-6", "route", "add", PCSCF + "/128", "dev", "veth-a");
         ns.ip().check("-6", "neigh", "add", PCSCF, "lladdr", "02:00:00:00:00:02", "dev", "veth-a");
         final Path pcap = work.resolve("gcm.pcap");
-        final Process tcpdump = ns.start("tcpdump", List.of("tcpdump", "-i", "veth-a", "-w", pcap.toString(),
-            "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root", "esp"));
-        assertTrue(ns.awaitLog("tcpdump", tcpdump, "listening on", 10_000), ns.logText("tcpdump"));
+        final Process tcpdump = SipBridgeEndToEndTest.capture(ns, "veth-a", pcap, 128); // headers and IVs
 
-        final Path counters = Path.of("/dev/shm/esp4j-e2e-gcm-" + pid + ".counters");
-        files.add(counters);
-        files.add(counters.resolveSibling(counters.getFileName() + ".seq"));
+        final Path counters = lab.countersFile("esp4j-e2e-gcm");
         final String preload = "state add src " + UE + " dst " + PCSCF + " proto esp spi 0x00001000 mode transport " +
             "aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128\n" +
             "policy add src " + UE + "/128 dst " + PCSCF + "/128 proto udp sport " + NetApps.UE_PORT_C + " dport " +
@@ -181,21 +166,24 @@ class DaemonCrashEndToEndTest
             Files.deleteIfExists(ns.log("daemon"));
             final Process daemon = startDaemon(work, ns, preload, false, counters, "");
             awaitReady(ns, daemon);
-            final long txBefore = txPackets(ns);
             final Process flow = ns.start("flow" + run, javaCommand(NetApps.class.getName(), "flow", UE, PCSCF,
                 "100", "1"));
             assertTrue(flow.waitFor(30, TimeUnit.SECONDS), ns.logText("flow" + run));
             awaitCounter(counters, "Esp4jOutProtected", 100);
-            // and on the wire: the last batch leaves after it was counted, and SIGKILL must not take it along
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (txPackets(ns) < txBefore + 100 && System.nanoTime() - deadline < 0)
+            // and in the capture: a packet is counted before its batch leaves (one sendmmsg at the end of the duty
+            // cycle), and SIGKILL must not take the last batch along before the capture has it
+            final int wanted = 100 * (run + 1);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int captured;
+            while ((captured = espPackets(pcap)) < wanted && System.nanoTime() - deadline < 0)
             {
                 Thread.sleep(10);
             }
+            assertEquals(wanted, captured, "ESP captured by the end of run " + run + ": " + ns.logText("tcpdump"));
             daemon.destroyForcibly(); // SIGKILL: no clean stop, as in a crash
             assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
         }
-        Netns.stop(tcpdump, 10_000);
+        ns.stopCompleteCapture(tcpdump, "tcpdump");
 
         final java.util.Set<String> ivs = new java.util.HashSet<>();
         int packets = 0;
@@ -220,14 +208,28 @@ class DaemonCrashEndToEndTest
                 assertTrue(ivs.add(iv), "IV " + iv + " sent twice under one key");
             }
         }
-        assertTrue(firstRun >= 50 && secondRun >= 50 && firstRun + secondRun == packets,
+        assertTrue(firstRun == 100 && secondRun == 100 && packets == 200,
             "ESP of both runs captured: " + firstRun + " + " + secondRun + " of " + packets);
     }
 
-    private static long txPackets(final Netns ns) throws IOException
+    /** @return the ESP packets in a capture tcpdump is still writing (its last record may be half written). */
+    private static int espPackets(final Path pcap)
     {
-        return Long.parseLong(new org.esp4j.tun.routing.IpCommand().check("netns", "exec", ns.name(), "cat",
-            "/sys/class/net/veth-a/statistics/tx_packets").output().trim());
+        int packets = 0;
+        try (org.esp4j.core.pcap.PcapReader reader = new org.esp4j.core.pcap.PcapReader(pcap))
+        {
+            final org.esp4j.core.pcap.PcapFrame frame = new org.esp4j.core.pcap.PcapFrame();
+            while (reader.next(frame))
+            {
+                final int at = frame.networkOffset();
+                packets += at >= 0 && (frame.data()[at + 6] & 0xFF) == 50 ? 1 : 0;
+            }
+        }
+        catch (final IOException ex)
+        {
+            // a record being written, or no file header yet: what was whole is counted
+        }
+        return packets;
     }
 
     private static void awaitCounter(final Path counters, final String name, final long atLeast)

@@ -184,6 +184,23 @@ final class Netns implements AutoCloseable
         return false;
     }
 
+    /**
+     * Stop a tcpdump started here as {@code name} and check that it lost nothing: a capture with packets "dropped by
+     * kernel" (its ring full while it waited for a CPU) cannot show that no packet left in clear.
+     *
+     * @return tcpdump's log.
+     */
+    String stopCompleteCapture(final Process tcpdump, final String name) throws InterruptedException
+    {
+        stop(tcpdump, 10_000); // SIGTERM: tcpdump writes out what it holds, then its counts
+        final String log = logText(name);
+        if (!log.lines().anyMatch(line -> line.equals("0 packets dropped by kernel")))
+        {
+            throw new AssertionError("the capture lost packets (or tcpdump did not say): " + log);
+        }
+        return log;
+    }
+
     /** SIGTERM and wait; @return the exit code, or -1 if it had to be killed. */
     static int stop(final Process process, final long timeoutMs) throws InterruptedException
     {

@@ -327,8 +327,23 @@ class SipBridgeEndToEndTest
     static Process capture(final Netns netns, final String device, final Path pcap)
         throws IOException, InterruptedException
     {
+        return capture(netns, device, pcap, 0);
+    }
+
+    /**
+     * tcpdump on a device, as {@code "tcpdump"} of the namespace.
+     *
+     * @param snapLength bytes kept of each packet, 0 for all. Keep it small where headers are all a test reads: on a
+     *                   veth (offloads on) libpcap sizes each ring frame for a 64 KiB packet, so with all bytes its
+     *                   2 MiB ring holds 32 packets, and a burst that comes while tcpdump waits for a CPU is
+     *                   "dropped by kernel"; 128 gives it thousands. Whole packets get a 32 MiB ring (512 of them).
+     */
+    static Process capture(final Netns netns, final String device, final Path pcap, final int snapLength)
+        throws IOException, InterruptedException
+    {
         final Process tcpdump = netns.start("tcpdump", List.of("tcpdump", "-i", device, "-w", pcap.toString(), "-U",
-            "--immediate-mode", "-n", "-s", "0", "-Z", "root"));
+            "--immediate-mode", "-n", "-s", Integer.toString(snapLength), "-B", snapLength == 0 ? "32768" : "2048",
+            "-Z", "root"));
         assertTrue(netns.awaitLog("tcpdump", tcpdump, "listening on", 60_000), netns.logText("tcpdump"));
         return tcpdump;
     }

@@ -1,5 +1,6 @@
 package org.esp4j.cli.sip;
 
+import org.esp4j.tun.RootAssumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -218,6 +220,87 @@ class SipReplayCommandTest
         assertEquals(2, replay.status);
         assertTrue(replay.err.contains("bad.keys:1: expected name=value"), replay.err);
         assertFalse(replay.err.contains(K.substring(0, 8)), replay.err);
+    }
+
+    /**
+     * Every {@code ip xfrm} line {@code --keys} prints, run by the real iproute2 in a namespace of its own: the
+     * policies must be taken; a state line must pass iproute2's parser and the kernel's checks up to the ESP type
+     * and the algorithm, which a kernel without ESP (CONFIG_INET6_ESP, as CI's) or without GCM then refuses by name.
+     * A state whose keys are unknown is printed as a comment (its key placeholder would go in as key bytes).
+     */
+    @Test
+    void shouldPrintIpXfrmLinesThatIpXfrmTakes() throws Exception
+    {
+        RootAssumptions.assumeRootOrCi();
+        final Path gcm = copy("ims-register-aes-gcm.sip");
+        final Path keys = keyFile("xfrm.keys", "rw-------", "k=" + K + "\nop=0x" + OP + "\n");
+        final String ns = "esp4j-sipxfrm-" + ProcessHandle.current().pid();
+        assertEquals(0, shell("ip netns add " + ns).status);
+        try
+        {
+            final String[][] replays = {
+                { trace.toString(), "--subscriber", keys.toString(), "--keys" },
+                { gcm.toString(), "--role", "ue", "--subscriber", keys.toString(), "--keys" },
+                { trace.toString(), "--keys" } };
+            for (final String[] args : replays)
+            {
+                assertEquals(0, shell("ip -n " + ns + " xfrm state flush && ip -n " + ns + " xfrm policy flush").status);
+                final Replay replay = replay(Map.of(), args);
+                assertEquals(0, replay.status, replay.err);
+                final boolean keysKnown = args.length > 2;
+                final List<String> states = replay.out.lines().filter(line -> line.startsWith("ip xfrm state add "))
+                    .toList();
+                final List<String> commented = replay.out.lines()
+                    .filter(line -> line.startsWith("# ip xfrm state add ")).toList();
+                final List<String> policies = replay.out.lines().filter(line -> line.startsWith("ip xfrm policy add "))
+                    .toList();
+                assertEquals(keysKnown ? 4 : 0, states.size(), replay.out);
+                assertEquals(keysKnown ? 0 : 4, commented.size(), replay.out);
+                assertEquals(8, policies.size(), replay.out);
+                for (final String line : states)
+                {
+                    final Shell added = shell("ip -n " + ns + " " + line.substring("ip ".length()));
+                    assertTrue(added.status == 0 || added.err.startsWith("Error: Requested type not found.") ||
+                        added.err.startsWith("Error: Requested AEAD algorithm not found."),
+                        line + "\n" + added.status + " " + added.err);
+                }
+                for (final String line : policies)
+                {
+                    final Shell added = shell("ip -n " + ns + " " + line.substring("ip ".length()));
+                    assertEquals(0, added.status, line + "\n" + added.err);
+                }
+                assertTrue(shell("ip -n " + ns + " xfrm policy count").out.contains("IN  4 OUT 4"),
+                    shell("ip -n " + ns + " xfrm policy list").out);
+            }
+        }
+        finally
+        {
+            shell("ip netns del " + ns);
+        }
+    }
+
+    private static Path copy(final String name) throws Exception
+    {
+        final Path copy = dir.resolve(name);
+        try (var in = SipReplayCommandTest.class.getResourceAsStream("/traces/" + name))
+        {
+            Files.write(copy, in.readAllBytes());
+        }
+        return copy;
+    }
+
+    private static Shell shell(final String command) throws Exception
+    {
+        final Process process = new ProcessBuilder("sh", "-c", command).redirectInput(ProcessBuilder.Redirect.from(
+            new java.io.File("/dev/null"))).start();
+        final var out = process.getInputStream().readAllBytes();
+        final var err = process.getErrorStream().readAllBytes();
+        return new Shell(process.waitFor(), new String(out, StandardCharsets.UTF_8),
+            new String(err, StandardCharsets.UTF_8));
+    }
+
+    private record Shell(int status, String out, String err)
+    {
     }
 
     private static Path keyFile(final String name, final String permissions, final String text) throws Exception

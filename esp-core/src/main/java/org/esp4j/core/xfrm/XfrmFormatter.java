@@ -422,7 +422,17 @@ public final class XfrmFormatter
 
     private static long seconds(final long nanos)
     {
-        return nanos == SaLifetimeConfig.INFINITE ? SaLifetimeConfig.INFINITE : nanos / 1_000_000_000L;
+        return nanos == SaLifetimeConfig.INFINITE ? SaLifetimeConfig.INFINITE : wholeSecondsUp(nanos);
+    }
+
+    /**
+     * A time limit in the whole seconds of {@code ip xfrm}, a fraction rounded up: to the kernel 0 means no limit, so
+     * a sub-second limit must not become 0 (it becomes 1 s, the shortest the kernel has), and a limit is never
+     * printed shorter than it is.
+     */
+    static long wholeSecondsUp(final long nanos)
+    {
+        return nanos / 1_000_000_000L + (nanos % 1_000_000_000L > 0 ? 1 : 0);
     }
 
     /** {@code xfrm_lifetime_print} and {@code xfrm_stats_print}. */
@@ -459,7 +469,7 @@ public final class XfrmFormatter
 
     private static long kernelSeconds(final long nanos)
     {
-        return nanos == SaLifetimeConfig.INFINITE ? 0 : nanos / 1_000_000_000L;
+        return nanos == SaLifetimeConfig.INFINITE ? 0 : wholeSecondsUp(nanos);
     }
 
     private static String time(final long epochSeconds, final ZoneId zone)

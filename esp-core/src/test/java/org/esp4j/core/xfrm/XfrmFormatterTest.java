@@ -1,6 +1,7 @@
 package org.esp4j.core.xfrm;
 
 import org.esp4j.core.sa.SaConfig;
+import org.esp4j.core.sa.SaLifetimeConfig;
 import org.esp4j.core.spd.PolicyConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -251,5 +252,26 @@ class XfrmFormatterTest
 
         assertEquals(first, second);
         assertEquals(XfrmFormatter.formatPolicy(first), XfrmFormatter.formatPolicy(second));
+    }
+
+    @Test
+    void shouldRoundSubSecondAndFractionalTimeLimitsUpToWholeSecondsNeverToZero()
+    {
+        // ip xfrm takes whole seconds and reads 0 as "no limit": 0.3 s must not become 0, and no limit is shortened
+        final SaConfig sa = XfrmStateParser.parseAdd(ISSUE_LINE).toBuilder()
+            .lifetime(SaLifetimeConfig.builder()
+                .softAddExpiresNs(300_000_000L)
+                .hardAddExpiresNs(1_500_000_000L)
+                .softUseExpiresNs(2_000_000_000L)
+                .hardUseExpiresNs(1L)
+                .build())
+            .build();
+
+        final String args = XfrmFormatter.toStateAddArgs(sa, false);
+        assertTrue(args.endsWith(
+            " limit time-soft 1 limit time-hard 2 limit time-use-soft 2 limit time-use-hard 1"), args);
+        assertTrue(XfrmFormatter.formatLifetimeConfig(sa.lifetime()).contains(
+            "expire add: soft 1(sec), hard 2(sec)\n\t  expire use: soft 2(sec), hard 1(sec)"),
+            XfrmFormatter.formatLifetimeConfig(sa.lifetime()));
     }
 }

@@ -69,8 +69,9 @@ final class Registration
      * @param deregister  expires=0.
      * @param via         set that protected the request, or null when unprotected.
      * @param requestUri  Request-URI, the digest-uri of the next Authorization.
+     * @param sentAtNs    when the request was first seen (the start of its transaction's Timer F).
      */
-    record PendingRegister(long cseq, boolean deregister, SaSet via, String requestUri)
+    record PendingRegister(long cseq, boolean deregister, SaSet via, String requestUri, long sentAtNs)
     {
     }
 

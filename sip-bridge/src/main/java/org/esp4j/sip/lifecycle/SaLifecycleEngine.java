@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * <li>Its 200 OK establishes the set with lifetime = registration expiry + 30 s; a set it replaces becomes old and
  * is deleted when the new set carries its first message.</li>
  * <li>A 200 OK to a REGISTER over the established set extends its lifetime; a de-registration (expires=0) deletes
- * every set once its final response has been seen; a failure response deletes the temporary set.</li>
+ * every set once its final response has been seen, or once it has gone unanswered for 64*T1 (its 200 OK lost); a
+ * failure response deletes the temporary set.</li>
  * </ul>
  * Messages are fed as they cross the wire: responses act when seen travelling to the UE, except a 401 from the
  * network, which the P-CSCF completes before forwarding. Not thread-safe: drive one engine from one thread.
@@ -43,6 +44,11 @@ import java.util.concurrent.TimeUnit;
 public final class SaLifecycleEngine
 {
     private static final int BIDDING_DOWN_STATUS = 494;
+    /**
+     * How long a de-REGISTER waits for its final response before the engine takes it as timed out: 64*T1 with T1 =
+     * 500 ms, RFC 3261 §17.1.2.2 Timer F of the UE's non-INVITE client transaction.
+     */
+    public static final long DEREGISTER_TRANSACTION_TIMEOUT_NS = 32_000_000_000L;
 
     private final LifecycleConfig config;
     private final Role role;
@@ -134,6 +140,7 @@ public final class SaLifecycleEngine
         while (it.hasNext())
         {
             final Registration registration = it.next();
+            expireUnansweredDeregistration(registration, nowNs);
             if (registration.temporary != null && nowNs - registration.temporary.expiresAtNs >= 0)
             {
                 deleteSet(registration, registration.temporary, "reg-await-auth timer expired before the 200 OK");
@@ -154,6 +161,36 @@ public final class SaLifecycleEngine
             }
         }
         return out;
+    }
+
+    /**
+     * A de-REGISTER that saw no final response within {@link #DEREGISTER_TRANSACTION_TIMEOUT_NS} has timed out at
+     * the UE (RFC 3261 §17.1.2.2, Timer F), and the UE takes the registration as ended: delete every set the
+     * de-registration was ending, as its 200 OK would have (a lost 200 OK would otherwise leave the SAs until their
+     * lifetime, registration expiry + 30 s). Only when it is the registration's latest REGISTER: after a newer one
+     * the UE has moved on, and the old transaction is just forgotten.
+     */
+    private void expireUnansweredDeregistration(final Registration registration, final long nowNs)
+    {
+        if (registration.pending.isEmpty())
+        {
+            return;
+        }
+        final Iterator<Registration.PendingRegister> pending = registration.pending.values().iterator();
+        while (pending.hasNext())
+        {
+            final Registration.PendingRegister register = pending.next();
+            if (register.deregister() && nowNs - register.sentAtNs() >= DEREGISTER_TRANSACTION_TIMEOUT_NS)
+            {
+                if (register.cseq() == registration.lastCseq)
+                {
+                    deleteAll(registration, "de-REGISTER CSeq " + register.cseq() + " got no final response " +
+                        "within 64*T1 (RFC 3261 Timer F)");
+                    return; // deleteAll cleared the pending transactions
+                }
+                pending.remove();
+            }
+        }
     }
 
     /**
@@ -325,7 +362,8 @@ public final class SaLifecycleEngine
                     "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
             }
         }
-        registration.pending.put(cseq, new Registration.PendingRegister(cseq, deregister, via, message.requestUri()));
+        registration.pending.put(cseq, new Registration.PendingRegister(cseq, deregister, via, message.requestUri(),
+            registration.lastActivityNs));
     }
 
     private void onRegisterResponse(final SipMessage message, final InetAddress dst)

@@ -206,6 +206,41 @@ class PcscfLifecycleTest
     }
 
     @Test
+    void shouldDeleteTheSetsOfADeRegistrationWhose200OkWasLostOnce64T1HavePassed()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(8, "hmac-md5-96");
+        ims.registerFully(ue, 600);
+        ims.protectedRegister(ue, 0, ue.securityClient(), SecurityHeaders.format(ue.establishedServer));
+
+        ims.clockNs.addAndGet(SaLifecycleEngine.DEREGISTER_TRANSACTION_TIMEOUT_NS - 1);
+        assertTrue(ims.bridge.expire().isEmpty(), "Timer F has not fired yet");
+        assertEquals(4, ims.sink.size());
+
+        ims.clockNs.addAndGet(1);
+        final List<LifecycleEvent> expired = ims.bridge.expire();
+        assertEquals(4, count(expired, LifecycleEvent.Type.SA_REMOVED));
+        assertTrue(first(expired, LifecycleEvent.Type.DEREGISTERED).detail().contains("Timer F"),
+            first(expired, LifecycleEvent.Type.DEREGISTERED).detail());
+        assertEquals(List.of(0, 0, 0, 0), List.of(ims.sink.size(), ims.config.spiPool().inUseCount(),
+            ims.config.portPool().inUseCount(), ims.bridge.registrationCount()), "SAs, SPIs, ports, registrations left");
+    }
+
+    @Test
+    void shouldKeepTheSetsWhenANewerRegisterFollowedAnUnansweredDeRegistration()
+    {
+        final ImsHarness.Ue ue = ImsHarness.ue(9, "hmac-md5-96");
+        ims.registerFully(ue, 600);
+        ims.protectedRegister(ue, 0, ue.securityClient(), SecurityHeaders.format(ue.establishedServer));
+        ims.protectedRegister(ue, 600, null, SecurityHeaders.format(ue.establishedServer));
+        ims.finalResponse(ue, 200, "OK", 600);
+
+        ims.clockNs.addAndGet(SaLifecycleEngine.DEREGISTER_TRANSACTION_TIMEOUT_NS);
+        assertEquals(0, count(ims.bridge.expire(), LifecycleEvent.Type.SA_REMOVED), "the UE moved on: it re-registered");
+        assertEquals(4, ims.sink.size());
+        assertEquals(1, ims.bridge.registrationCount());
+    }
+
+    @Test
     void shouldDeleteTemporarySetOnAuthenticationFailure()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(6, "hmac-md5-96");

@@ -40,10 +40,11 @@ class SaSpecTest
     @Test
     void shouldRenderIpXfrmStateArgsForHmacMd5WithNullEncryption()
     {
-        // esp-core's XfrmFormatter writes it: reqid, host prefixes in the selector, the lifetime (1 ns: 0 s)
+        // esp-core's XfrmFormatter writes it: reqid, host prefixes in the selector, ports without a protocol (one SA
+        // for UDP and TCP: iproute2 takes proto 0 with ports), the lifetime (1 ns: 1 s, as 0 would be no limit)
         assertEquals("src 2001::1:d1ae:bb37:d9c9:81d0 dst 2001:0:0:1::2 proto esp spi 0xa82588f1 reqid 0 mode transport replay-window 64 " +
             "auth-trunc 'hmac(md5)' 0x" + IK + " 96 enc 'ecb(cipher_null)' \"\" " +
-            "sel src 2001::1:d1ae:bb37:d9c9:81d0/128 dst 2001:0:0:1::2/128 sport 38003 dport 50718 limit time-hard 0",
+            "sel src 2001::1:d1ae:bb37:d9c9:81d0/128 dst 2001:0:0:1::2/128 sport 38003 dport 50718 limit time-hard 1",
             sa1().build().toIpXfrmStateArgs(true));
     }
 
