@@ -75,6 +75,27 @@ class SecurityPolicyDatabaseTest
     }
 
     @Test
+    void shouldCountEveryChangeButNoLookupOrFailedChange()
+    {
+        final TrafficSelector selector = exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060);
+        assertEquals(0, spd.changeCount());
+        add(selector, PolicyAction.PROTECT, 100);
+        assertEquals(1, spd.changeCount());
+        assertThrows(IllegalStateException.class, () -> add(selector, PolicyAction.PROTECT, 100));
+        lookup(PolicyDirection.OUT, "10.0.0.1", "10.0.0.2", UDP, 5060, 5060);
+        spd.find(selector, PolicyDirection.OUT);
+        spd.list();
+        assertFalse(spd.delete(selector, PolicyDirection.IN));
+        assertEquals(1, spd.changeCount());
+        spd.update(new PolicyConfig(selector, PolicyDirection.OUT, PolicyAction.BYPASS, 100, 0, List.of()));
+        assertEquals(3, spd.changeCount()); // a delete and an add
+        assertTrue(spd.delete(selector, PolicyDirection.OUT));
+        assertEquals(4, spd.changeCount());
+        spd.flush();
+        assertEquals(5, spd.changeCount());
+    }
+
+    @Test
     void shouldFindExactPolicy()
     {
         final TrafficSelector selector = exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060);

@@ -146,6 +146,7 @@ public final class DaemonConductor implements Agent
     private final List<Deferred> deferred = new ArrayList<>();
     private final Consumer<Change<?>> onChange = this::onChange;
     private Map<PolicyKey, SecurityPolicy> policies = new HashMap<>();
+    private long seenPolicyChanges;
     private boolean policiesDirty;
     private boolean sasDirty;
     private long nextSweepNs;
@@ -173,6 +174,7 @@ public final class DaemonConductor implements Agent
         {
             policies.put(new PolicyKey(policy.selector(), policy.direction()), policy);
         }
+        seenPolicyChanges = spd.changeCount();
         nextSweepNs = clock.nanoTime() + SWEEP_INTERVAL_NS;
     }
 
@@ -386,6 +388,12 @@ public final class DaemonConductor implements Agent
     private boolean afterChange()
     {
         sasDirty = true;
+        final long policyChanges = spd.changeCount();
+        if (policyChanges == seenPolicyChanges)
+        {
+            return false; // an SA change: no O(policies) diff, so its answer does not wait on the SPD's size
+        }
+        seenPolicyChanges = policyChanges;
         final Map<PolicyKey, SecurityPolicy> now = new HashMap<>();
         for (final SecurityPolicy policy : spd.list())
         {
