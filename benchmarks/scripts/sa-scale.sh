@@ -70,6 +70,7 @@ cleanup() {
   ip netns del "$UENS" 2>/dev/null || true
   ip netns del "$PCNS" 2>/dev/null || true
   rm -f /dev/shm/esp4j-scale-"$TAG"-*
+  [ "${KEEP_LOGS:-0}" = 1 ] && echo "logs: $WORK" >&2 || true
 }
 trap cleanup EXIT INT TERM
 
@@ -164,9 +165,11 @@ await_ready() { # SIDE PID
   done
   echo "daemon $1 did not start:" >&2; tail -20 "$WORK/daemon-$1.log" >&2; exit 1
 }
-stop_daemon() {
+stop_daemon() { # PID: started in a subshell, so not this shell's child to wait for; gone with its TUN before the next
   kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  while kill -0 "$1" 2>/dev/null; do sleep 0.1; done
 }
 ticks_of() { awk '{print $14+$15+$16+$17}' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -235,6 +238,7 @@ try: print("%.0f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_p
 except Exception: print("error")' "$WORK/tcp-$round-$n.json")
     fi
     stop_daemon "$pid_ue"; stop_daemon "$pid_pc"
+    rm -f /dev/shm/esp4j-scale-"$TAG"-* # each run from no sequence reservations, as the first
     echo "| $round | $n | $sas | $pols | $startup | $idle | $rss | $heap | $sadd | $pin | $pout | $nue | $npc | $tcp |" | tee -a "$OUT"
     echo "$round $n $sas $rss $heap $tcp" >> "$ROWS"
   done
