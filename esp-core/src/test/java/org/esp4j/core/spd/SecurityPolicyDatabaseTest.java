@@ -110,6 +110,37 @@ class SecurityPolicyDatabaseTest
     }
 
     @Test
+    void shouldReplayTheChangesSinceACountWhileTheJournalHoldsThem()
+    {
+        final SecurityPolicy first = add(exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060), PolicyAction.PROTECT, 100);
+        final long seen = spd.changeCount();
+        final SecurityPolicy second = add(exact("10.0.0.1", "10.0.0.3", UDP, 5060, 5060), PolicyAction.PROTECT, 100);
+        spd.delete(first.selector(), PolicyDirection.OUT);
+        final List<SecurityPolicy> replayed = new java.util.ArrayList<>();
+        assertTrue(spd.changesSince(seen, replayed::add));
+        assertEquals(List.of(second, first), replayed);
+        replayed.clear();
+        assertTrue(spd.changesSince(spd.changeCount(), replayed::add));
+        assertTrue(replayed.isEmpty());
+
+        final long beforeOverflow = spd.changeCount();
+        for (int i = 0; i < SecurityPolicyDatabase.JOURNAL_CAPACITY / 2; i++)
+        {
+            spd.update(new PolicyConfig(second.selector(), PolicyDirection.OUT, PolicyAction.BYPASS, 100, 0, List.of()));
+        }
+        assertTrue(spd.changesSince(beforeOverflow, p -> { }), "exactly the journal's capacity");
+        spd.update(new PolicyConfig(second.selector(), PolicyDirection.OUT, PolicyAction.BYPASS, 100, 0, List.of()));
+        assertFalse(spd.changesSince(beforeOverflow, replayed::add));
+        assertTrue(replayed.isEmpty(), "nothing replayed when not all can be");
+
+        final long beforeFlush = spd.changeCount();
+        spd.flush();
+        assertFalse(spd.changesSince(beforeFlush, replayed::add));
+        assertTrue(spd.changesSince(spd.changeCount(), replayed::add));
+        assertTrue(replayed.isEmpty());
+    }
+
+    @Test
     void shouldFindExactPolicy()
     {
         final TrafficSelector selector = exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060);

@@ -147,6 +147,9 @@ public final class DaemonConductor implements Agent
     private final Consumer<Change<?>> onChange = this::onChange;
     private Map<PolicyKey, SecurityPolicy> policies = new HashMap<>();
     private long seenPolicyChanges;
+    private final java.util.Set<PolicyKey> touched = new java.util.LinkedHashSet<>();
+    private final Consumer<SecurityPolicy> onTouched =
+        policy -> touched.add(new PolicyKey(policy.selector(), policy.direction()));
     private boolean policiesDirty;
     private boolean sasDirty;
     private long nextSweepNs;
@@ -393,7 +396,13 @@ public final class DaemonConductor implements Agent
         {
             return false; // an SA change: no O(policies) diff, so its answer does not wait on the SPD's size
         }
+        touched.clear();
+        final boolean replayed = spd.changesSince(seenPolicyChanges, onTouched);
         seenPolicyChanges = policyChanges;
+        if (replayed)
+        {
+            return afterPolicyChanges();
+        }
         final Map<PolicyKey, SecurityPolicy> now = new HashMap<>();
         for (final SecurityPolicy policy : spd.list())
         {
@@ -418,6 +427,40 @@ public final class DaemonConductor implements Agent
             }
         }
         policies = now;
+        return onPoliciesChanged(changed);
+    }
+
+    /** The diff of {@link #afterChange} over the {@link #touched} selectors only: O(changes), not O(policies). */
+    private boolean afterPolicyChanges()
+    {
+        boolean changed = false;
+        for (final PolicyKey key : touched)
+        {
+            final SecurityPolicy before = policies.get(key);
+            if (before != null && spd.find(key.selector(), key.direction()) == null)
+            {
+                changed = true;
+                policies.remove(key);
+                publish(PolicyEventType.DELETED, before);
+            }
+        }
+        for (final PolicyKey key : touched)
+        {
+            final SecurityPolicy now = spd.find(key.selector(), key.direction());
+            final SecurityPolicy before = policies.get(key);
+            if (now != null && now != before)
+            {
+                changed = true;
+                policies.put(key, now);
+                publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, now);
+            }
+        }
+        touched.clear();
+        return onPoliciesChanged(changed);
+    }
+
+    private boolean onPoliciesChanged(final boolean changed)
+    {
         if (changed)
         {
             policiesDirty = true;

@@ -71,6 +71,47 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldPublishTheSameEventsWhenChangesOverflowTheSpdJournalOrAFlushClearsIt()
+    {
+        final PolicyConfig kept = XfrmPolicyParser.parseAdd(POLICY);
+        conductor.offer(() -> spd.add(kept));
+        conductor.doWork();
+        // one change of more than the journal holds: the conductor compares every policy instead
+        conductor.offer(() ->
+        {
+            for (int i = 0; i <= SecurityPolicyDatabase.JOURNAL_CAPACITY; i++)
+            {
+                spd.add(XfrmPolicyParser.parseAdd(POLICY.replace("sport 5060", "sport " + (10_000 + i))));
+                spd.delete(XfrmPolicyParser.parseAdd(POLICY.replace("sport 5060", "sport " + (10_000 + i)))
+                    .selector(), kept.direction());
+            }
+            return spd.update(kept);
+        });
+        conductor.doWork();
+        assertEquals(List.of("ADDED in", "UPDATED in"), policyEvents);
+
+        conductor.offer(() ->
+        {
+            spd.flush();
+            return spd.add(XfrmPolicyParser.parseAdd(POLICY.replace("dir in", "dir out")));
+        });
+        conductor.doWork();
+        assertEquals(List.of("ADDED in", "UPDATED in", "DELETED in", "ADDED out"), policyEvents);
+        assertEquals(3, host.policyCommits);
+    }
+
+    @Test
+    void shouldNotPublishAPolicyAddedAndDeletedWithinOneChange()
+    {
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        conductor.offer(() -> spd.add(policy) != null && spd.delete(policy.selector(), policy.direction()));
+        conductor.doWork();
+
+        assertTrue(policyEvents.isEmpty());
+        assertEquals(0, host.policyCommits);
+    }
+
+    @Test
     void shouldNotTouchTheHostWhenAChangeLeavesTheSpdAsItWas()
     {
         final CompletableFuture<Integer> done = conductor.offer(spd::size);
