@@ -446,6 +446,11 @@ public final class EspProcessor
             {
                 return drop(XfrmCounter.XfrmOutNoStates); // as the kernel counts a protect policy without state
             }
+            if (action == OutboundObserver.TAKEN)
+            {
+                dropReason = null;
+                return EspVerdict.DROP; // the observer sends its copy later: not a drop of the packet
+            }
             if (action == OutboundObserver.LOOK_UP_AGAIN)
             {
                 decideOutbound(buffer, offset);

@@ -20,6 +20,11 @@ public interface OutboundObserver
     int HOLD = 1;
     /** {@link #afterLookup}: the observer changed the SAD or SPD: look the packet up again (once), then go on. */
     int LOOK_UP_AGAIN = 2;
+    /**
+     * {@link #afterLookup}: the observer took a copy of the packet, to hand it back later (when what it waits for is
+     * in force, it goes through the processor again): nothing is done with it now, and it is not counted as a drop.
+     */
+    int TAKEN = 3;
 
     /**
      * The packet is parsed and about to be looked up.
@@ -36,7 +41,7 @@ public interface OutboundObserver
      *                template without SA), {@link EspVerdict#DELIVER} if it would be protected,
      *                {@link EspVerdict#DROP} if it would be discarded or dropped for want of an SA.
      * @param packet  the parsed packet (valid during the call).
-     * @return {@link #CONTINUE}, {@link #HOLD} or {@link #LOOK_UP_AGAIN}.
+     * @return {@link #CONTINUE}, {@link #HOLD}, {@link #LOOK_UP_AGAIN} or {@link #TAKEN}.
      */
     int afterLookup(int verdict, ParsedPacket packet);
 }

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.Consumer;
 
 /**
  * The security policy database (RFC 4301 §4.4.1): ordered policies per direction, lowest priority value first,
@@ -32,18 +31,14 @@ public final class SecurityPolicyDatabase
         ((Comparator<SecurityPolicy>)(a, b) -> Integer.compareUnsigned(a.priority(), b.priority()))
         .thenComparingLong(SecurityPolicy::sequence);
 
-    /** Changes {@link #changesSince} can replay: more than a conductor applies between two looks. */
-    public static final int JOURNAL_CAPACITY = 4096;
-
     private final Map<PolicyDirection, Direction> directions = new EnumMap<>(PolicyDirection.class);
-    private final SecurityPolicy[] journal = new SecurityPolicy[JOURNAL_CAPACITY];
-    private long journalFloor;
     private int nextIndex = 1;
     private long nextSequence;
-    private long changes;
+    private volatile int size;
     private List<SecurityPolicy> listed;
     private long listedAtChange;
-    private volatile int size;
+    /** Counts every change (add, update, delete, flush): a follower tells in O(1) whether anything moved. */
+    private volatile long changes;
 
     public SecurityPolicyDatabase()
     {
@@ -70,7 +65,7 @@ public final class SecurityPolicyDatabase
         final SecurityPolicy policy = new SecurityPolicy(config, index, nextSequence++);
         directions.get(config.direction()).add(policy);
         size++;
-        record(policy);
+        changes++;
         return policy;
     }
 
@@ -112,7 +107,7 @@ public final class SecurityPolicyDatabase
         }
         directions.get(direction).remove(policy);
         size--;
-        record(policy);
+        changes++;
         return true;
     }
 
@@ -125,13 +120,17 @@ public final class SecurityPolicyDatabase
         }
         size = 0;
         changes++;
-        journalFloor = changes; // not replayable: readers from before it compare everything
-        Arrays.fill(journal, null);
+    }
+
+    /** @return a count that moves on every change (add, update, delete, flush), as the SAD's {@code changes()}. */
+    public long changes()
+    {
+        return changes;
     }
 
     /**
      * All policies, per direction in lookup order: an unmodifiable snapshot, made (copied and sorted) once per
-     * {@link #changeCount() change}, so that the several readers of one change (a daemon's conductor, its filters,
+     * {@link #changes() change}, so that the several readers of one change (a daemon's conductor, its filters,
      * its routing) do not each sort 80,000 policies.
      *
      * @return all policies, per direction in lookup order.
@@ -151,47 +150,6 @@ public final class SecurityPolicyDatabase
             listedAtChange = changes;
         }
         return listed;
-    }
-
-    /**
-     * A count of the changes made so far (every add and delete, an update counting as both, and every flush): a
-     * reader that remembers it knows in O(1) whether anything changed since, without {@link #list()}, which copies
-     * and sorts every policy.
-     *
-     * @return the number of changes since this database was made.
-     */
-    public synchronized long changeCount()
-    {
-        return changes;
-    }
-
-    /**
-     * Replay the policies added or deleted since {@code seenChanges} (a {@link #changeCount()} the caller read), in
-     * order, when the journal still holds them all: the caller then looks up only those selectors, in O(changes)
-     * instead of comparing every policy. An update shows as its deleted and its added policy.
-     *
-     * @param seenChanges the change count the caller is up to date with.
-     * @param touched     given each added or deleted policy (its selector and direction are what changed).
-     * @return false, having replayed nothing, when the journal no longer holds them all (more than
-     * {@link #JOURNAL_CAPACITY} changes, or a flush): the caller must compare everything, e.g. {@link #list()}.
-     */
-    public synchronized boolean changesSince(final long seenChanges, final Consumer<SecurityPolicy> touched)
-    {
-        if (seenChanges < journalFloor || changes - seenChanges > JOURNAL_CAPACITY || seenChanges > changes)
-        {
-            return false;
-        }
-        for (long change = seenChanges; change < changes; change++)
-        {
-            touched.accept(journal[(int)(change % JOURNAL_CAPACITY)]);
-        }
-        return true;
-    }
-
-    private void record(final SecurityPolicy policy)
-    {
-        journal[(int)(changes % JOURNAL_CAPACITY)] = policy;
-        changes++;
     }
 
     /** @return number of policies. */

@@ -75,27 +75,6 @@ class SecurityPolicyDatabaseTest
     }
 
     @Test
-    void shouldCountEveryChangeButNoLookupOrFailedChange()
-    {
-        final TrafficSelector selector = exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060);
-        assertEquals(0, spd.changeCount());
-        add(selector, PolicyAction.PROTECT, 100);
-        assertEquals(1, spd.changeCount());
-        assertThrows(IllegalStateException.class, () -> add(selector, PolicyAction.PROTECT, 100));
-        lookup(PolicyDirection.OUT, "10.0.0.1", "10.0.0.2", UDP, 5060, 5060);
-        spd.find(selector, PolicyDirection.OUT);
-        spd.list();
-        assertFalse(spd.delete(selector, PolicyDirection.IN));
-        assertEquals(1, spd.changeCount());
-        spd.update(new PolicyConfig(selector, PolicyDirection.OUT, PolicyAction.BYPASS, 100, 0, List.of()));
-        assertEquals(3, spd.changeCount()); // a delete and an add
-        assertTrue(spd.delete(selector, PolicyDirection.OUT));
-        assertEquals(4, spd.changeCount());
-        spd.flush();
-        assertEquals(5, spd.changeCount());
-    }
-
-    @Test
     void shouldListOneSnapshotPerChange()
     {
         final SecurityPolicy first = add(exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060), PolicyAction.PROTECT, 100);
@@ -107,37 +86,6 @@ class SecurityPolicyDatabaseTest
         assertEquals(List.of(second, first), spd.list());
         spd.delete(second.selector(), PolicyDirection.OUT);
         assertEquals(List.of(first), spd.list());
-    }
-
-    @Test
-    void shouldReplayTheChangesSinceACountWhileTheJournalHoldsThem()
-    {
-        final SecurityPolicy first = add(exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060), PolicyAction.PROTECT, 100);
-        final long seen = spd.changeCount();
-        final SecurityPolicy second = add(exact("10.0.0.1", "10.0.0.3", UDP, 5060, 5060), PolicyAction.PROTECT, 100);
-        spd.delete(first.selector(), PolicyDirection.OUT);
-        final List<SecurityPolicy> replayed = new java.util.ArrayList<>();
-        assertTrue(spd.changesSince(seen, replayed::add));
-        assertEquals(List.of(second, first), replayed);
-        replayed.clear();
-        assertTrue(spd.changesSince(spd.changeCount(), replayed::add));
-        assertTrue(replayed.isEmpty());
-
-        final long beforeOverflow = spd.changeCount();
-        for (int i = 0; i < SecurityPolicyDatabase.JOURNAL_CAPACITY / 2; i++)
-        {
-            spd.update(new PolicyConfig(second.selector(), PolicyDirection.OUT, PolicyAction.BYPASS, 100, 0, List.of()));
-        }
-        assertTrue(spd.changesSince(beforeOverflow, p -> { }), "exactly the journal's capacity");
-        spd.update(new PolicyConfig(second.selector(), PolicyDirection.OUT, PolicyAction.BYPASS, 100, 0, List.of()));
-        assertFalse(spd.changesSince(beforeOverflow, replayed::add));
-        assertTrue(replayed.isEmpty(), "nothing replayed when not all can be");
-
-        final long beforeFlush = spd.changeCount();
-        spd.flush();
-        assertFalse(spd.changesSince(beforeFlush, replayed::add));
-        assertTrue(spd.changesSince(spd.changeCount(), replayed::add));
-        assertTrue(replayed.isEmpty());
     }
 
     @Test

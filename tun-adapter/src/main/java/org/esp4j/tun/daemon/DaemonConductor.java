@@ -38,6 +38,12 @@ import java.util.function.Supplier;
  * so a {@code policy add} is reported done, and a SIP message that announced new protected ports is let go, only
  * when the drop rules for clear packets on those flows are in force (fail closed, issue 11 (a)).
  * <p>
+ * <b>Batches.</b> The changes queued when a duty cycle starts (up to {@link #COMMANDS_PER_DUTY_CYCLE}) run one after
+ * the other, each with its own policy events, and then the host follows all of them at once: the registrations that
+ * arrive together (adds) or leave together (deletes) cost one {@code nft -f} transaction, not one each. None of them
+ * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changes()}; the
+ * SPD is walked to name what moved only while someone listens for policy events ({@code xfrm monitor}).
+ * <p>
  * SA changes move the packet ring's owned SPIs; that costs an {@code nft} run, so it is coalesced
  * ({@link #SA_SYNC_INTERVAL_NS}): until then the raw socket takes the new SPI's packets, nothing is lost. Once a
  * second ({@link #SWEEP_INTERVAL_NS}) the conductor sweeps: SA lifetimes, the host's addresses, the filter's drop
@@ -61,7 +67,11 @@ public final class DaemonConductor implements Agent
     /** Changes queued before {@link #offer} refuses more. */
     public static final int COMMAND_QUEUE_CAPACITY = 1024;
 
-    private static final int COMMANDS_PER_DUTY_CYCLE = 64;
+    /**
+     * Most changes applied as one batch: they run one after the other, then the host follows all of them at once (one
+     * {@code nft -f} transaction for the registrations that arrived together), then each is reported.
+     */
+    static final int COMMANDS_PER_DUTY_CYCLE = 256;
 
     /**
      * The host state that follows the SAD and SPD: the port through which the conductor reaches routes, rules,
@@ -125,10 +135,44 @@ public final class DaemonConductor implements Agent
     {
         final Supplier<T> action;
         final CompletableFuture<T> result = new CompletableFuture<>();
+        // what running it gave, kept until the batch's host update is done (conductor thread)
+        T value;
+        RuntimeException error;
+        boolean changedPolicies;
 
         Change(final Supplier<T> action)
         {
             this.action = action;
+        }
+
+        void run()
+        {
+            try
+            {
+                value = action.get();
+            }
+            catch (final RuntimeException ex)
+            {
+                error = ex;
+            }
+        }
+
+        /** @param hostError why the host does not enforce the batch's policy changes yet, or null. */
+        void complete(final String hostError)
+        {
+            if (error != null)
+            {
+                result.completeExceptionally(error);
+            }
+            else if (changedPolicies && hostError != null)
+            {
+                result.completeExceptionally(new NotAppliedException(
+                    "applied, but the host does not enforce it yet (retrying): " + hostError));
+            }
+            else
+            {
+                result.complete(value);
+            }
         }
     }
 
@@ -143,13 +187,16 @@ public final class DaemonConductor implements Agent
     private final NanoClock clock;
     private final Consumer<String> log;
     private final List<PolicyEventListener> policyListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<Deferred> deferred = new ArrayList<>();
-    private final Consumer<Change<?>> onChange = this::onChange;
-    private Map<PolicyKey, SecurityPolicy> policies = new HashMap<>();
-    private long seenPolicyChanges;
-    private final java.util.Set<PolicyKey> touched = new java.util.LinkedHashSet<>();
-    private final Consumer<SecurityPolicy> onTouched =
-        policy -> touched.add(new PolicyKey(policy.selector(), policy.direction()));
+    /** Scheduled actions by key (the one that runs), and by due time (entries replaced or cancelled stay until due). */
+    private final Map<String, Deferred> deferred = new HashMap<>();
+    private final java.util.PriorityQueue<Deferred> deferredByDue =
+        new java.util.PriorityQueue<>((a, b) -> Long.signum(a.dueNs() - b.dueNs()));
+    private final List<Change<?>> batch = new ArrayList<>();
+    private final Consumer<Change<?>> onChange = batch::add;
+    /** The SPD as the policy listeners last heard of it; null while nobody listens (no O(n) walk per change). */
+    private Map<PolicyKey, SecurityPolicy> policies;
+    /** {@link SecurityPolicyDatabase#changes()} when the SPD was last looked at. */
+    private long seenSpdChanges;
     private boolean policiesDirty;
     private boolean sasDirty;
     private long nextSweepNs;
@@ -173,11 +220,8 @@ public final class DaemonConductor implements Agent
         this.host = host;
         this.clock = clock;
         this.log = log;
-        for (final SecurityPolicy policy : spd.list())
-        {
-            policies.put(new PolicyKey(policy.selector(), policy.direction()), policy);
-        }
-        seenPolicyChanges = spd.changeCount();
+        policies = snapshot();
+        seenSpdChanges = spd.changes();
         nextSweepNs = clock.nanoTime() + SWEEP_INTERVAL_NS;
     }
 
@@ -236,7 +280,8 @@ public final class DaemonConductor implements Agent
         if (Thread.currentThread() == thread)
         {
             final Change<T> change = new Change<>(action);
-            onChange(change);
+            runChange(change);
+            change.complete(change.changedPolicies ? followPolicies() : null);
             try
             {
                 return change.result.join();
@@ -277,14 +322,16 @@ public final class DaemonConductor implements Agent
      */
     public void schedule(final String key, final long delayNs, final Runnable action)
     {
-        cancel(key);
-        deferred.add(new Deferred(clock.nanoTime() + delayNs, key, action));
+        // O(log n): the policies of 40,000 de-registered SAs linger at once
+        final Deferred entry = new Deferred(clock.nanoTime() + delayNs, key, action);
+        deferred.put(key, entry);
+        deferredByDue.add(entry);
     }
 
     /** Cancel a scheduled action (conductor thread). @return true if one was pending. */
     public boolean cancel(final String key)
     {
-        return deferred.removeIf(d -> d.key().equals(key));
+        return deferred.remove(key) != null;
     }
 
     /** @return scheduled actions not yet run (conductor thread, or tests). */
@@ -295,7 +342,7 @@ public final class DaemonConductor implements Agent
 
     public int doWork()
     {
-        int work = commandQueue.drain(onChange, COMMANDS_PER_DUTY_CYCLE);
+        int work = applyBatch();
         final long nowNs = clock.nanoTime();
         work += runDue(nowNs);
         if (policiesDirty && nowNs - nextPolicyRetryNs >= 0)
@@ -330,143 +377,147 @@ public final class DaemonConductor implements Agent
         commandQueue.drain(change -> change.result.completeExceptionally(new NotAppliedException("daemon stopping")));
     }
 
-    private <T> void onChange(final Change<T> change)
+    /**
+     * The changes queued so far (up to {@link #COMMANDS_PER_DUTY_CYCLE}): each runs and its policy events are
+     * published in order, then the host follows them all at once, then each is reported.
+     */
+    private int applyBatch()
     {
-        final T result;
-        try
+        final int count = commandQueue.drain(onChange, COMMANDS_PER_DUTY_CYCLE);
+        if (count == 0)
         {
-            result = change.action.get();
+            return 0;
         }
-        catch (final RuntimeException ex)
+        boolean policiesChanged = false;
+        for (int i = 0; i < batch.size(); i++)
         {
-            afterChange();
-            change.result.completeExceptionally(ex);
-            return;
+            final Change<?> change = batch.get(i);
+            runChange(change);
+            policiesChanged |= change.changedPolicies;
         }
-        if (afterChange() && policiesDirty)
+        final String hostError = policiesChanged ? followPolicies() : null;
+        for (int i = 0; i < batch.size(); i++)
         {
-            change.result.completeExceptionally(new NotAppliedException(
-                "applied, but the host does not enforce it yet (retrying): " + hostError));
-            return;
+            batch.get(i).complete(hostError);
         }
-        change.result.complete(result);
+        batch.clear();
+        return count;
+    }
+
+    private void runChange(final Change<?> change)
+    {
+        snapshotIfListened();
+        change.run();
+        change.changedPolicies = notePolicyChanges();
+        sasDirty = true;
+    }
+
+    /** @return null when the host enforces the SPD now, else why not (it is retried). */
+    private String followPolicies()
+    {
+        policiesDirty = true;
+        syncPolicies();
+        return policiesDirty ? hostError : null;
     }
 
     private int runDue(final long nowNs)
     {
-        if (deferred.isEmpty())
+        if (deferredByDue.isEmpty())
         {
             return 0;
         }
         int count = 0;
-        for (int i = 0; i < deferred.size(); )
+        boolean policiesChanged = false;
+        for (Deferred due = deferredByDue.peek(); due != null && nowNs - due.dueNs() >= 0; due = deferredByDue.peek())
         {
-            final Deferred due = deferred.get(i);
-            if (nowNs - due.dueNs() >= 0)
+            deferredByDue.poll();
+            if (deferred.get(due.key()) != due)
             {
-                deferred.remove(i);
-                try
-                {
-                    due.action().run();
-                }
-                catch (final RuntimeException ex)
-                {
-                    log.accept("deferred change " + due.key() + " failed: " + ex.getMessage());
-                }
-                count++;
+                continue; // replaced or cancelled
             }
-            else
+            deferred.remove(due.key());
+            snapshotIfListened();
+            try
             {
-                i++;
+                due.action().run();
             }
+            catch (final RuntimeException ex)
+            {
+                log.accept("deferred change " + due.key() + " failed: " + ex.getMessage());
+            }
+            policiesChanged |= notePolicyChanges();
+            count++;
         }
         if (count > 0)
         {
-            afterChange();
+            sasDirty = true;
+            if (policiesChanged)
+            {
+                followPolicies();
+            }
         }
         return count;
     }
 
-    /** After a change: publish what it did to the SPD and make the host follow, before the change is reported. */
-    private boolean afterChange()
+    /** Before a change: have the SPD as it was, if someone listens for policy events and it is not known. */
+    private void snapshotIfListened()
     {
-        sasDirty = true;
-        final long policyChanges = spd.changeCount();
-        if (policyChanges == seenPolicyChanges)
+        if (policies == null && !policyListeners.isEmpty())
         {
-            return false; // an SA change: no O(policies) diff, so its answer does not wait on the SPD's size
+            policies = snapshot();
+            seenSpdChanges = spd.changes();
         }
-        touched.clear();
-        final boolean replayed = spd.changesSince(seenPolicyChanges, onTouched);
-        seenPolicyChanges = policyChanges;
-        if (replayed)
+    }
+
+    /**
+     * After a change: did it move the SPD? Publishes what it did (walking the SPD) only when someone listens.
+     *
+     * @return true if the SPD changed.
+     */
+    private boolean notePolicyChanges()
+    {
+        final long changes = spd.changes();
+        if (changes == seenSpdChanges)
         {
-            return afterPolicyChanges();
+            return false;
         }
+        seenSpdChanges = changes;
+        if (policyListeners.isEmpty())
+        {
+            policies = null;
+            return true;
+        }
+        final Map<PolicyKey, SecurityPolicy> now = snapshot();
+        if (policies != null)
+        {
+            for (final Map.Entry<PolicyKey, SecurityPolicy> entry : policies.entrySet())
+            {
+                if (!now.containsKey(entry.getKey()))
+                {
+                    publish(PolicyEventType.DELETED, entry.getValue());
+                }
+            }
+            for (final Map.Entry<PolicyKey, SecurityPolicy> entry : now.entrySet())
+            {
+                final SecurityPolicy before = policies.get(entry.getKey());
+                if (before != entry.getValue())
+                {
+                    publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, entry.getValue());
+                }
+            }
+        }
+        policies = now;
+        return true;
+    }
+
+    private Map<PolicyKey, SecurityPolicy> snapshot()
+    {
         final Map<PolicyKey, SecurityPolicy> now = new HashMap<>();
         for (final SecurityPolicy policy : spd.list())
         {
             now.put(new PolicyKey(policy.selector(), policy.direction()), policy);
         }
-        boolean changed = false;
-        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : policies.entrySet())
-        {
-            if (!now.containsKey(entry.getKey()))
-            {
-                changed = true;
-                publish(PolicyEventType.DELETED, entry.getValue());
-            }
-        }
-        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : now.entrySet())
-        {
-            final SecurityPolicy before = policies.get(entry.getKey());
-            if (before != entry.getValue())
-            {
-                changed = true;
-                publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, entry.getValue());
-            }
-        }
-        policies = now;
-        return onPoliciesChanged(changed);
-    }
-
-    /** The diff of {@link #afterChange} over the {@link #touched} selectors only: O(changes), not O(policies). */
-    private boolean afterPolicyChanges()
-    {
-        boolean changed = false;
-        for (final PolicyKey key : touched)
-        {
-            final SecurityPolicy before = policies.get(key);
-            if (before != null && spd.find(key.selector(), key.direction()) == null)
-            {
-                changed = true;
-                policies.remove(key);
-                publish(PolicyEventType.DELETED, before);
-            }
-        }
-        for (final PolicyKey key : touched)
-        {
-            final SecurityPolicy now = spd.find(key.selector(), key.direction());
-            final SecurityPolicy before = policies.get(key);
-            if (now != null && now != before)
-            {
-                changed = true;
-                policies.put(key, now);
-                publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, now);
-            }
-        }
-        touched.clear();
-        return onPoliciesChanged(changed);
-    }
-
-    private boolean onPoliciesChanged(final boolean changed)
-    {
-        if (changed)
-        {
-            policiesDirty = true;
-            syncPolicies();
-        }
-        return changed;
+        return now;
     }
 
     private void syncPolicies()

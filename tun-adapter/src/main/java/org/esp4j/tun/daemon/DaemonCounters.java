@@ -96,7 +96,15 @@ public final class DaemonCounters
         /** Read or write errors on the TUN device. */
         Esp4jTunIoError(28, "Esp4jTunIoError"),
         /** Read or write errors on the carrier sockets. */
-        Esp4jCarrierIoError(29, "Esp4jCarrierIoError");
+        Esp4jCarrierIoError(29, "Esp4jCarrierIoError"),
+        /** SIP bridge: outbound messages held until the SAs and filters they announce are in force (HoldArea). */
+        TunSipHeld(32, "TunSipHeld"),
+        /** SIP bridge: held messages sent on once their changes were in force. */
+        TunSipHeldReleased(33, "TunSipHeldReleased"),
+        /** SIP bridge: messages dropped, not sent in clear, because the hold area was full. */
+        TunSipHoldFull(34, "TunSipHoldFull"),
+        /** SIP bridge: held messages dropped, not sent in clear: their changes not in force, or not within the deadline. */
+        TunSipHoldNotInForce(35, "TunSipHoldNotInForce");
 
         static
         {

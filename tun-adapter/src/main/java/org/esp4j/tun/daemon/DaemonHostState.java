@@ -178,8 +178,9 @@ final class DaemonHostState implements DaemonConductor.HostState
     }
 
     /**
-     * @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config, less
-     * those inside another ({@link SteeringPrefix#outermost}).
+     * @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config, without
+     * those a configured prefix covers already (a P-CSCF that steers its UEs' prefix adds no rule per UE: two
+     * {@code ip rule} runs per registration, and rules the kernel walks one by one).
      */
     static List<SteeringPrefix> steeringPrefixes(
         final Collection<SteeringPrefix> configured, final List<SecurityPolicy> policies)
@@ -192,17 +193,53 @@ final class DaemonHostState implements DaemonConductor.HostState
                 continue;
             }
             final TrafficSelector selector = policy.selector();
+            final SteeringPrefix prefix;
             if (selector.destinationAddress() != null)
             {
-                prefixes.add(new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength()));
+                prefix = new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength());
             }
             else if (policy.action() == PolicyAction.PROTECT && policy.template() != null &&
                 policy.template().destination() != null)
             {
-                prefixes.add(SteeringPrefix.host(policy.template().destination()));
+                prefix = SteeringPrefix.host(policy.template().destination());
+            }
+            else
+            {
+                continue;
+            }
+            if (!coveredBy(configured, prefix))
+            {
+                prefixes.add(prefix);
             }
         }
-        return SteeringPrefix.outermost(prefixes);
+        return new ArrayList<>(prefixes);
+    }
+
+    /** @return true if one of {@code outer} contains all of {@code prefix} (same family, shorter or equal, same bits). */
+    static boolean coveredBy(final Collection<SteeringPrefix> outer, final SteeringPrefix prefix)
+    {
+        final byte[] inner = prefix.address().getAddress();
+        for (final SteeringPrefix candidate : outer)
+        {
+            final byte[] bits = candidate.address().getAddress();
+            final int length = candidate.prefixLength();
+            if (bits.length != inner.length || length > prefix.prefixLength())
+            {
+                continue;
+            }
+            boolean same = true;
+            for (int i = 0; i < length && same; i += 8)
+            {
+                final int take = Math.min(8, length - i);
+                final int mask = (0xFF << (8 - take)) & 0xFF;
+                same = (bits[i / 8] & mask) == (inner[i / 8] & mask);
+            }
+            if (same)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void count(final InboundClearFilter.Drops drops)

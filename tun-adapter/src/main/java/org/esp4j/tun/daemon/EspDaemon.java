@@ -117,6 +117,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     private DaemonConductor conductor;
     private SequenceReservations reservations;
     private AgentRunner conductorRunner;
+    private org.esp4j.tun.jna.EventFd holdWake;
     private OutboundAgent outboundAgent;
     private AutoCloseable controlEndpoint;
     private int tunMtu;
@@ -365,7 +366,13 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
             counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), ring != null ? 1 : 0, config.burst());
 
-        final PollFds outboundFds = new PollFds(1).add(tun.fd(0), LibC.POLLIN);
+        // with the SIP bridge, the conductor wakes the outbound agent when held packets may go (HoldArea)
+        holdWake = config.sipRole() != null ? register(new org.esp4j.tun.jna.EventFd()) : null;
+        final PollFds outboundFds = new PollFds(holdWake != null ? 2 : 1).add(tun.fd(0), LibC.POLLIN);
+        if (holdWake != null)
+        {
+            outboundFds.add(holdWake.fd(), LibC.POLLIN);
+        }
         final PollFds inboundFds = new PollFds(receivers.size());
         if (ring != null)
         {
@@ -458,20 +465,28 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
             log, config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()
             {
-                public void apply(final Runnable change)
+                public void submit(final Runnable change,
+                    final java.util.function.Consumer<RuntimeException> done)
                 {
-                    try
+                    // a full queue (1024 batches) is back-pressure: wait for room, bounded, rather than lose a change
+                    final long deadlineNs = System.nanoTime() + CHANGE_TIMEOUT_NS;
+                    java.util.concurrent.CompletableFuture<Object> result;
+                    while ((result = conductor.offer(() ->
                     {
-                        conductor.apply(() ->
+                        change.run();
+                        return null;
+                    })) == null)
+                    {
+                        if (System.nanoTime() - deadlineNs >= 0)
                         {
-                            change.run();
-                            return null;
-                        }, CHANGE_TIMEOUT_NS);
+                            done.accept(new DaemonConductor.NotAppliedException("daemon busy: " +
+                                DaemonConductor.COMMAND_QUEUE_CAPACITY + " changes queued"));
+                            return;
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
                     }
-                    catch (final DaemonConductor.NotAppliedException ex)
-                    {
-                        throw new DaemonSipBridge.NotInForceException(ex.getMessage());
-                    }
+                    result.whenComplete((ignored, error) -> done.accept(error == null ? null :
+                        error instanceof RuntimeException re ? re : new IllegalStateException(error)));
                 }
 
                 public void schedule(final String key, final long delayNs, final Runnable change)
@@ -484,6 +499,26 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                     conductor.cancel(key);
                 }
             });
+        final org.esp4j.tun.jna.EventFd wake = holdWake;
+        sipBridge.holdArea(new org.esp4j.tun.sip.HoldArea(clock, CHANGE_TIMEOUT_NS,
+            new org.esp4j.tun.sip.HoldArea.Counters(
+                daemonCounters.counter(DaemonCounters.Counter.TunSipHeld),
+                daemonCounters.counter(DaemonCounters.Counter.TunSipHeldReleased),
+                daemonCounters.counter(DaemonCounters.Counter.TunSipHoldFull),
+                daemonCounters.counter(DaemonCounters.Counter.TunSipHoldNotInForce)),
+            sipBridge::onHeldDropped,
+            new org.esp4j.tun.sip.HoldArea.Wake()
+            {
+                public void signal()
+                {
+                    wake.signal();
+                }
+
+                public void clear()
+                {
+                    wake.clear();
+                }
+            }));
         final SipSniffer sniffer = register(new SipSniffer(sipBridge));
         sniffer.counters(new org.esp4j.tun.sip.SipBridgeCounters(
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlows),

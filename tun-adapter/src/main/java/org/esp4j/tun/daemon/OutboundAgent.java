@@ -67,6 +67,8 @@ public final class OutboundAgent implements Agent
     private final java.util.concurrent.atomic.AtomicBoolean guardCommandQueued =
         new java.util.concurrent.atomic.AtomicBoolean();
     private final Runnable applyLatestGuarded = this::applyLatestGuardedSelectors;
+    /** Packets the observer held (the SIP bridge's, until their SAs are in force) come back through here. */
+    private final PlaintextObserver.Reinjector reinjector = this::reinject;
 
     /** Largest growth of a packet on the wire by ESP: UDP 8 + ESP header 8 + IV 16 + padding 15 + trailer 2 + ICV 32. */
     public static final int MAX_ESP_OVERHEAD = 81;
@@ -202,7 +204,12 @@ public final class OutboundAgent implements Agent
 
     public int doWork()
     {
-        final int commands = commandQueue.drain(RUN);
+        int commands = commandQueue.drain(RUN);
+        final PlaintextObserver held = plaintextObserver;
+        if (held != null)
+        {
+            commands += held.releaseHeld(reinjector); // before anything new is read: a flow keeps its order
+        }
         int work = 0;
         while (work < burst)
         {
@@ -222,11 +229,19 @@ public final class OutboundAgent implements Agent
         sendPending();
         flushSenders();
         final PlaintextObserver observer = plaintextObserver;
-        if (observer != null && work > 0)
+        if (observer != null && (work > 0 || commands > 0))
         {
             observer.onDutyCycleEnd();
         }
         return work + commands;
+    }
+
+    /** A packet the observer held, sent now as if just read from the TUN (it was read, and counted, then). */
+    private void reinject(final org.agrona.DirectBuffer packet, final int offset, final int length)
+    {
+        final int version = Ipv4Header.version(packet, offset);
+        ring[pendingCount].putBytes(EspProcessor.MAX_HEADROOM, packet, offset, length);
+        protectAndSend(version == Ipv4Header.VERSION ? V4 : V6, length);
     }
 
     /** Send what the duty cycle queued: sendmmsg batches of raw packets, UDP GSO trains of ESP-in-UDP. */

@@ -176,6 +176,9 @@ public final class LibC
     /** {@code int ioctl(int fd, unsigned long request, void *arg)}. */
     public static native int ioctl(int fd, long request, long arg);
 
+    /** {@code int eventfd(unsigned int initval, int flags)} (flags: {@link #O_NONBLOCK} is EFD_NONBLOCK). */
+    public static native int eventfd(int initval, int flags);
+
     /** {@code int fcntl(int fd, int cmd, int arg)}. */
     public static native int fcntl(int fd, int cmd, int arg);
 

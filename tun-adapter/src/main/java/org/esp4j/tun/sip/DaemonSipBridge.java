@@ -72,12 +72,21 @@ import java.util.function.Supplier;
  * segments: a SYN on the new connection carries no SIP and is not held; after the drain its SAs exist unless the
  * bridge failed.)
  *
- * <h2>One owner, fail closed</h2>
- * The bridge does not change the SAD and SPD itself: each install, removal and lifetime change is a change the
- * daemon's conductor applies ({@link ChangeApplier}), and the thread that saw the SIP message waits for it. The
- * conductor answers once the nftables inbound filter drops clear packets on the new flows, so the message that
- * announced them -- the P-CSCF's 401 read from the TUN, the protected REGISTER -- leaves only after that; if the
- * conductor cannot confirm it, the outbound message is held back (dropped, {@link XfrmCounter#XfrmOutNoStates}).
+ * <h2>One owner, fail closed, and held per message</h2>
+ * The bridge does not change the SAD and SPD itself: the installs, removals and lifetime changes of one bridge step
+ * are one batch the daemon's conductor applies ({@link ChangeApplier#submit}), in order, with a ticket (1, 2, ...).
+ * No thread waits for it. The conductor reports a batch once the nftables inbound filter drops clear packets on the
+ * new flows (it applies the batches that arrive together with one {@code nft} transaction). With a
+ * {@link #holdArea hold area} (the daemon's), an outbound message whose own step installed SAs -- the P-CSCF's 401
+ * read from the TUN -- and any watched message while earlier batches are not known in force -- the UE's protected
+ * REGISTER after the 401 was received -- is copied into the {@link HoldArea} ({@code TAKEN}) and sent on, through
+ * the processor again and in the order held, when its ticket is reported in force; when a batch is reported not in
+ * force, or the deadline passes, it is dropped and counted, never sent. The outbound thread keeps forwarding
+ * everything else meanwhile. A request with Security-Verify that would leave in clear waits the same way while
+ * batches are under way, and is dropped ({@link XfrmCounter#XfrmOutNoStates}) when none is. Since the changes are
+ * queued, never refused, the bridge's books always hold what it asked for: SAs of a batch reported not in force stay
+ * tracked and are removed with their registration. Without a hold area (tests, {@link #INLINE}) batches are in force
+ * when submitted, and a message whose step changed the SAs is looked up again.
  * <p>
  * When the SAs of a registration go (de-registration, a failed protected REGISTER, expiry), the SAs are deleted at
  * once but their policies stay for {@link #LINGER_NS} (64*T1 = 32 s, RFC 3261 Timer F/H), so a retransmitted final
@@ -109,12 +118,13 @@ public final class DaemonSipBridge implements PlaintextObserver
     public interface ChangeApplier
     {
         /**
-         * Run the change on the owner and wait until the host follows it (the inbound filter committed).
+         * Queue a change for the owner without waiting for it. Changes run in the order submitted.
          *
-         * @throws RuntimeException what the change threw, or {@link NotInForceException} when the owner could not
-         *                          apply it or confirm the host follows.
+         * @param change the change (run on the owner's thread).
+         * @param done   told on the owner's thread once the host follows the change (null), or why it does not (the
+         *               change threw, could not be queued, or the host does not enforce it yet); must not block.
          */
-        void apply(Runnable change);
+        void submit(Runnable change, Consumer<RuntimeException> done);
 
         /** From within a change: run {@code change} on the owner after {@code delayNs}, replacing one of that key. */
         void schedule(String key, long delayNs, Runnable change);
@@ -123,12 +133,13 @@ public final class DaemonSipBridge implements PlaintextObserver
         void cancel(String key);
     }
 
-    /** Without a daemon (tests): changes run on the caller, removals at once (no linger). */
+    /** Without a daemon (tests): changes run on the caller, in force at once, removals at once (no linger). */
     public static final ChangeApplier INLINE = new ChangeApplier()
     {
-        public void apply(final Runnable change)
+        public void submit(final Runnable change, final Consumer<RuntimeException> done)
         {
             change.run();
+            done.accept(null);
         }
 
         public void schedule(final String key, final long delayNs, final Runnable change)
@@ -140,17 +151,6 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
         }
     };
-
-    /** The owner could not apply a change or confirm the host follows it: what it announced must not leave. */
-    public static final class NotInForceException extends RuntimeException
-    {
-        private static final long serialVersionUID = 1L;
-
-        public NotInForceException(final String message)
-        {
-            super(message);
-        }
-    }
 
     /**
      * Received SIP the bridge drains before it looks at what the host sends: the {@link SipSniffer}'s sockets.
@@ -169,7 +169,18 @@ public final class DaemonSipBridge implements PlaintextObserver
 
     private final SipBridge bridge;
     private final OrderedSink sink;
+    private final ChangeApplier applier;
     private final Consumer<String> log;
+    /** Changes the bridge's last step made, handed to the applier as one batch (guarded by the lock). */
+    private final List<Runnable> changes = new ArrayList<>();
+    /** Where outbound messages wait for their changes (outbound thread); null: changes are in force when submitted. */
+    private HoldArea hold;
+    /** The newest ticket handed to the applier (guarded by the lock). */
+    private long issued;
+    /** The held packet going through the processor again (outbound thread), or null. */
+    private Held replaying;
+    private HoldArea.Release release;
+    private Reinjector reinjector;
     /** The view {@link #isWatched(UnsafeBuffer, byte[], int, int)} reads received packets through (own lock). */
     private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
     private volatile int[] watchedPorts = { SIP_PORT };
@@ -234,6 +245,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             config.akaAlgorithm(aka);
         }
         config.akaKeyring(keyring);
+        this.applier = applier;
         sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
@@ -281,20 +293,35 @@ public final class DaemonSipBridge implements PlaintextObserver
     }
 
     /**
+     * Hold outbound messages per packet while their changes go into force, instead of waiting on the outbound thread
+     * (see the class comment). Set before the outbound agent starts.
+     *
+     * @param area the hold area, drained by {@link #releaseHeld} on the outbound thread.
+     */
+    public synchronized void holdArea(final HoldArea area)
+    {
+        hold = area;
+    }
+
+    /**
      * A plaintext packet the host sends, read from the TUN and parsed by the processor, before the SPD lookup: if its
-     * ports are watched, first what was received is drained (ordering rule 1).
+     * ports are watched, first what was received is drained (ordering rule 1). A held packet handed back is always
+     * watched, and nothing is drained for it (it goes out in the order it was held).
      *
      * @return true if the packet is watched ({@link #afterLookup} follows).
      */
     public boolean beforeLookup(final ParsedPacket packet)
     {
-        if (!isWatched(packet.protocol(), packet.sourcePort(), packet.destinationPort()))
+        if (replaying == null && !isWatched(packet.protocol(), packet.sourcePort(), packet.destinationPort()))
         {
             return false;
         }
         synchronized (this)
         {
-            inbound.drain(DRAIN_LIMIT);
+            if (replaying == null)
+            {
+                inbound.drain(DRAIN_LIMIT);
+            }
             installsSeen = installs;
             fed = false;
             lookups = 1;
@@ -304,17 +331,18 @@ public final class DaemonSipBridge implements PlaintextObserver
 
     /**
      * The SPD's answer for a watched packet: held back if it carries Security-Verify and would leave in clear, else
-     * fed to the bridge (its removals deferred to {@link #onDutyCycleEnd()}).
+     * fed to the bridge (its removals deferred to {@link #onDutyCycleEnd()}); with a {@link #holdArea hold area}, taken
+     * into it while the changes it or an earlier message made are not in force.
      *
      * @return {@code HOLD} when the packet must not leave (the processor counts it against
-     * {@link XfrmCounter#XfrmOutNoStates}), {@code LOOK_UP_AGAIN} when the SAs changed since the lookup, else
-     * {@code CONTINUE}.
+     * {@link XfrmCounter#XfrmOutNoStates}), {@code TAKEN} when it waits in the hold area, {@code LOOK_UP_AGAIN} when
+     * the SAs changed since the lookup, else {@code CONTINUE}.
      */
     public int afterLookup(final int verdict, final ParsedPacket packet)
     {
         synchronized (this)
         {
-            if (installs != installsSeen)
+            if (hold == null && installs != installsSeen)
             {
                 return lookUpAgain(); // the sniffer thread installed SAs since the lookup: it may be stale
             }
@@ -331,6 +359,7 @@ public final class DaemonSipBridge implements PlaintextObserver
                 packet.buffer().getBytes(packet.offset(), array);
                 offset = 0;
             }
+            final Held replay = replaying;
             final IpPacket ip;
             try
             {
@@ -338,25 +367,29 @@ public final class DaemonSipBridge implements PlaintextObserver
             }
             catch (final IllegalArgumentException ex)
             {
-                report(List.of(LifecycleEvent.parseError(ex.getMessage()))); // as SipBridge.onIpPacket reports it
+                if (replay == null)
+                {
+                    report(List.of(LifecycleEvent.parseError(ex.getMessage()))); // as SipBridge.onIpPacket reports it
+                    if (hold != null && mustWait())
+                    {
+                        return take(packet, new Held(true, null)); // behind the packets of its flow that wait
+                    }
+                }
                 return CONTINUE; // the SPD's answer stands; nothing for the bridge
             }
-            if (verdict == EspVerdict.PASS && carriesSecurityVerify(ip, array))
+            final boolean verifyInClear = verdict == EspVerdict.PASS && carriesSecurityVerify(ip, array);
+            if (hold != null)
             {
-                held++;
-                log.accept("sip-bridge: request with Security-Verify from [" + ip.src().getHostAddress() + "]:" +
-                    ip.srcPort() + " to [" + ip.dst().getHostAddress() + "]:" + ip.dstPort() +
-                    " has no SAs: dropped, not sent in clear (XfrmOutNoStates)");
-                return HOLD;
+                return afterLookupHolding(packet, ip, array, verifyInClear, replay);
+            }
+            if (verifyInClear)
+            {
+                return holdBack(ip);
             }
             sink.deferring = true;
             try
             {
-                if (!feed(ip, array))
-                {
-                    held++;
-                    return HOLD;
-                }
+                feed(ip, array);
             }
             finally
             {
@@ -364,6 +397,119 @@ public final class DaemonSipBridge implements PlaintextObserver
                 removalsDeferred = sink.hasDeferred();
             }
             return installs != installsSeen ? lookUpAgain() : CONTINUE;
+        }
+    }
+
+    /** {@link #afterLookup} with a hold area: changes go into force while the outbound thread goes on. */
+    private int afterLookupHolding(
+        final ParsedPacket packet, final IpPacket ip, final byte[] array, final boolean verifyInClear, final Held replay)
+    {
+        final boolean wait = replay == null && mustWait();
+        if (verifyInClear)
+        {
+            if (wait)
+            {
+                return take(packet, new Held(false, null)); // its SAs may be under way (a 401 just received)
+            }
+            if (replay != null)
+            {
+                applyRemovals(replay.removals);
+            }
+            return holdBack(ip); // none under way: they are not coming
+        }
+        if (replay != null && replay.fed)
+        {
+            restoreRemovals(replay.removals);
+            return CONTINUE; // its changes are in force and the lookup saw them
+        }
+        final long installsBefore = installs;
+        sink.deferring = true;
+        try
+        {
+            feed(ip, array);
+        }
+        finally
+        {
+            sink.deferring = false;
+        }
+        if (installs != installsBefore || wait)
+        {
+            // it announces SAs (or waits behind what does): it leaves once they and their filters are in force
+            return take(packet, new Held(true, sink.takeDeferred()));
+        }
+        removalsDeferred = sink.hasDeferred();
+        return CONTINUE;
+    }
+
+    /** @return true while changes handed to the owner are not known to be in force, or packets wait before this one. */
+    private boolean mustWait()
+    {
+        return issued > hold.inForce() || !hold.isEmpty();
+    }
+
+    /** Into the hold area until the newest ticket is in force; if it is full, the packet is dropped (counted there). */
+    private int take(final ParsedPacket packet, final Held held)
+    {
+        if (!hold.hold(packet.buffer(), packet.offset(), packet.length(), issued, held))
+        {
+            log.accept("sip-bridge: hold area full (" + HoldArea.MAX_PACKETS + " packets): a message waiting for " +
+                "its SAs was dropped, not sent in clear (TunSipHoldFull)");
+            applyRemovals(held.removals);
+        }
+        return TAKEN;
+    }
+
+    /** The SPD would send a request with Security-Verify in clear: drop it, counted as XfrmOutNoStates. */
+    private int holdBack(final IpPacket ip)
+    {
+        held++;
+        log.accept("sip-bridge: request with Security-Verify from [" + ip.src().getHostAddress() + "]:" +
+            ip.srcPort() + " to [" + ip.dst().getHostAddress() + "]:" + ip.dstPort() +
+            " has no SAs: dropped, not sent in clear (XfrmOutNoStates)");
+        return HOLD;
+    }
+
+    /**
+     * Start of the outbound duty cycle: hand back the held packets whose changes are in force, in the order they were
+     * held, and drop those whose changes are not (outbound thread).
+     *
+     * @return packets handed back or dropped.
+     */
+    public int releaseHeld(final Reinjector into)
+    {
+        final HoldArea area = hold;
+        if (area == null)
+        {
+            return 0;
+        }
+        reinjector = into;
+        if (release == null)
+        {
+            release = (packet, offset, length, attachment) ->
+            {
+                replaying = (Held)attachment;
+                try
+                {
+                    reinjector.reinject(packet, offset, length);
+                }
+                finally
+                {
+                    replaying = null;
+                }
+            };
+        }
+        return area.doWork(release);
+    }
+
+    /** A held packet was dropped (deadline, not in force): what its message removed goes now (outbound thread). */
+    public void onHeldDropped(final Object attachment)
+    {
+        if (attachment instanceof Held held)
+        {
+            synchronized (this)
+            {
+                applyRemovals(held.removals);
+            }
         }
     }
 
@@ -397,7 +543,85 @@ public final class DaemonSipBridge implements PlaintextObserver
                     errors++;
                     log.accept("sip-bridge: " + ex.getMessage());
                 }
+                submitChanges();
             }
+        }
+    }
+
+    /** Removals a held message caused, back to wait for the end of the duty cycle that sends it. */
+    private void restoreRemovals(final List<SaSpec> removals)
+    {
+        if (removals != null && !removals.isEmpty())
+        {
+            sink.restore(removals);
+            removalsDeferred = true;
+        }
+    }
+
+    /** Removals a dropped message caused: its SAs go now (the message will not use them). */
+    private void applyRemovals(final List<SaSpec> removals)
+    {
+        if (removals != null && !removals.isEmpty())
+        {
+            sink.removeNow(removals);
+            submitChanges();
+        }
+    }
+
+    /**
+     * Hand the changes of the bridge's last step to the owner as one batch with the next ticket (under the lock). They
+     * are tracked by the bridge whatever their outcome: an SA reported not in force is still removed when its set
+     * goes (no change is lost from the bridge's books, issue 14).
+     */
+    private void submitChanges()
+    {
+        if (changes.isEmpty())
+        {
+            return;
+        }
+        final Runnable[] batch = changes.toArray(new Runnable[0]);
+        changes.clear();
+        final long ticket = ++issued;
+        final HoldArea area = hold;
+        applier.submit(() -> runAll(batch), error ->
+        {
+            if (error != null)
+            {
+                log.accept("sip-bridge: changes " + ticket + " not in force (" + error.getMessage() +
+                    "): the messages waiting for them are dropped, not sent in clear");
+            }
+            if (area != null)
+            {
+                area.onOutcome(ticket, error == null);
+            }
+        });
+    }
+
+    /** One batch on the owner: every change runs; the first error (if any) fails the batch. */
+    private static void runAll(final Runnable[] batch)
+    {
+        RuntimeException failed = null;
+        for (final Runnable change : batch)
+        {
+            try
+            {
+                change.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                if (failed == null)
+                {
+                    failed = ex;
+                }
+                else
+                {
+                    failed.addSuppressed(ex);
+                }
+            }
+        }
+        if (failed != null)
+        {
+            throw failed;
         }
     }
 
@@ -423,6 +647,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             errors++;
             log.accept("sip-bridge: " + ex.getMessage());
         }
+        submitChanges();
     }
 
     /** @return number of messages the bridge could not handle. */
@@ -443,37 +668,32 @@ public final class DaemonSipBridge implements PlaintextObserver
         return bridge.activeSas();
     }
 
-    /** @return false when a change this message caused is not confirmed in force (the message must not leave). */
-    private boolean feed(final byte[] array, final int offset, final int length)
+    private void feed(final byte[] array, final int offset, final int length)
     {
-        return feed(() -> bridge.onIpPacket(array, offset, length));
+        feed(() -> bridge.onIpPacket(array, offset, length));
     }
 
     /** As {@link #feed(byte[], int, int)}, for a packet parsed already. */
-    private boolean feed(final IpPacket ip, final byte[] array)
+    private void feed(final IpPacket ip, final byte[] array)
     {
-        return feed(() -> bridge.onIpPacket(ip, array));
+        feed(() -> bridge.onIpPacket(ip, array));
     }
 
-    /** Runs one bridge step (SIP traffic, not the packet path: the lambda is fine here). */
-    private boolean feed(final Supplier<List<LifecycleEvent>> step)
+    /** Runs one bridge step and hands its changes to the owner (SIP traffic, not the packet path: lambdas are fine). */
+    private void feed(final Supplier<List<LifecycleEvent>> step)
     {
         try
         {
             report(step.get());
-            return true;
-        }
-        catch (final NotInForceException ex)
-        {
-            errors++;
-            log.accept("sip-bridge: " + ex.getMessage() + ": the message that announced it is held back");
-            return false;
         }
         catch (final RuntimeException ex)
         {
             errors++;
             log.accept("sip-bridge: " + ex.getMessage());
-            return true;
+        }
+        finally
+        {
+            submitChanges();
         }
     }
 
@@ -578,6 +798,11 @@ public final class DaemonSipBridge implements PlaintextObserver
         return false;
     }
 
+    /** What a held packet carries: whether the bridge has seen it, and the removals it caused (or null). */
+    private record Held(boolean fed, List<SaSpec> removals)
+    {
+    }
+
     /**
      * The SAD/SPD sink whose changes run on the owner of control state, with the policies of removed SAs lingering.
      */
@@ -624,7 +849,7 @@ public final class DaemonSipBridge implements PlaintextObserver
 
         private void apply(final Runnable change)
         {
-            applier.apply(change);
+            bridge.changes.add(change); // under the bridge's lock; submitted as one batch at the end of the step
         }
 
         private static String lingerKey(final SaSpec sa)
@@ -641,6 +866,8 @@ public final class DaemonSipBridge implements PlaintextObserver
     {
         private final SecurityAssociationSink target;
         private final List<SaSpec> deferred = new ArrayList<>();
+        /** The deferred removals of messages waiting in the hold area, each list its message's. */
+        private final List<List<SaSpec>> parked = new ArrayList<>();
         private boolean deferring;
 
         OrderedSink(final SecurityAssociationSink target)
@@ -652,6 +879,10 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             // The same SPI and destination again replaces the SA: its pending removal would delete the new one.
             deferred.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+            for (final List<SaSpec> removals : parked)
+            {
+                removals.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+            }
             target.install(sa);
         }
 
@@ -684,6 +915,48 @@ public final class DaemonSipBridge implements PlaintextObserver
                 target.remove(sa);
             }
             deferred.clear();
+        }
+
+        /** @return the removals deferred so far, parked with a held message (null if none). */
+        List<SaSpec> takeDeferred()
+        {
+            if (deferred.isEmpty())
+            {
+                return null;
+            }
+            final List<SaSpec> removals = new ArrayList<>(deferred);
+            deferred.clear();
+            parked.add(removals);
+            return removals;
+        }
+
+        /** A held message was released: its removals wait for the end of the duty cycle again. */
+        void restore(final List<SaSpec> removals)
+        {
+            unpark(removals);
+            deferred.addAll(removals);
+        }
+
+        /** A held message was dropped: its removals now. */
+        void removeNow(final List<SaSpec> removals)
+        {
+            unpark(removals);
+            for (final SaSpec sa : removals)
+            {
+                target.remove(sa);
+            }
+        }
+
+        private void unpark(final List<SaSpec> removals)
+        {
+            for (int i = 0; i < parked.size(); i++)
+            {
+                if (parked.get(i) == removals)
+                {
+                    parked.remove(i);
+                    return;
+                }
+            }
         }
     }
 }

@@ -18,4 +18,27 @@ public interface PlaintextObserver extends OutboundObserver
     default void onDutyCycleEnd()
     {
     }
+
+    /** The agent's outbound path, for packets the observer took ({@code TAKEN}) and now hands back. */
+    @FunctionalInterface
+    interface Reinjector
+    {
+        /**
+         * Send a plaintext IP packet as if just read from the TUN: through the processor (and this observer) again.
+         *
+         * @param packet the packet, valid during the call.
+         */
+        void reinject(org.agrona.DirectBuffer packet, int offset, int length);
+    }
+
+    /**
+     * The duty cycle starts: hand back, through {@code into}, the packets the observer took whose wait is over (before
+     * the agent reads anything new, so a flow's packets keep their order).
+     *
+     * @return packets handed back or dropped (work done).
+     */
+    default int releaseHeld(final Reinjector into)
+    {
+        return 0;
+    }
 }

@@ -58,7 +58,7 @@ class DaemonConductorTest
     }
 
     @Test
-    void shouldEmitUpdatedAndDeletedPolicyEventsAsItAppliesThem()
+    void shouldEmitUpdatedAndDeletedPolicyEventsAsItAppliesThemAndFollowTheBatchWithOneHostUpdate()
     {
         final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
         conductor.offer(() -> spd.add(policy));
@@ -66,49 +66,63 @@ class DaemonConductorTest
         conductor.offer(() -> spd.delete(policy.selector(), policy.direction()));
         conductor.doWork();
 
-        assertEquals(List.of("ADDED in", "UPDATED in", "DELETED in"), policyEvents);
-        assertEquals(3, host.policyCommits);
+        assertEquals(List.of("ADDED in", "UPDATED in", "DELETED in"), policyEvents, "one event per change, in order");
+        assertEquals(1, host.policyCommits, "three changes queued together: one host update");
     }
 
     @Test
-    void shouldPublishTheSameEventsWhenChangesOverflowTheSpdJournalOrAFlushClearsIt()
+    void shouldApplyChangesThatArriveTogetherAsOneHostUpdateAndReportEachOnlyAfterIt()
     {
-        final PolicyConfig kept = XfrmPolicyParser.parseAdd(POLICY);
-        conductor.offer(() -> spd.add(kept));
-        conductor.doWork();
-        // one change of more than the journal holds: the conductor compares every policy instead
-        conductor.offer(() ->
+        final List<CompletableFuture<Object>> done = new ArrayList<>();
+        for (int i = 0; i < 100; i++)
         {
-            for (int i = 0; i <= SecurityPolicyDatabase.JOURNAL_CAPACITY; i++)
-            {
-                spd.add(XfrmPolicyParser.parseAdd(POLICY.replace("sport 5060", "sport " + (10_000 + i))));
-                spd.delete(XfrmPolicyParser.parseAdd(POLICY.replace("sport 5060", "sport " + (10_000 + i)))
-                    .selector(), kept.direction());
-            }
-            return spd.update(kept);
-        });
+            final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY.replace("dport 5062", "dport " + (6000 + i)));
+            done.add(conductor.offer(() -> spd.add(policy)));
+        }
+        host.onPolicies = () -> assertTrue(done.stream().noneMatch(CompletableFuture::isDone),
+            "none is reported before the host follows");
         conductor.doWork();
-        assertEquals(List.of("ADDED in", "UPDATED in"), policyEvents);
 
-        conductor.offer(() ->
-        {
-            spd.flush();
-            return spd.add(XfrmPolicyParser.parseAdd(POLICY.replace("dir in", "dir out")));
-        });
-        conductor.doWork();
-        assertEquals(List.of("ADDED in", "UPDATED in", "DELETED in", "ADDED out"), policyEvents);
-        assertEquals(3, host.policyCommits);
+        assertEquals(1, host.policyCommits, "100 policy adds (registrations arriving together): one nft transaction");
+        assertEquals(100, host.filterSawPolicies, "and it held all of them");
+        assertTrue(done.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
+        assertEquals(100, policyEvents.size());
     }
 
     @Test
-    void shouldNotPublishAPolicyAddedAndDeletedWithinOneChange()
+    void shouldBatchDeletesAsItBatchesAdds()
     {
+        final List<PolicyConfig> policies = new ArrayList<>();
+        for (int i = 0; i < DaemonConductor.COMMANDS_PER_DUTY_CYCLE + 10; i++)
+        {
+            final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY.replace("dport 5062", "dport " + (6000 + i)));
+            policies.add(policy);
+            spd.add(policy);
+        }
+        for (final PolicyConfig policy : policies)
+        {
+            conductor.offer(() -> spd.delete(policy.selector(), policy.direction()));
+        }
+        conductor.doWork();
+        assertEquals(1, host.policyCommits, "at most " + DaemonConductor.COMMANDS_PER_DUTY_CYCLE + " per batch");
+        assertEquals(10, host.filterSawPolicies);
+        conductor.doWork();
+        assertEquals(2, host.policyCommits, "the rest in the next duty cycle");
+        assertEquals(0, host.filterSawPolicies);
+    }
+
+    @Test
+    void shouldFailOnlyTheChangesOfABatchThatMovedPoliciesWhenTheHostRefusesIt()
+    {
+        host.refuse = true;
         final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
-        conductor.offer(() -> spd.add(policy) != null && spd.delete(policy.selector(), policy.direction()));
+        final CompletableFuture<Object> add = conductor.offer(() -> spd.add(policy));
+        final CompletableFuture<Integer> other = conductor.offer(() -> 5);
         conductor.doWork();
 
-        assertTrue(policyEvents.isEmpty());
-        assertEquals(0, host.policyCommits);
+        assertTrue(add.isCompletedExceptionally(), "not in force");
+        assertEquals(5, other.join(), "a change that moved no policy does not wait for the filter");
+        assertEquals(1, spd.size(), "applied: the conductor keeps retrying the host until it follows");
     }
 
     @Test
@@ -187,6 +201,37 @@ class DaemonConductorTest
         assertEquals(List.of("ADDED in", "DELETED in"), policyEvents);
         assertEquals(2, host.policyCommits, "the host follows the deferred change too");
         assertFalse(log.contains("other ran"));
+    }
+
+    @Test
+    void shouldRunOnlyTheNewestScheduleOfAKeyOnceAndNoneCancelledAmongManyLingers()
+    {
+        final List<String> ran = new ArrayList<>();
+        conductor.offer(() ->
+        {
+            for (int i = 0; i < 40_000; i++) // the lingering policies of 10,000 de-registered UEs
+            {
+                final int sa = i;
+                conductor.schedule("linger " + i, 32_000_000_000L, () -> ran.add("old " + sa));
+            }
+            conductor.schedule("linger 7", 1_000_000_000L, () -> ran.add("new 7")); // re-scheduled: replaces
+            for (int i = 10; i < 40_000; i++)
+            {
+                conductor.cancel("linger " + i); // installed again: no removal
+            }
+            return null;
+        });
+        conductor.doWork();
+        assertEquals(10, conductor.scheduled());
+
+        clock.advance(1_000_000_000L);
+        conductor.doWork();
+        assertEquals(List.of("new 7"), ran);
+        clock.advance(31_000_000_000L);
+        conductor.doWork();
+        assertEquals(10, ran.size(), ran.toString());
+        assertFalse(ran.contains("old 7"), "a replaced schedule never runs");
+        assertEquals(0, conductor.scheduled());
     }
 
     @Test

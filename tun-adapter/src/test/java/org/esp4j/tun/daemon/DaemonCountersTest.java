@@ -29,6 +29,7 @@ class DaemonCountersTest
         "21 TunSipTcpBufferedBytes", "22 TunSipTcpFlowsEvicted", "23 TunSipTcpFlowsIdleExpired",
         "24 TunSipTcpFlowsOverflowed", "25 TunSipFlowConflicts", "26 TunRingDuplicateCopy", "27 Esp4jTunHdrError",
         "28 Esp4jTunIoError", "29 Esp4jCarrierIoError",
+        "32 TunSipHeld", "33 TunSipHeldReleased", "34 TunSipHoldFull", "35 TunSipHoldNotInForce",
     };
 
     @Test

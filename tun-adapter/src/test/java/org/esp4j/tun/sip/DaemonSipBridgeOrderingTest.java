@@ -223,6 +223,168 @@ class DaemonSipBridgeOrderingTest
     }
 
     /**
+     * With a hold area (as in the daemon), the P-CSCF's 401 is taken, not sent, until the conductor reports the SAs
+     * and filters it announces in force, while the outbound path goes on forwarding other traffic; then it goes
+     * through the processor again and leaves.
+     */
+    @Test
+    void shouldHoldThePcscfs401UntilItsSasAreInForceWhileOtherTrafficGoesOn()
+    {
+        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        assertEquals(null, processor.dropReason(), "taken into the hold area: not a drop");
+        assertEquals(1, holdArea.size());
+        assertEquals(0, sad.size(), "the conductor has not run: the outbound thread did not wait for it");
+        assertEquals(4, pcscf.activeSas().size(), "the bridge's books have the set");
+
+        assertEquals(EspVerdict.PASS, send(pcscf, PCSCF, 7000, SCSCF, 7000, "not SIP"), "other traffic flows");
+        pcscf.releaseHeld(this::reinject);
+        assertTrue(reinjected.isEmpty(), "nothing released before the conductor reports");
+
+        conductor.applyAll(true);
+        assertEquals(4, sad.size());
+        pcscf.releaseHeld(this::reinject);
+        assertEquals(List.of(EspVerdict.PASS), reinjected, "the 401 leaves (in clear, on 5060) once in force");
+        assertTrue(holdArea.isEmpty());
+        assertEquals(1, holdCounters.released().get());
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    /**
+     * UE: the protected REGISTER (Security-Verify) comes from the TUN while the SAs the received 401 installs are on
+     * their way to the conductor: it waits for them instead of being dropped, and leaves as ESP with spi-s.
+     */
+    @Test
+    void shouldHoldAProtectedRegisterUntilTheSasOfThe401AreInForceAndSendItAsEsp()
+    {
+        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        reinjected.clear();
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(1, holdArea.size(), "held, not dropped: its SAs are under way");
+        assertEquals(0, ue.heldWithoutSas());
+
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        assertEquals(List.of(EspVerdict.DELIVER), reinjected);
+        assertEquals(PCSCF_SPI_S, espSpi(), "ESP with the P-CSCF's spi-s");
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    /**
+     * Issue 14's latent bug: a change reported not in force used to make the bridge lose track of the SAs it had
+     * installed, which stayed in the SAD for good. Now the announcing 401 is dropped (never sent) but the SAs stay on
+     * the bridge's books, and go with their set: 0 SAs and 0 policies once it expires.
+     */
+    @Test
+    void shouldKeepTrackOfSasReportedNotInForceAndRemoveThemWithTheirSet()
+    {
+        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+
+        conductor.applyAll(false); // applied, but nft refused the filter: not in force
+        pcscf.releaseHeld(this::reinject);
+        assertTrue(reinjected.isEmpty(), "the 401 that announced them never leaves");
+        assertEquals(1, holdCounters.notInForce().get());
+        assertEquals(4, sad.size(), "the SAs are in the SAD");
+        assertEquals(4, pcscf.activeSas().size(), "and on the bridge's books");
+
+        nowNs[0] += java.util.concurrent.TimeUnit.HOURS.toNanos(1); // reg-await-auth runs out: the set expires
+        pcscf.poll();
+        conductor.applyAll(true);
+        assertTrue(pcscf.activeSas().isEmpty(), log.toString());
+        assertEquals(0, sad.size(), "no SA left behind");
+        assertEquals(0, spd.size(), "no policy left behind");
+    }
+
+    /** The daemon's conductor, by hand: changes wait until the test applies them and reports their outcome. */
+    private static final class ManualConductor implements DaemonSipBridge.ChangeApplier
+    {
+        private final List<Runnable> changes = new ArrayList<>();
+        private final List<java.util.function.Consumer<RuntimeException>> outcomes = new ArrayList<>();
+
+        public void submit(final Runnable change, final java.util.function.Consumer<RuntimeException> done)
+        {
+            changes.add(change);
+            outcomes.add(done);
+        }
+
+        public void schedule(final String key, final long delayNs, final Runnable change)
+        {
+            change.run(); // no linger here
+        }
+
+        public void cancel(final String key)
+        {
+        }
+
+        void applyAll(final boolean inForce)
+        {
+            for (int i = 0; i < changes.size(); i++)
+            {
+                changes.get(i).run();
+                outcomes.get(i).accept(inForce ? null : new IllegalStateException("nft refused"));
+            }
+            changes.clear();
+            outcomes.clear();
+        }
+    }
+
+    private final ManualConductor conductor = new ManualConductor();
+    private final org.agrona.concurrent.status.CountersManager counterValues = new org.agrona.concurrent.status
+        .CountersManager(new UnsafeBuffer(new byte[16 * 1024]), new UnsafeBuffer(new byte[4 * 1024]));
+    private final HoldArea.Counters holdCounters = new HoldArea.Counters(counterValues.newCounter("held"),
+        counterValues.newCounter("released"), counterValues.newCounter("full"), counterValues.newCounter("notInForce"));
+    private HoldArea holdArea;
+    private DaemonSipBridge holding;
+    private final List<Integer> reinjected = new ArrayList<>();
+
+    private DaemonSipBridge holdingBridge(final Role role, final boolean knowsK)
+    {
+        final DaemonSipBridge bridge = new DaemonSipBridge(role, knowsK ? Milenage.withOpc(K, OPC) : null, null, sad,
+            spd, clock::nanoTime, log::add, 0, conductor);
+        holdArea = new HoldArea(clock, 10_000_000_000L, holdCounters, bridge::onHeldDropped, HoldArea.Wake.NONE);
+        bridge.holdArea(holdArea);
+        bridge.inboundSource(limit ->
+        {
+            int taken = 0;
+            for (byte[] packet; taken < limit && (packet = snifferQueue.poll()) != null; taken++)
+            {
+                bridge.onReceived(packet, 0, packet.length);
+            }
+            return taken;
+        });
+        holding = bridge;
+        return bridge;
+    }
+
+    /** The outbound agent's path for a released packet: the processor (with the bridge) again. */
+    private void reinject(final org.agrona.DirectBuffer packet, final int offset, final int length)
+    {
+        final byte[] copy = new byte[length];
+        packet.getBytes(offset, copy);
+        sent = buffer(copy);
+        processor.outboundObserver(holding); // as the outbound agent: a released packet meets the bridge again
+        try
+        {
+            reinjected.add(processor.outbound(sent, EspProcessor.MAX_HEADROOM, length));
+        }
+        finally
+        {
+            processor.outboundObserver(null);
+        }
+    }
+
+    /**
      * What the outbound agent does with a packet from the TUN: the processor, with the bridge as its observer around
      * the SPD lookup; -1 when the observer held it back (dropped by the processor as XfrmOutNoStates).
      */
