@@ -14,6 +14,9 @@
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
+#   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
+#                (300 + N / 4: at the ~12 registrations/s of a daemon that serialises held messages behind nft, 10,000
+#                UEs take ~14 min each way; what is not done by then fails)
 # Needs: root, iproute2, nftables, a JDK 17+.
 #
 # Reported per N (from the farm's summary and from outside the daemons):
@@ -181,12 +184,13 @@ CONF
   await "$WORK/daemon-pc-$N.log" ESP4J-READY 60
   await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
   HOLD=$WORK/hold-$N
+  FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
   esp4j_bg "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
     --subscriber "$SUBS" "${transport_opt[@]}" --rate "$RATE" --concurrency "$CONCURRENCY" --hold "$HOLD" \
-    --timeout $((120 + N / 20)) > "$WORK/farm-$N.log" 2>&1 &
+    --timeout "$FARM_TIMEOUT" > "$WORK/farm-$N.log" 2>&1 &
   FARM=$!
   PIDS+=($FARM)
-  await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" $((120 + N / 20)) || true
+  await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" "$FARM_TIMEOUT" || true
   # registered: measure
   sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
   pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')

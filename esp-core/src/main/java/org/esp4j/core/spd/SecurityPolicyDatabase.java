@@ -7,6 +7,7 @@ import org.esp4j.core.sa.SecurityAssociationDatabase;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -35,6 +36,8 @@ public final class SecurityPolicyDatabase
     private long nextSequence;
     private long changes;
     private volatile int size;
+    private List<SecurityPolicy> listed;
+    private long listedAtChange;
 
     public SecurityPolicyDatabase()
     {
@@ -118,17 +121,28 @@ public final class SecurityPolicyDatabase
         changes++;
     }
 
-    /** @return all policies, per direction in lookup order. */
+    /**
+     * All policies, per direction in lookup order: an unmodifiable snapshot, made (copied and sorted) once per
+     * {@link #changeCount() change}, so that the several readers of one change (a daemon's conductor, its filters,
+     * its routing) do not each sort 80,000 policies.
+     *
+     * @return all policies, per direction in lookup order.
+     */
     public synchronized List<SecurityPolicy> list()
     {
-        final List<SecurityPolicy> result = new ArrayList<>();
-        for (final PolicyDirection direction : PolicyDirection.values())
+        if (listed == null || listedAtChange != changes)
         {
-            final List<SecurityPolicy> all = new ArrayList<>(directions.get(direction).bySelector.values());
-            all.sort(ORDER);
-            result.addAll(all);
+            final List<SecurityPolicy> result = new ArrayList<>(size);
+            for (final PolicyDirection direction : PolicyDirection.values())
+            {
+                final List<SecurityPolicy> all = new ArrayList<>(directions.get(direction).bySelector.values());
+                all.sort(ORDER);
+                result.addAll(all);
+            }
+            listed = Collections.unmodifiableList(result);
+            listedAtChange = changes;
         }
-        return result;
+        return listed;
     }
 
     /**

@@ -75,6 +75,20 @@ class SecurityPolicyDatabaseTest
     }
 
     @Test
+    void shouldListOneSnapshotPerChange()
+    {
+        final SecurityPolicy first = add(exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060), PolicyAction.PROTECT, 100);
+        final List<SecurityPolicy> before = spd.list();
+        assertSame(before, spd.list());
+        assertThrows(UnsupportedOperationException.class, () -> before.add(first));
+        final SecurityPolicy second = add(exact("10.0.0.1", "10.0.0.3", UDP, 5060, 5060), PolicyAction.PROTECT, 50);
+        assertEquals(List.of(first), before);
+        assertEquals(List.of(second, first), spd.list());
+        spd.delete(second.selector(), PolicyDirection.OUT);
+        assertEquals(List.of(first), spd.list());
+    }
+
+    @Test
     void shouldFindExactPolicy()
     {
         final TrafficSelector selector = exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060);

@@ -68,6 +68,7 @@ public final class PolicyRouting
     public static final String BLACKHOLE_METRIC = "4294967295";
 
     private static final int MAX_STALE_DELETIONS = 10_000;
+    private static final int MAX_LOGGED_PREFIXES = 16;
     private static final String[] FAMILIES = { "-4", "-6" };
 
     private static final java.util.regex.Pattern STEER_TO = java.util.regex.Pattern.compile("\\bto (\\S+)");
@@ -177,17 +178,8 @@ public final class PolicyRouting
             throw new IllegalStateException("not installed");
         }
         final Set<SteeringPrefix> wanted = new LinkedHashSet<>(prefixes);
-        for (final SteeringPrefix prefix : new ArrayList<>(installed))
-        {
-            if (!wanted.contains(prefix))
-            {
-                ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "lookup",
-                    Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));
-                ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "fwmark", settings.markHex(),
-                    "priority", Integer.toString(settings.steerRulePriority()), "unreachable");
-                installed.remove(prefix);
-            }
-        }
+        // adds first: a prefix that takes over from one inside it (or the reverse) is never unsteered in between
+        int changes = 0;
         for (final SteeringPrefix prefix : wanted)
         {
             if (!installed.contains(prefix))
@@ -197,9 +189,26 @@ public final class PolicyRouting
                 addRule(prefix.familyOption(), "rule", "add", "to", prefix.toString(), "lookup",
                     Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));
                 installed.add(prefix);
+                changes++;
             }
         }
-        log.accept("steering into " + settings.tunName() + ": " + installed);
+        for (final SteeringPrefix prefix : new ArrayList<>(installed))
+        {
+            if (!wanted.contains(prefix))
+            {
+                ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "lookup",
+                    Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));
+                ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "fwmark", settings.markHex(),
+                    "priority", Integer.toString(settings.steerRulePriority()), "unreachable");
+                installed.remove(prefix);
+                changes++;
+            }
+        }
+        if (changes > 0)
+        {
+            log.accept("steering into " + settings.tunName() + ": " + (installed.size() <= MAX_LOGGED_PREFIXES ?
+                installed : installed.size() + " prefixes")); // not a line of 10,000 prefixes per registration
+        }
     }
 
     /** {@code ip rule add}, adopting an identical rule that is already there (left by a crashed run). */

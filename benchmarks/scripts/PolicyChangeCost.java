@@ -1,0 +1,50 @@
+import org.esp4j.core.spd.*;
+import org.esp4j.core.xfrm.*;
+import org.esp4j.tun.routing.*;
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+import java.util.*;
+
+/**
+ * Where one policy change's host-state follow-up spends its time at N policies (issue 14), in process and without
+ * root: the SPD preloaded from an `ip xfrm` preload file (e.g. the P-CSCF's of benchmarks/scripts/sa-scale.sh, kept
+ * with KEEP_LOGS=1), then ROUNDS policy adds, each followed by what DaemonHostState.syncPolicies runs: the SPD's
+ * list, the inbound filter's diff (against an `nft` that reads its script and does nothing, so the nft process's
+ * start is in the figure but not the kernel's work), the fragment guard's selectors and the steering prefixes.
+ * Mean of the second half of the rounds.
+ *
+ *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
+ *     -Xmx256m -XX:+UseSerialGC -cp cli/target/esp4j.jar benchmarks/scripts/PolicyChangeCost.java PRELOAD ROUNDS
+ */
+public class PolicyChangeCost {
+    public static void main(String[] a) throws Exception {
+        XfrmPreload preload = XfrmPreloadReader.read(Path.of(a[0]));
+        SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+        for (PolicyConfig p : preload.policies()) spd.add(p);
+        Class<?> hs = Class.forName("org.esp4j.tun.daemon.DaemonHostState");
+        Method steer = hs.getDeclaredMethod("steeringPrefixes", Collection.class, List.class); steer.setAccessible(true);
+        Class<?> fg = Class.forName("org.esp4j.tun.daemon.FragmentGuard");
+        Method guard = fg.getDeclaredMethod("guardedSelectors", SecurityPolicyDatabase.class); guard.setAccessible(true);
+        Path fakeNft = java.nio.file.Files.createTempFile("esp4j-fake-nft", ".sh");
+        java.nio.file.Files.writeString(fakeNft, "#!/bin/sh\ncat > /dev/null\n");
+        fakeNft.toFile().setExecutable(true);
+        fakeNft.toFile().deleteOnExit();
+        InboundClearFilter filter = new InboundClearFilter(new NftCommand(fakeNft.toString()), "cost", new int[0], s -> { });
+        filter.sync(spd.list());
+        Collection<SteeringPrefix> configured = List.of(SteeringPrefix.parse("2001:db8:5d::/64"));
+        long[] tl = new long[4]; int rounds = Integer.parseInt(a[1]);
+        for (int i = 0; i < rounds; i++) {
+            PolicyConfig p = XfrmPolicyParser.parseAdd("src 2001:db8:5e::" + Integer.toHexString(i + 1) + "/128 dst 2001:db8:5c::2/128 proto udp sport 5100 dport 5063 dir in tmpl src 2001:db8:5e::" + Integer.toHexString(i + 1) + " dst 2001:db8:5c::2 proto esp mode transport");
+            spd.add(p);
+            long t0 = System.nanoTime(); List<SecurityPolicy> l = spd.list();
+            long t1 = System.nanoTime(); filter.sync(l);
+            long t2 = System.nanoTime(); guard.invoke(null, spd);
+            long t3 = System.nanoTime(); steer.invoke(null, configured, l);
+            long t4 = System.nanoTime();
+            if (i >= rounds / 2) { tl[0] += t1 - t0; tl[1] += t2 - t1; tl[2] += t3 - t2; tl[3] += t4 - t3; }
+        }
+        int n = rounds - rounds / 2;
+        System.out.printf("policies %d: list %.2f ms, inbound filter sync %.2f ms, guardedSelectors %.2f ms, steeringPrefixes %.2f ms (mean of %d)%n",
+            spd.size(), tl[0] / 1e6 / n, tl[1] / 1e6 / n, tl[2] / 1e6 / n, tl[3] / 1e6 / n, n);
+    }
+}
