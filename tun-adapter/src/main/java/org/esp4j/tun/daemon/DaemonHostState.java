@@ -177,7 +177,10 @@ final class DaemonHostState implements DaemonConductor.HostState
         }
     }
 
-    /** @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. */
+    /**
+     * @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config, less
+     * those inside another ({@link SteeringPrefix#outermost}).
+     */
     static List<SteeringPrefix> steeringPrefixes(
         final Collection<SteeringPrefix> configured, final List<SecurityPolicy> policies)
     {
@@ -199,7 +202,7 @@ final class DaemonHostState implements DaemonConductor.HostState
                 prefixes.add(SteeringPrefix.host(policy.template().destination()));
             }
         }
-        return new ArrayList<>(prefixes);
+        return SteeringPrefix.outermost(prefixes);
     }
 
     private void count(final InboundClearFilter.Drops drops)
