@@ -16,6 +16,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -29,11 +30,21 @@ import java.util.concurrent.TimeUnit;
  * the owner thread polls ({@link #poll}). TCP is framed by Content-Length ({@link SipStreamFramer}); a datagram or
  * stream that does not parse is reported to the handler and dropped (a stream's connection is closed), never thrown.
  * One thread only.
+ * <p>
+ * A TCP connection is opened in the calling thread ({@code connect} waits for the handshake, up to
+ * {@link #CONNECT_TIMEOUT_NS}), unless {@link #connectWithoutBlocking()} was called: then the handshake completes in
+ * {@link #poll}, the messages sent meanwhile wait (in order, up to {@link #MAX_PENDING_BYTES}) and go out once it is
+ * up, and a connection that fails or times out is reported through {@link Handler#onSendFailed}. A UE farm needs
+ * that: its one thread opens a connection per UE for the protected REGISTER, and each handshake crosses two daemons'
+ * ESP paths, so blocking on them one after the other makes the round trips, not the daemons, the limit.
  */
 public final class SocketSimTransport implements SimTransport, AutoCloseable
 {
     private static final int MAX_DATAGRAM = 65_535;
     private static final long WRITE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    /** Bytes that may wait for one connection's handshake; more is refused (a peer that never answers). */
+    static final int MAX_PENDING_BYTES = 256 * 1024;
 
     /** Receives what the sockets deliver. */
     public interface Handler
@@ -50,6 +61,18 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
          * @param reason one line.
          */
         void onBadInput(SimFlow flow, String reason);
+
+        /**
+         * A connection opened without blocking ({@link #connectWithoutBlocking()}) failed or timed out; the messages
+         * waiting for it are dropped.
+         *
+         * @param flow   the connection's flow.
+         * @param reason one line.
+         */
+        default void onSendFailed(SimFlow flow, String reason)
+        {
+            onBadInput(flow, reason);
+        }
     }
 
     private static final class Connection
@@ -57,6 +80,10 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         final SocketChannel channel;
         final SimFlow flow;
         final SipStreamFramer framer = new SipStreamFramer();
+        /** Messages waiting for the handshake; null once connected. */
+        ArrayDeque<ByteBuffer> pending;
+        int pendingBytes;
+        long connectDeadlineNs;
 
         Connection(final SocketChannel channel, final SimFlow flow)
         {
@@ -70,6 +97,8 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
     private final Map<InetSocketAddress, DatagramChannel> udp = new HashMap<>();
     private final Map<String, Connection> connections = new HashMap<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>(4);
+    private final List<Connection> connecting = new ArrayList<>();
+    private boolean connectWithoutBlocking;
     private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
 
     /**
@@ -137,6 +166,17 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         return this;
     }
 
+    /**
+     * Open TCP connections without waiting for their handshakes (see the class comment).
+     *
+     * @return this.
+     */
+    public SocketSimTransport connectWithoutBlocking()
+    {
+        connectWithoutBlocking = true;
+        return this;
+    }
+
     public SimFlow send(final SimFlow flow, final byte[] message) throws IOException
     {
         if (flow.transport() == Transport.UDP)
@@ -152,9 +192,26 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         Connection connection = connections.get(key(flow.local(), flow.remote()));
         if (connection == null || !connection.channel.isOpen())
         {
-            connection = connect(flow);
+            connection = connectWithoutBlocking ? startConnect(flow) : connect(flow);
         }
-        final ByteBuffer bytes = ByteBuffer.wrap(message);
+        if (connection.pending != null)
+        {
+            if (connection.pendingBytes + message.length > MAX_PENDING_BYTES)
+            {
+                throw new IOException("TCP connection " + flow + " not up yet and " + connection.pendingBytes +
+                    " bytes waiting for it");
+            }
+            connection.pending.add(ByteBuffer.wrap(message));
+            connection.pendingBytes += message.length;
+            return connection.flow;
+        }
+        write(connection, ByteBuffer.wrap(message));
+        return connection.flow;
+    }
+
+    private void write(final Connection connection, final ByteBuffer bytes) throws IOException
+    {
+        final SimFlow flow = connection.flow;
         final long deadline = System.nanoTime() + WRITE_TIMEOUT_NS;
         while (bytes.hasRemaining())
         {
@@ -168,7 +225,81 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
                 Thread.onSpinWait();
             }
         }
-        return connection.flow;
+    }
+
+    private Connection startConnect(final SimFlow flow) throws IOException
+    {
+        final SocketChannel channel = SocketChannel.open();
+        final boolean connected;
+        try
+        {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.bind(new InetSocketAddress(flow.local().getAddress(), flow.local().getPort()));
+            channel.configureBlocking(false);
+            connected = channel.connect(flow.remote());
+        }
+        catch (final IOException ex)
+        {
+            channel.close();
+            throw new IOException("cannot connect " + flow + ": " + ex.getMessage(), ex);
+        }
+        if (connected)
+        {
+            return register(channel);
+        }
+        final InetSocketAddress local = (InetSocketAddress)channel.getLocalAddress();
+        final Connection connection = new Connection(channel, new SimFlow(Transport.TCP, local, flow.remote()));
+        connection.pending = new ArrayDeque<>(2);
+        connection.connectDeadlineNs = System.nanoTime() + CONNECT_TIMEOUT_NS;
+        connections.put(key(local, flow.remote()), connection);
+        connecting.add(connection);
+        channel.register(selector, SelectionKey.OP_CONNECT, connection);
+        return connection;
+    }
+
+    /** The handshake of a connection opened without blocking is over: send what waited, or report the failure. */
+    private void onConnectable(final SelectionKey key, final Connection connection, final Handler handler)
+    {
+        try
+        {
+            if (!connection.channel.finishConnect())
+            {
+                return;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            connecting.remove(connection);
+            final ArrayDeque<ByteBuffer> waiting = connection.pending;
+            connection.pending = null;
+            connection.pendingBytes = 0;
+            for (final ByteBuffer bytes : waiting)
+            {
+                write(connection, bytes);
+            }
+        }
+        catch (final IOException ex)
+        {
+            failConnect(connection, "cannot connect " + connection.flow + ": " + ex.getMessage(), handler);
+        }
+    }
+
+    private void failConnect(final Connection connection, final String reason, final Handler handler)
+    {
+        close(connection);
+        handler.onSendFailed(connection.flow, reason);
+    }
+
+    private void expireConnects(final Handler handler)
+    {
+        final long now = System.nanoTime();
+        for (int i = connecting.size() - 1; i >= 0; i--)
+        {
+            final Connection connection = connecting.get(i);
+            if (now - connection.connectDeadlineNs > 0)
+            {
+                failConnect(connection, "cannot connect " + connection.flow + ": timed out", handler);
+            }
+        }
     }
 
     private Connection connect(final SimFlow flow) throws IOException
@@ -243,8 +374,19 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
             }
             else if (attachment instanceof Connection connection)
             {
-                delivered += readStream(connection, handler);
+                if (key.isConnectable())
+                {
+                    onConnectable(key, connection, handler);
+                }
+                else if (connection.pending == null)
+                {
+                    delivered += readStream(connection, handler);
+                }
             }
+        }
+        if (!connecting.isEmpty())
+        {
+            expireConnects(handler);
         }
         return delivered;
     }
@@ -316,6 +458,11 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
     private void close(final Connection connection)
     {
         connections.remove(key(connection.flow.local(), connection.flow.remote()));
+        if (connection.pending != null)
+        {
+            connecting.remove(connection);
+            connection.pending = null;
+        }
         try
         {
             connection.channel.close();

@@ -130,13 +130,15 @@ public final class UeFarm implements SocketSimTransport.Handler
 
     /**
      * @param settings what to run.
-     * @param sockets  the farm's sockets (each UE listens on its address when it starts).
+     * @param sockets  the farm's sockets (each UE listens on its address when it starts); set to open TCP
+     *                 connections without blocking: one thread waiting for each UE's handshake through both daemons
+     *                 in turn would make those round trips the farm's limit.
      * @param out      progress and summary lines.
      */
     public UeFarm(final Settings settings, final SocketSimTransport sockets, final PrintStream out)
     {
         this.settings = settings;
-        this.sockets = sockets;
+        this.sockets = sockets.connectWithoutBlocking();
         this.out = out;
         this.transport = new CountingTransport(sockets);
         final int n = settings.ues();
@@ -245,6 +247,17 @@ public final class UeFarm implements SocketSimTransport.Handler
     public void onBadInput(final SimFlow flow, final String reason)
     {
         badInput++;
+    }
+
+    public void onSendFailed(final SimFlow flow, final String reason)
+    {
+        final Integer index = byAddress.get(flow.local().getAddress());
+        if (index == null)
+        {
+            badInput++;
+            return;
+        }
+        fail(index, "cannot send: " + reason);
     }
 
     private void tick(final long now)
