@@ -7,6 +7,7 @@ import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.MessageBatch;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.jna.SockAddr;
+import org.esp4j.tun.jna.SocketMessage;
 import org.esp4j.tun.jna.Sockets;
 
 import java.io.IOException;
@@ -22,6 +23,12 @@ import java.nio.ByteOrder;
  * way, whatever their protocol. The kernel does not fragment header-included packets: a packet bigger than the route's
  * MTU fails with EMSGSIZE (the agents avoid that by checking {@link #mtu()} first).
  * <p>
+ * <b>IPv6 source.</b> The kernel picks a source address for every raw IPv6 send that names none, header included or
+ * not ({@code ip6_dst_lookup_tail}), and that walks every address of the outgoing interface: with the 10,000 UE
+ * addresses of a farm on it, each ESP packet cost a walk of 10,000 addresses (issue 14). So each queued IPv6 packet
+ * carries an {@code IPV6_PKTINFO} control message with its header's source, and the socket has
+ * {@code IPV6_FREEBIND}, so that a source the host does not own still goes out as before, as written in the header.
+ * <p>
  * Packets go out one per {@link #send} system call, or many per {@code sendmmsg(2)}: {@link #queue} copies a packet
  * into the next slot of a batch and {@link #flush} sends the batch (also done by {@link #queue} when it is full).
  * <p>
@@ -32,6 +39,9 @@ public final class RawIpSender implements IpCarrierSender, AutoCloseable
     /** Packets per sendmmsg. */
     public static final int BATCH_SIZE = 64;
     private static final int MIN_SLOT = 2048;
+    /** CMSG_SPACE(sizeof(struct in6_pktinfo)) on LP64: a 16-byte cmsghdr and 20 bytes padded to 24. */
+    private static final int PKTINFO6_SPACE = SocketMessage.CMSG_DATA_OFFSET + 24;
+    private static final int IPV6_FREEBIND = 78;
 
     private final int family;
     private final int fd;
@@ -60,6 +70,10 @@ public final class RawIpSender implements IpCarrierSender, AutoCloseable
                 Sockets.setInt(fd, LibC.SOL_SOCKET, LibC.SO_MARK, mark);
             }
             Sockets.setInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, 4 * 1024 * 1024);
+            if (family == LibC.AF_INET6)
+            {
+                Sockets.setInt(fd, LibC.IPPROTO_IPV6, IPV6_FREEBIND, 1);
+            }
         }
         catch (final IOException ex)
         {
@@ -68,10 +82,23 @@ public final class RawIpSender implements IpCarrierSender, AutoCloseable
         }
         transmit = new NativeArea(capacity);
         name.buffer().putShort(SockAddr.FAMILY_OFFSET, (short)family, ByteOrder.nativeOrder());
-        batch = new MessageBatch(BATCH_SIZE, Math.min(capacity, Math.max(mtu, MIN_SLOT)), 0);
+        final boolean ipv6 = family == LibC.AF_INET6;
+        batch = new MessageBatch(BATCH_SIZE, Math.min(capacity, Math.max(mtu, MIN_SLOT)), ipv6 ? PKTINFO6_SPACE : 0);
         for (int i = 0; i < BATCH_SIZE; i++)
         {
             batch.buffer().putShort(batch.nameOffset(i) + SockAddr.FAMILY_OFFSET, (short)family, ByteOrder.nativeOrder());
+            if (ipv6)
+            {
+                final int control = batch.controlOffset(i);
+                batch.buffer().putLong(control + SocketMessage.CMSG_LEN_OFFSET,
+                    SocketMessage.CMSG_DATA_OFFSET + SocketMessage.IN6_PKTINFO_LENGTH, ByteOrder.nativeOrder());
+                batch.buffer().putInt(control + SocketMessage.CMSG_LEVEL_OFFSET, LibC.IPPROTO_IPV6,
+                    ByteOrder.nativeOrder());
+                batch.buffer().putInt(control + SocketMessage.CMSG_TYPE_OFFSET, LibC.IPV6_PKTINFO,
+                    ByteOrder.nativeOrder());
+                batch.buffer().putInt(control + SocketMessage.CMSG_DATA_OFFSET +
+                    SocketMessage.IN6_PKTINFO_IFINDEX_OFFSET, 0, ByteOrder.nativeOrder()); // the route's interface
+            }
         }
     }
 
@@ -134,7 +161,17 @@ public final class RawIpSender implements IpCarrierSender, AutoCloseable
         final int index = queued++;
         putDestination(batch.buffer(), batch.nameOffset(index), buffer, offset);
         batch.buffer().putBytes(batch.dataOffset(index), buffer, offset, length);
-        batch.prepareSend(index, length, nameLength);
+        if (family == LibC.AF_INET6)
+        {
+            // the header's source as IPV6_PKTINFO: the kernel then looks for no source of its own (class comment)
+            batch.buffer().putBytes(batch.controlOffset(index) + SocketMessage.CMSG_DATA_OFFSET +
+                SocketMessage.IN6_PKTINFO_ADDR_OFFSET, buffer, offset + Ipv6Header.SOURCE_OFFSET, 16);
+            batch.prepareSend(index, length, nameLength, PKTINFO6_SPACE);
+        }
+        else
+        {
+            batch.prepareSend(index, length, nameLength);
+        }
         return length;
     }
 

@@ -98,6 +98,12 @@ public final class MessageBatch
         return nameOffset + index * NAME_LENGTH;
     }
 
+    /** @return offset (in {@link #buffer()}) of message {@code index}'s control area. */
+    public int controlOffset(final int index)
+    {
+        return controlOffset + index * controlCapacity;
+    }
+
     /** Make message {@code index} ready to receive into its slot. */
     public void prepareReceive(final int index)
     {
@@ -120,6 +126,18 @@ public final class MessageBatch
         buffer.putLong(header + SocketMessage.MSG_CONTROL_OFFSET, 0, NATIVE);
         buffer.putLong(header + SocketMessage.MSG_CONTROLLEN_OFFSET, 0, NATIVE);
         buffer.putInt(header + SocketMessage.MSG_FLAGS_OFFSET, 0, NATIVE);
+    }
+
+    /**
+     * Make message {@code index} ready to send {@code length} bytes of its slot to its sockaddr with the first
+     * {@code controlLength} bytes of its control area (written by the caller at {@link #controlOffset}).
+     */
+    public void prepareSend(final int index, final int length, final int nameLength, final int controlLength)
+    {
+        prepareSend(index, length, nameLength);
+        final int header = index * MMSGHDR_LENGTH;
+        buffer.putLong(header + SocketMessage.MSG_CONTROL_OFFSET, area.address(controlOffset(index)), NATIVE);
+        buffer.putLong(header + SocketMessage.MSG_CONTROLLEN_OFFSET, controlLength, NATIVE);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -419,6 +420,38 @@ class CarrierLoopbackTest
             {
                 assertEquals(80, receiveSpi(receiver, in, 128, spi, 40));
                 assertEquals(i, in.getInt(128 + 44, ByteOrder.BIG_ENDIAN), "order");
+            }
+        }
+    }
+
+    @Test
+    void shouldSendABatchedIpv6PacketWithTheSourceOfItsHeaderEvenOneTheHostDoesNotOwn() throws Exception
+    {
+        // each queued packet names its header's source (IPV6_PKTINFO, IPV6_FREEBIND): the kernel looks for no source
+        // of its own (a walk of every address of the interface), and a foreign source leaves as written, as before
+        final byte[] foreign = InetAddress.getByName("2001:db8:4701::99").getAddress();
+        final byte[] local = InetAddress.getByName("::1").getAddress();
+        try (RawIpSender sender = new RawIpSender(LibC.AF_INET6, 0, CAPACITY, 65535);
+            RawIpReceiver receiver = new RawIpReceiver(LibC.AF_INET6, CAPACITY))
+        {
+            final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+            final long spi = 0x10000000L + ThreadLocalRandom.current().nextInt(0x0FFFFFFF);
+            final byte[][] sources = { foreign, local, foreign };
+            for (final byte[] source : sources)
+            {
+                final int length = espPacket6(packet, 0, InetAddress.getByName("::1"), spi);
+                packet.putBytes(Ipv6Header.SOURCE_OFFSET, source);
+                assertEquals(length, sender.queue(packet, 0, length));
+            }
+            assertEquals(0, sender.flush());
+
+            final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+            for (final byte[] source : sources)
+            {
+                assertEquals(80, receiveSpi(receiver, in, 128, spi, 40));
+                final byte[] received = new byte[16];
+                in.getBytes(128 + Ipv6Header.SOURCE_OFFSET, received);
+                assertArrayEquals(source, received);
             }
         }
     }
