@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * One thread only.
  * <p>
  * A TCP connection is opened in the calling thread ({@code connect} waits for the handshake, up to
- * {@link #CONNECT_TIMEOUT_NS}), unless {@link #connectWithoutBlocking()} was called: then the handshake completes in
+ * 5 s), unless {@link #connectWithoutBlocking()} was called: then the handshake completes in
  * {@link #poll}, the messages sent meanwhile wait (in order, up to {@link #MAX_PENDING_BYTES}) and go out once it is
  * up, and a connection that fails or times out is reported through {@link Handler#onSendFailed}. A UE farm needs
  * that: its one thread opens a connection per UE for the protected REGISTER, and each handshake crosses two daemons'
@@ -42,7 +42,16 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
 {
     private static final int MAX_DATAGRAM = 65_535;
     private static final long WRITE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
-    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    /** A connection opened without blocking may take as long as a SIP transaction (RFC 3261 Timer B, 64*T1). */
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(32);
+    /**
+     * Connections a TCP listener's kernel queue holds before accept (the kernel caps it at net.core.somaxconn): a
+     * P-CSCF sim facing a farm's 200 concurrent UEs with Java's default of 50 dropped SYNs (TcpExtListenOverflows),
+     * and the UEs' retransmitted SYNs (1 s, 3 s later) made their registrations slow or failed them.
+     */
+    static final int LISTEN_BACKLOG = 4096;
+    /** Connections accepted per listener and poll at most (the rest wait in the kernel's queue). */
+    private static final int ACCEPTS_PER_POLL = 256;
     /** Bytes that may wait for one connection's handshake; more is refused (a peer that never answers). */
     static final int MAX_PENDING_BYTES = 256 * 1024;
 
@@ -153,7 +162,7 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
             }
             final ServerSocketChannel server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(local);
+            server.bind(local, LISTEN_BACKLOG);
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT, server);
             listeners.add(server);
@@ -361,8 +370,8 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
             final Object attachment = key.attachment();
             if (attachment instanceof ServerSocketChannel server)
             {
-                final SocketChannel accepted = server.accept();
-                if (accepted != null)
+                SocketChannel accepted;
+                for (int i = 0; i < ACCEPTS_PER_POLL && (accepted = server.accept()) != null; i++)
                 {
                     accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     register(accepted);

@@ -75,6 +75,48 @@ class SocketSimTransportTest
     }
 
     @Test
+    void shouldQueueTheHandshakesOfTwoHundredConcurrentConnectionsBeforeAnyIsAccepted() throws Exception
+    {
+        // a farm's 200 UEs in flight connect at once; with Java's default backlog (50) the kernel drops the SYNs
+        // beyond it until the sim accepts, and these never complete here, where nobody accepts
+        final int clients = 200;
+        final int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, loopback))
+        {
+            port = probe.getLocalPort();
+        }
+        final List<java.nio.channels.SocketChannel> channels = new ArrayList<>();
+        try (SocketSimTransport transport = new SocketSimTransport(loopback).listen(port, true))
+        {
+            for (int i = 0; i < clients; i++)
+            {
+                final java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open();
+                channels.add(channel);
+                channel.configureBlocking(false);
+                channel.connect(new InetSocketAddress(loopback, port));
+            }
+            int connected = 0;
+            while (connected < clients)
+            {
+                connected = 0;
+                for (final java.nio.channels.SocketChannel channel : channels)
+                {
+                    connected += channel.isConnected() || channel.finishConnect() ? 1 : 0;
+                }
+                Thread.onSpinWait();
+            }
+            assertEquals(clients, connected);
+        }
+        finally
+        {
+            for (final java.nio.channels.SocketChannel channel : channels)
+            {
+                channel.close();
+            }
+        }
+    }
+
+    @Test
     void shouldReportARefusedConnectionAsCannotConnect() throws Exception
     {
         final int closedPort;
