@@ -14,6 +14,8 @@
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
+#   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
+#                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
 #                (300 + N / 4: at the ~12 registrations/s of a daemon that serialises held messages behind nft, 10,000
 #                UEs take ~14 min each way; what is not done by then fails)
@@ -50,6 +52,7 @@ PREFIX_BASE=2001:db8:4701  # each size its own /64 (PREFIX_BASE:N::/64): no TCP 
 WORK=$(mktemp -d /tmp/esp4j-farm-XXXXXX)
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
+TRACE_NFT=${TRACE_NFT:-0}
 
 # A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
 ulimit -Hn 262144 2>/dev/null || true
@@ -151,6 +154,11 @@ echo
 echo "| N | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | left |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for N in $SIZES; do
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((6 * N + 1000)) ]; then
+    # the farm dies with EMFILE part way (10,000 UEs under a hard limit of 20,000 stopped at ~3,100 registered)
+    echo "| $N | not run: the farm needs ~6 open files per UE ($((6 * N + 1000))), the limit here is $(ulimit -n) and its hard limit cannot be raised (ulimit -Hn, LimitNOFILE=) |"
+    continue
+  fi
   PREFIX=$PREFIX_BASE:$(printf %x "$N")::/64
   ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
   SUBS=$WORK/subscribers-$N
@@ -171,7 +179,21 @@ sip.role=$role
 sip.subscribers=$SUBS
 CONF
     ns=$UENS; [ $side = pc ] && ns=$PCNS
-    ip netns exec "$ns" "$JAVA" $JVM_ARGS $DAEMON_JVM -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$side.conf" \
+    nft_opt=()
+    if [ "$TRACE_NFT" = 1 ]; then
+      # one line per run: start ns, end ns, script lines (the daemon runs `nft -f -` with the script on stdin)
+      cat > "$WORK/nft-$side" <<NFT
+#!/usr/bin/env bash
+start=\$(date +%s%N)
+if [ "\$*" = "-f -" ]; then script=\$(cat); printf '%s\\n' "\$script" | nft -f -; rc=\$?
+else nft "\$@"; rc=\$?; script=; fi
+echo "\$start \$(date +%s%N) \$(printf '%s' "\$script" | grep -c .)" >> "$WORK/nft-$side-$N.log"
+exit \$rc
+NFT
+      chmod +x "$WORK/nft-$side"
+      nft_opt=(-Desp4j.nft="$WORK/nft-$side")
+    fi
+    ip netns exec "$ns" "$JAVA" $JVM_ARGS $DAEMON_JVM "${nft_opt[@]}" -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$side.conf" \
       > "$WORK/daemon-$side-$N.log" 2>&1 &
     PIDS+=($!)
   done
@@ -223,4 +245,8 @@ CONF
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   PIDS=()
   grep -h 'farm: failed' "$WORK/farm-$N.log" >&2 || true
+  if [ "$KEEP_LOGS" = 1 ]; then # where the time went (per-step times from the daemons' logs), beside the table
+    python3 "$ROOT/benchmarks/scripts/farm-timeline.py" "$WORK/daemon-ue-$N.log" "$WORK/daemon-pc-$N.log" \
+      $( [ "$TRACE_NFT" = 1 ] && echo "$WORK/nft-ue-$N.log $WORK/nft-pc-$N.log") > "$WORK/timeline-$N.md" 2>&1 || true
+  fi
 done
