@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The SIP-over-TCP state of a watcher, bounded: at most {@link #maxFlows()} flows (the least recently used one is
- * evicted to make room), at most {@link #maxBytesPerFlow()} bytes buffered per flow (a flow that would hold more
+ * evicted to make room, preferring one with no partial message), at most {@link #maxBytesPerFlow()} bytes buffered per flow (a flow that would hold more
  * loses its partial message), and no flow idle for longer than {@link #idleTimeoutNs()}. Only flows that carried
  * something that looks like SIP get state, so a flood of other segments costs nothing here. Each eviction is
  * counted. Not thread-safe: the {@link SipBridge}'s thread owns it.
@@ -23,6 +23,8 @@ public final class TcpReassembly
     public static final int DEFAULT_MAX_FLOWS = 256;
     /** Default most bytes buffered per flow: a 64 KiB message with room to spare. */
     public static final int DEFAULT_MAX_BYTES_PER_FLOW = 128 * 1024;
+    /** Most least-recently-used flows looked at for one without a partial message, when one must be evicted. */
+    static final int EVICTION_SCAN = 64;
     /** Default idle timeout: 60 s, longer than SIP's 32 s transaction timeout (RFC 3261 Timer B/F). */
     public static final long DEFAULT_IDLE_TIMEOUT_NS = 60_000_000_000L;
 
@@ -82,15 +84,37 @@ public final class TcpReassembly
     {
         if (flows.size() >= maxFlows)
         {
-            final Iterator<Map.Entry<FlowKey, Flow>> eldest = flows.entrySet().iterator();
-            retire(eldest.next().getValue());
-            eldest.remove();
-            flowsEvicted++;
+            evictOne();
         }
         final Flow flow = new Flow();
         flow.lastActivityNs = nowNs;
         flows.put(key, flow);
         return flow;
+    }
+
+    /**
+     * Make room for one flow: the least recently used flow with no partial message, looked for among the
+     * {@link #EVICTION_SCAN} least recently used, else the least recently used. A flow without a partial message
+     * loses nothing but its sequence number (its next SIP segment starts a new flow), while evicting one with a
+     * partial message loses that message, perhaps a de-REGISTER.
+     */
+    private void evictOne()
+    {
+        Iterator<Map.Entry<FlowKey, Flow>> it = flows.entrySet().iterator();
+        for (int i = 0; i < EVICTION_SCAN && it.hasNext(); i++)
+        {
+            final Flow candidate = it.next().getValue();
+            if (candidate.framer == null)
+            {
+                it.remove();
+                flowsEvicted++;
+                return;
+            }
+        }
+        it = flows.entrySet().iterator();
+        retire(it.next().getValue());
+        it.remove();
+        flowsEvicted++;
     }
 
     void remove(final FlowKey key)

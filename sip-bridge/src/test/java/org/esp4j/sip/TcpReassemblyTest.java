@@ -69,6 +69,31 @@ class TcpReassemblyTest
     }
 
     @Test
+    void shouldEvictAFlowWithoutAPartialMessageBeforeOneWithAPartialMessage()
+    {
+        final TcpReassembly small = new TcpReassembly(2, 4096, TimeUnit.SECONDS.toNanos(60));
+        final SipBridge bounded = new SipBridge(LifecycleConfig.builder(Role.PCSCF).passive(true).nanoClock(clockNs::get).build(),
+            new InMemorySaSink(), LifecycleListener.NONE, small);
+        final byte[] head = ("MESSAGE sip:a@ims.example.org SIP/2.0\r\nCall-ID: partial\r\nCSeq: 1 MESSAGE\r\n" +
+            "Content-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final byte[] whole = ("MESSAGE sip:a@ims.example.org SIP/2.0\r\nCall-ID: whole\r\nCSeq: 1 MESSAGE\r\n" +
+            "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final byte[] partial = tcp(41000, 5060, 1, head); // least recently used, and holds a partial message
+        bounded.onIpPacket(partial, 0, partial.length);
+        final byte[] complete = tcp(41001, 5060, 1, whole);
+        bounded.onIpPacket(complete, 0, complete.length);
+        assertEquals(1, small.bufferedFlowCount());
+
+        final byte[] third = tcp(41002, 5060, 1, whole);
+        bounded.onIpPacket(third, 0, third.length);
+
+        assertEquals(1, small.flowsEvicted());
+        assertEquals(2, small.flowCount());
+        assertEquals(1, small.bufferedFlowCount(), "the partial message survives: the flow without one went");
+        assertEquals(head.length, small.bufferedBytes());
+    }
+
+    @Test
     void shouldDropAndCountAPartialMessageThatWouldExceedTheBytesPerFlow()
     {
         final TcpReassembly small = new TcpReassembly(4, 4096, TimeUnit.SECONDS.toNanos(60));
