@@ -135,6 +135,8 @@ public final class DaemonConductor implements Agent
     {
         final Supplier<T> action;
         final CompletableFuture<T> result = new CompletableFuture<>();
+        /** Told the outcome on the conductor thread (see {@link #submit}), or null. */
+        Consumer<RuntimeException> done;
         // what running it gave, kept until the batch's host update is done (conductor thread)
         T value;
         RuntimeException error;
@@ -162,16 +164,30 @@ public final class DaemonConductor implements Agent
         {
             if (error != null)
             {
-                result.completeExceptionally(error);
+                fail(error);
             }
             else if (changedPolicies && hostError != null)
             {
-                result.completeExceptionally(new NotAppliedException(
-                    "applied, but the host does not enforce it yet (retrying): " + hostError));
+                fail(new NotAppliedException("applied, but the host does not enforce it yet (retrying): " + hostError));
             }
             else
             {
                 result.complete(value);
+                report(null);
+            }
+        }
+
+        void fail(final RuntimeException ex)
+        {
+            result.completeExceptionally(ex);
+            report(ex);
+        }
+
+        private void report(final RuntimeException ex)
+        {
+            if (done != null)
+            {
+                done.accept(ex);
             }
         }
     }
@@ -254,16 +270,42 @@ public final class DaemonConductor implements Agent
     public <T> CompletableFuture<T> offer(final Supplier<T> action)
     {
         final Change<T> change = new Change<>(action);
+        return enqueue(change) ? change.result : null;
+    }
+
+    private boolean enqueue(final Change<?> change)
+    {
         if (!commandQueue.offer(change))
         {
-            return null;
+            return false;
         }
         final Thread conductor = thread;
         if (conductor != null)
         {
             java.util.concurrent.locks.LockSupport.unpark(conductor); // out of its idle park at once
         }
-        return change.result;
+        return true;
+    }
+
+    /**
+     * Queue a change whose outcome is told to {@code done} on the conductor thread, in the order the changes were
+     * queued, once the host follows it (null) or why it does not (any thread). Unlike a callback on {@link #offer}'s
+     * future, which runs on the thread that registers it when the change completed first, {@code done} never runs on
+     * the caller's thread: a single-producer receiver (the hold area) can rely on it.
+     *
+     * @param action the change; it runs on the conductor thread.
+     * @param done   told the outcome on the conductor thread; must not block or throw.
+     * @return false if the queue is full (then {@code done} is never told).
+     */
+    public boolean submit(final Runnable action, final Consumer<RuntimeException> done)
+    {
+        final Change<Object> change = new Change<>(() ->
+        {
+            action.run();
+            return null;
+        });
+        change.done = done;
+        return enqueue(change);
     }
 
     /**
@@ -374,7 +416,7 @@ public final class DaemonConductor implements Agent
     public void onClose()
     {
         // changes still queued are refused: their senders stop waiting at once
-        commandQueue.drain(change -> change.result.completeExceptionally(new NotAppliedException("daemon stopping")));
+        commandQueue.drain(change -> change.fail(new NotAppliedException("daemon stopping")));
     }
 
     /**
