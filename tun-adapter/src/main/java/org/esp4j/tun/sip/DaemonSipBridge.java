@@ -196,6 +196,8 @@ public final class DaemonSipBridge implements PlaintextObserver
     private InboundSource inbound = NO_SOURCE;
     private long errors;
     private long held;
+    /** Held packets dropped (outbound thread). */
+    private long heldDropped;
     /** SA installs so far (guarded by the lock): a change between the lookup and afterLookup makes it stale. */
     private long installs;
     // the outbound message between beforeLookup and its last afterLookup (outbound thread, under the lock)
@@ -552,9 +554,17 @@ public final class DaemonSipBridge implements PlaintextObserver
         return area.doWork(release);
     }
 
-    /** A held packet was dropped (deadline, not in force): what its message removed goes now (outbound thread). */
+    /**
+     * A held packet was dropped (deadline, not in force): what its message removed goes now (outbound thread). Logged
+     * at the 1st, 2nd, 4th, 8th... drop, so a lab sees why a SIP message never left without a line per drop.
+     */
     public void onHeldDropped(final Object attachment)
     {
+        if (Long.bitCount(++heldDropped) == 1)
+        {
+            log.accept("sip-bridge: held message dropped, not sent in clear: its SAs and filters were refused or not " +
+                "in force within the deadline (" + heldDropped + " so far, TunSipHoldNotInForce)");
+        }
         if (attachment instanceof Held held)
         {
             unheld(held);
