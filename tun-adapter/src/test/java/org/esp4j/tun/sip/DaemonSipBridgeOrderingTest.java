@@ -345,10 +345,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldDropAPacketOfAFlowWhoseSasAreBeingRemovedRatherThanProtectItWithThem()
     {
-        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
-        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
-        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401();
         conductor.applyAll(true);
         pcscf.releaseHeld(this::reinject);
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
@@ -375,10 +372,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldKeepTrackOfSasReportedNotInForceAndRemoveThemWithTheirSet()
     {
-        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
-        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
-        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401();
 
         conductor.applyAll(false); // applied, but nft refused the filter: not in force
         pcscf.releaseHeld(this::reinject);
@@ -393,6 +387,16 @@ class DaemonSipBridgeOrderingTest
         assertTrue(pcscf.activeSas().isEmpty(), log.toString());
         assertEquals(0, sad.size(), "no SA left behind");
         assertEquals(0, spd.size(), "no policy left behind");
+    }
+
+    /** A holding P-CSCF bridge that received the UE's REGISTER and the S-CSCF's 401 (ck/ik) and sent its own 401. */
+    private DaemonSipBridge holdingPcscfThatSentIts401()
+    {
+        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+        return pcscf;
     }
 
     /** The daemon's conductor, by hand: changes wait until the test applies them and reports their outcome. */
