@@ -64,6 +64,9 @@ public final class DaemonConductor implements Agent
      */
     public static final long SA_SYNC_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    /** A duty cycle longer than this is logged (which part took the time): a held SIP message waits on it. */
+    static final long SLOW_DUTY_CYCLE_NS = TimeUnit.SECONDS.toNanos(1);
+
     /** Changes queued before {@link #offer} refuses more. */
     public static final int COMMAND_QUEUE_CAPACITY = 1024;
 
@@ -384,8 +387,23 @@ public final class DaemonConductor implements Agent
 
     public int doWork()
     {
+        final long startNs = clock.nanoTime();
         int work = applyBatch();
         final long nowNs = clock.nanoTime();
+        work += followUps(nowNs);
+        final long endNs = clock.nanoTime();
+        if (endNs - startNs > SLOW_DUTY_CYCLE_NS)
+        {
+            log.accept("conductor: slow duty cycle: " + TimeUnit.NANOSECONDS.toMillis(nowNs - startNs) +
+                " ms for the changes and their host update, " + TimeUnit.NANOSECONDS.toMillis(endNs - nowNs) +
+                " ms for deferred changes, retries, SA follow-up and sweep");
+        }
+        return work;
+    }
+
+    private int followUps(final long nowNs)
+    {
+        int work = 0;
         work += runDue(nowNs);
         if (policiesDirty && nowNs - nextPolicyRetryNs >= 0)
         {

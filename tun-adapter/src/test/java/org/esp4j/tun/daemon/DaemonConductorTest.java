@@ -299,6 +299,21 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldLogADutyCycleSlowerThanASecondAndWhichPartTookTheTime()
+    {
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        conductor.offer(() -> spd.add(policy));
+        host.onPolicies = () -> clock.advance(1_500_000_000L); // nft took 1.5 s
+        conductor.doWork();
+        assertTrue(log.stream().anyMatch(line -> line.equals("conductor: slow duty cycle: 1500 ms for the changes " +
+            "and their host update, 0 ms for deferred changes, retries, SA follow-up and sweep")), log.toString());
+
+        log.clear();
+        conductor.doWork();
+        assertEquals(List.of(), log, "a quick duty cycle says nothing");
+    }
+
+    @Test
     void shouldRefuseWaitingChangesWhenItCloses()
     {
         final CompletableFuture<Object> queued = conductor.offer(() -> null);
