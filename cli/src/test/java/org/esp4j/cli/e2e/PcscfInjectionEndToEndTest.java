@@ -222,10 +222,13 @@ class PcscfInjectionEndToEndTest
         return n;
     }
 
-    private static String logs(final Netns ueNs, final Netns pcNs)
+    /** What a failure shows: the logs, and each daemon's counters (a held 401 dropped: TunSipHoldNotInForce). */
+    private String logs(final Netns ueNs, final Netns pcNs)
     {
         return "UE client:\n" + ueNs.logText("ue") + "\nUE daemon:\n" + ueNs.logText("daemon") +
             "\nP-CSCF peers:\n" + pcNs.logText("pcscf") + "\nP-CSCF daemon:\n" + pcNs.logText("daemon") +
-            "\ninjector:\n" + ueNs.logText("inject");
+            "\ninjector:\n" + ueNs.logText("inject") +
+            "\nP-CSCF daemon counters: " + readCounters(countersFile("pc")) +
+            "\nUE daemon counters: " + readCounters(countersFile("ue"));
     }
 }

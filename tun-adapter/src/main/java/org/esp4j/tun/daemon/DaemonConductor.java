@@ -64,6 +64,9 @@ public final class DaemonConductor implements Agent
      */
     public static final long SA_SYNC_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    /** A duty cycle longer than this is logged (which part took the time): a held SIP message waits on it. */
+    static final long SLOW_DUTY_CYCLE_NS = TimeUnit.SECONDS.toNanos(1);
+
     /** Changes queued before {@link #offer} refuses more. */
     public static final int COMMAND_QUEUE_CAPACITY = 1024;
 
@@ -135,6 +138,8 @@ public final class DaemonConductor implements Agent
     {
         final Supplier<T> action;
         final CompletableFuture<T> result = new CompletableFuture<>();
+        /** Told the outcome on the conductor thread (see {@link #submit}), or null. */
+        Consumer<RuntimeException> done;
         // what running it gave, kept until the batch's host update is done (conductor thread)
         T value;
         RuntimeException error;
@@ -162,16 +167,30 @@ public final class DaemonConductor implements Agent
         {
             if (error != null)
             {
-                result.completeExceptionally(error);
+                fail(error);
             }
             else if (changedPolicies && hostError != null)
             {
-                result.completeExceptionally(new NotAppliedException(
-                    "applied, but the host does not enforce it yet (retrying): " + hostError));
+                fail(new NotAppliedException("applied, but the host does not enforce it yet (retrying): " + hostError));
             }
             else
             {
                 result.complete(value);
+                report(null);
+            }
+        }
+
+        void fail(final RuntimeException ex)
+        {
+            result.completeExceptionally(ex);
+            report(ex);
+        }
+
+        private void report(final RuntimeException ex)
+        {
+            if (done != null)
+            {
+                done.accept(ex);
             }
         }
     }
@@ -254,16 +273,42 @@ public final class DaemonConductor implements Agent
     public <T> CompletableFuture<T> offer(final Supplier<T> action)
     {
         final Change<T> change = new Change<>(action);
+        return enqueue(change) ? change.result : null;
+    }
+
+    private boolean enqueue(final Change<?> change)
+    {
         if (!commandQueue.offer(change))
         {
-            return null;
+            return false;
         }
         final Thread conductor = thread;
         if (conductor != null)
         {
             java.util.concurrent.locks.LockSupport.unpark(conductor); // out of its idle park at once
         }
-        return change.result;
+        return true;
+    }
+
+    /**
+     * Queue a change whose outcome is told to {@code done} on the conductor thread, in the order the changes were
+     * queued, once the host follows it (null) or why it does not (any thread). Unlike a callback on {@link #offer}'s
+     * future, which runs on the thread that registers it when the change completed first, {@code done} never runs on
+     * the caller's thread: a single-producer receiver (the hold area) can rely on it.
+     *
+     * @param action the change; it runs on the conductor thread.
+     * @param done   told the outcome on the conductor thread; must not block or throw.
+     * @return false if the queue is full (then {@code done} is never told).
+     */
+    public boolean submit(final Runnable action, final Consumer<RuntimeException> done)
+    {
+        final Change<Object> change = new Change<>(() ->
+        {
+            action.run();
+            return null;
+        });
+        change.done = done;
+        return enqueue(change);
     }
 
     /**
@@ -342,8 +387,23 @@ public final class DaemonConductor implements Agent
 
     public int doWork()
     {
+        final long startNs = clock.nanoTime();
         int work = applyBatch();
         final long nowNs = clock.nanoTime();
+        work += followUps(nowNs);
+        final long endNs = clock.nanoTime();
+        if (endNs - startNs > SLOW_DUTY_CYCLE_NS)
+        {
+            log.accept("conductor: slow duty cycle: " + TimeUnit.NANOSECONDS.toMillis(nowNs - startNs) +
+                " ms for the changes and their host update, " + TimeUnit.NANOSECONDS.toMillis(endNs - nowNs) +
+                " ms for deferred changes, retries, SA follow-up and sweep");
+        }
+        return work;
+    }
+
+    private int followUps(final long nowNs)
+    {
+        int work = 0;
         work += runDue(nowNs);
         if (policiesDirty && nowNs - nextPolicyRetryNs >= 0)
         {
@@ -374,7 +434,7 @@ public final class DaemonConductor implements Agent
     public void onClose()
     {
         // changes still queued are refused: their senders stop waiting at once
-        commandQueue.drain(change -> change.result.completeExceptionally(new NotAppliedException("daemon stopping")));
+        commandQueue.drain(change -> change.fail(new NotAppliedException("daemon stopping")));
     }
 
     /**

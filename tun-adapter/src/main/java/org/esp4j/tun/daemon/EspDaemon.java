@@ -464,42 +464,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final SipBridgeSettings settings = config.sipBridge();
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
         sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
-            log, config.carrier().raw() ? 0 : config.udpPort(), new DaemonSipBridge.ChangeApplier()
-            {
-                public void submit(final Runnable change,
-                    final java.util.function.Consumer<RuntimeException> done)
-                {
-                    // a full queue (1024 batches) is back-pressure: wait for room, bounded, rather than lose a change
-                    final long deadlineNs = System.nanoTime() + CHANGE_TIMEOUT_NS;
-                    java.util.concurrent.CompletableFuture<Object> result;
-                    while ((result = conductor.offer(() ->
-                    {
-                        change.run();
-                        return null;
-                    })) == null)
-                    {
-                        if (System.nanoTime() - deadlineNs >= 0)
-                        {
-                            done.accept(new DaemonConductor.NotAppliedException("daemon busy: " +
-                                DaemonConductor.COMMAND_QUEUE_CAPACITY + " changes queued"));
-                            return;
-                        }
-                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-                    }
-                    result.whenComplete((ignored, error) -> done.accept(error == null ? null :
-                        error instanceof RuntimeException re ? re : new IllegalStateException(error)));
-                }
-
-                public void schedule(final String key, final long delayNs, final Runnable change)
-                {
-                    conductor.schedule(key, delayNs, change);
-                }
-
-                public void cancel(final String key)
-                {
-                    conductor.cancel(key);
-                }
-            });
+            log, config.carrier().raw() ? 0 : config.udpPort(), new ConductorChangeApplier(conductor, CHANGE_TIMEOUT_NS));
         final org.esp4j.tun.jna.EventFd wake = holdWake;
         sipBridge.holdArea(new org.esp4j.tun.sip.HoldArea(clock, CHANGE_TIMEOUT_NS,
             new org.esp4j.tun.sip.HoldArea.Counters(

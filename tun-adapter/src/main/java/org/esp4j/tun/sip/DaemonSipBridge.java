@@ -184,8 +184,15 @@ public final class DaemonSipBridge implements PlaintextObserver
     private Reinjector reinjector;
     /** SAs installed by the current step, for {@link #pendingFlows} (guarded by the lock). */
     private final List<SaSpec> installing = new ArrayList<>();
+    /** SAs removed by the current step that leave their flow without SAs, for {@link #pendingFlows} (the lock). */
+    private final List<SaSpec> removing = new ArrayList<>();
+    /** The SPIs of the SAs on each flow in the bridge's books (guarded by the lock): a re-registration's new SAs may
+     * share a flow with the old ones being removed, which then stays protected. */
+    private final java.util.Map<Flow, java.util.Set<Long>> liveSpis = new java.util.HashMap<>();
+    /** Entries of {@link #pendingFlows} that remove their flow's SAs (guarded by the lock). */
+    private int pendingRemovals;
     /** The flows of SAs handed to the owner and not yet settled, with their newest ticket (guarded by the lock). */
-    private final java.util.Map<Flow, Long> pendingFlows = new java.util.HashMap<>();
+    private final java.util.Map<Flow, Pending> pendingFlows = new java.util.HashMap<>();
     private final java.util.ArrayDeque<PendingFlow> pendingOrder = new java.util.ArrayDeque<>();
     /** Flows with packets in the hold area: how many, and the newest ticket among them (outbound thread). */
     private final java.util.Map<Flow, long[]> heldFlows = new java.util.HashMap<>();
@@ -196,6 +203,8 @@ public final class DaemonSipBridge implements PlaintextObserver
     private InboundSource inbound = NO_SOURCE;
     private long errors;
     private long held;
+    /** Held packets dropped (outbound thread). */
+    private long heldDropped;
     /** SA installs so far (guarded by the lock): a change between the lookup and afterLookup makes it stale. */
     private long installs;
     // the outbound message between beforeLookup and its last afterLookup (outbound thread, under the lock)
@@ -446,6 +455,17 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             sink.deferring = false;
         }
+        if (installs == installsBefore && replay == null && isBeingRemoved(flow))
+        {
+            // sent after the step that removes its flow's SAs (a retransmitted final response): an SA being deleted
+            // is never used, whether or not the owner has deleted it yet
+            removalsDeferred = sink.hasDeferred();
+            held++;
+            log.accept("sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
+                ip.dst().getHostAddress() + "]:" + ip.dstPort() + " on a flow whose SAs are being removed: dropped, " +
+                "not sent with them (XfrmOutNoStates)");
+            return HOLD;
+        }
         if (installs != installsBefore || waitFor > 0)
         {
             // it announces SAs (or waits for its flow's): it leaves once they and their filters are in force
@@ -466,7 +486,15 @@ public final class DaemonSipBridge implements PlaintextObserver
         while (!pendingOrder.isEmpty() && pendingOrder.peekFirst().ticket() <= settled)
         {
             final PendingFlow done = pendingOrder.pollFirst();
-            pendingFlows.remove(done.flow(), done.ticket());
+            final Pending newest = pendingFlows.get(done.flow());
+            if (newest != null && newest.ticket() == done.ticket())
+            {
+                pendingFlows.remove(done.flow());
+                if (newest.removal() && --pendingRemovals == 0)
+                {
+                    updateWatchedPorts();
+                }
+            }
         }
         long ticket = 0;
         final long[] held = heldFlows.get(flow);
@@ -475,12 +503,19 @@ public final class DaemonSipBridge implements PlaintextObserver
             ticket = held[1];
         }
         // whatever the lookup said: the SAs may be in the SPD already while their filters are not yet in force
-        final Long pending = pendingFlows.get(flow);
+        final Pending pending = pendingFlows.get(flow);
         if (pending != null)
         {
-            ticket = Math.max(ticket, pending);
+            ticket = Math.max(ticket, pending.ticket());
         }
         return ticket;
+    }
+
+    /** @return true if the newest change under way on this flow removes its SAs (after {@link #waitFor}). */
+    private boolean isBeingRemoved(final Flow flow)
+    {
+        final Pending pending = pendingFlows.get(flow);
+        return pending != null && pending.removal();
     }
 
     /** Into the hold area until {@code ticket} is in force; if it is full, the packet is dropped (counted there). */
@@ -552,9 +587,17 @@ public final class DaemonSipBridge implements PlaintextObserver
         return area.doWork(release);
     }
 
-    /** A held packet was dropped (deadline, not in force): what its message removed goes now (outbound thread). */
+    /**
+     * A held packet was dropped (deadline, not in force): what its message removed goes now (outbound thread). Logged
+     * at the 1st, 2nd, 4th, 8th... drop, so a lab sees why a SIP message never left without a line per drop.
+     */
     public void onHeldDropped(final Object attachment)
     {
+        if (Long.bitCount(++heldDropped) == 1)
+        {
+            log.accept("sip-bridge: held message dropped, not sent in clear: its SAs and filters were refused or not " +
+                "in force within the deadline (" + heldDropped + " so far, TunSipHoldNotInForce)");
+        }
         if (attachment instanceof Held held)
         {
             unheld(held);
@@ -637,14 +680,22 @@ public final class DaemonSipBridge implements PlaintextObserver
         final HoldArea area = hold;
         if (area != null)
         {
+            // removals first: a flow whose SAs the same step removes and installs (new SPIs) is being installed
+            for (final SaSpec sa : removing)
+            {
+                pending(sa, ticket, true);
+            }
             for (final SaSpec sa : installing)
             {
-                final Flow flow = new Flow(sa.src(), sa.dst(), sa.srcPort(), sa.dstPort());
-                pendingFlows.put(flow, ticket);
-                pendingOrder.addLast(new PendingFlow(ticket, flow));
+                pending(sa, ticket, false);
+            }
+            if (!removing.isEmpty())
+            {
+                updateWatchedPorts();
             }
         }
         installing.clear();
+        removing.clear();
         applier.submit(() -> runAll(batch), error ->
         {
             if (error != null)
@@ -657,6 +708,14 @@ public final class DaemonSipBridge implements PlaintextObserver
                 area.onOutcome(ticket, error == null);
             }
         });
+    }
+
+    private void pending(final SaSpec sa, final long ticket, final boolean removal)
+    {
+        final Flow flow = new Flow(sa.src(), sa.dst(), sa.srcPort(), sa.dstPort());
+        final Pending replaced = pendingFlows.put(flow, new Pending(ticket, removal));
+        pendingRemovals += (removal ? 1 : 0) - (replaced != null && replaced.removal() ? 1 : 0);
+        pendingOrder.addLast(new PendingFlow(ticket, flow));
     }
 
     /** One batch on the owner: every change runs; the first error (if any) fails the batch. */
@@ -718,7 +777,10 @@ public final class DaemonSipBridge implements PlaintextObserver
         return errors;
     }
 
-    /** @return outbound packets held back because they carried Security-Verify and their SAs were missing. */
+    /**
+     * @return outbound packets held back because they carried Security-Verify and their SAs were missing, or because
+     * the SAs of their flow were being removed.
+     */
     public synchronized long heldWithoutSas()
     {
         return held;
@@ -803,11 +865,32 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             log.accept("sip-bridge: " + event);
         }
+        updateWatchedPorts();
+    }
+
+    /**
+     * The ports the cheap filter lets through: 5060, the ports of the SAs, and those of flows whose SAs are being
+     * removed (their packets are dropped until the removal is in force, see {@link #isBeingRemoved}).
+     */
+    private void updateWatchedPorts()
+    {
         final int[] protectedPorts = bridge.protectedPorts();
-        final int[] ports = new int[protectedPorts.length + 1];
+        final int[] ports = new int[1 + protectedPorts.length + 2 * pendingRemovals];
         ports[0] = SIP_PORT;
         System.arraycopy(protectedPorts, 0, ports, 1, protectedPorts.length);
-        watchedPorts = ports;
+        int count = 1 + protectedPorts.length;
+        if (pendingRemovals > 0)
+        {
+            for (final java.util.Map.Entry<Flow, Pending> entry : pendingFlows.entrySet())
+            {
+                if (entry.getValue().removal())
+                {
+                    ports[count++] = entry.getKey().srcPort();
+                    ports[count++] = entry.getKey().dstPort();
+                }
+            }
+        }
+        watchedPorts = java.util.Arrays.copyOf(ports, count);
     }
 
     /** The cheap filter for what the sniffer received (not parsed by a processor): read the ports in place. */
@@ -875,6 +958,11 @@ public final class DaemonSipBridge implements PlaintextObserver
     {
     }
 
+    /** The newest change under way on a flow: its ticket, and whether it removes the flow's SAs. */
+    private record Pending(long ticket, boolean removal)
+    {
+    }
+
     /**
      * The SAD/SPD sink whose changes run on the owner of control state, with the policies of removed SAs lingering.
      */
@@ -898,6 +986,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             bridge.installs++; // under the bridge's lock, as every feed
             bridge.installing.add(sa);
+            bridge.liveSpis.computeIfAbsent(flow(sa), f -> new java.util.HashSet<>()).add(sa.spi());
             apply(() ->
             {
                 applier.cancel(lingerKey(sa));
@@ -907,6 +996,13 @@ public final class DaemonSipBridge implements PlaintextObserver
 
         public void remove(final SaSpec sa)
         {
+            final Flow flow = flow(sa); // under the bridge's lock, as every feed
+            final java.util.Set<Long> spis = bridge.liveSpis.get(flow);
+            if (spis != null && spis.remove(sa.spi()) && spis.isEmpty())
+            {
+                bridge.liveSpis.remove(flow);
+                bridge.removing.add(sa); // its flow is left without SAs
+            }
             apply(() ->
             {
                 // the SA goes now (never used again); its policies keep the flow blocked for the linger time
@@ -923,6 +1019,11 @@ public final class DaemonSipBridge implements PlaintextObserver
         private void apply(final Runnable change)
         {
             bridge.changes.add(change); // under the bridge's lock; submitted as one batch at the end of the step
+        }
+
+        private static Flow flow(final SaSpec sa)
+        {
+            return new Flow(sa.src(), sa.dst(), sa.srcPort(), sa.dstPort());
         }
 
         private static String lingerKey(final SaSpec sa)

@@ -2,7 +2,7 @@ package org.esp4j.tun.sip;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <b>Bounded.</b> At most {@link #MAX_PACKETS} packets and {@link #MAX_BYTES} bytes; a packet that does not fit is
  * dropped and counted. A packet held longer than the deadline is dropped and counted.
  * <p>
- * <b>Threads.</b> {@link #onOutcome} is called on the conductor's thread (one producer); every other method on the
- * outbound agent's thread, which owns the packets. The outcomes reach it as a command on a queue, as aeron-driver's
- * {@code SenderProxy} reaches the sender: at most one command waits, and it takes the newest outcomes when it runs.
+ * <b>Threads.</b> {@link #onOutcome} is called on the conductor's thread (or, for a change refused before it was
+ * queued, on the submitter's: it is safe from any thread); every other method on the outbound agent's thread, which
+ * owns the packets. The outcomes reach it as a command on a many-to-one queue, as aeron-driver's {@code SenderProxy}
+ * reaches the sender: at most one command waits, and it takes the newest outcomes when it runs.
  */
 public final class HoldArea
 {
@@ -115,8 +116,10 @@ public final class HoldArea
     private final Wake wake;
     private final int maxPackets;
     private final int maxBytes;
-    // conductor -> outbound: the newest outcomes and at most one command that takes them
-    private final OneToOneConcurrentArrayQueue<Runnable> commandQueue = new OneToOneConcurrentArrayQueue<>(2);
+    // conductor (or a submitter told "busy") -> outbound: the newest outcomes and at most one command that takes them;
+    // many producers: with one-to-one, a second producer racing the first's offer could overwrite its queued command
+    // after the outbound thread cleared the flag, and with the flag left up no outcome was ever taken again
+    private final ManyToOneConcurrentArrayQueue<Runnable> commandQueue = new ManyToOneConcurrentArrayQueue<>(2);
     private final AtomicLong reportedInForce = new AtomicLong();
     private final AtomicLong reportedNotInForce = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong reportedSettled = new AtomicLong();
@@ -161,7 +164,7 @@ public final class HoldArea
     }
 
     /**
-     * The conductor completed the change batch of a ticket (conductor thread; tickets in order).
+     * The conductor completed the change batch of a ticket (conductor thread, tickets in order; any thread is safe).
      *
      * @param ticket   the batch's ticket.
      * @param inForce  true if the host follows it; false if it could not be applied or confirmed.

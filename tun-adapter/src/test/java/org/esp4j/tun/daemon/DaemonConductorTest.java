@@ -273,6 +273,46 @@ class DaemonConductorTest
         assertEquals(4, fromOther.get());
     }
 
+    /**
+     * The SIP bridge's port: a submitted change's outcome is told by the conductor itself, once the host follows it
+     * (or why not), never by whichever thread registers a callback after the conductor completed it.
+     */
+    @Test
+    void shouldTellASubmittedChangesOutcomeOnItsThreadOnlyAfterTheHostFollowsItOrWhyNot()
+    {
+        final List<String> outcomes = new ArrayList<>();
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        assertTrue(conductor.submit(() -> spd.add(policy), error -> outcomes.add(host.policyCommits + " " + error)));
+        assertEquals(List.of(), outcomes, "queued, not applied by the caller");
+        conductor.doWork();
+        assertEquals(List.of("1 null"), outcomes, "told once, after the filter commit");
+
+        host.refuse = true;
+        conductor.submit(() -> spd.delete(policy.selector(), policy.direction()),
+            error -> outcomes.add(error.getClass().getSimpleName()));
+        conductor.doWork();
+        assertEquals("NotAppliedException", outcomes.get(1), "the host does not enforce it: told so");
+
+        conductor.submit(() -> { }, error -> outcomes.add(error.getMessage()));
+        conductor.onClose();
+        assertEquals(List.of("1 null", "NotAppliedException", "daemon stopping"), outcomes);
+    }
+
+    @Test
+    void shouldLogADutyCycleSlowerThanASecondAndWhichPartTookTheTime()
+    {
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        conductor.offer(() -> spd.add(policy));
+        host.onPolicies = () -> clock.advance(1_500_000_000L); // nft took 1.5 s
+        conductor.doWork();
+        assertTrue(log.stream().anyMatch(line -> line.equals("conductor: slow duty cycle: 1500 ms for the changes " +
+            "and their host update, 0 ms for deferred changes, retries, SA follow-up and sweep")), log.toString());
+
+        log.clear();
+        conductor.doWork();
+        assertEquals(List.of(), log, "a quick duty cycle says nothing");
+    }
+
     @Test
     void shouldRefuseWaitingChangesWhenItCloses()
     {

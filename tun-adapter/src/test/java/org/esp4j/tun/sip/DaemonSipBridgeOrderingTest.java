@@ -337,6 +337,34 @@ class DaemonSipBridgeOrderingTest
     }
 
     /**
+     * An SA being deleted is never used: the P-CSCF's de-registration 200 OK leaves protected and its SAs go to the
+     * conductor for removal; a retransmission of that 200 OK read before the conductor applied the removal (under CPU
+     * load it lags the application) is dropped as XfrmOutNoStates, not protected with the dying SA -- which a UE
+     * registering again on the same ports and SPIs would take as the answer to its next REGISTER.
+     */
+    @Test
+    void shouldDropAPacketOfAFlowWhoseSasAreBeingRemovedRatherThanProtectItWithThem()
+    {
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401();
+        conductor.applyAll(true);
+        pcscf.releaseHeld(this::reinject);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
+        conductor.applyAll(true);
+
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)));
+        pcscf.onDutyCycleEnd(); // sent: its removals go to the conductor
+        assertEquals(4, sad.size(), "the conductor has not applied the removal yet");
+
+        assertEquals(-1, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)),
+            "the retransmitted 200 OK is dropped, not protected with an SA being deleted");
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+        conductor.applyAll(true);
+        assertEquals(0, sad.size());
+    }
+
+    /**
      * Issue 14's latent bug: a change reported not in force used to make the bridge lose track of the SAs it had
      * installed, which stayed in the SAD for good. Now the announcing 401 is dropped (never sent) but the SAs stay on
      * the bridge's books, and go with their set: 0 SAs and 0 policies once it expires.
@@ -344,10 +372,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldKeepTrackOfSasReportedNotInForceAndRemoveThemWithTheirSet()
     {
-        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
-        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
-        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401();
 
         conductor.applyAll(false); // applied, but nft refused the filter: not in force
         pcscf.releaseHeld(this::reinject);
@@ -362,6 +387,16 @@ class DaemonSipBridgeOrderingTest
         assertTrue(pcscf.activeSas().isEmpty(), log.toString());
         assertEquals(0, sad.size(), "no SA left behind");
         assertEquals(0, spd.size(), "no policy left behind");
+    }
+
+    /** A holding P-CSCF bridge that received the UE's REGISTER and the S-CSCF's 401 (ck/ik) and sent its own 401. */
+    private DaemonSipBridge holdingPcscfThatSentIts401()
+    {
+        final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+        return pcscf;
     }
 
     /** The daemon's conductor, by hand: changes wait until the test applies them and reports their outcome. */

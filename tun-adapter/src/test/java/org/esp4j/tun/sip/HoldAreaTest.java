@@ -70,6 +70,48 @@ class HoldAreaTest
         assertEquals(4, counters.released().get());
     }
 
+    /**
+     * Outcomes come from the conductor and, for a change refused before it was queued, from the submitting thread:
+     * two producers racing on the one coalesced command must never lose it (a lost command left its flag up, and no
+     * outcome was taken again: every held 401 hit the deadline).
+     */
+    @Test
+    void shouldTakeTheNewestOutcomeWhenTwoThreadsReportConcurrently() throws Exception
+    {
+        final HoldArea shared = new HoldArea(clock, DEADLINE_NS, counters, dropped::add, HoldArea.Wake.NONE);
+        final int perThread = 200_000;
+        final java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        final Thread[] producers = new Thread[2];
+        for (int p = 0; p < producers.length; p++)
+        {
+            final int first = p + 1;
+            producers[p] = new Thread(() ->
+            {
+                try
+                {
+                    start.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+                for (long ticket = first; ticket <= 2L * perThread; ticket += 2)
+                {
+                    shared.onOutcome(ticket, true);
+                }
+            }, "test-outcomes-" + first);
+            producers[p].start();
+        }
+        start.countDown();
+        while (producers[0].isAlive() || producers[1].isAlive())
+        {
+            shared.doWork(release);
+        }
+        shared.doWork(release);
+        assertEquals(2L * perThread, shared.inForce(), "the newest ticket reported in force was taken");
+        assertEquals(2L * perThread, shared.settled());
+    }
+
     @Test
     void shouldWaitForTicketsNotYetInForceAndReleaseNothingEarly()
     {
