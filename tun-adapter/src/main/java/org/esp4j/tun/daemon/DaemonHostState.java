@@ -4,11 +4,8 @@ import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
-import org.esp4j.core.spd.PolicyAction;
-import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.tun.carrier.PacketRingReceiver;
 import org.esp4j.tun.routing.EspEarlyDrop;
 import org.esp4j.tun.routing.InboundClearFilter;
@@ -40,13 +37,13 @@ final class DaemonHostState implements DaemonConductor.HostState
     private final SecurityPolicyDatabase spd;
     private final XfrmCounters counters;
     private final DaemonCounters daemonCounters;
-    private final Collection<SteeringPrefix> configuredPrefixes;
     private final PolicyRouting routing;
     private final InboundClearFilter inboundFilter;
     private final PacketRingReceiver packetRing;
     private final EspEarlyDrop espEarlyDrop;
     private final OutboundAgent outbound;
     private final SequenceReservations reservations;
+    private final PolicyHostView policyView;
     private final String tunName;
     private final Consumer<String> log;
     private long lastFilterPollNs;
@@ -85,7 +82,7 @@ final class DaemonHostState implements DaemonConductor.HostState
         this.spd = spd;
         this.counters = counters;
         this.daemonCounters = daemonCounters;
-        this.configuredPrefixes = configuredPrefixes;
+        this.policyView = new PolicyHostView(configuredPrefixes);
         this.routing = routing;
         this.inboundFilter = inboundFilter;
         this.packetRing = packetRing;
@@ -106,16 +103,43 @@ final class DaemonHostState implements DaemonConductor.HostState
 
     private void syncPolicies() throws IOException
     {
-        final List<SecurityPolicy> policies = spd.list();
         if (inboundFilter != null)
         {
-            count(inboundFilter.sync(policies));
+            count(inboundFilter.sync(spd.list()));
         }
-        if (outbound != null && !outbound.onGuardedSelectors(FragmentGuard.guardedSelectors(spd)))
+        final boolean whole = policyView.follow(spd);
+        try
         {
-            throw new IOException("outbound agent's command queue is full");
+            if (outbound != null && policyView.guardChanged())
+            {
+                if (!outbound.onGuardedSelectors(policyView.guardedSelectors()))
+                {
+                    throw new IOException("outbound agent's command queue is full");
+                }
+                policyView.guardApplied();
+            }
+            if (routing != null)
+            {
+                if (whole)
+                {
+                    final Set<SteeringPrefix> prefixes = policyView.steering();
+                    if (!prefixes.equals(routing.installed()))
+                    {
+                        routing.update(prefixes);
+                    }
+                }
+                else if (!policyView.steeringAdded().isEmpty() || !policyView.steeringRemoved().isEmpty())
+                {
+                    routing.change(policyView.steeringAdded(), policyView.steeringRemoved());
+                }
+            }
+            policyView.steeringApplied();
         }
-        syncSteering(policies);
+        catch (final IOException | RuntimeException ex)
+        {
+            policyView.invalidate(); // the retry applies the whole state, whatever part of the diff the host took
+            throw ex;
+        }
     }
 
     public void reserveSequences()
@@ -164,39 +188,20 @@ final class DaemonHostState implements DaemonConductor.HostState
         syncPacketRing();
     }
 
-    private void syncSteering(final List<SecurityPolicy> policies) throws IOException
-    {
-        if (routing == null)
-        {
-            return;
-        }
-        final List<SteeringPrefix> prefixes = steeringPrefixes(configuredPrefixes, policies);
-        if (!Set.copyOf(prefixes).equals(routing.installed()))
-        {
-            routing.update(prefixes);
-        }
-    }
-
-    /** @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. */
+    /**
+     * @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. The full
+     * computation, which {@link PolicyHostView} keeps incrementally (and tests compare against).
+     */
     static List<SteeringPrefix> steeringPrefixes(
         final Collection<SteeringPrefix> configured, final List<SecurityPolicy> policies)
     {
         final Set<SteeringPrefix> prefixes = new LinkedHashSet<>(configured);
         for (final SecurityPolicy policy : policies)
         {
-            if (policy.direction() != PolicyDirection.OUT || policy.action() == PolicyAction.BYPASS)
+            final SteeringPrefix prefix = PolicyHostView.steeringPrefix(policy);
+            if (prefix != null)
             {
-                continue;
-            }
-            final TrafficSelector selector = policy.selector();
-            if (selector.destinationAddress() != null)
-            {
-                prefixes.add(new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength()));
-            }
-            else if (policy.action() == PolicyAction.PROTECT && policy.template() != null &&
-                policy.template().destination() != null)
-            {
-                prefixes.add(SteeringPrefix.host(policy.template().destination()));
+                prefixes.add(prefix);
             }
         }
         return new ArrayList<>(prefixes);
