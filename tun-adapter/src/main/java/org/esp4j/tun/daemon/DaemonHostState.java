@@ -2,7 +2,6 @@ package org.esp4j.tun.daemon;
 
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
-import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
@@ -54,8 +53,7 @@ final class DaemonHostState implements DaemonConductor.HostState
      * update after each change is the only one: an idle sweep costs nothing per policy (40,000 of a P-CSCF's UEs).
      */
     private boolean policyResyncNeeded = true;
-    /** {@link SecurityAssociationDatabase#changes()} when the packet ring last matched the SAD, or -1. */
-    private long ringSyncedSadChanges = -1;
+    private final InboundSpis ringSpis = new InboundSpis();
 
     /**
      * @param routing       the installed policy routing, or null (tests).
@@ -221,8 +219,12 @@ final class DaemonHostState implements DaemonConductor.HostState
     /**
      * Point the packet ring and its early-drop table at the host's current addresses and the SPIs of the SAs to them.
      * Changes go in an order that never loses a packet: the ring's filter and its owned SPIs are widened to both old
-     * and new first, then the table is replaced, then the ring narrowed; in between a packet may be taken by both
+     * and new first, then the table is changed, then the ring narrowed; in between a packet may be taken by both
      * paths, and the inbound agent recognises the second copy ({@code TunRingDuplicateCopy}).
+     * <p>
+     * While the addresses stay, the SPIs follow the SAD's journal: O(changed SAs) per change, an {@code add element}
+     * of the new SPIs, whatever the number of SAs. The whole computation runs at start, when the addresses move, when
+     * the journal no longer holds every change since (a flush of many SAs), and after a failed update.
      */
     void syncPacketRing()
     {
@@ -232,44 +234,27 @@ final class DaemonHostState implements DaemonConductor.HostState
         {
             return;
         }
-        final LocalAddresses old = drop.installed();
-        final Set<Long> oldSpis = drop.installedSpis();
         try
         {
             final LocalAddresses wanted = LocalAddresses.read(tunName);
-            final long changes = sad.changes();
-            if (changes == ringSyncedSadChanges && wanted.equals(old))
+            if (wanted.equals(drop.installed()) && ringSpis.follow(sad, wanted))
             {
-                return; // neither the SAs nor the addresses moved: no look at every SA (idle, at 40,000 SAs)
-            }
-            final Set<Long> wantedSpis = inboundSpis(wanted);
-            if (wanted.equals(old) && wantedSpis.equals(oldSpis))
-            {
-                ringSyncedSadChanges = changes;
+                if (!ringSpis.added().isEmpty() || !ringSpis.removed().isEmpty())
+                {
+                    final List<Long> both = new ArrayList<>(ringSpis.spis().size() + ringSpis.removed().size());
+                    both.addAll(ringSpis.spis());
+                    both.addAll(ringSpis.removed());
+                    ring.own(both); // owned before the table drops them from the kernel's path
+                    drop.change(ringSpis.added(), ringSpis.removed());
+                    ring.own(ringSpis.spis()); // disowned once the table no longer drops them
+                }
                 return;
             }
-            final LocalAddresses both = old.union(wanted);
-            if (both != null)
-            {
-                ring.accept(both.interfaces(), both.addresses());
-            }
-            else
-            {
-                // too many for one filter: all ESP to the raw socket meanwhile
-                drop.install(LocalAddresses.NONE, Set.of());
-                ring.accept(wanted.interfaces(), wanted.addresses());
-            }
-            final Set<Long> bothSpis = new HashSet<>(oldSpis);
-            bothSpis.addAll(wantedSpis);
-            ring.own(bothSpis);
-            drop.install(wanted, wantedSpis);
-            ring.accept(wanted.interfaces(), wanted.addresses());
-            ring.own(wantedSpis);
-            ringSyncedSadChanges = changes;
-            lastError = null;
+            syncPacketRingWhole(ring, drop, wanted);
         }
         catch (final IOException | RuntimeException ex)
         {
+            ringSpis.invalidate(); // the next sync computes and applies the whole state
             try
             {
                 final LocalAddresses installed = drop.installed();
@@ -289,17 +274,33 @@ final class DaemonHostState implements DaemonConductor.HostState
         }
     }
 
-    /** @return the SPIs of the SAs to these addresses: the ESP this daemon processes, and so the ring's. */
-    private Set<Long> inboundSpis(final LocalAddresses local)
+    private void syncPacketRingWhole(final PacketRingReceiver ring, final EspEarlyDrop drop, final LocalAddresses wanted)
+        throws IOException
     {
-        final Set<Long> spis = new HashSet<>();
-        for (final SecurityAssociation sa : sad.list())
+        final LocalAddresses old = drop.installed();
+        ringSpis.resync(sad, wanted);
+        final Set<Long> wantedSpis = new HashSet<>(ringSpis.spis());
+        final Set<Long> oldSpis = new HashSet<>(drop.installedSpis());
+        if (!wanted.equals(old) || !wantedSpis.equals(oldSpis))
         {
-            if (local.addresses().contains(sa.config().destination()))
+            final LocalAddresses both = old.union(wanted);
+            if (both != null)
             {
-                spis.add(sa.spi());
+                ring.accept(both.interfaces(), both.addresses());
             }
+            else
+            {
+                // too many for one filter: all ESP to the raw socket meanwhile
+                drop.install(LocalAddresses.NONE, Set.of());
+                ring.accept(wanted.interfaces(), wanted.addresses());
+            }
+            final Set<Long> bothSpis = new HashSet<>(oldSpis);
+            bothSpis.addAll(wantedSpis);
+            ring.own(bothSpis);
+            drop.install(wanted, wantedSpis);
+            ring.accept(wanted.interfaces(), wanted.addresses());
+            ring.own(wantedSpis);
         }
-        return spis;
+        lastError = null;
     }
 }
