@@ -61,6 +61,15 @@ public final class SecurityPolicyDatabase
 
     private static final SecurityPolicy FLUSHED = null;
 
+    /**
+     * @return negative if {@code a} comes before {@code b} in lookup order (lower priority value, then added first),
+     * positive if after, 0 for the same policy.
+     */
+    public static int compareLookupOrder(final SecurityPolicy a, final SecurityPolicy b)
+    {
+        return ORDER.compare(a, b);
+    }
+
     public SecurityPolicyDatabase()
     {
         for (final PolicyDirection direction : PolicyDirection.values())

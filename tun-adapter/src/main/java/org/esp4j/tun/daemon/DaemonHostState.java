@@ -101,13 +101,15 @@ final class DaemonHostState implements DaemonConductor.HostState
 
     private void syncPolicies() throws IOException
     {
-        if (inboundFilter != null)
-        {
-            count(inboundFilter.sync(spd.list()));
-        }
         final boolean whole = policyView.follow(spd);
         try
         {
+            // the inbound filter first (fail-closed waits for it): the changed elements, else the whole SPD
+            if (inboundFilter != null &&
+                (whole || !inboundFilter.change(policyView.changedPolicies(), policyView.changedAdded())))
+            {
+                count(inboundFilter.sync(spd.list()));
+            }
             if (outbound != null && policyView.guardChanged())
             {
                 if (!outbound.onGuardedSelectors(policyView.guardedSelectors()))

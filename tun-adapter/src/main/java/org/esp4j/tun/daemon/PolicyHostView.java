@@ -7,6 +7,7 @@ import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.tun.routing.SteeringPrefix;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -40,6 +41,9 @@ final class PolicyHostView
     private TrafficSelector[] guarded = new TrafficSelector[16];
     private int guardedCount;
     private boolean guardChanged;
+    /** The changes the last {@link #follow} applied from the journal, in order (for the inbound filter). */
+    private final List<SecurityPolicy> changedPolicies = new ArrayList<>();
+    private final List<Boolean> changedAdded = new ArrayList<>();
     private boolean resynced;
     /** {@link SecurityPolicyDatabase#changeCount()} this view matches, or -1 (compute from the list). */
     private long syncedChange = -1;
@@ -56,7 +60,9 @@ final class PolicyHostView
      */
     boolean follow(final SecurityPolicyDatabase spd)
     {
-        final long now = syncedChange < 0 ? -1 : spd.changesSince(syncedChange, this::onPolicyChange);
+        changedPolicies.clear();
+        changedAdded.clear();
+        final long now = syncedChange < 0 ? -1 : spd.changesSince(syncedChange, this::onJournalChange);
         if (now >= 0)
         {
             syncedChange = now;
@@ -97,6 +103,25 @@ final class PolicyHostView
         steeringRemoved.clear();
         guardChanged = true;
         resynced = true;
+    }
+
+    private void onJournalChange(final SecurityPolicy policy, final boolean added)
+    {
+        changedPolicies.add(policy);
+        changedAdded.add(added);
+        onPolicyChange(policy, added);
+    }
+
+    /** @return the policies added or deleted by the changes the last {@link #follow} took from the journal, in order. */
+    List<SecurityPolicy> changedPolicies()
+    {
+        return changedPolicies;
+    }
+
+    /** @return for each of {@link #changedPolicies()}: true if added, false if deleted. */
+    List<Boolean> changedAdded()
+    {
+        return changedAdded;
     }
 
     void onPolicyChange(final SecurityPolicy policy, final boolean added)
