@@ -32,7 +32,19 @@ public class PolicyChangeCost {
         InboundClearFilter filter = new InboundClearFilter(new NftCommand(fakeNft.toString()), "cost", new int[0], s -> { });
         filter.sync(spd.list());
         Collection<SteeringPrefix> configured = List.of(SteeringPrefix.parse("2001:db8:5d::/64"));
-        long[] tl = new long[4]; int rounds = Integer.parseInt(a[1]);
+        Class<?> pv = Class.forName("org.esp4j.tun.daemon.PolicyHostView");
+        java.lang.reflect.Constructor<?> newView = pv.getDeclaredConstructor(Collection.class); newView.setAccessible(true);
+        Object view = newView.newInstance(configured);
+        Method follow = pv.getDeclaredMethod("follow", SecurityPolicyDatabase.class); follow.setAccessible(true);
+        Method viewGuard = pv.getDeclaredMethod("guardedSelectors"); viewGuard.setAccessible(true);
+        Method viewApplied = pv.getDeclaredMethod("steeringApplied"); viewApplied.setAccessible(true);
+        Method changedPolicies = pv.getDeclaredMethod("changedPolicies"); changedPolicies.setAccessible(true);
+        Method changedAdded = pv.getDeclaredMethod("changedAdded"); changedAdded.setAccessible(true);
+        follow.invoke(view, spd); viewApplied.invoke(view);
+        InboundClearFilter incremental = new InboundClearFilter(new NftCommand(fakeNft.toString()), "cost", new int[0], s -> { });
+        incremental.sync(spd.list());
+        int elementChanges = 0;
+        long[] tl = new long[7]; int rounds = Integer.parseInt(a[1]);
         for (int i = 0; i < rounds; i++) {
             PolicyConfig p = XfrmPolicyParser.parseAdd("src 2001:db8:5e::" + Integer.toHexString(i + 1) + "/128 dst 2001:db8:5c::2/128 proto udp sport 5100 dport 5063 dir in tmpl src 2001:db8:5e::" + Integer.toHexString(i + 1) + " dst 2001:db8:5c::2 proto esp mode transport");
             spd.add(p);
@@ -40,11 +52,18 @@ public class PolicyChangeCost {
             long t1 = System.nanoTime(); filter.sync(l);
             long t2 = System.nanoTime(); guard.invoke(null, spd);
             long t3 = System.nanoTime(); steer.invoke(null, configured, l);
-            long t4 = System.nanoTime();
-            if (i >= rounds / 2) { tl[0] += t1 - t0; tl[1] += t2 - t1; tl[2] += t3 - t2; tl[3] += t4 - t3; }
+            long t4 = System.nanoTime(); follow.invoke(view, spd);
+            @SuppressWarnings("unchecked") boolean changed = incremental.change((List<SecurityPolicy>) changedPolicies.invoke(view), (List<Boolean>) changedAdded.invoke(view));
+            if (!changed) incremental.sync(spd.list()); else elementChanges++;
+            long t5 = System.nanoTime(); viewGuard.invoke(view); viewApplied.invoke(view);
+            long t6 = System.nanoTime();
+            if (i >= rounds / 2) { tl[0] += t1 - t0; tl[1] += t2 - t1; tl[2] += t3 - t2; tl[3] += t4 - t3; tl[4] += t5 - t4; tl[5] += t6 - t5; }
         }
         int n = rounds - rounds / 2;
-        System.out.printf("policies %d: list %.2f ms, inbound filter sync %.2f ms, guardedSelectors %.2f ms, steeringPrefixes %.2f ms (mean of %d)%n",
-            spd.size(), tl[0] / 1e6 / n, tl[1] / 1e6 / n, tl[2] / 1e6 / n, tl[3] / 1e6 / n, n);
+        double before = (tl[0] + tl[1] + tl[2] + tl[3]) / 1e6 / n, after = (tl[4] + tl[5]) / 1e6 / n;
+        System.out.printf("policies %d, mean of %d: WHOLE list %.2f + filter sync %.2f + guardedSelectors %.2f + steeringPrefixes %.2f = %.2f ms; " +
+            "JOURNAL follow + filter change %.2f + guard/steering %.3f = %.2f ms (%d of %d rounds element by element); after/before %.3f%n",
+            spd.size(), n, tl[0] / 1e6 / n, tl[1] / 1e6 / n, tl[2] / 1e6 / n, tl[3] / 1e6 / n, before,
+            tl[4] / 1e6 / n, tl[5] / 1e6 / n, after, elementChanges, rounds, after / before);
     }
 }

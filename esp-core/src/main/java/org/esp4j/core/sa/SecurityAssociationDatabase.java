@@ -42,6 +42,31 @@ public final class SecurityAssociationDatabase
     private final DeadlineQueue<SecurityAssociation> timeChecks = new DeadlineQueue<>();
     /** Adds, updates and deletes so far (written under this object's lock). */
     private volatile long changes;
+    /**
+     * The last {@link #JOURNAL_CAPACITY} changes, by change number: SPI and destination of the SA added, updated or
+     * deleted (not the SA itself: the journal keeps no deleted SA's keys reachable).
+     */
+    private final long[] journalSpis = new long[JOURNAL_CAPACITY];
+    private final InetAddress[] journalDestinations = new InetAddress[JOURNAL_CAPACITY];
+    private final byte[] journalTypes = new byte[JOURNAL_CAPACITY];
+
+    /** Changes kept for {@link #changesSince}: a reader further behind takes {@link #list()} instead. */
+    public static final int JOURNAL_CAPACITY = 8192;
+    private static final byte JOURNAL_ADDED = 1;
+    private static final byte JOURNAL_UPDATED = 2;
+    private static final byte JOURNAL_DELETED = 3;
+
+    /** An SA added to or deleted from the database, read from the journal ({@link #changesSince}). */
+    @FunctionalInterface
+    public interface ChangeHandler
+    {
+        /**
+         * @param spi         the SA's SPI (unsigned 32-bit).
+         * @param destination its destination.
+         * @param added       true if added, false if deleted.
+         */
+        void onSaChange(long spi, InetAddress destination, boolean added);
+    }
     /** Raised by a packet thread when an SA reaches its {@link SecurityAssociation#alertAtOutboundSequence} mark. */
     private volatile boolean sequenceAlert;
 
@@ -96,7 +121,7 @@ public final class SecurityAssociationDatabase
             sa.owner(this);
             table.put(sa);
             scheduleTimeCheckLocked(sa, nowNs);
-            changes++;
+            recordLocked(sa, JOURNAL_ADDED);
             reclaimLocked();
         }
         listener.onSaEvent(SaEventType.ADDED, sa);
@@ -131,7 +156,7 @@ public final class SecurityAssociationDatabase
                     " differs (delete and add the SA instead)");
             }
             sa.updateLifetime(config.lifetime(), clock.nanoTime()); // reschedules its time check
-            changes++;
+            recordLocked(sa, JOURNAL_UPDATED);
             reclaimLocked();
         }
         listener.onSaEvent(SaEventType.UPDATED, sa);
@@ -362,6 +387,45 @@ public final class SecurityAssociationDatabase
         return changes;
     }
 
+    private void recordLocked(final SecurityAssociation sa, final byte type)
+    {
+        final long change = changes;
+        final int slot = (int)(change & (JOURNAL_CAPACITY - 1));
+        journalSpis[slot] = sa.spi();
+        journalDestinations[slot] = sa.config().destination();
+        journalTypes[slot] = type;
+        changes = change + 1;
+    }
+
+    /**
+     * Hand the adds and deletes after {@code fromChange} (a {@link #changes()} read earlier) to {@code handler}, in
+     * order, so that a reader keeps state derived from the SAs (the packet ring's SPIs) in O(changes) rather than
+     * O(SAs). A flush is a delete per SA.
+     *
+     * @param fromChange the change count the reader's state matches.
+     * @param handler    called for each add and delete since, under this database's lock (must not call back).
+     * @return the change count now, which the reader's state then matches; or -1, having called nothing, when the
+     * changes since are no longer all kept (or {@code fromChange} is not one of this database's): the reader then
+     * computes its state again from {@link #list()}.
+     */
+    public synchronized long changesSince(final long fromChange, final ChangeHandler handler)
+    {
+        final long now = changes;
+        if (fromChange < 0 || fromChange > now || now - fromChange > JOURNAL_CAPACITY)
+        {
+            return -1;
+        }
+        for (long change = fromChange; change < now; change++)
+        {
+            final int slot = (int)(change & (JOURNAL_CAPACITY - 1));
+            if (journalTypes[slot] != JOURNAL_UPDATED)
+            {
+                handler.onSaChange(journalSpis[slot], journalDestinations[slot], journalTypes[slot] == JOURNAL_ADDED);
+            }
+        }
+        return now;
+    }
+
     /**
      * Take the sequence alert: true if an SA took an outbound sequence number at or above the mark set with
      * {@link SecurityAssociation#alertAtOutboundSequence(long)}, or had its sequence set, since the last call. For
@@ -467,7 +531,7 @@ public final class SecurityAssociationDatabase
         sa.markDeleted();
         table.remove(sa);
         timeChecks.remove(sa);
-        changes++;
+        recordLocked(sa, JOURNAL_DELETED);
         reclamation.retire(sa);
         listener.onSaEvent(SaEventType.DELETED, sa);
     }

@@ -38,6 +38,37 @@ public final class SecurityPolicyDatabase
     private volatile int size;
     private List<SecurityPolicy> listed;
     private long listedAtChange;
+    /**
+     * The last {@link #JOURNAL_CAPACITY} changes, by change number: the policy added or deleted (a flush is recorded
+     * as {@link #FLUSHED}). Readers that follow the SPD apply these instead of a {@link #list()} of every policy.
+     */
+    private final SecurityPolicy[] journalPolicies = new SecurityPolicy[JOURNAL_CAPACITY];
+    private final boolean[] journalAdded = new boolean[JOURNAL_CAPACITY];
+
+    /** Changes kept for {@link #changesSince}: a reader further behind takes {@link #list()} instead. */
+    public static final int JOURNAL_CAPACITY = 8192;
+
+    /** A change read from the journal ({@link #changesSince}). */
+    @FunctionalInterface
+    public interface ChangeHandler
+    {
+        /**
+         * @param policy the policy added or deleted.
+         * @param added  true if it was added, false if deleted (an update is a delete, then an add).
+         */
+        void onPolicyChange(SecurityPolicy policy, boolean added);
+    }
+
+    private static final SecurityPolicy FLUSHED = null;
+
+    /**
+     * @return negative if {@code a} comes before {@code b} in lookup order (lower priority value, then added first),
+     * positive if after, 0 for the same policy.
+     */
+    public static int compareLookupOrder(final SecurityPolicy a, final SecurityPolicy b)
+    {
+        return ORDER.compare(a, b);
+    }
 
     public SecurityPolicyDatabase()
     {
@@ -64,7 +95,7 @@ public final class SecurityPolicyDatabase
         final SecurityPolicy policy = new SecurityPolicy(config, index, nextSequence++);
         directions.get(config.direction()).add(policy);
         size++;
-        changes++;
+        record(policy, true);
         return policy;
     }
 
@@ -106,7 +137,7 @@ public final class SecurityPolicyDatabase
         }
         directions.get(direction).remove(policy);
         size--;
-        changes++;
+        record(policy, false);
         return true;
     }
 
@@ -118,7 +149,46 @@ public final class SecurityPolicyDatabase
             direction.clear();
         }
         size = 0;
+        record(FLUSHED, false);
+    }
+
+    private void record(final SecurityPolicy policy, final boolean added)
+    {
+        final int slot = (int)(changes & (JOURNAL_CAPACITY - 1));
+        journalPolicies[slot] = policy;
+        journalAdded[slot] = added;
         changes++;
+    }
+
+    /**
+     * Hand the changes after {@code fromChange} (a {@link #changeCount()} read earlier) to {@code handler}, in order,
+     * so that a reader keeps state derived from the policies in O(changes) rather than O(policies).
+     *
+     * @param fromChange the change count the reader's state matches.
+     * @param handler    called for each add and delete since, under this database's lock (must not call back).
+     * @return the change count now, which the reader's state then matches; or -1, having called nothing, when the
+     * changes since are no longer all kept or include a flush (or {@code fromChange} is not one of this database's):
+     * the reader then computes its state again from {@link #list()}.
+     */
+    public synchronized long changesSince(final long fromChange, final ChangeHandler handler)
+    {
+        if (fromChange < 0 || fromChange > changes || changes - fromChange > JOURNAL_CAPACITY)
+        {
+            return -1;
+        }
+        for (long change = fromChange; change < changes; change++)
+        {
+            if (journalPolicies[(int)(change & (JOURNAL_CAPACITY - 1))] == FLUSHED)
+            {
+                return -1;
+            }
+        }
+        for (long change = fromChange; change < changes; change++)
+        {
+            final int slot = (int)(change & (JOURNAL_CAPACITY - 1));
+            handler.onPolicyChange(journalPolicies[slot], journalAdded[slot]);
+        }
+        return changes;
     }
 
     /**

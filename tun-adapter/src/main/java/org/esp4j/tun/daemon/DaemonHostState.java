@@ -2,13 +2,9 @@ package org.esp4j.tun.daemon;
 
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.counters.XfrmCounters;
-import org.esp4j.core.sa.SecurityAssociation;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
-import org.esp4j.core.spd.PolicyAction;
-import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.tun.carrier.PacketRingReceiver;
 import org.esp4j.tun.routing.EspEarlyDrop;
 import org.esp4j.tun.routing.InboundClearFilter;
@@ -40,13 +36,13 @@ final class DaemonHostState implements DaemonConductor.HostState
     private final SecurityPolicyDatabase spd;
     private final XfrmCounters counters;
     private final DaemonCounters daemonCounters;
-    private final Collection<SteeringPrefix> configuredPrefixes;
     private final PolicyRouting routing;
     private final InboundClearFilter inboundFilter;
     private final PacketRingReceiver packetRing;
     private final EspEarlyDrop espEarlyDrop;
     private final OutboundAgent outbound;
     private final SequenceReservations reservations;
+    private final PolicyHostView policyView;
     private final String tunName;
     private final Consumer<String> log;
     private long lastFilterPollNs;
@@ -57,8 +53,7 @@ final class DaemonHostState implements DaemonConductor.HostState
      * update after each change is the only one: an idle sweep costs nothing per policy (40,000 of a P-CSCF's UEs).
      */
     private boolean policyResyncNeeded = true;
-    /** {@link SecurityAssociationDatabase#changes()} when the packet ring last matched the SAD, or -1. */
-    private long ringSyncedSadChanges = -1;
+    private final InboundSpis ringSpis = new InboundSpis();
 
     /**
      * @param routing       the installed policy routing, or null (tests).
@@ -85,7 +80,7 @@ final class DaemonHostState implements DaemonConductor.HostState
         this.spd = spd;
         this.counters = counters;
         this.daemonCounters = daemonCounters;
-        this.configuredPrefixes = configuredPrefixes;
+        this.policyView = new PolicyHostView(configuredPrefixes);
         this.routing = routing;
         this.inboundFilter = inboundFilter;
         this.packetRing = packetRing;
@@ -106,16 +101,45 @@ final class DaemonHostState implements DaemonConductor.HostState
 
     private void syncPolicies() throws IOException
     {
-        final List<SecurityPolicy> policies = spd.list();
-        if (inboundFilter != null)
+        final boolean whole = policyView.follow(spd);
+        try
         {
-            count(inboundFilter.sync(policies));
+            // the inbound filter first (fail-closed waits for it): the changed elements, else the whole SPD
+            if (inboundFilter != null &&
+                (whole || !inboundFilter.change(policyView.changedPolicies(), policyView.changedAdded())))
+            {
+                count(inboundFilter.sync(spd.list()));
+            }
+            if (outbound != null && policyView.guardChanged())
+            {
+                if (!outbound.onGuardedSelectors(policyView.guardedSelectors()))
+                {
+                    throw new IOException("outbound agent's command queue is full");
+                }
+                policyView.guardApplied();
+            }
+            if (routing != null)
+            {
+                if (whole)
+                {
+                    final Set<SteeringPrefix> prefixes = policyView.steering();
+                    if (!prefixes.equals(routing.installed()))
+                    {
+                        routing.update(prefixes);
+                    }
+                }
+                else if (!policyView.steeringAdded().isEmpty() || !policyView.steeringRemoved().isEmpty())
+                {
+                    routing.change(policyView.steeringAdded(), policyView.steeringRemoved());
+                }
+            }
+            policyView.steeringApplied();
         }
-        if (outbound != null && !outbound.onGuardedSelectors(FragmentGuard.guardedSelectors(spd)))
+        catch (final IOException | RuntimeException ex)
         {
-            throw new IOException("outbound agent's command queue is full");
+            policyView.invalidate(); // the retry applies the whole state, whatever part of the diff the host took
+            throw ex;
         }
-        syncSteering(policies);
     }
 
     public void reserveSequences()
@@ -164,22 +188,9 @@ final class DaemonHostState implements DaemonConductor.HostState
         syncPacketRing();
     }
 
-    private void syncSteering(final List<SecurityPolicy> policies) throws IOException
-    {
-        if (routing == null)
-        {
-            return;
-        }
-        final List<SteeringPrefix> prefixes = steeringPrefixes(configuredPrefixes, policies);
-        if (!Set.copyOf(prefixes).equals(routing.installed()))
-        {
-            routing.update(prefixes);
-        }
-    }
-
     /**
-     * @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config, less
-     * those inside another ({@link SteeringPrefix#outermost}).
+     * @return the destinations to steer: the out-policies' (protect, discard) destination prefixes + config. The full
+     * computation, which {@link PolicyHostView} keeps incrementally (and tests compare against).
      */
     static List<SteeringPrefix> steeringPrefixes(
         final Collection<SteeringPrefix> configured, final List<SecurityPolicy> policies)
@@ -187,22 +198,13 @@ final class DaemonHostState implements DaemonConductor.HostState
         final Set<SteeringPrefix> prefixes = new LinkedHashSet<>(configured);
         for (final SecurityPolicy policy : policies)
         {
-            if (policy.direction() != PolicyDirection.OUT || policy.action() == PolicyAction.BYPASS)
+            final SteeringPrefix prefix = PolicyHostView.steeredPrefix(configured, policy);
+            if (prefix != null)
             {
-                continue;
-            }
-            final TrafficSelector selector = policy.selector();
-            if (selector.destinationAddress() != null)
-            {
-                prefixes.add(new SteeringPrefix(selector.destinationAddress(), selector.destinationPrefixLength()));
-            }
-            else if (policy.action() == PolicyAction.PROTECT && policy.template() != null &&
-                policy.template().destination() != null)
-            {
-                prefixes.add(SteeringPrefix.host(policy.template().destination()));
+                prefixes.add(prefix);
             }
         }
-        return SteeringPrefix.outermost(prefixes);
+        return new ArrayList<>(prefixes);
     }
 
     private void count(final InboundClearFilter.Drops drops)
@@ -219,8 +221,12 @@ final class DaemonHostState implements DaemonConductor.HostState
     /**
      * Point the packet ring and its early-drop table at the host's current addresses and the SPIs of the SAs to them.
      * Changes go in an order that never loses a packet: the ring's filter and its owned SPIs are widened to both old
-     * and new first, then the table is replaced, then the ring narrowed; in between a packet may be taken by both
+     * and new first, then the table is changed, then the ring narrowed; in between a packet may be taken by both
      * paths, and the inbound agent recognises the second copy ({@code TunRingDuplicateCopy}).
+     * <p>
+     * While the addresses stay, the SPIs follow the SAD's journal: O(changed SAs) per change, an {@code add element}
+     * of the new SPIs, whatever the number of SAs. The whole computation runs at start, when the addresses move, when
+     * the journal no longer holds every change since (a flush of many SAs), and after a failed update.
      */
     void syncPacketRing()
     {
@@ -230,44 +236,27 @@ final class DaemonHostState implements DaemonConductor.HostState
         {
             return;
         }
-        final LocalAddresses old = drop.installed();
-        final Set<Long> oldSpis = drop.installedSpis();
         try
         {
             final LocalAddresses wanted = LocalAddresses.read(tunName);
-            final long changes = sad.changes();
-            if (changes == ringSyncedSadChanges && wanted.equals(old))
+            if (wanted.equals(drop.installed()) && ringSpis.follow(sad, wanted))
             {
-                return; // neither the SAs nor the addresses moved: no look at every SA (idle, at 40,000 SAs)
-            }
-            final Set<Long> wantedSpis = inboundSpis(wanted);
-            if (wanted.equals(old) && wantedSpis.equals(oldSpis))
-            {
-                ringSyncedSadChanges = changes;
+                if (!ringSpis.added().isEmpty() || !ringSpis.removed().isEmpty())
+                {
+                    final List<Long> both = new ArrayList<>(ringSpis.spis().size() + ringSpis.removed().size());
+                    both.addAll(ringSpis.spis());
+                    both.addAll(ringSpis.removed());
+                    ring.own(both); // owned before the table drops them from the kernel's path
+                    drop.change(ringSpis.added(), ringSpis.removed());
+                    ring.own(ringSpis.spis()); // disowned once the table no longer drops them
+                }
                 return;
             }
-            final LocalAddresses both = old.union(wanted);
-            if (both != null)
-            {
-                ring.accept(both.interfaces(), both.addresses());
-            }
-            else
-            {
-                // too many for one filter: all ESP to the raw socket meanwhile
-                drop.install(LocalAddresses.NONE, Set.of());
-                ring.accept(wanted.interfaces(), wanted.addresses());
-            }
-            final Set<Long> bothSpis = new HashSet<>(oldSpis);
-            bothSpis.addAll(wantedSpis);
-            ring.own(bothSpis);
-            drop.install(wanted, wantedSpis);
-            ring.accept(wanted.interfaces(), wanted.addresses());
-            ring.own(wantedSpis);
-            ringSyncedSadChanges = changes;
-            lastError = null;
+            syncPacketRingWhole(ring, drop, wanted);
         }
         catch (final IOException | RuntimeException ex)
         {
+            ringSpis.invalidate(); // the next sync computes and applies the whole state
             try
             {
                 final LocalAddresses installed = drop.installed();
@@ -287,17 +276,33 @@ final class DaemonHostState implements DaemonConductor.HostState
         }
     }
 
-    /** @return the SPIs of the SAs to these addresses: the ESP this daemon processes, and so the ring's. */
-    private Set<Long> inboundSpis(final LocalAddresses local)
+    private void syncPacketRingWhole(final PacketRingReceiver ring, final EspEarlyDrop drop, final LocalAddresses wanted)
+        throws IOException
     {
-        final Set<Long> spis = new HashSet<>();
-        for (final SecurityAssociation sa : sad.list())
+        final LocalAddresses old = drop.installed();
+        ringSpis.resync(sad, wanted);
+        final Set<Long> wantedSpis = new HashSet<>(ringSpis.spis());
+        final Set<Long> oldSpis = new HashSet<>(drop.installedSpis());
+        if (!wanted.equals(old) || !wantedSpis.equals(oldSpis))
         {
-            if (local.addresses().contains(sa.config().destination()))
+            final LocalAddresses both = old.union(wanted);
+            if (both != null)
             {
-                spis.add(sa.spi());
+                ring.accept(both.interfaces(), both.addresses());
             }
+            else
+            {
+                // too many for one filter: all ESP to the raw socket meanwhile
+                drop.install(LocalAddresses.NONE, Set.of());
+                ring.accept(wanted.interfaces(), wanted.addresses());
+            }
+            final Set<Long> bothSpis = new HashSet<>(oldSpis);
+            bothSpis.addAll(wantedSpis);
+            ring.own(bothSpis);
+            drop.install(wanted, wantedSpis);
+            ring.accept(wanted.interfaces(), wanted.addresses());
+            ring.own(wantedSpis);
         }
-        return spis;
+        lastError = null;
     }
 }

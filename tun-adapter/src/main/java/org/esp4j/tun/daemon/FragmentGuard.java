@@ -75,7 +75,7 @@ final class FragmentGuard
         final List<TrafficSelector> selectors = new ArrayList<>();
         for (final SecurityPolicy policy : spd.list())
         {
-            if (policy.direction() == PolicyDirection.OUT && policy.action() != PolicyAction.BYPASS)
+            if (PolicyHostView.isGuarded(policy))
             {
                 selectors.add(policy.selector());
             }

@@ -4,6 +4,7 @@ import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.selector.TrafficSelector;
 
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.Objects;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -120,6 +123,16 @@ public final class InboundClearFilter
     private List<SecurityPolicy> synced = List.of();
     private Content installed;
     private boolean tablePresent;
+    /** Of the last {@link #content}: its wildcard in-policies in order, its policies per map key, its drop elements. */
+    private List<SecurityPolicy> contentWildcards = List.of();
+    private Map<String, Integer> contentKeyUses = new HashMap<>();
+    private int contentExactDrops;
+    private boolean contentRuleDrops;
+    /** The same for {@link #installed}: what {@link #change} works from. */
+    private List<SecurityPolicy> installedWildcards = List.of();
+    private Map<String, Integer> installedKeyUses = new HashMap<>();
+    private int installedExactDrops;
+    private boolean installedRuleDrops;
     private boolean removed;
     private long seenTemplateMismatch;
     private long seenPolicyBlock;
@@ -203,6 +216,10 @@ public final class InboundClearFilter
         installed = wanted;
         tablePresent = wanted.drops();
         synced = List.copyOf(policies);
+        installedWildcards = contentWildcards;
+        installedKeyUses = contentKeyUses;
+        installedExactDrops = contentExactDrops;
+        installedRuleDrops = contentRuleDrops;
         if (logged)
         {
             log.accept("inbound filter " + table + ": " + (wanted.drops() ? wanted.elements() +
@@ -210,6 +227,155 @@ public final class InboundClearFilter
                 " ordered rule(s)" : "no drop verdict, no table"));
         }
         return drops;
+    }
+
+    /**
+     * Apply these SPD changes, in the order made, element by element: O(changed policies) whatever the number
+     * installed (a registration at a P-CSCF holding 40,000 in-policies adds four map elements). Possible only while
+     * the table is installed and known, and only for policies with exact selectors (map elements) whose key no other
+     * policy shares; a changed wildcard policy (the ordered rules), the first or the last drop verdict (the table comes
+     * or goes), or anything else returns false having done nothing, and the caller {@link #sync}s the whole SPD.
+     *
+     * @param policies the policies added or deleted, in the order the SPD made the changes (any direction).
+     * @param added    for each, true if it was added, false if deleted.
+     * @return true if the table now matches the SPD, false if the caller must {@link #sync} instead.
+     * @throws IOException when {@code nft} refuses or cannot run (the next sync then replaces the table).
+     */
+    public synchronized boolean change(final List<SecurityPolicy> policies, final List<Boolean> added)
+        throws IOException
+    {
+        if (removed)
+        {
+            return true;
+        }
+        if (installed == null || !tablePresent || !installed.drops())
+        {
+            return false;
+        }
+        final Map<String, SecurityPolicy> last = new LinkedHashMap<>(); // key -> the policy of its last change
+        final Map<String, Boolean> present = new HashMap<>();
+        final Map<String, Integer> uses = new HashMap<>();
+        for (int i = 0; i < policies.size(); i++)
+        {
+            final SecurityPolicy policy = policies.get(i);
+            if (policy.direction() != PolicyDirection.IN)
+            {
+                continue;
+            }
+            final String key = exactKey(policy);
+            if (key == null)
+            {
+                if (match(policy.selector()) != null)
+                {
+                    return false; // a rule changes
+                }
+                continue;
+            }
+            final int before = uses.containsKey(key) ? uses.get(key) : installedKeyUses.getOrDefault(key, 0);
+            final int after = before + (added.get(i) ? 1 : -1);
+            if (after < 0 || after > 1)
+            {
+                return false; // two policies behind one key: which one wins is the whole computation's to say
+            }
+            uses.put(key, after);
+            last.put(key, policy);
+            present.put(key, after == 1);
+        }
+        final Map<String, String> delete4 = new LinkedHashMap<>();
+        final Map<String, String> delete6 = new LinkedHashMap<>();
+        final Map<String, String> add4 = new LinkedHashMap<>();
+        final Map<String, String> add6 = new LinkedHashMap<>();
+        int exactDrops = installedExactDrops;
+        for (final Map.Entry<String, SecurityPolicy> entry : last.entrySet())
+        {
+            final String key = entry.getKey();
+            final boolean four = entry.getValue().selector().sourceAddress() instanceof Inet4Address;
+            final String was = (four ? installed.exact4() : installed.exact6()).get(key);
+            final String now = present.get(key) ? verdict(entry.getValue()) : null;
+            if (Objects.equals(was, now))
+            {
+                continue;
+            }
+            if (was != null)
+            {
+                (four ? delete4 : delete6).put(key, was);
+                exactDrops -= was.equals(ACCEPT) ? 0 : 1;
+            }
+            if (now != null)
+            {
+                (four ? add4 : add6).put(key, now);
+                exactDrops += now.equals(ACCEPT) ? 0 : 1;
+            }
+        }
+        if (exactDrops == 0 && !installedRuleDrops)
+        {
+            return false; // no drop verdict left: the table goes
+        }
+        final StringBuilder script = new StringBuilder();
+        elements(script, "delete", EXACT4_MAP, delete4, false);
+        elements(script, "delete", EXACT6_MAP, delete6, false);
+        elements(script, "add", EXACT4_MAP, add4, true);
+        elements(script, "add", EXACT6_MAP, add6, true);
+        if (script.length() > 0)
+        {
+            try
+            {
+                nft.check(script.toString());
+            }
+            catch (final IOException ex)
+            {
+                installed = null; // unknown now: the next sync replaces the whole table
+                synced = List.of();
+                throw ex;
+            }
+        }
+        delete4.keySet().forEach(installed.exact4()::remove);
+        delete6.keySet().forEach(installed.exact6()::remove);
+        installed.exact4().putAll(add4);
+        installed.exact6().putAll(add6);
+        uses.forEach((key, count) ->
+        {
+            if (count == 0)
+            {
+                installedKeyUses.remove(key);
+            }
+            else
+            {
+                installedKeyUses.put(key, count);
+            }
+        });
+        for (int i = 0; i < policies.size(); i++)
+        {
+            if (!added.get(i))
+            {
+                keys.remove(policies.get(i));
+            }
+        }
+        installedExactDrops = exactDrops;
+        synced = List.of(); // the next sync compares contents (and finds them equal)
+        return true;
+    }
+
+    /** @return the map verdict of an exact in-policy: that of the first installed wildcard covering it, else its own. */
+    private String verdict(final SecurityPolicy policy)
+    {
+        final TrafficSelector selector = policy.selector();
+        SecurityPolicy first = policy;
+        for (final SecurityPolicy earlier : installedWildcards)
+        {
+            if (SecurityPolicyDatabase.compareLookupOrder(earlier, policy) > 0)
+            {
+                break; // the rest come after the policy in lookup order
+            }
+            if (earlier.selector().matches(selector.sourceHigh(), selector.sourceLow(), selector.destinationHigh(),
+                selector.destinationLow(), selector.protocol(), selector.sourcePortLow(), selector.destinationPortLow()))
+            {
+                first = earlier;
+                break;
+            }
+        }
+        final String counter = dropCounter(first);
+        return counter == null ? ACCEPT : "goto drop_" + counter;
     }
 
     /** @return the drops of a table replaced or deleted (its counters go with it). */
@@ -419,6 +585,9 @@ public final class InboundClearFilter
         final Map<String, String> exact6 = new LinkedHashMap<>();
         final List<SecurityPolicy> ordered = new ArrayList<>(); // the expressed wildcard policies so far
         final Map<SecurityPolicy, String> newKeys = new IdentityHashMap<>();
+        final Map<String, Integer> keyUses = new HashMap<>();
+        int exactDrops = 0;
+        boolean ruleDrops = false;
         boolean drops = false;
         for (final SecurityPolicy policy : policies)
         {
@@ -431,6 +600,7 @@ public final class InboundClearFilter
             if (key != null)
             {
                 newKeys.put(policy, key);
+                keyUses.merge(key, 1, Integer::sum);
                 // the SPD's verdict for this one 5-tuple: an earlier wildcard policy covering it wins
                 SecurityPolicy first = policy;
                 for (final SecurityPolicy earlier : ordered)
@@ -444,8 +614,11 @@ public final class InboundClearFilter
                     }
                 }
                 final String counter = dropCounter(first);
-                (selector.sourceAddress() instanceof Inet4Address ? exact4 : exact6)
-                    .putIfAbsent(key, counter == null ? ACCEPT : "goto drop_" + counter);
+                if ((selector.sourceAddress() instanceof Inet4Address ? exact4 : exact6)
+                    .putIfAbsent(key, counter == null ? ACCEPT : "goto drop_" + counter) == null && counter != null)
+                {
+                    exactDrops++;
+                }
                 drops |= counter != null;
                 continue;
             }
@@ -458,8 +631,13 @@ public final class InboundClearFilter
             final String counter = dropCounter(policy);
             rule(rules, match + (counter == null ? ACCEPT : "counter name \"" + counter + "\" drop"));
             drops |= counter != null;
+            ruleDrops |= counter != null;
         }
         keys = newKeys;
+        contentWildcards = ordered;
+        contentKeyUses = keyUses;
+        contentExactDrops = exactDrops;
+        contentRuleDrops = ruleDrops;
         return new Content(rules.toString(), exact4, exact6, drops);
     }
 

@@ -173,14 +173,35 @@ public final class PolicyRouting
     /** Make the steering rules match {@code prefixes} (adds the missing, removes the others). */
     public synchronized void update(final Collection<SteeringPrefix> prefixes) throws IOException
     {
+        final Set<SteeringPrefix> wanted = new LinkedHashSet<>(prefixes);
+        final List<SteeringPrefix> unwanted = new ArrayList<>();
+        for (final SteeringPrefix prefix : installed)
+        {
+            if (!wanted.contains(prefix))
+            {
+                unwanted.add(prefix);
+            }
+        }
+        change(wanted, unwanted);
+    }
+
+    /**
+     * Steer {@code added} and stop steering {@code removed}, leaving every other prefix as it is: O(changed prefixes)
+     * whatever the number installed (one registration at a P-CSCF steering 10,000 UEs).
+     * Adds first: a prefix that takes over from one inside it (or the reverse) is never unsteered in between.
+     *
+     * @param added   prefixes to steer (those already steered are skipped).
+     * @param removed prefixes to stop steering (those not steered are skipped).
+     */
+    public synchronized void change(final Collection<SteeringPrefix> added, final Collection<SteeringPrefix> removed)
+        throws IOException
+    {
         if (!active)
         {
             throw new IllegalStateException("not installed");
         }
-        final Set<SteeringPrefix> wanted = new LinkedHashSet<>(prefixes);
-        // adds first: a prefix that takes over from one inside it (or the reverse) is never unsteered in between
         int changes = 0;
-        for (final SteeringPrefix prefix : wanted)
+        for (final SteeringPrefix prefix : added)
         {
             if (!installed.contains(prefix))
             {
@@ -192,9 +213,9 @@ public final class PolicyRouting
                 changes++;
             }
         }
-        for (final SteeringPrefix prefix : new ArrayList<>(installed))
+        for (final SteeringPrefix prefix : removed)
         {
-            if (!wanted.contains(prefix))
+            if (installed.contains(prefix))
             {
                 ip.run(prefix.familyOption(), "rule", "del", "to", prefix.toString(), "lookup",
                     Integer.toString(settings.table()), "priority", Integer.toString(settings.steerRulePriority()));

@@ -3,12 +3,6 @@ package org.esp4j.tun.routing;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A destination prefix whose traffic the policy routing steers into the TUN.
@@ -46,53 +40,13 @@ public record SteeringPrefix(InetAddress address, int prefixLength)
     }
 
     /**
-     * The prefixes that no other one of {@code prefixes} contains, in their order, each network once: what needs
-     * steering rules of its own. The steering rules of a prefix and of one inside it are the same rules (same
-     * priority, mark and table), so the outer one alone steers the same packets. A P-CSCF whose out-policies name
-     * every UE's address then needs no rule per UE when {@code steer=} names the UEs' prefix: without that, each UE
-     * costs two {@code ip rule}s, which the kernel walks in order for every packet of the host.
-     * Time O(n x distinct prefix lengths).
-     *
-     * @param prefixes the prefixes to steer.
-     * @return those not inside another.
+     * @param outer another prefix.
+     * @return true if every address of this prefix is in {@code outer} (equal prefixes included).
      */
-    public static List<SteeringPrefix> outermost(final Collection<SteeringPrefix> prefixes)
+    public boolean isInside(final SteeringPrefix outer)
     {
-        final Set<SteeringPrefix> networks = new HashSet<>();
-        final Set<Integer> lengths4 = new TreeSet<>();
-        final Set<Integer> lengths6 = new TreeSet<>();
-        for (final SteeringPrefix prefix : prefixes)
-        {
-            networks.add(prefix.network());
-            (prefix.isIpv4() ? lengths4 : lengths6).add(prefix.prefixLength);
-        }
-        final List<SteeringPrefix> result = new ArrayList<>();
-        final Set<SteeringPrefix> kept = new HashSet<>();
-        for (final SteeringPrefix prefix : prefixes)
-        {
-            if (!isInsideAnother(prefix, networks, prefix.isIpv4() ? lengths4 : lengths6) && kept.add(prefix.network()))
-            {
-                result.add(prefix);
-            }
-        }
-        return result;
-    }
-
-    private static boolean isInsideAnother(
-        final SteeringPrefix prefix, final Set<SteeringPrefix> networks, final Set<Integer> lengths)
-    {
-        for (final int length : lengths)
-        {
-            if (length >= prefix.prefixLength)
-            {
-                return false;
-            }
-            if (networks.contains(new SteeringPrefix(masked(prefix.address, length), length)))
-            {
-                return true;
-            }
-        }
-        return false;
+        return isIpv4() == outer.isIpv4() && outer.prefixLength <= prefixLength &&
+            masked(address, outer.prefixLength).equals(outer.network().address);
     }
 
     /** @return this prefix with the host bits of its address cleared. */

@@ -120,6 +120,54 @@ class EspEarlyDropTest
     }
 
     @Test
+    void shouldChangeOnlyTheNamedSpisElementByElement(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts");
+        final EspEarlyDrop drop = new EspEarlyDrop(fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts),
+            "esp4j0", 4000, null);
+        drop.install(LOCAL, SPIS);
+
+        drop.change(Set.of(4000000000L, 3458785863L), Set.of(2821032177L, 17L));
+        drop.change(Set.of(), Set.of(99L));
+
+        assertEquals(Set.of(4000000000L, 3458785863L), drop.installedSpis());
+        String[] runs = Files.readString(scripts).split("---\n");
+        assertEquals(2, runs.length, String.join("|", runs));
+        assertEquals("delete element inet esp4j_esp_esp4j0 spis { 2821032177 }\n" +
+            "add element inet esp4j_esp_esp4j0 spis { 4000000000 }\n", runs[1]);
+
+        drop.change(Set.of(), Set.of(4000000000L, 3458785863L)); // the last SPIs: no table at all
+        runs = Files.readString(scripts).split("---\n");
+        assertEquals("table inet esp4j_esp_esp4j0\ndelete table inet esp4j_esp_esp4j0\n", runs[2]);
+        assertEquals(Set.of(), drop.installedSpis());
+        drop.change(Set.of(5L), Set.of()); // the first again: the whole table
+        runs = Files.readString(scripts).split("---\n");
+        assertTrue(runs[3].contains("set spis") && runs[3].endsWith("add element inet esp4j_esp_esp4j0 spis { 5 }\n"),
+            runs[3]);
+        assertEquals(LOCAL, drop.installed());
+    }
+
+    @Test
+    void shouldReplaceTheWholeTableAfterAnElementChangeWasRefused(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts");
+        final Path refuse = dir.resolve("refuse");
+        final EspEarlyDrop drop = new EspEarlyDrop(fakeNft(dir, "s=$(cat); echo \"$s\" >> " + scripts +
+            "; echo --- >> " + scripts + "; [ -e " + refuse + " ] && exit 1; exit 0"), "esp4j0", 4000, null);
+        drop.install(LOCAL, Set.of(1L));
+        Files.writeString(refuse, "");
+
+        assertThrows(IOException.class, () -> drop.change(Set.of(2L), Set.of()));
+        assertEquals(Set.of(1L), drop.installedSpis(), "unchanged when nft refused");
+        Files.delete(refuse);
+        drop.change(Set.of(2L), Set.of());
+
+        final String[] runs = Files.readString(scripts).split("---\n");
+        assertTrue(runs[2].startsWith("table inet esp4j_esp_esp4j0\ndelete table"), runs[2]);
+        assertEquals(Set.of(1L, 2L), drop.installedSpis());
+    }
+
+    @Test
     void shouldReplaceTheWholeTableWhenNftRefusesAnIncrementalChange(@TempDir final Path dir) throws Exception
     {
         final Path scripts = dir.resolve("scripts");

@@ -233,6 +233,100 @@ class InboundClearFilterTest
             "the full install is logged, element changes are not");
     }
 
+    /** The SPD's changes since {@code from}, in order, handed to {@link InboundClearFilter#change}. */
+    private static boolean change(final InboundClearFilter filter, final SecurityPolicyDatabase spd, final long from)
+        throws IOException
+    {
+        final List<SecurityPolicy> changed = new java.util.ArrayList<>();
+        final List<Boolean> added = new java.util.ArrayList<>();
+        assertEquals(spd.changeCount(), spd.changesSince(from, (policy, isAdded) ->
+        {
+            changed.add(policy);
+            added.add(isAdded);
+        }));
+        return filter.change(changed, added);
+    }
+
+    private static String exactIn(final int ue, final int port, final int priority, final boolean discard)
+    {
+        final String source = "2001:db8:" + (ue % 2 == 0 ? "9" : "7") + "::" + Integer.toHexString(ue);
+        return "src " + source + " dst " + PCSCF + " proto udp sport " + port + " dport 5064 dir in priority " +
+            priority + (discard ? " action block" : " tmpl src " + source + " dst " + PCSCF +
+            " proto esp mode transport");
+    }
+
+    @Test
+    void shouldChangeElementByElementToWhatTheWholeSyncWouldInstall(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts.txt");
+        final InboundClearFilter filter = new InboundClearFilter(
+            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], null);
+        final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+        spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
+        // a bypass for the even UEs' prefix between the two priorities the exact policies take
+        spd.add(XfrmPolicyParser.parseAdd("src 2001:db8:9::/64 dst " + PCSCF + "/128 proto udp dir in priority 10"));
+        filter.sync(spd.list());
+        final java.util.Random random = new java.util.Random(17);
+        int elementRuns = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            final long from = spd.changeCount();
+            for (int n = random.nextInt(3); n >= 0; n--)
+            {
+                final var config = XfrmPolicyParser.parseAdd(exactIn(1 + random.nextInt(6), 5100 + random.nextInt(3),
+                    random.nextBoolean() ? 0 : 20, random.nextInt(4) == 0));
+                switch (random.nextInt(3))
+                {
+                    case 0 -> spd.update(config);
+                    case 1 -> spd.delete(config.selector(), config.direction());
+                    default ->
+                    {
+                        if (spd.find(config.selector(), config.direction()) == null)
+                        {
+                            spd.add(config);
+                        }
+                    }
+                }
+            }
+            final int before = Files.exists(scripts) ? Files.readString(scripts).split("---\n").length : 0;
+
+            assertTrue(change(filter, spd, from), "exact policies change element by element");
+
+            final int after = Files.readString(scripts).split("---\n").length;
+            assertTrue(after - before <= 1, "one nft run per change");
+            elementRuns += after - before;
+            filter.sync(spd.list());
+            assertEquals(after, Files.readString(scripts).split("---\n").length,
+                "the whole sync finds nothing to change: the elements are what it would install");
+        }
+        assertTrue(elementRuns > 100, "runs: " + elementRuns);
+        assertTrue(Files.readString(scripts).split("---\n")[elementRuns].matches("(?s)(delete|add) element .*"));
+    }
+
+    @Test
+    void shouldLeaveToTheWholeSyncAChangedWildcardAndTheLastDropVerdict(@TempDir final Path dir) throws Exception
+    {
+        final Path scripts = dir.resolve("scripts.txt");
+        final InboundClearFilter filter = new InboundClearFilter(
+            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], null);
+        final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+        assertFalse(filter.change(List.of(), List.of()), "nothing installed yet");
+        spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
+        filter.sync(spd.list());
+
+        long from = spd.changeCount();
+        spd.add(XfrmPolicyParser.parseAdd("src 2001:db8:9::/64 dst " + PCSCF + "/128 proto udp dir in"));
+        assertFalse(change(filter, spd, from), "a wildcard policy changes the ordered rules");
+        filter.sync(spd.list());
+
+        from = spd.changeCount();
+        spd.delete(XfrmPolicyParser.parseAdd(protectedIn(5064)).selector(),
+            XfrmPolicyParser.parseAdd(protectedIn(5064)).direction());
+        assertFalse(change(filter, spd, from), "no drop verdict left: the table goes");
+        assertEquals(2, Files.readString(scripts).split("---\n").length,
+            "nothing run by the refused changes (the first install and the wildcard's sync only)");
+    }
+
     @Test
     void shouldReplaceTheWholeTableWhenNftRefusesAnIncrementalChange(@TempDir final Path dir) throws Exception
     {

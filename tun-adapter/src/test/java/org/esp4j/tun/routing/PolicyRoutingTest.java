@@ -45,6 +45,30 @@ class PolicyRoutingTest
     }
 
     @Test
+    void shouldChangeOnlyTheNamedPrefixesAndLeaveTheOthersSteered() throws Exception
+    {
+        createNamespace();
+        final IpCommand ip = IpCommand.inNamespace(netns);
+        final SteeringPrefix kept = SteeringPrefix.parse("2001:0:0:1::2");
+        final SteeringPrefix dropped = SteeringPrefix.parse("2001:0:0:1::3");
+        final SteeringPrefix added = SteeringPrefix.parse("2001:0:0:1::4");
+        final PolicyRouting routing = new PolicyRouting(ip, settings, null);
+        routing.install(List.of(kept, dropped), null, null);
+
+        routing.change(List.of(added, kept), List.of(dropped, SteeringPrefix.parse("2001:0:0:1::9")));
+
+        final String rules = ip.check("-6", "rule", "show").output();
+        assertEquals(0, count(rules, "to 2001:0:0:1::3 "), rules);
+        for (final String steered : List.of("2001:0:0:1::2", "2001:0:0:1::4"))
+        {
+            assertEquals(1, count(rules, "4501:\tfrom all to " + steered + " lookup 4500"), rules);
+            assertEquals(1, count(rules, "4501:\tfrom all to " + steered + " fwmark 0x4500 unreachable"), rules);
+        }
+        assertEquals(java.util.Set.of(kept, added), routing.installed());
+        routing.remove();
+    }
+
+    @Test
     void installIsIdempotentAcrossCrashesAndRemoveCleansUp() throws Exception
     {
         createNamespace();

@@ -2,54 +2,51 @@ package org.esp4j.tun.routing;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link SteeringPrefix#outermost}: which prefixes need steering rules of their own.
+ * {@link SteeringPrefix#isInside}: whether a prefix's steering rules are needed beside another's.
  */
 class SteeringPrefixTest
 {
-    private static List<SteeringPrefix> parse(final String... texts)
+    private static boolean inside(final String inner, final String outer)
     {
-        final List<SteeringPrefix> prefixes = new ArrayList<>();
-        for (final String text : texts)
-        {
-            prefixes.add(SteeringPrefix.parse(text));
-        }
-        return prefixes;
+        return SteeringPrefix.parse(inner).isInside(SteeringPrefix.parse(outer));
     }
 
     @Test
-    void shouldDropHostPrefixesInsideTheConfiguredUePrefix()
+    void shouldFindHostPrefixesInsideTheConfiguredUePrefix()
     {
-        assertEquals(parse("2001:db8:5d::/64", "2001:db8:ff::2/128"),
-            SteeringPrefix.outermost(parse("2001:db8:5d::/64", "2001:db8:5d::1/128", "2001:db8:ff::2/128",
-                "2001:db8:5d::ffff:1/128")));
+        assertTrue(inside("2001:db8:5d::1/128", "2001:db8:5d::/64"));
+        assertTrue(inside("2001:db8:5d::ffff:1/128", "2001:db8:5d::/64"));
+        assertFalse(inside("2001:db8:ff::2/128", "2001:db8:5d::/64"));
     }
 
     @Test
-    void shouldKeepEveryHostPrefixThatNoOtherPrefixContains()
+    void shouldCountAPrefixAsInsideItselfButNotInsideANarrowerOne()
     {
-        final List<SteeringPrefix> hosts = parse("2001:db8:5d::1/128", "2001:db8:5d::2/128", "10.0.0.1/32");
-        assertEquals(hosts, SteeringPrefix.outermost(hosts));
+        assertTrue(inside("10.1.0.0/16", "10.1.0.0/16"));
+        assertFalse(inside("10.0.0.0/8", "10.1.0.0/16"));
+        assertFalse(inside("2001:db8:5d::1/128", "2001:db8:5d::2/128"));
     }
 
     @Test
     void shouldCompareNetworksNotTheAddressesAsWritten()
     {
-        assertEquals(parse("10.1.2.3/16"), SteeringPrefix.outermost(parse("10.1.2.3/16", "10.1.0.0/16", "10.1.9.9/32")));
+        assertTrue(inside("10.1.9.9/32", "10.1.2.3/16"));
+        assertTrue(inside("10.1.2.3/16", "10.1.0.0/16"));
         assertEquals(SteeringPrefix.parse("10.1.0.0/16"), SteeringPrefix.parse("10.1.2.3/16").network());
     }
 
     @Test
     void shouldKeepFamiliesApartAndHonourNestedPrefixes()
     {
-        assertEquals(parse("10.0.0.0/8", "::/0"),
-            SteeringPrefix.outermost(parse("10.0.0.0/8", "10.1.0.0/16", "10.1.1.1/32", "::/0", "2001:db8::/32")));
-        assertEquals(parse("10.0.0.0/8", "192.0.2.1/32"),
-            SteeringPrefix.outermost(parse("10.0.0.0/8", "192.0.2.1/32", "10.200.0.1/32")));
+        assertFalse(inside("10.1.1.1/32", "::/0"));
+        assertFalse(inside("2001:db8::1/128", "0.0.0.0/0"));
+        assertTrue(inside("10.1.1.1/32", "10.0.0.0/8"));
+        assertTrue(inside("2001:db8::/32", "::/0"));
+        assertFalse(inside("192.0.2.1/32", "10.0.0.0/8"));
     }
 }
