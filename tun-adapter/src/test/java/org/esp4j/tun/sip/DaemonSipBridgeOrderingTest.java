@@ -260,12 +260,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldHoldAProtectedRegisterUntilTheSasOfThe401AreInForceAndSendItAsEsp()
     {
-        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
-        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
-        conductor.applyAll(true);
-        ue.releaseHeld(this::reinject);
-        reinjected.clear();
-        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        final DaemonSipBridge ue = holdingUeThatReceivedA401();
 
         assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
         assertEquals(1, holdArea.size(), "held, not dropped: its SAs are under way");
@@ -285,12 +280,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldHoldOnlyTheWaitingFlowAndKeepItsPacketsInOrder()
     {
-        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
-        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
-        conductor.applyAll(true);
-        ue.releaseHeld(this::reinject);
-        reinjected.clear();
-        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        final DaemonSipBridge ue = holdingUeThatReceivedA401();
         assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
         assertEquals(1, holdArea.size());
 
@@ -316,12 +306,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldHoldAPacketWhoseSasAreInTheSpdUntilTheirFiltersAreInForce()
     {
-        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
-        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
-        conductor.applyAll(true);
-        ue.releaseHeld(this::reinject);
-        reinjected.clear();
-        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        final DaemonSipBridge ue = holdingUeThatReceivedA401();
         ue.drainReceived(16);
         conductor.applyWithoutReporting();
         assertEquals(4, sad.size(), "in the SAD and SPD");
@@ -390,6 +375,18 @@ class DaemonSipBridgeOrderingTest
     }
 
     /** A holding P-CSCF bridge that received the UE's REGISTER and the S-CSCF's 401 (ck/ik) and sent its own 401. */
+    /** A holding UE bridge whose first REGISTER left and whose 401 (with keys to install) the sniffer has queued. */
+    private DaemonSipBridge holdingUeThatReceivedA401()
+    {
+        final DaemonSipBridge ue = holdingBridge(Role.UE, true);
+        send(ue, UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600));
+        conductor.applyAll(true);
+        ue.releaseHeld(this::reinject);
+        reinjected.clear();
+        snifferQueue.add(udp(PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER)));
+        return ue;
+    }
+
     private DaemonSipBridge holdingPcscfThatSentIts401()
     {
         final DaemonSipBridge pcscf = holdingBridge(Role.PCSCF, false);
