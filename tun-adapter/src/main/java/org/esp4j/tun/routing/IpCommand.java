@@ -82,28 +82,44 @@ public final class IpCommand
      */
     static Result runProcess(final List<String> command, final String input) throws IOException
     {
+        return runProcess(command, input, TIMEOUT_MS);
+    }
+
+    /** As {@link #runProcess(List, String)}, with its own timeout. */
+    static Result runProcess(final List<String> command, final String input, final long timeoutMs) throws IOException
+    {
         final Process process = new ProcessBuilder(command).start();
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final Thread errReader = new Thread(() -> copy(process.getErrorStream(), err), "ip-stderr");
-        errReader.setDaemon(true);
-        errReader.start();
-        try (OutputStream stdin = process.getOutputStream())
+        // Input and outputs go through their own threads, so that a child that hangs (not reading its input, or with
+        // its output open) is bounded by the timeout below: the caller (the conductor) must never wait on a pipe.
+        final Thread errReader = start("ip-stderr", () -> copy(process.getErrorStream(), err));
+        final Thread outReader = start("ip-stdout", () -> copy(process.getInputStream(), out));
+        final IOException[] writeFailure = new IOException[1];
+        final Thread inWriter = start("ip-stdin", () ->
         {
-            if (input != null)
+            try (OutputStream stdin = process.getOutputStream())
             {
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                if (input != null)
+                {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
             }
-        }
-        copy(process.getInputStream(), out);
+            catch (final IOException ex)
+            {
+                writeFailure[0] = ex;
+            }
+        });
         try
         {
-            if (!process.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS))
+            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
             {
                 process.destroyForcibly();
                 throw new IOException(String.join(" ", command) + " timed out");
             }
-            errReader.join(TIMEOUT_MS);
+            inWriter.join(timeoutMs);
+            outReader.join(timeoutMs);
+            errReader.join(timeoutMs);
         }
         catch (final InterruptedException ex)
         {
@@ -111,7 +127,19 @@ public final class IpCommand
             process.destroyForcibly();
             throw new IOException("interrupted: " + String.join(" ", command), ex);
         }
+        if (writeFailure[0] != null && process.exitValue() == 0)
+        {
+            throw new IOException(String.join(" ", command) + ": " + writeFailure[0].getMessage(), writeFailure[0]);
+        }
         return new Result(command, process.exitValue(), out.toString(), err.toString());
+    }
+
+    private static Thread start(final String name, final Runnable task)
+    {
+        final Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 
     /** Run and fail on a non-zero exit. */
