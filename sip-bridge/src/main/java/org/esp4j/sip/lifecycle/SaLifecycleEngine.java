@@ -213,11 +213,11 @@ public final class SaLifecycleEngine
      */
     public int[] protectedPorts()
     {
-        final java.util.TreeSet<Integer> ports = new java.util.TreeSet<>();
+        final java.util.BitSet ports = new java.util.BitSet(1 << 16); // no boxing: this runs after each SIP event
         for (final Binding binding : byFlow.values())
         {
-            ports.add(binding.sa.srcPort());
-            ports.add(binding.sa.dstPort());
+            ports.set(binding.sa.srcPort());
+            ports.set(binding.sa.dstPort());
         }
         for (final Registration registration : byCallId.values())
         {
@@ -225,12 +225,12 @@ public final class SaLifecycleEngine
             {
                 if (offer.isIpsec3gpp())
                 {
-                    ports.add(offer.portC());
-                    ports.add(offer.portS());
+                    ports.set(offer.portC());
+                    ports.set(offer.portS());
                 }
             }
         }
-        return ports.stream().mapToInt(Integer::intValue).toArray();
+        return ports.stream().toArray();
     }
 
     /**

@@ -198,7 +198,11 @@ public final class DaemonSipBridge implements PlaintextObserver
     private final java.util.Map<Flow, long[]> heldFlows = new java.util.HashMap<>();
     /** The view {@link #isWatched(UnsafeBuffer, byte[], int, int)} reads received packets through (own lock). */
     private final UnsafeBuffer receivedView = new UnsafeBuffer(new byte[0]);
-    private volatile int[] watchedPorts = { SIP_PORT };
+    /**
+     * The watched ports as a 65,536-bit set, replaced whole after each SIP event: the per-packet check is one bit
+     * whatever the number of UEs (their ports can number tens of thousands on a P-CSCF).
+     */
+    private volatile long[] watchedPorts = portSet(new int[] { SIP_PORT }, 1);
     private volatile boolean removalsDeferred;
     private InboundSource inbound = NO_SOURCE;
     private long errors;
@@ -890,7 +894,17 @@ public final class DaemonSipBridge implements PlaintextObserver
                 }
             }
         }
-        watchedPorts = java.util.Arrays.copyOf(ports, count);
+        watchedPorts = portSet(ports, count);
+    }
+
+    private static long[] portSet(final int[] ports, final int count)
+    {
+        final long[] bits = new long[(1 << 16) / Long.SIZE];
+        for (int i = 0; i < count; i++)
+        {
+            bits[ports[i] >>> 6] |= 1L << ports[i];
+        }
+        return bits;
     }
 
     /** The cheap filter for what the sniffer received (not parsed by a processor): read the ports in place. */
@@ -933,14 +947,9 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             return false;
         }
-        for (final int port : watchedPorts)
-        {
-            if (port == sourcePort || port == destinationPort)
-            {
-                return true;
-            }
-        }
-        return false;
+        final long[] bits = watchedPorts;
+        return (bits[sourcePort >>> 6] & 1L << sourcePort) != 0 ||
+            (bits[destinationPort >>> 6] & 1L << destinationPort) != 0;
     }
 
     /** What a held packet carries: whether the bridge has seen it, the removals it caused (or null), its flow. */
