@@ -10,7 +10,11 @@
 #
 # Environment:
 #   SIZES        UE counts ("100 1000 10000")            RATE         registrations started per s, 0: no limit (0)
-#   CONCURRENCY  procedures in flight at most (200)        TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
+#   CONCURRENCY  procedures in flight at most, over all shards (200)
+#   TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
+#   SHARDS       farm processes (sim ue --shard I/S) for every N; default: as many as the open-files limit needs
+#                (a UE over TCP holds up to 6 descriptors: at most (limit - 1,000) / 6 UEs per process, 3,166 under
+#                the 20,000 of this container), RATE and CONCURRENCY split among them
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
@@ -22,13 +26,18 @@
 # Needs: root, iproute2, nftables, a JDK 17+.
 #
 # Reported per N (from the farm's summary and from outside the daemons):
-#   registrations/s  N over the time from the first REGISTER to the last UE's registration (AKA, 4 SAs each side);
-#   time-to-200      first REGISTER to the 200 OK of the protected REGISTER, p50/p99/max (the farm's clock);
+#   shards           farm processes
+#   registrations/s  N over the time from the first REGISTER to the last UE's registration (AKA, 4 SAs each side),
+#                    over all shards (their wall clocks);
+#   time-to-200      first REGISTER to the 200 OK of the protected REGISTER, p50/p99/max over every UE of every
+#                    shard (the farms' clocks);
+#   failed, retrans  summed over the shards (failures by reason on stderr);
 #   SAs, policies    `xfrm state count` / `xfrm policy count` of each daemon while all are registered;
 #   RSS, heap        each daemon's VmRSS and its heap after a full GC (jcmd GC.heap_info), per SA;
 #   state add        p50/p99 of 20 `xfrm state add` round trips (each undone by `state del`) on the P-CSCF daemon's
 #                    control socket (a python client, no JVM start);
 #   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
+#   fds farm/pcscf   most open descriptors of one farm process and of the P-CSCF sim while all are registered;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
 set -euo pipefail
 
@@ -151,13 +160,13 @@ ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
 
 echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
 echo
-echo "| N | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | left |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| N | shards | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | fds farm/pcscf | left |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for N in $SIZES; do
-  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((6 * N + 1000)) ]; then
-    # the farm dies with EMFILE part way (10,000 UEs under a hard limit of 20,000 stopped at ~3,100 registered)
-    echo "| $N | not run: the farm needs ~6 open files per UE ($((6 * N + 1000))), the limit here is $(ulimit -n) and its hard limit cannot be raised (ulimit -Hn, LimitNOFILE=) |"
-    continue
+  shards=${SHARDS:-1}
+  if [ -z "${SHARDS:-}" ] && [ "$(ulimit -n)" != unlimited ]; then
+    per=$(( ($(ulimit -n) - 1000) / 6 ))
+    shards=$(( (N + per - 1) / per ))
   fi
   PREFIX=$PREFIX_BASE:$(printf %x "$N")::/64
   ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
@@ -207,12 +216,24 @@ NFT
   await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
   HOLD=$WORK/hold-$N
   FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
-  esp4j_bg "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
-    --subscriber "$SUBS" "${transport_opt[@]}" --rate "$RATE" --concurrency "$CONCURRENCY" --hold "$HOLD" \
-    --timeout "$FARM_TIMEOUT" > "$WORK/farm-$N.log" 2>&1 &
-  FARM=$!
-  PIDS+=($FARM)
-  await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" "$FARM_TIMEOUT" || true
+  FARMS=()
+  shard_rate=$RATE; [ "$RATE" != 0 ] && shard_rate=$(( (RATE + shards - 1) / shards ))
+  for i in $(seq 1 "$shards"); do
+    esp4j_bg "$UENS" sim ue --ues "$N" --shard "$i/$shards" --times "$WORK/times-$N-$i" --ue-prefix "$PREFIX" \
+      --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
+      --concurrency $(( (CONCURRENCY + shards - 1) / shards )) --hold "$HOLD" --timeout "$FARM_TIMEOUT" \
+      > "$WORK/farm-$N-$i.log" 2>&1 &
+    FARMS+=($!)
+    PIDS+=($!)
+  done
+  for i in $(seq 1 "$shards"); do
+    await "$WORK/farm-$N-$i.log" "farm: registration phase over\|sim ue: FAILED\|esp4j sim ue:" "$FARM_TIMEOUT" || true
+  done
+  fds_farm=0
+  for pid in "${FARMS[@]}"; do
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
+  done
+  fds_pcscf=$(ls "/proc/$PCSIM/fd" 2>/dev/null | wc -l)
   # registered: measure
   sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
   pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
@@ -226,7 +247,7 @@ NFT
   ex_ue=$(nft_elements "$UENS" exact6); ex_pc=$(nft_elements "$PCNS" exact6)
   sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
   touch "$HOLD"
-  wait "$FARM" || true
+  for pid in "${FARMS[@]}"; do wait "$pid" || true; done
   # the de-registered flows' policies linger 32 s (fail closed)
   deadline=$((SECONDS + 60)); left="?"
   while [ $SECONDS -lt $deadline ]; do
@@ -236,15 +257,53 @@ NFT
     left=$l; [ "$l" = 0 ] && break; sleep 1
   done
   addrs=$(ip -n "$UENS" -6 -o addr show dev "$UEVETH" | grep -c '2001:db8:4701:' || true)
-  rate=$(sed -n 's/.*registered in [0-9.]* s: \([0-9]*\) registrations\/s.*/\1/p' "$WORK/farm-$N.log")
-  ttt=$(sed -n 's/.*time-to-200 p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms, max \([0-9.]*\) ms.*/\1 \/ \2 \/ \3 ms/p' "$WORK/farm-$N.log")
-  failed=$(sed -n 's/.* de-registered, \([0-9]*\) failed$/\1/p' "$WORK/farm-$N.log" | tail -1)
-  retrans=$(sed -n 's/.*retransmissions \([0-9]*\),.*/\1/p' "$WORK/farm-$N.log")
-  echo "| $N | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $left (addresses $addrs) |"
+  # the shards' summaries as one: rate over the whole window, percentiles over every UE's time-to-200
+  read -r rate ttt failed retrans < <(python3 - "$WORK" "$N" "$shards" <<'PY'
+import math, re, sys
+work, n, shards = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+firsts, lasts, samples, failed, retrans = [], [], [], 0, 0
+for i in range(1, shards + 1):
+    try:
+        lines = open("%s/times-%d-%d" % (work, n, i)).read().split("\n")
+        firsts.append(int(lines[1].split()[1])); lasts.append(int(lines[2].split()[1]))
+        samples += [int(l) / 1000.0 for l in lines[3:] if l.strip()]
+    except (OSError, IndexError, ValueError):
+        lasts.append(-1)
+    log = open("%s/farm-%d-%d.log" % (work, n, i)).read()
+    m = re.findall(r"de-registered, (\d+) failed$", log, re.M)
+    if failed >= 0:
+        failed = failed + int(m[-1]) if m else -1  # a shard without its summary died: say "?"
+    m = re.findall(r"retransmissions (\d+),", log)
+    retrans += int(m[-1]) if m else 0
+rate = "-"
+if lasts and min(lasts) > 0 and firsts and max(lasts) > min(firsts):
+    rate = "%.0f" % (n / ((max(lasts) - min(firsts)) / 1000.0))
+ttt = "-"
+if samples:
+    samples.sort()
+    pct = lambda p: samples[min(len(samples) - 1, max(0, math.ceil(p * len(samples)) - 1))]
+    ttt = "%.1f_/_%.1f_/_%.1f_ms" % (pct(0.50), pct(0.99), samples[-1])
+print(rate, ttt, "?" if failed < 0 else failed, retrans)
+PY
+)
+  ttt=${ttt//_/ }
+  echo "| $N | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $fds_farm/$fds_pcscf | $left (addresses $addrs) |"
+  if [ "$KEEP_LOGS" = 1 ]; then # why state was left, if it was: what each side's SIP watch saw and dropped
+    for side in ue pc; do
+      ns=$UENS; [ $side = pc ] && ns=$PCNS
+      "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain stat --counters "/dev/shm/esp4j-farm-$TAG-$side.counters" \
+        > "$WORK/counters-$side-$N.txt" 2>&1 || true
+      # raw sockets (the SIP watch): the last column counts what the kernel dropped for a full receive buffer
+      ip netns exec "$ns" sh -c 'cat /proc/net/raw6; nstat -az TcpRetransSegs TcpExtTCPOFOQueue TcpExtListenOverflows' \
+        > "$WORK/kernel-$side-$N.txt" 2>&1 || true
+    done
+  fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   PIDS=()
-  grep -h 'farm: failed' "$WORK/farm-$N.log" >&2 || true
+  # failures by reason, summed over the shards
+  cat "$WORK"/farm-"$N"-*.log | awk '/^farm: failed [0-9]+: / {n=$3; sub(":","",n); $1=$2=$3=""; r[substr($0,4)]+=n}
+    END {for (k in r) print "farm: failed " r[k] ": " k}' >&2 || true
   if [ "$KEEP_LOGS" = 1 ]; then # where the time went (per-step times from the daemons' logs), beside the table
     python3 "$ROOT/benchmarks/scripts/farm-timeline.py" "$WORK/daemon-ue-$N.log" "$WORK/daemon-pc-$N.log" \
       $( [ "$TRACE_NFT" = 1 ] && echo "$WORK/nft-ue-$N.log $WORK/nft-pc-$N.log") > "$WORK/timeline-$N.md" 2>&1 || true
