@@ -272,6 +272,14 @@ public final class DaemonSipBridge implements PlaintextObserver
     }
 
     /**
+     * @param maxFlows most SIP-over-TCP flows whose sequence numbers the bridge keeps ({@code sip.tcp.flows}).
+     */
+    public synchronized void tcpFlows(final int maxFlows)
+    {
+        bridge.tcpReassembly().maxFlows(maxFlows);
+    }
+
+    /**
      * @param source what to drain before an outbound message is looked at (the sniffer), or null for nothing.
      */
     public synchronized void inboundSource(final InboundSource source)
