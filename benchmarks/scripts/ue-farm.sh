@@ -14,7 +14,9 @@
 #   TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
 #   SHARDS       farm processes (sim ue --shard I/S) for every N; default: as many as the open-files limit needs
 #                (a UE over TCP holds up to 6 descriptors: at most (limit - 1,000) / 6 UEs per process, 3,166 under
-#                the 20,000 of this container), RATE and CONCURRENCY split among them
+#                the 20,000 of this container), RATE and CONCURRENCY split among them. Each shard registers with
+#                a P-CSCF sim of its own (2001:db8:ff::2, ::3, ...; all behind the one P-CSCF daemon), as the
+#                P-CSCF sim holds up to 3 connections per UE over TCP
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
@@ -37,7 +39,7 @@
 #   state add        p50/p99 of 20 `xfrm state add` round trips (each undone by `state del`) on the P-CSCF daemon's
 #                    control socket (a python client, no JVM start);
 #   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
-#   fds farm/pcscf   most open descriptors of one farm process and of the P-CSCF sim while all are registered;
+#   fds farm/pcscf   most open descriptors of one farm process and of one P-CSCF sim while all are registered;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
 set -euo pipefail
 
@@ -168,13 +170,21 @@ for N in $SIZES; do
     per=$(( ($(ulimit -n) - 1000) / 6 ))
     shards=$(( (N + per - 1) / per ))
   fi
+  # one P-CSCF sim (its own address on the P-CSCF's veth) per farm shard
+  PCSCFS=(); PC_STEER=()
+  for i in $(seq 1 "$shards"); do
+    a=2001:db8:ff::$(printf %x $((1 + i)))
+    PCSCFS+=("$a"); PC_STEER+=("$a/128")
+    ip -n "$PCNS" -6 addr add "$a/128" dev "$PCVETH" nodad 2>/dev/null || true
+    ip -n "$UENS" -6 route replace "$a/128" dev "$UEVETH"
+  done
   PREFIX=$PREFIX_BASE:$(printf %x "$N")::/64
   ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
   SUBS=$WORK/subscribers-$N
   install -m 600 /dev/null "$SUBS"
   printf 'impi = 001010123456789@ims.mnc01.mcc001.3gppnetwork.org\ncount = %s\n' "$N" > "$SUBS"
   for side in ue pc; do
-    steer=$PCSCF/128; role=ue; ring=off
+    steer=$(IFS=,; echo "${PC_STEER[*]}"); role=ue; ring=off
     [ $side = pc ] && { steer=$PREFIX; role=pcscf; ring=auto; }
     install -m 600 /dev/null "$WORK/$side.conf"
     cat > "$WORK/$side.conf" <<CONF
@@ -207,20 +217,23 @@ NFT
     PIDS+=($!)
   done
   transport_opt=(--transport "$TRANSPORT"); [ "$TRANSPORT" = size ] && transport_opt=()
-  esp4j_bg "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "$PCSCF" \
-    > "$WORK/pcscf-$N.log" 2>&1 &
-  PCSIM=$!
-  PIDS+=($PCSIM)
+  PCSIMS=()
+  for i in $(seq 1 "$shards"); do
+    esp4j_bg "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "${PCSCFS[$((i - 1))]}" \
+      > "$WORK/pcscf-$N-$i.log" 2>&1 &
+    PCSIMS+=($!)
+    PIDS+=($!)
+  done
   await "$WORK/daemon-ue-$N.log" ESP4J-READY 60
   await "$WORK/daemon-pc-$N.log" ESP4J-READY 60
-  await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
+  for i in $(seq 1 "$shards"); do await "$WORK/pcscf-$N-$i.log" "sim pcscf: listening" 60; done
   HOLD=$WORK/hold-$N
   FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
   FARMS=()
   shard_rate=$RATE; [ "$RATE" != 0 ] && shard_rate=$(( (RATE + shards - 1) / shards ))
   for i in $(seq 1 "$shards"); do
     esp4j_bg "$UENS" sim ue --ues "$N" --shard "$i/$shards" --times "$WORK/times-$N-$i" --ue-prefix "$PREFIX" \
-      --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
+      --ue-dev "$UEVETH" --ue "$UE" --pcscf "${PCSCFS[$((i - 1))]}" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
       --concurrency $(( (CONCURRENCY + shards - 1) / shards )) --hold "$HOLD" --timeout "$FARM_TIMEOUT" \
       > "$WORK/farm-$N-$i.log" 2>&1 &
     FARMS+=($!)
@@ -233,7 +246,10 @@ NFT
   for pid in "${FARMS[@]}"; do
     n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
   done
-  fds_pcscf=$(ls "/proc/$PCSIM/fd" 2>/dev/null | wc -l)
+  fds_pcscf=0
+  for pid in "${PCSIMS[@]}"; do
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_pcscf" ] && fds_pcscf=$n
+  done
   # registered: measure
   sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
   pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
