@@ -78,6 +78,36 @@ class TcpReassemblyTest
     }
 
     @Test
+    void shouldFrameAMessageThatARetransmissionCarriesBehindTheTailOfOneAlreadySeenWhileThousandsOfFlowsAreActive()
+    {
+        // The state left at N >= 1,000: a UE's earlier message was seen whole, its ACK lost, and TCP sent the
+        // message's tail again together with the de-REGISTER, in one segment that starts mid-message. A flow whose
+        // state was evicted meanwhile (at the old cap of 256, by the other UEs' flows) ignored that segment, as it
+        // does not start like SIP; the flow kept among 3,000 others skips the part already seen and frames the rest.
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] earlier = register(1, 1800);
+        final byte[] first = tcp(40002, 5064, 1, earlier);
+        bridge.onIpPacket(first, 0, first.length);
+        final byte[] whole = message("MESSAGE", "m", 0);
+        for (int ue = 0; ue < 3000; ue++)
+        {
+            final byte[] segment = tcp(address(ue), 30000, 5064, 1, whole);
+            bridge.onIpPacket(segment, 0, segment.length);
+        }
+        final byte[] deregister = register(2, 1800);
+        final int tail = 600;
+        final byte[] collapsed = new byte[tail + deregister.length];
+        System.arraycopy(earlier, earlier.length - tail, collapsed, 0, tail);
+        System.arraycopy(deregister, 0, collapsed, tail, deregister.length);
+        final byte[] again = tcp(40002, 5064, 1 + earlier.length - tail, collapsed);
+
+        final List<LifecycleEvent> events = bridge.onIpPacket(again, 0, again.length);
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, tcp.flowsEvicted());
+    }
+
+    @Test
     void shouldFrameAMessageWhoseFirstSegmentIsSentAgainAfterTheSegmentsAfterIt()
     {
         final TcpReassembly tcp = bridge.tcpReassembly();
