@@ -20,7 +20,7 @@ import java.util.Map;
  * recently used flow with one loses it (it keeps its sequence number); a flow that would buffer more than its
  * share loses its partial message.</li>
  * </ul>
- * No flow idle for longer than {@link #idleTimeoutNs()} is kept. Only flows that carried something that looks like
+ * No flow with bytes buffered is kept idle for longer than {@link #idleTimeoutNs()}. Only flows that carried something that looks like
  * SIP get state, so a flood of other segments costs nothing here. Each loss is counted. Not thread-safe: the
  * {@link SipBridge}'s thread owns it.
  * <p>
@@ -380,7 +380,11 @@ public final class TcpReassembly
     }
 
     /**
-     * Drop the flows idle for longer than the timeout.
+     * Drop the flows with bytes buffered that were idle for longer than the timeout (a partial message that will not
+     * complete). A flow without buffered bytes keeps its sequence number however long it is idle, until it closes or
+     * the flow cap evicts it: a registered UE's connection carries nothing until its re-registration, often many
+     * minutes later, and the message then is framed from the known sequence even when it does not begin at a segment
+     * start.
      *
      * @param nowNs the clock.
      * @return flows dropped.
@@ -388,19 +392,20 @@ public final class TcpReassembly
     public int expire(final long nowNs)
     {
         int expired = 0;
-        final Iterator<Flow> it = flows.values().iterator();
+        final Iterator<Flow> it = buffering.values().iterator();
         while (it.hasNext())
         {
             final Flow flow = it.next();
             if (nowNs - flow.lastActivityNs >= idleTimeoutNs)
             {
-                retire(flow);
                 it.remove();
+                dropBuffers(flow);
+                flows.remove(flow.key);
                 expired++;
             }
             else
             {
-                break; // access order: the rest were used more recently
+                break; // access order: the rest were buffered more recently
             }
         }
         flowsIdleExpired += expired;
@@ -459,7 +464,7 @@ public final class TcpReassembly
         return flowsEvicted;
     }
 
-    /** @return flows dropped after {@link #idleTimeoutNs()} without a segment. */
+    /** @return flows with bytes buffered dropped after {@link #idleTimeoutNs()} without a segment. */
     public long flowsIdleExpired()
     {
         return flowsIdleExpired;

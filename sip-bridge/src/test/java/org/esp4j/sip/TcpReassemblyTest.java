@@ -53,9 +53,10 @@ class TcpReassemblyTest
 
         clockNs.addAndGet(TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS);
         bridge.expire();
-        assertEquals(0, tcp.flowCount(), "idle flows dropped");
-        assertEquals(0, tcp.bufferedBytes());
-        assertEquals(2000, tcp.flowsIdleExpired());
+        assertEquals(0, tcp.bufferedBytes(), "idle partial messages dropped");
+        assertEquals(TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS, tcp.flowsIdleExpired());
+        assertEquals(2000 - TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS, tcp.flowCount(),
+            "the flows without bytes keep their sequence numbers (a small entry each, within the flow cap)");
     }
 
     @Test
@@ -105,6 +106,29 @@ class TcpReassemblyTest
 
         assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
         assertEquals(0, tcp.flowsEvicted());
+    }
+
+    @Test
+    void shouldKeepTheSequenceOfAFlowWithoutBufferedBytesBeyondTheIdleTimeout()
+    {
+        // a registered UE's connection is quiet until its re-registration or de-registration, minutes later
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] earlier = register(3, 1800);
+        final byte[] first = tcp(40003, 5064, 1, earlier);
+        bridge.onIpPacket(first, 0, first.length);
+        clockNs.addAndGet(10 * TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS);
+        bridge.expire();
+        assertEquals(1, tcp.flowCount());
+        assertEquals(0, tcp.flowsIdleExpired());
+
+        final byte[] deregister = register(4, 1800);
+        final byte[][] segments = split(deregister, 2); // the first lost on the way, sent again after the second
+        final long at = 1 + earlier.length;
+        final byte[] second = tcp(40003, 5064, at + segments[0].length, segments[1]);
+        final byte[] again = tcp(40003, 5064, at, segments[0]);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(bridge.onIpPacket(second, 0, second.length));
+        events.addAll(bridge.onIpPacket(again, 0, again.length));
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
     }
 
     @Test

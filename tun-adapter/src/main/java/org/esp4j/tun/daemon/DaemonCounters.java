@@ -80,7 +80,7 @@ public final class DaemonCounters
         TunSipTcpBufferedBytes(21, "TunSipTcpBufferedBytes"),
         /** SIP bridge: TCP flows evicted (least recently used) to stay within sip.tcp.flows, or their buffers within 256. */
         TunSipTcpFlowsEvicted(22, "TunSipTcpFlowsEvicted"),
-        /** SIP bridge: TCP flows dropped after 60 s without a segment. */
+        /** SIP bridge: TCP flows with a partial message (or segments after a hole) dropped after 60 s without a segment. */
         TunSipTcpFlowsIdleExpired(23, "TunSipTcpFlowsIdleExpired"),
         /** SIP bridge: partial SIP messages dropped because a flow would buffer more than 128 KiB. */
         TunSipTcpFlowsOverflowed(24, "TunSipTcpFlowsOverflowed"),
