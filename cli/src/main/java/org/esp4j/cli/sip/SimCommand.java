@@ -318,6 +318,9 @@ public final class SimCommand
         Runtime.getRuntime().addShutdownHook(hook);
         try (SocketSimTransport transport = new SocketSimTransport(config.address()))
         {
+            // connections to thousands of UEs through two busy daemons: opened in the poll loop, not one at a time
+            // with the blocking 5 s limit (a UE whose connection fails is a warning, not the end of the farm)
+            transport.connectWithoutBlocking();
             transport.listen(config.port(), true).listen(config.portS(), true).listen(config.portC(), false);
             final PcscfFarm farm = new PcscfFarm(template, subscribers, transport, out);
             out.println("sim pcscf: listening on " + InetAddressText.format(config.address(), config.port()) +

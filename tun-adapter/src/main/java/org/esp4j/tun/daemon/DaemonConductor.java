@@ -108,6 +108,16 @@ public final class DaemonConductor implements Agent
     public interface PolicyEventListener
     {
         void onPolicyEvent(PolicyEventType type, SecurityPolicy policy);
+
+        /**
+         * @return true while the listener wants events (the control socket's: while an {@code xfrm monitor} client
+         * is connected). Finding a change's events walks the whole SPD, O(policies) per change: 80,000 policies at a
+         * P-CSCF with 10,000 UEs made each registration cost milliseconds of the conductor for events no one read.
+         */
+        default boolean isListening()
+        {
+            return true;
+        }
     }
 
     /** A policy change as {@code ip xfrm monitor} reports it (XFRM_MSG_NEWPOLICY, _UPDPOLICY, _DELPOLICY). */
@@ -522,7 +532,7 @@ public final class DaemonConductor implements Agent
     /** Before a change: have the SPD as it was, if someone listens for policy events and it is not known. */
     private void snapshotIfListened()
     {
-        if (policies == null && !policyListeners.isEmpty())
+        if (policies == null && anyListening())
         {
             policies = snapshot();
             seenSpdChanges = spd.changeCount();
@@ -542,9 +552,9 @@ public final class DaemonConductor implements Agent
             return false;
         }
         seenSpdChanges = changes;
-        if (policyListeners.isEmpty())
+        if (!anyListening())
         {
-            policies = null;
+            policies = null; // taken again before the next change once someone listens
             return true;
         }
         final Map<PolicyKey, SecurityPolicy> now = snapshot();
@@ -568,6 +578,18 @@ public final class DaemonConductor implements Agent
         }
         policies = now;
         return true;
+    }
+
+    private boolean anyListening()
+    {
+        for (final PolicyEventListener listener : policyListeners)
+        {
+            if (listener.isListening())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Map<PolicyKey, SecurityPolicy> snapshot()

@@ -71,6 +71,38 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldWorkOutPolicyEventsOnlyWhileAListenerListens()
+    {
+        // the control socket always subscribes; events cost a walk of the SPD per change, so only for a monitor
+        final List<String> monitored = new ArrayList<>();
+        final boolean[] listening = { false };
+        final DaemonConductor quiet = new DaemonConductor(spd, host, clock, log::add);
+        quiet.subscribe(new DaemonConductor.PolicyEventListener()
+        {
+            public void onPolicyEvent(final DaemonConductor.PolicyEventType type, final org.esp4j.core.spd.SecurityPolicy policy)
+            {
+                monitored.add(type + " " + policy.direction().xfrmName());
+            }
+
+            public boolean isListening()
+            {
+                return listening[0];
+            }
+        });
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        quiet.offer(() -> spd.add(policy));
+        quiet.doWork();
+        assertEquals(List.of(), monitored, "no monitor: no events");
+        assertEquals(1, host.policyCommits, "the host follows the change all the same");
+
+        listening[0] = true; // a monitor connects
+        quiet.offer(() -> spd.update(policy));
+        quiet.offer(() -> spd.delete(policy.selector(), policy.direction()));
+        quiet.doWork();
+        assertEquals(List.of("UPDATED in", "DELETED in"), monitored);
+    }
+
+    @Test
     void shouldApplyChangesThatArriveTogetherAsOneHostUpdateAndReportEachOnlyAfterIt()
     {
         final List<CompletableFuture<Object>> done = new ArrayList<>();
