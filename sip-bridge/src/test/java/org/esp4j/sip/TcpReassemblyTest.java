@@ -40,8 +40,7 @@ class TcpReassemblyTest
         final TcpReassembly tcp = bridge.tcpReassembly();
         for (int port = 20000; port < 22000; port++)
         {
-            final byte[] segment = tcp(port, 5060, 1, PARTIAL_REGISTER);
-            bridge.onIpPacket(segment, 0, segment.length);
+            feed(tcp(port, 5060, 1, PARTIAL_REGISTER));
         }
 
         // Bound: a small entry per flow, and maxBufferedFlows buffers of at most maxBytesPerFlow.
@@ -69,8 +68,7 @@ class TcpReassemblyTest
         {
             for (final int port : new int[]{ 5060, 5064 })
             {
-                final byte[] segment = tcp(address(ue), 30000, port, 1, whole);
-                bridge.onIpPacket(segment, 0, segment.length);
+                feed(tcp(address(ue), 30000, port, 1, whole));
             }
         }
         assertEquals(20_000, tcp.flowCount());
@@ -87,13 +85,11 @@ class TcpReassemblyTest
         // does not start like SIP; the flow kept among 3,000 others skips the part already seen and frames the rest.
         final TcpReassembly tcp = bridge.tcpReassembly();
         final byte[] earlier = register(1, 1800);
-        final byte[] first = tcp(40002, 5064, 1, earlier);
-        bridge.onIpPacket(first, 0, first.length);
+        feed(tcp(40002, 5064, 1, earlier));
         final byte[] whole = message("MESSAGE", "m", 0);
         for (int ue = 0; ue < 3000; ue++)
         {
-            final byte[] segment = tcp(address(ue), 30000, 5064, 1, whole);
-            bridge.onIpPacket(segment, 0, segment.length);
+            feed(tcp(address(ue), 30000, 5064, 1, whole));
         }
         final byte[] deregister = register(2, 1800);
         final int tail = 600;
@@ -102,7 +98,7 @@ class TcpReassemblyTest
         System.arraycopy(deregister, 0, collapsed, tail, deregister.length);
         final byte[] again = tcp(40002, 5064, 1 + earlier.length - tail, collapsed);
 
-        final List<LifecycleEvent> events = bridge.onIpPacket(again, 0, again.length);
+        final List<LifecycleEvent> events = feed(again);
 
         assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
         assertEquals(0, tcp.flowsEvicted());
@@ -114,8 +110,7 @@ class TcpReassemblyTest
         // a registered UE's connection is quiet until its re-registration or de-registration, minutes later
         final TcpReassembly tcp = bridge.tcpReassembly();
         final byte[] earlier = register(3, 1800);
-        final byte[] first = tcp(40003, 5064, 1, earlier);
-        bridge.onIpPacket(first, 0, first.length);
+        feed(tcp(40003, 5064, 1, earlier));
         clockNs.addAndGet(10 * TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS);
         bridge.expire();
         assertEquals(1, tcp.flowCount());
@@ -126,8 +121,8 @@ class TcpReassemblyTest
         final long at = 1 + earlier.length;
         final byte[] second = tcp(40003, 5064, at + segments[0].length, segments[1]);
         final byte[] again = tcp(40003, 5064, at, segments[0]);
-        final List<LifecycleEvent> events = new java.util.ArrayList<>(bridge.onIpPacket(second, 0, second.length));
-        events.addAll(bridge.onIpPacket(again, 0, again.length));
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(second));
+        events.addAll(feed(again));
         assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
     }
 
@@ -138,7 +133,7 @@ class TcpReassemblyTest
         long sequence = 1;
         final byte[] before = message("MESSAGE", "before", 0);
         final byte[] first = tcp(40000, 5064, sequence, before); // the flow is known: an earlier message on it
-        bridge.onIpPacket(first, 0, first.length);
+        feed(first);
         sequence += before.length;
         final byte[] register = register(7, 2400); // a de-REGISTER-sized message: three segments
         final byte[][] segments = split(register, 3);
@@ -149,7 +144,7 @@ class TcpReassemblyTest
         for (final int i : new int[]{ 1, 2, 2, 0, 0 })
         {
             final byte[] segment = tcp(40000, 5064, at[i], segments[i]);
-            events.addAll(bridge.onIpPacket(segment, 0, segment.length));
+            events.addAll(feed(segment));
         }
 
         assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
@@ -160,7 +155,7 @@ class TcpReassemblyTest
 
         final byte[] next = register(8, 100); // and the flow goes on in order
         final byte[] after = tcp(40000, 5064, at[2] + segments[2].length, next);
-        assertEquals(1, count(bridge.onIpPacket(after, 0, after.length), LifecycleEvent.Type.SECURITY_CLIENT_RECORDED));
+        assertEquals(1, count(feed(after), LifecycleEvent.Type.SECURITY_CLIENT_RECORDED));
     }
 
     @Test
@@ -169,21 +164,20 @@ class TcpReassemblyTest
         final TcpReassembly tcp = bridge.tcpReassembly();
         long sequence = 1;
         final byte[] before = message("MESSAGE", "before", 0);
-        final byte[] first = tcp(40001, 5064, sequence, before);
-        bridge.onIpPacket(first, 0, first.length);
+        feed(tcp(40001, 5064, sequence, before));
         sequence += before.length;
         // a message whose first half this watch never sees (the kernel delivered it to the host, not to the watch)
         final byte[][] lost = split(register(100, 1500), 2);
         sequence += lost[0].length;
         final byte[] tail = tcp(40001, 5064, sequence, lost[1]);
-        final List<LifecycleEvent> events = new java.util.ArrayList<>(bridge.onIpPacket(tail, 0, tail.length));
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tail));
         sequence += lost[1].length;
         final int messages = TcpReassembly.MAX_SEGMENTS_AHEAD + 3;
         for (int i = 0; i < messages; i++)
         {
             final byte[] whole = register(i, 100);
             final byte[] segment = tcp(40001, 5064, sequence, whole);
-            events.addAll(bridge.onIpPacket(segment, 0, segment.length));
+            events.addAll(feed(segment));
             sequence += whole.length;
         }
 
@@ -200,7 +194,7 @@ class TcpReassemblyTest
         for (int port = 30000; port < 32000; port++)
         {
             final byte[] segment = tcp(port, 5060, 1, junk);
-            assertTrue(bridge.onIpPacket(segment, 0, segment.length).isEmpty());
+            assertTrue(feed(segment).isEmpty());
         }
         assertEquals(0, bridge.tcpReassembly().flowCount());
         assertEquals(0, bridge.tcpReassembly().flowsEvicted());
@@ -287,6 +281,11 @@ class TcpReassemblyTest
             split[i] = java.util.Arrays.copyOfRange(bytes, i * bytes.length / parts, (i + 1) * bytes.length / parts);
         }
         return split;
+    }
+
+    private List<LifecycleEvent> feed(final byte[] segment)
+    {
+        return bridge.onIpPacket(segment, 0, segment.length);
     }
 
     private static long count(final List<LifecycleEvent> events, final LifecycleEvent.Type type)
