@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * The SIP-over-TCP state of a watcher, bounded in two ways:
  * <ul>
- * <li>at most {@link #maxFlows()} flows with state (each its next sequence number, a few hundred bytes): a P-CSCF
+ * <li>at most {@link #maxFlows()} flows with state (each its next sequence number, about 400 bytes): a P-CSCF
  * with 10,000 UEs over TCP has tens of thousands of such flows, and a flow that loses its state loses nothing but
  * the sequence number as long as its next message begins at a segment start. When full, the least recently used
  * flow without buffered bytes goes (looked for among the {@link #EVICTION_SCAN} least recently used, else the least
@@ -25,7 +25,7 @@ import java.util.Map;
  * {@link SipBridge}'s thread owns it.
  * <p>
  * So the live reassembly state is at most {@code maxFlows} small entries and {@code maxBufferedFlows *
- * maxBytesPerFlow} buffered bytes (by default 65,536 flows, about 13 MiB, and 256 buffers of 128 KiB, 32 MiB),
+ * maxBytesPerFlow} buffered bytes (by default 65,536 flows of about 400 bytes, 27 MiB, and 256 buffers of 128 KiB, 32 MiB),
  * whatever arrives.
  * <p>
  * <b>Holes.</b> A segment that arrives after a hole in the sequence (a segment lost on the way, which TCP sends
@@ -37,7 +37,7 @@ import java.util.Map;
  */
 public final class TcpReassembly
 {
-    /** Default most flows with state (about 200 bytes each without a buffer). */
+    /** Default most flows with state (about 400 bytes each without a buffer: the key's two addresses, the entry). */
     public static final int DEFAULT_MAX_FLOWS = 65_536;
     /** Most flows a watcher may be configured to keep. */
     public static final int MAX_FLOWS_LIMIT = 1 << 22;
