@@ -81,12 +81,18 @@ class PcscfInjectionEndToEndTest
         TunDaemonEndToEndTest.awaitReady(pcNs, pcDaemon);
         TunDaemonEndToEndTest.awaitReady(ueNs, ueDaemon);
 
-        // one forged datagram a millisecond (at most 60 s), from before the first REGISTER to after the last
+        // one forged datagram a millisecond (at most 60 s), from just before the first REGISTER to after the last:
+        // the UE is up before the flood starts, since the P-CSCF daemon's stalled sniffer takes what its sockets
+        // queued (the first REGISTER among the forged datagrams) only when the 401 reaches its TUN, and its 4 MiB
+        // socket buffers hold a few seconds of forged datagrams: a REGISTER after that would be lost
+        final Path go = work.resolve("ue.go");
+        final Process client = ueNs.start("ue", javaCommand(SipPeers.class.getName(), "ue-register-loop", UE, PCSCF,
+            Integer.toString(REGISTRATIONS), go.toString()));
+        assertTrue(ueNs.awaitLog("ue", client, "UE-READY", 60_000), ueNs.logText("ue"));
         final Process injector = ueNs.start("inject", javaCommand(NetApps.class.getName(), "inject-flow", UE, PCSCF,
             "60000", "1", "0x4500"));
         assertTrue(ueNs.awaitLog("inject", injector, "INJECTING", 60_000), ueNs.logText("inject"));
-        final Process client = ueNs.start("ue", javaCommand(SipPeers.class.getName(), "ue-register-loop", UE, PCSCF,
-            Integer.toString(REGISTRATIONS)));
+        Files.createFile(go);
         assertTrue(client.waitFor(120, TimeUnit.SECONDS) && client.exitValue() == 0 &&
             ueNs.logText("ue").contains("UE-DONE"), logs(ueNs, pcNs));
         assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-DONE", 30_000), logs(ueNs, pcNs));
