@@ -48,12 +48,13 @@ def main():
             raise RuntimeError(lib.nft_ctx_get_error_buffer(ctx))
         child, in_process = [], []
         end = time.time() + SECONDS
-        i = 0
+        rounds = 0
         while time.time() < end:
-            for way in ('child', 'in-process'):
-                i += 1
-                element = '2001:db8::%x . %d' % (i // 2 % 4096 + 1, 5060)
-                script = ('add' if i % 4 < 2 else 'delete') + ' element inet nftcw s { ' + element + ' }\n'
+            # one element added by one way and deleted by the other, the order swapped each round
+            element = '2001:db8::%x . 5060' % (rounds % 4096 + 1)
+            ways = ('child', 'in-process') if rounds % 2 == 0 else ('in-process', 'child')
+            for way, verb in zip(ways, ('add', 'delete')):
+                script = verb + ' element inet nftcw s { ' + element + ' }\n'
                 start = time.monotonic()
                 if way == 'child':
                     subprocess.run(['nft', '-f', '-'], input=script.encode(), check=True)
@@ -62,6 +63,7 @@ def main():
                     if lib.nft_run_cmd_from_buffer(ctx, script.encode()) != 0:
                         raise RuntimeError(lib.nft_ctx_get_error_buffer(ctx))
                     in_process.append(time.monotonic() - start)
+            rounds += 1
             time.sleep(0.02)
         for name, values in (('nft child', child), ('libnftables', in_process)):
             values.sort()
