@@ -64,8 +64,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * error ({@link E2eLab}).
  * <p>
  * The capture is read only after tcpdump has written a marker sent after the traffic and reported no packet lost
- * ({@link WireCapture#stop(String)}), and both veth ends have {@code gso_max_segs 1}: the kernel cuts the daemons' UDP GSO
- * trains into packets before the veth, so the capture holds one ESP packet per frame, as a real wire would.
+ * ({@link WireCapture#stop(String)}), and both veth ends have {@code gso_max_segs 1}: the kernel cuts the daemons' UDP
+ * GSO trains into packets before the veth, so the capture holds one ESP packet per frame, as a real wire would.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS) // bounds only: a loaded 2-core CI host needs minutes
 class TunDaemonEndToEndTest
