@@ -30,6 +30,11 @@
 #                    control socket (a python client, no JVM start);
 #   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
+# and, after the table, where the CPU of the registration phase went (cpu_phase_begin / cpu_phase_end): user+sys of
+# each of the four JVMs (from /proc/PID/stat, all threads; the farm's from its start, JVM start-up included), of the
+# daemons' reaped children (`nft`, `ip`: cutime+cstime), the JIT compiler and GC threads inside each JVM, and the
+# machine's softirq, system and total busy time (/proc/stat: everything on the machine, other users' work included),
+# each in seconds and in ms per registration.
 set -euo pipefail
 
 SIZES=${SIZES:-"100 1000 10000"}
@@ -137,6 +142,54 @@ java_pid() { # NS NAME-FRAGMENT: the JVM of that daemon
   pgrep -f "Esp4jMain run --config $WORK/$1.conf" | head -1
 }
 
+# CPU of the registration phase, per process (h2, issue 14). cpu_phase_begin NAME=PID... before the farm starts,
+# cpu_phase_end after its registration phase; cpu_phase_end appends one markdown row per process to CPU_ROWS.
+CLK_TCK=$(getconf CLK_TCK)
+CPU_ROWS=""
+cpu_ticks() { # PID: "utime stime cutime cstime jit gc" in clock ticks (fields after the comm's closing parenthesis)
+  local pid=$1 t j=0 g=0 comm f
+  t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12, $13, $14, $15}') || t="0 0 0 0"
+  for f in /proc/"$pid"/task/*; do
+    comm=$(cat "$f/comm" 2>/dev/null) || continue
+    case "$comm" in
+      C1\ Compiler*|C2\ Compiler*) j=$((j + $(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}'))) ;;
+      GC\ Thread*|VM\ Thread|G1*) g=$((g + $(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}'))) ;;
+    esac
+  done
+  echo "${t:-0 0 0 0} $j $g"
+}
+machine_ticks() { # "busy system softirq" of all CPUs (/proc/stat: user nice system idle iowait irq softirq steal)
+  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $4, $8}' /proc/stat
+}
+declare -A CPU_BEGIN
+cpu_phase_begin() { # NAME=PID...
+  local kv
+  CPU_PROCS=("$@")
+  for kv in "$@"; do CPU_BEGIN[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
+  CPU_BEGIN[machine]=$(machine_ticks)
+  CPU_T0=$(date +%s.%N)
+}
+cpu_phase_end() { # N REGISTERED: rows for the phase since cpu_phase_begin
+  local n=$1 reg=$2 kv name a b wall
+  [ "${reg:-0}" -gt 0 ] 2>/dev/null || reg=1
+  wall=$(echo "$(date +%s.%N) - $CPU_T0" | bc)
+  ms() { echo "scale=2; $1 * 1000 / $CLK_TCK / $reg" | bc; }
+  s() { echo "scale=1; $1 / $CLK_TCK" | bc; }
+  local sum=0
+  for kv in "${CPU_PROCS[@]}"; do
+    name=${kv%%=*}
+    read -r u0 s0 cu0 cs0 j0 g0 <<< "${CPU_BEGIN[$name]}"
+    read -r u1 s1 cu1 cs1 j1 g1 <<< "$(cpu_ticks "${kv#*=}")"
+    a=$((u1 - u0)); b=$((s1 - s0))
+    sum=$((sum + a + b + cu1 - cu0 + cs1 - cs0))
+    CPU_ROWS+="| $n | $name | $(s $a) + $(s $b) | $(ms $((a + b))) | $(ms $((j1 - j0))) | $(ms $((g1 - g0))) | $(ms $((cu1 - cu0 + cs1 - cs0))) |"$'\n'
+  done
+  read -r mb0 ms0 mq0 <<< "${CPU_BEGIN[machine]}"
+  read -r mb1 ms1 mq1 <<< "$(machine_ticks)"
+  CPU_ROWS+="| $n | these processes and their children | | $(ms $sum) | | | |"$'\n'
+  CPU_ROWS+="| $n | machine: busy / system / softirq, ${wall%.*} s | $(s $((mb1 - mb0))) / $(s $((ms1 - ms0))) / $(s $((mq1 - mq0))) | $(ms $((mb1 - mb0))) / $(ms $((ms1 - ms0))) / $(ms $((mq1 - mq0))) | | | |"$'\n'
+}
+
 ip netns add "$UENS"
 ip netns add "$PCNS"
 ip -n "$UENS" link set lo up
@@ -207,12 +260,15 @@ NFT
   await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
   HOLD=$WORK/hold-$N
   FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
+  cpu_phase_begin "daemon-ue=$(java_pid ue)" "daemon-pc=$(java_pid pc)" "sim-pcscf=$PCSIM"
   esp4j_bg "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
     --subscriber "$SUBS" "${transport_opt[@]}" --rate "$RATE" --concurrency "$CONCURRENCY" --hold "$HOLD" \
     --timeout "$FARM_TIMEOUT" > "$WORK/farm-$N.log" 2>&1 &
   FARM=$!
   PIDS+=($FARM)
+  CPU_PROCS+=("sim-ue=$FARM"); CPU_BEGIN[sim-ue]="0 0 0 0 0 0"
   await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" "$FARM_TIMEOUT" || true
+  cpu_phase_end "$N" "$(sed -n 's/.*registration phase over: \([0-9]*\) registered.*/\1/p' "$WORK/farm-$N.log")"
   # registered: measure
   sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
   pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
@@ -250,3 +306,11 @@ NFT
       $( [ "$TRACE_NFT" = 1 ] && echo "$WORK/nft-ue-$N.log $WORK/nft-pc-$N.log") > "$WORK/timeline-$N.md" 2>&1 || true
   fi
 done
+if [ -n "$CPU_ROWS" ]; then
+  echo
+  echo "CPU of the registration phase (user + sys s; ms per registered UE; JIT, GC and children are parts of the process's or beside it):"
+  echo
+  echo "| N | process | user + sys s | ms/reg | JIT ms/reg | GC ms/reg | children (nft, ip) ms/reg |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s' "$CPU_ROWS"
+fi
