@@ -181,11 +181,7 @@ class PcscfLifecycleTest
 
         final int oldPortC = one.portC;
         final int oldPortS = one.portS;
-        one.newRound(one.spiC + 2, one.portC + 2);
-        ims.protectedRegister(one, 600, one.securityClient(), SecurityHeaders.format(one.establishedServer));
-        ims.challengeFromScscf(one, ImsHarness.ck(one), ImsHarness.ik(one));
-        ims.forwardChallenge(one);
-        ims.protectedRegister(one, 600, one.securityClient(), SecurityHeaders.format(one.securityServer));
+        challengedReRegistration(one);
         ims.finalResponse(one, 200, "OK", 600);
         assertProtectedPorts(oldPortC, oldPortS, one.portC, one.portS, two.portC, two.portS);
         ims.subscribe(one); // the new set carries traffic: the old one goes
@@ -199,6 +195,16 @@ class PcscfLifecycleTest
         ims.deregister(one);
         assertEquals(0, ims.sink.size());
         assertArrayEquals(new int[0], ims.bridge.protectedPorts());
+    }
+
+    /** A re-registration round on new ports over the established set, up to its final response (not sent). */
+    private void challengedReRegistration(final ImsHarness.Ue ue)
+    {
+        ue.newRound(ue.spiC + 2, ue.portC + 2);
+        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.establishedServer));
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        ims.forwardChallenge(ue);
+        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.securityServer));
     }
 
     /** The ports of every SA in the sink, and the given round ports: nothing else, ascending. */
@@ -323,11 +329,7 @@ class PcscfLifecycleTest
         final ImsHarness.Ue ue = ImsHarness.ue(7, "hmac-md5-96");
         ims.registerFully(ue, 600);
         final List<SaSpec> established = ims.sink.installed();
-        ue.newRound(ue.spiC + 2, ue.portC + 2);
-        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.establishedServer));
-        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
-        ims.forwardChallenge(ue);
-        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.securityServer));
+        challengedReRegistration(ue);
 
         ims.finalResponse(ue, 403, "Forbidden", 0);
 
