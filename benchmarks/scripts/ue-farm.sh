@@ -150,13 +150,14 @@ java_pid() { # NS NAME-FRAGMENT: the JVM of that daemon
 CLK_TCK=$(getconf CLK_TCK)
 CPU_ROWS=""
 cpu_ticks() { # PID: "utime stime cutime cstime jit gc" in clock ticks (fields after the comm's closing parenthesis)
-  local pid=$1 t j=0 g=0 comm f
+  local pid=$1 t j=0 g=0 comm f v
   t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12, $13, $14, $15}') || t="0 0 0 0"
   for f in /proc/"$pid"/task/*; do
     comm=$(cat "$f/comm" 2>/dev/null) || continue
+    v=$(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}') || v=0 # a thread may end meanwhile
     case "$comm" in
-      C1\ Compiler*|C2\ Compiler*) j=$((j + $(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}'))) ;;
-      GC\ Thread*|VM\ Thread|G1*) g=$((g + $(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}'))) ;;
+      C1\ Compiler*|C2\ Compiler*) j=$((j + ${v:-0})) ;;
+      GC\ Thread*|VM\ Thread|G1*) g=$((g + ${v:-0})) ;;
     esac
   done
   echo "${t:-0 0 0 0} $j $g"
