@@ -33,7 +33,7 @@
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
 # and, after the table, where the CPU of the registration phase went (cpu_phase_begin / cpu_phase_end): user+sys of
 # each of the four JVMs (from /proc/PID/stat, all threads; the farm's from its start, JVM start-up included), of the
-# daemons' reaped children (`nft`, `ip`: cutime+cstime), the JIT compiler and GC threads inside each JVM, and the
+# daemons' reaped children (`ip`, and `nft` where it runs as a child: cutime+cstime), the JIT compiler and GC threads inside each JVM, and the
 # machine's softirq, system and total busy time (/proc/stat: everything on the machine, other users' work included),
 # each in seconds and in ms per registration; once for the whole phase (cold JVMs: JIT compilation included) and
 # once for its second half (from the farm's first progress line with N/2 registered: warmer JVMs).
