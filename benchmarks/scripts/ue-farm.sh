@@ -20,6 +20,7 @@
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
+#   SIM_JVM      extra JVM options of the two simulators (none)
 #   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
 #                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
@@ -41,6 +42,12 @@
 #   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
 #   fds farm/pcscf   most open descriptors of one farm process and of one P-CSCF sim while all are registered;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
+# and, after the table, where the CPU of the registration phase went (cpu_phase_begin / cpu_phase_end): user+sys of
+# each of the four JVMs (from /proc/PID/stat, all threads; the farm's from its start, JVM start-up included), of the
+# daemons' reaped children (`ip`, and `nft` where it runs as a child: cutime+cstime), the JIT compiler and GC threads inside each JVM, and the
+# machine's softirq, system and total busy time (/proc/stat: everything on the machine, other users' work included),
+# each in seconds and in ms per registration; once for the whole phase (cold JVMs: JIT compilation included) and
+# once for its second half (from the farm's first progress line with N/2 registered: warmer JVMs).
 set -euo pipefail
 
 SIZES=${SIZES:-"100 1000 10000"}
@@ -64,6 +71,7 @@ WORK=$(mktemp -d /tmp/esp4j-farm-XXXXXX)
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
 TRACE_NFT=${TRACE_NFT:-0}
+SIM_JVM=${SIM_JVM-}
 
 # A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
 ulimit -Hn 262144 2>/dev/null || true
@@ -85,7 +93,7 @@ trap cleanup EXIT
 esp4j_bg() { # NS ARGS...: the esp4j command line in a namespace; only as a background job (`esp4j_bg ... &`): exec
   # makes $! the JVM itself, so that the kill at the end of each size reaches it
   local ns=$1; shift
-  exec ip netns exec "$ns" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
+  exec ip netns exec "$ns" "$JAVA" $JVM_ARGS $SIM_JVM -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
 }
 ctl() { # SIDE ARGS...: a control-socket command to that side's daemon (python3: no JVM start per command)
   local side=$1; shift
@@ -146,6 +154,80 @@ print(n)' "$2"
 }
 java_pid() { # NS NAME-FRAGMENT: the JVM of that daemon
   pgrep -f "Esp4jMain run --config $WORK/$1.conf" | head -1
+}
+
+# CPU of the registration phase, per process (h2, issue 14). cpu_phase_begin NAME=PID... before the farm starts,
+# cpu_phase_end after its registration phase; cpu_phase_end appends one markdown row per process to CPU_ROWS.
+CLK_TCK=$(getconf CLK_TCK)
+CPU_ROWS=""
+cpu_ticks() { # PID: "utime stime cutime cstime jit gc" in clock ticks (fields after the comm's closing parenthesis)
+  local pid=$1 t j=0 g=0 comm f v
+  t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12, $13, $14, $15}') || t="0 0 0 0"
+  for f in /proc/"$pid"/task/*; do
+    comm=$(cat "$f/comm" 2>/dev/null) || continue
+    v=$(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}') || v=0 # a thread may end meanwhile
+    case "$comm" in
+      C1\ Compiler*|C2\ Compiler*) j=$((j + ${v:-0})) ;;
+      GC\ Thread*|VM\ Thread|G1*) g=$((g + ${v:-0})) ;;
+    esac
+  done
+  echo "${t:-0 0 0 0} $j $g"
+}
+machine_ticks() { # "busy system softirq" of all CPUs (/proc/stat: user nice system idle iowait irq softirq steal)
+  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $4, $8}' /proc/stat
+}
+declare -A CPU_BEGIN CPU_HALF
+cpu_phase_begin() { # NAME=PID...
+  local kv
+  CPU_PROCS=("$@")
+  for kv in "$@"; do CPU_BEGIN[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
+  CPU_BEGIN[machine]=$(machine_ticks)
+  CPU_T0=$(date +%s.%N)
+}
+cpu_phase_await() { # N FARM-LOG TIMEOUT: wait for the registration phase's end, taking the half-way snapshot on the
+  # way (CPU_HALF, CPU_HALF_REG registered then, CPU_T1); returns 1 on timeout
+  local n=$1 log=$2 deadline=$((SECONDS + $3)) kv reg
+  CPU_HALF_REG=""
+  until grep -q "farm: registration phase over\|sim ue: FAILED" "$log" 2>/dev/null; do
+    [ $SECONDS -ge "$deadline" ] && { echo "timeout waiting for the registration phase in $log" >&2; return 1; }
+    if [ -z "$CPU_HALF_REG" ]; then
+      reg=$(sed -n 's/^farm: \([0-9]*\)\/[0-9]* registered.*/\1/p' "$log" 2>/dev/null | tail -1)
+      if [ "${reg:-0}" -ge $((n / 2)) ]; then
+        for kv in "${CPU_PROCS[@]}"; do CPU_HALF[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
+        CPU_HALF[machine]=$(machine_ticks)
+        CPU_HALF_REG=$reg
+        CPU_T1=$(date +%s.%N)
+      fi
+    fi
+    sleep 0.2
+  done
+}
+cpu_phase_end() { # N REGISTERED: rows for the phase since cpu_phase_begin, and for its second half
+  cpu_rows "$1" "$2" "whole" CPU_BEGIN "$CPU_T0"
+  if [ -n "$CPU_HALF_REG" ] && [ "${2:-0}" -gt "$CPU_HALF_REG" ] 2>/dev/null; then
+    cpu_rows "$1" $(($2 - CPU_HALF_REG)) "2nd half" CPU_HALF "$CPU_T1"
+  fi
+}
+cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
+  local n=$1 reg=$2 part=$3 t0=$5 kv name a b wall
+  local -n since=$4
+  [ "${reg:-0}" -gt 0 ] 2>/dev/null || reg=1
+  wall=$(echo "$(date +%s.%N) - $t0" | bc)
+  ms() { echo "scale=2; $1 * 1000 / $CLK_TCK / $reg" | bc; }
+  s() { echo "scale=1; $1 / $CLK_TCK" | bc; }
+  local sum=0
+  for kv in "${CPU_PROCS[@]}"; do
+    name=${kv%%=*}
+    read -r u0 s0 cu0 cs0 j0 g0 <<< "${since[$name]}"
+    read -r u1 s1 cu1 cs1 j1 g1 <<< "$(cpu_ticks "${kv#*=}")"
+    a=$((u1 - u0)); b=$((s1 - s0))
+    sum=$((sum + a + b + cu1 - cu0 + cs1 - cs0))
+    CPU_ROWS+="| $n | $part, $reg reg | $name | $(s $a) + $(s $b) | $(ms $((a + b))) | $(ms $((j1 - j0))) | $(ms $((g1 - g0))) | $(ms $((cu1 - cu0 + cs1 - cs0))) |"$'\n'
+  done
+  read -r mb0 ms0 mq0 <<< "${since[machine]}"
+  read -r mb1 ms1 mq1 <<< "$(machine_ticks)"
+  CPU_ROWS+="| $n | $part, $reg reg | these processes and their children | | $(ms $sum) | | | |"$'\n'
+  CPU_ROWS+="| $n | $part, $reg reg | machine: busy / system / softirq, ${wall%.*} s | $(s $((mb1 - mb0))) / $(s $((ms1 - ms0))) / $(s $((mq1 - mq0))) | $(ms $((mb1 - mb0))) / $(ms $((ms1 - ms0))) / $(ms $((mq1 - mq0))) | | | |"$'\n'
 }
 
 ip netns add "$UENS"
@@ -229,6 +311,8 @@ NFT
   for i in $(seq 1 "$shards"); do await "$WORK/pcscf-$N-$i.log" "sim pcscf: listening" 60; done
   HOLD=$WORK/hold-$N
   FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
+  sim_pcscfs=(); for i in $(seq 1 "$shards"); do sim_pcscfs+=("sim-pcscf-$i=${PCSIMS[$((i - 1))]}"); done
+  cpu_phase_begin "daemon-ue=$(java_pid ue)" "daemon-pc=$(java_pid pc)" "${sim_pcscfs[@]}"
   FARMS=()
   shard_rate=$RATE; [ "$RATE" != 0 ] && shard_rate=$(( (RATE + shards - 1) / shards ))
   for i in $(seq 1 "$shards"); do
@@ -238,10 +322,20 @@ NFT
       > "$WORK/farm-$N-$i.log" 2>&1 &
     FARMS+=($!)
     PIDS+=($!)
+    CPU_PROCS+=("sim-ue-$i=$!"); CPU_BEGIN[sim-ue-$i]="0 0 0 0 0 0"
   done
+  # the CPU table's half-way snapshot follows shard 1 (the shards run at the same rate)
+  cpu_phase_await "$(( (N + shards - 1) / shards ))" "$WORK/farm-$N-1.log" "$FARM_TIMEOUT" || true
+  [ -n "$CPU_HALF_REG" ] && CPU_HALF_REG=$((CPU_HALF_REG * shards)) # an estimate for the whole farm
   for i in $(seq 1 "$shards"); do
     await "$WORK/farm-$N-$i.log" "farm: registration phase over\|sim ue: FAILED\|esp4j sim ue:" "$FARM_TIMEOUT" || true
   done
+  registered_all=0
+  for i in $(seq 1 "$shards"); do
+    r=$(sed -n 's/.*registration phase over: \([0-9]*\) registered.*/\1/p' "$WORK/farm-$N-$i.log")
+    registered_all=$((registered_all + ${r:-0}))
+  done
+  cpu_phase_end "$N" "$registered_all"
   fds_farm=0
   for pid in "${FARMS[@]}"; do
     n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
@@ -325,3 +419,11 @@ PY
       $( [ "$TRACE_NFT" = 1 ] && echo "$WORK/nft-ue-$N.log $WORK/nft-pc-$N.log") > "$WORK/timeline-$N.md" 2>&1 || true
   fi
 done
+if [ -n "$CPU_ROWS" ]; then
+  echo
+  echo "CPU of the registration phase (user + sys s; ms per registered UE; JIT, GC and children are parts of the process's or beside it):"
+  echo
+  echo "| N | part | process | user + sys s | ms/reg | JIT ms/reg | GC ms/reg | children (nft, ip) ms/reg |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s' "$CPU_ROWS"
+fi

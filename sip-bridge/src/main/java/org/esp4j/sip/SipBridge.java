@@ -411,6 +411,18 @@ public final class SipBridge
         return engine.protectedPorts();
     }
 
+    /** @return see {@link SaLifecycleEngine#protectedPortsChanges()}. */
+    public long protectedPortsChanges()
+    {
+        return engine.protectedPortsChanges();
+    }
+
+    /** @param bits 1,024 words the protected ports are added to (see {@link SaLifecycleEngine#protectedPortsInto}). */
+    public void protectedPortsInto(final long[] bits)
+    {
+        engine.protectedPortsInto(bits);
+    }
+
     /**
      * @return registrations the bridge holds state for.
      */

@@ -222,8 +222,15 @@ public final class DaemonConductor implements Agent
         new java.util.PriorityQueue<>((a, b) -> Long.signum(a.dueNs() - b.dueNs()));
     private final List<Change<?>> batch = new ArrayList<>();
     private final Consumer<Change<?>> onChange = batch::add;
-    /** The SPD as the policy listeners last heard of it; null while nobody listens (no O(n) walk per change). */
+    /**
+     * The SPD as the policy listeners last heard of it, kept by the SPD's change journal (O(changes), not a walk of
+     * every policy per change: thousands of UEs' policies, and the control socket always listens); null while nobody
+     * listens.
+     */
     private Map<PolicyKey, SecurityPolicy> policies;
+    /** The policies one change touched, each with what it was before the change (null: absent), in journal order. */
+    private final Map<PolicyKey, SecurityPolicy> touched = new java.util.LinkedHashMap<>();
+    private final SecurityPolicyDatabase.ChangeHandler journalReader = this::onJournalEntry;
     /** {@link SecurityPolicyDatabase#changeCount()} when the SPD was last looked at. */
     private long seenSpdChanges;
     private boolean policiesDirty;
@@ -551,12 +558,24 @@ public final class DaemonConductor implements Agent
         {
             return false;
         }
-        seenSpdChanges = changes;
         if (!anyListening())
         {
+            seenSpdChanges = changes;
             policies = null; // taken again before the next change once someone listens
             return true;
         }
+        if (policies != null)
+        {
+            final long followed = spd.changesSince(seenSpdChanges, journalReader);
+            if (followed >= 0)
+            {
+                seenSpdChanges = followed;
+                publishTouched();
+                return true;
+            }
+            // the journal no longer holds them all, or a flush: diff against a walk of the SPD below
+        }
+        seenSpdChanges = changes;
         final Map<PolicyKey, SecurityPolicy> now = snapshot();
         if (policies != null)
         {
@@ -590,6 +609,45 @@ public final class DaemonConductor implements Agent
             }
         }
         return false;
+    }
+
+    /** One add or delete of the SPD's journal (under the SPD's lock: only notes it). */
+    private void onJournalEntry(final SecurityPolicy policy, final boolean added)
+    {
+        final PolicyKey key = new PolicyKey(policy.selector(), policy.direction());
+        if (!touched.containsKey(key))
+        {
+            touched.put(key, policies.get(key));
+        }
+        if (added)
+        {
+            policies.put(key, policy);
+        }
+        else
+        {
+            policies.remove(key);
+        }
+    }
+
+    /** The events of the policies a change touched, as a diff of the SPD before and after it would give them. */
+    private void publishTouched()
+    {
+        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : touched.entrySet())
+        {
+            if (entry.getValue() != null && !policies.containsKey(entry.getKey()))
+            {
+                publish(PolicyEventType.DELETED, entry.getValue());
+            }
+        }
+        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : touched.entrySet())
+        {
+            final SecurityPolicy after = policies.get(entry.getKey());
+            if (after != null && after != entry.getValue())
+            {
+                publish(entry.getValue() == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, after);
+            }
+        }
+        touched.clear();
     }
 
     private Map<PolicyKey, SecurityPolicy> snapshot()
