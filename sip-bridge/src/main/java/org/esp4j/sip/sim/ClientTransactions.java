@@ -103,6 +103,25 @@ final class ClientTransactions
         return expired;
     }
 
+    /**
+     * @return when {@link #poll} next has something to do (a UDP retransmission, or a transaction's Timer F), or
+     * {@link Long#MAX_VALUE} when no transaction is pending.
+     */
+    long nextDueMs()
+    {
+        long dueMs = Long.MAX_VALUE;
+        for (int i = 0, size = pending.size(); i < size; i++)
+        {
+            final Pending transaction = pending.get(i);
+            dueMs = Math.min(dueMs, transaction.deadlineMs);
+            if (transaction.flow.transport() == Transport.UDP)
+            {
+                dueMs = Math.min(dueMs, transaction.nextMs);
+            }
+        }
+        return dueMs;
+    }
+
     boolean isEmpty()
     {
         return pending.isEmpty();

@@ -29,6 +29,11 @@ import java.util.function.IntFunction;
  * starts the de-registration at once. A progress line each second, a summary at the end: time-to-200 (first REGISTER
  * to the 200 OK of the protected REGISTER) p50/p99/max, failures by reason, retransmissions.
  * <p>
+ * The farm's tick (every 20 ms) visits only the UEs with something due: a message arrived, a retransmission or
+ * timeout of their sim ({@link UeSim#nextDueMs()}), a re-registration's time, all kept in a {@link DueQueue}; and
+ * those waiting for a slot under the limits, in a queue in the order they became ready. So an idle registered UE costs
+ * nothing per tick, and a tick costs the work due in it, not N.
+ * <p>
  * Memory is one UeSim (and its subscriber's keys) per UE, created when the UE starts; the time-to-200 samples are one
  * array of N. Not thread-safe, except {@link #stop()}.
  */
@@ -132,6 +137,13 @@ public final class UeFarm implements SocketSimTransport.Handler
     private final long[] timeTo200Ns;
     private final long[] sampleNs;
     private final int[] phaseCount = new int[PHASE_NAMES.length];
+    private final DueQueue due;
+    private final int[] slotQueue;
+    private final boolean[] waitingForSlot;
+    private int slotQueueHead;
+    private int slotQueueSize;
+    private int owingReregistration;
+    private long visits;
     private final Map<InetAddress, Integer> byAddress;
     private final Map<String, Integer> failures = new TreeMap<>();
     private volatile boolean stopRequested;
@@ -177,6 +189,9 @@ public final class UeFarm implements SocketSimTransport.Handler
         sampleNs = new long[n];
         byAddress = new HashMap<>(n * 2);
         phaseCount[WAITING] = n;
+        due = new DueQueue(n);
+        slotQueue = new int[n];
+        waitingForSlot = new boolean[n];
     }
 
     /** Start the de-registration of every registered UE now (Ctrl-C); safe from any thread. */
@@ -230,6 +245,14 @@ public final class UeFarm implements SocketSimTransport.Handler
     }
 
     /**
+     * @return UEs visited by the tick so far (each visit runs the UE's timers and moves it on): the tick's work.
+     */
+    public long visits()
+    {
+        return visits;
+    }
+
+    /**
      * @return failures by reason.
      */
     public Map<String, Integer> failures()
@@ -260,14 +283,16 @@ public final class UeFarm implements SocketSimTransport.Handler
             return;
         }
         final UeSim sim = sims[index];
+        final long now = nowMs();
         try
         {
-            sim.onMessage(flow, message, nowMs());
+            sim.onMessage(flow, message, now);
         }
         catch (final IOException ex)
         {
             fail(index, "cannot send: " + ex.getMessage());
         }
+        due.schedule(index, now); // the next tick moves it on
     }
 
     public void onBadInput(final SimFlow flow, final String reason)
@@ -298,6 +323,13 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             deregistering = true;
             out.println("farm: de-registering " + phaseCount[REGISTERED] + " UEs" + (stopRequested ? " (stopped)" : ""));
+            for (int i = 0; i < started; i++)
+            {
+                if (phase[i] == REGISTERED)
+                {
+                    waitForSlot(i);
+                }
+            }
         }
         while (!deregistering && started < settings.ues() && mayStart())
         {
@@ -310,23 +342,111 @@ public final class UeFarm implements SocketSimTransport.Handler
                 " failed");
             out.flush();
         }
-        for (int i = 0; i < started; i++)
+        for (int i = due.pollDue(now); i >= 0; i = due.pollDue(now))
         {
-            final byte current = phase[i];
-            if (current == DEREGISTERED || current == FAILED)
+            visit(i, now);
+        }
+        startWaiting(now);
+    }
+
+    /** Run a UE's timers, move it on, and say when it is next due. */
+    private void visit(final int i, final long now)
+    {
+        final byte current = phase[i];
+        if (current == DEREGISTERED || current == FAILED)
+        {
+            return;
+        }
+        visits++;
+        final UeSim sim = sims[i];
+        try
+        {
+            sim.doWork(now);
+            advance(i, sim, now);
+        }
+        catch (final IOException ex)
+        {
+            fail(i, "cannot send: " + ex.getMessage());
+        }
+        if (phase[i] == REGISTERED)
+        {
+            if (deregistering)
             {
+                waitForSlot(i);
+            }
+            else if (wantsReregistration(i))
+            {
+                if (now - nextReregisterMs[i] >= 0)
+                {
+                    waitForSlot(i);
+                }
+                else
+                {
+                    due.schedule(i, nextReregisterMs[i]);
+                }
+            }
+        }
+        scheduleTimers(i, now);
+    }
+
+    private void scheduleTimers(final int i, final long now)
+    {
+        if (phase[i] != DEREGISTERED && phase[i] != FAILED)
+        {
+            // never at now: a UE due again at once waits for the next tick, which keeps the tick's loop finite
+            due.schedule(i, Math.max(now + 1, sims[i].nextDueMs()));
+        }
+    }
+
+    private void waitForSlot(final int i)
+    {
+        if (waitingForSlot[i])
+        {
+            return;
+        }
+        waitingForSlot[i] = true;
+        slotQueue[(slotQueueHead + slotQueueSize++) % slotQueue.length] = i;
+    }
+
+    /** Re-register or de-register the registered UEs waiting for a slot, first come first served, as limits allow. */
+    private void startWaiting(final long now)
+    {
+        while (slotQueueSize > 0)
+        {
+            final int i = slotQueue[slotQueueHead];
+            final boolean ready = phase[i] == REGISTERED &&
+                (deregistering || wantsReregistration(i) && now - nextReregisterMs[i] >= 0);
+            if (ready && !mayStart())
+            {
+                return;
+            }
+            slotQueueHead = (slotQueueHead + 1) % slotQueue.length;
+            slotQueueSize--;
+            waitingForSlot[i] = false;
+            if (!ready)
+            {
+                due.schedule(i, now + 1); // whatever it is doing now, a visit finds out
                 continue;
             }
             final UeSim sim = sims[i];
             try
             {
-                sim.doWork(now);
-                advance(i, sim, now);
+                if (deregistering)
+                {
+                    sim.deregister(now);
+                    move(i, DEREGISTERING);
+                }
+                else
+                {
+                    sim.reregister(now);
+                    move(i, REREGISTERING);
+                }
             }
             catch (final IOException ex)
             {
                 fail(i, "cannot send: " + ex.getMessage());
             }
+            scheduleTimers(i, now);
         }
     }
 
@@ -369,22 +489,7 @@ public final class UeFarm implements SocketSimTransport.Handler
                     move(i, DEREGISTERED);
                 }
             }
-            case REGISTERED -> {
-                if (deregistering)
-                {
-                    if (mayStart())
-                    {
-                        sim.deregister(now);
-                        move(i, DEREGISTERING);
-                    }
-                }
-                else if (wantsReregistration(i) && now - nextReregisterMs[i] >= 0 && mayStart())
-                {
-                    sim.reregister(now);
-                    move(i, REREGISTERING);
-                }
-            }
-            default -> { }
+            default -> { } // a registered UE's next step waits for its time and a slot (visit, startWaiting)
         }
     }
 
@@ -408,14 +513,7 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             return now - lastRegisteredMs >= settings.holdMs();
         }
-        for (int i = 0; i < started; i++)
-        {
-            if (phase[i] == REGISTERED && reregistered[i] < settings.reregistrations())
-            {
-                return false;
-            }
-        }
-        return true;
+        return owingReregistration == 0;
     }
 
     /** Takes a token (when rated) if the limits allow one more procedure. */
@@ -464,6 +562,7 @@ public final class UeFarm implements SocketSimTransport.Handler
             sims[i] = new UeSim(config, transport, new Observer(i));
             startNs[i] = System.nanoTime();
             sims[i].start(now);
+            scheduleTimers(i, now);
         }
         catch (final IOException ex)
         {
@@ -473,6 +572,16 @@ public final class UeFarm implements SocketSimTransport.Handler
 
     private void move(final int i, final byte next)
     {
+        // registered UEs that still owe a re-registration (without a hold): counted here, not searched for each tick
+        final boolean owing = reregistered[i] < settings.reregistrations();
+        if (phase[i] == REGISTERED && owing)
+        {
+            owingReregistration--;
+        }
+        if (next == REGISTERED && owing)
+        {
+            owingReregistration++;
+        }
         phaseCount[phase[i]]--;
         phase[i] = next;
         phaseCount[next]++;

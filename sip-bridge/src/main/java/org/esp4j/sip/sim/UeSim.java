@@ -237,6 +237,32 @@ public final class UeSim
     }
 
     /**
+     * When {@link #doWork} next has something to do, for a caller that runs it only then (a farm of many UEs): the
+     * earliest retransmission or timeout, {@link Long#MIN_VALUE} while a hold file is to be watched (at once, every
+     * time), {@link Long#MAX_VALUE} when nothing is due until the next message or call. Valid until the next call to
+     * {@link #start}, {@link #onMessage}, {@link #doWork}, {@link #reregister} or {@link #deregister}.
+     *
+     * @return the clock (as {@code nowMs}) at which doWork is due.
+     */
+    public long nextDueMs()
+    {
+        if (isFinished())
+        {
+            return Long.MAX_VALUE;
+        }
+        if (state == State.HOLDING && config.holdFile() != null)
+        {
+            return Long.MIN_VALUE;
+        }
+        long dueMs = transactions.nextDueMs();
+        if (state == State.SUBSCRIBING && !notified)
+        {
+            dueMs = Math.min(dueMs, notifyDeadlineMs);
+        }
+        return dueMs;
+    }
+
+    /**
      * A message received on one of the UE's flows.
      *
      * @param flow    where it arrived.

@@ -89,6 +89,23 @@ class UeFarmLoopbackTest
         assertEquals(UES, samples, "one time-to-200 per UE over the shards' files");
     }
 
+    @Test
+    void shouldVisitOnlyUesWithSomethingDueWhileTheFarmHolds() throws Exception
+    {
+        // held 2 s after the last registration: a tick over every UE would be ~100 ticks x 40 UEs = 4,000 visits in
+        // the hold alone; visiting only what is due, a UE costs a visit per message, timer and step, whatever the hold
+        final Run run = run(0, 10, 0, false, 1, null, 2_000);
+        assertTrue(run.ok, run.out);
+        assertTrue(run.out.contains(UES + " registered, 0 re-registrations, " + UES + " de-registered, 0 failed"),
+            run.out);
+        final java.util.regex.Matcher retransmissions =
+            java.util.regex.Pattern.compile("retransmissions (\\d+)").matcher(run.out);
+        assertTrue(retransmissions.find(), run.out);
+        final long bound = 12L * UES + 2 * Long.parseLong(retransmissions.group(1));
+        assertTrue(run.visits <= bound, run.visits + " visits, more than " + bound + ": " + run.out);
+        System.out.println(run.out + "farm: " + run.visits + " visits");
+    }
+
     private static int count(final String text, final String part)
     {
         int n = 0;
@@ -99,7 +116,7 @@ class UeFarmLoopbackTest
         return n;
     }
 
-    private record Run(boolean ok, String out, String pcscf)
+    private record Run(boolean ok, String out, String pcscf, long visits)
     {
     }
 
@@ -117,6 +134,19 @@ class UeFarmLoopbackTest
         final boolean stopEarly,
         final int shards,
         final Path times)
+        throws Exception
+    {
+        return run(rate, concurrency, reregistrations, stopEarly, shards, times, 0);
+    }
+
+    private static Run run(
+        final double rate,
+        final int concurrency,
+        final int reregistrations,
+        final boolean stopEarly,
+        final int shards,
+        final Path times,
+        final long holdMs)
         throws Exception
     {
         final InetAddress pcscfAddress = InetAddress.getByName("127.0.0.1");
@@ -152,20 +182,23 @@ class UeFarmLoopbackTest
             pcscf.start();
             final ByteArrayOutputStream text = new ByteArrayOutputStream();
             boolean ok = true;
+            long visits = 0;
             final java.util.concurrent.ScheduledExecutorService stopper =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
             final java.util.concurrent.ExecutorService processes = java.util.concurrent.Executors.newCachedThreadPool();
             try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8))
             {
                 final List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                final List<UeFarm> farms = new ArrayList<>();
                 for (int number = 1; number <= shards; number++)
                 {
                     // each shard as its own process would run it: its own sockets and thread, its slice of the UEs
                     final FarmShard shard = FarmShard.of(number, shards, UES);
                     final SocketSimTransport ueSockets = new SocketSimTransport(ue(shard.first()));
                     final UeFarm farm = new UeFarm(new UeFarm.Settings(template, subscribers, shard.first(),
-                        shard.count(), UeFarmLoopbackTest::ue, rate, concurrency, reregistrations, 0, 0, null, 30_000),
+                        shard.count(), UeFarmLoopbackTest::ue, rate, concurrency, reregistrations, 0, holdMs, null, 30_000),
                         ueSockets, out);
+                    farms.add(farm);
                     if (stopEarly)
                     {
                         // Ctrl-C while the farm is still starting UEs (at 20/s, a few are registered by then)
@@ -188,6 +221,10 @@ class UeFarmLoopbackTest
                 {
                     ok &= result.get();
                 }
+                for (final UeFarm farm : farms)
+                {
+                    visits += farm.visits();
+                }
             }
             finally
             {
@@ -196,7 +233,7 @@ class UeFarmLoopbackTest
                 running.set(false);
                 pcscf.join();
             }
-            return new Run(ok, text.toString(StandardCharsets.UTF_8), pcscfStatus[0]);
+            return new Run(ok, text.toString(StandardCharsets.UTF_8), pcscfStatus[0], visits);
         }
     }
 
