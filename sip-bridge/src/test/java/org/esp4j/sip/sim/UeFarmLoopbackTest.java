@@ -64,7 +64,7 @@ class UeFarmLoopbackTest
     @Test
     void shouldServeEveryUeOnceWhenTheFarmRunsInShards(@TempDir final Path times) throws Exception
     {
-        final Run run = run(0, 5, 0, false, 3, times);
+        final Run run = run(0, 5, 0, false, 3, times, 0);
         assertTrue(run.ok, run.out);
         // 40 in shards of 13, 13, 14: every UE of the whole farm exactly once, with its own subscriber and address
         assertEquals(2, count(run.out, "farm: 13 UEs in"), run.out);
@@ -123,22 +123,13 @@ class UeFarmLoopbackTest
     private static Run run(final double rate, final int concurrency, final int reregistrations, final boolean stopEarly)
         throws Exception
     {
-        return run(rate, concurrency, reregistrations, stopEarly, 1, null);
+        return run(rate, concurrency, reregistrations, stopEarly, 1, null, 0);
     }
 
-    /** The P-CSCF farm of all UES subscribers, and the UE farm in {@code shards} shards at once, each on its thread. */
-    private static Run run(
-        final double rate,
-        final int concurrency,
-        final int reregistrations,
-        final boolean stopEarly,
-        final int shards,
-        final Path times)
-        throws Exception
-    {
-        return run(rate, concurrency, reregistrations, stopEarly, shards, times, 0);
-    }
-
+    /**
+     * The P-CSCF farm of all UES subscribers, and the UE farm in {@code shards} shards at once, each on its thread,
+     * holding {@code holdMs} after the last registration (0: none).
+     */
     private static Run run(
         final double rate,
         final int concurrency,
