@@ -131,6 +131,7 @@ public final class DaemonConfig
     private final String sipOp;
     private final String sipOpc;
     private final String sipAlgorithm;
+    private final int sipTcpFlows;
     private SipBridgeSettings sipBridge;
 
     /** Parse and check every value once; the first bad one is the error. */
@@ -186,6 +187,12 @@ public final class DaemonConfig
         sipOp = get(DaemonSetting.SIP_OP, "");
         sipOpc = get(DaemonSetting.SIP_OPC, "");
         sipAlgorithm = get(DaemonSetting.SIP_ALGORITHM, "");
+        sipTcpFlows = integer(DaemonSetting.SIP_TCP_FLOWS, org.esp4j.sip.TcpReassembly.DEFAULT_MAX_FLOWS);
+        if (sipTcpFlows < 1 || sipTcpFlows > org.esp4j.sip.TcpReassembly.MAX_FLOWS_LIMIT)
+        {
+            throw new IllegalArgumentException(DaemonSetting.SIP_TCP_FLOWS.key() + " must be 1.." +
+                org.esp4j.sip.TcpReassembly.MAX_FLOWS_LIMIT + ": " + sipTcpFlows);
+        }
         if (!sipAlgorithm.isEmpty() && !SubscriberKeys.MILENAGE.equals(sipAlgorithm) &&
             !SubscriberKeys.TEST_USIM.equals(sipAlgorithm))
         {
@@ -337,6 +344,12 @@ public final class DaemonConfig
     public String sipOpc()
     {
         return sipOpc;
+    }
+
+    /** @return {@code sip.tcp.flows}: most SIP-over-TCP flows the SIP bridge keeps sequence numbers for. */
+    public int sipTcpFlows()
+    {
+        return sipTcpFlows;
     }
 
     /** @return {@code sip.algorithm} ({@code milenage} or {@code test-usim}), or empty for the key file's. */

@@ -54,7 +54,9 @@ public enum DaemonSetting
     SIP_ALGORITHM(SipBridgeSettings.ALGORITHM, "milenage|test-usim", "",
         "AKA algorithm; empty: the key file's, else milenage"),
     SIP_SUBSCRIBERS(SipBridgeSettings.SUBSCRIBERS, "FILE", "",
-        "many subscribers' keys by IMPI (a UE farm's; SubscriberSet, mode 0600), instead of one subscriber's");
+        "many subscribers' keys by IMPI (a UE farm's; SubscriberSet, mode 0600), instead of one subscriber's"),
+    SIP_TCP_FLOWS("sip.tcp.flows", "FLOWS", String.valueOf(org.esp4j.sip.TcpReassembly.DEFAULT_MAX_FLOWS),
+        "SIP-over-TCP flows whose sequence numbers the SIP bridge keeps (about 400 B each; 256 of them buffer)");
 
     private static final List<String> KEYS;
 

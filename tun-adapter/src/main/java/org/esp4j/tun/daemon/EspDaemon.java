@@ -465,6 +465,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         // A daemon with only the UDP carrier can send nothing else: its SIP-bridge SAs are ESP-in-UDP (RFC 3948).
         sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
             log, config.carrier().raw() ? 0 : config.udpPort(), new ConductorChangeApplier(conductor, CHANGE_TIMEOUT_NS));
+        sipBridge.tcpFlows(config.sipTcpFlows());
         final org.esp4j.tun.jna.EventFd wake = holdWake;
         sipBridge.holdArea(new org.esp4j.tun.sip.HoldArea(clock, CHANGE_TIMEOUT_NS,
             new org.esp4j.tun.sip.HoldArea.Counters(
@@ -492,7 +493,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsEvicted),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsIdleExpired),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsOverflowed),
-            daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts)));
+            daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsAhead),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped)));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
         {

@@ -203,6 +203,8 @@ public final class DaemonSipBridge implements PlaintextObserver
      * whatever the number of UEs (their ports can number tens of thousands on a P-CSCF).
      */
     private volatile long[] watchedPorts = portSet(new int[] { SIP_PORT }, 1);
+    /** The engine's {@link SipBridge#protectedPortsChanges()} when {@link #watchedPorts} was built (the lock). */
+    private long watchedPortsChanges;
     private volatile boolean removalsDeferred;
     private InboundSource inbound = NO_SOURCE;
     private long errors;
@@ -269,6 +271,14 @@ public final class DaemonSipBridge implements PlaintextObserver
         this.applier = applier;
         sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
         bridge = new SipBridge(config.build(), sink, event -> { });
+    }
+
+    /**
+     * @param maxFlows most SIP-over-TCP flows whose sequence numbers the bridge keeps ({@code sip.tcp.flows}).
+     */
+    public synchronized void tcpFlows(final int maxFlows)
+    {
+        bridge.tcpReassembly().maxFlows(maxFlows);
     }
 
     /**
@@ -907,7 +917,10 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             log.accept("sip-bridge: " + event);
         }
-        updateWatchedPorts();
+        if (bridge.protectedPortsChanges() != watchedPortsChanges || pendingRemovals > 0)
+        {
+            updateWatchedPorts();
+        }
     }
 
     /**
@@ -915,26 +928,32 @@ public final class DaemonSipBridge implements PlaintextObserver
      * removed (their packets are dropped until the removal is in force, see {@link #isBeingRemoved}), including
      * removals still deferred to the end of the duty cycle or parked with a held message: the SAs are off the bridge's
      * books then, but still in the SAD, and a retransmission in the same batch must meet the bridge, not only the SPD.
+     * The engine keeps its ports as bits, so this costs a copy of 8 KiB whatever the number of SAs.
      */
     private void updateWatchedPorts()
     {
-        final int[] protectedPorts = bridge.protectedPorts();
-        final int[] ports = new int[1 + protectedPorts.length + 2 * (pendingRemovals + sink.removals())];
-        ports[0] = SIP_PORT;
-        System.arraycopy(protectedPorts, 0, ports, 1, protectedPorts.length);
-        int count = sink.addRemovedPorts(ports, 1 + protectedPorts.length);
+        final long[] bits = new long[(1 << 16) / Long.SIZE];
+        bridge.protectedPortsInto(bits);
+        watchedPortsChanges = bridge.protectedPortsChanges();
+        setPort(bits, SIP_PORT);
+        sink.addRemovedPorts(bits);
         if (pendingRemovals > 0)
         {
             for (final java.util.Map.Entry<Flow, Pending> entry : pendingFlows.entrySet())
             {
                 if (entry.getValue().removal())
                 {
-                    ports[count++] = entry.getKey().srcPort();
-                    ports[count++] = entry.getKey().dstPort();
+                    setPort(bits, entry.getKey().srcPort());
+                    setPort(bits, entry.getKey().dstPort());
                 }
             }
         }
-        watchedPorts = portSet(ports, count);
+        watchedPorts = bits;
+    }
+
+    private static void setPort(final long[] bits, final int port)
+    {
+        bits[port >>> 6] |= 1L << port;
     }
 
     private static long[] portSet(final int[] ports, final int count)
@@ -1131,37 +1150,23 @@ public final class DaemonSipBridge implements PlaintextObserver
             return !deferred.isEmpty();
         }
 
-        /** @return how many removals are deferred to the end of the duty cycle or parked with held messages. */
-        int removals()
+        /** Set in {@code bits} the ports of the removals deferred, or parked with held messages. */
+        void addRemovedPorts(final long[] bits)
         {
-            int count = deferred.size();
+            addPorts(deferred, bits);
             for (int i = 0; i < parked.size(); i++)
             {
-                count += parked.get(i).size();
+                addPorts(parked.get(i), bits);
             }
-            return count;
         }
 
-        /** Put the source and destination ports of the {@link #removals()} into {@code ports} from {@code count}. */
-        int addRemovedPorts(final int[] ports, final int count)
+        private static void addPorts(final List<SaSpec> sas, final long[] bits)
         {
-            int at = addPorts(deferred, ports, count);
-            for (int i = 0; i < parked.size(); i++)
-            {
-                at = addPorts(parked.get(i), ports, at);
-            }
-            return at;
-        }
-
-        private static int addPorts(final List<SaSpec> sas, final int[] ports, final int count)
-        {
-            int at = count;
             for (int i = 0; i < sas.size(); i++)
             {
-                ports[at++] = sas.get(i).srcPort();
-                ports[at++] = sas.get(i).dstPort();
+                setPort(bits, sas.get(i).srcPort());
+                setPort(bits, sas.get(i).dstPort());
             }
-            return at;
         }
 
         /** @return true if the removal of this SA (SPI and selector) waits for the end of the duty cycle. */
