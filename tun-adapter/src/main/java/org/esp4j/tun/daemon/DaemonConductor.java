@@ -3,10 +3,8 @@ package org.esp4j.tun.daemon;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
-import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
-import org.esp4j.core.selector.TrafficSelector;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -41,8 +39,9 @@ import java.util.function.Supplier;
  * <b>Batches.</b> The changes queued when a duty cycle starts (up to {@link #COMMANDS_PER_DUTY_CYCLE}) run one after
  * the other, each with its own policy events, and then the host follows all of them at once: the registrations that
  * arrive together (adds) or leave together (deletes) cost one {@code nft -f} transaction, not one each. None of them
- * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changeCount()}; the
- * SPD is walked to name what moved only while someone listens for policy events ({@code xfrm monitor}).
+ * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changeCount()};
+ * what it moved is read from the SPD's change journal ({@link PolicyEventFollower}, O(changed policies)), and only
+ * while someone listens for policy events (the control socket, for {@code xfrm monitor}).
  * <p>
  * SA changes move the packet ring's owned SPIs; that costs an {@code nft} run, so it is coalesced
  * ({@link #SA_SYNC_INTERVAL_NS}): until then the raw socket takes the new SPI's packets, nothing is lost. Once a
@@ -130,10 +129,6 @@ public final class DaemonConductor implements Agent
         }
     }
 
-    private record PolicyKey(TrafficSelector selector, PolicyDirection direction)
-    {
-    }
-
     private static final class Change<T>
     {
         final Supplier<T> action;
@@ -212,10 +207,9 @@ public final class DaemonConductor implements Agent
         new java.util.PriorityQueue<>((a, b) -> Long.signum(a.dueNs() - b.dueNs()));
     private final List<Change<?>> batch = new ArrayList<>();
     private final Consumer<Change<?>> onChange = batch::add;
-    /** The SPD as the policy listeners last heard of it; null while nobody listens (no O(n) walk per change). */
-    private Map<PolicyKey, SecurityPolicy> policies;
-    /** {@link SecurityPolicyDatabase#changeCount()} when the SPD was last looked at. */
-    private long seenSpdChanges;
+    /** Tells the policy listeners what each change did, from the SPD's journal (nothing kept while nobody listens). */
+    private final PolicyEventFollower policyEvents;
+    private final PolicyEventListener publisher = this::publish;
     private boolean policiesDirty;
     private boolean sasDirty;
     private long nextSweepNs;
@@ -239,8 +233,7 @@ public final class DaemonConductor implements Agent
         this.host = host;
         this.clock = clock;
         this.log = log;
-        policies = snapshot();
-        seenSpdChanges = spd.changeCount();
+        policyEvents = new PolicyEventFollower(spd, true);
         nextSweepNs = clock.nanoTime() + SWEEP_INTERVAL_NS;
     }
 
@@ -522,62 +515,21 @@ public final class DaemonConductor implements Agent
     /** Before a change: have the SPD as it was, if someone listens for policy events and it is not known. */
     private void snapshotIfListened()
     {
-        if (policies == null && !policyListeners.isEmpty())
+        if (!policyListeners.isEmpty())
         {
-            policies = snapshot();
-            seenSpdChanges = spd.changeCount();
+            policyEvents.knowCurrent();
         }
     }
 
     /**
-     * After a change: did it move the SPD? Publishes what it did (walking the SPD) only when someone listens.
+     * After a change: did it move the SPD? Publishes what it did (from the SPD's journal, O(changed policies)) only
+     * when someone listens.
      *
      * @return true if the SPD changed.
      */
     private boolean notePolicyChanges()
     {
-        final long changes = spd.changeCount();
-        if (changes == seenSpdChanges)
-        {
-            return false;
-        }
-        seenSpdChanges = changes;
-        if (policyListeners.isEmpty())
-        {
-            policies = null;
-            return true;
-        }
-        final Map<PolicyKey, SecurityPolicy> now = snapshot();
-        if (policies != null)
-        {
-            for (final Map.Entry<PolicyKey, SecurityPolicy> entry : policies.entrySet())
-            {
-                if (!now.containsKey(entry.getKey()))
-                {
-                    publish(PolicyEventType.DELETED, entry.getValue());
-                }
-            }
-            for (final Map.Entry<PolicyKey, SecurityPolicy> entry : now.entrySet())
-            {
-                final SecurityPolicy before = policies.get(entry.getKey());
-                if (before != entry.getValue())
-                {
-                    publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, entry.getValue());
-                }
-            }
-        }
-        policies = now;
-        return true;
-    }
-
-    private Map<PolicyKey, SecurityPolicy> snapshot()
-    {
-        final Map<PolicyKey, SecurityPolicy> now = new HashMap<>();
-        for (final SecurityPolicy policy : spd.list())
-        {
-            now.put(new PolicyKey(policy.selector(), policy.direction()), policy);
-        }
-        return now;
+        return policyEvents.afterChange(!policyListeners.isEmpty(), publisher);
     }
 
     private void syncPolicies()
