@@ -101,18 +101,20 @@ public final class InboundAgent implements Agent
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         roleName = "esp4j-inbound-" + tun.name();
-        readiness = new ReceiveReadiness(null, ringReceivers, this.receivers.length);
+        readiness = new ReceiveReadiness(null, 0, ringReceivers, this.receivers.length);
     }
 
     /**
      * Read a socket receiver only when the idle strategy's last poll found it readable (see
      * {@link ReceiveReadiness}); set before the agent starts.
      *
-     * @param fds what the idle strategy polls: one descriptor per receiver, in the receivers' order.
+     * @param fds      what the idle strategy polls: from {@code fdOffset} one descriptor per receiver, in the
+     *                 receivers' order (before them, the outbound agent's when one thread runs both).
+     * @param fdOffset index in {@code fds} of the first receiver's descriptor.
      */
-    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds)
+    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
     {
-        readiness = new ReceiveReadiness(fds, ringReceivers, receivers.length);
+        readiness = new ReceiveReadiness(fds, fdOffset, ringReceivers, receivers.length);
     }
 
     public String roleName()
