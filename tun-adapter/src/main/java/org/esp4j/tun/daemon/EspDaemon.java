@@ -221,6 +221,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (inboundFilter != null ? ", inbound filter nft table inet " + inboundFilter.table() : ", inbound filter off") +
             (packetRing != null ? ", ESP packet ring (early drop nft table inet " + espEarlyDrop.table() + ")" : "") +
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
+            (config.packetThreads() == DaemonConfig.PacketThreads.ONE ? ", one packet thread" : "") +
+            (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }
