@@ -14,7 +14,7 @@ import org.esp4j.tun.offload.TunWriter;
 import org.esp4j.tun.offload.UdpCoalescer;
 
 /**
- * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
+ * The inbound data path, on its own thread (with {@code packet.threads=one}, on the outbound agent's): packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
  * an IP header and ESP, go through {@link EspProcessor#inbound(UnsafeBuffer, int, int, boolean)} with the carrier's
  * word on whether they came in UDP; the plaintext of verified ESP is written into the
  * TUN, so the kernel delivers it to the application's socket. Everything else is dropped and counted against one
