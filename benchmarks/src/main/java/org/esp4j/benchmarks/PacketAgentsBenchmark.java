@@ -43,13 +43,12 @@ import java.util.concurrent.TimeUnit;
  * the TUN and the raw carrier that copy bytes and make no system call.
  * <p>
  * <b>What is measured.</b> {@link #lonePacketThroughBothAgents()}: one 200-byte-class datagram read from the UE's
- * TUN after an idle duty cycle (so it leaves at once, before the read that finds the TUN empty), protected, handed
- * to the carrier, received by the P-CSCF's agent in the same duty cycle, verified and written into its TUN; then
- * one idle duty cycle. The request/response shape the latency goal is about: every packet is alone.
+ * TUN, protected, handed to the carrier, received by the P-CSCF's agent in the same duty cycle, verified and
+ * written into its TUN; then one idle duty cycle. The request/response shape the latency goal is about: every packet is alone.
  * <p>
  * <b>Baseline.</b> {@link #baselineProcessorsOnly()}: the same copy, protect and unprotect on two other processors
- * with the same SA, no agent. The difference is the agents' bookkeeping (readiness, counters, the early flush, the
- * carrier and TUN hand-offs). Run with {@code -prof gc}: both should allocate nothing.
+ * with the same SA, no agent. The difference is the agents' bookkeeping (readiness, counters, the carrier and
+ * TUN hand-offs). Run with {@code -prof gc}: both should allocate nothing.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -40,8 +40,7 @@ import java.nio.ByteOrder;
  * digests and ciphers work on arrays), the processor in place, one copy into the carrier's native transmit area and
  * one {@code sendto/sendmsg(2)}, or for raw ESP and bypassed packets a slot of a batch that leaves in one
  * {@code sendmmsg(2)} at the end of the duty cycle, and for ESP-in-UDP a place in a UDP GSO train (one
- * {@code sendmsg(2)} for the datagrams of a TCP super-packet). The first packet (or super-packet) read after a duty
- * cycle that read nothing is sent at once, before the next read. Nothing is allocated. Owns its processor and buffers (single thread).
+ * {@code sendmsg(2)} for the datagrams of a TCP super-packet). Nothing is allocated. Owns its processor and buffers (single thread).
  * <p>
  * With TUN offloads (see {@link TunDevice}), one read may carry a TCP super-packet of up to 64 KiB: it is cut here
  * ({@link TcpSegmenter}) straight into the packet buffer, so the kernel's TCP and the TUN pay once per 64 KiB instead
@@ -105,8 +104,6 @@ public final class OutboundAgent implements Agent
     private final UdpSegmenter udpSegmenter = new UdpSegmenter();
     private final int vnetHeaderLength;
     private short fragmentId = 1;
-    /** The last duty cycle read nothing from the TUN. */
-    private boolean idleBefore = true;
 
     /**
      * @param processor   this agent's processor: set to carrier mode here ({@link EspProcessor#carrierPayloads}).
@@ -228,16 +225,7 @@ public final class OutboundAgent implements Agent
                 break;
             }
             onRead(n);
-            if (work == 1 && idleBefore)
-            {
-                // the first packet after an idle duty cycle leaves now, not after the read that finds the TUN
-                // empty: a lone packet (a request, a reply) saves that read's time; under load no cycle is idle
-                // and packets still leave in batches
-                sendPending();
-                flushSenders();
-            }
         }
-        idleBefore = work == 0;
         sendPending();
         flushSenders();
         final PlaintextObserver observer = plaintextObserver;

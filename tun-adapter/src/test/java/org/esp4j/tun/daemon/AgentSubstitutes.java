@@ -46,8 +46,6 @@ final class AgentSubstitutes
     {
         final Deque<byte[]> toRead = new ArrayDeque<>();
         final List<byte[]> written = new ArrayList<>();
-        /** Called at each read, before it. */
-        Runnable onRead = () -> { };
 
         public String name()
         {
@@ -61,7 +59,6 @@ final class AgentSubstitutes
 
         public int read(final int queue, final long address, final int capacity)
         {
-            onRead.run();
             final byte[] packet = toRead.poll();
             if (packet == null)
             {

@@ -86,35 +86,6 @@ class OutboundAgentTest
     }
 
     @Test
-    void shouldSendTheFirstPacketAfterAnIdleCycleBeforeReadingTheNextAndBatchTheRest()
-    {
-        spd.add(protect5060());
-        sad.add(sa(false));
-        final OutboundAgent agent = agent(true);
-        final List<Integer> flushesAtRead = new ArrayList<>();
-        tun.onRead = () -> flushesAtRead.add(raw.flushes);
-        for (int i = 0; i < 3; i++)
-        {
-            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
-        }
-
-        assertEquals(3, agent.doWork());
-        assertEquals(3, raw.sent.size());
-        assertEquals(List.of(0, 1, 1, 1), flushesAtRead,
-            "the first packet is flushed before the second read, the other two together at the end");
-        assertEquals(2, raw.flushes);
-
-        // a busy cycle followed by another: no early flush, one batch at the end
-        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
-        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
-        flushesAtRead.clear();
-        assertEquals(2, agent.doWork());
-        assertEquals(List.of(2, 2, 2), flushesAtRead, "after a cycle with work the packets leave together");
-        assertEquals(3, raw.flushes);
-        assertEquals(5, counters.get(XfrmCounter.Esp4jOutProtected));
-    }
-
-    @Test
     void shouldSendEspOfAnEspInUdpSaThroughTheUdpCarrierWithoutAUdpHeader()
     {
         spd.add(protect5060());
