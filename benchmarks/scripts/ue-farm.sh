@@ -10,10 +10,17 @@
 #
 # Environment:
 #   SIZES        UE counts ("100 1000 10000")            RATE         registrations started per s, 0: no limit (0)
-#   CONCURRENCY  procedures in flight at most (200)        TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
+#   CONCURRENCY  procedures in flight at most, over all shards (200)
+#   TRANSPORT    udp|tcp|size: RFC 3261 by size (size)
+#   SHARDS       farm processes (sim ue --shard I/S) for every N; default: as many as the open-files limit needs
+#                (a UE over TCP holds up to 6 descriptors: at most (limit - 1,000) / 6 UEs per process, 3,166 under
+#                the 20,000 of this container), RATE and CONCURRENCY split among them. Each shard registers with
+#                a P-CSCF sim of its own (2001:db8:ff::2, ::3, ...; all behind the one P-CSCF daemon), as the
+#                P-CSCF sim holds up to 3 connections per UE over TCP
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
+#   SIM_JVM      extra JVM options of the two simulators (none)
 #   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
 #                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
@@ -22,14 +29,25 @@
 # Needs: root, iproute2, nftables, a JDK 17+.
 #
 # Reported per N (from the farm's summary and from outside the daemons):
-#   registrations/s  N over the time from the first REGISTER to the last UE's registration (AKA, 4 SAs each side);
-#   time-to-200      first REGISTER to the 200 OK of the protected REGISTER, p50/p99/max (the farm's clock);
+#   shards           farm processes
+#   registrations/s  N over the time from the first REGISTER to the last UE's registration (AKA, 4 SAs each side),
+#                    over all shards (their wall clocks);
+#   time-to-200      first REGISTER to the 200 OK of the protected REGISTER, p50/p99/max over every UE of every
+#                    shard (the farms' clocks);
+#   failed, retrans  summed over the shards (failures by reason on stderr);
 #   SAs, policies    `xfrm state count` / `xfrm policy count` of each daemon while all are registered;
 #   RSS, heap        each daemon's VmRSS and its heap after a full GC (jcmd GC.heap_info), per SA;
 #   state add        p50/p99 of 20 `xfrm state add` round trips (each undone by `state del`) on the P-CSCF daemon's
 #                    control socket (a python client, no JVM start);
 #   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
+#   fds farm/pcscf   most open descriptors of one farm process and of one P-CSCF sim while all are registered;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
+# and, after the table, where the CPU of the registration phase went (cpu_phase_begin / cpu_phase_end): user+sys of
+# each of the four JVMs (from /proc/PID/stat, all threads; the farm's from its start, JVM start-up included), of the
+# daemons' reaped children (`ip`, and `nft` where it runs as a child: cutime+cstime), the JIT compiler and GC threads inside each JVM, and the
+# machine's softirq, system and total busy time (/proc/stat: everything on the machine, other users' work included),
+# each in seconds and in ms per registration; once for the whole phase (cold JVMs: JIT compilation included) and
+# once for its second half (from the farm's first progress line with N/2 registered: warmer JVMs).
 set -euo pipefail
 
 SIZES=${SIZES:-"100 1000 10000"}
@@ -53,6 +71,7 @@ WORK=$(mktemp -d /tmp/esp4j-farm-XXXXXX)
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
 TRACE_NFT=${TRACE_NFT:-0}
+SIM_JVM=${SIM_JVM-}
 
 # A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
 ulimit -Hn 262144 2>/dev/null || true
@@ -74,7 +93,7 @@ trap cleanup EXIT
 esp4j_bg() { # NS ARGS...: the esp4j command line in a namespace; only as a background job (`esp4j_bg ... &`): exec
   # makes $! the JVM itself, so that the kill at the end of each size reaches it
   local ns=$1; shift
-  exec ip netns exec "$ns" "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
+  exec ip netns exec "$ns" "$JAVA" $JVM_ARGS $SIM_JVM -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain "$@"
 }
 ctl() { # SIDE ARGS...: a control-socket command to that side's daemon (python3: no JVM start per command)
   local side=$1; shift
@@ -137,6 +156,80 @@ java_pid() { # NS NAME-FRAGMENT: the JVM of that daemon
   pgrep -f "Esp4jMain run --config $WORK/$1.conf" | head -1
 }
 
+# CPU of the registration phase, per process (h2, issue 14). cpu_phase_begin NAME=PID... before the farm starts,
+# cpu_phase_end after its registration phase; cpu_phase_end appends one markdown row per process to CPU_ROWS.
+CLK_TCK=$(getconf CLK_TCK)
+CPU_ROWS=""
+cpu_ticks() { # PID: "utime stime cutime cstime jit gc" in clock ticks (fields after the comm's closing parenthesis)
+  local pid=$1 t j=0 g=0 comm f v
+  t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12, $13, $14, $15}') || t="0 0 0 0"
+  for f in /proc/"$pid"/task/*; do
+    comm=$(cat "$f/comm" 2>/dev/null) || continue
+    v=$(sed 's/.*) //' "$f/stat" 2>/dev/null | awk '{print $12 + $13}') || v=0 # a thread may end meanwhile
+    case "$comm" in
+      C1\ Compiler*|C2\ Compiler*) j=$((j + ${v:-0})) ;;
+      GC\ Thread*|VM\ Thread|G1*) g=$((g + ${v:-0})) ;;
+    esac
+  done
+  echo "${t:-0 0 0 0} $j $g"
+}
+machine_ticks() { # "busy system softirq" of all CPUs (/proc/stat: user nice system idle iowait irq softirq steal)
+  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $4, $8}' /proc/stat
+}
+declare -A CPU_BEGIN CPU_HALF
+cpu_phase_begin() { # NAME=PID...
+  local kv
+  CPU_PROCS=("$@")
+  for kv in "$@"; do CPU_BEGIN[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
+  CPU_BEGIN[machine]=$(machine_ticks)
+  CPU_T0=$(date +%s.%N)
+}
+cpu_phase_await() { # N FARM-LOG TIMEOUT: wait for the registration phase's end, taking the half-way snapshot on the
+  # way (CPU_HALF, CPU_HALF_REG registered then, CPU_T1); returns 1 on timeout
+  local n=$1 log=$2 deadline=$((SECONDS + $3)) kv reg
+  CPU_HALF_REG=""
+  until grep -q "farm: registration phase over\|sim ue: FAILED" "$log" 2>/dev/null; do
+    [ $SECONDS -ge "$deadline" ] && { echo "timeout waiting for the registration phase in $log" >&2; return 1; }
+    if [ -z "$CPU_HALF_REG" ]; then
+      reg=$(sed -n 's/^farm: \([0-9]*\)\/[0-9]* registered.*/\1/p' "$log" 2>/dev/null | tail -1)
+      if [ "${reg:-0}" -ge $((n / 2)) ]; then
+        for kv in "${CPU_PROCS[@]}"; do CPU_HALF[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
+        CPU_HALF[machine]=$(machine_ticks)
+        CPU_HALF_REG=$reg
+        CPU_T1=$(date +%s.%N)
+      fi
+    fi
+    sleep 0.2
+  done
+}
+cpu_phase_end() { # N REGISTERED: rows for the phase since cpu_phase_begin, and for its second half
+  cpu_rows "$1" "$2" "whole" CPU_BEGIN "$CPU_T0"
+  if [ -n "$CPU_HALF_REG" ] && [ "${2:-0}" -gt "$CPU_HALF_REG" ] 2>/dev/null; then
+    cpu_rows "$1" $(($2 - CPU_HALF_REG)) "2nd half" CPU_HALF "$CPU_T1"
+  fi
+}
+cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
+  local n=$1 reg=$2 part=$3 t0=$5 kv name a b wall
+  local -n since=$4
+  [ "${reg:-0}" -gt 0 ] 2>/dev/null || reg=1
+  wall=$(echo "$(date +%s.%N) - $t0" | bc)
+  ms() { echo "scale=2; $1 * 1000 / $CLK_TCK / $reg" | bc; }
+  s() { echo "scale=1; $1 / $CLK_TCK" | bc; }
+  local sum=0
+  for kv in "${CPU_PROCS[@]}"; do
+    name=${kv%%=*}
+    read -r u0 s0 cu0 cs0 j0 g0 <<< "${since[$name]}"
+    read -r u1 s1 cu1 cs1 j1 g1 <<< "$(cpu_ticks "${kv#*=}")"
+    a=$((u1 - u0)); b=$((s1 - s0))
+    sum=$((sum + a + b + cu1 - cu0 + cs1 - cs0))
+    CPU_ROWS+="| $n | $part, $reg reg | $name | $(s $a) + $(s $b) | $(ms $((a + b))) | $(ms $((j1 - j0))) | $(ms $((g1 - g0))) | $(ms $((cu1 - cu0 + cs1 - cs0))) |"$'\n'
+  done
+  read -r mb0 ms0 mq0 <<< "${since[machine]}"
+  read -r mb1 ms1 mq1 <<< "$(machine_ticks)"
+  CPU_ROWS+="| $n | $part, $reg reg | these processes and their children | | $(ms $sum) | | | |"$'\n'
+  CPU_ROWS+="| $n | $part, $reg reg | machine: busy / system / softirq, ${wall%.*} s | $(s $((mb1 - mb0))) / $(s $((ms1 - ms0))) / $(s $((mq1 - mq0))) | $(ms $((mb1 - mb0))) / $(ms $((ms1 - ms0))) / $(ms $((mq1 - mq0))) | | | |"$'\n'
+}
+
 ip netns add "$UENS"
 ip netns add "$PCNS"
 ip -n "$UENS" link set lo up
@@ -151,21 +244,29 @@ ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
 
 echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
 echo
-echo "| N | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | left |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| N | shards | registrations/s | time-to-200 p50 / p99 / max | failed | retrans | SAs ue/pc | policies ue/pc | RSS MB ue/pc | heap KB/SA ue/pc | state add p50/p99 ms | exact6 ue/pc | spis ue/pc | fds farm/pcscf | left |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for N in $SIZES; do
-  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((6 * N + 1000)) ]; then
-    # the farm dies with EMFILE part way (10,000 UEs under a hard limit of 20,000 stopped at ~3,100 registered)
-    echo "| $N | not run: the farm needs ~6 open files per UE ($((6 * N + 1000))), the limit here is $(ulimit -n) and its hard limit cannot be raised (ulimit -Hn, LimitNOFILE=) |"
-    continue
+  shards=${SHARDS:-1}
+  if [ -z "${SHARDS:-}" ] && [ "$(ulimit -n)" != unlimited ]; then
+    per=$(( ($(ulimit -n) - 1000) / 6 ))
+    shards=$(( (N + per - 1) / per ))
   fi
+  # one P-CSCF sim (its own address on the P-CSCF's veth) per farm shard
+  PCSCFS=(); PC_STEER=()
+  for i in $(seq 1 "$shards"); do
+    a=2001:db8:ff::$(printf %x $((1 + i)))
+    PCSCFS+=("$a"); PC_STEER+=("$a/128")
+    ip -n "$PCNS" -6 addr add "$a/128" dev "$PCVETH" nodad 2>/dev/null || true
+    ip -n "$UENS" -6 route replace "$a/128" dev "$UEVETH"
+  done
   PREFIX=$PREFIX_BASE:$(printf %x "$N")::/64
   ip -n "$PCNS" -6 route add "$PREFIX" via "$UE" dev "$PCVETH"
   SUBS=$WORK/subscribers-$N
   install -m 600 /dev/null "$SUBS"
   printf 'impi = 001010123456789@ims.mnc01.mcc001.3gppnetwork.org\ncount = %s\n' "$N" > "$SUBS"
   for side in ue pc; do
-    steer=$PCSCF/128; role=ue; ring=off
+    steer=$(IFS=,; echo "${PC_STEER[*]}"); role=ue; ring=off
     [ $side = pc ] && { steer=$PREFIX; role=pcscf; ring=auto; }
     install -m 600 /dev/null "$WORK/$side.conf"
     cat > "$WORK/$side.conf" <<CONF
@@ -198,21 +299,51 @@ NFT
     PIDS+=($!)
   done
   transport_opt=(--transport "$TRANSPORT"); [ "$TRANSPORT" = size ] && transport_opt=()
-  esp4j_bg "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "$PCSCF" \
-    > "$WORK/pcscf-$N.log" 2>&1 &
-  PCSIM=$!
-  PIDS+=($PCSIM)
+  PCSIMS=()
+  for i in $(seq 1 "$shards"); do
+    esp4j_bg "$PCNS" sim pcscf --ues "$N" --subscriber "$SUBS" "${transport_opt[@]}" --address "${PCSCFS[$((i - 1))]}" \
+      > "$WORK/pcscf-$N-$i.log" 2>&1 &
+    PCSIMS+=($!)
+    PIDS+=($!)
+  done
   await "$WORK/daemon-ue-$N.log" ESP4J-READY 60
   await "$WORK/daemon-pc-$N.log" ESP4J-READY 60
-  await "$WORK/pcscf-$N.log" "sim pcscf: listening" 60
+  for i in $(seq 1 "$shards"); do await "$WORK/pcscf-$N-$i.log" "sim pcscf: listening" 60; done
   HOLD=$WORK/hold-$N
   FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
-  esp4j_bg "$UENS" sim ue --ues "$N" --ue-prefix "$PREFIX" --ue-dev "$UEVETH" --ue "$UE" --pcscf "$PCSCF" \
-    --subscriber "$SUBS" "${transport_opt[@]}" --rate "$RATE" --concurrency "$CONCURRENCY" --hold "$HOLD" \
-    --timeout "$FARM_TIMEOUT" > "$WORK/farm-$N.log" 2>&1 &
-  FARM=$!
-  PIDS+=($FARM)
-  await "$WORK/farm-$N.log" "farm: registration phase over\|sim ue: FAILED" "$FARM_TIMEOUT" || true
+  sim_pcscfs=(); for i in $(seq 1 "$shards"); do sim_pcscfs+=("sim-pcscf-$i=${PCSIMS[$((i - 1))]}"); done
+  cpu_phase_begin "daemon-ue=$(java_pid ue)" "daemon-pc=$(java_pid pc)" "${sim_pcscfs[@]}"
+  FARMS=()
+  shard_rate=$RATE; [ "$RATE" != 0 ] && shard_rate=$(( (RATE + shards - 1) / shards ))
+  for i in $(seq 1 "$shards"); do
+    esp4j_bg "$UENS" sim ue --ues "$N" --shard "$i/$shards" --times "$WORK/times-$N-$i" --ue-prefix "$PREFIX" \
+      --ue-dev "$UEVETH" --ue "$UE" --pcscf "${PCSCFS[$((i - 1))]}" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
+      --concurrency $(( (CONCURRENCY + shards - 1) / shards )) --hold "$HOLD" --timeout "$FARM_TIMEOUT" \
+      > "$WORK/farm-$N-$i.log" 2>&1 &
+    FARMS+=($!)
+    PIDS+=($!)
+    CPU_PROCS+=("sim-ue-$i=$!"); CPU_BEGIN[sim-ue-$i]="0 0 0 0 0 0"
+  done
+  # the CPU table's half-way snapshot follows shard 1 (the shards run at the same rate)
+  cpu_phase_await "$(( (N + shards - 1) / shards ))" "$WORK/farm-$N-1.log" "$FARM_TIMEOUT" || true
+  [ -n "$CPU_HALF_REG" ] && CPU_HALF_REG=$((CPU_HALF_REG * shards)) # an estimate for the whole farm
+  for i in $(seq 1 "$shards"); do
+    await "$WORK/farm-$N-$i.log" "farm: registration phase over\|sim ue: FAILED\|esp4j sim ue:" "$FARM_TIMEOUT" || true
+  done
+  registered_all=0
+  for i in $(seq 1 "$shards"); do
+    r=$(sed -n 's/.*registration phase over: \([0-9]*\) registered.*/\1/p' "$WORK/farm-$N-$i.log")
+    registered_all=$((registered_all + ${r:-0}))
+  done
+  cpu_phase_end "$N" "$registered_all"
+  fds_farm=0
+  for pid in "${FARMS[@]}"; do
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
+  done
+  fds_pcscf=0
+  for pid in "${PCSIMS[@]}"; do
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_pcscf" ] && fds_pcscf=$n
+  done
   # registered: measure
   sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
   pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
@@ -226,7 +357,7 @@ NFT
   ex_ue=$(nft_elements "$UENS" exact6); ex_pc=$(nft_elements "$PCNS" exact6)
   sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
   touch "$HOLD"
-  wait "$FARM" || true
+  for pid in "${FARMS[@]}"; do wait "$pid" || true; done
   # the de-registered flows' policies linger 32 s (fail closed)
   deadline=$((SECONDS + 60)); left="?"
   while [ $SECONDS -lt $deadline ]; do
@@ -236,17 +367,63 @@ NFT
     left=$l; [ "$l" = 0 ] && break; sleep 1
   done
   addrs=$(ip -n "$UENS" -6 -o addr show dev "$UEVETH" | grep -c '2001:db8:4701:' || true)
-  rate=$(sed -n 's/.*registered in [0-9.]* s: \([0-9]*\) registrations\/s.*/\1/p' "$WORK/farm-$N.log")
-  ttt=$(sed -n 's/.*time-to-200 p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms, max \([0-9.]*\) ms.*/\1 \/ \2 \/ \3 ms/p' "$WORK/farm-$N.log")
-  failed=$(sed -n 's/.* de-registered, \([0-9]*\) failed$/\1/p' "$WORK/farm-$N.log" | tail -1)
-  retrans=$(sed -n 's/.*retransmissions \([0-9]*\),.*/\1/p' "$WORK/farm-$N.log")
-  echo "| $N | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $left (addresses $addrs) |"
+  # the shards' summaries as one: rate over the whole window, percentiles over every UE's time-to-200
+  read -r rate ttt failed retrans < <(python3 - "$WORK" "$N" "$shards" <<'PY'
+import math, re, sys
+work, n, shards = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+firsts, lasts, samples, failed, retrans = [], [], [], 0, 0
+for i in range(1, shards + 1):
+    try:
+        lines = open("%s/times-%d-%d" % (work, n, i)).read().split("\n")
+        firsts.append(int(lines[1].split()[1])); lasts.append(int(lines[2].split()[1]))
+        samples += [int(l) / 1000.0 for l in lines[3:] if l.strip()]
+    except (OSError, IndexError, ValueError):
+        lasts.append(-1)
+    log = open("%s/farm-%d-%d.log" % (work, n, i)).read()
+    m = re.findall(r"de-registered, (\d+) failed$", log, re.M)
+    if failed >= 0:
+        failed = failed + int(m[-1]) if m else -1  # a shard without its summary died: say "?"
+    m = re.findall(r"retransmissions (\d+),", log)
+    retrans += int(m[-1]) if m else 0
+rate = "-"
+if lasts and min(lasts) > 0 and firsts and max(lasts) > min(firsts):
+    rate = "%.0f" % (n / ((max(lasts) - min(firsts)) / 1000.0))
+ttt = "-"
+if samples:
+    samples.sort()
+    pct = lambda p: samples[min(len(samples) - 1, max(0, math.ceil(p * len(samples)) - 1))]
+    ttt = "%.1f_/_%.1f_/_%.1f_ms" % (pct(0.50), pct(0.99), samples[-1])
+print(rate, ttt, "?" if failed < 0 else failed, retrans)
+PY
+)
+  ttt=${ttt//_/ }
+  echo "| $N | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $fds_farm/$fds_pcscf | $left (addresses $addrs) |"
+  if [ "$KEEP_LOGS" = 1 ]; then # why state was left, if it was: what each side's SIP watch saw and dropped
+    for side in ue pc; do
+      ns=$UENS; [ $side = pc ] && ns=$PCNS
+      "$JAVA" $JVM_ARGS -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain stat --counters "/dev/shm/esp4j-farm-$TAG-$side.counters" \
+        > "$WORK/counters-$side-$N.txt" 2>&1 || true
+      # raw sockets (the SIP watch): the last column counts what the kernel dropped for a full receive buffer
+      ip netns exec "$ns" sh -c 'cat /proc/net/raw6; nstat -az TcpRetransSegs TcpExtTCPOFOQueue TcpExtListenOverflows' \
+        > "$WORK/kernel-$side-$N.txt" 2>&1 || true
+    done
+  fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   PIDS=()
-  grep -h 'farm: failed' "$WORK/farm-$N.log" >&2 || true
+  # failures by reason, summed over the shards
+  cat "$WORK"/farm-"$N"-*.log | awk '/^farm: failed [0-9]+: / {n=$3; sub(":","",n); $1=$2=$3=""; r[substr($0,4)]+=n}
+    END {for (k in r) print "farm: failed " r[k] ": " k}' >&2 || true
   if [ "$KEEP_LOGS" = 1 ]; then # where the time went (per-step times from the daemons' logs), beside the table
     python3 "$ROOT/benchmarks/scripts/farm-timeline.py" "$WORK/daemon-ue-$N.log" "$WORK/daemon-pc-$N.log" \
       $( [ "$TRACE_NFT" = 1 ] && echo "$WORK/nft-ue-$N.log $WORK/nft-pc-$N.log") > "$WORK/timeline-$N.md" 2>&1 || true
   fi
 done
+if [ -n "$CPU_ROWS" ]; then
+  echo
+  echo "CPU of the registration phase (user + sys s; ms per registered UE; JIT, GC and children are parts of the process's or beside it):"
+  echo
+  echo "| N | part | process | user + sys s | ms/reg | JIT ms/reg | GC ms/reg | children (nft, ip) ms/reg |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s' "$CPU_ROWS"
+fi

@@ -252,53 +252,116 @@ public final class SipBridge
         }
         int offset = ip.payloadOffset();
         int length = ip.payloadLength();
-        final long expected = flow == null ? -1 : flow.nextSequence;
-        if (expected >= 0 && length > 0)
+        final boolean closing = (flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0;
+        List<LifecycleEvent> events = List.of();
+        if (flow != null && length > 0 && isAfterHole(sequence, flow.nextSequence))
         {
-            final long ahead = (sequence - expected) & 0xFFFF_FFFFL;
-            if (ahead != 0 && ahead < 0x8000_0000L)
+            // A hole before this segment: one lost on the way, which TCP sends again after this one. Keep this one
+            // until then, else the retransmission would look like a segment already seen.
+            if (!closing && tcp.holdAhead(flow, sequence, packet, offset, length))
             {
-                // A gap: the partial message can never complete, start over at this segment.
-                tcp.dropPartial(flow);
+                return events;
             }
-            else if (ahead != 0)
+            // More wait behind the hole than a flow keeps: give it up, start over at a kept message start.
+            if (tcp.skipHole(flow) >= 0)
             {
-                // Retransmission: skip what was already seen.
-                final long behind = (expected - sequence) & 0xFFFF_FFFFL;
-                if (behind >= length)
-                {
-                    return List.of();
-                }
-                offset += (int)behind;
-                length -= (int)behind;
-                sequence = expected;
+                events = drainInOrder(flow, key, events);
+            }
+            if (isAfterHole(sequence, flow.nextSequence) && (closing || !tcp.holdAhead(flow, sequence, packet, offset, length)))
+            {
+                tcp.startOver(flow); // start over at this segment
+                flow.nextSequence = -1;
+            }
+            else if (isAfterHole(sequence, flow.nextSequence))
+            {
+                return events;
             }
         }
-        final boolean closing = (flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0;
+        final long expected = flow == null ? -1 : flow.nextSequence;
+        if (expected >= 0 && length > 0 && sequence != expected)
+        {
+            // Retransmission: skip what was already seen.
+            final long behind = (expected - sequence) & 0xFFFF_FFFFL;
+            if (behind >= length)
+            {
+                return events;
+            }
+            offset += (int)behind;
+            length -= (int)behind;
+            sequence = expected;
+        }
         if (length == 0 || (flow == null || flow.framer == null) && !looksLikeSip(packet, offset, length))
         {
             // Nothing for the framer. Only flows that carried SIP have state: other segments cost nothing here.
             if (flow != null)
             {
                 flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
+                events = drainInOrder(flow, key, events);
                 if (closing)
                 {
                     tcp.remove(key);
                 }
             }
-            return List.of();
+            return events;
         }
         if (flow == null)
         {
             flow = tcp.create(key, nowNs);
         }
         flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
-        final List<LifecycleEvent> events = frame(flow, key, packet, offset, length);
+        events = concat(events, frame(flow, key, packet, offset, length));
+        events = drainInOrder(flow, key, events);
         if (closing)
         {
             tcp.remove(key);
         }
         return events;
+    }
+
+    /** @return true when {@code sequence} is after {@code expected} (unsigned 32-bit, within half the space). */
+    private static boolean isAfterHole(final long sequence, final long expected)
+    {
+        final long ahead = (sequence - expected) & 0xFFFF_FFFFL;
+        return expected >= 0 && ahead != 0 && ahead < 0x8000_0000L;
+    }
+
+    /** Frame the kept segments the flow's sequence has reached (a hole was filled, or skipped). */
+    private List<LifecycleEvent> drainInOrder(final TcpReassembly.Flow flow, final FlowKey key, final List<LifecycleEvent> events)
+    {
+        List<LifecycleEvent> all = events;
+        TcpReassembly.Segment segment;
+        while (flow.nextSequence >= 0 && (segment = tcp.nextInOrder(flow)) != null)
+        {
+            final byte[] bytes = segment.bytes();
+            final long behind = (flow.nextSequence - segment.sequence()) & 0xFFFF_FFFFL;
+            if (behind >= bytes.length)
+            {
+                continue; // all of it seen already
+            }
+            final int offset = (int)behind;
+            flow.nextSequence = (segment.sequence() + bytes.length) & 0xFFFF_FFFFL;
+            if (flow.framer != null || looksLikeSip(bytes, offset, bytes.length - offset))
+            {
+                all = concat(all, frame(flow, key, bytes, offset, bytes.length - offset));
+            }
+        }
+        return all;
+    }
+
+    private static List<LifecycleEvent> concat(final List<LifecycleEvent> first, final List<LifecycleEvent> second)
+    {
+        if (first.isEmpty())
+        {
+            return second;
+        }
+        if (second.isEmpty())
+        {
+            return first;
+        }
+        final List<LifecycleEvent> all = new ArrayList<>(first.size() + second.size());
+        all.addAll(first);
+        all.addAll(second);
+        return all;
     }
 
     /**
@@ -346,6 +409,18 @@ public final class SipBridge
     public int[] protectedPorts()
     {
         return engine.protectedPorts();
+    }
+
+    /** @return see {@link SaLifecycleEngine#protectedPortsChanges()}. */
+    public long protectedPortsChanges()
+    {
+        return engine.protectedPortsChanges();
+    }
+
+    /** @param bits 1,024 words the protected ports are added to (see {@link SaLifecycleEngine#protectedPortsInto}). */
+    public void protectedPortsInto(final long[] bits)
+    {
+        engine.protectedPortsInto(bits);
     }
 
     /**

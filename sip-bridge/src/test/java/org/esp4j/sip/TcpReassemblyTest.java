@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The SIP-over-TCP reassembly state stays bounded under a flood of unsolicited segments, whatever they carry.
+ * The SIP-over-TCP reassembly state stays bounded under a flood of unsolicited segments, whatever they carry; it keeps
+ * the flows of 10,000 UEs, and a message survives a segment that TCP sends again after the ones behind it.
  */
 class TcpReassemblyTest
 {
@@ -39,20 +40,151 @@ class TcpReassemblyTest
         final TcpReassembly tcp = bridge.tcpReassembly();
         for (int port = 20000; port < 22000; port++)
         {
-            final byte[] segment = tcp(port, 5060, 1, PARTIAL_REGISTER);
-            bridge.onIpPacket(segment, 0, segment.length);
+            feed(tcp(port, 5060, 1, PARTIAL_REGISTER));
         }
 
-        // Bound: maxFlows flows, maxBytesPerFlow each.
-        assertEquals(TcpReassembly.DEFAULT_MAX_FLOWS, tcp.flowCount());
-        assertEquals((long)TcpReassembly.DEFAULT_MAX_FLOWS * PARTIAL_REGISTER.length, tcp.bufferedBytes());
-        assertTrue(tcp.bufferedBytes() <= (long)tcp.maxFlows() * tcp.maxBytesPerFlow());
-        assertEquals(2000 - TcpReassembly.DEFAULT_MAX_FLOWS, tcp.flowsEvicted());
+        // Bound: a small entry per flow, and maxBufferedFlows buffers of at most maxBytesPerFlow.
+        assertEquals(2000, tcp.flowCount());
+        assertEquals(TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS, tcp.bufferedFlowCount());
+        assertEquals((long)TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS * PARTIAL_REGISTER.length, tcp.bufferedBytes());
+        assertTrue(tcp.bufferedBytes() <= (long)tcp.maxBufferedFlows() * tcp.maxBytesPerFlow());
+        assertEquals(2000 - TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS, tcp.flowsEvicted(), "buffers dropped");
 
         clockNs.addAndGet(TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS);
         bridge.expire();
-        assertEquals(0, tcp.flowCount(), "idle flows dropped");
-        assertEquals(TcpReassembly.DEFAULT_MAX_FLOWS, tcp.flowsIdleExpired());
+        assertEquals(0, tcp.bufferedBytes(), "idle partial messages dropped");
+        assertEquals(TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS, tcp.flowsIdleExpired());
+        assertEquals(2000 - TcpReassembly.DEFAULT_MAX_BUFFERED_FLOWS, tcp.flowCount(),
+            "the flows without bytes keep their sequence numbers (a small entry each, within the flow cap)");
+    }
+
+    @Test
+    void shouldKeepTheFlowsOfTenThousandUesWithoutEvictingAny()
+    {
+        // a P-CSCF with 10,000 UEs over TCP: each UE's connections to port-s and 5060, both carrying SIP
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] whole = message("MESSAGE", "m", 0);
+        for (int ue = 0; ue < 10_000; ue++)
+        {
+            for (final int port : new int[]{ 5060, 5064 })
+            {
+                feed(tcp(address(ue), 30000, port, 1, whole));
+            }
+        }
+        assertEquals(20_000, tcp.flowCount());
+        assertEquals(0, tcp.flowsEvicted());
+        assertEquals(0, tcp.bufferedBytes());
+    }
+
+    @Test
+    void shouldFrameAMessageThatARetransmissionCarriesBehindTheTailOfOneAlreadySeenWhileThousandsOfFlowsAreActive()
+    {
+        // The state left at N >= 1,000: a UE's earlier message was seen whole, its ACK lost, and TCP sent the
+        // message's tail again together with the de-REGISTER, in one segment that starts mid-message. A flow whose
+        // state was evicted meanwhile (at the old cap of 256, by the other UEs' flows) ignored that segment, as it
+        // does not start like SIP; the flow kept among 3,000 others skips the part already seen and frames the rest.
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] earlier = register(1, 1800);
+        feed(tcp(40002, 5064, 1, earlier));
+        final byte[] whole = message("MESSAGE", "m", 0);
+        for (int ue = 0; ue < 3000; ue++)
+        {
+            feed(tcp(address(ue), 30000, 5064, 1, whole));
+        }
+        final byte[] deregister = register(2, 1800);
+        final int tail = 600;
+        final byte[] collapsed = new byte[tail + deregister.length];
+        System.arraycopy(earlier, earlier.length - tail, collapsed, 0, tail);
+        System.arraycopy(deregister, 0, collapsed, tail, deregister.length);
+        final byte[] again = tcp(40002, 5064, 1 + earlier.length - tail, collapsed);
+
+        final List<LifecycleEvent> events = feed(again);
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, tcp.flowsEvicted());
+    }
+
+    @Test
+    void shouldKeepTheSequenceOfAFlowWithoutBufferedBytesBeyondTheIdleTimeout()
+    {
+        // a registered UE's connection is quiet until its re-registration or de-registration, minutes later
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] earlier = register(3, 1800);
+        feed(tcp(40003, 5064, 1, earlier));
+        clockNs.addAndGet(10 * TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS);
+        bridge.expire();
+        assertEquals(1, tcp.flowCount());
+        assertEquals(0, tcp.flowsIdleExpired());
+
+        final byte[] deregister = register(4, 1800);
+        final byte[][] segments = split(deregister, 2); // the first lost on the way, sent again after the second
+        final long at = 1 + earlier.length;
+        final byte[] second = tcp(40003, 5064, at + segments[0].length, segments[1]);
+        final byte[] again = tcp(40003, 5064, at, segments[0]);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(second));
+        events.addAll(feed(again));
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+    }
+
+    @Test
+    void shouldFrameAMessageWhoseFirstSegmentIsSentAgainAfterTheSegmentsAfterIt()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        long sequence = 1;
+        final byte[] before = message("MESSAGE", "before", 0);
+        final byte[] first = tcp(40000, 5064, sequence, before); // the flow is known: an earlier message on it
+        feed(first);
+        sequence += before.length;
+        final byte[] register = register(7, 2400); // a de-REGISTER-sized message: three segments
+        final byte[][] segments = split(register, 3);
+        final long[] at = { sequence, sequence + segments[0].length, sequence + segments[0].length + segments[1].length };
+
+        // the first segment is lost on the way: the other two arrive, then TCP sends the first again (twice)
+        final List<LifecycleEvent> events = new java.util.ArrayList<>();
+        for (final int i : new int[]{ 1, 2, 2, 0, 0 })
+        {
+            final byte[] segment = tcp(40000, 5064, at[i], segments[i]);
+            events.addAll(feed(segment));
+        }
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, count(events, LifecycleEvent.Type.PARSE_ERROR), events.toString());
+        assertEquals(2, tcp.segmentsAhead(), "two kept until the hole was filled (the repeat of one not again)");
+        assertEquals(0, tcp.holesSkipped());
+        assertEquals(0, tcp.bufferedBytes());
+
+        final byte[] next = register(8, 100); // and the flow goes on in order
+        final byte[] after = tcp(40000, 5064, at[2] + segments[2].length, next);
+        assertEquals(1, count(feed(after), LifecycleEvent.Type.SECURITY_CLIENT_RECORDED));
+    }
+
+    @Test
+    void shouldSkipAHoleThatIsNeverFilledAndFrameTheMessagesAfterIt()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        long sequence = 1;
+        final byte[] before = message("MESSAGE", "before", 0);
+        feed(tcp(40001, 5064, sequence, before));
+        sequence += before.length;
+        // a message whose first half this watch never sees (the kernel delivered it to the host, not to the watch)
+        final byte[][] lost = split(register(100, 1500), 2);
+        sequence += lost[0].length;
+        final byte[] tail = tcp(40001, 5064, sequence, lost[1]);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tail));
+        sequence += lost[1].length;
+        final int messages = TcpReassembly.MAX_SEGMENTS_AHEAD + 3;
+        for (int i = 0; i < messages; i++)
+        {
+            final byte[] whole = register(i, 100);
+            final byte[] segment = tcp(40001, 5064, sequence, whole);
+            events.addAll(feed(segment));
+            sequence += whole.length;
+        }
+
+        assertEquals(1, tcp.holesSkipped());
+        assertEquals(messages, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED),
+            "every whole message after the hole, none lost: " + events);
+        assertEquals(0, tcp.bufferedBytes());
     }
 
     @Test
@@ -62,7 +194,7 @@ class TcpReassemblyTest
         for (int port = 30000; port < 32000; port++)
         {
             final byte[] segment = tcp(port, 5060, 1, junk);
-            assertTrue(bridge.onIpPacket(segment, 0, segment.length).isEmpty());
+            assertTrue(feed(segment).isEmpty());
         }
         assertEquals(0, bridge.tcpReassembly().flowCount());
         assertEquals(0, bridge.tcpReassembly().flowsEvicted());
@@ -119,11 +251,64 @@ class TcpReassemblyTest
         assertEquals(0, small.bufferedBytes());
     }
 
+    /** A REGISTER of its own subscriber and Call-ID with Security-Client, padded to about {@code size} bytes. */
+    private static byte[] register(final int ue, final int size)
+    {
+        final String user = "00101012345" + String.format("%04d", ue);
+        final String head = "REGISTER sip:ims.example.org SIP/2.0\r\n" +
+            "Via: SIP/2.0/TCP 192.0.2.66:5060;branch=z9hG4bK" + ue + "\r\n" +
+            "From: <sip:" + user + "@ims.example.org>;tag=" + ue + "\r\nTo: <sip:" + user + "@ims.example.org>\r\n" +
+            "Call-ID: call-" + ue + "\r\nCSeq: 1 REGISTER\r\nContact: <sip:" + user + "@192.0.2.66:5060>\r\n" +
+            "Authorization: Digest username=\"" + user + "@ims.example.org\", realm=\"ims.example.org\", " +
+            "nonce=\"\", uri=\"sip:ims.example.org\", response=\"\"\r\n" +
+            "Security-Client: ipsec-3gpp;alg=hmac-sha-1-96;spi-c=" + (1000 + 2 * ue) + ";spi-s=" + (1001 + 2 * ue) +
+            ";port-c=30000;port-s=30001\r\nExpires: 600000\r\n";
+        return (head + "X-Padding: " + "p".repeat(Math.max(0, size - head.length())) + "\r\nContent-Length: 0\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] message(final String method, final String callId, final int bodyLength)
+    {
+        return (method + " sip:a@ims.example.org SIP/2.0\r\nCall-ID: " + callId + "\r\nCSeq: 1 " + method + "\r\n" +
+            "Content-Length: " + bodyLength + "\r\n\r\n" + "b".repeat(bodyLength)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[][] split(final byte[] bytes, final int parts)
+    {
+        final byte[][] split = new byte[parts][];
+        for (int i = 0; i < parts; i++)
+        {
+            split[i] = java.util.Arrays.copyOfRange(bytes, i * bytes.length / parts, (i + 1) * bytes.length / parts);
+        }
+        return split;
+    }
+
+    private List<LifecycleEvent> feed(final byte[] segment)
+    {
+        return bridge.onIpPacket(segment, 0, segment.length);
+    }
+
+    private static long count(final List<LifecycleEvent> events, final LifecycleEvent.Type type)
+    {
+        return events.stream().filter(event -> event.type() == type).count();
+    }
+
+    private static InetAddress address(final int ue)
+    {
+        return address("10.45." + (ue >>> 8) + "." + (ue & 0xFF));
+    }
+
     private static byte[] tcp(final int srcPort, final int dstPort, final long sequence, final byte[] payload)
+    {
+        return tcp(ATTACKER, srcPort, dstPort, sequence, payload);
+    }
+
+    private static byte[] tcp(
+        final InetAddress src, final int srcPort, final int dstPort, final long sequence, final byte[] payload)
     {
         final ByteBuffer packet = ByteBuffer.allocate(20 + 20 + payload.length);
         packet.put((byte)0x45).put((byte)0).putShort((short)packet.capacity()).putInt(0).put((byte)64).put((byte)6)
-            .putShort((short)0).put(ATTACKER.getAddress()).put(PCSCF.getAddress());
+            .putShort((short)0).put(src.getAddress()).put(PCSCF.getAddress());
         packet.putShort((short)srcPort).putShort((short)dstPort).putInt((int)sequence).putInt(0);
         packet.put((byte)0x50).put((byte)0x18).putShort((short)65535).putShort((short)0).putShort((short)0);
         packet.put(payload);

@@ -5,6 +5,7 @@ import org.esp4j.core.crypto.IntegrityAlgorithm;
 import org.esp4j.sip.message.SipMessage;
 import org.esp4j.sip.message.Transport;
 import org.esp4j.sip.sim.FarmAddresses;
+import org.esp4j.sip.sim.FarmShard;
 import org.esp4j.sip.sim.PcscfFarm;
 import org.esp4j.sip.sim.PcscfSim;
 import org.esp4j.sip.sim.PcscfSimConfig;
@@ -41,7 +42,8 @@ public final class SimCommand
         "                       [--reregister N [--rechallenge [--new-port-c N]]] [--deregister [--hold FILE]]",
         "                       [--subscriber FILE] [--timeout SECONDS]",
         "       esp4j sim ue    --ues N --ue-prefix PREFIX [--ue-dev DEV] [--rate R] [--concurrency C]",
-        "                       [--reregister N] [--reregister-interval S] [--hold FILE | --hold-time S] [options above]",
+        "                       [--reregister N] [--reregister-interval S] [--hold FILE | --hold-time S]",
+        "                       [--shard I/S] [--times FILE] [options above]",
         "       esp4j sim pcscf [--address ADDR] [--ipv4] [--port N] [--port-c N] [--port-s N] [--spi-c N] [--spi-s N]",
         "                       [--alg ALG] [--ealg EALG] [--transport udp|tcp] [--rechallenge [--new-port-c N]]",
         "                       [--subscriber FILE] [--timeout SECONDS] [--ues N]",
@@ -61,7 +63,10 @@ public final class SimCommand
         "end), subscriber i of the --subscriber file (or derived from it or test set 1: see README), spi-c/spi-s + 2i;",
         "at most R procedures started per second (default: no limit) and C in flight (default 100); N re-registrations",
         "each S seconds after the last (or every S s while held), then all de-register. 'sim pcscf --ues N' serves",
-        "the same N subscribers (its spi-c/spi-s + i).");
+        "the same N subscribers (its spi-c/spi-s + i). --shard I/S: this process runs shard I of S of the N UEs",
+        "(UEs (I-1)*N/S to I*N/S - 1, each with its address, subscriber and SPIs of the whole farm; R and C are this",
+        "process's own); --times FILE: write the first REGISTER's and the last registration's time and each UE's",
+        "time-to-200, to summarise shards together.");
 
     /** The seed's UE address. */
     public static final String SEED_UE = "2001::1:d1ae:bb37:d9c9:81d0";
@@ -240,9 +245,11 @@ public final class SimCommand
     {
         final UeSimConfig template = ueConfig(options);
         final SubscriberSet subscribers = subscribers(options);
-        final FarmAddresses addresses = new FarmAddresses(options.uePrefix, options.ues, options.ueDev);
-        final UeFarm.Settings settings = new UeFarm.Settings(template, subscribers, options.ues, addresses::address,
-            options.rate, options.concurrency, options.reregister, options.reregisterIntervalMs, options.holdMs,
+        final FarmShard shard = options.shard != null ? FarmShard.parse(options.shard, options.ues) :
+            FarmShard.whole(options.ues);
+        final FarmAddresses addresses = new FarmAddresses(options.uePrefix, shard, options.ueDev);
+        final UeFarm.Settings settings = new UeFarm.Settings(template, subscribers, shard.first(), shard.count(),
+            addresses::address, options.rate, options.concurrency, options.reregister, options.reregisterIntervalMs, options.holdMs,
             options.hold, options.timeoutMs);
         final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         final AtomicReference<UeFarm> running = new AtomicReference<>();
@@ -265,11 +272,13 @@ public final class SimCommand
             addresses.close();
         }, "sim-ue-farm-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (SocketSimTransport transport = new SocketSimTransport(addresses.address(0)))
+        try (SocketSimTransport transport = new SocketSimTransport(addresses.address(shard.first())))
         {
             addresses.add();
-            out.println("sim ue: farm of " + options.ues + " UEs " + InetAddressText.format(addresses.address(0)) +
-                ".." + InetAddressText.format(addresses.address(options.ues - 1)) + " on " + options.ueDev +
+            out.println("sim ue: farm of " + shard.count() + " UEs " +
+                (shard.isWhole() ? "" : "(shard " + shard + " of " + options.ues + ") ") +
+                InetAddressText.format(addresses.address(shard.first())) + ".." +
+                InetAddressText.format(addresses.address(shard.end() - 1)) + " on " + options.ueDev +
                 ", registering with " + InetAddressText.format(template.pcscf(), template.pcscfPort()) +
                 (options.rate > 0 ? " at " + (long)options.rate + "/s" : "") + ", " + options.concurrency +
                 " in flight at most");
@@ -277,7 +286,11 @@ public final class SimCommand
             final UeFarm farm = new UeFarm(settings, transport, out);
             running.set(farm);
             final boolean ok = farm.run();
-            out.println(ok ? "sim ue: DONE" : "sim ue: FAILED: " + farm.failed() + " of " + options.ues + " UEs failed");
+            if (options.times != null)
+            {
+                farm.writeTimes(options.times);
+            }
+            out.println(ok ? "sim ue: DONE" : "sim ue: FAILED: " + farm.failed() + " of " + shard.count() + " UEs failed");
             return ok ? 0 : 1;
         }
         finally
@@ -305,6 +318,9 @@ public final class SimCommand
         Runtime.getRuntime().addShutdownHook(hook);
         try (SocketSimTransport transport = new SocketSimTransport(config.address()))
         {
+            // connections to thousands of UEs through two busy daemons: opened in the poll loop, not one at a time
+            // with the blocking 5 s limit (a UE whose connection fails is a warning, not the end of the farm)
+            transport.connectWithoutBlocking();
             transport.listen(config.port(), true).listen(config.portS(), true).listen(config.portC(), false);
             final PcscfFarm farm = new PcscfFarm(template, subscribers, transport, out);
             out.println("sim pcscf: listening on " + InetAddressText.format(config.address(), config.port()) +
@@ -391,6 +407,8 @@ public final class SimCommand
         int concurrency = 100;
         long reregisterIntervalMs;
         long holdMs;
+        String shard;
+        Path times;
 
         /** The port-c of a renewed set: --new-port-c, else port-c + 2; never port-c or port-s themselves. */
         int newPortC(final int portC, final int portS)
@@ -442,6 +460,8 @@ public final class SimCommand
                     case "--concurrency" -> options.concurrency = (int)number(args, ++i, arg, 1_000_000);
                     case "--reregister-interval" -> options.reregisterIntervalMs = number(args, ++i, arg, 86_400) * 1000;
                     case "--hold-time" -> options.holdMs = number(args, ++i, arg, 86_400) * 1000;
+                    case "--shard" -> options.shard = value(args, ++i, arg);
+                    case "--times" -> options.times = Path.of(value(args, ++i, arg));
                     case "--timeout" -> options.timeoutMs = number(args, ++i, arg, 86_400) * 1000;
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
@@ -459,6 +479,15 @@ public final class SimCommand
             if (options.ues > 0 && options.ue && options.uePrefix == null)
             {
                 throw new IllegalArgumentException("--ues: needs --ue-prefix PREFIX (each UE its own address)");
+            }
+            if ((options.shard != null || options.times != null) && (options.ues == 0 || !options.ue))
+            {
+                throw new IllegalArgumentException((options.shard != null ? "--shard" : "--times") +
+                    ": only for a UE farm (sim ue --ues N)");
+            }
+            if (options.shard != null)
+            {
+                FarmShard.parse(options.shard, options.ues); // a bad I/S is a usage error, before anything starts
             }
             if (options.ues > 0 && options.concurrency < 1)
             {

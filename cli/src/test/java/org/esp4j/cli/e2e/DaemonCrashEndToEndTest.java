@@ -1,11 +1,10 @@
 package org.esp4j.cli.e2e;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,23 +44,14 @@ class DaemonCrashEndToEndTest
     private static final long BLOCK = 1L << 20; // SequenceReservations.BLOCK
     private static final Pattern FLOW = Pattern.compile("FLOW sent=(\\d+) echoed=(\\d+) refused=(\\d+)");
 
-    private E2eLab lab;
+    @RegisterExtension
+    final E2eLab lab = new E2eLab("esp4j-crash-");
     private Path work;
 
     @BeforeEach
-    void setUp() throws IOException
+    void setUp()
     {
-        lab = new E2eLab("esp4j-crash-");
         work = lab.work();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        if (lab != null)
-        {
-            lab.close();
-        }
     }
 
     @Test
@@ -72,7 +62,7 @@ class DaemonCrashEndToEndTest
         SipBridgeEndToEndTest.link(ueNs, pcNs); // the trace's addresses on veth-ue / veth-pc, host routes
 
         final Path pcap = work.resolve("veth-kill.pcap");
-        final Process tcpdump = SipBridgeEndToEndTest.capture(ueNs, "veth-ue", pcap, 128); // headers and ports
+        final WireCapture capture = WireCapture.start(ueNs, "veth-ue", pcap, WireCapture.HEADERS);
 
         final Path ueCounters = lab.countersFile("esp4j-e2e-uekill");
         final Path pcCounters = lab.countersFile("esp4j-e2e-pckill");
@@ -84,7 +74,7 @@ class DaemonCrashEndToEndTest
         awaitReady(pcNs, pcDaemon);
         final Process server = pcNs.start("echo", javaCommand(NetApps.class.getName(), "echo-server", PCSCF,
             Integer.toString(NetApps.PCSCF_PORT_S), ""));
-        assertTrue(pcNs.awaitLog("echo", server, "ECHO-READY", 20_000), pcNs.logText("echo"));
+        assertTrue(pcNs.awaitLog("echo", server, "ECHO-READY", 60_000), pcNs.logText("echo"));
 
         // the flow: 2000 datagrams, one per 5 ms (at least 10 s), across the kill and the restart
         final Process flow = ueNs.start("flow", javaCommand(NetApps.class.getName(), "flow", UE, PCSCF, "2000", "5"));
@@ -114,10 +104,10 @@ class DaemonCrashEndToEndTest
         assertTrue(Integer.parseInt(afterRestart.group(2)) >= 45, "echoes after the restart: " +
             afterRestart.group() + "\n" + pcNs.logText("daemon"));
 
-        ueNs.stopCompleteCapture(tcpdump, "tcpdump");
-        final TunDaemonEndToEndTest.Capture capture = TunDaemonEndToEndTest.Capture.read(pcap, false);
-        assertEquals(0, capture.plainProtected, "protected ports seen in clear on the wire");
-        final List<Long> sequences = capture.sequences.get(TraceSas.SPI_UE_TO_PCSCF_C);
+        capture.stop(PCSCF); // once the last ESP is in the file
+        final TunDaemonEndToEndTest.Capture packets = TunDaemonEndToEndTest.Capture.read(pcap, false);
+        assertEquals(0, packets.plainProtected, "protected ports seen in clear on the wire");
+        final List<Long> sequences = packets.sequences.get(TraceSas.SPI_UE_TO_PCSCF_C);
         assertNotNull(sequences, "no ESP of the flow captured");
         assertTrue(sequences.get(0) < BLOCK, "the capture starts before the kill: " + sequences.get(0));
         assertTrue(sequences.get(sequences.size() - 1) > BLOCK,
@@ -153,7 +143,7 @@ class DaemonCrashEndToEndTest
         ns.ip().check("-6", "route", "add", PCSCF + "/128", "dev", "veth-a");
         ns.ip().check("-6", "neigh", "add", PCSCF, "lladdr", "02:00:00:00:00:02", "dev", "veth-a");
         final Path pcap = work.resolve("gcm.pcap");
-        final Process tcpdump = SipBridgeEndToEndTest.capture(ns, "veth-a", pcap, 128); // headers and IVs
+        final WireCapture capture = WireCapture.start(ns, "veth-a", pcap, WireCapture.HEADERS);
 
         final Path counters = lab.countersFile("esp4j-e2e-gcm");
         final String preload = "state add src " + UE + " dst " + PCSCF + " proto esp spi 0x00001000 mode transport " +
@@ -173,17 +163,12 @@ class DaemonCrashEndToEndTest
             // and in the capture: a packet is counted before its batch leaves (one sendmmsg at the end of the duty
             // cycle), and SIGKILL must not take the last batch along before the capture has it
             final int wanted = 100 * (run + 1);
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            int captured;
-            while ((captured = espPackets(pcap)) < wanted && System.nanoTime() - deadline < 0)
-            {
-                Thread.sleep(10);
-            }
-            assertEquals(wanted, captured, "ESP captured by the end of run " + run + ": " + ns.logText("tcpdump"));
+            assertEquals(wanted, capture.awaitFrames(WireCapture.ipProtocol(50), wanted, 20_000),
+                "ESP captured by the end of run " + run + ": " + ns.logText("tcpdump"));
             daemon.destroyForcibly(); // SIGKILL: no clean stop, as in a crash
             assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
         }
-        ns.stopCompleteCapture(tcpdump, "tcpdump");
+        capture.stop();
 
         final java.util.Set<String> ivs = new java.util.HashSet<>();
         int packets = 0;
@@ -210,26 +195,6 @@ class DaemonCrashEndToEndTest
         }
         assertTrue(firstRun == 100 && secondRun == 100 && packets == 200,
             "ESP of both runs captured: " + firstRun + " + " + secondRun + " of " + packets);
-    }
-
-    /** @return the ESP packets in a capture tcpdump is still writing (its last record may be half written). */
-    private static int espPackets(final Path pcap)
-    {
-        int packets = 0;
-        try (org.esp4j.core.pcap.PcapReader reader = new org.esp4j.core.pcap.PcapReader(pcap))
-        {
-            final org.esp4j.core.pcap.PcapFrame frame = new org.esp4j.core.pcap.PcapFrame();
-            while (reader.next(frame))
-            {
-                final int at = frame.networkOffset();
-                packets += at >= 0 && (frame.data()[at + 6] & 0xFF) == 50 ? 1 : 0;
-            }
-        }
-        catch (final IOException ex)
-        {
-            // a record being written, or no file header yet: what was whole is counted
-        }
-        return packets;
     }
 
     private static void awaitCounter(final Path counters, final String name, final long atLeast)

@@ -17,6 +17,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The applications of the end-to-end test, run inside a namespace with {@code ip netns exec NS java ... NetApps}:
@@ -302,7 +303,18 @@ public final class NetApps
                 }
                 Thread.sleep(intervalMs);
             }
-            Thread.sleep(500); // the last echoes
+            // the last echoes: until every sent datagram is echoed, or none came for 1 s (at most 5 s)
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            long quietSince = System.nanoTime();
+            for (int seen = echoed.get(); seen < count - refused && System.nanoTime() - deadline < 0 &&
+                System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(1); seen = echoed.get())
+            {
+                Thread.sleep(20);
+                if (echoed.get() != seen)
+                {
+                    quietSince = System.nanoTime();
+                }
+            }
             System.out.println("FLOW sent=" + count + " echoed=" + echoed.get() + " refused=" + refused);
             System.out.flush();
         }

@@ -55,7 +55,7 @@ class PcscfFixedPortsEndToEndTest extends SipLabTest
         pcNs.ip().check("-6", "route", "add", UE_PREFIX, "dev", "veth-pc");
 
         final Path pcap = work.resolve("veth-pc.pcap");
-        final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap);
+        final WireCapture capture = WireCapture.start(pcNs, "veth-pc", pcap, WireCapture.WHOLE);
         final List<String> peersCommand = javaCommand(SipPeers.class.getName(), "pcscf-proxy-n", PCSCF, SCSCF, "2");
         // fixed SPIs per UE; the third UE gets the first one's (the conflict)
         peersCommand.add(peersCommand.indexOf("-cp"), "-Desp4j.sippeers.spis=" + UE2 + "=" + UE2_SPI_C + "/" + UE2_SPI_S +
@@ -119,7 +119,7 @@ class PcscfFixedPortsEndToEndTest extends SipLabTest
         assertFalse(application.contains("REGISTER Expires: 600000 from " + InetAddress.getByName(UE3).getHostAddress()),
             "the third UE's protected REGISTER never reached the application:\n" + application);
 
-        pcNs.stopCapture(tcpdump, pcap, UE, SipBridgeEndToEndTest.CAPTURE_FLUSH_TIMEOUT_MS);
+        capture.stop(UE);
         final Map<String, Integer> esp = new java.util.TreeMap<>();
         final int[] clearToPortS = { 0 };
         eachIpv6(pcap, (frame, ip) ->

@@ -3,10 +3,10 @@ package org.esp4j.cli.e2e;
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.cli.Esp4jMain;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,23 +52,14 @@ class PcscfInjectionEndToEndTest
     private static final Pattern FORGED = Pattern.compile("PCSCF-FORGED (\\d+)");
     private static final Pattern FIRST_401 = Pattern.compile("UE-401-AT (\\d+)");
 
-    private E2eLab lab;
+    @RegisterExtension
+    final E2eLab lab = new E2eLab("esp4j-inject-");
     private Path work;
 
     @BeforeEach
-    void setUp() throws IOException
+    void setUp()
     {
-        lab = new E2eLab("esp4j-inject-");
         work = lab.work();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        if (lab != null)
-        {
-            lab.close();
-        }
     }
 
     @Test
@@ -80,27 +71,33 @@ class PcscfInjectionEndToEndTest
         pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
 
         final Path pcap = work.resolve("veth-pc.pcap");
-        final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap, 128); // headers and ports
+        final WireCapture capture = WireCapture.start(pcNs, "veth-pc", pcap, WireCapture.HEADERS);
         final Process peers = pcNs.start("pcscf", javaCommand(SipPeers.class.getName(), "pcscf-proxy-loop", PCSCF,
             SCSCF, Integer.toString(REGISTRATIONS)));
         final Process pcDaemon = startDaemon(pcNs, "pc", UE, true, "--sip-bridge", "pcscf");
         final Process ueDaemon = startDaemon(ueNs, "ue", PCSCF, false,
             "--sip-bridge", "ue", "--k", SipPeers.K, "--opc", SipPeers.OPC);
-        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
+        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 60_000), pcNs.logText("pcscf"));
         TunDaemonEndToEndTest.awaitReady(pcNs, pcDaemon);
         TunDaemonEndToEndTest.awaitReady(ueNs, ueDaemon);
 
-        // one forged datagram a millisecond (at most 60 s), from before the first REGISTER to after the last
+        // one forged datagram a millisecond (at most 60 s), from just before the first REGISTER to after the last:
+        // the UE is up before the flood starts, since the P-CSCF daemon's stalled sniffer takes what its sockets
+        // queued (the first REGISTER among the forged datagrams) only when the 401 reaches its TUN, and its 4 MiB
+        // socket buffers hold a few seconds of forged datagrams: a REGISTER after that would be lost
+        final Path go = work.resolve("ue.go");
+        final Process client = ueNs.start("ue", javaCommand(SipPeers.class.getName(), "ue-register-loop", UE, PCSCF,
+            Integer.toString(REGISTRATIONS), go.toString()));
+        assertTrue(ueNs.awaitLog("ue", client, "UE-READY", 60_000), ueNs.logText("ue"));
         final Process injector = ueNs.start("inject", javaCommand(NetApps.class.getName(), "inject-flow", UE, PCSCF,
             "60000", "1", "0x4500"));
-        assertTrue(ueNs.awaitLog("inject", injector, "INJECTING", 20_000), ueNs.logText("inject"));
-        final Process client = ueNs.start("ue", javaCommand(SipPeers.class.getName(), "ue-register-loop", UE, PCSCF,
-            Integer.toString(REGISTRATIONS)));
+        assertTrue(ueNs.awaitLog("inject", injector, "INJECTING", 60_000), ueNs.logText("inject"));
+        Files.createFile(go);
         assertTrue(client.waitFor(120, TimeUnit.SECONDS) && client.exitValue() == 0 &&
             ueNs.logText("ue").contains("UE-DONE"), logs(ueNs, pcNs));
-        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-DONE", 10_000), logs(ueNs, pcNs));
+        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-DONE", 30_000), logs(ueNs, pcNs));
         injector.destroy();
-        pcNs.stopCompleteCapture(tcpdump, "tcpdump");
+        capture.stop(UE); // once the last 200 OK is in the file
 
         // forged datagrams sent after the first 401 was on the wire: none reached the application
         final Matcher first401 = FIRST_401.matcher(ueNs.logText("ue"));

@@ -90,7 +90,7 @@ class SipBridgeAeadEndToEndTest extends SipLabTest
         final Netns pcNs = lab.pcNs();
 
         final Path pcap = work.resolve("veth-pc.pcap");
-        final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap);
+        final WireCapture capture = WireCapture.start(pcNs, "veth-pc", pcap, WireCapture.WHOLE);
         final List<String> peersCommand = javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF);
         peersCommand.add(peersCommand.indexOf("-cp"), "-Desp4j.sippeers.mechanism=" + mechanism);
         final Process peers = pcNs.start("pcscf", peersCommand);
@@ -133,7 +133,7 @@ class SipBridgeAeadEndToEndTest extends SipLabTest
                 assertEquals(0L, counters.getOrDefault(drop, 0L), side + " " + drop + " in " + counters);
             }
         }
-        pcNs.stopCapture(tcpdump, pcap, UE, SipBridgeEndToEndTest.CAPTURE_FLUSH_TIMEOUT_MS);
+        capture.stop(UE);
         assertEquals(SIGTERM_EXIT, Netns.stop(daemons[0], 20_000), pcNs.logText("daemon"));
         assertEquals(SIGTERM_EXIT, Netns.stop(daemons[1], 20_000), ueNs.logText("daemon"));
         return pcap;

@@ -2,11 +2,9 @@ package org.esp4j.cli.e2e;
 
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
-import org.esp4j.tun.RootAssumptions;
 import org.esp4j.cli.control.ControlClient;
 import org.esp4j.cli.Esp4jMain;
 import org.esp4j.cli.run.RunCommand;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,43 +56,25 @@ class SipBridgeEndToEndTest
         { SipPeers.UE_PORT_C, SipPeers.PCSCF_PORT_S }, { SipPeers.PCSCF_PORT_S, SipPeers.UE_PORT_C },
         { SipPeers.PCSCF_PORT_C, SipPeers.UE_PORT_S }, { SipPeers.UE_PORT_S, SipPeers.PCSCF_PORT_C } };
 
-    private final long pid = ProcessHandle.current().pid();
-    final List<Netns> namespaces = new ArrayList<>();
-    private final List<Path> countersFiles = new ArrayList<>();
     @RegisterExtension
-    final KeptOnFailure workFiles = new KeptOnFailure();
+    final E2eLab lab = new E2eLab("esp4j-sip-e2e-");
     Path work;
 
     @BeforeEach
-    void setUp() throws IOException
+    void setUp()
     {
-        RootAssumptions.assumeRootOrCi();
-        work = workFiles.create("esp4j-sip-e2e-");
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        namespaces.forEach(Netns::close);
-        namespaces.clear();
-        for (final Path counters : countersFiles)
-        {
-            Files.deleteIfExists(counters); // left behind only by a daemon that had to be killed
-        }
-        workFiles.cleanUp();
+        work = lab.work();
     }
 
     @Test
     void shouldProtectTheClientsSecondRegisterWithSasLearnedFromTheExchange() throws Exception
     {
-        final Netns ueNs = Netns.create("esp4j-sipue-" + pid, work);
-        namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-sippc-" + pid, work);
-        namespaces.add(pcNs);
+        final Netns ueNs = lab.netns("esp4j-sipue");
+        final Netns pcNs = lab.netns("esp4j-sippc");
         link(ueNs, pcNs);
 
         final Path pcap = work.resolve("veth-ue.pcap");
-        final Process tcpdump = capture(ueNs, "veth-ue", pcap);
+        final WireCapture capture = WireCapture.start(ueNs, "veth-ue", pcap, WireCapture.WHOLE);
 
         final Process pcscf = pcNs.start("pcscf", javaCommand(SipPeers.class.getName(), "pcscf", PCSCF));
         assertTrue(pcNs.awaitLog("pcscf", pcscf, "PCSCF-READY", 120_000), pcNs.logText("pcscf"));
@@ -121,7 +101,7 @@ class SipBridgeEndToEndTest
         assertTrue(!states.contains("f769bcd7"), "keys must stay hidden: " + states);
         assertTrue(xfrm(socket, "policy", "list").contains("dport 50718"));
 
-        ueNs.stopCapture(tcpdump, pcap, PCSCF, CAPTURE_FLUSH_TIMEOUT_MS); // once the last ESP is in the file
+        capture.stop(PCSCF); // once the last ESP is in the file
         int plainRegisterTo5060 = 0;
         int plainToPortS = 0;
         final List<Long> sequences = new ArrayList<>();
@@ -162,15 +142,13 @@ class SipBridgeEndToEndTest
     void shouldCarryTheRegistrationAsEspBetweenAUeAndAPcscfDaemonAndRemoveThePcscfSasOnDeRegistration()
         throws Exception
     {
-        final Netns ueNs = Netns.create("esp4j-sip2ue-" + pid, work);
-        namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-sip2pc-" + pid, work);
-        namespaces.add(pcNs);
+        final Netns ueNs = lab.netns("esp4j-sip2ue");
+        final Netns pcNs = lab.netns("esp4j-sip2pc");
         link(ueNs, pcNs);
         pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
 
         final Path pcap = work.resolve("veth-pc.pcap");
-        final Process tcpdump = capture(pcNs, "veth-pc", pcap);
+        final WireCapture capture = WireCapture.start(pcNs, "veth-pc", pcap, WireCapture.WHOLE);
         final Process peers = pcNs.start("pcscf", javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF));
         final Path pcSocket = work.resolve("pc.sock");
         final Path ueSocket = work.resolve("ue.sock");
@@ -245,7 +223,7 @@ class SipBridgeEndToEndTest
             }
         }
 
-        pcNs.stopCapture(tcpdump, pcap, UE, CAPTURE_FLUSH_TIMEOUT_MS); // once the last ESP is in the file
+        capture.stop(UE); // once the last ESP is in the file
         final List<String> ueToPcscf = new ArrayList<>();
         final List<String> pcscfToUe = new ArrayList<>();
         int clearOnProtectedPorts = 0;
@@ -324,33 +302,9 @@ class SipBridgeEndToEndTest
         pcNs.ip().check("-6", "route", "add", UE + "/128", "dev", "veth-pc");
     }
 
-    static Process capture(final Netns netns, final String device, final Path pcap)
-        throws IOException, InterruptedException
-    {
-        return capture(netns, device, pcap, 0);
-    }
-
-    /**
-     * tcpdump on a device, as {@code "tcpdump"} of the namespace.
-     *
-     * @param snapLength bytes kept of each packet, 0 for all. Keep it small where headers are all a test reads: on a
-     *                   veth (offloads on) libpcap sizes each ring frame for a 64 KiB packet, so with all bytes its
-     *                   2 MiB ring holds 32 packets, and a burst that comes while tcpdump waits for a CPU is
-     *                   "dropped by kernel"; 128 gives it thousands. Whole packets get a 32 MiB ring (512 of them).
-     */
-    static Process capture(final Netns netns, final String device, final Path pcap, final int snapLength)
-        throws IOException, InterruptedException
-    {
-        final Process tcpdump = netns.start("tcpdump", List.of("tcpdump", "-i", device, "-w", pcap.toString(), "-U",
-            "--immediate-mode", "-n", "-s", Integer.toString(snapLength), "-B", snapLength == 0 ? "32768" : "2048",
-            "-Z", "root"));
-        assertTrue(netns.awaitLog("tcpdump", tcpdump, "listening on", 60_000), netns.logText("tcpdump"));
-        return tcpdump;
-    }
-
     Path countersFile(final String side)
     {
-        return Path.of("/dev/shm/esp4j-sip-e2e-" + side + "-" + pid + ".counters");
+        return lab.countersFile("esp4j-sip-e2e-" + side);
     }
 
     Process startDaemon(final Netns netns, final String side, final Path socket, final String steer,
@@ -358,7 +312,6 @@ class SipBridgeEndToEndTest
     {
         final Path config = work.resolve(side + ".conf");
         final Path counters = countersFile(side);
-        countersFiles.add(counters);
         Files.writeString(config, String.join("\n",
             "tun.name=esp4j0",
             "carrier=raw",

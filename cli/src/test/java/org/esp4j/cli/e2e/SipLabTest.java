@@ -2,7 +2,7 @@ package org.esp4j.cli.e2e;
 
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.BeforeEach;
 
 import java.io.IOException;
@@ -22,7 +22,9 @@ abstract class SipLabTest
 {
     /** The namespaces, work directory and daemons of the SIP bridge's end-to-end test, reused as they are. */
     final SipBridgeEndToEndTest fixture = new SipBridgeEndToEndTest();
-    final long pid = ProcessHandle.current().pid();
+    /** The fixture's lab, run by this test: its work directory, namespaces and counters files. */
+    @RegisterExtension
+    final E2eLab e2e = fixture.lab;
 
     /** The two namespaces and the daemons' control sockets. */
     record Lab(Netns ueNs, Netns pcNs, Path ueSocket, Path pcSocket)
@@ -30,24 +32,16 @@ abstract class SipLabTest
     }
 
     @BeforeEach
-    void setUp() throws IOException
+    void setUp()
     {
         fixture.setUp();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException
-    {
-        fixture.tearDown();
     }
 
     /** Namespaces {@code esp4j-NAMEue-PID} and {@code esp4j-NAMEpc-PID}, linked, the S-CSCF on the P-CSCF's lo. */
     Lab lab(final String name) throws IOException
     {
-        final Netns ueNs = Netns.create("esp4j-" + name + "ue-" + pid, fixture.work);
-        fixture.namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-" + name + "pc-" + pid, fixture.work);
-        fixture.namespaces.add(pcNs);
+        final Netns ueNs = e2e.netns("esp4j-" + name + "ue");
+        final Netns pcNs = e2e.netns("esp4j-" + name + "pc");
         SipBridgeEndToEndTest.link(ueNs, pcNs);
         pcNs.ip().check("-6", "addr", "add", SCSCF + "/128", "dev", "lo", "nodad");
         return new Lab(ueNs, pcNs, fixture.work.resolve("ue.sock"), fixture.work.resolve("pc.sock"));

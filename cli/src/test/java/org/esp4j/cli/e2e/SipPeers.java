@@ -101,7 +101,7 @@ public final class SipPeers
             case "pcscf-proxy-loop" -> pcscfProxy(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Integer.parseInt(args[3]), true);
             case "ue-register-loop" -> ueRegisterLoop(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
-                Integer.parseInt(args[3]));
+                Integer.parseInt(args[3]), Path.of(args[4]));
             case "ue" -> ue(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]));
             case "ue-register" -> ueRegister(InetAddress.getByName(args[1]), InetAddress.getByName(args[2]),
                 Path.of(args[3]));
@@ -316,15 +316,18 @@ public final class SipPeers
     }
 
     /**
-     * {@code registrations} times: REGISTER, 401 ({@code UE-401-AT <nanoTime>} once it is here), protected REGISTER,
-     * 200 OK, de-REGISTER, 200 OK; then {@code UE-DONE}.
+     * {@code UE-READY}, then once the file {@code go} exists {@code registrations} times: REGISTER, 401
+     * ({@code UE-401-AT <nanoTime>} once it is here), protected REGISTER, 200 OK, de-REGISTER, 200 OK; then
+     * {@code UE-DONE}.
      */
-    private static void ueRegisterLoop(final InetAddress ue, final InetAddress pcscf, final int registrations)
-        throws Exception
+    private static void ueRegisterLoop(final InetAddress ue, final InetAddress pcscf, final int registrations,
+        final Path go) throws Exception
     {
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(ue, UE_PORT_C)))
         {
             socket.setSoTimeout(TIMEOUT_MS);
+            say("UE-READY");
+            awaitGo(go);
             final InetSocketAddress portS = new InetSocketAddress(pcscf, PCSCF_PORT_S);
             for (int registration = 0; registration < registrations; registration++)
             {
@@ -409,19 +412,24 @@ public final class SipPeers
             send(socket, protectedRegister(2, ue, pcscf, serverLine, 600000), portS);
             expectOk(socket, 2);
             say("UE-REGISTERED");
-
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(go))
-            {
-                if (System.nanoTime() - deadline > 0)
-                {
-                    throw new IllegalStateException("the test never said go");
-                }
-                Thread.sleep(20);
-            }
+            awaitGo(go);
             send(socket, protectedRegister(3, ue, pcscf, serverLine, 0), portS);
             expectOk(socket, 3);
             say("UE-DONE");
+        }
+    }
+
+    /** Wait (at most 60 s) until the test creates the file {@code go}. */
+    private static void awaitGo(final Path go) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(go))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("the test never said go");
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A P-CSCF daemon ({@code --sip-bridge pcscf}) under a flood of unsolicited TCP segments to 5060 from 2,000 source
  * ports (the issue's flood, which grew an unbounded daemon's live heap from 6 to 136 MB): each port starts a SIP
  * REGISTER that announces a 200,000-byte body, and 300 of them send 100 segments of 1,400 bytes, more than a flow may
- * buffer. The reassembly state stays within its caps (256 flows, 128 KiB each), the evictions and overflows are
- * counted, and the daemon's live heap after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}) stays under
+ * buffer. The reassembly state stays within its caps (a small entry per flow, 256 buffers of 128 KiB at most), the
+ * evictions and overflows are counted, and the daemon's live heap after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}) stays under
  * {@value #LIVE_HEAP_LIMIT_MIB} MiB.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -61,9 +61,10 @@ class SipTcpFloodEndToEndTest extends SipLabTest
             ", TunSipTcpFlowsOverflowed " + counters.get("TunSipTcpFlowsOverflowed") + "; raw socket drops " +
             rawTcpDrops(pcNs);
         System.out.println("SipTcpFloodEndToEndTest: " + figures);
-        assertTrue(counters.get("TunSipTcpFlows") <= 256, figures);
+        assertTrue(counters.get("TunSipTcpFlows") <= FLOOD_PORTS + OVERFLOW_PORTS + 256, figures);
         assertTrue(counters.get("TunSipTcpBufferedBytes") <= 256L * 128 * 1024, figures);
-        assertTrue(counters.get("TunSipTcpFlowsEvicted") >= FLOOD_PORTS, "the flood reached the bridge: " + figures);
+        assertTrue(counters.get("TunSipTcpFlowsEvicted") >= FLOOD_PORTS, "the flood reached the bridge (buffers evicted " +
+            "beyond 256): " + figures);
         assertEquals(OVERFLOW_PORTS, counters.get("TunSipTcpFlowsOverflowed"), "flows past the per-flow cap: " + figures);
         assertTrue(counters.get("TunSipTcpBufferedBytes") >= 256L * 120_000, "the state at its largest: " + figures);
         assertTrue(after < LIVE_HEAP_LIMIT_MIB * 1024L, figures);

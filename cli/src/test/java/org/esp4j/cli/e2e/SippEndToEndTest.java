@@ -80,7 +80,7 @@ class SippEndToEndTest extends SipLabTest
         }
 
         final Path pcap = work.resolve("veth-pc.pcap");
-        final Process tcpdump = SipBridgeEndToEndTest.capture(pcNs, "veth-pc", pcap);
+        final WireCapture capture = WireCapture.start(pcNs, "veth-pc", pcap, WireCapture.HEADERS);
         final List<String> peersCommand = SipBridgeEndToEndTest.javaCommand(SipPeers.class.getName(), "pcscf-proxy", PCSCF, SCSCF);
         peersCommand.addAll(peersCommand.indexOf("-cp"), List.of("-Desp4j.sippeers.vector=sipp", "-Desp4j.sippeers.registers=4"));
         final Process peers = pcNs.start("pcscf", peersCommand);
@@ -89,7 +89,7 @@ class SippEndToEndTest extends SipLabTest
         final Process[] daemons = daemons(lab, UE, K, OPC);
         final Process pcDaemon = daemons[0];
         final Process ueDaemon = daemons[1];
-        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 20_000), pcNs.logText("pcscf"));
+        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-READY", 60_000), pcNs.logText("pcscf"));
 
         final Process sipp = ueNs.start("sipp", List.of("sipp", "-sf", scenario().toString(), "-set", "pcscf", PCSCF, "-i", UE, "-p", "38003",
             "[" + PCSCF + "]:5060", "-t", "u1", "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"));
@@ -99,7 +99,7 @@ class SippEndToEndTest extends SipLabTest
         }
         assertEquals(0, sipp.exitValue(), "SIPp: all calls successful\n" + logs(ueNs, pcNs));
         assertTrue(ONE_SUCCESSFUL_CALL.matcher(ueNs.logText("sipp")).find(), logs(ueNs, pcNs));
-        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-DONE", 10_000), logs(ueNs, pcNs));
+        assertTrue(pcNs.awaitLog("pcscf", peers, "PCSCF-DONE", 30_000), logs(ueNs, pcNs));
 
         SipBridgeEndToEndTest.awaitNoSas(pcSocket, pcNs);
         SipBridgeEndToEndTest.awaitNoSas(ueSocket, ueNs);
@@ -111,8 +111,7 @@ class SippEndToEndTest extends SipLabTest
             assertEquals(0L, counters.getOrDefault("XfrmInNoStates", 0L), side + " " + counters);
         }
 
-        Thread.sleep(500); // let the last ESP reach the capture
-        Netns.stop(tcpdump, 10_000);
+        capture.stop(UE); // once the last ESP is in the file
         int espUeToPcscf = 0;
         int espPcscfToUe = 0;
         int clearOnProtectedPorts = 0;

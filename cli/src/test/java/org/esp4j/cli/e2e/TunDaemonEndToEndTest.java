@@ -9,10 +9,8 @@ import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
-import org.esp4j.tun.RootAssumptions;
 import org.esp4j.cli.Esp4jMain;
 import org.esp4j.cli.run.RunCommand;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,7 +20,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,13 +59,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>SIGTERM removes every rule, route, TUN, nftables table and the counters file; a restart after SIGKILL
  *   replaces the stale rules and table without duplicating them.</li>
  * </ul>
- * Namespaces and processes are removed in {@link #tearDown()} also when a test fails; work files (captures, logs)
- * too, unless the test failed or {@code -Desp4j.e2e.keep=true}: then their directory is named in the failure and on
- * standard error ({@link KeptOnFailure}).
+ * Namespaces and processes are removed after each test also when it fails; work files (captures, logs) too, unless
+ * the test failed or {@code -Desp4j.e2e.keep=true}: then their directory is named in the failure and on standard
+ * error ({@link E2eLab}).
  * <p>
- * The capture is read only after tcpdump has written a marker sent after the traffic
- * ({@link Netns#stopCapture}), and both veth ends have {@code gso_max_segs 1}: the kernel cuts the daemons' UDP GSO
- * trains into packets before the veth, so the capture holds one ESP packet per frame, as a real wire would.
+ * The capture is read only after tcpdump has written a marker sent after the traffic and reported no packet lost
+ * ({@link WireCapture#stop(String)}), and both veth ends have {@code gso_max_segs 1}: the kernel cuts the daemons' UDP
+ * GSO trains into packets before the veth, so the capture holds one ESP packet per frame, as a real wire would.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS) // bounds only: a loaded 2-core CI host needs minutes
 class TunDaemonEndToEndTest
@@ -83,82 +80,51 @@ class TunDaemonEndToEndTest
     private static final long READY_TIMEOUT_MS = 120_000;
     /** A clean stop on SIGTERM exits with 0 ({@link RunCommand}). */
     private static final int SIGTERM_EXIT = RunCommand.EXIT_OK;
-    /** tcpdump's kernel buffer, in KiB: the whole test's traffic fits, so a slow tcpdump loses nothing. */
-    private static final String CAPTURE_BUFFER_KIB = "32768";
-    private static final long CAPTURE_FLUSH_TIMEOUT_MS = 30_000;
-
-    private final long pid = ProcessHandle.current().pid();
-    private final List<Netns> namespaces = new ArrayList<>();
     @RegisterExtension
-    final KeptOnFailure workFiles = new KeptOnFailure();
+    final E2eLab lab = new E2eLab("esp4j-e2e-");
     private Path work;
 
     @BeforeEach
-    void setUp() throws IOException
+    void setUp()
     {
-        RootAssumptions.assumeRootOrCi();
-        work = workFiles.create("esp4j-e2e-");
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        for (final Netns netns : namespaces)
-        {
-            netns.close();
-        }
-        namespaces.clear();
-        workFiles.cleanUp();
-        // the daemons' counters and sequence-reservation files (the .seq file outlives a clean stop by design, so
-        // that a restart continues the preloaded SAs' sequence numbers): the namespaces' close has stopped them
-        try (DirectoryStream<Path> left = Files.newDirectoryStream(Path.of("/dev/shm"), "esp4j-e2e-*-" + pid + ".counters*"))
-        {
-            for (final Path file : left)
-            {
-                Files.deleteIfExists(file);
-            }
-        }
-        catch (final IOException ignored)
-        {
-            // nothing to remove
-        }
+        work = lab.work();
     }
 
     @Test
     void ipv6RawCarrier() throws Exception
     {
-        scenario(false, false, true, true, true, true);
+        scenario(false, false, true, true, true, true, false);
     }
 
     @Test
     void ipv4RawCarrier() throws Exception
     {
-        scenario(true, false, true, true, false, true);
+        scenario(true, false, true, true, false, true, false);
     }
 
     @Test
     void ipv4UdpCarrier() throws Exception
     {
-        scenario(true, true, false, true, true, false);
+        scenario(true, true, false, true, true, false, false);
     }
 
+    /** Also: both directions on one packet thread with an idle spin window, raw sockets without the ring. */
     @Test
     void ipv6RawCarrierWithoutTunOffloads() throws Exception
     {
-        scenario(false, false, false, false, false, false);
+        scenario(false, false, false, false, false, false, true);
     }
 
     @Test
     void restartAfterCrashReplacesStaleRules() throws Exception
     {
-        final Netns ueNs = Netns.create("esp4j-uecr-" + pid, work);
-        namespaces.add(ueNs);
+        final Netns ueNs = lab.netns("esp4j-uecr");
         ueNs.ip().check("link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b");
         ueNs.ip().check("-6", "addr", "add", UE6 + "/128", "dev", "veth-a", "nodad");
         ueNs.ip().check("link", "set", "veth-a", "up");
         ueNs.ip().check("link", "set", "veth-b", "up");
         ueNs.ip().check("-6", "route", "add", PCSCF6 + "/128", "dev", "veth-a");
-        final Path counters = Path.of("/dev/shm/esp4j-e2e-uecr-" + pid + ".counters");
+        final Path counters = lab.countersFile("esp4j-e2e-uecr");
 
         final Process first = startDaemon(ueNs, TraceSas.preload(UE6, PCSCF6, true, false), false, counters, "");
         awaitReady(ueNs, first);
@@ -251,19 +217,20 @@ class TunDaemonEndToEndTest
      * @param ring        raw carrier: unfragmented ESP from the packet ring with its early-drop table
      *                    ({@code carrier.ring=on}), else the raw socket alone ({@code off}); fragments and the
      *                    injected packets reach the daemons either way.
+     * @param oneThread   both daemons with {@code packet.threads=one} and {@code idle.spin.us=200}: one thread polls
+     *                    the TUN and the carriers, and inside the spin window a raw socket is read when a poll that
+     *                    does not wait reports it readable.
      */
     private void scenario(
         final boolean ipv4, final boolean udp, final boolean inject, final boolean offload, final boolean multiBuffer,
-        final boolean ring)
+        final boolean ring, final boolean oneThread)
         throws Exception
     {
         final String ue = ipv4 ? UE4 : UE6;
         final String pcscf = ipv4 ? PCSCF4 : PCSCF6;
         final String tag = (ipv4 ? "4" : "6") + (udp ? "u" : "r") + (offload ? "" : "n");
-        final Netns ueNs = Netns.create("esp4j-ue" + tag + "-" + pid, work);
-        namespaces.add(ueNs);
-        final Netns pcNs = Netns.create("esp4j-pc" + tag + "-" + pid, work);
-        namespaces.add(pcNs);
+        final Netns ueNs = lab.netns("esp4j-ue" + tag);
+        final Netns pcNs = lab.netns("esp4j-pc" + tag);
 
         // veth pair with the trace's addresses on its ends
         ueNs.ip().check("link", "add", "veth-ue", "type", "veth", "peer", "name", "veth-pc", "netns", pcNs.name());
@@ -291,18 +258,17 @@ class TunDaemonEndToEndTest
             pcNs.ip().check("-6", "route", "add", ue + "/128", "dev", "veth-pc");
         }
 
-        final Process tcpdump = ueNs.start("tcpdump", List.of("tcpdump", "-i", "veth-ue", "-w",
-            work.resolve("veth-" + tag + ".pcap").toString(), "-U", "--immediate-mode", "-B", CAPTURE_BUFFER_KIB, "-n", "-s", "0", "-Z", "root"));
-        assertTrue(ueNs.awaitLog("tcpdump", tcpdump, "listening on", 60_000),
-            "tcpdump did not start: " + ueNs.logText("tcpdump"));
+        final WireCapture wire = WireCapture.start(ueNs, "veth-ue", work.resolve("veth-" + tag + ".pcap"),
+            WireCapture.WHOLE); // whole packets: one is replayed
 
-        final Path ueCounters = Path.of("/dev/shm/esp4j-e2e-ue" + tag + "-" + pid + ".counters");
-        final Path pcCounters = Path.of("/dev/shm/esp4j-e2e-pc" + tag + "-" + pid + ".counters");
+        final Path ueCounters = lab.countersFile("esp4j-e2e-ue" + tag);
+        final Path pcCounters = lab.countersFile("esp4j-e2e-pc" + tag);
         // raw carrier: the UE's TUN MTU is too big for its path, so TCP only gets through after the daemon's ICMPv6
         // Packet Too Big / ICMP Fragmentation Needed answers lower the path MTU of the application's socket
         final String offloadSetting = (offload ? "" : "tun.offload=off\n") +
             "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n" +
-            (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n");
+            (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n") +
+            (oneThread ? "packet.threads=one\nidle.spin.us=200\n" : "");
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
@@ -315,6 +281,8 @@ class TunDaemonEndToEndTest
                 "multi-buffer in " + side.name() + ":\n" + side.logText("daemon"));
             assertEquals(ring, side.logText("daemon").contains(", ESP packet ring (early drop nft table inet "),
                 "packet ring in " + side.name() + ":\n" + side.logText("daemon"));
+            assertEquals(oneThread, side.logText("daemon").contains(", one packet thread, idle spin 200 us"),
+                "packet threads in " + side.name() + ":\n" + side.logText("daemon"));
         }
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
             "steering rule missing");
@@ -338,9 +306,8 @@ class TunDaemonEndToEndTest
         assertEquals(0L, pcBefore.getOrDefault("TunAgentErrors", 0L));
 
         // what the wire saw, once tcpdump has written all of it
-        final String captureAccount = ueNs.stopCapture(tcpdump, work.resolve("veth-" + tag + ".pcap"), pcscf,
-            CAPTURE_FLUSH_TIMEOUT_MS);
-        final Capture capture = Capture.read(work.resolve("veth-" + tag + ".pcap"), udp);
+        final String captureAccount = wire.stop(pcscf);
+        final Capture capture = Capture.read(wire.file(), udp);
         final InetAddress ueAddress = InetAddress.getByName(ue);
         final InetAddress pcAddress = InetAddress.getByName(pcscf);
         // The UDP carrier has no Packet Too Big, so every number the UE sent is on the wire (captured as it leaves):

@@ -149,6 +149,23 @@ public final class Redaction
             }
         }
 
+        /** A whole buffer at once (PrintStream hands over each print so): not a synchronized call per byte. */
+        public synchronized void write(final byte[] bytes, final int offset, final int length)
+        {
+            int start = offset;
+            final int end = offset + length;
+            for (int i = offset; i < end; i++)
+            {
+                if (bytes[i] == '\n')
+                {
+                    line.write(bytes, start, i + 1 - start);
+                    flush();
+                    start = i + 1;
+                }
+            }
+            line.write(bytes, start, end - start);
+        }
+
         public synchronized void flush()
         {
             if (line.size() > 0)

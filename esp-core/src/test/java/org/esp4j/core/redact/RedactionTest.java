@@ -72,4 +72,21 @@ class RedactionTest
         assertEquals("esp4j: unknown command '<redacted hex, 40 digits>'\nhalf <redacted hex, 40 digits> whole\n" +
             "spi 0xce28e247 ok" + System.lineSeparator(), bytes.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void shouldRedactEachLineOfOneWriteThatHoldsSeveralLinesAndAKeySplitAcrossWrites()
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream err = Redaction.redacting(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+        final byte[] two = ("a " + KEY + "\nb 0x1234\nc " + KEY.substring(0, 10)).getBytes(StandardCharsets.UTF_8);
+        err.write(two, 0, two.length);
+        assertEquals("a <redacted hex, 40 digits>\nb 0x1234\n", bytes.toString(StandardCharsets.UTF_8),
+            "whole lines go at once, the partial one waits");
+        final byte[] rest = (KEY.substring(10) + "\n").getBytes(StandardCharsets.UTF_8);
+        err.write(rest, 0, rest.length);
+
+        assertEquals("a <redacted hex, 40 digits>\nb 0x1234\nc <redacted hex, 40 digits>\n",
+            bytes.toString(StandardCharsets.UTF_8));
+    }
 }

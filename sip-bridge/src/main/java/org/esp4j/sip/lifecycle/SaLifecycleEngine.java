@@ -59,6 +59,13 @@ public final class SaLifecycleEngine
     private final Map<String, Registration> byCallId = new HashMap<>();
     private final Map<FlowKey, Binding> byFlow = new HashMap<>();
     private final Map<SpiKey, Binding> bySpi = new HashMap<>();
+    /**
+     * How many bindings and registration rounds name each port, and the ports named at least once as 65,536 bits:
+     * {@link #protectedPorts()} follows the changes instead of walking every binding after each SIP event.
+     */
+    private final int[] portUses = new int[1 << 16];
+    private final long[] portBits = new long[(1 << 16) / Long.SIZE];
+    private long portChanges;
     private List<LifecycleEvent> out = new ArrayList<>();
     private long flowConflicts;
 
@@ -158,6 +165,7 @@ public final class SaLifecycleEngine
             {
                 // Nothing installed and no transaction answered within reg-await-auth: forget it.
                 it.remove();
+                forgotten(registration);
             }
         }
         return out;
@@ -213,24 +221,111 @@ public final class SaLifecycleEngine
      */
     public int[] protectedPorts()
     {
-        final java.util.BitSet ports = new java.util.BitSet(1 << 16); // no boxing: this runs after each SIP event
-        for (final Binding binding : byFlow.values())
+        int count = 0;
+        for (final long word : portBits)
         {
-            ports.set(binding.sa.srcPort());
-            ports.set(binding.sa.dstPort());
+            count += Long.bitCount(word);
         }
-        for (final Registration registration : byCallId.values())
+        final int[] ports = new int[count];
+        int at = 0;
+        for (int i = 0; i < portBits.length; i++)
         {
-            for (final SecurityMechanism offer : registration.roundClient)
+            for (long word = portBits[i]; word != 0; word &= word - 1)
             {
-                if (offer.isIpsec3gpp())
-                {
-                    ports.set(offer.portC());
-                    ports.set(offer.portS());
-                }
+                ports[at++] = i * Long.SIZE + Long.numberOfTrailingZeros(word);
             }
         }
-        return ports.stream().toArray();
+        return ports;
+    }
+
+    /**
+     * @return a count that moves whenever a port enters or leaves {@link #protectedPorts()}: a watcher that remembers
+     * it rebuilds its port filter only when it moved.
+     */
+    public long protectedPortsChanges()
+    {
+        return portChanges;
+    }
+
+    /**
+     * Add {@link #protectedPorts()} to a 65,536-bit set (bit {@code p & 63} of word {@code p >>> 6}), in time that does
+     * not depend on the number of SAs.
+     *
+     * @param bits 1,024 words.
+     */
+    public void protectedPortsInto(final long[] bits)
+    {
+        for (int i = 0; i < portBits.length; i++)
+        {
+            bits[i] |= portBits[i];
+        }
+    }
+
+    private void usePort(final int port, final int uses)
+    {
+        if (port < 0 || port >= portUses.length)
+        {
+            return;
+        }
+        final int before = portUses[port];
+        portUses[port] = before + uses;
+        if ((before == 0) != (before + uses == 0))
+        {
+            portBits[port >>> 6] ^= 1L << port;
+            portChanges++;
+        }
+    }
+
+    private void useOfferPorts(final List<SecurityMechanism> offers, final int uses)
+    {
+        for (final SecurityMechanism offer : offers)
+        {
+            if (offer.isIpsec3gpp())
+            {
+                usePort(offer.portC(), uses);
+                usePort(offer.portS(), uses);
+            }
+        }
+    }
+
+    /** A registration's new round: its Security-Client's ports are protected ports from now on. */
+    private void roundClient(final Registration registration, final List<SecurityMechanism> client)
+    {
+        useOfferPorts(registration.roundClient, -1);
+        registration.roundClient = client;
+        useOfferPorts(client, 1);
+    }
+
+    /** A registration left the books: its round's ports no longer count. */
+    private void forgotten(final Registration registration)
+    {
+        useOfferPorts(registration.roundClient, -1);
+    }
+
+    private void forget(final Registration registration)
+    {
+        if (byCallId.remove(registration.callId, registration))
+        {
+            forgotten(registration);
+        }
+    }
+
+    private void bind(final SaSpec sa, final Binding binding)
+    {
+        if (byFlow.put(FlowKey.of(sa), binding) == null)
+        {
+            usePort(sa.srcPort(), 1);
+            usePort(sa.dstPort(), 1);
+        }
+    }
+
+    private void unbind(final SaSpec sa)
+    {
+        if (byFlow.remove(FlowKey.of(sa)) != null)
+        {
+            usePort(sa.srcPort(), -1);
+            usePort(sa.dstPort(), -1);
+        }
     }
 
     /**
@@ -325,7 +420,7 @@ public final class SaLifecycleEngine
                 // A new unprotected round (e.g. after a MAC or SQN failure) supersedes the pending challenge.
                 deleteSet(registration, registration.temporary, "superseded by an unprotected REGISTER");
             }
-            registration.roundClient = client;
+            roundClient(registration, client);
             emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
                 client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
         }
@@ -357,7 +452,7 @@ public final class SaLifecycleEngine
                 {
                     deleteSet(registration, registration.temporary, "superseded by a new re-registration round");
                 }
-                registration.roundClient = client;
+                roundClient(registration, client);
                 emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
                     "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
             }
@@ -418,7 +513,7 @@ public final class SaLifecycleEngine
         }
         if (registration.isEmpty())
         {
-            byCallId.remove(registration.callId);
+            forget(registration);
         }
     }
 
@@ -750,7 +845,7 @@ public final class SaLifecycleEngine
             {
                 // The same UE started over with a new Call-ID (e.g. after a restart): its old registration is gone.
                 deleteAll(other.registration, "superseded by a new registration with Call-ID " + registration.callId);
-                byCallId.remove(other.registration.callId);
+                forget(other.registration);
             }
         }
         for (final SaSpec sa : sas)
@@ -775,7 +870,7 @@ public final class SaLifecycleEngine
             sink.install(sa);
             set.sas.add(sa);
             final Binding binding = new Binding(registration, set, sa);
-            byFlow.put(FlowKey.of(sa), binding);
+            bind(sa, binding);
             bySpi.put(new SpiKey(sa.dst(), sa.spi()), binding);
             emit(LifecycleEvent.of(LifecycleEvent.Type.SA_INSTALLED, registration.identity(), sa,
                 sa.spiOrigin() + " from the " + (set.allocated ? "P-CSCF pool" : "exchange")));
@@ -830,7 +925,7 @@ public final class SaLifecycleEngine
             set.sas.set(i, updated);
             sink.extendLifetime(updated, lifetimeNs);
             final Binding binding = new Binding(registration, set, updated);
-            byFlow.put(FlowKey.of(updated), binding);
+            bind(updated, binding);
             bySpi.put(new SpiKey(updated.dst(), updated.spi()), binding);
             emit(LifecycleEvent.of(LifecycleEvent.Type.SA_UPDATED, registration.identity(), updated, state.toString()));
         }
@@ -862,7 +957,7 @@ public final class SaLifecycleEngine
         for (final SaSpec sa : set.sas)
         {
             sink.remove(sa);
-            byFlow.remove(FlowKey.of(sa));
+            unbind(sa);
             bySpi.remove(new SpiKey(sa.dst(), sa.spi()));
             emit(LifecycleEvent.of(LifecycleEvent.Type.SA_REMOVED, registration.identity(), sa, reason));
         }

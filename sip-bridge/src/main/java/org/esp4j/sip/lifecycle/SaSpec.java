@@ -160,7 +160,8 @@ public final class SaSpec
      */
     public String spiHex()
     {
-        return String.format("0x%08x", spi);
+        final String hex = Long.toHexString(spi & 0xFFFF_FFFFL); // unsigned 32 bits, as 0x%08x (no Formatter per SA)
+        return "0x" + "00000000".substring(hex.length()) + hex;
     }
 
     /**

@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #close} takes them off again the same way (the farm's command calls it at the end, on failure, and from
  * its shutdown hook on Ctrl-C or SIGTERM, after the UEs de-registered). The farm refuses to start when one of its addresses is already on the
  * interface (it would otherwise take away an address it did not add).
+ * <p>
+ * A farm sharded over processes ({@link FarmShard}) gives each process the addresses of its own UEs: indexes stay
+ * those of the whole farm, and each process adds and removes only its slice.
  */
 public final class FarmAddresses implements AutoCloseable
 {
@@ -23,6 +26,7 @@ public final class FarmAddresses implements AutoCloseable
 
     private final InetAddress network;
     private final int prefixLength;
+    private final int first;
     private final int count;
     private final String device;
     private boolean added;
@@ -35,6 +39,18 @@ public final class FarmAddresses implements AutoCloseable
      */
     public FarmAddresses(final String prefix, final int count, final String device)
     {
+        this(prefix, FarmShard.whole(count), device);
+    }
+
+    /**
+     * @param prefix a prefix in CIDR notation.
+     * @param shard  the UEs whose addresses these are (the prefix must hold the whole farm up to the shard's end).
+     * @param device the interface the addresses go on.
+     * @throws IllegalArgumentException when the prefix is malformed or too small for the shard.
+     */
+    public FarmAddresses(final String prefix, final FarmShard shard, final String device)
+    {
+        final int count = shard.end();
         final int slash = prefix.indexOf('/');
         if (slash < 0)
         {
@@ -60,12 +76,13 @@ public final class FarmAddresses implements AutoCloseable
             throw new IllegalArgumentException("--ue-prefix " + prefix + " has room for " + room.max(BigInteger.ZERO) +
                 " UEs, not " + count);
         }
-        this.count = count;
+        this.first = shard.first();
+        this.count = shard.count();
         this.device = device;
     }
 
     /**
-     * @param index 0 to count - 1.
+     * @param index a UE's index in the whole farm (the shard's are {@link #first()} to first + count - 1).
      * @return UE i's address.
      */
     public InetAddress address(final int index)
@@ -85,6 +102,14 @@ public final class FarmAddresses implements AutoCloseable
         {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /**
+     * @return the index of the first address (a shard's first UE).
+     */
+    public int first()
+    {
+        return first;
     }
 
     /**
@@ -111,7 +136,7 @@ public final class FarmAddresses implements AutoCloseable
     public synchronized void add() throws IOException
     {
         final java.util.Set<InetAddress> farm = new java.util.HashSet<>(count * 2);
-        for (int i = 0; i < count; i++)
+        for (int i = first; i < first + count; i++)
         {
             farm.add(address(i));
         }
@@ -172,7 +197,7 @@ public final class FarmAddresses implements AutoCloseable
         final boolean v6 = network instanceof Inet6Address;
         final Process ip = new ProcessBuilder("ip", "-force", "-batch", "-").redirectErrorStream(true).start();
         final StringBuilder lines = new StringBuilder(count * 48);
-        for (int i = 0; i < count; i++)
+        for (int i = first; i < first + count; i++)
         {
             lines.append("addr ").append(verb).append(' ')
                 .append(address(i).getHostAddress()).append(v6 ? "/128" : "/32").append(" dev ").append(device)
@@ -200,7 +225,7 @@ public final class FarmAddresses implements AutoCloseable
         {
             return null;
         }
-        final String first = output.strip().lines().findFirst().orElse("exit " + ip.exitValue());
-        return first;
+        final String firstLine = output.strip().lines().findFirst().orElse("exit " + ip.exitValue());
+        return firstLine;
     }
 }

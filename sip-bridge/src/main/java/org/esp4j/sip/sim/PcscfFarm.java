@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * spi-s of the template plus the subscriber's index (so the P-CSCF-role daemon holds distinct inbound SPIs); every
  * other message by the UE's address, which the REGISTER bound to it. An unknown IMPI gets a 403. Memory: at most one
  * PcscfSim per subscriber in the set. Re-challenges are not supported here (their SPIs + 2 would meet the next
- * subscriber's). One thread.
+ * subscriber's). A message that cannot be sent (a TCP connection to a UE that fails or times out) is a warning
+ * against that UE, never the end of the farm: the UE's own timers fail it. One thread.
  */
 public final class PcscfFarm implements SocketSimTransport.Handler
 {
@@ -68,10 +69,7 @@ public final class PcscfFarm implements SocketSimTransport.Handler
             {
                 if (text.startsWith("P-CSCF: 4") || text.contains("no answer"))
                 {
-                    if (++notes <= MAX_NOTES)
-                    {
-                        out.println("sim pcscf: " + text);
-                    }
+                    warn(text);
                 }
             }
         };
@@ -104,7 +102,14 @@ public final class PcscfFarm implements SocketSimTransport.Handler
                 sim = stranger;
             }
         }
-        (sim != null ? sim : stranger).onMessage(flow, message, nowMs());
+        try
+        {
+            (sim != null ? sim : stranger).onMessage(flow, message, nowMs());
+        }
+        catch (final IOException ex)
+        {
+            warn("cannot send: " + ex.getMessage());
+        }
     }
 
     public void onBadInput(final SimFlow flow, final String reason)
@@ -112,11 +117,24 @@ public final class PcscfFarm implements SocketSimTransport.Handler
         badInput++;
     }
 
+    public void onSendFailed(final SimFlow flow, final String reason)
+    {
+        warn("cannot send: " + reason);
+    }
+
+    private void warn(final String text)
+    {
+        if (++notes <= MAX_NOTES)
+        {
+            out.println("sim pcscf: " + text);
+        }
+    }
+
     /**
      * Retransmissions and timeouts of every subscriber's P-CSCF, at most every 20 ms.
      *
      * @param nowMs the clock.
-     * @throws IOException when a retransmission cannot be sent.
+     * @throws IOException not thrown: a retransmission that cannot be sent is a warning.
      */
     public void doWork(final long nowMs) throws IOException
     {
@@ -127,7 +145,14 @@ public final class PcscfFarm implements SocketSimTransport.Handler
         lastWorkMs = nowMs;
         for (final PcscfSim sim : sims.values())
         {
-            sim.doWork(nowMs);
+            try
+            {
+                sim.doWork(nowMs);
+            }
+            catch (final IOException ex)
+            {
+                warn("cannot send: " + ex.getMessage());
+            }
         }
     }
 

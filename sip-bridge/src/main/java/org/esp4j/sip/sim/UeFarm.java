@@ -42,8 +42,10 @@ public final class UeFarm implements SocketSimTransport.Handler
      *
      * @param template             every UE's config but its address, subscriber and SPIs (its procedure is ignored).
      * @param subscribers          UE i is subscriber i.
-     * @param ues                  how many UEs.
-     * @param address              UE i's address.
+     * @param first                index of this farm's first UE (a {@link FarmShard}'s; 0 for a whole farm): its
+     *                             UE j is UE first + j of the whole farm (subscriber, address, SPIs).
+     * @param ues                  how many UEs this farm runs.
+     * @param address              UE i's address, by its index in the whole farm.
      * @param ratePerS             procedures started per second at most (0: no limit).
      * @param concurrency          procedures in flight at most.
      * @param reregistrations      re-registrations per UE before the de-registration (without a hold).
@@ -56,6 +58,7 @@ public final class UeFarm implements SocketSimTransport.Handler
     public record Settings(
         UeSimConfig template,
         SubscriberSet subscribers,
+        int first,
         int ues,
         IntFunction<InetAddress> address,
         double ratePerS,
@@ -71,18 +74,39 @@ public final class UeFarm implements SocketSimTransport.Handler
          */
         public Settings
         {
-            if (ues < 1 || ues > subscribers.size())
+            if (ues < 1 || first < 0 || (long)first + ues > subscribers.size())
             {
-                throw new IllegalArgumentException("--ues: 1.." + subscribers.size() + " (the subscribers), got " + ues);
+                throw new IllegalArgumentException("--ues: 1.." + subscribers.size() + " (the subscribers), got " +
+                    (first == 0 ? "" : first + " + ") + ues);
             }
-            if (template.spiS() + 2L * (ues - 1) > 0xFFFF_FFFFL || template.spiC() + 2L * (ues - 1) > 0xFFFF_FFFFL)
+            final long last = (long)first + ues - 1;
+            if (template.spiS() + 2L * last > 0xFFFF_FFFFL || template.spiC() + 2L * last > 0xFFFF_FFFFL)
             {
-                throw new IllegalArgumentException("--spi-c/--spi-s: the SPIs of " + ues + " UEs (+ 2 per UE) pass 2^32");
+                throw new IllegalArgumentException("--spi-c/--spi-s: the SPIs of " + (last + 1) +
+                    " UEs (+ 2 per UE) pass 2^32");
             }
             if (concurrency < 1)
             {
                 throw new IllegalArgumentException("--concurrency: at least 1");
             }
+        }
+
+        /** A whole farm in one process: its first UE is UE 0. */
+        public Settings(
+            final UeSimConfig template,
+            final SubscriberSet subscribers,
+            final int ues,
+            final IntFunction<InetAddress> address,
+            final double ratePerS,
+            final int concurrency,
+            final int reregistrations,
+            final long reregisterIntervalMs,
+            final long holdMs,
+            final Path holdFile,
+            final long timeoutMs)
+        {
+            this(template, subscribers, 0, ues, address, ratePerS, concurrency, reregistrations, reregisterIntervalMs,
+                holdMs, holdFile, timeoutMs);
         }
     }
 
@@ -126,6 +150,8 @@ public final class UeFarm implements SocketSimTransport.Handler
     private long lastProgressMs;
     private long firstStartMs = -1;
     private long allRegisteredMs = -1;
+    private long firstStartEpochMs = -1;
+    private long allRegisteredEpochMs = -1;
     private long registeredTotal;
 
     /**
@@ -324,6 +350,7 @@ public final class UeFarm implements SocketSimTransport.Handler
                     if (phaseCount[REGISTERED] == settings.ues())
                     {
                         allRegisteredMs = now;
+                        allRegisteredEpochMs = System.currentTimeMillis();
                     }
                 }
             }
@@ -413,14 +440,16 @@ public final class UeFarm implements SocketSimTransport.Handler
     private void startRegistration(final int i, final long now)
     {
         final UeSimConfig template = settings.template();
-        final InetAddress address = settings.address().apply(i);
-        final UeSimConfig config = new UeSimConfig(settings.subscribers().get(i), address, template.pcscf(),
-            template.pcscfPort(), template.portC(), template.portS(), template.spiC() + 2L * i,
-            template.spiS() + 2L * i, template.algorithms(), template.ealg(), template.transport(), 0, false,
+        final int ue = settings.first() + i; // its index in the whole farm, which the P-CSCF side derives alike
+        final InetAddress address = settings.address().apply(ue);
+        final UeSimConfig config = new UeSimConfig(settings.subscribers().get(ue), address, template.pcscf(),
+            template.pcscfPort(), template.portC(), template.portS(), template.spiC() + 2L * ue,
+            template.spiS() + 2L * ue, template.algorithms(), template.ealg(), template.transport(), 0, false,
             template.expiresS(), null, template.renewPortC());
         if (firstStartMs < 0)
         {
             firstStartMs = now;
+            firstStartEpochMs = System.currentTimeMillis();
         }
         move(i, REGISTERING);
         byAddress.put(address, i);
@@ -455,7 +484,7 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             return;
         }
-        final InetAddress address = settings.address().apply(i);
+        final InetAddress address = settings.address().apply(settings.first() + i);
         // by reason, not by UE: the UE's address (in either text form) becomes "UE"
         final String key = (reason == null ? "unknown" : reason.replace(
             org.esp4j.sip.util.InetAddressText.format(address), "UE").replace(address.getHostAddress(), "UE")) +
@@ -511,6 +540,27 @@ public final class UeFarm implements SocketSimTransport.Handler
         out.println("farm: retransmissions " + retransmissions() + ", unparsable or unknown input " + badInput);
         failures.forEach((reason, count) -> out.println("farm: failed " + count + ": " + reason));
         out.flush();
+    }
+
+    /**
+     * Write what a run over several processes ({@link FarmShard}) needs to summarise the whole farm: the wall-clock
+     * times (epoch ms) of this farm's first REGISTER and of its last UE's registration (-1 if not every UE
+     * registered), then each UE's time-to-200 in microseconds, one per line.
+     *
+     * @param file where (replaced).
+     * @throws IOException when it cannot be written.
+     */
+    public void writeTimes(final Path file) throws IOException
+    {
+        final StringBuilder text = new StringBuilder(32 + samples * 10);
+        text.append("# esp4j sim ue: first REGISTER and all registered (epoch ms), then time-to-200 per UE (us)\n")
+            .append("first ").append(firstStartEpochMs).append('\n')
+            .append("registered ").append(allRegisteredEpochMs).append('\n');
+        for (int i = 0; i < samples; i++)
+        {
+            text.append(sampleNs[i] / 1000).append('\n');
+        }
+        Files.writeString(file, text);
     }
 
     private static long percentile(final long[] sorted, final double p)

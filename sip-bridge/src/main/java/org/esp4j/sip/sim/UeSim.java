@@ -74,6 +74,8 @@ public final class UeSim
     private int reregistrationsLeft;
     private boolean subscribed;
     private boolean notified;
+    /** RFC 6665 Timer N: the NOTIFY that a SUBSCRIBE calls for is due by then (64*T1 after the SUBSCRIBE). */
+    private long notifyDeadlineMs;
     private boolean registered;
     private String subscribeCallId;
 
@@ -222,6 +224,13 @@ public final class UeSim
         {
             fail("no final response to " + expired.get(0).method + " within 64*T1 (" + ClientTransactions.TIMER_F_MS +
                 " ms)", nowMs);
+            return 1;
+        }
+        if (state == State.SUBSCRIBING && !notified && nowMs - notifyDeadlineMs >= 0)
+        {
+            // else a NOTIFY that never comes (its connection failed) keeps the UE waiting for ever
+            fail("no NOTIFY within 64*T1 (" + ClientTransactions.TIMER_F_MS + " ms) of the SUBSCRIBE (RFC 6665 Timer N)",
+                nowMs);
             return 1;
         }
         return 0;
@@ -421,6 +430,7 @@ public final class UeSim
     private void subscribe(final long nowMs) throws IOException
     {
         state = State.SUBSCRIBING;
+        notifyDeadlineMs = nowMs + ClientTransactions.TIMER_F_MS;
         subscribeCallId = SipText.tag() + "@" + SipText.literal(config.ue());
         final String branch = SipText.branch();
         final String self = SipText.literal(config.ue());

@@ -166,6 +166,70 @@ class PcscfLifecycleTest
     }
 
     @Test
+    void shouldKeepItsProtectedPortsEqualToItsSasAndOpenRoundsThroughEveryStep()
+    {
+        final ImsHarness.Ue one = ImsHarness.ue(21, "hmac-sha-1-96");
+        final ImsHarness.Ue two = ImsHarness.ue(22, "hmac-md5-96");
+        two.newRound(two.spiC, 32000); // ports of its own (every harness UE starts on 31000)
+        ims.registerFully(one, 600);
+        assertProtectedPorts(one.portC, one.portS);
+
+        ims.initialRegister(two);
+        assertProtectedPorts(one.portC, one.portS, two.portC, two.portS);
+        ims.challengeFromScscf(two, ImsHarness.ck(two), ImsHarness.ik(two));
+        assertProtectedPorts(one.portC, one.portS, two.portC, two.portS);
+
+        final int oldPortC = one.portC;
+        final int oldPortS = one.portS;
+        challengedReRegistration(one);
+        ims.finalResponse(one, 200, "OK", 600);
+        assertProtectedPorts(oldPortC, oldPortS, one.portC, one.portS, two.portC, two.portS);
+        ims.subscribe(one); // the new set carries traffic: the old one goes
+        assertProtectedPorts(one.portC, one.portS, two.portC, two.portS);
+        assertFalse(contains(ims.bridge.protectedPorts(), oldPortC), "the old round's port-c is named by nothing");
+
+        ims.clockNs.addAndGet(2 * LifecycleConfig.DEFAULT_REG_AWAIT_AUTH_NS);
+        ims.bridge.expire(); // two never answered its 401: its set and its round go
+        assertProtectedPorts(one.portC, one.portS);
+
+        ims.deregister(one);
+        assertEquals(0, ims.sink.size());
+        assertArrayEquals(new int[0], ims.bridge.protectedPorts());
+    }
+
+    /** A re-registration round on new ports over the established set, up to its final response (not sent). */
+    private void challengedReRegistration(final ImsHarness.Ue ue)
+    {
+        ue.newRound(ue.spiC + 2, ue.portC + 2);
+        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.establishedServer));
+        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
+        ims.forwardChallenge(ue);
+        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.securityServer));
+    }
+
+    /** The ports of every SA in the sink, and the given round ports: nothing else, ascending. */
+    private void assertProtectedPorts(final int... roundPorts)
+    {
+        final java.util.TreeSet<Integer> expected = new java.util.TreeSet<>();
+        for (final SaSpec sa : ims.sink.installed())
+        {
+            expected.add(sa.srcPort());
+            expected.add(sa.dstPort());
+        }
+        for (final int port : roundPorts)
+        {
+            expected.add(port);
+        }
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), ims.bridge.protectedPorts(),
+            "SAs " + ims.sink.installed());
+    }
+
+    private static boolean contains(final int[] ports, final int port)
+    {
+        return java.util.Arrays.stream(ports).anyMatch(p -> p == port);
+    }
+
+    @Test
     void shouldExtendLifetimeOnUnchallengedReRegistration()
     {
         final ImsHarness.Ue ue = ImsHarness.ue(4, "hmac-md5-96");
@@ -265,11 +329,7 @@ class PcscfLifecycleTest
         final ImsHarness.Ue ue = ImsHarness.ue(7, "hmac-md5-96");
         ims.registerFully(ue, 600);
         final List<SaSpec> established = ims.sink.installed();
-        ue.newRound(ue.spiC + 2, ue.portC + 2);
-        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.establishedServer));
-        ims.challengeFromScscf(ue, ImsHarness.ck(ue), ImsHarness.ik(ue));
-        ims.forwardChallenge(ue);
-        ims.protectedRegister(ue, 600, ue.securityClient(), SecurityHeaders.format(ue.securityServer));
+        challengedReRegistration(ue);
 
         ims.finalResponse(ue, 403, "Forbidden", 0);
 

@@ -166,4 +166,12 @@ class SaSpecTest
         assertThrows(IllegalArgumentException.class, () -> sa1().spi(0x1_0000_0000L).build());
         assertEquals("0xffffffff", sa1().spi(0xFFFF_FFFFL).build().spiHex());
     }
+
+    @Test
+    void shouldPrintTheSpiAsEightHexDigitsUnsigned()
+    {
+        assertEquals("0x00000001", sa1().spi(1).build().spiHex());
+        assertEquals("0x0008a23a", sa1().spi(0x8a23aL).build().spiHex());
+        assertEquals("0x80000000", sa1().spi(0x8000_0000L).build().spiHex(), "above 2^31: never negative");
+    }
 }

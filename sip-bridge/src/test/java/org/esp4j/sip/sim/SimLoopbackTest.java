@@ -211,6 +211,21 @@ class SimLoopbackTest
     }
 
     @Test
+    void shouldFailTheUeWhenTheNotifyItsSubscribeCallsForNeverComes() throws Exception
+    {
+        // a farm's P-CSCF whose connection to this UE's port-s failed: without Timer N the UE waits for ever
+        final Wire wire = new Wire(UnaryOperator.identity());
+        wire.loseNotify = true;
+        wire.run();
+        assertEquals(UeSim.State.SUBSCRIBING, wire.ue.state());
+        wire.ue.doWork(T0 + ClientTransactions.TIMER_F_MS - 1);
+        assertEquals(UeSim.State.SUBSCRIBING, wire.ue.state(), "Timer N has not fired yet");
+        wire.ue.doWork(T0 + ClientTransactions.TIMER_F_MS);
+        assertEquals(UeSim.State.FAILED, wire.ue.state());
+        assertEquals("no NOTIFY within 64*T1 (32000 ms) of the SUBSCRIBE (RFC 6665 Timer N)", wire.ue.failure());
+    }
+
+    @Test
     void shouldAnswer494WhenSecurityVerifyDiffersFromTheSecurityServerSent() throws Exception
     {
         final Wire wire = new Wire(bytes -> replace(bytes, "Security-Verify: ipsec-3gpp;alg=hmac-md5-96",
@@ -297,6 +312,7 @@ class SimLoopbackTest
         PcscfSimConfig pcscfConfig;
         UeSim ue;
         PcscfSim pcscf;
+        boolean loseNotify;
         final SimLadder pcscfLadder = new SimLadder("P-CSCF", null);
 
         Wire(final UnaryOperator<byte[]> tamper) throws IOException
@@ -327,7 +343,7 @@ class SimLoopbackTest
                     }
                     pcscf.onMessage(arrived, SipMessageParser.parse(bytes, 0, bytes.length), T0);
                 }
-                else
+                else if (!loseNotify || !new String(bytes, 0, 7, java.nio.charset.StandardCharsets.US_ASCII).equals("NOTIFY "))
                 {
                     ue.onMessage(arrived, SipMessageParser.parse(bytes, 0, bytes.length), T0);
                 }

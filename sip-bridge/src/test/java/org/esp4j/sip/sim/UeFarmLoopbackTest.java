@@ -3,6 +3,7 @@ package org.esp4j.sip.sim;
 import org.esp4j.sip.message.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +12,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -56,11 +61,62 @@ class UeFarmLoopbackTest
         System.out.println(run.out);
     }
 
+    @Test
+    void shouldServeEveryUeOnceWhenTheFarmRunsInShards(@TempDir final Path times) throws Exception
+    {
+        final Run run = run(0, 5, 0, false, 3, times);
+        assertTrue(run.ok, run.out);
+        // 40 in shards of 13, 13, 14: every UE of the whole farm exactly once, with its own subscriber and address
+        assertEquals(2, count(run.out, "farm: 13 UEs in"), run.out);
+        assertEquals(1, count(run.out, "farm: 14 UEs in"), run.out);
+        assertEquals(2, count(run.out, "13 registered, 0 re-registrations, 13 de-registered, 0 failed"), run.out);
+        assertEquals(1, count(run.out, "14 registered, 0 re-registrations, 14 de-registered, 0 failed"), run.out);
+        assertEquals("0 registered, " + UES + " registrations, " + UES + " de-registrations, 0 warnings, 0 unparsable",
+            run.pcscf, "the P-CSCF side (which knows nothing of shards): each of the " + UES + " subscribers once");
+        int samples = 0;
+        for (int number = 1; number <= 3; number++)
+        {
+            final List<String> lines = Files.readAllLines(times.resolve("times-" + number));
+            final long first = Long.parseLong(lines.get(1).substring("first ".length()));
+            final long registered = Long.parseLong(lines.get(2).substring("registered ".length()));
+            assertTrue(first > 0 && registered >= first, lines.toString());
+            for (final String line : lines.subList(3, lines.size()))
+            {
+                assertTrue(Long.parseLong(line) > 0, line);
+                samples++;
+            }
+        }
+        assertEquals(UES, samples, "one time-to-200 per UE over the shards' files");
+    }
+
+    private static int count(final String text, final String part)
+    {
+        int n = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1))
+        {
+            n++;
+        }
+        return n;
+    }
+
     private record Run(boolean ok, String out, String pcscf)
     {
     }
 
     private static Run run(final double rate, final int concurrency, final int reregistrations, final boolean stopEarly)
+        throws Exception
+    {
+        return run(rate, concurrency, reregistrations, stopEarly, 1, null);
+    }
+
+    /** The P-CSCF farm of all UES subscribers, and the UE farm in {@code shards} shards at once, each on its thread. */
+    private static Run run(
+        final double rate,
+        final int concurrency,
+        final int reregistrations,
+        final boolean stopEarly,
+        final int shards,
+        final Path times)
         throws Exception
     {
         final InetAddress pcscfAddress = InetAddress.getByName("127.0.0.1");
@@ -95,24 +151,48 @@ class UeFarmLoopbackTest
             }, "pcscf-farm");
             pcscf.start();
             final ByteArrayOutputStream text = new ByteArrayOutputStream();
-            final boolean ok;
-            try (SocketSimTransport ueSockets = new SocketSimTransport(ue(0));
-                PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8))
+            boolean ok = true;
+            final java.util.concurrent.ScheduledExecutorService stopper =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            final java.util.concurrent.ExecutorService processes = java.util.concurrent.Executors.newCachedThreadPool();
+            try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8))
             {
-                final UeFarm farm = new UeFarm(new UeFarm.Settings(template, subscribers, UES,
-                    UeFarmLoopbackTest::ue, rate, concurrency, reregistrations, 0, 0, null, 30_000), ueSockets, out);
-                final java.util.concurrent.ScheduledExecutorService stopper =
-                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-                if (stopEarly)
+                final List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                for (int number = 1; number <= shards; number++)
                 {
-                    // Ctrl-C while the farm is still starting UEs (at 20/s, a few are registered by then)
-                    stopper.schedule(farm::stop, 400, TimeUnit.MILLISECONDS);
+                    // each shard as its own process would run it: its own sockets and thread, its slice of the UEs
+                    final FarmShard shard = FarmShard.of(number, shards, UES);
+                    final SocketSimTransport ueSockets = new SocketSimTransport(ue(shard.first()));
+                    final UeFarm farm = new UeFarm(new UeFarm.Settings(template, subscribers, shard.first(),
+                        shard.count(), UeFarmLoopbackTest::ue, rate, concurrency, reregistrations, 0, 0, null, 30_000),
+                        ueSockets, out);
+                    if (stopEarly)
+                    {
+                        // Ctrl-C while the farm is still starting UEs (at 20/s, a few are registered by then)
+                        stopper.schedule(farm::stop, 400, TimeUnit.MILLISECONDS);
+                    }
+                    results.add(processes.submit(() ->
+                    {
+                        try (ueSockets)
+                        {
+                            final boolean done = farm.run();
+                            if (times != null)
+                            {
+                                farm.writeTimes(times.resolve("times-" + shard.number()));
+                            }
+                            return done;
+                        }
+                    }));
                 }
-                ok = farm.run();
-                stopper.shutdownNow();
+                for (final java.util.concurrent.Future<Boolean> result : results)
+                {
+                    ok &= result.get();
+                }
             }
             finally
             {
+                stopper.shutdownNow();
+                processes.shutdownNow();
                 running.set(false);
                 pcscf.join();
             }

@@ -94,6 +94,12 @@ public final class ControlEvents implements SpdEventListener, DaemonConductor.Po
         return monitoring;
     }
 
+    /** @return true while a monitor is connected: only then does the conductor work out policy events. */
+    public boolean isListening()
+    {
+        return monitoring;
+    }
+
     /** @return events dropped because the queue was full. */
     public long dropped()
     {

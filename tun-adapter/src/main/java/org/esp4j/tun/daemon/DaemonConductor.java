@@ -3,8 +3,10 @@ package org.esp4j.tun.daemon;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
+import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.core.selector.TrafficSelector;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -39,9 +41,8 @@ import java.util.function.Supplier;
  * <b>Batches.</b> The changes queued when a duty cycle starts (up to {@link #COMMANDS_PER_DUTY_CYCLE}) run one after
  * the other, each with its own policy events, and then the host follows all of them at once: the registrations that
  * arrive together (adds) or leave together (deletes) cost one {@code nft -f} transaction, not one each. None of them
- * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changeCount()};
- * what it moved is read from the SPD's change journal ({@link PolicyEventFollower}, O(changed policies)), and only
- * while someone listens for policy events (the control socket, for {@code xfrm monitor}).
+ * is reported before that. Whether a change moved the SPD is told by {@link SecurityPolicyDatabase#changeCount()}; the
+ * SPD is walked to name what moved only while someone listens for policy events ({@code xfrm monitor}).
  * <p>
  * SA changes move the packet ring's owned SPIs; that costs an {@code nft} run, so it is coalesced
  * ({@link #SA_SYNC_INTERVAL_NS}): until then the raw socket takes the new SPI's packets, nothing is lost. Once a
@@ -107,6 +108,16 @@ public final class DaemonConductor implements Agent
     public interface PolicyEventListener
     {
         void onPolicyEvent(PolicyEventType type, SecurityPolicy policy);
+
+        /**
+         * @return true while the listener wants events (the control socket's: while an {@code xfrm monitor} client
+         * is connected). Finding a change's events walks the whole SPD, O(policies) per change: 80,000 policies at a
+         * P-CSCF with 10,000 UEs made each registration cost milliseconds of the conductor for events no one read.
+         */
+        default boolean isListening()
+        {
+            return true;
+        }
     }
 
     /** A policy change as {@code ip xfrm monitor} reports it (XFRM_MSG_NEWPOLICY, _UPDPOLICY, _DELPOLICY). */
@@ -127,6 +138,10 @@ public final class DaemonConductor implements Agent
         {
             super(message);
         }
+    }
+
+    private record PolicyKey(TrafficSelector selector, PolicyDirection direction)
+    {
     }
 
     private static final class Change<T>
@@ -207,9 +222,17 @@ public final class DaemonConductor implements Agent
         new java.util.PriorityQueue<>((a, b) -> Long.signum(a.dueNs() - b.dueNs()));
     private final List<Change<?>> batch = new ArrayList<>();
     private final Consumer<Change<?>> onChange = batch::add;
-    /** Tells the policy listeners what each change did, from the SPD's journal (nothing kept while nobody listens). */
-    private final PolicyEventFollower policyEvents;
-    private final PolicyEventListener publisher = this::publish;
+    /**
+     * The SPD as the policy listeners last heard of it, kept by the SPD's change journal (O(changes), not a walk of
+     * every policy per change: thousands of UEs' policies, and the control socket always listens); null while nobody
+     * listens.
+     */
+    private Map<PolicyKey, SecurityPolicy> policies;
+    /** The policies one change touched, each with what it was before the change (null: absent), in journal order. */
+    private final Map<PolicyKey, SecurityPolicy> touched = new java.util.LinkedHashMap<>();
+    private final SecurityPolicyDatabase.ChangeHandler journalReader = this::onJournalEntry;
+    /** {@link SecurityPolicyDatabase#changeCount()} when the SPD was last looked at. */
+    private long seenSpdChanges;
     private boolean policiesDirty;
     private boolean sasDirty;
     private long nextSweepNs;
@@ -233,7 +256,8 @@ public final class DaemonConductor implements Agent
         this.host = host;
         this.clock = clock;
         this.log = log;
-        policyEvents = new PolicyEventFollower(spd, true);
+        policies = snapshot();
+        seenSpdChanges = spd.changeCount();
         nextSweepNs = clock.nanoTime() + SWEEP_INTERVAL_NS;
     }
 
@@ -515,21 +539,125 @@ public final class DaemonConductor implements Agent
     /** Before a change: have the SPD as it was, if someone listens for policy events and it is not known. */
     private void snapshotIfListened()
     {
-        if (!policyListeners.isEmpty())
+        if (policies == null && anyListening())
         {
-            policyEvents.knowCurrent();
+            policies = snapshot();
+            seenSpdChanges = spd.changeCount();
         }
     }
 
     /**
-     * After a change: did it move the SPD? Publishes what it did (from the SPD's journal, O(changed policies)) only
-     * when someone listens.
+     * After a change: did it move the SPD? Publishes what it did (walking the SPD) only when someone listens.
      *
      * @return true if the SPD changed.
      */
     private boolean notePolicyChanges()
     {
-        return policyEvents.afterChange(!policyListeners.isEmpty(), publisher);
+        final long changes = spd.changeCount();
+        if (changes == seenSpdChanges)
+        {
+            return false;
+        }
+        if (!anyListening())
+        {
+            seenSpdChanges = changes;
+            policies = null; // taken again before the next change once someone listens
+            return true;
+        }
+        if (policies != null)
+        {
+            final long followed = spd.changesSince(seenSpdChanges, journalReader);
+            if (followed >= 0)
+            {
+                seenSpdChanges = followed;
+                publishTouched();
+                return true;
+            }
+            // the journal no longer holds them all, or a flush: diff against a walk of the SPD below
+        }
+        seenSpdChanges = changes;
+        final Map<PolicyKey, SecurityPolicy> now = snapshot();
+        if (policies != null)
+        {
+            for (final Map.Entry<PolicyKey, SecurityPolicy> entry : policies.entrySet())
+            {
+                if (!now.containsKey(entry.getKey()))
+                {
+                    publish(PolicyEventType.DELETED, entry.getValue());
+                }
+            }
+            for (final Map.Entry<PolicyKey, SecurityPolicy> entry : now.entrySet())
+            {
+                final SecurityPolicy before = policies.get(entry.getKey());
+                if (before != entry.getValue())
+                {
+                    publish(before == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, entry.getValue());
+                }
+            }
+        }
+        policies = now;
+        return true;
+    }
+
+    private boolean anyListening()
+    {
+        for (final PolicyEventListener listener : policyListeners)
+        {
+            if (listener.isListening())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One add or delete of the SPD's journal (under the SPD's lock: only notes it). */
+    private void onJournalEntry(final SecurityPolicy policy, final boolean added)
+    {
+        final PolicyKey key = new PolicyKey(policy.selector(), policy.direction());
+        if (!touched.containsKey(key))
+        {
+            touched.put(key, policies.get(key));
+        }
+        if (added)
+        {
+            policies.put(key, policy);
+        }
+        else
+        {
+            policies.remove(key);
+        }
+    }
+
+    /** The events of the policies a change touched, as a diff of the SPD before and after it would give them. */
+    private void publishTouched()
+    {
+        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : touched.entrySet())
+        {
+            if (entry.getValue() != null && !policies.containsKey(entry.getKey()))
+            {
+                publish(PolicyEventType.DELETED, entry.getValue());
+            }
+        }
+        for (final Map.Entry<PolicyKey, SecurityPolicy> entry : touched.entrySet())
+        {
+            final SecurityPolicy after = policies.get(entry.getKey());
+            if (after != null && after != entry.getValue())
+            {
+                publish(entry.getValue() == null ? PolicyEventType.ADDED : PolicyEventType.UPDATED, after);
+            }
+        }
+        touched.clear();
+    }
+
+    private Map<PolicyKey, SecurityPolicy> snapshot()
+    {
+        final Map<PolicyKey, SecurityPolicy> now = new HashMap<>();
+        for (final SecurityPolicy policy : spd.list())
+        {
+            now.put(new PolicyKey(policy.selector(), policy.direction()), policy);
+        }
+        return now;
     }
 
     private void syncPolicies()

@@ -74,13 +74,13 @@ public final class DaemonCounters
          * router solicitations, MLD reports, DAD probes): they belong to the TUN's link and are never relayed.
          */
         TunOutLinkScopeDropped(19, "TunOutLinkScopeDropped"),
-        /** SIP bridge: TCP flows with reassembly state now (a gauge, at most 256). */
+        /** SIP bridge: TCP flows with reassembly state now (a gauge, at most sip.tcp.flows). */
         TunSipTcpFlows(20, "TunSipTcpFlows"),
         /** SIP bridge: bytes buffered for partial SIP messages over TCP now (a gauge, at most 256 x 128 KiB). */
         TunSipTcpBufferedBytes(21, "TunSipTcpBufferedBytes"),
-        /** SIP bridge: TCP flows evicted (least recently used) to stay within the flow cap. */
+        /** SIP bridge: TCP flows evicted (least recently used) to stay within sip.tcp.flows, or their buffers within 256. */
         TunSipTcpFlowsEvicted(22, "TunSipTcpFlowsEvicted"),
-        /** SIP bridge: TCP flows dropped after 60 s without a segment. */
+        /** SIP bridge: TCP flows with a partial message (or segments after a hole) dropped after 60 s without a segment. */
         TunSipTcpFlowsIdleExpired(23, "TunSipTcpFlowsIdleExpired"),
         /** SIP bridge: partial SIP messages dropped because a flow would buffer more than 128 KiB. */
         TunSipTcpFlowsOverflowed(24, "TunSipTcpFlowsOverflowed"),
@@ -104,7 +104,17 @@ public final class DaemonCounters
         /** SIP bridge: messages dropped, not sent in clear, because the hold area was full. */
         TunSipHoldFull(34, "TunSipHoldFull"),
         /** SIP bridge: held messages dropped, not sent in clear: their changes not in force, or not within the deadline. */
-        TunSipHoldNotInForce(35, "TunSipHoldNotInForce");
+        TunSipHoldNotInForce(35, "TunSipHoldNotInForce"),
+        /**
+         * SIP bridge: TCP segments that arrived after a hole in their flow (one lost on the way, sent again later),
+         * kept until the hole was filled so that the message across it is not lost.
+         */
+        TunSipTcpSegmentsAhead(36, "TunSipTcpSegmentsAhead"),
+        /**
+         * SIP bridge: holes in a TCP flow given up on (more segments after them than a flow keeps): the message across
+         * the hole is lost, framing starts over at the next message start.
+         */
+        TunSipTcpHolesSkipped(37, "TunSipTcpHolesSkipped");
 
         static
         {

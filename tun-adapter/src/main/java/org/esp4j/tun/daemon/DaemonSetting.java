@@ -40,6 +40,8 @@ public enum DaemonSetting
         "longest poll() when idle (at least 1)"),
     IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
         "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields)"),
+    PACKET_THREADS("packet.threads", "two|one", "two",
+        "outbound and inbound agents on two threads, or on one that polls the TUN and the carriers together"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
         "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
     CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",
@@ -54,7 +56,9 @@ public enum DaemonSetting
     SIP_ALGORITHM(SipBridgeSettings.ALGORITHM, "milenage|test-usim", "",
         "AKA algorithm; empty: the key file's, else milenage"),
     SIP_SUBSCRIBERS(SipBridgeSettings.SUBSCRIBERS, "FILE", "",
-        "many subscribers' keys by IMPI (a UE farm's; SubscriberSet, mode 0600), instead of one subscriber's");
+        "many subscribers' keys by IMPI (a UE farm's; SubscriberSet, mode 0600), instead of one subscriber's"),
+    SIP_TCP_FLOWS("sip.tcp.flows", "FLOWS", String.valueOf(org.esp4j.sip.TcpReassembly.DEFAULT_MAX_FLOWS),
+        "SIP-over-TCP flows whose sequence numbers the SIP bridge keeps (about 400 B each; 256 of them buffer)");
 
     private static final List<String> KEYS;
 

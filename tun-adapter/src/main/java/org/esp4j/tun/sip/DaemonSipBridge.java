@@ -203,6 +203,8 @@ public final class DaemonSipBridge implements PlaintextObserver
      * whatever the number of UEs (their ports can number tens of thousands on a P-CSCF).
      */
     private volatile long[] watchedPorts = portSet(new int[] { SIP_PORT }, 1);
+    /** The engine's {@link SipBridge#protectedPortsChanges()} when {@link #watchedPorts} was built (the lock). */
+    private long watchedPortsChanges;
     private volatile boolean removalsDeferred;
     private InboundSource inbound = NO_SOURCE;
     private long errors;
@@ -269,6 +271,14 @@ public final class DaemonSipBridge implements PlaintextObserver
         this.applier = applier;
         sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
         bridge = new SipBridge(config.build(), sink, event -> { });
+    }
+
+    /**
+     * @param maxFlows most SIP-over-TCP flows whose sequence numbers the bridge keeps ({@code sip.tcp.flows}).
+     */
+    public synchronized void tcpFlows(final int maxFlows)
+    {
+        bridge.tcpReassembly().maxFlows(maxFlows);
     }
 
     /**
@@ -869,32 +879,40 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             log.accept("sip-bridge: " + event);
         }
-        updateWatchedPorts();
+        if (bridge.protectedPortsChanges() != watchedPortsChanges || pendingRemovals > 0)
+        {
+            updateWatchedPorts();
+        }
     }
 
     /**
      * The ports the cheap filter lets through: 5060, the ports of the SAs, and those of flows whose SAs are being
-     * removed (their packets are dropped until the removal is in force, see {@link #isBeingRemoved}).
+     * removed (their packets are dropped until the removal is in force, see {@link #isBeingRemoved}). The engine
+     * keeps its ports as bits, so this costs a copy of 8 KiB whatever the number of SAs.
      */
     private void updateWatchedPorts()
     {
-        final int[] protectedPorts = bridge.protectedPorts();
-        final int[] ports = new int[1 + protectedPorts.length + 2 * pendingRemovals];
-        ports[0] = SIP_PORT;
-        System.arraycopy(protectedPorts, 0, ports, 1, protectedPorts.length);
-        int count = 1 + protectedPorts.length;
+        final long[] bits = new long[(1 << 16) / Long.SIZE];
+        bridge.protectedPortsInto(bits);
+        watchedPortsChanges = bridge.protectedPortsChanges();
+        setPort(bits, SIP_PORT);
         if (pendingRemovals > 0)
         {
             for (final java.util.Map.Entry<Flow, Pending> entry : pendingFlows.entrySet())
             {
                 if (entry.getValue().removal())
                 {
-                    ports[count++] = entry.getKey().srcPort();
-                    ports[count++] = entry.getKey().dstPort();
+                    setPort(bits, entry.getKey().srcPort());
+                    setPort(bits, entry.getKey().dstPort());
                 }
             }
         }
-        watchedPorts = portSet(ports, count);
+        watchedPorts = bits;
+    }
+
+    private static void setPort(final long[] bits, final int port)
+    {
+        bits[port >>> 6] |= 1L << port;
     }
 
     private static long[] portSet(final int[] ports, final int count)

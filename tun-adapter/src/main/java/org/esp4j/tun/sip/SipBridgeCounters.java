@@ -7,8 +7,8 @@ import org.esp4j.sip.TcpReassembly;
 /**
  * The SIP bridge's bounded-memory figures as named daemon counters, copied from the bridge about once a second by
  * the {@link SipSniffer} (under the bridge's lock): the live TCP reassembly flows and buffered bytes, and how many
- * flows were evicted (flow cap), expired (idle timeout) or lost their partial message (bytes-per-flow cap), and the
- * passive P-CSCF's flow conflicts.
+ * flows were evicted (flow cap), expired (idle timeout) or lost their partial message (bytes-per-flow cap), the
+ * segments kept after a hole and the holes skipped, and the passive P-CSCF's flow conflicts.
  *
  * @param tcpFlows         live TCP reassembly flows (a gauge).
  * @param tcpBufferedBytes bytes buffered over all flows (a gauge).
@@ -16,6 +16,8 @@ import org.esp4j.sip.TcpReassembly;
  * @param tcpIdleExpired   flows dropped after the idle timeout.
  * @param tcpOverflowed    partial messages dropped at the bytes-per-flow cap.
  * @param flowConflicts    sets a passive P-CSCF could not install (another live registration's flow or SPI).
+ * @param tcpSegmentsAhead segments kept after a hole until it was filled.
+ * @param tcpHolesSkipped  holes given up on.
  */
 public record SipBridgeCounters(
     AtomicCounter tcpFlows,
@@ -23,7 +25,9 @@ public record SipBridgeCounters(
     AtomicCounter tcpFlowsEvicted,
     AtomicCounter tcpIdleExpired,
     AtomicCounter tcpOverflowed,
-    AtomicCounter flowConflicts)
+    AtomicCounter flowConflicts,
+    AtomicCounter tcpSegmentsAhead,
+    AtomicCounter tcpHolesSkipped)
 {
     void update(final SipBridge bridge)
     {
@@ -34,5 +38,7 @@ public record SipBridgeCounters(
         tcpIdleExpired.setOrdered(tcp.flowsIdleExpired());
         tcpOverflowed.setOrdered(tcp.flowsOverflowed());
         flowConflicts.setOrdered(bridge.flowConflicts());
+        tcpSegmentsAhead.setOrdered(tcp.segmentsAhead());
+        tcpHolesSkipped.setOrdered(tcp.holesSkipped());
     }
 }

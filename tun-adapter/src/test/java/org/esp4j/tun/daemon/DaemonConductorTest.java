@@ -71,6 +71,88 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldWorkOutPolicyEventsOnlyWhileAListenerListens()
+    {
+        // the control socket always subscribes; events cost a walk of the SPD per change, so only for a monitor
+        final List<String> monitored = new ArrayList<>();
+        final boolean[] listening = { false };
+        final DaemonConductor quiet = new DaemonConductor(spd, host, clock, log::add);
+        quiet.subscribe(new DaemonConductor.PolicyEventListener()
+        {
+            public void onPolicyEvent(final DaemonConductor.PolicyEventType type, final org.esp4j.core.spd.SecurityPolicy policy)
+            {
+                monitored.add(type + " " + policy.direction().xfrmName());
+            }
+
+            public boolean isListening()
+            {
+                return listening[0];
+            }
+        });
+        final PolicyConfig policy = XfrmPolicyParser.parseAdd(POLICY);
+        quiet.offer(() -> spd.add(policy));
+        quiet.doWork();
+        assertEquals(List.of(), monitored, "no monitor: no events");
+        assertEquals(1, host.policyCommits, "the host follows the change all the same");
+
+        listening[0] = true; // a monitor connects
+        quiet.offer(() -> spd.update(policy));
+        quiet.offer(() -> spd.delete(policy.selector(), policy.direction()));
+        quiet.doWork();
+        assertEquals(List.of("UPDATED in", "DELETED in"), monitored);
+    }
+
+    @Test
+    void shouldPublishTheNetEffectOfOneChangeThatAddsAndDeletesSeveralPolicies()
+    {
+        final PolicyConfig kept = XfrmPolicyParser.parseAdd(POLICY);
+        final PolicyConfig gone = XfrmPolicyParser.parseAdd(POLICY.replace("dport 5062", "dport 6000"));
+        final PolicyConfig brief = XfrmPolicyParser.parseAdd(POLICY.replace("dport 5062", "dport 6001"));
+        conductor.offer(() -> spd.add(gone));
+        conductor.doWork();
+        policyEvents.clear();
+
+        conductor.offer(() ->
+        {
+            spd.add(kept);
+            spd.add(brief);
+            spd.delete(gone.selector(), gone.direction());
+            return spd.delete(brief.selector(), brief.direction()); // added and deleted within the change: no event
+        });
+        conductor.doWork();
+
+        assertEquals(List.of("DELETED in", "ADDED in"), policyEvents, "deletes first, as a diff of the SPD gives them");
+    }
+
+    @Test
+    void shouldPublishEveryPolicyEventWhenOneChangeOutrunsTheSpdJournalOrFlushes()
+    {
+        final int count = SecurityPolicyDatabase.JOURNAL_CAPACITY + 1;
+        final CompletableFuture<Object> added = conductor.offer(() ->
+        {
+            for (int i = 0; i < count; i++)
+            {
+                spd.add(XfrmPolicyParser.parseAdd(POLICY.replace("dport 5062", "dport " + (1024 + i))));
+            }
+            return null;
+        });
+        conductor.doWork();
+        added.join();
+        assertEquals(count, spd.size());
+        assertEquals(count, policyEvents.stream().filter("ADDED in"::equals).count(), "from a walk of the SPD");
+
+        policyEvents.clear();
+        conductor.offer(() ->
+        {
+            spd.flush();
+            return spd.add(XfrmPolicyParser.parseAdd(POLICY.replace("dport 5062", "dport 40000")));
+        });
+        conductor.doWork();
+        assertEquals(count, policyEvents.stream().filter("DELETED in"::equals).count());
+        assertEquals(List.of("ADDED in"), policyEvents.stream().filter(e -> !e.startsWith("DELETED")).toList());
+    }
+
+    @Test
     void shouldApplyChangesThatArriveTogetherAsOneHostUpdateAndReportEachOnlyAfterIt()
     {
         final List<CompletableFuture<Object>> done = new ArrayList<>();
