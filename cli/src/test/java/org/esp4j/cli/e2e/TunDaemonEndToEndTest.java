@@ -93,25 +93,26 @@ class TunDaemonEndToEndTest
     @Test
     void ipv6RawCarrier() throws Exception
     {
-        scenario(false, false, true, true, true, true);
+        scenario(false, false, true, true, true, true, false);
     }
 
     @Test
     void ipv4RawCarrier() throws Exception
     {
-        scenario(true, false, true, true, false, true);
+        scenario(true, false, true, true, false, true, false);
     }
 
     @Test
     void ipv4UdpCarrier() throws Exception
     {
-        scenario(true, true, false, true, true, false);
+        scenario(true, true, false, true, true, false, false);
     }
 
+    /** Also: both directions on one packet thread with an idle spin window, raw sockets without the ring. */
     @Test
     void ipv6RawCarrierWithoutTunOffloads() throws Exception
     {
-        scenario(false, false, false, false, false, false);
+        scenario(false, false, false, false, false, false, true);
     }
 
     @Test
@@ -216,10 +217,13 @@ class TunDaemonEndToEndTest
      * @param ring        raw carrier: unfragmented ESP from the packet ring with its early-drop table
      *                    ({@code carrier.ring=on}), else the raw socket alone ({@code off}); fragments and the
      *                    injected packets reach the daemons either way.
+     * @param oneThread   both daemons with {@code packet.threads=one} and {@code idle.spin.us=200}: one thread polls
+     *                    the TUN and the carriers, and inside the spin window a raw socket is read when a poll that
+     *                    does not wait reports it readable.
      */
     private void scenario(
         final boolean ipv4, final boolean udp, final boolean inject, final boolean offload, final boolean multiBuffer,
-        final boolean ring)
+        final boolean ring, final boolean oneThread)
         throws Exception
     {
         final String ue = ipv4 ? UE4 : UE6;
@@ -263,7 +267,8 @@ class TunDaemonEndToEndTest
         // Packet Too Big / ICMP Fragmentation Needed answers lower the path MTU of the application's socket
         final String offloadSetting = (offload ? "" : "tun.offload=off\n") +
             "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n" +
-            (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n");
+            (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n") +
+            (oneThread ? "packet.threads=one\nidle.spin.us=200\n" : "");
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
@@ -276,6 +281,8 @@ class TunDaemonEndToEndTest
                 "multi-buffer in " + side.name() + ":\n" + side.logText("daemon"));
             assertEquals(ring, side.logText("daemon").contains(", ESP packet ring (early drop nft table inet "),
                 "packet ring in " + side.name() + ":\n" + side.logText("daemon"));
+            assertEquals(oneThread, side.logText("daemon").contains(", one packet thread, idle spin 200 us"),
+                "packet threads in " + side.name() + ":\n" + side.logText("daemon"));
         }
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
             "steering rule missing");

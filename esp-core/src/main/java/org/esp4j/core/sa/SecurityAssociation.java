@@ -39,6 +39,8 @@ public final class SecurityAssociation
 {
     private static final long NONE = Long.MAX_VALUE;
     private static final EspTransform[] NO_TRANSFORMS = new EspTransform[0];
+    /** {@link SaState#values()} copies its array on every call (32 bytes on the outbound path, per packet). */
+    private static final SaState[] STATES = SaState.values();
     private static final SecureRandom IV_SALTS = new SecureRandom();
 
     private final SaConfig config;
@@ -159,7 +161,7 @@ public final class SecurityAssociation
 
     public SaState state()
     {
-        return SaState.values()[state.get()];
+        return STATES[state.get()];
     }
 
     /** @return true while the SA passes traffic (valid or dying). */

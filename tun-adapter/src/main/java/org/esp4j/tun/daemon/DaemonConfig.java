@@ -84,6 +84,15 @@ public final class DaemonConfig
         KERNEL
     }
 
+    /** How many threads carry packets ({@code packet.threads}). */
+    public enum PacketThreads
+    {
+        /** An outbound agent (TUN to carrier) and an inbound agent (carrier to TUN), each on its own thread. */
+        TWO,
+        /** Both agents on one thread that polls the TUN and the carriers together. */
+        ONE
+    }
+
     /** Every key the daemon and its SIP bridge read, from {@link DaemonSetting}. */
     static final List<String> KEYS = DaemonSetting.keys();
 
@@ -109,6 +118,7 @@ public final class DaemonConfig
     private final MultiBuffer multiBuffer;
     private final CarrierRing carrierRing;
     private final UdpChecksum udpChecksum;
+    private final PacketThreads packetThreads;
     private final String tunName;
     private final int mark;
     private final PolicyRouting.Settings routingSettings;
@@ -155,6 +165,7 @@ public final class DaemonConfig
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
         udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
+        packetThreads = choice(DaemonSetting.PACKET_THREADS, PacketThreads.TWO, PacketThreads.values());
         tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
         mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
         routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
@@ -410,6 +421,12 @@ public final class DaemonConfig
     public int idleSpinUs()
     {
         return idleSpinUs;
+    }
+
+    /** @return whether the outbound and inbound agents run on two threads or share one. */
+    public PacketThreads packetThreads()
+    {
+        return packetThreads;
     }
 
     /** @return a builder holding these values. */

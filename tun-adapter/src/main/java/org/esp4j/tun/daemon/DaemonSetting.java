@@ -40,6 +40,8 @@ public enum DaemonSetting
         "longest poll() when idle (at least 1)"),
     IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
         "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields)"),
+    PACKET_THREADS("packet.threads", "two|one", "two",
+        "outbound and inbound agents on two threads, or on one that polls the TUN and the carriers together"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
         "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
     CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",

@@ -221,6 +221,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (inboundFilter != null ? ", inbound filter nft table inet " + inboundFilter.table() : ", inbound filter off") +
             (packetRing != null ? ", ESP packet ring (early drop nft table inet " + espEarlyDrop.table() + ")" : "") +
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
+            (config.packetThreads() == DaemonConfig.PacketThreads.ONE ? ", one packet thread" : "") +
+            (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }
@@ -368,19 +370,23 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
 
         // with the SIP bridge, the conductor wakes the outbound agent when held packets may go (HoldArea)
         holdWake = config.sipRole() != null ? register(new org.esp4j.tun.jna.EventFd()) : null;
-        final PollFds outboundFds = new PollFds(holdWake != null ? 2 : 1).add(tun.fd(0), LibC.POLLIN);
+        final boolean oneThread = config.packetThreads() == DaemonConfig.PacketThreads.ONE;
+        final int outboundFdCount = holdWake != null ? 2 : 1;
+        final PollFds outboundFds = new PollFds(outboundFdCount + (oneThread ? receivers.size() : 0))
+            .add(tun.fd(0), LibC.POLLIN);
         if (holdWake != null)
         {
             outboundFds.add(holdWake.fd(), LibC.POLLIN);
         }
-        final PollFds inboundFds = new PollFds(receivers.size());
+        // one thread: one poll over the TUN, the hold wake-up and the carriers, the receivers' after the others
+        final PollFds inboundFds = oneThread ? outboundFds : new PollFds(receivers.size());
         if (ring != null)
         {
             inboundFds.add(ring.fd(), LibC.POLLIN);
         }
         rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
         udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
-        inbound.pollReadiness(inboundFds);
+        inbound.pollReadiness(inboundFds, oneThread ? outboundFdCount : 0);
 
         outboundAgent = outbound;
         final DaemonHostState hostState = new DaemonHostState(sad, spd, counters, daemonCounters, config.steer(),
@@ -397,13 +403,26 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(10), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1)),
             errorHandler, null, conductor);
         final long spinNs = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(config.idleSpinUs());
-        outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs(), spinNs), errorHandler,
-            null, outbound);
-        inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs(), spinNs), errorHandler,
-            null, inbound);
+        if (oneThread)
+        {
+            // both directions on one thread: a round trip's two hops through this daemon need one thread awake,
+            // not two, and an idle window after one direction's packet also covers the other direction's reply
+            outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs(), spinNs),
+                errorHandler, null, new org.agrona.concurrent.CompositeAgent(outbound, inbound));
+        }
+        else
+        {
+            outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs(), spinNs),
+                errorHandler, null, outbound);
+            inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs(), spinNs),
+                errorHandler, null, inbound);
+        }
         AgentRunner.startOnThread(conductorRunner);
         AgentRunner.startOnThread(outboundRunner);
-        AgentRunner.startOnThread(inboundRunner);
+        if (inboundRunner != null)
+        {
+            AgentRunner.startOnThread(inboundRunner);
+        }
         if (sipRunner != null)
         {
             AgentRunner.startOnThread(sipRunner);

@@ -29,7 +29,7 @@ import java.util.List;
  * One instance per outbound agent (single thread, no allocation per packet); {@link #refresh} may be called from
  * any thread.
  */
-final class FragmentGuard
+public final class FragmentGuard
 {
     private static final int TABLE_SIZE = 1024;
 
@@ -48,7 +48,7 @@ final class FragmentGuard
     private long destinationHigh;
     private long destinationLow;
 
-    FragmentGuard(final SecurityPolicyDatabase spd)
+    public FragmentGuard(final SecurityPolicyDatabase spd)
     {
         this.spd = spd;
         refresh();

@@ -14,7 +14,7 @@ import org.esp4j.tun.offload.TunWriter;
 import org.esp4j.tun.offload.UdpCoalescer;
 
 /**
- * The inbound data path, on its own thread: packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
+ * The inbound data path, on its own thread (with {@code packet.threads=one}, on the outbound agent's): packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
  * an IP header and ESP, go through {@link EspProcessor#inbound(UnsafeBuffer, int, int, boolean)} with the carrier's
  * word on whether they came in UDP; the plaintext of verified ESP is written into the
  * TUN, so the kernel delivers it to the application's socket. Everything else is dropped and counted against one
@@ -101,18 +101,20 @@ public final class InboundAgent implements Agent
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         roleName = "esp4j-inbound-" + tun.name();
-        readiness = new ReceiveReadiness(null, ringReceivers, this.receivers.length);
+        readiness = new ReceiveReadiness(null, 0, ringReceivers, this.receivers.length);
     }
 
     /**
      * Read a socket receiver only when the idle strategy's last poll found it readable (see
      * {@link ReceiveReadiness}); set before the agent starts.
      *
-     * @param fds what the idle strategy polls: one descriptor per receiver, in the receivers' order.
+     * @param fds      what the idle strategy polls: from {@code fdOffset} one descriptor per receiver, in the
+     *                 receivers' order (before them, the outbound agent's when one thread runs both).
+     * @param fdOffset index in {@code fds} of the first receiver's descriptor.
      */
-    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds)
+    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
     {
-        readiness = new ReceiveReadiness(fds, ringReceivers, receivers.length);
+        readiness = new ReceiveReadiness(fds, fdOffset, ringReceivers, receivers.length);
     }
 
     public String roleName()

@@ -26,7 +26,7 @@ import org.esp4j.tun.sip.PlaintextObserver;
 import java.nio.ByteOrder;
 
 /**
- * The outbound data path, on its own thread: plaintext IP packets read from the TUN go through
+ * The outbound data path, on its own thread (with {@code packet.threads=one}, shared with the inbound agent): plaintext IP packets read from the TUN go through
  * {@link EspProcessor#outbound}, in carrier mode; ESP leaves through the carrier the processor names
  * ({@link EspProcessor#resultCarrier()}): the raw carrier (header-included raw socket, {@link IpCarrierSender}) or, for
  * ESP_IN_UDP SAs, the UDP carrier ({@link UdpCarrierSender}, whose socket adds the UDP header); bypassed packets leave

@@ -16,6 +16,9 @@ import org.esp4j.tun.jna.PollFds;
  * yield lets any runnable thread of the CPU go first and costs one system call when there is none; meanwhile the
  * CPU does not halt, so a packet that arrives within the window is read without a wake-up from {@code poll}
  * (which on a VM is a halted vCPU woken by an inter-processor interrupt). {@code spinNs} of 0 keeps the two yields.
+ * Each round of the window past those two also polls without waiting: the agents read a socket only when the last
+ * poll reported it readable, so without it a datagram on a UDP carrier (or a raw socket) that arrived inside the
+ * window would wait for the window to end; when that poll finds a descriptor ready the round does not yield.
  * <p>
  * Owned by the agent's thread. The clock is read only once idle rounds begin, never on a busy duty cycle.
  */
@@ -88,7 +91,12 @@ public final class PollIdleStrategy implements IdleStrategy
         }
         else if (spinNs > 0 && clock.nanoTime() - idleSinceNs < spinNs)
         {
-            yielder.run();
+            // a poll that does not wait: it refreshes which sockets are readable (ReceiveReadiness reads a socket
+            // only when the last poll said so), and a descriptor that is ready goes to the duty cycle at once
+            if (poller.poll(0) <= 0)
+            {
+                yielder.run();
+            }
         }
         else
         {

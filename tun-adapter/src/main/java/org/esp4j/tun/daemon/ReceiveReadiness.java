@@ -20,20 +20,24 @@ final class ReceiveReadiness
     private static final short READY = PollFds.READY_EVENTS;
 
     private final PollFds fds;
+    /** Index in {@link #fds} of receiver 0 (the agent may poll other descriptors before its receivers). */
+    private final int fdOffset;
     private final int first;
     private final boolean[] more;
     private int cycle;
     private boolean sweep;
 
     /**
-     * @param fds   the descriptors the agent's idle strategy polls, in the order of the agent's receivers, or null:
-     *              every receiver is read every duty cycle.
-     * @param first receivers [0, first) need no system call to look at (a memory-mapped ring): always read.
-     * @param count receivers in all.
+     * @param fds      the descriptors the agent's idle strategy polls, the receivers' in their order from
+     *                 {@code fdOffset}, or null: every receiver is read every duty cycle.
+     * @param fdOffset index in {@code fds} of receiver 0.
+     * @param first    receivers [0, first) need no system call to look at (a memory-mapped ring): always read.
+     * @param count    receivers in all.
      */
-    ReceiveReadiness(final PollFds fds, final int first, final int count)
+    ReceiveReadiness(final PollFds fds, final int fdOffset, final int first, final int count)
     {
         this.fds = fds;
+        this.fdOffset = fdOffset;
         this.first = first;
         more = new boolean[count];
     }
@@ -47,7 +51,7 @@ final class ReceiveReadiness
     /** @return true if receiver {@code index} should be read in this duty cycle. */
     boolean shouldRead(final int index)
     {
-        return fds == null || index < first || sweep || more[index] || (fds.revents(index) & READY) != 0;
+        return fds == null || index < first || sweep || more[index] || (fds.revents(fdOffset + index) & READY) != 0;
     }
 
     /**
@@ -60,7 +64,7 @@ final class ReceiveReadiness
         more[index] = full;
         if (fds != null)
         {
-            fds.clearRevents(index);
+            fds.clearRevents(fdOffset + index);
         }
     }
 }

@@ -116,6 +116,19 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadThePacketThreadsSetting()
+    {
+        assertEquals(DaemonConfig.PacketThreads.TWO, DaemonConfig.builder().build().packetThreads());
+        assertEquals(DaemonConfig.PacketThreads.ONE, DaemonConfig.builder().set("packet.threads", "one").build()
+            .packetThreads());
+        assertEquals(DaemonConfig.PacketThreads.TWO, DaemonConfig.builder().set("packet.threads", "two").build()
+            .packetThreads());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.threads", "3").build());
+        assertEquals("packet.threads must be two or one: 3", ex.getMessage());
+    }
+
+    @Test
     void shouldReadThePacketRingSetting()
     {
         assertEquals(DaemonConfig.CarrierRing.AUTO, DaemonConfig.builder().build().carrierRing());

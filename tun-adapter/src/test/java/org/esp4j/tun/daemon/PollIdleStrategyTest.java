@@ -41,7 +41,7 @@ class PollIdleStrategyTest
     }
 
     @Test
-    void shouldKeepYieldingUntilTheSpinWindowAfterTheLastWorkHasPassed()
+    void shouldKeepYieldingAndLookingUntilTheSpinWindowAfterTheLastWorkHasPassed()
     {
         final PollIdleStrategy idle = strategy(SPIN_NS);
         idle.idle(0); // the window starts at the first idle round
@@ -50,13 +50,32 @@ class PollIdleStrategyTest
         idle.idle(0);
         nowNs += SPIN_NS / 2 - 1;
         idle.idle(0);
-        assertEquals(List.of("yield", "yield", "yield", "yield"), actions, "inside the window: no poll");
+        assertEquals(List.of("yield", "yield", "poll 0", "yield", "poll 0", "yield"), actions,
+            "inside the window: no waiting poll, each round past the first two looks without waiting");
 
+        actions.clear();
         nowNs += 1;
         idle.idle(0);
         idle.idle(0);
-        assertEquals(List.of("yield", "yield", "yield", "yield", "poll 100", "poll 100"), actions,
-            "the window has passed: poll, and keep polling while idle");
+        assertEquals(List.of("poll 100", "poll 100"), actions, "the window has passed: poll, and keep polling");
+    }
+
+    @Test
+    void shouldNotYieldInTheWindowWhenTheLookFindsADescriptorReady()
+    {
+        final int[] ready = {0};
+        final PollIdleStrategy idle = new PollIdleStrategy(
+            timeoutMs ->
+            {
+                actions.add("poll " + timeoutMs);
+                return ready[0];
+            },
+            TIMEOUT_MS, SPIN_NS, () -> nowNs, () -> actions.add("yield"));
+        idle.idle(0);
+        idle.idle(0);
+        ready[0] = 1;
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0"), actions, "a ready descriptor goes to the next duty cycle");
     }
 
     @Test
@@ -75,7 +94,7 @@ class PollIdleStrategyTest
         idle.idle(0);
         idle.idle(0);
         idle.idle(0);
-        assertEquals(List.of("yield", "yield", "yield"), actions, "a new window from the first idle round");
+        assertEquals(List.of("yield", "yield", "poll 0", "yield"), actions, "a new window from the first idle round");
     }
 
     @Test

@@ -48,7 +48,7 @@ class ReceiveReadinessTest
     @Test
     void shouldReadOnlyTheSocketThatPollReportedReadableAndOnlyOnce() throws IOException
     {
-        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 2);
+        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 0, 2);
         readiness.beginCycle();
         assertFalse(readiness.shouldRead(0), "nothing reported yet");
         assertFalse(readiness.shouldRead(1), "nothing reported yet");
@@ -65,9 +65,28 @@ class ReceiveReadinessTest
     }
 
     @Test
+    void shouldFindItsReceiversAfterTheDescriptorsPolledBeforeThem() throws IOException
+    {
+        // one agent for both directions polls the TUN first: here socket 0 plays it, socket 1 is receiver 0
+        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 1, 0, 1);
+        send(ports[0]);
+        assertEquals(1, pollFds.poll(5_000));
+        readiness.beginCycle();
+        assertFalse(readiness.shouldRead(0), "the descriptor before the receivers is not receiver 0");
+
+        send(ports[1]);
+        waitForBoth();
+        readiness.beginCycle();
+        assertTrue(readiness.shouldRead(0));
+        readiness.read(0, false);
+        assertEquals(0, pollFds.revents(1), "receiver 0's report is cleared");
+        assertTrue(pollFds.revents(0) != 0, "the other descriptor's report is left alone");
+    }
+
+    @Test
     void shouldReadAgainNextCycleAfterAFullBurst()
     {
-        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 2);
+        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 0, 2);
         readiness.beginCycle();
         readiness.read(0, true);
         readiness.beginCycle();
@@ -81,7 +100,7 @@ class ReceiveReadinessTest
     @Test
     void shouldAlwaysReadTheReceiversThatCostNoSystemCall()
     {
-        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 1, 2);
+        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 1, 2);
         for (int i = 0; i < 10; i++)
         {
             readiness.beginCycle();
@@ -93,7 +112,7 @@ class ReceiveReadinessTest
     @Test
     void shouldReadEverySocketOnceEverySweepWithoutAPoll()
     {
-        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 2);
+        final ReceiveReadiness readiness = new ReceiveReadiness(pollFds, 0, 0, 2);
         int firstSweep = 0;
         for (int cycle = 1; cycle <= 2 * ReceiveReadiness.SWEEP_CYCLES && firstSweep == 0; cycle++)
         {
@@ -110,11 +129,21 @@ class ReceiveReadinessTest
     @Test
     void shouldReadEverythingWithoutPollFds()
     {
-        final ReceiveReadiness readiness = new ReceiveReadiness(null, 0, 2);
+        final ReceiveReadiness readiness = new ReceiveReadiness(null, 0, 0, 2);
         readiness.beginCycle();
         assertTrue(readiness.shouldRead(0));
         assertTrue(readiness.shouldRead(1));
         readiness.read(0, false);
+    }
+
+    private void waitForBoth()
+    {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (pollFds.poll(100) < 2 && System.nanoTime() < deadline)
+        {
+            Thread.onSpinWait();
+        }
+        assertEquals(2, pollFds.poll(0), "both sockets should be readable");
     }
 
     private static int bindToFreePort(final int fd) throws IOException

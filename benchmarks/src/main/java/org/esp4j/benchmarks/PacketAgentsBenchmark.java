@@ -1,0 +1,240 @@
+package org.esp4j.benchmarks;
+
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.selector.TrafficSelector;
+import org.esp4j.core.spd.PolicyAction;
+import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.core.spd.PolicyDirection;
+import org.esp4j.core.spd.TemplateConfig;
+import org.esp4j.tun.carrier.CarrierReceiver;
+import org.esp4j.tun.carrier.CarrierStatus;
+import org.esp4j.tun.carrier.IpCarrierSender;
+import org.esp4j.tun.carrier.UdpCarrierSender;
+import org.esp4j.tun.daemon.DaemonCounters;
+import org.esp4j.tun.daemon.FragmentGuard;
+import org.esp4j.tun.daemon.InboundAgent;
+import org.esp4j.tun.daemon.OutboundAgent;
+import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.device.TunPort;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packet agents' own work around the ESP processors, as {@code packet.threads=one} runs them: a UE's
+ * {@link OutboundAgent} and a P-CSCF's {@link InboundAgent} in one {@link CompositeAgent}, joined by substitutes for
+ * the TUN and the raw carrier that copy bytes and make no system call.
+ * <p>
+ * <b>What is measured.</b> {@link #lonePacketThroughBothAgents()}: one 200-byte-class datagram read from the UE's
+ * TUN, protected, handed to the carrier, received by the P-CSCF's agent in the same duty cycle, verified and
+ * written into its TUN; then one idle duty cycle. The request/response shape the latency goal is about: every packet is alone.
+ * <p>
+ * <b>Baseline.</b> {@link #baselineProcessorsOnly()}: the same copy, protect and unprotect on two other processors
+ * with the same SA, no agent. The difference is the agents' bookkeeping (readiness, counters, the carrier and
+ * TUN hand-offs). Run with {@code -prof gc}: both should allocate nothing.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Thread)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {
+    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
+public class PacketAgentsBenchmark
+{
+    /** UDP payload bytes. */
+    @Param({ "200" })
+    public int payload;
+
+    private EspFixture ue;
+    private EspFixture pcscf;
+    private EspFixture baselineUe;
+    private EspFixture baselinePcscf;
+    private UeTun ueTun;
+    private PcscfTun pcscfTun;
+    private CompositeAgent agents;
+    private byte[] plaintext;
+    private UnsafeBuffer buffer;
+
+    @Setup
+    public void setup() throws Exception
+    {
+        final EspSuite suite = EspSuite.HMAC_SHA1_96_NULL;
+        ue = new EspFixture(suite, 64);
+        pcscf = new EspFixture(suite, 64);
+        baselineUe = new EspFixture(suite, 64);
+        baselinePcscf = new EspFixture(suite, 64);
+        ue.spd.add(new PolicyConfig(TrafficSelector.builder().protocol(17)
+            .destinationPort(EspFixture.DESTINATION_PORT).build(), PolicyDirection.OUT, PolicyAction.PROTECT, 100, 0,
+            List.of(new TemplateConfig(null, null, EspFixture.SPI, 0, false))));
+        plaintext = EspFixture.ipv6UdpPacket(payload);
+        buffer = EspFixture.packetBuffer(plaintext.length);
+
+        final Wire wire = new Wire();
+        ueTun = new UeTun(plaintext);
+        pcscfTun = new PcscfTun();
+        final OutboundAgent outbound = new OutboundAgent(ueTun, ue.processor, new FragmentGuard(ue.spd),
+            ue.counters, new DaemonCounters(ue.counters.countersManager()), new IpCarrierSender[] { null, wire },
+            new UdpCarrierSender[] { null, null }, true, 1500, 64);
+        final InboundAgent inbound = new InboundAgent(pcscfTun, pcscf.processor, pcscf.counters,
+            new DaemonCounters(pcscf.counters.countersManager()), new CarrierReceiver[] { wire }, 0, 64);
+        agents = new CompositeAgent(outbound, inbound);
+
+        for (int i = 0; i < 3; i++)
+        {
+            final long before = pcscfTun.delivered;
+            lonePacketThroughBothAgents();
+            EspFixture.check(pcscfTun.delivered == before + 1, "the packet did not reach the P-CSCF's TUN");
+            EspFixture.check(baselineProcessorsOnly() == EspVerdict.DELIVER, "baseline round trip failed");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        ue.checkNoDrops(XfrmCounter.Esp4jOutProtected);
+        pcscf.checkNoDrops(XfrmCounter.Esp4jInDelivered);
+    }
+
+    /** @return the duty cycles' work (2: one packet read, one delivered). */
+    @Benchmark
+    public int lonePacketThroughBothAgents() throws Exception
+    {
+        ueTun.pending = true;
+        return agents.doWork() + agents.doWork();
+    }
+
+    /** @return the receiver's verdict. */
+    @Benchmark
+    public int baselineProcessorsOnly()
+    {
+        buffer.putBytes(EspFixture.OFFSET, plaintext);
+        if (baselineUe.processor.protect(baselineUe.sa, buffer, EspFixture.OFFSET, plaintext.length) !=
+            EspVerdict.DELIVER)
+        {
+            return EspVerdict.DROP;
+        }
+        return baselinePcscf.processor.inbound(buffer, baselineUe.processor.resultOffset(),
+            baselineUe.processor.resultLength());
+    }
+
+    /** The UE's TUN: one packet when {@link #pending}, then empty. */
+    static final class UeTun implements TunPort
+    {
+        private final byte[] packet;
+        private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+        boolean pending;
+
+        UeTun(final byte[] packet)
+        {
+            this.packet = packet;
+        }
+
+        public String name()
+        {
+            return "h4bench0";
+        }
+
+        public int vnetHeaderLength()
+        {
+            return 0;
+        }
+
+        public int read(final int queue, final long address, final int capacity)
+        {
+            if (!pending)
+            {
+                return TunDevice.WOULD_BLOCK;
+            }
+            pending = false;
+            view.wrap(address, capacity);
+            view.putBytes(0, packet);
+            return packet.length;
+        }
+
+        public int write(final int queue, final long address, final int length)
+        {
+            return length;
+        }
+    }
+
+    /** The P-CSCF's TUN: counts what is written. */
+    static final class PcscfTun implements TunPort
+    {
+        long delivered;
+
+        public String name()
+        {
+            return "h4bench1";
+        }
+
+        public int vnetHeaderLength()
+        {
+            return 0;
+        }
+
+        public int read(final int queue, final long address, final int capacity)
+        {
+            return TunDevice.WOULD_BLOCK;
+        }
+
+        public int write(final int queue, final long address, final int length)
+        {
+            delivered++;
+            return length;
+        }
+    }
+
+    /** The raw carrier both ways: what the UE's agent sends, the P-CSCF's agent receives (one packet in flight). */
+    static final class Wire implements IpCarrierSender, CarrierReceiver
+    {
+        private final UnsafeBuffer packet = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
+        private int length;
+
+        public int send(final UnsafeBuffer buffer, final int offset, final int length)
+        {
+            return queue(buffer, offset, length);
+        }
+
+        public int queue(final UnsafeBuffer buffer, final int offset, final int length)
+        {
+            packet.putBytes(0, buffer, offset, length);
+            this.length = length;
+            return length;
+        }
+
+        public int flush()
+        {
+            return 0;
+        }
+
+        public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
+        {
+            final int n = length;
+            if (n == 0)
+            {
+                return CarrierStatus.NONE;
+            }
+            length = 0;
+            buffer.putBytes(offset, packet, 0, n);
+            return n;
+        }
+    }
+}
