@@ -93,7 +93,8 @@ import java.util.function.Supplier;
  * once but their policies stay for {@link #LINGER_NS} (64*T1 = 32 s, RFC 3261 Timer F/H), so a retransmitted final
  * response and any other packet of those port pairs (BYE, OPTIONS, TCP teardown) is dropped and counted
  * ({@code XfrmOutNoStates} outbound, the inbound filter inbound), never sent in clear; an SA installed again on the
- * same SPI and destination meanwhile cancels the linger.
+ * same flow and SPI meanwhile cancels the linger, one of another flow on the same SPI and destination does not
+ * ({@link PolicyLinger}).
  * <p>
  * Nothing here throws into the packet path: errors are logged (never with keys) and counted.
  */
@@ -269,7 +270,8 @@ public final class DaemonSipBridge implements PlaintextObserver
         }
         config.akaKeyring(keyring);
         this.applier = applier;
-        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
+        sink = new OrderedSink(new OwnedSink(
+            new PolicyLinger(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, LINGER_NS), this));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
 
@@ -995,17 +997,12 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     private static final class OwnedSink implements SecurityAssociationSink
     {
-        private final SecurityAssociationSink target;
-        private final SecurityAssociationDatabase sad;
-        private final ChangeApplier applier;
+        private final PolicyLinger target;
         private final DaemonSipBridge bridge;
 
-        OwnedSink(final SecurityAssociationSink target, final SecurityAssociationDatabase sad,
-            final ChangeApplier applier, final DaemonSipBridge bridge)
+        OwnedSink(final PolicyLinger target, final DaemonSipBridge bridge)
         {
             this.target = target;
-            this.sad = sad;
-            this.applier = applier;
             this.bridge = bridge;
         }
 
@@ -1014,11 +1011,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             bridge.installs++; // under the bridge's lock, as every feed
             bridge.installing.add(sa);
             bridge.liveSpis.computeIfAbsent(flow(sa), f -> new java.util.HashSet<>()).add(sa.spi());
-            apply(() ->
-            {
-                applier.cancel(lingerKey(sa));
-                target.install(sa);
-            });
+            apply(() -> target.install(sa));
         }
 
         public void remove(final SaSpec sa)
@@ -1030,12 +1023,8 @@ public final class DaemonSipBridge implements PlaintextObserver
                 bridge.liveSpis.remove(flow);
                 bridge.removing.add(sa); // its flow is left without SAs
             }
-            apply(() ->
-            {
-                // the SA goes now (never used again); its policies keep the flow blocked for the linger time
-                sad.delete(sa.spi(), sa.dst());
-                applier.schedule(lingerKey(sa), LINGER_NS, () -> target.remove(sa));
-            });
+            // the SA goes now (never used again); its policies keep the flow blocked for the linger time
+            apply(() -> target.remove(sa));
         }
 
         public void extendLifetime(final SaSpec sa, final long lifetimeNs)
@@ -1051,11 +1040,6 @@ public final class DaemonSipBridge implements PlaintextObserver
         private static Flow flow(final SaSpec sa)
         {
             return new Flow(sa.src(), sa.dst(), sa.srcPort(), sa.dstPort());
-        }
-
-        private static String lingerKey(final SaSpec sa)
-        {
-            return "sip-linger spi " + sa.spiHex() + " dst " + sa.dst().getHostAddress();
         }
     }
 
