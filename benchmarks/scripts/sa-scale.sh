@@ -25,8 +25,8 @@
 #                 `jcmd GC.heap_info`), of each daemon; the summary gives the bytes per added SA against the first N;
 #   nft           every set and map of each daemon's tables, with its element count;
 #   commands      p50/p99 round trip in ms, on the P-CSCF daemon's control socket, of COMMANDS `xfrm state add`, and
-#                 COMMANDS `xfrm policy add ... dir in` and `dir out` (a new UE each; each undone by a `del`, not
-#                 timed), one connection per command as `esp4j xfrm` does;
+#                 COMMANDS `xfrm policy add ... dir in` and `dir out` (a new UE each), and of the `del` that undoes
+#                 each (what a teardown runs), one connection per command as `esp4j xfrm` does;
 #   TCP           one iperf3 TCP flow UE -> P-CSCF through both daemons on its own SAs, Mbit/s; the summary gives
 #                 each N's median ratio to the first N of the same round.
 set -euo pipefail
@@ -125,14 +125,18 @@ def call(path, line):
     return lines[:-1]
 path, what = sys.argv[1], sys.argv[2]
 if what == "time":
-    # time N ADD DEL: N round trips of ADD with {i} and {spi} filled in, each undone by DEL (not timed); prints p50 p99 ms
+    # time N ADD DEL: N round trips of ADD with {i} and {spi} filled in, each undone by DEL; prints "ADD|DEL" as
+    # "p50 / p99" ms each
     n, add, dele = int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    times = []
+    times = ([], [])
     for i in range(1, n + 1):
-        t0 = time.perf_counter(); call(path, add.format(i=i, spi=0x7f000000 + i)); times.append((time.perf_counter() - t0) * 1000)
-        call(path, dele.format(i=i, spi=0x7f000000 + i))
-    times.sort()
-    print("%.1f / %.1f" % (times[len(times) // 2], times[min(n - 1, (n * 99 + 99) // 100 - 1)]))
+        for kind, line in enumerate((add, dele)):
+            t0 = time.perf_counter(); call(path, line.format(i=i, spi=0x7f000000 + i))
+            times[kind].append((time.perf_counter() - t0) * 1000)
+    def pct(t):
+        t.sort()
+        return "%.1f / %.1f" % (t[len(t) // 2], t[min(n - 1, (n * 99 + 99) // 100 - 1)])
+    print("|".join(pct(t) for t in times))
 else:
     print("\n".join(l[1:] if l.startswith(".") else l for l in call(path, " ".join(sys.argv[2:]))))
 PY
@@ -194,8 +198,8 @@ print(" ".join(out) or "-")'
   echo
   echo "$(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1), $(nft --version), daemon JVM: ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}, raw carrier, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "| round | UEs | SAs ue/pc | policies ue/pc | start-up s | idle CPU % ue/pc | RSS MB ue/pc | heap KB ue/pc | state add ms p50/p99 | policy add in ms p50/p99 | policy add out ms p50/p99 | nft sets ue | nft sets pc | TCP Mbit/s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| round | UEs | SAs ue/pc | policies ue/pc | start-up s | idle CPU % ue/pc | RSS MB ue/pc | heap KB ue/pc | state add ms p50/p99 | state del ms p50/p99 | policy add in ms p50/p99 | policy del in ms p50/p99 | policy add out ms p50/p99 | policy del out ms p50/p99 | nft sets ue | nft sets pc | TCP Mbit/s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$OUT"
 ROWS=$WORK/rows.txt
 : > "$ROWS"
@@ -209,7 +213,7 @@ for round in $(seq 1 "$ROUNDS"); do
     startup=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
     sas="$(ctl ue xfrm state count | awk '{print $NF}')/$(ctl pc xfrm state count | awk '{print $NF}')"
     pols="$(ctl ue xfrm policy count | awk '{print $3+$5}')/$(ctl pc xfrm policy count | awk '{print $3+$5}')"
-    idle=- rss=- heap=- sadd=- pin=- pout=- nue=- npc=- tcp=-
+    idle=- rss=- heap=- sadd="-|-" pin="-|-" pout="-|-" nue=- npc=- tcp=-
     if has idle; then
       u0=$(ticks_of "$pid_ue"); p0=$(ticks_of "$pid_pc"); sleep "$IDLE"; u1=$(ticks_of "$pid_ue"); p1=$(ticks_of "$pid_pc")
       idle="$(echo "scale=1; 100 * ($u1 - $u0) / $HZ / $IDLE" | bc)/$(echo "scale=1; 100 * ($p1 - $p0) / $HZ / $IDLE" | bc)"
@@ -239,7 +243,7 @@ except Exception: print("error")' "$WORK/tcp-$round-$n.json")
     fi
     stop_daemon "$pid_ue"; stop_daemon "$pid_pc"
     rm -f /dev/shm/esp4j-scale-"$TAG"-* # each run from no sequence reservations, as the first
-    echo "| $round | $n | $sas | $pols | $startup | $idle | $rss | $heap | $sadd | $pin | $pout | $nue | $npc | $tcp |" | tee -a "$OUT"
+    echo "| $round | $n | $sas | $pols | $startup | $idle | $rss | $heap | ${sadd/|/ | } | ${pin/|/ | } | ${pout/|/ | } | $nue | $npc | $tcp |" | tee -a "$OUT"
     echo "$round $n $sas $rss $heap $tcp" >> "$ROWS"
   done
 done

@@ -233,6 +233,15 @@ public final class SecurityPolicyDatabase
         return size;
     }
 
+    /**
+     * @param direction in, out or fwd.
+     * @return number of policies of that direction ({@code ip xfrm policy count}), in O(1).
+     */
+    public synchronized int size(final PolicyDirection direction)
+    {
+        return directions.get(direction).bySelector.size();
+    }
+
     /** @return true when no policy is installed. */
     public boolean isEmpty()
     {

@@ -219,6 +219,24 @@ class SecurityPolicyDatabaseTest
     }
 
     @Test
+    void shouldCountThePoliciesOfEachDirection()
+    {
+        final TrafficSelector selector = TrafficSelector.builder().protocol(UDP).destinationPort(5060).build();
+        add(selector, PolicyAction.BYPASS, 10);
+        add(selector, PolicyDirection.IN, PolicyAction.BYPASS, 10);
+        add(exact("10.0.0.1", "10.0.0.2", UDP, 5060, 5060), PolicyDirection.IN, PolicyAction.PROTECT, 100);
+        spd.update(new PolicyConfig(selector, PolicyDirection.IN, PolicyAction.DISCARD, 20, 0, List.of()));
+
+        assertEquals(2, spd.size(PolicyDirection.IN));
+        assertEquals(1, spd.size(PolicyDirection.OUT));
+        assertEquals(0, spd.size(PolicyDirection.FWD));
+        spd.delete(selector, PolicyDirection.IN);
+        assertEquals(1, spd.size(PolicyDirection.IN));
+        spd.flush();
+        assertEquals(0, spd.size(PolicyDirection.IN) + spd.size(PolicyDirection.OUT));
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldAdd100000ExactPoliciesInBoundedTime()
     {

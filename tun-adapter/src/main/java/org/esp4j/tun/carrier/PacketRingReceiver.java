@@ -1,6 +1,5 @@
 package org.esp4j.tun.carrier;
 
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.core.ip.InternetChecksum;
@@ -44,8 +43,9 @@ import java.util.List;
  * <p>
  * What {@link #receive} hands on is a whole IP packet, checked as the kernel's IP input would have checked it before
  * the drop rule (version, lengths, IPv4 header checksum), trimmed to the IP length. One reading thread;
- * {@link #accept} and {@link #own} may be called from another (the kernel swaps filters atomically; the owned set is
- * replaced by one volatile store).
+ * {@link #accept} may be called from another (the kernel swaps filters atomically), and {@link #own},
+ * {@link #addOwned} and {@link #removeOwned} from one other (the owned SPIs are an {@link OwnedSpis}: one writer, read
+ * without a lock).
  */
 public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
 {
@@ -87,11 +87,8 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
     private final AtomicCounter packetsRead;
     private final AtomicCounter ringDrops;
     private final AtomicCounter leftToKernel;
-    /**
-     * SPIs (their 32 bits) of the ESP handed on; never changed once published, replaced whole by {@link #own} (a
-     * volatile reference: the reading thread sees one complete set or the next).
-     */
-    private volatile IntHashSet ownedSpis = new IntHashSet();
+    /** SPIs of the ESP handed on: changed by one thread SPI by SPI, read by the reading thread without a lock. */
+    private final OwnedSpis ownedSpis = new OwnedSpis();
     /** {@code struct tpacket_stats} and its length, for the reading thread. */
     private final NativeArea stats = new NativeArea(16);
     private int frame;
@@ -182,18 +179,39 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
 
     /**
      * Hand on, from now, the ESP with these SPIs (the daemon's inbound SAs; the early-drop rule must name the same) and
-     * let the copies of all other ESP go. Control plane: allocates.
+     * let the copies of all other ESP go. Control plane (one thread, as {@link #addOwned}): O(SPIs), allocates.
      *
      * @param spis unsigned 32-bit values.
      */
     public void own(final Collection<Long> spis)
     {
-        final IntHashSet owned = new IntHashSet(Math.max(8, spis.size() * 2));
+        ownedSpis.replace(spis);
+    }
+
+    /**
+     * Hand on, from when this returns, the ESP with these SPIs too: O(SPIs added), whatever the number owned.
+     *
+     * @param spis unsigned 32-bit values.
+     */
+    public void addOwned(final Collection<Long> spis)
+    {
         for (final long spi : spis)
         {
-            owned.add((int)spi);
+            ownedSpis.add(spi);
         }
-        ownedSpis = owned;
+    }
+
+    /**
+     * Let the copies of the ESP with these SPIs go, from when this returns: O(SPIs removed).
+     *
+     * @param spis unsigned 32-bit values.
+     */
+    public void removeOwned(final Collection<Long> spis)
+    {
+        for (final long spi : spis)
+        {
+            ownedSpis.remove(spi);
+        }
     }
 
     /**
@@ -205,7 +223,7 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
      */
     public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
     {
-        final IntHashSet owned = ownedSpis;
+        final OwnedSpis owned = ownedSpis;
         for (int i = 0; i < frameCount; i++)
         {
             final int at = frame * FRAME_SIZE;
@@ -250,7 +268,7 @@ public final class PacketRingReceiver implements CarrierReceiver, AutoCloseable
      * @return whether the SPI of this well-formed IP packet (ESP right after the IP header: the filter saw to that) is
      * owned; a packet too short to carry one is not, as the drop rule's {@code esp spi} cannot match it either.
      */
-    static boolean isOwned(final IntHashSet owned, final UnsafeBuffer frame, final int net, final int ipLength)
+    static boolean isOwned(final OwnedSpis owned, final UnsafeBuffer frame, final int net, final int ipLength)
     {
         final int headerLength = Ipv4Header.version(frame, net) == Ipv4Header.VERSION ?
             Ipv4Header.headerLength(frame, net) : Ipv6Header.LENGTH;

@@ -477,14 +477,8 @@ public final class ControlCommands
         if (matches(verb, "count"))
         {
             noMoreArguments(tokens, from, "esp4j xfrm policy count");
-            final int[] perDirection = new int[PolicyDirection.values().length];
-            for (final SecurityPolicy policy : spd.list())
-            {
-                perDirection[policy.direction().ordinal()]++;
-            }
-            return Response.ok("\t SPD IN  " + perDirection[PolicyDirection.IN.ordinal()] +
-                " OUT " + perDirection[PolicyDirection.OUT.ordinal()] +
-                " FWD " + perDirection[PolicyDirection.FWD.ordinal()] + "\n");
+            return Response.ok("\t SPD IN  " + spd.size(PolicyDirection.IN) + " OUT " + spd.size(PolicyDirection.OUT) +
+                " FWD " + spd.size(PolicyDirection.FWD) + "\n");
         }
         if (matches(verb, "help"))
         {

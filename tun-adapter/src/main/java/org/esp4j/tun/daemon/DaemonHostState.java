@@ -225,7 +225,7 @@ final class DaemonHostState implements DaemonConductor.HostState
      * paths, and the inbound agent recognises the second copy ({@code TunRingDuplicateCopy}).
      * <p>
      * While the addresses stay, the SPIs follow the SAD's journal: O(changed SAs) per change, an {@code add element}
-     * of the new SPIs, whatever the number of SAs. The whole computation runs at start, when the addresses move, when
+     * of the new SPIs and the ring's owned SPIs changed one by one, whatever the number of SAs. The whole computation runs at start, when the addresses move, when
      * the journal no longer holds every change since (a flush of many SAs), and after a failed update.
      */
     void syncPacketRing()
@@ -243,12 +243,9 @@ final class DaemonHostState implements DaemonConductor.HostState
             {
                 if (!ringSpis.added().isEmpty() || !ringSpis.removed().isEmpty())
                 {
-                    final List<Long> both = new ArrayList<>(ringSpis.spis().size() + ringSpis.removed().size());
-                    both.addAll(ringSpis.spis());
-                    both.addAll(ringSpis.removed());
-                    ring.own(both); // owned before the table drops them from the kernel's path
+                    ring.addOwned(ringSpis.added()); // owned before the table drops them from the kernel's path
                     drop.change(ringSpis.added(), ringSpis.removed());
-                    ring.own(ringSpis.spis()); // disowned once the table no longer drops them
+                    ring.removeOwned(ringSpis.removed()); // disowned once the table no longer drops them
                 }
                 return;
             }

@@ -144,8 +144,8 @@ class PacketRingReceiverTest
     void shouldCountNotOwnedAnEspPacketTooShortForAnSpi()
     {
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
-        final org.agrona.collections.IntHashSet owned = new org.agrona.collections.IntHashSet();
-        owned.add((int)2821032177L);
+        final OwnedSpis owned = new OwnedSpis();
+        owned.add(2821032177L);
         Ipv4Header.write(frame, 0, 0, 28, LibC.IPPROTO_ESP, 64);
         frame.putInt(20, (int)2821032177L, ByteOrder.BIG_ENDIAN);
         assertTrue(PacketRingReceiver.isOwned(owned, frame, 0, 28), "SPI above 2^31 compared by its 32 bits");

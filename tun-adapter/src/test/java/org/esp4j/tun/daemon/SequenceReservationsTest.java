@@ -115,4 +115,112 @@ class SequenceReservationsTest
         assertTrue(Files.readString(file).contains(" " + moved + "\n"), Files.readString(file));
         assertTrue(log.isEmpty(), log.toString());
     }
+
+    private static String sa(final long spi)
+    {
+        return SA.replace("0xc0000001", String.format("0x%08x", spi));
+    }
+
+    private static long dataLines(final Path file) throws Exception
+    {
+        return Files.readAllLines(file).stream().filter(line -> !line.startsWith("#")).count();
+    }
+
+    @Test
+    void shouldAppendNewReservationsAndCompactTheFileOnceHalfOfItIsSuperseded() throws Exception
+    {
+        final Path file = dir.resolve("esp4j0.counters.seq");
+        final SecurityAssociationDatabase sad = sadWithOneSa();
+        final SequenceReservations reservations = SequenceReservations.load(file, log::add);
+        reservations.reserve(sad);
+        sad.add(XfrmStateParser.parseAdd(sa(0xc0000009L)));
+        sad.add(XfrmStateParser.parseAdd(sa(0xc0000002L)));
+        reservations.reserve(sad);
+        final String mark = " " + (1 + SequenceReservations.BLOCK) + "\n";
+        assertEquals("# esp4j outbound sequence reservations: SPI DST SRC NEXT-ALLOWED\n" +
+            "0xc0000001 2001:db8::2 2001:db8::1" + mark + "0xc0000009 2001:db8::2 2001:db8::1" + mark +
+            "0xc0000002 2001:db8::2 2001:db8::1" + mark, Files.readString(file), "appended, in the order added");
+
+        sad.delete(sad.get(0xc0000009L, java.net.InetAddress.getByName("2001:db8::2")));
+        sad.add(XfrmStateParser.parseAdd(sa(0xc0000003L)));
+        reservations.reserve(sad);
+        assertEquals(4, dataLines(file), "one line for the new SA; the gone one's stays for now");
+        sad.get(0xc0000001L, java.net.InetAddress.getByName("2001:db8::2"))
+            .nextOutboundSequence(SequenceReservations.BLOCK); // near its mark: moves
+        reservations.reserve(sad);
+        assertEquals(5, dataLines(file), "a moved mark is one more line: 5 lines for 3 SAs");
+        sad.delete(sad.get(0xc0000002L, java.net.InetAddress.getByName("2001:db8::2")));
+        sad.delete(sad.get(0xc0000003L, java.net.InetAddress.getByName("2001:db8::2")));
+        sad.add(XfrmStateParser.parseAdd(sa(0xc0000004L)));
+        reservations.reserve(sad);
+
+        final String now = Files.readString(file);
+        assertEquals("# esp4j outbound sequence reservations: SPI DST SRC NEXT-ALLOWED\n" +
+            "0xc0000001 2001:db8::2 2001:db8::1 " + (SequenceReservations.BLOCK + SequenceReservations.BLOCK) + "\n" +
+            "0xc0000004 2001:db8::2 2001:db8::1" + mark, now, "6 lines for 2 SAs would be more than twice: compacted");
+        final SecurityAssociationDatabase restarted = new SecurityAssociationDatabase(XfrmCounters.inMemory(),
+            new CachedNanoClock(), null);
+        for (final SecurityAssociation sa : sad.list())
+        {
+            restarted.add(sa.config());
+        }
+        assertEquals(2, SequenceReservations.load(file, log::add).resume(restarted));
+        assertTrue(log.isEmpty(), log.toString());
+    }
+
+    @Test
+    void shouldKeepEverySaReservedAndTheFileBoundedThroughRandomAddsDeletesAndSends() throws Exception
+    {
+        final Path file = dir.resolve("esp4j0.counters.seq");
+        final SecurityAssociationDatabase sad =
+            new SecurityAssociationDatabase(XfrmCounters.inMemory(), new CachedNanoClock(), null);
+        final SequenceReservations reservations = SequenceReservations.load(file, log::add);
+        final java.util.Random random = new java.util.Random(14);
+        for (int step = 0; step < 600; step++)
+        {
+            final long spi = 0xc0000000L + random.nextInt(40);
+            final SecurityAssociation sa = sad.get(spi, java.net.InetAddress.getByName("2001:db8::2"));
+            switch (random.nextInt(3))
+            {
+                case 0 ->
+                {
+                    if (sa == null)
+                    {
+                        sad.add(XfrmStateParser.parseAdd(sa(spi)));
+                    }
+                }
+                case 1 ->
+                {
+                    if (sa != null)
+                    {
+                        sad.delete(sa);
+                    }
+                }
+                default ->
+                {
+                    if (sa != null)
+                    {
+                        sa.nextOutboundSequence(sa.nextOutboundSequence() + random.nextInt(
+                            (int)SequenceReservations.BLOCK)); // packets sent
+                    }
+                }
+            }
+            if (random.nextInt(4) == 0)
+            {
+                continue; // several changes between two looks
+            }
+            reservations.reserve(sad);
+            final SequenceReservations reloaded = SequenceReservations.load(file, log::add);
+            for (final SecurityAssociation live : sad.list())
+            {
+                final long mark = reservations.reservation(live);
+                assertTrue(mark - live.nextOutboundSequence() >= SequenceReservations.BLOCK / 2,
+                    "step " + step + ": reserved ahead");
+                assertTrue(reloaded.reservation(live) >= mark, "step " + step + ": in the file, as reserved or higher" +
+                    " (a line of a deleted SA with the same SPI, addresses and a higher mark may still be there)");
+            }
+            assertTrue(dataLines(file) <= 2 * 40, "step " + step + ": " + dataLines(file) + " lines");
+        }
+        assertTrue(log.isEmpty(), log.toString());
+    }
 }
