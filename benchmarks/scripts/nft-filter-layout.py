@@ -5,11 +5,6 @@ through an `nft -f` child per change, then through libnftables in this process w
 as the daemon does). Run as root; makes and removes the namespace h9nft.
 
     sudo /usr/bin/python3 benchmarks/scripts/nft-filter-layout.py [N=40000] [ROUNDS=30]
-say `goto drop_tmpl_mismatch`) and its new one (one plain set per verdict), at 0 and N elements, interleaved; first
-through an `nft -f` child per change, then through libnftables in this process with one context (one netlink socket,
-as the daemon does). Run as root; makes and removes the namespace h9nft.
-
-    sudo /usr/bin/python3 benchmarks/scripts/nft-filter-layout.py [N=40000] [ROUNDS=30]
 """
 import ctypes, subprocess, sys, time, statistics, os
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 40000
