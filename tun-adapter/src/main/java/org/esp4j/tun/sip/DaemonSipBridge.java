@@ -413,6 +413,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             {
                 return holdBack(ip);
             }
+            final boolean removedEarlier = isRemovedThisCycle(new Flow(ip.src(), ip.dst(), ip.srcPort(), ip.dstPort()));
             sink.deferring = true;
             try
             {
@@ -422,6 +423,10 @@ public final class DaemonSipBridge implements PlaintextObserver
             {
                 sink.deferring = false;
                 removalsDeferred = sink.hasDeferred();
+            }
+            if (removedEarlier && installs == installsSeen)
+            {
+                return dropOnRemovedFlow(ip);
             }
             return installs != installsSeen ? lookUpAgain() : CONTINUE;
         }
@@ -442,6 +447,9 @@ public final class DaemonSipBridge implements PlaintextObserver
     {
         final Flow flow = new Flow(ip.src(), ip.dst(), ip.srcPort(), ip.dstPort());
         final long waitFor = replay == null ? waitFor(flow) : 0;
+        // before this message's own removals join them: an earlier message of this duty cycle (the first 200 OK to a
+        // de-REGISTER, read in the same batch as its retransmission) may have removed its flow's SAs
+        final boolean removedEarlier = isRemovedThisCycle(flow);
         if (verifyInClear)
         {
             if (waitFor > 0)
@@ -457,7 +465,8 @@ public final class DaemonSipBridge implements PlaintextObserver
         if (replay != null && replay.fed)
         {
             restoreRemovals(replay.removals);
-            return CONTINUE; // its changes are in force and the lookup saw them
+            // its changes are in force and the lookup saw them, unless a message released before it removed them
+            return removedEarlier ? dropOnRemovedFlow(ip) : CONTINUE;
         }
         final long installsBefore = installs;
         sink.deferring = true;
@@ -469,16 +478,12 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             sink.deferring = false;
         }
-        if (installs == installsBefore && replay == null && isBeingRemoved(flow))
+        if (installs == installsBefore && (removedEarlier || replay == null && isBeingRemoved(flow)))
         {
             // sent after the step that removes its flow's SAs (a retransmitted final response): an SA being deleted
-            // is never used, whether or not the owner has deleted it yet
+            // is never used, whether or not the owner has deleted it yet, or even been handed the removal
             removalsDeferred = sink.hasDeferred();
-            held++;
-            log.accept("sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
-                ip.dst().getHostAddress() + "]:" + ip.dstPort() + " on a flow whose SAs are being removed: dropped, " +
-                "not sent with them (XfrmOutNoStates)");
-            return HOLD;
+            return dropOnRemovedFlow(ip);
         }
         if (installs != installsBefore || waitFor > 0)
         {
@@ -523,6 +528,38 @@ public final class DaemonSipBridge implements PlaintextObserver
             ticket = Math.max(ticket, pending.ticket());
         }
         return ticket;
+    }
+
+    /**
+     * @return true if removals an earlier message of this duty cycle caused leave this flow without SAs: deferred to
+     * {@link #onDutyCycleEnd()} (that message is still being protected with them), so neither handed to the owner nor
+     * in {@link #pendingFlows} yet, but decided all the same (under the lock).
+     */
+    private boolean isRemovedThisCycle(final Flow flow)
+    {
+        final java.util.Set<Long> live = liveSpis.get(flow);
+        if (live == null || !sink.hasDeferred())
+        {
+            return false;
+        }
+        for (final Long spi : live)
+        {
+            if (!sink.isDeferred(spi, flow.src(), flow.dst(), flow.srcPort(), flow.dstPort()))
+            {
+                return false; // an SA stays on the flow (a re-registration's new SAs share it)
+            }
+        }
+        return true;
+    }
+
+    /** A packet on a flow whose SAs are being removed: dropped as XfrmOutNoStates, never protected with them. */
+    private int dropOnRemovedFlow(final IpPacket ip)
+    {
+        held++;
+        log.accept("sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
+            ip.dst().getHostAddress() + "]:" + ip.dstPort() + " on a flow whose SAs are being removed: dropped, " +
+            "not sent with them (XfrmOutNoStates)");
+        return HOLD;
     }
 
     /** @return true if the newest change under way on this flow removes its SAs (after {@link #waitFor}). */
@@ -653,6 +690,7 @@ public final class DaemonSipBridge implements PlaintextObserver
                     log.accept("sip-bridge: " + ex.getMessage());
                 }
                 submitChanges();
+                updateWatchedPorts(); // the deferred removals are under way now (or leave SAs on their flows)
             }
         }
     }
@@ -887,8 +925,10 @@ public final class DaemonSipBridge implements PlaintextObserver
 
     /**
      * The ports the cheap filter lets through: 5060, the ports of the SAs, and those of flows whose SAs are being
-     * removed (their packets are dropped until the removal is in force, see {@link #isBeingRemoved}). The engine
-     * keeps its ports as bits, so this costs a copy of 8 KiB whatever the number of SAs.
+     * removed (their packets are dropped until the removal is in force, see {@link #isBeingRemoved}), including
+     * removals still deferred to the end of the duty cycle or parked with a held message: the SAs are off the bridge's
+     * books then, but still in the SAD, and a retransmission in the same batch must meet the bridge, not only the SPD.
+     * The engine keeps its ports as bits, so this costs a copy of 8 KiB whatever the number of SAs.
      */
     private void updateWatchedPorts()
     {
@@ -896,6 +936,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         bridge.protectedPortsInto(bits);
         watchedPortsChanges = bridge.protectedPortsChanges();
         setPort(bits, SIP_PORT);
+        sink.addRemovedPorts(bits);
         if (pendingRemovals > 0)
         {
             for (final java.util.Map.Entry<Flow, Pending> entry : pendingFlows.entrySet())
@@ -1107,6 +1148,41 @@ public final class DaemonSipBridge implements PlaintextObserver
         boolean hasDeferred()
         {
             return !deferred.isEmpty();
+        }
+
+        /** Set in {@code bits} the ports of the removals deferred, or parked with held messages. */
+        void addRemovedPorts(final long[] bits)
+        {
+            addPorts(deferred, bits);
+            for (int i = 0; i < parked.size(); i++)
+            {
+                addPorts(parked.get(i), bits);
+            }
+        }
+
+        private static void addPorts(final List<SaSpec> sas, final long[] bits)
+        {
+            for (int i = 0; i < sas.size(); i++)
+            {
+                setPort(bits, sas.get(i).srcPort());
+                setPort(bits, sas.get(i).dstPort());
+            }
+        }
+
+        /** @return true if the removal of this SA (SPI and selector) waits for the end of the duty cycle. */
+        boolean isDeferred(final long spi, final java.net.InetAddress src, final java.net.InetAddress dst,
+            final int srcPort, final int dstPort)
+        {
+            for (int i = 0; i < deferred.size(); i++)
+            {
+                final SaSpec sa = deferred.get(i);
+                if (sa.spi() == spi && sa.srcPort() == srcPort && sa.dstPort() == dstPort && sa.src().equals(src) &&
+                    sa.dst().equals(dst))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void applyDeferred()

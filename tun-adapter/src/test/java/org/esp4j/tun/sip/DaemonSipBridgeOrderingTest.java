@@ -350,6 +350,98 @@ class DaemonSipBridgeOrderingTest
     }
 
     /**
+     * The same rule within one outbound batch (h5's capture under stress-ng: the retransmission left as ESP sequence 3,
+     * 2 ms after the first 200 OK): the first 200 OK to the de-REGISTER and its retransmission are read from the TUN
+     * in one duty cycle, so the first one's removals still wait for the end of that cycle (the first is being
+     * protected with its SAs) and the conductor has been handed nothing. The retransmission is dropped as
+     * XfrmOutNoStates all the same; the first leaves as ESP.
+     */
+    @Test
+    void shouldDropARetransmitted200OkToADeRegisterReadInTheSameBatchAsTheFirst()
+    {
+        final DaemonSipBridge pcscf = registeredHoldingPcscf();
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
+        assertEquals(UE_SPI_C, espSpi(), "the first 200 OK leaves as ESP with the UE's spi-c");
+        assertEquals(-1, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)),
+            "the retransmission in the same batch is dropped, not protected with an SA being deleted");
+        assertEquals(4, sad.size(), "nothing handed to the conductor yet: the SAs are all still in the SAD");
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+
+        pcscf.onDutyCycleEnd(); // the batch is sent: the removals go to the conductor
+        conductor.applyAll(true);
+        assertEquals(0, sad.size());
+        assertTrue(log.stream().anyMatch(line -> line.contains("on a flow whose SAs are being removed")), log::toString);
+    }
+
+    /** The same batch through a bridge without a hold area (batches in force when submitted). */
+    @Test
+    void shouldDropARetransmitted200OkToADeRegisterReadInTheSameBatchWithoutAHoldArea()
+    {
+        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
+        pcscf.onDutyCycleEnd();
+
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
+        assertEquals(-1, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)),
+            "the retransmission in the same batch is dropped, not protected with an SA being deleted");
+        assertEquals(4, sad.size());
+        pcscf.onDutyCycleEnd();
+        assertEquals(0, sad.size());
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    /**
+     * The same batch, but from the hold area: the 200 OK to the REGISTER, the 200 OK to the de-REGISTER and its
+     * retransmission were all held (the SAs of the 401 not yet in force) and are released in one duty cycle. The
+     * retransmission, replayed after the message that removes its flow's SAs, is dropped, not protected with them.
+     */
+    @Test
+    void shouldDropARetransmitted200OkToADeRegisterReleasedFromTheHoldAreaAfterTheFirst()
+    {
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401(); // its SAs not in force: the flow waits for them
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), "taken");
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
+        pcscf.onDutyCycleEnd();
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates), "all taken, none dropped yet");
+
+        conductor.applyAll(true);
+        reinjected.clear();
+        pcscf.releaseHeld(this::reinject); // one duty cycle: the 401 and the three 200 OKs, in the order held
+        assertEquals(List.of(EspVerdict.PASS, EspVerdict.DELIVER, EspVerdict.DELIVER, EspVerdict.DROP), reinjected,
+            log.toString());
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates), "the replayed retransmission, as XfrmOutNoStates");
+        assertEquals(4, sad.size(), "the removals wait for the end of the duty cycle");
+
+        pcscf.onDutyCycleEnd();
+        conductor.applyAll(true);
+        assertEquals(0, sad.size());
+    }
+
+    /** A P-CSCF daemon (hold area) whose UE is registered: SAs and filters in force, nothing held. */
+    private DaemonSipBridge registeredHoldingPcscf()
+    {
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401();
+        conductor.applyAll(true);
+        pcscf.releaseHeld(this::reinject);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
+        pcscf.onDutyCycleEnd();
+        conductor.applyAll(true);
+        assertEquals(4, sad.size());
+        return pcscf;
+    }
+
+    /**
      * Issue 14's latent bug: a change reported not in force used to make the bridge lose track of the SAs it had
      * installed, which stayed in the SAD for good. Now the announcing 401 is dropped (never sent) but the SAs stay on
      * the bridge's books, and go with their set: 0 SAs and 0 policies once it expires.
