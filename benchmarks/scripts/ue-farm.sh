@@ -47,7 +47,8 @@
 #   RSS, heap        each daemon's VmRSS and its heap after a full GC (jcmd GC.heap_info), per SA;
 #   state add        p50/p99 of 20 `xfrm state add` round trips (each undone by `state del`) on the P-CSCF daemon's
 #                    control socket (a python client, no JVM start);
-#   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
+#   nft sizes        exact6: IPv6 exact elements of the inbound filter (its sets accept6, mismatch6, block6), and
+#                    elements in spis (packet ring), each side;
 #   fds farm/pcscf   most open descriptors of one farm process and of one P-CSCF sim while all are registered;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
 # and, after the table, where the CPU of the registration phase went (cpu_phase_begin / cpu_phase_end): user+sys of
@@ -150,15 +151,16 @@ heap_kb() { # PID: heap used after a full GC
   # every generation's "used" (SerialGC: def new + tenured), in KB
   jcmd "$1" GC.heap_info 2>/dev/null | awk '/generation/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {print t+0}'
 }
-nft_elements() { # NS MAP: elements in a map or set, 0 when absent
+EXACT6=accept6,mismatch6,block6   # the inbound filter's IPv6 exact elements: one set per verdict
+nft_elements() { # NS NAME[,NAME...]: elements in these maps or sets, 0 when absent
   ip netns exec "$1" nft -j list ruleset 2>/dev/null | python3 -c '
 import json, sys
-name = sys.argv[1]
+names = sys.argv[1].split(",")
 doc = json.load(sys.stdin)
 n = 0
 for item in doc.get("nftables", []):
     for kind in ("map", "set"):
-        if kind in item and item[kind].get("name") == name:
+        if kind in item and item[kind].get("name") in names:
             n += len(item[kind].get("elem", []))
 print(n)' "$2"
 }
@@ -428,7 +430,7 @@ NFT
   add_ms=$(ctl pc --time 20 xfrm state add src "$UE" dst "$PCSCF" proto esp spi SPI mode transport \
       auth-trunc 'hmac(sha1)' 0xf769bcd751044604127672711c6d344100000000 96 enc 'ecb(cipher_null)' "" \
       -- xfrm state del src "$UE" dst "$PCSCF" proto esp spi SPI)
-  ex_ue=$(nft_elements "$UENS" exact6); ex_pc=$(nft_elements "$PCNS" exact6)
+  ex_ue=$(nft_elements "$UENS" $EXACT6); ex_pc=$(nft_elements "$PCNS" $EXACT6)
   sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
   touch "$HOLD"
   for pid in "${FARMS[@]}"; do wait "$pid" || true; done
@@ -437,7 +439,7 @@ NFT
   while [ $SECONDS -lt $deadline ]; do
     l=$(( $(ctl ue xfrm state count | awk '{print $NF}') + $(ctl pc xfrm state count | awk '{print $NF}') \
       + $(ctl ue xfrm policy count | awk '{print $3+$5}') + $(ctl pc xfrm policy count | awk '{print $3+$5}') \
-      + $(nft_elements "$UENS" exact6) + $(nft_elements "$PCNS" exact6) + $(nft_elements "$PCNS" spis) ))
+      + $(nft_elements "$UENS" $EXACT6) + $(nft_elements "$PCNS" $EXACT6) + $(nft_elements "$PCNS" spis) ))
     left=$l; [ "$l" = 0 ] && break; sleep 1
   done
   if [ "$left" != 0 ] && [ "$KEEP_LOGS" = 1 ]; then
