@@ -94,7 +94,9 @@ import java.util.function.Supplier;
  * response and any other packet of those port pairs (BYE, OPTIONS, TCP teardown) is dropped and counted
  * ({@code XfrmOutNoStates} outbound, the inbound filter inbound), never sent in clear; an SA installed again on the
  * same flow and SPI meanwhile cancels the linger, one of another flow on the same SPI and destination does not
- * ({@link PolicyLinger}).
+ * ({@link PolicyLinger}). The same holds for a removal still deferred or parked: an SA installed on its SPI and
+ * destination voids it when the flow is the same (a re-install); of another flow, the SAD entry is left to the new SA
+ * and only the old flow's policies go, at the point the removal would have run.
  * <p>
  * Nothing here throws into the packet path: errors are logged (never with keys) and counted.
  */
@@ -1057,6 +1059,23 @@ public final class DaemonSipBridge implements PlaintextObserver
 
         public void remove(final SaSpec sa)
         {
+            forget(sa);
+            // the SA goes now (never used again); its policies keep the flow blocked for the linger time
+            apply(() -> target.remove(sa));
+        }
+
+        /**
+         * Remove the policies of an SA whose SPI and destination a new SA of another flow took over: the SAD entry is
+         * the new SA's, the old flow's policies go all the same (after the linger time).
+         */
+        void removePolicies(final SaSpec sa)
+        {
+            forget(sa);
+            apply(() -> target.removePolicies(sa));
+        }
+
+        private void forget(final SaSpec sa)
+        {
             final Flow flow = flow(sa); // under the bridge's lock, as every feed
             final java.util.Set<Long> spis = bridge.liveSpis.get(flow);
             if (spis != null && spis.remove(sa.spi()) && spis.isEmpty())
@@ -1064,8 +1083,6 @@ public final class DaemonSipBridge implements PlaintextObserver
                 bridge.liveSpis.remove(flow);
                 bridge.removing.add(sa); // its flow is left without SAs
             }
-            // the SA goes now (never used again); its policies keep the flow blocked for the linger time
-            apply(() -> target.remove(sa));
         }
 
         public void extendLifetime(final SaSpec sa, final long lifetimeNs)
@@ -1090,26 +1107,63 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     private static final class OrderedSink implements SecurityAssociationSink
     {
-        private final SecurityAssociationSink target;
+        private final OwnedSink target;
         private final List<SaSpec> deferred = new ArrayList<>();
         /** The deferred removals of messages waiting in the hold area, each list its message's. */
         private final List<List<SaSpec>> parked = new ArrayList<>();
+        /** Deferred or parked removals whose SPI and destination a new SA of another flow took: policies only. */
+        private final java.util.Set<SaSpec> policiesOnly =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         private boolean deferring;
 
-        OrderedSink(final SecurityAssociationSink target)
+        OrderedSink(final OwnedSink target)
         {
             this.target = target;
         }
 
         public void install(final SaSpec sa)
         {
-            // The same SPI and destination again replaces the SA: its pending removal would delete the new one.
-            deferred.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+            // The same SPI and destination again replaces the SA in the SAD (keyed by both): a pending removal would
+            // delete the new one. Of the same flow it is a re-install, the removal is void; of another flow (a UE
+            // back from another address, a freed SPI reused) the old flow's policies must still go, at the same point.
+            replaceRemoval(deferred, sa);
             for (final List<SaSpec> removals : parked)
             {
-                removals.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+                replaceRemoval(removals, sa);
             }
             target.install(sa);
+        }
+
+        private void replaceRemoval(final List<SaSpec> removals, final SaSpec sa)
+        {
+            for (final java.util.Iterator<SaSpec> it = removals.iterator(); it.hasNext(); )
+            {
+                final SaSpec old = it.next();
+                if (old.spi() == sa.spi() && old.dst().equals(sa.dst()))
+                {
+                    if (OwnedSink.flow(old).equals(OwnedSink.flow(sa)))
+                    {
+                        policiesOnly.remove(old);
+                        it.remove();
+                    }
+                    else
+                    {
+                        policiesOnly.add(old);
+                    }
+                }
+            }
+        }
+
+        private void applyRemoval(final SaSpec sa)
+        {
+            if (policiesOnly.remove(sa))
+            {
+                target.removePolicies(sa);
+            }
+            else
+            {
+                target.remove(sa);
+            }
         }
 
         public void remove(final SaSpec sa)
@@ -1173,7 +1227,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             for (final SaSpec sa : deferred)
             {
-                target.remove(sa);
+                applyRemoval(sa);
             }
             deferred.clear();
         }
@@ -1204,7 +1258,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             unpark(removals);
             for (final SaSpec sa : removals)
             {
-                target.remove(sa);
+                applyRemoval(sa);
             }
         }
 

@@ -56,6 +56,17 @@ final class PolicyLinger
     void remove(final SaSpec sa)
     {
         sad.delete(sa.spi(), sa.dst());
+        removePolicies(sa);
+    }
+
+    /**
+     * Remove an SA's policies once the linger time has passed and leave the SAD alone: for an SA whose SPI and
+     * destination a new SA of another flow holds by now.
+     *
+     * @param sa the SA as installed or last updated.
+     */
+    void removePolicies(final SaSpec sa)
+    {
         applier.schedule(key(sa), lingerNs, () -> target.removePolicies(sa));
     }
 

@@ -379,13 +379,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldDropARetransmitted200OkToADeRegisterReadInTheSameBatchWithoutAHoldArea()
     {
-        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
-        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
-        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
-        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
-        pcscf.onDutyCycleEnd();
+        final DaemonSipBridge pcscf = registeredPcscfWithoutHoldArea();
 
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
         assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
@@ -395,6 +389,55 @@ class DaemonSipBridgeOrderingTest
         pcscf.onDutyCycleEnd();
         assertEquals(0, sad.size());
         assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+    }
+
+    /**
+     * A deferred removal whose SPI and destination a new SA of another flow takes in the same duty cycle: the UE
+     * de-registers from one address and registers again from another, and the P-CSCF offers the same spi-c/spi-s
+     * (they are free again). The old SAs to the P-CSCF are not removed (the SAD keys them by SPI and destination: that
+     * would delete the new ones), but the old flow's policies still go: none left naming the old address.
+     */
+    @Test
+    void shouldRemoveTheOldFlowsPoliciesWhenANewFlowTakesTheSpiAndDestinationOfADeferredRemoval()
+    {
+        final DaemonSipBridge pcscf = registeredPcscfWithoutHoldArea();
+        assertTrue(policiesOf(UE) > 0, "the registered flow is protected");
+
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
+        // same duty cycle: the removals of the de-registration are still deferred when the new 401 installs SAs
+        final InetAddress newUe = address("2001::1:d1ae:bb37:d9c9:81d1");
+        challengeFrom(pcscf, newUe);
+        pcscf.onDutyCycleEnd();
+
+        assertTrue(policiesOf(newUe) > 0, "the new flow is protected: " + spd.list());
+        assertEquals(0, policiesOf(UE), "no policy of the dead flow left: " + spd.list());
+        assertEquals(newUe, sad.get(PCSCF_SPI_S, PCSCF).config().source(), "the SA to the P-CSCF is the new flow's");
+    }
+
+    /** A P-CSCF daemon without a hold area whose UE is registered (batches in force when submitted). */
+    private DaemonSipBridge registeredPcscfWithoutHoldArea()
+    {
+        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
+        challengeFrom(pcscf, UE);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
+        pcscf.onDutyCycleEnd();
+        return pcscf;
+    }
+
+    /** The first REGISTER from {@code ue}, the S-CSCF's 401 with the keys, and the P-CSCF's 401 with its SPIs. */
+    private void challengeFrom(final DaemonSipBridge pcscf, final InetAddress ue)
+    {
+        snifferQueue.add(udp(ue, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        send(pcscf, PCSCF, 5060, ue, UE_PORT_C, challenge(null, SERVER));
+    }
+
+    private long policiesOf(final InetAddress ue)
+    {
+        return spd.list().stream().filter(policy -> ue.equals(policy.selector().sourceAddress()) ||
+            ue.equals(policy.selector().destinationAddress())).count();
     }
 
     /**
