@@ -415,6 +415,46 @@ class DaemonSipBridgeOrderingTest
         assertEquals(newUe, sad.get(PCSCF_SPI_S, PCSCF).config().source(), "the SA to the P-CSCF is the new flow's");
     }
 
+    /**
+     * The same with a hold area, the removal parked with its held message: the 200 OK to the de-REGISTER waits (the
+     * SAs of the 401 not yet in force) when the UE's 401 from its new address takes the same SPIs. Once released and
+     * sent, the old flow's policies go and the new flow keeps its SAs.
+     */
+    @Test
+    void shouldRemoveTheOldFlowsPoliciesWhenANewFlowTakesTheSpiAndDestinationOfAParkedRemoval()
+    {
+        final DaemonSipBridge pcscf = holdingRegistrationAndDeRegistration();
+        final InetAddress newUe = address("2001::1:d1ae:bb37:d9c9:81d1");
+        challengeFrom(pcscf, newUe); // while the de-registration's removals are parked with its 200 OK
+        pcscf.onDutyCycleEnd();
+
+        for (int cycle = 0; cycle < 3; cycle++) // the 401s' SAs in force, the held messages released and sent
+        {
+            conductor.applyAll(true);
+            pcscf.releaseHeld(this::reinject);
+            pcscf.onDutyCycleEnd();
+        }
+        conductor.applyAll(true);
+
+        assertTrue(policiesOf(newUe) > 0, "the new flow is protected: " + spd.list());
+        assertEquals(0, policiesOf(UE), "no policy of the dead flow left: " + spd.list());
+        assertEquals(newUe, sad.get(PCSCF_SPI_S, PCSCF).config().source(), "the SA to the P-CSCF is the new flow's");
+    }
+
+    /**
+     * A P-CSCF daemon (hold area) whose 401's SAs are not in force yet, holding its 200 OKs to the REGISTER and to the
+     * de-REGISTER (the latter's removals parked with it).
+     */
+    private DaemonSipBridge holdingRegistrationAndDeRegistration()
+    {
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401(); // its SAs not in force: the flow waits for them
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), "taken");
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
+        return pcscf;
+    }
+
     /** A P-CSCF daemon without a hold area whose UE is registered (batches in force when submitted). */
     private DaemonSipBridge registeredPcscfWithoutHoldArea()
     {
@@ -448,11 +488,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldDropARetransmitted200OkToADeRegisterReleasedFromTheHoldAreaAfterTheFirst()
     {
-        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401(); // its SAs not in force: the flow waits for them
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
-        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), "taken");
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
-        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
+        final DaemonSipBridge pcscf = holdingRegistrationAndDeRegistration();
         assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
         pcscf.onDutyCycleEnd();
         assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates), "all taken, none dropped yet");
