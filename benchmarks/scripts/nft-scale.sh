@@ -20,7 +20,8 @@
 #                 inbound filter has changed (a whole-table replace, or one map element); policy del likewise;
 #   counter read  median time to read the two drop counters as that daemon does: `nft list counters table inet T`
 #                 (the baseline's way) or one netlink request per counter (NftCounterRead.java, this tree's way);
-#   nft sizes     rules in the input chain, elements in the exact4/exact6 maps, SPIs in the early drop's set;
+#   nft sizes     rules in the input chain, IPv6 exact elements (sets accept6, mismatch6, block6), SPIs in the early
+#                 drop's set;
 #   idle CPU      utime+stime of the daemon JVM with its children (the nft processes it runs), and of every process
 #                 of the machine, over IDLE s, in % of one CPU, with no traffic (the daemon's own polling: counters,
 #                 filter sync).
@@ -138,7 +139,7 @@ CONF
   done
   # counter reads, the daemon's way
   local read
-  if ip netns exec "$NS" nft list map inet "$table" exact6 > /dev/null 2>&1; then
+  if ip netns exec "$NS" nft list set inet "$table" mismatch6 > /dev/null 2>&1; then
     read=$(ip netns exec "$NS" "$JAVA" $JVM_ARGS -cp "$jar" "$ROOT/benchmarks/scripts/NftCounterRead.java" "$table" 200 |
       awk '{print $1 " (netlink)"}')
   else
@@ -151,7 +152,10 @@ CONF
   # nft sizes
   local rules elements6 spis
   rules=$(ip netns exec "$NS" nft -a list chain inet "$table" input | grep -c '# handle' || true)
-  elements6=$(ip netns exec "$NS" nft list map inet "$table" exact6 2>/dev/null | grep -oE ' : (accept|goto)' | wc -l || true)
+  elements6=0
+  for set in accept6 mismatch6 block6; do # one set per verdict; each element shows its protocol as " . udp . "
+    elements6=$((elements6 + $(ip netns exec "$NS" nft list set inet "$table" $set 2>/dev/null | grep -oE ' \. (udp|tcp|[0-9]+) \. ' | wc -l || true)))
+  done
   spis=$(ip netns exec "$NS" nft list table inet "esp4j_esp_$TUN" 2>/dev/null | python3 -c '
 import re, sys
 text = sys.stdin.read()

@@ -20,7 +20,15 @@
 #   CARRIER      raw|udp (raw)                             JAVA         java executable (java)
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
-#   SIM_JVM      extra JVM options of the two simulators (none)
+#   SIM_JVM      extra JVM options of the two simulators (none; e.g. -XX:TieredStopAtLevel=1: C1 only)
+#   WARMUP       1: before the measured round, a warm-up round through the same daemons and P-CSCF sims: the same
+#                N subscribers from other addresses (PREFIX_BASE:N:1::/80; the measured round then PREFIX_BASE:N:2::/80)
+#                register and de-register, in farm processes of their own. The table and the CPU table get one row
+#                for each round: the measured round runs on warm daemons and warm P-CSCF sims (its farm JVMs are new:
+#                their JIT is its own column), and each of its registrations still does AKA, sec-agree and 4 new SAs
+#                on each side (0)
+#   JFR          1: a JFR recording (settings=profile) of each daemon and P-CSCF sim over the measured round's
+#                registration phase, kept in the work directory as jfr-NAME.jfr (with KEEP_LOGS=1) (0)
 #   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
 #                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
@@ -39,7 +47,8 @@
 #   RSS, heap        each daemon's VmRSS and its heap after a full GC (jcmd GC.heap_info), per SA;
 #   state add        p50/p99 of 20 `xfrm state add` round trips (each undone by `state del`) on the P-CSCF daemon's
 #                    control socket (a python client, no JVM start);
-#   nft sizes        elements in exact6 (inbound filter) and in spis (packet ring), each side;
+#   nft sizes        exact6: IPv6 exact elements of the inbound filter (its sets accept6, mismatch6, block6), and
+#                    elements in spis (packet ring), each side;
 #   fds farm/pcscf   most open descriptors of one farm process and of one P-CSCF sim while all are registered;
 #   left             SAs, policies and nft elements left 40 s after the de-registration (policies linger 32 s).
 # and, after the table, where the CPU of the registration phase went (cpu_phase_begin / cpu_phase_end): user+sys of
@@ -72,6 +81,8 @@ JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.b
 DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
 TRACE_NFT=${TRACE_NFT:-0}
 SIM_JVM=${SIM_JVM-}
+WARMUP=${WARMUP:-0}
+JFR=${JFR:-0}
 
 # A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
 ulimit -Hn 262144 2>/dev/null || true
@@ -140,15 +151,16 @@ heap_kb() { # PID: heap used after a full GC
   # every generation's "used" (SerialGC: def new + tenured), in KB
   jcmd "$1" GC.heap_info 2>/dev/null | awk '/generation/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {print t+0}'
 }
-nft_elements() { # NS MAP: elements in a map or set, 0 when absent
+EXACT6=accept6,mismatch6,block6   # the inbound filter's IPv6 exact elements: one set per verdict
+nft_elements() { # NS NAME[,NAME...]: elements in these maps or sets, 0 when absent
   ip netns exec "$1" nft -j list ruleset 2>/dev/null | python3 -c '
 import json, sys
-name = sys.argv[1]
+names = sys.argv[1].split(",")
 doc = json.load(sys.stdin)
 n = 0
 for item in doc.get("nftables", []):
     for kind in ("map", "set"):
-        if kind in item and item[kind].get("name") == name:
+        if kind in item and item[kind].get("name") in names:
             n += len(item[kind].get("elem", []))
 print(n)' "$2"
 }
@@ -203,9 +215,9 @@ cpu_phase_await() { # N FARM-LOG TIMEOUT: wait for the registration phase's end,
   done
 }
 cpu_phase_end() { # N REGISTERED: rows for the phase since cpu_phase_begin, and for its second half
-  cpu_rows "$1" "$2" "whole" CPU_BEGIN "$CPU_T0"
+  cpu_rows "$1" "$2" "${ROUND_LABEL}whole" CPU_BEGIN "$CPU_T0"
   if [ -n "$CPU_HALF_REG" ] && [ "${2:-0}" -gt "$CPU_HALF_REG" ] 2>/dev/null; then
-    cpu_rows "$1" $(($2 - CPU_HALF_REG)) "2nd half" CPU_HALF "$CPU_T1"
+    cpu_rows "$1" $(($2 - CPU_HALF_REG)) "${ROUND_LABEL}2nd half" CPU_HALF "$CPU_T1"
   fi
 }
 cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
@@ -228,6 +240,67 @@ cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
   read -r mb1 ms1 mq1 <<< "$(machine_ticks)"
   CPU_ROWS+="| $n | $part, $reg reg | these processes and their children | | $(ms $sum) | | | |"$'\n'
   CPU_ROWS+="| $n | $part, $reg reg | machine: busy / system / softirq, ${wall%.*} s | $(s $((mb1 - mb0))) / $(s $((ms1 - ms0))) / $(s $((mq1 - mq0))) | $(ms $((mb1 - mb0))) / $(ms $((ms1 - ms0))) / $(ms $((mq1 - mq0))) | | | |"$'\n'
+}
+
+farm_round() { # FARM-PREFIX HOLD-FILE: start the farm shards (files tagged $RUN) and wait for their registration
+  # phase, with the CPU table's rows for it (labelled $ROUND_LABEL)
+  cpu_phase_begin "daemon-ue=$(java_pid ue)" "daemon-pc=$(java_pid pc)" "${sim_pcscfs[@]}"
+  FARMS=()
+  shard_rate=$RATE; [ "$RATE" != 0 ] && shard_rate=$(( (RATE + shards - 1) / shards ))
+  for i in $(seq 1 "$shards"); do
+    esp4j_bg "$UENS" sim ue --ues "$N" --shard "$i/$shards" --times "$WORK/times-$RUN-$i" --ue-prefix "$1" \
+      --ue-dev "$UEVETH" --ue "$UE" --pcscf "${PCSCFS[$((i - 1))]}" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
+      --concurrency $(( (CONCURRENCY + shards - 1) / shards )) --hold "$2" --timeout "$FARM_TIMEOUT" \
+      > "$WORK/farm-$RUN-$i.log" 2>&1 &
+    FARMS+=($!)
+    PIDS+=($!)
+    CPU_PROCS+=("sim-ue-$i=$!"); CPU_BEGIN[sim-ue-$i]="0 0 0 0 0 0"
+  done
+  # the CPU table's half-way snapshot follows shard 1 (the shards run at the same rate)
+  cpu_phase_await "$(( (N + shards - 1) / shards ))" "$WORK/farm-$RUN-1.log" "$FARM_TIMEOUT" || true
+  [ -n "$CPU_HALF_REG" ] && CPU_HALF_REG=$((CPU_HALF_REG * shards)) # an estimate for the whole farm
+  for i in $(seq 1 "$shards"); do
+    await "$WORK/farm-$RUN-$i.log" "farm: registration phase over\|sim ue: FAILED\|esp4j sim ue:" "$FARM_TIMEOUT" || true
+  done
+  registered_all=0
+  for i in $(seq 1 "$shards"); do
+    r=$(sed -n 's/.*registration phase over: \([0-9]*\) registered.*/\1/p' "$WORK/farm-$RUN-$i.log")
+    registered_all=$((registered_all + ${r:-0}))
+  done
+  cpu_phase_end "$N" "$registered_all"
+}
+summarise() { # RUN: the shards' summaries as one (sets rate ttt failed retrans): rate over the whole window,
+  # percentiles over every UE's time-to-200
+  read -r rate ttt failed retrans < <(python3 - "$WORK" "$1" "$shards" <<'PY'
+import math, re, sys
+work, run, shards = sys.argv[1], sys.argv[2], int(sys.argv[3])
+n = int(run.split("-")[0])
+firsts, lasts, samples, failed, retrans = [], [], [], 0, 0
+for i in range(1, shards + 1):
+    try:
+        lines = open("%s/times-%s-%d" % (work, run, i)).read().split("\n")
+        firsts.append(int(lines[1].split()[1])); lasts.append(int(lines[2].split()[1]))
+        samples += [int(l) / 1000.0 for l in lines[3:] if l.strip()]
+    except (OSError, IndexError, ValueError):
+        lasts.append(-1)
+    log = open("%s/farm-%s-%d.log" % (work, run, i)).read()
+    m = re.findall(r"de-registered, (\d+) failed$", log, re.M)
+    if failed >= 0:
+        failed = failed + int(m[-1]) if m else -1  # a shard without its summary died: say "?"
+    m = re.findall(r"retransmissions (\d+),", log)
+    retrans += int(m[-1]) if m else 0
+rate = "-"
+if lasts and min(lasts) > 0 and firsts and max(lasts) > min(firsts):
+    rate = "%.0f" % (n / ((max(lasts) - min(firsts)) / 1000.0))
+ttt = "-"
+if samples:
+    samples.sort()
+    pct = lambda p: samples[min(len(samples) - 1, max(0, math.ceil(p * len(samples)) - 1))]
+    ttt = "%.1f_/_%.1f_/_%.1f_ms" % (pct(0.50), pct(0.99), samples[-1])
+print(rate, ttt, "?" if failed < 0 else failed, retrans)
+PY
+)
+  ttt=${ttt//_/ }
 }
 
 ip netns add "$UENS"
@@ -312,30 +385,33 @@ NFT
   HOLD=$WORK/hold-$N
   FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
   sim_pcscfs=(); for i in $(seq 1 "$shards"); do sim_pcscfs+=("sim-pcscf-$i=${PCSIMS[$((i - 1))]}"); done
-  cpu_phase_begin "daemon-ue=$(java_pid ue)" "daemon-pc=$(java_pid pc)" "${sim_pcscfs[@]}"
-  FARMS=()
-  shard_rate=$RATE; [ "$RATE" != 0 ] && shard_rate=$(( (RATE + shards - 1) / shards ))
-  for i in $(seq 1 "$shards"); do
-    esp4j_bg "$UENS" sim ue --ues "$N" --shard "$i/$shards" --times "$WORK/times-$N-$i" --ue-prefix "$PREFIX" \
-      --ue-dev "$UEVETH" --ue "$UE" --pcscf "${PCSCFS[$((i - 1))]}" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
-      --concurrency $(( (CONCURRENCY + shards - 1) / shards )) --hold "$HOLD" --timeout "$FARM_TIMEOUT" \
-      > "$WORK/farm-$N-$i.log" 2>&1 &
-    FARMS+=($!)
-    PIDS+=($!)
-    CPU_PROCS+=("sim-ue-$i=$!"); CPU_BEGIN[sim-ue-$i]="0 0 0 0 0 0"
-  done
-  # the CPU table's half-way snapshot follows shard 1 (the shards run at the same rate)
-  cpu_phase_await "$(( (N + shards - 1) / shards ))" "$WORK/farm-$N-1.log" "$FARM_TIMEOUT" || true
-  [ -n "$CPU_HALF_REG" ] && CPU_HALF_REG=$((CPU_HALF_REG * shards)) # an estimate for the whole farm
-  for i in $(seq 1 "$shards"); do
-    await "$WORK/farm-$N-$i.log" "farm: registration phase over\|sim ue: FAILED\|esp4j sim ue:" "$FARM_TIMEOUT" || true
-  done
-  registered_all=0
-  for i in $(seq 1 "$shards"); do
-    r=$(sed -n 's/.*registration phase over: \([0-9]*\) registered.*/\1/p' "$WORK/farm-$N-$i.log")
-    registered_all=$((registered_all + ${r:-0}))
-  done
-  cpu_phase_end "$N" "$registered_all"
+  ROUND_LABEL=""; FARM_PREFIX=$PREFIX
+  if [ "$WARMUP" = 1 ]; then # warm-up round: register all from PREFIX_BASE:N:1::/80, de-register at once
+    RUN=$N-warmup; ROUND_LABEL="warm-up, "
+    farm_round "$PREFIX_BASE:$(printf %x "$N"):1::/80" "$HOLD-warmup"
+    touch "$HOLD-warmup" # only now: the farm's CPU is read at its registration phase's end, before it exits
+    for pid in "${FARMS[@]}"; do wait "$pid" || true; done
+    # the measured round reuses the SPIs: start it once the warm-up's SAs and their lingering policies (32 s) are
+    # gone, so that neither round's state is in the other's way
+    deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ] && [ $(( $(ctl ue xfrm state count | awk '{print $NF}') \
+        + $(ctl pc xfrm state count | awk '{print $NF}') + $(ctl ue xfrm policy count | awk '{print $3+$5}') \
+        + $(ctl pc xfrm policy count | awk '{print $3+$5}') )) != 0 ]; do sleep 0.5; done
+    summarise "$RUN"
+    echo "| $N warm-up | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | | | | | | | | | |"
+    ROUND_LABEL="measured, "; FARM_PREFIX=$PREFIX_BASE:$(printf %x "$N"):2::/80
+  fi
+  RUN=$N
+  jfr_pids=("ue=$(java_pid ue)" "pc=$(java_pid pc)" "${sim_pcscfs[@]}")
+  if [ "$JFR" = 1 ]; then
+    for kv in "${jfr_pids[@]}"; do jcmd "${kv#*=}" JFR.start name=h8 settings=profile >/dev/null 2>&1 || true; done
+  fi
+  farm_round "$FARM_PREFIX" "$HOLD"
+  if [ "$JFR" = 1 ]; then
+    for kv in "${jfr_pids[@]}"; do
+      jcmd "${kv#*=}" JFR.stop name=h8 filename="$WORK/jfr-${kv%%=*}-$N.jfr" >/dev/null 2>&1 || true
+    done
+  fi
   fds_farm=0
   for pid in "${FARMS[@]}"; do
     n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
@@ -354,7 +430,7 @@ NFT
   add_ms=$(ctl pc --time 20 xfrm state add src "$UE" dst "$PCSCF" proto esp spi SPI mode transport \
       auth-trunc 'hmac(sha1)' 0xf769bcd751044604127672711c6d344100000000 96 enc 'ecb(cipher_null)' "" \
       -- xfrm state del src "$UE" dst "$PCSCF" proto esp spi SPI)
-  ex_ue=$(nft_elements "$UENS" exact6); ex_pc=$(nft_elements "$PCNS" exact6)
+  ex_ue=$(nft_elements "$UENS" $EXACT6); ex_pc=$(nft_elements "$PCNS" $EXACT6)
   sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
   touch "$HOLD"
   for pid in "${FARMS[@]}"; do wait "$pid" || true; done
@@ -363,40 +439,17 @@ NFT
   while [ $SECONDS -lt $deadline ]; do
     l=$(( $(ctl ue xfrm state count | awk '{print $NF}') + $(ctl pc xfrm state count | awk '{print $NF}') \
       + $(ctl ue xfrm policy count | awk '{print $3+$5}') + $(ctl pc xfrm policy count | awk '{print $3+$5}') \
-      + $(nft_elements "$UENS" exact6) + $(nft_elements "$PCNS" exact6) + $(nft_elements "$PCNS" spis) ))
+      + $(nft_elements "$UENS" $EXACT6) + $(nft_elements "$PCNS" $EXACT6) + $(nft_elements "$PCNS" spis) ))
     left=$l; [ "$l" = 0 ] && break; sleep 1
   done
+  if [ "$left" != 0 ] && [ "$KEEP_LOGS" = 1 ]; then
+    for side in ue pc; do
+      { ctl $side xfrm state count; ctl $side xfrm policy count; } > "$WORK/left-$side-$N.txt" 2>&1 || true
+      ctl $side xfrm policy list > "$WORK/left-policies-$side-$N.txt" 2>&1 || true
+    done
+  fi
   addrs=$(ip -n "$UENS" -6 -o addr show dev "$UEVETH" | grep -c '2001:db8:4701:' || true)
-  # the shards' summaries as one: rate over the whole window, percentiles over every UE's time-to-200
-  read -r rate ttt failed retrans < <(python3 - "$WORK" "$N" "$shards" <<'PY'
-import math, re, sys
-work, n, shards = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-firsts, lasts, samples, failed, retrans = [], [], [], 0, 0
-for i in range(1, shards + 1):
-    try:
-        lines = open("%s/times-%d-%d" % (work, n, i)).read().split("\n")
-        firsts.append(int(lines[1].split()[1])); lasts.append(int(lines[2].split()[1]))
-        samples += [int(l) / 1000.0 for l in lines[3:] if l.strip()]
-    except (OSError, IndexError, ValueError):
-        lasts.append(-1)
-    log = open("%s/farm-%d-%d.log" % (work, n, i)).read()
-    m = re.findall(r"de-registered, (\d+) failed$", log, re.M)
-    if failed >= 0:
-        failed = failed + int(m[-1]) if m else -1  # a shard without its summary died: say "?"
-    m = re.findall(r"retransmissions (\d+),", log)
-    retrans += int(m[-1]) if m else 0
-rate = "-"
-if lasts and min(lasts) > 0 and firsts and max(lasts) > min(firsts):
-    rate = "%.0f" % (n / ((max(lasts) - min(firsts)) / 1000.0))
-ttt = "-"
-if samples:
-    samples.sort()
-    pct = lambda p: samples[min(len(samples) - 1, max(0, math.ceil(p * len(samples)) - 1))]
-    ttt = "%.1f_/_%.1f_/_%.1f_ms" % (pct(0.50), pct(0.99), samples[-1])
-print(rate, ttt, "?" if failed < 0 else failed, retrans)
-PY
-)
-  ttt=${ttt//_/ }
+  summarise "$N"
   echo "| $N | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $fds_farm/$fds_pcscf | $left (addresses $addrs) |"
   if [ "$KEEP_LOGS" = 1 ]; then # why state was left, if it was: what each side's SIP watch saw and dropped
     for side in ue pc; do

@@ -73,6 +73,18 @@ public final class EspCoreSaSink implements SecurityAssociationSink
 
     public void remove(final SaSpec spec)
     {
+        removePolicies(spec);
+        sad.delete(spec.spi(), spec.dst());
+    }
+
+    /**
+     * Remove the policies of an SA, those of its selectors that still name it, and leave the SAD alone: for an SA
+     * deleted earlier, whose SPI and destination a new SA (of another flow) may hold by now.
+     *
+     * @param spec the SA as installed or last updated.
+     */
+    public void removePolicies(final SaSpec spec)
+    {
         for (final Transport transport : spec.protocols())
         {
             final PolicyConfig policy = spec.toPolicyConfig(transport, policyPriority);
@@ -83,7 +95,6 @@ public final class EspCoreSaSink implements SecurityAssociationSink
                 spd.delete(policy.selector(), policy.direction());
             }
         }
-        sad.delete(spec.spi(), spec.dst());
     }
 
     public void extendLifetime(final SaSpec spec, final long lifetimeNs)

@@ -29,10 +29,10 @@ import java.util.function.Consumer;
  *   table inet esp4j_TUN {
  *     counter tmpl_mismatch { }
  *     counter pol_block { }
- *     map exact4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service : verdict; }
- *     map exact6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service : verdict; }
- *     chain drop_tmpl_mismatch { counter name "tmpl_mismatch" drop }
- *     chain drop_pol_block { counter name "pol_block" drop }
+ *     set accept4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; }
+ *     set mismatch4 { ... }  set block4 { ... }              # the same type
+ *     set accept6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service; }
+ *     set mismatch6 { ... }  set block6 { ... }
  *     chain input {
  *       type filter hook input priority filter; policy accept;
  *       meta l4proto esp accept               # the raw carrier: the daemon reads it
@@ -40,28 +40,39 @@ import java.util.function.Consumer;
  *       iifname "TUN" accept                  # plaintext the daemon checked and wrote into the TUN
  *       iif "lo" accept                       # like the kernel, whose lo has disable_policy set
  *       icmpv6 type { nd-router-solicit, ... } accept     # neighbour discovery keeps working
- *       ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @exact4
- *       ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @exact6
+ *       ip saddr . ip daddr . meta l4proto . th sport . th dport @accept4 accept
+ *       ip saddr . ip daddr . meta l4proto . th sport . th dport @mismatch4 counter name "tmpl_mismatch" drop
+ *       ip saddr . ip daddr . meta l4proto . th sport . th dport @block4 counter name "pol_block" drop
+ *       ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport @accept6 accept
+ *       ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport @mismatch6 counter name "tmpl_mismatch" drop
+ *       ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport @block6 counter name "pol_block" drop
  *       ip6 saddr 2001:db8::/64 meta l4proto 17 th dport 5060 accept    # the other policies, in SPD lookup order
  *     }
  *   }
- *   exact6 element: 2001:0:0:1:0:0:0:2 . 2001:0:0:1:d1ae:bb37:d9c9:81d0 . 17 . 5064 . 5066 : goto drop_tmpl_mismatch
+ *   mismatch6 element: 2001:0:0:1:0:0:0:2 . 2001:0:0:1:d1ae:bb37:d9c9:81d0 . 17 . 5064 . 5066
  * </pre>
- * <b>Exact policies are map elements.</b> A selector with single addresses, one protocol with ports and single ports
- * (what the SIP bridge installs for every SA) matches exactly one 5-tuple, so it is one element of a verdict map: a
- * packet costs one hash lookup whatever the number of UEs, and a registration adds one element per policy.
+ * <b>Exact policies are set elements.</b> A selector with single addresses, one protocol with ports and single ports
+ * (what the SIP bridge installs for every SA) matches exactly one 5-tuple, so it is one element of the set of its
+ * verdict (accept, template mismatch, policy block): a packet costs at most three hash lookups per family whatever the
+ * number of UEs, and a registration adds one element per policy. The three sets of a family are disjoint and matched
+ * by adjacent rules, so their order among themselves does not change a verdict. <b>No element carries a verdict</b>
+ * (an earlier layout used verdict maps whose drop elements said {@code goto drop_tmpl_mismatch}): a transaction that
+ * adds a {@code goto}/{@code jump} element makes nf_tables check the whole table for loops, walking every element, so
+ * a registration cost grew with the number of UEs; adding to a plain set costs the same at any size.
  * <b>The others are ordered rules</b> (prefixes, port ranges, wildcards; an optional template or a bypass gives
- * {@code accept}), written after the map lookups in SPD lookup order (RFC 4301 §4.4.1: priority, then age).
+ * {@code accept}), written after the set lookups in SPD lookup order (RFC 4301 §4.4.1: priority, then age).
  * <b>Lookup order is kept</b> because the verdict stored for an exact policy's 5-tuple is the one the SPD gives that
  * tuple: the first policy in lookup order that matches it. That is the exact policy itself, unless an earlier
- * wildcard policy also covers the tuple (a bypass of better priority), whose verdict the element then carries. A
- * packet whose 5-tuple is in a map so gets the SPD's answer; one that is not in a map matches no exact policy at all,
+ * wildcard policy also covers the tuple (a bypass of better priority), whose verdict the element then takes (it goes
+ * in that verdict's set). A packet whose 5-tuple is in a set so gets the SPD's answer; one that is in no set matches
+ * no exact policy at all,
  * and the ordered rules are the SPD's remaining policies in its order. Policies nftables cannot express (ICMP
  * type/code selectors) get no rule, as before: the filter errs on letting through. Without any drop verdict there is
  * no table at all, so a daemon with nothing to enforce adds no netfilter hook to the packet path.
  * <p>
  * <b>Changes are incremental.</b> {@link #sync} compares the wanted elements and rules with those installed and sends
- * only the difference in one {@code nft -f} transaction ({@code delete element}, {@code add element}, and only if the
+ * only the difference in one {@code nft -f} transaction ({@code delete element}, {@code add element} (an element whose
+ * verdict changes leaves one set and joins another in the same transaction), and only if the
  * ordered rules changed {@code flush chain} with the chain's rules again), so policies that arrive together are one
  * batch and one registration costs O(1) nftables work. The first sync of a run replaces the whole table
  * ({@code table; delete table; table {...}}, one transaction), which also replaces, atomically, a stale table a crashed
@@ -91,7 +102,11 @@ public final class InboundClearFilter
         long packets(String table, String name) throws IOException;
     }
 
-    /** The table's wanted or installed content: the input chain's rules and the two maps' elements. */
+    /**
+     * The table's wanted or installed content: the input chain's rules and the exact elements of each family, as
+     * 5-tuple key to the name of its verdict's set without the family digit ({@link #ACCEPT}, {@link #MISMATCH},
+     * {@link #BLOCK}).
+     */
     record Content(String rules, Map<String, String> exact4, Map<String, String> exact6, boolean drops)
     {
         int elements()
@@ -102,13 +117,19 @@ public final class InboundClearFilter
 
     static final String TEMPLATE_MISMATCH_COUNTER = "tmpl_mismatch";
     static final String POLICY_BLOCK_COUNTER = "pol_block";
-    static final String EXACT4_MAP = "exact4";
-    static final String EXACT6_MAP = "exact6";
+    /** The verdict sets' names without the family digit ({@code accept6}, {@code mismatch6}, {@code block6}). */
+    static final String ACCEPT = "accept";
+    static final String MISMATCH = "mismatch";
+    static final String BLOCK = "block";
+    private static final String[] VERDICTS = { ACCEPT, MISMATCH, BLOCK };
+    private static final String KEY4 = "ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service";
+    private static final String KEY6 = "ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service";
+    private static final String TUPLE4 = "ip saddr . ip daddr . meta l4proto . th sport . th dport";
+    private static final String TUPLE6 = "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport";
     static final String INPUT_CHAIN = "input";
 
     /** Elements per {@code add element} statement: keeps nft's lines short for a whole table of 40,000. */
     private static final int ELEMENTS_PER_STATEMENT = 500;
-    private static final String ACCEPT = "accept";
     private static final String ND_TYPES =
         "{ nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect }";
 
@@ -123,7 +144,7 @@ public final class InboundClearFilter
     private List<SecurityPolicy> synced = List.of();
     private Content installed;
     private boolean tablePresent;
-    /** Of the last {@link #content}: its wildcard in-policies in order, its policies per map key, its drop elements. */
+    /** Of the last {@link #content}: its wildcard in-policies in order, its policies per set key, its drop elements. */
     private List<SecurityPolicy> contentWildcards = List.of();
     private Map<String, Integer> contentKeyUses = new HashMap<>();
     private int contentExactDrops;
@@ -231,8 +252,8 @@ public final class InboundClearFilter
 
     /**
      * Apply these SPD changes, in the order made, element by element: O(changed policies) whatever the number
-     * installed (a registration at a P-CSCF holding 40,000 in-policies adds four map elements). Possible only while
-     * the table is installed and known, and only for policies with exact selectors (map elements) whose key no other
+     * installed (a registration at a P-CSCF holding 40,000 in-policies adds four set elements). Possible only while
+     * the table is installed and known, and only for policies with exact selectors (set elements) whose key no other
      * policy shares; a changed wildcard policy (the ordered rules), the first or the last drop verdict (the table comes
      * or goes), or anything else returns false having done nothing, and the caller {@link #sync}s the whole SPD.
      *
@@ -312,10 +333,10 @@ public final class InboundClearFilter
             return false; // no drop verdict left: the table goes
         }
         final StringBuilder script = new StringBuilder();
-        elements(script, "delete", EXACT4_MAP, delete4, false);
-        elements(script, "delete", EXACT6_MAP, delete6, false);
-        elements(script, "add", EXACT4_MAP, add4, true);
-        elements(script, "add", EXACT6_MAP, add6, true);
+        elements(script, "delete", '4', delete4);
+        elements(script, "delete", '6', delete6);
+        elements(script, "add", '4', add4);
+        elements(script, "add", '6', add6);
         if (script.length() > 0)
         {
             try
@@ -356,7 +377,7 @@ public final class InboundClearFilter
         return true;
     }
 
-    /** @return the map verdict of an exact in-policy: that of the first installed wildcard covering it, else its own. */
+    /** @return the verdict set of an exact in-policy: that of the first installed wildcard covering it, else its own. */
     private String verdict(final SecurityPolicy policy)
     {
         final TrafficSelector selector = policy.selector();
@@ -374,8 +395,7 @@ public final class InboundClearFilter
                 break;
             }
         }
-        final String counter = dropCounter(first);
-        return counter == null ? ACCEPT : "goto drop_" + counter;
+        return verdictSet(first);
     }
 
     /** @return the drops of a table replaced or deleted (its counters go with it). */
@@ -477,24 +497,22 @@ public final class InboundClearFilter
         final StringBuilder script = new StringBuilder(deleteScript())
             .append("table inet ").append(table).append(" {\n")
             .append("  counter ").append(TEMPLATE_MISMATCH_COUNTER).append(" { }\n")
-            .append("  counter ").append(POLICY_BLOCK_COUNTER).append(" { }\n")
-            .append("  map ").append(EXACT4_MAP)
-            .append(" { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service : verdict; }\n")
-            .append("  map ").append(EXACT6_MAP)
-            .append(" { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service : verdict; }\n");
-        for (final String counter : new String[] { TEMPLATE_MISMATCH_COUNTER, POLICY_BLOCK_COUNTER })
+            .append("  counter ").append(POLICY_BLOCK_COUNTER).append(" { }\n");
+        for (final char family : new char[] { '4', '6' })
         {
-            script.append("  chain drop_").append(counter).append(" {\n")
-                .append("    counter name \"").append(counter).append("\" drop\n")
-                .append("  }\n");
+            for (final String verdict : VERDICTS)
+            {
+                script.append("  set ").append(verdict).append(family).append(" { type ")
+                    .append(family == '4' ? KEY4 : KEY6).append("; }\n");
+            }
         }
         script.append("  chain ").append(INPUT_CHAIN).append(" {\n")
             .append("    type filter hook input priority filter; policy accept;\n")
             .append(content.rules())
             .append("  }\n")
             .append("}\n");
-        elements(script, "add", EXACT4_MAP, content.exact4(), true);
-        elements(script, "add", EXACT6_MAP, content.exact6(), true);
+        elements(script, "add", '4', content.exact4());
+        elements(script, "add", '6', content.exact6());
         return script.toString();
     }
 
@@ -502,10 +520,10 @@ public final class InboundClearFilter
     String updateScript(final Content from, final Content to)
     {
         final StringBuilder script = new StringBuilder();
-        elements(script, "delete", EXACT4_MAP, changed(from.exact4(), to.exact4()), false);
-        elements(script, "delete", EXACT6_MAP, changed(from.exact6(), to.exact6()), false);
-        elements(script, "add", EXACT4_MAP, changed(to.exact4(), from.exact4()), true);
-        elements(script, "add", EXACT6_MAP, changed(to.exact6(), from.exact6()), true);
+        elements(script, "delete", '4', changed(from.exact4(), to.exact4()));
+        elements(script, "delete", '6', changed(from.exact6(), to.exact6()));
+        elements(script, "add", '4', changed(to.exact4(), from.exact4()));
+        elements(script, "add", '6', changed(to.exact6(), from.exact6()));
         if (!from.rules().equals(to.rules()))
         {
             script.append("flush chain inet ").append(table).append(' ').append(INPUT_CHAIN).append('\n');
@@ -532,31 +550,32 @@ public final class InboundClearFilter
         return changed;
     }
 
+    /** Add or delete these elements (key to verdict set) of one family, each in the set of its verdict. */
     private void elements(
-        final StringBuilder script,
-        final String command,
-        final String map,
-        final Map<String, String> elements,
-        final boolean withVerdicts)
+        final StringBuilder script, final String command, final char family, final Map<String, String> elements)
     {
-        int inStatement = 0;
-        for (final Map.Entry<String, String> element : elements.entrySet())
+        for (final String verdict : VERDICTS)
         {
-            script.append(inStatement == 0 ? command + " element inet " + table + " " + map + " { " : ", ")
-                .append(element.getKey());
-            if (withVerdicts)
+            int inStatement = 0;
+            for (final Map.Entry<String, String> element : elements.entrySet())
             {
-                script.append(" : ").append(element.getValue());
+                if (!verdict.equals(element.getValue()))
+                {
+                    continue;
+                }
+                script.append(inStatement == 0 ?
+                    command + " element inet " + table + " " + verdict + family + " { " : ", ")
+                    .append(element.getKey());
+                if (++inStatement == ELEMENTS_PER_STATEMENT)
+                {
+                    script.append(" }\n");
+                    inStatement = 0;
+                }
             }
-            if (++inStatement == ELEMENTS_PER_STATEMENT)
+            if (inStatement != 0)
             {
                 script.append(" }\n");
-                inStatement = 0;
             }
-        }
-        if (inStatement != 0)
-        {
-            script.append(" }\n");
         }
     }
 
@@ -566,7 +585,7 @@ public final class InboundClearFilter
         return content(policies).rules();
     }
 
-    /** @return what the table should hold for these policies: map elements for exact ones, ordered rules for others. */
+    /** @return what the table should hold for these policies: set elements for exact ones, ordered rules for others. */
     Content content(final List<SecurityPolicy> policies)
     {
         final StringBuilder rules = new StringBuilder();
@@ -579,8 +598,14 @@ public final class InboundClearFilter
         rule(rules, "iifname \"" + tunName + "\" accept");
         rule(rules, "iif \"lo\" accept");
         rule(rules, "icmpv6 type " + ND_TYPES + " accept");
-        rule(rules, "ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @" + EXACT4_MAP);
-        rule(rules, "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @" + EXACT6_MAP);
+        for (final char family : new char[] { '4', '6' })
+        {
+            for (final String verdict : VERDICTS)
+            {
+                rule(rules, (family == '4' ? TUPLE4 : TUPLE6) + " @" + verdict + family + " " + (verdict.equals(ACCEPT) ?
+                    ACCEPT : "counter name \"" + counterOf(verdict) + "\" drop"));
+            }
+        }
         final Map<String, String> exact4 = new LinkedHashMap<>();
         final Map<String, String> exact6 = new LinkedHashMap<>();
         final List<SecurityPolicy> ordered = new ArrayList<>(); // the expressed wildcard policies so far
@@ -613,13 +638,13 @@ public final class InboundClearFilter
                         break;
                     }
                 }
-                final String counter = dropCounter(first);
+                final String verdict = verdictSet(first);
                 if ((selector.sourceAddress() instanceof Inet4Address ? exact4 : exact6)
-                    .putIfAbsent(key, counter == null ? ACCEPT : "goto drop_" + counter) == null && counter != null)
+                    .putIfAbsent(key, verdict) == null && !verdict.equals(ACCEPT))
                 {
                     exactDrops++;
                 }
-                drops |= counter != null;
+                drops |= !verdict.equals(ACCEPT);
                 continue;
             }
             final String match = match(selector);
@@ -641,7 +666,7 @@ public final class InboundClearFilter
         return new Content(rules.toString(), exact4, exact6, drops);
     }
 
-    /** @return the map key of an exact selector ({@code saddr . daddr . protocol . sport . dport}), or null. */
+    /** @return the set key of an exact selector ({@code saddr . daddr . protocol . sport . dport}), or null. */
     private String exactKey(final SecurityPolicy policy)
     {
         final String known = keys.get(policy);
@@ -664,7 +689,7 @@ public final class InboundClearFilter
 
     private int headRules()
     {
-        return 6 + carrierUdpPorts.length; // the accepts and the two map lookups
+        return 4 + 2 * VERDICTS.length + carrierUdpPorts.length; // the accepts and the set lookups
     }
 
     private static boolean sameObjects(final List<SecurityPolicy> a, final List<SecurityPolicy> b)
@@ -681,6 +706,18 @@ public final class InboundClearFilter
             }
         }
         return true;
+    }
+
+    /** @return the set an exact policy with this verdict goes in: {@link #ACCEPT}, {@link #MISMATCH}, {@link #BLOCK}. */
+    private static String verdictSet(final SecurityPolicy policy)
+    {
+        final String counter = dropCounter(policy);
+        return counter == null ? ACCEPT : counter.equals(TEMPLATE_MISMATCH_COUNTER) ? MISMATCH : BLOCK;
+    }
+
+    private static String counterOf(final String verdictSet)
+    {
+        return verdictSet.equals(MISMATCH) ? TEMPLATE_MISMATCH_COUNTER : POLICY_BLOCK_COUNTER;
     }
 
     /** @return the counter of a policy that drops clear packets, or null for one that lets them through. */

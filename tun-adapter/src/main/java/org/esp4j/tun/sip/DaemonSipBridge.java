@@ -93,7 +93,10 @@ import java.util.function.Supplier;
  * once but their policies stay for {@link #LINGER_NS} (64*T1 = 32 s, RFC 3261 Timer F/H), so a retransmitted final
  * response and any other packet of those port pairs (BYE, OPTIONS, TCP teardown) is dropped and counted
  * ({@code XfrmOutNoStates} outbound, the inbound filter inbound), never sent in clear; an SA installed again on the
- * same SPI and destination meanwhile cancels the linger.
+ * same flow and SPI meanwhile cancels the linger, one of another flow on the same SPI and destination does not
+ * ({@link PolicyLinger}). The same holds for a removal still deferred or parked: an SA installed on its SPI and
+ * destination voids it when the flow is the same (a re-install); of another flow, the SAD entry is left to the new SA
+ * and only the old flow's policies go, at the point the removal would have run.
  * <p>
  * Nothing here throws into the packet path: errors are logged (never with keys) and counted.
  */
@@ -269,7 +272,8 @@ public final class DaemonSipBridge implements PlaintextObserver
         }
         config.akaKeyring(keyring);
         this.applier = applier;
-        sink = new OrderedSink(new OwnedSink(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, this));
+        sink = new OrderedSink(new OwnedSink(
+            new PolicyLinger(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, LINGER_NS), this));
         bridge = new SipBridge(config.build(), sink, event -> { });
     }
 
@@ -1036,17 +1040,12 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     private static final class OwnedSink implements SecurityAssociationSink
     {
-        private final SecurityAssociationSink target;
-        private final SecurityAssociationDatabase sad;
-        private final ChangeApplier applier;
+        private final PolicyLinger target;
         private final DaemonSipBridge bridge;
 
-        OwnedSink(final SecurityAssociationSink target, final SecurityAssociationDatabase sad,
-            final ChangeApplier applier, final DaemonSipBridge bridge)
+        OwnedSink(final PolicyLinger target, final DaemonSipBridge bridge)
         {
             this.target = target;
-            this.sad = sad;
-            this.applier = applier;
             this.bridge = bridge;
         }
 
@@ -1055,14 +1054,27 @@ public final class DaemonSipBridge implements PlaintextObserver
             bridge.installs++; // under the bridge's lock, as every feed
             bridge.installing.add(sa);
             bridge.liveSpis.computeIfAbsent(flow(sa), f -> new java.util.HashSet<>()).add(sa.spi());
-            apply(() ->
-            {
-                applier.cancel(lingerKey(sa));
-                target.install(sa);
-            });
+            apply(() -> target.install(sa));
         }
 
         public void remove(final SaSpec sa)
+        {
+            forget(sa);
+            // the SA goes now (never used again); its policies keep the flow blocked for the linger time
+            apply(() -> target.remove(sa));
+        }
+
+        /**
+         * Remove the policies of an SA whose SPI and destination a new SA of another flow took over: the SAD entry is
+         * the new SA's, the old flow's policies go all the same (after the linger time).
+         */
+        void removePolicies(final SaSpec sa)
+        {
+            forget(sa);
+            apply(() -> target.removePolicies(sa));
+        }
+
+        private void forget(final SaSpec sa)
         {
             final Flow flow = flow(sa); // under the bridge's lock, as every feed
             final java.util.Set<Long> spis = bridge.liveSpis.get(flow);
@@ -1071,12 +1083,6 @@ public final class DaemonSipBridge implements PlaintextObserver
                 bridge.liveSpis.remove(flow);
                 bridge.removing.add(sa); // its flow is left without SAs
             }
-            apply(() ->
-            {
-                // the SA goes now (never used again); its policies keep the flow blocked for the linger time
-                sad.delete(sa.spi(), sa.dst());
-                applier.schedule(lingerKey(sa), LINGER_NS, () -> target.remove(sa));
-            });
         }
 
         public void extendLifetime(final SaSpec sa, final long lifetimeNs)
@@ -1093,11 +1099,6 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             return new Flow(sa.src(), sa.dst(), sa.srcPort(), sa.dstPort());
         }
-
-        private static String lingerKey(final SaSpec sa)
-        {
-            return "sip-linger spi " + sa.spiHex() + " dst " + sa.dst().getHostAddress();
-        }
     }
 
     /**
@@ -1106,26 +1107,63 @@ public final class DaemonSipBridge implements PlaintextObserver
      */
     private static final class OrderedSink implements SecurityAssociationSink
     {
-        private final SecurityAssociationSink target;
+        private final OwnedSink target;
         private final List<SaSpec> deferred = new ArrayList<>();
         /** The deferred removals of messages waiting in the hold area, each list its message's. */
         private final List<List<SaSpec>> parked = new ArrayList<>();
+        /** Deferred or parked removals whose SPI and destination a new SA of another flow took: policies only. */
+        private final java.util.Set<SaSpec> policiesOnly =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         private boolean deferring;
 
-        OrderedSink(final SecurityAssociationSink target)
+        OrderedSink(final OwnedSink target)
         {
             this.target = target;
         }
 
         public void install(final SaSpec sa)
         {
-            // The same SPI and destination again replaces the SA: its pending removal would delete the new one.
-            deferred.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+            // The same SPI and destination again replaces the SA in the SAD (keyed by both): a pending removal would
+            // delete the new one. Of the same flow it is a re-install, the removal is void; of another flow (a UE
+            // back from another address, a freed SPI reused) the old flow's policies must still go, at the same point.
+            replaceRemoval(deferred, sa);
             for (final List<SaSpec> removals : parked)
             {
-                removals.removeIf(old -> old.spi() == sa.spi() && old.dst().equals(sa.dst()));
+                replaceRemoval(removals, sa);
             }
             target.install(sa);
+        }
+
+        private void replaceRemoval(final List<SaSpec> removals, final SaSpec sa)
+        {
+            for (final java.util.Iterator<SaSpec> it = removals.iterator(); it.hasNext(); )
+            {
+                final SaSpec old = it.next();
+                if (old.spi() == sa.spi() && old.dst().equals(sa.dst()))
+                {
+                    if (OwnedSink.flow(old).equals(OwnedSink.flow(sa)))
+                    {
+                        policiesOnly.remove(old);
+                        it.remove();
+                    }
+                    else
+                    {
+                        policiesOnly.add(old);
+                    }
+                }
+            }
+        }
+
+        private void applyRemoval(final SaSpec sa)
+        {
+            if (policiesOnly.remove(sa))
+            {
+                target.removePolicies(sa);
+            }
+            else
+            {
+                target.remove(sa);
+            }
         }
 
         public void remove(final SaSpec sa)
@@ -1189,7 +1227,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             for (final SaSpec sa : deferred)
             {
-                target.remove(sa);
+                applyRemoval(sa);
             }
             deferred.clear();
         }
@@ -1220,7 +1258,7 @@ public final class DaemonSipBridge implements PlaintextObserver
             unpark(removals);
             for (final SaSpec sa : removals)
             {
-                target.remove(sa);
+                applyRemoval(sa);
             }
         }
 

@@ -32,8 +32,12 @@ class InboundClearFilterTest
         "    iif \"lo\" accept\n";
     private static final String ND = "    icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, " +
         "nd-neighbor-advert, nd-redirect } accept\n" +
-        "    ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @exact4\n" +
-        "    ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport vmap @exact6\n";
+        "    ip saddr . ip daddr . meta l4proto . th sport . th dport @accept4 accept\n" +
+        "    ip saddr . ip daddr . meta l4proto . th sport . th dport @mismatch4 counter name \"tmpl_mismatch\" drop\n" +
+        "    ip saddr . ip daddr . meta l4proto . th sport . th dport @block4 counter name \"pol_block\" drop\n" +
+        "    ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport @accept6 accept\n" +
+        "    ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport @mismatch6 counter name \"tmpl_mismatch\" drop\n" +
+        "    ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport @block6 counter name \"pol_block\" drop\n";
     private static final String UE_KEY = "2001:0:0:1:0:0:0:2 . 2001:0:0:1:d1ae:bb37:d9c9:81d0";
 
     private final InboundClearFilter filter = new InboundClearFilter(new NftCommand("/nonexistent/nft"), "esp4j0",
@@ -50,14 +54,14 @@ class InboundClearFilterTest
     }
 
     @Test
-    void shouldDropClearPacketsOfAnExactProtectInPolicyAsTemplateMismatchThroughTheMap()
+    void shouldDropClearPacketsOfAnExactProtectInPolicyAsTemplateMismatchThroughItsSet()
     {
         final InboundClearFilter.Content content = filter.content(policies(
             "src " + PCSCF + " dst " + UE + " proto udp sport 5064 dport 5066 dir in tmpl src " + PCSCF + " dst " + UE +
             " proto esp spi 565817 mode transport"));
 
         assertEquals(HEAD + ND, content.rules(), "an exact selector needs no rule of its own");
-        assertEquals(Map.of(UE_KEY + " . 17 . 5064 . 5066", "goto drop_tmpl_mismatch"), content.exact6());
+        assertEquals(Map.of(UE_KEY + " . 17 . 5064 . 5066", "mismatch"), content.exact6());
         assertEquals(Map.of(), content.exact4());
         assertTrue(content.drops());
     }
@@ -91,7 +95,7 @@ class InboundClearFilterTest
             "src 192.0.2.1 dst 192.0.2.2 proto tcp sport 1 dport 2 dir in priority 300 action block"));
 
         assertEquals(Map.of(UE_KEY + " . 17 . 5060 . 5066", "accept"), content.exact6());
-        assertEquals(Map.of("192.0.2.1 . 192.0.2.2 . 6 . 1 . 2", "goto drop_pol_block"), content.exact4());
+        assertEquals(Map.of("192.0.2.1 . 192.0.2.2 . 6 . 1 . 2", "block"), content.exact4());
         assertEquals(HEAD + ND +
             "    meta nfproto ipv6 ip6 saddr 2001:0:0:1:0:0:0:2 ip6 daddr 2001:0:0:1:d1ae:bb37:d9c9:81d0 " +
             "meta l4proto 17 th sport 5060 accept\n" +
@@ -107,7 +111,7 @@ class InboundClearFilterTest
             "src " + PCSCF + " dst " + UE + " proto udp sport 5060 dport 5066 dir in priority 5 tmpl src " + PCSCF +
                 " dst " + UE + " proto esp mode transport"));
 
-        assertEquals(Map.of(UE_KEY + " . 17 . 5060 . 5066", "goto drop_tmpl_mismatch"), content.exact6());
+        assertEquals(Map.of(UE_KEY + " . 17 . 5060 . 5066", "mismatch"), content.exact6());
     }
 
     @Test
@@ -152,20 +156,18 @@ class InboundClearFilterTest
             "table inet esp4j_esp4j0 {\n" +
             "  counter tmpl_mismatch { }\n" +
             "  counter pol_block { }\n" +
-            "  map exact4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service : verdict; }\n" +
-            "  map exact6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service : verdict; }\n" +
-            "  chain drop_tmpl_mismatch {\n" +
-            "    counter name \"tmpl_mismatch\" drop\n" +
-            "  }\n" +
-            "  chain drop_pol_block {\n" +
-            "    counter name \"pol_block\" drop\n" +
-            "  }\n" +
+            "  set accept4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; }\n" +
+            "  set mismatch4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; }\n" +
+            "  set block4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; }\n" +
+            "  set accept6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service; }\n" +
+            "  set mismatch6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service; }\n" +
+            "  set block6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service . inet_service; }\n" +
             "  chain input {\n" +
             "    type filter hook input priority filter; policy accept;\n" +
             "    accept\n" +
             "  }\n" +
             "}\n" +
-            "add element inet esp4j_esp4j0 exact4 { 192.0.2.1 . 192.0.2.2 . 17 . 1 . 2 : accept }\n", script);
+            "add element inet esp4j_esp4j0 accept4 { 192.0.2.1 . 192.0.2.2 . 17 . 1 . 2 }\n", script);
     }
 
     @Test
@@ -177,10 +179,11 @@ class InboundClearFilterTest
 
         final String script = filter.updateScript(filter.content(before), filter.content(after));
 
-        assertEquals("delete element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5065 . 5066, " + UE_KEY +
+        assertEquals("delete element inet esp4j_esp4j0 mismatch6 { " + UE_KEY + " . 17 . 5065 . 5066, " + UE_KEY +
             " . 17 . 5066 . 5066 }\n" +
-            "add element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5066 . 5066 : goto drop_pol_block, " +
-            UE_KEY + " . 17 . 5067 . 5066 : goto drop_tmpl_mismatch }\n", script);
+            "add element inet esp4j_esp4j0 mismatch6 { " + UE_KEY + " . 17 . 5067 . 5066 }\n" +
+            "add element inet esp4j_esp4j0 block6 { " + UE_KEY + " . 17 . 5066 . 5066 }\n", script,
+            "5066 moves from the mismatch set to the block set in the same transaction");
     }
 
     @Test
@@ -198,10 +201,7 @@ class InboundClearFilterTest
             "add rule inet esp4j_esp4j0 input iif \"lo\" accept\n" +
             "add rule inet esp4j_esp4j0 input icmpv6 type { nd-router-solicit, nd-router-advert, " +
             "nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept\n" +
-            "add rule inet esp4j_esp4j0 input ip saddr . ip daddr . meta l4proto . th sport . th dport " +
-            "vmap @exact4\n" +
-            "add rule inet esp4j_esp4j0 input ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport " +
-            "vmap @exact6\n" +
+            exactRules("add rule inet esp4j_esp4j0 input ") +
             "add rule inet esp4j_esp4j0 input meta nfproto ipv4 ip saddr 192.0.2.0/24 ip daddr 192.0.2.1 " +
             "counter name \"pol_block\" drop\n", script);
     }
@@ -227,10 +227,16 @@ class InboundClearFilterTest
         final String[] runs = Files.readString(scripts).split("---\n");
         assertEquals(2, runs.length, "one full install, then one run for both new policies");
         assertTrue(runs[0].startsWith("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n"), runs[0]);
-        assertEquals("add element inet esp4j_esp4j0 exact6 { " + UE_KEY + " . 17 . 5065 . 5066 : goto " +
-            "drop_tmpl_mismatch, " + UE_KEY + " . 17 . 5066 . 5066 : goto drop_tmpl_mismatch }\n", runs[1]);
+        assertEquals("add element inet esp4j_esp4j0 mismatch6 { " + UE_KEY + " . 17 . 5065 . 5066, " + UE_KEY +
+            " . 17 . 5066 . 5066 }\n", runs[1]);
         assertEquals(List.of("inbound filter esp4j_esp4j0: 1 exact selector element(s), 0 ordered rule(s)"), log,
             "the full install is logged, element changes are not");
+    }
+
+    /** @return the six set lookups of the input chain, each line starting with {@code prefix}. */
+    private static String exactRules(final String prefix)
+    {
+        return ND.substring(ND.indexOf('\n') + 1).replace("    ip", prefix + "ip");
     }
 
     /** The SPD's changes since {@code from}, in order, handed to {@link InboundClearFilter#change}. */
@@ -343,7 +349,8 @@ class InboundClearFilterTest
         assertEquals(3, runs.length);
         assertTrue(runs[1].startsWith("add element"), runs[1]);
         assertTrue(runs[2].startsWith("table inet esp4j_esp4j0\ndelete table inet esp4j_esp4j0\n"), runs[2]);
-        assertTrue(runs[2].contains(UE_KEY + " . 17 . 5065 . 5066 : goto drop_tmpl_mismatch"), runs[2]);
+        assertTrue(runs[2].contains("mismatch6 { " + UE_KEY + " . 17 . 5064 . 5066, " + UE_KEY + " . 17 . 5065 . 5066 }"),
+            runs[2]);
     }
 
     @Test

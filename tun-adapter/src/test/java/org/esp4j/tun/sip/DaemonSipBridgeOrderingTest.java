@@ -379,13 +379,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldDropARetransmitted200OkToADeRegisterReadInTheSameBatchWithoutAHoldArea()
     {
-        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
-        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
-        send(pcscf, PCSCF, 5060, UE, UE_PORT_C, challenge(null, SERVER));
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
-        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
-        pcscf.onDutyCycleEnd();
+        final DaemonSipBridge pcscf = registeredPcscfWithoutHoldArea();
 
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
         assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
@@ -398,6 +392,95 @@ class DaemonSipBridgeOrderingTest
     }
 
     /**
+     * A deferred removal whose SPI and destination a new SA of another flow takes in the same duty cycle: the UE
+     * de-registers from one address and registers again from another, and the P-CSCF offers the same spi-c/spi-s
+     * (they are free again). The old SAs to the P-CSCF are not removed (the SAD keys them by SPI and destination: that
+     * would delete the new ones), but the old flow's policies still go: none left naming the old address.
+     */
+    @Test
+    void shouldRemoveTheOldFlowsPoliciesWhenANewFlowTakesTheSpiAndDestinationOfADeferredRemoval()
+    {
+        final DaemonSipBridge pcscf = registeredPcscfWithoutHoldArea();
+        assertTrue(policiesOf(UE) > 0, "the registered flow is protected");
+
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), log.toString());
+        // same duty cycle: the removals of the de-registration are still deferred when the new 401 installs SAs
+        final InetAddress newUe = address("2001::1:d1ae:bb37:d9c9:81d1");
+        challengeFrom(pcscf, newUe);
+        pcscf.onDutyCycleEnd();
+
+        assertTrue(policiesOf(newUe) > 0, "the new flow is protected: " + spd.list());
+        assertEquals(0, policiesOf(UE), "no policy of the dead flow left: " + spd.list());
+        assertEquals(newUe, sad.get(PCSCF_SPI_S, PCSCF).config().source(), "the SA to the P-CSCF is the new flow's");
+    }
+
+    /**
+     * The same with a hold area, the removal parked with its held message: the 200 OK to the de-REGISTER waits (the
+     * SAs of the 401 not yet in force) when the UE's 401 from its new address takes the same SPIs. Once released and
+     * sent, the old flow's policies go and the new flow keeps its SAs.
+     */
+    @Test
+    void shouldRemoveTheOldFlowsPoliciesWhenANewFlowTakesTheSpiAndDestinationOfAParkedRemoval()
+    {
+        final DaemonSipBridge pcscf = holdingRegistrationAndDeRegistration();
+        final InetAddress newUe = address("2001::1:d1ae:bb37:d9c9:81d1");
+        challengeFrom(pcscf, newUe); // while the de-registration's removals are parked with its 200 OK
+        pcscf.onDutyCycleEnd();
+
+        for (int cycle = 0; cycle < 3; cycle++) // the 401s' SAs in force, the held messages released and sent
+        {
+            conductor.applyAll(true);
+            pcscf.releaseHeld(this::reinject);
+            pcscf.onDutyCycleEnd();
+        }
+        conductor.applyAll(true);
+
+        assertTrue(policiesOf(newUe) > 0, "the new flow is protected: " + spd.list());
+        assertEquals(0, policiesOf(UE), "no policy of the dead flow left: " + spd.list());
+        assertEquals(newUe, sad.get(PCSCF_SPI_S, PCSCF).config().source(), "the SA to the P-CSCF is the new flow's");
+    }
+
+    /**
+     * A P-CSCF daemon (hold area) whose 401's SAs are not in force yet, holding its 200 OKs to the REGISTER and to the
+     * de-REGISTER (the latter's removals parked with it).
+     */
+    private DaemonSipBridge holdingRegistrationAndDeRegistration()
+    {
+        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401(); // its SAs not in force: the flow waits for them
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), "taken");
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
+        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
+        return pcscf;
+    }
+
+    /** A P-CSCF daemon without a hold area whose UE is registered (batches in force when submitted). */
+    private DaemonSipBridge registeredPcscfWithoutHoldArea()
+    {
+        final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
+        challengeFrom(pcscf, UE);
+        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(EspVerdict.DELIVER, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), log.toString());
+        pcscf.onDutyCycleEnd();
+        return pcscf;
+    }
+
+    /** The first REGISTER from {@code ue}, the S-CSCF's 401 with the keys, and the P-CSCF's 401 with its SPIs. */
+    private void challengeFrom(final DaemonSipBridge pcscf, final InetAddress ue)
+    {
+        snifferQueue.add(udp(ue, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
+        snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        send(pcscf, PCSCF, 5060, ue, UE_PORT_C, challenge(null, SERVER));
+    }
+
+    private long policiesOf(final InetAddress ue)
+    {
+        return spd.list().stream().filter(policy -> ue.equals(policy.selector().sourceAddress()) ||
+            ue.equals(policy.selector().destinationAddress())).count();
+    }
+
+    /**
      * The same batch, but from the hold area: the 200 OK to the REGISTER, the 200 OK to the de-REGISTER and its
      * retransmission were all held (the SAs of the 401 not yet in force) and are released in one duty cycle. The
      * retransmission, replayed after the message that removes its flow's SAs, is dropped, not protected with them.
@@ -405,11 +488,7 @@ class DaemonSipBridgeOrderingTest
     @Test
     void shouldDropARetransmitted200OkToADeRegisterReleasedFromTheHoldAreaAfterTheFirst()
     {
-        final DaemonSipBridge pcscf = holdingPcscfThatSentIts401(); // its SAs not in force: the flow waits for them
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
-        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(2, 600)), "taken");
-        snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(3, PCSCF_PORT_S, SERVER, 0)));
-        assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
+        final DaemonSipBridge pcscf = holdingRegistrationAndDeRegistration();
         assertEquals(EspVerdict.DROP, send(pcscf, PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(3, 0)), "taken");
         pcscf.onDutyCycleEnd();
         assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates), "all taken, none dropped yet");
