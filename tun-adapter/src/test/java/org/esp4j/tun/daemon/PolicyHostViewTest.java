@@ -2,6 +2,7 @@ package org.esp4j.tun.daemon;
 
 import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.spd.PolicyConfig;
+import org.esp4j.tun.SpdSteps;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.xfrm.XfrmPolicyParser;
 import org.esp4j.tun.routing.SteeringPrefix;
@@ -70,18 +71,7 @@ class PolicyHostViewTest
         for (int i = 0; i < 600; i++)
         {
             final PolicyConfig config = policy(1 + random.nextInt(12), random.nextInt(5));
-            switch (random.nextInt(3))
-            {
-                case 0 -> spd.update(config);
-                case 1 -> spd.delete(config.selector(), config.direction());
-                default ->
-                {
-                    if (spd.find(config.selector(), config.direction()) == null)
-                    {
-                        spd.add(config);
-                    }
-                }
-            }
+            SpdSteps.randomStep(spd, config, random);
             assertFalse(view.follow(spd), "a change is followed from the journal");
             view.steeringApplied();
             assertMatchesFullComputation();

@@ -5,6 +5,7 @@ import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.xfrm.XfrmPolicyParser;
+import org.esp4j.tun.SpdSteps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -281,18 +282,7 @@ class InboundClearFilterTest
             {
                 final var config = XfrmPolicyParser.parseAdd(exactIn(1 + random.nextInt(6), 5100 + random.nextInt(3),
                     random.nextBoolean() ? 0 : 20, random.nextInt(4) == 0));
-                switch (random.nextInt(3))
-                {
-                    case 0 -> spd.update(config);
-                    case 1 -> spd.delete(config.selector(), config.direction());
-                    default ->
-                    {
-                        if (spd.find(config.selector(), config.direction()) == null)
-                        {
-                            spd.add(config);
-                        }
-                    }
-                }
+                SpdSteps.randomStep(spd, config, random);
             }
             final int before = Files.exists(scripts) ? Files.readString(scripts).split("---\n").length : 0;
 
