@@ -213,8 +213,7 @@ class InboundClearFilterTest
     {
         final Path scripts = dir.resolve("scripts.txt");
         final List<String> log = new java.util.ArrayList<>();
-        final InboundClearFilter filter = new InboundClearFilter(
-            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], log::add);
+        final InboundClearFilter filter = recordingFilter(dir, scripts, log::add);
         final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
         spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
         filter.sync(spd.list());
@@ -266,8 +265,7 @@ class InboundClearFilterTest
     void shouldChangeElementByElementToWhatTheWholeSyncWouldInstall(@TempDir final Path dir) throws Exception
     {
         final Path scripts = dir.resolve("scripts.txt");
-        final InboundClearFilter filter = new InboundClearFilter(
-            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], null);
+        final InboundClearFilter filter = recordingFilter(dir, scripts, null);
         final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
         spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
         // a bypass for the even UEs' prefix between the two priorities the exact policies take
@@ -303,8 +301,7 @@ class InboundClearFilterTest
     void shouldLeaveToTheWholeSyncAChangedWildcardAndTheLastDropVerdict(@TempDir final Path dir) throws Exception
     {
         final Path scripts = dir.resolve("scripts.txt");
-        final InboundClearFilter filter = new InboundClearFilter(
-            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], null);
+        final InboundClearFilter filter = recordingFilter(dir, scripts, null);
         final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
         assertFalse(filter.change(List.of(), List.of()), "nothing installed yet");
         spd.add(XfrmPolicyParser.parseAdd(protectedIn(5064)));
@@ -429,6 +426,14 @@ class InboundClearFilterTest
     {
         return "src " + PCSCF + " dst " + UE + " proto udp sport " + sourcePort + " dport 5066 dir in tmpl src " +
             PCSCF + " dst " + UE + " proto esp mode transport";
+    }
+
+    /** A filter whose nft appends each script it runs to {@code scripts}, followed by a {@code ---} line. */
+    private static InboundClearFilter recordingFilter(
+        final Path dir, final Path scripts, final java.util.function.Consumer<String> log) throws IOException
+    {
+        return new InboundClearFilter(
+            fakeNft(dir, "cat >> " + scripts + "; echo --- >> " + scripts), "esp4j0", new int[0], log);
     }
 
     private static NftCommand fakeNft(final Path dir, final String body) throws IOException
