@@ -233,6 +233,7 @@ public final class DaemonConductor implements Agent
         new java.util.PriorityQueue<>((a, b) -> a.dueNs() != b.dueNs() ?
             Long.signum(a.dueNs() - b.dueNs()) : Long.compare(a.seq(), b.seq()));
     private long deferredSeq;
+    private int deferredPerDutyCycle = DEFERRED_PER_DUTY_CYCLE;
     private final List<Change<?>> batch = new ArrayList<>();
     private final Consumer<Change<?>> onChange = batch::add;
     /**
@@ -409,6 +410,15 @@ public final class DaemonConductor implements Agent
         return deferred.remove(key) != null;
     }
 
+    /**
+     * Change {@link #DEFERRED_PER_DUTY_CYCLE}: for benchmarks/scripts/LingerExpiryCycles.java, which compares the
+     * duty cycles of a mass expiry with and without the bound in one run (before the conductor starts).
+     */
+    void deferredPerDutyCycle(final int limit)
+    {
+        deferredPerDutyCycle = limit;
+    }
+
     /** @return scheduled actions not yet run (conductor thread, or tests). */
     int scheduled()
     {
@@ -520,7 +530,7 @@ public final class DaemonConductor implements Agent
         boolean policiesChanged = false;
         // replaced or cancelled entries cost a poll each and are not counted: only the changes that run are bounded
         for (Deferred due = deferredByDue.peek();
-            due != null && nowNs - due.dueNs() >= 0 && count < DEFERRED_PER_DUTY_CYCLE;
+            due != null && nowNs - due.dueNs() >= 0 && count < deferredPerDutyCycle;
             due = deferredByDue.peek())
         {
             deferredByDue.poll();
