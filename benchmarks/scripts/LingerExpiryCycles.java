@@ -28,12 +28,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one UDP and one TCP policy per SA: 8 policies per UE), one deferred removal per SA due at the same instant, as
  * PolicyLinger schedules them. Measured per trial: every busy duty cycle until no policy is left (max, p99, count,
  * total), and the round trip of a no-op control command offered every PROBE_MS from another thread meanwhile.
+ * STAY more UEs stay registered (their policies keep the filter's table, so the expiry deletes set elements one by
+ * one, as when part of the UEs de-register; with none left the table is deleted whole, a much cheaper change).
  * Trials alternate the conductor's bound (DEFERRED_PER_DUTY_CYCLE per cycle) and no bound (the code before it), in
  * interleaved pairs. Needs root (nftables); run it in a namespace of its own:
  *
  *   ip netns add esp4j-linger && ip netns exec esp4j-linger java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED \
  *     --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -Xmx1g \
- *     -cp cli/target/esp4j.jar benchmarks/scripts/LingerExpiryCycles.java UES ROUNDS; ip netns del esp4j-linger
+ *     -cp cli/target/esp4j.jar benchmarks/scripts/LingerExpiryCycles.java UES ROUNDS [STAY]; ip netns del esp4j-linger
  */
 public class LingerExpiryCycles
 {
@@ -43,18 +45,19 @@ public class LingerExpiryCycles
     {
         final int ues = Integer.parseInt(args[0]);
         final int rounds = Integer.parseInt(args[1]);
-        System.out.printf("UEs %d (%d policies, %d lingering SAs), %d rounds, JDK %s%n",
-            ues, ues * 8, ues * 4, rounds, Runtime.version());
+        final int stay = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        System.out.printf("UEs %d de-registered (%d policies, %d lingering SAs) + %d staying, %d rounds, JDK %s%n",
+            ues, ues * 8, ues * 4, stay, rounds, Runtime.version());
         for (int round = 1; round <= rounds; round++)
         {
             for (final boolean bounded : new boolean[] {false, true})
             {
-                System.out.printf("round %d %-9s %s%n", round, bounded ? "bounded" : "unbounded", trial(ues, bounded));
+                System.out.printf("round %d %-9s %s%n", round, bounded ? "bounded" : "unbounded", trial(ues, stay, bounded));
             }
         }
     }
 
-    static String trial(final int ues, final boolean bounded) throws Exception
+    static String trial(final int ues, final int stay, final boolean bounded) throws Exception
     {
         final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
         final XfrmCounters counters = XfrmCounters.inMemory();
@@ -83,7 +86,7 @@ public class LingerExpiryCycles
 
         // the registered UEs' policies, installed as the bridge does, in one batch of the conductor
         final List<PolicyConfig[]> perSa = new ArrayList<>();
-        for (int ue = 0; ue < ues; ue++)
+        for (int ue = 0; ue < ues + stay; ue++)
         {
             final String addr = "2001:db8:5d::" + Integer.toHexString(ue + 1);
             for (int sa = 0; sa < 4; sa++)
@@ -122,7 +125,7 @@ public class LingerExpiryCycles
         final long lingerNs = 200_000_000L;
         conductor.offer(() ->
         {
-            for (int i = 0; i < perSa.size(); i++)
+            for (int i = 0; i < ues * 4; i++) // the staying UEs' SAs come last
             {
                 final PolicyConfig[] pair = perSa.get(i);
                 conductor.schedule("linger " + i, lingerNs, () ->
@@ -136,7 +139,7 @@ public class LingerExpiryCycles
         while (conductor.doWork() == 0)
         {
         }
-        if (spd.size() != ues * 8)
+        if (spd.size() != (ues + stay) * 8)
         {
             throw new IllegalStateException("preload: " + spd.size() + " policies");
         }
@@ -182,7 +185,7 @@ public class LingerExpiryCycles
         {
             conductor.doWork();
         }
-        if (spd.size() != 0)
+        if (spd.size() != stay * 8)
         {
             throw new IllegalStateException(spd.size() + " policies left");
         }
