@@ -540,6 +540,10 @@ public final class UeFarm implements SocketSimTransport.Handler
                 {
                     if (sustaining() && !deregistering)
                     {
+                        if (sim.unprotectedTcp() != null)
+                        {
+                            sockets.closeTcp(sim.unprotectedTcp()); // the next cycle opens its own
+                        }
                         move(i, BETWEEN);
                         waitForSlot(i);
                     }
