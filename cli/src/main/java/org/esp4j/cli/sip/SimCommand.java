@@ -488,10 +488,11 @@ public final class SimCommand
             {
                 throw new IllegalArgumentException("--ues: needs --ue-prefix PREFIX (each UE its own address)");
             }
-            if ((options.shard != null || options.times != null) && (options.ues == 0 || !options.ue))
+            if ((options.shard != null || options.times != null || options.sustainMs > 0) &&
+                (options.ues == 0 || !options.ue))
             {
-                throw new IllegalArgumentException((options.shard != null ? "--shard" : "--times") +
-                    ": only for a UE farm (sim ue --ues N)");
+                throw new IllegalArgumentException((options.shard != null ? "--shard" :
+                    options.times != null ? "--times" : "--sustain") + ": only for a UE farm (sim ue --ues N)");
             }
             if (options.shard != null)
             {
