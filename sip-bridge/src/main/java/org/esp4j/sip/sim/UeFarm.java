@@ -109,26 +109,7 @@ public final class UeFarm implements SocketSimTransport.Handler
             }
         }
 
-        /** Without sustained load. */
-        public Settings(
-            final UeSimConfig template,
-            final SubscriberSet subscribers,
-            final int first,
-            final int ues,
-            final IntFunction<InetAddress> address,
-            final double ratePerS,
-            final int concurrency,
-            final int reregistrations,
-            final long reregisterIntervalMs,
-            final long holdMs,
-            final Path holdFile,
-            final long timeoutMs)
-        {
-            this(template, subscribers, first, ues, address, ratePerS, concurrency, reregistrations,
-                reregisterIntervalMs, holdMs, holdFile, timeoutMs, 0);
-        }
-
-        /** A whole farm in one process: its first UE is UE 0. */
+        /** A whole farm in one process (its first UE is UE 0), without sustained load. */
         public Settings(
             final UeSimConfig template,
             final SubscriberSet subscribers,
@@ -143,7 +124,7 @@ public final class UeFarm implements SocketSimTransport.Handler
             final long timeoutMs)
         {
             this(template, subscribers, 0, ues, address, ratePerS, concurrency, reregistrations, reregisterIntervalMs,
-                holdMs, holdFile, timeoutMs);
+                holdMs, holdFile, timeoutMs, 0);
         }
     }
 

@@ -64,7 +64,7 @@ class UeFarmLoopbackTest
     @Test
     void shouldServeEveryUeOnceWhenTheFarmRunsInShards(@TempDir final Path times) throws Exception
     {
-        final Run run = run(0, 5, 0, false, 3, times, 0);
+        final Run run = run(0, 5, 0, false, 3, times, 0, 0);
         assertTrue(run.ok, run.out);
         // 40 in shards of 13, 13, 14: every UE of the whole farm exactly once, with its own subscriber and address
         assertEquals(2, count(run.out, "farm: 13 UEs in"), run.out);
@@ -114,7 +114,7 @@ class UeFarmLoopbackTest
     {
         // held 2 s after the last registration: a tick over every UE would be ~100 ticks x 40 UEs = 4,000 visits in
         // the hold alone; visiting only what is due, a UE costs a visit per message, timer and step, whatever the hold
-        final Run run = run(0, 10, 0, false, 1, null, 2_000);
+        final Run run = run(0, 10, 0, false, 1, null, 2_000, 0);
         assertTrue(run.ok, run.out);
         assertTrue(run.out.contains(UES + " registered, 0 re-registrations, " + UES + " de-registered, 0 failed"),
             run.out);
@@ -144,19 +144,6 @@ class UeFarmLoopbackTest
         throws Exception
     {
         return run(rate, concurrency, reregistrations, stopEarly, 1, null, 0, 0);
-    }
-
-    private static Run run(
-        final double rate,
-        final int concurrency,
-        final int reregistrations,
-        final boolean stopEarly,
-        final int shards,
-        final Path times,
-        final long holdMs)
-        throws Exception
-    {
-        return run(rate, concurrency, reregistrations, stopEarly, shards, times, holdMs, 0);
     }
 
     /**
