@@ -459,11 +459,11 @@ NFT
   fi
   fds_farm=0
   for pid in "${FARMS[@]}"; do
-    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l || true); [ "$n" -gt "$fds_farm" ] && fds_farm=$n # gone: 0
   done
   fds_pcscf=0
   for pid in "${PCSIMS[@]}"; do
-    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_pcscf" ] && fds_pcscf=$n
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l || true); [ "$n" -gt "$fds_pcscf" ] && fds_pcscf=$n
   done
   per_sa() { [ "${2:-0}" -gt 0 ] 2>/dev/null && echo "scale=2; $1 / $2" | bc || echo "-"; }
   sas_ue=-; sas_pc=-; pol_ue=-; pol_pc=-; rss_ue=-; rss_pc=-; heap_ue=-; heap_pc=-; add_ms=-; ex_ue=-; ex_pc=-; sp_ue=-; sp_pc=-
