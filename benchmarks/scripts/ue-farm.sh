@@ -267,6 +267,10 @@ cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
   local sum=0
   for kv in "${CPU_PROCS[@]}"; do
     name=${kv%%=*}
+    if [ ! -d "/proc/${kv#*=}" ]; then # a sustained farm de-registers and ends on its own, maybe before this
+      CPU_ROWS+="| $n | $part, $reg reg | $name | ended before it was read | | | | |"$'\n'
+      continue
+    fi
     read -r u0 s0 cu0 cs0 j0 g0 <<< "${since[$name]}"
     read -r u1 s1 cu1 cs1 j1 g1 <<< "$(cpu_ticks "${kv#*=}")"
     a=$((u1 - u0)); b=$((s1 - s0))
