@@ -320,8 +320,9 @@ ip -n "$PCNS" link set "$PCVETH" up
 ip -n "$UENS" -6 route add "$PCSCF/128" dev "$UEVETH"
 ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
 # a packet to a farm address no longer on the UE host (a UE gone) is dropped without a word: else the kernel answers each
-# with an ICMPv6 unreachable whose source it picks among all the farm's addresses (O(N) per packet, before the ICMP
-# rate limit), in the softirq of the sender, i.e. on the P-CSCF daemon's packet thread (34-38 % of its CPU in a warm run)
+# with an ICMPv6 unreachable whose source it picks among all the farm's addresses (O(N) per packet, before the
+# per-destination rate limit), in the softirq of the sender, i.e. on the P-CSCF daemon's packet thread (38 % of its CPU
+# in a warm run)
 ip -n "$UENS" -6 route add blackhole "$PREFIX_BASE::/48"
 
 echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
