@@ -6,7 +6,6 @@ import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.jna.LibC;
-import org.esp4j.tun.jna.PollFds;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -39,10 +38,6 @@ public final class SipSniffer implements Agent, AutoCloseable
     private final DaemonSipBridge bridge;
     private final List<RawIpReceiver> receivers = new ArrayList<>();
     private final UnsafeBuffer packet = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
-    /** The sockets, asked which are readable in one {@code poll} before any is read (see {@link #receive}). */
-    private final PollFds readable;
-    /** Sockets whose last drain stopped at its limit: packets may wait in the receiver's batch, unseen by poll. */
-    private final boolean[] drainCut;
     private long lastPollNs = System.nanoTime();
     private SipBridgeCounters counters;
 
@@ -68,12 +63,6 @@ public final class SipSniffer implements Agent, AutoCloseable
             receivers.forEach(RawIpReceiver::close);
             throw ex;
         }
-        readable = new PollFds(receivers.size());
-        for (final RawIpReceiver receiver : receivers)
-        {
-            readable.add(receiver.fd(), PollFds.READY_EVENTS);
-        }
-        drainCut = new boolean[receivers.size()];
         bridge.inboundSource(this::receive);
     }
 
@@ -117,26 +106,13 @@ public final class SipSniffer implements Agent, AutoCloseable
         return work;
     }
 
-    /**
-     * Hand up to {@code limit} queued packets per socket to the bridge; runs with the bridge's lock held. The outbound
-     * thread drains before every watched message it sends, and mostly finds all four sockets empty: one {@code poll}
-     * (timeout 0) says which to read, instead of a {@code recvmmsg} per socket that fails with EAGAIN. A socket whose
-     * last drain stopped at the limit is read whatever poll says (the rest of a batch waits in user space), and if
-     * poll fails, every socket is read, as before.
-     */
+    /** Hand up to {@code limit} queued packets per socket to the bridge; runs with the bridge's lock held. */
     private int receive(final int limit)
     {
-        final boolean polled = readable.poll(0) >= 0;
         int work = 0;
-        for (int r = 0; r < receivers.size(); r++)
+        for (final RawIpReceiver receiver : receivers)
         {
-            if (polled && !drainCut[r] && readable.revents(r) == 0)
-            {
-                continue;
-            }
-            final RawIpReceiver receiver = receivers.get(r);
-            int i = 0;
-            for (; i < limit; i++)
+            for (int i = 0; i < limit; i++)
             {
                 final int n = receiver.receive(packet, 0, packet.capacity());
                 if (n == CarrierStatus.NONE)
@@ -149,7 +125,6 @@ public final class SipSniffer implements Agent, AutoCloseable
                     bridge.onReceived(packet.byteArray(), 0, n);
                 }
             }
-            drainCut[r] = i == limit;
         }
         return work;
     }

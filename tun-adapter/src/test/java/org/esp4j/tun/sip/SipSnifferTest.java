@@ -20,8 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The sniffer on real raw sockets (root): what the host receives reaches the bridge through its drains, which ask
- * {@code poll} which sockets to read.
+ * The sniffer on real raw sockets (root): what the host receives reaches the bridge through its drains.
  */
 class SipSnifferTest
 {
@@ -51,7 +50,7 @@ class SipSnifferTest
                     DaemonSipBridge.SIP_PORT));
             }
 
-            // one packet per socket and drain: each later drain must find the socket still readable and take the next
+            // one packet per socket and drain: what one drain leaves queued, the next takes
             final long deadline = System.nanoTime() + DEADLINE_NS;
             while (recorded(callIdBase) < MESSAGES && System.nanoTime() < deadline)
             {
