@@ -226,6 +226,9 @@ public final class LibC
     /** {@code int munmap(void *addr, size_t length)}. */
     public static native int munmap(long address, long length);
 
+    /** {@code int setns(int fd, int nstype)}: move the calling thread into a namespace. */
+    public static native int setns(int fd, int nstype);
+
     /** {@code int getpid(void)}. */
     public static native int getpid();
 
