@@ -40,6 +40,9 @@
 #                daemon, e.g. -XX:AOTCacheOutput=/tmp/esp4j-%side.aot)
 #   JFR          1: a JFR recording (settings=profile) of each daemon and P-CSCF sim over the measured round's
 #                registration phase, kept in the work directory as jfr-NAME.jfr (with KEEP_LOGS=1) (0)
+#   PERF         1: `perf record -g` (999 Hz) of both daemons over the measured round's registration phase, the daemons
+#                with -XX:+PreserveFramePointer and their JIT's symbols (jcmd Compiler.perfmap, /tmp/perf-PID.map), kept
+#                as perf-SIDE-N.data (with KEEP_LOGS=1; `perf report -i FILE --no-children`) (0)
 #   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
 #                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
@@ -99,6 +102,8 @@ SUSTAIN=${SUSTAIN:-0}
 WINDOW=${WINDOW:-60}
 [ "$SUSTAIN" != 0 ] && [ "$WINDOW" -gt $((SUSTAIN / 2)) ] && WINDOW=$((SUSTAIN / 2))
 JFR=${JFR:-0}
+PERF=${PERF:-0}
+[ "$PERF" = 1 ] && DAEMON_JVM="$DAEMON_JVM -XX:+PreserveFramePointer"
 
 # A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
 ulimit -Hn 262144 2>/dev/null || true
@@ -356,6 +361,11 @@ ip -n "$UENS" link set "$UEVETH" up
 ip -n "$PCNS" link set "$PCVETH" up
 ip -n "$UENS" -6 route add "$PCSCF/128" dev "$UEVETH"
 ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
+# a packet to a farm address no longer on the UE host (a UE gone) is dropped without a word: else the kernel answers each
+# with an ICMPv6 unreachable whose source it picks among all the farm's addresses (O(N) per packet, before the
+# per-destination rate limit), in the softirq of the sender, i.e. on the P-CSCF daemon's packet thread (38 % of its CPU
+# in a warm run)
+ip -n "$UENS" -6 route add blackhole "$PREFIX_BASE::/48"
 
 echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
 echo
@@ -442,6 +452,10 @@ NFT
     while [ $SECONDS -lt $deadline ] && [ $(( $(ctl ue xfrm state count | awk '{print $NF}') \
         + $(ctl pc xfrm state count | awk '{print $NF}') + $(ctl ue xfrm policy count | awk '{print $3+$5}') \
         + $(ctl pc xfrm policy count | awk '{print $3+$5}') )) != 0 ]; do sleep 0.5; done
+    # the warm-up's TCP connections still open (the UEs closed theirs while the lingering policies dropped every packet
+    # of their flows) would retransmit through the measured round for minutes: end them (ss -K) on both sides
+    wpfx=$PREFIX_BASE:$(printf %x "$N"):$(printf %x "$w")::/80
+    for ns in "$PCNS" "$UENS"; do ip netns exec "$ns" ss -K -tn "( dst $wpfx or src $wpfx )" >/dev/null 2>&1 || true; done
     summarise "$RUN"
     echo "| $N warm-up $w | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | | | | | | | | | |"
     ROUND_LABEL="measured, "; FARM_PREFIX=$PREFIX_BASE:$(printf %x "$N"):$(printf %x $((w + 1)))::/80
@@ -451,10 +465,21 @@ NFT
   if [ "$JFR" = 1 ]; then
     for kv in "${jfr_pids[@]}"; do jcmd "${kv#*=}" JFR.start name=h8 settings=profile >/dev/null 2>&1 || true; done
   fi
+  perf_pids=()
+  if [ "$PERF" = 1 ]; then
+    for side in ue pc; do
+      perf record -q -F 999 -g -p "$(java_pid $side)" -o "$WORK/perf-$side-$N.data" >/dev/null 2>&1 &
+      perf_pids+=($!)
+    done
+  fi
   if [ "$SUSTAIN" = 0 ]; then
     farm_round "$FARM_PREFIX" "$HOLD"
   else
     farm_round "$FARM_PREFIX" "$HOLD" --sustain "$SUSTAIN"
+  fi
+  if [ "$PERF" = 1 ]; then
+    for side in ue pc; do jcmd "$(java_pid $side)" Compiler.perfmap >/dev/null 2>&1 || true; done
+    kill -INT "${perf_pids[@]}" 2>/dev/null || true; wait "${perf_pids[@]}" 2>/dev/null || true
   fi
   if [ "$JFR" = 1 ]; then
     for kv in "${jfr_pids[@]}"; do

@@ -47,7 +47,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -141,7 +140,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     public EspDaemon(final DaemonConfig config, final Consumer<String> log, final ControlEndpointFactory controlFactory)
     {
         this.config = config;
-        this.log = log != null ? log : line -> System.err.println(Instant.now() + " esp4j[" + config.tunName() + "] " + line);
+        this.log = log != null ? log : new DaemonLog(config.tunName());
         this.controlFactory = controlFactory;
         this.events = new DaemonEvents(this.log);
     }
