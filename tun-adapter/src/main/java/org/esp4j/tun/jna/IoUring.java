@@ -293,6 +293,10 @@ public final class IoUring implements AutoCloseable
                 }
                 recycle(id);
             }
+            else if (res > 0)
+            {
+                result = -LibC.EIO; // a read without its buffer: nothing to hand on
+            }
             rings.putIntOrdered(cqHeadAt, head + 1);
             if ((flags & CQE_F_MORE) == 0)
             {

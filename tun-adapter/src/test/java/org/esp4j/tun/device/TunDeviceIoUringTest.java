@@ -64,6 +64,45 @@ class TunDeviceIoUringTest
     }
 
     @Test
+    void shouldReadWithoutAllocating() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        try (TunDevice tun = open(false); DatagramSocket socket = new DatagramSocket())
+        {
+            final NativeArea area = new NativeArea(TunDevice.MAX_READ_LENGTH);
+            final long address = area.address(0);
+            final int capacity = area.capacity();
+            for (int round = 0; round < 3; round++) // the first rounds warm up (class loading, first calls)
+            {
+                drain(tun, area);
+                final int count = 2 * TunDevice.RING_BUFFERS;
+                for (int i = 0; i < count; i++)
+                {
+                    send(socket, i, 200);
+                }
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                int read = 0;
+                final long deadline = System.nanoTime() + 30_000_000_000L;
+                while (read < count && System.nanoTime() - deadline < 0)
+                {
+                    if (tun.read(0, address, capacity) > 0)
+                    {
+                        read++;
+                    }
+                }
+                final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                assertTrue(read >= count, "read " + read + " of " + count);
+                if (round == 2)
+                {
+                    assertTrue(allocated < 256, count + " reads allocated " + allocated + " bytes");
+                }
+            }
+            assertNull(tun.ioUringUnavailable(0));
+        }
+    }
+
+    @Test
     void shouldShowAWaitingDatagramToPollOnceTheRingIsEmpty() throws Exception
     {
         try (TunDevice tun = open(false); DatagramSocket socket = new DatagramSocket())
