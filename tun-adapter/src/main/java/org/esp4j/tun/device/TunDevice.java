@@ -321,6 +321,15 @@ public final class TunDevice implements TunPort, AutoCloseable
     private int readRing(final int queue, final IoUring ring, final long address, final int capacity)
     {
         int n = ring.next(address, capacity);
+        if (n < 0 && ring.stopped() && !ringFailed[queue])
+        {
+            // the kernel ended the multishot read (a kernel without it, a queue being torn down): read(2) from now
+            // on, which reports what is still wrong the usual way
+            ringFailed[queue] = true;
+            ringUnavailable[queue] = "multishot read: " + LibC.describe(-n);
+            n = ring.next(address, capacity);
+            return n != 0 ? n : Integer.MIN_VALUE;
+        }
         if (n != 0)
         {
             return n;

@@ -28,10 +28,13 @@ import java.nio.ByteOrder;
  *  20 u32 features                         8 u64 off                                          F_MORE: still armed)
  *  40 io_sqring_offsets sq_off (40)       32 u64 user_data
  *  80 io_cqring_offsets cq_off (40)       40 u16 buf_group
- * offsets: head 0, tail 4, ring_mask 8, ring_entries 12; sq array 24; cq cqes 20
+ * offsets: head 0, tail 4, ring_mask 8, ring_entries 12; sq array 24; cq cqes 20; user_addr 32 (NO_MMAP: our
+ *          memory for the submission entries in sq_off, for the rings in cq_off)
  *
  * struct io_uring_buf (16 bytes), the provided-buffer ring's entries; the ring's tail is a u16 at byte 14 of entry 0
  *   0 u64 addr   8 u32 len   12 u16 bid
+ * struct io_uring_buf_reg (40 bytes), IORING_REGISTER_PBUF_RING's argument
+ *   0 u64 ring_addr   8 u32 ring_entries   12 u16 bgid
  * </pre>
  */
 public final class IoUring implements AutoCloseable
@@ -81,6 +84,9 @@ public final class IoUring implements AutoCloseable
     static final int BUF_BID_OFFSET = 12;
     static final int BUF_RING_TAIL_OFFSET = 14;
     static final int BUF_REG_LENGTH = 40;
+    static final int BUF_REG_RING_ADDR_OFFSET = 0;
+    static final int BUF_REG_RING_ENTRIES_OFFSET = 8;
+    static final int BUF_REG_BGID_OFFSET = 12;
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int SQ_ENTRIES = 4;
@@ -110,6 +116,7 @@ public final class IoUring implements AutoCloseable
     private final int cqMask;
     private final int cqesAt;
     private int bufTail;
+    private boolean stopped;
     private boolean closed;
 
     private IoUring(final int ringFd, final int fd, final UnsafeBuffer params, final UnsafeBuffer rings,
@@ -177,9 +184,9 @@ public final class IoUring implements AutoCloseable
             final long bufRingAddress = region + RINGS_REGION + SQES_REGION;
             final NativeArea reg = new NativeArea(BUF_REG_LENGTH);
             reg.buffer().setMemory(0, BUF_REG_LENGTH, (byte)0);
-            reg.buffer().putLong(0, bufRingAddress, NATIVE);
-            reg.buffer().putInt(8, bufferCount, NATIVE);
-            reg.buffer().putShort(12, (short)BUFFER_GROUP, NATIVE);
+            reg.buffer().putLong(BUF_REG_RING_ADDR_OFFSET, bufRingAddress, NATIVE);
+            reg.buffer().putInt(BUF_REG_RING_ENTRIES_OFFSET, bufferCount, NATIVE);
+            reg.buffer().putShort(BUF_REG_BGID_OFFSET, (short)BUFFER_GROUP, NATIVE);
             if (LibC.syscall(SYS_IO_URING_REGISTER, ringFd, REGISTER_PBUF_RING, reg.address(0), 1, 0, 0) < 0)
             {
                 throw new IOException("io_uring_register(PBUF_RING): " + LibC.describe(LibC.errno()));
@@ -262,9 +269,9 @@ public final class IoUring implements AutoCloseable
     /**
      * Copy the next completed read into {@code address} (at most {@code capacity} bytes) and give its buffer back.
      *
-     * @return its length, {@code 0} when the completion queue is empty, or {@code -errno} of a failed read (a read
-     * the kernel stopped is queued again for the next {@link #enter}). A read longer than {@code capacity} is
-     * {@code -EMSGSIZE}.
+     * @return its length, {@code 0} when the completion queue is empty, or {@code -errno} of a failed read. A read
+     * the kernel ended for want of buffers is queued again for the next {@link #enter}; one it ended with an error is
+     * not ({@link #stopped}). A read longer than {@code capacity} is {@code -EMSGSIZE}.
      */
     public int next(final long address, final int capacity)
     {
@@ -300,13 +307,25 @@ public final class IoUring implements AutoCloseable
             rings.putIntOrdered(cqHeadAt, head + 1);
             if ((flags & CQE_F_MORE) == 0)
             {
-                arm(); // the kernel ended the multishot read (out of buffers, an error): read on
+                if (res < 0 && res != -LibC.ENOBUFS)
+                {
+                    // the kernel refused or ended the read (EINVAL: a kernel without READ_MULTISHOT): not again
+                    stopped = true;
+                    return res;
+                }
+                arm(); // out of buffers: read on
             }
             if (result != 0 && result != -LibC.ENOBUFS)
             {
                 return result;
             }
         }
+    }
+
+    /** @return true once the kernel ended the multishot read with an error that {@link #next} returned. */
+    public boolean stopped()
+    {
+        return stopped;
     }
 
     public int ringFd()
