@@ -235,6 +235,9 @@ public final class LibC
      */
     public static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
+    /** {@code int setns(int fd, int nstype)}: move the calling thread into a namespace. */
+    public static native int setns(int fd, int nstype);
+
     /** {@code int getpid(void)}. */
     public static native int getpid();
 
