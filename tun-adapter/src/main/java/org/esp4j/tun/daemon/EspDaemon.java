@@ -274,6 +274,13 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
 
     private TunDevice openTun() throws IOException
     {
+        final TunDevice tun = openTunDevice();
+        tun.readWithIoUring(config.tunIoUring());
+        return tun;
+    }
+
+    private TunDevice openTunDevice() throws IOException
+    {
         if (config.tunOffload())
         {
             try
