@@ -3,6 +3,7 @@ package org.esp4j.tun.daemon;
 import org.esp4j.core.redact.Redaction;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
 
@@ -120,6 +121,7 @@ public final class DaemonConfig
     private final CarrierRing carrierRing;
     private final UdpChecksum udpChecksum;
     private final PacketThreads packetThreads;
+    private final LogLevel logLevel;
     private final String tunName;
     private final int mark;
     private final PolicyRouting.Settings routingSettings;
@@ -168,6 +170,7 @@ public final class DaemonConfig
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
         udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
         packetThreads = choice(DaemonSetting.PACKET_THREADS, PacketThreads.TWO, PacketThreads.values());
+        logLevel = choice(DaemonSetting.LOG_LEVEL, LogLevel.INFO, LogLevel.values());
         tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
         mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
         routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
@@ -435,6 +438,12 @@ public final class DaemonConfig
     public PacketThreads packetThreads()
     {
         return packetThreads;
+    }
+
+    /** @return how much the daemon logs ({@code log.level}). */
+    public LogLevel logLevel()
+    {
+        return logLevel;
     }
 
     /** @return a builder holding these values. */

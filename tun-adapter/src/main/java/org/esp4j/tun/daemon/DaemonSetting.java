@@ -50,6 +50,8 @@ public enum DaemonSetting
         "HMAC-SHA-1/MD5 ICVs of up to 16 packets at once in AVX-512 lanes (Vector API; auto: JDK 25+ and 16 lanes)"),
     CARRIER_RING("carrier.ring", "auto|on|off", "auto",
         "raw carrier: ESP to the host's addresses from an AF_PACKET ring dropped at prerouting, not the raw socket"),
+    LOG_LEVEL("log.level", "error|warn|info|debug", "info",
+        "daemon log on stderr: error; warn (also warnings, start, stop); info (also a line per SIP event and SA change)"),
     SIP_ROLE(SipBridgeSettings.ROLE, "ue|pcscf", "", "run the SIP bridge in this role; empty: no SIP bridge"),
     SIP_KEYFILE(SipBridgeSettings.KEYFILE, "FILE", "", "the subscriber's key file (mode 0600)"),
     SIP_K(SipBridgeSettings.K, "HEX", "", "the subscriber's K (128 bits; a key file or ESP4J_K is safer)"),

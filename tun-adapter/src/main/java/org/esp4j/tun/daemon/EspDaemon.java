@@ -30,6 +30,7 @@ import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.PollFds;
 import org.esp4j.tun.routing.EspEarlyDrop;
@@ -140,7 +141,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     public EspDaemon(final DaemonConfig config, final Consumer<String> log, final ControlEndpointFactory controlFactory)
     {
         this.config = config;
-        this.log = log != null ? log : new DaemonLog(config.tunName());
+        this.log = log != null ? log : new DaemonLog(config.tunName(), config.logLevel());
         this.controlFactory = controlFactory;
         this.events = new DaemonEvents(this.log);
     }
@@ -158,7 +159,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            log.accept("start failed: " + ex.getMessage());
+            LogLevel.log(log, LogLevel.ERROR, "start failed: " + ex.getMessage());
             close();
             throw ex;
         }
@@ -354,7 +355,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final ErrorHandler errorHandler = throwable ->
         {
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
-            log.accept("agent error: " + throwable);
+            LogLevel.log(log, LogLevel.ERROR, "agent error: " + throwable);
         };
         final FragmentGuard fragmentGuard = new FragmentGuard(spd);
         final EspProcessor outboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
@@ -530,7 +531,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0), throwable ->
         {
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
-            log.accept("agent error: " + throwable);
+            LogLevel.log(log, LogLevel.ERROR, "agent error: " + throwable);
         }, null, sniffer);
         final String keys;
         if (settings.keyring() != null)
@@ -583,7 +584,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            log.accept("control endpoint failed to start: " + ex.getMessage());
+            LogLevel.log(log, LogLevel.ERROR, "control endpoint failed to start: " + ex.getMessage());
         }
     }
 
@@ -783,7 +784,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
             catch (final IOException ex)
             {
-                log.accept("cannot delete " + config.countersFile() + ": " + ex.getMessage());
+                LogLevel.log(log, LogLevel.ERROR, "cannot delete " + config.countersFile() + ": " + ex.getMessage());
             }
         }
         log.accept("stopped");
@@ -800,7 +801,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
             catch (final Exception ex)
             {
-                log.accept("close failed: " + ex.getMessage());
+                LogLevel.log(log, LogLevel.ERROR, "close failed: " + ex.getMessage());
             }
         }
     }

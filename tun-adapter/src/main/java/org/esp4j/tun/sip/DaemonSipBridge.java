@@ -20,6 +20,7 @@ import org.esp4j.sip.lifecycle.LifecycleEvent;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;
+import org.esp4j.tun.log.LogLevel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -562,7 +563,7 @@ public final class DaemonSipBridge implements PlaintextObserver
     private int dropOnRemovedFlow(final IpPacket ip)
     {
         held++;
-        log.accept("sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
+        LogLevel.log(log, LogLevel.INFO, "sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
             ip.dst().getHostAddress() + "]:" + ip.dstPort() + " on a flow whose SAs are being removed: dropped, " +
             "not sent with them (XfrmOutNoStates)");
         return HOLD;
@@ -919,9 +920,12 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             return;
         }
-        for (final LifecycleEvent event : events)
+        if (LogLevel.enabled(log, LogLevel.INFO)) // at warn, not even built: a dozen lines per registration
         {
-            log.accept("sip-bridge: " + event);
+            for (final LifecycleEvent event : events)
+            {
+                LogLevel.log(log, LogLevel.INFO, "sip-bridge: " + event);
+            }
         }
         if (bridge.protectedPortsChanges() != watchedPortsChanges || pendingRemovals > 0)
         {

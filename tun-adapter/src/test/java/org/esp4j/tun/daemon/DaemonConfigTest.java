@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.routing.SteeringPrefix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,18 @@ class DaemonConfigTest
         final IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("idle.spin.us", "10001").build());
         assertEquals("idle.spin.us must be 0..10000: 10001", tooLong.getMessage());
+    }
+
+    @Test
+    void shouldReadTheLogLevelAndRejectAnUnknownOneInOneLine()
+    {
+        assertEquals(LogLevel.INFO, DaemonConfig.builder().build().logLevel());
+        assertEquals(LogLevel.WARN, DaemonConfig.builder().set("log.level", "warn").build().logLevel());
+        assertEquals(LogLevel.ERROR, DaemonConfig.builder().set("log.level", "ERROR").build().logLevel());
+        assertEquals(LogLevel.DEBUG, DaemonConfig.builder().set("log.level", "debug").build().logLevel());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("log.level", "verbose").build());
+        assertEquals("log.level must be error, warn, info or debug: verbose", ex.getMessage());
     }
 
     @Test

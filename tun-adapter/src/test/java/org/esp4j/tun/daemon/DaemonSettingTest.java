@@ -79,6 +79,7 @@ class DaemonSettingTest
         assertEquals(defaults.inboundFilter(), given.inboundFilter());
         assertEquals(defaults.multiBuffer(), given.multiBuffer());
         assertEquals(defaults.carrierRing(), given.carrierRing());
+        assertEquals(defaults.logLevel(), given.logLevel());
     }
 
     private static Path readme()
