@@ -920,11 +920,13 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             return;
         }
-        if (LogLevel.enabled(log, LogLevel.INFO)) // at warn, not even built: a dozen lines per registration
+        final LogLevel detail = LogLevel.enabled(log, LogLevel.DEBUG) ? LogLevel.DEBUG : LogLevel.INFO;
+        for (final LifecycleEvent event : events)
         {
-            for (final LifecycleEvent event : events)
+            final LogLevel level = SipEventLine.level(event.type());
+            if (LogLevel.enabled(log, level)) // below info, not even built: a dozen lines per registration
             {
-                LogLevel.log(log, LogLevel.INFO, "sip-bridge: " + event);
+                LogLevel.log(log, level, "sip-bridge: " + SipEventLine.text(event, detail));
             }
         }
         if (bridge.protectedPortsChanges() != watchedPortsChanges || pendingRemovals > 0)
