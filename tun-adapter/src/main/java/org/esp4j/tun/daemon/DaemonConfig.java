@@ -3,6 +3,7 @@ package org.esp4j.tun.daemon;
 import org.esp4j.core.redact.Redaction;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.tun.jna.CpuSet;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
 
@@ -119,6 +120,7 @@ public final class DaemonConfig
     private final CarrierRing carrierRing;
     private final UdpChecksum udpChecksum;
     private final PacketThreads packetThreads;
+    private final int[] packetCpus;
     private final String tunName;
     private final int mark;
     private final PolicyRouting.Settings routingSettings;
@@ -187,6 +189,7 @@ public final class DaemonConfig
         {
             throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);
         }
+        packetCpus = parsePacketCpus();
         preload = optionalPath(DaemonSetting.PRELOAD);
         countersFile = resolve(get(DaemonSetting.COUNTERS_FILE, "/dev/shm/esp4j-" + tunName + ".counters"));
         countersGroup = get(DaemonSetting.COUNTERS_GROUP, null);
@@ -429,6 +432,15 @@ public final class DaemonConfig
         return packetThreads;
     }
 
+    /**
+     * @return the CPU of each packet thread ({@code packet.cpus}): empty (the scheduler places them), one CPU for
+     *         every packet thread, or two: the outbound agent's then the inbound agent's (only with two threads).
+     */
+    public int[] packetCpus()
+    {
+        return packetCpus.clone();
+    }
+
     /** @return a builder holding these values. */
     public Builder toBuilder()
     {
@@ -491,6 +503,40 @@ public final class DaemonConfig
             names.append(names.length() == 0 ? "" : candidate.ordinal() == values.length - 1 ? " or " : ", ").append(name);
         }
         throw new IllegalArgumentException(setting.key() + " must be " + names + ": " + Redaction.redact(value));
+    }
+
+    private int[] parsePacketCpus()
+    {
+        final String value = get(DaemonSetting.PACKET_CPUS, "").trim();
+        if (value.isEmpty())
+        {
+            return new int[0];
+        }
+        final String[] items = value.split(",", -1);
+        final int most = packetThreads == PacketThreads.ONE ? 1 : 2;
+        if (items.length > most)
+        {
+            throw new IllegalArgumentException("packet.cpus takes " + (most == 1 ?
+                "one CPU with packet.threads=one" : "one or two CPUs") + ": " + Redaction.redact(value));
+        }
+        final int[] cpus = new int[items.length];
+        for (int i = 0; i < items.length; i++)
+        {
+            try
+            {
+                cpus[i] = Integer.parseInt(items[i].trim());
+            }
+            catch (final NumberFormatException ex)
+            {
+                cpus[i] = -1;
+            }
+            if (cpus[i] < 0 || cpus[i] >= CpuSet.MAX_CPUS)
+            {
+                throw new IllegalArgumentException("packet.cpus must be CPU numbers 0.." +
+                    (CpuSet.MAX_CPUS - 1) + ", comma-separated: " + Redaction.redact(value));
+            }
+        }
+        return cpus;
     }
 
     private List<SteeringPrefix> parseSteer()

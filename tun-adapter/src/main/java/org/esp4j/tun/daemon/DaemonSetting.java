@@ -42,6 +42,8 @@ public enum DaemonSetting
         "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields)"),
     PACKET_THREADS("packet.threads", "two|one", "two",
         "outbound and inbound agents on two threads, or on one that polls the TUN and the carriers together"),
+    PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",
+        "keep the packet threads on these CPUs: one for all, or the outbound's then the inbound's (empty: any)"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
         "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
     CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",

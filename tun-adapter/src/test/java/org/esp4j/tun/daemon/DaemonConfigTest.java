@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -126,6 +127,32 @@ class DaemonConfigTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("packet.threads", "3").build());
         assertEquals("packet.threads must be two or one: 3", ex.getMessage());
+    }
+
+    @Test
+    void shouldReadThePacketCpus()
+    {
+        assertEquals(0, DaemonConfig.builder().build().packetCpus().length);
+        assertArrayEquals(new int[]{1}, DaemonConfig.builder().set("packet.cpus", "1").build().packetCpus());
+        assertArrayEquals(new int[]{0, 1}, DaemonConfig.builder().set("packet.cpus", "0, 1").build().packetCpus());
+        assertArrayEquals(new int[]{1}, DaemonConfig.builder().set("packet.threads", "one").set("packet.cpus", "1")
+            .build().packetCpus());
+    }
+
+    @Test
+    void shouldRejectPacketCpusThatAreNotCpuNumbers()
+    {
+        assertEquals("packet.cpus takes one CPU with packet.threads=one: 0,1", assertThrows(
+            IllegalArgumentException.class, () -> DaemonConfig.builder().set("packet.threads", "one")
+                .set("packet.cpus", "0,1").build()).getMessage());
+        assertEquals("packet.cpus takes one or two CPUs: 0,1,2", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.cpus", "0,1,2").build()).getMessage());
+        for (final String bad : new String[]{"x", "-1", "1024", "0,", "1.5"})
+        {
+            assertEquals("packet.cpus must be CPU numbers 0..1023, comma-separated: " + bad,
+                assertThrows(IllegalArgumentException.class,
+                    () -> DaemonConfig.builder().set("packet.cpus", bad).build()).getMessage(), bad);
+        }
     }
 
     @Test
