@@ -94,6 +94,18 @@ public final class DaemonConfig
         ONE
     }
 
+    /** What the packet threads are tuned for ({@code profile}): the defaults of two other settings. */
+    public enum Profile
+    {
+        /** {@code packet.threads=two}, {@code idle.spin.us=0}: the best rates and the least CPU per packet. */
+        THROUGHPUT,
+        /**
+         * {@code packet.threads=one}, {@code idle.spin.us=}{@value #LATENCY_IDLE_SPIN_US}: the shortest round trips
+         * of request/response traffic, for less TCP rate and more CPU per packet (README, RESULTS.md).
+         */
+        LATENCY
+    }
+
     /** Every key the daemon and its SIP bridge read, from {@link DaemonSetting}. */
     static final List<String> KEYS = DaemonSetting.keys();
 
@@ -106,6 +118,8 @@ public final class DaemonConfig
     public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
     public static final int DEFAULT_IDLE_POLL_MS = 100;
     public static final int DEFAULT_IDLE_SPIN_US = 0;
+    /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
+    public static final int LATENCY_IDLE_SPIN_US = 100;
     /** Longest {@code idle.spin.us}: a window this long already keeps a CPU busy between sparse packets. */
     public static final int MAX_IDLE_SPIN_US = 10_000;
 
@@ -119,6 +133,7 @@ public final class DaemonConfig
     private final MultiBuffer multiBuffer;
     private final CarrierRing carrierRing;
     private final UdpChecksum udpChecksum;
+    private final Profile profile;
     private final PacketThreads packetThreads;
     private final int[] packetCpus;
     private final String tunName;
@@ -167,7 +182,10 @@ public final class DaemonConfig
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
         udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
-        packetThreads = choice(DaemonSetting.PACKET_THREADS, PacketThreads.TWO, PacketThreads.values());
+        profile = choice(DaemonSetting.PROFILE, Profile.THROUGHPUT, Profile.values());
+        final boolean latency = profile == Profile.LATENCY;
+        packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
+            PacketThreads.values());
         tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
         mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
         routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
@@ -184,7 +202,7 @@ public final class DaemonConfig
         pathMtu = integer(DaemonSetting.PATH_MTU, 0);
         burst = Math.max(1, integer(DaemonSetting.BURST, DEFAULT_BURST));
         idlePollMs = Math.max(1, integer(DaemonSetting.IDLE_POLL_MS, DEFAULT_IDLE_POLL_MS));
-        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, DEFAULT_IDLE_SPIN_US);
+        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, latency ? LATENCY_IDLE_SPIN_US : DEFAULT_IDLE_SPIN_US);
         if (idleSpinUs < 0 || idleSpinUs > MAX_IDLE_SPIN_US)
         {
             throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);
@@ -424,6 +442,12 @@ public final class DaemonConfig
     public int idleSpinUs()
     {
         return idleSpinUs;
+    }
+
+    /** @return what the packet threads' defaults are tuned for. */
+    public Profile profile()
+    {
+        return profile;
     }
 
     /** @return whether the outbound and inbound agents run on two threads or share one. */

@@ -130,6 +130,25 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldTakeOnePacketThreadAndASpinWindowFromTheLatencyProfileUnlessSetOtherwise()
+    {
+        final DaemonConfig throughput = DaemonConfig.builder().build();
+        assertEquals(DaemonConfig.Profile.THROUGHPUT, throughput.profile());
+        assertEquals(DaemonConfig.PacketThreads.TWO, throughput.packetThreads());
+        assertEquals(0, throughput.idleSpinUs());
+        final DaemonConfig latency = DaemonConfig.builder().set("profile", "latency").build();
+        assertEquals(DaemonConfig.Profile.LATENCY, latency.profile());
+        assertEquals(DaemonConfig.PacketThreads.ONE, latency.packetThreads());
+        assertEquals(100, latency.idleSpinUs());
+        final DaemonConfig overridden = DaemonConfig.builder().set("profile", "latency").set("idle.spin.us", "50")
+            .set("packet.threads", "two").build();
+        assertEquals(DaemonConfig.PacketThreads.TWO, overridden.packetThreads());
+        assertEquals(50, overridden.idleSpinUs());
+        assertEquals("profile must be throughput or latency: fast", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("profile", "fast").build()).getMessage());
+    }
+
+    @Test
     void shouldReadThePacketCpus()
     {
         assertEquals(0, DaemonConfig.builder().build().packetCpus().length);
