@@ -497,7 +497,7 @@ for mode in $MODES; do
   n=0
   for test in $TESTS; do
     n=$((n + 1))
-    run=r$round-$mode-$test-$n
+    run=r$round-${mode//\//_}-$test-$n # a mode's java=PATH holds slashes
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     if [ "$test" = udpmax ]; then
       for size in $UDP_SIZES; do udp_search "$round" "$mode" "$size"; done
@@ -554,7 +554,7 @@ for mode in $MODES; do
   else
     for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
   fi
-  for side in ue pc; do [ -f "$WORK/daemon-$side.log" ] && mv "$WORK/daemon-$side.log" "$WORK/r$round-$mode-daemon-$side.log"; done
+  for side in ue pc; do [ -f "$WORK/daemon-$side.log" ] && mv "$WORK/daemon-$side.log" "$WORK/r$round-${mode//\//_}-daemon-$side.log"; done
 done
 done
 
