@@ -48,7 +48,9 @@ import java.util.function.Supplier;
  * ({@link #SA_SYNC_INTERVAL_NS}): until then the raw socket takes the new SPI's packets, nothing is lost. Once a
  * second ({@link #SWEEP_INTERVAL_NS}) the conductor sweeps: SA lifetimes, the host's addresses, the filter's drop
  * counters ({@link HostState#sweep()}). Deferred changes ({@link #schedule}, e.g. the policies of a de-registered
- * SIP flow lingering for 64*T1) run on the same thread when due.
+ * SIP flow lingering for 64*T1) run on the same thread when due, in the order of their due times (then of their
+ * scheduling), at most {@link #DEFERRED_PER_DUTY_CYCLE} per duty cycle, so that 80,000 lingering policies expiring
+ * together do not hold up the commands queued behind them.
  * <p>
  * Errors of a change are the change's (its future fails); errors of the host state are logged once and retried by
  * the sweep; nothing escapes into the agent runner.
@@ -75,6 +77,14 @@ public final class DaemonConductor implements Agent
      * {@code nft -f} transaction for the registrations that arrived together), then each is reported.
      */
     static final int COMMANDS_PER_DUTY_CYCLE = 256;
+
+    /**
+     * Most deferred changes run in one duty cycle, the rest (already due) in the next ones, each batch followed by one
+     * host update. A mass de-registration at a P-CSCF lets the policies of 40,000 SAs expire together: run at once,
+     * that is one duty cycle of over a second, during which no control command and no SIP change is applied. Running
+     * a due removal a few cycles late keeps the flow blocked a little longer (fail closed: its SA is gone already).
+     */
+    static final int DEFERRED_PER_DUTY_CYCLE = 256;
 
     /**
      * The host state that follows the SAD and SPD: the port through which the conductor reaches routes, rules,
@@ -205,7 +215,8 @@ public final class DaemonConductor implements Agent
         }
     }
 
-    private record Deferred(long dueNs, String key, Runnable action)
+    /** @param seq the order of scheduling: of two due at the same time, the one scheduled first runs first. */
+    private record Deferred(long dueNs, long seq, String key, Runnable action)
     {
     }
 
@@ -219,7 +230,10 @@ public final class DaemonConductor implements Agent
     /** Scheduled actions by key (the one that runs), and by due time (entries replaced or cancelled stay until due). */
     private final Map<String, Deferred> deferred = new HashMap<>();
     private final java.util.PriorityQueue<Deferred> deferredByDue =
-        new java.util.PriorityQueue<>((a, b) -> Long.signum(a.dueNs() - b.dueNs()));
+        new java.util.PriorityQueue<>((a, b) -> a.dueNs() != b.dueNs() ?
+            Long.signum(a.dueNs() - b.dueNs()) : Long.compare(a.seq(), b.seq()));
+    private long deferredSeq;
+    private int deferredPerDutyCycle = DEFERRED_PER_DUTY_CYCLE;
     private final List<Change<?>> batch = new ArrayList<>();
     private final Consumer<Change<?>> onChange = batch::add;
     /**
@@ -385,7 +399,7 @@ public final class DaemonConductor implements Agent
     public void schedule(final String key, final long delayNs, final Runnable action)
     {
         // O(log n): the policies of 40,000 de-registered SAs linger at once
-        final Deferred entry = new Deferred(clock.nanoTime() + delayNs, key, action);
+        final Deferred entry = new Deferred(clock.nanoTime() + delayNs, deferredSeq++, key, action);
         deferred.put(key, entry);
         deferredByDue.add(entry);
     }
@@ -394,6 +408,15 @@ public final class DaemonConductor implements Agent
     public boolean cancel(final String key)
     {
         return deferred.remove(key) != null;
+    }
+
+    /**
+     * Change {@link #DEFERRED_PER_DUTY_CYCLE}: for benchmarks/scripts/LingerExpiryCycles.java, which compares the
+     * duty cycles of a mass expiry with and without the bound in one run (before the conductor starts).
+     */
+    void deferredPerDutyCycle(final int limit)
+    {
+        deferredPerDutyCycle = limit;
     }
 
     /** @return scheduled actions not yet run (conductor thread, or tests). */
@@ -505,7 +528,10 @@ public final class DaemonConductor implements Agent
         }
         int count = 0;
         boolean policiesChanged = false;
-        for (Deferred due = deferredByDue.peek(); due != null && nowNs - due.dueNs() >= 0; due = deferredByDue.peek())
+        // replaced or cancelled entries cost a poll each and are not counted: only the changes that run are bounded
+        for (Deferred due = deferredByDue.peek();
+            due != null && nowNs - due.dueNs() >= 0 && count < deferredPerDutyCycle;
+            due = deferredByDue.peek())
         {
             deferredByDue.poll();
             if (deferred.get(due.key()) != due)

@@ -232,6 +232,9 @@ public final class LibC
     /** {@code int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask)} (pid 0: this thread). */
     public static native int sched_getaffinity(int pid, long cpuSetSize, long mask);
 
+    /** {@code int setns(int fd, int nstype)}: move the calling thread into a namespace. */
+    public static native int setns(int fd, int nstype);
+
     /** {@code int getpid(void)}. */
     public static native int getpid();
 

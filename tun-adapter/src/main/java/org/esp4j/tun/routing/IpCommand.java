@@ -52,6 +52,18 @@ public final class IpCommand
         this.netns = netns;
     }
 
+    /** @return the network namespace it works in, or null for this process's. */
+    public String netns()
+    {
+        return netns;
+    }
+
+    /** @return true if it runs iproute2's own {@code ip} (not one named by {@code -Desp4j.ip}). */
+    boolean isDefaultExecutable()
+    {
+        return "ip".equals(executable);
+    }
+
     /** @return a command working in namespace {@code netns}. */
     public static IpCommand inNamespace(final String netns)
     {

@@ -469,8 +469,10 @@ public final class DaemonSipBridge implements PlaintextObserver
         if (replay != null && replay.fed)
         {
             restoreRemovals(replay.removals);
-            // its changes are in force and the lookup saw them, unless a message released before it removed them
-            return removedEarlier ? dropOnRemovedFlow(ip) : CONTINUE;
+            // its changes are in force and the lookup saw them, unless a message released before it removed them, or
+            // a later change removes them and is not applied yet (its ticket follows the one this packet waited for:
+            // e.g. a new unprotected round of the client deleting the temporary set the held REGISTER waited for)
+            return removedEarlier || isBeingRemoved(flow) ? dropOnRemovedFlow(ip) : CONTINUE;
         }
         final long installsBefore = installs;
         sink.deferring = true;
@@ -482,7 +484,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             sink.deferring = false;
         }
-        if (installs == installsBefore && (removedEarlier || replay == null && isBeingRemoved(flow)))
+        if (installs == installsBefore && (removedEarlier || isBeingRemoved(flow)))
         {
             // sent after the step that removes its flow's SAs (a retransmitted final response): an SA being deleted
             // is never used, whether or not the owner has deleted it yet, or even been handed the removal

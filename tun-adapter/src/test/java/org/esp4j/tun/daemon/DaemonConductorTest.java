@@ -317,6 +317,87 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldExpireLingeringPoliciesThatFallDueTogetherInBoundedBatchesInOrderUntilNoneIsLeft()
+    {
+        // a mass de-registration: 1,000 policies linger, all due at the same time
+        final int lingering = 1_000;
+        final List<PolicyConfig> policies = new ArrayList<>();
+        for (int i = 0; i < lingering; i++)
+        {
+            policies.add(XfrmPolicyParser.parseAdd(POLICY.replace("sport 5060", "sport " + (10_000 + i))));
+        }
+        conductor.offer(() ->
+        {
+            for (final PolicyConfig policy : policies)
+            {
+                spd.add(policy);
+                conductor.schedule("linger " + policy.selector(), 32_000_000_000L,
+                    () -> spd.delete(policy.selector(), policy.direction()));
+            }
+            return null;
+        });
+        conductor.doWork();
+        final List<String> deleted = new ArrayList<>();
+        conductor.subscribe((type, policy) -> deleted.add(type + " " + policy.selector().sourcePortLow()));
+        final int commitsBefore = host.policyCommits;
+
+        clock.advance(32_000_000_000L);
+        conductor.doWork();
+        assertEquals(lingering - DaemonConductor.DEFERRED_PER_DUTY_CYCLE, spd.size(), "one bounded batch per cycle");
+        assertEquals(commitsBefore + 1, host.policyCommits, "the batch's removals: one host update");
+        assertEquals(lingering - DaemonConductor.DEFERRED_PER_DUTY_CYCLE, host.filterSawPolicies,
+            "the host followed the batch's removals");
+
+        int cycles = 1;
+        while (conductor.scheduled() > 0)
+        {
+            assertTrue(conductor.doWork() > 0, "a cycle with due removals left is busy");
+            assertTrue(++cycles <= 10, "every due removal runs within a few cycles");
+        }
+        assertEquals(0, spd.size(), "no lingering policy is left");
+        assertEquals(4, cycles, "1,000 removals at 256 per cycle");
+        final List<String> expected = new ArrayList<>();
+        for (int i = 0; i < lingering; i++)
+        {
+            expected.add("DELETED " + (10_000 + i));
+        }
+        assertEquals(expected, deleted, "one event per removal, in the order the removals were scheduled");
+    }
+
+    @Test
+    void shouldApplyACommandQueuedDuringAMassExpiryInTheNextDutyCycleAheadOfTheRemovalsStillDue()
+    {
+        final int lingering = 3 * DaemonConductor.DEFERRED_PER_DUTY_CYCLE;
+        conductor.offer(() ->
+        {
+            for (int i = 0; i < lingering; i++)
+            {
+                final int sport = 10_000 + i;
+                final PolicyConfig policy =
+                    XfrmPolicyParser.parseAdd(POLICY.replace("sport 5060", "sport " + sport));
+                spd.add(policy);
+                conductor.schedule("linger " + sport, 32_000_000_000L,
+                    () -> spd.delete(policy.selector(), policy.direction()));
+            }
+            return null;
+        });
+        conductor.doWork();
+        clock.advance(32_000_000_000L);
+        conductor.doWork(); // the first batch of removals
+
+        final PolicyConfig added = XfrmPolicyParser.parseAdd(POLICY);
+        final CompletableFuture<Object> command = conductor.offer(() -> spd.add(added));
+        conductor.doWork();
+        assertTrue(command.isDone() && !command.isCompletedExceptionally(), "not held up behind the whole expiry");
+        assertEquals(lingering - 2 * DaemonConductor.DEFERRED_PER_DUTY_CYCLE + 1, spd.size(),
+            "the command, then the next bounded batch of removals");
+
+        conductor.doWork();
+        assertEquals(1, spd.size(), "only the policy the command added is left");
+        assertEquals(0, conductor.scheduled());
+    }
+
+    @Test
     void shouldSweepOnceASecondAndCoalesceSaFollowUps()
     {
         for (int i = 0; i < 10; i++)

@@ -506,6 +506,37 @@ class DaemonSipBridgeOrderingTest
         assertEquals(0, sad.size());
     }
 
+    /**
+     * h6's edge (a released held packet was exempt from the check against the changes under way on its flow): the
+     * UE's protected REGISTER waits for the SAs of the 401 (ticket 1); meanwhile the client gives up on it and starts
+     * a new unprotected round on 5060 (another flow, so not held behind it), which deletes the temporary set: that
+     * removal goes to the conductor as ticket 2 at the end of the duty cycle. Ticket 1 is reported in force before the
+     * conductor has applied ticket 2 (the next batch): the released REGISTER must be dropped as XfrmOutNoStates, not
+     * protected with the SAs being deleted.
+     */
+    @Test
+    void shouldDropAReleasedHeldPacketWhoseFlowsSasALaterChangeRemovesBeforeTheConductorAppliedIt()
+    {
+        final DaemonSipBridge ue = holdingUeThatReceivedA401();
+        assertEquals(EspVerdict.DROP, send(ue, UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(2, PCSCF_PORT_S, SERVER, 600)));
+        assertEquals(1, holdArea.size(), "held: the SAs of the 401 are under way");
+
+        assertEquals(EspVerdict.PASS, send(ue, UE, UE_PORT_C, PCSCF, 5060, register(3, 5060, null, 600)),
+            "a new unprotected round, in clear on 5060 as the first REGISTER");
+        ue.onDutyCycleEnd(); // its removal of the temporary set goes to the conductor
+        assertTrue(log.stream().anyMatch(line -> line.contains("superseded by an unprotected REGISTER")), log::toString);
+
+        conductor.applyFirst(true); // the 401's SAs in force; the removal is the conductor's next batch
+        assertEquals(4, sad.size(), "the removal is not applied yet");
+        ue.releaseHeld(this::reinject);
+        assertEquals(List.of(EspVerdict.DROP), reinjected, "not protected with an SA being deleted");
+        assertEquals(XfrmCounter.XfrmOutNoStates, processor.dropReason());
+        assertEquals(1, counters.get(XfrmCounter.XfrmOutNoStates));
+
+        conductor.applyAll(true);
+        assertEquals(0, sad.size());
+    }
+
     /** A P-CSCF daemon (hold area) whose UE is registered: SAs and filters in force, nothing held. */
     private DaemonSipBridge registeredHoldingPcscf()
     {
@@ -600,6 +631,13 @@ class DaemonSipBridgeOrderingTest
         {
             outcomes.forEach(done -> done.accept(null));
             outcomes.clear();
+        }
+
+        /** The conductor's first queued batch only, reported; the rest wait for its next duty cycle. */
+        void applyFirst(final boolean inForce)
+        {
+            changes.remove(0).run();
+            outcomes.remove(0).accept(inForce ? null : new IllegalStateException("nft refused"));
         }
 
         void applyAll(final boolean inForce)
