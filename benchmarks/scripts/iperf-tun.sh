@@ -54,7 +54,8 @@
 #
 # Reported per run: iperf3 throughput, packets per second on the UE's veth (tx+rx, all packets), system CPU per
 # packet (busy jiffies of all CPUs from /proc/stat over the run / veth packets) and daemon CPU per packet (utime +
-# stime of both daemon JVMs / veth packets; 0 for the kernel run). Saved beside the results, per run: iperf3's JSON,
+# stime of both daemon JVMs / veth packets; 0 for the kernel run), and for UDP per datagram iperf3 sent (a UDP GSO
+# train of ESP-in-UDP crosses the veth as one packet). Saved beside the results, per run: iperf3's JSON,
 # nstat of both namespaces, TUN link counters and both daemons' counters (esp4j stat). Traffic stays inside the two
 # namespaces.
 set -euo pipefail
@@ -415,6 +416,11 @@ try:
         if test.startswith("udpmax"):
             size = int(test.split("-")[1])
             result += " (%.0f kpps of %d B, at -b %s)" % (row["mbps"] * 1e3 / 8 / size, size, data.get("rate", "?"))
+        datagrams = end["sum"].get("packets", 0) if test != "tcp" else 0
+        if datagrams and daemon:
+            # per datagram iperf3 sent, not per veth packet: a UDP GSO train crosses the veth as one packet
+            row["daemon_us_datagram"] = daemon * 1e6 / hz / datagrams
+            result += ", daemons %.2f µs/datagram" % row["daemon_us_datagram"]
 except Exception as ex:
     result, loss = "error: %s" % ex, "-"
 pps = packets / duration
@@ -577,6 +583,9 @@ for test in dict.fromkeys(r["test"] for r in rows):
         if not mine:
             continue
         cpu = "%.2f" % med([r["daemon_us"] for r in mine])
+        per_datagram = [r["daemon_us_datagram"] for r in mine if "daemon_us_datagram" in r]
+        if per_datagram:
+            cpu += " (%.2f µs/datagram)" % med(per_datagram)
         if test == "idle":
             value = "daemons %.2f %% CPU" % med([r["daemon_pct"] for r in mine])
             against = "-"

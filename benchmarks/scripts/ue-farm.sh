@@ -21,14 +21,28 @@
 #   ESP4J_JAR    the jar (cli/target/esp4j.jar, built if missing)
 #   KEEP_LOGS    1: keep the work directory with every log (0)
 #   SIM_JVM      extra JVM options of the two simulators (none; e.g. -XX:TieredStopAtLevel=1: C1 only)
-#   WARMUP       1: before the measured round, a warm-up round through the same daemons and P-CSCF sims: the same
-#                N subscribers from other addresses (PREFIX_BASE:N:1::/80; the measured round then PREFIX_BASE:N:2::/80)
-#                register and de-register, in farm processes of their own. The table and the CPU table get one row
-#                for each round: the measured round runs on warm daemons and warm P-CSCF sims (its farm JVMs are new:
-#                their JIT is its own column), and each of its registrations still does AKA, sec-agree and 4 new SAs
-#                on each side (0)
+#   WARMUP       K: before the measured round, K warm-up rounds through the same daemons and P-CSCF sims: the same
+#                N subscribers from other addresses (round W on PREFIX_BASE:N:W::/80, the measured round then on
+#                PREFIX_BASE:N:K+1::/80) register and de-register, in farm processes of their own, each round once the
+#                last one's SAs and lingering policies are gone. The table and the CPU table get one row for each
+#                round: the measured round runs on warm daemons and warm P-CSCF sims (its farm JVMs are new: their JIT
+#                is its own column), and each of its registrations still does AKA, sec-agree and 4 new SAs on each
+#                side (0)
+#   SUSTAIN      S: sustained load instead of one registration per UE: the farm (sim ue --sustain S) de-registers
+#                each UE once it is registered and registers it again (AKA, sec-agree, 4 new SAs each side), for S
+#                seconds, with CONCURRENCY in flight; registrations/s is then read over the last WINDOW seconds of
+#                it (from the farm's progress lines), and the CPU table's "steady window" rows cover the same window.
+#                The table's SA, memory, state add and nft columns are not measured then (the farm de-registers by
+#                the time they would be). (0: off)
+#   WINDOW       the steady window in seconds (60; at most SUSTAIN / 2)
+#   DAEMON_JAVA  java executable of the two daemons ($JAVA)
+#   DAEMON_JVM   the daemons' JVM options ("-Xms32m -Xmx1g -XX:+UseSerialGC"); %side becomes ue or pc (a file per
+#                daemon, e.g. -XX:AOTCacheOutput=/tmp/esp4j-%side.aot)
 #   JFR          1: a JFR recording (settings=profile) of each daemon and P-CSCF sim over the measured round's
 #                registration phase, kept in the work directory as jfr-NAME.jfr (with KEEP_LOGS=1) (0)
+#   PERF         1: `perf record -g` (999 Hz) of both daemons over the measured round's registration phase, the daemons
+#                with -XX:+PreserveFramePointer and their JIT's symbols (jcmd Compiler.perfmap, /tmp/perf-PID.map), kept
+#                as perf-SIDE-N.data (with KEEP_LOGS=1; `perf report -i FILE --no-children`) (0)
 #   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
 #                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
@@ -56,7 +70,8 @@
 # daemons' reaped children (`ip`, and `nft` where it runs as a child: cutime+cstime), the JIT compiler and GC threads inside each JVM, and the
 # machine's softirq, system and total busy time (/proc/stat: everything on the machine, other users' work included),
 # each in seconds and in ms per registration; once for the whole phase (cold JVMs: JIT compilation included) and
-# once for its second half (from the farm's first progress line with N/2 registered: warmer JVMs).
+# once for its second half (from the farm's first progress line with N/2 registered: warmer JVMs), or with SUSTAIN
+# for the steady window. Then the daemons' start-up: from their launch to both logging ESP4J-READY.
 set -euo pipefail
 
 SIZES=${SIZES:-"100 1000 10000"}
@@ -78,11 +93,17 @@ PCSCF=2001:db8:ff::2
 PREFIX_BASE=2001:db8:4701  # each size its own /64 (PREFIX_BASE:N::/64): no TCP TIME_WAIT of the last size in the way
 WORK=$(mktemp -d /tmp/esp4j-farm-XXXXXX)
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
-DAEMON_JVM="-Xms32m -Xmx1g -XX:+UseSerialGC"
+DAEMON_JVM=${DAEMON_JVM-"-Xms32m -Xmx1g -XX:+UseSerialGC"}
+DAEMON_JAVA=${DAEMON_JAVA:-$JAVA}
 TRACE_NFT=${TRACE_NFT:-0}
 SIM_JVM=${SIM_JVM-}
 WARMUP=${WARMUP:-0}
+SUSTAIN=${SUSTAIN:-0}
+WINDOW=${WINDOW:-60}
+[ "$SUSTAIN" != 0 ] && [ "$WINDOW" -gt $((SUSTAIN / 2)) ] && WINDOW=$((SUSTAIN / 2))
 JFR=${JFR:-0}
+PERF=${PERF:-0}
+[ "$PERF" = 1 ] && DAEMON_JVM="$DAEMON_JVM -XX:+PreserveFramePointer"
 
 # A UE over TCP holds up to six sockets (UDP port-c and port-s, a TCP listener, three connections)
 ulimit -Hn 262144 2>/dev/null || true
@@ -197,12 +218,27 @@ cpu_phase_begin() { # NAME=PID...
   CPU_T0=$(date +%s.%N)
 }
 cpu_phase_await() { # N FARM-LOG TIMEOUT: wait for the registration phase's end, taking the half-way snapshot on the
-  # way (CPU_HALF, CPU_HALF_REG registered then, CPU_T1); returns 1 on timeout
-  local n=$1 log=$2 deadline=$((SECONDS + $3)) kv reg
+  # way (CPU_HALF, CPU_HALF_REG registered then, CPU_T1); returns 1 on timeout. With SUSTAIN, the snapshot starts the
+  # steady window instead: at the first progress line of every shard WINDOW s before the sustained load ends, taken
+  # as the line appears, CPU_HALF_REG the registrations of every shard so far (each shard's line of the same second)
+  local n=$1 log=$2 deadline=$((SECONDS + $3)) kv reg lines
+  local window_at=$((SECONDS + SUSTAIN - WINDOW))
   CPU_HALF_REG=""
   until grep -q "farm: registration phase over\|sim ue: FAILED" "$log" 2>/dev/null; do
     [ $SECONDS -ge "$deadline" ] && { echo "timeout waiting for the registration phase in $log" >&2; return 1; }
-    if [ -z "$CPU_HALF_REG" ]; then
+    if [ "$SUSTAIN" != 0 ] && [ -z "$CPU_HALF_REG" ] && [ $SECONDS -ge $window_at ]; then
+      lines=$(grep -c "registrations at" "$log" 2>/dev/null || true)
+      until [ "$(grep -c "registrations at" "$log" 2>/dev/null || true)" -gt "$lines" ]; do sleep 0.02; done
+      for kv in "${CPU_PROCS[@]}"; do CPU_HALF[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
+      CPU_HALF[machine]=$(machine_ticks)
+      CPU_T1=$(date +%s.%N)
+      CPU_HALF_REG=0
+      for f in "${log%-1.log}"-[0-9]*.log; do
+        reg=$(sed -n 's/.* \([0-9]*\) registrations at [0-9]*$/\1/p' "$f" | tail -1)
+        CPU_HALF_REG=$((CPU_HALF_REG + ${reg:-0}))
+      done
+    fi
+    if [ "$SUSTAIN" = 0 ] && [ -z "$CPU_HALF_REG" ]; then
       reg=$(sed -n 's/^farm: \([0-9]*\)\/[0-9]* registered.*/\1/p' "$log" 2>/dev/null | tail -1)
       if [ "${reg:-0}" -ge $((n / 2)) ]; then
         for kv in "${CPU_PROCS[@]}"; do CPU_HALF[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done
@@ -216,8 +252,14 @@ cpu_phase_await() { # N FARM-LOG TIMEOUT: wait for the registration phase's end,
 }
 cpu_phase_end() { # N REGISTERED: rows for the phase since cpu_phase_begin, and for its second half
   cpu_rows "$1" "$2" "${ROUND_LABEL}whole" CPU_BEGIN "$CPU_T0"
+  WINDOW_RATE=""
   if [ -n "$CPU_HALF_REG" ] && [ "${2:-0}" -gt "$CPU_HALF_REG" ] 2>/dev/null; then
-    cpu_rows "$1" $(($2 - CPU_HALF_REG)) "${ROUND_LABEL}2nd half" CPU_HALF "$CPU_T1"
+    local part="2nd half"
+    if [ "$SUSTAIN" != 0 ]; then
+      part="steady window"
+      WINDOW_RATE=$(echo "($2 - $CPU_HALF_REG) / ($(date +%s.%N) - $CPU_T1)" | bc -l | xargs printf %.0f)
+    fi
+    cpu_rows "$1" $(($2 - CPU_HALF_REG)) "${ROUND_LABEL}$part" CPU_HALF "$CPU_T1"
   fi
 }
 cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
@@ -230,6 +272,10 @@ cpu_rows() { # N REGISTERED PART SNAPSHOT-ARRAY T0
   local sum=0
   for kv in "${CPU_PROCS[@]}"; do
     name=${kv%%=*}
+    if [ ! -d "/proc/${kv#*=}" ]; then # a sustained farm de-registers and ends on its own, maybe before this
+      CPU_ROWS+="| $n | $part, $reg reg | $name | ended before it was read | | | | |"$'\n'
+      continue
+    fi
     read -r u0 s0 cu0 cs0 j0 g0 <<< "${since[$name]}"
     read -r u1 s1 cu1 cs1 j1 g1 <<< "$(cpu_ticks "${kv#*=}")"
     a=$((u1 - u0)); b=$((s1 - s0))
@@ -250,7 +296,7 @@ farm_round() { # FARM-PREFIX HOLD-FILE: start the farm shards (files tagged $RUN
   for i in $(seq 1 "$shards"); do
     esp4j_bg "$UENS" sim ue --ues "$N" --shard "$i/$shards" --times "$WORK/times-$RUN-$i" --ue-prefix "$1" \
       --ue-dev "$UEVETH" --ue "$UE" --pcscf "${PCSCFS[$((i - 1))]}" --subscriber "$SUBS" "${transport_opt[@]}" --rate "$shard_rate" \
-      --concurrency $(( (CONCURRENCY + shards - 1) / shards )) --hold "$2" --timeout "$FARM_TIMEOUT" \
+      --concurrency $(( (CONCURRENCY + shards - 1) / shards )) "${3:---hold}" "${4:-$2}" --timeout "$FARM_TIMEOUT" \
       > "$WORK/farm-$RUN-$i.log" 2>&1 &
     FARMS+=($!)
     PIDS+=($!)
@@ -258,7 +304,8 @@ farm_round() { # FARM-PREFIX HOLD-FILE: start the farm shards (files tagged $RUN
   done
   # the CPU table's half-way snapshot follows shard 1 (the shards run at the same rate)
   cpu_phase_await "$(( (N + shards - 1) / shards ))" "$WORK/farm-$RUN-1.log" "$FARM_TIMEOUT" || true
-  [ -n "$CPU_HALF_REG" ] && CPU_HALF_REG=$((CPU_HALF_REG * shards)) # an estimate for the whole farm
+  # an estimate for the whole farm (the steady window's count is already over every shard)
+  [ -n "$CPU_HALF_REG" ] && [ "$SUSTAIN" = 0 ] && CPU_HALF_REG=$((CPU_HALF_REG * shards))
   for i in $(seq 1 "$shards"); do
     await "$WORK/farm-$RUN-$i.log" "farm: registration phase over\|sim ue: FAILED\|esp4j sim ue:" "$FARM_TIMEOUT" || true
   done
@@ -314,6 +361,11 @@ ip -n "$UENS" link set "$UEVETH" up
 ip -n "$PCNS" link set "$PCVETH" up
 ip -n "$UENS" -6 route add "$PCSCF/128" dev "$UEVETH"
 ip -n "$PCNS" -6 route add "$UE/128" dev "$PCVETH"
+# a packet to a farm address no longer on the UE host (a UE gone) is dropped without a word: else the kernel answers each
+# with an ICMPv6 unreachable whose source it picks among all the farm's addresses (O(N) per packet, before the
+# per-destination rate limit), in the softirq of the sender, i.e. on the P-CSCF daemon's packet thread (38 % of its CPU
+# in a warm run)
+ip -n "$UENS" -6 route add blackhole "$PREFIX_BASE::/48"
 
 echo "# ue-farm.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), carrier $CARRIER, transport $TRANSPORT, rate $RATE, concurrency $CONCURRENCY"
 echo
@@ -338,6 +390,7 @@ for N in $SIZES; do
   SUBS=$WORK/subscribers-$N
   install -m 600 /dev/null "$SUBS"
   printf 'impi = 001010123456789@ims.mnc01.mcc001.3gppnetwork.org\ncount = %s\n' "$N" > "$SUBS"
+  daemons_t0=$(date +%s.%N)
   for side in ue pc; do
     steer=$(IFS=,; echo "${PC_STEER[*]}"); role=ue; ring=off
     [ $side = pc ] && { steer=$PREFIX; role=pcscf; ring=auto; }
@@ -367,7 +420,7 @@ NFT
       chmod +x "$WORK/nft-$side"
       nft_opt=(-Desp4j.nft="$WORK/nft-$side")
     fi
-    ip netns exec "$ns" "$JAVA" $JVM_ARGS $DAEMON_JVM "${nft_opt[@]}" -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$side.conf" \
+    ip netns exec "$ns" "$DAEMON_JAVA" $JVM_ARGS ${DAEMON_JVM//%side/$side} "${nft_opt[@]}" -cp "$ESP4J_JAR" org.esp4j.cli.Esp4jMain run --config "$WORK/$side.conf" \
       > "$WORK/daemon-$side-$N.log" 2>&1 &
     PIDS+=($!)
   done
@@ -381,32 +434,53 @@ NFT
   done
   await "$WORK/daemon-ue-$N.log" ESP4J-READY 60
   await "$WORK/daemon-pc-$N.log" ESP4J-READY 60
+  # both daemons' start (JVM start, TUN, nft tables) to ESP4J-READY, the two JVMs side by side (and the P-CSCF sims)
+  STARTUP_ROWS+="| $N | $(echo "$(date +%s.%N) - $daemons_t0" | bc | xargs printf %.1f) s |"$'\n'
   for i in $(seq 1 "$shards"); do await "$WORK/pcscf-$N-$i.log" "sim pcscf: listening" 60; done
   HOLD=$WORK/hold-$N
-  FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4))}
+  FARM_TIMEOUT=${TIMEOUT:-$((300 + N / 4 + SUSTAIN))}
   sim_pcscfs=(); for i in $(seq 1 "$shards"); do sim_pcscfs+=("sim-pcscf-$i=${PCSIMS[$((i - 1))]}"); done
   ROUND_LABEL=""; FARM_PREFIX=$PREFIX
-  if [ "$WARMUP" = 1 ]; then # warm-up round: register all from PREFIX_BASE:N:1::/80, de-register at once
-    RUN=$N-warmup; ROUND_LABEL="warm-up, "
-    farm_round "$PREFIX_BASE:$(printf %x "$N"):1::/80" "$HOLD-warmup"
-    touch "$HOLD-warmup" # only now: the farm's CPU is read at its registration phase's end, before it exits
+  for w in $(seq 1 "$WARMUP"); do # warm-up rounds: register all from PREFIX_BASE:N:W::/80, de-register at once
+    RUN=$N-warmup$w; ROUND_LABEL="warm-up $w, "
+    farm_round "$PREFIX_BASE:$(printf %x "$N"):$(printf %x "$w")::/80" "$HOLD-warmup$w"
+    touch "$HOLD-warmup$w" # only now: the farm's CPU is read at its registration phase's end, before it exits
     for pid in "${FARMS[@]}"; do wait "$pid" || true; done
-    # the measured round reuses the SPIs: start it once the warm-up's SAs and their lingering policies (32 s) are
+    # the next round reuses the SPIs: start it once this round's SAs and their lingering policies (32 s) are
     # gone, so that neither round's state is in the other's way
     deadline=$((SECONDS + 60))
     while [ $SECONDS -lt $deadline ] && [ $(( $(ctl ue xfrm state count | awk '{print $NF}') \
         + $(ctl pc xfrm state count | awk '{print $NF}') + $(ctl ue xfrm policy count | awk '{print $3+$5}') \
         + $(ctl pc xfrm policy count | awk '{print $3+$5}') )) != 0 ]; do sleep 0.5; done
+    # the warm-up's TCP connections still open (the UEs closed theirs while the lingering policies dropped every packet
+    # of their flows) would retransmit through the measured round for minutes: end them (ss -K) on both sides
+    wpfx=$PREFIX_BASE:$(printf %x "$N"):$(printf %x "$w")::/80
+    for ns in "$PCNS" "$UENS"; do ip netns exec "$ns" ss -K -tn "( dst $wpfx or src $wpfx )" >/dev/null 2>&1 || true; done
     summarise "$RUN"
-    echo "| $N warm-up | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | | | | | | | | | |"
-    ROUND_LABEL="measured, "; FARM_PREFIX=$PREFIX_BASE:$(printf %x "$N"):2::/80
-  fi
+    echo "| $N warm-up $w | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | | | | | | | | | |"
+    ROUND_LABEL="measured, "; FARM_PREFIX=$PREFIX_BASE:$(printf %x "$N"):$(printf %x $((w + 1)))::/80
+  done
   RUN=$N
   jfr_pids=("ue=$(java_pid ue)" "pc=$(java_pid pc)" "${sim_pcscfs[@]}")
   if [ "$JFR" = 1 ]; then
     for kv in "${jfr_pids[@]}"; do jcmd "${kv#*=}" JFR.start name=h8 settings=profile >/dev/null 2>&1 || true; done
   fi
-  farm_round "$FARM_PREFIX" "$HOLD"
+  perf_pids=()
+  if [ "$PERF" = 1 ]; then
+    for side in ue pc; do
+      perf record -q -F 999 -g -p "$(java_pid $side)" -o "$WORK/perf-$side-$N.data" >/dev/null 2>&1 &
+      perf_pids+=($!)
+    done
+  fi
+  if [ "$SUSTAIN" = 0 ]; then
+    farm_round "$FARM_PREFIX" "$HOLD"
+  else
+    farm_round "$FARM_PREFIX" "$HOLD" --sustain "$SUSTAIN"
+  fi
+  if [ "$PERF" = 1 ]; then
+    for side in ue pc; do jcmd "$(java_pid $side)" Compiler.perfmap >/dev/null 2>&1 || true; done
+    kill -INT "${perf_pids[@]}" 2>/dev/null || true; wait "${perf_pids[@]}" 2>/dev/null || true
+  fi
   if [ "$JFR" = 1 ]; then
     for kv in "${jfr_pids[@]}"; do
       jcmd "${kv#*=}" JFR.stop name=h8 filename="$WORK/jfr-${kv%%=*}-$N.jfr" >/dev/null 2>&1 || true
@@ -414,24 +488,26 @@ NFT
   fi
   fds_farm=0
   for pid in "${FARMS[@]}"; do
-    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_farm" ] && fds_farm=$n
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l || true); [ "$n" -gt "$fds_farm" ] && fds_farm=$n # gone: 0
   done
   fds_pcscf=0
   for pid in "${PCSIMS[@]}"; do
-    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l); [ "$n" -gt "$fds_pcscf" ] && fds_pcscf=$n
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l || true); [ "$n" -gt "$fds_pcscf" ] && fds_pcscf=$n
   done
-  # registered: measure
-  sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
-  pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
-  dpid_ue=$(java_pid ue); dpid_pc=$(java_pid pc)
-  rss_ue=$(( $(rss_kb "$dpid_ue") / 1024 )); rss_pc=$(( $(rss_kb "$dpid_pc") / 1024 ))
-  heap_ue=$(heap_kb "$dpid_ue"); heap_pc=$(heap_kb "$dpid_pc")
   per_sa() { [ "${2:-0}" -gt 0 ] 2>/dev/null && echo "scale=2; $1 / $2" | bc || echo "-"; }
-  add_ms=$(ctl pc --time 20 xfrm state add src "$UE" dst "$PCSCF" proto esp spi SPI mode transport \
-      auth-trunc 'hmac(sha1)' 0xf769bcd751044604127672711c6d344100000000 96 enc 'ecb(cipher_null)' "" \
-      -- xfrm state del src "$UE" dst "$PCSCF" proto esp spi SPI)
-  ex_ue=$(nft_elements "$UENS" $EXACT6); ex_pc=$(nft_elements "$PCNS" $EXACT6)
-  sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
+  sas_ue=-; sas_pc=-; pol_ue=-; pol_pc=-; rss_ue=-; rss_pc=-; heap_ue=-; heap_pc=-; add_ms=-; ex_ue=-; ex_pc=-; sp_ue=-; sp_pc=-
+  if [ "$SUSTAIN" = 0 ]; then # registered: measure (under sustained load, the farm is de-registering by now)
+    sas_ue=$(ctl ue xfrm state count | awk '{print $NF}'); sas_pc=$(ctl pc xfrm state count | awk '{print $NF}')
+    pol_ue=$(ctl ue xfrm policy count | awk '{print $3+$5}'); pol_pc=$(ctl pc xfrm policy count | awk '{print $3+$5}')
+    dpid_ue=$(java_pid ue); dpid_pc=$(java_pid pc)
+    rss_ue=$(( $(rss_kb "$dpid_ue") / 1024 )); rss_pc=$(( $(rss_kb "$dpid_pc") / 1024 ))
+    heap_ue=$(heap_kb "$dpid_ue"); heap_pc=$(heap_kb "$dpid_pc")
+    add_ms=$(ctl pc --time 20 xfrm state add src "$UE" dst "$PCSCF" proto esp spi SPI mode transport \
+        auth-trunc 'hmac(sha1)' 0xf769bcd751044604127672711c6d344100000000 96 enc 'ecb(cipher_null)' "" \
+        -- xfrm state del src "$UE" dst "$PCSCF" proto esp spi SPI)
+    ex_ue=$(nft_elements "$UENS" $EXACT6); ex_pc=$(nft_elements "$PCNS" $EXACT6)
+    sp_ue=$(nft_elements "$UENS" spis); sp_pc=$(nft_elements "$PCNS" spis)
+  fi
   touch "$HOLD"
   for pid in "${FARMS[@]}"; do wait "$pid" || true; done
   # the de-registered flows' policies linger 32 s (fail closed)
@@ -450,6 +526,7 @@ NFT
   fi
   addrs=$(ip -n "$UENS" -6 -o addr show dev "$UEVETH" | grep -c '2001:db8:4701:' || true)
   summarise "$N"
+  [ "$SUSTAIN" != 0 ] && rate="${WINDOW_RATE:--} (last $WINDOW s)"
   echo "| $N | $shards | ${rate:--} | ${ttt:--} | ${failed:-?} | ${retrans:-?} | $sas_ue/$sas_pc | $pol_ue/$pol_pc | $rss_ue/$rss_pc | $(per_sa "${heap_ue:-0}" "$sas_ue")/$(per_sa "${heap_pc:-0}" "$sas_pc") | $add_ms | $ex_ue/$ex_pc | $sp_ue/$sp_pc | $fds_farm/$fds_pcscf | $left (addresses $addrs) |"
   if [ "$KEEP_LOGS" = 1 ]; then # why state was left, if it was: what each side's SIP watch saw and dropped
     for side in ue pc; do
@@ -472,6 +549,12 @@ NFT
       $( [ "$TRACE_NFT" = 1 ] && echo "$WORK/nft-ue-$N.log $WORK/nft-pc-$N.log") > "$WORK/timeline-$N.md" 2>&1 || true
   fi
 done
+if [ -n "${STARTUP_ROWS:-}" ]; then
+  echo
+  echo "| N | daemons started to ESP4J-READY (both, in parallel with the P-CSCF sims; 0.2 s resolution) |"
+  echo "|---|---|"
+  printf '%s' "$STARTUP_ROWS"
+fi
 if [ -n "$CPU_ROWS" ]; then
   echo
   echo "CPU of the registration phase (user + sys s; ms per registered UE; JIT, GC and children are parts of the process's or beside it):"

@@ -43,7 +43,7 @@ public final class SimCommand
         "                       [--subscriber FILE] [--timeout SECONDS]",
         "       esp4j sim ue    --ues N --ue-prefix PREFIX [--ue-dev DEV] [--rate R] [--concurrency C]",
         "                       [--reregister N] [--reregister-interval S] [--hold FILE | --hold-time S]",
-        "                       [--shard I/S] [--times FILE] [options above]",
+        "                       [--sustain S] [--shard I/S] [--times FILE] [options above]",
         "       esp4j sim pcscf [--address ADDR] [--ipv4] [--port N] [--port-c N] [--port-s N] [--spi-c N] [--spi-s N]",
         "                       [--alg ALG] [--ealg EALG] [--transport udp|tcp] [--rechallenge [--new-port-c N]]",
         "                       [--subscriber FILE] [--timeout SECONDS] [--ues N]",
@@ -66,7 +66,9 @@ public final class SimCommand
         "the same N subscribers (its spi-c/spi-s + i). --shard I/S: this process runs shard I of S of the N UEs",
         "(UEs (I-1)*N/S to I*N/S - 1, each with its address, subscriber and SPIs of the whole farm; R and C are this",
         "process's own); --times FILE: write the first REGISTER's and the last registration's time and each UE's",
-        "time-to-200, to summarise shards together.");
+        "time-to-200, to summarise shards together. --sustain S: sustained load: each UE de-registers once registered",
+        "and registers again (new AKA, new SAs) for S seconds, then all de-register; the progress line carries the",
+        "registrations so far and the wall clock (epoch ms).");
 
     /** The seed's UE address. */
     public static final String SEED_UE = "2001::1:d1ae:bb37:d9c9:81d0";
@@ -250,7 +252,7 @@ public final class SimCommand
         final FarmAddresses addresses = new FarmAddresses(options.uePrefix, shard, options.ueDev);
         final UeFarm.Settings settings = new UeFarm.Settings(template, subscribers, shard.first(), shard.count(),
             addresses::address, options.rate, options.concurrency, options.reregister, options.reregisterIntervalMs, options.holdMs,
-            options.hold, options.timeoutMs);
+            options.hold, options.timeoutMs, options.sustainMs);
         final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         final AtomicReference<UeFarm> running = new AtomicReference<>();
         // Ctrl-C/SIGTERM: de-register what is registered (bounded by the farm's timeout), then the addresses go.
@@ -407,6 +409,7 @@ public final class SimCommand
         int concurrency = 100;
         long reregisterIntervalMs;
         long holdMs;
+        long sustainMs;
         String shard;
         Path times;
 
@@ -460,6 +463,7 @@ public final class SimCommand
                     case "--concurrency" -> options.concurrency = (int)number(args, ++i, arg, 1_000_000);
                     case "--reregister-interval" -> options.reregisterIntervalMs = number(args, ++i, arg, 86_400) * 1000;
                     case "--hold-time" -> options.holdMs = number(args, ++i, arg, 86_400) * 1000;
+                    case "--sustain" -> options.sustainMs = number(args, ++i, arg, 86_400) * 1000;
                     case "--shard" -> options.shard = value(args, ++i, arg);
                     case "--times" -> options.times = Path.of(value(args, ++i, arg));
                     case "--timeout" -> options.timeoutMs = number(args, ++i, arg, 86_400) * 1000;
@@ -472,6 +476,10 @@ public final class SimCommand
                 options.subscriber = options.ues > 0 ? SubscriberSet.read(options.subscriberFile, options.ues).get(0) :
                     Subscriber.read(options.subscriberFile);
             }
+            if (options.sustainMs > 0 && (options.hold != null || options.holdMs > 0 || options.reregister > 0))
+            {
+                throw new IllegalArgumentException("--sustain: not with --hold, --hold-time or --reregister");
+            }
             if (options.ues > 0 && options.rechallenge)
             {
                 throw new IllegalArgumentException("--rechallenge: not with --ues (the renewed SPIs would meet the next UE's)");
@@ -480,10 +488,11 @@ public final class SimCommand
             {
                 throw new IllegalArgumentException("--ues: needs --ue-prefix PREFIX (each UE its own address)");
             }
-            if ((options.shard != null || options.times != null) && (options.ues == 0 || !options.ue))
+            if ((options.shard != null || options.times != null || options.sustainMs > 0) &&
+                (options.ues == 0 || !options.ue))
             {
-                throw new IllegalArgumentException((options.shard != null ? "--shard" : "--times") +
-                    ": only for a UE farm (sim ue --ues N)");
+                throw new IllegalArgumentException((options.shard != null ? "--shard" :
+                    options.times != null ? "--times" : "--sustain") + ": only for a UE farm (sim ue --ues N)");
             }
             if (options.shard != null)
             {

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code sim ue --shard I/S} and {@code --times FILE}: refused, with one line and status 2, where they make no sense,
+ * {@code sim ue --shard I/S}, {@code --times FILE} and {@code --sustain S}: refused, with one line and status 2, where they make no sense,
  * before anything starts (no address added, no socket opened).
  */
 class SimCommandShardTest
@@ -40,6 +40,23 @@ class SimCommandShardTest
         final Result pcscf = run("pcscf", "--ues", "4", "--times", "/tmp/never-written");
         assertEquals(2, pcscf.status, pcscf.err);
         assertTrue(pcscf.err.startsWith("esp4j sim pcscf: --times: only for a UE farm (sim ue --ues N)"), pcscf.err);
+    }
+
+    @Test
+    void shouldRefuseSustainedLoadOutsideAUeFarmOrWithAHoldOrReregistrations()
+    {
+        final Result single = run("ue", "--sustain", "10");
+        assertEquals(2, single.status, single.err);
+        assertTrue(single.err.startsWith("esp4j sim ue: --sustain: only for a UE farm (sim ue --ues N)"), single.err);
+        for (final String[] other : new String[][]{ { "--hold", "/tmp/never-written" }, { "--hold-time", "5" },
+            { "--reregister", "1" } })
+        {
+            final Result held = run("ue", "--ues", "4", "--ue-prefix", "2001:db8:1::/64", "--sustain", "10", other[0],
+                other[1]);
+            assertEquals(2, held.status, held.err);
+            assertEquals("esp4j sim ue: --sustain: not with --hold, --hold-time or --reregister",
+                held.err.lines().findFirst().orElse(""), String.join(" ", other));
+        }
     }
 
     private record Result(int status, String err)

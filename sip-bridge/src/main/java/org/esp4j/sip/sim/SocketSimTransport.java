@@ -464,6 +464,21 @@ public final class SocketSimTransport implements SimTransport, AutoCloseable
         return messages.size();
     }
 
+    /**
+     * Close the TCP connection of a flow, if it is open (a UE farm under sustained load: the connection of a UE's
+     * unprotected REGISTER, from an ephemeral port, once the UE de-registered; else one per cycle would pile up).
+     *
+     * @param flow the connection's flow, as {@link #send} returned it.
+     */
+    public void closeTcp(final SimFlow flow)
+    {
+        final Connection connection = connections.get(key(flow.local(), flow.remote()));
+        if (connection != null)
+        {
+            close(connection);
+        }
+    }
+
     private void close(final Connection connection)
     {
         connections.remove(key(connection.flow.local(), connection.flow.remote()));

@@ -29,6 +29,12 @@ import java.util.function.IntFunction;
  * starts the de-registration at once. A progress line each second, a summary at the end: time-to-200 (first REGISTER
  * to the 200 OK of the protected REGISTER) p50/p99/max, failures by reason, retransmissions.
  * <p>
+ * Sustained load ({@code sustainMs} not 0): each UE de-registers as soon as it is registered and then registers
+ * again, each time as a new UE of the same subscriber, address, ports and SPIs (a fresh AKA challenge and four new
+ * SAs on each side), under the same limits, until {@code sustainMs} passed since the first REGISTER; then all
+ * de-register. The progress line carries the registrations so far and the wall clock, so that a rate can be read over
+ * any window of the run; time-to-200 is over the last N registrations.
+ * <p>
  * The farm's tick (every 20 ms) visits only the UEs with something due: a message arrived, a retransmission or
  * timeout of their sim ({@link UeSim#nextDueMs()}), a re-registration's time, all kept in a {@link DueQueue}; and
  * those waiting for a slot under the limits, in a queue in the order they became ready. So an idle registered UE costs
@@ -59,6 +65,8 @@ public final class UeFarm implements SocketSimTransport.Handler
      *                             de-register (re-registering every interval meanwhile, if one is given).
      * @param holdFile             when not null: stay registered until this file exists, then de-register.
      * @param timeoutMs            the whole run at most; what is not done by then fails.
+     * @param sustainMs            when not 0: register and de-register each UE in turn this long (sustained load;
+     *                             re-registrations and holds are not used then).
      */
     public record Settings(
         UeSimConfig template,
@@ -72,7 +80,8 @@ public final class UeFarm implements SocketSimTransport.Handler
         long reregisterIntervalMs,
         long holdMs,
         Path holdFile,
-        long timeoutMs)
+        long timeoutMs,
+        long sustainMs)
     {
         /**
          * @throws IllegalArgumentException naming the option at fault.
@@ -94,9 +103,13 @@ public final class UeFarm implements SocketSimTransport.Handler
             {
                 throw new IllegalArgumentException("--concurrency: at least 1");
             }
+            if (sustainMs < 0)
+            {
+                throw new IllegalArgumentException("--sustain: at least 0 s");
+            }
         }
 
-        /** A whole farm in one process: its first UE is UE 0. */
+        /** A whole farm in one process (its first UE is UE 0), without sustained load. */
         public Settings(
             final UeSimConfig template,
             final SubscriberSet subscribers,
@@ -111,7 +124,7 @@ public final class UeFarm implements SocketSimTransport.Handler
             final long timeoutMs)
         {
             this(template, subscribers, 0, ues, address, ratePerS, concurrency, reregistrations, reregisterIntervalMs,
-                holdMs, holdFile, timeoutMs);
+                holdMs, holdFile, timeoutMs, 0);
         }
     }
 
@@ -122,8 +135,10 @@ public final class UeFarm implements SocketSimTransport.Handler
     private static final byte DEREGISTERING = 4;
     private static final byte DEREGISTERED = 5;
     private static final byte FAILED = 6;
+    /** Sustained load: de-registered, waiting for a slot to register again. */
+    private static final byte BETWEEN = 7;
     private static final String[] PHASE_NAMES = { "waiting", "registering", "registered", "re-registering",
-        "de-registering", "de-registered", "failed" };
+        "de-registering", "de-registered", "failed", "between registrations" };
 
     private final Settings settings;
     private final SocketSimTransport sockets;
@@ -165,6 +180,7 @@ public final class UeFarm implements SocketSimTransport.Handler
     private long firstStartEpochMs = -1;
     private long allRegisteredEpochMs = -1;
     private long registeredTotal;
+    private long deregisteringSinceMs = -1;
 
     /**
      * @param settings what to run.
@@ -322,6 +338,7 @@ public final class UeFarm implements SocketSimTransport.Handler
         if (!deregistering && (stopRequested || started == settings.ues() && readyToDeregister(now)))
         {
             deregistering = true;
+            deregisteringSinceMs = now;
             out.println("farm: de-registering " + phaseCount[REGISTERED] + " UEs" + (stopRequested ? " (stopped)" : ""));
             for (int i = 0; i < started; i++)
             {
@@ -329,13 +346,18 @@ public final class UeFarm implements SocketSimTransport.Handler
                 {
                     waitForSlot(i);
                 }
+                else if (phase[i] == BETWEEN)
+                {
+                    move(i, DEREGISTERED);
+                }
             }
         }
         while (!deregistering && started < settings.ues() && mayStart())
         {
             startRegistration(started++, now);
         }
-        if (!registrationPhaseOver && started == settings.ues() && phaseCount[REGISTERING] == 0)
+        if (!registrationPhaseOver && started == settings.ues() && phaseCount[REGISTERING] == 0 &&
+            (!sustaining() || deregistering))
         {
             registrationPhaseOver = true;
             out.println("farm: registration phase over: " + registeredTotal + " registered, " + phaseCount[FAILED] +
@@ -368,9 +390,13 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             fail(i, "cannot send: " + ex.getMessage());
         }
-        if (phase[i] == REGISTERED)
+        if (phase[i] == BETWEEN)
         {
-            if (deregistering)
+            waitForSlot(i);
+        }
+        else if (phase[i] == REGISTERED)
+        {
+            if (deregistering || sustaining())
             {
                 waitForSlot(i);
             }
@@ -415,7 +441,8 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             final int i = slotQueue[slotQueueHead];
             final boolean ready = phase[i] == REGISTERED &&
-                (deregistering || wantsReregistration(i) && now - nextReregisterMs[i] >= 0);
+                (deregistering || sustaining() || wantsReregistration(i) && now - nextReregisterMs[i] >= 0) ||
+                phase[i] == BETWEEN && !deregistering && started == settings.ues(); // the first UEs first
             if (ready && !mayStart())
             {
                 return;
@@ -431,7 +458,13 @@ public final class UeFarm implements SocketSimTransport.Handler
             final UeSim sim = sims[i];
             try
             {
-                if (deregistering)
+                if (phase[i] == BETWEEN)
+                {
+                    move(i, REGISTERING);
+                    begin(i, config(i), now);
+                    continue;
+                }
+                if (deregistering || sustaining())
                 {
                     sim.deregister(now);
                     move(i, DEREGISTERING);
@@ -486,7 +519,19 @@ public final class UeFarm implements SocketSimTransport.Handler
             case DEREGISTERING -> {
                 if (sim.state() == UeSim.State.DONE && !sim.isRegistered())
                 {
-                    move(i, DEREGISTERED);
+                    if (sustaining() && !deregistering)
+                    {
+                        if (sim.unprotectedTcp() != null)
+                        {
+                            sockets.closeTcp(sim.unprotectedTcp()); // the next cycle opens its own
+                        }
+                        move(i, BETWEEN);
+                        waitForSlot(i);
+                    }
+                    else
+                    {
+                        move(i, DEREGISTERED);
+                    }
                 }
             }
             default -> { } // a registered UE's next step waits for its time and a slot (visit, startWaiting)
@@ -499,8 +544,17 @@ public final class UeFarm implements SocketSimTransport.Handler
         return holding ? settings.reregisterIntervalMs() > 0 : reregistered[i] < settings.reregistrations();
     }
 
+    private boolean sustaining()
+    {
+        return settings.sustainMs() > 0;
+    }
+
     private boolean readyToDeregister(final long now)
     {
+        if (sustaining())
+        {
+            return firstStartMs >= 0 && now - firstStartMs >= settings.sustainMs();
+        }
         if (phaseCount[REGISTERING] > 0 || phaseCount[REREGISTERING] > 0)
         {
             return false;
@@ -535,15 +589,21 @@ public final class UeFarm implements SocketSimTransport.Handler
         return phaseCount[REGISTERING] + phaseCount[REREGISTERING] + phaseCount[DEREGISTERING];
     }
 
-    private void startRegistration(final int i, final long now)
+    /** UE i's config: its index in the whole farm, which the P-CSCF side derives alike, gives all but the template. */
+    private UeSimConfig config(final int i)
     {
         final UeSimConfig template = settings.template();
-        final int ue = settings.first() + i; // its index in the whole farm, which the P-CSCF side derives alike
-        final InetAddress address = settings.address().apply(ue);
-        final UeSimConfig config = new UeSimConfig(settings.subscribers().get(ue), address, template.pcscf(),
+        final int ue = settings.first() + i;
+        return new UeSimConfig(settings.subscribers().get(ue), settings.address().apply(ue), template.pcscf(),
             template.pcscfPort(), template.portC(), template.portS(), template.spiC() + 2L * ue,
             template.spiS() + 2L * ue, template.algorithms(), template.ealg(), template.transport(), 0, false,
             template.expiresS(), null, template.renewPortC());
+    }
+
+    private void startRegistration(final int i, final long now)
+    {
+        final UeSimConfig config = config(i);
+        final InetAddress address = config.ue();
         if (firstStartMs < 0)
         {
             firstStartMs = now;
@@ -559,15 +619,22 @@ public final class UeFarm implements SocketSimTransport.Handler
             {
                 sockets.listen(address, config.renewPortC(), false);
             }
-            sims[i] = new UeSim(config, transport, new Observer(i));
-            startNs[i] = System.nanoTime();
-            sims[i].start(now);
-            scheduleTimers(i, now);
+            begin(i, config, now);
         }
         catch (final IOException ex)
         {
             fail(i, ex.getMessage());
         }
+    }
+
+    /** A new registration of UE i (already REGISTERING) on the sockets it listens on. */
+    private void begin(final int i, final UeSimConfig config, final long now) throws IOException
+    {
+        sims[i] = new UeSim(config, transport, new Observer(i));
+        startNs[i] = System.nanoTime();
+        timeTo200Ns[i] = 0;
+        sims[i].start(now);
+        scheduleTimers(i, now);
     }
 
     private void move(final int i, final byte next)
@@ -618,9 +685,10 @@ public final class UeFarm implements SocketSimTransport.Handler
     {
         final double seconds = Math.max(1, now - lastProgressMs) / 1000.0;
         final long done = registeredTotal + reregistrationsDone + phaseCount[DEREGISTERED];
-        out.printf("farm: %d/%d registered, %d failed, %d in flight, %d de-registered, %.0f/s%n",
+        out.printf("farm: %d/%d registered, %d failed, %d in flight, %d de-registered, %.0f/s, %d registrations at %d%n",
             phaseCount[REGISTERED] + phaseCount[REREGISTERING], settings.ues(), phaseCount[FAILED], inFlight(),
-            phaseCount[DEREGISTERED], (done - registrationsAtLastProgress) / seconds);
+            phaseCount[DEREGISTERED], (done - registrationsAtLastProgress) / seconds, registeredTotal,
+            System.currentTimeMillis());
         out.flush();
         registrationsAtLastProgress = done;
         lastProgressMs = now;
@@ -628,7 +696,7 @@ public final class UeFarm implements SocketSimTransport.Handler
 
     private void summary(final long elapsedMs)
     {
-        final long[] sorted = Arrays.copyOf(sampleNs, samples);
+        final long[] sorted = Arrays.copyOf(sampleNs, Math.min(samples, sampleNs.length));
         Arrays.sort(sorted);
         final double registrationS = allRegisteredMs < 0 || firstStartMs < 0 ? -1 :
             (allRegisteredMs - firstStartMs) / 1000.0;
@@ -640,11 +708,17 @@ public final class UeFarm implements SocketSimTransport.Handler
             out.printf("farm: all %d registered in %.2f s: %.0f registrations/s%n", settings.ues(), registrationS,
                 settings.ues() / registrationS);
         }
+        if (sustaining() && firstStartMs >= 0 && deregisteringSinceMs > firstStartMs)
+        {
+            out.printf("farm: sustained %d registrations in %.1f s: %.0f registrations/s%n", registeredTotal,
+                (deregisteringSinceMs - firstStartMs) / 1000.0,
+                registeredTotal * 1000.0 / (deregisteringSinceMs - firstStartMs));
+        }
         if (samples > 0)
         {
             out.printf("farm: time-to-200 p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)%n",
                 percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6, sorted[sorted.length - 1] / 1e6,
-                samples);
+                sorted.length);
         }
         out.println("farm: retransmissions " + retransmissions() + ", unparsable or unknown input " + badInput);
         failures.forEach((reason, count) -> out.println("farm: failed " + count + ": " + reason));
@@ -661,11 +735,12 @@ public final class UeFarm implements SocketSimTransport.Handler
      */
     public void writeTimes(final Path file) throws IOException
     {
-        final StringBuilder text = new StringBuilder(32 + samples * 10);
+        final int kept = Math.min(samples, sampleNs.length);
+        final StringBuilder text = new StringBuilder(32 + kept * 10);
         text.append("# esp4j sim ue: first REGISTER and all registered (epoch ms), then time-to-200 per UE (us)\n")
             .append("first ").append(firstStartEpochMs).append('\n')
             .append("registered ").append(allRegisteredEpochMs).append('\n');
-        for (int i = 0; i < samples; i++)
+        for (int i = 0; i < kept; i++)
         {
             text.append(sampleNs[i] / 1000).append('\n');
         }
@@ -703,7 +778,7 @@ public final class UeFarm implements SocketSimTransport.Handler
                 message.statusCode() == 200 && "REGISTER".equalsIgnoreCase(message.cseqMethod()))
             {
                 timeTo200Ns[index] = Math.max(1, System.nanoTime() - startNs[index]);
-                sampleNs[samples++] = timeTo200Ns[index];
+                sampleNs[samples++ % sampleNs.length] = timeTo200Ns[index]; // sustained: the last N are kept
             }
         }
 

@@ -78,6 +78,7 @@ public final class UeSim
     private long notifyDeadlineMs;
     private boolean registered;
     private String subscribeCallId;
+    private SimFlow unprotectedTcp;
 
     /**
      * @param config    the UE.
@@ -137,6 +138,15 @@ public final class UeSim
     public boolean isFinished()
     {
         return state == State.DONE || state == State.FAILED;
+    }
+
+    /**
+     * @return the TCP flow of its last unprotected request (from an ephemeral port), or null when it sent none over
+     * TCP: its owner may close it once done.
+     */
+    public SimFlow unprotectedTcp()
+    {
+        return unprotectedTcp;
     }
 
     /**
@@ -497,6 +507,10 @@ public final class UeSim
         final int fromPort = localPort == 0 && chosen == Transport.UDP ? portC() : localPort;
         final SimFlow flow = transport.send(
             new SimFlow(chosen, new InetSocketAddress(config.ue(), fromPort), to), bytes);
+        if (fromPort == 0)
+        {
+            unprotectedTcp = flow;
+        }
         transactions.start(branch, method, bytes, flow, nowMs);
         observer.onMessage(true, flow, SipMessageParser.parse(bytes, 0, bytes.length),
             spi(flow, true), nowMs);

@@ -64,7 +64,7 @@ class UeFarmLoopbackTest
     @Test
     void shouldServeEveryUeOnceWhenTheFarmRunsInShards(@TempDir final Path times) throws Exception
     {
-        final Run run = run(0, 5, 0, false, 3, times, 0);
+        final Run run = run(0, 5, 0, false, 3, times, 0, 0);
         assertTrue(run.ok, run.out);
         // 40 in shards of 13, 13, 14: every UE of the whole farm exactly once, with its own subscriber and address
         assertEquals(2, count(run.out, "farm: 13 UEs in"), run.out);
@@ -90,11 +90,31 @@ class UeFarmLoopbackTest
     }
 
     @Test
+    void shouldRegisterEveryUeAgainAndAgainUnderSustainedLoadThenDeregisterAll() throws Exception
+    {
+        final Run run = run(0, 10, 0, false, 1, null, 0, 2_000);
+        assertTrue(run.ok, run.out);
+        final java.util.regex.Matcher summary = java.util.regex.Pattern
+            .compile("farm: " + UES + " UEs in [0-9.]+ s: (\\d+) registered, 0 re-registrations, " + UES +
+                " de-registered, 0 failed").matcher(run.out);
+        assertTrue(summary.find(), run.out);
+        final long registrations = Long.parseLong(summary.group(1));
+        assertTrue(registrations > UES, "some UEs registered more than once: " + run.out);
+        assertTrue(run.out.contains("farm: sustained " + registrations + " registrations in "), run.out);
+        assertTrue(java.util.regex.Pattern.compile("farm: .* \\d+ registrations at \\d{13}").matcher(run.out).find(),
+            "the progress line carries the registrations so far and the wall clock: " + run.out);
+        // each registration was a new one on the P-CSCF side (AKA), and each was de-registered: in the cycle or at the end
+        assertEquals("0 registered, " + registrations + " registrations, " + registrations +
+            " de-registrations, 0 warnings, 0 unparsable", run.pcscf, "the P-CSCF side");
+        System.out.println(run.out);
+    }
+
+    @Test
     void shouldVisitOnlyUesWithSomethingDueWhileTheFarmHolds() throws Exception
     {
         // held 2 s after the last registration: a tick over every UE would be ~100 ticks x 40 UEs = 4,000 visits in
         // the hold alone; visiting only what is due, a UE costs a visit per message, timer and step, whatever the hold
-        final Run run = run(0, 10, 0, false, 1, null, 2_000);
+        final Run run = run(0, 10, 0, false, 1, null, 2_000, 0);
         assertTrue(run.ok, run.out);
         assertTrue(run.out.contains(UES + " registered, 0 re-registrations, " + UES + " de-registered, 0 failed"),
             run.out);
@@ -123,12 +143,13 @@ class UeFarmLoopbackTest
     private static Run run(final double rate, final int concurrency, final int reregistrations, final boolean stopEarly)
         throws Exception
     {
-        return run(rate, concurrency, reregistrations, stopEarly, 1, null, 0);
+        return run(rate, concurrency, reregistrations, stopEarly, 1, null, 0, 0);
     }
 
     /**
      * The P-CSCF farm of all UES subscribers, and the UE farm in {@code shards} shards at once, each on its thread,
-     * holding {@code holdMs} after the last registration (0: none).
+     * holding {@code holdMs} after the last registration (0: none), or under sustained load for {@code sustainMs}
+     * (0: none).
      */
     private static Run run(
         final double rate,
@@ -137,7 +158,8 @@ class UeFarmLoopbackTest
         final boolean stopEarly,
         final int shards,
         final Path times,
-        final long holdMs)
+        final long holdMs,
+        final long sustainMs)
         throws Exception
     {
         final InetAddress pcscfAddress = InetAddress.getByName("127.0.0.1");
@@ -187,7 +209,8 @@ class UeFarmLoopbackTest
                     final FarmShard shard = FarmShard.of(number, shards, UES);
                     final SocketSimTransport ueSockets = new SocketSimTransport(ue(shard.first()));
                     final UeFarm farm = new UeFarm(new UeFarm.Settings(template, subscribers, shard.first(),
-                        shard.count(), UeFarmLoopbackTest::ue, rate, concurrency, reregistrations, 0, holdMs, null, 30_000),
+                        shard.count(), UeFarmLoopbackTest::ue, rate, concurrency, reregistrations, 0, holdMs, null, 30_000,
+                        sustainMs),
                         ueSockets, out);
                     farms.add(farm);
                     if (stopEarly)

@@ -129,6 +129,7 @@ public final class DaemonConfig
 
     private final Carrier carrier;
     private final boolean tunOffload;
+    private final boolean tunIoUring;
     private final InboundFilter inboundFilter;
     private final MultiBuffer multiBuffer;
     private final CarrierRing carrierRing;
@@ -178,6 +179,7 @@ public final class DaemonConfig
         }
         carrier = parseCarrier();
         tunOffload = parseOnOff(DaemonSetting.TUN_OFFLOAD, "on");
+        tunIoUring = parseOnOff(DaemonSetting.TUN_IO_URING, "off");
         inboundFilter = choice(DaemonSetting.INBOUND_FILTER, InboundFilter.AUTO, InboundFilter.values());
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
@@ -282,6 +284,12 @@ public final class DaemonConfig
     }
 
     /** @return true if the TUN is opened with offloads (TSO/checksum from the kernel, coalesced TCP to it). */
+    /** @return true to read the TUN through io_uring where the kernel allows it ({@code tun.io_uring}, default off). */
+    public boolean tunIoUring()
+    {
+        return tunIoUring;
+    }
+
     public boolean tunOffload()
     {
         return tunOffload;

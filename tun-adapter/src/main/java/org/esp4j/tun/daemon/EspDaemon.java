@@ -48,7 +48,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -142,7 +141,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     public EspDaemon(final DaemonConfig config, final Consumer<String> log, final ControlEndpointFactory controlFactory)
     {
         this.config = config;
-        this.log = log != null ? log : line -> System.err.println(Instant.now() + " esp4j[" + config.tunName() + "] " + line);
+        this.log = log != null ? log : new DaemonLog(config.tunName());
         this.controlFactory = controlFactory;
         this.events = new DaemonEvents(this.log);
     }
@@ -277,6 +276,13 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     }
 
     private TunDevice openTun() throws IOException
+    {
+        final TunDevice tun = openTunDevice();
+        tun.readWithIoUring(config.tunIoUring());
+        return tun;
+    }
+
+    private TunDevice openTunDevice() throws IOException
     {
         if (config.tunOffload())
         {

@@ -108,6 +108,8 @@ public final class LibC
     public static final int MAP_SHARED = 0x1;
     public static final int MAP_LOCKED = 0x2000;
     public static final int MAP_POPULATE = 0x8000;
+    public static final int MAP_PRIVATE = 0x2;
+    public static final int MAP_ANONYMOUS = 0x20;
     /** {@code MAP_FAILED}: {@code (void *)-1}. */
     public static final long MAP_FAILED = -1L;
 
@@ -122,6 +124,7 @@ public final class LibC
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int EINVAL = 22;
+    public static final int EBUSY = 16;
     public static final int EIO = 5;
     public static final int EMSGSIZE = 90;
     public static final int ENOBUFS = 105;
@@ -231,6 +234,12 @@ public final class LibC
 
     /** {@code int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask)} (pid 0: this thread). */
     public static native int sched_getaffinity(int pid, long cpuSetSize, long mask);
+
+    /**
+     * {@code syscall(2)} with six arguments (the unused ones 0), for system calls libc has no wrapper of (io_uring).
+     * Variadic in C; passed as fixed integer arguments, which the x86-64 and AArch64 Linux ABIs treat alike.
+     */
+    public static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
     /** {@code int setns(int fd, int nstype)}: move the calling thread into a namespace. */
     public static native int setns(int fd, int nstype);
