@@ -559,11 +559,14 @@ public final class DaemonSipBridge implements PlaintextObserver
         return true;
     }
 
-    /** A packet on a flow whose SAs are being removed: dropped as XfrmOutNoStates, never protected with them. */
+    /**
+     * A packet on a flow whose SAs are being removed: dropped as XfrmOutNoStates, never protected with them. Logged at
+     * debug only: one line per packet (a de-registering farm retransmits thousands), the counter says how many.
+     */
     private int dropOnRemovedFlow(final IpPacket ip)
     {
         held++;
-        LogLevel.log(log, LogLevel.INFO, "sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
+        LogLevel.log(log, LogLevel.DEBUG, "sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
             ip.dst().getHostAddress() + "]:" + ip.dstPort() + " on a flow whose SAs are being removed: dropped, " +
             "not sent with them (XfrmOutNoStates)");
         return HOLD;
