@@ -18,9 +18,9 @@ public enum LogLevel
     ERROR,
     /** Warnings and the daemon's lifecycle (start, settings in force, stop): never a line per registration. */
     WARN,
-    /** Also one line per SIP event and SA change of the SIP bridge, and per counted drop it explains. */
+    /** Also one short line per SIP event and SA change of the SIP bridge, and per change of the nftables filters. */
     INFO,
-    /** Everything {@link #INFO} logs; reserved for more detail. */
+    /** Each SIP event in full, and a line per packet the SIP bridge drops on a flow whose SAs are being removed. */
     DEBUG;
 
     /**
