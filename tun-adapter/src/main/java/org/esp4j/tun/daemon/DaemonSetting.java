@@ -41,9 +41,16 @@ public enum DaemonSetting
     IDLE_POLL_MS("idle.poll.ms", "MS", String.valueOf(DaemonConfig.DEFAULT_IDLE_POLL_MS),
         "longest poll() when idle (at least 1)"),
     IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
-        "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields)"),
+        "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields; " +
+        "profile=latency: " + DaemonConfig.LATENCY_IDLE_SPIN_US + ")"),
+    PROFILE("profile", "throughput|latency", "throughput",
+        "defaults of packet.threads and idle.spin.us: two and 0, or one and " + DaemonConfig.LATENCY_IDLE_SPIN_US +
+        " (request/response traffic, see README)"),
     PACKET_THREADS("packet.threads", "two|one", "two",
-        "outbound and inbound agents on two threads, or on one that polls the TUN and the carriers together"),
+        "outbound and inbound agents on two threads, or on one that polls the TUN and the carriers together " +
+        "(profile=latency: one)"),
+    PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",
+        "keep the packet threads on these CPUs: one for all, or the outbound's then the inbound's (empty: any)"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
         "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
     CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",

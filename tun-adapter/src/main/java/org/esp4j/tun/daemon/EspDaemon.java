@@ -30,6 +30,7 @@ import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.jna.CpuSet;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.PollFds;
 import org.esp4j.tun.routing.EspEarlyDrop;
@@ -169,6 +170,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         // first, so that crypto.multibuffer=on without the Vector API module fails before anything is set up
         outboundIcvBatch = icvBatch(config.multiBuffer());
         inboundIcvBatch = icvBatch(config.multiBuffer());
+        checkPacketCpus(config.packetCpus());
         final Path countersPath = config.countersFile();
         if (countersPath.getParent() != null)
         {
@@ -222,6 +224,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
             (config.packetThreads() == DaemonConfig.PacketThreads.ONE ? ", one packet thread" : "") +
             (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" : "") +
+            (config.packetCpus().length > 0 ? ", packet threads on CPU " + cpuList(config.packetCpus()) : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }
@@ -423,11 +426,12 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs(), spinNs),
                 errorHandler, null, inbound);
         }
+        final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);
-        AgentRunner.startOnThread(outboundRunner);
+        AgentRunner.startOnThread(outboundRunner, packetThreadFactory(packetCpus, 0));
         if (inboundRunner != null)
         {
-            AgentRunner.startOnThread(inboundRunner);
+            AgentRunner.startOnThread(inboundRunner, packetThreadFactory(packetCpus, packetCpus.length - 1));
         }
         if (sipRunner != null)
         {
@@ -478,6 +482,55 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         log.accept("packet ring unavailable, ESP through the raw socket only (carrier.ring=auto): " + why);
         return null;
+    }
+
+    /** @return {@code packet.cpus} as written: the outbound thread's CPU, then the inbound's if it differs. */
+    private static String cpuList(final int[] cpus)
+    {
+        return cpus.length == 2 && cpus[0] != cpus[1] ? cpus[0] + " (outbound), " + cpus[1] + " (inbound)" :
+            String.valueOf(cpus[0]);
+    }
+
+    /** Fails the start if {@code packet.cpus} names a CPU this process may not run on (taskset, cgroup cpuset). */
+    private static void checkPacketCpus(final int[] cpus)
+    {
+        if (cpus.length == 0)
+        {
+            return;
+        }
+        final List<Integer> allowed = CpuSet.allowedForThisThread();
+        for (final int cpu : cpus)
+        {
+            if (!allowed.contains(cpu))
+            {
+                throw new IllegalArgumentException("packet.cpus: CPU " + cpu + " is not one this process may run on (" +
+                    CpuSet.toList(allowed) + ")");
+            }
+        }
+    }
+
+    /**
+     * @return the factory of a packet thread: unpinned if {@code cpus} is empty, else a thread that first keeps itself
+     *         on {@code cpus[index]} ({@code packet.cpus}). The CPU was checked at start; if the kernel still refuses
+     *         (a CPU taken away since), the thread logs it and carries packets unpinned.
+     */
+    private java.util.concurrent.ThreadFactory packetThreadFactory(final int[] cpus, final int index)
+    {
+        if (cpus.length == 0)
+        {
+            return Thread::new;
+        }
+        final int cpu = cpus[index];
+        return runnable -> new Thread(() ->
+        {
+            final int errno = CpuSet.pinThisThread(cpu);
+            if (errno != 0)
+            {
+                log.accept("warning: packet thread " + Thread.currentThread().getName() + " not kept on CPU " + cpu +
+                    ": " + LibC.describe(errno));
+            }
+            runnable.run();
+        });
     }
 
     /**
