@@ -119,7 +119,7 @@ public final class DaemonCounters
          * SIP bridge: packets the SIP watch's raw sockets returned but could not hand on (bigger than the receive
          * area, no packet info, malformed, a receive error): lost to the watch although the kernel counted no drop.
          */
-        TunSipWatchReceiveDropped(50, "TunSipWatchReceiveDropped");
+        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped");
 
         static
         {
