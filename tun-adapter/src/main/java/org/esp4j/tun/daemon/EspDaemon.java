@@ -575,6 +575,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsAhead),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped)));
+        sniffer.receiveDropped(daemonCounters.counter(DaemonCounters.Counter.TunSipWatchReceiveDropped));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
         {
