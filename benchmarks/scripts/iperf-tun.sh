@@ -37,6 +37,10 @@
 #   JAVA       java executable (java)              OUT      result file (default: results.md in the work dir)
 #   WARMUP     seconds of unmeasured traffic after the daemons start, for the JIT (5)
 #   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
+#   RR_CPUS    "CLIENT_CPU SERVER_CPU": run udp-rr.py's client and server each on one CPU (--cpu; unset: any), e.g. to
+#              keep them off the CPU of the daemons' packet threads (a mode "esp:packet.cpus=1" with RR_CPUS="0 0")
+#   A mode's extra config may also hold java=PATH: that mode's daemons run on that JVM (JAVA: the rest), so
+#              MODES="esp esp:java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java" compares two JDKs in the same rounds
 #   CARRIER    raw (ESP as IP protocol 50) or udp (RFC 3948 ESP-in-UDP on 4500) (raw)
 #   TUN_OFFLOAD on|off: the daemons' TUN offloads (TSO in, coalesced TCP out; on)
 #   DAEMON_CONFIG extra key=value lines for both daemons' config, e.g. "inbound.filter=off" (none)
@@ -96,13 +100,21 @@ AES_KEY=0x00112233445566778899aabbccddeeff
 # the daemons get the launcher's JVM settings for `run` (./esp4j) unless ESP4J_JAVA_OPTS (even empty) replaces them
 DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
-DAEMON_JVM_ARGS="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
-# as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
-JAVA_SPEC=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
-if [ "${JAVA_SPEC%%.*}" -ge 21 ] 2>/dev/null; then
-  DAEMON_JVM_ARGS="$DAEMON_JVM_ARGS --add-modules jdk.incubator.vector"
-fi
+daemon_jvm_args() { # $1 = java: the daemons' JVM options for that JVM
+  local spec args="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
+  # as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
+  spec=$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+  if [ "${spec%%.*}" -ge 21 ] 2>/dev/null; then
+    args="$args --add-modules jdk.incubator.vector"
+  fi
+  echo "$args"
+}
 RR_PORT=5202
+RR_CPUS=${RR_CPUS:-}
+rr_cpu() { # $1 = 0 (client) or 1 (server): udp-rr.py's --cpu from RR_CPUS
+  [ -z "$RR_CPUS" ] && return
+  local cpus=($RR_CPUS); echo "--cpu ${cpus[$1]}"
+}
 
 if [ "$FAMILY" = 4 ]; then
   UE_ADDR=192.0.2.1; PC_ADDR=192.0.2.2; PLEN=24; FOPT=-4
@@ -206,10 +218,14 @@ start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode (esp-base, bypass-base: BASE_J
   local peer=$PC_ADDR jar=$ESP4J_JAR mode=$3 extra="" line
   [ "$2" = pc ] && peer=$UE_ADDR
   local CARRIER=$CARRIER # a mode's carrier=... changes the preload's SAs too
+  local java=$JAVA # a mode's java=... runs its daemons on that JVM
   if [[ $mode == *:* ]]; then
     extra=${mode#*:}; mode=${mode%%:*}
-    for line in ${extra//,/ }; do [[ $line == carrier=* ]] && CARRIER=${line#carrier=}; done
-    extra=$(tr ',' '\n' <<< "$extra" | grep -v '^carrier=' || true)
+    for line in ${extra//,/ }; do
+      [[ $line == carrier=* ]] && CARRIER=${line#carrier=}
+      [[ $line == java=* ]] && java=${line#java=}
+    done
+    extra=$(tr ',' '\n' <<< "$extra" | grep -v '^carrier=\|^java=' || true)
   fi
   case $mode in *-base) jar=$BASE_JAR; mode=${mode%-base};; esac
   preload "$2" "$mode" > "$WORK/$2.xfrm"
@@ -230,7 +246,7 @@ CONF
     local cpus=($DAEMON_CPUS)
     pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
   fi
-  ip netns exec "$1" "${pin[@]}" "$JAVA" $DAEMON_JVM_ARGS -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
+  ip netns exec "$1" "${pin[@]}" "$java" $(daemon_jvm_args "$java") -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
@@ -351,7 +367,9 @@ if [[ " $MODES " == *" libipsec "* ]]; then
 fi
 RR_BIND=::
 [ "$FAMILY" = 4 ] && RR_BIND=0.0.0.0
-ip netns exec "$PC" python3 "$ROOT/benchmarks/scripts/udp-rr.py" server "$RR_BIND" $RR_PORT > "$WORK/rr-server.log" 2>&1 &
+# shellcheck disable=SC2046
+ip netns exec "$PC" python3 "$ROOT/benchmarks/scripts/udp-rr.py" server "$RR_BIND" $RR_PORT $(rr_cpu 1) \
+  > "$WORK/rr-server.log" 2>&1 &
 PIDS+=("$!")
 sleep 1
 
@@ -485,7 +503,7 @@ for mode in $MODES; do
   n=0
   for test in $TESTS; do
     n=$((n + 1))
-    run=r$round-$mode-$test-$n
+    run=r$round-${mode//\//_}-$test-$n # a mode's java=PATH holds slashes
     for ns in "$UE" "$PC"; do NSTAT_HISTORY="$WORK/nstat-$ns" ip netns exec "$ns" nstat -n 2>/dev/null || true; done
     if [ "$test" = udpmax ]; then
       for size in $UDP_SIZES; do udp_search "$round" "$mode" "$size"; done
@@ -499,7 +517,8 @@ for mode in $MODES; do
       rr_args=(--count "$RR_COUNT")
       [ "$test" = rrsparse ] && rr_args=(--count "$RR_SPARSE_COUNT" --interval-us "$RR_SPARSE_US")
       begin_counts
-      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT "${rr_args[@]}" \
+      # shellcheck disable=SC2046
+      ip netns exec "$UE" python3 "$ROOT/benchmarks/scripts/udp-rr.py" client "$TARGET" $RR_PORT "${rr_args[@]}" $(rr_cpu 0) \
         --size "$RR_SIZE" --warmup "$RR_WARMUP" --json "$WORK/$run.json" > "$WORK/$run.txt" 2>&1 || true
       end_counts
       report "$round" "$mode" "$test" "$WORK/$run.json" "$(counted_seconds)"
@@ -541,7 +560,7 @@ for mode in $MODES; do
   else
     for pid in "${DAEMONS[@]:-}"; do [ -n "$pid" ] && stop_daemon "$pid"; done
   fi
-  for side in ue pc; do [ -f "$WORK/daemon-$side.log" ] && mv "$WORK/daemon-$side.log" "$WORK/r$round-$mode-daemon-$side.log"; done
+  for side in ue pc; do [ -f "$WORK/daemon-$side.log" ] && mv "$WORK/daemon-$side.log" "$WORK/r$round-${mode//\//_}-daemon-$side.log"; done
 done
 done
 

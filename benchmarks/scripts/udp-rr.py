@@ -3,6 +3,7 @@
 
     udp-rr.py server ADDRESS PORT                        echo every datagram back to its sender, until killed
     udp-rr.py client ADDRESS PORT [--count 10000] [--size 200] [--interval-us 0] [--json FILE]
+    (both: [--cpu N] to run on CPU N only, e.g. to keep the application off the daemons' packet.cpus)
 
 The client sends a datagram of --size bytes (a sequence number in the first 8 bytes), waits for its echo, and only
 then sends the next one: --count round trips, each timed with the monotonic clock. With --interval-us, request n
@@ -20,6 +21,7 @@ Python's own cost is in every figure (about 10 us per round trip here): compare 
 """
 import argparse
 import json
+import os
 import socket
 import struct
 import sys
@@ -128,6 +130,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=200, help="round trips not measured first (200)")
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds before a request counts as lost (1)")
     parser.add_argument("--json", help="write all figures to this file")
+    parser.add_argument("--cpu", type=int, help="run on this CPU only (sched_setaffinity; default: any)")
     args = parser.parse_args()
     if args.size < 8 or args.size > 65507:
         parser.error("--size must be 8..65507")
@@ -135,6 +138,11 @@ def main():
         parser.error("--interval-us must be 0..10000000")
     if args.count < 1 or args.count > 10_000_000:
         parser.error("--count must be 1..10000000")
+    if args.cpu is not None:
+        try:
+            os.sched_setaffinity(0, {args.cpu})
+        except (OSError, ValueError) as ex:
+            parser.error("--cpu %d: %s" % (args.cpu, ex))
     if args.role == "server":
         serve(args.address, args.port)
         return 0

@@ -43,6 +43,7 @@
 #   PERF         1: `perf record -g` (999 Hz) of both daemons over the measured round's registration phase, the daemons
 #                with -XX:+PreserveFramePointer and their JIT's symbols (jcmd Compiler.perfmap, /tmp/perf-PID.map), kept
 #                as perf-SIDE-N.data (with KEEP_LOGS=1; `perf report -i FILE --no-children`) (0)
+#   LOG_LEVEL    the daemons' log.level: error|warn|info|debug (info)
 #   TRACE_NFT    1: the daemons run nft through a wrapper that logs each run's start, end and script lines
 #                (nft-SIDE-N.log; adds a shell start, ~2 ms, to each run) (0)
 #   TIMEOUT      seconds the farm may take for everything: registration, the measurements, de-registration
@@ -96,6 +97,7 @@ JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.b
 DAEMON_JVM=${DAEMON_JVM-"-Xms32m -Xmx1g -XX:+UseSerialGC"}
 DAEMON_JAVA=${DAEMON_JAVA:-$JAVA}
 TRACE_NFT=${TRACE_NFT:-0}
+LOG_LEVEL=${LOG_LEVEL:-info}
 SIM_JVM=${SIM_JVM-}
 WARMUP=${WARMUP:-0}
 SUSTAIN=${SUSTAIN:-0}
@@ -404,6 +406,7 @@ counters.file=/dev/shm/esp4j-farm-$TAG-$side.counters
 control.socket=$WORK/$side.sock
 sip.role=$role
 sip.subscribers=$SUBS
+log.level=$LOG_LEVEL
 CONF
     ns=$UENS; [ $side = pc ] && ns=$PCNS
     nft_opt=()

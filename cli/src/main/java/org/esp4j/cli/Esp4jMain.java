@@ -19,6 +19,7 @@ public final class Esp4jMain
         "usage: esp4j <command> [arguments]        (esp4j <command> --help for one command's synopsis)",
         "",
         "  run [--config FILE] [--tun NAME] [--carrier raw|udp|both] [--steer PREFIX] [--socket PATH]",
+        "      [--log-level error|warn|info|debug]",
         "      [--sip-bridge ue|pcscf [--k K (--op OP|--opc OPC)] [--aka milenage|test-usim]]",
         "                                                       start the ESP daemon (root or CAP_NET_ADMIN)",
         "  xfrm [--tun NAME|--socket PATH] state add|update|del|get|list|deleteall|flush|count ...",

@@ -249,16 +249,24 @@ public final class SipBridge
         if ((flags & IpPacket.TCP_SYN) != 0)
         {
             sequence = (sequence + 1) & 0xFFFF_FFFFL;
+            if (flow != null)
+            {
+                // A new connection on the same addresses and ports (the old one closed or died unseen): nothing
+                // buffered from the old one belongs to it, and its sequence numbers start here.
+                tcp.newConnection(flow);
+                flow.nextSequence = sequence;
+            }
         }
         int offset = ip.payloadOffset();
         int length = ip.payloadLength();
-        final boolean closing = (flags & (IpPacket.TCP_FIN | IpPacket.TCP_RST)) != 0;
+        final boolean reset = (flags & IpPacket.TCP_RST) != 0;
         List<LifecycleEvent> events = List.of();
         if (flow != null && length > 0 && isAfterHole(sequence, flow.nextSequence))
         {
-            // A hole before this segment: one lost on the way, which TCP sends again after this one. Keep this one
-            // until then, else the retransmission would look like a segment already seen.
-            if (!closing && tcp.holdAhead(flow, sequence, packet, offset, length))
+            // A hole before this segment: one lost on the way, which TCP sends again after this one (also when this
+            // one carries the FIN: the receiver's TCP still waits for the hole). Keep this one until then, else the
+            // retransmission would look like a segment already seen.
+            if (!reset && tcp.holdAhead(flow, sequence, packet, offset, length))
             {
                 return events;
             }
@@ -267,7 +275,7 @@ public final class SipBridge
             {
                 events = drainInOrder(flow, key, events);
             }
-            if (isAfterHole(sequence, flow.nextSequence) && (closing || !tcp.holdAhead(flow, sequence, packet, offset, length)))
+            if (isAfterHole(sequence, flow.nextSequence) && (reset || !tcp.holdAhead(flow, sequence, packet, offset, length)))
             {
                 tcp.startOver(flow); // start over at this segment
                 flow.nextSequence = -1;
@@ -295,12 +303,15 @@ public final class SipBridge
             // Nothing for the framer. Only flows that carried SIP have state: other segments cost nothing here.
             if (flow != null)
             {
-                flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
-                events = drainInOrder(flow, key, events);
-                if (closing)
+                if (length > 0)
                 {
-                    tcp.remove(key);
+                    // A segment without bytes (an ACK, a window update, a keep-alive probe, a FIN) says nothing of
+                    // the bytes before it: it may be seen before the data sent ahead of it or after data sent after
+                    // it, and taking its number would skip that data or wait for a hole that is not there.
+                    flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
+                    events = drainInOrder(flow, key, events);
                 }
+                closeIfDone(flow, key, flags, sequence, length);
             }
             return events;
         }
@@ -311,11 +322,24 @@ public final class SipBridge
         flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
         events = concat(events, frame(flow, key, packet, offset, length));
         events = drainInOrder(flow, key, events);
-        if (closing)
+        closeIfDone(flow, key, flags, sequence, length);
+        return events;
+    }
+
+    /**
+     * Forget a flow that a RST ended, or a FIN once every byte before it was seen. A FIN seen while bytes before it
+     * are missing (a segment sent again, segments seen out of order) leaves the flow waiting for them: its state goes
+     * when they have been framed and the flow cap needs room, or with its idle timeout if they never come.
+     */
+    private void closeIfDone(
+        final TcpReassembly.Flow flow, final FlowKey key, final int flags, final long sequence, final int length)
+    {
+        if ((flags & IpPacket.TCP_RST) != 0 ||
+            (flags & IpPacket.TCP_FIN) != 0 && flow.aheadCount == 0 &&
+            flow.nextSequence == ((sequence + length) & 0xFFFF_FFFFL))
         {
             tcp.remove(key);
         }
-        return events;
     }
 
     /** @return true when {@code sequence} is after {@code expected} (unsigned 32-bit, within half the space). */

@@ -98,6 +98,7 @@ public final class TcpReassembly
     private long segmentsAhead;
     private long holesSkipped;
     private long bytesScannedByClosedFramers;
+    private long partialsDroppedByNewConnection;
 
     /**
      * @param maxFlows        most flows with state.
@@ -360,6 +361,19 @@ public final class TcpReassembly
         buffering.remove(flow.key);
     }
 
+    /**
+     * A SYN on a flow with state: a new connection on the same addresses and ports. What the old connection left
+     * buffered is dropped, counted when there was any (a partial message that will never complete).
+     */
+    void newConnection(final Flow flow)
+    {
+        if (flow.isBuffering())
+        {
+            partialsDroppedByNewConnection++;
+        }
+        startOver(flow);
+    }
+
     private void removeFirstAhead(final Flow flow)
     {
         flow.aheadBytes -= flow.ahead[0].bytes.length;
@@ -486,6 +500,12 @@ public final class TcpReassembly
     public long holesSkipped()
     {
         return holesSkipped;
+    }
+
+    /** @return flows whose buffered bytes were dropped because a SYN began a new connection on the same ports. */
+    public long partialsDroppedByNewConnection()
+    {
+        return partialsDroppedByNewConnection;
     }
 
     /** @return most flows. */

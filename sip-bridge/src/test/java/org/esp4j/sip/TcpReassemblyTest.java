@@ -29,6 +29,11 @@ class TcpReassemblyTest
         "Via: SIP/2.0/TCP 192.0.2.66:5060;branch=z9hG4bKflood\r\nX-Filler: " + "x".repeat(900) + "\r\n")
         .getBytes(StandardCharsets.US_ASCII); // a header block that never ends
 
+    private static final int FIN = 0x01;
+    private static final int SYN = 0x02;
+    private static final int PSH = 0x08;
+    private static final int ACK = 0x10;
+
     private final AtomicLong clockNs = new AtomicLong(1_000_000_000L);
     private final SipBridge bridge = new SipBridge(
         LifecycleConfig.builder(Role.PCSCF).passive(true).nanoClock(clockNs::get).build(),
@@ -251,6 +256,161 @@ class TcpReassemblyTest
         assertEquals(0, small.bufferedBytes());
     }
 
+    // Sequences of segments that once left a message partial (or lost it) although the watch saw every segment:
+    // each as the watch may see them when the path reorders, TCP sends again, or a connection ends or starts again.
+
+    @Test
+    void shouldFrameAMessageAfterAnAckWithoutDataSeenBehindTheMessageSentAfterIt()
+    {
+        // the UE acks the P-CSCF's 200 OK, then sends its de-REGISTER; the path hands the watch the two the other
+        // way round: the ACK's number is the de-REGISTER's first, and must not wind the flow back
+        long sequence = 1;
+        final byte[] register = register(20, 600);
+        assertEquals(1, count(feed(tcp(40020, 5064, sequence, register)), LifecycleEvent.Type.SECURITY_CLIENT_RECORDED));
+        sequence += register.length;
+        final byte[] deregister = register(21, 600);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40020, 5064, sequence, deregister)));
+        events.addAll(feed(tcp(ATTACKER, 40020, 5064, sequence, ACK, new byte[0])));
+        final byte[] next = register(22, 600);
+        events.addAll(feed(tcp(40020, 5064, sequence + deregister.length, next)));
+
+        assertEquals(2, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, bridge.tcpReassembly().bufferedBytes(), "nothing waits for a hole that is not there");
+    }
+
+    @Test
+    void shouldFrameAMessageSeenAfterAnAckWithoutDataSentAfterIt()
+    {
+        long sequence = 1;
+        final byte[] register = register(23, 600);
+        feed(tcp(40023, 5064, sequence, register));
+        sequence += register.length;
+        final byte[] deregister = register(24, 600);
+        // the ACK sent after the de-REGISTER is seen first: its number must not make the de-REGISTER look seen
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(
+            feed(tcp(ATTACKER, 40023, 5064, sequence + deregister.length, ACK, new byte[0])));
+        events.addAll(feed(tcp(40023, 5064, sequence, deregister)));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+    }
+
+    @Test
+    void shouldFrameAMessageAfterAKeepAliveProbe()
+    {
+        // a keep-alive probe carries the number one before the next byte (RFC 1122 4.2.3.6)
+        long sequence = 1;
+        final byte[] register = register(25, 600);
+        feed(tcp(40025, 5064, sequence, register));
+        sequence += register.length;
+        feed(tcp(ATTACKER, 40025, 5064, sequence - 1, ACK, new byte[0]));
+        final byte[] deregister = register(26, 600);
+
+        final List<LifecycleEvent> events = feed(tcp(40025, 5064, sequence, deregister));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, bridge.tcpReassembly().bufferedBytes());
+    }
+
+    @Test
+    void shouldFrameTheLastMessageOfAConnectionWhoseFinIsSeenBeforeItsLastSegment()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] deregister = split(register(27, 1800), 2);
+        final long fin = 1 + deregister[0].length + deregister[1].length;
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40027, 5064, 1, deregister[0])));
+        events.addAll(feed(tcp(ATTACKER, 40027, 5064, fin, ACK | FIN, new byte[0])));
+        events.addAll(feed(tcp(40027, 5064, 1 + deregister[0].length, deregister[1])));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, tcp.bufferedBytes());
+        assertEquals(0, tcp.flowsIdleExpired());
+    }
+
+    @Test
+    void shouldFrameAMessageWhoseLastSegmentCarriesTheFinAndIsSeenBeforeTheSegmentBeforeIt()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] deregister = split(register(28, 2400), 3);
+        final long[] at = { 1, 1 + deregister[0].length, 1 + deregister[0].length + deregister[1].length };
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40028, 5064, at[0], deregister[0])));
+        events.addAll(feed(tcp(ATTACKER, 40028, 5064, at[2], ACK | PSH | FIN, deregister[2])));
+        events.addAll(feed(tcp(40028, 5064, at[1], deregister[1])));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, tcp.bufferedBytes());
+        assertEquals(0, tcp.holesSkipped());
+    }
+
+    @Test
+    void shouldForgetAFlowOnAFinSeenAfterEveryByteBeforeIt()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] deregister = register(29, 600);
+        feed(tcp(40029, 5064, 1, deregister));
+        assertEquals(1, tcp.flowCount());
+
+        feed(tcp(ATTACKER, 40029, 5064, 1 + deregister.length, ACK | FIN, new byte[0]));
+
+        assertEquals(0, tcp.flowCount());
+    }
+
+    @Test
+    void shouldDropThePartialMessageOfAnOldConnectionWhenASynStartsANewOneOnTheSamePorts()
+    {
+        // the old connection died unseen halfway through a message; the UE connects again from the same port
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] old = split(register(30, 1800), 2);
+        feed(tcp(40030, 5064, 1, old[0]));
+        final long isn = 0xF000_0000L;
+        feed(tcp(ATTACKER, 40030, 5064, isn, SYN, new byte[0]));
+        final byte[] register = register(31, 1800);
+
+        final List<LifecycleEvent> events = feed(tcp(40030, 5064, isn + 1, register));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, count(events, LifecycleEvent.Type.PARSE_ERROR), events.toString());
+        assertTrue(events.toString().contains("call-id=call-31 "), "the new connection's REGISTER alone: " + events);
+        assertEquals(1, tcp.partialsDroppedByNewConnection());
+        assertEquals(0, tcp.bufferedBytes());
+    }
+
+    @Test
+    void shouldFrameAMessageAcrossTheSequenceWrapWhoseFirstSegmentIsSentAgain()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] before = message("MESSAGE", "wrap", 0);
+        final long start = 0x1_0000_0000L - before.length - 700;
+        feed(tcp(40032, 5064, start, before));
+        final byte[][] segments = split(register(32, 1800), 2); // the first ends past 2^32 - 1
+        final long first = start + before.length;
+        final long second = (first + segments[0].length) & 0xFFFF_FFFFL;
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40032, 5064, second, segments[1])));
+        events.addAll(feed(tcp(40032, 5064, first, segments[0])));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(1, tcp.segmentsAhead());
+        assertEquals(0, tcp.bufferedBytes());
+    }
+
+    @Test
+    void shouldFrameAMessageWhoseHoleIsFilledByOneRetransmissionCoveringTheSegmentsKeptAfterIt()
+    {
+        // TCP sends again what is unacknowledged as one larger segment, overlapping the ones kept after the hole
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] register = register(33, 2400);
+        final byte[][] segments = split(register, 3);
+        final long[] at = { 1, 1 + segments[0].length, 1 + segments[0].length + segments[1].length };
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40033, 5064, 1, message("MESSAGE", "x", 0))));
+        final long base = 1 + message("MESSAGE", "x", 0).length;
+        events.addAll(feed(tcp(40033, 5064, base + at[1] - 1, segments[1])));
+        events.addAll(feed(tcp(40033, 5064, base + at[2] - 1, segments[2])));
+        events.addAll(feed(tcp(40033, 5064, base, register)));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, count(events, LifecycleEvent.Type.PARSE_ERROR), events.toString());
+        assertEquals(0, tcp.bufferedBytes());
+    }
+
     /** A REGISTER of its own subscriber and Call-ID with Security-Client, padded to about {@code size} bytes. */
     private static byte[] register(final int ue, final int size)
     {
@@ -306,11 +466,18 @@ class TcpReassemblyTest
     private static byte[] tcp(
         final InetAddress src, final int srcPort, final int dstPort, final long sequence, final byte[] payload)
     {
+        return tcp(src, srcPort, dstPort, sequence, ACK | PSH, payload);
+    }
+
+    private static byte[] tcp(
+        final InetAddress src, final int srcPort, final int dstPort, final long sequence, final int flags,
+        final byte[] payload)
+    {
         final ByteBuffer packet = ByteBuffer.allocate(20 + 20 + payload.length);
         packet.put((byte)0x45).put((byte)0).putShort((short)packet.capacity()).putInt(0).put((byte)64).put((byte)6)
             .putShort((short)0).put(src.getAddress()).put(PCSCF.getAddress());
         packet.putShort((short)srcPort).putShort((short)dstPort).putInt((int)sequence).putInt(0);
-        packet.put((byte)0x50).put((byte)0x18).putShort((short)65535).putShort((short)0).putShort((short)0);
+        packet.put((byte)0x50).put((byte)flags).putShort((short)65535).putShort((short)0).putShort((short)0);
         packet.put(payload);
         return packet.array();
     }

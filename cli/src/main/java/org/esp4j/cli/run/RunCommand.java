@@ -37,7 +37,8 @@ public final class RunCommand
 
     static final String PREFIX = "esp4j run: ";
     static final String USAGE = "usage: esp4j run [--config FILE] [--tun NAME] [--carrier raw|udp|both] " +
-        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--sip-bridge ue|pcscf [--subscriber FILE | --k K " +
+        "[--steer PREFIX[,PREFIX]] [--socket PATH] [--log-level error|warn|info|debug] " +
+        "[--sip-bridge ue|pcscf [--subscriber FILE | --k K " +
         "(--op OP | --opc OPC)] [--aka milenage|test-usim]]";
 
     /** Printed once when keys are given as options, which every local user can read. */
@@ -47,17 +48,18 @@ public final class RunCommand
     private static final int CAP_NET_ADMIN = 12;
 
     /** Command-line options and the config keys they set (the command line wins over the file). */
-    private static final Map<String, String> OPTION_KEYS = Map.of(
-        "--tun", "tun.name",
-        "--carrier", "carrier",
-        "--steer", "steer",
-        "--socket", "control.socket",
-        "--sip-bridge", SipBridgeSettings.ROLE,
-        "--subscriber", SipBridgeSettings.KEYFILE,
-        "--k", SipBridgeSettings.K,
-        "--op", SipBridgeSettings.OP,
-        "--opc", SipBridgeSettings.OPC,
-        "--aka", SipBridgeSettings.ALGORITHM);
+    private static final Map<String, String> OPTION_KEYS = Map.ofEntries(
+        Map.entry("--tun", "tun.name"),
+        Map.entry("--carrier", "carrier"),
+        Map.entry("--steer", "steer"),
+        Map.entry("--socket", "control.socket"),
+        Map.entry("--sip-bridge", SipBridgeSettings.ROLE),
+        Map.entry("--subscriber", SipBridgeSettings.KEYFILE),
+        Map.entry("--k", SipBridgeSettings.K),
+        Map.entry("--op", SipBridgeSettings.OP),
+        Map.entry("--opc", SipBridgeSettings.OPC),
+        Map.entry("--aka", SipBridgeSettings.ALGORITHM),
+        Map.entry("--log-level", "log.level"));
 
     private RunCommand()
     {

@@ -11,6 +11,7 @@ import org.esp4j.core.pcap.PcapFrame;
 import org.esp4j.core.pcap.PcapReader;
 import org.esp4j.cli.Esp4jMain;
 import org.esp4j.cli.run.RunCommand;
+import org.esp4j.tun.jna.CpuSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -265,10 +266,13 @@ class TunDaemonEndToEndTest
         final Path pcCounters = lab.countersFile("esp4j-e2e-pc" + tag);
         // raw carrier: the UE's TUN MTU is too big for its path, so TCP only gets through after the daemon's ICMPv6
         // Packet Too Big / ICMP Fragmentation Needed answers lower the path MTU of the application's socket
+        // with one packet thread, also keep it on one CPU (packet.cpus): the last this test may run on
+        final List<Integer> allowedCpus = CpuSet.allowedForThisThread();
+        final int packetCpu = allowedCpus.get(allowedCpus.size() - 1);
         final String offloadSetting = (offload ? "" : "tun.offload=off\n") +
             "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n" +
             (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n") +
-            (oneThread ? "packet.threads=one\nidle.spin.us=200\n" : "");
+            (oneThread ? "packet.threads=one\nidle.spin.us=200\npacket.cpus=" + packetCpu + "\n" : "");
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
@@ -281,8 +285,17 @@ class TunDaemonEndToEndTest
                 "multi-buffer in " + side.name() + ":\n" + side.logText("daemon"));
             assertEquals(ring, side.logText("daemon").contains(", ESP packet ring (early drop nft table inet "),
                 "packet ring in " + side.name() + ":\n" + side.logText("daemon"));
-            assertEquals(oneThread, side.logText("daemon").contains(", one packet thread, idle spin 200 us"),
-                "packet threads in " + side.name() + ":\n" + side.logText("daemon"));
+            assertEquals(oneThread, side.logText("daemon").contains(", one packet thread, idle spin 200 us, " +
+                "packet threads on CPU " + packetCpu + ","), "packet threads in " + side.name() + ":\n" +
+                side.logText("daemon"));
+        }
+        if (oneThread)
+        {
+            for (final Process daemon : List.of(ueDaemon, pcDaemon))
+            {
+                assertEquals(String.valueOf(packetCpu), cpusOfThread(daemon.pid(), "outbound"),
+                    "the packet thread's CPUs (packet.cpus=" + packetCpu + ")");
+            }
         }
         assertTrue(ueNs.ip().check(ipv4 ? "-4" : "-6", "rule", "show").output().contains("lookup " + TABLE),
             "steering rule missing");
@@ -527,6 +540,30 @@ class TunDaemonEndToEndTest
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Esp4jMain.class.getName(), "run",
             "--config", config.toString()));
         return netns.start("daemon", command);
+    }
+
+    /** @return {@code Cpus_allowed_list} of the one thread of process {@code pid} whose name contains {@code name}. */
+    private static String cpusOfThread(final long pid, final String name) throws IOException
+    {
+        final List<String> found = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task")))
+        {
+            for (final Path task : tasks.collect(Collectors.toList()))
+            {
+                if (Files.readString(task.resolve("comm")).contains(name))
+                {
+                    for (final String line : Files.readAllLines(task.resolve("status")))
+                    {
+                        if (line.startsWith("Cpus_allowed_list:"))
+                        {
+                            found.add(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(1, found.size(), "threads named *" + name + "* in process " + pid + ": " + found);
+        return found.get(0);
     }
 
     static void awaitReady(final Netns netns, final Process daemon) throws InterruptedException

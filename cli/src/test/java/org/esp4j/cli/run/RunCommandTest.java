@@ -55,4 +55,15 @@ class RunCommandTest
             assertTrue(text.contains("\n  " + setting.key() + " "), setting.key() + " in\n" + text);
         }
     }
+
+    @Test
+    void shouldRejectAnUnknownLogLevelInOneLineBeforeStarting() throws InterruptedException
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(RunCommand.EXIT_USAGE, RunCommand.run(new String[]{ "--log-level", "loud" },
+            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals("esp4j run: bad config: log.level must be error, warn, info or debug: loud\n",
+            err.toString(StandardCharsets.UTF_8));
+    }
 }

@@ -3,6 +3,8 @@ package org.esp4j.tun.daemon;
 import org.esp4j.core.redact.Redaction;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.tun.jna.CpuSet;
+import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.routing.PolicyRouting;
 import org.esp4j.tun.routing.SteeringPrefix;
 
@@ -93,6 +95,18 @@ public final class DaemonConfig
         ONE
     }
 
+    /** What the packet threads are tuned for ({@code profile}): the defaults of two other settings. */
+    public enum Profile
+    {
+        /** {@code packet.threads=two}, {@code idle.spin.us=0}: the best rates and the least CPU per packet. */
+        THROUGHPUT,
+        /**
+         * {@code packet.threads=one}, {@code idle.spin.us=}{@value #LATENCY_IDLE_SPIN_US}: the shortest round trips
+         * of request/response traffic, for less TCP rate and more CPU per packet (README, RESULTS.md).
+         */
+        LATENCY
+    }
+
     /** Every key the daemon and its SIP bridge read, from {@link DaemonSetting}. */
     static final List<String> KEYS = DaemonSetting.keys();
 
@@ -105,6 +119,8 @@ public final class DaemonConfig
     public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
     public static final int DEFAULT_IDLE_POLL_MS = 100;
     public static final int DEFAULT_IDLE_SPIN_US = 0;
+    /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
+    public static final int LATENCY_IDLE_SPIN_US = 100;
     /** Longest {@code idle.spin.us}: a window this long already keeps a CPU busy between sparse packets. */
     public static final int MAX_IDLE_SPIN_US = 10_000;
 
@@ -119,7 +135,10 @@ public final class DaemonConfig
     private final MultiBuffer multiBuffer;
     private final CarrierRing carrierRing;
     private final UdpChecksum udpChecksum;
+    private final Profile profile;
     private final PacketThreads packetThreads;
+    private final LogLevel logLevel;
+    private final int[] packetCpus;
     private final String tunName;
     private final int mark;
     private final PolicyRouting.Settings routingSettings;
@@ -167,7 +186,11 @@ public final class DaemonConfig
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
         udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
-        packetThreads = choice(DaemonSetting.PACKET_THREADS, PacketThreads.TWO, PacketThreads.values());
+        profile = choice(DaemonSetting.PROFILE, Profile.THROUGHPUT, Profile.values());
+        final boolean latency = profile == Profile.LATENCY;
+        packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
+            PacketThreads.values());
+        logLevel = choice(DaemonSetting.LOG_LEVEL, LogLevel.INFO, LogLevel.values());
         tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
         mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
         routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
@@ -184,11 +207,12 @@ public final class DaemonConfig
         pathMtu = integer(DaemonSetting.PATH_MTU, 0);
         burst = Math.max(1, integer(DaemonSetting.BURST, DEFAULT_BURST));
         idlePollMs = Math.max(1, integer(DaemonSetting.IDLE_POLL_MS, DEFAULT_IDLE_POLL_MS));
-        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, DEFAULT_IDLE_SPIN_US);
+        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, latency ? LATENCY_IDLE_SPIN_US : DEFAULT_IDLE_SPIN_US);
         if (idleSpinUs < 0 || idleSpinUs > MAX_IDLE_SPIN_US)
         {
             throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);
         }
+        packetCpus = parsePacketCpus();
         preload = optionalPath(DaemonSetting.PRELOAD);
         countersFile = resolve(get(DaemonSetting.COUNTERS_FILE, "/dev/shm/esp4j-" + tunName + ".counters"));
         countersGroup = get(DaemonSetting.COUNTERS_GROUP, null);
@@ -431,10 +455,31 @@ public final class DaemonConfig
         return idleSpinUs;
     }
 
+    /** @return what the packet threads' defaults are tuned for. */
+    public Profile profile()
+    {
+        return profile;
+    }
+
     /** @return whether the outbound and inbound agents run on two threads or share one. */
     public PacketThreads packetThreads()
     {
         return packetThreads;
+    }
+
+    /** @return how much the daemon logs ({@code log.level}). */
+    public LogLevel logLevel()
+    {
+        return logLevel;
+    }
+
+    /**
+     * @return the CPU of each packet thread ({@code packet.cpus}): empty (the scheduler places them), one CPU for
+     *         every packet thread, or two: the outbound agent's then the inbound agent's (only with two threads).
+     */
+    public int[] packetCpus()
+    {
+        return packetCpus.clone();
     }
 
     /** @return a builder holding these values. */
@@ -499,6 +544,40 @@ public final class DaemonConfig
             names.append(names.length() == 0 ? "" : candidate.ordinal() == values.length - 1 ? " or " : ", ").append(name);
         }
         throw new IllegalArgumentException(setting.key() + " must be " + names + ": " + Redaction.redact(value));
+    }
+
+    private int[] parsePacketCpus()
+    {
+        final String value = get(DaemonSetting.PACKET_CPUS, "").trim();
+        if (value.isEmpty())
+        {
+            return new int[0];
+        }
+        final String[] items = value.split(",", -1);
+        final int most = packetThreads == PacketThreads.ONE ? 1 : 2;
+        if (items.length > most)
+        {
+            throw new IllegalArgumentException("packet.cpus takes " + (most == 1 ?
+                "one CPU with packet.threads=one" : "one or two CPUs") + ": " + Redaction.redact(value));
+        }
+        final int[] cpus = new int[items.length];
+        for (int i = 0; i < items.length; i++)
+        {
+            try
+            {
+                cpus[i] = Integer.parseInt(items[i].trim());
+            }
+            catch (final NumberFormatException ex)
+            {
+                cpus[i] = -1;
+            }
+            if (cpus[i] < 0 || cpus[i] >= CpuSet.MAX_CPUS)
+            {
+                throw new IllegalArgumentException("packet.cpus must be CPU numbers 0.." +
+                    (CpuSet.MAX_CPUS - 1) + ", comma-separated: " + Redaction.redact(value));
+            }
+        }
+        return cpus;
     }
 
     private List<SteeringPrefix> parseSteer()

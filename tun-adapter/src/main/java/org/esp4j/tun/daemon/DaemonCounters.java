@@ -114,7 +114,12 @@ public final class DaemonCounters
          * SIP bridge: holes in a TCP flow given up on (more segments after them than a flow keeps): the message across
          * the hole is lost, framing starts over at the next message start.
          */
-        TunSipTcpHolesSkipped(37, "TunSipTcpHolesSkipped");
+        TunSipTcpHolesSkipped(37, "TunSipTcpHolesSkipped"),
+        /**
+         * SIP bridge: packets the SIP watch's raw sockets returned but could not hand on (bigger than the receive
+         * area, no packet info, malformed, a receive error): lost to the watch although the kernel counted no drop.
+         */
+        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped");
 
         static
         {

@@ -1,6 +1,7 @@
 package org.esp4j.tun.daemon;
 
 import org.esp4j.core.redact.Redaction;
+import org.esp4j.tun.log.LogLevel;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.function.Consumer;
 
 /**
  * The daemon's default log: each line as {@code <instant> esp4j[<tun>] <text>} on standard error, {@link
@@ -19,32 +19,48 @@ import java.util.function.Consumer;
  * on the thread that logs, which for the SIP bridge's events (about a dozen lines per registration) is the outbound
  * packet thread. Here a line is redacted as a {@code String} and encoded once; the same rule hides the same words.
  * Lines from several threads never interleave (one write each, under this object's lock).
+ * <p>
+ * Lines above the {@code log.level} are dropped before anything is built or redacted (see {@link LogLevel}); a line
+ * logged through {@link #accept} is a {@link LogLevel#WARN} line.
  */
-final class DaemonLog implements Consumer<String>
+final class DaemonLog implements LogLevel.Log
 {
     private final String prefix;
     private final OutputStream out;
+    private final LogLevel level;
 
     /**
      * @param tunName the daemon's TUN, named on every line.
+     * @param level   the most detailed level written.
      */
-    DaemonLog(final String tunName)
+    DaemonLog(final String tunName, final LogLevel level)
     {
-        this(tunName, new FileOutputStream(FileDescriptor.err));
+        this(tunName, new FileOutputStream(FileDescriptor.err), level);
     }
 
     /**
      * @param tunName the daemon's TUN, named on every line.
      * @param out     where the lines go (unbuffered: each line is written when logged).
+     * @param level   the most detailed level written.
      */
-    DaemonLog(final String tunName, final OutputStream out)
+    DaemonLog(final String tunName, final OutputStream out, final LogLevel level)
     {
         this.prefix = " esp4j[" + tunName + "] ";
         this.out = out;
+        this.level = level;
     }
 
-    public void accept(final String text)
+    public boolean enabled(final LogLevel level)
     {
+        return this.level.logs(level);
+    }
+
+    public void log(final LogLevel level, final String text)
+    {
+        if (!this.level.logs(level))
+        {
+            return;
+        }
         final byte[] line = (Redaction.redact(Instant.now() + prefix + text) + '\n').getBytes(StandardCharsets.UTF_8);
         synchronized (this)
         {

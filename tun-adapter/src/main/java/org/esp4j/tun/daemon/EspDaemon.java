@@ -30,6 +30,8 @@ import org.esp4j.tun.carrier.RawIpReceiver;
 import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
+import org.esp4j.tun.jna.CpuSet;
+import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.PollFds;
 import org.esp4j.tun.routing.EspEarlyDrop;
@@ -140,7 +142,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     public EspDaemon(final DaemonConfig config, final Consumer<String> log, final ControlEndpointFactory controlFactory)
     {
         this.config = config;
-        this.log = log != null ? log : new DaemonLog(config.tunName());
+        this.log = log != null ? log : new DaemonLog(config.tunName(), config.logLevel());
         this.controlFactory = controlFactory;
         this.events = new DaemonEvents(this.log);
     }
@@ -158,7 +160,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            log.accept("start failed: " + ex.getMessage());
+            LogLevel.log(log, LogLevel.ERROR, "start failed: " + ex.getMessage());
             close();
             throw ex;
         }
@@ -169,6 +171,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         // first, so that crypto.multibuffer=on without the Vector API module fails before anything is set up
         outboundIcvBatch = icvBatch(config.multiBuffer());
         inboundIcvBatch = icvBatch(config.multiBuffer());
+        checkPacketCpus(config.packetCpus());
         final Path countersPath = config.countersFile();
         if (countersPath.getParent() != null)
         {
@@ -222,6 +225,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
             (config.packetThreads() == DaemonConfig.PacketThreads.ONE ? ", one packet thread" : "") +
             (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" : "") +
+            (config.packetCpus().length > 0 ? ", packet threads on CPU " + cpuList(config.packetCpus()) : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }
@@ -354,7 +358,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final ErrorHandler errorHandler = throwable ->
         {
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
-            log.accept("agent error: " + throwable);
+            LogLevel.log(log, LogLevel.ERROR, "agent error: " + throwable);
         };
         final FragmentGuard fragmentGuard = new FragmentGuard(spd);
         final EspProcessor outboundProcessor = new EspProcessor(sad, spd, counters, clock, events);
@@ -423,11 +427,12 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs(), spinNs),
                 errorHandler, null, inbound);
         }
+        final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);
-        AgentRunner.startOnThread(outboundRunner);
+        AgentRunner.startOnThread(outboundRunner, packetThreadFactory(packetCpus, 0));
         if (inboundRunner != null)
         {
-            AgentRunner.startOnThread(inboundRunner);
+            AgentRunner.startOnThread(inboundRunner, packetThreadFactory(packetCpus, packetCpus.length - 1));
         }
         if (sipRunner != null)
         {
@@ -480,6 +485,55 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         return null;
     }
 
+    /** @return {@code packet.cpus} as written: the outbound thread's CPU, then the inbound's if it differs. */
+    private static String cpuList(final int[] cpus)
+    {
+        return cpus.length == 2 && cpus[0] != cpus[1] ? cpus[0] + " (outbound), " + cpus[1] + " (inbound)" :
+            String.valueOf(cpus[0]);
+    }
+
+    /** Fails the start if {@code packet.cpus} names a CPU this process may not run on (taskset, cgroup cpuset). */
+    private static void checkPacketCpus(final int[] cpus)
+    {
+        if (cpus.length == 0)
+        {
+            return;
+        }
+        final List<Integer> allowed = CpuSet.allowedForThisThread();
+        for (final int cpu : cpus)
+        {
+            if (!allowed.contains(cpu))
+            {
+                throw new IllegalArgumentException("packet.cpus: CPU " + cpu + " is not one this process may run on (" +
+                    CpuSet.toList(allowed) + ")");
+            }
+        }
+    }
+
+    /**
+     * @return the factory of a packet thread: unpinned if {@code cpus} is empty, else a thread that first keeps itself
+     *         on {@code cpus[index]} ({@code packet.cpus}). The CPU was checked at start; if the kernel still refuses
+     *         (a CPU taken away since), the thread logs it and carries packets unpinned.
+     */
+    private java.util.concurrent.ThreadFactory packetThreadFactory(final int[] cpus, final int index)
+    {
+        if (cpus.length == 0)
+        {
+            return Thread::new;
+        }
+        final int cpu = cpus[index];
+        return runnable -> new Thread(() ->
+        {
+            final int errno = CpuSet.pinThisThread(cpu);
+            if (errno != 0)
+            {
+                log.accept("warning: packet thread " + Thread.currentThread().getName() + " not kept on CPU " + cpu +
+                    ": " + LibC.describe(errno));
+            }
+            runnable.run();
+        });
+    }
+
     /**
      * The SIP bridge: outbound SIP is seen on the TUN before protection, inbound SIP through raw UDP/TCP sockets;
      * the SAs it decides on go into this daemon's SAD and SPD, and the steering follows the new policies.
@@ -521,6 +575,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsAhead),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped)));
+        sniffer.receiveDropped(daemonCounters.counter(DaemonCounters.Counter.TunSipWatchReceiveDropped));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
         {
@@ -530,7 +585,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0), throwable ->
         {
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
-            log.accept("agent error: " + throwable);
+            LogLevel.log(log, LogLevel.ERROR, "agent error: " + throwable);
         }, null, sniffer);
         final String keys;
         if (settings.keyring() != null)
@@ -583,7 +638,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            log.accept("control endpoint failed to start: " + ex.getMessage());
+            LogLevel.log(log, LogLevel.ERROR, "control endpoint failed to start: " + ex.getMessage());
         }
     }
 
@@ -783,7 +838,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
             catch (final IOException ex)
             {
-                log.accept("cannot delete " + config.countersFile() + ": " + ex.getMessage());
+                LogLevel.log(log, LogLevel.ERROR, "cannot delete " + config.countersFile() + ": " + ex.getMessage());
             }
         }
         log.accept("stopped");
@@ -800,7 +855,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             }
             catch (final Exception ex)
             {
-                log.accept("close failed: " + ex.getMessage());
+                LogLevel.log(log, LogLevel.ERROR, "close failed: " + ex.getMessage());
             }
         }
     }

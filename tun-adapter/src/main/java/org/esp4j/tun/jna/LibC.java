@@ -229,6 +229,12 @@ public final class LibC
     /** {@code int munmap(void *addr, size_t length)}. */
     public static native int munmap(long address, long length);
 
+    /** {@code int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask)} (pid 0: this thread). */
+    public static native int sched_setaffinity(int pid, long cpuSetSize, long mask);
+
+    /** {@code int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask)} (pid 0: this thread). */
+    public static native int sched_getaffinity(int pid, long cpuSetSize, long mask);
+
     /**
      * {@code syscall(2)} with six arguments (the unused ones 0), for system calls libc has no wrapper of (io_uring).
      * Variadic in C; passed as fixed integer arguments, which the x86-64 and AArch64 Linux ABIs treat alike.

@@ -1,5 +1,7 @@
 package org.esp4j.tun.routing;
 
+import org.esp4j.tun.log.LogLevel;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -148,7 +150,7 @@ public final class EspEarlyDrop
         installedSpis = new HashSet<>(spis);
         if (logged)
         {
-            log.accept("ESP early drop " + table + ": " + wanted.addresses().size() + " local address(es) on " +
+            LogLevel.log(log, LogLevel.INFO, "ESP early drop " + table + ": " + wanted.addresses().size() + " local address(es) on " +
                 wanted.interfaces().size() + " interface(s), " + spis.size() + " SPI(s)" +
                 (tableWanted ? "" : ", no table"));
         }

@@ -6,6 +6,7 @@ import org.esp4j.core.spd.PolicyDirection;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.selector.TrafficSelector;
+import org.esp4j.tun.log.LogLevel;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -243,7 +244,7 @@ public final class InboundClearFilter
         installedRuleDrops = contentRuleDrops;
         if (logged)
         {
-            log.accept("inbound filter " + table + ": " + (wanted.drops() ? wanted.elements() +
+            LogLevel.log(log, LogLevel.INFO, "inbound filter " + table + ": " + (wanted.drops() ? wanted.elements() +
                 " exact selector element(s), " + (wanted.rules().split("\n").length - headRules()) +
                 " ordered rule(s)" : "no drop verdict, no table"));
         }

@@ -1,5 +1,7 @@
 package org.esp4j.tun.routing;
 
+import org.esp4j.tun.log.LogLevel;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -248,7 +250,7 @@ public final class PolicyRouting
         }
         if (changes > 0)
         {
-            log.accept("steering into " + settings.tunName() + ": " + (installed.size() <= MAX_LOGGED_PREFIXES ?
+            LogLevel.log(log, LogLevel.INFO, "steering into " + settings.tunName() + ": " + (installed.size() <= MAX_LOGGED_PREFIXES ?
                 installed : installed.size() + " prefixes")); // not a line of 10,000 prefixes per registration
         }
     }

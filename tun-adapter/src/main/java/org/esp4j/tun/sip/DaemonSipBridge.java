@@ -20,6 +20,7 @@ import org.esp4j.sip.lifecycle.LifecycleEvent;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SecurityAssociationSink;
+import org.esp4j.tun.log.LogLevel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -558,11 +559,14 @@ public final class DaemonSipBridge implements PlaintextObserver
         return true;
     }
 
-    /** A packet on a flow whose SAs are being removed: dropped as XfrmOutNoStates, never protected with them. */
+    /**
+     * A packet on a flow whose SAs are being removed: dropped as XfrmOutNoStates, never protected with them. Logged at
+     * debug only: one line per packet (a de-registering farm retransmits thousands), the counter says how many.
+     */
     private int dropOnRemovedFlow(final IpPacket ip)
     {
         held++;
-        log.accept("sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
+        LogLevel.log(log, LogLevel.DEBUG, "sip-bridge: packet from [" + ip.src().getHostAddress() + "]:" + ip.srcPort() + " to [" +
             ip.dst().getHostAddress() + "]:" + ip.dstPort() + " on a flow whose SAs are being removed: dropped, " +
             "not sent with them (XfrmOutNoStates)");
         return HOLD;
@@ -919,9 +923,14 @@ public final class DaemonSipBridge implements PlaintextObserver
         {
             return;
         }
+        final LogLevel detail = LogLevel.enabled(log, LogLevel.DEBUG) ? LogLevel.DEBUG : LogLevel.INFO;
         for (final LifecycleEvent event : events)
         {
-            log.accept("sip-bridge: " + event);
+            final LogLevel level = SipEventLine.level(event.type());
+            if (LogLevel.enabled(log, level)) // below info, not even built: a dozen lines per registration
+            {
+                LogLevel.log(log, level, "sip-bridge: " + SipEventLine.text(event, detail));
+            }
         }
         if (bridge.protectedPortsChanges() != watchedPortsChanges || pendingRemovals > 0)
         {

@@ -2,6 +2,7 @@ package org.esp4j.tun.sip;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.carrier.RawIpReceiver;
@@ -40,6 +41,7 @@ public final class SipSniffer implements Agent, AutoCloseable
     private final UnsafeBuffer packet = new UnsafeBuffer(new byte[EspProcessor.MAX_PACKET_LENGTH]);
     private long lastPollNs = System.nanoTime();
     private SipBridgeCounters counters;
+    private AtomicCounter receiveDropped;
 
     /**
      * @param bridge where SIP packets go; this sniffer becomes its inbound source.
@@ -73,6 +75,15 @@ public final class SipSniffer implements Agent, AutoCloseable
     public void counters(final SipBridgeCounters counters)
     {
         this.counters = counters;
+    }
+
+    /**
+     * @param receiveDropped counts what a socket returned that could not be handed on (truncated, malformed, without
+     *                       packet info, a receive error): a loss the kernel's socket drop count does not show.
+     */
+    public void receiveDropped(final AtomicCounter receiveDropped)
+    {
+        this.receiveDropped = receiveDropped;
     }
 
     /** @return the sockets' descriptors, for a poll-based idle strategy. */
@@ -123,6 +134,10 @@ public final class SipSniffer implements Agent, AutoCloseable
                 if (n > 0)
                 {
                     bridge.onReceived(packet.byteArray(), 0, n);
+                }
+                else if (receiveDropped != null)
+                {
+                    receiveDropped.increment();
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.routing.SteeringPrefix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -116,6 +118,18 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadTheLogLevelAndRejectAnUnknownOneInOneLine()
+    {
+        assertEquals(LogLevel.INFO, DaemonConfig.builder().build().logLevel());
+        assertEquals(LogLevel.WARN, DaemonConfig.builder().set("log.level", "warn").build().logLevel());
+        assertEquals(LogLevel.ERROR, DaemonConfig.builder().set("log.level", "ERROR").build().logLevel());
+        assertEquals(LogLevel.DEBUG, DaemonConfig.builder().set("log.level", "debug").build().logLevel());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("log.level", "verbose").build());
+        assertEquals("log.level must be error, warn, info or debug: verbose", ex.getMessage());
+    }
+
+    @Test
     void shouldReadThePacketThreadsSetting()
     {
         assertEquals(DaemonConfig.PacketThreads.TWO, DaemonConfig.builder().build().packetThreads());
@@ -126,6 +140,51 @@ class DaemonConfigTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("packet.threads", "3").build());
         assertEquals("packet.threads must be two or one: 3", ex.getMessage());
+    }
+
+    @Test
+    void shouldTakeOnePacketThreadAndASpinWindowFromTheLatencyProfileUnlessSetOtherwise()
+    {
+        final DaemonConfig throughput = DaemonConfig.builder().build();
+        assertEquals(DaemonConfig.Profile.THROUGHPUT, throughput.profile());
+        assertEquals(DaemonConfig.PacketThreads.TWO, throughput.packetThreads());
+        assertEquals(0, throughput.idleSpinUs());
+        final DaemonConfig latency = DaemonConfig.builder().set("profile", "latency").build();
+        assertEquals(DaemonConfig.Profile.LATENCY, latency.profile());
+        assertEquals(DaemonConfig.PacketThreads.ONE, latency.packetThreads());
+        assertEquals(100, latency.idleSpinUs());
+        final DaemonConfig overridden = DaemonConfig.builder().set("profile", "latency").set("idle.spin.us", "50")
+            .set("packet.threads", "two").build();
+        assertEquals(DaemonConfig.PacketThreads.TWO, overridden.packetThreads());
+        assertEquals(50, overridden.idleSpinUs());
+        assertEquals("profile must be throughput or latency: fast", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("profile", "fast").build()).getMessage());
+    }
+
+    @Test
+    void shouldReadThePacketCpus()
+    {
+        assertEquals(0, DaemonConfig.builder().build().packetCpus().length);
+        assertArrayEquals(new int[]{1}, DaemonConfig.builder().set("packet.cpus", "1").build().packetCpus());
+        assertArrayEquals(new int[]{0, 1}, DaemonConfig.builder().set("packet.cpus", "0, 1").build().packetCpus());
+        assertArrayEquals(new int[]{1}, DaemonConfig.builder().set("packet.threads", "one").set("packet.cpus", "1")
+            .build().packetCpus());
+    }
+
+    @Test
+    void shouldRejectPacketCpusThatAreNotCpuNumbers()
+    {
+        assertEquals("packet.cpus takes one CPU with packet.threads=one: 0,1", assertThrows(
+            IllegalArgumentException.class, () -> DaemonConfig.builder().set("packet.threads", "one")
+                .set("packet.cpus", "0,1").build()).getMessage());
+        assertEquals("packet.cpus takes one or two CPUs: 0,1,2", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.cpus", "0,1,2").build()).getMessage());
+        for (final String bad : new String[]{"x", "-1", "1024", "0,", "1.5"})
+        {
+            assertEquals("packet.cpus must be CPU numbers 0..1023, comma-separated: " + bad,
+                assertThrows(IllegalArgumentException.class,
+                    () -> DaemonConfig.builder().set("packet.cpus", bad).build()).getMessage(), bad);
+        }
     }
 
     @Test

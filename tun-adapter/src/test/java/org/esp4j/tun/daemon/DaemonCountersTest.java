@@ -30,7 +30,7 @@ class DaemonCountersTest
         "24 TunSipTcpFlowsOverflowed", "25 TunSipFlowConflicts", "26 TunRingDuplicateCopy", "27 Esp4jTunHdrError",
         "28 Esp4jTunIoError", "29 Esp4jCarrierIoError",
         "32 TunSipHeld", "33 TunSipHeldReleased", "34 TunSipHoldFull", "35 TunSipHoldNotInForce",
-        "36 TunSipTcpSegmentsAhead", "37 TunSipTcpHolesSkipped",
+        "36 TunSipTcpSegmentsAhead", "37 TunSipTcpHolesSkipped", "38 TunSipWatchReceiveDropped",
     };
 
     @Test

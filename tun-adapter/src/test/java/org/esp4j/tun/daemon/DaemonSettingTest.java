@@ -79,6 +79,10 @@ class DaemonSettingTest
         assertEquals(defaults.inboundFilter(), given.inboundFilter());
         assertEquals(defaults.multiBuffer(), given.multiBuffer());
         assertEquals(defaults.carrierRing(), given.carrierRing());
+        assertEquals(defaults.logLevel(), given.logLevel());
+        assertEquals(defaults.profile(), given.profile());
+        assertEquals(defaults.packetThreads(), given.packetThreads());
+        assertEquals(defaults.idleSpinUs(), given.idleSpinUs());
     }
 
     private static Path readme()

@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.tun.jna.CpuSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,26 @@ class EspDaemonSettingsTest
 
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, daemon::start);
         assertEquals("crypto.multibuffer=on needs the JVM option --add-modules jdk.incubator.vector", ex.getMessage());
+        assertFalse(Files.exists(counters), "nothing set up");
+        assertTrue(log.contains("start failed: " + ex.getMessage()), log.toString());
+    }
+
+    @Test
+    void shouldRefuseAPacketCpuThisProcessMayNotRunOnBeforeSettingAnythingUp()
+    {
+        final List<Integer> allowed = CpuSet.allowedForThisThread();
+        final int notAllowed = allowed.get(allowed.size() - 1) + 1; // CPUs are numbered from 0: past the last one
+        final Path counters = dir.resolve("esp4j-test.counters");
+        final List<String> log = new ArrayList<>();
+        final EspDaemon daemon = new EspDaemon(DaemonConfig.builder()
+            .set("tun.name", "esp4jcpu0")
+            .set("counters.file", counters.toString())
+            .set("packet.cpus", "0," + notAllowed)
+            .build(), log::add, null);
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, daemon::start);
+        assertEquals("packet.cpus: CPU " + notAllowed + " is not one this process may run on (" +
+            CpuSet.toList(allowed) + ")", ex.getMessage());
         assertFalse(Files.exists(counters), "nothing set up");
         assertTrue(log.contains("start failed: " + ex.getMessage()), log.toString());
     }

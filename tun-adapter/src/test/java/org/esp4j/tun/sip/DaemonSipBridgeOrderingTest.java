@@ -12,6 +12,7 @@ import org.esp4j.sip.aka.Milenage;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaSpec;
 import org.esp4j.sip.lifecycle.SaLifecycleState;
+import org.esp4j.tun.log.LogLevel;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -24,6 +25,7 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,14 +74,31 @@ class DaemonSipBridgeOrderingTest
     private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
     private final EspProcessor processor = new EspProcessor(sad, spd, counters, clock);
     private final List<String> log = new ArrayList<>();
+    /** The daemon's log.level for the bridge's log; null: a plain consumer, which takes every line in full. */
+    private LogLevel logLevel;
     /** The sniffer's raw sockets: filled by "the kernel", emptied only by a drain. */
     private final Deque<byte[]> snifferQueue = new ArrayDeque<>();
     private UnsafeBuffer sent;
 
     private DaemonSipBridge bridge(final Role role, final boolean knowsK)
     {
+        final Consumer<String> sink = logLevel == null ? log::add : new LogLevel.Log()
+        {
+            public void log(final LogLevel level, final String text)
+            {
+                if (logLevel.logs(level))
+                {
+                    log.add(text);
+                }
+            }
+
+            public boolean enabled(final LogLevel level)
+            {
+                return logLevel.logs(level);
+            }
+        };
         final DaemonSipBridge bridge = new DaemonSipBridge(role, knowsK ? Milenage.withOpc(K, OPC) : null, sad, spd,
-            clock::nanoTime, log::add);
+            clock::nanoTime, sink);
         bridge.inboundSource(limit ->
         {
             int taken = 0;
@@ -139,6 +158,35 @@ class DaemonSipBridgeOrderingTest
 
     @Test
     void shouldKeepThePcscfsAnswersInOrderWithWhatItReceived()
+    {
+        registerAndDeregisterThroughThePcscf();
+    }
+
+    @Test
+    void shouldLogOneShortLinePerEventAtInfoPrintingEachSaInFullOnlyWhenInstalled()
+    {
+        logLevel = LogLevel.INFO;
+        registerAndDeregisterThroughThePcscf();
+        assertTrue(log.stream().anyMatch(line -> line.startsWith("sip-bridge: SET_ESTABLISHED: ")), log::toString);
+        assertEquals(4, log.stream().filter(line -> line.contains("SA_INSTALLED") && line.contains("lifetimeNs=")).count(),
+            log::toString);
+        for (final String line : log)
+        {
+            assertFalse(line.contains("contact="), line);
+            assertFalse(!line.contains("SA_INSTALLED") && line.contains("lifetimeNs="), line);
+            assertFalse(line.contains(IK) || line.contains(CK), "keys are never logged");
+        }
+    }
+
+    @Test
+    void shouldLogNothingPerRegistrationAtWarn()
+    {
+        logLevel = LogLevel.WARN;
+        registerAndDeregisterThroughThePcscf();
+        assertEquals(List.of(), log);
+    }
+
+    private void registerAndDeregisterThroughThePcscf()
     {
         final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
