@@ -34,8 +34,8 @@ import java.nio.charset.StandardCharsets;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  * The kernel answers with an {@code NFT_MSG_NEWOBJ} message whose {@code NFTA_OBJ_DATA} nest holds
- * {@code NFTA_COUNTER_PACKETS} and {@code NFTA_COUNTER_BYTES} (BE u64), then an {@code NLMSG_ERROR} acknowledgement
- * (error 0), or only the {@code NLMSG_ERROR} with {@code -ENOENT} when the table or counter does not exist. Needs
+ * {@code NFTA_COUNTER_PACKETS} and {@code NFTA_COUNTER_BYTES} (BE u64), then an {@code NetlinkHeader.NLMSG_ERROR} acknowledgement
+ * (error 0), or only the {@code NetlinkHeader.NLMSG_ERROR} with {@code -ENOENT} when the table or counter does not exist. Needs
  * CAP_NET_ADMIN, like {@code nft}. Not thread-safe: its owner calls it (the filter's lock).
  */
 public final class NftNamedCounter
@@ -43,24 +43,14 @@ public final class NftNamedCounter
     /** Value of {@link #packets} when the table or the counter does not exist. */
     public static final long MISSING = -1;
 
-    static final int AF_NETLINK = 16;
     static final int NETLINK_NETFILTER = 12;
     static final int SO_RCVTIMEO = 20;
     static final int NFPROTO_INET = 1;
 
-    static final int NLMSG_HEADER_LENGTH = 16;
-    static final int NLMSG_LEN_OFFSET = 0;
-    static final int NLMSG_TYPE_OFFSET = 4;
-    static final int NLMSG_FLAGS_OFFSET = 6;
-    static final int NLMSG_SEQ_OFFSET = 8;
-    static final int NLMSG_ERROR_OFFSET = NLMSG_HEADER_LENGTH;
-    static final int NLMSG_ERROR = 2;
-    static final int NLM_F_REQUEST = 0x1;
-    static final int NLM_F_ACK = 0x4;
 
     static final int NFGEN_HEADER_LENGTH = 4;
-    static final int NFGEN_FAMILY_OFFSET = NLMSG_HEADER_LENGTH;
-    static final int ATTRIBUTES_OFFSET = NLMSG_HEADER_LENGTH + NFGEN_HEADER_LENGTH;
+    static final int NFGEN_FAMILY_OFFSET = NetlinkHeader.HEADER_LENGTH;
+    static final int ATTRIBUTES_OFFSET = NetlinkHeader.HEADER_LENGTH + NFGEN_HEADER_LENGTH;
     static final int NLA_HEADER_LENGTH = 4;
     static final int NLA_TYPE_MASK = 0x3FFF; // without NLA_F_NESTED / NLA_F_NET_BYTEORDER
 
@@ -94,7 +84,7 @@ public final class NftNamedCounter
     public long packets(final String table, final String name) throws IOException
     {
         final int length = encodeRequest(request.buffer(), ++sequence, table, name);
-        final int fd = LibC.socket(AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_NETFILTER);
+        final int fd = LibC.socket(NetlinkHeader.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_NETFILTER);
         if (fd < 0)
         {
             throw new IOException("netlink socket: " + LibC.describe(LibC.errno()));
@@ -109,7 +99,7 @@ public final class NftNamedCounter
             {
                 throw new IOException("netlink SO_RCVTIMEO: " + LibC.describe(LibC.errno()));
             }
-            bytes.putShort(0, (short)AF_NETLINK, ByteOrder.nativeOrder()); // struct sockaddr_nl, the kernel: pid 0
+            bytes.putShort(0, (short)NetlinkHeader.AF_NETLINK, ByteOrder.nativeOrder()); // struct sockaddr_nl, the kernel: pid 0
             if (LibC.sendto(fd, request.address(0), length, 0, scratch.address(0), SOCKADDR_NL_LENGTH) != length)
             {
                 throw new IOException("netlink send: " + LibC.describe(LibC.errno()));
@@ -153,10 +143,7 @@ public final class NftNamedCounter
     static int encodeRequest(final UnsafeBuffer buffer, final int sequence, final String table, final String name)
     {
         final ByteOrder host = ByteOrder.nativeOrder();
-        buffer.putShort(NLMSG_TYPE_OFFSET, (short)(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ), host);
-        buffer.putShort(NLMSG_FLAGS_OFFSET, (short)(NLM_F_REQUEST | NLM_F_ACK), host);
-        buffer.putInt(NLMSG_SEQ_OFFSET, sequence, host);
-        buffer.putInt(NLMSG_SEQ_OFFSET + 4, 0, host);
+        NetlinkHeader.writeRequest(buffer, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ, 0, sequence);
         buffer.putByte(NFGEN_FAMILY_OFFSET, (byte)NFPROTO_INET);
         buffer.putByte(NFGEN_FAMILY_OFFSET + 1, (byte)0);
         buffer.putShort(NFGEN_FAMILY_OFFSET + 2, (short)0, ByteOrder.BIG_ENDIAN);
@@ -167,7 +154,7 @@ public final class NftNamedCounter
         buffer.putShort(offset + 2, (short)NFTA_OBJ_TYPE, host);
         buffer.putInt(offset + NLA_HEADER_LENGTH, NFT_OBJECT_COUNTER, ByteOrder.BIG_ENDIAN);
         offset += NLA_HEADER_LENGTH + 4;
-        buffer.putInt(NLMSG_LEN_OFFSET, offset, host);
+        NetlinkHeader.length(buffer, offset);
         return offset;
     }
 
@@ -177,18 +164,18 @@ public final class NftNamedCounter
         final ByteOrder host = ByteOrder.nativeOrder();
         long packets = MISSING;
         int offset = 0;
-        while (offset + NLMSG_HEADER_LENGTH <= length)
+        while (offset + NetlinkHeader.HEADER_LENGTH <= length)
         {
-            final int messageLength = buffer.getInt(offset + NLMSG_LEN_OFFSET, host);
-            if (messageLength < NLMSG_HEADER_LENGTH || offset + messageLength > length)
+            final int messageLength = NetlinkHeader.messageLength(buffer, offset);
+            if (messageLength < NetlinkHeader.HEADER_LENGTH || offset + messageLength > length)
             {
                 throw new IOException("netlink: malformed reply (message length " + messageLength + ")");
             }
-            final int type = buffer.getShort(offset + NLMSG_TYPE_OFFSET, host) & 0xFFFF;
-            final boolean ours = buffer.getInt(offset + NLMSG_SEQ_OFFSET, host) == sequence;
-            if (ours && type == NLMSG_ERROR && messageLength >= NLMSG_HEADER_LENGTH + 4)
+            final int type = NetlinkHeader.type(buffer, offset);
+            final boolean ours = NetlinkHeader.sequence(buffer, offset) == sequence;
+            if (ours && type == NetlinkHeader.NLMSG_ERROR && messageLength >= NetlinkHeader.HEADER_LENGTH + 4)
             {
-                return new Answer(packets, true, -buffer.getInt(offset + NLMSG_ERROR_OFFSET, host));
+                return new Answer(packets, true, -NetlinkHeader.errorCode(buffer, offset));
             }
             if (ours && type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWOBJ))
             {

@@ -39,14 +39,8 @@ import java.nio.ByteOrder;
 final class RuleNetlink implements AutoCloseable
 {
     static final int NETLINK_ROUTE = 0;
-    static final int AF_NETLINK = 16;
     static final int RTM_NEWRULE = 32;
     static final int RTM_DELRULE = 33;
-    static final int NLMSG_ERROR = 2;
-    static final int NLM_F_REQUEST = 0x1;
-    static final int NLM_F_ACK = 0x4;
-    static final int NLM_F_EXCL = 0x200;
-    static final int NLM_F_CREATE = 0x400;
     static final int FRA_DST = 1;
     static final int FRA_PRIORITY = 6;
     static final int FRA_FWMARK = 10;
@@ -56,20 +50,12 @@ final class RuleNetlink implements AutoCloseable
     static final int EEXIST = 17;
     static final int ENOENT = 2;
 
-    static final int NLMSG_LEN_OFFSET = 0;
-    static final int NLMSG_TYPE_OFFSET = 4;
-    static final int NLMSG_FLAGS_OFFSET = 6;
-    static final int NLMSG_SEQ_OFFSET = 8;
-    static final int NLMSG_PID_OFFSET = 12;
-    static final int NLMSG_HEADER_LENGTH = 16;
     static final int FRH_FAMILY_OFFSET = 16;
     static final int FRH_DST_LEN_OFFSET = 17;
     static final int FRH_TABLE_OFFSET = 20;
     static final int FRH_ACTION_OFFSET = 23;
     static final int FRH_FLAGS_OFFSET = 24;
     static final int ATTRIBUTES_OFFSET = 28;
-    /** Offset of the error in an {@code NLMSG_ERROR} answer (after its own header). */
-    static final int NLMSG_ERROR_CODE_OFFSET = NLMSG_HEADER_LENGTH;
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int SO_RCVTIMEO = 20;
@@ -111,7 +97,7 @@ final class RuleNetlink implements AutoCloseable
 
     private static int socket() throws IOException
     {
-        final int fd = LibC.socket(AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_ROUTE);
+        final int fd = LibC.socket(NetlinkHeader.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_ROUTE);
         if (fd < 0)
         {
             throw new IOException("netlink socket: " + LibC.describe(Native.getLastError()));
@@ -172,7 +158,7 @@ final class RuleNetlink implements AutoCloseable
      */
     void add(final SteeringPrefix prefix, final int mark, final int priority, final int table) throws IOException
     {
-        final int error = exchange(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, prefix, mark, priority, table);
+        final int error = exchange(RTM_NEWRULE, NetlinkHeader.NLM_F_CREATE | NetlinkHeader.NLM_F_EXCL, prefix, mark, priority, table);
         if (error != 0 && error != -EEXIST)
         {
             throw new IOException(describe("add", prefix, mark, table, error));
@@ -216,11 +202,11 @@ final class RuleNetlink implements AutoCloseable
                     LibC.describe(Native.getLastError()));
             }
             final UnsafeBuffer buffer = answer.buffer();
-            if (received >= NLMSG_ERROR_CODE_OFFSET + 4 &&
-                buffer.getShort(NLMSG_TYPE_OFFSET, ORDER) == NLMSG_ERROR &&
-                buffer.getInt(NLMSG_SEQ_OFFSET, ORDER) == seq)
+            if (received >= NetlinkHeader.ERROR_CODE_OFFSET + 4 &&
+                NetlinkHeader.type(buffer, 0) == NetlinkHeader.NLMSG_ERROR &&
+                NetlinkHeader.sequence(buffer, 0) == seq)
             {
-                return buffer.getInt(NLMSG_ERROR_CODE_OFFSET, ORDER);
+                return NetlinkHeader.errorCode(buffer, 0);
             }
             // an answer to an earlier request that timed out: skip it
         }
@@ -237,10 +223,7 @@ final class RuleNetlink implements AutoCloseable
     {
         final byte[] address = prefix.address().getAddress();
         buffer.setMemory(0, ATTRIBUTES_OFFSET, (byte)0);
-        buffer.putShort(NLMSG_TYPE_OFFSET, (short)type, ORDER);
-        buffer.putShort(NLMSG_FLAGS_OFFSET, (short)(NLM_F_REQUEST | NLM_F_ACK | flags), ORDER);
-        buffer.putInt(NLMSG_SEQ_OFFSET, seq, ORDER);
-        buffer.putInt(NLMSG_PID_OFFSET, 0, ORDER);
+        NetlinkHeader.writeRequest(buffer, type, flags, seq);
         buffer.putByte(FRH_FAMILY_OFFSET, (byte)(address.length == 4 ? LibC.AF_INET : LibC.AF_INET6));
         buffer.putByte(FRH_DST_LEN_OFFSET, (byte)prefix.prefixLength());
         buffer.putByte(FRH_TABLE_OFFSET, (byte)0); // RT_TABLE_UNSPEC: the table is FRA_TABLE's, as ip sends it
@@ -257,7 +240,7 @@ final class RuleNetlink implements AutoCloseable
         {
             offset = putInt(buffer, offset, FRA_TABLE, table);
         }
-        buffer.putInt(NLMSG_LEN_OFFSET, offset, ORDER);
+        NetlinkHeader.length(buffer, offset);
         return offset;
     }
 
