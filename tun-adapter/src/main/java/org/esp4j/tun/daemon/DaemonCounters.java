@@ -119,7 +119,17 @@ public final class DaemonCounters
          * SIP bridge: packets the SIP watch's raw sockets returned but could not hand on (bigger than the receive
          * area, no packet info, malformed, a receive error): lost to the watch although the kernel counted no drop.
          */
-        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped");
+        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped"),
+        /**
+         * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a SYN began
+         * a new connection on the same addresses and ports (the old one died unseen): never joined to the new bytes.
+         */
+        TunSipTcpPartialsDroppedByNewConnection(45, "TunSipTcpPartialsDroppedByNewConnection"),
+        /**
+         * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a RST, or a
+         * FIN after every byte before it, ended the connection before the message completed.
+         */
+        TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose");
 
         static
         {

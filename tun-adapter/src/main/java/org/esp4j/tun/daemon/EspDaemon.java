@@ -574,7 +574,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsOverflowed),
             daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsAhead),
-            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped)));
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByNewConnection),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByClose)));
         sniffer.receiveDropped(daemonCounters.counter(DaemonCounters.Counter.TunSipWatchReceiveDropped));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
