@@ -422,6 +422,7 @@ public final class SaLifecycleEngine
             }
             roundClient(registration, client);
             emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
+                client.size() + " mechanism(s): " + SecurityHeaders.summary(client),
                 client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
         }
         else if (via == registration.temporary)
@@ -454,6 +455,7 @@ public final class SaLifecycleEngine
                 }
                 roundClient(registration, client);
                 emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
+                    "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.summary(client),
                     "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
             }
         }

@@ -118,6 +118,10 @@ public final class DaemonConfig
     public static final int DEFAULT_BURST = 64;
     public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
     public static final int DEFAULT_IDLE_POLL_MS = 100;
+    /** Default period of the SIP bridge's summary line, seconds. */
+    public static final int DEFAULT_LOG_SUMMARY_S = 60;
+    /** Longest period of the SIP bridge's summary line, seconds: a day. */
+    public static final int MAX_LOG_SUMMARY_S = 86_400;
     public static final int DEFAULT_IDLE_SPIN_US = 0;
     /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
     public static final int LATENCY_IDLE_SPIN_US = 100;
@@ -149,6 +153,7 @@ public final class DaemonConfig
     private final int pathMtu;
     private final int burst;
     private final int idlePollMs;
+    private final int logSummaryS;
     private final int idleSpinUs;
     private final Path preload;
     private final Path countersFile;
@@ -191,6 +196,12 @@ public final class DaemonConfig
         packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
             PacketThreads.values());
         logLevel = choice(DaemonSetting.LOG_LEVEL, LogLevel.INFO, LogLevel.values());
+        logSummaryS = integer(DaemonSetting.LOG_SUMMARY_S, DEFAULT_LOG_SUMMARY_S);
+        if (logSummaryS < 0 || logSummaryS > MAX_LOG_SUMMARY_S)
+        {
+            throw new IllegalArgumentException(DaemonSetting.LOG_SUMMARY_S.key() + " must be 0.." + MAX_LOG_SUMMARY_S +
+                ": " + logSummaryS);
+        }
         tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
         mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
         routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
@@ -447,6 +458,12 @@ public final class DaemonConfig
     public int idlePollMs()
     {
         return idlePollMs;
+    }
+
+    /** @return the period of the SIP bridge's summary line in seconds ({@code log.summary.s}); 0: none. */
+    public int logSummaryS()
+    {
+        return logSummaryS;
     }
 
     /** @return how long the packet agents yield after work before they poll, in microseconds. */

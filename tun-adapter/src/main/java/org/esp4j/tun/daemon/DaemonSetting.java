@@ -59,6 +59,8 @@ public enum DaemonSetting
         "raw carrier: ESP to the host's addresses from an AF_PACKET ring dropped at prerouting, not the raw socket"),
     LOG_LEVEL("log.level", "error|warn|info|debug", "info",
         "daemon log on stderr: error; warn (also warnings, start, stop); info (also a line per SIP event and SA change)"),
+    LOG_SUMMARY_S("log.summary.s", "SECONDS", String.valueOf(DaemonConfig.DEFAULT_LOG_SUMMARY_S),
+        "SIP bridge: a summary line (at warn) at most this often, after a period in which something happened; 0: none"),
     SIP_ROLE(SipBridgeSettings.ROLE, "ue|pcscf", "", "run the SIP bridge in this role; empty: no SIP bridge"),
     SIP_KEYFILE(SipBridgeSettings.KEYFILE, "FILE", "", "the subscriber's key file (mode 0600)"),
     SIP_K(SipBridgeSettings.K, "HEX", "", "the subscriber's K (128 bits; a key file or ESP4J_K is safer)"),

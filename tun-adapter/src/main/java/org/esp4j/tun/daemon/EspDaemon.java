@@ -545,6 +545,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
             log, config.carrier().raw() ? 0 : config.udpPort(), new ConductorChangeApplier(conductor, CHANGE_TIMEOUT_NS));
         sipBridge.tcpFlows(config.sipTcpFlows());
+        sipBridge.summaryPeriod(java.util.concurrent.TimeUnit.SECONDS.toNanos(config.logSummaryS()));
         final org.esp4j.tun.jna.EventFd wake = holdWake;
         sipBridge.holdArea(new org.esp4j.tun.sip.HoldArea(clock, CHANGE_TIMEOUT_NS,
             new org.esp4j.tun.sip.HoldArea.Counters(

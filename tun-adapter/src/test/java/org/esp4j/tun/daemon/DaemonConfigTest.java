@@ -130,6 +130,17 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadTheLogSummaryPeriodWithinItsBounds()
+    {
+        assertEquals(60, DaemonConfig.builder().build().logSummaryS());
+        assertEquals(0, DaemonConfig.builder().set("log.summary.s", "0").build().logSummaryS());
+        assertEquals(86_400, DaemonConfig.builder().set("log.summary.s", "86400").build().logSummaryS());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("log.summary.s", "-1").build());
+        assertEquals("log.summary.s must be 0..86400: -1", ex.getMessage());
+    }
+
+    @Test
     void shouldReadThePacketThreadsSetting()
     {
         assertEquals(DaemonConfig.PacketThreads.TWO, DaemonConfig.builder().build().packetThreads());
