@@ -31,7 +31,8 @@
 #   SUSTAIN      S: sustained load instead of one registration per UE: the farm (sim ue --sustain S) de-registers
 #                each UE once it is registered and registers it again (AKA, sec-agree, 4 new SAs each side), for S
 #                seconds, with CONCURRENCY in flight; registrations/s is then read over the last WINDOW seconds of
-#                it (from the farm's progress lines), and the CPU table's "steady window" rows cover the same window.
+#                it (from the farm's progress lines; its S seconds start at its first REGISTER, which each shard
+#                prints, the latest of the shards' taken), and the CPU table's "steady window" rows cover the same window.
 #                The table's SA, memory, state add and nft columns are not measured then (the farm de-registers by
 #                the time they would be). (0: off)
 #   WINDOW       the steady window in seconds (60; at most SUSTAIN / 2)
