@@ -6,6 +6,8 @@ import org.esp4j.sip.lifecycle.LifecycleEvent;
 import org.esp4j.sip.lifecycle.LifecycleListener;
 import org.esp4j.sip.lifecycle.Role;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -375,34 +377,22 @@ class TcpReassemblyTest
         assertEquals(0, tcp.bufferedBytes());
     }
 
-    @Test
-    void shouldDropAndCountThePartialMessageOfAConnectionThatARstEnds()
+    @ParameterizedTest(name = "flags={0}")
+    @ValueSource(ints = { RST, RST | ACK, FIN | ACK })
+    void shouldDropAndCountThePartialMessageOfAConnectionThatARstOrAFinAfterEveryByteBeforeItEnds(final int flags)
     {
+        // the message's tail will never come on this connection
         final TcpReassembly tcp = bridge.tcpReassembly();
         final byte[][] halves = split(register(32, 1800), 2);
         feed(tcp(40032, 5064, 1, halves[0]));
         assertTrue(tcp.bufferedBytes() > 0);
 
-        feed(tcp(ATTACKER, 40032, 5064, 1 + halves[0].length, RST, new byte[0]));
+        feed(tcp(ATTACKER, 40032, 5064, 1 + halves[0].length, flags, new byte[0]));
 
         assertEquals(1, tcp.partialsDroppedByClose());
         assertEquals(0, tcp.flowCount());
         assertEquals(0, tcp.bufferedBytes());
         assertEquals(0, tcp.partialsDroppedByNewConnection());
-    }
-
-    @Test
-    void shouldDropAndCountThePartialMessageOfAConnectionThatAFinEndsAfterEveryByteBeforeIt()
-    {
-        final TcpReassembly tcp = bridge.tcpReassembly();
-        final byte[][] halves = split(register(33, 1800), 2);
-        feed(tcp(40033, 5064, 1, halves[0]));
-
-        feed(tcp(ATTACKER, 40033, 5064, 1 + halves[0].length, ACK | FIN, new byte[0]));
-
-        assertEquals(1, tcp.partialsDroppedByClose(), "the message's tail will never come on this connection");
-        assertEquals(0, tcp.flowCount());
-        assertEquals(0, tcp.bufferedBytes());
     }
 
     @Test

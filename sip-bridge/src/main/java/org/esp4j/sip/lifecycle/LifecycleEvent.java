@@ -87,18 +87,6 @@ public final class LifecycleEvent
         final String detail,
         final int statusCode,
         final byte[] message,
-        final String authorization)
-    {
-        this(type, identity, sa, detail, statusCode, message, authorization, null);
-    }
-
-    LifecycleEvent(
-        final Type type,
-        final RegistrationIdentity identity,
-        final SaSpec sa,
-        final String detail,
-        final int statusCode,
-        final byte[] message,
         final String authorization,
         final String fullDetail)
     {
@@ -114,7 +102,7 @@ public final class LifecycleEvent
 
     static LifecycleEvent of(final Type type, final RegistrationIdentity identity, final SaSpec sa, final String detail)
     {
-        return new LifecycleEvent(type, identity, sa, detail, 0, null, null);
+        return new LifecycleEvent(type, identity, sa, detail, 0, null, null, null);
     }
 
     /**
@@ -134,7 +122,7 @@ public final class LifecycleEvent
      */
     public static LifecycleEvent parseError(final String detail)
     {
-        return new LifecycleEvent(Type.PARSE_ERROR, null, null, detail, 0, null, null);
+        return new LifecycleEvent(Type.PARSE_ERROR, null, null, detail, 0, null, null, null);
     }
 
     /**

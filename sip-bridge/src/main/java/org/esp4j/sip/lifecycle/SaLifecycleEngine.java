@@ -815,7 +815,7 @@ public final class SaLifecycleEngine
         emit(new LifecycleEvent(LifecycleEvent.Type.MESSAGE_REWRITTEN, registration.identity(), null,
             (addServerHeader != null ? "Security-Server added" : "") +
             (challenge != null && challenge.get("ck") != null ? (addServerHeader != null ? ", " : "") + "ck/ik stripped" : "") +
-            " before forwarding to the UE", 0, bytes, null));
+            " before forwarding to the UE", 0, bytes, null, null));
     }
 
     private boolean install(final Registration registration, final SaSet set, final byte[] ik, final byte[] ck)
@@ -1009,7 +1009,7 @@ public final class SaLifecycleEngine
 
     private void reject(final RegistrationIdentity identity, final int status, final String reason)
     {
-        emit(new LifecycleEvent(LifecycleEvent.Type.REQUEST_REJECTED, identity, null, reason, status, null, null));
+        emit(new LifecycleEvent(LifecycleEvent.Type.REQUEST_REJECTED, identity, null, reason, status, null, null, null));
     }
 
     private void emit(final LifecycleEvent event)
