@@ -46,7 +46,8 @@ final class SipSummary
 
     /**
      * @param nowNs       now.
-     * @param heldDropped held messages dropped so far, not sent in clear (running total).
+     * @param heldDropped held messages dropped so far, not sent in clear: hold area full or changes not in force
+     *                    (running total).
      * @param tcpDropped  partial TCP messages the SIP watch dropped so far (running total).
      * @param errors      messages the bridge could not handle so far (running total).
      * @param liveSas     SAs installed now.
@@ -95,7 +96,8 @@ final class SipSummary
             separator = ", ";
         }
         sb.append(separator.equals(", ") ? ")" : "")
-            .append("; dropped: ").append(heldDropped - lastHeldDropped).append(" held messages (TunSipHoldNotInForce), ")
+            .append("; dropped: ").append(heldDropped - lastHeldDropped)
+            .append(" held messages (TunSipHoldFull, TunSipHoldNotInForce), ")
             .append(tcpDropped - lastTcpDropped).append(" partial TCP messages; ")
             .append(liveSas).append(" SAs now");
         java.util.Arrays.fill(events, 0);

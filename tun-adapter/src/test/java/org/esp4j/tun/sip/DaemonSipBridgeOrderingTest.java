@@ -237,7 +237,7 @@ class DaemonSipBridgeOrderingTest
         pcscf.poll();
         assertEquals(List.of("sip-bridge: summary of the last 60 s: 1 registrations (sets established), " +
             "1 de-registrations, 4 SAs installed, 4 removed; 0 failures; dropped: 0 held messages " +
-            "(TunSipHoldNotInForce), 0 partial TCP messages; 0 SAs now"), log);
+            "(TunSipHoldFull, TunSipHoldNotInForce), 0 partial TCP messages; 0 SAs now"), log);
 
         nowNs[0] += 10 * summaryPeriodNs;
         pcscf.poll();
