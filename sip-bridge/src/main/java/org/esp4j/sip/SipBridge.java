@@ -256,6 +256,14 @@ public final class SipBridge
                 tcp.newConnection(flow);
                 flow.nextSequence = sequence;
             }
+            else
+            {
+                // A new connection on addresses and ports a closed one used (a UE that reuses its port-c): its
+                // sequence numbers from here, so that a late retransmission of the old connection (a de-REGISTER
+                // sent again) is not taken as the start of this one's stream, putting its REGISTER after a hole.
+                flow = tcp.create(key, nowNs);
+                flow.nextSequence = sequence;
+            }
         }
         int offset = ip.payloadOffset();
         int length = ip.payloadLength();

@@ -20,8 +20,10 @@ import java.util.Map;
  * recently used flow with one loses it (it keeps its sequence number); a flow that would buffer more than its
  * share loses its partial message.</li>
  * </ul>
- * No flow with bytes buffered is kept idle for longer than {@link #idleTimeoutNs()}. Only flows that carried something that looks like
- * SIP get state, so a flood of other segments costs nothing here. Each loss is counted. Not thread-safe: the
+ * No flow with bytes buffered is kept idle for longer than {@link #idleTimeoutNs()}. Only flows that carried
+ * something that looks like SIP, or a SYN (a new connection, perhaps on ports a closed one used), get state, so a
+ * flood of other segments costs nothing here, and a flood of SYNs costs at most the sequence numbers of flows without
+ * buffered bytes (evicted first), never a buffered message. Each loss is counted. Not thread-safe: the
  * {@link SipBridge}'s thread owns it.
  * <p>
  * So the live reassembly state is at most {@code maxFlows} small entries and {@code maxBufferedFlows *

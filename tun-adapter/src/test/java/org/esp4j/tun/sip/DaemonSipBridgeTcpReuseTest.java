@@ -1,0 +1,343 @@
+package org.esp4j.tun.sip;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.esp4j.core.counters.XfrmCounter;
+import org.esp4j.core.counters.XfrmCounters;
+import org.esp4j.core.esp.EspProcessor;
+import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.sa.SecurityAssociationDatabase;
+import org.esp4j.core.spd.SecurityPolicyDatabase;
+import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.sip.lifecycle.SaLifecycleState;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The one failure of the last session's sustained UE farm, replayed at unit level: a P-CSCF daemon's bridge watches a
+ * UE register and de-register twice over TCP, the second cycle on the same ports and SPIs as the first (as the farm
+ * does), while something of the first connection is still held or still arriving: a late retransmission, a FIN, a
+ * partial message, segments out of order. Each {@link Order} is one such sequence; every one must leave the second
+ * cycle's protected REGISTER seen (its 200 OK establishes the set, leaving as ESP) and its de-REGISTER seen (the set
+ * goes), never a 494-style loss of the set. The sniffer's socket is a queue, as in {@link DaemonSipBridgeOrderingTest};
+ * no threads, no sleeps.
+ */
+class DaemonSipBridgeTcpReuseTest
+{
+    private static final InetAddress UE = address("2001::1:d1ae:bb37:d9c9:81d0");
+    private static final InetAddress PCSCF = address("2001:0:0:1::2");
+    private static final InetAddress SCSCF = address("2001:0:0:2::5");
+    private static final String IK = "f769bcd751044604127672711c6d3441";
+    private static final String CK = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
+    private static final String NONCE = "I1U8vpY3qJ0hiuZNrke/NVXzKLQ1d7m5Sp/6w1Tfr7M=";
+    private static final String CLIENT = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=565817;" +
+        "spi-s=565818;port-c=38003;port-s=39003";
+    private static final String SERVER = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;" +
+        "spi-c=3458785863;spi-s=2821032177;port-c=50717;port-s=50718;q=0.1";
+    private static final int UE_PORT_C = 38003;
+    private static final int PCSCF_PORT_S = 50718;
+    private static final int SYN = 0x02;
+    private static final int FIN = 0x01;
+    private static final int ACK = 0x10;
+    private static final int PSH = 0x08;
+    /** First connection's initial sequence number: its segments wrap past 2^32. */
+    private static final long ISN_1 = 0xFFFF_FF00L;
+    private static final long ISN_2 = 0x0001_0000L;
+
+    /** The sequences tried; each names what of the first connection is held or late when the second one opens. */
+    enum Order
+    {
+        /** Both cycles in order: the baseline. */
+        IN_ORDER,
+        /** The first connection's FIN, sent again, seen after the second connection's SYN, before its REGISTER. */
+        LATE_OLD_FIN_AFTER_NEW_SYN,
+        /** The first connection's last pure ACK seen after the second connection's SYN. */
+        LATE_OLD_ACK_AFTER_NEW_SYN,
+        /** The first de-REGISTER's last segment, sent again, seen after the second connection's SYN. */
+        LATE_OLD_DATA_AFTER_NEW_SYN,
+        /** The first de-REGISTER's first segment, sent again after the FIN (a partial message held on a closed flow). */
+        OLD_PARTIAL_HELD_AT_NEW_SYN,
+        /** The first de-REGISTER's FIN seen before its last segment (the flow waits for it), the new SYN after both. */
+        OLD_FIN_BEFORE_LAST_DATA,
+        /** The second protected REGISTER's segments out of order, the first sent again twice (RTO, then fast retransmit). */
+        NEW_REGISTER_OUT_OF_ORDER_AND_RETRANSMITTED,
+        /** The second protected REGISTER's first segment seen after a late retransmission of the whole first de-REGISTER. */
+        LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS
+    }
+
+    private final long[] nowNs = { 1_000_000_000L };
+    private final XfrmCounters counters = XfrmCounters.inMemory();
+    private final SecurityAssociationDatabase sad =
+        new SecurityAssociationDatabase(counters, () -> nowNs[0], (type, sa) -> { });
+    private final SecurityPolicyDatabase spd = new SecurityPolicyDatabase();
+    private final EspProcessor processor = new EspProcessor(sad, spd, counters, () -> nowNs[0]);
+    private final List<String> log = new ArrayList<>();
+    private final Deque<byte[]> snifferQueue = new ArrayDeque<>();
+    private DaemonSipBridge pcscf;
+
+    @ParameterizedTest
+    @EnumSource(Order.class)
+    void shouldSeeTheSecondCyclesProtectedRegisterAndDeRegisterOnReusedPorts(final Order order)
+    {
+        pcscf = new DaemonSipBridge(Role.PCSCF, null, sad, spd, () -> nowNs[0], log::add);
+        pcscf.inboundSource(limit ->
+        {
+            int taken = 0;
+            for (byte[] packet; taken < limit && (packet = snifferQueue.poll()) != null; taken++)
+            {
+                pcscf.onReceived(packet, 0, packet.length);
+            }
+            return taken;
+        });
+
+        // cycle 1: in order, except where the order holds something back
+        final Connection first = new Connection(ISN_1);
+        challenge(1);
+        sniff(first.syn());
+        sniff(first.data(register(2, 600)));
+        establish(2, "cycle 1");
+        final byte[][] deregister = first.split(register(3, 0));
+        final byte[] fin = first.fin();
+        final byte[] lastAck = first.ack();
+        switch (order)
+        {
+            case OLD_FIN_BEFORE_LAST_DATA -> sniff(deregister[0], fin, deregister[1], lastAck);
+            default -> sniff(deregister[0], deregister[1], fin, lastAck);
+        }
+        deregister(3, "cycle 1");
+        if (order == Order.OLD_PARTIAL_HELD_AT_NEW_SYN)
+        {
+            sniff(deregister[0]); // sent again after the close: a partial message on a flow without state
+        }
+
+        // cycle 2: the same ports and SPIs, a new connection
+        nowNs[0] += 30_000_000_000L;
+        final Connection second = new Connection(ISN_2);
+        challenge(4);
+        final byte[] syn = second.syn();
+        final byte[][] register = second.split(register(5, 600));
+        switch (order)
+        {
+            case LATE_OLD_FIN_AFTER_NEW_SYN -> sniff(syn, fin, register[0], register[1]);
+            case LATE_OLD_ACK_AFTER_NEW_SYN -> sniff(syn, lastAck, register[0], register[1]);
+            case LATE_OLD_DATA_AFTER_NEW_SYN -> sniff(syn, deregister[1], register[0], register[1]);
+            case NEW_REGISTER_OUT_OF_ORDER_AND_RETRANSMITTED ->
+                sniff(syn, register[1], register[0], register[0], register[1]);
+            case LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS ->
+                sniff(syn, deregister[0], register[0], deregister[1], register[1]);
+            default -> sniff(syn, register[0], register[1]);
+        }
+        establish(5, "cycle 2");
+        final byte[][] deregister2 = second.split(register(6, 0));
+        sniff(deregister2[0], deregister2[1], second.fin());
+        deregister(6, "cycle 2");
+        assertEquals(0, pcscf.errors(), this::tail);
+    }
+
+    /** The unprotected round on 5060 (UDP): the UE's REGISTER, the S-CSCF's 401 with ck/ik, the P-CSCF's 401. */
+    private void challenge(final int cseq)
+    {
+        sniff(udp(UE, UE_PORT_C, PCSCF, 5060, unprotectedRegister(cseq)));
+        sniff(udp(SCSCF, 5060, PCSCF, 5060, challenge401(cseq, "ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
+        assertEquals(EspVerdict.PASS, send(udp(PCSCF, 5060, UE, UE_PORT_C, challenge401(cseq, null, SERVER))));
+        assertEquals(4, pcscf.activeSas().size(), this::tail);
+    }
+
+    /** The application's 200 OK to the protected REGISTER: it leaves as ESP and establishes the set. */
+    private void establish(final int cseq, final String cycle)
+    {
+        assertEquals(EspVerdict.DELIVER, send(udp(PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(cseq, 600))), cycle);
+        assertTrue(pcscf.activeSas().stream().allMatch(sa -> sa.state() == SaLifecycleState.ESTABLISHED),
+            () -> cycle + ": the protected REGISTER's digest was seen; last: " + tail());
+    }
+
+    /** The application's 200 OK to the de-REGISTER: it leaves as ESP, then the set goes. */
+    private void deregister(final int cseq, final String cycle)
+    {
+        assertEquals(EspVerdict.DELIVER, send(udp(PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(cseq, 0))), cycle);
+        pcscf.onDutyCycleEnd();
+        assertEquals(0, sad.size(), () -> cycle + ": the de-REGISTER was seen; last: " + tail());
+        assertEquals(0, spd.size(), cycle);
+        assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates), cycle);
+    }
+
+    /** The bridge's last log lines, up to the SA part (a failure message, not the whole log). */
+    private String tail()
+    {
+        return log.subList(Math.max(0, log.size() - 3), log.size()).stream()
+            .map(line -> line.substring(0, Math.min(line.length(), 160))).toList().toString();
+    }
+
+    private void sniff(final byte[]... packets)
+    {
+        snifferQueue.addAll(Arrays.asList(packets));
+    }
+
+    private int send(final byte[] packet)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(
+            new byte[EspProcessor.MAX_HEADROOM + packet.length + EspProcessor.MAX_TAILROOM]);
+        buffer.putBytes(EspProcessor.MAX_HEADROOM, packet);
+        processor.outboundObserver(pcscf);
+        try
+        {
+            return processor.outbound(buffer, EspProcessor.MAX_HEADROOM, packet.length);
+        }
+        finally
+        {
+            processor.outboundObserver(null);
+        }
+    }
+
+    /** The UE's side of one TCP connection from port-c to the P-CSCF's port-s, as the P-CSCF's watch sees it. */
+    private static final class Connection
+    {
+        private long next;
+
+        Connection(final long isn)
+        {
+            next = isn;
+        }
+
+        byte[] syn()
+        {
+            final byte[] syn = tcp(next, SYN, new byte[0]);
+            next = (next + 1) & 0xFFFF_FFFFL;
+            return syn;
+        }
+
+        byte[] data(final String sip)
+        {
+            final byte[] payload = sip.getBytes(StandardCharsets.US_ASCII);
+            final byte[] segment = tcp(next, ACK | PSH, payload);
+            next = (next + payload.length) & 0xFFFF_FFFFL;
+            return segment;
+        }
+
+        /** The message in two segments, the first ending inside the Authorization header (the digest). */
+        byte[][] split(final String sip)
+        {
+            final int cut = sip.indexOf("response=");
+            return new byte[][] { data(sip.substring(0, cut)), data(sip.substring(cut)) };
+        }
+
+        byte[] fin()
+        {
+            final byte[] fin = tcp(next, FIN | ACK, new byte[0]);
+            next = (next + 1) & 0xFFFF_FFFFL;
+            return fin;
+        }
+
+        byte[] ack()
+        {
+            return tcp(next, ACK, new byte[0]);
+        }
+
+        private static byte[] tcp(final long sequence, final int flags, final byte[] payload)
+        {
+            final ByteBuffer packet = ByteBuffer.allocate(60 + payload.length);
+            packet.putInt(0x6000_0000).putShort((short)(20 + payload.length)).put((byte)6).put((byte)64);
+            packet.put(UE.getAddress()).put(PCSCF.getAddress());
+            packet.putShort((short)UE_PORT_C).putShort((short)PCSCF_PORT_S).putInt((int)sequence).putInt(1);
+            packet.put((byte)0x50).put((byte)flags).putShort((short)65535).putShort((short)0).putShort((short)0);
+            return packet.put(payload).array();
+        }
+    }
+
+    private static String unprotectedRegister(final int cseq)
+    {
+        return "REGISTER sip:ims.example.net SIP/2.0\r\n" +
+            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>\r\n" +
+            "Call-ID: esp4j-reuse\r\n" +
+            "CSeq: " + cseq + " REGISTER\r\n" +
+            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=600\r\n" +
+            "Expires: 600\r\n" +
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n" +
+            "Security-Client: " + CLIENT + "\r\n" +
+            "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
+            "nonce=\"\",uri=\"sip:ims.example.net\",response=\"\"\r\n" +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    /** A protected REGISTER (or de-REGISTER with expires 0) over TCP to port-s. */
+    private static String register(final int cseq, final int expires)
+    {
+        return "REGISTER sip:ims.example.net SIP/2.0\r\n" +
+            "Via: SIP/2.0/TCP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
+            "Route: <sip:[2001:0:0:1::2]:" + PCSCF_PORT_S + ";lr>\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>\r\n" +
+            "Call-ID: esp4j-reuse\r\n" +
+            "CSeq: " + cseq + " REGISTER\r\n" +
+            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=" + expires + "\r\n" +
+            "Expires: " + expires + "\r\n" +
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n" +
+            "Security-Client: " + CLIENT + "\r\n" +
+            "Security-Verify: " + SERVER + "\r\n" +
+            "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
+            "nonce=\"" + NONCE + "\",uri=\"sip:ims.example.net\",response=\"6629fae49393a05397450978507c4ef1\"\r\n" +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    private static String challenge401(final int cseq, final String keys, final String server)
+    {
+        return "SIP/2.0 401 Unauthorized\r\n" +
+            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>;tag=s1\r\n" +
+            "Call-ID: esp4j-reuse\r\n" +
+            "CSeq: " + cseq + " REGISTER\r\n" +
+            "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + NONCE + "\",qop=\"auth\"," +
+            "algorithm=AKAv1-MD5" + (keys != null ? "," + keys : "") + "\r\n" +
+            (server != null ? "Security-Server: " + server + "\r\n" : "") +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    private static String ok(final int cseq, final int expires)
+    {
+        return "SIP/2.0 200 OK\r\n" +
+            "Via: SIP/2.0/TCP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
+            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
+            "To: <sip:001010123456789@ims.example.net>;tag=s1\r\n" +
+            "Call-ID: esp4j-reuse\r\n" +
+            "CSeq: " + cseq + " REGISTER\r\n" +
+            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=" + expires + "\r\n" +
+            "Content-Length: 0\r\n\r\n";
+    }
+
+    private static byte[] udp(final InetAddress src, final int sport, final InetAddress dst, final int dport,
+        final String sip)
+    {
+        final byte[] payload = sip.getBytes(StandardCharsets.US_ASCII);
+        final ByteBuffer packet = ByteBuffer.allocate(48 + payload.length);
+        packet.putInt(0x6000_0000).putShort((short)(8 + payload.length)).put((byte)17).put((byte)64);
+        packet.put(src.getAddress()).put(dst.getAddress());
+        packet.putShort((short)sport).putShort((short)dport).putShort((short)(8 + payload.length)).putShort((short)1);
+        return packet.put(payload).array();
+    }
+
+    private static InetAddress address(final String text)
+    {
+        try
+        {
+            return InetAddress.getByName(text);
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
