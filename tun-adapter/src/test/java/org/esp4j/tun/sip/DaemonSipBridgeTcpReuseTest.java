@@ -154,12 +154,21 @@ class DaemonSipBridgeTcpReuseTest
         assertEquals(4, pcscf.activeSas().size(), this::tail);
     }
 
-    /** The application's 200 OK to the protected REGISTER: it leaves as ESP and establishes the set. */
+    /**
+     * The application's 200 OK to the protected REGISTER: it leaves as ESP and establishes the set (which the 200 OK
+     * does on its own). That the watch saw the REGISTER itself (its Security-Verify and digest checked) shows when the
+     * same REGISTER comes again: it is known, by CSeq and branch, as a retransmission.
+     */
     private void establish(final int cseq, final String cycle)
     {
         assertEquals(EspVerdict.DELIVER, send(udp(PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(cseq, 600))), cycle);
         assertTrue(pcscf.activeSas().stream().allMatch(sa -> sa.state() == SaLifecycleState.ESTABLISHED),
-            () -> cycle + ": the protected REGISTER's digest was seen; last: " + tail());
+            () -> cycle + ": established; last: " + tail());
+        sniff(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(cseq, 600)));
+        pcscf.drainReceived(16);
+        final String seen = "RETRANSMISSION_IGNORED: REGISTER CSeq " + cseq + " branch z9hG4bKr" + cseq + " seen before";
+        assertTrue(log.get(log.size() - 1).contains(seen), () -> cycle + ": the protected REGISTER was seen; last: " +
+            tail());
     }
 
     /** The application's 200 OK to the de-REGISTER: it leaves as ESP, then the set goes. */
