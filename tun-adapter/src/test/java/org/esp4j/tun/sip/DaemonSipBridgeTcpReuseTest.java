@@ -10,7 +10,8 @@ import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.lifecycle.Role;
 import org.esp4j.sip.lifecycle.SaLifecycleState;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +55,6 @@ class DaemonSipBridgeTcpReuseTest
     private static final int PSH = 0x08;
     /** First connection's initial sequence number: its segments wrap past 2^32. */
     private static final long ISN_1 = 0xFFFF_FF00L;
-    private static final long ISN_2 = 0x0001_0000L;
 
     /** The sequences tried; each names what of the first connection is held or late when the second one opens. */
     enum Order
@@ -72,8 +73,22 @@ class DaemonSipBridgeTcpReuseTest
         OLD_FIN_BEFORE_LAST_DATA,
         /** The second protected REGISTER's segments out of order, the first sent again twice (RTO, then fast retransmit). */
         NEW_REGISTER_OUT_OF_ORDER_AND_RETRANSMITTED,
-        /** The second protected REGISTER's first segment seen after a late retransmission of the whole first de-REGISTER. */
-        LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS
+        /**
+         * A late retransmission of the whole first de-REGISTER around the second REGISTER's first segment, the first
+         * connection closed (its state gone): failed before the SYN started a flow's state.
+         */
+        LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS,
+        /** The first connection's FIN never seen (its state kept), its last pure ACK seen after the new SYN. */
+        OLD_FIN_UNSEEN_LATE_OLD_ACK_AFTER_NEW_SYN,
+        /** The first connection's FIN never seen, its de-REGISTER's last segment sent again after the new SYN. */
+        OLD_FIN_UNSEEN_LATE_OLD_DATA_AFTER_NEW_SYN,
+        /** The first connection's FIN never seen, the whole first de-REGISTER sent again around the new REGISTER. */
+        OLD_FIN_UNSEEN_LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS;
+
+        boolean finSeen()
+        {
+            return !name().startsWith("OLD_FIN_UNSEEN");
+        }
     }
 
     private final long[] nowNs = { 1_000_000_000L };
@@ -86,9 +101,19 @@ class DaemonSipBridgeTcpReuseTest
     private final Deque<byte[]> snifferQueue = new ArrayDeque<>();
     private DaemonSipBridge pcscf;
 
-    @ParameterizedTest
-    @EnumSource(Order.class)
-    void shouldSeeTheSecondCyclesProtectedRegisterAndDeRegisterOnReusedPorts(final Order order)
+    /**
+     * Each order twice: the second connection's initial sequence number after the first connection's numbers (its
+     * late segments look like ones already seen) and before them (they look like segments after a hole).
+     */
+    static Stream<Arguments> orders()
+    {
+        return Arrays.stream(Order.values()).flatMap(order -> Stream.of(
+            Arguments.of(order, 0x0001_0000L), Arguments.of(order, 0xFFFF_0000L)));
+    }
+
+    @ParameterizedTest(name = "{0}, second ISN {1}")
+    @MethodSource("orders")
+    void shouldSeeTheSecondCyclesProtectedRegisterAndDeRegisterOnReusedPorts(final Order order, final long isn2)
     {
         pcscf = new DaemonSipBridge(Role.PCSCF, null, sad, spd, () -> nowNs[0], log::add);
         pcscf.inboundSource(limit ->
@@ -113,7 +138,7 @@ class DaemonSipBridgeTcpReuseTest
         switch (order)
         {
             case OLD_FIN_BEFORE_LAST_DATA -> sniff(deregister[0], fin, deregister[1], lastAck);
-            default -> sniff(deregister[0], deregister[1], fin, lastAck);
+            default -> sniff(order.finSeen() ? new byte[][] { deregister[0], deregister[1], fin, lastAck } : deregister);
         }
         deregister(3, "cycle 1");
         if (order == Order.OLD_PARTIAL_HELD_AT_NEW_SYN)
@@ -123,18 +148,20 @@ class DaemonSipBridgeTcpReuseTest
 
         // cycle 2: the same ports and SPIs, a new connection
         nowNs[0] += 30_000_000_000L;
-        final Connection second = new Connection(ISN_2);
+        final Connection second = new Connection(isn2);
         challenge(4);
         final byte[] syn = second.syn();
         final byte[][] register = second.split(register(5, 600));
         switch (order)
         {
             case LATE_OLD_FIN_AFTER_NEW_SYN -> sniff(syn, fin, register[0], register[1]);
-            case LATE_OLD_ACK_AFTER_NEW_SYN -> sniff(syn, lastAck, register[0], register[1]);
-            case LATE_OLD_DATA_AFTER_NEW_SYN -> sniff(syn, deregister[1], register[0], register[1]);
+            case LATE_OLD_ACK_AFTER_NEW_SYN, OLD_FIN_UNSEEN_LATE_OLD_ACK_AFTER_NEW_SYN ->
+                sniff(syn, lastAck, register[0], register[1]);
+            case LATE_OLD_DATA_AFTER_NEW_SYN, OLD_FIN_UNSEEN_LATE_OLD_DATA_AFTER_NEW_SYN ->
+                sniff(syn, deregister[1], register[0], register[1]);
             case NEW_REGISTER_OUT_OF_ORDER_AND_RETRANSMITTED ->
                 sniff(syn, register[1], register[0], register[0], register[1]);
-            case LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS ->
+            case LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS, OLD_FIN_UNSEEN_LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS ->
                 sniff(syn, deregister[0], register[0], deregister[1], register[1]);
             default -> sniff(syn, register[0], register[1]);
         }
