@@ -856,7 +856,7 @@ class DaemonSipBridgeOrderingTest
         return buffer;
     }
 
-    private static String register(final int cseq, final int port, final String verify, final int expires)
+    static String register(final int cseq, final int port, final String verify, final int expires)
     {
         return "REGISTER sip:ims.example.net SIP/2.0\r\n" +
             "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKt" + cseq + "\r\n" +
@@ -875,7 +875,7 @@ class DaemonSipBridgeOrderingTest
             "Content-Length: 0\r\n\r\n";
     }
 
-    private static String challenge(final String keys, final String server)
+    static String challenge(final String keys, final String server)
     {
         return "SIP/2.0 401 Unauthorized\r\n" +
             "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKt1\r\n" +
@@ -889,7 +889,7 @@ class DaemonSipBridgeOrderingTest
             "Content-Length: 0\r\n\r\n";
     }
 
-    private static String ok(final int cseq, final int expires)
+    static String ok(final int cseq, final int expires)
     {
         return "SIP/2.0 200 OK\r\n" +
             "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKt" + cseq + "\r\n" +
@@ -901,7 +901,7 @@ class DaemonSipBridgeOrderingTest
             "Content-Length: 0\r\n\r\n";
     }
 
-    private static byte[] udp(final InetAddress src, final int sport, final InetAddress dst, final int dport,
+    static byte[] udp(final InetAddress src, final int sport, final InetAddress dst, final int dport,
         final String sip)
     {
         final byte[] payload = sip.getBytes(StandardCharsets.US_ASCII);
@@ -912,7 +912,7 @@ class DaemonSipBridgeOrderingTest
         return packet.put(payload).array();
     }
 
-    private static InetAddress address(final String text)
+    static InetAddress address(final String text)
     {
         try
         {

@@ -23,6 +23,10 @@ import java.util.Deque;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.esp4j.tun.sip.DaemonSipBridgeOrderingTest.address;
+import static org.esp4j.tun.sip.DaemonSipBridgeOrderingTest.ok;
+import static org.esp4j.tun.sip.DaemonSipBridgeOrderingTest.register;
+import static org.esp4j.tun.sip.DaemonSipBridgeOrderingTest.udp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +46,6 @@ class DaemonSipBridgeTcpReuseTest
     private static final InetAddress SCSCF = address("2001:0:0:2::5");
     private static final String IK = "f769bcd751044604127672711c6d3441";
     private static final String CK = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
-    private static final String NONCE = "I1U8vpY3qJ0hiuZNrke/NVXzKLQ1d7m5Sp/6w1Tfr7M=";
     private static final String CLIENT = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=565817;" +
         "spi-s=565818;port-c=38003;port-s=39003";
     private static final String SERVER = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;" +
@@ -128,11 +131,11 @@ class DaemonSipBridgeTcpReuseTest
 
         // cycle 1: in order, except where the order holds something back
         final Connection first = new Connection(ISN_1);
-        challenge(1);
+        unprotectedRound(1);
         sniff(first.syn());
-        sniff(first.data(register(2, 600)));
+        sniff(first.data(register(2, PCSCF_PORT_S, SERVER, 600)));
         establish(2, "cycle 1");
-        final byte[][] deregister = first.split(register(3, 0));
+        final byte[][] deregister = first.split(register(3, PCSCF_PORT_S, SERVER, 0));
         final byte[] fin = first.fin();
         final byte[] lastAck = first.ack();
         switch (order)
@@ -149,9 +152,9 @@ class DaemonSipBridgeTcpReuseTest
         // cycle 2: the same ports and SPIs, a new connection
         nowNs[0] += 30_000_000_000L;
         final Connection second = new Connection(isn2);
-        challenge(4);
+        unprotectedRound(4);
         final byte[] syn = second.syn();
-        final byte[][] register = second.split(register(5, 600));
+        final byte[][] register = second.split(register(5, PCSCF_PORT_S, SERVER, 600));
         switch (order)
         {
             case LATE_OLD_FIN_AFTER_NEW_SYN -> sniff(syn, fin, register[0], register[1]);
@@ -166,16 +169,16 @@ class DaemonSipBridgeTcpReuseTest
             default -> sniff(syn, register[0], register[1]);
         }
         establish(5, "cycle 2");
-        final byte[][] deregister2 = second.split(register(6, 0));
+        final byte[][] deregister2 = second.split(register(6, PCSCF_PORT_S, SERVER, 0));
         sniff(deregister2[0], deregister2[1], second.fin());
         deregister(6, "cycle 2");
         assertEquals(0, pcscf.errors(), this::tail);
     }
 
     /** The unprotected round on 5060 (UDP): the UE's REGISTER, the S-CSCF's 401 with ck/ik, the P-CSCF's 401. */
-    private void challenge(final int cseq)
+    private void unprotectedRound(final int cseq)
     {
-        sniff(udp(UE, UE_PORT_C, PCSCF, 5060, unprotectedRegister(cseq)));
+        sniff(udp(UE, UE_PORT_C, PCSCF, 5060, register(cseq, 5060, null, 600)));
         sniff(udp(SCSCF, 5060, PCSCF, 5060, challenge401(cseq, "ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
         assertEquals(EspVerdict.PASS, send(udp(PCSCF, 5060, UE, UE_PORT_C, challenge401(cseq, null, SERVER))));
         assertEquals(4, pcscf.activeSas().size(), this::tail);
@@ -191,9 +194,9 @@ class DaemonSipBridgeTcpReuseTest
         assertEquals(EspVerdict.DELIVER, send(udp(PCSCF, PCSCF_PORT_S, UE, UE_PORT_C, ok(cseq, 600))), cycle);
         assertTrue(pcscf.activeSas().stream().allMatch(sa -> sa.state() == SaLifecycleState.ESTABLISHED),
             () -> cycle + ": established; last: " + tail());
-        sniff(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(cseq, 600)));
+        sniff(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(cseq, PCSCF_PORT_S, SERVER, 600)));
         pcscf.drainReceived(16);
-        final String seen = "RETRANSMISSION_IGNORED: REGISTER CSeq " + cseq + " branch z9hG4bKr" + cseq + " seen before";
+        final String seen = "RETRANSMISSION_IGNORED: REGISTER CSeq " + cseq + " branch z9hG4bKt" + cseq + " seen before";
         assertTrue(log.get(log.size() - 1).contains(seen), () -> cycle + ": the protected REGISTER was seen; last: " +
             tail());
     }
@@ -291,89 +294,10 @@ class DaemonSipBridgeTcpReuseTest
         }
     }
 
-    private static String unprotectedRegister(final int cseq)
-    {
-        return "REGISTER sip:ims.example.net SIP/2.0\r\n" +
-            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
-            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
-            "To: <sip:001010123456789@ims.example.net>\r\n" +
-            "Call-ID: esp4j-reuse\r\n" +
-            "CSeq: " + cseq + " REGISTER\r\n" +
-            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=600\r\n" +
-            "Expires: 600\r\n" +
-            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n" +
-            "Security-Client: " + CLIENT + "\r\n" +
-            "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
-            "nonce=\"\",uri=\"sip:ims.example.net\",response=\"\"\r\n" +
-            "Content-Length: 0\r\n\r\n";
-    }
-
-    /** A protected REGISTER (or de-REGISTER with expires 0) over TCP to port-s. */
-    private static String register(final int cseq, final int expires)
-    {
-        return "REGISTER sip:ims.example.net SIP/2.0\r\n" +
-            "Via: SIP/2.0/TCP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
-            "Route: <sip:[2001:0:0:1::2]:" + PCSCF_PORT_S + ";lr>\r\n" +
-            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
-            "To: <sip:001010123456789@ims.example.net>\r\n" +
-            "Call-ID: esp4j-reuse\r\n" +
-            "CSeq: " + cseq + " REGISTER\r\n" +
-            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=" + expires + "\r\n" +
-            "Expires: " + expires + "\r\n" +
-            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n" +
-            "Security-Client: " + CLIENT + "\r\n" +
-            "Security-Verify: " + SERVER + "\r\n" +
-            "Authorization: Digest username=\"001010123456789@ims.example.net\",realm=\"ims.example.net\"," +
-            "nonce=\"" + NONCE + "\",uri=\"sip:ims.example.net\",response=\"6629fae49393a05397450978507c4ef1\"\r\n" +
-            "Content-Length: 0\r\n\r\n";
-    }
-
+    /** As {@link DaemonSipBridgeOrderingTest#challenge}, for the REGISTER of {@code cseq} (a second round's). */
     private static String challenge401(final int cseq, final String keys, final String server)
     {
-        return "SIP/2.0 401 Unauthorized\r\n" +
-            "Via: SIP/2.0/UDP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
-            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
-            "To: <sip:001010123456789@ims.example.net>;tag=s1\r\n" +
-            "Call-ID: esp4j-reuse\r\n" +
-            "CSeq: " + cseq + " REGISTER\r\n" +
-            "WWW-Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + NONCE + "\",qop=\"auth\"," +
-            "algorithm=AKAv1-MD5" + (keys != null ? "," + keys : "") + "\r\n" +
-            (server != null ? "Security-Server: " + server + "\r\n" : "") +
-            "Content-Length: 0\r\n\r\n";
-    }
-
-    private static String ok(final int cseq, final int expires)
-    {
-        return "SIP/2.0 200 OK\r\n" +
-            "Via: SIP/2.0/TCP [2001::1:d1ae:bb37:d9c9:81d0]:38003;branch=z9hG4bKr" + cseq + "\r\n" +
-            "From: <sip:001010123456789@ims.example.net>;tag=ue1\r\n" +
-            "To: <sip:001010123456789@ims.example.net>;tag=s1\r\n" +
-            "Call-ID: esp4j-reuse\r\n" +
-            "CSeq: " + cseq + " REGISTER\r\n" +
-            "Contact: <sip:001010123456789@[2001::1:d1ae:bb37:d9c9:81d0]:39003>;expires=" + expires + "\r\n" +
-            "Content-Length: 0\r\n\r\n";
-    }
-
-    private static byte[] udp(final InetAddress src, final int sport, final InetAddress dst, final int dport,
-        final String sip)
-    {
-        final byte[] payload = sip.getBytes(StandardCharsets.US_ASCII);
-        final ByteBuffer packet = ByteBuffer.allocate(48 + payload.length);
-        packet.putInt(0x6000_0000).putShort((short)(8 + payload.length)).put((byte)17).put((byte)64);
-        packet.put(src.getAddress()).put(dst.getAddress());
-        packet.putShort((short)sport).putShort((short)dport).putShort((short)(8 + payload.length)).putShort((short)1);
-        return packet.put(payload).array();
-    }
-
-    private static InetAddress address(final String text)
-    {
-        try
-        {
-            return InetAddress.getByName(text);
-        }
-        catch (final java.net.UnknownHostException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        return DaemonSipBridgeOrderingTest.challenge(keys, server).replace("branch=z9hG4bKt1\r\n",
+            "branch=z9hG4bKt" + cseq + "\r\n").replace("CSeq: 1 REGISTER", "CSeq: " + cseq + " REGISTER");
     }
 }
