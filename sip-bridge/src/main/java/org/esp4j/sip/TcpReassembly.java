@@ -23,7 +23,7 @@ import java.util.Map;
  * No flow with bytes buffered is kept idle for longer than {@link #idleTimeoutNs()}. Only flows that carried
  * something that looks like SIP, or a SYN (a new connection, perhaps on ports a closed one used), get state, so a
  * flood of other segments costs nothing here, and a flood of SYNs costs at most the sequence numbers of flows without
- * buffered bytes (evicted first), never a buffered message. Each loss is counted. Not thread-safe: the
+ * buffered bytes (evicted first). Each loss is counted. Not thread-safe: the
  * {@link SipBridge}'s thread owns it.
  * <p>
  * So the live reassembly state is at most {@code maxFlows} small entries and {@code maxBufferedFlows *

@@ -377,6 +377,28 @@ class TcpReassemblyTest
         assertEquals(0, tcp.bufferedBytes());
     }
 
+    @Test
+    void shouldTakeALateSegmentOfAClosedConnectionForAnOldOneOnceASynOpenedANewConnectionOnTheSamePorts()
+    {
+        // the UE reuses its port: its old connection closed (flow state gone), a segment of it sent again arrives
+        // after the new connection's SYN; it must not become the start of the new stream, the REGISTER after a hole
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] old = split(register(33, 0), 2);
+        feed(tcp(40033, 5064, 1, old[0]));
+        feed(tcp(40033, 5064, 1 + old[0].length, old[1]));
+        feed(tcp(ATTACKER, 40033, 5064, 1 + old[0].length + old[1].length, ACK | FIN, new byte[0]));
+        assertEquals(0, tcp.flowCount());
+        final long isn = 0x0001_0000L;
+        feed(tcp(ATTACKER, 40033, 5064, isn, SYN, new byte[0]));
+        feed(tcp(40033, 5064, 1, old[0]));
+
+        final List<LifecycleEvent> events = feed(tcp(40033, 5064, isn + 1, register(34, 1800)));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertTrue(events.toString().contains("call-id=call-34 "), "the new connection's REGISTER: " + events);
+        assertEquals(0, tcp.bufferedBytes(), "the old segment taken for one already seen");
+    }
+
     @ParameterizedTest(name = "flags={0}")
     @ValueSource(ints = { RST, RST | ACK, FIN | ACK })
     void shouldDropAndCountThePartialMessageOfAConnectionThatARstOrAFinAfterEveryByteBeforeItEnds(final int flags)

@@ -46,8 +46,6 @@ class DaemonSipBridgeTcpReuseTest
     private static final InetAddress SCSCF = address("2001:0:0:2::5");
     private static final String IK = "f769bcd751044604127672711c6d3441";
     private static final String CK = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
-    private static final String CLIENT = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;spi-c=565817;" +
-        "spi-s=565818;port-c=38003;port-s=39003";
     private static final String SERVER = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;" +
         "spi-c=3458785863;spi-s=2821032177;port-c=50717;port-s=50718;q=0.1";
     private static final int UE_PORT_C = 38003;
@@ -70,18 +68,24 @@ class DaemonSipBridgeTcpReuseTest
         LATE_OLD_ACK_AFTER_NEW_SYN,
         /** The first de-REGISTER's last segment, sent again, seen after the second connection's SYN. */
         LATE_OLD_DATA_AFTER_NEW_SYN,
-        /** The first de-REGISTER's first segment, sent again after the FIN (a partial message held on a closed flow). */
+        /** The first de-REGISTER's first segment sent again after the FIN: a partial message on a closed flow. */
         OLD_PARTIAL_HELD_AT_NEW_SYN,
-        /** The first de-REGISTER's FIN seen before its last segment (the flow waits for it), the new SYN after both. */
+        /**
+         * The first de-REGISTER's FIN seen before its last segment (the flow waits for it), the new SYN after both:
+         * failed before segments without data stopped moving a flow's sequence (the first de-REGISTER lost).
+         */
         OLD_FIN_BEFORE_LAST_DATA,
-        /** The second protected REGISTER's segments out of order, the first sent again twice (RTO, then fast retransmit). */
+        /** The second protected REGISTER's segments out of order, the first sent again (twice). */
         NEW_REGISTER_OUT_OF_ORDER_AND_RETRANSMITTED,
         /**
          * A late retransmission of the whole first de-REGISTER around the second REGISTER's first segment, the first
          * connection closed (its state gone): failed before the SYN started a flow's state.
          */
         LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS,
-        /** The first connection's FIN never seen (its state kept), its last pure ACK seen after the new SYN. */
+        /**
+         * The first connection's FIN never seen (its state kept), its last pure ACK seen after the new SYN: failed
+         * before segments without data stopped moving a flow's sequence (the second REGISTER after a hole).
+         */
         OLD_FIN_UNSEEN_LATE_OLD_ACK_AFTER_NEW_SYN,
         /** The first connection's FIN never seen, its de-REGISTER's last segment sent again after the new SYN. */
         OLD_FIN_UNSEEN_LATE_OLD_DATA_AFTER_NEW_SYN,
@@ -141,7 +145,8 @@ class DaemonSipBridgeTcpReuseTest
         switch (order)
         {
             case OLD_FIN_BEFORE_LAST_DATA -> sniff(deregister[0], fin, deregister[1], lastAck);
-            default -> sniff(order.finSeen() ? new byte[][] { deregister[0], deregister[1], fin, lastAck } : deregister);
+            default -> sniff(order.finSeen() ?
+                new byte[][] { deregister[0], deregister[1], fin, lastAck } : deregister);
         }
         deregister(3, "cycle 1");
         if (order == Order.OLD_PARTIAL_HELD_AT_NEW_SYN)
@@ -196,7 +201,8 @@ class DaemonSipBridgeTcpReuseTest
             () -> cycle + ": established; last: " + tail());
         sniff(udp(UE, UE_PORT_C, PCSCF, PCSCF_PORT_S, register(cseq, PCSCF_PORT_S, SERVER, 600)));
         pcscf.drainReceived(16);
-        final String seen = "RETRANSMISSION_IGNORED: REGISTER CSeq " + cseq + " branch z9hG4bKt" + cseq + " seen before";
+        final String seen =
+            "RETRANSMISSION_IGNORED: REGISTER CSeq " + cseq + " branch z9hG4bKt" + cseq + " seen before";
         assertTrue(log.get(log.size() - 1).contains(seen), () -> cycle + ": the protected REGISTER was seen; last: " +
             tail());
     }
