@@ -408,10 +408,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             startSipBridge(outbound);
         }
 
-        // the conductor: sleeps at most 1 ms when idle, so a queued change waits no longer than that
-        conductorRunner = new AgentRunner(new org.agrona.concurrent.BackoffIdleStrategy(10, 10,
-            java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(10), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1)),
-            errorHandler, null, conductor);
+        // the conductor: sleeps until its next timer when idle; a queued change unparks it
+        conductorRunner = new AgentRunner(ConductorIdleStrategy.of(conductor), errorHandler, null, conductor);
         final long spinNs = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(config.idleSpinUs());
         if (oneThread)
         {
