@@ -57,7 +57,7 @@ def daemon_pid(ns):
 def udp_client(ns):
     for pid in ns_pids(ns):
         line = cmdline(pid)
-        if line.startswith("iperf3 ") and " -u " in line and " -c " in line:
+        if line.startswith("iperf3 ") and " -u " in line and " -c " in line and " -J" in line:  # not the warm-up
             return pid
     return None
 
