@@ -110,8 +110,8 @@ public final class ControlServer implements Agent, AutoCloseable
 
     private static final long IDLE_SELECT_MS = 5;
     /**
-     * With no client nothing but a new one (which ends the select) gives the thread work: wake up rarely, as a
-     * wake-up every 5 ms was ~0.4 µs of the daemon's CPU per datagram at 50 kpps on the 2-CPU bench (RESULTS.md).
+     * With no client nothing but a new one (which ends the select) gives the thread work: wake up rarely (a wake-up
+     * every 5 ms was a measurable share of a busy daemon's CPU per packet: benchmarks/RESULTS.md, issue 17).
      */
     private static final long IDLE_SELECT_NO_CLIENT_MS = 100;
     private static final long LINGER_MS = 2_000;

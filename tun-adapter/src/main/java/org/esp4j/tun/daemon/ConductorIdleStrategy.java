@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  * Why it may park that long: every change reaches the conductor through its queue, whose producers unpark it
  * ({@link DaemonConductor#offer}), so a queued change never waits for the park to end; everything else the conductor
  * does is on its timers (the sweep, the sequence reservations, SA follow-ups, retries, deferred changes). A park of
- * at most 1 ms whatever the timers, as the conductor had before, woke an idle daemon a thousand times a second, which
- * on the 2-CPU bench was 1.3-1.7 µs of each side's CPU per datagram at 45-60 kpps (RESULTS.md). The cap bounds what a
- * timer the deadline does not know of would wait, and how long closing the agent runner waits for the park to end.
+ * at most 1 ms whatever the timers, as the conductor had before, woke the daemon a thousand times a second, a cost
+ * every packet shared (benchmarks/RESULTS.md, issue 17). The cap bounds what a timer the deadline does not know of
+ * would wait, and how long closing the agent runner waits for the park to end.
  * <p>
  * Owned by the conductor's thread.
  */
