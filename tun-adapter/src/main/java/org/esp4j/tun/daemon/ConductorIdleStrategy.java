@@ -66,26 +66,23 @@ final class ConductorIdleStrategy implements IdleStrategy
 
     public void idle(final int workCount)
     {
-        if (workCount > 0)
-        {
-            reset();
-        }
-        else
+        if (workCount <= 0)
         {
             idle();
+            return;
         }
+        idleCount = 0; // after work: spin and yield again before parking
     }
 
     public void idle()
     {
-        if (idleCount < SPINS)
+        final int round = idleCount < SPINS + YIELDS ? idleCount++ : idleCount;
+        if (round < SPINS)
         {
-            idleCount++;
             Thread.onSpinWait();
         }
-        else if (idleCount < SPINS + YIELDS)
+        else if (round < SPINS + YIELDS)
         {
-            idleCount++;
             Thread.yield();
         }
         else
