@@ -119,7 +119,17 @@ public final class DaemonCounters
          * SIP bridge: packets the SIP watch's raw sockets returned but could not hand on (bigger than the receive
          * area, no packet info, malformed, a receive error): lost to the watch although the kernel counted no drop.
          */
-        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped");
+        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped"),
+        /**
+         * Packet threads: spin windows opened after work ({@code idle.spin.us}), the thread's load being below
+         * {@code idle.spin.load.pct}: the thread yielded and looked for packets instead of sleeping in poll().
+         */
+        TunIdleSpinWindows(39, "TunIdleSpinWindows"),
+        /**
+         * Packet threads: spin windows not opened after work because the thread's load was at or above
+         * {@code idle.spin.load.pct} (bulk traffic): the thread slept in poll() at once.
+         */
+        TunIdleSpinSkipped(40, "TunIdleSpinSkipped");
 
         static
         {
