@@ -418,13 +418,14 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         {
             // both directions on one thread: a round trip's two hops through this daemon need one thread awake,
             // not two, and an idle window after one direction's packet also covers the other direction's reply
-            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs),
+            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, new PacketLoad(1), 0),
                 errorHandler, null, new org.agrona.concurrent.CompositeAgent(outbound, inbound));
         }
         else
         {
-            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs), errorHandler, null, outbound);
-            inboundRunner = new AgentRunner(packetIdle(inboundFds, spinNs), errorHandler, null, inbound);
+            final PacketLoad load = new PacketLoad(2);
+            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, load, 0), errorHandler, null, outbound);
+            inboundRunner = new AgentRunner(packetIdle(inboundFds, spinNs, load, 1), errorHandler, null, inbound);
         }
         final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);
@@ -514,10 +515,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
      *         on {@code cpus[index]} ({@code packet.cpus}). The CPU was checked at start; if the kernel still refuses
      *         (a CPU taken away since), the thread logs it and carries packets unpinned.
      */
-    /** A packet thread's idle strategy: the window of {@code idle.spin.us} while its load is below the setting's. */
-    private PollIdleStrategy packetIdle(final PollFds fds, final long spinNs)
+    /** A packet thread's idle strategy: the window of {@code idle.spin.us} while the packet load is below the setting. */
+    private PollIdleStrategy packetIdle(final PollFds fds, final long spinNs, final PacketLoad load, final int slot)
     {
-        return new PollIdleStrategy(fds, config.idlePollMs(), spinNs, config.idleSpinLoadPct(),
+        return new PollIdleStrategy(fds, config.idlePollMs(), spinNs, config.idleSpinLoadPct(), load, slot,
             daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
             daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinSkipped));
     }
@@ -589,7 +590,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             fds.add(fd, LibC.POLLIN);
         }
         outbound.plaintextObserver(sipBridge);
-        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0, 100,
+        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0, 100, new PacketLoad(1), 0,
             daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
             daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinSkipped)), throwable ->
         {

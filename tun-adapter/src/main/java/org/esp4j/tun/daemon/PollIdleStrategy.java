@@ -28,12 +28,13 @@ import org.esp4j.tun.jna.PollFds;
  * sleeps keeps its CPU from ever going idle, so the scheduler's idle balancing no longer moves the applications'
  * and the kernel's runnable threads onto it (TCP lost 1-15 % with a fixed window, RESULTS.md). So the strategy
  * measures the thread's load, the share of wall time spent in duty cycles with work, decayed over about
- * {@link #LOAD_HORIZON_NS}, and opens the window only while that load is below {@code spinLoadPercent}; at 100 the
- * window opens after all work, as a fixed window. The clock is read at each change between busy and idle (once per
+ * {@link #LOAD_HORIZON_NS}, publishes it to the daemon's other packet thread ({@link PacketLoad}), and opens the
+ * window only while the threads' loads add up to less than {@code spinLoadPercent}; at 100 the window opens after all
+ * work, as a fixed window. The clock is read at each change between busy and idle (once per
  * wake-up, never on a busy duty cycle that follows another), and only when {@code spinNs} is not 0.
  * <p>
- * Owned by the agent's thread; the two counters (windows opened, windows skipped for load) are its only output to
- * other threads.
+ * Owned by the agent's thread; its outputs to other threads are its slot of {@link PacketLoad} and the two counters
+ * (windows opened, windows skipped for load).
  */
 public final class PollIdleStrategy implements IdleStrategy
 {
@@ -58,6 +59,8 @@ public final class PollIdleStrategy implements IdleStrategy
     private final Runnable yielder;
     private final AtomicCounter windowsOpened;
     private final AtomicCounter windowsSkipped;
+    private final PacketLoad daemonLoad;
+    private final int loadSlot;
     private int idleCount;
     private boolean busy;
     private boolean spinning;
@@ -71,20 +74,25 @@ public final class PollIdleStrategy implements IdleStrategy
      * @param timeoutMs       longest poll.
      * @param spinNs          how long after the last work to keep yielding before polling (0: {@link #MIN_YIELDS}
      *                        yields).
-     * @param spinLoadPercent open the window only while the thread's load is below this (1..100; 100: always).
+     * @param spinLoadPercent open the window only while the daemon's packet load is below this (1..100; 100:
+     *                        always).
+     * @param daemonLoad      the loads of the daemon's packet threads, this one's in slot {@code loadSlot}.
+     * @param loadSlot        this thread's slot in {@code daemonLoad}.
      * @param windowsOpened   counts windows opened after work (shared by the daemon's packet threads).
-     * @param windowsSkipped  counts windows not opened because the thread was busy.
+     * @param windowsSkipped  counts windows not opened because the daemon's packet threads were busy.
      */
     public PollIdleStrategy(
         final PollFds fds,
         final int timeoutMs,
         final long spinNs,
         final int spinLoadPercent,
+        final PacketLoad daemonLoad,
+        final int loadSlot,
         final AtomicCounter windowsOpened,
         final AtomicCounter windowsSkipped)
     {
         this(fds::poll, timeoutMs, spinNs, spinLoadPercent, SystemNanoClock.INSTANCE, Thread::yield,
-            windowsOpened, windowsSkipped);
+            daemonLoad, loadSlot, windowsOpened, windowsSkipped);
     }
 
     PollIdleStrategy(
@@ -94,6 +102,8 @@ public final class PollIdleStrategy implements IdleStrategy
         final int spinLoadPercent,
         final NanoClock clock,
         final Runnable yielder,
+        final PacketLoad daemonLoad,
+        final int loadSlot,
         final AtomicCounter windowsOpened,
         final AtomicCounter windowsSkipped)
     {
@@ -113,6 +123,8 @@ public final class PollIdleStrategy implements IdleStrategy
         this.yielder = yielder;
         this.windowsOpened = windowsOpened;
         this.windowsSkipped = windowsSkipped;
+        this.daemonLoad = daemonLoad;
+        this.loadSlot = loadSlot;
         idleSinceNs = spinNs > 0 ? clock.nanoTime() : 0; // a new thread starts idle
     }
 
@@ -142,15 +154,16 @@ public final class PollIdleStrategy implements IdleStrategy
         {
             if (idleCount == 0 && spinNs > 0)
             {
+                final long nowNs = clock.nanoTime();
                 if (busy)
                 {
                     // busy to idle: the busy time since the first duty cycle with work
-                    final long nowNs = clock.nanoTime();
                     account(nowNs - busySinceNs, nowNs - busySinceNs);
                     idleSinceNs = nowNs;
                     busy = false;
                 }
-                spinning = spinLoadPercent == 100 || busyNs * 100 < Math.max(1, spanNs) * spinLoadPercent;
+                daemonLoad.publish(loadSlot, loadPercent(), nowNs);
+                spinning = spinLoadPercent == 100 || daemonLoad.totalPercent(nowNs) < spinLoadPercent;
                 (spinning ? windowsOpened : windowsSkipped).increment();
             }
             idleCount++;

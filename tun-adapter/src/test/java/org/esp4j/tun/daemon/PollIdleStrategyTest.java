@@ -42,7 +42,8 @@ class PollIdleStrategyTest
                 actions.add("poll " + timeoutMs);
                 return 0;
             },
-            TIMEOUT_MS, spinNs, loadPercent, () -> nowNs, () -> actions.add("yield"), opened, skipped);
+            TIMEOUT_MS, spinNs, loadPercent, () -> nowNs, () -> actions.add("yield"), new PacketLoad(1), 0, opened,
+            skipped);
     }
 
     /** One wake-up: {@code busyNs} of duty cycles with work, then idle rounds until the window (if any) is spent. */
@@ -96,7 +97,7 @@ class PollIdleStrategyTest
                 actions.add("poll " + timeoutMs);
                 return ready[0];
             },
-            TIMEOUT_MS, SPIN_NS, 100, () -> nowNs, () -> actions.add("yield"), opened, skipped);
+            TIMEOUT_MS, SPIN_NS, 100, () -> nowNs, () -> actions.add("yield"), new PacketLoad(1), 0, opened, skipped);
         idle.idle(0);
         idle.idle(0);
         ready[0] = 1;
@@ -192,6 +193,42 @@ class PollIdleStrategyTest
     }
 
     @Test
+    void shouldFollowTheLoadOfTheDaemonsOtherPacketThread()
+    {
+        final PacketLoad daemonLoad = new PacketLoad(2);
+        final PollIdleStrategy outbound = new PollIdleStrategy(timeoutMs -> 0, TIMEOUT_MS, SPIN_NS, 50, () -> nowNs,
+            () -> { }, daemonLoad, 0, counters.newCounter("outbound opened"), counters.newCounter("outbound skipped"));
+        final PollIdleStrategy inbound = strategyWithLoad(daemonLoad, 1);
+        nowNs += 1_000_000;
+        for (int i = 0; i < 40; i++)
+        {
+            busyThenIdle(outbound, 60_000, 10_000); // bulk TCP's data: the outbound thread is busy
+            busyThenIdle(inbound, 2_000, 0); // its ACKs: the inbound thread is not
+        }
+        assertTrue(inbound.loadPercent() < 10, "inbound load " + inbound.loadPercent());
+        final long skippedInBulk = skipped.get();
+        final long openedInBulk = opened.get();
+        busyThenIdle(inbound, 2_000, 0);
+        assertEquals(skippedInBulk + 1, skipped.get(), "the busy outbound thread keeps the inbound one from spinning");
+
+        nowNs += PollIdleStrategy.LOAD_HORIZON_NS; // the outbound thread has slept since: its load no longer counts
+        busyThenIdle(inbound, 2_000, 0);
+        assertEquals(skippedInBulk + 1, skipped.get());
+        assertEquals(openedInBulk + 1, opened.get(), "the window opens once the other thread's load is stale");
+    }
+
+    private PollIdleStrategy strategyWithLoad(final PacketLoad daemonLoad, final int slot)
+    {
+        return new PollIdleStrategy(
+            timeoutMs ->
+            {
+                actions.add("poll " + timeoutMs);
+                return 0;
+            },
+            TIMEOUT_MS, SPIN_NS, 50, () -> nowNs, () -> actions.add("yield"), daemonLoad, slot, opened, skipped);
+    }
+
+    @Test
     void shouldAlwaysOpenTheWindowAtOneHundredPercent()
     {
         final PollIdleStrategy idle = strategy(SPIN_NS, 100);
@@ -208,7 +245,7 @@ class PollIdleStrategyTest
     {
         final long[] reads = {0};
         final PollIdleStrategy idle = new PollIdleStrategy(
-            timeoutMs -> 0, TIMEOUT_MS, 0, 50, () -> ++reads[0], () -> { }, opened, skipped);
+            timeoutMs -> 0, TIMEOUT_MS, 0, 50, () -> ++reads[0], () -> { }, new PacketLoad(1), 0, opened, skipped);
         for (int i = 0; i < 10; i++)
         {
             idle.idle(1);
