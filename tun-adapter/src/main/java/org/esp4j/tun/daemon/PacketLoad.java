@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * ({@link #totalPercent}). A slot holds the load with the time it was measured; a load older than
  * {@link PollIdleStrategy#LOAD_HORIZON_NS} no longer counts (its thread has been asleep since, so it is not busy).
  */
-final class PacketLoad
+public final class PacketLoad
 {
     private static final int LOAD_BITS = 7;
     private static final long LOAD_MASK = (1L << LOAD_BITS) - 1;
@@ -21,7 +21,7 @@ final class PacketLoad
     /**
      * @param threads packet threads of the daemon.
      */
-    PacketLoad(final int threads)
+    public PacketLoad(final int threads)
     {
         slots = new AtomicLongArray(threads);
     }

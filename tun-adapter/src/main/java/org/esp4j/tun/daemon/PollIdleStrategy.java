@@ -163,7 +163,7 @@ public final class PollIdleStrategy implements IdleStrategy
                     busy = false;
                 }
                 daemonLoad.publish(loadSlot, loadPercent(), nowNs);
-                spinning = spinLoadPercent == 100 || daemonLoad.totalPercent(nowNs) < spinLoadPercent;
+                spinning = daemonLoad.totalPercent(nowNs) < spinLoadPercent || spinLoadPercent == 100;
                 (spinning ? windowsOpened : windowsSkipped).increment();
             }
             idleCount++;
