@@ -126,8 +126,9 @@ public final class DaemonCounters
          */
         TunIdleSpinWindows(39, "TunIdleSpinWindows"),
         /**
-         * Packet threads: spin windows not opened after work because the thread's load was at or above
-         * {@code idle.spin.load.pct} (bulk traffic): the thread slept in poll() at once.
+         * Packet threads: spin windows not opened after work because the packet threads' load was at or above
+         * {@code idle.spin.load.pct} (bulk traffic), or ended early because another thread needed the CPU: the
+         * thread slept in poll().
          */
         TunIdleSpinSkipped(40, "TunIdleSpinSkipped");
 

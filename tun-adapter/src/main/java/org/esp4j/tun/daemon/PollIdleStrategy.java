@@ -29,12 +29,16 @@ import org.esp4j.tun.jna.PollFds;
  * and the kernel's runnable threads onto it (TCP lost 1-15 % with a fixed window, RESULTS.md). So the strategy
  * measures the thread's load, the share of wall time spent in duty cycles with work, decayed over about
  * {@link #LOAD_HORIZON_NS}, publishes it to the daemon's other packet thread ({@link PacketLoad}), and opens the
- * window only while the threads' loads add up to less than {@code spinLoadPercent}; at 100 the window opens after all
- * work, as a fixed window. The clock is read at each change between busy and idle (once per
+ * window only while the threads' loads add up to less than {@code spinLoadPercent}. The packet threads' load does not
+ * show a CPU that other threads need (bulk UDP: the sending application and the kernel's softirqs keep both CPUs busy
+ * while each agent has a few microseconds per datagram to do, and a spinning agent costs them rate), so the window
+ * also ends, and none opens for {@link #LOAD_HORIZON_NS}, when one of its rounds took over
+ * {@link #CONTENDED_ROUND_NS}: the thread yielded to, or was preempted by, another thread that ran that long. At 100
+ * the window opens after all work and runs its length, as a fixed window. The clock is read at each change between busy and idle (once per
  * wake-up, never on a busy duty cycle that follows another), and only when {@code spinNs} is not 0.
  * <p>
  * Owned by the agent's thread; its outputs to other threads are its slot of {@link PacketLoad} and the two counters
- * (windows opened, windows skipped for load).
+ * (windows opened, windows skipped or cut short for load).
  */
 public final class PollIdleStrategy implements IdleStrategy
 {
@@ -43,6 +47,13 @@ public final class PollIdleStrategy implements IdleStrategy
 
     /** The load is the busy share of about this much recent wall time (older time is halved away). */
     static final long LOAD_HORIZON_NS = 2_000_000L;
+
+    /**
+     * A round of the window that took longer than this (from one look to the next: a duty cycle, a poll and a yield,
+     * a few microseconds when the CPU is free) means another thread had the CPU meanwhile for longer than a
+     * request/response hop takes: it needs the CPU, so the window ends and none opens for {@link #LOAD_HORIZON_NS}.
+     */
+    static final long CONTENDED_ROUND_NS = 50_000L;
 
     /** Blocks until a descriptor is readable or {@code timeoutMs} pass ({@link PollFds#poll(int)}). */
     @FunctionalInterface
@@ -68,6 +79,8 @@ public final class PollIdleStrategy implements IdleStrategy
     private long busySinceNs;
     private long busyNs;
     private long spanNs;
+    private long lastRoundNs;
+    private long contendedUntilNs;
 
     /**
      * @param fds             the agent's descriptors.
@@ -126,6 +139,7 @@ public final class PollIdleStrategy implements IdleStrategy
         this.daemonLoad = daemonLoad;
         this.loadSlot = loadSlot;
         idleSinceNs = spinNs > 0 ? clock.nanoTime() : 0; // a new thread starts idle
+        contendedUntilNs = idleSinceNs;
     }
 
     public void idle(final int workCount)
@@ -163,24 +177,49 @@ public final class PollIdleStrategy implements IdleStrategy
                     busy = false;
                 }
                 daemonLoad.publish(loadSlot, loadPercent(), nowNs);
-                spinning = daemonLoad.totalPercent(nowNs) < spinLoadPercent || spinLoadPercent == 100;
+                spinning = spinLoadPercent == 100 ||
+                    (daemonLoad.totalPercent(nowNs) < spinLoadPercent && nowNs - contendedUntilNs >= 0);
                 (spinning ? windowsOpened : windowsSkipped).increment();
+                lastRoundNs = nowNs;
             }
             idleCount++;
             yielder.run();
         }
-        else if (spinning && clock.nanoTime() - idleSinceNs < spinNs)
+        else if (spinning)
         {
+            window();
+        }
+        else
+        {
+            poller.poll(timeoutMs);
+        }
+    }
+
+    private void window()
+    {
+        final long nowNs = clock.nanoTime();
+        if (nowNs - idleSinceNs >= spinNs)
+        {
+            spinning = false;
+            poller.poll(timeoutMs);
+        }
+        else if (spinLoadPercent < 100 && nowNs - lastRoundNs > CONTENDED_ROUND_NS)
+        {
+            // the CPU went to another thread for a while (a yield to it, or a preemption): it is wanted
+            contendedUntilNs = nowNs + LOAD_HORIZON_NS;
+            spinning = false;
+            windowsSkipped.increment();
+            poller.poll(timeoutMs);
+        }
+        else
+        {
+            lastRoundNs = nowNs;
             // a poll that does not wait: it refreshes which sockets are readable (ReceiveReadiness reads a socket
             // only when the last poll said so), and a descriptor that is ready goes to the duty cycle at once
             if (poller.poll(0) <= 0)
             {
                 yielder.run();
             }
-        }
-        else
-        {
-            poller.poll(timeoutMs);
         }
     }
 

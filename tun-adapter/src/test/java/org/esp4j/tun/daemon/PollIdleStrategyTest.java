@@ -229,6 +229,46 @@ class PollIdleStrategyTest
     }
 
     @Test
+    void shouldEndTheWindowAndOpenNoneForAWhileWhenAnotherThreadHadTheCpu()
+    {
+        final long windowNs = TimeUnit.MICROSECONDS.toNanos(200);
+        final PollIdleStrategy idle = strategy(windowNs, 50);
+        nowNs += 1_000_000;
+        idle.idle(1);
+        nowNs += 10_000;
+        idle.idle(0);
+        idle.idle(0);
+        nowNs += 5_000;
+        idle.idle(0); // a free CPU: a round takes a few microseconds
+        nowNs += PollIdleStrategy.CONTENDED_ROUND_NS + 1; // the yield gave the CPU to a thread that kept it
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield", "poll 100", "poll 100"), actions,
+            "inside the 200 us window, a round of over 50 us ends it");
+        assertEquals(1, opened.get());
+        assertEquals(1, skipped.get());
+
+        busyThenIdle(idle, 10_000, 60_000);
+        assertEquals(2, skipped.get(), "no window while the CPU was wanted within the horizon");
+        nowNs += PollIdleStrategy.LOAD_HORIZON_NS;
+        busyThenIdle(idle, 10_000, 60_000);
+        assertEquals(2, opened.get(), "the window opens again a horizon later");
+    }
+
+    @Test
+    void shouldRunAFixedWindowWholeAtOneHundredPercentEvenWhenRoundsAreSlow()
+    {
+        final PollIdleStrategy idle = strategy(TimeUnit.MICROSECONDS.toNanos(200), 100);
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        nowNs += PollIdleStrategy.CONTENDED_ROUND_NS + 1;
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield"), actions);
+        assertEquals(0, skipped.get());
+    }
+
+    @Test
     void shouldAlwaysOpenTheWindowAtOneHundredPercent()
     {
         final PollIdleStrategy idle = strategy(SPIN_NS, 100);
