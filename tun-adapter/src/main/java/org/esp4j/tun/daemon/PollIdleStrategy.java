@@ -50,10 +50,13 @@ public final class PollIdleStrategy implements IdleStrategy
 
     /**
      * A round of the window that took longer than this (from one look to the next: a duty cycle, a poll and a yield,
-     * a few microseconds when the CPU is free) means another thread had the CPU meanwhile for longer than a
-     * request/response hop takes: it needs the CPU, so the window ends and none opens for {@link #LOAD_HORIZON_NS}.
+     * a few microseconds when the CPU is free) means another thread had the CPU meanwhile for longer than a whole
+     * request/response exchange takes on a shared CPU (the other daemon's agent, the application and the kernel, each
+     * 5-15 us; a CPU-bound thread gets a scheduler slice of 0.75 ms or more): it needs the CPU, so the window ends
+     * (even if its time is up) and none opens for {@link #LOAD_HORIZON_NS}. 50 us cut the windows of request/response
+     * traffic on 2 CPUs too often (RESULTS.md).
      */
-    static final long CONTENDED_ROUND_NS = 50_000L;
+    static final long CONTENDED_ROUND_NS = 250_000L;
 
     /** Blocks until a descriptor is readable or {@code timeoutMs} pass ({@link PollFds#poll(int)}). */
     @FunctionalInterface
@@ -198,17 +201,17 @@ public final class PollIdleStrategy implements IdleStrategy
     private void window()
     {
         final long nowNs = clock.nanoTime();
-        if (nowNs - idleSinceNs >= spinNs)
-        {
-            spinning = false;
-            poller.poll(timeoutMs);
-        }
-        else if (spinLoadPercent < 100 && nowNs - lastRoundNs > CONTENDED_ROUND_NS)
+        if (spinLoadPercent < 100 && nowNs - lastRoundNs > CONTENDED_ROUND_NS)
         {
             // the CPU went to another thread for a while (a yield to it, or a preemption): it is wanted
             contendedUntilNs = nowNs + LOAD_HORIZON_NS;
             spinning = false;
             windowsSkipped.increment();
+            poller.poll(timeoutMs);
+        }
+        else if (nowNs - idleSinceNs >= spinNs)
+        {
+            spinning = false;
             poller.poll(timeoutMs);
         }
         else

@@ -231,7 +231,7 @@ class PollIdleStrategyTest
     @Test
     void shouldEndTheWindowAndOpenNoneForAWhileWhenAnotherThreadHadTheCpu()
     {
-        final long windowNs = TimeUnit.MICROSECONDS.toNanos(200);
+        final long windowNs = TimeUnit.MICROSECONDS.toNanos(1000);
         final PollIdleStrategy idle = strategy(windowNs, 50);
         nowNs += 1_000_000;
         idle.idle(1);
@@ -244,7 +244,7 @@ class PollIdleStrategyTest
         idle.idle(0);
         idle.idle(0);
         assertEquals(List.of("yield", "yield", "poll 0", "yield", "poll 100", "poll 100"), actions,
-            "inside the 200 us window, a round of over 50 us ends it");
+            "inside the 1 ms window, a round of over 250 us ends it");
         assertEquals(1, opened.get());
         assertEquals(1, skipped.get());
 
@@ -256,9 +256,24 @@ class PollIdleStrategyTest
     }
 
     @Test
+    void shouldCountAContendedRoundEvenWhenTheWindowHasPassedMeanwhile()
+    {
+        final PollIdleStrategy idle = strategy(SPIN_NS, 50);
+        nowNs += 1_000_000;
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        nowNs += PollIdleStrategy.CONTENDED_ROUND_NS + 1; // longer than the 50 us window, too
+        idle.idle(0);
+        assertEquals(1, skipped.get());
+        busyThenIdle(idle, 10_000, 60_000);
+        assertEquals(2, skipped.get(), "the CPU is wanted: no window for a while");
+    }
+
+    @Test
     void shouldRunAFixedWindowWholeAtOneHundredPercentEvenWhenRoundsAreSlow()
     {
-        final PollIdleStrategy idle = strategy(TimeUnit.MICROSECONDS.toNanos(200), 100);
+        final PollIdleStrategy idle = strategy(TimeUnit.MICROSECONDS.toNanos(1000), 100);
         idle.idle(1);
         idle.idle(0);
         idle.idle(0);
