@@ -125,6 +125,8 @@ public final class DaemonConfig
     public static final int DEFAULT_IDLE_SPIN_US = 0;
     /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
     public static final int LATENCY_IDLE_SPIN_US = 100;
+    /** {@code idle.spin.load.pct}: bulk traffic keeps a packet thread busier than this, request/response does not. */
+    public static final int DEFAULT_IDLE_SPIN_LOAD_PCT = 50;
     /** Longest {@code idle.spin.us}: a window this long already keeps a CPU busy between sparse packets. */
     public static final int MAX_IDLE_SPIN_US = 10_000;
 
@@ -155,6 +157,7 @@ public final class DaemonConfig
     private final int idlePollMs;
     private final int logSummaryS;
     private final int idleSpinUs;
+    private final int idleSpinLoadPct;
     private final Path preload;
     private final Path countersFile;
     private final String countersGroup;
@@ -222,6 +225,11 @@ public final class DaemonConfig
         if (idleSpinUs < 0 || idleSpinUs > MAX_IDLE_SPIN_US)
         {
             throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);
+        }
+        idleSpinLoadPct = integer(DaemonSetting.IDLE_SPIN_LOAD_PCT, DEFAULT_IDLE_SPIN_LOAD_PCT);
+        if (idleSpinLoadPct < 1 || idleSpinLoadPct > 100)
+        {
+            throw new IllegalArgumentException("idle.spin.load.pct must be 1..100: " + idleSpinLoadPct);
         }
         packetCpus = parsePacketCpus();
         preload = optionalPath(DaemonSetting.PRELOAD);
@@ -470,6 +478,12 @@ public final class DaemonConfig
     public int idleSpinUs()
     {
         return idleSpinUs;
+    }
+
+    /** @return the packet thread's load, in percent, from which its idle window is not opened. */
+    public int idleSpinLoadPct()
+    {
+        return idleSpinLoadPct;
     }
 
     /** @return what the packet threads' defaults are tuned for. */

@@ -121,6 +121,17 @@ public final class DaemonCounters
          */
         TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped"),
         /**
+         * Packet threads: spin windows opened after work ({@code idle.spin.us}), the thread's load being below
+         * {@code idle.spin.load.pct}: the thread yielded and looked for packets instead of sleeping in poll().
+         */
+        TunIdleSpinWindows(39, "TunIdleSpinWindows"),
+        /**
+         * Packet threads: spin windows not opened after work because the packet threads' load was at or above
+         * {@code idle.spin.load.pct} (bulk traffic), or ended early because another thread needed the CPU: the
+         * thread slept in poll().
+         */
+        TunIdleSpinSkipped(40, "TunIdleSpinSkipped"),
+        /**
          * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a SYN began
          * a new connection on the same addresses and ports (the old one died unseen): never joined to the new bytes.
          */

@@ -43,6 +43,9 @@ public enum DaemonSetting
     IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
         "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields; " +
         "profile=latency: " + DaemonConfig.LATENCY_IDLE_SPIN_US + ")"),
+    IDLE_SPIN_LOAD_PCT("idle.spin.load.pct", "PERCENT", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_LOAD_PCT),
+        "open the idle.spin.us window only while the packet threads were busy less than this share of the last " +
+        "~2 ms, and end it when another thread took the CPU for 250 us (1..100; 100: a fixed window)"),
     PROFILE("profile", "throughput|latency", "throughput",
         "defaults of packet.threads and idle.spin.us: two and 0, or one and " + DaemonConfig.LATENCY_IDLE_SPIN_US +
         " (request/response traffic, see README)"),

@@ -118,6 +118,17 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadTheIdleSpinLoadWithinOneToOneHundredPercent()
+    {
+        assertEquals(DaemonConfig.DEFAULT_IDLE_SPIN_LOAD_PCT, DaemonConfig.builder().build().idleSpinLoadPct());
+        assertEquals(100, DaemonConfig.builder().set("idle.spin.load.pct", "100").build().idleSpinLoadPct());
+        assertEquals("idle.spin.load.pct must be 1..100: 0", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("idle.spin.load.pct", "0").build()).getMessage());
+        assertEquals("idle.spin.load.pct must be 1..100: 101", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("idle.spin.load.pct", "101").build()).getMessage());
+    }
+
+    @Test
     void shouldReadTheLogLevelAndRejectAnUnknownOneInOneLine()
     {
         assertEquals(LogLevel.INFO, DaemonConfig.builder().build().logLevel());
