@@ -50,6 +50,14 @@
 #   CONTROL_PAIRS N: in the esp mode, during the first test, N "xfrm state add" / "xfrm state delete" pairs on the
 #              UE daemon's control socket (ControlLatency from benchmarks/target/benchmarks.jar, built if missing):
 #              their latency percentiles are printed and kept in control.md beside the results (0: none)
+#   VETH_FEATURES ethtool -K features for both veth ends, e.g. "tx-udp-segmentation off": the kernel then cuts
+#              UDP GSO trains into datagrams before the veth (and its taps) instead of after (none)
+#   CAPTURE    N: during each TESTS=udp run, tcpdump takes N frames of ESP on each veth end (veth-ue, veth-pc); tshark
+#              checks their ICVs with the run's SAs (sha1 only) and the row says how many frames were bigger than the
+#              MTU (a UDP GSO train seen whole) and how many ICVs were good or bad; the pcaps stay in the work dir (0)
+#   PERF       1: `perf record -g` (999 Hz) of both daemons during each TESTS=udp run, the daemons with
+#              -XX:+PreserveFramePointer and their JIT's symbols (jcmd Compiler.perfmap, /tmp/perf-PID.map), kept in the
+#              work dir as RUN-perf-ue.data and RUN-perf-pc.data (`perf report -i FILE --no-children`) (0)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
 # Needs: root, iproute2, iperf3, python3, a JDK 17+ (and for the libipsec mode strongSwan 5.9 with its starter,
@@ -69,6 +77,9 @@ FAMILY=${FAMILY:-6}
 UDP_RATE=${UDP_RATE:-500M}
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
+VETH_FEATURES=${VETH_FEATURES:-}
+CAPTURE=${CAPTURE:-0}
+PERF=${PERF:-0}
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
@@ -107,6 +118,7 @@ DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 daemon_jvm_args() { # $1 = java: the daemons' JVM options for that JVM
   local spec args="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
+  [ "$PERF" = 1 ] && args="$args -XX:+PreserveFramePointer"
   # as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
   spec=$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
   if [ "${spec%%.*}" -ge 21 ] 2>/dev/null; then
@@ -182,6 +194,11 @@ fi
 ip -n "$UE" addr add "$INNER_UE/$INNER_PLEN" dev lo
 ip -n "$PC" addr add "$INNER_PC/$INNER_PLEN" dev lo
 ip -n "$UE" link set veth-ue mtu "$VETH_MTU" up; ip -n "$PC" link set veth-pc mtu "$VETH_MTU" up
+if [ -n "$VETH_FEATURES" ]; then
+  # shellcheck disable=SC2086
+  { ip netns exec "$UE" ethtool -K veth-ue $VETH_FEATURES && ip netns exec "$PC" ethtool -K veth-pc $VETH_FEATURES; } ||
+    { echo "ethtool -K $VETH_FEATURES failed" >&2; exit 1; }
+fi
 if [ "$FAMILY" = 6 ]; then
   ip -n "$UE" -6 route add $PC_ADDR/128 dev veth-ue
   ip -n "$PC" -6 route add $UE_ADDR/128 dev veth-pc
@@ -440,6 +457,21 @@ print("| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f |" % (rnd, mode, test, resu
 PY
 }
 
+# what a capture of ESP on one veth end shows: frames, how many were bigger than the MTU (a UDP GSO train, or a GRO
+# super-packet, seen whole: tshark dissects it as one ESP packet), and tshark's ICV verdicts with the run's SAs
+capture_report() { # $1 round, $2 mode, $3 device, $4 pcap
+  local sa=() spi
+  for spi in 0xa82588f1 0x0008a239; do # the preload's SPIs 2821032177 and 565817
+    sa+=(-o "uat:esp_sa:\"IPv$FAMILY\",\"*\",\"*\",\"$spi\",\"NULL\",\"\",\"HMAC-SHA-1-96 [RFC2404]\",\"$KEY\"")
+  done
+  tshark -n -r "$4" -d udp.port==4500,udpencap -o esp.enable_encryption_decode:TRUE \
+    -o esp.enable_authentication_check:TRUE "${sa[@]}" -T fields -e frame.len -e esp.icv_good -e esp.icv_bad \
+    2>/dev/null | awk -v mtu="$VETH_MTU" -v r="$1" -v m="$2" -v d="$3" '
+      { n++; if ($1 > mtu + 14) big++; if ($2 == 1) good++; if ($3 == 1) bad++; if ($1 > max) max = $1 }
+      END { printf "| %s | %s | capture %s | %d frames, %d over the MTU (largest %d B), ICV good %d / bad %d | - | - | - | - |\n",
+            r, m, d, n, big, max, good, bad }' | tee -a "$OUT"
+}
+
 # iperf3 UDP result of a JSON file: "received-Mbit/s loss-percent"
 udp_result() {
   python3 -c 'import json, sys
@@ -549,9 +581,33 @@ for mode in $MODES; do
           "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &
         latency=$!
       fi
+      captures=()
+      if [ "$CAPTURE" -gt 0 ] && [ "$test" = udp ]; then
+        for end in "$UE:veth-ue" "$PC:veth-pc"; do
+          ip netns exec "${end%%:*}" tcpdump -i "${end#*:}" -n -s 0 -c "$CAPTURE" -U -w "$WORK/$run-${end#*:}.pcap" \
+            "esp or udp port 4500" > "$WORK/$run-${end#*:}.tcpdump" 2>&1 &
+          captures+=("$!")
+          for _ in $(seq 1 100); do grep -q "listening on" "$WORK/$run-${end#*:}.tcpdump" && break; sleep 0.05; done
+        done
+      fi
+      perfs=()
+      if [ "$PERF" = 1 ] && [ "$test" = udp ] && [ "${#DAEMONS[@]}" = 2 ]; then
+        perf record -q -F 999 -g -p "${DAEMONS[1]}" -o "$WORK/$run-perf-ue.data" > /dev/null 2>&1 &
+        perfs+=("$!")
+        perf record -q -F 999 -g -p "${DAEMONS[0]}" -o "$WORK/$run-perf-pc.data" > /dev/null 2>&1 &
+        perfs+=("$!")
+      fi
       begin_counts
       ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$run.json" 2> "$WORK/$run.err" || true
       end_counts
+      if [ "${#perfs[@]}" -gt 0 ]; then
+        for pid in "${DAEMONS[@]}"; do jcmd "$pid" Compiler.perfmap > /dev/null 2>&1 || true; done
+        kill -INT "${perfs[@]}" 2>/dev/null || true; wait "${perfs[@]}" 2>/dev/null || true
+      fi
+      for pid in "${captures[@]:-}"; do
+        [ -n "$pid" ] && { kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+      done
+      [ "${#captures[@]}" -gt 0 ] && for dev in veth-ue veth-pc; do capture_report "$round" "$mode" "$dev" "$WORK/$run-$dev.pcap"; done
       if [ -n "$latency" ]; then
         wait "$latency" || true
         echo "control latency under $test traffic: $(cat "$WORK/control-latency.txt")" | tee -a "$WORK/control.md" >&2
