@@ -274,14 +274,9 @@ class CarrierLoopbackTest
     {
         final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
         final int portB = portA + 1;
-        final Path capture = Files.createTempFile("esp4j-udp-checksum", ".pcap");
-        final Path log = Files.createTempFile("esp4j-udp-checksum", ".log");
-        final Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
-            "-w", capture.toString(), "udp and dst port " + portB).redirectErrorStream(true)
-            .redirectOutput(log.toFile()).start();
-        try
+        try (LoopbackCapture lo = new LoopbackCapture(portB))
         {
-            awaitText(log, "listening on", tcpdump);
+            final Path capture = lo.capture;
             final int datagrams = 4;
             final InetAddress v4 = InetAddress.getByName("127.0.0.1");
             final InetAddress v6 = InetAddress.getByName("::1");
@@ -331,7 +326,26 @@ class CarrierLoopbackTest
                 }
             }
         }
-        finally
+    }
+
+    /** tcpdump on lo writing the UDP datagrams to one port into a temporary pcap, listening once constructed. */
+    private static final class LoopbackCapture implements AutoCloseable
+    {
+        private final Path capture;
+        private final Path log;
+        private final Process tcpdump;
+
+        LoopbackCapture(final int port) throws Exception
+        {
+            capture = Files.createTempFile("esp4j-udp", ".pcap");
+            log = Files.createTempFile("esp4j-udp", ".log");
+            tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
+                "-w", capture.toString(), "udp and dst port " + port).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+            awaitText(log, "listening on", tcpdump);
+        }
+
+        public void close() throws Exception
         {
             tcpdump.destroy();
             tcpdump.waitFor(5, TimeUnit.SECONDS);
@@ -352,16 +366,11 @@ class CarrierLoopbackTest
     {
         final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
         final int portB = portA + 1;
-        final Path capture = Files.createTempFile("esp4j-udp-auto", ".pcap");
-        final Path log = Files.createTempFile("esp4j-udp-auto", ".log");
-        final Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
-            "-w", capture.toString(), "udp and dst port " + portB).redirectErrorStream(true)
-            .redirectOutput(log.toFile()).start();
         final InetAddress v4 = InetAddress.getByName("127.0.0.1");
         final int train = UdpEncapCarrier.AUTO_TRAIN_SEGMENTS;
-        try
+        try (LoopbackCapture lo = new LoopbackCapture(portB))
         {
-            awaitText(log, "listening on", tcpdump);
+            final Path capture = lo.capture;
             try (UdpEncapCarrier a = new UdpEncapCarrier(LibC.AF_INET, portA, 0, CAPACITY, Ipv4UdpChecksum.AUTO);
                 UdpEncapCarrier b = new UdpEncapCarrier(LibC.AF_INET, portB, 0, CAPACITY))
             {
@@ -424,13 +433,6 @@ class CarrierLoopbackTest
                 assertEquals(i < frames - 1, !"0x0000".equals(fields[1]), "frame " + (i + 1) + ": " + lines.get(i));
                 assertEquals("1\t0", fields[3] + "\t" + fields[4], "ICV verified: " + lines.get(i));
             }
-        }
-        finally
-        {
-            tcpdump.destroy();
-            tcpdump.waitFor(5, TimeUnit.SECONDS);
-            Files.deleteIfExists(capture);
-            Files.deleteIfExists(log);
         }
     }
 
