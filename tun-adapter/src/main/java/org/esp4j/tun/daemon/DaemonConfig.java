@@ -177,7 +177,7 @@ public final class DaemonConfig
         inboundFilter = choice(DaemonSetting.INBOUND_FILTER, InboundFilter.AUTO, InboundFilter.values());
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
-        udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, Ipv4UdpChecksum.ZERO, Ipv4UdpChecksum.values());
+        udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, Ipv4UdpChecksum.AUTO, Ipv4UdpChecksum.values());
         profile = choice(DaemonSetting.PROFILE, Profile.THROUGHPUT, Profile.values());
         final boolean latency = profile == Profile.LATENCY;
         packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
@@ -323,7 +323,7 @@ public final class DaemonConfig
         return udpPort;
     }
 
-    /** @return the UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}, default zero). */
+    /** @return the UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}, default auto). */
     public Ipv4UdpChecksum udpChecksum()
     {
         return udpChecksum;

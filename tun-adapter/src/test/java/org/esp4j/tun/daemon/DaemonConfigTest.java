@@ -97,7 +97,8 @@ class DaemonConfigTest
     @Test
     void shouldReadTheUdpChecksumSetting()
     {
-        assertEquals(Ipv4UdpChecksum.ZERO, DaemonConfig.builder().build().udpChecksum());
+        assertEquals(Ipv4UdpChecksum.AUTO, DaemonConfig.builder().build().udpChecksum());
+        assertEquals(Ipv4UdpChecksum.ZERO, DaemonConfig.builder().set("udp.checksum", "zero").build().udpChecksum());
         assertEquals(Ipv4UdpChecksum.KERNEL,
             DaemonConfig.builder().set("udp.checksum", "kernel").build().udpChecksum());
         assertEquals(Ipv4UdpChecksum.AUTO, DaemonConfig.builder().set("udp.checksum", "auto").build().udpChecksum());
