@@ -469,7 +469,7 @@ capture_report() { # $1 round, $2 mode, $3 device, $4 pcap
     2>/dev/null | awk -v mtu="$VETH_MTU" -v r="$1" -v m="$2" -v d="$3" '
       { n++; if ($1 > mtu + 14) big++; if ($2 == 1) good++; if ($3 == 1) bad++; if ($1 > max) max = $1 }
       END { printf "| %s | %s | capture %s | %d frames, %d over the MTU (largest %d B), ICV good %d / bad %d | - | - | - | - |\n",
-            r, m, d, n, big, max, good, bad }' | tee -a "$OUT"
+            r, m, d, n, big, max, good, bad }' | tee -a "$OUT" || true
 }
 
 # iperf3 UDP result of a JSON file: "received-Mbit/s loss-percent"
@@ -605,7 +605,7 @@ for mode in $MODES; do
         kill -INT "${perfs[@]}" 2>/dev/null || true; wait "${perfs[@]}" 2>/dev/null || true
       fi
       for pid in "${captures[@]:-}"; do
-        [ -n "$pid" ] && { kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+        [ -n "$pid" ] && { kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; } # (-c may end it)
       done
       [ "${#captures[@]}" -gt 0 ] && for dev in veth-ue veth-pc; do capture_report "$round" "$mode" "$dev" "$WORK/$run-$dev.pcap"; done
       if [ -n "$latency" ]; then
