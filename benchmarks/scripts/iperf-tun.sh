@@ -22,7 +22,8 @@
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
 #   SEARCH     guided: the modes after the kernel path in a round bisect from 1.1x its best rate at that size, so
 #              6 steps end within ~2 % of it; bisect: every mode from UDP_MAX (3000, 1500, 750, 375, 562, ...: two
-#              modes on one step are not told apart) (guided)
+#              modes on one step are not told apart) (guided). With guided, a kernel path slowed by other work
+#              caps every mode of the round at 1.1x its figure: compare the kernel rows across rounds
 #   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
 #              (AES-128-GMAC, RFC 4543) or cbc (AES-128-CBC + HMAC-SHA-1-96) (sha1). A mode esp-ALG uses ALG instead,
 #              so MODES="esp-sha1 esp-gcm esp-sha1 esp-gcm" compares two suites in interleaved rounds of one run
