@@ -8,6 +8,7 @@
 # Environment:
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
+#   UDP_LEN    datagram size of the udp test (1400)
 #   TESTS      any of: tcp, udp (iperf3 at UDP_RATE), rr (sequential UDP request/response, udp-rr.py: RR_COUNT round
 #              trips of RR_SIZE bytes, RTT percentiles), udpmax (best UDP rate at < 1 % loss for each size of
 #              UDP_SIZES: a bisection of SEARCH_STEPS iperf3 runs of SEARCH_SECONDS between 0 and UDP_MAX) ("tcp udp")
@@ -76,6 +77,7 @@ set -euo pipefail
 DURATION=${DURATION:-20}
 FAMILY=${FAMILY:-6}
 UDP_RATE=${UDP_RATE:-500M}
+UDP_LEN=${UDP_LEN:-1400}
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
 VETH_FEATURES=${VETH_FEATURES:-}
@@ -574,7 +576,7 @@ for mode in $MODES; do
       report "$round" "$mode" "$test" "$WORK/$run.json" "$(counted_seconds)"
     else
       args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
-      [ "$test" = udp ] && args+=(-u -l 1400 -b "$UDP_RATE")
+      [ "$test" = udp ] && args+=(-u -l "$UDP_LEN" -b "$UDP_RATE")
       latency=""
       if [ "${mode%%[-:]*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086

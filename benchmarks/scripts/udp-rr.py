@@ -16,7 +16,9 @@ timeout, not the run. It prints one line, the percentiles of the round-trip time
 
 "slow" counts round trips over 1 ms, "clusters" groups them by start time (slow round trips less than 200 ms apart
 form one cluster), and --json writes every figure, the slow round trips' start times and the clusters' bounds, so a
-stall (a GC pause, a blocked agent, a descheduled thread) shows as one cluster with its time in the run.
+stall (a GC pause, a blocked agent, a descheduled thread) shows as one cluster with its time in the run (the
+JSON's start_monotonic_ns is CLOCK_MONOTONIC at the first measured request, to line clusters up with a trace taken
+with `perf sched record -k CLOCK_MONOTONIC`).
 Python's own cost is in every figure (about 10 us per round trip here): compare modes measured with the same client.
 """
 import argparse
@@ -108,6 +110,8 @@ def client(args):
         "p999": percentile(ordered, 0.999), "max": ordered[-1] if ordered else float("nan"),
         "slow": len(slow), "clusters": clusters, "slow_rtts": slow[:1000],
         "duration_s": (clock() - start) / 1e9,
+        # CLOCK_MONOTONIC at the first measured request: lines the clusters up with `perf record -k CLOCK_MONOTONIC`
+        "start_monotonic_ns": start,
     }
     print("count %d lost %d p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f slow(>1ms) %d clusters %d" % (
         result["count"], lost, result["p50"], result["p90"], result["p99"], result["p999"], result["max"],

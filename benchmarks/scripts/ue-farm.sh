@@ -31,7 +31,8 @@
 #   SUSTAIN      S: sustained load instead of one registration per UE: the farm (sim ue --sustain S) de-registers
 #                each UE once it is registered and registers it again (AKA, sec-agree, 4 new SAs each side), for S
 #                seconds, with CONCURRENCY in flight; registrations/s is then read over the last WINDOW seconds of
-#                it (from the farm's progress lines), and the CPU table's "steady window" rows cover the same window.
+#                it (from the farm's progress lines; its S seconds start at its first REGISTER, which each shard
+#                prints, the latest of the shards' taken), and the CPU table's "steady window" rows cover the same window.
 #                The table's SA, memory, state add and nft columns are not measured then (the farm de-registers by
 #                the time they would be). (0: off)
 #   WINDOW       the steady window in seconds (60; at most SUSTAIN / 2)
@@ -222,13 +223,24 @@ cpu_phase_begin() { # NAME=PID...
 cpu_phase_await() { # N FARM-LOG TIMEOUT: wait for the registration phase's end, taking the half-way snapshot on the
   # way (CPU_HALF, CPU_HALF_REG registered then, CPU_T1); returns 1 on timeout. With SUSTAIN, the snapshot starts the
   # steady window instead: at the first progress line of every shard WINDOW s before the sustained load ends, taken
-  # as the line appears, CPU_HALF_REG the registrations of every shard so far (each shard's line of the same second)
-  local n=$1 log=$2 deadline=$((SECONDS + $3)) kv reg lines
-  local window_at=$((SECONDS + SUSTAIN - WINDOW))
+  # as the line appears, CPU_HALF_REG the registrations of every shard so far (each shard's line of the same second).
+  # The window is anchored on the farm's own start (each shard's "farm: first REGISTER at EPOCH-MS", the latest of
+  # them), where its SUSTAIN seconds begin: not on this function's start, which is before the farm JVMs' start-up
+  local n=$1 log=$2 deadline=$((SECONDS + $3)) kv reg lines f first
+  local window_at_ms="" farm_start_ms
   CPU_HALF_REG=""
   until grep -q "farm: registration phase over\|sim ue: FAILED" "$log" 2>/dev/null; do
     [ $SECONDS -ge "$deadline" ] && { echo "timeout waiting for the registration phase in $log" >&2; return 1; }
-    if [ "$SUSTAIN" != 0 ] && [ -z "$CPU_HALF_REG" ] && [ $SECONDS -ge $window_at ]; then
+    if [ "$SUSTAIN" != 0 ] && [ -z "$window_at_ms" ]; then
+      farm_start_ms=0
+      for f in "${log%-1.log}"-[0-9]*.log; do
+        first=$(sed -n 's/^farm: first REGISTER at \([0-9]*\)$/\1/p' "$f" 2>/dev/null | head -1)
+        [ -z "$first" ] && { farm_start_ms=""; break; }
+        [ "$first" -gt "$farm_start_ms" ] && farm_start_ms=$first
+      done
+      [ -n "$farm_start_ms" ] && window_at_ms=$((farm_start_ms + (SUSTAIN - WINDOW) * 1000))
+    fi
+    if [ "$SUSTAIN" != 0 ] && [ -z "$CPU_HALF_REG" ] && [ -n "$window_at_ms" ] && [ "$(date +%s%3N)" -ge "$window_at_ms" ]; then
       lines=$(grep -c "registrations at" "$log" 2>/dev/null || true)
       until [ "$(grep -c "registrations at" "$log" 2>/dev/null || true)" -gt "$lines" ]; do sleep 0.02; done
       for kv in "${CPU_PROCS[@]}"; do CPU_HALF[${kv%%=*}]=$(cpu_ticks "${kv#*=}"); done

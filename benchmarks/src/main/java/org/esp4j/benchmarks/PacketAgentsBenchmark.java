@@ -14,12 +14,16 @@ import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.carrier.IpCarrierSender;
 import org.esp4j.tun.carrier.UdpCarrierSender;
+import org.esp4j.tun.daemon.DaemonConfig;
 import org.esp4j.tun.daemon.DaemonCounters;
 import org.esp4j.tun.daemon.FragmentGuard;
 import org.esp4j.tun.daemon.InboundAgent;
 import org.esp4j.tun.daemon.OutboundAgent;
+import org.esp4j.tun.daemon.PacketLoad;
+import org.esp4j.tun.daemon.PollIdleStrategy;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.device.TunPort;
+import org.esp4j.tun.jna.PollFds;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -70,6 +74,7 @@ public class PacketAgentsBenchmark
     private UeTun ueTun;
     private PcscfTun pcscfTun;
     private CompositeAgent agents;
+    private PollIdleStrategy idle;
     private byte[] plaintext;
     private UnsafeBuffer buffer;
 
@@ -93,9 +98,16 @@ public class PacketAgentsBenchmark
         final OutboundAgent outbound = new OutboundAgent(ueTun, ue.processor, new FragmentGuard(ue.spd),
             ue.counters, new DaemonCounters(ue.counters.countersManager()), new IpCarrierSender[] { null, wire },
             new UdpCarrierSender[] { null, null }, true, 1500, 64);
+        final DaemonCounters pcscfCounters = new DaemonCounters(pcscf.counters.countersManager());
         final InboundAgent inbound = new InboundAgent(pcscfTun, pcscf.processor, pcscf.counters,
-            new DaemonCounters(pcscf.counters.countersManager()), new CarrierReceiver[] { wire }, 0, 64);
+            pcscfCounters, new CarrierReceiver[] { wire }, 0, 64);
         agents = new CompositeAgent(outbound, inbound);
+        // the daemon's idle strategy with profile=latency's window over no descriptor (poll(0) returns at once); at
+        // 100 % the window always opens, so no round sleeps in poll whatever load the benchmark loop shows
+        idle = new PollIdleStrategy(new PollFds(1), 1,
+            TimeUnit.MICROSECONDS.toNanos(DaemonConfig.LATENCY_IDLE_SPIN_US), 100, new PacketLoad(1), 0,
+            pcscfCounters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
+            pcscfCounters.counter(DaemonCounters.Counter.TunIdleSpinSkipped));
 
         for (int i = 0; i < 3; i++)
         {
@@ -119,6 +131,27 @@ public class PacketAgentsBenchmark
     {
         ueTun.pending = true;
         return agents.doWork() + agents.doWork();
+    }
+
+    /**
+     * As {@link #lonePacketThroughBothAgents()}, with the daemon's idle strategy after each duty cycle: the load
+     * measurement at the change from busy to idle and back, and the first three rounds of the window (two yields and
+     * a look with {@code poll(0)}). Its time includes those three system calls; it is here for B/op.
+     *
+     * @return the duty cycles' work (2).
+     */
+    @Benchmark
+    public int lonePacketWithIdleStrategy() throws Exception
+    {
+        ueTun.pending = true;
+        final int first = agents.doWork();
+        idle.idle(first);
+        final int second = agents.doWork();
+        idle.idle(second);
+        idle.idle(0);
+        idle.idle(0);
+        idle.idle(0);
+        return first + second;
     }
 
     /** @return the receiver's verdict. */

@@ -338,7 +338,7 @@ public final class SipBridge
             (flags & IpPacket.TCP_FIN) != 0 && flow.aheadCount == 0 &&
             flow.nextSequence == ((sequence + length) & 0xFFFF_FFFFL))
         {
-            tcp.remove(key);
+            tcp.close(key);
         }
     }
 

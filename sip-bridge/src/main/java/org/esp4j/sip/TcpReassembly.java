@@ -99,6 +99,7 @@ public final class TcpReassembly
     private long holesSkipped;
     private long bytesScannedByClosedFramers;
     private long partialsDroppedByNewConnection;
+    private long partialsDroppedByClose;
 
     /**
      * @param maxFlows        most flows with state.
@@ -221,6 +222,21 @@ public final class TcpReassembly
             flowsEvicted++;
         }
         buffering.put(flow.key, flow);
+    }
+
+    /**
+     * A RST, or a FIN with every byte before it seen, ended the flow: its state goes, and what it left buffered (a
+     * message the connection ended in the middle of, or segments after a hole that will never be filled) is dropped,
+     * counted when there was any.
+     */
+    void close(final FlowKey key)
+    {
+        final Flow flow = flows.get(key);
+        if (flow != null && flow.isBuffering())
+        {
+            partialsDroppedByClose++;
+        }
+        remove(key);
     }
 
     void remove(final FlowKey key)
@@ -506,6 +522,15 @@ public final class TcpReassembly
     public long partialsDroppedByNewConnection()
     {
         return partialsDroppedByNewConnection;
+    }
+
+    /**
+     * @return flows whose buffered bytes were dropped because a RST or FIN ended the connection before the message
+     * completed.
+     */
+    public long partialsDroppedByClose()
+    {
+        return partialsDroppedByClose;
     }
 
     /** @return most flows. */

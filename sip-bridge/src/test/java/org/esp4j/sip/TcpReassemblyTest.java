@@ -6,6 +6,8 @@ import org.esp4j.sip.lifecycle.LifecycleEvent;
 import org.esp4j.sip.lifecycle.LifecycleListener;
 import org.esp4j.sip.lifecycle.Role;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -31,6 +33,7 @@ class TcpReassemblyTest
 
     private static final int FIN = 0x01;
     private static final int SYN = 0x02;
+    private static final int RST = 0x04;
     private static final int PSH = 0x08;
     private static final int ACK = 0x10;
 
@@ -371,6 +374,42 @@ class TcpReassemblyTest
         assertEquals(0, count(events, LifecycleEvent.Type.PARSE_ERROR), events.toString());
         assertTrue(events.toString().contains("call-id=call-31 "), "the new connection's REGISTER alone: " + events);
         assertEquals(1, tcp.partialsDroppedByNewConnection());
+        assertEquals(0, tcp.bufferedBytes());
+    }
+
+    @ParameterizedTest(name = "flags={0}")
+    @ValueSource(ints = { RST, RST | ACK, FIN | ACK })
+    void shouldDropAndCountThePartialMessageOfAConnectionThatARstOrAFinAfterEveryByteBeforeItEnds(final int flags)
+    {
+        // the message's tail will never come on this connection
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] halves = split(register(32, 1800), 2);
+        feed(tcp(40032, 5064, 1, halves[0]));
+        assertTrue(tcp.bufferedBytes() > 0);
+
+        feed(tcp(ATTACKER, 40032, 5064, 1 + halves[0].length, flags, new byte[0]));
+
+        assertEquals(1, tcp.partialsDroppedByClose());
+        assertEquals(0, tcp.flowCount());
+        assertEquals(0, tcp.bufferedBytes());
+        assertEquals(0, tcp.partialsDroppedByNewConnection());
+    }
+
+    @Test
+    void shouldNotCountAConnectionClosedAfterWholeMessagesOrOneWhoseFinWaitsForMissingBytes()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] whole = register(34, 600);
+        feed(tcp(40034, 5064, 1, whole));
+        feed(tcp(ATTACKER, 40034, 5064, 1 + whole.length, ACK | FIN, new byte[0]));
+        final byte[][] halves = split(register(35, 1800), 2);
+        feed(tcp(40035, 5064, 1, halves[0]));
+        // the FIN after the second half, seen before it: the flow waits for that half, which completes the message
+        feed(tcp(ATTACKER, 40035, 5064, 1 + halves[0].length + halves[1].length, ACK | FIN, new byte[0]));
+        final List<LifecycleEvent> events = feed(tcp(40035, 5064, 1 + halves[0].length, halves[1]));
+
+        assertEquals(1, count(events, LifecycleEvent.Type.SECURITY_CLIENT_RECORDED), events.toString());
+        assertEquals(0, tcp.partialsDroppedByClose());
         assertEquals(0, tcp.bufferedBytes());
     }
 

@@ -72,11 +72,18 @@ class SipTcpFloodEndToEndTest extends SipLabTest
         assertEquals(SIGTERM_EXIT, Netns.stop(daemon, 20_000), pcNs.logText("daemon"));
     }
 
-    private void flood(final Netns ueNs, final int firstPort, final int ports, final int segments) throws Exception
+    /**
+     * Send from {@code ports} source ports {@code segments} segments each (sip-tcp-flood.py), and then, when given,
+     * one {@code end} segment on each port: syn, rst or fin.
+     */
+    static void flood(final Netns ueNs, final int firstPort, final int ports, final int segments, final String... end)
+        throws Exception
     {
-        final Process flood = ueNs.start("flood-" + firstPort, List.of("python3", script().toString(), UE, PCSCF,
+        final List<String> command = new java.util.ArrayList<>(List.of("python3", script().toString(), UE, PCSCF,
             "5060", Integer.toString(firstPort), Integer.toString(ports), Integer.toString(segments),
             Integer.toString(SEGMENT_BYTES)));
+        command.addAll(List.of(end));
+        final Process flood = ueNs.start("flood-" + firstPort, command);
         if (!flood.waitFor(90, TimeUnit.SECONDS) || flood.exitValue() != 0)
         {
             fail("flood: " + ueNs.logText("flood-" + firstPort));
@@ -85,7 +92,7 @@ class SipTcpFloodEndToEndTest extends SipLabTest
     }
 
     /** Until the sniffer's raw TCP sockets have nothing queued (the kernel's {@code /proc/net/raw6}, rx_queue). */
-    private static void awaitSnifferDrained(final Netns pcNs) throws Exception
+    static void awaitSnifferDrained(final Netns pcNs) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String raw = "";

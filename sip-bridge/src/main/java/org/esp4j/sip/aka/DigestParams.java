@@ -41,12 +41,16 @@ public final class DigestParams
         }
         final String scheme = trimmed.substring(0, space);
         final List<String[]> params = new ArrayList<>(12);
+        int index = 0;
         for (final String element : HeaderValues.splitList(trimmed.substring(space + 1)))
         {
+            index++;
             final int eq = element.indexOf('=');
             if (eq <= 0)
             {
-                throw new SipParseException(headerName + ": auth-param without '=': '" + element + "'");
+                // not echoed: it may be a nonce or response whose '=' went missing
+                throw new SipParseException(headerName + ": auth-param " + index + " has no '=' (" + element.length() +
+                    " characters)");
             }
             params.add(new String[]{ element.substring(0, eq).trim(), element.substring(eq + 1).trim() });
         }

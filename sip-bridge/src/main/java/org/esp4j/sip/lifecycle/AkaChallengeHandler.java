@@ -200,7 +200,7 @@ final class AkaChallengeHandler
         }
         emit(new LifecycleEvent(LifecycleEvent.Type.AUTHORIZATION_COMPUTED, registration.identity(), null,
             auts != null ? "synchronisation failure response" : password.length == 0 ? "MAC failure response" : "AKA response",
-            0, null, sb.toString()));
+            0, null, sb.toString(), null));
     }
 
     void checkDigest(final Registration registration, final SipMessage message, final DigestParams credentials)

@@ -78,6 +78,7 @@ public final class LifecycleEvent
     private final int statusCode;
     private final byte[] message;
     private final String authorization;
+    private final String fullDetail;
 
     LifecycleEvent(
         final Type type,
@@ -86,7 +87,8 @@ public final class LifecycleEvent
         final String detail,
         final int statusCode,
         final byte[] message,
-        final String authorization)
+        final String authorization,
+        final String fullDetail)
     {
         this.type = type;
         this.identity = identity;
@@ -95,11 +97,23 @@ public final class LifecycleEvent
         this.statusCode = statusCode;
         this.message = message;
         this.authorization = authorization;
+        this.fullDetail = fullDetail;
     }
 
     static LifecycleEvent of(final Type type, final RegistrationIdentity identity, final SaSpec sa, final String detail)
     {
-        return new LifecycleEvent(type, identity, sa, detail, 0, null, null);
+        return new LifecycleEvent(type, identity, sa, detail, 0, null, null, null);
+    }
+
+    /**
+     * An event whose detail has a short form and a long one, e.g. the mechanisms of a Security-Client and the whole
+     * header.
+     */
+    static LifecycleEvent of(
+        final Type type, final RegistrationIdentity identity, final SaSpec sa, final String detail,
+        final String fullDetail)
+    {
+        return new LifecycleEvent(type, identity, sa, detail, 0, null, null, fullDetail);
     }
 
     /**
@@ -108,7 +122,7 @@ public final class LifecycleEvent
      */
     public static LifecycleEvent parseError(final String detail)
     {
-        return new LifecycleEvent(Type.PARSE_ERROR, null, null, detail, 0, null, null);
+        return new LifecycleEvent(Type.PARSE_ERROR, null, null, detail, 0, null, null, null);
     }
 
     /**
@@ -144,6 +158,16 @@ public final class LifecycleEvent
     }
 
     /**
+     * @return the detail in full: for {@link Type#SECURITY_CLIENT_RECORDED} the whole Security-Client, where
+     * {@link #detail()} names each mechanism's algorithms, SPIs and ports only; for the other events the same as
+     * {@link #detail()}.
+     */
+    public String fullDetail()
+    {
+        return fullDetail != null ? fullDetail : detail;
+    }
+
+    /**
      * @return the SIP status to answer with for {@link Type#REQUEST_REJECTED}, else 0.
      */
     public int statusCode()
@@ -169,7 +193,8 @@ public final class LifecycleEvent
 
     public String toString()
     {
-        return type + (statusCode != 0 ? " " + statusCode : "") + (detail != null ? ": " + detail : "") +
+        final String full = fullDetail();
+        return type + (statusCode != 0 ? " " + statusCode : "") + (full != null ? ": " + full : "") +
             (sa != null ? " " + sa : "") + (identity != null ? " [" + identity + "]" : "");
     }
 }

@@ -422,6 +422,7 @@ public final class SaLifecycleEngine
             }
             roundClient(registration, client);
             emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
+                client.size() + " mechanism(s): " + SecurityHeaders.summary(client),
                 client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
         }
         else if (via == registration.temporary)
@@ -454,6 +455,7 @@ public final class SaLifecycleEngine
                 }
                 roundClient(registration, client);
                 emit(LifecycleEvent.of(LifecycleEvent.Type.SECURITY_CLIENT_RECORDED, registration.identity(), null,
+                    "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.summary(client),
                     "re-registration, " + client.size() + " mechanism(s): " + SecurityHeaders.format(client)));
             }
         }
@@ -813,7 +815,7 @@ public final class SaLifecycleEngine
         emit(new LifecycleEvent(LifecycleEvent.Type.MESSAGE_REWRITTEN, registration.identity(), null,
             (addServerHeader != null ? "Security-Server added" : "") +
             (challenge != null && challenge.get("ck") != null ? (addServerHeader != null ? ", " : "") + "ck/ik stripped" : "") +
-            " before forwarding to the UE", 0, bytes, null));
+            " before forwarding to the UE", 0, bytes, null, null));
     }
 
     private boolean install(final Registration registration, final SaSet set, final byte[] ik, final byte[] ck)
@@ -1007,7 +1009,7 @@ public final class SaLifecycleEngine
 
     private void reject(final RegistrationIdentity identity, final int status, final String reason)
     {
-        emit(new LifecycleEvent(LifecycleEvent.Type.REQUEST_REJECTED, identity, null, reason, status, null, null));
+        emit(new LifecycleEvent(LifecycleEvent.Type.REQUEST_REJECTED, identity, null, reason, status, null, null, null));
     }
 
     private void emit(final LifecycleEvent event)

@@ -90,6 +90,60 @@ public final class SecurityHeaders
     }
 
     /**
+     * A short account of mechanisms for a log line: each one's algorithms ({@code alg/ealg}, as TS 33.203 Annex H
+     * writes them) or its name when it is not ipsec-3gpp, then the SPIs (unsigned decimal, as in the header) and ports,
+     * once when every ipsec-3gpp mechanism has the same (as a UE offers them), else after each. Nothing else of the
+     * header (q, prot, mode, other parameters): {@link #format} gives it whole.
+     *
+     * @param mechanisms the mechanisms, e.g. a Security-Client.
+     * @return for example {@code hmac-sha-1-96/aes-cbc, hmac-md5-96/null; spi-c 1000 spi-s 1001 port-c 5062 port-s 5064}.
+     */
+    public static String summary(final List<SecurityMechanism> mechanisms)
+    {
+        String shared = null;
+        boolean same = true;
+        for (final SecurityMechanism mechanism : mechanisms)
+        {
+            if (mechanism.isIpsec3gpp())
+            {
+                final String endpoints = endpoints(mechanism);
+                same &= shared == null || shared.equals(endpoints);
+                shared = shared == null ? endpoints : shared;
+            }
+        }
+        final StringBuilder sb = new StringBuilder(64 + 40 * mechanisms.size());
+        for (final SecurityMechanism mechanism : mechanisms)
+        {
+            if (sb.length() > 0)
+            {
+                sb.append(", ");
+            }
+            if (!mechanism.isIpsec3gpp())
+            {
+                sb.append(mechanism.name());
+                continue;
+            }
+            sb.append(SecAgreeAlgorithms.algToken(mechanism.alg(), mechanism.effectiveEalg())).append('/')
+                .append(SecAgreeAlgorithms.ealgToken(mechanism.alg(), mechanism.effectiveEalg()));
+            if (!same)
+            {
+                sb.append(' ').append(endpoints(mechanism));
+            }
+        }
+        if (same && shared != null)
+        {
+            sb.append("; ").append(shared);
+        }
+        return sb.toString();
+    }
+
+    private static String endpoints(final SecurityMechanism mechanism)
+    {
+        return "spi-c " + mechanism.spiC() + " spi-s " + mechanism.spiS() + " port-c " + mechanism.portC() +
+            " port-s " + mechanism.portS();
+    }
+
+    /**
      * RFC 3329 §2.3.1 / TS 33.203 §7.1: the server's offer with the highest q among those the client also offered
      * (same algorithms), as the UE chooses.
      *

@@ -608,6 +608,9 @@ public final class UeFarm implements SocketSimTransport.Handler
         {
             firstStartMs = now;
             firstStartEpochMs = System.currentTimeMillis();
+            // the farm's own start (sustained load runs from here): what a script anchors a steady window on
+            out.println("farm: first REGISTER at " + firstStartEpochMs);
+            out.flush();
         }
         move(i, REGISTERING);
         byAddress.put(address, i);

@@ -35,6 +35,31 @@ class SipMessageParserTest
     }
 
     @Test
+    void shouldNameAMalformedHeaderLineWithoutItsNonceOrKeys()
+    {
+        final String nonce = "I1U8vpY3qJ0hiuZNrke/NVXzKLQ1d7m5Sp/6w1Tfr7M=";
+        final String ck = "b40ba9a3c58b2a05bbf0d987b21bf8cb";
+        final SipParseException ex = assertThrows(SipParseException.class, () -> parse("SIP/2.0 401 Unauthorized\r\n" +
+            "WWW Authenticate: Digest realm=\"ims.example.net\",nonce=\"" + nonce + "\",ck=\"" + ck + "\"," +
+            "ik=" + ck + ",algorithm=AKAv1-MD5\r\nContent-Length: 0\r\n\r\n"));
+
+        assertEquals("message: malformed header name in 'WWW Authenticate: Digest realm=\"ims.example.net\"," +
+            "nonce=<hidden, 46 characters>,ck=<hidden, 34 characters>,ik=<hidden, 32 characters>,algorithm=AKAv1-MD5'",
+            ex.getMessage());
+    }
+
+    @Test
+    void shouldHideTheValuesOfEverySecretBearingDigestParameterAndNothingElse()
+    {
+        assertEquals("Authorization: Digest username=\"u@x\", response=<hidden, 34 characters>, cnonce=<hidden, 3 " +
+            "characters>, RES=<hidden, 16 characters>; xres = <hidden, 4 characters>, uri=\"sip:x\", received=1",
+            SipParseException.hideSecrets("Authorization: Digest username=\"u@x\", response=\"" + "0".repeat(32) +
+            "\", cnonce=abc, RES=" + "1".repeat(16) + "; xres = \"ab\", uri=\"sip:x\", received=1"));
+        assertEquals("Content-Length: not a valid length: 'x'",
+            new SipParseException("Content-Length: not a valid length: 'x'").getMessage());
+    }
+
+    @Test
     void shouldParseStatusLine()
     {
         final SipMessage message = parse("SIP/2.0 401 Unauthorized\r\nCSeq: 1 REGISTER\r\n\r\n");

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -103,6 +104,10 @@ class UeFarmLoopbackTest
         assertTrue(run.out.contains("farm: sustained " + registrations + " registrations in "), run.out);
         assertTrue(java.util.regex.Pattern.compile("farm: .* \\d+ registrations at \\d{13}").matcher(run.out).find(),
             "the progress line carries the registrations so far and the wall clock: " + run.out);
+        final java.util.regex.Matcher first = java.util.regex.Pattern.compile("(?m)^farm: first REGISTER at (\\d{13})$")
+            .matcher(run.out);
+        assertTrue(first.find(), "the farm's own start, where its sustained load begins: " + run.out);
+        assertFalse(first.find(), "printed once: " + run.out);
         // each registration was a new one on the P-CSCF side (AKA), and each was de-registered: in the cycle or at the end
         assertEquals("0 registered, " + registrations + " registrations, " + registrations +
             " de-registrations, 0 warnings, 0 unparsable", run.pcscf, "the P-CSCF side");

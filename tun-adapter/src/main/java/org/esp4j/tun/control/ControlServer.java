@@ -50,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon's user). At start a stale socket file is removed; if a live daemon answers on it, start fails.
  * <h2>Threading</h2>
  * Everything (accept, read, commands, writes, monitor fan-out) runs on one thread: an Agrona {@link Agent} over
- * non-blocking channels and a {@link Selector}, idling in {@code select(5 ms)}. {@link #start()} runs it on its own
+ * non-blocking channels and a {@link Selector}, idling in {@code select(5 ms)} while a client is connected (its
+ * deadlines, monitor events), else in {@code select(100 ms)}, which a new client ends. {@link #start()} runs it on its own
  * thread {@code esp4j-control}; an embedder that has its own {@link AgentRunner} may instead call {@link #bind()}
  * and run this agent there. Commands run through the {@link #commandRunner} (the daemon's conductor, which the control
  * thread waits for; by default on this thread, calling the SAD and SPD directly).
@@ -108,6 +109,11 @@ public final class ControlServer implements Agent, AutoCloseable
     private static final int INITIAL_REQUEST_BUFFER_BYTES = 1024;
 
     private static final long IDLE_SELECT_MS = 5;
+    /**
+     * With no client nothing but a new one (which ends the select) gives the thread work: wake up rarely (a wake-up
+     * every 5 ms was a measurable share of a busy daemon's CPU per packet: benchmarks/RESULTS.md, issue 17).
+     */
+    private static final long IDLE_SELECT_NO_CLIENT_MS = 100;
     private static final long LINGER_MS = 2_000;
     private static final int EVENTS_PER_DUTY_CYCLE = 256;
     private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
@@ -136,6 +142,8 @@ public final class ControlServer implements Agent, AutoCloseable
     private Selector selector;
     private AgentRunner runner;
     private boolean closed;
+    /** Set by {@link #close()}: the idle select no longer waits long. */
+    private volatile boolean closing;
 
     /**
      * @param socketPath where to listen.
@@ -366,6 +374,8 @@ public final class ControlServer implements Agent, AutoCloseable
     {
         if (runner != null)
         {
+            closing = true; // selects of at most IDLE_SELECT_MS from now on, and end the one in progress
+            selector.wakeup();
             runner.close();
         }
         else
@@ -973,7 +983,7 @@ public final class ControlServer implements Agent, AutoCloseable
         }
     }
 
-    /** Idles in {@code select()}, so a quiet control thread sleeps until a client arrives or 5 ms pass. */
+    /** Idles in {@code select()}, so a quiet control thread sleeps until a client arrives or 5 (no client: 100) ms pass. */
     private final class SelectIdleStrategy implements IdleStrategy
     {
         public void idle(final int workCount)
@@ -988,7 +998,7 @@ public final class ControlServer implements Agent, AutoCloseable
         {
             try
             {
-                selector.select(IDLE_SELECT_MS);
+                selector.select(connections.isEmpty() && !closing ? IDLE_SELECT_NO_CLIENT_MS : IDLE_SELECT_MS);
             }
             catch (final IOException | java.nio.channels.ClosedSelectorException ex)
             {

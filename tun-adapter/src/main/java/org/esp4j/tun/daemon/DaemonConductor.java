@@ -441,6 +441,34 @@ public final class DaemonConductor implements Agent
         return work;
     }
 
+    /**
+     * When the next of the conductor's timers is due (its clock's nanoseconds): the sweep, the sequence reservations,
+     * the SA follow-up and policy retry when pending, the first deferred change. Its idle strategy
+     * ({@link ConductorIdleStrategy}) parks until then, as changes unpark it. Conductor thread only.
+     */
+    long nextDeadlineNs()
+    {
+        long deadline = nextSweepNs;
+        if (nextReserveNs - deadline < 0)
+        {
+            deadline = nextReserveNs;
+        }
+        if (sasDirty && nextSaSyncNs - deadline < 0)
+        {
+            deadline = nextSaSyncNs;
+        }
+        if (policiesDirty && nextPolicyRetryNs - deadline < 0)
+        {
+            deadline = nextPolicyRetryNs;
+        }
+        final Deferred first = deferredByDue.peek();
+        if (first != null && first.dueNs() - deadline < 0)
+        {
+            deadline = first.dueNs();
+        }
+        return deadline;
+    }
+
     private int followUps(final long nowNs)
     {
         int work = 0;

@@ -110,9 +110,15 @@ public final class DaemonConfig
     public static final int DEFAULT_BURST = 64;
     public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
     public static final int DEFAULT_IDLE_POLL_MS = 100;
+    /** Default period of the SIP bridge's summary line, seconds. */
+    public static final int DEFAULT_LOG_SUMMARY_S = 60;
+    /** Longest period of the SIP bridge's summary line, seconds: a day. */
+    public static final int MAX_LOG_SUMMARY_S = 86_400;
     public static final int DEFAULT_IDLE_SPIN_US = 0;
     /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
     public static final int LATENCY_IDLE_SPIN_US = 100;
+    /** {@code idle.spin.load.pct}: bulk traffic keeps a packet thread busier than this, request/response does not. */
+    public static final int DEFAULT_IDLE_SPIN_LOAD_PCT = 50;
     /** Longest {@code idle.spin.us}: a window this long already keeps a CPU busy between sparse packets. */
     public static final int MAX_IDLE_SPIN_US = 10_000;
 
@@ -141,7 +147,9 @@ public final class DaemonConfig
     private final int pathMtu;
     private final int burst;
     private final int idlePollMs;
+    private final int logSummaryS;
     private final int idleSpinUs;
+    private final int idleSpinLoadPct;
     private final Path preload;
     private final Path countersFile;
     private final String countersGroup;
@@ -183,6 +191,12 @@ public final class DaemonConfig
         packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
             PacketThreads.values());
         logLevel = choice(DaemonSetting.LOG_LEVEL, LogLevel.INFO, LogLevel.values());
+        logSummaryS = integer(DaemonSetting.LOG_SUMMARY_S, DEFAULT_LOG_SUMMARY_S);
+        if (logSummaryS < 0 || logSummaryS > MAX_LOG_SUMMARY_S)
+        {
+            throw new IllegalArgumentException(DaemonSetting.LOG_SUMMARY_S.key() + " must be 0.." + MAX_LOG_SUMMARY_S +
+                ": " + logSummaryS);
+        }
         tunName = get(DaemonSetting.TUN_NAME, DEFAULT_TUN_NAME);
         mark = integer(DaemonSetting.MARK, DEFAULT_MARK);
         routingSettings = new PolicyRouting.Settings(tunName, mark, integer(DaemonSetting.TABLE, DEFAULT_TABLE),
@@ -203,6 +217,11 @@ public final class DaemonConfig
         if (idleSpinUs < 0 || idleSpinUs > MAX_IDLE_SPIN_US)
         {
             throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);
+        }
+        idleSpinLoadPct = integer(DaemonSetting.IDLE_SPIN_LOAD_PCT, DEFAULT_IDLE_SPIN_LOAD_PCT);
+        if (idleSpinLoadPct < 1 || idleSpinLoadPct > 100)
+        {
+            throw new IllegalArgumentException("idle.spin.load.pct must be 1..100: " + idleSpinLoadPct);
         }
         packetCpus = parsePacketCpus();
         preload = optionalPath(DaemonSetting.PRELOAD);
@@ -441,10 +460,22 @@ public final class DaemonConfig
         return idlePollMs;
     }
 
+    /** @return the period of the SIP bridge's summary line in seconds ({@code log.summary.s}); 0: none. */
+    public int logSummaryS()
+    {
+        return logSummaryS;
+    }
+
     /** @return how long the packet agents yield after work before they poll, in microseconds. */
     public int idleSpinUs()
     {
         return idleSpinUs;
+    }
+
+    /** @return the packet thread's load, in percent, from which its idle window is not opened. */
+    public int idleSpinLoadPct()
+    {
+        return idleSpinLoadPct;
     }
 
     /** @return what the packet threads' defaults are tuned for. */

@@ -119,7 +119,28 @@ public final class DaemonCounters
          * SIP bridge: packets the SIP watch's raw sockets returned but could not hand on (bigger than the receive
          * area, no packet info, malformed, a receive error): lost to the watch although the kernel counted no drop.
          */
-        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped");
+        TunSipWatchReceiveDropped(38, "TunSipWatchReceiveDropped"),
+        /**
+         * Packet threads: spin windows opened after work ({@code idle.spin.us}), the thread's load being below
+         * {@code idle.spin.load.pct}: the thread yielded and looked for packets instead of sleeping in poll().
+         */
+        TunIdleSpinWindows(39, "TunIdleSpinWindows"),
+        /**
+         * Packet threads: spin windows not opened after work because the packet threads' load was at or above
+         * {@code idle.spin.load.pct} (bulk traffic), or ended early because another thread needed the CPU: the
+         * thread slept in poll().
+         */
+        TunIdleSpinSkipped(40, "TunIdleSpinSkipped"),
+        /**
+         * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a SYN began
+         * a new connection on the same addresses and ports (the old one died unseen): never joined to the new bytes.
+         */
+        TunSipTcpPartialsDroppedByNewConnection(45, "TunSipTcpPartialsDroppedByNewConnection"),
+        /**
+         * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a RST, or a
+         * FIN after every byte before it, ended the connection before the message completed.
+         */
+        TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose");
 
         static
         {

@@ -44,6 +44,9 @@ public enum DaemonSetting
     IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
         "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields; " +
         "profile=latency: " + DaemonConfig.LATENCY_IDLE_SPIN_US + ")"),
+    IDLE_SPIN_LOAD_PCT("idle.spin.load.pct", "PERCENT", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_LOAD_PCT),
+        "open the idle.spin.us window only while the packet threads were busy less than this share of the last " +
+        "~2 ms, and end it when another thread took the CPU for 250 us (1..100; 100: a fixed window)"),
     PROFILE("profile", "throughput|latency", "throughput",
         "defaults of packet.threads and idle.spin.us: two and 0, or one and " + DaemonConfig.LATENCY_IDLE_SPIN_US +
         " (request/response traffic, see README)"),
@@ -60,6 +63,8 @@ public enum DaemonSetting
         "raw carrier: ESP to the host's addresses from an AF_PACKET ring dropped at prerouting, not the raw socket"),
     LOG_LEVEL("log.level", "error|warn|info|debug", "info",
         "daemon log on stderr: error; warn (also warnings, start, stop); info (also a line per SIP event and SA change)"),
+    LOG_SUMMARY_S("log.summary.s", "SECONDS", String.valueOf(DaemonConfig.DEFAULT_LOG_SUMMARY_S),
+        "SIP bridge: a summary line (at warn) at most this often, after a period in which something happened; 0: none"),
     SIP_ROLE(SipBridgeSettings.ROLE, "ue|pcscf", "", "run the SIP bridge in this role; empty: no SIP bridge"),
     SIP_KEYFILE(SipBridgeSettings.KEYFILE, "FILE", "", "the subscriber's key file (mode 0600)"),
     SIP_K(SipBridgeSettings.K, "HEX", "", "the subscriber's K (128 bits; a key file or ESP4J_K is safer)"),

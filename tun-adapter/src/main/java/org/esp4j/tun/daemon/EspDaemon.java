@@ -224,7 +224,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (packetRing != null ? ", ESP packet ring (early drop nft table inet " + espEarlyDrop.table() + ")" : "") +
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
             (config.packetThreads() == DaemonConfig.PacketThreads.ONE ? ", one packet thread" : "") +
-            (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" : "") +
+            (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" +
+                (config.idleSpinLoadPct() < 100 ? " below " + config.idleSpinLoadPct() + " % load" : "") : "") +
             (config.packetCpus().length > 0 ? ", packet threads on CPU " + cpuList(config.packetCpus()) : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
@@ -408,24 +409,21 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             startSipBridge(outbound);
         }
 
-        // the conductor: sleeps at most 1 ms when idle, so a queued change waits no longer than that
-        conductorRunner = new AgentRunner(new org.agrona.concurrent.BackoffIdleStrategy(10, 10,
-            java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(10), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1)),
-            errorHandler, null, conductor);
+        // the conductor: sleeps until its next timer when idle; a queued change unparks it
+        conductorRunner = new AgentRunner(ConductorIdleStrategy.of(conductor), errorHandler, null, conductor);
         final long spinNs = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(config.idleSpinUs());
         if (oneThread)
         {
             // both directions on one thread: a round trip's two hops through this daemon need one thread awake,
             // not two, and an idle window after one direction's packet also covers the other direction's reply
-            outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs(), spinNs),
+            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, new PacketLoad(1), 0),
                 errorHandler, null, new org.agrona.concurrent.CompositeAgent(outbound, inbound));
         }
         else
         {
-            outboundRunner = new AgentRunner(new PollIdleStrategy(outboundFds, config.idlePollMs(), spinNs),
-                errorHandler, null, outbound);
-            inboundRunner = new AgentRunner(new PollIdleStrategy(inboundFds, config.idlePollMs(), spinNs),
-                errorHandler, null, inbound);
+            final PacketLoad load = new PacketLoad(2);
+            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, load, 0), errorHandler, null, outbound);
+            inboundRunner = new AgentRunner(packetIdle(inboundFds, spinNs, load, 1), errorHandler, null, inbound);
         }
         final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);
@@ -515,6 +513,14 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
      *         on {@code cpus[index]} ({@code packet.cpus}). The CPU was checked at start; if the kernel still refuses
      *         (a CPU taken away since), the thread logs it and carries packets unpinned.
      */
+    /** A packet thread's idle strategy: the window of {@code idle.spin.us} while the packet load is below the setting. */
+    private PollIdleStrategy packetIdle(final PollFds fds, final long spinNs, final PacketLoad load, final int slot)
+    {
+        return new PollIdleStrategy(fds, config.idlePollMs(), spinNs, config.idleSpinLoadPct(), load, slot,
+            daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
+            daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinSkipped));
+    }
+
     private java.util.concurrent.ThreadFactory packetThreadFactory(final int[] cpus, final int index)
     {
         if (cpus.length == 0)
@@ -545,6 +551,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         sipBridge = new DaemonSipBridge(settings.role(), settings.aka(), settings.keyring(), sad, spd, clock::nanoTime,
             log, config.carrier().raw() ? 0 : config.udpPort(), new ConductorChangeApplier(conductor, CHANGE_TIMEOUT_NS));
         sipBridge.tcpFlows(config.sipTcpFlows());
+        sipBridge.summaryPeriod(java.util.concurrent.TimeUnit.SECONDS.toNanos(config.logSummaryS()));
         final org.esp4j.tun.jna.EventFd wake = holdWake;
         sipBridge.holdArea(new org.esp4j.tun.sip.HoldArea(clock, CHANGE_TIMEOUT_NS,
             new org.esp4j.tun.sip.HoldArea.Counters(
@@ -574,7 +581,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsOverflowed),
             daemonCounters.counter(DaemonCounters.Counter.TunSipFlowConflicts),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsAhead),
-            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped)));
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByNewConnection),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByClose)));
         sniffer.receiveDropped(daemonCounters.counter(DaemonCounters.Counter.TunSipWatchReceiveDropped));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())
@@ -582,7 +591,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             fds.add(fd, LibC.POLLIN);
         }
         outbound.plaintextObserver(sipBridge);
-        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0), throwable ->
+        sipRunner = new AgentRunner(new PollIdleStrategy(fds, config.idlePollMs(), 0, 100, new PacketLoad(1), 0,
+            daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
+            daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinSkipped)), throwable ->
         {
             daemonCounters.increment(DaemonCounters.Counter.TunAgentErrors);
             LogLevel.log(log, LogLevel.ERROR, "agent error: " + throwable);

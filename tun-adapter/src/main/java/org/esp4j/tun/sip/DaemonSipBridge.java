@@ -11,6 +11,7 @@ import org.esp4j.core.ip.UdpHeader;
 import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.sip.SipBridge;
+import org.esp4j.sip.TcpReassembly;
 import org.esp4j.sip.aka.AkaAlgorithm;
 import org.esp4j.sip.aka.AkaKeyring;
 import org.esp4j.sip.espcore.EspCoreSaSink;
@@ -213,6 +214,9 @@ public final class DaemonSipBridge implements PlaintextObserver
     private InboundSource inbound = NO_SOURCE;
     private long errors;
     private long held;
+    private final LongSupplier clockNs;
+    /** The periodic summary line (log.summary.s), or null for none (the lock). */
+    private SipSummary summary;
     /** Held packets dropped (outbound thread). */
     private long heldDropped;
     /** SA installs so far (guarded by the lock): a change between the lookup and afterLookup makes it stale. */
@@ -266,6 +270,7 @@ public final class DaemonSipBridge implements PlaintextObserver
         final ChangeApplier applier)
     {
         this.log = log;
+        this.clockNs = clockNs;
         final LifecycleConfig.Builder config = LifecycleConfig.builder(role).nanoClock(clockNs).passive(true);
         if (aka != null)
         {
@@ -276,6 +281,15 @@ public final class DaemonSipBridge implements PlaintextObserver
         sink = new OrderedSink(new OwnedSink(
             new PolicyLinger(new EspCoreSaSink(sad, spd, 1000, udpEspPort), sad, applier, LINGER_NS), this));
         bridge = new SipBridge(config.build(), sink, event -> { });
+    }
+
+    /**
+     * @param periodNs the most often a summary line of the bridge's work is logged ({@code log.summary.s}, at warn,
+     *                 and only after a period in which something happened); 0: never.
+     */
+    public synchronized void summaryPeriod(final long periodNs)
+    {
+        summary = periodNs > 0 ? new SipSummary(periodNs, clockNs.getAsLong()) : null;
     }
 
     /**
@@ -831,6 +845,25 @@ public final class DaemonSipBridge implements PlaintextObserver
             log.accept("sip-bridge: " + ex.getMessage());
         }
         submitChanges();
+        logSummary();
+    }
+
+    /** The summary line, when one is due and something happened since the last (the lock). */
+    private void logSummary()
+    {
+        if (summary == null)
+        {
+            return;
+        }
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long tcpDropped = tcp.flowsIdleExpired() + tcp.flowsOverflowed() + tcp.holesSkipped() +
+            tcp.partialsDroppedByNewConnection() + tcp.partialsDroppedByClose();
+        final String line = summary.line(clockNs.getAsLong(), hold == null ? 0 : hold.dropped(), tcpDropped, errors,
+            bridge.activeSas().size());
+        if (line != null)
+        {
+            LogLevel.log(log, LogLevel.WARN, "sip-bridge: " + line);
+        }
     }
 
     /** @return number of messages the bridge could not handle. */
@@ -926,6 +959,10 @@ public final class DaemonSipBridge implements PlaintextObserver
         final LogLevel detail = LogLevel.enabled(log, LogLevel.DEBUG) ? LogLevel.DEBUG : LogLevel.INFO;
         for (final LifecycleEvent event : events)
         {
+            if (summary != null)
+            {
+                summary.onEvent(event.type());
+            }
             final LogLevel level = SipEventLine.level(event.type());
             if (LogLevel.enabled(log, level)) // below info, not even built: a dozen lines per registration
             {

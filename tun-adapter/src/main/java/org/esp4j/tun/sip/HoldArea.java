@@ -224,6 +224,15 @@ public final class HoldArea
         return entries.isEmpty();
     }
 
+    /**
+     * @return messages dropped so far, not sent in clear: the area was full, or their changes were not in force in
+     * time (any thread: read from the counters).
+     */
+    public long dropped()
+    {
+        return counters.full().get() + counters.notInForce().get();
+    }
+
     /** @return packets held (outbound thread). */
     public int size()
     {

@@ -7,8 +7,9 @@ import org.esp4j.sip.TcpReassembly;
 /**
  * The SIP bridge's bounded-memory figures as named daemon counters, copied from the bridge about once a second by
  * the {@link SipSniffer} (under the bridge's lock): the live TCP reassembly flows and buffered bytes, and how many
- * flows were evicted (flow cap), expired (idle timeout) or lost their partial message (bytes-per-flow cap), the
- * segments kept after a hole and the holes skipped, and the passive P-CSCF's flow conflicts.
+ * flows were evicted (flow cap), expired (idle timeout) or lost their partial message (bytes-per-flow cap, a new
+ * connection on the same ports, a RST or FIN mid-message), the segments kept after a hole and the holes skipped, and
+ * the passive P-CSCF's flow conflicts.
  *
  * @param tcpFlows         live TCP reassembly flows (a gauge).
  * @param tcpBufferedBytes bytes buffered over all flows (a gauge).
@@ -18,6 +19,8 @@ import org.esp4j.sip.TcpReassembly;
  * @param flowConflicts    sets a passive P-CSCF could not install (another live registration's flow or SPI).
  * @param tcpSegmentsAhead segments kept after a hole until it was filled.
  * @param tcpHolesSkipped  holes given up on.
+ * @param tcpPartialsDroppedByNewConnection partial messages dropped because a SYN began a new connection.
+ * @param tcpPartialsDroppedByClose         partial messages dropped because a RST or FIN ended the connection.
  */
 public record SipBridgeCounters(
     AtomicCounter tcpFlows,
@@ -27,7 +30,9 @@ public record SipBridgeCounters(
     AtomicCounter tcpOverflowed,
     AtomicCounter flowConflicts,
     AtomicCounter tcpSegmentsAhead,
-    AtomicCounter tcpHolesSkipped)
+    AtomicCounter tcpHolesSkipped,
+    AtomicCounter tcpPartialsDroppedByNewConnection,
+    AtomicCounter tcpPartialsDroppedByClose)
 {
     void update(final SipBridge bridge)
     {
@@ -40,5 +45,7 @@ public record SipBridgeCounters(
         flowConflicts.setOrdered(bridge.flowConflicts());
         tcpSegmentsAhead.setOrdered(tcp.segmentsAhead());
         tcpHolesSkipped.setOrdered(tcp.holesSkipped());
+        tcpPartialsDroppedByNewConnection.setOrdered(tcp.partialsDroppedByNewConnection());
+        tcpPartialsDroppedByClose.setOrdered(tcp.partialsDroppedByClose());
     }
 }

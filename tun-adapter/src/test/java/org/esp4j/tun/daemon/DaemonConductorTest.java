@@ -286,6 +286,29 @@ class DaemonConductorTest
     }
 
     @Test
+    void shouldGiveItsNextTimerAsTheDeadlineItsIdleStrategyParksUntil()
+    {
+        conductor.doWork(); // the first reservation tick is due at once
+        final long start = clock.nanoTime();
+        assertEquals(start + DaemonConductor.SA_SYNC_INTERVAL_NS, conductor.nextDeadlineNs(),
+            "idle: the sequence reservations' tick comes first");
+
+        conductor.offer(() ->
+        {
+            conductor.schedule("soon", 5_000_000L, () -> log.add("soon ran"));
+            return null;
+        });
+        conductor.doWork();
+        assertEquals(start + 5_000_000L, conductor.nextDeadlineNs(), "a deferred change due earlier comes first");
+
+        clock.advance(5_000_000L);
+        conductor.doWork();
+        assertTrue(log.contains("soon ran"));
+        assertEquals(start + DaemonConductor.SA_SYNC_INTERVAL_NS, conductor.nextDeadlineNs(),
+            "once it ran: the reservations' tick again");
+    }
+
+    @Test
     void shouldRunOnlyTheNewestScheduleOfAKeyOnceAndNoneCancelledAmongManyLingers()
     {
         final List<String> ran = new ArrayList<>();

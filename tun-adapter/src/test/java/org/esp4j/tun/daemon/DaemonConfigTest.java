@@ -121,6 +121,17 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadTheIdleSpinLoadWithinOneToOneHundredPercent()
+    {
+        assertEquals(DaemonConfig.DEFAULT_IDLE_SPIN_LOAD_PCT, DaemonConfig.builder().build().idleSpinLoadPct());
+        assertEquals(100, DaemonConfig.builder().set("idle.spin.load.pct", "100").build().idleSpinLoadPct());
+        assertEquals("idle.spin.load.pct must be 1..100: 0", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("idle.spin.load.pct", "0").build()).getMessage());
+        assertEquals("idle.spin.load.pct must be 1..100: 101", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("idle.spin.load.pct", "101").build()).getMessage());
+    }
+
+    @Test
     void shouldReadTheLogLevelAndRejectAnUnknownOneInOneLine()
     {
         assertEquals(LogLevel.INFO, DaemonConfig.builder().build().logLevel());
@@ -130,6 +141,17 @@ class DaemonConfigTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("log.level", "verbose").build());
         assertEquals("log.level must be error, warn, info or debug: verbose", ex.getMessage());
+    }
+
+    @Test
+    void shouldReadTheLogSummaryPeriodWithinItsBounds()
+    {
+        assertEquals(60, DaemonConfig.builder().build().logSummaryS());
+        assertEquals(0, DaemonConfig.builder().set("log.summary.s", "0").build().logSummaryS());
+        assertEquals(86_400, DaemonConfig.builder().set("log.summary.s", "86400").build().logSummaryS());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("log.summary.s", "-1").build());
+        assertEquals("log.summary.s must be 0..86400: -1", ex.getMessage());
     }
 
     @Test

@@ -31,6 +31,8 @@ class DaemonCountersTest
         "28 Esp4jTunIoError", "29 Esp4jCarrierIoError",
         "32 TunSipHeld", "33 TunSipHeldReleased", "34 TunSipHoldFull", "35 TunSipHoldNotInForce",
         "36 TunSipTcpSegmentsAhead", "37 TunSipTcpHolesSkipped", "38 TunSipWatchReceiveDropped",
+        "39 TunIdleSpinWindows", "40 TunIdleSpinSkipped",
+        "45 TunSipTcpPartialsDroppedByNewConnection", "46 TunSipTcpPartialsDroppedByClose",
     };
 
     @Test

@@ -1,5 +1,8 @@
 package org.esp4j.tun.daemon;
 
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -8,17 +11,30 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The idle rounds' sequence of yields and polls, on a clock the test moves (no sleeps, no descriptors). */
+/**
+ * The idle rounds' sequence of yields and polls, and when the adaptive window opens, on a clock the test moves (no
+ * sleeps, no descriptors).
+ */
 class PollIdleStrategyTest
 {
     private static final int TIMEOUT_MS = 100;
     private static final long SPIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private final List<String> actions = new ArrayList<>();
+    private final CountersManager counters =
+        new CountersManager(new UnsafeBuffer(new byte[16 * 1024]), new UnsafeBuffer(new byte[4 * 1024]));
+    private final AtomicCounter opened = counters.newCounter("opened");
+    private final AtomicCounter skipped = counters.newCounter("skipped");
     private long nowNs = 1_000_000_000L;
 
     private PollIdleStrategy strategy(final long spinNs)
+    {
+        return strategy(spinNs, 100);
+    }
+
+    private PollIdleStrategy strategy(final long spinNs, final int loadPercent)
     {
         return new PollIdleStrategy(
             timeoutMs ->
@@ -26,7 +42,18 @@ class PollIdleStrategyTest
                 actions.add("poll " + timeoutMs);
                 return 0;
             },
-            TIMEOUT_MS, spinNs, () -> nowNs, () -> actions.add("yield"));
+            TIMEOUT_MS, spinNs, loadPercent, () -> nowNs, () -> actions.add("yield"), new PacketLoad(1), 0, opened,
+            skipped);
+    }
+
+    /** One wake-up: {@code busyNs} of duty cycles with work, then idle rounds until the window (if any) is spent. */
+    private void busyThenIdle(final PollIdleStrategy idle, final long busyNs, final long idleNs)
+    {
+        idle.idle(1);
+        nowNs += busyNs;
+        idle.idle(1);
+        idle.idle(0);
+        nowNs += idleNs;
     }
 
     @Test
@@ -70,7 +97,7 @@ class PollIdleStrategyTest
                 actions.add("poll " + timeoutMs);
                 return ready[0];
             },
-            TIMEOUT_MS, SPIN_NS, () -> nowNs, () -> actions.add("yield"));
+            TIMEOUT_MS, SPIN_NS, 100, () -> nowNs, () -> actions.add("yield"), new PacketLoad(1), 0, opened, skipped);
         idle.idle(0);
         idle.idle(0);
         ready[0] = 1;
@@ -109,8 +136,192 @@ class PollIdleStrategyTest
     }
 
     @Test
+    void shouldOpenTheWindowWhileTheThreadIsMostlyIdle()
+    {
+        final PollIdleStrategy idle = strategy(SPIN_NS, 50);
+        nowNs += 1_000_000; // the daemon was idle for a while before the first request
+        for (int i = 0; i < 20; i++)
+        {
+            busyThenIdle(idle, 10_000, 60_000); // request/response: 10 us of work every 70 us, load 14 %
+        }
+        assertEquals(20, opened.get());
+        assertEquals(0, skipped.get());
+        assertTrue(idle.loadPercent() < 20, "load " + idle.loadPercent());
+
+        actions.clear();
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield"), actions, "sparse: the window is spun");
+    }
+
+    @Test
+    void shouldSleepInPollAtOnceWhenTheThreadIsBusy()
+    {
+        final PollIdleStrategy idle = strategy(SPIN_NS, 50);
+        for (int i = 0; i < 40; i++)
+        {
+            busyThenIdle(idle, 60_000, 10_000); // bulk: 60 us of work, then 10 us until the next packets
+        }
+        assertTrue(idle.loadPercent() > 70, "load " + idle.loadPercent());
+        assertTrue(skipped.get() > 30, "skipped " + skipped.get());
+
+        actions.clear();
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 100"), actions, "busy: two yields, then poll without a window");
+    }
+
+    @Test
+    void shouldOpenTheWindowAgainWhenBulkTrafficStops()
+    {
+        final PollIdleStrategy idle = strategy(SPIN_NS, 50);
+        for (int i = 0; i < 40; i++)
+        {
+            busyThenIdle(idle, 60_000, 10_000);
+        }
+        final long skippedInBulk = skipped.get();
+        final long openedInBulk = opened.get();
+
+        busyThenIdle(idle, 10_000, 5_000_000); // a last packet, then 5 ms asleep in poll
+        busyThenIdle(idle, 10_000, 60_000); // the first request after the pause finds the load decayed
+        assertEquals(skippedInBulk + 1, skipped.get(), "the last bulk packet still saw the bulk load");
+        assertEquals(openedInBulk + 1, opened.get(), "a pause of 5 ms decays the load: the window opens again");
+    }
+
+    @Test
+    void shouldFollowTheLoadOfTheDaemonsOtherPacketThread()
+    {
+        final PacketLoad daemonLoad = new PacketLoad(2);
+        final PollIdleStrategy outbound = new PollIdleStrategy(timeoutMs -> 0, TIMEOUT_MS, SPIN_NS, 50, () -> nowNs,
+            () -> { }, daemonLoad, 0, counters.newCounter("outbound opened"), counters.newCounter("outbound skipped"));
+        final PollIdleStrategy inbound = strategyWithLoad(daemonLoad, 1);
+        nowNs += 1_000_000;
+        for (int i = 0; i < 40; i++)
+        {
+            busyThenIdle(outbound, 60_000, 10_000); // bulk TCP's data: the outbound thread is busy
+            busyThenIdle(inbound, 2_000, 0); // its ACKs: the inbound thread is not
+        }
+        assertTrue(inbound.loadPercent() < 10, "inbound load " + inbound.loadPercent());
+        final long skippedInBulk = skipped.get();
+        final long openedInBulk = opened.get();
+        busyThenIdle(inbound, 2_000, 0);
+        assertEquals(skippedInBulk + 1, skipped.get(), "the busy outbound thread keeps the inbound one from spinning");
+
+        nowNs += PollIdleStrategy.LOAD_HORIZON_NS; // the outbound thread has slept since: its load no longer counts
+        busyThenIdle(inbound, 2_000, 0);
+        assertEquals(skippedInBulk + 1, skipped.get());
+        assertEquals(openedInBulk + 1, opened.get(), "the window opens once the other thread's load is stale");
+    }
+
+    private PollIdleStrategy strategyWithLoad(final PacketLoad daemonLoad, final int slot)
+    {
+        return new PollIdleStrategy(
+            timeoutMs ->
+            {
+                actions.add("poll " + timeoutMs);
+                return 0;
+            },
+            TIMEOUT_MS, SPIN_NS, 50, () -> nowNs, () -> actions.add("yield"), daemonLoad, slot, opened, skipped);
+    }
+
+    @Test
+    void shouldEndTheWindowAndOpenNoneForAWhileWhenAnotherThreadHadTheCpu()
+    {
+        final long windowNs = TimeUnit.MICROSECONDS.toNanos(1000);
+        final PollIdleStrategy idle = strategy(windowNs, 50);
+        nowNs += 1_000_000;
+        idle.idle(1);
+        nowNs += 10_000;
+        idle.idle(0);
+        idle.idle(0);
+        nowNs += 5_000;
+        idle.idle(0); // a free CPU: a round takes a few microseconds
+        nowNs += PollIdleStrategy.CONTENDED_ROUND_NS + 1; // the yield gave the CPU to a thread that kept it
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield", "poll 100", "poll 100"), actions,
+            "inside the 1 ms window, a round of over 250 us ends it");
+        assertEquals(1, opened.get());
+        assertEquals(1, skipped.get());
+
+        busyThenIdle(idle, 10_000, 60_000);
+        assertEquals(2, skipped.get(), "no window while the CPU was wanted within the horizon");
+        nowNs += PollIdleStrategy.LOAD_HORIZON_NS;
+        busyThenIdle(idle, 10_000, 60_000);
+        assertEquals(2, opened.get(), "the window opens again a horizon later");
+    }
+
+    @Test
+    void shouldCountAContendedRoundEvenWhenTheWindowHasPassedMeanwhile()
+    {
+        final PollIdleStrategy idle = strategy(SPIN_NS, 50);
+        nowNs += 1_000_000;
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        nowNs += PollIdleStrategy.CONTENDED_ROUND_NS + 1; // longer than the 50 us window, too
+        idle.idle(0);
+        assertEquals(1, skipped.get());
+        busyThenIdle(idle, 10_000, 60_000);
+        assertEquals(2, skipped.get(), "the CPU is wanted: no window for a while");
+    }
+
+    @Test
+    void shouldRunAFixedWindowWholeAtOneHundredPercentEvenWhenRoundsAreSlow()
+    {
+        final PollIdleStrategy idle = strategy(TimeUnit.MICROSECONDS.toNanos(1000), 100);
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        nowNs += PollIdleStrategy.CONTENDED_ROUND_NS + 1;
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield"), actions);
+        assertEquals(0, skipped.get());
+    }
+
+    @Test
+    void shouldAlwaysOpenTheWindowAtOneHundredPercent()
+    {
+        final PollIdleStrategy idle = strategy(SPIN_NS, 100);
+        for (int i = 0; i < 40; i++)
+        {
+            busyThenIdle(idle, 60_000, 10_000);
+        }
+        assertEquals(40, opened.get());
+        assertEquals(0, skipped.get());
+    }
+
+    @Test
+    void shouldNeitherReadTheClockNorCountWithoutASpinWindow()
+    {
+        final long[] reads = {0};
+        final PollIdleStrategy idle = new PollIdleStrategy(
+            timeoutMs -> 0, TIMEOUT_MS, 0, 50, () -> ++reads[0], () -> { }, new PacketLoad(1), 0, opened, skipped);
+        for (int i = 0; i < 10; i++)
+        {
+            idle.idle(1);
+            idle.idle(0);
+            idle.idle(0);
+            idle.idle(0);
+        }
+        assertEquals(0, reads[0]);
+        assertEquals(0, opened.get() + skipped.get());
+    }
+
+    @Test
     void shouldRejectANegativeSpin()
     {
         assertThrows(IllegalArgumentException.class, () -> strategy(-1));
+    }
+
+    @Test
+    void shouldRejectALoadOutsideOneToOneHundred()
+    {
+        assertThrows(IllegalArgumentException.class, () -> strategy(SPIN_NS, 0));
+        assertThrows(IllegalArgumentException.class, () -> strategy(SPIN_NS, 101));
     }
 }

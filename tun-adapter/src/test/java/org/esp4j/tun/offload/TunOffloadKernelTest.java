@@ -1,20 +1,15 @@
 package org.esp4j.tun.offload;
 
-import com.sun.jna.Function;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.esp4j.tun.RootAssumptions;
+import org.esp4j.tun.NetnsFixture;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.NativeArea;
 import org.esp4j.tun.jna.SockAddr;
 import org.esp4j.tun.jna.Sockets;
 import org.esp4j.tun.routing.IpCommand;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,16 +20,11 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.esp4j.tun.offload.TcpPackets.ACK;
@@ -68,8 +58,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TunOffloadKernelTest
 {
     private static final int MTU = 1500;
-    private static final int CLONE_NEWNET = 0x4000_0000;
-    private static final int O_RDONLY = 0;
     private static final long TEST_DEADLINE_MS = 30_000;
 
     private static final byte[] V4_LOCAL = {(byte)198, 18, (byte)0xE5, 1};
@@ -80,43 +68,10 @@ class TunOffloadKernelTest
         0, 0, 0, 0, 0, 0, 0, 2};
 
     private final long pid = ProcessHandle.current().pid();
-    private final String namespace = "esp4j-offload-" + pid;
+    @RegisterExtension
+    final NetnsFixture netns = new NetnsFixture("offload");
     private final String tunName = "esp4jo" + pid % 100_000;
     private final Random random = new Random();
-    private ExecutorService inNamespace;
-
-    @BeforeEach
-    void createNamespace() throws IOException
-    {
-        RootAssumptions.assumeRootOrCi();
-        final IpCommand ip = new IpCommand();
-        ip.run("netns", "del", namespace);
-        ip.check("netns", "add", namespace);
-        inNamespace = Executors.newSingleThreadExecutor(r ->
-        {
-            final Thread thread = new Thread(r, "offload-in-" + namespace);
-            thread.setDaemon(true);
-            return thread;
-        });
-    }
-
-    @AfterEach
-    void deleteNamespace() throws Exception
-    {
-        try
-        {
-            if (inNamespace != null)
-            {
-                inNamespace.shutdownNow();
-                assertTrue(inNamespace.awaitTermination(10, TimeUnit.SECONDS), "namespace thread did not stop");
-            }
-        }
-        finally
-        {
-            new IpCommand().run("netns", "del", namespace);
-        }
-        assertFalse(Files.exists(Path.of("/run/netns", namespace)), "namespace left behind");
-    }
 
     @ParameterizedTest(name = "ipv6={0}")
     @ValueSource(booleans = {false, true})
@@ -417,51 +372,7 @@ class TunOffloadKernelTest
     /** Run {@code task} on the thread that has joined the test's namespace. */
     private void runInNamespace(final Callable<Void> task) throws Exception
     {
-        try
-        {
-            inNamespace.submit(() ->
-            {
-                joinNamespace(namespace);
-                return task.call();
-            }).get(TEST_DEADLINE_MS + 20_000, TimeUnit.MILLISECONDS);
-        }
-        catch (final ExecutionException ex)
-        {
-            if (ex.getCause() instanceof Exception cause)
-            {
-                throw cause;
-            }
-            if (ex.getCause() instanceof Error error)
-            {
-                throw error;
-            }
-            throw ex;
-        }
-    }
-
-    /** {@code setns(2)} this thread (only) into the named network namespace. */
-    private static void joinNamespace(final String name) throws IOException
-    {
-        final int fd = LibC.open("/run/netns/" + name, O_RDONLY | LibC.O_CLOEXEC);
-        if (fd < 0)
-        {
-            throw new IOException("open /run/netns/" + name + ": " + LibC.describe(LibC.errno()));
-        }
-        try
-        {
-            final Function setns = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("setns");
-            if (setns.invokeInt(new Object[] {fd, CLONE_NEWNET}) != 0)
-            {
-                throw new IOException("setns(" + name + "): " + LibC.describe(Native.getLastError()));
-            }
-        }
-        finally
-        {
-            LibC.close(fd);
-        }
-        final Object inode = Files.getAttribute(Path.of("/run/netns", name), "unix:ino");
-        assertEquals("net:[" + inode + "]", Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString(),
-            "this thread is not in namespace " + name);
+        netns.call(task, TEST_DEADLINE_MS + 20_000);
     }
 
     /** Create the TUN with offloads in the namespace, MTU 1500, up, with an address whose prefix routes into it. */
@@ -471,7 +382,7 @@ class TunOffloadKernelTest
         try
         {
             assertEquals(VirtioNetHeader.LENGTH, tun.vnetHeaderLength());
-            final IpCommand ip = IpCommand.inNamespace(namespace);
+            final IpCommand ip = netns.ip();
             ip.check("link", "set", "lo", "up");
             tun.configure(ip, MTU);
             if (ipv6)

@@ -3,10 +3,11 @@ package org.esp4j.tun.routing;
 import org.esp4j.core.spd.SecurityPolicy;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.core.xfrm.XfrmPolicyParser;
-import org.esp4j.tun.RootAssumptions;
+import org.esp4j.tun.NetnsFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -37,16 +38,16 @@ class NftIncrementalKernelTest
     private static final String PCSCF = "2001:db8:7::2";
 
     private final String tun = "icf" + ProcessHandle.current().pid() % 100_000;
-    private final String namespace = "h7icf" + ProcessHandle.current().pid() % 100_000;
+    @RegisterExtension
+    final NetnsFixture netns = new NetnsFixture("icf");
     private final NftCommand nft = new NftCommand();
     private final List<String> log = new ArrayList<>();
     private InboundClearFilter filter;
     private EspEarlyDrop drop;
 
     @BeforeEach
-    void requireRootAndNft()
+    void requireNft()
     {
-        RootAssumptions.assumeRootOrCi();
         assertTrue(nft.available(), "nft must work here as root");
     }
 
@@ -61,8 +62,7 @@ class NftIncrementalKernelTest
         {
             drop.remove();
         }
-        run("ip", "netns", "del", namespace);
-        run("ip", "link", "del", tun + "a");
+        run("ip", "link", "del", tun + "a"); // its peer is in the namespace, which the fixture deletes next
     }
 
     @Test
@@ -112,7 +112,7 @@ class NftIncrementalKernelTest
         final int net = (int)(ProcessHandle.current().pid() % 250) + 1;
         final String host = "10.207." + net + ".1";
         final String peer = "10.207." + net + ".2";
-        check("ip", "netns", "add", namespace);
+        final String namespace = netns.name();
         check("ip", "link", "add", tun + "a", "type", "veth", "peer", "name", tun + "b", "netns", namespace);
         check("ip", "addr", "add", host + "/30", "dev", tun + "a");
         check("ip", "link", "set", tun + "a", "up");

@@ -1,8 +1,8 @@
 package org.esp4j.tun.routing;
 
-import org.esp4j.tun.RootAssumptions;
-import org.junit.jupiter.api.AfterEach;
+import org.esp4j.tun.NetnsFixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -19,36 +19,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PolicyRoutingTest
 {
-    private final String netns = "esp4j-rt-" + ProcessHandle.current().pid();
+    @RegisterExtension
+    final NetnsFixture netns = new NetnsFixture("rt");
     private final PolicyRouting.Settings settings = new PolicyRouting.Settings("esp4jtun", 0x4500, 4500, 4500, 4501);
 
-    private boolean created;
-
-    private void createNamespace() throws Exception
+    /** The namespace with a TUN standing in for the daemon's, up, and lo up. */
+    private IpCommand createNamespace() throws Exception
     {
-        RootAssumptions.assumeRootOrCi();
-        new IpCommand().check("netns", "add", netns);
-        created = true;
-        final IpCommand ip = IpCommand.inNamespace(netns);
+        final IpCommand ip = netns.ip();
         ip.check("tuntap", "add", "dev", "esp4jtun", "mode", "tun");
         ip.check("link", "set", "esp4jtun", "up");
         ip.check("link", "set", "lo", "up");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (created)
-        {
-            new IpCommand().run("netns", "del", netns);
-        }
+        return ip;
     }
 
     @Test
     void shouldChangeOnlyTheNamedPrefixesAndLeaveTheOthersSteered() throws Exception
     {
-        createNamespace();
-        final IpCommand ip = IpCommand.inNamespace(netns);
+        final IpCommand ip = createNamespace();
         final SteeringPrefix kept = SteeringPrefix.parse("2001:0:0:1::2");
         final SteeringPrefix dropped = SteeringPrefix.parse("2001:0:0:1::3");
         final SteeringPrefix added = SteeringPrefix.parse("2001:0:0:1::4");
@@ -71,8 +59,7 @@ class PolicyRoutingTest
     @Test
     void installIsIdempotentAcrossCrashesAndRemoveCleansUp() throws Exception
     {
-        createNamespace();
-        final IpCommand ip = IpCommand.inNamespace(netns);
+        final IpCommand ip = createNamespace();
         final List<SteeringPrefix> prefixes = List.of(SteeringPrefix.parse("2001:0:0:1::2"),
             SteeringPrefix.parse("198.51.100.2/32"));
         new PolicyRouting(ip, settings, null).install(prefixes, null, null);
@@ -107,8 +94,7 @@ class PolicyRoutingTest
     @Test
     void shouldKeepSteeredFlowsOutOfTheMainTableWhenTheTunDiesAndAcrossARestart() throws Exception
     {
-        createNamespace();
-        final IpCommand ip = IpCommand.inNamespace(netns);
+        final IpCommand ip = createNamespace();
         // a main-table route to the peer: what a lookup would fall through to, in clear
         ip.check("tuntap", "add", "dev", "esp4jwire", "mode", "tun");
         ip.check("link", "set", "esp4jwire", "up");

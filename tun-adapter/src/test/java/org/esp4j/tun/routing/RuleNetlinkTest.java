@@ -1,8 +1,8 @@
 package org.esp4j.tun.routing;
 
-import org.esp4j.tun.RootAssumptions;
-import org.junit.jupiter.api.AfterEach;
+import org.esp4j.tun.NetnsFixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -17,35 +17,18 @@ class RuleNetlinkTest
     private static final int PRIORITY = 4501;
     private static final int TABLE = 4500;
 
-    private final String netns = "esp4j-rn-" + ProcessHandle.current().pid();
-    private boolean created;
-
-    private IpCommand createNamespace() throws Exception
-    {
-        RootAssumptions.assumeRootOrCi();
-        new IpCommand().check("netns", "add", netns);
-        created = true;
-        return IpCommand.inNamespace(netns);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (created)
-        {
-            new IpCommand().run("netns", "del", netns);
-        }
-    }
+    @RegisterExtension
+    final NetnsFixture netns = new NetnsFixture("rn");
 
     @Test
     void shouldMakeTheSameSteeringRulesAsIpRuleAddForBothFamilies() throws Exception
     {
-        final IpCommand ip = createNamespace();
+        final IpCommand ip = netns.ip();
         for (final String[] pair : new String[][] {{"2001:db8:1::7", "2001:db8:1::8"}, {"198.51.100.7", "198.51.100.8"}})
         {
             final SteeringPrefix byNetlink = SteeringPrefix.parse(pair[0]);
             final SteeringPrefix byIp = SteeringPrefix.parse(pair[1]);
-            try (RuleNetlink netlink = RuleNetlink.open(netns))
+            try (RuleNetlink netlink = RuleNetlink.open(netns.name()))
             {
                 netlink.add(byNetlink, MARK, PRIORITY, 0);
                 netlink.add(byNetlink, 0, PRIORITY, TABLE);
@@ -65,10 +48,10 @@ class RuleNetlinkTest
     @Test
     void shouldAdoptAnIdenticalRuleAndTakeARuleAlreadyGoneAsDeleted() throws Exception
     {
-        final IpCommand ip = createNamespace();
+        final IpCommand ip = netns.ip();
         final SteeringPrefix prefix = SteeringPrefix.parse("2001:db8:1::9");
         ip.check("-6", "rule", "add", "to", "2001:db8:1::9", "lookup", "4500", "priority", "4501"); // a crashed run's
-        try (RuleNetlink netlink = RuleNetlink.open(netns))
+        try (RuleNetlink netlink = RuleNetlink.open(netns.name()))
         {
             netlink.add(prefix, 0, PRIORITY, TABLE);
             netlink.add(prefix, MARK, PRIORITY, 0);

@@ -76,6 +76,8 @@ class DaemonSipBridgeOrderingTest
     private final List<String> log = new ArrayList<>();
     /** The daemon's log.level for the bridge's log; null: a plain consumer, which takes every line in full. */
     private LogLevel logLevel;
+    /** The bridge's summary period (log.summary.s); 0: none. */
+    private long summaryPeriodNs;
     /** The sniffer's raw sockets: filled by "the kernel", emptied only by a drain. */
     private final Deque<byte[]> snifferQueue = new ArrayDeque<>();
     private UnsafeBuffer sent;
@@ -186,9 +188,73 @@ class DaemonSipBridgeOrderingTest
         assertEquals(List.of(), log);
     }
 
-    private void registerAndDeregisterThroughThePcscf()
+    @Test
+    void shouldLogTheSecurityClientAsItsAlgorithmsSpisAndPortsAtInfoAndTheWholeHeaderOnlyAtDebug()
+    {
+        logLevel = LogLevel.INFO;
+        registerAndDeregisterThroughThePcscf();
+        final List<String> info = log.stream().filter(line -> line.contains("SECURITY_CLIENT_RECORDED")).toList();
+        assertEquals(2, info.size(), log::toString); // the REGISTER, then the de-REGISTER's round
+        assertTrue(info.get(0).startsWith("sip-bridge: SECURITY_CLIENT_RECORDED: 1 mechanism(s): hmac-sha-1-96/null; " +
+            "spi-c 565817 spi-s 565818 port-c 38003 port-s 39003 [impi="), info::toString);
+        assertTrue(info.stream().noneMatch(line -> line.contains(CLIENT)), info::toString);
+
+        log.clear();
+        logLevel = LogLevel.DEBUG;
+        registerAndDeregisterThroughThePcscf();
+        assertTrue(log.stream().anyMatch(line -> line.contains("SECURITY_CLIENT_RECORDED") && line.contains(CLIENT)),
+            log::toString);
+    }
+
+    @Test
+    void shouldLogNoKeyNonceOrResponseAtAnyLevel()
+    {
+        final String res = "a54211d5e3ba50bf"; // TS 35.208 test set 1
+        for (final LogLevel level : LogLevel.values())
+        {
+            log.clear();
+            logLevel = level;
+            registerAndDeregisterThroughThePcscf();
+            for (final String line : log)
+            {
+                assertFalse(line.contains(IK) || line.contains(CK), "keys: " + line);
+                assertFalse(line.contains(NONCE), "the AKA nonce (RAND, AUTN): " + line);
+                assertFalse(line.contains(res), "RES: " + line);
+            }
+        }
+    }
+
+    @Test
+    void shouldLogOneSummaryLineAtWarnAfterAPeriodInWhichSomethingHappenedAndNoneAfterAQuietOne()
+    {
+        logLevel = LogLevel.WARN;
+        summaryPeriodNs = 60_000_000_000L;
+        final DaemonSipBridge pcscf = registerAndDeregisterThroughThePcscf();
+        pcscf.poll();
+        assertEquals(List.of(), log, "not before the period has passed");
+
+        nowNs[0] += summaryPeriodNs;
+        pcscf.poll();
+        assertEquals(List.of("sip-bridge: summary of the last 60 s: 1 registrations (sets established), " +
+            "1 de-registrations, 4 SAs installed, 4 removed; 0 failures; dropped: 0 held messages " +
+            "(TunSipHoldFull, TunSipHoldNotInForce), 0 partial TCP messages; 0 SAs now"), log);
+
+        nowNs[0] += 10 * summaryPeriodNs;
+        pcscf.poll();
+        assertEquals(1, log.size(), "nothing happened since: no line " + log);
+
+        log.clear();
+        logLevel = LogLevel.ERROR;
+        registerAndDeregisterThroughThePcscf();
+        nowNs[0] += summaryPeriodNs;
+        pcscf.poll();
+        assertEquals(List.of(), log, "a warn line: not at error");
+    }
+
+    private DaemonSipBridge registerAndDeregisterThroughThePcscf()
     {
         final DaemonSipBridge pcscf = bridge(Role.PCSCF, false);
+        pcscf.summaryPeriod(summaryPeriodNs);
         snifferQueue.add(udp(UE, UE_PORT_C, PCSCF, 5060, register(1, 5060, null, 600)));
         snifferQueue.add(udp(SCSCF, 5060, PCSCF, 5060, challenge("ck=\"" + CK + "\",ik=\"" + IK + "\"", null)));
 
@@ -217,6 +283,7 @@ class DaemonSipBridgeOrderingTest
         assertTrue(pcscf.activeSas().isEmpty());
         assertEquals(0, counters.get(XfrmCounter.XfrmOutNoStates));
         assertEquals(0, pcscf.errors(), log.toString());
+        return pcscf;
     }
 
     /**

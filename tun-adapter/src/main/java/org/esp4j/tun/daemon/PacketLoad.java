@@ -1,0 +1,58 @@
+package org.esp4j.tun.daemon;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The recent load of each of a daemon's packet threads, so that each thread's idle window follows the daemon's load
+ * and not its own alone: with two threads under bulk TCP the inbound agent carries only ACKs and is mostly idle,
+ * but its window would spin on the CPU the busy outbound agent, the applications and the kernel need.
+ * <p>
+ * One slot per thread, each written only by its own thread ({@link #publish}, an ordered store) and read by all
+ * ({@link #totalPercent}). A slot holds the load with the time it was measured; a load older than
+ * {@link PollIdleStrategy#LOAD_HORIZON_NS} no longer counts (its thread has been asleep since, so it is not busy).
+ */
+public final class PacketLoad
+{
+    private static final int LOAD_BITS = 7;
+    private static final long LOAD_MASK = (1L << LOAD_BITS) - 1;
+
+    private final AtomicLongArray slots;
+
+    /**
+     * @param threads packet threads of the daemon.
+     */
+    public PacketLoad(final int threads)
+    {
+        slots = new AtomicLongArray(threads);
+    }
+
+    /**
+     * Thread {@code thread}'s load now.
+     *
+     * @param thread      the caller's slot.
+     * @param loadPercent its load, 0..100.
+     * @param nowNs       when it was measured.
+     */
+    void publish(final int thread, final int loadPercent, final long nowNs)
+    {
+        slots.lazySet(thread, (nowNs << LOAD_BITS) | loadPercent);
+    }
+
+    /**
+     * @param nowNs the time now.
+     * @return the sum of the threads' loads measured within the last {@link PollIdleStrategy#LOAD_HORIZON_NS}.
+     */
+    int totalPercent(final long nowNs)
+    {
+        int total = 0;
+        for (int i = 0; i < slots.length(); i++)
+        {
+            final long slot = slots.get(i);
+            if (slot != 0 && nowNs - (slot >>> LOAD_BITS) < PollIdleStrategy.LOAD_HORIZON_NS)
+            {
+                total += (int)(slot & LOAD_MASK);
+            }
+        }
+        return total;
+    }
+}

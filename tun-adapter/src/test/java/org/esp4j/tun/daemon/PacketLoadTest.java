@@ -1,0 +1,34 @@
+package org.esp4j.tun.daemon;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The packet threads' loads: summed while recent, dropped once older than the load horizon. */
+class PacketLoadTest
+{
+    private static final long NOW_NS = 48_748_864_599_241L; // a CLOCK_MONOTONIC reading of a machine up 13 h
+
+    @Test
+    void shouldSumTheThreadsRecentLoads()
+    {
+        final PacketLoad load = new PacketLoad(2);
+        assertEquals(0, load.totalPercent(NOW_NS), "nothing published yet");
+        load.publish(0, 35, NOW_NS);
+        load.publish(1, 100, NOW_NS + 1_000);
+        assertEquals(135, load.totalPercent(NOW_NS + 2_000));
+        load.publish(0, 0, NOW_NS + 3_000);
+        assertEquals(100, load.totalPercent(NOW_NS + 4_000), "a thread's later load replaces its earlier one");
+    }
+
+    @Test
+    void shouldNotCountALoadOlderThanTheHorizon()
+    {
+        final PacketLoad load = new PacketLoad(2);
+        load.publish(0, 80, NOW_NS);
+        load.publish(1, 10, NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS);
+        assertEquals(90, load.totalPercent(NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS - 1));
+        assertEquals(10, load.totalPercent(NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS),
+            "thread 0 has not measured its load for a horizon: it has been asleep");
+    }
+}
