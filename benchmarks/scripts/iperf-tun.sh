@@ -21,6 +21,10 @@
 #   TESTS=idle: no traffic for IDLE_SECONDS (10): the daemons' CPU in % of one CPU while idle
 #   UDP_SIZES  datagram sizes of udpmax ("1400 200") UDP_MAX  "SIZE:RATE ..." upper bounds of the search
 #              ("1400:3000M 200:800M")                SEARCH_STEPS, SEARCH_SECONDS (6, 3)
+#   SEARCH     guided: the modes after the kernel path in a round bisect from 1.1x its best rate at that size, so
+#              6 steps end within ~2 % of it; bisect: every mode from UDP_MAX (3000, 1500, 750, 375, 562, ...: two
+#              modes on one step are not told apart) (guided). With guided, a kernel path slowed by other work
+#              caps every mode of the round at 1.1x its figure: compare the kernel rows across rounds
 #   ALG        the esp mode's algorithms: sha1 (HMAC-SHA-1-96 + NULL), gcm (AES-128-GCM, 16-byte ICV, RFC 4106), gmac
 #              (AES-128-GMAC, RFC 4543) or cbc (AES-128-CBC + HMAC-SHA-1-96) (sha1). A mode esp-ALG uses ALG instead,
 #              so MODES="esp-sha1 esp-gcm esp-sha1 esp-gcm" compares two suites in interleaved rounds of one run
@@ -48,6 +52,14 @@
 #   CONTROL_PAIRS N: in the esp mode, during the first test, N "xfrm state add" / "xfrm state delete" pairs on the
 #              UE daemon's control socket (ControlLatency from benchmarks/target/benchmarks.jar, built if missing):
 #              their latency percentiles are printed and kept in control.md beside the results (0: none)
+#   VETH_FEATURES ethtool -K features for both veth ends, e.g. "tx-udp-segmentation off": the kernel then cuts
+#              UDP GSO trains into datagrams before the veth (and its taps) instead of after (none)
+#   CAPTURE    N: during each TESTS=udp run, tcpdump takes N frames of ESP on each veth end (veth-ue, veth-pc); tshark
+#              checks their ICVs with the run's SAs (sha1 only) and the row says how many frames were bigger than the
+#              MTU (a UDP GSO train seen whole) and how many ICVs were good or bad; the pcaps stay in the work dir (0)
+#   PERF       1: `perf record -g` (999 Hz) of both daemons during each TESTS=udp run, the daemons with
+#              -XX:+PreserveFramePointer and their JIT's symbols (jcmd Compiler.perfmap, /tmp/perf-PID.map), kept in the
+#              work dir as RUN-perf-ue.data and RUN-perf-pc.data (`perf report -i FILE --no-children`) (0)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
 # Needs: root, iproute2, iperf3, python3, a JDK 17+ (and for the libipsec mode strongSwan 5.9 with its starter,
@@ -56,7 +68,8 @@
 # Reported per run: iperf3 throughput, packets per second on the UE's veth (tx+rx, all packets), system CPU per
 # packet (busy jiffies of all CPUs from /proc/stat over the run / veth packets) and daemon CPU per packet (utime +
 # stime of both daemon JVMs / veth packets; 0 for the kernel run), and for UDP per datagram iperf3 sent (a UDP GSO
-# train of ESP-in-UDP crosses the veth as one packet). Saved beside the results, per run: iperf3's JSON,
+# train of ESP-in-UDP crosses the veth as one packet), and the 1-minute load average at its end (the run included).
+# Saved beside the results, per run: iperf3's JSON,
 # nstat of both namespaces, TUN link counters and both daemons' counters (esp4j stat). Traffic stays inside the two
 # namespaces.
 set -euo pipefail
@@ -67,6 +80,9 @@ UDP_RATE=${UDP_RATE:-500M}
 UDP_LEN=${UDP_LEN:-1400}
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
+VETH_FEATURES=${VETH_FEATURES:-}
+CAPTURE=${CAPTURE:-0}
+PERF=${PERF:-0}
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
@@ -86,6 +102,7 @@ UDP_SIZES=${UDP_SIZES:-"1400 200"}
 UDP_MAX=${UDP_MAX:-"1400:3000M 200:800M"}
 SEARCH_STEPS=${SEARCH_STEPS:-6}
 SEARCH_SECONDS=${SEARCH_SECONDS:-3}
+SEARCH=${SEARCH:-guided}
 JAVA=${JAVA:-java}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ESP4J_JAR=${ESP4J_JAR:-$ROOT/cli/target/esp4j.jar}
@@ -104,6 +121,7 @@ DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
 JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 daemon_jvm_args() { # $1 = java: the daemons' JVM options for that JVM
   local spec args="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
+  [ "$PERF" = 1 ] && args="$args -XX:+PreserveFramePointer"
   # as ./esp4j run does: the Vector API module for multi-buffer HMAC (crypto.multibuffer) from JDK 21
   spec=$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
   if [ "${spec%%.*}" -ge 21 ] 2>/dev/null; then
@@ -179,6 +197,11 @@ fi
 ip -n "$UE" addr add "$INNER_UE/$INNER_PLEN" dev lo
 ip -n "$PC" addr add "$INNER_PC/$INNER_PLEN" dev lo
 ip -n "$UE" link set veth-ue mtu "$VETH_MTU" up; ip -n "$PC" link set veth-pc mtu "$VETH_MTU" up
+if [ -n "$VETH_FEATURES" ]; then
+  # shellcheck disable=SC2086
+  { ip netns exec "$UE" ethtool -K veth-ue $VETH_FEATURES && ip netns exec "$PC" ethtool -K veth-pc $VETH_FEATURES; } ||
+    { echo "ethtool -K $VETH_FEATURES failed" >&2; exit 1; }
+fi
 if [ "$FAMILY" = 6 ]; then
   ip -n "$UE" -6 route add $PC_ADDR/128 dev veth-ue
   ip -n "$PC" -6 route add $UE_ADDR/128 dev veth-pc
@@ -425,6 +448,9 @@ try:
             result += ", daemons %.2f µs/datagram" % row["daemon_us_datagram"]
 except Exception as ex:
     result, loss = "error: %s" % ex, "-"
+# the machine's load when the run ended (1-minute average: what else ran on the shared CPUs)
+row["load"] = float(open("/proc/loadavg").read().split()[0])
+result += ", load %.1f" % row["load"]
 pps = packets / duration
 us = lambda ticks: (ticks * 1e6 / hz / packets) if packets else float("nan")
 row.update({"pps": pps, "system_us": us(cpu), "daemon_us": us(daemon)})
@@ -432,6 +458,21 @@ with open(rows, "a") as out:
     out.write(json.dumps(row) + "\n")
 print("| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f |" % (rnd, mode, test, result, loss, pps, us(cpu), us(daemon)))
 PY
+}
+
+# what a capture of ESP on one veth end shows: frames, how many were bigger than the MTU (a UDP GSO train, or a GRO
+# super-packet, seen whole: tshark dissects it as one ESP packet), and tshark's ICV verdicts with the run's SAs
+capture_report() { # $1 round, $2 mode, $3 device, $4 pcap
+  local sa=() spi
+  for spi in 0xa82588f1 0x0008a239; do # the preload's SPIs 2821032177 and 565817
+    sa+=(-o "uat:esp_sa:\"IPv$FAMILY\",\"*\",\"*\",\"$spi\",\"NULL\",\"\",\"HMAC-SHA-1-96 [RFC2404]\",\"$KEY\"")
+  done
+  tshark -n -r "$4" -d udp.port==4500,udpencap -o esp.enable_encryption_decode:TRUE \
+    -o esp.enable_authentication_check:TRUE "${sa[@]}" -T fields -e frame.len -e esp.icv_good -e esp.icv_bad \
+    2>/dev/null | awk -v mtu="$VETH_MTU" -v r="$1" -v m="$2" -v d="$3" '
+      { n++; if ($1 > mtu + 14) big++; if ($2 == 1) good++; if ($3 == 1) bad++; if ($1 > max) max = $1 }
+      END { printf "| %s | %s | capture %s | %d frames, %d over the MTU (largest %d B), ICV good %d / bad %d | - | - | - | - |\n",
+            r, m, d, n, big, max, good, bad }' | tee -a "$OUT" || true
 }
 
 # iperf3 UDP result of a JSON file: "received-Mbit/s loss-percent"
@@ -444,14 +485,22 @@ except Exception:
     print("0 100")' "$1"
 }
 
-# the best UDP rate at < 1 % loss for datagrams of $3 bytes: bisection between 0 and UDP_MAX's bound for the size
+# the best UDP rate at < 1 % loss for datagrams of $3 bytes: bisection between 0 and UDP_MAX's bound for the size, or
+# (SEARCH=guided) for a mode other than kernel, 1.1x the kernel path's best of the same round and size (no mode beats
+# the kernel path, and what an overloaded run delivers says little: the daemons then spend their CPU on packets that
+# are dropped later)
+declare -A KERNEL_BEST
 udp_search() { # $1 round, $2 mode, $3 size
-  local size=$3 hi=0 lo=0 rate best=-1 step mbps loss entry
+  local size=$3 hi=0 lo=0 rate best=-1 step mbps loss entry safe=${2//\//_}
   for entry in $UDP_MAX; do [ "${entry%%:*}" = "$size" ] && hi=${entry#*:} && hi=${hi%M}; done
   [ "$hi" -gt 0 ] || hi=1000
+  local reference=${KERNEL_BEST[$1-$size]:-}
+  if [ "$SEARCH" = guided ] && [ "$2" != kernel ] && [ -n "$reference" ]; then
+    hi=$(python3 -c 'import sys; print(int(float(sys.argv[1]) * 1.1) + 1)' "$reference")
+  fi
   rate=$hi
   for step in $(seq 1 "$SEARCH_STEPS"); do
-    local json=$WORK/r$1-$2-udpmax-$size-$step.json
+    local json=$WORK/r$1-$safe-udpmax-$size-$step.json
     begin_counts
     ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" > "$json" 2>/dev/null || true
     end_counts
@@ -460,7 +509,7 @@ udp_search() { # $1 round, $2 mode, $3 size
       if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "$mbps" "$best"; then
         best=$mbps
         python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["rate"] = sys.argv[2]; json.dump(d, open(sys.argv[3], "w"))' \
-          "$json" "${rate}M" "$WORK/r$1-$2-udpmax-$size.json"
+          "$json" "${rate}M" "$WORK/r$1-$safe-udpmax-$size.json"
         BEST_COUNTS="$P0 $P1 $C0 $C1 $D0 $D1"
       fi
       lo=$rate
@@ -469,14 +518,15 @@ udp_search() { # $1 round, $2 mode, $3 size
       hi=$rate
     fi
     rate=$(( (lo + hi) / 2 ))
-    [ "$rate" -gt 0 ] || break
+    [ "$rate" -gt "$lo" ] || break
   done
   if [ "$best" = -1 ]; then
     echo "| $1 | $2 | udpmax-$size | no rate below 1 % loss down to ${rate}M | - | - | - | - |" | tee -a "$OUT"
     return
   fi
+  [ "$2" = kernel ] && KERNEL_BEST[$1-$size]=$best
   read -r P0 P1 C0 C1 D0 D1 <<< "$BEST_COUNTS"
-  report "$1" "$2" "udpmax-$size" "$WORK/r$1-$2-udpmax-$size.json" "$SEARCH_SECONDS"
+  report "$1" "$2" "udpmax-$size" "$WORK/r$1-$safe-udpmax-$size.json" "$SEARCH_SECONDS"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -534,9 +584,33 @@ for mode in $MODES; do
           "$CONTROL_PAIRS" "$UE_ADDR" "$PC_ADDR" > "$WORK/control-latency.txt" 2>&1 &
         latency=$!
       fi
+      captures=()
+      if [ "$CAPTURE" -gt 0 ] && [ "$test" = udp ]; then
+        for end in "$UE:veth-ue" "$PC:veth-pc"; do
+          ip netns exec "${end%%:*}" tcpdump -i "${end#*:}" -n -s 0 -c "$CAPTURE" -U -w "$WORK/$run-${end#*:}.pcap" \
+            "esp or udp port 4500" > "$WORK/$run-${end#*:}.tcpdump" 2>&1 &
+          captures+=("$!")
+          for _ in $(seq 1 100); do grep -q "listening on" "$WORK/$run-${end#*:}.tcpdump" && break; sleep 0.05; done
+        done
+      fi
+      perfs=()
+      if [ "$PERF" = 1 ] && [ "$test" = udp ] && [ "${#DAEMONS[@]}" = 2 ]; then
+        perf record -q -F 999 -g -p "${DAEMONS[1]}" -o "$WORK/$run-perf-ue.data" > /dev/null 2>&1 &
+        perfs+=("$!")
+        perf record -q -F 999 -g -p "${DAEMONS[0]}" -o "$WORK/$run-perf-pc.data" > /dev/null 2>&1 &
+        perfs+=("$!")
+      fi
       begin_counts
       ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$run.json" 2> "$WORK/$run.err" || true
       end_counts
+      if [ "${#perfs[@]}" -gt 0 ]; then
+        for pid in "${DAEMONS[@]}"; do jcmd "$pid" Compiler.perfmap > /dev/null 2>&1 || true; done
+        kill -INT "${perfs[@]}" 2>/dev/null || true; wait "${perfs[@]}" 2>/dev/null || true
+      fi
+      for pid in "${captures[@]:-}"; do
+        [ -n "$pid" ] && { kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; } # (-c may end it)
+      done
+      [ "${#captures[@]}" -gt 0 ] && for dev in veth-ue veth-pc; do capture_report "$round" "$mode" "$dev" "$WORK/$run-$dev.pcap"; done
       if [ -n "$latency" ]; then
         wait "$latency" || true
         echo "control latency under $test traffic: $(cat "$WORK/control-latency.txt")" | tee -a "$WORK/control.md" >&2

@@ -49,11 +49,15 @@ import java.nio.ByteOrder;
  * and the socket has nothing more, so a caller that reads until {@code NONE} or a full burst (and polls only then)
  * never leaves a datagram behind in the batch.
  * <p>
- * Checksum: IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC 3948 §2.1 says it SHOULD
- * (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite addresses), unless the
- * caller asks for the kernel's ({@code udp.checksum=kernel}); receivers accept zero, as IPv4 UDP allows. The kernel
- * refuses UDP GSO on such a socket, so an IPv4 train then leaves as its datagrams in one {@code sendmmsg}. IPv6 has
- * no zero checksum for UDP (RFC 8200 §8.1): it keeps both checksum and trains.
+ * Checksum ({@link Ipv4UdpChecksum}): IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC
+ * 3948 §2.1 says it SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite
+ * addresses), or with the kernel's; receivers accept both, as IPv4 UDP and the RFC require. The kernel refuses UDP
+ * GSO on a socket with {@code SO_NO_CHECK}, so an IPv4 train with checksum zero leaves as its datagrams in one
+ * {@code sendmmsg}. {@link Ipv4UdpChecksum#AUTO} switches {@code SO_NO_CHECK} off (one {@code setsockopt}) before a
+ * train of {@link #AUTO_TRAIN_SEGMENTS} or more, and on again after {@link #AUTO_QUIET_SENDS} sends in a row of lone
+ * datagrams or shorter trains: bulk traffic gets UDP GSO, sparse traffic (SIP) keeps checksum zero, and a load that
+ * sends trains now and then does not switch at every send. IPv6 has no zero checksum for UDP (RFC 8200 §8.1): it
+ * keeps both checksum and trains.
  * <p>
  * One instance is shared by the inbound agent (receive) and the outbound agent (send, queue, flush): each direction
  * uses its own native areas, and the socket itself is thread-safe.
@@ -66,6 +70,10 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
     public static final int MAX_TRAIN_SEGMENTS = 64;
     /** Most payload bytes per UDP GSO send (a UDP length field). */
     public static final int MAX_TRAIN_BYTES = 65535 - UdpHeader.LENGTH;
+    /** {@link Ipv4UdpChecksum#AUTO}: the fewest datagrams of a train that leaves checksummed, as UDP GSO. */
+    public static final int AUTO_TRAIN_SEGMENTS = 4;
+    /** {@link Ipv4UdpChecksum#AUTO}: sends without such a train after which the checksum is zero again. */
+    public static final int AUTO_QUIET_SENDS = 8;
     /** Messages per recvmmsg. */
     public static final int RECEIVE_BATCH = 16;
     /** Bytes per received message: a whole GRO train (the largest UDP payload). */
@@ -79,8 +87,15 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
     /** Received messages, each in a slot of {@link #RECEIVE_SLOT} bytes with its sockaddr and control messages. */
     private final MessageBatch receiveBatch;
     private final NativeArea transmit;
-    /** IPv4 with {@code SO_NO_CHECK}: datagrams leave with checksum 0 and without UDP GSO (the kernel forbids both). */
-    private final boolean zeroChecksum;
+    /** IPv4 with {@code SO_NO_CHECK} now: datagrams leave with checksum 0 and without UDP GSO (the kernel forbids both). */
+    private boolean zeroChecksum;
+    /** IPv4, {@link Ipv4UdpChecksum#AUTO}: {@link #zeroChecksum} follows the trains. */
+    private final boolean autoChecksum;
+    /** AUTO: sends since the last train of {@link #AUTO_TRAIN_SEGMENTS} or more. */
+    private int quietSends;
+    private long checksumSwitches;
+    /** The {@code int} that {@code setsockopt(SO_NO_CHECK)} reads. */
+    private final NativeArea option = new NativeArea(8);
     /** IPv4: the datagrams of a train, pointing into the transmit area, for one sendmmsg. */
     private final MessageBatch trainBatch;
     private final SocketMessage sendMessage = new SocketMessage();
@@ -108,16 +123,17 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
 
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity) throws IOException
     {
-        this(family, port, mark, capacity, true);
+        this(family, port, mark, capacity, Ipv4UdpChecksum.ZERO);
     }
 
     /**
-     * @param zeroIpv4Checksum IPv4: send with UDP checksum 0 (RFC 3948 §2.1; trains as datagrams in one sendmmsg),
-     *                         or false for the kernel's checksum (trains as UDP GSO). IPv6 always has a checksum.
+     * @param ipv4Checksum IPv4: UDP checksum 0 (RFC 3948 §2.1; trains as datagrams in one sendmmsg), the kernel's
+     *                     (trains as UDP GSO), or zero but for trains. IPv6 always has a checksum.
      */
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity,
-        final boolean zeroIpv4Checksum) throws IOException
+        final Ipv4UdpChecksum ipv4Checksum) throws IOException
     {
+        final boolean zeroIpv4Checksum = ipv4Checksum != Ipv4UdpChecksum.KERNEL;
         this.family = family;
         this.port = port;
         fd = Sockets.socket(family, LibC.SOCK_DGRAM, LibC.IPPROTO_UDP);
@@ -156,6 +172,7 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
             throw ex;
         }
         zeroChecksum = family != LibC.AF_INET6 && zeroIpv4Checksum;
+        autoChecksum = zeroChecksum && ipv4Checksum == Ipv4UdpChecksum.AUTO;
         trainBatch = zeroChecksum ? new MessageBatch(MAX_TRAIN_SEGMENTS, 8, 0) : null;
         gro = trySetInt(fd, LibC.SOL_UDP, LibC.UDP_GRO, 1);
         // a coalesced train can be up to 64 KiB whatever the largest single packet
@@ -490,6 +507,10 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
             return 0;
         }
         trainSegments = 0;
+        if (autoChecksum)
+        {
+            chooseChecksum(segments);
+        }
         final int nameLength = family == LibC.AF_INET6 ? SockAddr.IN6_LENGTH : SockAddr.IN_LENGTH;
         putSourceControl();
         if (segments == 1 || !zeroChecksum)
@@ -533,6 +554,42 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
             }
         }
         return failed;
+    }
+
+    /**
+     * {@link Ipv4UdpChecksum#AUTO}: checksum (and UDP GSO) for a long train, zero again after enough sends without
+     * one. Where the kernel refuses the switch, the socket stays as it is, and so does the way the train leaves.
+     */
+    private void chooseChecksum(final int segments)
+    {
+        if (segments >= AUTO_TRAIN_SEGMENTS)
+        {
+            quietSends = 0;
+            if (zeroChecksum)
+            {
+                setZeroChecksum(false);
+            }
+        }
+        else if (!zeroChecksum && ++quietSends >= AUTO_QUIET_SENDS)
+        {
+            setZeroChecksum(true);
+        }
+    }
+
+    private void setZeroChecksum(final boolean zero)
+    {
+        option.buffer().putInt(0, zero ? 1 : 0, NATIVE);
+        if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_NO_CHECK, option.address(0), 4) == 0)
+        {
+            zeroChecksum = zero;
+            checksumSwitches++;
+        }
+    }
+
+    /** @return times {@link Ipv4UdpChecksum#AUTO} switched the checksum on or off (read on the sending thread). */
+    public long checksumSwitches()
+    {
+        return checksumSwitches;
     }
 
     /**

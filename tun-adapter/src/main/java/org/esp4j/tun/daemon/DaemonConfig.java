@@ -3,6 +3,7 @@ package org.esp4j.tun.daemon;
 import org.esp4j.core.redact.Redaction;
 import org.esp4j.sip.aka.SubscriberKeys;
 import org.esp4j.sip.lifecycle.Role;
+import org.esp4j.tun.carrier.Ipv4UdpChecksum;
 import org.esp4j.tun.jna.CpuSet;
 import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.routing.PolicyRouting;
@@ -77,15 +78,6 @@ public final class DaemonConfig
         OFF
     }
 
-    /** UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}). */
-    public enum UdpChecksum
-    {
-        /** Zero, as RFC 3948 §2.1 says it SHOULD be; the kernel then sends no UDP GSO trains. */
-        ZERO,
-        /** Computed by the kernel, so trains leave as UDP GSO (about twice the TCP throughput on a veth bench). */
-        KERNEL
-    }
-
     /** How many threads carry packets ({@code packet.threads}). */
     public enum PacketThreads
     {
@@ -140,7 +132,7 @@ public final class DaemonConfig
     private final InboundFilter inboundFilter;
     private final MultiBuffer multiBuffer;
     private final CarrierRing carrierRing;
-    private final UdpChecksum udpChecksum;
+    private final Ipv4UdpChecksum udpChecksum;
     private final Profile profile;
     private final PacketThreads packetThreads;
     private final LogLevel logLevel;
@@ -193,7 +185,7 @@ public final class DaemonConfig
         inboundFilter = choice(DaemonSetting.INBOUND_FILTER, InboundFilter.AUTO, InboundFilter.values());
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
-        udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, UdpChecksum.ZERO, UdpChecksum.values());
+        udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, Ipv4UdpChecksum.AUTO, Ipv4UdpChecksum.values());
         profile = choice(DaemonSetting.PROFILE, Profile.THROUGHPUT, Profile.values());
         final boolean latency = profile == Profile.LATENCY;
         packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
@@ -350,8 +342,8 @@ public final class DaemonConfig
         return udpPort;
     }
 
-    /** @return the UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}, default zero). */
-    public UdpChecksum udpChecksum()
+    /** @return the UDP checksum of IPv4 ESP-in-UDP ({@code udp.checksum}, default auto). */
+    public Ipv4UdpChecksum udpChecksum()
     {
         return udpChecksum;
     }

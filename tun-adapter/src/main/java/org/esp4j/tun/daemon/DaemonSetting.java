@@ -22,8 +22,9 @@ public enum DaemonSetting
     PATH_MTU("path.mtu", "BYTES", "0", "MTU of the path the carrier uses; 0: the MTU of the link towards the first peer"),
     CARRIER("carrier", "raw|udp|both", "raw", "raw: ESP as IP protocol 50; udp: RFC 3948 on udp.port; both"),
     UDP_PORT("udp.port", "PORT", "4500", "UDP port of the ESP-in-UDP carrier (1..65535)"),
-    UDP_CHECKSUM("udp.checksum", "zero|kernel", "zero",
-        "IPv4 ESP-in-UDP checksum: zero (RFC 3948 §2.1, no UDP GSO) or kernel (checksummed GSO trains)"),
+    UDP_CHECKSUM("udp.checksum", "zero|kernel|auto", "auto",
+        "IPv4 ESP-in-UDP checksum: zero (RFC 3948 §2.1, no UDP GSO), kernel (checksummed GSO trains) or auto " +
+        "(trains of 4+ as kernel, the rest zero)"),
     MARK("mark", "NUMBER", "0x4500", "SO_MARK of the daemon's sockets (decimal or 0x hex)"),
     TABLE("table", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_TABLE), "routing table leading into the TUN"),
     RULE_PRIORITY_MARK("rule.priority.mark", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_MARK_RULE_PRIORITY),

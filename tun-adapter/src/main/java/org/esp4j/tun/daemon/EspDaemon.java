@@ -342,7 +342,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 if (config.carrier().udp())
                 {
                     udpCarriers[i] = register(new UdpEncapCarrier(family, config.udpPort(), config.mark(), capacity,
-                        config.udpChecksum() == DaemonConfig.UdpChecksum.ZERO));
+                        config.udpChecksum()));
                     udpList.add(udpCarriers[i]);
                 }
             }

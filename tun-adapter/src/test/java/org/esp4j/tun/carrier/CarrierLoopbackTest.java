@@ -274,14 +274,9 @@ class CarrierLoopbackTest
     {
         final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
         final int portB = portA + 1;
-        final Path capture = Files.createTempFile("esp4j-udp-checksum", ".pcap");
-        final Path log = Files.createTempFile("esp4j-udp-checksum", ".log");
-        final Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
-            "-w", capture.toString(), "udp and dst port " + portB).redirectErrorStream(true)
-            .redirectOutput(log.toFile()).start();
-        try
+        try (LoopbackCapture lo = new LoopbackCapture(portB))
         {
-            awaitText(log, "listening on", tcpdump);
+            final Path capture = lo.capture;
             final int datagrams = 4;
             final InetAddress v4 = InetAddress.getByName("127.0.0.1");
             final InetAddress v6 = InetAddress.getByName("::1");
@@ -289,7 +284,7 @@ class CarrierLoopbackTest
                 UdpEncapCarrier b4 = new UdpEncapCarrier(LibC.AF_INET, portB, 0, CAPACITY);
                 UdpEncapCarrier a6 = new UdpEncapCarrier(LibC.AF_INET6, portA, 0, CAPACITY);
                 UdpEncapCarrier b6 = new UdpEncapCarrier(LibC.AF_INET6, portB, 0, CAPACITY);
-                UdpEncapCarrier kernel4 = new UdpEncapCarrier(LibC.AF_INET, portA + 2, 0, CAPACITY, false))
+                UdpEncapCarrier kernel4 = new UdpEncapCarrier(LibC.AF_INET, portA + 2, 0, CAPACITY, Ipv4UdpChecksum.KERNEL))
             {
                 final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
                 final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
@@ -331,13 +326,173 @@ class CarrierLoopbackTest
                 }
             }
         }
-        finally
+    }
+
+    /** tcpdump on lo writing the UDP datagrams to one port into a temporary pcap, listening once constructed. */
+    private static final class LoopbackCapture implements AutoCloseable
+    {
+        private final Path capture;
+        private final Path log;
+        private final Process tcpdump;
+
+        LoopbackCapture(final int port) throws Exception
+        {
+            capture = Files.createTempFile("esp4j-udp", ".pcap");
+            log = Files.createTempFile("esp4j-udp", ".log");
+            tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
+                "-w", capture.toString(), "udp and dst port " + port).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+            awaitText(log, "listening on", tcpdump);
+        }
+
+        public void close() throws Exception
         {
             tcpdump.destroy();
             tcpdump.waitFor(5, TimeUnit.SECONDS);
             Files.deleteIfExists(capture);
             Files.deleteIfExists(log);
         }
+    }
+
+    /**
+     * udp.checksum=auto: a lone IPv4 datagram leaves with checksum 0 (RFC 3948 §2.1), a train of
+     * AUTO_TRAIN_SEGMENTS leaves as one checksummed UDP GSO send, which lo (it takes UDP segmentation offload) shows
+     * tcpdump as one frame and hands the peer's UDP_GRO socket as one buffer of the same datagrams; shorter sends
+     * keep the checksum until AUTO_QUIET_SENDS of them went, then it is zero again. tshark verifies the HMAC-SHA-1-96
+     * ICV of each datagram that is a frame of its own and, as README says, cannot verify a train's frame.
+     */
+    @Test
+    void shouldSendLoneIpv4DatagramsWithZeroChecksumAndTrainsAsChecksummedUdpGso() throws Exception
+    {
+        final int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        final int portB = portA + 1;
+        final InetAddress v4 = InetAddress.getByName("127.0.0.1");
+        final int train = UdpEncapCarrier.AUTO_TRAIN_SEGMENTS;
+        try (LoopbackCapture lo = new LoopbackCapture(portB))
+        {
+            final Path capture = lo.capture;
+            try (UdpEncapCarrier a = new UdpEncapCarrier(LibC.AF_INET, portA, 0, CAPACITY, Ipv4UdpChecksum.AUTO);
+                UdpEncapCarrier b = new UdpEncapCarrier(LibC.AF_INET, portB, 0, CAPACITY))
+            {
+                final UnsafeBuffer packet = new UnsafeBuffer(new byte[2048]);
+                final UnsafeBuffer in = new UnsafeBuffer(new byte[CAPACITY + 256]);
+                int sequence = 1;
+                // frame 1: lone, zero; frame 2: the train of 4; frame 3: a short train of 2, still checksummed
+                assertEquals(200, a.queue(packet, 0, 20, signedEspPacket(packet, v4, 200, sequence++), portB));
+                assertEquals(0, a.flush());
+                for (int i = 0; i < train; i++)
+                {
+                    assertEquals(1000, a.queue(packet, 0, 20, signedEspPacket(packet, v4, 1000, sequence++), portB));
+                }
+                assertEquals(0, a.flush());
+                assertEquals(1, a.checksumSwitches(), "checksum on for the train");
+                for (int i = 0; i < 2; i++)
+                {
+                    assertEquals(600, a.queue(packet, 0, 20, signedEspPacket(packet, v4, 600, sequence++), portB));
+                }
+                assertEquals(0, a.flush());
+                // frames 4..: lone datagrams, checksummed but the last: the AUTO_QUIET_SENDS-th send without a train
+                for (int i = 0; i < UdpEncapCarrier.AUTO_QUIET_SENDS - 1; i++)
+                {
+                    assertEquals(200, a.queue(packet, 0, 20, signedEspPacket(packet, v4, 200, sequence++), portB));
+                    assertEquals(0, a.flush());
+                }
+                assertEquals(2, a.checksumSwitches(), "checksum off again after the quiet sends");
+
+                assertEquals(20 + 200, poll(b, in, 64), "lone datagram");
+                for (int i = 0; i < train; i++)
+                {
+                    assertEquals(20 + 1000, poll(b, in, 64), "datagram " + i + " of the train");
+                    assertEquals(2 + i, in.getInt(64 + 20 + 4, ByteOrder.BIG_ENDIAN), "its sequence number");
+                }
+                for (int i = 0; i < 2 + UdpEncapCarrier.AUTO_QUIET_SENDS - 1; i++)
+                {
+                    assertTrue(poll(b, in, 64) > 0, "datagram " + i + " after the train");
+                }
+                assertEquals(CarrierStatus.NONE, b.receive(in, 64, in.capacity() - 64));
+            }
+            final int frames = 3 + UdpEncapCarrier.AUTO_QUIET_SENDS - 1;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            List<String> lines = tsharkEsp(capture, portB);
+            while (lines.size() < frames && System.nanoTime() < deadline)
+            {
+                lines = tsharkEsp(capture, portB);
+            }
+            assertEquals(frames, lines.size(), String.join("\n", lines));
+            // "frame length, UDP checksum, ESP sequence, ICV good, ICV bad"
+            assertEquals("242\t0x0000\t1\t1\t0", lines.get(0), "lone datagram: zero checksum, ICV verified");
+            final String[] trainFrame = lines.get(1).split("\t", -1);
+            assertEquals(String.valueOf(14 + 20 + 8 + train * 1000), trainFrame[0], "the train is one frame");
+            assertFalse("0x0000".equals(trainFrame[1]), "the train has a checksum: " + lines.get(1));
+            assertEquals("2", trainFrame[2], "the frame shows the first datagram's sequence number");
+            assertEquals("0\t1", trainFrame[3] + "\t" + trainFrame[4], "nor can tshark verify its ICV");
+            for (int i = 3; i < frames; i++)
+            {
+                final String[] fields = lines.get(i).split("\t", -1);
+                assertEquals("242", fields[0], lines.get(i));
+                assertEquals(i < frames - 1, !"0x0000".equals(fields[1]), "frame " + (i + 1) + ": " + lines.get(i));
+                assertEquals("1\t0", fields[3] + "\t" + fields[4], "ICV verified: " + lines.get(i));
+            }
+        }
+    }
+
+    /** HMAC-SHA-1-96 key of {@link #signedEspPacket}, the esp_sa row tshark checks its ICVs with. */
+    private static final byte[] AUTH_KEY = new byte[20];
+
+    static
+    {
+        for (int i = 0; i < AUTH_KEY.length; i++)
+        {
+            AUTH_KEY[i] = (byte)(0x30 + i);
+        }
+    }
+
+    /**
+     * An IPv4 header (protocol ESP) and ESP of {@code espLength} bytes for SPI 0x12345678 with NULL encryption:
+     * a byte pattern, pad length 0, next header 59, and the HMAC-SHA-1-96 ICV from the JDK's Mac.
+     */
+    private static int signedEspPacket(
+        final UnsafeBuffer packet, final InetAddress loopback, final int espLength, final int sequence) throws Exception
+    {
+        final int total = espPacket(packet, false, loopback, espLength, sequence);
+        final int esp = 20;
+        final int icv = esp + espLength - 12;
+        packet.putByte(icv - 2, (byte)0);
+        packet.putByte(icv - 1, (byte)59);
+        final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+        mac.init(new javax.crypto.spec.SecretKeySpec(AUTH_KEY, "HmacSHA1"));
+        final byte[] covered = new byte[espLength - 12];
+        packet.getBytes(esp, covered);
+        packet.putBytes(icv, mac.doFinal(covered), 0, 12);
+        return total;
+    }
+
+    /** @return "frame length, UDP checksum, ESP sequence, ICV good, ICV bad" per frame, tshark checking the ICVs. */
+    private static List<String> tsharkEsp(final Path capture, final int port) throws Exception
+    {
+        final StringBuilder key = new StringBuilder("0x");
+        for (final byte b : AUTH_KEY)
+        {
+            key.append(String.format("%02x", b));
+        }
+        final Process process = new ProcessBuilder("tshark", "-n", "-r", capture.toString(),
+            "-d", "udp.port==" + port + ",udpencap", "-o", "esp.enable_encryption_decode:TRUE",
+            "-o", "esp.enable_authentication_check:TRUE",
+            "-o", "uat:esp_sa:\"IPv4\",\"127.0.0.1\",\"127.0.0.1\",\"0x12345678\",\"NULL\",\"\"," +
+            "\"HMAC-SHA-1-96 [RFC2404]\",\"" + key + "\"",
+            "-T", "fields", "-e", "frame.len", "-e", "udp.checksum", "-e", "esp.sequence", "-e", "esp.icv_good",
+            "-e", "esp.icv_bad").redirectErrorStream(true).start();
+        final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "tshark did not finish");
+        final List<String> lines = new ArrayList<>();
+        for (final String line : out.split("\n"))
+        {
+            if (!line.isBlank() && Character.isDigit(line.charAt(0)))
+            {
+                lines.add(line);
+            }
+        }
+        return lines;
     }
 
     /** @return "source\tsource port\tchecksum" per captured UDP datagram, as tshark dissects them. */

@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.tun.carrier.Ipv4UdpChecksum;
 import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.routing.SteeringPrefix;
 import org.junit.jupiter.api.Test;
@@ -96,12 +97,14 @@ class DaemonConfigTest
     @Test
     void shouldReadTheUdpChecksumSetting()
     {
-        assertEquals(DaemonConfig.UdpChecksum.ZERO, DaemonConfig.builder().build().udpChecksum());
-        assertEquals(DaemonConfig.UdpChecksum.KERNEL,
+        assertEquals(Ipv4UdpChecksum.AUTO, DaemonConfig.builder().build().udpChecksum());
+        assertEquals(Ipv4UdpChecksum.ZERO, DaemonConfig.builder().set("udp.checksum", "zero").build().udpChecksum());
+        assertEquals(Ipv4UdpChecksum.KERNEL,
             DaemonConfig.builder().set("udp.checksum", "kernel").build().udpChecksum());
+        assertEquals(Ipv4UdpChecksum.AUTO, DaemonConfig.builder().set("udp.checksum", "auto").build().udpChecksum());
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("udp.checksum", "sometimes").build().udpChecksum());
-        assertEquals("udp.checksum must be zero or kernel: sometimes", ex.getMessage());
+        assertEquals("udp.checksum must be zero, kernel or auto: sometimes", ex.getMessage());
     }
 
     @Test
