@@ -48,7 +48,10 @@ public final class PacketLoad
         for (int i = 0; i < slots.length(); i++)
         {
             final long slot = slots.get(i);
-            if (slot != 0 && nowNs - (slot >>> LOAD_BITS) < PollIdleStrategy.LOAD_HORIZON_NS)
+            // the time is kept in the slot's top 57 bits: subtract there, so the age is right for any nanoTime
+            // origin (negative, or past 2^56) and wraps as nanoTime differences do
+            final long ageNs = ((nowNs << LOAD_BITS) - (slot & ~LOAD_MASK)) >> LOAD_BITS;
+            if (slot != 0 && ageNs < PollIdleStrategy.LOAD_HORIZON_NS)
             {
                 total += (int)(slot & LOAD_MASK);
             }

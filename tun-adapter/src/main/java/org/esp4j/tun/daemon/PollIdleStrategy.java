@@ -34,8 +34,9 @@ import org.esp4j.tun.jna.PollFds;
  * while each agent has a few microseconds per datagram to do, and a spinning agent costs them rate), so the window
  * also ends, and none opens for {@link #LOAD_HORIZON_NS}, when one of its rounds took over
  * {@link #CONTENDED_ROUND_NS}: the thread yielded to, or was preempted by, another thread that ran that long. At 100
- * the window opens after all work and runs its length, as a fixed window. The clock is read at each change between busy and idle (once per
- * wake-up, never on a busy duty cycle that follows another), and only when {@code spinNs} is not 0.
+ * the window opens after all work and runs its length, as a fixed window. The clock is read at each change between
+ * busy and idle (once per wake-up, never on a busy duty cycle that follows another), and only when {@code spinNs} is
+ * not 0.
  * <p>
  * Owned by the agent's thread; its outputs to other threads are its slot of {@link PacketLoad} and the two counters
  * (windows opened, windows skipped or cut short for load).

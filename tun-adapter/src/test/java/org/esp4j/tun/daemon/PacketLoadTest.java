@@ -31,4 +31,18 @@ class PacketLoadTest
         assertEquals(10, load.totalPercent(NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS),
             "thread 0 has not measured its load for a horizon: it has been asleep");
     }
+
+    @Test
+    void shouldAgeLoadsRightWhateverTheNanoTimeOrigin()
+    {
+        // System.nanoTime's origin is arbitrary: a reading may be negative or past the 57 bits a slot keeps
+        for (final long originNs : new long[]{ -5_000_000_000L, 1L << 60, Long.MAX_VALUE - 1_000_000L })
+        {
+            final PacketLoad load = new PacketLoad(2);
+            load.publish(0, 80, originNs);
+            load.publish(1, 10, originNs + PollIdleStrategy.LOAD_HORIZON_NS);
+            assertEquals(90, load.totalPercent(originNs + PollIdleStrategy.LOAD_HORIZON_NS - 1), "origin " + originNs);
+            assertEquals(10, load.totalPercent(originNs + PollIdleStrategy.LOAD_HORIZON_NS), "origin " + originNs);
+        }
+    }
 }
