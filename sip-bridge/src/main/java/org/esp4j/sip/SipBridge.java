@@ -42,6 +42,8 @@ public final class SipBridge
     private final TcpReassembly tcp;
     private final java.util.function.LongSupplier clock;
 
+    private static final long SEQUENCE_MASK = 0xFFFF_FFFFL;
+
     /**
      * @param config   role, timers, pools, credentials.
      * @param sink     where SAs are installed.
@@ -119,6 +121,7 @@ public final class SipBridge
         {
             flow = tcp.create(key, nowNs);
         }
+        tcp.reopen(flow);
         final List<LifecycleEvent> events = frame(flow, key, bytes, offset, length);
         if (flow.framer == null && flow.nextSequence < 0)
         {
@@ -245,36 +248,99 @@ public final class SipBridge
         final FlowKey key = new FlowKey(ip.src(), ip.srcPort(), ip.dst(), ip.dstPort());
         TcpReassembly.Flow flow = tcp.get(key, nowNs);
         final int flags = ip.tcpFlags();
+        final long timestamp = ip.tcpTimestamp();
+        final boolean reset = (flags & IpPacket.TCP_RST) != 0;
+        final boolean fin = (flags & IpPacket.TCP_FIN) != 0;
         long sequence = ip.tcpSequence();
+        int offset = ip.payloadOffset();
+        int length = ip.payloadLength();
         if ((flags & IpPacket.TCP_SYN) != 0)
         {
-            sequence = (sequence + 1) & 0xFFFF_FFFFL;
-            if (flow != null)
+            sequence = (sequence + 1) & SEQUENCE_MASK;
+            if (flow == null)
             {
-                // A new connection on the same addresses and ports (the old one closed or died unseen): nothing
-                // buffered from the old one belongs to it, and its sequence numbers start here.
-                tcp.newConnection(flow);
-                flow.nextSequence = sequence;
+                // A new connection, perhaps on addresses and ports a closed one used whose state is gone (a UE that
+                // reuses its port-c): its sequence numbers from here, so that a late retransmission of the old
+                // connection (a de-REGISTER sent again) is not taken as the start of this one's stream.
+                flow = tcp.create(key, nowNs);
+                tcp.newConnection(flow, sequence, timestamp);
+            }
+            else if (flow.startSequence == sequence)
+            {
+                // The same SYN again (its SYN-ACK lost, or seen late): not a new connection, nothing to start over.
+            }
+            else if (TcpReassembly.isBefore(timestamp, flow.synTimestamp))
+            {
+                tcp.segmentOfEarlierConnection(); // the SYN of a connection before the current one, seen late
+                return List.of();
             }
             else
             {
-                // A new connection on addresses and ports a closed one used (a UE that reuses its port-c): its
-                // sequence numbers from here, so that a late retransmission of the old connection (a de-REGISTER
-                // sent again) is not taken as the start of this one's stream, putting its REGISTER after a hole.
-                flow = tcp.create(key, nowNs);
-                flow.nextSequence = sequence;
+                // A new connection on the same addresses and ports (the old one closed or died unseen): nothing of
+                // the old one belongs to it, and its sequence numbers start here.
+                tcp.newConnection(flow, sequence, timestamp);
             }
         }
-        int offset = ip.payloadOffset();
-        int length = ip.payloadLength();
-        final boolean reset = (flags & IpPacket.TCP_RST) != 0;
+        if (flow != null && flow.closed)
+        {
+            if (length > 0)
+            {
+                tcp.segmentOfEarlierConnection(); // a late segment of the closed connection: never framed
+            }
+            return List.of();
+        }
+        if (length == 0 && !fin && !reset)
+        {
+            // A segment without bytes (an ACK, a window update, a keep-alive probe) says nothing of the bytes before
+            // it: it may be seen before the data sent ahead of it or after data sent after it, and taking its number
+            // would skip that data or wait for a hole that is not there.
+            return List.of();
+        }
+        if (flow != null)
+        {
+            final int verdict = tcp.classify(flow, sequence, timestamp, reset || length == 0);
+            if (verdict == TcpReassembly.EARLIER_CONNECTION)
+            {
+                tcp.segmentOfEarlierConnection();
+                return List.of();
+            }
+            if (verdict == TcpReassembly.OUTSIDE_WINDOW && (length == 0 || !tcp.outsideWindow(flow, sequence, length)))
+            {
+                return List.of();
+            }
+            if (reset)
+            {
+                tcp.close(flow, nowNs); // the RST's bytes, if any, are not stream data (RFC 9293 3.5.3)
+                return List.of();
+            }
+            if (length > 0)
+            {
+                flow.outsideRun = 0;
+            }
+            if (fin && !finAt(flow, (sequence + length) & SEQUENCE_MASK))
+            {
+                return List.of();
+            }
+            if (flow.finSequence >= 0)
+            {
+                final long beyond = (sequence + length - flow.finSequence) & SEQUENCE_MASK;
+                if (beyond > 0 && beyond < length)
+                {
+                    length -= (int)beyond; // no byte at or after the FIN is the connection's
+                }
+            }
+        }
+        else if (reset)
+        {
+            return List.of();
+        }
         List<LifecycleEvent> events = List.of();
         if (flow != null && length > 0 && isAfterHole(sequence, flow.nextSequence))
         {
             // A hole before this segment: one lost on the way, which TCP sends again after this one (also when this
             // one carries the FIN: the receiver's TCP still waits for the hole). Keep this one until then, else the
             // retransmission would look like a segment already seen.
-            if (!reset && tcp.holdAhead(flow, sequence, packet, offset, length))
+            if (tcp.holdAhead(flow, sequence, packet, offset, length))
             {
                 return events;
             }
@@ -283,7 +349,7 @@ public final class SipBridge
             {
                 events = drainInOrder(flow, key, events);
             }
-            if (isAfterHole(sequence, flow.nextSequence) && (reset || !tcp.holdAhead(flow, sequence, packet, offset, length)))
+            if (isAfterHole(sequence, flow.nextSequence) && !tcp.holdAhead(flow, sequence, packet, offset, length))
             {
                 tcp.startOver(flow); // start over at this segment
                 flow.nextSequence = -1;
@@ -297,10 +363,10 @@ public final class SipBridge
         if (expected >= 0 && length > 0 && sequence != expected)
         {
             // Retransmission: skip what was already seen.
-            final long behind = (expected - sequence) & 0xFFFF_FFFFL;
+            final long behind = (expected - sequence) & SEQUENCE_MASK;
             if (behind >= length)
             {
-                return events;
+                return closeIfDone(flow, nowNs, events);
             }
             offset += (int)behind;
             length -= (int)behind;
@@ -308,52 +374,75 @@ public final class SipBridge
         }
         if (length == 0 || (flow == null || flow.framer == null) && !looksLikeSip(packet, offset, length))
         {
-            // Nothing for the framer. Only flows that carried SIP have state: other segments cost nothing here.
+            // Nothing for the framer. Only flows that carried SIP, or a SYN, have state: other segments cost nothing.
             if (flow != null)
             {
                 if (length > 0)
                 {
-                    // A segment without bytes (an ACK, a window update, a keep-alive probe, a FIN) says nothing of
-                    // the bytes before it: it may be seen before the data sent ahead of it or after data sent after
-                    // it, and taking its number would skip that data or wait for a hole that is not there.
-                    flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
+                    flow.nextSequence = (sequence + length) & SEQUENCE_MASK;
                     events = drainInOrder(flow, key, events);
                 }
-                closeIfDone(flow, key, flags, sequence, length);
+                else if (flow.nextSequence < 0)
+                {
+                    flow.nextSequence = sequence; // a FIN on a flow whose place was lost: the connection ends here
+                }
+                events = closeIfDone(flow, nowNs, events);
             }
             return events;
         }
         if (flow == null)
         {
             flow = tcp.create(key, nowNs);
+            if (fin)
+            {
+                tcp.finAt(flow, (sequence + length) & SEQUENCE_MASK);
+            }
         }
-        flow.nextSequence = (sequence + length) & 0xFFFF_FFFFL;
+        flow.nextSequence = (sequence + length) & SEQUENCE_MASK;
         events = concat(events, frame(flow, key, packet, offset, length));
         events = drainInOrder(flow, key, events);
-        closeIfDone(flow, key, flags, sequence, length);
-        return events;
+        return closeIfDone(flow, nowNs, events);
     }
 
     /**
-     * Forget a flow that a RST ended, or a FIN once every byte before it was seen. A FIN seen while bytes before it
-     * are missing (a segment sent again, segments seen out of order) leaves the flow waiting for them: its state goes
-     * when they have been framed and the flow cap needs room, or with its idle timeout if they never come.
+     * A FIN: its place is the connection's end. A FIN before bytes already framed is not this connection's; one before
+     * a FIN already seen moves the end back (what lies between cannot be told from an old connection's).
+     *
+     * @return false when the FIN is not the connection's (counted): the segment is dropped.
      */
-    private void closeIfDone(
-        final TcpReassembly.Flow flow, final FlowKey key, final int flags, final long sequence, final int length)
+    private boolean finAt(final TcpReassembly.Flow flow, final long finSequence)
     {
-        if ((flags & IpPacket.TCP_RST) != 0 ||
-            (flags & IpPacket.TCP_FIN) != 0 && flow.aheadCount == 0 &&
-            flow.nextSequence == ((sequence + length) & 0xFFFF_FFFFL))
+        if (TcpReassembly.isBefore(finSequence, flow.nextSequence))
         {
-            tcp.close(key);
+            tcp.segmentOfEarlierConnection();
+            return false;
         }
+        if (flow.finSequence < 0 || TcpReassembly.isBefore(finSequence, flow.finSequence))
+        {
+            tcp.finAt(flow, finSequence);
+        }
+        return true;
+    }
+
+    /**
+     * Close a flow once every byte before its FIN was framed: a FIN seen while bytes before it are missing (a segment
+     * sent again, segments seen out of order) leaves the flow waiting for them, or for its idle timeout if they never
+     * come.
+     */
+    private List<LifecycleEvent> closeIfDone(
+        final TcpReassembly.Flow flow, final long nowNs, final List<LifecycleEvent> events)
+    {
+        if (flow.finSequence >= 0 && flow.nextSequence == flow.finSequence && !flow.closed)
+        {
+            tcp.close(flow, nowNs);
+        }
+        return events;
     }
 
     /** @return true when {@code sequence} is after {@code expected} (unsigned 32-bit, within half the space). */
     private static boolean isAfterHole(final long sequence, final long expected)
     {
-        final long ahead = (sequence - expected) & 0xFFFF_FFFFL;
+        final long ahead = (sequence - expected) & SEQUENCE_MASK;
         return expected >= 0 && ahead != 0 && ahead < 0x8000_0000L;
     }
 
@@ -365,16 +454,22 @@ public final class SipBridge
         while (flow.nextSequence >= 0 && (segment = tcp.nextInOrder(flow)) != null)
         {
             final byte[] bytes = segment.bytes();
-            final long behind = (flow.nextSequence - segment.sequence()) & 0xFFFF_FFFFL;
+            final long behind = (flow.nextSequence - segment.sequence()) & SEQUENCE_MASK;
             if (behind >= bytes.length)
             {
                 continue; // all of it seen already
             }
             final int offset = (int)behind;
-            flow.nextSequence = (segment.sequence() + bytes.length) & 0xFFFF_FFFFL;
-            if (flow.framer != null || looksLikeSip(bytes, offset, bytes.length - offset))
+            int end = bytes.length;
+            if (flow.finSequence >= 0)
             {
-                all = concat(all, frame(flow, key, bytes, offset, bytes.length - offset));
+                final long beyond = (segment.sequence() + bytes.length - flow.finSequence) & SEQUENCE_MASK;
+                end -= beyond > 0 && beyond < bytes.length - offset ? (int)beyond : 0; // not past the FIN
+            }
+            flow.nextSequence = (segment.sequence() + end) & SEQUENCE_MASK;
+            if (flow.framer != null || looksLikeSip(bytes, offset, end - offset))
+            {
+                all = concat(all, frame(flow, key, bytes, offset, end - offset));
             }
         }
         return all;

@@ -36,6 +36,26 @@ import java.util.Map;
  * message that spans the hole would be lost. When more arrive than that (a hole this watcher will never see filled,
  * such as a segment the kernel delivered to the host but not to the watch's socket), the hole is skipped: the
  * partial message goes, and framing starts over at the first kept segment that begins a SIP message.
+ * <p>
+ * <b>Connections on the same ports.</b> A UE that reuses its port opens a new connection on the flow of a closed one,
+ * and segments of the old one (sent again, or late on the way) may still come. Only segments that the receiving TCP
+ * could take for the current connection's are framed (RFC 9293 3.10.7.4, RFC 7323 5):
+ * <ul>
+ * <li>not before the first byte after the SYN that began it, nor at or after its FIN;</li>
+ * <li>with a TCP timestamp not older than its SYN's, when both carry one (PAWS: a Linux sender's clock runs on
+ * across connections between the same addresses, so an old connection's segment is older than the new SYN);</li>
+ * <li>within a receive window of the next expected byte: a peer that has not yet seen a window beyond the SYN's
+ * (65,535 bytes, not scaled) sends no further, and the window grows only as bytes arrive, so after a SYN at most
+ * {@link #INITIAL_WINDOW} plus twice the bytes seen since, at most {@link #MAX_WINDOW}. A new connection whose
+ * initial sequence number is below the old one's numbers would otherwise keep the old segments as if after a hole, and
+ * skipping that hole could frame an old de-REGISTER into the new stream.</li>
+ * </ul>
+ * Each segment turned away is counted ({@link #segmentsOfEarlierConnection()}, {@link #segmentsOutsideWindow()}).
+ * The window could also turn away a live connection's segments if this watcher lost its place (a SYN it missed):
+ * {@link #MAX_SEGMENTS_AHEAD} contiguous segments outside the window start the flow over
+ * ({@link #flowsResynchronised()}), which a dead connection sending its oldest segment again never does. A flow
+ * closed by a FIN or RST is remembered without buffers for the idle timeout (as TCP's TIME-WAIT): its late segments are
+ * dropped, counted, until a SYN opens it again; a closed flow is the first to go when the flow cap needs room.
  */
 public final class TcpReassembly
 {
@@ -49,10 +69,18 @@ public final class TcpReassembly
     public static final int DEFAULT_MAX_BYTES_PER_FLOW = 128 * 1024;
     /** Most least-recently-used flows looked at for one without buffered bytes, when one must be evicted. */
     static final int EVICTION_SCAN = 64;
+    /** {@link #classify} verdicts. */
+    static final int IN_WINDOW = 0;
+    static final int EARLIER_CONNECTION = 1;
+    static final int OUTSIDE_WINDOW = 2;
     /** Most segments kept per flow after a hole, waiting for TCP to send the missing one again. */
     public static final int MAX_SEGMENTS_AHEAD = 8;
     /** Default idle timeout: 60 s, longer than SIP's 32 s transaction timeout (RFC 3261 Timer B/F). */
     public static final long DEFAULT_IDLE_TIMEOUT_NS = 60_000_000_000L;
+    /** The most a peer may send past the next byte before it sees a window update: the SYN's, never scaled. */
+    public static final int INITIAL_WINDOW = 65_535;
+    /** The most bytes past (or before) the next expected byte a segment of the connection may start. */
+    public static final int MAX_WINDOW = 1 << 20;
 
     private static final long SEQUENCE_MASK = 0xFFFF_FFFFL;
     private static final long HALF_SEQUENCE_SPACE = 0x8000_0000L;
@@ -68,6 +96,18 @@ public final class TcpReassembly
         final FlowKey key;
         /** Next expected sequence number, unsigned 32-bit, or -1 before the first segment. */
         long nextSequence = -1;
+        /** The first byte after the SYN that began the connection, or -1 when no SYN was seen. */
+        long startSequence = -1;
+        /** The SYN's TCP timestamp (TSval), or -1 when it had none. */
+        long synTimestamp = -1;
+        /** The sequence number of the connection's FIN (no byte at or after it is the connection's), or -1. */
+        long finSequence = -1;
+        /** End of the last segment outside the window, and how many such segments were contiguous up to it. */
+        long outsideEnd = -1;
+        int outsideRun;
+        /** Ended by a FIN or RST, kept without buffers so that late segments are known as the closed connection's. */
+        boolean closed;
+        long closedAtNs;
         /** Present while a partial message is buffered. */
         SipStreamFramer framer;
         /** Segments after a hole, in sequence order from {@link #nextSequence}; null when none. */
@@ -94,6 +134,8 @@ public final class TcpReassembly
     private final LinkedHashMap<FlowKey, Flow> flows;
     /** The flows with bytes buffered, least recently given bytes first. */
     private final LinkedHashMap<FlowKey, Flow> buffering;
+    /** The closed flows, in the order they closed. */
+    private final LinkedHashMap<FlowKey, Flow> closed;
     private long flowsEvicted;
     private long flowsIdleExpired;
     private long flowsOverflowed;
@@ -102,6 +144,9 @@ public final class TcpReassembly
     private long bytesScannedByClosedFramers;
     private long partialsDroppedByNewConnection;
     private long partialsDroppedByClose;
+    private long segmentsOfEarlierConnection;
+    private long segmentsOutsideWindow;
+    private long flowsResynchronised;
 
     /**
      * @param maxFlows        most flows with state.
@@ -134,6 +179,7 @@ public final class TcpReassembly
         this.idleTimeoutNs = idleTimeoutNs;
         this.flows = new LinkedHashMap<>(Math.min(maxFlows, 1024) * 2, 0.75f, true);
         this.buffering = new LinkedHashMap<>(Math.min(maxBufferedFlows, 1024) * 2, 0.75f, true);
+        this.closed = new LinkedHashMap<>(Math.min(maxFlows, 1024) * 2, 0.75f, false);
     }
 
     /** @return the default limits. */
@@ -188,6 +234,14 @@ public final class TcpReassembly
      */
     private void evictOne()
     {
+        if (!closed.isEmpty())
+        {
+            final Iterator<Flow> oldest = closed.values().iterator();
+            flows.remove(oldest.next().key);
+            oldest.remove();
+            flowsEvicted++;
+            return;
+        }
         Iterator<Map.Entry<FlowKey, Flow>> it = flows.entrySet().iterator();
         for (int i = 0; i < EVICTION_SCAN && it.hasNext(); i++)
         {
@@ -227,18 +281,21 @@ public final class TcpReassembly
     }
 
     /**
-     * A RST, or a FIN with every byte before it seen, ended the flow: its state goes, and what it left buffered (a
-     * message the connection ended in the middle of, or segments after a hole that will never be filled) is dropped,
-     * counted when there was any.
+     * A RST, or a FIN with every byte before it seen, ended the flow: what it left buffered (a message the connection
+     * ended in the middle of, or segments after a hole that will never be filled) is dropped, counted when there was
+     * any, and the flow is kept closed, without buffers, for the idle timeout (or until the flow cap needs room).
      */
-    void close(final FlowKey key)
+    void close(final Flow flow, final long nowNs)
     {
-        final Flow flow = flows.get(key);
-        if (flow != null && flow.isBuffering())
+        if (flow.isBuffering())
         {
             partialsDroppedByClose++;
         }
-        remove(key);
+        retire(flow);
+        flow.closed = true;
+        flow.closedAtNs = nowNs;
+        closed.remove(flow.key);
+        closed.put(flow.key, flow);
     }
 
     void remove(final FlowKey key)
@@ -247,9 +304,22 @@ public final class TcpReassembly
         if (flow != null)
         {
             retire(flow);
+            closed.remove(key);
         }
     }
 
+    /** A closed flow given bytes without sequence numbers ({@link SipBridge#onMessage}): open again, as new. */
+    void reopen(final Flow flow)
+    {
+        if (flow.closed)
+        {
+            closed.remove(flow.key);
+            flow.closed = false;
+            forgetConnection(flow);
+            flow.startSequence = -1;
+            flow.synTimestamp = -1;
+        }
+    }
     /** Drop the flow's partial message (a gap, an error, a completed message). */
     void dropPartial(final Flow flow)
     {
@@ -380,17 +450,154 @@ public final class TcpReassembly
     }
 
     /**
-     * A SYN on a flow with state: a new connection on the same addresses and ports. What the old connection left
-     * buffered is dropped, counted when there was any (a partial message that will never complete).
+     * A SYN: a new connection on the flow's addresses and ports. What an old connection left buffered is dropped,
+     * counted when there was any (a partial message that will never complete); a closed flow is open again.
+     *
+     * @param start     the first byte after the SYN.
+     * @param timestamp the SYN's TSval, or -1.
      */
-    void newConnection(final Flow flow)
+    void newConnection(final Flow flow, final long start, final long timestamp)
     {
         if (flow.isBuffering())
         {
             partialsDroppedByNewConnection++;
         }
         startOver(flow);
+        if (flow.closed)
+        {
+            closed.remove(flow.key);
+            flow.closed = false;
+        }
+        forgetConnection(flow);
+        flow.startSequence = start;
+        flow.nextSequence = start;
+        flow.synTimestamp = timestamp;
     }
+
+    /**
+     * A run of contiguous segments outside the window: the connection this watcher lost its place in (a SYN it
+     * missed). Framing starts over at the next segment; counted.
+     */
+    void resynchronise(final Flow flow)
+    {
+        flowsResynchronised++;
+        startOver(flow);
+        forgetConnection(flow);
+        flow.startSequence = -1;
+    }
+
+    private static void forgetConnection(final Flow flow)
+    {
+        flow.nextSequence = -1;
+        flow.finSequence = -1;
+        flow.outsideEnd = -1;
+        flow.outsideRun = 0;
+    }
+
+    /**
+     * The FIN's place is known: kept segments at or after it are not the connection's (an older connection's that
+     * happened to fall after the hole); they go, counted.
+     */
+    void finAt(final Flow flow, final long finSequence)
+    {
+        flow.finSequence = finSequence;
+        int kept = 0;
+        for (int i = 0; i < flow.aheadCount; i++)
+        {
+            final Segment segment = flow.ahead[i];
+            if (((segment.sequence - finSequence) & SEQUENCE_MASK) < HALF_SEQUENCE_SPACE)
+            {
+                segmentsOfEarlierConnection++;
+                flow.aheadBytes -= segment.bytes.length;
+            }
+            else
+            {
+                flow.ahead[kept++] = segment;
+            }
+        }
+        for (int i = kept; i < flow.aheadCount; i++)
+        {
+            flow.ahead[i] = null;
+        }
+        flow.aheadCount = kept;
+        if (!flow.isBuffering())
+        {
+            buffering.remove(flow.key);
+        }
+    }
+
+    /**
+     * Whether a segment may be the flow's connection's (see the class comment): {@link #IN_WINDOW},
+     * {@link #EARLIER_CONNECTION} (before its SYN, at or after its FIN, older than its SYN, or the flow closed), or
+     * {@link #OUTSIDE_WINDOW}.
+     *
+     * @param sequence  where the segment starts.
+     * @param timestamp its TSval, or -1.
+     * @param atFin     true when a segment at or after the FIN is still the connection's (a RST, or the FIN itself).
+     */
+    int classify(final Flow flow, final long sequence, final long timestamp, final boolean atFin)
+    {
+        if (flow.closed || isBefore(timestamp, flow.synTimestamp))
+        {
+            return EARLIER_CONNECTION;
+        }
+        final long next = flow.nextSequence;
+        if (next < 0)
+        {
+            return IN_WINDOW;
+        }
+        final long since = flow.startSequence < 0 ? MAX_WINDOW :
+            Math.min((next - flow.startSequence) & SEQUENCE_MASK, MAX_WINDOW);
+        final long behind = (next - sequence) & SEQUENCE_MASK;
+        if (behind != 0 && behind < HALF_SEQUENCE_SPACE)
+        {
+            if (behind <= since)
+            {
+                return IN_WINDOW; // sent again: what was seen already is skipped
+            }
+            return since < MAX_WINDOW ? EARLIER_CONNECTION : OUTSIDE_WINDOW;
+        }
+        if (!atFin && flow.finSequence >= 0 && !isBefore(sequence, flow.finSequence))
+        {
+            return EARLIER_CONNECTION;
+        }
+        final long window = flow.startSequence < 0 ? MAX_WINDOW : Math.min(MAX_WINDOW, INITIAL_WINDOW + 2 * since);
+        return ((sequence - next) & SEQUENCE_MASK) < window ? IN_WINDOW : OUTSIDE_WINDOW;
+    }
+
+    /**
+     * A segment with data outside the window: counted, and when it makes {@link #MAX_SEGMENTS_AHEAD} contiguous ones
+     * the flow is {@link #resynchronise resynchronised}.
+     *
+     * @return true when the flow was resynchronised (the segment starts it over), false when the segment is dropped.
+     */
+    boolean outsideWindow(final Flow flow, final long sequence, final int length)
+    {
+        segmentsOutsideWindow++;
+        flow.outsideRun = sequence == flow.outsideEnd ? flow.outsideRun + 1 : 1;
+        flow.outsideEnd = (sequence + length) & SEQUENCE_MASK;
+        if (flow.outsideRun < MAX_SEGMENTS_AHEAD)
+        {
+            return false;
+        }
+        resynchronise(flow);
+        return true;
+    }
+
+    /**
+     * @return true when unsigned 32-bit {@code a} comes before {@code b} (within half the space); false when either is
+     * -1 (unknown).
+     */
+    static boolean isBefore(final long a, final long b)
+    {
+        return a >= 0 && b >= 0 && a != b && ((b - a) & SEQUENCE_MASK) < HALF_SEQUENCE_SPACE;
+    }
+
+    void segmentOfEarlierConnection()
+    {
+        segmentsOfEarlierConnection++;
+    }
+
 
     private void removeFirstAhead(final Flow flow)
     {
@@ -441,6 +648,17 @@ public final class TcpReassembly
             }
         }
         flowsIdleExpired += expired;
+        final Iterator<Flow> closedFlows = closed.values().iterator();
+        while (closedFlows.hasNext())
+        {
+            final Flow flow = closedFlows.next();
+            if (nowNs - flow.closedAtNs < idleTimeoutNs)
+            {
+                break; // in the order they closed
+            }
+            closedFlows.remove();
+            flows.remove(flow.key);
+        }
         return expired;
     }
 
@@ -450,10 +668,16 @@ public final class TcpReassembly
         buffering.remove(flow.key);
     }
 
-    /** @return flows with state now. */
+    /** @return open flows with state now (not counting the closed ones remembered). */
     public int flowCount()
     {
-        return flows.size();
+        return flows.size() - closed.size();
+    }
+
+    /** @return closed flows remembered now, so that their late segments are known (each counts to the flow cap). */
+    public int closedFlowCount()
+    {
+        return closed.size();
     }
 
     /** @return flows with a partial message or kept segments buffered now. */
@@ -533,6 +757,27 @@ public final class TcpReassembly
     public long partialsDroppedByClose()
     {
         return partialsDroppedByClose;
+    }
+
+    /**
+     * @return segments dropped as an earlier connection's: before the SYN that began the flow's connection, at or
+     * after its FIN (also on a closed flow), or with a TCP timestamp older than the SYN's.
+     */
+    public long segmentsOfEarlierConnection()
+    {
+        return segmentsOfEarlierConnection;
+    }
+
+    /** @return segments dropped because they start beyond the receive window of (or far before) the next byte. */
+    public long segmentsOutsideWindow()
+    {
+        return segmentsOutsideWindow;
+    }
+
+    /** @return flows started over after a run of contiguous segments outside the window (a lost place). */
+    public long flowsResynchronised()
+    {
+        return flowsResynchronised;
     }
 
     /** @return most flows. */

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TcpReassemblyTest
 {
-    private static final InetAddress ATTACKER = address("192.0.2.66");
+    static final InetAddress ATTACKER = address("192.0.2.66");
     private static final InetAddress PCSCF = address("192.0.2.1");
     private static final byte[] PARTIAL_REGISTER = ("REGISTER sip:ims.example.org SIP/2.0\r\n" +
         "Via: SIP/2.0/TCP 192.0.2.66:5060;branch=z9hG4bKflood\r\nX-Filler: " + "x".repeat(900) + "\r\n")
@@ -472,8 +472,234 @@ class TcpReassemblyTest
         assertEquals(0, tcp.bufferedBytes());
     }
 
+    // Connections one after another on the same addresses and ports (a UE that reuses its port-c): no byte of an
+    // earlier connection is framed into the current one's stream, whatever the initial sequence numbers.
+
+    @Test
+    void shouldNotFrameAnOldConnectionsDeRegisterKeptAfterAHoleWhenTheNewInitialSequenceIsBelowIt()
+    {
+        // The first connection ends (its state goes with the FIN); the second starts on the same ports with an initial
+        // sequence number below the first's numbers, so a late retransmission of the first's de-REGISTER looks like a
+        // segment after a hole in the second's stream. The second then loses a segment with more than a flow keeps
+        // after it: the hole is skipped, and framing must not start over at the old de-REGISTER.
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long old = 0x8000_0000L;
+        final byte[] register = register(40, 600);
+        final byte[] deregister = register(41, 600);
+        feed(tcp(40040, 5064, old, register));
+        feed(tcp(40040, 5064, old + register.length, deregister));
+        feed(tcp(ATTACKER, 40040, 5064, old + register.length + deregister.length, ACK | FIN, new byte[0]));
+        final long isn = old - 200_000; // the old numbers 200,000 bytes after the new connection's first
+        feed(tcp(ATTACKER, 40040, 5064, isn, SYN, new byte[0]));
+
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(
+            feed(tcp(40040, 5064, old + register.length, deregister))); // the old de-REGISTER sent again, late
+        final byte[] reregister = register(42, 600);
+        events.addAll(feed(tcp(40040, 5064, isn + 1, reregister)));
+        final byte[][] big = split(message("MESSAGE", "big", 4000), TcpReassembly.MAX_SEGMENTS_AHEAD + 2);
+        long at = isn + 1 + reregister.length + big[0].length; // the first segment lost: the rest after a hole
+        for (int i = 1; i < big.length; i++)
+        {
+            events.addAll(feed(tcp(40040, 5064, at, big[i])));
+            at += big[i].length;
+        }
+        events.addAll(feed(tcp(ATTACKER, 40040, 5064, at, ACK | FIN, new byte[0])));
+
+        assertEquals(1, framed(events, 42), events.toString());
+        assertEquals(0, framed(events, 41), "the old de-REGISTER not framed: " + events);
+        assertEquals(1, tcp.holesSkipped());
+        assertEquals(1, tcp.segmentsOutsideWindow(), "beyond the new connection's first window");
+        assertEquals(0, tcp.flowCount(), "the second connection's FIN closed the flow: nothing old waits");
+        assertEquals(0, tcp.bufferedBytes());
+    }
+
+    @Test
+    void shouldNotFrameAnOldConnectionsSegmentWithinTheNewWindowWhenItsTcpTimestampIsOlderThanTheNewSyn()
+    {
+        // the old numbers just after the new connection's first: no window tells them apart, the timestamps do
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long old = 0x10_0000L;
+        final byte[] deregister = register(43, 600);
+        feed(tcp(ATTACKER, 40043, 5064, old - 1, SYN, 7_000, new byte[0]));
+        feed(tcp(ATTACKER, 40043, 5064, old, ACK | PSH, 7_010, deregister));
+        feed(tcp(ATTACKER, 40043, 5064, old + deregister.length, ACK | FIN, 7_020, new byte[0]));
+        final long isn = old - 5_000;
+        feed(tcp(ATTACKER, 40043, 5064, isn, SYN, 9_000, new byte[0]));
+
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(
+            feed(tcp(ATTACKER, 40043, 5064, old, ACK | PSH, 7_010, deregister)));
+        final byte[] register = register(44, 600);
+        events.addAll(feed(tcp(ATTACKER, 40043, 5064, isn + 1, ACK | PSH, 9_010, register)));
+        final byte[] next = register(45, 5000); // reaches past the old de-REGISTER's numbers
+        events.addAll(feed(tcp(ATTACKER, 40043, 5064, isn + 1 + register.length, ACK | PSH, 9_020, next)));
+
+        assertEquals(0, framed(events, 43), events.toString());
+        assertEquals(1, framed(events, 44), events.toString());
+        assertEquals(1, framed(events, 45), events.toString());
+        assertEquals(1, tcp.segmentsOfEarlierConnection());
+        assertEquals(0, tcp.segmentsAhead(), "nothing old kept");
+    }
+
+    @Test
+    void shouldNotFrameTheTailOfAnOldSegmentThatOverlapsTheStartOfTheNewConnection()
+    {
+        // an old segment that begins before the new connection's first byte and ends after it
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long isn = 0xFFFF_FFF0L; // the new connection's first byte at 0xFFFF_FFF1, the old segment across the wrap
+        feed(tcp(ATTACKER, 40046, 5064, isn, SYN, new byte[0]));
+        final byte[] deregister = register(46, 600);
+        final byte[] stale = new byte[100 + deregister.length];
+        java.util.Arrays.fill(stale, 0, 100, (byte)'x');
+        System.arraycopy(deregister, 0, stale, 100, deregister.length);
+
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40046, 5064, isn + 1 - 100, stale)));
+        events.addAll(feed(tcp(40046, 5064, isn + 1, register(47, 600))));
+
+        assertEquals(0, framed(events, 46), events.toString());
+        assertEquals(1, framed(events, 47), events.toString());
+        assertEquals(0, count(events, LifecycleEvent.Type.PARSE_ERROR), events.toString());
+        assertEquals(1, tcp.segmentsOfEarlierConnection());
+    }
+
+    @Test
+    void shouldKeepThePartialMessageWhenTheSameSynIsSeenAgain()
+    {
+        // the SYN sent again (its SYN-ACK lost) and seen after the first data: the same connection, nothing to drop
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long isn = 0x1234_5678L;
+        final byte[][] halves = split(register(48, 1800), 2);
+        final byte[] syn = tcp(ATTACKER, 40048, 5064, isn, SYN, new byte[0]);
+        feed(syn);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(feed(tcp(40048, 5064, isn + 1, halves[0])));
+        events.addAll(feed(syn));
+        events.addAll(feed(tcp(40048, 5064, isn + 1 + halves[0].length, halves[1])));
+
+        assertEquals(1, framed(events, 48), events.toString());
+        assertEquals(0, tcp.partialsDroppedByNewConnection());
+    }
+
+    @Test
+    void shouldIgnoreTheSynOfAnEarlierConnectionSeenAfterTheCurrentOnesByItsTcpTimestamp()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long isn = 0x5000_0000L;
+        feed(tcp(ATTACKER, 40049, 5064, isn, SYN, 2_000, new byte[0]));
+        final byte[][] halves = split(register(49, 1800), 2);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(
+            feed(tcp(ATTACKER, 40049, 5064, isn + 1, ACK | PSH, 2_001, halves[0])));
+        events.addAll(feed(tcp(ATTACKER, 40049, 5064, 0x0100_0000L, SYN, 1_000, new byte[0])));
+        events.addAll(feed(tcp(ATTACKER, 40049, 5064, isn + 1 + halves[0].length, ACK | PSH, 2_002, halves[1])));
+
+        assertEquals(1, framed(events, 49), events.toString());
+        assertEquals(1, tcp.segmentsOfEarlierConnection());
+        assertEquals(0, tcp.partialsDroppedByNewConnection());
+    }
+
+    @Test
+    void shouldNotFrameALateRetransmissionOfAClosedConnectionsMessageAndForgetTheClosedFlowAfterTheIdleTimeout()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] deregister = register(50, 600);
+        assertEquals(1, framed(feed(tcp(40050, 5064, 1, deregister)), 50));
+        feed(tcp(ATTACKER, 40050, 5064, 1 + deregister.length, ACK | FIN, new byte[0]));
+        assertEquals(0, tcp.flowCount());
+        assertEquals(1, tcp.closedFlowCount());
+
+        final List<LifecycleEvent> events = feed(tcp(40050, 5064, 1, deregister)); // its ACK lost: sent again
+
+        assertTrue(events.isEmpty(), events.toString());
+        assertEquals(1, tcp.segmentsOfEarlierConnection());
+        clockNs.addAndGet(TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS);
+        bridge.expire();
+        assertEquals(0, tcp.closedFlowCount());
+        assertEquals(0, tcp.flowCount());
+    }
+
+    @Test
+    void shouldEvictAClosedFlowBeforeAnOpenOne()
+    {
+        final TcpReassembly small = new TcpReassembly(2, 4096, TimeUnit.SECONDS.toNanos(60));
+        final SipBridge bounded = new SipBridge(LifecycleConfig.builder(Role.PCSCF).passive(true)
+            .nanoClock(clockNs::get).build(), new InMemorySaSink(), LifecycleListener.NONE, small);
+        final byte[] whole = register(51, 100);
+        for (final byte[] segment : new byte[][] {
+            tcp(41051, 5064, 1, whole), tcp(41052, 5064, 1, whole), tcp(41051, 5064, 1 + whole.length, whole),
+            tcp(ATTACKER, 41052, 5064, 1 + whole.length, ACK | FIN, new byte[0]), tcp(41053, 5064, 1, whole) })
+        {
+            bounded.onIpPacket(segment, 0, segment.length);
+        }
+
+        assertEquals(2, small.flowCount(), "the open flows kept, though the closed one was used more recently");
+        assertEquals(0, small.closedFlowCount());
+        assertEquals(1, small.flowsEvicted());
+    }
+
+    @Test
+    void shouldCloseAFlowOnceTheBytesBeforeAFinSeenFirstAreFramed()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] halves = split(register(52, 1800), 2);
+        final long fin = 1 + halves[0].length + halves[1].length;
+        feed(tcp(ATTACKER, 40052, 5064, 1, ACK | PSH, halves[0]));
+        feed(tcp(ATTACKER, 40052, 5064, fin, ACK | FIN, new byte[0]));
+        assertEquals(1, tcp.flowCount(), "waits for the second half");
+
+        final List<LifecycleEvent> events = feed(tcp(40052, 5064, 1 + halves[0].length, halves[1]));
+
+        assertEquals(1, framed(events, 52), events.toString());
+        assertEquals(0, tcp.flowCount());
+        assertEquals(1, tcp.closedFlowCount());
+    }
+
+    @Test
+    void shouldStartOverAfterARunOfContiguousSegmentsOutsideTheWindowOfAConnectionWhoseSynWasMissed()
+    {
+        // the watch missed the new connection's SYN (its socket dropped it): the old numbers are kept, the new
+        // connection's are far from them; a live stream shows as contiguous segments, and the flow starts over there
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] first = register(53, 600);
+        feed(tcp(40053, 5064, 1, first));
+        long at = 0x4000_0000L;
+        final List<LifecycleEvent> events = new java.util.ArrayList<>();
+        for (int i = 0; i < TcpReassembly.MAX_SEGMENTS_AHEAD + 1; i++)
+        {
+            final byte[] whole = register(60 + i, 300);
+            events.addAll(feed(tcp(40053, 5064, at, whole)));
+            at += whole.length;
+        }
+
+        assertEquals(1, tcp.flowsResynchronised());
+        assertEquals(TcpReassembly.MAX_SEGMENTS_AHEAD, tcp.segmentsOutsideWindow());
+        for (int i = 0; i < TcpReassembly.MAX_SEGMENTS_AHEAD - 1; i++)
+        {
+            assertEquals(0, framed(events, 60 + i), events.toString());
+        }
+        assertEquals(1, framed(events, 60 + TcpReassembly.MAX_SEGMENTS_AHEAD - 1), "the run's last: " + events);
+        assertEquals(1, framed(events, 60 + TcpReassembly.MAX_SEGMENTS_AHEAD), events.toString());
+    }
+
+    @Test
+    void shouldNotStartOverForADeadConnectionSendingItsOldestSegmentAgain()
+    {
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long isn = 0x2000_0000L;
+        feed(tcp(ATTACKER, 40054, 5064, isn, SYN, new byte[0]));
+        final byte[] stale = register(54, 600);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>();
+        for (int i = 0; i < 4 * TcpReassembly.MAX_SEGMENTS_AHEAD; i++)
+        {
+            events.addAll(feed(tcp(40054, 5064, isn + 1 + 500_000, stale)));
+        }
+        events.addAll(feed(tcp(40054, 5064, isn + 1, register(55, 600))));
+
+        assertEquals(0, framed(events, 54), events.toString());
+        assertEquals(1, framed(events, 55), events.toString());
+        assertEquals(0, tcp.flowsResynchronised());
+        assertEquals(4L * TcpReassembly.MAX_SEGMENTS_AHEAD, tcp.segmentsOutsideWindow());
+    }
+
     /** A REGISTER of its own subscriber and Call-ID with Security-Client, padded to about {@code size} bytes. */
-    private static byte[] register(final int ue, final int size)
+    static byte[] register(final int ue, final int size)
     {
         final String user = "00101012345" + String.format("%04d", ue);
         final String head = "REGISTER sip:ims.example.org SIP/2.0\r\n" +
@@ -488,13 +714,13 @@ class TcpReassemblyTest
             .getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static byte[] message(final String method, final String callId, final int bodyLength)
+    static byte[] message(final String method, final String callId, final int bodyLength)
     {
         return (method + " sip:a@ims.example.org SIP/2.0\r\nCall-ID: " + callId + "\r\nCSeq: 1 " + method + "\r\n" +
             "Content-Length: " + bodyLength + "\r\n\r\n" + "b".repeat(bodyLength)).getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static byte[][] split(final byte[] bytes, final int parts)
+    static byte[][] split(final byte[] bytes, final int parts)
     {
         final byte[][] split = new byte[parts][];
         for (int i = 0; i < parts; i++)
@@ -514,6 +740,17 @@ class TcpReassemblyTest
         return events.stream().filter(event -> event.type() == type).count();
     }
 
+    /**
+     * @return how often the {@link #register} of {@code ue} was framed: its Security-Client recorded, or the same
+     * REGISTER seen again.
+     */
+    static long framed(final List<LifecycleEvent> events, final int ue)
+    {
+        final String callId = "call-id=call-" + ue + " ";
+        return events.stream().filter(event -> (event.type() == LifecycleEvent.Type.SECURITY_CLIENT_RECORDED ||
+            event.type() == LifecycleEvent.Type.RETRANSMISSION_IGNORED) && event.toString().contains(callId)).count();
+    }
+
     private static InetAddress address(final int ue)
     {
         return address("10.45." + (ue >>> 8) + "." + (ue & 0xFF));
@@ -530,15 +767,29 @@ class TcpReassemblyTest
         return tcp(src, srcPort, dstPort, sequence, ACK | PSH, payload);
     }
 
-    private static byte[] tcp(
+    static byte[] tcp(
         final InetAddress src, final int srcPort, final int dstPort, final long sequence, final int flags,
         final byte[] payload)
     {
-        final ByteBuffer packet = ByteBuffer.allocate(20 + 20 + payload.length);
+        return tcp(src, srcPort, dstPort, sequence, flags, -1, payload);
+    }
+
+    /** A TCP segment in IPv4, with a Timestamps option (RFC 7323) carrying {@code timestamp} unless it is -1. */
+    static byte[] tcp(
+        final InetAddress src, final int srcPort, final int dstPort, final long sequence, final int flags,
+        final long timestamp, final byte[] payload)
+    {
+        final int options = timestamp < 0 ? 0 : 12;
+        final ByteBuffer packet = ByteBuffer.allocate(20 + 20 + options + payload.length);
         packet.put((byte)0x45).put((byte)0).putShort((short)packet.capacity()).putInt(0).put((byte)64).put((byte)6)
             .putShort((short)0).put(src.getAddress()).put(PCSCF.getAddress());
         packet.putShort((short)srcPort).putShort((short)dstPort).putInt((int)sequence).putInt(0);
-        packet.put((byte)0x50).put((byte)flags).putShort((short)65535).putShort((short)0).putShort((short)0);
+        packet.put((byte)((5 + options / 4) << 4)).put((byte)flags).putShort((short)65535).putShort((short)0)
+            .putShort((short)0);
+        if (timestamp >= 0)
+        {
+            packet.put((byte)1).put((byte)1).put((byte)8).put((byte)10).putInt((int)timestamp).putInt(0);
+        }
         packet.put(payload);
         return packet.array();
     }

@@ -9,11 +9,12 @@ import org.esp4j.core.ip.UdpHeader;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
  * The transport payload of a plaintext IPv4 (RFC 791) or IPv6 (RFC 8200) packet carrying UDP or TCP, as far as
- * SIP watching needs: addresses, ports, TCP sequence number and flags, payload bounds. Fragments, ESP and other
+ * SIP watching needs: addresses, ports, TCP sequence number, flags and timestamp (RFC 7323), payload bounds. Fragments, ESP and other
  * protocols are not parsed ({@link #parse} returns null). IPv6 extension headers are walked as everywhere in esp4j
  * ({@link Ipv6Header#walkExtensionHeaders}): an atomic fragment header (RFC 6946) is a whole packet.
  */
@@ -25,6 +26,11 @@ public final class IpPacket
     public static final int TCP_RST = TcpHeader.RST;
     /** The flags kept: URG to FIN (not ECE and CWR). */
     private static final int TCP_FLAGS_MASK = 0x3F;
+    /** TCP option kinds (RFC 9293 3.1, RFC 7323 3.2). */
+    private static final int TCP_OPTION_END = 0;
+    private static final int TCP_OPTION_NOP = 1;
+    private static final int TCP_OPTION_TIMESTAMPS = 8;
+    private static final int TCP_OPTION_TIMESTAMPS_LENGTH = 10;
 
     private final int protocol;
     private final InetAddress src;
@@ -33,6 +39,7 @@ public final class IpPacket
     private final int dstPort;
     private final long tcpSequence;
     private final int tcpFlags;
+    private final long tcpTimestamp;
     private final int payloadOffset;
     private final int payloadLength;
 
@@ -44,6 +51,7 @@ public final class IpPacket
         final int dstPort,
         final long tcpSequence,
         final int tcpFlags,
+        final long tcpTimestamp,
         final int payloadOffset,
         final int payloadLength)
     {
@@ -54,6 +62,7 @@ public final class IpPacket
         this.dstPort = dstPort;
         this.tcpSequence = tcpSequence;
         this.tcpFlags = tcpFlags;
+        this.tcpTimestamp = tcpTimestamp;
         this.payloadOffset = payloadOffset;
         this.payloadLength = payloadLength;
     }
@@ -118,7 +127,7 @@ public final class IpPacket
             final int udpLength = UdpHeader.length(buffer, transportOffset);
             require(udpLength >= UdpHeader.LENGTH && transportOffset + udpLength <= end, "udp length: inconsistent");
             return new IpPacket(IpProtocol.UDP, src, dst, UdpHeader.sourcePort(buffer, transportOffset),
-                UdpHeader.destinationPort(buffer, transportOffset), 0, 0, offset + transportOffset + UdpHeader.LENGTH,
+                UdpHeader.destinationPort(buffer, transportOffset), 0, 0, -1, offset + transportOffset + UdpHeader.LENGTH,
                 udpLength - UdpHeader.LENGTH);
         }
         if (protocol == IpProtocol.TCP)
@@ -129,10 +138,50 @@ public final class IpPacket
                 "tcp data offset: inconsistent");
             return new IpPacket(IpProtocol.TCP, src, dst, TcpHeader.sourcePort(buffer, transportOffset),
                 TcpHeader.destinationPort(buffer, transportOffset), TcpHeader.sequence(buffer, transportOffset),
-                TcpHeader.flags(buffer, transportOffset) & TCP_FLAGS_MASK, offset + transportOffset + dataOffset,
-                end - transportOffset - dataOffset);
+                TcpHeader.flags(buffer, transportOffset) & TCP_FLAGS_MASK,
+                timestampValue(buffer, transportOffset + TcpHeader.MIN_LENGTH, transportOffset + dataOffset),
+                offset + transportOffset + dataOffset, end - transportOffset - dataOffset);
         }
         return null;
+    }
+
+    /**
+     * The TSval of a TCP Timestamps option (RFC 7323 3.2) among the options from {@code offset} to {@code limit}; a
+     * malformed option list ends the search (the packet is still watched, only without its timestamp).
+     *
+     * @return TSval, unsigned 32-bit, or -1 when the segment carries none.
+     */
+    private static long timestampValue(final UnsafeBuffer buffer, final int offset, final int limit)
+    {
+        int at = offset;
+        while (at < limit)
+        {
+            final int kind = buffer.getByte(at) & 0xFF;
+            if (kind == TCP_OPTION_END)
+            {
+                return -1;
+            }
+            if (kind == TCP_OPTION_NOP)
+            {
+                at++;
+                continue;
+            }
+            if (at + 1 >= limit)
+            {
+                return -1;
+            }
+            final int optionLength = buffer.getByte(at + 1) & 0xFF;
+            if (optionLength < 2 || at + optionLength > limit)
+            {
+                return -1;
+            }
+            if (kind == TCP_OPTION_TIMESTAMPS && optionLength == TCP_OPTION_TIMESTAMPS_LENGTH)
+            {
+                return buffer.getInt(at + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+            }
+            at += optionLength;
+        }
+        return -1;
     }
 
     private static void require(final boolean condition, final String message)
@@ -209,6 +258,14 @@ public final class IpPacket
     public int tcpFlags()
     {
         return tcpFlags;
+    }
+
+    /**
+     * @return the TSval of the TCP Timestamps option (RFC 7323), unsigned 32-bit, or -1 when the segment has none.
+     */
+    public long tcpTimestamp()
+    {
+        return tcpTimestamp;
     }
 
     /**
