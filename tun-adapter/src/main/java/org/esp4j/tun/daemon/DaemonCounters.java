@@ -140,7 +140,23 @@ public final class DaemonCounters
          * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a RST, or a
          * FIN after every byte before it, ended the connection before the message completed.
          */
-        TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose");
+        TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose"),
+        /**
+         * SIP bridge: TCP segments dropped as an earlier connection's on the same addresses and ports, never framed:
+         * before the SYN that began the flow's connection, at or after its FIN (also late segments of a closed flow), or
+         * with a TCP timestamp older than that SYN's.
+         */
+        TunSipTcpSegmentsOfEarlierConnection(53, "TunSipTcpSegmentsOfEarlierConnection"),
+        /**
+         * SIP bridge: TCP segments dropped because they start beyond the receive window of their flow's next byte (or
+         * far before it): a connection before the current one, or a place the watch lost.
+         */
+        TunSipTcpSegmentsOutsideWindow(54, "TunSipTcpSegmentsOutsideWindow"),
+        /**
+         * SIP bridge: TCP flows started over at a run of contiguous segments outside the window: the watch had lost
+         * its place in the connection (a SYN it missed).
+         */
+        TunSipTcpFlowsResynchronised(55, "TunSipTcpFlowsResynchronised");
 
         static
         {

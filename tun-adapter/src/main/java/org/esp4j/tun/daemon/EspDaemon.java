@@ -583,7 +583,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsAhead),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpHolesSkipped),
             daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByNewConnection),
-            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByClose)));
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpPartialsDroppedByClose),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsOfEarlierConnection),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpSegmentsOutsideWindow),
+            daemonCounters.counter(DaemonCounters.Counter.TunSipTcpFlowsResynchronised)));
         sniffer.receiveDropped(daemonCounters.counter(DaemonCounters.Counter.TunSipWatchReceiveDropped));
         final PollFds fds = new PollFds(sniffer.fds().length);
         for (final int fd : sniffer.fds())

@@ -90,7 +90,15 @@ class DaemonSipBridgeTcpReuseTest
         /** The first connection's FIN never seen, its de-REGISTER's last segment sent again after the new SYN. */
         OLD_FIN_UNSEEN_LATE_OLD_DATA_AFTER_NEW_SYN,
         /** The first connection's FIN never seen, the whole first de-REGISTER sent again around the new REGISTER. */
-        OLD_FIN_UNSEEN_LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS;
+        OLD_FIN_UNSEEN_LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS,
+        /**
+         * The whole first de-REGISTER sent again after the new SYN, then, once the second set is established, a
+         * message of the second connection whose first segment is lost with more after it than a flow keeps: the hole
+         * is skipped, and must not land on the old de-REGISTER (with the second initial sequence number below the
+         * first's numbers it once did: {@code TcpReassemblyTest} shows that framing; here the live set must survive and
+         * the second de-REGISTER still be seen).
+         */
+        LATE_OLD_DEREGISTER_THEN_NEW_HOLE_SKIPPED;
 
         boolean finSeen()
         {
@@ -171,9 +179,22 @@ class DaemonSipBridgeTcpReuseTest
                 sniff(syn, register[1], register[0], register[0], register[1]);
             case LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS, OLD_FIN_UNSEEN_LATE_OLD_DEREGISTER_BETWEEN_NEW_SEGMENTS ->
                 sniff(syn, deregister[0], register[0], deregister[1], register[1]);
+            case LATE_OLD_DEREGISTER_THEN_NEW_HOLE_SKIPPED -> sniff(syn, deregister[0], deregister[1], register[0],
+                register[1]);
             default -> sniff(syn, register[0], register[1]);
         }
         establish(5, "cycle 2");
+        if (order == Order.LATE_OLD_DEREGISTER_THEN_NEW_HOLE_SKIPPED)
+        {
+            final String body = "b".repeat(4000);
+            final byte[][] message = second.split("MESSAGE sip:pcscf.ims.example.org SIP/2.0\r\nCall-ID: filler\r\n" +
+                "CSeq: 1 MESSAGE\r\nContent-Length: " + body.length() + "\r\n\r\n" + body, 10);
+            final int logged = log.size();
+            sniff(Arrays.copyOfRange(message, 1, message.length)); // the first lost on the way to the watch
+            pcscf.drainReceived(16);
+            assertEquals(logged, log.size(), () -> "cycle 2: nothing framed but the filler; last: " + tail());
+            assertEquals(4, sad.size(), () -> "cycle 2: the set still there; last: " + tail());
+        }
         final byte[][] deregister2 = second.split(register(6, PCSCF_PORT_S, SERVER, 0));
         sniff(deregister2[0], deregister2[1], second.fin());
         deregister(6, "cycle 2");
@@ -268,6 +289,17 @@ class DaemonSipBridgeTcpReuseTest
             final byte[] segment = tcp(next, ACK | PSH, payload);
             next = (next + payload.length) & 0xFFFF_FFFFL;
             return segment;
+        }
+
+        /** The message in {@code parts} segments of about the same size. */
+        byte[][] split(final String sip, final int parts)
+        {
+            final byte[][] segments = new byte[parts][];
+            for (int i = 0; i < parts; i++)
+            {
+                segments[i] = data(sip.substring(i * sip.length() / parts, (i + 1) * sip.length() / parts));
+            }
+            return segments;
         }
 
         /** The message in two segments, the first ending inside the Authorization header (the digest). */
