@@ -269,7 +269,7 @@ public final class SipBridge
             {
                 // The same SYN again (its SYN-ACK lost, or seen late): not a new connection, nothing to start over.
             }
-            else if (TcpReassembly.isBefore(timestamp, flow.synTimestamp))
+            else if (TcpReassembly.isBefore(timestamp, flow.timestampFloor))
             {
                 tcp.segmentOfEarlierConnection(); // the SYN of a connection before the current one, seen late
                 return List.of();
@@ -317,6 +317,7 @@ public final class SipBridge
             {
                 flow.outsideRun = 0;
             }
+            TcpReassembly.timestampSeen(flow, timestamp);
             if (fin && !finAt(flow, (sequence + length) & SEQUENCE_MASK))
             {
                 return List.of();

@@ -69,6 +69,8 @@ public final class TcpReassembly
     public static final int DEFAULT_MAX_BYTES_PER_FLOW = 128 * 1024;
     /** Most least-recently-used flows looked at for one without buffered bytes, when one must be evicted. */
     static final int EVICTION_SCAN = 64;
+    /** How far behind a connection's latest timestamp its {@link Flow#timestampFloor} may fall: a quarter of the space. */
+    static final long TIMESTAMP_FLOOR_LAG = 1L << 30;
     /** {@link #classify} verdicts. */
     static final int IN_WINDOW = 0;
     static final int EARLIER_CONNECTION = 1;
@@ -98,8 +100,12 @@ public final class TcpReassembly
         long nextSequence = -1;
         /** The first byte after the SYN that began the connection, or -1 when no SYN was seen. */
         long startSequence = -1;
-        /** The SYN's TCP timestamp (TSval), or -1 when it had none. */
-        long synTimestamp = -1;
+        /**
+         * No segment of the connection has an older TCP timestamp (TSval): the SYN's, moved on as the connection's
+         * timestamps run on so that it stays within {@link #TIMESTAMP_FLOOR_LAG} of them (a connection older than 2^31
+         * timestamp ticks, 24.8 days at 1 ms, is not taken for an older one); -1 when the SYN had none.
+         */
+        long timestampFloor = -1;
         /** The sequence number of the connection's FIN (no byte at or after it is the connection's), or -1. */
         long finSequence = -1;
         /** End of the last segment outside the window, and how many such segments were contiguous up to it. */
@@ -210,6 +216,10 @@ public final class TcpReassembly
         if (flow != null)
         {
             flow.lastActivityNs = nowNs;
+            if (flow.isBuffering())
+            {
+                buffering.get(key); // access order: the idle timeout looks at the least recently active first
+            }
         }
         return flow;
     }
@@ -317,7 +327,7 @@ public final class TcpReassembly
             flow.closed = false;
             forgetConnection(flow);
             flow.startSequence = -1;
-            flow.synTimestamp = -1;
+            flow.timestampFloor = -1;
         }
     }
     /** Drop the flow's partial message (a gap, an error, a completed message). */
@@ -471,7 +481,7 @@ public final class TcpReassembly
         forgetConnection(flow);
         flow.startSequence = start;
         flow.nextSequence = start;
-        flow.synTimestamp = timestamp;
+        flow.timestampFloor = timestamp;
     }
 
     /**
@@ -537,7 +547,7 @@ public final class TcpReassembly
      */
     int classify(final Flow flow, final long sequence, final long timestamp, final boolean atFin)
     {
-        if (flow.closed || isBefore(timestamp, flow.synTimestamp))
+        if (flow.closed || isBefore(timestamp, flow.timestampFloor))
         {
             return EARLIER_CONNECTION;
         }
@@ -593,6 +603,19 @@ public final class TcpReassembly
         return a >= 0 && b >= 0 && a != b && ((b - a) & SEQUENCE_MASK) < HALF_SEQUENCE_SPACE;
     }
 
+    /** A segment of the connection was taken: its timestamp moves the floor on when that falls too far behind. */
+    static void timestampSeen(final Flow flow, final long timestamp)
+    {
+        if (flow.timestampFloor >= 0 && timestamp >= 0)
+        {
+            final long ahead = (timestamp - flow.timestampFloor) & SEQUENCE_MASK;
+            if (ahead > TIMESTAMP_FLOOR_LAG && ahead < HALF_SEQUENCE_SPACE)
+            {
+                flow.timestampFloor = (timestamp - TIMESTAMP_FLOOR_LAG) & SEQUENCE_MASK;
+            }
+        }
+    }
+
     void segmentOfEarlierConnection()
     {
         segmentsOfEarlierConnection++;
@@ -644,7 +667,7 @@ public final class TcpReassembly
             }
             else
             {
-                break; // access order: the rest were buffered more recently
+                break; // access order: the rest were active more recently
             }
         }
         flowsIdleExpired += expired;

@@ -698,6 +698,47 @@ class TcpReassemblyTest
         assertEquals(4L * TcpReassembly.MAX_SEGMENTS_AHEAD, tcp.segmentsOutsideWindow());
     }
 
+    @Test
+    void shouldExpireAnIdleBufferedFlowWhileAFlowBufferedBeforeItStaysActive()
+    {
+        // the idle timeout looked at the flows in the order they were last given bytes and stopped at the first one
+        // active since: one kept busy by ACKs or segments sent again held back the expiry of every idle one after it
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[][] busy = split(register(56, 1800), 2);
+        final byte[][] idle = split(register(57, 1800), 2);
+        feed(tcp(40056, 5064, 1, busy[0]));
+        clockNs.addAndGet(1_000_000_000L);
+        feed(tcp(40057, 5064, 1, idle[0]));
+        clockNs.addAndGet(TcpReassembly.DEFAULT_IDLE_TIMEOUT_NS - 2_000_000_000L);
+        feed(tcp(40056, 5064, 1, busy[0])); // sent again: the busy flow active
+        clockNs.addAndGet(2_000_000_000L);
+
+        bridge.expire();
+
+        assertEquals(1, tcp.flowsIdleExpired(), "the idle flow went");
+        assertEquals(busy[0].length, tcp.bufferedBytes(), "the busy flow kept its partial message");
+        assertEquals(1, framed(feed(tcp(40056, 5064, 1 + busy[0].length, busy[1])), 56));
+    }
+
+    @Test
+    void shouldTakeTheSegmentsOfAConnectionWhoseTimestampsRunOnPastHalfTheirSpaceSinceItsSyn()
+    {
+        // a connection older than 2^31 timestamp ticks (24.8 days at 1 ms): its segments are not older than its SYN
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final long isn = 0x7000_0000L;
+        feed(tcp(ATTACKER, 40058, 5064, isn, SYN, 100, new byte[0]));
+        final byte[] register = register(58, 600);
+        final List<LifecycleEvent> events = new java.util.ArrayList<>(
+            feed(tcp(ATTACKER, 40058, 5064, isn + 1, ACK | PSH, 100 + (1L << 30) + 1000, register)));
+        final byte[] deregister = register(59, 600);
+        events.addAll(feed(tcp(ATTACKER, 40058, 5064, isn + 1 + register.length, ACK | PSH, 100 + (1L << 31) + 1000,
+            deregister)));
+
+        assertEquals(1, framed(events, 58), events.toString());
+        assertEquals(1, framed(events, 59), events.toString());
+        assertEquals(0, tcp.segmentsOfEarlierConnection());
+    }
+
     /** A REGISTER of its own subscriber and Call-ID with Security-Client, padded to about {@code size} bytes. */
     static byte[] register(final int ue, final int size)
     {
