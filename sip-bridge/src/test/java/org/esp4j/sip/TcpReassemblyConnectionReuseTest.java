@@ -19,7 +19,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 
+import static org.esp4j.sip.TcpReassemblyTest.ACK;
 import static org.esp4j.sip.TcpReassemblyTest.ATTACKER;
+import static org.esp4j.sip.TcpReassemblyTest.FIN;
+import static org.esp4j.sip.TcpReassemblyTest.PSH;
+import static org.esp4j.sip.TcpReassemblyTest.SYN;
 import static org.esp4j.sip.TcpReassemblyTest.register;
 import static org.esp4j.sip.TcpReassemblyTest.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,10 +45,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TcpReassemblyConnectionReuseTest
 {
-    private static final int FIN = 0x01;
-    private static final int SYN = 0x02;
-    private static final int PSH = 0x08;
-    private static final int ACK = 0x10;
     private static final int SRC_PORT = 40100;
     private static final int DST_PORT = 5064;
     private static final long MASK = 0xFFFF_FFFFL;

@@ -31,11 +31,11 @@ class TcpReassemblyTest
         "Via: SIP/2.0/TCP 192.0.2.66:5060;branch=z9hG4bKflood\r\nX-Filler: " + "x".repeat(900) + "\r\n")
         .getBytes(StandardCharsets.US_ASCII); // a header block that never ends
 
-    private static final int FIN = 0x01;
-    private static final int SYN = 0x02;
-    private static final int RST = 0x04;
-    private static final int PSH = 0x08;
-    private static final int ACK = 0x10;
+    static final int FIN = 0x01;
+    static final int SYN = 0x02;
+    static final int RST = 0x04;
+    static final int PSH = 0x08;
+    static final int ACK = 0x10;
 
     private final AtomicLong clockNs = new AtomicLong(1_000_000_000L);
     private final SipBridge bridge = new SipBridge(

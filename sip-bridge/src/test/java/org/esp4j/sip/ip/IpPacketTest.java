@@ -49,6 +49,37 @@ class IpPacketTest
     }
 
     @Test
+    void shouldReadTheTcpTimestampAmongOtherOptionsAsAnUnsignedValue()
+    {
+        // MSS, SACK permitted, Timestamps and window scale as a Linux SYN carries them
+        final byte[] options = { 2, 4, 0x05, (byte)0xB4, 4, 2, 8, 10, (byte)0xFF, (byte)0xFF, (byte)0xFF, (byte)0xFE,
+            0, 0, 0, 0, 1, 3, 3, 7 };
+        assertEquals(0xFFFF_FFFEL, tcpWithOptions(options).tcpTimestamp());
+        assertEquals(-1, tcpWithOptions(new byte[]{ 1, 1, 1, 0 }).tcpTimestamp());
+    }
+
+    @Test
+    void shouldWatchASegmentWithMalformedOptionsWithoutItsTimestamp()
+    {
+        // an option whose length runs past the header, and one of length 0: the search ends, the segment stays
+        final IpPacket pastHeader = tcpWithOptions(new byte[]{ 1, 8, 12, 0, 0, 0, 0, 0 });
+        assertEquals(-1, pastHeader.tcpTimestamp());
+        assertEquals(2, pastHeader.payloadLength());
+        assertEquals(-1, tcpWithOptions(new byte[]{ 3, 0, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0 }).tcpTimestamp());
+    }
+
+    private static IpPacket tcpWithOptions(final byte[] options)
+    {
+        final ByteBuffer packet = ByteBuffer.allocate(20 + 20 + options.length + 2);
+        packet.put((byte)0x45).put((byte)0).putShort((short)packet.capacity()).putInt(0).put((byte)64).put((byte)6)
+            .putShort((short)0).put(new byte[]{ 10, 0, 0, 1 }).put(new byte[]{ 10, 0, 0, 2 });
+        packet.putShort((short)5060).putShort((short)40000).putInt(1).putInt(0)
+            .put((byte)((5 + options.length / 4) << 4)).put((byte)0x18).putShort((short)65535).putInt(0);
+        packet.put(options).put(new byte[]{ 'a', 'b' });
+        return IpPacket.parse(packet.array(), 0, packet.capacity());
+    }
+
+    @Test
     void shouldLeaveFragmentsAndOtherProtocolsAlone()
     {
         final ByteBuffer fragment = ByteBuffer.allocate(28);
