@@ -281,7 +281,7 @@ public final class SipBridge
                 tcp.newConnection(flow, sequence, timestamp);
             }
         }
-        if (flow != null && flow.closed)
+        if (flow != null && flow.closed && (length == 0 || tcp.ofClosedConnection(flow, sequence, timestamp)))
         {
             if (length > 0)
             {

@@ -55,7 +55,8 @@ import java.util.Map;
  * {@link #MAX_SEGMENTS_AHEAD} contiguous segments outside the window start the flow over
  * ({@link #flowsResynchronised()}), which a dead connection sending its oldest segment again never does. A flow
  * closed by a FIN or RST is remembered without buffers for the idle timeout (as TCP's TIME-WAIT): its late segments are
- * dropped, counted, until a SYN opens it again; a closed flow is the first to go when the flow cap needs room.
+ * dropped, counted, until a SYN opens it again (or a segment far from the closed connection's numbers: a SYN missed);
+ * a closed flow is the first to go when the flow cap needs room.
  */
 public final class TcpReassembly
 {
@@ -318,7 +319,10 @@ public final class TcpReassembly
         }
     }
 
-    /** A closed flow given bytes without sequence numbers ({@link SipBridge#onMessage}): open again, as new. */
+    /**
+     * A closed flow given bytes without sequence numbers ({@link SipBridge#onMessage}), or far from the closed
+     * connection's: open again, as new.
+     */
     void reopen(final Flow flow)
     {
         if (flow.closed)
@@ -330,6 +334,7 @@ public final class TcpReassembly
             flow.timestampFloor = -1;
         }
     }
+
     /** Drop the flow's partial message (a gap, an error, a completed message). */
     void dropPartial(final Flow flow)
     {
@@ -573,6 +578,28 @@ public final class TcpReassembly
         }
         final long window = flow.startSequence < 0 ? MAX_WINDOW : Math.min(MAX_WINDOW, INITIAL_WINDOW + 2 * since);
         return ((sequence - next) & SEQUENCE_MASK) < window ? IN_WINDOW : OUTSIDE_WINDOW;
+    }
+
+    /**
+     * A segment with data on a closed flow: the closed connection's (or an earlier one's) when it starts within
+     * {@link #MAX_WINDOW} of its end (its FIN, or where a RST found it), which is where its late segments are, or has a
+     * TCP timestamp older than the closed connection's floor; else a connection whose SYN this watcher missed, and the
+     * flow opens again without a place (counted as {@link #flowsResynchronised()}).
+     *
+     * @return true when the segment is the closed connection's (the caller drops and counts it).
+     */
+    boolean ofClosedConnection(final Flow flow, final long sequence, final long timestamp)
+    {
+        final long end = flow.finSequence >= 0 ? flow.finSequence : flow.nextSequence;
+        final long distance = (sequence - end) & SEQUENCE_MASK;
+        if (end < 0 || distance < MAX_WINDOW || distance > SEQUENCE_MASK - MAX_WINDOW ||
+            isBefore(timestamp, flow.timestampFloor))
+        {
+            return true;
+        }
+        flowsResynchronised++;
+        reopen(flow);
+        return false;
     }
 
     /**

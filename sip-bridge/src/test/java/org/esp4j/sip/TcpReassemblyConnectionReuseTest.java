@@ -33,7 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two or three TCP connections in a row on the same addresses and ports, each carrying REGISTERs and de-REGISTERs, as
  * a watch may see them: segments cut at random, reordered, duplicated, lost and sent again (alone or joined with the
  * next), the same SYN seen twice, and the last segments of a connection (and copies of its earlier ones) seen only
- * after the next connection's SYN. Fixed seeds; each seed a few hundred segments.
+ * after the next connection's SYN (and before that connection's FIN: an older connection's segment seen after the
+ * current one closed, far from its numbers and without an older timestamp, is taken for a connection whose SYN the
+ * watch missed). Fixed seeds; each seed a few hundred segments.
  * <p>
  * Asserted: every message of a connection whose bytes (and all before them) the watch saw before the next SYN is
  * framed exactly once, every message of the last connection exactly once, none other, and no message of a connection
@@ -139,7 +141,8 @@ class TcpReassemblyConnectionReuseTest
             final List<Delivery> seen = new ArrayList<>(schedule.subList(0, cut));
             for (final Delivery old : late)
             {
-                seen.add(1 + random.nextInt(seen.size()), old); // after this connection's SYN
+                // after this connection's SYN, before its FIN (the next connection's SYN may come much later)
+                seen.add(1 + random.nextInt(finIndex(seen, k)), old);
             }
             all.addAll(seen);
             final List<Delivery> nextLate = new ArrayList<>();
@@ -315,6 +318,20 @@ class TcpReassemblyConnectionReuseTest
             schedule.add(fin);
         }
         return schedule;
+    }
+
+    /** @return where connection {@code k}'s FIN is among the packets seen, else their count. */
+    private static int finIndex(final List<Delivery> seen, final int k)
+    {
+        for (int i = 0; i < seen.size(); i++)
+        {
+            final byte[] packet = seen.get(i).packet;
+            if (seen.get(i).connection == k && (packet[33] & FIN) != 0) // IPv4 without options: TCP flags at 33
+            {
+                return i;
+            }
+        }
+        return seen.size();
     }
 
     /** Bytes of the connection's stream from its start that the packets seen cover without a hole. */

@@ -616,6 +616,25 @@ class TcpReassemblyTest
     }
 
     @Test
+    void shouldOpenAClosedFlowAgainForAConnectionWhoseSynWasMissed()
+    {
+        // the UE connects again from the same port within the closed flow's 60 s; the watch misses the SYN (its socket
+        // dropped it): a segment far from the closed connection's numbers is a new connection's, not a late old one
+        final TcpReassembly tcp = bridge.tcpReassembly();
+        final byte[] deregister = register(71, 600);
+        feed(tcp(40071, 5064, 1, deregister));
+        feed(tcp(ATTACKER, 40071, 5064, 1 + deregister.length, ACK | FIN, new byte[0]));
+        assertEquals(1, tcp.closedFlowCount());
+
+        final List<LifecycleEvent> events = feed(tcp(40071, 5064, 0x6000_0000L, register(72, 600)));
+
+        assertEquals(1, framed(events, 72), events.toString());
+        assertEquals(1, tcp.flowsResynchronised());
+        assertEquals(1, tcp.flowCount());
+        assertEquals(0, tcp.closedFlowCount());
+    }
+
+    @Test
     void shouldEvictAClosedFlowBeforeAnOpenOne()
     {
         final TcpReassembly small = new TcpReassembly(2, 4096, TimeUnit.SECONDS.toNanos(60));
