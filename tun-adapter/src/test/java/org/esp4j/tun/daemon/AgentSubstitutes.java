@@ -46,6 +46,8 @@ final class AgentSubstitutes
     {
         final Deque<byte[]> toRead = new ArrayDeque<>();
         final List<byte[]> written = new ArrayList<>();
+        /** read calls, those that found nothing included. */
+        int reads;
 
         public String name()
         {
@@ -59,6 +61,7 @@ final class AgentSubstitutes
 
         public int read(final int queue, final long address, final int capacity)
         {
+            reads++;
             final byte[] packet = toRead.poll();
             if (packet == null)
             {
