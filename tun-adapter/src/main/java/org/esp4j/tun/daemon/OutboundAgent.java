@@ -244,8 +244,9 @@ public final class OutboundAgent implements Agent
                 work++;
                 if (n < 0)
                 {
+                    // read on next cycle, as before the gate: what follows a failed read may already be out of the
+                    // TUN's queue (in io_uring's completions), where poll(2) does not see it
                     daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
-                    more = false; // poll(2) says when the TUN is readable again
                     break;
                 }
                 onRead(n);

@@ -48,6 +48,8 @@ final class AgentSubstitutes
         final List<byte[]> written = new ArrayList<>();
         /** read calls, those that found nothing included. */
         int reads;
+        /** reads still to fail with {@code -EIO} before packets are handed out. */
+        int failReads;
 
         public String name()
         {
@@ -62,6 +64,11 @@ final class AgentSubstitutes
         public int read(final int queue, final long address, final int capacity)
         {
             reads++;
+            if (failReads > 0)
+            {
+                failReads--;
+                return -org.esp4j.tun.jna.LibC.EIO;
+            }
             final byte[] packet = toRead.poll();
             if (packet == null)
             {

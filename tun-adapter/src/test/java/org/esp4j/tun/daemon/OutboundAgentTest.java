@@ -264,4 +264,30 @@ class OutboundAgentTest
             assertEquals(22, raw.sent.size());
         }
     }
+
+    @Test
+    void shouldReadTheTunAgainAfterAFailedReadWithoutWaitingForPoll() throws Exception
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        try (org.esp4j.tun.jna.EventFd tunFd = new org.esp4j.tun.jna.EventFd())
+        {
+            final org.esp4j.tun.jna.PollFds fds = new org.esp4j.tun.jna.PollFds(1)
+                .add(tunFd.fd(), org.esp4j.tun.jna.LibC.POLLIN);
+            agent.pollReadiness(fds, 0);
+            tun.failReads = 1;
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            tunFd.signal();
+            assertEquals(1, fds.poll(0));
+            agent.doWork();
+            assertEquals(1, daemonCounters.get(DaemonCounters.Counter.Esp4jTunIoError));
+            tunFd.clear();
+            assertEquals(0, fds.poll(0));
+
+            // what follows a failed read may have left the TUN's queue already (io_uring), where poll cannot see it
+            assertEquals(1, agent.doWork());
+            assertEquals(1, raw.sent.size());
+        }
+    }
 }
