@@ -398,6 +398,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
         udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
         inbound.pollReadiness(inboundFds, oneThread ? outboundFdCount : 0);
+        if (!oneThread)
+        {
+            outbound.pollReadiness(outboundFds, 0); // the TUN is outboundFds' first descriptor
+        }
 
         outboundAgent = outbound;
         final DaemonHostState hostState = new DaemonHostState(sad, spd, counters, daemonCounters, config.steer(),

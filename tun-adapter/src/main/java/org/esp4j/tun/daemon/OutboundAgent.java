@@ -104,6 +104,8 @@ public final class OutboundAgent implements Agent
     private final UdpSegmenter udpSegmenter = new UdpSegmenter();
     private final int vnetHeaderLength;
     private short fragmentId = 1;
+    /** When the TUN is worth a read (see {@link #pollReadiness}); without one, every duty cycle reads it. */
+    private ReceiveReadiness tunReadiness = new ReceiveReadiness(null, 0, 0, 1);
 
     /**
      * @param processor   this agent's processor: set to carrier mode here ({@link EspProcessor#carrierPayloads}).
@@ -197,6 +199,22 @@ public final class OutboundAgent implements Agent
         fragmentGuard.guard(latestGuarded.get());
     }
 
+    /**
+     * Read the TUN only when it may hold a packet ({@link ReceiveReadiness}): when the poll of the agent's idle
+     * strategy last reported it readable, or the last duty cycle stopped at a full burst. The TUN read that found
+     * nothing then ends a wake-up's reads; the duty cycles of the idle rounds that follow (a yield each) make none,
+     * and a packet that comes meanwhile is seen by the poll that ends them, which returns at once. Only for an agent
+     * that has its own thread: one that shares it (with the inbound agent) may never idle while the other has work,
+     * so its idle strategy would not poll. Set before the agent starts.
+     *
+     * @param fds      the descriptors the agent's idle strategy polls.
+     * @param fdOffset index in {@code fds} of the TUN's queue 0.
+     */
+    public void pollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
+    {
+        tunReadiness = new ReceiveReadiness(fds, fdOffset, 0, 1);
+    }
+
     public String roleName()
     {
         return "esp4j-outbound-" + tun.name();
@@ -211,20 +229,29 @@ public final class OutboundAgent implements Agent
             commands += held.releaseHeld(reinjector); // before anything new is read: a flow keeps its order
         }
         int work = 0;
-        while (work < burst)
+        tunReadiness.beginCycle();
+        if (tunReadiness.shouldRead(0))
         {
-            final int n = tun.read(0, receive.address(0), receive.capacity());
-            if (n == TunDevice.WOULD_BLOCK)
+            boolean more = true;
+            while (work < burst)
             {
-                break;
+                final int n = tun.read(0, receive.address(0), receive.capacity());
+                if (n == TunDevice.WOULD_BLOCK)
+                {
+                    more = false;
+                    break;
+                }
+                work++;
+                if (n < 0)
+                {
+                    // read on next cycle, as before the gate: what follows a failed read may already be out of the
+                    // TUN's queue (in io_uring's completions), where poll(2) does not see it
+                    daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
+                    break;
+                }
+                onRead(n);
             }
-            work++;
-            if (n < 0)
-            {
-                daemonCounters.increment(DaemonCounters.Counter.Esp4jTunIoError);
-                break;
-            }
-            onRead(n);
+            tunReadiness.read(0, more);
         }
         sendPending();
         flushSenders();

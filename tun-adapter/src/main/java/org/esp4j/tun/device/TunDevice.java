@@ -71,6 +71,16 @@ public final class TunDevice implements TunPort, AutoCloseable
     private final boolean[] ringFailed;
     private final String[] ringUnavailable;
     private final long[] ringEnters;
+    /**
+     * Per queue, owned by its reading thread: whether reads go through the ring now (packets queue) or through
+     * {@code read(2)} (sparse), packets {@code read(2)} took in a row, ring enters in a row that found at most one, and
+     * whether the last enter took every packet the TUN held (then an empty ring answers {@link #WOULD_BLOCK} at once).
+     */
+    private final boolean[] ringActive;
+    private final int[] readStreak;
+    private final int[] sparseEnters;
+    private final boolean[] ringDrained;
+    private final long[] ringSwitches;
 
     private TunDevice(final String name, final int[] fds, final int vnetHeaderLength, final boolean udpOffload)
     {
@@ -83,6 +93,11 @@ public final class TunDevice implements TunPort, AutoCloseable
         ringFailed = new boolean[fds.length];
         ringUnavailable = new String[fds.length];
         ringEnters = new long[fds.length];
+        ringActive = new boolean[fds.length];
+        readStreak = new int[fds.length];
+        sparseEnters = new int[fds.length];
+        ringDrained = new boolean[fds.length];
+        ringSwitches = new long[fds.length];
     }
 
     /**
@@ -253,12 +268,20 @@ public final class TunDevice implements TunPort, AutoCloseable
     }
 
     /**
-     * Read with io_uring (call before the readers start): each queue's reading thread sets up, at its first
-     * {@link #read}, a ring with one multishot read of the queue into {@link #RING_BUFFERS} buffers ({@link IoUring}),
-     * and then makes one {@code io_uring_enter(2)} each time it has handed out every packet the last one read,
-     * instead of one {@code read(2)} per packet: about two system calls per burst of packets. Where the kernel has no
-     * io_uring (older than 6.7 for the multishot read, {@code /proc/sys/kernel/io_uring_disabled}, a seccomp filter)
-     * the queue reads with {@code read(2)}, as without this call; {@link #ioUringUnavailable} says why.
+     * Read with io_uring while packets queue (call before the readers start): each queue's reading thread sets up, at
+     * its first {@link #read}, a ring with one multishot read of the queue into {@link #RING_BUFFERS} buffers
+     * ({@link IoUring}). The queue reads with {@code read(2)} while traffic is sparse (a packet, then nothing): one
+     * {@code read(2)} per packet and one that finds nothing, and nothing of io_uring on a lone packet's way. Once
+     * {@link #RING_AFTER_READS} packets came in a row from {@code read(2)}, packets queue, and the queue reads through
+     * the ring: one {@code io_uring_enter(2)} hands over every packet waiting, and when it took all the TUN held
+     * (fewer than {@link #RING_BUFFERS}) the read after the last of them answers {@link #WOULD_BLOCK} without a system
+     * call; the reader learns of more from {@code poll(2)} on the TUN fd, which the ring leaves readable while packets
+     * wait in the TUN. After {@link #READ_AFTER_SPARSE_ENTERS} enters in a row that found at most one packet each the
+     * queue goes back to {@code read(2)}. The multishot read stays armed throughout: packets {@code read(2)} takes meanwhile
+     * are not in the ring (it reads in the kernel only inside {@code io_uring_enter}, {@code DEFER_TASKRUN}), and
+     * the order of packets holds because one thread reads the queue either way. Where the kernel has no io_uring (older
+     * than 6.7 for the multishot read, {@code /proc/sys/kernel/io_uring_disabled}, a seccomp filter) the queue reads
+     * with {@code read(2)}, as without this call; {@link #ioUringUnavailable} says why.
      */
     public void readWithIoUring(final boolean on)
     {
@@ -267,6 +290,15 @@ public final class TunDevice implements TunPort, AutoCloseable
 
     /** Provided buffers per queue's ring: the most packets one {@code io_uring_enter} reads. */
     public static final int RING_BUFFERS = 32;
+
+    /**
+     * Packets {@code read(2)} takes in a row (no {@link #WOULD_BLOCK} between) before the queue reads through its ring:
+     * that many waited at once, so one enter would have taken them with one system call instead of that many.
+     */
+    public static final int RING_AFTER_READS = 4;
+
+    /** Ring enters in a row that find at most one packet each before the queue reads with {@code read(2)} again. */
+    public static final int READ_AFTER_SPARSE_ENTERS = 8;
 
     /**
      * @return null if the queue reads with io_uring or has not read yet, else why it reads with {@code read(2)} (read
@@ -284,16 +316,32 @@ public final class TunDevice implements TunPort, AutoCloseable
     }
 
     /**
+     * @return times the queue's reader went from {@code read(2)} to the ring or back (read on its thread, or after it
+     * stopped).
+     */
+    public long ioUringSwitches(final int queue)
+    {
+        return ringSwitches[queue];
+    }
+
+    /** @return true if the queue's next reads go through its ring (read on its thread, or after it stopped). */
+    public boolean ioUringActive(final int queue)
+    {
+        return ringActive[queue];
+    }
+
+    /**
      * Read one packet.
      *
-     * @return its length, {@link #WOULD_BLOCK} when none is waiting, or {@code -errno}.
+     * @return its length, {@link #WOULD_BLOCK} when none is waiting (with io_uring: or the last enter took every
+     * packet waiting; {@code poll(2)} on {@link #fd} reports more), or {@code -errno}.
      */
     public int read(final int queue, final long address, final int capacity)
     {
         if (ioUringWanted)
         {
             final IoUring ring = ringTried[queue] ? rings[queue] : openRing(queue);
-            if (ring != null)
+            if (ring != null && ringActive[queue])
             {
                 final int n = readRing(queue, ring, address, capacity);
                 if (n != Integer.MIN_VALUE)
@@ -305,18 +353,27 @@ public final class TunDevice implements TunPort, AutoCloseable
         final long n = LibC.read(fds[queue], address, capacity);
         if (n >= 0)
         {
+            if (++readStreak[queue] >= RING_AFTER_READS && rings[queue] != null && !ringFailed[queue])
+            {
+                // packets queue: the rest of them, and what follows, through the ring
+                readStreak[queue] = 0;
+                sparseEnters[queue] = 0;
+                ringActive[queue] = true;
+                ringSwitches[queue]++;
+            }
             return (int)n;
         }
+        readStreak[queue] = 0;
         final int errno = LibC.errno();
         return errno == LibC.EAGAIN || errno == LibC.EINTR ? WOULD_BLOCK : -errno;
     }
 
     /**
      * The next packet of the queue's ring: from the completion queue, or when that is empty after one
-     * {@code io_uring_enter} that reads what waits in the TUN.
+     * {@code io_uring_enter} that reads what waits in the TUN (none if the last one took all there was).
      *
-     * @return as {@link #read}, or {@link Integer#MIN_VALUE} once the ring failed and is drained (read with
-     * {@code read(2)} from then on).
+     * @return as {@link #read}, or {@link Integer#MIN_VALUE} to read with {@code read(2)}: the ring failed and is
+     * drained (from then on), or traffic became sparse (until packets queue again).
      */
     private int readRing(final int queue, final IoUring ring, final long address, final int capacity)
     {
@@ -326,6 +383,7 @@ public final class TunDevice implements TunPort, AutoCloseable
             // the kernel ended the multishot read (a kernel without it, a queue being torn down): read(2) from now
             // on, which reports what is still wrong the usual way
             ringFailed[queue] = true;
+            ringActive[queue] = false;
             ringUnavailable[queue] = "multishot read: " + LibC.describe(-n);
             n = ring.next(address, capacity);
             return n != 0 ? n : Integer.MIN_VALUE;
@@ -338,16 +396,31 @@ public final class TunDevice implements TunPort, AutoCloseable
         {
             return Integer.MIN_VALUE;
         }
+        if (ringDrained[queue])
+        {
+            // the last enter took every packet the TUN held: one that came since makes poll(2) report the fd
+            ringDrained[queue] = false;
+            return WOULD_BLOCK;
+        }
+        if (sparseEnters[queue] >= READ_AFTER_SPARSE_ENTERS)
+        {
+            ringActive[queue] = false;
+            ringSwitches[queue]++;
+            return Integer.MIN_VALUE;
+        }
         ringEnters[queue]++;
-        final int entered = ring.enter();
-        if (entered < 0)
+        final int ready = ring.enter();
+        if (ready < 0)
         {
             // e.g. EEXIST: another thread than the ring's reads this queue; what the ring holds is handed out first
             ringFailed[queue] = true;
-            ringUnavailable[queue] = "io_uring_enter: " + LibC.describe(-entered);
+            ringActive[queue] = false;
+            ringUnavailable[queue] = "io_uring_enter: " + LibC.describe(-ready);
             n = ring.next(address, capacity);
             return n != 0 ? n : Integer.MIN_VALUE;
         }
+        sparseEnters[queue] = ready <= 1 ? sparseEnters[queue] + 1 : 0;
+        ringDrained[queue] = ready > 0 && ready < RING_BUFFERS;
         n = ring.next(address, capacity);
         return n == 0 ? WOULD_BLOCK : n;
     }

@@ -252,7 +252,7 @@ public final class IoUring implements AutoCloseable
     /**
      * Submit what is queued and let the kernel do the reads that are due, without waiting for any.
      *
-     * @return 0, or {@code -errno}.
+     * @return the completions now waiting for {@link #next} (reads, and a read the kernel ended), or {@code -errno}.
      */
     public int enter()
     {
@@ -261,9 +261,12 @@ public final class IoUring implements AutoCloseable
         if (n < 0)
         {
             final int errno = LibC.errno();
-            return errno == LibC.EINTR || errno == LibC.EAGAIN || errno == LibC.EBUSY ? 0 : -errno;
+            if (errno != LibC.EINTR && errno != LibC.EAGAIN && errno != LibC.EBUSY)
+            {
+                return -errno;
+            }
         }
-        return 0;
+        return rings.getIntVolatile(cqTailAt) - rings.getInt(cqHeadAt, NATIVE);
     }
 
     /**

@@ -46,6 +46,10 @@ final class AgentSubstitutes
     {
         final Deque<byte[]> toRead = new ArrayDeque<>();
         final List<byte[]> written = new ArrayList<>();
+        /** read calls, those that found nothing included. */
+        int reads;
+        /** reads still to fail with {@code -EIO} before packets are handed out. */
+        int failReads;
 
         public String name()
         {
@@ -59,6 +63,12 @@ final class AgentSubstitutes
 
         public int read(final int queue, final long address, final int capacity)
         {
+            reads++;
+            if (failReads > 0)
+            {
+                failReads--;
+                return -org.esp4j.tun.jna.LibC.EIO;
+            }
             final byte[] packet = toRead.poll();
             if (packet == null)
             {

@@ -221,4 +221,73 @@ class OutboundAgentTest
         assertEquals(1, counters.get(XfrmCounter.Esp4jOutTooBig));
         assertArrayEquals(Arrays.copyOf(big, 40), Arrays.copyOfRange(answer, 48, 88), "quotes the packet");
     }
+
+    @Test
+    void shouldReadTheTunOnlyWhenPollReportedItOrTheLastCycleFilledItsBurst() throws Exception
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        // an eventfd stands in for the TUN fd: readable when the test says so
+        try (org.esp4j.tun.jna.EventFd tunFd = new org.esp4j.tun.jna.EventFd())
+        {
+            final org.esp4j.tun.jna.PollFds fds = new org.esp4j.tun.jna.PollFds(1)
+                .add(tunFd.fd(), org.esp4j.tun.jna.LibC.POLLIN);
+            agent.pollReadiness(fds, 0);
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+            assertEquals(0, fds.poll(0));
+            assertEquals(0, agent.doWork(), "poll did not report the TUN: no read");
+            assertEquals(0, tun.reads);
+
+            tunFd.signal();
+            assertEquals(1, fds.poll(0));
+            assertEquals(1, agent.doWork());
+            assertEquals(2, tun.reads, "the packet, then the read that found nothing");
+            assertEquals(1, raw.sent.size());
+
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            assertEquals(0, agent.doWork(), "the last read found nothing and no poll came since");
+            assertEquals(2, tun.reads);
+
+            for (int i = 0; i < 20; i++)
+            {
+                tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            }
+            assertEquals(1, fds.poll(0));
+            assertEquals(16, agent.doWork(), "a whole burst");
+            assertEquals(18, tun.reads);
+            tunFd.clear();
+            assertEquals(0, fds.poll(0));
+            assertEquals(5, agent.doWork(), "a full burst: read on without a poll");
+            assertEquals(24, tun.reads);
+            assertEquals(22, raw.sent.size());
+        }
+    }
+
+    @Test
+    void shouldReadTheTunAgainAfterAFailedReadWithoutWaitingForPoll() throws Exception
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        try (org.esp4j.tun.jna.EventFd tunFd = new org.esp4j.tun.jna.EventFd())
+        {
+            final org.esp4j.tun.jna.PollFds fds = new org.esp4j.tun.jna.PollFds(1)
+                .add(tunFd.fd(), org.esp4j.tun.jna.LibC.POLLIN);
+            agent.pollReadiness(fds, 0);
+            tun.failReads = 1;
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            tunFd.signal();
+            assertEquals(1, fds.poll(0));
+            agent.doWork();
+            assertEquals(1, daemonCounters.get(DaemonCounters.Counter.Esp4jTunIoError));
+            tunFd.clear();
+            assertEquals(0, fds.poll(0));
+
+            // what follows a failed read may have left the TUN's queue already (io_uring), where poll cannot see it
+            assertEquals(1, agent.doWork());
+            assertEquals(1, raw.sent.size());
+        }
+    }
 }

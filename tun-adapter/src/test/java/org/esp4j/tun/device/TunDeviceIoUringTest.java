@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,57 @@ class TunDeviceIoUringTest
             assertNull(tun.ioUringUnavailable(0), "io_uring in use");
             final long enters = tun.ioUringEnters(0) - entersBefore;
             assertTrue(enters <= count / 4, count + " datagrams took " + enters + " io_uring_enter calls");
+        }
+    }
+
+    @Test
+    void shouldReadSparseDatagramsWithReadAndQueuedOnesThroughTheRing() throws Exception
+    {
+        try (TunDevice tun = open(false); DatagramSocket socket = new DatagramSocket())
+        {
+            final NativeArea area = new NativeArea(TunDevice.MAX_READ_LENGTH);
+            final PollFds poll = new PollFds(1).add(tun.fd(0), LibC.POLLIN);
+            drain(tun, area);
+            final long entersBefore = tun.ioUringEnters(0);
+            int next = 0;
+            for (int i = 0; i < 2 * TunDevice.READ_AFTER_SPARSE_ENTERS; i++, next++)
+            {
+                send(socket, next, 100);
+                readAlone(tun, area, poll, next);
+            }
+            assertEquals(entersBefore, tun.ioUringEnters(0), "lone datagrams: read(2), no io_uring_enter");
+            assertFalse(tun.ioUringActive(0));
+
+            final int queued = 3 * TunDevice.RING_BUFFERS;
+            for (int i = 0; i < queued; i++)
+            {
+                send(socket, next + i, 100);
+            }
+            readDatagrams(tun, area, next, queued);
+            next += queued;
+            assertTrue(tun.ioUringActive(0), "datagrams queued: read through the ring");
+            final long enters = tun.ioUringEnters(0) - entersBefore;
+            assertTrue(enters <= queued / 8, queued + " queued datagrams took " + enters + " io_uring_enter calls");
+
+            for (int i = 0; i < 2 * TunDevice.READ_AFTER_SPARSE_ENTERS && tun.ioUringActive(0); i++, next++)
+            {
+                send(socket, next, 100);
+                readAlone(tun, area, poll, next);
+            }
+            assertFalse(tun.ioUringActive(0), "sparse again: back to read(2)");
+            assertEquals(2, tun.ioUringSwitches(0));
+            assertNull(tun.ioUringUnavailable(0));
+        }
+    }
+
+    /** Wait as an idle agent does (poll) for datagram {@code index}, read it, and find nothing after it. */
+    private static void readAlone(final TunDevice tun, final NativeArea area, final PollFds poll, final int index)
+    {
+        assertEquals(1, poll.poll(20_000), "poll on the TUN fd saw no datagram");
+        readDatagrams(tun, area, index, 1);
+        for (int i = 0; i < 10 && tun.read(0, area.address(0), area.capacity()) > 0; i++)
+        {
+            // nothing else but what the kernel sends on its own (an MLD report)
         }
     }
 
@@ -128,9 +180,12 @@ class TunDeviceIoUringTest
             final NativeArea area = new NativeArea(TunDevice.MAX_READ_LENGTH);
             // the ring belongs to the thread that read first
             CompletableFuture.runAsync(() -> drain(tun, area), other).get(30, TimeUnit.SECONDS);
-            send(socket, 0, 80);
-            send(socket, 1, 81);
-            readDatagrams(tun, area, 0, 2);
+            final int count = 2 * TunDevice.RING_AFTER_READS + 2; // queued: the reader turns to the ring, which refuses
+            for (int i = 0; i < count; i++)
+            {
+                send(socket, i, 80 + i);
+            }
+            readDatagrams(tun, area, 0, count);
             assertTrue(tun.ioUringUnavailable(0).startsWith("io_uring_enter"), tun.ioUringUnavailable(0));
         }
         finally
