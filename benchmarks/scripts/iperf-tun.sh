@@ -9,6 +9,8 @@
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
 #   UDP_LEN    datagram size of the udp test (1400)
+#   UDP_WINDOW iperf3 -w for the udp and udpmax tests, every mode alike: the socket buffers (the server's too), e.g. 4M
+#              to see what the receiving application's default buffer (net.core.rmem_default) costs (unset: none)
 #   TESTS      any of: tcp, udp (iperf3 at UDP_RATE), rr (sequential UDP request/response, udp-rr.py: RR_COUNT round
 #              trips of RR_SIZE bytes, RTT percentiles), udpmax (best UDP rate at < 1 % loss for each size of
 #              UDP_SIZES: a bisection of SEARCH_STEPS iperf3 runs of SEARCH_SECONDS between 0 and UDP_MAX) ("tcp udp")
@@ -83,6 +85,9 @@ DURATION=${DURATION:-20}
 FAMILY=${FAMILY:-6}
 UDP_RATE=${UDP_RATE:-500M}
 UDP_LEN=${UDP_LEN:-1400}
+UDP_WINDOW=${UDP_WINDOW:-}
+WINDOW_ARGS=()
+[ -n "$UDP_WINDOW" ] && WINDOW_ARGS=(-w "$UDP_WINDOW")
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
 VETH_FEATURES=${VETH_FEATURES:-}
@@ -526,7 +531,7 @@ udp_search() { # $1 round, $2 mode, $3 size
     local json=$WORK/r$1-$safe-udpmax-$size-$step.json
     probe_begin "$SEARCH_SECONDS"
     begin_counts
-    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" > "$json" 2>/dev/null || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" "${WINDOW_ARGS[@]}" > "$json" 2>/dev/null || true
     end_counts
     read -r mbps loss < <(udp_result "$json")
     probe_end "round $1 $2 udpmax-$size step $step -b ${rate}M: $mbps Mbit/s, loss $loss %"
@@ -601,7 +606,7 @@ for mode in $MODES; do
       report "$round" "$mode" "$test" "$WORK/$run.json" "$(counted_seconds)"
     else
       args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
-      [ "$test" = udp ] && args+=(-u -l "$UDP_LEN" -b "$UDP_RATE")
+      [ "$test" = udp ] && args+=(-u -l "$UDP_LEN" -b "$UDP_RATE" "${WINDOW_ARGS[@]}")
       latency=""
       if [ "${mode%%[-:]*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086
