@@ -109,11 +109,10 @@ public final class DaemonConfig
     public static final int DEFAULT_STEER_RULE_PRIORITY = 4501;
     public static final int DEFAULT_BURST = 64;
     /**
-     * {@code tun.uso.segments}: a train of this many 1,400-byte datagrams takes about a sixth of a default receive
-     * buffer ({@code net.core.rmem_default}, 208 KiB), where 45 of them took half, so the receiving application's
-     * socket fills in small steps while the application waits for a CPU; a write still carries 16 datagrams.
+     * {@code tun.uso.segments}: as many datagrams per TUN write as the coalescer takes. Smaller caps (8, 16) were
+     * measured against it for the receiving application's socket buffer and gave no rate that held over rounds.
      */
-    public static final int DEFAULT_TUN_USO_SEGMENTS = 16;
+    public static final int DEFAULT_TUN_USO_SEGMENTS = org.esp4j.tun.offload.UdpCoalescer.MAX_SEGMENTS;
     public static final int DEFAULT_TUN_TX_QUEUE_LENGTH = 4096;
     public static final int DEFAULT_IDLE_POLL_MS = 100;
     /** Default period of the SIP bridge's summary line, seconds. */
