@@ -9,6 +9,8 @@
 #   DURATION   seconds per iperf3 run (20)         FAMILY   6 or 4 (6)
 #   UDP_RATE   iperf3 -b for UDP (500M; 0 = unlimited) MODES    "kernel bypass esp" (all three)
 #   UDP_LEN    datagram size of the udp test (1400)
+#   UDP_WINDOW iperf3 -w for the udp and udpmax tests, every mode alike: the socket buffers (the server's too), e.g. 4M
+#              to see what the receiving application's default buffer (net.core.rmem_default) costs (unset: none)
 #   TESTS      any of: tcp, udp (iperf3 at UDP_RATE), rr (sequential UDP request/response, udp-rr.py: RR_COUNT round
 #              trips of RR_SIZE bytes, RTT percentiles), udpmax (best UDP rate at < 1 % loss for each size of
 #              UDP_SIZES: a bisection of SEARCH_STEPS iperf3 runs of SEARCH_SECONDS between 0 and UDP_MAX) ("tcp udp")
@@ -44,6 +46,7 @@
 #   DAEMON_CPUS "UE_CPU PC_CPU": pin each daemon JVM to one CPU with taskset (unset: the scheduler decides)
 #   RR_CPUS    "CLIENT_CPU SERVER_CPU": run udp-rr.py's client and server each on one CPU (--cpu; unset: any), e.g. to
 #              keep them off the CPU of the daemons' packet threads (a mode "esp:packet.cpus=1" with RR_CPUS="0 0")
+#   A mode's extra config may also hold nice=N: that mode's daemons run at niceness N (nice -n N), iperf3 at 0
 #   A mode's extra config may also hold java=PATH: that mode's daemons run on that JVM (JAVA: the rest), so
 #              MODES="esp esp:java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java" compares two JDKs in the same rounds
 #   CARRIER    raw (ESP as IP protocol 50) or udp (RFC 3948 ESP-in-UDP on 4500) (raw)
@@ -60,6 +63,10 @@
 #   PERF       1: `perf record -g` (999 Hz) of both daemons during each TESTS=udp run, the daemons with
 #              -XX:+PreserveFramePointer and their JIT's symbols (jcmd Compiler.perfmap, /tmp/perf-PID.map), kept in the
 #              work dir as RUN-perf-ue.data and RUN-perf-pc.data (`perf report -i FILE --no-children`) (0)
+#   LOSS_DETAIL 1: around every iperf3 run of TESTS=udp and every step of udpmax, where datagrams were lost
+#              (loss-probe.py: each UDP socket's drops by port, so the iperf3 server's and the carrier's apart, the
+#              kernel's UDP/IP error counters, link and qdisc drops, in both namespaces) and the share of the CPUs
+#              that was busy; one line per run or step in steps.md beside the results, and on stderr (0)
 #   VETH_MTU   MTU of the veth pair (1600: the TUN MTU, VETH_MTU - 88, then carries 1400-byte datagrams whole;
 #              with 1500 the kernel fragments them before the TUN and non-first fragments miss port selectors)
 # Needs: root, iproute2, iperf3, python3, a JDK 17+ (and for the libipsec mode strongSwan 5.9 with its starter,
@@ -78,11 +85,15 @@ DURATION=${DURATION:-20}
 FAMILY=${FAMILY:-6}
 UDP_RATE=${UDP_RATE:-500M}
 UDP_LEN=${UDP_LEN:-1400}
+UDP_WINDOW=${UDP_WINDOW:-}
+WINDOW_ARGS=()
+[ -n "$UDP_WINDOW" ] && WINDOW_ARGS=(-w "$UDP_WINDOW")
 WARMUP=${WARMUP:-5}
 VETH_MTU=${VETH_MTU:-1600}
 VETH_FEATURES=${VETH_FEATURES:-}
 CAPTURE=${CAPTURE:-0}
 PERF=${PERF:-0}
+LOSS_DETAIL=${LOSS_DETAIL:-0}
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 CARRIER=${CARRIER:-raw}
 DAEMON_CPUS=${DAEMON_CPUS:-}
@@ -244,13 +255,15 @@ start_daemon() { # $1 = ns, $2 = ue|pc, $3 = mode (esp-base, bypass-base: BASE_J
   [ "$2" = pc ] && peer=$UE_ADDR
   local CARRIER=$CARRIER # a mode's carrier=... changes the preload's SAs too
   local java=$JAVA # a mode's java=... runs its daemons on that JVM
+  local nice=() # a mode's nice=N runs its daemons at that niceness (the applications stay at 0)
   if [[ $mode == *:* ]]; then
     extra=${mode#*:}; mode=${mode%%:*}
     for line in ${extra//,/ }; do
       [[ $line == carrier=* ]] && CARRIER=${line#carrier=}
       [[ $line == java=* ]] && java=${line#java=}
+      [[ $line == nice=* ]] && nice=(nice -n "${line#nice=}")
     done
-    extra=$(tr ',' '\n' <<< "$extra" | grep -v '^carrier=\|^java=' || true)
+    extra=$(tr ',' '\n' <<< "$extra" | grep -v '^carrier=\|^java=\|^nice=' || true)
   fi
   case $mode in *-base) jar=$BASE_JAR; mode=${mode%-base};; esac
   preload "$2" "$mode" > "$WORK/$2.xfrm"
@@ -271,7 +284,7 @@ CONF
     local cpus=($DAEMON_CPUS)
     pin=(taskset -c "${cpus[$([ "$2" = ue ] && echo 0 || echo 1)]}")
   fi
-  ip netns exec "$1" "${pin[@]}" "$java" $(daemon_jvm_args "$java") -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
+  ip netns exec "$1" "${pin[@]}" "${nice[@]}" "$java" $(daemon_jvm_args "$java") -cp "$jar" org.esp4j.cli.Esp4jMain run --config "$WORK/$2.conf" \
     > "$WORK/daemon-$2.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
@@ -401,6 +414,21 @@ sleep 1
 # counters around one measured run: veth packets, busy CPU jiffies, daemon jiffies
 begin_counts() { P0=$(veth_packets); C0=$(cpu_ticks); D0=$(proc_ticks "${DAEMONS[@]:-}"); T0=$(date +%s%N); }
 end_counts() { P1=$(veth_packets); C1=$(cpu_ticks); D1=$(proc_ticks "${DAEMONS[@]:-}"); T1=$(date +%s%N); }
+# LOSS_DETAIL: snapshots around one iperf3 run, and one line in steps.md of what moved ($1: what the line is about)
+# and the iperf3 server socket's queue and drops every 5 ms during the run ($1 of probe_begin: the run's seconds)
+probe_begin() {
+  [ "$LOSS_DETAIL" = 1 ] || return 0
+  python3 "$ROOT/benchmarks/scripts/loss-probe.py" snap "$UE" "$PC" > "$WORK/probe-0.json"
+  ip netns exec "$PC" python3 "$ROOT/benchmarks/scripts/loss-probe.py" watch $PORT "$1" 5 > "$WORK/probe-watch.txt" &
+  PROBE_WATCH=$!
+}
+probe_end() {
+  [ "$LOSS_DETAIL" = 1 ] || return 0
+  python3 "$ROOT/benchmarks/scripts/loss-probe.py" snap "$UE" "$PC" > "$WORK/probe-1.json"
+  wait "$PROBE_WATCH" || true
+  echo "$1: $(python3 "$ROOT/benchmarks/scripts/loss-probe.py" diff "$WORK/probe-0.json" "$WORK/probe-1.json"); server socket $(cat "$WORK/probe-watch.txt")" |
+    tee -a "$WORK/steps.md" >&2
+}
 # seconds between begin_counts and end_counts (an rr run's warm-up included, as in its CPU ticks)
 counted_seconds() { python3 -c "print(($T1 - $T0) / 1e9)"; }
 
@@ -501,10 +529,12 @@ udp_search() { # $1 round, $2 mode, $3 size
   rate=$hi
   for step in $(seq 1 "$SEARCH_STEPS"); do
     local json=$WORK/r$1-$safe-udpmax-$size-$step.json
+    probe_begin "$SEARCH_SECONDS"
     begin_counts
-    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" > "$json" 2>/dev/null || true
+    ip netns exec "$UE" iperf3 -c "$TARGET" -p $PORT -t "$SEARCH_SECONDS" -J -u -l "$size" -b "${rate}M" "${WINDOW_ARGS[@]}" > "$json" 2>/dev/null || true
     end_counts
     read -r mbps loss < <(udp_result "$json")
+    probe_end "round $1 $2 udpmax-$size step $step -b ${rate}M: $mbps Mbit/s, loss $loss %"
     if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)' "$loss"; then
       if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "$mbps" "$best"; then
         best=$mbps
@@ -576,7 +606,7 @@ for mode in $MODES; do
       report "$round" "$mode" "$test" "$WORK/$run.json" "$(counted_seconds)"
     else
       args=(-c "$TARGET" -p $PORT -t "$DURATION" -J)
-      [ "$test" = udp ] && args+=(-u -l "$UDP_LEN" -b "$UDP_RATE")
+      [ "$test" = udp ] && args+=(-u -l "$UDP_LEN" -b "$UDP_RATE" "${WINDOW_ARGS[@]}")
       latency=""
       if [ "${mode%%[-:]*}" = esp ] && [ "$CONTROL_PAIRS" -gt 0 ] && [ "$test" = "${TESTS%% *}" ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086
@@ -600,9 +630,11 @@ for mode in $MODES; do
         perf record -q -F 999 -g -p "${DAEMONS[0]}" -o "$WORK/$run-perf-pc.data" > /dev/null 2>&1 &
         perfs+=("$!")
       fi
+      [ "$test" = udp ] && probe_begin "$DURATION"
       begin_counts
       ip netns exec "$UE" iperf3 "${args[@]}" > "$WORK/$run.json" 2> "$WORK/$run.err" || true
       end_counts
+      [ "$test" = udp ] && probe_end "round $round $mode udp -b $UDP_RATE: $(udp_result "$WORK/$run.json" | awk '{print $1 " Mbit/s, loss " $2 " %"}')"
       if [ "${#perfs[@]}" -gt 0 ]; then
         for pid in "${DAEMONS[@]}"; do jcmd "$pid" Compiler.perfmap > /dev/null 2>&1 || true; done
         kill -INT "${perfs[@]}" 2>/dev/null || true; wait "${perfs[@]}" 2>/dev/null || true

@@ -100,7 +100,7 @@ public class PacketAgentsBenchmark
             new UdpCarrierSender[] { null, null }, true, 1500, 64);
         final DaemonCounters pcscfCounters = new DaemonCounters(pcscf.counters.countersManager());
         final InboundAgent inbound = new InboundAgent(pcscfTun, pcscf.processor, pcscf.counters,
-            pcscfCounters, new CarrierReceiver[] { wire }, 0, 64);
+            pcscfCounters, new CarrierReceiver[] { wire }, 0, 64, org.esp4j.tun.offload.UdpCoalescer.MAX_SEGMENTS);
         agents = new CompositeAgent(outbound, inbound);
         // the daemon's idle strategy with profile=latency's window over no descriptor (poll(0) returns at once); at
         // 100 % the window always opens, so no round sleeps in poll whatever load the benchmark loop shows

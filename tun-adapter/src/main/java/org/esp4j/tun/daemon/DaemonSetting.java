@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import org.esp4j.tun.offload.UdpCoalescer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,9 @@ public enum DaemonSetting
     TUN_IO_URING("tun.io_uring", "on|off", "off",
         "read the TUN through io_uring while packets queue, one system call per burst (Linux 6.7+, else read(2)), " +
             "read(2) while sparse; off: one read(2) per packet"),
+    TUN_USO_SEGMENTS("tun.uso.segments", "DATAGRAMS", String.valueOf(DaemonConfig.DEFAULT_TUN_USO_SEGMENTS),
+        "most received datagrams of one UDP flow joined into one TUN write (UDP segmentation offload, 1.." +
+        UdpCoalescer.MAX_SEGMENTS + "; 1: one write per datagram)"),
     PATH_MTU("path.mtu", "BYTES", "0", "MTU of the path the carrier uses; 0: the MTU of the link towards the first peer"),
     CARRIER("carrier", "raw|udp|both", "raw", "raw: ESP as IP protocol 50; udp: RFC 3948 on udp.port; both"),
     UDP_PORT("udp.port", "PORT", "4500", "UDP port of the ESP-in-UDP carrier (1..65535)"),

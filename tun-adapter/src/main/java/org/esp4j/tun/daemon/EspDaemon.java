@@ -377,7 +377,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         receivers.addAll(rawReceivers);
         receivers.addAll(udpList);
         final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
-            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), ring != null ? 1 : 0, config.burst());
+            counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), ring != null ? 1 : 0, config.burst(),
+            config.tunUsoSegments());
 
         // with the SIP bridge, the conductor wakes the outbound agent when held packets may go (HoldArea)
         holdWake = config.sipRole() != null ? register(new org.esp4j.tun.jna.EventFd()) : null;

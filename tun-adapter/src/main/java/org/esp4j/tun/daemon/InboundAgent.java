@@ -61,6 +61,7 @@ public final class InboundAgent implements Agent
      *                  in this order.
      * @param ringReceivers how many of the first receivers are the packet ring (0 or 1): a packet both it and a raw
      *                  socket took is recognised ({@link RingDuplicates}).
+     * @param usoSegments most datagrams of one UDP flow joined into one TUN write ({@link UdpCoalescer}).
      */
     public InboundAgent(
         final TunPort tun,
@@ -69,7 +70,8 @@ public final class InboundAgent implements Agent
         final DaemonCounters daemonCounters,
         final CarrierReceiver[] receivers,
         final int ringReceivers,
-        final int burst)
+        final int burst,
+        final int usoSegments)
     {
         this.ringReceivers = ringReceivers;
         this.tun = tun;
@@ -97,7 +99,7 @@ public final class InboundAgent implements Agent
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         udpWriter = new UdpCoalescer((address, length) -> tun.write(0, address, length), tun.udpOffload(),
-            tunWriter::offer, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
+            usoSegments, tunWriter::offer, daemonCounters.counter(DaemonCounters.Counter.TunGroPacketsWritten),
             daemonCounters.counter(DaemonCounters.Counter.TunGroSegments),
             daemonCounters.counter(DaemonCounters.Counter.Esp4jTunIoError));
         roleName = "esp4j-inbound-" + tun.name();

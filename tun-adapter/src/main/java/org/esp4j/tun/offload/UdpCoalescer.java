@@ -62,6 +62,7 @@ public final class UdpCoalescer
     private final AtomicCounter coalescedSegments;
     private final AtomicCounter writeErrors;
     private final boolean enabled;
+    private final int maxSegments;
     private final NativeArea area = new NativeArea(VirtioNetHeader.LENGTH + MAX_PACKET_LENGTH);
     private final UnsafeBuffer out = area.buffer();
 
@@ -74,6 +75,7 @@ public final class UdpCoalescer
     /**
      * @param writer            the TUN, opened with a virtio-net header and UDP segmentation offload.
      * @param enabled           false: every packet goes to {@code next} unchanged.
+     * @param maxSegments       most datagrams joined into one write (1..{@link #MAX_SEGMENTS}; 1: none joined).
      * @param next              takes every packet not joined here.
      * @param coalescedPackets  counts GSO packets written.
      * @param coalescedSegments counts datagrams that went into them.
@@ -82,13 +84,19 @@ public final class UdpCoalescer
     public UdpCoalescer(
         final TunWriter.FrameWriter writer,
         final boolean enabled,
+        final int maxSegments,
         final Next next,
         final AtomicCounter coalescedPackets,
         final AtomicCounter coalescedSegments,
         final AtomicCounter writeErrors)
     {
         this.writer = writer;
-        this.enabled = enabled;
+        if (maxSegments < 1 || maxSegments > MAX_SEGMENTS)
+        {
+            throw new IllegalArgumentException("maxSegments must be 1.." + MAX_SEGMENTS + ": " + maxSegments);
+        }
+        this.enabled = enabled && maxSegments > 1;
+        this.maxSegments = maxSegments;
         this.next = next;
         this.coalescedPackets = coalescedPackets;
         this.coalescedSegments = coalescedSegments;
@@ -110,7 +118,7 @@ public final class UdpCoalescer
             out.putBytes(VirtioNetHeader.LENGTH + pendingLength, buffer, offset + length - payloadLength, payloadLength);
             pendingLength += payloadLength;
             pendingSegments++;
-            if (payloadLength < segmentSize || pendingSegments == MAX_SEGMENTS ||
+            if (payloadLength < segmentSize || pendingSegments == maxSegments ||
                 pendingLength + segmentSize > MAX_PACKET_LENGTH)
             {
                 flush();

@@ -12,6 +12,7 @@ import org.esp4j.core.sa.SecurityAssociationDatabase;
 import org.esp4j.core.spd.SecurityPolicyDatabase;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
+import org.esp4j.tun.offload.UdpCoalescer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class InboundAgentTest
     private final AgentSubstitutes.Receiver udpCarrier = new AgentSubstitutes.Receiver(true);
     private final AgentSubstitutes.Receiver rawCarrier = new AgentSubstitutes.Receiver(false);
     private final InboundAgent agent = new InboundAgent(tun, processor, counters, daemonCounters,
-        new CarrierReceiver[] { rawCarrier, udpCarrier }, 0, 16);
+        new CarrierReceiver[] { rawCarrier, udpCarrier }, 0, 16, UdpCoalescer.MAX_SEGMENTS);
 
     @AfterEach
     void close()

@@ -260,7 +260,7 @@ class TunOffloadKernelTest
                 socket.configureBlocking(false);
                 final TunFrames counters = new TunFrames(true);
                 final UdpCoalescer coalescer = new UdpCoalescer((address, length) -> tun.write(0, address, length),
-                    true, (b, o, l) -> fail("nothing to hand on"), counters.packets, counters.segments, counters.errors);
+                    true, UdpCoalescer.MAX_SEGMENTS, (b, o, l) -> fail("nothing to hand on"), counters.packets, counters.segments, counters.errors);
                 final List<byte[]> payloads = new ArrayList<>();
                 final UnsafeBuffer input = new UnsafeBuffer(new byte[2048]);
                 for (final int size : new int[] {1200, 1200, 1200, 1200, 1200, 500})

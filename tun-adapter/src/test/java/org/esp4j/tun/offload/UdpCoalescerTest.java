@@ -207,6 +207,44 @@ class UdpCoalescerTest
     }
 
     @Test
+    void shouldEndATrainAtTheConfiguredMostSegments()
+    {
+        final UdpCoalescer coalescer = coalescer(true, 3);
+        for (int i = 0; i < 7; i++)
+        {
+            offer(coalescer, UdpPackets.datagram(false, bytes(400)));
+        }
+        coalescer.flush();
+
+        assertEquals(3, tun.frames.size(), "trains of 3, 3 and a lone datagram");
+        assertEquals(2, tun.packets.get());
+        assertEquals(6, tun.segments.get());
+        assertEquals(20 + 8 + 3 * 400, tun.packet(0).length);
+        assertEquals(20 + 8 + 400, tun.packet(2).length);
+        assertEquals(0, passedOn.size());
+    }
+
+    @Test
+    void shouldHandEveryDatagramOnWithOneSegmentPerWrite()
+    {
+        final UdpCoalescer coalescer = coalescer(true, 1);
+        offer(coalescer, UdpPackets.datagram(false, bytes(400)));
+        offer(coalescer, UdpPackets.datagram(false, bytes(400)));
+        coalescer.flush();
+
+        assertEquals(0, tun.frames.size());
+        assertEquals(2, passedOn.size(), "each to the next writer, as without UDP segmentation offload");
+    }
+
+    @Test
+    void shouldRefuseAMostSegmentsOutOfRange()
+    {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> coalescer(true, 0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> coalescer(true, UdpCoalescer.MAX_SEGMENTS + 1));
+    }
+
+    @Test
     void shouldCountAFailedWrite()
     {
         final UdpCoalescer coalescer = coalescer(true);
@@ -221,7 +259,12 @@ class UdpCoalescerTest
 
     private UdpCoalescer coalescer(final boolean enabled)
     {
-        return new UdpCoalescer(tun, enabled, this::passOn, tun.packets, tun.segments, tun.errors);
+        return coalescer(enabled, UdpCoalescer.MAX_SEGMENTS);
+    }
+
+    private UdpCoalescer coalescer(final boolean enabled, final int maxSegments)
+    {
+        return new UdpCoalescer(tun, enabled, maxSegments, this::passOn, tun.packets, tun.segments, tun.errors);
     }
 
     private void passOn(final DirectBuffer buffer, final int offset, final int length)
