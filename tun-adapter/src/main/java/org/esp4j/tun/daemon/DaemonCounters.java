@@ -140,7 +140,17 @@ public final class DaemonCounters
          * SIP bridge: TCP flows whose partial message (or segments kept after a hole) was dropped because a RST, or a
          * FIN after every byte before it, ended the connection before the message completed.
          */
-        TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose");
+        TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose"),
+        /**
+         * {@code packet.threads=auto}: the inbound agent's thread lent it to the outbound agent's thread (the packet
+         * load was low when it was about to sleep): from then on one thread carries both directions.
+         */
+        TunInboundLent(47, "TunInboundLent"),
+        /**
+         * {@code packet.threads=auto}: the outbound agent's thread gave the inbound agent back to its own thread (its
+         * load reached {@code idle.spin.load.pct}): two threads carry the traffic again.
+         */
+        TunInboundReturned(48, "TunInboundReturned");
 
         static
         {
