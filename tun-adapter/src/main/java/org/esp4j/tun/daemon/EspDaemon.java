@@ -443,7 +443,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 inboundFds::poll, homeWakeFds::poll, homeWake::clear, load, org.agrona.concurrent.SystemNanoClock.INSTANCE);
             outboundRunner = new AgentRunner(packetIdle(guest, spinNs, load, 0).loadListener(guest), errorHandler,
                 null, guest);
-            inboundRunner = new AgentRunner(packetIdle(home, spinNs, load, 1), errorHandler, null, home);
+            inboundRunner = new AgentRunner(packetIdle(home, spinNs, load, 1).loadListener(home), errorHandler, null,
+                home);
         }
         else
         {

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the holder changes it, and only to give the agent away: the home lends it ({@code HOME -> LENT}) when it is about
  * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent};
  * the guest gives it back ({@code LENT -> HOME}) when its own load, measured at a change from busy to idle
- * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}. The token is a volatile write after the
+ * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}, or after
+ * {@link #RETURN_AFTER_BUSY_CYCLES} duty cycles with work in a row. The home also lends at each of its changes from
+ * busy to idle (request/response traffic keeps its idle window from ever ending). The token is a volatile write after the
  * giver's last duty cycle and a volatile read before the taker's first, so everything the agent's state holds is
  * passed on with it (happens-before), and the agent is never run by two threads at once. The gap between the two
  * thresholds keeps a load near one of them from passing the agent to and fro.
@@ -37,6 +39,13 @@ public final class InboundHandoff
     static final int HOME = 0;
     /** The outbound agent's thread runs it. */
     static final int LENT = 1;
+
+    /**
+     * The guest gives the inbound agent back after this many duty cycles with work in a row: a run that long (each
+     * cycle takes up to a burst per descriptor) is bulk traffic, which may go on for hundreds of milliseconds
+     * without the idle round at which the guest's load is measured. Request/response traffic has one or two.
+     */
+    static final int RETURN_AFTER_BUSY_CYCLES = 256;
 
     /** The inbound agent as either side sees it. */
     interface Duty
@@ -113,7 +122,7 @@ public final class InboundHandoff
      * of that thread's idle strategy, which decides, when the thread is about to sleep, whether to lend the agent and
      * sleep on the hand-off {@code eventfd} instead of the carriers.
      */
-    static final class Home implements Agent, PollIdleStrategy.Poller
+    static final class Home implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
     {
         private final InboundHandoff handoff;
         private final Duty duty;
@@ -165,11 +174,21 @@ public final class InboundHandoff
             return duty.doWork();
         }
 
+        public void onLoad(final int loadPercent)
+        {
+            // after work: request/response traffic keeps the idle window from ever ending, so lend here too
+            if (holding && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent)
+            {
+                holding = false;
+                handoff.lend();
+            }
+        }
+
         public int poll(final int timeoutMs)
         {
             if (holding)
             {
-                // a round of the idle window looks without waiting; only a thread about to sleep lends
+                // a round of the idle window looks without waiting; a thread about to sleep lends
                 if (timeoutMs == 0 || load.totalPercent(clock.nanoTime()) >= handoff.lendBelowPercent)
                 {
                     return carriers.poll(timeoutMs);
@@ -201,6 +220,7 @@ public final class InboundHandoff
         private final PollIdleStrategy.Poller withCarriers;
         private final Runnable clearWake;
         private boolean holding;
+        private int busyCycles;
 
         /**
          * @param outbound     the outbound agent.
@@ -240,6 +260,15 @@ public final class InboundHandoff
             if (holding)
             {
                 work += duty.doWork();
+                // a long run without an idle round is bulk traffic: its load is told only at the run's end
+                if (work == 0)
+                {
+                    busyCycles = 0;
+                }
+                else if (++busyCycles >= RETURN_AFTER_BUSY_CYCLES)
+                {
+                    giveBack();
+                }
             }
             return work;
         }
@@ -248,9 +277,15 @@ public final class InboundHandoff
         {
             if (holding && loadPercent >= handoff.returnAtPercent)
             {
-                holding = false;
-                handoff.giveBack();
+                giveBack();
             }
+        }
+
+        private void giveBack()
+        {
+            holding = false;
+            busyCycles = 0;
+            handoff.giveBack();
         }
 
         public int poll(final int timeoutMs)

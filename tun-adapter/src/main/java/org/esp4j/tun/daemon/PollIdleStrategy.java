@@ -194,6 +194,7 @@ public final class PollIdleStrategy implements IdleStrategy
                 account(0, nowNs - idleSinceNs);
                 busySinceNs = nowNs;
                 busy = true;
+                daemonLoad.publishBusy(loadSlot, loadPercent(), nowNs);
             }
             idleCount = 0;
         }

@@ -121,6 +121,35 @@ class InboundHandoffTest
     }
 
     @Test
+    void shouldLendAtTheHomesChangeToIdleWhileTheLoadIsLow() throws Exception
+    {
+        load.publish(0, LEND_BELOW, nowNs);
+        home.onLoad(0);
+        assertEquals(InboundHandoff.HOME, handoff.owner(), "the outbound thread's load keeps it home");
+        load.publish(0, 0, nowNs);
+        home.onLoad(0);
+        assertEquals(InboundHandoff.LENT, handoff.owner(), "request/response traffic: lent although never asleep");
+        assertEquals(List.of("wake guest"), actions);
+        assertEquals(0, home.doWork());
+        guest.doWork();
+        assertEquals(List.of("run by guest"), duty.runs);
+    }
+
+    @Test
+    void shouldGiveTheInboundAgentBackAfterALongRunOfDutyCyclesWithWork() throws Exception
+    {
+        home.poll(TIMEOUT_MS);
+        for (int i = 0; i < InboundHandoff.RETURN_AFTER_BUSY_CYCLES - 1; i++)
+        {
+            guest.doWork(); // the duty substitute always has work
+        }
+        assertEquals(InboundHandoff.LENT, handoff.owner());
+        guest.doWork();
+        assertEquals(InboundHandoff.HOME, handoff.owner(), "bulk traffic without an idle round");
+        assertEquals(1, returned.get());
+    }
+
+    @Test
     void shouldSleepAgainWhenWokenWhileStillLent()
     {
         home.poll(TIMEOUT_MS);
