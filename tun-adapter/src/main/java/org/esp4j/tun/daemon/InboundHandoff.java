@@ -31,6 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at its {@code idle.poll.ms} timeout, as before. A hand-off costs a write and a wake-up; it happens at changes
  * between sparse and bulk traffic, counted in {@code TunInboundLent} and {@code TunInboundReturned}.
  * <p>
+ * <b>Idle window.</b> Only the guest holding both agents opens the {@code idle.spin.us} window: that is where it pays
+ * (the reply to a request this thread sent arrives on this thread). With two threads the window would make neither
+ * reply faster (it wakes the other, sleeping thread) and costs CPU per packet at moderate rates, so the threads then
+ * sleep in {@code poll(2)} after work as with {@code packet.threads=two} and no window.
+ * <p>
  * Each side reaches the agent through {@link Duty}, so the hand-off can be tested with substitutes.
  */
 public final class InboundHandoff
@@ -48,7 +53,7 @@ public final class InboundHandoff
     static final int RETURN_AFTER_BUSY_CYCLES = 256;
 
     /** The inbound agent as either side sees it. */
-    interface Duty
+    public interface Duty
     {
         /** One duty cycle, by the token's holder only. @return work done. */
         int doWork();
@@ -76,7 +81,7 @@ public final class InboundHandoff
      * @param lent             counts hand-offs to the guest.
      * @param returned         counts hand-offs back home.
      */
-    InboundHandoff(
+    public InboundHandoff(
         final Runnable wakeGuest,
         final Runnable wakeHome,
         final int lendBelowPercent,
@@ -122,7 +127,7 @@ public final class InboundHandoff
      * of that thread's idle strategy, which decides, when the thread is about to sleep, whether to lend the agent and
      * sleep on the hand-off {@code eventfd} instead of the carriers.
      */
-    static final class Home implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
+    public static final class Home implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
     {
         private final InboundHandoff handoff;
         private final Duty duty;
@@ -140,7 +145,7 @@ public final class InboundHandoff
          * @param clearWake takes a pending signal of that {@code eventfd}.
          * @param load      the daemon's packet load.
          */
-        Home(
+        public Home(
             final InboundHandoff handoff,
             final Duty duty,
             final String roleName,
@@ -174,7 +179,8 @@ public final class InboundHandoff
             return duty.doWork();
         }
 
-        public void onLoad(final int loadPercent)
+        /** @return false: no idle window here (two threads carry the traffic, or the guest carries it all). */
+        public boolean onLoad(final int loadPercent)
         {
             // after work: request/response traffic keeps the idle window from ever ending, so lend here too
             if (holding && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent)
@@ -182,6 +188,7 @@ public final class InboundHandoff
                 holding = false;
                 handoff.lend();
             }
+            return false;
         }
 
         public int poll(final int timeoutMs)
@@ -211,7 +218,7 @@ public final class InboundHandoff
      * The outbound agent's thread: runs the outbound agent, and the inbound agent while it is lent; polls the
      * carriers only then. It is its thread's {@link PollIdleStrategy.Poller} and {@link PollIdleStrategy.LoadListener}.
      */
-    static final class Guest implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
+    public static final class Guest implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
     {
         private final InboundHandoff handoff;
         private final Agent outbound;
@@ -228,7 +235,7 @@ public final class InboundHandoff
          * @param withCarriers polls those and the carriers' descriptors (while the inbound agent is lent).
          * @param clearWake    takes a pending signal of the hand-off {@code eventfd}.
          */
-        Guest(
+        public Guest(
             final InboundHandoff handoff,
             final Agent outbound,
             final Duty duty,
@@ -273,12 +280,14 @@ public final class InboundHandoff
             return work;
         }
 
-        public void onLoad(final int loadPercent)
+        /** @return true while this thread carries both directions: the idle window then catches the reply. */
+        public boolean onLoad(final int loadPercent)
         {
             if (holding && loadPercent >= handoff.returnAtPercent)
             {
                 giveBack();
             }
+            return holding;
         }
 
         private void giveBack()

@@ -39,8 +39,9 @@ import org.esp4j.tun.jna.PollFds;
  * not 0.
  * <p>
  * With {@code packet.threads=auto} the load also decides which thread runs the inbound agent
- * ({@link InboundHandoff}): a {@link LoadListener} hears it at each change from busy to idle, and the load is measured
- * then even when {@code spinNs} is 0.
+ * ({@link InboundHandoff}): a {@link LoadListener} hears it at each change from busy to idle, and says whether the
+ * window may open (only while one thread carries both directions); the load is measured then even when {@code spinNs}
+ * is 0.
  * <p>
  * Owned by the agent's thread; its outputs to other threads are its slot of {@link PacketLoad} and the two counters
  * (windows opened, windows skipped or cut short for load).
@@ -65,19 +66,20 @@ public final class PollIdleStrategy implements IdleStrategy
 
     /** Blocks until a descriptor is readable or {@code timeoutMs} pass ({@link PollFds#poll(int)}). */
     @FunctionalInterface
-    interface Poller
+    public interface Poller
     {
         int poll(int timeoutMs);
     }
 
     /** Told the thread's load at each change from busy to idle (on the thread, once per wake-up with work). */
     @FunctionalInterface
-    interface LoadListener
+    public interface LoadListener
     {
         /**
          * @param loadPercent the thread's load just measured, 0..100 ({@link #loadPercent()}).
+         * @return true if the idle window may open now (then still only below {@code spinLoadPercent}).
          */
-        void onLoad(int loadPercent);
+        boolean onLoad(int loadPercent);
     }
 
     private final Poller poller;
@@ -220,14 +222,11 @@ public final class PollIdleStrategy implements IdleStrategy
                 }
                 final int loadPercent = loadPercent();
                 daemonLoad.publish(loadSlot, loadPercent, nowNs);
-                if (loadListener != null)
-                {
-                    loadListener.onLoad(loadPercent);
-                }
+                final boolean windowAllowed = loadListener == null || loadListener.onLoad(loadPercent);
                 if (spinNs > 0)
                 {
-                    spinning = spinLoadPercent == 100 ||
-                        (daemonLoad.totalPercent(nowNs) < spinLoadPercent && nowNs - contendedUntilNs >= 0);
+                    spinning = windowAllowed && (spinLoadPercent == 100 ||
+                        (daemonLoad.totalPercent(nowNs) < spinLoadPercent && nowNs - contendedUntilNs >= 0));
                     (spinning ? windowsOpened : windowsSkipped).increment();
                     lastRoundNs = nowNs;
                 }

@@ -96,11 +96,11 @@ class InboundHandoffTest
     {
         home.poll(TIMEOUT_MS);
         guest.doWork();
-        guest.onLoad(RETURN_AT - 1);
+        assertTrue(guest.onLoad(RETURN_AT - 1), "the guest holding both directions opens the idle window");
         assertEquals(InboundHandoff.LENT, handoff.owner(), "below the threshold the guest keeps it");
         actions.clear();
 
-        guest.onLoad(RETURN_AT);
+        assertFalse(guest.onLoad(RETURN_AT), "two threads: no idle window");
         assertEquals(InboundHandoff.HOME, handoff.owner());
         assertEquals(List.of("wake home"), actions);
         assertEquals(1, returned.get());
@@ -124,7 +124,7 @@ class InboundHandoffTest
     void shouldLendAtTheHomesChangeToIdleWhileTheLoadIsLow() throws Exception
     {
         load.publish(0, LEND_BELOW, nowNs);
-        home.onLoad(0);
+        assertFalse(home.onLoad(0), "the home opens no idle window");
         assertEquals(InboundHandoff.HOME, handoff.owner(), "the outbound thread's load keeps it home");
         load.publish(0, 0, nowNs);
         home.onLoad(0);

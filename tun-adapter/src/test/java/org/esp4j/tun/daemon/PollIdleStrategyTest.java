@@ -238,6 +238,25 @@ class PollIdleStrategyTest
         assertTrue(heard.get(40) < 5, "after a long sleep: " + heard.get(40));
     }
 
+    @Test
+    void shouldOpenTheWindowOnlyWhenTheLoadListenerAllowsIt()
+    {
+        final boolean[] allowed = { false };
+        final PollIdleStrategy idle = strategy(SPIN_NS).loadListener(loadPercent -> allowed[0]);
+        busyThenIdle(idle, 1_000, 0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 100"), actions, "not allowed: two yields, then sleep");
+        assertEquals(0, opened.get());
+        actions.clear();
+        allowed[0] = true;
+        busyThenIdle(idle, 1_000, 0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield"), actions, "allowed: the window");
+        assertEquals(1, opened.get());
+    }
+
     private PollIdleStrategy strategyWithLoad(final PacketLoad daemonLoad, final int slot, final long spinNs)
     {
         return new PollIdleStrategy(timeoutMs -> 0, TIMEOUT_MS, spinNs, 50, () -> nowNs, () -> { }, daemonLoad, slot,
