@@ -434,7 +434,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             final PacketLoad load = new PacketLoad(2);
             final PollFds homeWakeFds = new PollFds(1).add(homeWake.fd(), LibC.POLLIN);
             // lent below a quarter of the window's load gate (request/response traffic keeps a thread busy a few
-            // per cent of the time), given back at the gate: the gap keeps a load between them from passing it to and fro
+            // per cent of the time), given back at the gate: the gap keeps a load between them from passing it to
+            // and fro
             final int loadPct = config.idleSpinLoadPct();
             final InboundHandoff handoffToken = new InboundHandoff(lendWake::signal, homeWake::signal,
                 loadPct / 4, loadPct, daemonCounters.counter(DaemonCounters.Counter.TunInboundLent),
@@ -442,7 +443,8 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             final InboundHandoff.Guest guest = new InboundHandoff.Guest(handoffToken, outbound, inbound,
                 outboundFds::poll, lentFds::poll, lendWake::clear);
             final InboundHandoff.Home home = new InboundHandoff.Home(handoffToken, inbound, inbound.roleName(),
-                inboundFds::poll, homeWakeFds::poll, homeWake::clear, load, org.agrona.concurrent.SystemNanoClock.INSTANCE);
+                inboundFds::poll, homeWakeFds::poll, homeWake::clear, load,
+                org.agrona.concurrent.SystemNanoClock.INSTANCE);
             outboundRunner = new AgentRunner(packetIdle(guest, spinNs, load, 0).loadListener(guest), errorHandler,
                 null, guest);
             inboundRunner = new AgentRunner(packetIdle(home, spinNs, load, 1).loadListener(home), errorHandler, null,

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the guest gives it back ({@code LENT -> HOME}) when its own load, measured at a change from busy to idle
  * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}, or after
  * {@link #RETURN_AFTER_BUSY_CYCLES} duty cycles with work in a row. The home also lends at each of its changes from
- * busy to idle (request/response traffic keeps its idle window from ever ending). The token is a volatile write after the
- * giver's last duty cycle and a volatile read before the taker's first, so everything the agent's state holds is
+ * busy to idle, as soon as its work is done. The token is a volatile write after the giver's last duty cycle and a
+ * volatile read before the taker's first, so everything the agent's state holds is
  * passed on with it (happens-before), and the agent is never run by two threads at once. The gap between the two
  * thresholds keeps a load near one of them from passing the agent to and fro.
  * <p>
@@ -182,7 +182,7 @@ public final class InboundHandoff
         /** @return false: no idle window here (two threads carry the traffic, or the guest carries it all). */
         public boolean onLoad(final int loadPercent)
         {
-            // after work: request/response traffic keeps the idle window from ever ending, so lend here too
+            // as soon as the work is done, not only before sleeping: the first reply then already finds one thread
             if (holding && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent)
             {
                 holding = false;
