@@ -18,6 +18,7 @@ import org.esp4j.tun.daemon.DaemonConfig;
 import org.esp4j.tun.daemon.DaemonCounters;
 import org.esp4j.tun.daemon.FragmentGuard;
 import org.esp4j.tun.daemon.InboundAgent;
+import org.esp4j.tun.daemon.InboundHandoff;
 import org.esp4j.tun.daemon.OutboundAgent;
 import org.esp4j.tun.daemon.PacketLoad;
 import org.esp4j.tun.daemon.PollIdleStrategy;
@@ -74,6 +75,7 @@ public class PacketAgentsBenchmark
     private UeTun ueTun;
     private PcscfTun pcscfTun;
     private CompositeAgent agents;
+    private InboundHandoff.Guest lentAgents;
     private PollIdleStrategy idle;
     private byte[] plaintext;
     private UnsafeBuffer buffer;
@@ -102,6 +104,15 @@ public class PacketAgentsBenchmark
         final InboundAgent inbound = new InboundAgent(pcscfTun, pcscf.processor, pcscf.counters,
             pcscfCounters, new CarrierReceiver[] { wire }, 0, 64, org.esp4j.tun.offload.UdpCoalescer.MAX_SEGMENTS);
         agents = new CompositeAgent(outbound, inbound);
+        // packet.threads=auto while sparse: the inbound agent lent to the outbound thread (no-op wake-ups)
+        final PacketLoad handoffLoad = new PacketLoad(2);
+        final InboundHandoff handoff = new InboundHandoff(() -> { }, () -> { }, 12, 50,
+            pcscfCounters.counter(DaemonCounters.Counter.TunInboundLent),
+            pcscfCounters.counter(DaemonCounters.Counter.TunInboundReturned));
+        inbound.lentPollReadiness(null, 0); // as the agent itself here: every receiver read every duty cycle
+        lentAgents = new InboundHandoff.Guest(handoff, outbound, inbound, timeoutMs -> 0, timeoutMs -> 0, () -> { });
+        new InboundHandoff.Home(handoff, inbound, inbound.roleName(), timeoutMs -> 0, timeoutMs -> 0, () -> { },
+            handoffLoad, System::nanoTime).onLoad(0);
         // the daemon's idle strategy with profile=latency's window over no descriptor (poll(0) returns at once); at
         // 100 % the window always opens, so no round sleeps in poll whatever load the benchmark loop shows
         idle = new PollIdleStrategy(new PollFds(1), 1,
@@ -115,6 +126,9 @@ public class PacketAgentsBenchmark
             lonePacketThroughBothAgents();
             EspFixture.check(pcscfTun.delivered == before + 1, "the packet did not reach the P-CSCF's TUN");
             EspFixture.check(baselineProcessorsOnly() == EspVerdict.DELIVER, "baseline round trip failed");
+            final long lentBefore = pcscfTun.delivered;
+            lonePacketThroughTheLentInboundAgent();
+            EspFixture.check(pcscfTun.delivered == lentBefore + 1, "the lent agent did not deliver the packet");
         }
     }
 
@@ -152,6 +166,22 @@ public class PacketAgentsBenchmark
         idle.idle(0);
         idle.idle(0);
         return first + second;
+    }
+
+    /**
+     * As {@link #lonePacketThroughBothAgents()}, through {@code packet.threads=auto}'s outbound thread holding the
+     * lent inbound agent ({@link InboundHandoff.Guest}): the owner token's read per duty cycle and the load told at
+     * the change to idle. For B/op and against {@link #lonePacketThroughBothAgents()}.
+     *
+     * @return the duty cycles' work (2).
+     */
+    @Benchmark
+    public int lonePacketThroughTheLentInboundAgent() throws Exception
+    {
+        ueTun.pending = true;
+        final int work = lentAgents.doWork() + lentAgents.doWork();
+        lentAgents.onLoad(0);
+        return work;
     }
 
     /** @return the receiver's verdict. */

@@ -94,26 +94,27 @@ class TunDaemonEndToEndTest
     @Test
     void ipv6RawCarrier() throws Exception
     {
-        scenario(false, false, true, true, true, true, false);
+        scenario(false, false, true, true, true, true, "two");
     }
 
     @Test
     void ipv4RawCarrier() throws Exception
     {
-        scenario(true, false, true, true, false, true, false);
+        scenario(true, false, true, true, false, true, "two");
     }
 
+    /** Also: packet.threads=auto, the inbound agent lent to the outbound thread, which then reads the UDP carrier. */
     @Test
     void ipv4UdpCarrier() throws Exception
     {
-        scenario(true, true, false, true, true, false, false);
+        scenario(true, true, false, true, true, false, "auto");
     }
 
     /** Also: both directions on one packet thread with an idle spin window, raw sockets without the ring. */
     @Test
     void ipv6RawCarrierWithoutTunOffloads() throws Exception
     {
-        scenario(false, false, false, false, false, false, true);
+        scenario(false, false, false, false, false, false, "one");
     }
 
     @Test
@@ -218,15 +219,19 @@ class TunDaemonEndToEndTest
      * @param ring        raw carrier: unfragmented ESP from the packet ring with its early-drop table
      *                    ({@code carrier.ring=on}), else the raw socket alone ({@code off}); fragments and the
      *                    injected packets reach the daemons either way.
-     * @param oneThread   both daemons with {@code packet.threads=one} and {@code idle.spin.us=200}: one thread polls
-     *                    the TUN and the carriers, and inside the spin window a raw socket is read when a poll that
-     *                    does not wait reports it readable.
+     * @param packetThreads {@code two} (the default settings); {@code one}: both daemons with
+     *                    {@code packet.threads=one} and {@code idle.spin.us=200}: one thread polls the TUN and the
+     *                    carriers, and inside the spin window a raw socket is read when a poll that does not wait
+     *                    reports it readable; {@code auto}: {@code packet.threads=auto} with {@code idle.spin.us=200},
+     *                    and the inbound agent must have been lent to the outbound thread.
      */
     private void scenario(
         final boolean ipv4, final boolean udp, final boolean inject, final boolean offload, final boolean multiBuffer,
-        final boolean ring, final boolean oneThread)
+        final boolean ring, final String packetThreads)
         throws Exception
     {
+        final boolean oneThread = packetThreads.equals("one");
+        final boolean autoThreads = packetThreads.equals("auto");
         final String ue = ipv4 ? UE4 : UE6;
         final String pcscf = ipv4 ? PCSCF4 : PCSCF6;
         final String tag = (ipv4 ? "4" : "6") + (udp ? "u" : "r") + (offload ? "" : "n");
@@ -272,7 +277,8 @@ class TunDaemonEndToEndTest
         final String offloadSetting = (offload ? "" : "tun.offload=off\n") +
             "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n" +
             (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n") +
-            (oneThread ? "packet.threads=one\nidle.spin.us=200\npacket.cpus=" + packetCpu + "\n" : "");
+            (oneThread ? "packet.threads=one\nidle.spin.us=200\npacket.cpus=" + packetCpu + "\n" : "") +
+            (autoThreads ? "packet.threads=auto\nidle.spin.us=200\n" : "");
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,
@@ -288,6 +294,8 @@ class TunDaemonEndToEndTest
             assertEquals(oneThread, side.logText("daemon").contains(", one packet thread, idle spin 200 us below " +
                 "50 % load, packet threads on CPU " + packetCpu + ","), "packet threads in " + side.name() + ":\n" +
                 side.logText("daemon"));
+            assertEquals(autoThreads, side.logText("daemon").contains(", one packet thread while sparse, idle spin " +
+                "200 us below 50 % load,"), "packet threads in " + side.name() + ":\n" + side.logText("daemon"));
         }
         if (oneThread)
         {
@@ -314,6 +322,14 @@ class TunDaemonEndToEndTest
             pcNs.logText("daemon"));
 
         // the client saw every echo, so the P-CSCF daemon counted every delivery before it
+        if (autoThreads)
+        {
+            for (final Path countersFile : List.of(ueCounters, pcCounters))
+            {
+                assertTrue(readCounters(countersFile).getOrDefault("TunInboundLent", 0L) >= 1,
+                    "the idle inbound agent is lent to the outbound thread: " + readCounters(countersFile));
+            }
+        }
         final Map<String, Long> pcBefore = readCounters(pcCounters);
         assertTrue(pcBefore.getOrDefault("Esp4jInDelivered", 0L) >= udpCount, "P-CSCF counters: " + pcBefore);
         assertEquals(0L, pcBefore.getOrDefault("TunAgentErrors", 0L));

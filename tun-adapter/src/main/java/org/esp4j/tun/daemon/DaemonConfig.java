@@ -84,7 +84,12 @@ public final class DaemonConfig
         /** An outbound agent (TUN to carrier) and an inbound agent (carrier to TUN), each on its own thread. */
         TWO,
         /** Both agents on one thread that polls the TUN and the carriers together. */
-        ONE
+        ONE,
+        /**
+         * Two threads, but the inbound agent runs on the outbound agent's thread while the packet load is low (one
+         * thread awake per round trip) and on its own under bulk traffic ({@link InboundHandoff}).
+         */
+        AUTO
     }
 
     /** What the packet threads are tuned for ({@code profile}): the defaults of two other settings. */
@@ -96,7 +101,12 @@ public final class DaemonConfig
          * {@code packet.threads=one}, {@code idle.spin.us=}{@value #LATENCY_IDLE_SPIN_US}: the shortest round trips
          * of request/response traffic, for less TCP rate and more CPU per packet (README, RESULTS.md).
          */
-        LATENCY
+        LATENCY,
+        /**
+         * {@code packet.threads=auto}, {@code idle.spin.us=}{@value #LATENCY_IDLE_SPIN_US}: one thread and the
+         * window while the traffic is sparse, two threads under bulk traffic.
+         */
+        AUTO
     }
 
     /** Every key the daemon and its SIP bridge read, from {@link DaemonSetting}. */
@@ -120,6 +130,8 @@ public final class DaemonConfig
     /** Longest period of the SIP bridge's summary line, seconds: a day. */
     public static final int MAX_LOG_SUMMARY_S = 86_400;
     public static final int DEFAULT_IDLE_SPIN_US = 0;
+    /** {@code profile} when none is set. */
+    public static final Profile DEFAULT_PROFILE = Profile.THROUGHPUT;
     /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
     public static final int LATENCY_IDLE_SPIN_US = 100;
     /** {@code idle.spin.load.pct}: bulk traffic keeps a packet thread busier than this, request/response does not. */
@@ -192,10 +204,10 @@ public final class DaemonConfig
         multiBuffer = choice(DaemonSetting.CRYPTO_MULTIBUFFER, MultiBuffer.AUTO, MultiBuffer.values());
         carrierRing = choice(DaemonSetting.CARRIER_RING, CarrierRing.AUTO, CarrierRing.values());
         udpChecksum = choice(DaemonSetting.UDP_CHECKSUM, Ipv4UdpChecksum.AUTO, Ipv4UdpChecksum.values());
-        profile = choice(DaemonSetting.PROFILE, Profile.THROUGHPUT, Profile.values());
-        final boolean latency = profile == Profile.LATENCY;
-        packetThreads = choice(DaemonSetting.PACKET_THREADS, latency ? PacketThreads.ONE : PacketThreads.TWO,
-            PacketThreads.values());
+        profile = choice(DaemonSetting.PROFILE, DEFAULT_PROFILE, Profile.values());
+        final boolean latency = profile != Profile.THROUGHPUT;
+        packetThreads = choice(DaemonSetting.PACKET_THREADS, profile == Profile.LATENCY ? PacketThreads.ONE :
+            profile == Profile.AUTO ? PacketThreads.AUTO : PacketThreads.TWO, PacketThreads.values());
         logLevel = choice(DaemonSetting.LOG_LEVEL, LogLevel.INFO, LogLevel.values());
         logSummaryS = integer(DaemonSetting.LOG_SUMMARY_S, DEFAULT_LOG_SUMMARY_S);
         if (logSummaryS < 0 || logSummaryS > MAX_LOG_SUMMARY_S)

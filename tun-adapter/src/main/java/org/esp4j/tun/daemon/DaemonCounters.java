@@ -142,6 +142,16 @@ public final class DaemonCounters
          */
         TunSipTcpPartialsDroppedByClose(46, "TunSipTcpPartialsDroppedByClose"),
         /**
+         * {@code packet.threads=auto}: the inbound agent's thread lent it to the outbound agent's thread (the packet
+         * load was low when it was about to sleep): from then on one thread carries both directions.
+         */
+        TunInboundLent(47, "TunInboundLent"),
+        /**
+         * {@code packet.threads=auto}: the outbound agent's thread gave the inbound agent back to its own thread (its
+         * load reached {@code idle.spin.load.pct}): two threads carry the traffic again.
+         */
+        TunInboundReturned(48, "TunInboundReturned"),
+        /**
          * SIP bridge: TCP segments dropped as an earlier connection's on the same addresses and ports, never framed:
          * before the SYN that began the flow's connection, at or after its FIN (also late segments of a closed flow), or
          * with a TCP timestamp older than that SYN's.

@@ -52,12 +52,13 @@ public enum DaemonSetting
     IDLE_SPIN_LOAD_PCT("idle.spin.load.pct", "PERCENT", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_LOAD_PCT),
         "open the idle.spin.us window only while the packet threads were busy less than this share of the last " +
         "~2 ms, and end it when another thread took the CPU for 250 us (1..100; 100: a fixed window)"),
-    PROFILE("profile", "throughput|latency", "throughput",
-        "defaults of packet.threads and idle.spin.us: two and 0, or one and " + DaemonConfig.LATENCY_IDLE_SPIN_US +
-        " (request/response traffic, see README)"),
-    PACKET_THREADS("packet.threads", "two|one", "two",
-        "outbound and inbound agents on two threads, or on one that polls the TUN and the carriers together " +
-        "(profile=latency: one)"),
+    PROFILE("profile", "throughput|latency|auto", "throughput",
+        "defaults of packet.threads and idle.spin.us: two and 0, one and " + DaemonConfig.LATENCY_IDLE_SPIN_US +
+        " (request/response traffic), or auto and " + DaemonConfig.LATENCY_IDLE_SPIN_US + " (see README)"),
+    PACKET_THREADS("packet.threads", "two|one|auto", "two",
+        "outbound and inbound agents on two threads, on one that polls the TUN and the carriers together " +
+        "(profile=latency), or auto: the inbound agent on the outbound thread while the packet load is below " +
+        "idle.spin.load.pct/4, on its own from idle.spin.load.pct (profile=auto)"),
     PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",
         "keep the packet threads on these CPUs: one for all, or the outbound's then the inbound's (empty: any)"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",

@@ -224,6 +224,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (packetRing != null ? ", ESP packet ring (early drop nft table inet " + espEarlyDrop.table() + ")" : "") +
             (outboundIcvBatch != null ? ", multi-buffer HMAC-SHA-1/MD5 " + outboundIcvBatch.lanes() + " lanes" : "") +
             (config.packetThreads() == DaemonConfig.PacketThreads.ONE ? ", one packet thread" : "") +
+            (config.packetThreads() == DaemonConfig.PacketThreads.AUTO ? ", one packet thread while sparse" : "") +
             (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" +
                 (config.idleSpinLoadPct() < 100 ? " below " + config.idleSpinLoadPct() + " % load" : "") : "") +
             (config.packetCpus().length > 0 ? ", packet threads on CPU " + cpuList(config.packetCpus()) : "") +
@@ -376,32 +377,42 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
         receivers.addAll(rawReceivers);
         receivers.addAll(udpList);
+        final List<Integer> receiverFds = new ArrayList<>();
+        if (ring != null)
+        {
+            receiverFds.add(ring.fd());
+        }
+        rawReceivers.forEach(r -> receiverFds.add(r.fd()));
+        udpList.forEach(u -> receiverFds.add(u.fd()));
         final InboundAgent inbound = new InboundAgent(tun, inboundProcessor,
             counters, daemonCounters, receivers.toArray(new CarrierReceiver[0]), ring != null ? 1 : 0, config.burst(),
             config.tunUsoSegments());
 
         // with the SIP bridge, the conductor wakes the outbound agent when held packets may go (HoldArea)
         holdWake = config.sipRole() != null ? register(new org.esp4j.tun.jna.EventFd()) : null;
-        final boolean oneThread = config.packetThreads() == DaemonConfig.PacketThreads.ONE;
-        final int outboundFdCount = holdWake != null ? 2 : 1;
-        final PollFds outboundFds = new PollFds(outboundFdCount + (oneThread ? receivers.size() : 0))
-            .add(tun.fd(0), LibC.POLLIN);
-        if (holdWake != null)
-        {
-            outboundFds.add(holdWake.fd(), LibC.POLLIN);
-        }
+        final DaemonConfig.PacketThreads threads = config.packetThreads();
+        final boolean oneThread = threads == DaemonConfig.PacketThreads.ONE;
+        final boolean handoff = threads == DaemonConfig.PacketThreads.AUTO;
+        // auto: the outbound thread's hand-off eventfd after its own descriptors, the carriers after it while lent
+        final int outboundFdCount = (holdWake != null ? 2 : 1) + (handoff ? 1 : 0);
+        final org.esp4j.tun.jna.EventFd lendWake = handoff ? register(new org.esp4j.tun.jna.EventFd()) : null;
+        final org.esp4j.tun.jna.EventFd homeWake = handoff ? register(new org.esp4j.tun.jna.EventFd()) : null;
+        final PollFds outboundFds = outboundFds(outboundFdCount + (oneThread ? receivers.size() : 0), lendWake);
         // one thread: one poll over the TUN, the hold wake-up and the carriers, the receivers' after the others
         final PollFds inboundFds = oneThread ? outboundFds : new PollFds(receivers.size());
-        if (ring != null)
-        {
-            inboundFds.add(ring.fd(), LibC.POLLIN);
-        }
-        rawReceivers.forEach(r -> inboundFds.add(r.fd(), LibC.POLLIN));
-        udpList.forEach(u -> inboundFds.add(u.fd(), LibC.POLLIN));
+        addReceivers(inboundFds, receiverFds);
         inbound.pollReadiness(inboundFds, oneThread ? outboundFdCount : 0);
-        if (!oneThread)
+        if (!oneThread && !handoff)
         {
-            outbound.pollReadiness(outboundFds, 0); // the TUN is outboundFds' first descriptor
+            // the TUN is outboundFds' first descriptor; with auto the outbound thread polls lentFds while lent,
+            // so its TUN reads are not gated there
+            outbound.pollReadiness(outboundFds, 0);
+        }
+        final PollFds lentFds = handoff ?
+            addReceivers(outboundFds(outboundFdCount + receivers.size(), lendWake), receiverFds) : null;
+        if (handoff)
+        {
+            inbound.lentPollReadiness(lentFds, outboundFdCount);
         }
 
         outboundAgent = outbound;
@@ -423,6 +434,28 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             // not two, and an idle window after one direction's packet also covers the other direction's reply
             outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, new PacketLoad(1), 0),
                 errorHandler, null, new org.agrona.concurrent.CompositeAgent(outbound, inbound));
+        }
+        else if (handoff)
+        {
+            // one thread while sparse, two under bulk (InboundHandoff)
+            final PacketLoad load = new PacketLoad(2);
+            final PollFds homeWakeFds = new PollFds(1).add(homeWake.fd(), LibC.POLLIN);
+            // lent below a quarter of the window's load gate (request/response traffic keeps a thread busy a few
+            // per cent of the time), given back at the gate: the gap keeps a load between them from passing it to
+            // and fro
+            final int loadPct = config.idleSpinLoadPct();
+            final InboundHandoff handoffToken = new InboundHandoff(lendWake::signal, homeWake::signal,
+                loadPct / 4, loadPct, daemonCounters.counter(DaemonCounters.Counter.TunInboundLent),
+                daemonCounters.counter(DaemonCounters.Counter.TunInboundReturned));
+            final InboundHandoff.Guest guest = new InboundHandoff.Guest(handoffToken, outbound, inbound,
+                outboundFds::poll, lentFds::poll, lendWake::clear);
+            final InboundHandoff.Home home = new InboundHandoff.Home(handoffToken, inbound, inbound.roleName(),
+                inboundFds::poll, homeWakeFds::poll, homeWake::clear, load,
+                org.agrona.concurrent.SystemNanoClock.INSTANCE);
+            outboundRunner = new AgentRunner(packetIdle(guest, spinNs, load, 0).loadListener(guest), errorHandler,
+                null, guest);
+            inboundRunner = new AgentRunner(packetIdle(home, spinNs, load, 1).loadListener(home), errorHandler, null,
+                home);
         }
         else
         {
@@ -521,9 +554,38 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     /** A packet thread's idle strategy: the window of {@code idle.spin.us} while the packet load is below the setting. */
     private PollIdleStrategy packetIdle(final PollFds fds, final long spinNs, final PacketLoad load, final int slot)
     {
-        return new PollIdleStrategy(fds, config.idlePollMs(), spinNs, config.idleSpinLoadPct(), load, slot,
+        return packetIdle((PollIdleStrategy.Poller)fds::poll, spinNs, load, slot);
+    }
+
+    private PollIdleStrategy packetIdle(
+        final PollIdleStrategy.Poller poller, final long spinNs, final PacketLoad load, final int slot)
+    {
+        return new PollIdleStrategy(poller, config.idlePollMs(), spinNs, config.idleSpinLoadPct(),
+            org.agrona.concurrent.SystemNanoClock.INSTANCE, Thread::yield, load, slot,
             daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
             daemonCounters.counter(DaemonCounters.Counter.TunIdleSpinSkipped));
+    }
+
+    /** The outbound agent's descriptors: the TUN, the hold wake-up (SIP bridge), the hand-off wake-up (auto). */
+    private PollFds outboundFds(final int capacity, final org.esp4j.tun.jna.EventFd lendWake)
+    {
+        final PollFds fds = new PollFds(capacity).add(tun.fd(0), LibC.POLLIN);
+        if (holdWake != null)
+        {
+            fds.add(holdWake.fd(), LibC.POLLIN);
+        }
+        if (lendWake != null)
+        {
+            fds.add(lendWake.fd(), LibC.POLLIN);
+        }
+        return fds;
+    }
+
+    /** The receivers' descriptors, in the inbound agent's order (ring, raw, UDP), after what {@code fds} holds. */
+    private static PollFds addReceivers(final PollFds fds, final List<Integer> receiverFds)
+    {
+        receiverFds.forEach(fd -> fds.add(fd, LibC.POLLIN));
+        return fds;
     }
 
     private java.util.concurrent.ThreadFactory packetThreadFactory(final int[] cpus, final int index)

@@ -14,7 +14,9 @@ import org.esp4j.tun.offload.TunWriter;
 import org.esp4j.tun.offload.UdpCoalescer;
 
 /**
- * The inbound data path, on its own thread (with {@code packet.threads=one}, on the outbound agent's): packets from the carriers (packet ring, raw ESP receivers, UDP carriers), each
+ * The inbound data path, on its own thread (with {@code packet.threads=one}, on the outbound agent's; with
+ * {@code packet.threads=auto}, on the outbound agent's while the traffic is sparse, {@link InboundHandoff}): packets
+ * from the carriers (packet ring, raw ESP receivers, UDP carriers), each
  * an IP header and ESP, go through {@link EspProcessor#inbound(UnsafeBuffer, int, int, boolean)} with the carrier's
  * word on whether they came in UDP; the plaintext of verified ESP is written into the
  * TUN, so the kernel delivers it to the application's socket. Everything else is dropped and counted against one
@@ -30,7 +32,7 @@ import org.esp4j.tun.offload.UdpCoalescer;
  * agent can be tested with substitutes. The TUN has one implementation at run time; the receivers are drained one
  * carrier at a time, and whether a carrier's packets came in UDP is read once, not per packet.
  */
-public final class InboundAgent implements Agent
+public final class InboundAgent implements Agent, InboundHandoff.Duty
 {
     private final TunPort tun;
     private final EspProcessor processor;
@@ -53,6 +55,8 @@ public final class InboundAgent implements Agent
     private boolean fromRing;
     private boolean fromUdp;
     private ReceiveReadiness readiness;
+    /** With {@code packet.threads=auto}: the readiness of each side's poll set ({@link InboundHandoff}). */
+    private final ReceiveReadiness[] readinessBySide = new ReceiveReadiness[2];
     /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
     private long dutyCycleNs;
 
@@ -117,6 +121,25 @@ public final class InboundAgent implements Agent
     public void pollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
     {
         readiness = new ReceiveReadiness(fds, fdOffset, ringReceivers, receivers.length);
+    }
+
+    /**
+     * With {@code packet.threads=auto}: the poll set of the outbound agent's thread, which runs this agent while it is
+     * lent ({@link InboundHandoff}); {@link #pollReadiness} names the home thread's. Set before the agents start.
+     *
+     * @param fds      what the outbound thread polls while it holds this agent.
+     * @param fdOffset index in {@code fds} of the first receiver's descriptor.
+     */
+    public void lentPollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
+    {
+        readinessBySide[InboundHandoff.HOME] = readiness;
+        readinessBySide[InboundHandoff.LENT] = new ReceiveReadiness(fds, fdOffset, ringReceivers, receivers.length);
+    }
+
+    public void heldBy(final int side)
+    {
+        readiness = readinessBySide[side];
+        readiness.sweepNext();
     }
 
     public String roleName()

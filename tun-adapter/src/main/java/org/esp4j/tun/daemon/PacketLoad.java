@@ -8,13 +8,19 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * but its window would spin on the CPU the busy outbound agent, the applications and the kernel need.
  * <p>
  * One slot per thread, each written only by its own thread ({@link #publish}, an ordered store) and read by all
- * ({@link #totalPercent}). A slot holds the load with the time it was measured; a load older than
- * {@link PollIdleStrategy#LOAD_HORIZON_NS} no longer counts (its thread has been asleep since, so it is not busy).
+ * ({@link #totalPercent}). A slot holds the load with the time it was measured and whether the thread was going idle
+ * ({@link #publish}) or starting a run of duty cycles with work ({@link #publishBusy}). An idle thread's load older
+ * than {@link PollIdleStrategy#LOAD_HORIZON_NS} no longer counts (its thread has been asleep since, so it is not
+ * busy); a busy thread's counts as 100 % once its run has lasted that long (under bulk traffic a packet thread may
+ * work for hundreds of milliseconds without an idle round, and so without publishing).
  */
 public final class PacketLoad
 {
-    private static final int LOAD_BITS = 7;
+    /** The load in bits 0-6, the busy flag in bit 7, the time in the top 56 bits. */
+    private static final int LOAD_BITS = 8;
     private static final long LOAD_MASK = (1L << LOAD_BITS) - 1;
+    private static final long BUSY = 1L << (LOAD_BITS - 1);
+    private static final long PERCENT_MASK = BUSY - 1;
 
     private final AtomicLongArray slots;
 
@@ -39,8 +45,21 @@ public final class PacketLoad
     }
 
     /**
+     * Thread {@code thread} starts a run of duty cycles with work now.
+     *
+     * @param thread      the caller's slot.
+     * @param loadPercent its load before the run, 0..100.
+     * @param nowNs       when the run started.
+     */
+    void publishBusy(final int thread, final int loadPercent, final long nowNs)
+    {
+        slots.lazySet(thread, (nowNs << LOAD_BITS) | BUSY | loadPercent);
+    }
+
+    /**
      * @param nowNs the time now.
-     * @return the sum of the threads' loads measured within the last {@link PollIdleStrategy#LOAD_HORIZON_NS}.
+     * @return the sum of the threads' loads measured within the last {@link PollIdleStrategy#LOAD_HORIZON_NS}, a
+     * thread busy for longer than that counted as 100.
      */
     int totalPercent(final long nowNs)
     {
@@ -48,12 +67,16 @@ public final class PacketLoad
         for (int i = 0; i < slots.length(); i++)
         {
             final long slot = slots.get(i);
-            // the time is kept in the slot's top 57 bits: subtract there, so the age is right for any nanoTime
-            // origin (negative, or past 2^56) and wraps as nanoTime differences do
+            // the time is kept in the slot's top 56 bits: subtract there, so the age is right for any nanoTime
+            // origin (negative, or past 2^55) and wraps as nanoTime differences do
             final long ageNs = ((nowNs << LOAD_BITS) - (slot & ~LOAD_MASK)) >> LOAD_BITS;
             if (slot != 0 && ageNs < PollIdleStrategy.LOAD_HORIZON_NS)
             {
-                total += (int)(slot & LOAD_MASK);
+                total += (int)(slot & PERCENT_MASK);
+            }
+            else if ((slot & BUSY) != 0)
+            {
+                total += 100;
             }
         }
         return total;

@@ -38,6 +38,11 @@ import org.esp4j.tun.jna.PollFds;
  * busy and idle (once per wake-up, never on a busy duty cycle that follows another), and only when {@code spinNs} is
  * not 0.
  * <p>
+ * With {@code packet.threads=auto} the load also decides which thread runs the inbound agent
+ * ({@link InboundHandoff}): a {@link LoadListener} hears it at each change from busy to idle, and says whether the
+ * window may open (only while one thread carries both directions); the load is measured then even when {@code spinNs}
+ * is 0.
+ * <p>
  * Owned by the agent's thread; its outputs to other threads are its slot of {@link PacketLoad} and the two counters
  * (windows opened, windows skipped or cut short for load).
  */
@@ -61,9 +66,20 @@ public final class PollIdleStrategy implements IdleStrategy
 
     /** Blocks until a descriptor is readable or {@code timeoutMs} pass ({@link PollFds#poll(int)}). */
     @FunctionalInterface
-    interface Poller
+    public interface Poller
     {
         int poll(int timeoutMs);
+    }
+
+    /** Told the thread's load at each change from busy to idle (on the thread, once per wake-up with work). */
+    @FunctionalInterface
+    public interface LoadListener
+    {
+        /**
+         * @param loadPercent the thread's load just measured, 0..100 ({@link #loadPercent()}).
+         * @return true if the idle window may open now (then still only below {@code spinLoadPercent}).
+         */
+        boolean onLoad(int loadPercent);
     }
 
     private final Poller poller;
@@ -76,6 +92,9 @@ public final class PollIdleStrategy implements IdleStrategy
     private final AtomicCounter windowsSkipped;
     private final PacketLoad daemonLoad;
     private final int loadSlot;
+    /** The load is measured: there is a window to gate ({@code spinNs > 0}) or a {@link LoadListener}. */
+    private boolean measuring;
+    private LoadListener loadListener;
     private int idleCount;
     private boolean busy;
     private boolean spinning;
@@ -142,21 +161,42 @@ public final class PollIdleStrategy implements IdleStrategy
         this.windowsSkipped = windowsSkipped;
         this.daemonLoad = daemonLoad;
         this.loadSlot = loadSlot;
-        idleSinceNs = spinNs > 0 ? clock.nanoTime() : 0; // a new thread starts idle
+        measuring = spinNs > 0;
+        idleSinceNs = measuring ? clock.nanoTime() : 0; // a new thread starts idle
         contendedUntilNs = idleSinceNs;
+    }
+
+    /**
+     * Measure the load even without a window, and tell {@code listener} at each change from busy to idle (set before
+     * the thread starts).
+     *
+     * @param listener told the thread's load on its thread.
+     * @return this.
+     */
+    PollIdleStrategy loadListener(final LoadListener listener)
+    {
+        loadListener = listener;
+        if (!measuring)
+        {
+            measuring = true;
+            idleSinceNs = clock.nanoTime();
+            contendedUntilNs = idleSinceNs;
+        }
+        return this;
     }
 
     public void idle(final int workCount)
     {
         if (workCount > 0)
         {
-            if (!busy && spinNs > 0)
+            if (!busy && measuring)
             {
                 // idle to busy: the idle time (yields, window, poll) since the first idle round
                 final long nowNs = clock.nanoTime();
                 account(0, nowNs - idleSinceNs);
                 busySinceNs = nowNs;
                 busy = true;
+                daemonLoad.publishBusy(loadSlot, loadPercent(), nowNs);
             }
             idleCount = 0;
         }
@@ -170,7 +210,7 @@ public final class PollIdleStrategy implements IdleStrategy
     {
         if (idleCount < MIN_YIELDS)
         {
-            if (idleCount == 0 && spinNs > 0)
+            if (idleCount == 0 && measuring)
             {
                 final long nowNs = clock.nanoTime();
                 if (busy)
@@ -180,11 +220,16 @@ public final class PollIdleStrategy implements IdleStrategy
                     idleSinceNs = nowNs;
                     busy = false;
                 }
-                daemonLoad.publish(loadSlot, loadPercent(), nowNs);
-                spinning = spinLoadPercent == 100 ||
-                    (daemonLoad.totalPercent(nowNs) < spinLoadPercent && nowNs - contendedUntilNs >= 0);
-                (spinning ? windowsOpened : windowsSkipped).increment();
-                lastRoundNs = nowNs;
+                final int loadPercent = loadPercent();
+                daemonLoad.publish(loadSlot, loadPercent, nowNs);
+                final boolean windowAllowed = loadListener == null || loadListener.onLoad(loadPercent);
+                if (spinNs > 0)
+                {
+                    spinning = windowAllowed && (spinLoadPercent == 100 ||
+                        (daemonLoad.totalPercent(nowNs) < spinLoadPercent && nowNs - contendedUntilNs >= 0));
+                    (spinning ? windowsOpened : windowsSkipped).increment();
+                    lastRoundNs = nowNs;
+                }
             }
             idleCount++;
             yielder.run();

@@ -48,6 +48,12 @@ final class ReceiveReadiness
         sweep = (++cycle & (SWEEP_CYCLES - 1)) == 0;
     }
 
+    /** Read every receiver in the next duty cycle (another thread polled them last; what it saw is not here). */
+    void sweepNext()
+    {
+        cycle = SWEEP_CYCLES - 1;
+    }
+
     /** @return true if receiver {@code index} should be read in this duty cycle. */
     boolean shouldRead(final int index)
     {

@@ -164,7 +164,7 @@ class DaemonConfigTest
             .packetThreads());
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("packet.threads", "3").build());
-        assertEquals("packet.threads must be two or one: 3", ex.getMessage());
+        assertEquals("packet.threads must be two, one or auto: 3", ex.getMessage());
     }
 
     @Test
@@ -182,8 +182,21 @@ class DaemonConfigTest
             .set("packet.threads", "two").build();
         assertEquals(DaemonConfig.PacketThreads.TWO, overridden.packetThreads());
         assertEquals(50, overridden.idleSpinUs());
-        assertEquals("profile must be throughput or latency: fast", assertThrows(IllegalArgumentException.class,
+        assertEquals("profile must be throughput, latency or auto: fast", assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("profile", "fast").build()).getMessage());
+    }
+
+    @Test
+    void shouldTakeTheHandOffAndASpinWindowFromTheAutoProfile()
+    {
+        final DaemonConfig auto = DaemonConfig.builder().set("profile", "auto").build();
+        assertEquals(DaemonConfig.Profile.AUTO, auto.profile());
+        assertEquals(DaemonConfig.PacketThreads.AUTO, auto.packetThreads());
+        assertEquals(100, auto.idleSpinUs());
+        assertEquals(DaemonConfig.PacketThreads.AUTO, DaemonConfig.builder().set("packet.threads", "auto").build()
+            .packetThreads());
+        assertArrayEquals(new int[]{0, 1}, DaemonConfig.builder().set("profile", "auto").set("packet.cpus", "0,1")
+            .build().packetCpus(), "two threads: a CPU for each");
     }
 
     @Test

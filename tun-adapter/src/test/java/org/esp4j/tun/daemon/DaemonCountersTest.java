@@ -33,6 +33,7 @@ class DaemonCountersTest
         "36 TunSipTcpSegmentsAhead", "37 TunSipTcpHolesSkipped", "38 TunSipWatchReceiveDropped",
         "39 TunIdleSpinWindows", "40 TunIdleSpinSkipped",
         "45 TunSipTcpPartialsDroppedByNewConnection", "46 TunSipTcpPartialsDroppedByClose",
+        "47 TunInboundLent", "48 TunInboundReturned",
         "53 TunSipTcpSegmentsOfEarlierConnection", "54 TunSipTcpSegmentsOutsideWindow", "55 TunSipTcpFlowsResynchronised",
     };
 

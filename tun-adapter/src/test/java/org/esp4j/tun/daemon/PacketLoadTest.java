@@ -35,7 +35,7 @@ class PacketLoadTest
     @Test
     void shouldAgeLoadsRightWhateverTheNanoTimeOrigin()
     {
-        // System.nanoTime's origin is arbitrary: a reading may be negative or past the 57 bits a slot keeps
+        // System.nanoTime's origin is arbitrary: a reading may be negative or past the 56 bits a slot keeps
         for (final long originNs : new long[]{ -5_000_000_000L, 1L << 60, Long.MAX_VALUE - 1_000_000L })
         {
             final PacketLoad load = new PacketLoad(2);
@@ -44,5 +44,20 @@ class PacketLoadTest
             assertEquals(90, load.totalPercent(originNs + PollIdleStrategy.LOAD_HORIZON_NS - 1), "origin " + originNs);
             assertEquals(10, load.totalPercent(originNs + PollIdleStrategy.LOAD_HORIZON_NS), "origin " + originNs);
         }
+    }
+
+    @Test
+    void shouldCountAThreadBusyForLongerThanTheHorizonAsFullyLoaded()
+    {
+        final PacketLoad load = new PacketLoad(2);
+        load.publishBusy(0, 20, NOW_NS);
+        load.publish(1, 10, NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS);
+        assertEquals(30, load.totalPercent(NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS - 1),
+            "a run younger than the horizon: the load measured when it began");
+        assertEquals(110, load.totalPercent(NOW_NS + PollIdleStrategy.LOAD_HORIZON_NS),
+            "busy without an idle round for a whole horizon: 100 %, not asleep");
+        load.publish(0, 95, NOW_NS + 10 * PollIdleStrategy.LOAD_HORIZON_NS);
+        assertEquals(95, load.totalPercent(NOW_NS + 10 * PollIdleStrategy.LOAD_HORIZON_NS + 1),
+            "the run ended: its measured load replaces it");
     }
 }

@@ -217,6 +217,52 @@ class PollIdleStrategyTest
         assertEquals(openedInBulk + 1, opened.get(), "the window opens once the other thread's load is stale");
     }
 
+    @Test
+    void shouldTellTheLoadListenerTheFreshLoadAtEachChangeToIdleEvenWithoutAWindow()
+    {
+        final List<Integer> heard = new ArrayList<>();
+        final PacketLoad daemonLoad = new PacketLoad(1);
+        final PollIdleStrategy idle = strategyWithLoad(daemonLoad, 0, 0).loadListener(heard::add);
+        nowNs += 1_000_000;
+        for (int i = 0; i < 40; i++)
+        {
+            busyThenIdle(idle, 90_000, 10_000);
+        }
+        assertEquals(40, heard.size(), "one load per change from busy to idle");
+        assertTrue(heard.get(39) >= 80, "busy 90 % of the time (less the halving's rounding): " + heard.get(39));
+        assertEquals(heard.get(39), daemonLoad.totalPercent(nowNs), "published for the other thread too");
+        assertEquals(0, opened.get() + skipped.get(), "no window without idle.spin.us");
+
+        nowNs += 100_000_000; // asleep in poll for 100 ms: the first change to idle after it shows a low load
+        busyThenIdle(idle, 5_000, 0);
+        assertTrue(heard.get(40) < 5, "after a long sleep: " + heard.get(40));
+    }
+
+    @Test
+    void shouldOpenTheWindowOnlyWhenTheLoadListenerAllowsIt()
+    {
+        final boolean[] allowed = { false };
+        final PollIdleStrategy idle = strategy(SPIN_NS).loadListener(loadPercent -> allowed[0]);
+        busyThenIdle(idle, 1_000, 0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 100"), actions, "not allowed: two yields, then sleep");
+        assertEquals(0, opened.get());
+        actions.clear();
+        allowed[0] = true;
+        busyThenIdle(idle, 1_000, 0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("yield", "yield", "poll 0", "yield"), actions, "allowed: the window");
+        assertEquals(1, opened.get());
+    }
+
+    private PollIdleStrategy strategyWithLoad(final PacketLoad daemonLoad, final int slot, final long spinNs)
+    {
+        return new PollIdleStrategy(timeoutMs -> 0, TIMEOUT_MS, spinNs, 50, () -> nowNs, () -> { }, daemonLoad, slot,
+            opened, skipped);
+    }
+
     private PollIdleStrategy strategyWithLoad(final PacketLoad daemonLoad, final int slot)
     {
         return new PollIdleStrategy(

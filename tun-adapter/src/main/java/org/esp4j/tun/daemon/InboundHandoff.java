@@ -1,0 +1,318 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code packet.threads=auto}: the inbound agent's duty cycle runs on its own packet thread (the <em>home</em>) under
+ * bulk traffic, and on the outbound agent's thread (the <em>guest</em>) while the traffic is sparse, so that one
+ * thread carries request/response traffic (a round trip's two hops through the daemon need one thread awake, and one
+ * idle window after the request also catches the reply) and two threads carry bulk traffic in both directions at
+ * once.
+ * <p>
+ * <b>Ownership.</b> An owner token says which thread may run the inbound agent: {@link #HOME} or {@link #LENT}. Only
+ * the holder changes it, and only to give the agent away: the home lends it ({@code HOME -> LENT}) when it is about
+ * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent};
+ * the guest gives it back ({@code LENT -> HOME}) when its own load, measured at a change from busy to idle
+ * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}, or after
+ * {@link #RETURN_AFTER_BUSY_CYCLES} duty cycles with work in a row. The home also lends at each of its changes from
+ * busy to idle, as soon as its work is done. The token is a volatile write after the giver's last duty cycle and a
+ * volatile read before the taker's first, so everything the agent's state holds is
+ * passed on with it (happens-before), and the agent is never run by two threads at once. The gap between the two
+ * thresholds keeps a load near one of them from passing the agent to and fro.
+ * <p>
+ * <b>Wake-ups.</b> A thread that gives the agent away wakes the taker, which may be asleep in {@code poll(2)}: the
+ * guest polls the carriers only while it holds the agent (its poll set without them otherwise, or the carriers' data
+ * would wake it, level-triggered, and it could not read them), so an {@code eventfd} in its poll set tells it it now
+ * holds the agent; the home sleeps on its own {@code eventfd} alone while the agent is lent. Each thread still wakes
+ * at its {@code idle.poll.ms} timeout, as before. A hand-off costs a write and a wake-up; it happens at changes
+ * between sparse and bulk traffic, counted in {@code TunInboundLent} and {@code TunInboundReturned}.
+ * <p>
+ * <b>Idle window.</b> Only the guest holding both agents opens the {@code idle.spin.us} window: that is where it pays
+ * (the reply to a request this thread sent arrives on this thread). With two threads the window would make neither
+ * reply faster (it wakes the other, sleeping thread) and costs CPU per packet at moderate rates, so the threads then
+ * sleep in {@code poll(2)} after work as with {@code packet.threads=two} and no window.
+ * <p>
+ * Each side reaches the agent through {@link Duty}, so the hand-off can be tested with substitutes.
+ */
+public final class InboundHandoff
+{
+    /** The inbound agent's own thread runs it. */
+    static final int HOME = 0;
+    /** The outbound agent's thread runs it. */
+    static final int LENT = 1;
+
+    /**
+     * The guest gives the inbound agent back after this many duty cycles with work in a row: a run that long (each
+     * cycle takes up to a burst per descriptor) is bulk traffic, which may go on for hundreds of milliseconds
+     * without the idle round at which the guest's load is measured. Request/response traffic has one or two.
+     */
+    static final int RETURN_AFTER_BUSY_CYCLES = 256;
+
+    /** The inbound agent as either side sees it. */
+    public interface Duty
+    {
+        /** One duty cycle, by the token's holder only. @return work done. */
+        int doWork();
+
+        /**
+         * The calling thread now holds the agent ({@link #HOME} or {@link #LENT}): look at the descriptors that
+         * thread polls, and read every receiver once (the last poll of that set may be stale).
+         */
+        void heldBy(int side);
+    }
+
+    private final AtomicInteger owner = new AtomicInteger(HOME);
+    private final Runnable wakeGuest;
+    private final Runnable wakeHome;
+    private final int lendBelowPercent;
+    private final int returnAtPercent;
+    private final AtomicCounter lent;
+    private final AtomicCounter returned;
+
+    /**
+     * @param wakeGuest        wakes the guest's poll (its hand-off {@code eventfd}).
+     * @param wakeHome         wakes the home's poll while lent (its {@code eventfd}).
+     * @param lendBelowPercent the home lends while the daemon's packet load is below this.
+     * @param returnAtPercent  the guest gives back once its own load is at least this (above lendBelowPercent).
+     * @param lent             counts hand-offs to the guest.
+     * @param returned         counts hand-offs back home.
+     */
+    public InboundHandoff(
+        final Runnable wakeGuest,
+        final Runnable wakeHome,
+        final int lendBelowPercent,
+        final int returnAtPercent,
+        final AtomicCounter lent,
+        final AtomicCounter returned)
+    {
+        if (lendBelowPercent >= returnAtPercent)
+        {
+            throw new IllegalArgumentException(
+                "lendBelowPercent must be below returnAtPercent: " + lendBelowPercent + ", " + returnAtPercent);
+        }
+        this.wakeGuest = wakeGuest;
+        this.wakeHome = wakeHome;
+        this.lendBelowPercent = lendBelowPercent;
+        this.returnAtPercent = returnAtPercent;
+        this.lent = lent;
+        this.returned = returned;
+    }
+
+    /** @return {@link #HOME} or {@link #LENT}, the holder now. */
+    int owner()
+    {
+        return owner.get();
+    }
+
+    private void lend()
+    {
+        owner.set(LENT);
+        lent.increment();
+        wakeGuest.run();
+    }
+
+    private void giveBack()
+    {
+        owner.set(HOME);
+        returned.increment();
+        wakeHome.run();
+    }
+
+    /**
+     * The inbound agent's own thread: runs the agent while it holds it, and is the {@link PollIdleStrategy.Poller}
+     * of that thread's idle strategy, which decides, when the thread is about to sleep, whether to lend the agent and
+     * sleep on the hand-off {@code eventfd} instead of the carriers.
+     */
+    public static final class Home implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
+    {
+        private final InboundHandoff handoff;
+        private final Duty duty;
+        private final String roleName;
+        private final PollIdleStrategy.Poller carriers;
+        private final PollIdleStrategy.Poller wake;
+        private final Runnable clearWake;
+        private final PacketLoad load;
+        private final NanoClock clock;
+        private boolean holding = true;
+
+        /**
+         * @param carriers  polls the carriers' descriptors (while held).
+         * @param wake      polls the home's hand-off {@code eventfd} alone (while lent).
+         * @param clearWake takes a pending signal of that {@code eventfd}.
+         * @param load      the daemon's packet load.
+         */
+        public Home(
+            final InboundHandoff handoff,
+            final Duty duty,
+            final String roleName,
+            final PollIdleStrategy.Poller carriers,
+            final PollIdleStrategy.Poller wake,
+            final Runnable clearWake,
+            final PacketLoad load,
+            final NanoClock clock)
+        {
+            this.handoff = handoff;
+            this.duty = duty;
+            this.roleName = roleName;
+            this.carriers = carriers;
+            this.wake = wake;
+            this.clearWake = clearWake;
+            this.load = load;
+            this.clock = clock;
+        }
+
+        public int doWork()
+        {
+            if (!holding)
+            {
+                if (handoff.owner() == LENT)
+                {
+                    return 0;
+                }
+                holding = true;
+                duty.heldBy(HOME);
+            }
+            return duty.doWork();
+        }
+
+        /** @return false: no idle window here (two threads carry the traffic, or the guest carries it all). */
+        public boolean onLoad(final int loadPercent)
+        {
+            // as soon as the work is done, not only before sleeping: the first reply then already finds one thread
+            if (holding && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent)
+            {
+                holding = false;
+                handoff.lend();
+            }
+            return false;
+        }
+
+        public int poll(final int timeoutMs)
+        {
+            if (holding)
+            {
+                // a round of the idle window looks without waiting; a thread about to sleep lends
+                if (timeoutMs == 0 || load.totalPercent(clock.nanoTime()) >= handoff.lendBelowPercent)
+                {
+                    return carriers.poll(timeoutMs);
+                }
+                holding = false;
+                handoff.lend();
+            }
+            // take the signal first: a give-back after this leaves the eventfd readable, so the poll returns at once
+            clearWake.run();
+            return handoff.owner() == LENT ? wake.poll(timeoutMs) : 1;
+        }
+
+        public String roleName()
+        {
+            return roleName;
+        }
+    }
+
+    /**
+     * The outbound agent's thread: runs the outbound agent, and the inbound agent while it is lent; polls the
+     * carriers only then. It is its thread's {@link PollIdleStrategy.Poller} and {@link PollIdleStrategy.LoadListener}.
+     */
+    public static final class Guest implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
+    {
+        private final InboundHandoff handoff;
+        private final Agent outbound;
+        private final Duty duty;
+        private final PollIdleStrategy.Poller own;
+        private final PollIdleStrategy.Poller withCarriers;
+        private final Runnable clearWake;
+        private boolean holding;
+        private int busyCycles;
+
+        /**
+         * @param outbound     the outbound agent.
+         * @param own          polls the outbound agent's descriptors and the guest's hand-off {@code eventfd}.
+         * @param withCarriers polls those and the carriers' descriptors (while the inbound agent is lent).
+         * @param clearWake    takes a pending signal of the hand-off {@code eventfd}.
+         */
+        public Guest(
+            final InboundHandoff handoff,
+            final Agent outbound,
+            final Duty duty,
+            final PollIdleStrategy.Poller own,
+            final PollIdleStrategy.Poller withCarriers,
+            final Runnable clearWake)
+        {
+            this.handoff = handoff;
+            this.outbound = outbound;
+            this.duty = duty;
+            this.own = own;
+            this.withCarriers = withCarriers;
+            this.clearWake = clearWake;
+        }
+
+        public void onStart()
+        {
+            outbound.onStart();
+        }
+
+        public int doWork() throws Exception
+        {
+            int work = outbound.doWork();
+            if (!holding && handoff.owner() == LENT)
+            {
+                holding = true;
+                duty.heldBy(LENT);
+            }
+            if (holding)
+            {
+                work += duty.doWork();
+                // a long run without an idle round is bulk traffic: its load is told only at the run's end
+                if (work == 0)
+                {
+                    busyCycles = 0;
+                }
+                else if (++busyCycles >= RETURN_AFTER_BUSY_CYCLES)
+                {
+                    giveBack();
+                }
+            }
+            return work;
+        }
+
+        /** @return true while this thread carries both directions: the idle window then catches the reply. */
+        public boolean onLoad(final int loadPercent)
+        {
+            if (holding && loadPercent >= handoff.returnAtPercent)
+            {
+                giveBack();
+            }
+            return holding;
+        }
+
+        private void giveBack()
+        {
+            holding = false;
+            busyCycles = 0;
+            handoff.giveBack();
+        }
+
+        public int poll(final int timeoutMs)
+        {
+            // the signal may come after the take-over saw LENT: take it at every look, or a readable eventfd would
+            // keep every poll from sleeping
+            clearWake.run();
+            return holding ? withCarriers.poll(timeoutMs) : own.poll(timeoutMs);
+        }
+
+        public void onClose()
+        {
+            outbound.onClose();
+        }
+
+        public String roleName()
+        {
+            return outbound.roleName();
+        }
+    }
+}
