@@ -160,6 +160,38 @@ public final class IpCommand
         return run(args).check();
     }
 
+    /**
+     * Wait until the kernel routes {@code address} as local ({@code ip route show table local ADDRESS} lists it). For
+     * IPv6 the kernel installs that route from a work queue after {@code ip addr add} has returned, even with
+     * {@code nodad}: on a busy machine a packet sent to the address at once can be dropped as not local
+     * ({@code Ip6InAddrErrors}).
+     *
+     * @param address   an IPv4 or IPv6 address, as {@code ip} prints it.
+     * @param timeoutMs how long to wait.
+     * @throws IOException when the route is not there in time, or {@code ip} fails.
+     */
+    public void awaitLocalAddress(final String address, final long timeoutMs) throws IOException
+    {
+        final String family = address.indexOf(':') >= 0 ? "-6" : "-4";
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (check(family, "route", "show", "table", "local", address).output().isBlank())
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new IOException("no local route for " + address + " after " + timeoutMs + " ms");
+            }
+            try
+            {
+                Thread.sleep(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for the local route of " + address, ex);
+            }
+        }
+    }
+
     private static void copy(final InputStream in, final ByteArrayOutputStream out)
     {
         try (in)

@@ -216,6 +216,7 @@ class TunDeviceIoUringTest
         tun.readWithIoUring(true);
         tun.configure(new IpCommand(), 1500, 1000);
         new IpCommand().check("-6", "addr", "add", prefix + "1/64", "dev", name, "nodad");
+        new IpCommand().awaitLocalAddress(prefix + "1", 30_000);
         return tun;
     }
 

@@ -49,6 +49,7 @@ class TunDeviceTest
             tun.configure(ip, 1400);
             assertEquals("1400", Files.readString(Path.of("/sys/class/net", name, "mtu")).trim());
             ip.check("-6", "addr", "add", prefix + "1/64", "dev", name, "nodad");
+            ip.awaitLocalAddress(prefix + "1", 30_000);
 
             final NativeArea area = new NativeArea(2048);
             assertEquals(TunDevice.WOULD_BLOCK, drainUntilEmpty(tun, area));

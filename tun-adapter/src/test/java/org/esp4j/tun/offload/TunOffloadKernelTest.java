@@ -388,10 +388,12 @@ class TunOffloadKernelTest
             if (ipv6)
             {
                 ip.check("-6", "addr", "add", "2001:db8:e5b4:f0f::1/64", "dev", tun.name(), "nodad");
+                ip.awaitLocalAddress("2001:db8:e5b4:f0f::1", TEST_DEADLINE_MS);
             }
             else
             {
                 ip.check("addr", "add", "198.18.229.1/24", "dev", tun.name());
+                ip.awaitLocalAddress("198.18.229.1", TEST_DEADLINE_MS);
             }
             return tun;
         }
