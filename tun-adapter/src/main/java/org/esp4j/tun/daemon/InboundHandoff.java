@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * <b>Ownership.</b> An owner token says which thread may run the inbound agent: {@link #HOME} or {@link #LENT}. Only
  * the holder changes it, and only to give the agent away: the home lends it ({@code HOME -> LENT}) when it is about
- * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent};
+ * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent}
+ * and the outbound thread is not in a run of duty cycles with work ({@link PacketLoad#anyBusy()});
  * the guest gives it back ({@code LENT -> HOME}) when its own load, measured at a change from busy to idle
  * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}, or after
  * {@link #RETURN_AFTER_BUSY_CYCLES} duty cycles with work in a row. The home also lends at each of its changes from
@@ -102,6 +103,27 @@ public final class InboundHandoff
         this.returned = returned;
     }
 
+    /**
+     * @param idleSpinLoadPct the idle window's load gate ({@code idle.spin.load.pct}).
+     * @return the load below which the home lends: a quarter of the gate (request/response traffic keeps a thread
+     * busy a few per cent of the time).
+     */
+    public static int lendBelowPercent(final int idleSpinLoadPct)
+    {
+        return idleSpinLoadPct / 4;
+    }
+
+    /**
+     * @param idleSpinLoadPct the idle window's load gate ({@code idle.spin.load.pct}).
+     * @return the guest's load at which it gives the agent back: half the gate, so that a moderate one-way rate runs
+     * on two threads without the window (which would spin after every datagram); above
+     * {@link #lendBelowPercent(int)}, the gap keeping a load between them from passing the agent to and fro.
+     */
+    public static int returnAtPercent(final int idleSpinLoadPct)
+    {
+        return Math.max(idleSpinLoadPct / 2, lendBelowPercent(idleSpinLoadPct) + 1);
+    }
+
     /** @return {@link #HOME} or {@link #LENT}, the holder now. */
     int owner()
     {
@@ -183,7 +205,7 @@ public final class InboundHandoff
         public boolean onLoad(final int loadPercent)
         {
             // as soon as the work is done, not only before sleeping: the first reply then already finds one thread
-            if (holding && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent)
+            if (holding && mayLend())
             {
                 holding = false;
                 handoff.lend();
@@ -191,12 +213,22 @@ public final class InboundHandoff
             return false;
         }
 
+        /**
+         * This thread's slot is idle when it asks (it published its load just before), so a busy slot is the
+         * outbound thread's: a run that began after a short idle gap still shows the low load of before it, and
+         * under bulk traffic the guest would give the agent back within {@link #RETURN_AFTER_BUSY_CYCLES}.
+         */
+        private boolean mayLend()
+        {
+            return !load.anyBusy() && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent;
+        }
+
         public int poll(final int timeoutMs)
         {
             if (holding)
             {
                 // a round of the idle window looks without waiting; a thread about to sleep lends
-                if (timeoutMs == 0 || load.totalPercent(clock.nanoTime()) >= handoff.lendBelowPercent)
+                if (timeoutMs == 0 || !mayLend())
                 {
                     return carriers.poll(timeoutMs);
                 }

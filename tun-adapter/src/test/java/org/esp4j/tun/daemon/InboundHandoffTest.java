@@ -92,6 +92,36 @@ class InboundHandoffTest
     }
 
     @Test
+    void shouldNotLendWhileTheOutboundThreadIsInABusyRun() throws Exception
+    {
+        load.publishBusy(0, 0, nowNs); // a run that began after an idle gap: its slot still shows the load before
+        home.poll(TIMEOUT_MS);
+        assertFalse(home.onLoad(0));
+        assertEquals(InboundHandoff.HOME, handoff.owner(), "bulk traffic going out: the guest would give it back");
+        assertEquals(List.of("home polls carriers 100"), actions);
+        assertEquals(0, lent.get());
+
+        load.publish(0, 0, nowNs); // the run ended
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.LENT, handoff.owner());
+        assertEquals(1, lent.get());
+    }
+
+    @Test
+    void shouldGiveBackAtHalfTheWindowsLoadGateAndLendBelowAQuarter()
+    {
+        assertEquals(12, InboundHandoff.lendBelowPercent(50));
+        assertEquals(25, InboundHandoff.returnAtPercent(50));
+        for (int gatePct = 1; gatePct <= 100; gatePct++)
+        {
+            final int lendBelow = InboundHandoff.lendBelowPercent(gatePct);
+            final int returnAt = InboundHandoff.returnAtPercent(gatePct);
+            assertTrue(lendBelow < returnAt, "a gap at idle.spin.load.pct=" + gatePct);
+            new InboundHandoff(() -> { }, () -> { }, lendBelow, returnAt, lent, returned);
+        }
+    }
+
+    @Test
     void shouldGiveTheInboundAgentBackWhenTheGuestsLoadReachesTheThreshold() throws Exception
     {
         home.poll(TIMEOUT_MS);
