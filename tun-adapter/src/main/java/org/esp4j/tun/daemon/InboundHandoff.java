@@ -53,6 +53,9 @@ public final class InboundHandoff
      */
     static final int RETURN_AFTER_BUSY_CYCLES = 256;
 
+    private static final int OUT_WORK = 1;
+    private static final int IN_WORK = 2;
+
     /** The inbound agent as either side sees it. */
     public interface Duty
     {
@@ -260,6 +263,9 @@ public final class InboundHandoff
         private final Runnable clearWake;
         private boolean holding;
         private int busyCycles;
+        /** Which directions had work in this busy run and the one before ({@link #OUT_WORK}, {@link #IN_WORK}). */
+        private int runDirections;
+        private int previousRunDirections;
 
         /**
          * @param outbound     the outbound agent.
@@ -291,6 +297,10 @@ public final class InboundHandoff
         public int doWork() throws Exception
         {
             int work = outbound.doWork();
+            if (work > 0)
+            {
+                runDirections |= OUT_WORK;
+            }
             if (!holding && handoff.owner() == LENT)
             {
                 holding = true;
@@ -298,7 +308,12 @@ public final class InboundHandoff
             }
             if (holding)
             {
-                work += duty.doWork();
+                final int inWork = duty.doWork();
+                if (inWork > 0)
+                {
+                    runDirections |= IN_WORK;
+                }
+                work += inWork;
                 // a long run without an idle round is bulk traffic: its load is told only at the run's end
                 if (work == 0)
                 {
@@ -312,14 +327,21 @@ public final class InboundHandoff
             return work;
         }
 
-        /** @return true while this thread carries both directions: the idle window then catches the reply. */
+        /**
+         * @return true while this thread carries both directions and both had work in this busy run or the one
+         * before: the idle window then catches the reply. Traffic one way only (a stream sent or received) has no
+         * reply to catch, and a window after each of its wake-ups would cost CPU per packet.
+         */
         public boolean onLoad(final int loadPercent)
         {
             if (holding && loadPercent >= handoff.returnAtPercent)
             {
                 giveBack();
             }
-            return holding;
+            final boolean bothWays = (runDirections | previousRunDirections) == (OUT_WORK | IN_WORK);
+            previousRunDirections = runDirections;
+            runDirections = 0;
+            return holding && bothWays;
         }
 
         private void giveBack()
