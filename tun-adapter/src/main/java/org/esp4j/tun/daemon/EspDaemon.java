@@ -440,12 +440,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             // one thread while sparse, two under bulk (InboundHandoff)
             final PacketLoad load = new PacketLoad(2);
             final PollFds homeWakeFds = new PollFds(1).add(homeWake.fd(), LibC.POLLIN);
-            // lent below a quarter of the window's load gate (request/response traffic keeps a thread busy a few
-            // per cent of the time), given back at the gate: the gap keeps a load between them from passing it to
-            // and fro
             final int loadPct = config.idleSpinLoadPct();
             final InboundHandoff handoffToken = new InboundHandoff(lendWake::signal, homeWake::signal,
-                loadPct / 4, loadPct, daemonCounters.counter(DaemonCounters.Counter.TunInboundLent),
+                InboundHandoff.lendBelowPercent(loadPct), InboundHandoff.returnAtPercent(loadPct), daemonCounters.counter(DaemonCounters.Counter.TunInboundLent),
                 daemonCounters.counter(DaemonCounters.Counter.TunInboundReturned));
             final InboundHandoff.Guest guest = new InboundHandoff.Guest(handoffToken, outbound, inbound,
                 outboundFds::poll, lentFds::poll, lendWake::clear);

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * <b>Ownership.</b> An owner token says which thread may run the inbound agent: {@link #HOME} or {@link #LENT}. Only
  * the holder changes it, and only to give the agent away: the home lends it ({@code HOME -> LENT}) when it is about
- * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent};
+ * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent}
+ * and the outbound thread is not in a run of duty cycles with work ({@link PacketLoad#anyBusy()});
  * the guest gives it back ({@code LENT -> HOME}) when its own load, measured at a change from busy to idle
  * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}, or after
  * {@link #RETURN_AFTER_BUSY_CYCLES} duty cycles with work in a row. The home also lends at each of its changes from
@@ -51,6 +52,9 @@ public final class InboundHandoff
      * without the idle round at which the guest's load is measured. Request/response traffic has one or two.
      */
     static final int RETURN_AFTER_BUSY_CYCLES = 256;
+
+    private static final int OUT_WORK = 1;
+    private static final int IN_WORK = 2;
 
     /** The inbound agent as either side sees it. */
     public interface Duty
@@ -100,6 +104,27 @@ public final class InboundHandoff
         this.returnAtPercent = returnAtPercent;
         this.lent = lent;
         this.returned = returned;
+    }
+
+    /**
+     * @param idleSpinLoadPct the idle window's load gate ({@code idle.spin.load.pct}).
+     * @return the load below which the home lends: a quarter of the gate (request/response traffic keeps a thread
+     * busy a few per cent of the time).
+     */
+    public static int lendBelowPercent(final int idleSpinLoadPct)
+    {
+        return idleSpinLoadPct / 4;
+    }
+
+    /**
+     * @param idleSpinLoadPct the idle window's load gate ({@code idle.spin.load.pct}).
+     * @return the guest's load at which it gives the agent back: half the gate, so that a moderate one-way rate runs
+     * on two threads without the window (which would spin after every datagram); above
+     * {@link #lendBelowPercent(int)}, the gap keeping a load between them from passing the agent to and fro.
+     */
+    public static int returnAtPercent(final int idleSpinLoadPct)
+    {
+        return Math.max(idleSpinLoadPct / 2, lendBelowPercent(idleSpinLoadPct) + 1);
     }
 
     /** @return {@link #HOME} or {@link #LENT}, the holder now. */
@@ -183,7 +208,7 @@ public final class InboundHandoff
         public boolean onLoad(final int loadPercent)
         {
             // as soon as the work is done, not only before sleeping: the first reply then already finds one thread
-            if (holding && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent)
+            if (holding && mayLend())
             {
                 holding = false;
                 handoff.lend();
@@ -191,12 +216,22 @@ public final class InboundHandoff
             return false;
         }
 
+        /**
+         * This thread's slot is idle when it asks (it published its load just before), so a busy slot is the
+         * outbound thread's: a run that began after a short idle gap still shows the low load of before it, and
+         * under bulk traffic the guest would give the agent back within {@link #RETURN_AFTER_BUSY_CYCLES}.
+         */
+        private boolean mayLend()
+        {
+            return !load.anyBusy() && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent;
+        }
+
         public int poll(final int timeoutMs)
         {
             if (holding)
             {
                 // a round of the idle window looks without waiting; a thread about to sleep lends
-                if (timeoutMs == 0 || load.totalPercent(clock.nanoTime()) >= handoff.lendBelowPercent)
+                if (timeoutMs == 0 || !mayLend())
                 {
                     return carriers.poll(timeoutMs);
                 }
@@ -228,6 +263,9 @@ public final class InboundHandoff
         private final Runnable clearWake;
         private boolean holding;
         private int busyCycles;
+        /** Which directions had work in this busy run and the one before ({@link #OUT_WORK}, {@link #IN_WORK}). */
+        private int runDirections;
+        private int previousRunDirections;
 
         /**
          * @param outbound     the outbound agent.
@@ -259,6 +297,10 @@ public final class InboundHandoff
         public int doWork() throws Exception
         {
             int work = outbound.doWork();
+            if (work > 0)
+            {
+                runDirections |= OUT_WORK;
+            }
             if (!holding && handoff.owner() == LENT)
             {
                 holding = true;
@@ -266,7 +308,12 @@ public final class InboundHandoff
             }
             if (holding)
             {
-                work += duty.doWork();
+                final int inWork = duty.doWork();
+                if (inWork > 0)
+                {
+                    runDirections |= IN_WORK;
+                }
+                work += inWork;
                 // a long run without an idle round is bulk traffic: its load is told only at the run's end
                 if (work == 0)
                 {
@@ -280,14 +327,21 @@ public final class InboundHandoff
             return work;
         }
 
-        /** @return true while this thread carries both directions: the idle window then catches the reply. */
+        /**
+         * @return true while this thread carries both directions and both had work in this busy run or the one
+         * before: the idle window then catches the reply. Traffic one way only (a stream sent or received) has no
+         * reply to catch, and a window after each of its wake-ups would cost CPU per packet.
+         */
         public boolean onLoad(final int loadPercent)
         {
             if (holding && loadPercent >= handoff.returnAtPercent)
             {
                 giveBack();
             }
-            return holding;
+            final boolean bothWays = (runDirections | previousRunDirections) == (OUT_WORK | IN_WORK);
+            previousRunDirections = runDirections;
+            runDirections = 0;
+            return holding && bothWays;
         }
 
         private void giveBack()

@@ -57,6 +57,22 @@ public final class PacketLoad
     }
 
     /**
+     * @return true if a thread is in a run of duty cycles with work ({@link #publishBusy}) and has not gone idle
+     * since: its slot's load is that of before the run, which says nothing of the run itself.
+     */
+    boolean anyBusy()
+    {
+        for (int i = 0; i < slots.length(); i++)
+        {
+            if ((slots.get(i) & BUSY) != 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @param nowNs the time now.
      * @return the sum of the threads' loads measured within the last {@link PollIdleStrategy#LOAD_HORIZON_NS}, a
      * thread busy for longer than that counted as 100.

@@ -39,7 +39,8 @@ class InboundHandoffTest
     private final InboundHandoff.Home home = new InboundHandoff.Home(handoff, duty, "inbound",
         poller("home polls carriers"), poller("home sleeps on its wake"), () -> actions.add("home clears"), load,
         () -> nowNs);
-    private final InboundHandoff.Guest guest = new InboundHandoff.Guest(handoff, new OutboundSubstitute(), duty,
+    private final OutboundSubstitute outbound = new OutboundSubstitute();
+    private final InboundHandoff.Guest guest = new InboundHandoff.Guest(handoff, outbound, duty,
         poller("guest polls own"), poller("guest polls with carriers"), () -> actions.add("guest clears"));
 
     private PollIdleStrategy.Poller poller(final String name)
@@ -92,9 +93,78 @@ class InboundHandoffTest
     }
 
     @Test
+    void shouldNotLendWhileTheOutboundThreadIsInABusyRun() throws Exception
+    {
+        load.publishBusy(0, 0, nowNs); // a run that began after an idle gap: its slot still shows the load before
+        home.poll(TIMEOUT_MS);
+        assertFalse(home.onLoad(0));
+        assertEquals(InboundHandoff.HOME, handoff.owner(), "bulk traffic going out: the guest would give it back");
+        assertEquals(List.of("home polls carriers 100"), actions);
+        assertEquals(0, lent.get());
+
+        load.publish(0, 0, nowNs); // the run ended
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.LENT, handoff.owner());
+        assertEquals(1, lent.get());
+    }
+
+    @Test
+    void shouldOpenTheIdleWindowOnlyWhenBothDirectionsHadWorkInTheLastTwoBusyRuns() throws Exception
+    {
+        home.poll(TIMEOUT_MS);
+        guest.doWork(); // the inbound substitute always has work; the outbound none
+        assertFalse(guest.onLoad(0), "a stream received: no reply to catch");
+        outbound.work = 1;
+        guest.doWork();
+        assertTrue(guest.onLoad(0), "a request sent after a reply came in: the next reply is worth the window");
+        guest.doWork();
+        assertTrue(guest.onLoad(0));
+        assertEquals(InboundHandoff.LENT, handoff.owner());
+    }
+
+    @Test
+    void shouldNotOpenTheIdleWindowForAStreamSentWhileHoldingTheInboundAgent() throws Exception
+    {
+        final InboundHandoff.Guest sender = new InboundHandoff.Guest(handoff, outbound, new InboundHandoff.Duty()
+        {
+            public int doWork()
+            {
+                return 0;
+            }
+
+            public void heldBy(final int side)
+            {
+            }
+        }, poller("own"), poller("with carriers"), () -> { });
+        home.poll(TIMEOUT_MS);
+        outbound.work = 1;
+        for (int run = 0; run < 3; run++)
+        {
+            sender.doWork();
+            assertFalse(sender.onLoad(0), "nothing comes back: the window would spin for nothing");
+        }
+        assertEquals(InboundHandoff.LENT, handoff.owner(), "the agent stays lent: the load is low");
+    }
+
+    @Test
+    void shouldGiveBackAtHalfTheWindowsLoadGateAndLendBelowAQuarter()
+    {
+        assertEquals(12, InboundHandoff.lendBelowPercent(50));
+        assertEquals(25, InboundHandoff.returnAtPercent(50));
+        for (int gatePct = 1; gatePct <= 100; gatePct++)
+        {
+            final int lendBelow = InboundHandoff.lendBelowPercent(gatePct);
+            final int returnAt = InboundHandoff.returnAtPercent(gatePct);
+            assertTrue(lendBelow < returnAt, "a gap at idle.spin.load.pct=" + gatePct);
+            new InboundHandoff(() -> { }, () -> { }, lendBelow, returnAt, lent, returned);
+        }
+    }
+
+    @Test
     void shouldGiveTheInboundAgentBackWhenTheGuestsLoadReachesTheThreshold() throws Exception
     {
         home.poll(TIMEOUT_MS);
+        outbound.work = 1;
         guest.doWork();
         assertTrue(guest.onLoad(RETURN_AT - 1), "the guest holding both directions opens the idle window");
         assertEquals(InboundHandoff.LENT, handoff.owner(), "below the threshold the guest keeps it");
@@ -265,9 +335,11 @@ class InboundHandoffTest
 
     private static final class OutboundSubstitute implements org.agrona.concurrent.Agent
     {
+        int work;
+
         public int doWork()
         {
-            return 0;
+            return work;
         }
 
         public String roleName()

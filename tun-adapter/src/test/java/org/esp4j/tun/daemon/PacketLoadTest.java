@@ -3,6 +3,8 @@ package org.esp4j.tun.daemon;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packet threads' loads: summed while recent, dropped once older than the load horizon. */
 class PacketLoadTest
@@ -59,5 +61,16 @@ class PacketLoadTest
         load.publish(0, 95, NOW_NS + 10 * PollIdleStrategy.LOAD_HORIZON_NS);
         assertEquals(95, load.totalPercent(NOW_NS + 10 * PollIdleStrategy.LOAD_HORIZON_NS + 1),
             "the run ended: its measured load replaces it");
+    }
+
+    @Test
+    void shouldSayAThreadIsBusyFromTheStartOfItsRunUntilItGoesIdle()
+    {
+        final PacketLoad load = new PacketLoad(2);
+        assertFalse(load.anyBusy());
+        load.publishBusy(1, 5, NOW_NS);
+        assertTrue(load.anyBusy(), "a run that began after an idle gap, whatever its load before");
+        load.publish(1, 60, NOW_NS + 1);
+        assertFalse(load.anyBusy(), "gone idle");
     }
 }
