@@ -81,6 +81,15 @@ public final class TunDevice implements TunPort, AutoCloseable
     private final int[] sparseEnters;
     private final boolean[] ringDrained;
     private final long[] ringSwitches;
+    /** Sets up a queue's ring: {@link IoUring#open}, or in a test one that fails as a kernel without io_uring does. */
+    private RingOpener ringOpener = IoUring::open;
+
+    /** How a queue's reading thread sets up its ring. */
+    @FunctionalInterface
+    interface RingOpener
+    {
+        IoUring open(int fd, int bufferCount, int bufferSize) throws IOException;
+    }
 
     private TunDevice(final String name, final int[] fds, final int vnetHeaderLength, final boolean udpOffload)
     {
@@ -288,6 +297,16 @@ public final class TunDevice implements TunPort, AutoCloseable
         ioUringWanted = on;
     }
 
+    /**
+     * Set up the queues' rings with {@code opener} instead of {@link IoUring#open} (call before the readers start): a
+     * test's way to have the kernel refuse io_uring ({@code io_uring_disabled} and seccomp filters are the host's, not
+     * the test's, to set).
+     */
+    void ringOpener(final RingOpener opener)
+    {
+        ringOpener = opener;
+    }
+
     /** Provided buffers per queue's ring: the most packets one {@code io_uring_enter} reads. */
     public static final int RING_BUFFERS = 32;
 
@@ -430,8 +449,7 @@ public final class TunDevice implements TunPort, AutoCloseable
         ringTried[queue] = true;
         try
         {
-            rings[queue] = IoUring.open(fds[queue], RING_BUFFERS,
-                vnetHeaderLength + MAX_READ_LENGTH);
+            rings[queue] = ringOpener.open(fds[queue], RING_BUFFERS, vnetHeaderLength + MAX_READ_LENGTH);
         }
         catch (final IOException ex)
         {

@@ -34,6 +34,8 @@ class TunDeviceIoUringTest
 {
     private static final int UDP_PORT = 9;
     private static final int UDP_HEADER = 8;
+    /** What io_uring_setup answers where /proc/sys/kernel/io_uring_disabled forbids it. */
+    private static final int EPERM = 1;
 
     private final String name = "esp4ju" + ProcessHandle.current().pid() % 100000;
     private final String prefix = "fd00:e5b5:" + Long.toHexString(ProcessHandle.current().pid() & 0xFFFF) + "::";
@@ -195,6 +197,32 @@ class TunDeviceIoUringTest
     }
 
     @Test
+    void shouldReadEveryDatagramWithReadWhereTheKernelRefusesIoUring() throws Exception
+    {
+        try (TunDevice tun = TunDevice.open(name, 1, false); DatagramSocket socket = new DatagramSocket())
+        {
+            tun.readWithIoUring(true);
+            tun.ringOpener((fd, bufferCount, bufferSize) ->
+            {
+                throw new java.io.IOException("io_uring_setup: " + LibC.describe(EPERM));
+            });
+            configure(tun);
+            final NativeArea area = new NativeArea(TunDevice.MAX_READ_LENGTH);
+            drain(tun, area);
+            final int count = 3 * TunDevice.RING_BUFFERS; // queued: a reader with a ring would turn to it
+            for (int i = 0; i < count; i++)
+            {
+                send(socket, i, 100 + i);
+            }
+            readDatagrams(tun, area, 0, count);
+            assertEquals("io_uring_setup: " + LibC.describe(EPERM), tun.ioUringUnavailable(0));
+            assertEquals(0, tun.ioUringEnters(0), "no ring: no io_uring_enter");
+            assertFalse(tun.ioUringActive(0));
+            assertEquals(0, tun.ioUringSwitches(0));
+        }
+    }
+
+    @Test
     void shouldReadDatagramsBehindAVirtioNetHeaderWithOffloads() throws Exception
     {
         try (TunDevice tun = open(true); DatagramSocket socket = new DatagramSocket())
@@ -214,10 +242,15 @@ class TunDeviceIoUringTest
     {
         final TunDevice tun = TunDevice.open(name, 1, offload);
         tun.readWithIoUring(true);
+        configure(tun);
+        return tun;
+    }
+
+    private void configure(final TunDevice tun) throws Exception
+    {
         tun.configure(new IpCommand(), 1500, 1000);
         new IpCommand().check("-6", "addr", "add", prefix + "1/64", "dev", name, "nodad");
         new IpCommand().awaitLocalAddress(prefix + "1", 30_000);
-        return tun;
     }
 
     /** Send a datagram of {@code length} bytes numbered {@code index} from the host to {@code PREFIX::2}. */
