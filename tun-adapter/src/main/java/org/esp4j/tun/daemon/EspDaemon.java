@@ -31,6 +31,7 @@ import org.esp4j.tun.carrier.RawIpSender;
 import org.esp4j.tun.carrier.UdpEncapCarrier;
 import org.esp4j.tun.device.TunDevice;
 import org.esp4j.tun.jna.CpuSet;
+import org.esp4j.tun.jna.IoUring;
 import org.esp4j.tun.log.LogLevel;
 import org.esp4j.tun.jna.LibC;
 import org.esp4j.tun.jna.PollFds;
@@ -282,6 +283,15 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
     {
         final TunDevice tun = openTunDevice();
         tun.readWithIoUring(config.tunIoUring());
+        if (config.tunIoUring())
+        {
+            // the readers fall back to read(2) on their own, silently: say so once, here
+            final String unavailable = IoUring.probe();
+            if (unavailable != null)
+            {
+                log.accept("tun.io_uring: io_uring unavailable, the TUN is read with read(2): " + unavailable);
+            }
+        }
         return tun;
     }
 

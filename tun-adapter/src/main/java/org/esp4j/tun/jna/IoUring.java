@@ -216,6 +216,43 @@ public final class IoUring implements AutoCloseable
         }
     }
 
+    /**
+     * Whether this process may read a pollable fd as the TUN readers do: a ring as {@link #open} sets it up, and one
+     * multishot read of an empty eventfd through {@link #enter}, which a kernel without
+     * {@code IORING_OP_READ_MULTISHOT} (older than 6.7) refuses at once. Called once at start-up, on any thread (the
+     * readers' rings are their threads' own, set up at their first read), so that a daemon asked for io_uring can say
+     * when it reads with {@code read(2)} instead. The ring's few pages stay mapped, as after any {@link #close}.
+     *
+     * @return null if it may, else why not.
+     */
+    public static String probe()
+    {
+        final int fd = LibC.eventfd(0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0)
+        {
+            return "eventfd: " + LibC.describe(LibC.errno());
+        }
+        try (IoUring ring = open(fd, 1, Long.BYTES))
+        {
+            final int ready = ring.enter();
+            if (ready < 0)
+            {
+                return "io_uring_enter: " + LibC.describe(-ready);
+            }
+            final NativeArea out = new NativeArea(Long.BYTES);
+            final int n = ring.next(out.address(0), Long.BYTES);
+            return n < 0 ? "multishot read: " + LibC.describe(-n) : null;
+        }
+        catch (final IOException ex)
+        {
+            return ex.getMessage();
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+    }
+
     private static long align(final long value, final long alignment)
     {
         return (value + alignment - 1) & -alignment;

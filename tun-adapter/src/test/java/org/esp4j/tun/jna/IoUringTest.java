@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -61,6 +62,23 @@ class IoUringTest
             assertTrue(ring.stopped());
             assertEquals(0, ring.enter());
             assertEquals(0, ring.next(out.address(0), 64), "not armed again");
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+    }
+
+    @Test
+    void shouldFindIoUringUsableWhereARingReadsAnEventFd() throws Exception
+    {
+        final int fd = LibC.eventfd(0, LibC.O_NONBLOCK | EFD_CLOEXEC);
+        assertTrue(fd >= 0, LibC.describe(LibC.errno()));
+        try (IoUring ring = open(fd))
+        {
+            assertEquals(0, ring.enter(), "an armed read of an empty eventfd completes nothing");
+            assertFalse(ring.stopped());
+            assertNull(IoUring.probe(), "a kernel where the ring reads must pass the probe");
         }
         finally
         {
