@@ -11,6 +11,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,6 +93,17 @@ class DaemonConfigTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("crypto.multibuffer", "16").build());
         assertEquals("crypto.multibuffer must be auto, on or off: 16", ex.getMessage());
+    }
+
+    @Test
+    void shouldReadTheTunIoUringSettingOffByDefault()
+    {
+        assertFalse(DaemonConfig.builder().build().tunIoUring());
+        assertTrue(DaemonConfig.builder().set("tun.io_uring", "on").build().tunIoUring());
+        assertFalse(DaemonConfig.builder().set("tun.io_uring", "off").build().tunIoUring());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("tun.io_uring", "sometimes").build());
+        assertEquals("tun.io_uring must be on or off: sometimes", ex.getMessage());
     }
 
     @Test
