@@ -73,13 +73,11 @@ public final class TunDevice implements TunPort, AutoCloseable
     private final long[] ringEnters;
     /**
      * Per queue, owned by its reading thread: whether reads go through the ring now (packets queue) or through
-     * {@code read(2)} (sparse), packets {@code read(2)} took in a row, ring enters in a row that found at most one, and
-     * whether the last enter took every packet the TUN held (then an empty ring answers {@link #WOULD_BLOCK} at once).
+     * {@code read(2)} (sparse), packets {@code read(2)} took in a row, and ring enters in a row that found at most one.
      */
     private final boolean[] ringActive;
     private final int[] readStreak;
     private final int[] sparseEnters;
-    private final boolean[] ringDrained;
     private final long[] ringSwitches;
     /** Sets up a queue's ring: {@link IoUring#open}, or in a test one that fails as a kernel without io_uring does. */
     private RingOpener ringOpener = IoUring::open;
@@ -105,7 +103,6 @@ public final class TunDevice implements TunPort, AutoCloseable
         ringActive = new boolean[fds.length];
         readStreak = new int[fds.length];
         sparseEnters = new int[fds.length];
-        ringDrained = new boolean[fds.length];
         ringSwitches = new long[fds.length];
     }
 
@@ -282,13 +279,16 @@ public final class TunDevice implements TunPort, AutoCloseable
      * ({@link IoUring}). The queue reads with {@code read(2)} while traffic is sparse (a packet, then nothing): one
      * {@code read(2)} per packet and one that finds nothing, and nothing of io_uring on a lone packet's way. Once
      * {@link #RING_AFTER_READS} packets came in a row from {@code read(2)}, packets queue, and the queue reads through
-     * the ring: one {@code io_uring_enter(2)} hands over every packet waiting, and when it took all the TUN held
-     * (fewer than {@link #RING_BUFFERS}) the read after the last of them answers {@link #WOULD_BLOCK} without a system
-     * call; the reader learns of more from {@code poll(2)} on the TUN fd, which the ring leaves readable while packets
-     * wait in the TUN. After {@link #READ_AFTER_SPARSE_ENTERS} enters in a row that found at most one packet each the
-     * queue goes back to {@code read(2)}. The multishot read stays armed throughout: packets {@code read(2)} takes meanwhile
-     * are not in the ring (it reads in the kernel only inside {@code io_uring_enter}, {@code DEFER_TASKRUN}), and
-     * the order of packets holds because one thread reads the queue either way. Where the kernel has no io_uring (older
+     * the ring: one {@code io_uring_enter(2)} hands over every packet waiting, and the read after the last of them
+     * enters again, until an enter finds nothing ({@link #WOULD_BLOCK}), as {@code read(2)} reads until
+     * {@code EAGAIN}: packets that came while the reader handled the last ones belong to the same burst (a sender
+     * joins a burst's datagrams into UDP GSO trains, and a burst cut at each enter makes the receiving daemon write
+     * its TUN more often). The reader then learns of more from {@code poll(2)} on the TUN fd, which the ring leaves
+     * readable while packets wait in the TUN. After {@link #READ_AFTER_SPARSE_ENTERS} enters in a row that found at
+     * most one packet each the queue goes back to {@code read(2)}. The multishot read stays armed throughout: packets
+     * {@code read(2)} takes meanwhile are not in the ring (it reads in the kernel only inside {@code io_uring_enter},
+     * {@code DEFER_TASKRUN}), and the order of packets holds because one thread reads the queue either way. Where the
+     * kernel has no io_uring (older
      * than 6.7 for the multishot read, {@code /proc/sys/kernel/io_uring_disabled}, a seccomp filter) the queue reads
      * with {@code read(2)}, as without this call; {@link #ioUringUnavailable} says why.
      */
@@ -415,12 +415,6 @@ public final class TunDevice implements TunPort, AutoCloseable
         {
             return Integer.MIN_VALUE;
         }
-        if (ringDrained[queue])
-        {
-            // the last enter took every packet the TUN held: one that came since makes poll(2) report the fd
-            ringDrained[queue] = false;
-            return WOULD_BLOCK;
-        }
         if (sparseEnters[queue] >= READ_AFTER_SPARSE_ENTERS)
         {
             ringActive[queue] = false;
@@ -439,7 +433,6 @@ public final class TunDevice implements TunPort, AutoCloseable
             return n != 0 ? n : Integer.MIN_VALUE;
         }
         sparseEnters[queue] = ready <= 1 ? sparseEnters[queue] + 1 : 0;
-        ringDrained[queue] = ready > 0 && ready < RING_BUFFERS;
         n = ring.next(address, capacity);
         return n == 0 ? WOULD_BLOCK : n;
     }
