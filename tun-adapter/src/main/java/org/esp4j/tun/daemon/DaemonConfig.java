@@ -138,6 +138,9 @@ public final class DaemonConfig
     public static final int DEFAULT_IDLE_SPIN_LOAD_PCT = 50;
     /** Longest {@code idle.spin.us}: a window this long already keeps a CPU busy between sparse packets. */
     public static final int MAX_IDLE_SPIN_US = 10_000;
+    /** {@code packet.slice.us} bounds: the kernel clamps a custom slice to 0.1-100 ms. */
+    public static final int MIN_PACKET_SLICE_US = 100;
+    public static final int MAX_PACKET_SLICE_US = 100_000;
 
     private final Map<String, String> values;
     private final Path baseDirectory;
@@ -154,6 +157,9 @@ public final class DaemonConfig
     private final PacketThreads packetThreads;
     private final LogLevel logLevel;
     private final int[] packetCpus;
+    private final PacketScheduling.Yield packetYield;
+    private final PacketScheduling.Policy packetSched;
+    private final int packetSliceUs;
     private final String tunName;
     private final int mark;
     private final PolicyRouting.Settings routingSettings;
@@ -248,6 +254,15 @@ public final class DaemonConfig
             throw new IllegalArgumentException("idle.spin.load.pct must be 1..100: " + idleSpinLoadPct);
         }
         packetCpus = parsePacketCpus();
+        packetYield = choice(DaemonSetting.PACKET_YIELD, PacketScheduling.Yield.OFF, PacketScheduling.Yield.values());
+        packetSched = choice(DaemonSetting.PACKET_SCHED, PacketScheduling.Policy.OTHER,
+            PacketScheduling.Policy.values());
+        packetSliceUs = integer(DaemonSetting.PACKET_SLICE_US, 0);
+        if (packetSliceUs != 0 && (packetSliceUs < MIN_PACKET_SLICE_US || packetSliceUs > MAX_PACKET_SLICE_US))
+        {
+            throw new IllegalArgumentException(DaemonSetting.PACKET_SLICE_US.key() + " must be 0 or " +
+                MIN_PACKET_SLICE_US + ".." + MAX_PACKET_SLICE_US + ": " + packetSliceUs);
+        }
         preload = optionalPath(DaemonSetting.PRELOAD);
         countersFile = resolve(get(DaemonSetting.COUNTERS_FILE, "/dev/shm/esp4j-" + tunName + ".counters"));
         countersGroup = get(DaemonSetting.COUNTERS_GROUP, null);
@@ -533,6 +548,24 @@ public final class DaemonConfig
     public int[] packetCpus()
     {
         return packetCpus.clone();
+    }
+
+    /** @return {@code packet.yield}: which packet threads yield after a duty cycle with work. */
+    public PacketScheduling.Yield packetYield()
+    {
+        return packetYield;
+    }
+
+    /** @return {@code packet.sched}: the packet threads' scheduling policy. */
+    public PacketScheduling.Policy packetSched()
+    {
+        return packetSched;
+    }
+
+    /** @return {@code packet.slice.us}: the packet threads' custom scheduler slice, 0 for the kernel's default. */
+    public int packetSliceUs()
+    {
+        return packetSliceUs;
     }
 
     /** @return a builder holding these values. */

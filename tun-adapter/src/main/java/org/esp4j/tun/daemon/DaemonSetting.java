@@ -62,6 +62,15 @@ public enum DaemonSetting
         "(profile=auto)"),
     PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",
         "keep the packet threads on these CPUs: one for all, or the outbound's then the inbound's (empty: any)"),
+    PACKET_YIELD("packet.yield", "off|inbound|outbound|both", "off",
+        "packet threads that yield the CPU (sched_yield) after each duty cycle with work, so the application their " +
+        "TUN write or carrier send woke runs before their next burst"),
+    PACKET_SCHED("packet.sched", "other|batch", "other",
+        "the packet threads' scheduling policy: SCHED_OTHER, or SCHED_BATCH (their wake-ups do not preempt the " +
+        "applications)"),
+    PACKET_SLICE_US("packet.slice.us", "US", "0",
+        "the packet threads' scheduler slice (EEVDF custom slice, Linux 6.12+; " +
+        DaemonConfig.MIN_PACKET_SLICE_US + ".." + DaemonConfig.MAX_PACKET_SLICE_US + "; 0: the kernel's default)"),
     INBOUND_FILTER("inbound.filter", "auto|on|off", "auto",
         "nftables drop of clear packets that in-policies require to be ESP (on fails without nft)"),
     CRYPTO_MULTIBUFFER("crypto.multibuffer", "auto|on|off", "auto",

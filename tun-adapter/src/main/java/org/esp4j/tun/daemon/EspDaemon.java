@@ -229,6 +229,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             (config.idleSpinUs() > 0 ? ", idle spin " + config.idleSpinUs() + " us" +
                 (config.idleSpinLoadPct() < 100 ? " below " + config.idleSpinLoadPct() + " % load" : "") : "") +
             (config.packetCpus().length > 0 ? ", packet threads on CPU " + cpuList(config.packetCpus()) : "") +
+            (config.packetYield() != PacketScheduling.Yield.OFF ? ", packet.yield=" +
+                config.packetYield().name().toLowerCase(java.util.Locale.ROOT) : "") +
+            (config.packetSched() != PacketScheduling.Policy.OTHER ? ", SCHED_BATCH packet threads" : "") +
+            (config.packetSliceUs() > 0 ? ", packet threads' slice " + config.packetSliceUs() + " us" : "") +
             ", " + sad.size() + " SAs, " + spd.size() + " policies, counters " +
             countersPath);
     }
@@ -438,12 +442,16 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         // the conductor: sleeps until its next timer when idle; a queued change unparks it
         conductorRunner = new AgentRunner(ConductorIdleStrategy.of(conductor), errorHandler, null, conductor);
         final long spinNs = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(config.idleSpinUs());
+        final PacketScheduling scheduling = packetScheduling();
+        final int out = PacketScheduling.OUTBOUND_THREAD;
+        final int in = PacketScheduling.INBOUND_THREAD;
         if (oneThread)
         {
             // both directions on one thread: a round trip's two hops through this daemon need one thread awake,
             // not two, and an idle window after one direction's packet also covers the other direction's reply
-            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, new PacketLoad(1), 0),
-                errorHandler, null, new org.agrona.concurrent.CompositeAgent(outbound, inbound));
+            outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(outboundFds, spinNs,
+                new PacketLoad(1), 0), out, true), errorHandler, null,
+                new org.agrona.concurrent.CompositeAgent(outbound, inbound));
         }
         else if (handoff)
         {
@@ -459,23 +467,26 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             final InboundHandoff.Home home = new InboundHandoff.Home(handoffToken, inbound, inbound.roleName(),
                 inboundFds::poll, homeWakeFds::poll, homeWake::clear, load,
                 org.agrona.concurrent.SystemNanoClock.INSTANCE);
-            outboundRunner = new AgentRunner(packetIdle(guest, spinNs, load, 0).loadListener(guest), errorHandler,
-                null, guest);
-            inboundRunner = new AgentRunner(packetIdle(home, spinNs, load, 1).loadListener(home), errorHandler, null,
-                home);
+            outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(guest, spinNs, load, 0)
+                .loadListener(guest), out, false), errorHandler, null, guest);
+            inboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(home, spinNs, load, 1)
+                .loadListener(home), in, false), errorHandler, null, home);
         }
         else
         {
             final PacketLoad load = new PacketLoad(2);
-            outboundRunner = new AgentRunner(packetIdle(outboundFds, spinNs, load, 0), errorHandler, null, outbound);
-            inboundRunner = new AgentRunner(packetIdle(inboundFds, spinNs, load, 1), errorHandler, null, inbound);
+            outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(outboundFds, spinNs, load, 0), out,
+                false), errorHandler, null, outbound);
+            inboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(inboundFds, spinNs, load, 1), in,
+                false), errorHandler, null, inbound);
         }
         final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);
-        AgentRunner.startOnThread(outboundRunner, packetThreadFactory(packetCpus, 0));
+        AgentRunner.startOnThread(outboundRunner, packetThreadFactory(packetCpus, 0, scheduling));
         if (inboundRunner != null)
         {
-            AgentRunner.startOnThread(inboundRunner, packetThreadFactory(packetCpus, packetCpus.length - 1));
+            AgentRunner.startOnThread(inboundRunner, packetThreadFactory(packetCpus, packetCpus.length - 1,
+                scheduling));
         }
         if (sipRunner != null)
         {
@@ -595,23 +606,32 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         return fds;
     }
 
-    private java.util.concurrent.ThreadFactory packetThreadFactory(final int[] cpus, final int index)
+    private java.util.concurrent.ThreadFactory packetThreadFactory(
+        final int[] cpus, final int index, final PacketScheduling scheduling)
     {
-        if (cpus.length == 0)
+        if (cpus.length == 0 && !scheduling.setsThreads())
         {
             return Thread::new;
         }
-        final int cpu = cpus[index];
+        final int cpu = cpus.length == 0 ? -1 : cpus[index];
         return runnable -> new Thread(() ->
         {
-            final int errno = CpuSet.pinThisThread(cpu);
+            final int errno = cpu < 0 ? 0 : CpuSet.pinThisThread(cpu);
             if (errno != 0)
             {
                 log.accept("warning: packet thread " + Thread.currentThread().getName() + " not kept on CPU " + cpu +
                     ": " + LibC.describe(errno));
             }
+            scheduling.applyToThisThread(log);
             runnable.run();
         });
+    }
+
+    /** {@code packet.yield}, {@code packet.sched}, {@code packet.slice.us}. */
+    private PacketScheduling packetScheduling()
+    {
+        return new PacketScheduling(config.packetYield(), config.packetSched(),
+            java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(config.packetSliceUs()), PacketScheduling.LINUX);
     }
 
     /**

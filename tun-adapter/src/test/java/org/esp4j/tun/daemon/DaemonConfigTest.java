@@ -212,6 +212,41 @@ class DaemonConfigTest
     }
 
     @Test
+    void shouldReadThePacketThreadsSchedulingAndLeaveTheKernelsDefaultsByDefault()
+    {
+        final DaemonConfig defaults = DaemonConfig.builder().build();
+        assertEquals(PacketScheduling.Yield.OFF, defaults.packetYield());
+        assertEquals(PacketScheduling.Policy.OTHER, defaults.packetSched());
+        assertEquals(0, defaults.packetSliceUs());
+
+        final DaemonConfig set = DaemonConfig.builder().set("packet.yield", "inbound").set("packet.sched", "batch")
+            .set("packet.slice.us", "100").build();
+        assertEquals(PacketScheduling.Yield.INBOUND, set.packetYield());
+        assertEquals(PacketScheduling.Policy.BATCH, set.packetSched());
+        assertEquals(100, set.packetSliceUs());
+        assertEquals(PacketScheduling.Yield.BOTH, DaemonConfig.builder().set("packet.yield", "both").build()
+            .packetYield());
+        assertEquals(PacketScheduling.Yield.OUTBOUND, DaemonConfig.builder().set("packet.yield", "outbound").build()
+            .packetYield());
+        assertEquals(100_000, DaemonConfig.builder().set("packet.slice.us", "100000").build().packetSliceUs());
+    }
+
+    @Test
+    void shouldRejectASliceTheKernelWouldClampAndAnUnknownYieldOrPolicy()
+    {
+        assertEquals("packet.slice.us must be 0 or 100..100000: 99", assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.slice.us", "99").build()).getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.slice.us", "100001").build());
+        assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.slice.us", "-1").build());
+        assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.yield", "always").build());
+        assertThrows(IllegalArgumentException.class,
+            () -> DaemonConfig.builder().set("packet.sched", "fifo").build());
+    }
+
+    @Test
     void shouldReadThePacketCpus()
     {
         assertEquals(0, DaemonConfig.builder().build().packetCpus().length);

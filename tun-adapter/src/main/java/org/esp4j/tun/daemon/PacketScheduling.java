@@ -1,0 +1,181 @@
+package org.esp4j.tun.daemon;
+
+import org.agrona.concurrent.IdleStrategy;
+import org.esp4j.tun.jna.LibC;
+import org.esp4j.tun.jna.SchedAttr;
+
+import java.util.function.Consumer;
+
+/**
+ * How the packet threads share the CPUs with the applications whose traffic they carry ({@code packet.yield},
+ * {@code packet.sched}, {@code packet.slice.us}).
+ * <p>
+ * Why: through the daemons a UDP stream keeps four threads busy on the machine (the sending application, the sender's
+ * outbound agent, the receiver's inbound agent, the receiving application) where the kernel path keeps two. A
+ * receiving application whose socket buffer holds about a millisecond of traffic (the default 208 KiB) loses
+ * datagrams whenever it waits longer than that for a CPU, and a packet thread that has just woken it and goes on with
+ * its next burst can hold the CPU for a whole scheduler slice (RESULTS.md: every datagram lost at the best rate is
+ * lost at that socket). So a packet thread may:
+ * <ul>
+ *   <li>yield the CPU ({@code sched_yield(2)}, which is what {@link Thread#yield()} calls on Linux) after each duty
+ *       cycle that did work, so a thread it woke (the application its TUN write delivered to, or the one its carrier
+ *       sends woke) runs before its next burst; {@code sched_yield} returns at once when nothing else is runnable on
+ *       the CPU;</li>
+ *   <li>run as {@code SCHED_BATCH}: its own wake-ups then do not preempt the application;</li>
+ *   <li>ask for a shorter EEVDF slice (Linux 6.12+), so the scheduler may give the CPU to a woken application after
+ *       that slice rather than after the default one.</li>
+ * </ul>
+ * The scheduler is reached through {@link Scheduler} so the logic can be tested with a substitute.
+ */
+public final class PacketScheduling
+{
+    /** {@code packet.yield}: which packet threads yield after a duty cycle with work. */
+    public enum Yield
+    {
+        OFF, INBOUND, OUTBOUND, BOTH;
+
+        /** @return true if the thread of that direction yields (with one packet thread, either direction). */
+        boolean inbound()
+        {
+            return this == INBOUND || this == BOTH;
+        }
+
+        boolean outbound()
+        {
+            return this == OUTBOUND || this == BOTH;
+        }
+    }
+
+    /** {@code packet.sched}: the packet threads' fair policy. */
+    public enum Policy
+    {
+        OTHER(SchedAttr.SCHED_OTHER), BATCH(SchedAttr.SCHED_BATCH);
+
+        final int linuxPolicy;
+
+        Policy(final int linuxPolicy)
+        {
+            this.linuxPolicy = linuxPolicy;
+        }
+    }
+
+    /** The kernel's side, on the calling thread. */
+    public interface Scheduler
+    {
+        /**
+         * @param policy  {@link SchedAttr#SCHED_OTHER} or {@link SchedAttr#SCHED_BATCH}.
+         * @param sliceNs custom slice, 0 for the default.
+         * @return 0 or the errno of the refusal.
+         */
+        int setThisThread(int policy, long sliceNs);
+
+        /** Give the CPU to any other runnable thread of this CPU first. */
+        void yieldNow();
+    }
+
+    /** The Linux scheduler through {@link SchedAttr} and {@link Thread#yield()}. */
+    public static final Scheduler LINUX = new Scheduler()
+    {
+        public int setThisThread(final int policy, final long sliceNs)
+        {
+            return SchedAttr.setThisThread(policy, sliceNs);
+        }
+
+        public void yieldNow()
+        {
+            Thread.yield();
+        }
+    };
+
+    /** Thread slots, as {@link PacketLoad}'s: the outbound (or only) thread, the inbound thread. */
+    public static final int OUTBOUND_THREAD = 0;
+    public static final int INBOUND_THREAD = 1;
+
+    private final Yield yield;
+    private final Policy policy;
+    private final long sliceNs;
+    private final Scheduler scheduler;
+
+    public PacketScheduling(final Yield yield, final Policy policy, final long sliceNs, final Scheduler scheduler)
+    {
+        this.yield = yield;
+        this.policy = policy;
+        this.sliceNs = sliceNs;
+        this.scheduler = scheduler;
+    }
+
+    /** @return true if the policy or slice differ from the kernel's defaults, i.e. a thread must be set at start. */
+    boolean setsThreads()
+    {
+        return policy != Policy.OTHER || sliceNs != 0;
+    }
+
+    /**
+     * On a packet thread as it starts: the policy and slice. A refusal (an older kernel without custom slices) is
+     * logged and the thread carries packets with the kernel's defaults.
+     */
+    void applyToThisThread(final Consumer<String> log)
+    {
+        if (!setsThreads())
+        {
+            return;
+        }
+        final int errno = scheduler.setThisThread(policy.linuxPolicy, sliceNs);
+        if (errno != 0)
+        {
+            log.accept("warning: packet thread " + Thread.currentThread().getName() + " keeps the default " +
+                "scheduling (packet.sched=" + policy.name().toLowerCase() + ", packet.slice.us=" + sliceNs / 1000 +
+                "): " + LibC.describe(errno));
+        }
+    }
+
+    /**
+     * @param idle      the thread's idle strategy.
+     * @param slot      {@link #OUTBOUND_THREAD} or {@link #INBOUND_THREAD}.
+     * @param oneThread the thread runs both directions ({@code packet.threads=one}).
+     * @return {@code idle}, or {@code idle} behind a yield after each duty cycle with work if the thread yields.
+     */
+    IdleStrategy idleStrategy(final IdleStrategy idle, final int slot, final boolean oneThread)
+    {
+        final boolean yields = oneThread ? yield != Yield.OFF :
+            slot == INBOUND_THREAD ? yield.inbound() : yield.outbound();
+        return yields ? new YieldAfterWork(idle, scheduler) : idle;
+    }
+
+    /** Yields after a duty cycle with work, then idles as {@code delegate} would. */
+    static final class YieldAfterWork implements IdleStrategy
+    {
+        private final IdleStrategy delegate;
+        private final Scheduler scheduler;
+
+        YieldAfterWork(final IdleStrategy delegate, final Scheduler scheduler)
+        {
+            this.delegate = delegate;
+            this.scheduler = scheduler;
+        }
+
+        public void idle(final int workCount)
+        {
+            if (workCount > 0)
+            {
+                scheduler.yieldNow();
+            }
+            delegate.idle(workCount);
+        }
+
+        public void idle()
+        {
+            delegate.idle();
+        }
+
+        public void reset()
+        {
+            delegate.reset();
+        }
+
+        public String alias()
+        {
+            return delegate.alias();
+        }
+    }
+}
