@@ -57,9 +57,9 @@ public enum DaemonSetting
         " (request/response traffic), or auto and " + DaemonConfig.LATENCY_IDLE_SPIN_US + " (see README)"),
     PACKET_THREADS("packet.threads", "two|one|auto", "two",
         "outbound and inbound agents on two threads, on one that polls the TUN and the carriers together " +
-        "(profile=latency), or auto: the inbound agent on the outbound thread while the packet load is below " +
-        "idle.spin.load.pct/4 and the outbound thread is not in a busy run, on its own from idle.spin.load.pct/2 " +
-        "(profile=auto)"),
+        "(profile=latency), or auto: the inbound agent on the outbound thread once the packet load has been below " +
+        "idle.spin.load.pct/4 for 20 ms and the outbound thread is not in a busy run, on its own from " +
+        "idle.spin.load.pct/2 (profile=auto)"),
     PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",
         "keep the packet threads on these CPUs: one for all, or the outbound's then the inbound's (empty: any)"),
     PACKET_YIELD("packet.yield", "off|inbound|outbound|both", "off",

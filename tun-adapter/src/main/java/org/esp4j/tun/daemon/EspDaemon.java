@@ -416,10 +416,9 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final PollFds inboundFds = oneThread ? outboundFds : new PollFds(receivers.size());
         addReceivers(inboundFds, receiverFds);
         inbound.pollReadiness(inboundFds, oneThread ? outboundFdCount : 0);
-        if (!oneThread && !handoff)
+        if (!oneThread)
         {
-            // the TUN is outboundFds' first descriptor; with auto the outbound thread polls lentFds while lent,
-            // so its TUN reads are not gated there
+            // the TUN is outboundFds' first descriptor (and lentFds', which the outbound thread polls while lent)
             outbound.pollReadiness(outboundFds, 0);
         }
         final PollFds lentFds = handoff ?
@@ -427,6 +426,7 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         if (handoff)
         {
             inbound.lentPollReadiness(lentFds, outboundFdCount);
+            outbound.lentPollReadiness(lentFds, 0);
         }
 
         outboundAgent = outbound;

@@ -142,6 +142,11 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
         readiness.sweepNext();
     }
 
+    public void sweepNext()
+    {
+        readiness.sweepNext();
+    }
+
     public String roleName()
     {
         return roleName;

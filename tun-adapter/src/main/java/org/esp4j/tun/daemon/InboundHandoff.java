@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * <b>Ownership.</b> An owner token says which thread may run the inbound agent: {@link #HOME} or {@link #LENT}. Only
  * the holder changes it, and only to give the agent away: the home lends it ({@code HOME -> LENT}) when it is about
- * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) is below {@code lendBelowPercent}
- * and the outbound thread is not in a run of duty cycles with work ({@link PacketLoad#anyBusy()});
+ * to sleep in {@code poll(2)} while the daemon's packet load ({@link PacketLoad}) has been below
+ * {@code lendBelowPercent} for {@link #LEND_AFTER_LOW_NS} and the outbound thread is not in a run of duty cycles with
+ * work ({@link PacketLoad#anyBusy()});
  * the guest gives it back ({@code LENT -> HOME}) when its own load, measured at a change from busy to idle
  * ({@link PollIdleStrategy.LoadListener}), reached {@code returnAtPercent}, or after
  * {@link #RETURN_AFTER_BUSY_CYCLES} duty cycles with work in a row. The home also lends at each of its changes from
@@ -31,6 +32,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * holds the agent; the home sleeps on its own {@code eventfd} alone while the agent is lent. Each thread still wakes
  * at its {@code idle.poll.ms} timeout, as before. A hand-off costs a write and a wake-up; it happens at changes
  * between sparse and bulk traffic, counted in {@code TunInboundLent} and {@code TunInboundReturned}.
+ * <p>
+ * <b>Poll sets.</b> The outbound thread polls one of two sets (its own descriptors, or those and the carriers' while
+ * it holds the inbound agent): each agent reads a descriptor when the set it polled last reported it
+ * ({@link ReceiveReadiness}), so the guest tells the outbound agent which set it polls ({@link Outbound#tunPolledWith})
+ * and the inbound agent which it holds ({@link Duty#heldBy}), and each reads everything once after a change. Holding
+ * both, the thread does not poll while either agent has work, so after {@link #STALE_POLL_BUSY_CYCLES} duty cycles
+ * with work in a row each agent reads its descriptors in every cycle until the run ends, as an agent on its own thread
+ * does while it has work: what the last poll said is too old to trust.
  * <p>
  * <b>Idle window.</b> Only the guest holding both agents opens the {@code idle.spin.us} window: that is where it pays
  * (the reply to a request this thread sent arrives on this thread). With two threads the window would make neither
@@ -53,6 +62,22 @@ public final class InboundHandoff
      */
     static final int RETURN_AFTER_BUSY_CYCLES = 256;
 
+    /**
+     * The home lends the agent only after the daemon's packet load has stayed below {@code lendBelowPercent} for this
+     * long: ten load horizons ({@link PollIdleStrategy#LOAD_HORIZON_NS}). A thread's load stops counting once it has
+     * slept or been preempted for one horizon, and a bulk sender on a busy 2-vCPU machine often pauses for longer
+     * (a scheduler tick is 4 ms at HZ=250, and a preempting CPU-bound thread may run several slices): lending at
+     * each such pause passed the agent to and fro ~80 times a second under TCP (RESULTS.md). Request/response
+     * traffic loses only the first 20 ms after bulk traffic to two threads.
+     */
+    static final long LEND_AFTER_LOW_NS = 10 * PollIdleStrategy.LOAD_HORIZON_NS;
+
+    /**
+     * Duty cycles with work in a row, holding both agents, after which each reads its descriptors in every cycle
+     * (a run that long has not polled for that long). One or two is a wake-up's work: the poll before it is fresh.
+     */
+    static final int STALE_POLL_BUSY_CYCLES = 2;
+
     private static final int OUT_WORK = 1;
     private static final int IN_WORK = 2;
 
@@ -67,6 +92,22 @@ public final class InboundHandoff
          * thread polls, and read every receiver once (the last poll of that set may be stale).
          */
         void heldBy(int side);
+
+        /** Read every receiver in the next duty cycle: the thread has not polled for a while. */
+        void sweepNext();
+    }
+
+    /** The outbound agent as the guest drives it: whose poll its TUN gate follows. */
+    public interface Outbound extends Agent
+    {
+        /**
+         * The thread is about to poll the set it polls while the inbound agent is at {@code side}: {@link #HOME},
+         * its own descriptors; {@link #LENT}, those and the carriers'. The TUN gate now follows that set.
+         */
+        void tunPolledWith(int side);
+
+        /** Read the TUN in the next duty cycle: the thread has not polled for a while. */
+        void readTunNext();
     }
 
     private final AtomicInteger owner = new AtomicInteger(HOME);
@@ -163,6 +204,8 @@ public final class InboundHandoff
         private final PacketLoad load;
         private final NanoClock clock;
         private boolean holding = true;
+        /** When this thread last saw the load at or above the lend threshold (as if long ago at the start). */
+        private long loadedAtNs;
 
         /**
          * @param carriers  polls the carriers' descriptors (while held).
@@ -188,6 +231,8 @@ public final class InboundHandoff
             this.clearWake = clearWake;
             this.load = load;
             this.clock = clock;
+            load.markLoadedAt(handoff.lendBelowPercent);
+            loadedAtNs = clock.nanoTime() - LEND_AFTER_LOW_NS;
         }
 
         public int doWork()
@@ -217,13 +262,24 @@ public final class InboundHandoff
         }
 
         /**
-         * This thread's slot is idle when it asks (it published its load just before), so a busy slot is the
+         * The load has been low for {@link #LEND_AFTER_LOW_NS}, as this thread saw it and as each thread's
+         * {@link PacketLoad#publish} saw it: a load that stopped counting because its thread paused is not yet a low
+         * load. This thread's slot is idle when it asks (it published its load just before), so a busy slot is the
          * outbound thread's: a run that began after a short idle gap still shows the low load of before it, and
-         * under bulk traffic the guest would give the agent back within {@link #RETURN_AFTER_BUSY_CYCLES}.
+         * under bulk traffic the guest would give the agent back within {@link #RETURN_AFTER_BUSY_CYCLES}. A busy
+         * slot only stops this lend (request/response traffic starts a run at each packet); the run's load counts
+         * when it ends, or once it has lasted a horizon.
          */
         private boolean mayLend()
         {
-            return !load.anyBusy() && load.totalPercent(clock.nanoTime()) < handoff.lendBelowPercent;
+            final long nowNs = clock.nanoTime();
+            if (load.totalPercent(nowNs) >= handoff.lendBelowPercent)
+            {
+                loadedAtNs = nowNs;
+                return false;
+            }
+            return !load.anyBusy() && nowNs - loadedAtNs >= LEND_AFTER_LOW_NS &&
+                !load.loadedWithin(nowNs, LEND_AFTER_LOW_NS);
         }
 
         public int poll(final int timeoutMs)
@@ -256,7 +312,7 @@ public final class InboundHandoff
     public static final class Guest implements Agent, PollIdleStrategy.Poller, PollIdleStrategy.LoadListener
     {
         private final InboundHandoff handoff;
-        private final Agent outbound;
+        private final Outbound outbound;
         private final Duty duty;
         private final PollIdleStrategy.Poller own;
         private final PollIdleStrategy.Poller withCarriers;
@@ -275,7 +331,7 @@ public final class InboundHandoff
          */
         public Guest(
             final InboundHandoff handoff,
-            final Agent outbound,
+            final Outbound outbound,
             final Duty duty,
             final PollIdleStrategy.Poller own,
             final PollIdleStrategy.Poller withCarriers,
@@ -296,6 +352,12 @@ public final class InboundHandoff
 
         public int doWork() throws Exception
         {
+            if (busyCycles >= STALE_POLL_BUSY_CYCLES)
+            {
+                // holding both, no poll since the run began: the other agent's work kept the thread from it
+                outbound.readTunNext();
+                duty.sweepNext();
+            }
             int work = outbound.doWork();
             if (work > 0)
             {
@@ -356,6 +418,7 @@ public final class InboundHandoff
             // the signal may come after the take-over saw LENT: take it at every look, or a readable eventfd would
             // keep every poll from sleeping
             clearWake.run();
+            outbound.tunPolledWith(holding ? LENT : HOME);
             return holding ? withCarriers.poll(timeoutMs) : own.poll(timeoutMs);
         }
 

@@ -53,7 +53,7 @@ import java.nio.ByteOrder;
  * Fragments made by the kernel in front of the TUN never reach the processor (see {@link FragmentGuard}): those of
  * protected or discarded traffic are dropped, the others leave unchanged.
  */
-public final class OutboundAgent implements Agent
+public final class OutboundAgent implements InboundHandoff.Outbound
 {
     /**
      * Sees each parsed plaintext packet around the processor's SPD lookup (the SIP bridge), or null; set before start.
@@ -106,6 +106,8 @@ public final class OutboundAgent implements Agent
     private short fragmentId = 1;
     /** When the TUN is worth a read (see {@link #pollReadiness}); without one, every duty cycle reads it. */
     private ReceiveReadiness tunReadiness = new ReceiveReadiness(null, 0, 0, 1);
+    /** With {@code packet.threads=auto}: the TUN gate of each poll set of this agent's thread ({@link InboundHandoff}). */
+    private final ReceiveReadiness[] tunReadinessBySide = new ReceiveReadiness[2];
 
     /**
      * @param processor   this agent's processor: set to carrier mode here ({@link EspProcessor#carrierPayloads}).
@@ -204,8 +206,10 @@ public final class OutboundAgent implements Agent
      * strategy last reported it readable, or the last duty cycle stopped at a full burst. The TUN read that found
      * nothing then ends a wake-up's reads; the duty cycles of the idle rounds that follow (a yield each) make none,
      * and a packet that comes meanwhile is seen by the poll that ends them, which returns at once. Only for an agent
-     * that has its own thread: one that shares it (with the inbound agent) may never idle while the other has work,
-     * so its idle strategy would not poll. Set before the agent starts.
+     * that has its own thread, or shares it through {@link InboundHandoff}, which asks for reads
+     * ({@link #readTunNext}) while the inbound agent keeps the thread from polling; with
+     * {@code packet.threads=one} the thread may never idle while the inbound agent has work, so its idle strategy would
+     * not poll. Set before the agent starts.
      *
      * @param fds      the descriptors the agent's idle strategy polls.
      * @param fdOffset index in {@code fds} of the TUN's queue 0.
@@ -213,6 +217,35 @@ public final class OutboundAgent implements Agent
     public void pollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
     {
         tunReadiness = new ReceiveReadiness(fds, fdOffset, 0, 1);
+        tunReadinessBySide[InboundHandoff.HOME] = tunReadiness;
+    }
+
+    /**
+     * With {@code packet.threads=auto}: the poll set of this agent's thread while it also runs the inbound agent
+     * ({@link InboundHandoff}); {@link #pollReadiness} names the other. The thread says which it polls
+     * ({@link #tunPolledWith}). Set before the agent starts.
+     *
+     * @param fds      what the thread polls while it holds the inbound agent.
+     * @param fdOffset index in {@code fds} of the TUN's queue 0.
+     */
+    public void lentPollReadiness(final org.esp4j.tun.jna.PollFds fds, final int fdOffset)
+    {
+        tunReadinessBySide[InboundHandoff.LENT] = new ReceiveReadiness(fds, fdOffset, 0, 1);
+    }
+
+    public void tunPolledWith(final int side)
+    {
+        final ReceiveReadiness polled = tunReadinessBySide[side];
+        if (polled != null && polled != tunReadiness)
+        {
+            tunReadiness = polled;
+            polled.sweepNext(); // what this set said at its last poll is old: read once
+        }
+    }
+
+    public void readTunNext()
+    {
+        tunReadiness.sweepNext();
     }
 
     public String roleName()

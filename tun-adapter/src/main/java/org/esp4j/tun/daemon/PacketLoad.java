@@ -1,5 +1,6 @@
 package org.esp4j.tun.daemon;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -13,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * than {@link PollIdleStrategy#LOAD_HORIZON_NS} no longer counts (its thread has been asleep since, so it is not
  * busy); a busy thread's counts as 100 % once its run has lasted that long (under bulk traffic a packet thread may
  * work for hundreds of milliseconds without an idle round, and so without publishing).
+ * <p>
+ * With {@link #markLoadedAt} set, each {@link #publish} also remembers when the total reached that load
+ * ({@link #loadedWithin}): a load that no longer counts (its thread has slept for a horizon) is not yet a sustained
+ * low load, and {@link InboundHandoff} lends only after one.
  */
 public final class PacketLoad
 {
@@ -23,6 +28,9 @@ public final class PacketLoad
     private static final long PERCENT_MASK = BUSY - 1;
 
     private final AtomicLongArray slots;
+    /** When a publish last found the total at or above {@link #markLoadedAt}'s load; 0: never. */
+    private final AtomicLong loadedAtNs = new AtomicLong();
+    private int markLoadedAtPercent = Integer.MAX_VALUE;
 
     /**
      * @param threads packet threads of the daemon.
@@ -30,6 +38,19 @@ public final class PacketLoad
     public PacketLoad(final int threads)
     {
         slots = new AtomicLongArray(threads);
+    }
+
+    /**
+     * Remember when a {@link #publish} found the total load at or above {@code percent} (set before the threads
+     * start).
+     *
+     * @param percent the load that counts as loaded.
+     * @return this.
+     */
+    PacketLoad markLoadedAt(final int percent)
+    {
+        markLoadedAtPercent = percent;
+        return this;
     }
 
     /**
@@ -42,6 +63,24 @@ public final class PacketLoad
     void publish(final int thread, final int loadPercent, final long nowNs)
     {
         slots.lazySet(thread, (nowNs << LOAD_BITS) | loadPercent);
+        // at a change to idle only (once per wake-up with work): the loads of both threads as they stand now
+        if (markLoadedAtPercent <= 100 &&
+            (loadPercent >= markLoadedAtPercent || totalPercent(nowNs) >= markLoadedAtPercent))
+        {
+            loadedAtNs.lazySet(nowNs == 0 ? 1 : nowNs);
+        }
+    }
+
+    /**
+     * @param nowNs    the time now.
+     * @param windowNs how far back to look.
+     * @return true if a {@link #publish} found the total load at or above {@link #markLoadedAt}'s within the last
+     * {@code windowNs}.
+     */
+    boolean loadedWithin(final long nowNs, final long windowNs)
+    {
+        final long atNs = loadedAtNs.get();
+        return atNs != 0 && nowNs - atNs < windowNs;
     }
 
     /**

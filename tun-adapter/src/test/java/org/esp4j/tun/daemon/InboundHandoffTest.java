@@ -32,7 +32,7 @@ class InboundHandoffTest
     private final AtomicCounter lent = counters.newCounter("lent");
     private final AtomicCounter returned = counters.newCounter("returned");
     private final PacketLoad load = new PacketLoad(2);
-    private final long nowNs = 1_000_000_000L;
+    private long nowNs = 1_000_000_000L;
     private final InboundHandoff handoff = new InboundHandoff(() -> actions.add("wake guest"),
         () -> actions.add("wake home"), LEND_BELOW, RETURN_AT, lent, returned);
     private final RecordingDuty duty = new RecordingDuty();
@@ -109,6 +109,53 @@ class InboundHandoffTest
     }
 
     @Test
+    void shouldLendOnlyAfterTheLoadStayedBelowTheThresholdForTenLoadHorizons()
+    {
+        assertEquals(10 * PollIdleStrategy.LOAD_HORIZON_NS, InboundHandoff.LEND_AFTER_LOW_NS);
+        final long loadedNs = nowNs;
+        load.publish(0, LEND_BELOW, loadedNs); // the outbound thread sends in bulk: the home does not look
+        nowNs += PollIdleStrategy.LOAD_HORIZON_NS + 500_000;
+        assertEquals(0, load.totalPercent(nowNs), "the sender paused: its load no longer counts");
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.HOME, handoff.owner(), "a pause is not a low load");
+
+        nowNs = loadedNs + InboundHandoff.LEND_AFTER_LOW_NS - 1;
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.HOME, handoff.owner());
+        nowNs++;
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.LENT, handoff.owner(), "low for ten horizons");
+        assertEquals(List.of("home polls carriers 100", "home polls carriers 100", "wake guest", "home clears",
+            "home sleeps on its wake 100"), actions);
+        assertEquals(1, lent.get());
+    }
+
+    @Test
+    void shouldCountALoadOnlyTheHomeSawTowardsTheTimeBeforeItLends()
+    {
+        load.publishBusy(0, 0, nowNs); // a run with work that has not ended: no publish of its load yet
+        nowNs += PollIdleStrategy.LOAD_HORIZON_NS;
+        final long seenNs = nowNs;
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.HOME, handoff.owner(), "a run as long as the horizon counts as 100 %");
+
+        nowNs += 1;
+        load.publish(0, 0, nowNs); // the run ended (its load published as 0, so only the home saw it)
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.HOME, handoff.owner());
+        nowNs = seenNs + InboundHandoff.LEND_AFTER_LOW_NS;
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.LENT, handoff.owner());
+    }
+
+    @Test
+    void shouldLendAtOnceAtAQuietStart()
+    {
+        home.poll(TIMEOUT_MS);
+        assertEquals(InboundHandoff.LENT, handoff.owner(), "no load seen since the start");
+    }
+
+    @Test
     void shouldOpenTheIdleWindowOnlyWhenBothDirectionsHadWorkInTheLastTwoBusyRuns() throws Exception
     {
         home.poll(TIMEOUT_MS);
@@ -133,6 +180,10 @@ class InboundHandoffTest
             }
 
             public void heldBy(final int side)
+            {
+            }
+
+            public void sweepNext()
             {
             }
         }, poller("own"), poller("with carriers"), () -> { });
@@ -196,6 +247,7 @@ class InboundHandoffTest
         load.publish(0, LEND_BELOW, nowNs);
         assertFalse(home.onLoad(0), "the home opens no idle window");
         assertEquals(InboundHandoff.HOME, handoff.owner(), "the outbound thread's load keeps it home");
+        nowNs += InboundHandoff.LEND_AFTER_LOW_NS;
         load.publish(0, 0, nowNs);
         home.onLoad(0);
         assertEquals(InboundHandoff.LENT, handoff.owner(), "request/response traffic: lent although never asleep");
@@ -217,6 +269,43 @@ class InboundHandoffTest
         guest.doWork();
         assertEquals(InboundHandoff.HOME, handoff.owner(), "bulk traffic without an idle round");
         assertEquals(1, returned.get());
+    }
+
+    @Test
+    void shouldHaveTheTunGateFollowThePollSetTheGuestPolls() throws Exception
+    {
+        guest.poll(TIMEOUT_MS);
+        home.poll(TIMEOUT_MS);
+        guest.doWork();
+        guest.poll(0);
+        guest.onLoad(RETURN_AT);
+        guest.doWork();
+        guest.poll(TIMEOUT_MS);
+        assertEquals(List.of("polled with home", "polled with lent", "polled with home"), outbound.events,
+            "its own set, the set with the carriers while it holds the inbound agent, its own again");
+    }
+
+    @Test
+    void shouldReadBothAgentsDescriptorsWhileARunOfDutyCyclesOutlastsItsPoll() throws Exception
+    {
+        home.poll(TIMEOUT_MS);
+        outbound.work = 0;
+        for (int cycle = 1; cycle <= InboundHandoff.STALE_POLL_BUSY_CYCLES; cycle++)
+        {
+            guest.doWork(); // the inbound agent has work; the poll before the run is fresh enough
+        }
+        assertEquals(List.of(), outbound.events);
+        guest.doWork();
+        guest.doWork();
+        assertEquals(List.of("read tun next", "read tun next"), outbound.events,
+            "the inbound agent's work keeps the thread from polling the TUN");
+        assertEquals(2, duty.sweeps);
+        duty.work = 0;
+        guest.doWork(); // asked before this cycle: the run was still going
+        outbound.events.clear();
+        guest.doWork();
+        assertEquals(List.of(), outbound.events, "the run ended: the thread polls again");
+        assertEquals(3, duty.sweeps);
     }
 
     @Test
@@ -292,13 +381,20 @@ class InboundHandoffTest
         final List<String> runs = new ArrayList<>();
         final List<String> events = new ArrayList<>();
         private int side = InboundHandoff.HOME;
+        int work = 1;
+        int sweeps;
 
         public int doWork()
         {
             final String run = "run by " + (side == InboundHandoff.HOME ? "home" : "guest");
             runs.add(run);
             events.add(run);
-            return 1;
+            return work;
+        }
+
+        public void sweepNext()
+        {
+            sweeps++;
         }
 
         public void heldBy(final int side)
@@ -331,11 +427,26 @@ class InboundHandoffTest
         public void heldBy(final int side)
         {
         }
+
+        public void sweepNext()
+        {
+        }
     }
 
-    private static final class OutboundSubstitute implements org.agrona.concurrent.Agent
+    private static final class OutboundSubstitute implements InboundHandoff.Outbound
     {
+        final List<String> events = new ArrayList<>();
         int work;
+
+        public void tunPolledWith(final int side)
+        {
+            events.add("polled with " + (side == InboundHandoff.HOME ? "home" : "lent"));
+        }
+
+        public void readTunNext()
+        {
+            events.add("read tun next");
+        }
 
         public int doWork()
         {

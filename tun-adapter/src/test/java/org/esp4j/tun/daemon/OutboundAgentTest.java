@@ -290,4 +290,61 @@ class OutboundAgentTest
             assertEquals(1, raw.sent.size());
         }
     }
+
+    @Test
+    void shouldGateTheTunReadsOnThePollSetTheThreadPolledLastAndReadOnceAfterAChange() throws Exception
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        // packet.threads=auto: two poll sets hold the TUN; an eventfd in each stands in for it
+        try (org.esp4j.tun.jna.EventFd ownTun = new org.esp4j.tun.jna.EventFd();
+            org.esp4j.tun.jna.EventFd lentTun = new org.esp4j.tun.jna.EventFd())
+        {
+            final org.esp4j.tun.jna.PollFds own = new org.esp4j.tun.jna.PollFds(1)
+                .add(ownTun.fd(), org.esp4j.tun.jna.LibC.POLLIN);
+            final org.esp4j.tun.jna.PollFds lent = new org.esp4j.tun.jna.PollFds(1)
+                .add(lentTun.fd(), org.esp4j.tun.jna.LibC.POLLIN);
+            agent.pollReadiness(own, 0);
+            agent.lentPollReadiness(lent, 0);
+
+            agent.tunPolledWith(InboundHandoff.HOME);
+            assertEquals(0, own.poll(0));
+            assertEquals(0, agent.doWork());
+            assertEquals(0, tun.reads, "its own set, as before: not reported, not read");
+
+            ownTun.signal(); // the own set saw the TUN readable last; the thread then polls the other set
+            assertEquals(1, own.poll(0));
+            agent.tunPolledWith(InboundHandoff.LENT);
+            assertEquals(0, lent.poll(0));
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            assertEquals(1, agent.doWork(), "after a change of set: one read whatever the set says");
+            assertEquals(2, tun.reads);
+
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            agent.tunPolledWith(InboundHandoff.LENT);
+            assertEquals(0, lent.poll(0));
+            assertEquals(0, agent.doWork(), "the set polled last did not report it, though the other did");
+            assertEquals(2, tun.reads);
+
+            lentTun.signal();
+            assertEquals(1, lent.poll(0));
+            assertEquals(1, agent.doWork(), "the set polled last reported it");
+            assertEquals(4, tun.reads);
+
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+            agent.readTunNext();
+            assertEquals(1, agent.doWork(), "asked to read: the thread has not polled for a while");
+            assertEquals(6, tun.reads);
+            assertEquals(0, agent.doWork());
+            assertEquals(6, tun.reads);
+
+            agent.tunPolledWith(InboundHandoff.HOME);
+            ownTun.clear();
+            assertEquals(0, own.poll(0));
+            assertEquals(0, agent.doWork(), "back to its own set: one read");
+            assertEquals(7, tun.reads);
+            assertEquals(3, raw.sent.size());
+        }
+    }
 }

@@ -73,4 +73,30 @@ class PacketLoadTest
         load.publish(1, 60, NOW_NS + 1);
         assertFalse(load.anyBusy(), "gone idle");
     }
+
+    @Test
+    void shouldRememberWhenAPublishFoundTheTotalAtTheMarkedLoad()
+    {
+        final long windowNs = InboundHandoff.LEND_AFTER_LOW_NS;
+        final PacketLoad load = new PacketLoad(2).markLoadedAt(12);
+        assertFalse(load.loadedWithin(NOW_NS, windowNs), "nothing published yet");
+        load.publish(0, 5, NOW_NS);
+        assertFalse(load.loadedWithin(NOW_NS, windowNs), "5 % in all");
+        load.publish(1, 7, NOW_NS + 1_000);
+        assertTrue(load.loadedWithin(NOW_NS + 1_000, windowNs), "5 + 7 % when thread 1 published");
+        load.publish(1, 0, NOW_NS + 2_000);
+        final long pauseNs = 3 * PollIdleStrategy.LOAD_HORIZON_NS;
+        assertEquals(0, load.totalPercent(NOW_NS + pauseNs), "both loads too old to count");
+        assertTrue(load.loadedWithin(NOW_NS + pauseNs, windowNs), "but the total was 12 % not long ago");
+        assertTrue(load.loadedWithin(NOW_NS + 1_000 + windowNs - 1, windowNs));
+        assertFalse(load.loadedWithin(NOW_NS + 1_000 + windowNs, windowNs));
+    }
+
+    @Test
+    void shouldRememberNoLoadWithoutAMark()
+    {
+        final PacketLoad load = new PacketLoad(2);
+        load.publish(0, 100, NOW_NS);
+        assertFalse(load.loadedWithin(NOW_NS, InboundHandoff.LEND_AFTER_LOW_NS));
+    }
 }
