@@ -219,7 +219,7 @@ class TunDaemonEndToEndTest
      * @param ring        raw carrier: unfragmented ESP from the packet ring with its early-drop table
      *                    ({@code carrier.ring=on}), else the raw socket alone ({@code off}); fragments and the
      *                    injected packets reach the daemons either way.
-     * @param packetThreads {@code two} (the default settings); {@code one}: both daemons with
+     * @param packetThreads {@code two}: {@code profile=throughput}, two threads, no window; {@code one}: both daemons with
      *                    {@code packet.threads=one} and {@code idle.spin.us=200}: one thread polls the TUN and the
      *                    carriers, and inside the spin window a raw socket is read when a poll that does not wait
      *                    reports it readable; {@code auto}: {@code packet.threads=auto} with {@code idle.spin.us=200},
@@ -278,7 +278,8 @@ class TunDaemonEndToEndTest
             "crypto.multibuffer=" + (multiBuffer ? "on" : "off") + "\n" +
             (udp ? "" : "carrier.ring=" + (ring ? "on" : "off") + "\n") +
             (oneThread ? "packet.threads=one\nidle.spin.us=200\npacket.cpus=" + packetCpu + "\n" : "") +
-            (autoThreads ? "packet.threads=auto\nidle.spin.us=200\n" : "");
+            (autoThreads ? "packet.threads=auto\nidle.spin.us=200\n" : "") +
+            (packetThreads.equals("two") ? "profile=throughput\n" : "");
         final String ueExtra = (udp ? "" : "tun.mtu=1500\npath.mtu=1420\n") + offloadSetting;
         final Process ueDaemon = startDaemon(ueNs, TraceSas.preload(ue, pcscf, true, udp), udp, ueCounters, ueExtra);
         final Process pcDaemon = startDaemon(pcNs, TraceSas.preload(ue, pcscf, false, udp), udp, pcCounters,

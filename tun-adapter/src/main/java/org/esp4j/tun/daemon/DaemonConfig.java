@@ -95,7 +95,7 @@ public final class DaemonConfig
     /** What the packet threads are tuned for ({@code profile}): the defaults of two other settings. */
     public enum Profile
     {
-        /** {@code packet.threads=two}, {@code idle.spin.us=0}: the best rates and the least CPU per packet. */
+        /** {@code packet.threads=two}, {@code idle.spin.us=0}: two threads always, no window. */
         THROUGHPUT,
         /**
          * {@code packet.threads=one}, {@code idle.spin.us=}{@value #LATENCY_IDLE_SPIN_US}: the shortest round trips
@@ -104,7 +104,7 @@ public final class DaemonConfig
         LATENCY,
         /**
          * {@code packet.threads=auto}, {@code idle.spin.us=}{@value #LATENCY_IDLE_SPIN_US}: one thread and the
-         * window while the traffic is sparse, two threads under bulk traffic.
+         * window while the traffic is sparse, two threads under bulk traffic (the default).
          */
         AUTO
     }
@@ -129,9 +129,13 @@ public final class DaemonConfig
     public static final int DEFAULT_LOG_SUMMARY_S = 60;
     /** Longest period of the SIP bridge's summary line, seconds: a day. */
     public static final int MAX_LOG_SUMMARY_S = 86_400;
-    public static final int DEFAULT_IDLE_SPIN_US = 0;
-    /** {@code profile} when none is set. */
-    public static final Profile DEFAULT_PROFILE = Profile.THROUGHPUT;
+    /** {@code idle.spin.us} of {@code profile=throughput}: no window. */
+    public static final int THROUGHPUT_IDLE_SPIN_US = 0;
+    /**
+     * {@code profile} when none is set: {@code auto}, whose round trips are shorter than {@code throughput}'s at the
+     * same TCP rate and CPU per datagram (benchmarks/RESULTS.md).
+     */
+    public static final Profile DEFAULT_PROFILE = Profile.AUTO;
     /** {@code idle.spin.us} of {@code profile=latency}: the window measured best with one packet thread. */
     public static final int LATENCY_IDLE_SPIN_US = 100;
     /** {@code idle.spin.load.pct}: bulk traffic keeps a packet thread busier than this, request/response does not. */
@@ -243,7 +247,7 @@ public final class DaemonConfig
                 org.esp4j.tun.offload.UdpCoalescer.MAX_SEGMENTS + ": " + tunUsoSegments);
         }
         idlePollMs = Math.max(1, integer(DaemonSetting.IDLE_POLL_MS, DEFAULT_IDLE_POLL_MS));
-        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, latency ? LATENCY_IDLE_SPIN_US : DEFAULT_IDLE_SPIN_US);
+        idleSpinUs = integer(DaemonSetting.IDLE_SPIN_US, latency ? LATENCY_IDLE_SPIN_US : THROUGHPUT_IDLE_SPIN_US);
         if (idleSpinUs < 0 || idleSpinUs > MAX_IDLE_SPIN_US)
         {
             throw new IllegalArgumentException("idle.spin.us must be 0.." + MAX_IDLE_SPIN_US + ": " + idleSpinUs);

@@ -46,18 +46,19 @@ public enum DaemonSetting
         "packets drained per descriptor per duty cycle (at least 1)"),
     IDLE_POLL_MS("idle.poll.ms", "MS", String.valueOf(DaemonConfig.DEFAULT_IDLE_POLL_MS),
         "longest poll() when idle (at least 1)"),
-    IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_US),
+    IDLE_SPIN_US("idle.spin.us", "US", String.valueOf(DaemonConfig.LATENCY_IDLE_SPIN_US),
         "after work, packet agents yield the CPU this long before sleeping in poll() (0: two yields; " +
-        "profile=latency: " + DaemonConfig.LATENCY_IDLE_SPIN_US + ")"),
+        "profile=throughput: " + DaemonConfig.THROUGHPUT_IDLE_SPIN_US + ")"),
     IDLE_SPIN_LOAD_PCT("idle.spin.load.pct", "PERCENT", String.valueOf(DaemonConfig.DEFAULT_IDLE_SPIN_LOAD_PCT),
         "open the idle.spin.us window only while the packet threads were busy less than this share of the last " +
         "~2 ms, and end it when another thread took the CPU for 250 us (1..100; 100: a fixed window)"),
-    PROFILE("profile", "throughput|latency|auto", "throughput",
-        "defaults of packet.threads and idle.spin.us: two and 0, one and " + DaemonConfig.LATENCY_IDLE_SPIN_US +
-        " (request/response traffic), or auto and " + DaemonConfig.LATENCY_IDLE_SPIN_US + " (see README)"),
-    PACKET_THREADS("packet.threads", "two|one|auto", "two",
-        "outbound and inbound agents on two threads, on one that polls the TUN and the carriers together " +
-        "(profile=latency), or auto: the inbound agent on the outbound thread once the packet load has been below " +
+    PROFILE("profile", "throughput|latency|auto", "auto",
+        "defaults of packet.threads and idle.spin.us: two and 0 (throughput), one and " +
+        DaemonConfig.LATENCY_IDLE_SPIN_US + " (latency: request/response traffic alone), or auto and " +
+        DaemonConfig.LATENCY_IDLE_SPIN_US + " (one thread while sparse, two under bulk; see README)"),
+    PACKET_THREADS("packet.threads", "two|one|auto", "auto",
+        "outbound and inbound agents on two threads (profile=throughput), on one that polls the TUN and the " +
+        "carriers together (profile=latency), or auto: the inbound agent on the outbound thread once the packet load has been below " +
         "idle.spin.load.pct/4 for 20 ms and the outbound thread is not in a busy run, on its own from " +
         "idle.spin.load.pct/2 (profile=auto)"),
     PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",

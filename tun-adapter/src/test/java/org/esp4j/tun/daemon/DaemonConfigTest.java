@@ -122,7 +122,7 @@ class DaemonConfigTest
     @Test
     void shouldReadTheIdleSpinSettingWithinItsBounds()
     {
-        assertEquals(DaemonConfig.DEFAULT_IDLE_SPIN_US, DaemonConfig.builder().build().idleSpinUs());
+        assertEquals(DaemonConfig.LATENCY_IDLE_SPIN_US, DaemonConfig.builder().build().idleSpinUs());
         assertEquals(50, DaemonConfig.builder().set("idle.spin.us", "50").build().idleSpinUs());
         final IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
             () -> DaemonConfig.builder().set("idle.spin.us", "-1").build());
@@ -169,7 +169,7 @@ class DaemonConfigTest
     @Test
     void shouldReadThePacketThreadsSetting()
     {
-        assertEquals(DaemonConfig.PacketThreads.TWO, DaemonConfig.builder().build().packetThreads());
+        assertEquals(DaemonConfig.PacketThreads.AUTO, DaemonConfig.builder().build().packetThreads());
         assertEquals(DaemonConfig.PacketThreads.ONE, DaemonConfig.builder().set("packet.threads", "one").build()
             .packetThreads());
         assertEquals(DaemonConfig.PacketThreads.TWO, DaemonConfig.builder().set("packet.threads", "two").build()
@@ -180,9 +180,13 @@ class DaemonConfigTest
     }
 
     @Test
-    void shouldTakeOnePacketThreadAndASpinWindowFromTheLatencyProfileUnlessSetOtherwise()
+    void shouldTakeThePacketThreadsAndTheSpinWindowFromTheProfileAutoByDefaultUnlessSetOtherwise()
     {
-        final DaemonConfig throughput = DaemonConfig.builder().build();
+        final DaemonConfig byDefault = DaemonConfig.builder().build();
+        assertEquals(DaemonConfig.Profile.AUTO, byDefault.profile());
+        assertEquals(DaemonConfig.PacketThreads.AUTO, byDefault.packetThreads());
+        assertEquals(100, byDefault.idleSpinUs());
+        final DaemonConfig throughput = DaemonConfig.builder().set("profile", "throughput").build();
         assertEquals(DaemonConfig.Profile.THROUGHPUT, throughput.profile());
         assertEquals(DaemonConfig.PacketThreads.TWO, throughput.packetThreads());
         assertEquals(0, throughput.idleSpinUs());
