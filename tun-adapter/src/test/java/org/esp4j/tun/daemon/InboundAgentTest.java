@@ -22,6 +22,7 @@ import static org.esp4j.tun.daemon.AgentSubstitutes.sa;
 import static org.esp4j.tun.daemon.AgentSubstitutes.udp6;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -142,5 +143,33 @@ class InboundAgentTest
         agent.doWork();
         assertTrue(tun.written.isEmpty(), "the kernel has its own copy");
         assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunCarrierPlaintext));
+    }
+
+    @Test
+    void shouldMarkTheThreadsDatagramMarkForUdpPlaintextWrittenIntoTheTunAndNotForOtherProtocols()
+    {
+        final PacketScheduling.DatagramMark home = new PacketScheduling.DatagramMark();
+        final PacketScheduling.DatagramMark lent = new PacketScheduling.DatagramMark();
+        agent.datagramMarks(home, lent);
+        sad.add(sa(true));
+        final byte[] notUdp = udp6(UE, 38003, PCSCF, 5060, 40);
+        notUdp[6] = 58; // ICMPv6
+        udpCarrier.toReceive.add(esp(sa(true), notUdp));
+
+        agent.doWork();
+        assertEquals(1, tun.written.size());
+        assertFalse(home.take(), "not UDP: no mark");
+
+        udpCarrier.toReceive.add(esp(sa(true), udp6(UE, 38003, PCSCF, 5060, 40)));
+        agent.doWork();
+        assertTrue(home.take(), "UDP marks the home thread's mark");
+        assertFalse(lent.take());
+
+        agent.lentPollReadiness(null, 0);
+        agent.heldBy(InboundHandoff.LENT);
+        udpCarrier.toReceive.add(esp(sa(true), udp6(UE, 38003, PCSCF, 5060, 40)));
+        agent.doWork();
+        assertTrue(lent.take(), "lent: the outbound thread's mark");
+        assertFalse(home.take());
     }
 }
