@@ -445,12 +445,18 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         final PacketScheduling scheduling = packetScheduling();
         final int out = PacketScheduling.OUTBOUND_THREAD;
         final int in = PacketScheduling.INBOUND_THREAD;
+        // packet.yield=udp: one mark per packet thread, set by the agents it runs (the inbound agent's follows it
+        // when it is lent to the outbound thread)
+        final PacketScheduling.DatagramMark outMark = new PacketScheduling.DatagramMark();
+        final PacketScheduling.DatagramMark inMark = oneThread ? outMark : new PacketScheduling.DatagramMark();
+        outbound.datagramMark(outMark);
+        inbound.datagramMarks(inMark, outMark);
         if (oneThread)
         {
             // both directions on one thread: a round trip's two hops through this daemon need one thread awake,
             // not two, and an idle window after one direction's packet also covers the other direction's reply
             outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(outboundFds, spinNs,
-                new PacketLoad(1), 0), out, true), errorHandler, null,
+                new PacketLoad(1), 0), out, true, outMark), errorHandler, null,
                 new org.agrona.concurrent.CompositeAgent(outbound, inbound));
         }
         else if (handoff)
@@ -468,17 +474,17 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
                 inboundFds::poll, homeWakeFds::poll, homeWake::clear, load,
                 org.agrona.concurrent.SystemNanoClock.INSTANCE);
             outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(guest, spinNs, load, 0)
-                .loadListener(guest), out, false), errorHandler, null, guest);
+                .loadListener(guest), out, false, outMark), errorHandler, null, guest);
             inboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(home, spinNs, load, 1)
-                .loadListener(home), in, false), errorHandler, null, home);
+                .loadListener(home), in, false, inMark), errorHandler, null, home);
         }
         else
         {
             final PacketLoad load = new PacketLoad(2);
             outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(outboundFds, spinNs, load, 0), out,
-                false), errorHandler, null, outbound);
+                false, outMark), errorHandler, null, outbound);
             inboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(inboundFds, spinNs, load, 1), in,
-                false), errorHandler, null, inbound);
+                false, inMark), errorHandler, null, inbound);
         }
         final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);

@@ -7,6 +7,9 @@ import org.esp4j.core.counters.XfrmCounters;
 import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv4Header;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.tun.carrier.CarrierReceiver;
 import org.esp4j.tun.carrier.CarrierStatus;
 import org.esp4j.tun.device.TunPort;
@@ -57,6 +60,10 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
     private ReceiveReadiness readiness;
     /** With {@code packet.threads=auto}: the readiness of each side's poll set ({@link InboundHandoff}). */
     private final ReceiveReadiness[] readinessBySide = new ReceiveReadiness[2];
+    /** Marked for each UDP datagram written to the TUN ({@code packet.yield=udp}); unread unless set by the daemon. */
+    private PacketScheduling.DatagramMark datagramMark = new PacketScheduling.DatagramMark();
+    /** With {@code packet.threads=auto}: the mark of each side's thread. */
+    private final PacketScheduling.DatagramMark[] datagramMarkBySide = new PacketScheduling.DatagramMark[2];
     /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
     private long dutyCycleNs;
 
@@ -136,8 +143,24 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
         readinessBySide[InboundHandoff.LENT] = new ReceiveReadiness(fds, fdOffset, ringReceivers, receivers.length);
     }
 
+    /**
+     * With {@code packet.yield=udp}: what this agent marks when it writes a UDP datagram to the TUN, the mark of the
+     * thread that runs it; with {@code packet.threads=auto}, {@code lent} is the outbound thread's. Set before the
+     * agents start.
+     */
+    public void datagramMarks(final PacketScheduling.DatagramMark home, final PacketScheduling.DatagramMark lent)
+    {
+        datagramMark = home;
+        datagramMarkBySide[InboundHandoff.HOME] = home;
+        datagramMarkBySide[InboundHandoff.LENT] = lent;
+    }
+
     public void heldBy(final int side)
     {
+        if (datagramMarkBySide[side] != null)
+        {
+            datagramMark = datagramMarkBySide[side];
+        }
         readiness = readinessBySide[side];
         readiness.sweepNext();
     }
@@ -245,13 +268,25 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
             {
                 duplicates.remember(fromRing, dutyCycleNs);
             }
-            udpWriter.offer(packet, processor.resultOffset(), processor.resultLength());
+            final int offset = processor.resultOffset();
+            if (carriesUdp(packet, offset))
+            {
+                datagramMark.mark();
+            }
+            udpWriter.offer(packet, offset, processor.resultLength());
         }
         else if (verdict == EspVerdict.PASS)
         {
             // not ESP: the kernel already has its own copy; writing it into the TUN would deliver it twice
             daemonCounters.increment(DaemonCounters.Counter.TunCarrierPlaintext);
         }
+    }
+
+    /** The plaintext at {@code offset} (a verified IP packet) is a UDP datagram (no IPv6 extension header before). */
+    private static boolean carriesUdp(final UnsafeBuffer packet, final int offset)
+    {
+        return (Ipv4Header.version(packet, offset) == Ipv4Header.VERSION ? Ipv4Header.protocol(packet, offset) :
+            Ipv6Header.nextHeader(packet, offset)) == IpProtocol.UDP;
     }
 
     private void countCarrierStatus(final int status)

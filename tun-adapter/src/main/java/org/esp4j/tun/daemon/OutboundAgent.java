@@ -9,6 +9,7 @@ import org.esp4j.core.crypto.IcvBatch;
 import org.esp4j.core.esp.EspCarrier;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.IpProtocol;
 import org.esp4j.core.ip.Ipv4Header;
 import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.ip.UdpHeader;
@@ -104,6 +105,8 @@ public final class OutboundAgent implements InboundHandoff.Outbound
     private final UdpSegmenter udpSegmenter = new UdpSegmenter();
     private final int vnetHeaderLength;
     private short fragmentId = 1;
+    /** Marked for each UDP datagram read from the TUN ({@code packet.yield=udp}); unread unless set by the daemon. */
+    private PacketScheduling.DatagramMark datagramMark = new PacketScheduling.DatagramMark();
     /** When the TUN is worth a read (see {@link #pollReadiness}); without one, every duty cycle reads it. */
     private ReceiveReadiness tunReadiness = new ReceiveReadiness(null, 0, 0, 1);
     /** With {@code packet.threads=auto}: the TUN gate of each poll set of this agent's thread ({@link InboundHandoff}). */
@@ -328,6 +331,15 @@ public final class OutboundAgent implements InboundHandoff.Outbound
         }
     }
 
+    /**
+     * With {@code packet.yield=udp}: what this agent marks when it reads a UDP datagram from the TUN, the mark its
+     * thread's idle strategy takes. Set before the agent starts.
+     */
+    public void datagramMark(final PacketScheduling.DatagramMark mark)
+    {
+        datagramMark = mark;
+    }
+
     /** One read from the TUN: a packet, or with offloads a virtio-net header and a packet or TCP super-packet. */
     private void onRead(final int n)
     {
@@ -421,6 +433,7 @@ public final class OutboundAgent implements InboundHandoff.Outbound
             return;
         }
         final int family = udpSegmenter.ipv6() ? V6 : V4;
+        datagramMark.mark();
         daemonCounters.add(DaemonCounters.Counter.TunPacketsRead, segments);
         for (int i = 0; i < segments; i++)
         {
@@ -441,6 +454,11 @@ public final class OutboundAgent implements InboundHandoff.Outbound
             return;
         }
         final int family = version == Ipv4Header.VERSION ? V4 : V6;
+        if ((family == V4 ? Ipv4Header.protocol(read, ipOffset) : Ipv6Header.nextHeader(read, ipOffset)) ==
+            IpProtocol.UDP)
+        {
+            datagramMark.mark();
+        }
         if (TunLinkScope.isLinkScoped(read, ipOffset))
         {
             daemonCounters.increment(DaemonCounters.Counter.TunOutLinkScopeDropped);

@@ -29,20 +29,47 @@ import java.util.function.Consumer;
  */
 public final class PacketScheduling
 {
-    /** {@code packet.yield}: which packet threads yield after a duty cycle with work. */
+    /**
+     * {@code packet.yield}: which packet threads yield after a duty cycle with work; {@code UDP}: both threads, but
+     * only after a duty cycle that carried a UDP datagram. A UDP receiver has no back-pressure (a datagram its socket
+     * cannot hold is lost), while TCP's window throttles the sender, so a yield after TCP work only costs.
+     */
     public enum Yield
     {
-        OFF, INBOUND, OUTBOUND, BOTH;
+        OFF, INBOUND, OUTBOUND, BOTH, UDP;
 
         /** @return true if the thread of that direction yields (with one packet thread, either direction). */
         boolean inbound()
         {
-            return this == INBOUND || this == BOTH;
+            return this == INBOUND || this == BOTH || this == UDP;
         }
 
         boolean outbound()
         {
-            return this == OUTBOUND || this == BOTH;
+            return this == OUTBOUND || this == BOTH || this == UDP;
+        }
+    }
+
+    /**
+     * Set by an agent when its duty cycle carried a UDP datagram, taken by its thread's idle strategy
+     * ({@code packet.yield=udp}). One per packet thread: only that thread writes and reads it.
+     */
+    public static final class DatagramMark
+    {
+        private boolean marked;
+
+        /** The current duty cycle carried a UDP datagram. */
+        public void mark()
+        {
+            marked = true;
+        }
+
+        /** @return true if a UDP datagram was carried since the last call. */
+        boolean take()
+        {
+            final boolean wasMarked = marked;
+            marked = false;
+            return wasMarked;
         }
     }
 
@@ -133,30 +160,45 @@ public final class PacketScheduling
      * @param idle      the thread's idle strategy.
      * @param slot      {@link #OUTBOUND_THREAD} or {@link #INBOUND_THREAD}.
      * @param oneThread the thread runs both directions ({@code packet.threads=one}).
+     * @param mark      what the thread's agents mark when they carry a UDP datagram; with {@code packet.yield=udp}
+     *                  the thread yields only after a duty cycle that marked it.
      * @return {@code idle}, or {@code idle} behind a yield after each duty cycle with work if the thread yields.
      */
-    IdleStrategy idleStrategy(final IdleStrategy idle, final int slot, final boolean oneThread)
+    IdleStrategy idleStrategy(
+        final IdleStrategy idle, final int slot, final boolean oneThread, final DatagramMark mark)
     {
         final boolean yields = oneThread ? yield != Yield.OFF :
             slot == INBOUND_THREAD ? yield.inbound() : yield.outbound();
-        return yields ? new YieldAfterWork(idle, scheduler) : idle;
+        if (!yields)
+        {
+            return idle;
+        }
+        return new YieldAfterWork(idle, scheduler, yield == Yield.UDP ? mark : null);
     }
 
-    /** Yields after a duty cycle with work, then idles as {@code delegate} would. */
+    /**
+     * Yields after a duty cycle with work (with a {@link DatagramMark}: only if the cycle marked it), then idles as
+     * {@code delegate} would.
+     */
     static final class YieldAfterWork implements IdleStrategy
     {
         private final IdleStrategy delegate;
         private final Scheduler scheduler;
+        /** Null: yield after any work. */
+        private final DatagramMark mark;
 
-        YieldAfterWork(final IdleStrategy delegate, final Scheduler scheduler)
+        YieldAfterWork(final IdleStrategy delegate, final Scheduler scheduler, final DatagramMark mark)
         {
             this.delegate = delegate;
             this.scheduler = scheduler;
+            this.mark = mark;
         }
 
         public void idle(final int workCount)
         {
-            if (workCount > 0)
+            // the mark is taken on every cycle, so one from a cycle without work is not carried into the next
+            final boolean carried = mark == null || mark.take();
+            if (workCount > 0 && carried)
             {
                 scheduler.yieldNow();
             }

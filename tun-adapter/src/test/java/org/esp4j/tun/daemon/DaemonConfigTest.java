@@ -232,6 +232,8 @@ class DaemonConfigTest
             .packetYield());
         assertEquals(PacketScheduling.Yield.OUTBOUND, DaemonConfig.builder().set("packet.yield", "outbound").build()
             .packetYield());
+        assertEquals(PacketScheduling.Yield.UDP, DaemonConfig.builder().set("packet.yield", "udp").build()
+            .packetYield());
         assertEquals(100_000, DaemonConfig.builder().set("packet.slice.us", "100000").build().packetSliceUs());
     }
 

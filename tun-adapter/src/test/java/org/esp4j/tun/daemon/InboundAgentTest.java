@@ -22,6 +22,7 @@ import static org.esp4j.tun.daemon.AgentSubstitutes.sa;
 import static org.esp4j.tun.daemon.AgentSubstitutes.udp6;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,20 +53,31 @@ class InboundAgentTest
     /** What the peer's daemon sends: an EspProcessor in carrier mode, as the UDP carrier hands it on (IP + ESP). */
     private static byte[] esp(final SaConfig config, final byte[] plaintext)
     {
+        return esp(config, new byte[][] { plaintext })[0];
+    }
+
+    /** As {@link #esp(SaConfig, byte[])}, the plaintexts in order through one SA (sequence numbers 1, 2, ...). */
+    private static byte[][] esp(final SaConfig config, final byte[][] plaintexts)
+    {
         final CachedNanoClock clock = new CachedNanoClock();
         final XfrmCounters counters = XfrmCounters.inMemory();
         final SecurityAssociationDatabase peer = new SecurityAssociationDatabase(counters, clock, (type, sa) -> { });
         final EspProcessor sender = new EspProcessor(peer, new SecurityPolicyDatabase(), counters, clock);
         sender.carrierPayloads(true);
         final SecurityAssociation sa = peer.add(config);
-        final UnsafeBuffer buffer = new UnsafeBuffer(
-            new byte[EspProcessor.MAX_HEADROOM + plaintext.length + EspProcessor.MAX_TAILROOM]);
-        buffer.putBytes(EspProcessor.MAX_HEADROOM, plaintext);
-        assertEquals(EspVerdict.DELIVER, sender.protect(sa, buffer, EspProcessor.MAX_HEADROOM, plaintext.length));
-        final byte[] esp = new byte[sender.resultLength()];
-        buffer.getBytes(sender.resultOffset(), esp);
+        final byte[][] esps = new byte[plaintexts.length][];
+        for (int i = 0; i < plaintexts.length; i++)
+        {
+            final byte[] plaintext = plaintexts[i];
+            final UnsafeBuffer buffer = new UnsafeBuffer(
+                new byte[EspProcessor.MAX_HEADROOM + plaintext.length + EspProcessor.MAX_TAILROOM]);
+            buffer.putBytes(EspProcessor.MAX_HEADROOM, plaintext);
+            assertEquals(EspVerdict.DELIVER, sender.protect(sa, buffer, EspProcessor.MAX_HEADROOM, plaintext.length));
+            esps[i] = new byte[sender.resultLength()];
+            buffer.getBytes(sender.resultOffset(), esps[i]);
+        }
         sender.close();
-        return esp;
+        return esps;
     }
 
     @Test
@@ -142,5 +154,37 @@ class InboundAgentTest
         agent.doWork();
         assertTrue(tun.written.isEmpty(), "the kernel has its own copy");
         assertEquals(1, daemonCounters.get(DaemonCounters.Counter.TunCarrierPlaintext));
+    }
+
+    @Test
+    void shouldMarkTheThreadsDatagramMarkForUdpPlaintextWrittenIntoTheTunAndNotForOtherProtocols()
+    {
+        final PacketScheduling.DatagramMark home = new PacketScheduling.DatagramMark();
+        final PacketScheduling.DatagramMark lent = new PacketScheduling.DatagramMark();
+        agent.datagramMarks(home, lent);
+        sad.add(sa(true));
+        final byte[] notUdp = udp6(UE, 38003, PCSCF, 5060, 40);
+        notUdp[6] = 58; // ICMPv6
+        final byte[] udp = udp6(UE, 38003, PCSCF, 5060, 40);
+        final byte[][] esps = esp(sa(true), new byte[][] { notUdp, udp, udp });
+
+        udpCarrier.toReceive.add(esps[0]);
+        agent.doWork();
+        assertEquals(1, tun.written.size());
+        assertFalse(home.take(), "not UDP: no mark");
+
+        udpCarrier.toReceive.add(esps[1]);
+        agent.doWork();
+        assertEquals(2, tun.written.size());
+        assertTrue(home.take(), "UDP marks the home thread's mark");
+        assertFalse(lent.take());
+
+        agent.lentPollReadiness(null, 0);
+        agent.heldBy(InboundHandoff.LENT);
+        udpCarrier.toReceive.add(esps[2]);
+        agent.doWork();
+        assertEquals(3, tun.written.size());
+        assertTrue(lent.take(), "lent: the outbound thread's mark");
+        assertFalse(home.take());
     }
 }

@@ -29,6 +29,7 @@ import static org.esp4j.tun.daemon.AgentSubstitutes.sa;
 import static org.esp4j.tun.daemon.AgentSubstitutes.udp6;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -346,5 +347,23 @@ class OutboundAgentTest
             assertEquals(7, tun.reads);
             assertEquals(3, raw.sent.size());
         }
+    }
+
+    @Test
+    void shouldMarkTheThreadsDatagramMarkForAUdpPacketReadFromTheTunAndNotForOtherProtocols()
+    {
+        final OutboundAgent agent = agent(true);
+        final PacketScheduling.DatagramMark mark = new PacketScheduling.DatagramMark();
+        agent.datagramMark(mark);
+        final byte[] notUdp = udp6(UE, 38003, PCSCF, 53, 20);
+        notUdp[6] = 58; // ICMPv6
+        tun.toRead.add(notUdp);
+
+        assertEquals(1, agent.doWork());
+        assertFalse(mark.take(), "not UDP: no mark");
+
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 53, 20));
+        assertEquals(1, agent.doWork());
+        assertTrue(mark.take(), "UDP");
     }
 }

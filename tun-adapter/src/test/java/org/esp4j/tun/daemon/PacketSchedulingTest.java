@@ -67,7 +67,7 @@ class PacketSchedulingTest
         final RecordingScheduler scheduler = new RecordingScheduler();
         final PacketScheduling scheduling = new PacketScheduling(PacketScheduling.Yield.INBOUND,
             PacketScheduling.Policy.OTHER, 0, scheduler);
-        final IdleStrategy idle = scheduling.idleStrategy(new RecordingIdle(scheduler.calls), INBOUND_THREAD, false);
+        final IdleStrategy idle = scheduling.idleStrategy(new RecordingIdle(scheduler.calls), INBOUND_THREAD, false, new PacketScheduling.DatagramMark());
 
         idle.idle(3);
         idle.idle(0);
@@ -79,6 +79,27 @@ class PacketSchedulingTest
     }
 
     @Test
+    void shouldYieldOnlyAfterADutyCycleThatCarriedAUdpDatagramWhenYieldIsUdp()
+    {
+        final RecordingScheduler scheduler = new RecordingScheduler();
+        final PacketScheduling scheduling = new PacketScheduling(PacketScheduling.Yield.UDP,
+            PacketScheduling.Policy.OTHER, 0, scheduler);
+        final PacketScheduling.DatagramMark mark = new PacketScheduling.DatagramMark();
+        final IdleStrategy idle = scheduling.idleStrategy(new RecordingIdle(scheduler.calls), OUTBOUND_THREAD, false,
+            mark);
+
+        idle.idle(3); // work without a datagram (TCP)
+        mark.mark();
+        idle.idle(2); // a cycle that carried a datagram
+        idle.idle(1); // the mark was taken: the next cycle's TCP work does not yield
+        mark.mark();
+        idle.idle(0); // no work: no yield, and the mark is not carried into the next cycle
+        idle.idle(1);
+
+        assertEquals(List.of("idle 3", "yield", "idle 2", "idle 1", "idle 0", "idle 1"), scheduler.calls);
+    }
+
+    @Test
     void shouldYieldOnlyOnTheThreadsTheSettingNames()
     {
         final RecordingScheduler scheduler = new RecordingScheduler();
@@ -87,15 +108,16 @@ class PacketSchedulingTest
         {
             final PacketScheduling scheduling =
                 new PacketScheduling(yield, PacketScheduling.Policy.OTHER, 0, scheduler);
-            final boolean inbound = yield == PacketScheduling.Yield.INBOUND || yield == PacketScheduling.Yield.BOTH;
-            final boolean outbound = yield == PacketScheduling.Yield.OUTBOUND || yield == PacketScheduling.Yield.BOTH;
-            assertEquals(inbound, scheduling.idleStrategy(idle, INBOUND_THREAD, false) != idle, yield + " inbound");
-            assertEquals(outbound, scheduling.idleStrategy(idle, OUTBOUND_THREAD, false) != idle, yield + " outbound");
-            assertEquals(yield != PacketScheduling.Yield.OFF, scheduling.idleStrategy(idle, OUTBOUND_THREAD, true) !=
+            final boolean both = yield == PacketScheduling.Yield.BOTH || yield == PacketScheduling.Yield.UDP;
+            final boolean inbound = yield == PacketScheduling.Yield.INBOUND || both;
+            final boolean outbound = yield == PacketScheduling.Yield.OUTBOUND || both;
+            assertEquals(inbound, scheduling.idleStrategy(idle, INBOUND_THREAD, false, new PacketScheduling.DatagramMark()) != idle, yield + " inbound");
+            assertEquals(outbound, scheduling.idleStrategy(idle, OUTBOUND_THREAD, false, new PacketScheduling.DatagramMark()) != idle, yield + " outbound");
+            assertEquals(yield != PacketScheduling.Yield.OFF, scheduling.idleStrategy(idle, OUTBOUND_THREAD, true, new PacketScheduling.DatagramMark()) !=
                 idle, yield + " one thread for both directions");
         }
         assertSame(idle, new PacketScheduling(PacketScheduling.Yield.OFF, PacketScheduling.Policy.BATCH, 100_000,
-            scheduler).idleStrategy(idle, INBOUND_THREAD, false));
+            scheduler).idleStrategy(idle, INBOUND_THREAD, false, new PacketScheduling.DatagramMark()));
         assertTrue(scheduler.calls.isEmpty(), "no yield or set while choosing: " + scheduler.calls);
     }
 
