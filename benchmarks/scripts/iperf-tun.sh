@@ -16,6 +16,9 @@
 #              UDP_SIZES: a bisection of SEARCH_STEPS iperf3 runs of SEARCH_SECONDS between 0 and UDP_MAX) ("tcp udp")
 #   ROUNDS     repeat the modes ROUNDS times, interleaved (kernel, bypass, esp, kernel, ...); with ROUNDS > 1 a summary
 #              gives each mode's median and its median ratio to the kernel path of the same round (1)
+#   ROTATE     1: each round starts one mode later (round 2 of "kernel a b c" runs kernel b c a), so no mode always
+#              runs right after the kernel path or the same neighbour: a mode's place in the round moved TCP by ~5 %
+#              on the shared 2-vCPU VM (RESULTS.md, "Issue 17 (h4)") (0)
 #   RR_COUNT   round trips per rr run (10000)        RR_SIZE  UDP payload of rr (200)
 #   RR_WARMUP  unmeasured round trips before each rr run (200; the JIT needs thousands to settle on the rr path)
 #   TESTS=rrsparse: as rr, paced: RR_SPARSE_COUNT round trips (500), one every RR_SPARSE_US µs (20000: RTP's 20 ms),
@@ -559,8 +562,24 @@ udp_search() { # $1 round, $2 mode, $3 size
   report "$1" "$2" "udpmax-$size" "$WORK/r$1-$safe-udpmax-$size.json" "$SEARCH_SECONDS"
 }
 
+# ROTATE=1: round R runs the modes shifted by R-1 places (a leading kernel mode stays first: the guided search needs it)
+round_modes() {
+  local -a modes=($MODES)
+  local first=""
+  if [ "${ROTATE:-0}" != 1 ]; then
+    echo "$MODES"
+    return
+  fi
+  if [ "${modes[0]}" = kernel ]; then
+    first=kernel
+    modes=("${modes[@]:1}")
+  fi
+  local shift=$(( ($1 - 1) % ${#modes[@]} ))
+  echo $first "${modes[@]:shift}" "${modes[@]:0:shift}"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
-for mode in $MODES; do
+for mode in $(round_modes "$round"); do
   DAEMONS=()
   CHARONS=()
   TARGET=$PC_ADDR
