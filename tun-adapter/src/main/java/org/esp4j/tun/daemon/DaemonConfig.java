@@ -258,7 +258,7 @@ public final class DaemonConfig
             throw new IllegalArgumentException("idle.spin.load.pct must be 1..100: " + idleSpinLoadPct);
         }
         packetCpus = parsePacketCpus();
-        packetYield = choice(DaemonSetting.PACKET_YIELD, PacketScheduling.Yield.OFF, PacketScheduling.Yield.values());
+        packetYield = choice(DaemonSetting.PACKET_YIELD, PacketScheduling.Yield.UDP, PacketScheduling.Yield.values());
         packetSched = choice(DaemonSetting.PACKET_SCHED, PacketScheduling.Policy.OTHER,
             PacketScheduling.Policy.values());
         packetSliceUs = integer(DaemonSetting.PACKET_SLICE_US, 0);

@@ -63,7 +63,7 @@ public enum DaemonSetting
         "idle.spin.load.pct/2 (profile=auto)"),
     PACKET_CPUS("packet.cpus", "CPU[,CPU]", "",
         "keep the packet threads on these CPUs: one for all, or the outbound's then the inbound's (empty: any)"),
-    PACKET_YIELD("packet.yield", "off|inbound|outbound|both|udp", "off",
+    PACKET_YIELD("packet.yield", "off|inbound|outbound|both|udp", "udp",
         "packet threads that yield the CPU (sched_yield) after each duty cycle with work, so the application their " +
         "TUN write or carrier send woke runs before their next burst; udp: both threads, only after a duty cycle " +
         "that carried a UDP datagram"),

@@ -219,7 +219,7 @@ class DaemonConfigTest
     void shouldReadThePacketThreadsSchedulingAndLeaveTheKernelsDefaultsByDefault()
     {
         final DaemonConfig defaults = DaemonConfig.builder().build();
-        assertEquals(PacketScheduling.Yield.OFF, defaults.packetYield());
+        assertEquals(PacketScheduling.Yield.UDP, defaults.packetYield());
         assertEquals(PacketScheduling.Policy.OTHER, defaults.packetSched());
         assertEquals(0, defaults.packetSliceUs());
 
