@@ -10,7 +10,7 @@ then sends the next one: --count round trips, each timed with the monotonic cloc
 leaves no earlier than n intervals after the first (sparse traffic, as RTP every 20,000 us: every hop then starts
 from an idle daemon); the client sleeps between them. A reply that does not come within
 --timeout seconds counts as lost (and a late reply of an earlier request is ignored), so a lost packet costs the
-timeout, not the run. It prints one line, the percentiles of the round-trip time in microseconds:
+timeout, not the run; --give-up requests in a row without a reply end the run (a dead server or path). It prints one line, the percentiles of the round-trip time in microseconds:
 
     count 10000 lost 0 p50 41.2 p90 48.0 p99 77.5 p99.9 190.1 max 5312.0 slow(>1ms) 3 clusters 1
 
@@ -41,9 +41,17 @@ def serve(address, port):
     view = memoryview(buf)
     recvfrom_into, sendto = sock.recvfrom_into, sock.sendto
     print("ready", flush=True)
+    failed = {}
     while True:
         n, peer = recvfrom_into(buf)
-        sendto(view[:n], peer)
+        try:
+            sendto(view[:n], peer)
+        except OSError as ex:
+            # an echo the kernel refuses (no route while a daemon's steering changes) is a lost reply the client
+            # counts; the server must outlive it, or every later request of every mode waits out its timeout
+            failed[ex.errno] = failed.get(ex.errno, 0) + 1
+            if failed[ex.errno] == 1 or failed[ex.errno] % 1000 == 0:
+                print("echo to %s failed (%d so far): %s" % (peer, failed[ex.errno], ex), file=sys.stderr, flush=True)
 
 
 def percentile(sorted_values, q):
@@ -64,13 +72,19 @@ def client(args):
     rtts = []
     slow = []
     lost = 0
+    lost_in_a_row = 0
     for warm in range(args.warmup):
         struct.pack_into("!Q", payload, 0, (1 << 63) | warm)
         send(payload)
         try:
             recv_into(buf)
-        except socket.timeout:
-            pass
+            lost_in_a_row = 0
+        except (socket.timeout, ConnectionRefusedError):
+            lost_in_a_row += 1
+            if lost_in_a_row >= args.give_up:
+                print("no reply to %d requests in a row during the warm-up: is the server (or the path) down?" %
+                      lost_in_a_row, file=sys.stderr)
+                return 1
     interval_ns = args.interval_us * 1000
     start = clock()
     for seq in range(args.count):
@@ -84,16 +98,22 @@ def client(args):
         while True:
             try:
                 n = recv_into(buf)
-            except socket.timeout:
+            except (socket.timeout, ConnectionRefusedError):
                 lost += 1
+                lost_in_a_row += 1
                 break
             if n >= 8 and struct.unpack_from("!Q", buf, 0)[0] == seq:
+                lost_in_a_row = 0
                 t1 = clock()
                 rtt = (t1 - t0) / 1000.0
                 rtts.append(rtt)
                 if rtt > 1000.0:
                     slow.append(((t0 - start) / 1e6, rtt))
                 break
+        if lost_in_a_row >= args.give_up:
+            print("no reply to %d requests in a row: is the server (or the path) down?" % lost_in_a_row,
+                  file=sys.stderr)
+            break
     clusters = []
     for at_ms, rtt in slow:
         if clusters and at_ms - clusters[-1]["end_ms"] < 200.0:
@@ -133,6 +153,8 @@ def main():
                         help="pace the requests: one every this many microseconds (0: back to back)")
     parser.add_argument("--warmup", type=int, default=200, help="round trips not measured first (200)")
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds before a request counts as lost (1)")
+    parser.add_argument("--give-up", type=int, default=20,
+                        help="stop after this many requests in a row without a reply (20); the figures so far are kept")
     parser.add_argument("--json", help="write all figures to this file")
     parser.add_argument("--cpu", type=int, help="run on this CPU only (sched_setaffinity; default: any)")
     args = parser.parse_args()
@@ -140,6 +162,8 @@ def main():
         parser.error("--size must be 8..65507")
     if args.interval_us < 0 or args.interval_us > 10_000_000:
         parser.error("--interval-us must be 0..10000000")
+    if args.give_up < 1:
+        parser.error("--give-up must be at least 1")
     if args.count < 1 or args.count > 10_000_000:
         parser.error("--count must be 1..10000000")
     if args.cpu is not None:
