@@ -158,6 +158,28 @@ class TunDaemonEndToEndTest
         assertEquals("", nftTables(ueNs));
     }
 
+    /**
+     * Allow-only policies have no template to name the source: the table's route takes the out-policy's host source
+     * selector, so a socket that lets the kernel choose its source does not get another address of the host (here
+     * one on lo, as benchmarks/scripts/iperf-tun.sh adds) that no policy selects and the peer has no route back to.
+     */
+    @Test
+    void shouldPreferTheOutPolicySourceWithoutTemplate() throws Exception
+    {
+        final Netns ueNs = lab.netns("esp4j-uesrc");
+        ueNs.ip().check("-4", "addr", "add", "198.51.100.1/32", "dev", "lo");
+        ueNs.ip().check("link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b");
+        ueNs.ip().check("-4", "addr", "add", UE4 + "/24", "dev", "veth-a");
+        ueNs.ip().check("link", "set", "veth-a", "up");
+        ueNs.ip().check("link", "set", "veth-b", "up");
+        final String preload = "policy add src " + UE4 + " dst " + PCSCF4 + " dir out priority 100 action allow\n";
+        final Process daemon = startDaemon(ueNs, preload, false, lab.countersFile("esp4j-e2e-uesrc"), "steer=" + PCSCF4);
+        awaitReady(ueNs, daemon);
+        final String route = ueNs.ip().check("-4", "route", "get", PCSCF4).output();
+        assertTrue(route.contains("dev esp4j0") && route.contains("src " + UE4), route);
+        assertEquals(SIGTERM_EXIT, Netns.stop(daemon, 60_000), ueNs.logText("daemon"));
+    }
+
     /** @return the esp4j nftables tables in a namespace, one per line. */
     private static String nftTables(final Netns netns) throws IOException
     {

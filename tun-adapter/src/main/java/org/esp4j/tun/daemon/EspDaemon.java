@@ -756,18 +756,34 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         }
     }
 
+    /**
+     * The preferred source of the table's route: an out-policy template's source, else the source selector of an
+     * out-policy that names one host (an allow-only set of policies has no template). Without either the kernel
+     * picks any address of the host, which need not be one the policies select (PolicyRouting falls back to no src
+     * where the kernel refuses the address).
+     */
     private InetAddress localAddress(final boolean ipv4)
     {
+        InetAddress selected = null;
         for (final SecurityPolicy policy : spd.list())
         {
+            if (policy.direction() != PolicyDirection.OUT)
+            {
+                continue;
+            }
             final TemplateConfig template = policy.template();
-            if (policy.direction() == PolicyDirection.OUT && template != null && template.source() != null &&
-                (template.source() instanceof Inet4Address) == ipv4)
+            if (template != null && template.source() != null && (template.source() instanceof Inet4Address) == ipv4)
             {
                 return template.source();
             }
+            final InetAddress source = policy.selector().sourceAddress();
+            if (selected == null && source != null && (source instanceof Inet4Address) == ipv4 &&
+                policy.selector().sourcePrefixLength() == source.getAddress().length * 8)
+            {
+                selected = source;
+            }
         }
-        return null;
+        return selected;
     }
 
     private int detectPathMtu(final List<SteeringPrefix> prefixes)
