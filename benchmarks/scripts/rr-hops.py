@@ -132,11 +132,13 @@ count = collections.Counter((e[1], e[2]) for e in exits)
 py = [p for (c, p), k in count.most_common() if c.startswith('python') and k > 500][:2]
 jv = {p for (c, p), k in count.most_common()
       if c.startswith('[esp4j') or c.startswith('esp4j-outbound') or c.startswith('esp4j-inbound')}
+# client: the python process that polls (its socket has a timeout), else the one whose first send/receive is a send
+polls = collections.Counter(e[2] for e in exits if e[2] in py and e[4] == 7)
 first = {}
 for ts, c, p, tid, nr in exits:
     if p in py and p not in first and (nr in SEND or nr in RECV):
         first[p] = nr
-client = [p for p in py if first.get(p) in SEND][0]
+client = polls.most_common(1)[0][0] if polls else [p for p in py if first.get(p) in SEND][0]
 server = [p for p in py if p != client][0]
 
 
