@@ -28,4 +28,16 @@ public interface CarrierReceiver
      * {@link CarrierStatus} for a datagram that is not a packet to handle.
      */
     int receive(UnsafeBuffer buffer, int offset, int capacity);
+
+    /**
+     * Whether {@link #receive} may answer {@link CarrierStatus#NONE} once a batch that the kernel did not fill is
+     * handed out, without asking again (the queue was empty when the batch was taken; {@code poll(2)} reports what
+     * comes later). The inbound agent turns it on while its thread's idle window is open (sparse traffic: a second
+     * call would only answer {@code EAGAIN} on a round trip's path) and off otherwise (under load more has often
+     * come meanwhile, and a caller that stops early polls and yields before reading it). Off at the start; a
+     * receiver without batches ignores it.
+     */
+    default void endReadAtShortBatch(final boolean end)
+    {
+    }
 }

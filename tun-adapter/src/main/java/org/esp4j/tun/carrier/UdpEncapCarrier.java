@@ -47,7 +47,9 @@ import java.nio.ByteOrder;
  * with a zero checksum arrives as single datagrams, so do packets of many peers) then cost a share of one system
  * call each, not one call each. {@link #receive} answers {@link CarrierStatus#NONE} only once the batch is handed out
  * and the socket has nothing more, so a caller that reads until {@code NONE} or a full burst (and polls only then)
- * never leaves a datagram behind in the batch.
+ * never leaves a datagram behind in the batch. With {@link #endReadAtShortBatch} on (sparse traffic), a batch that
+ * the kernel did not fill (it stopped at an empty queue) ends the reading too, so a lone datagram costs one call, not
+ * a second one that answers {@code EAGAIN}; one that came after it makes the next {@code poll(2)} return at once.
  * <p>
  * Checksum ({@link Ipv4UdpChecksum}): IPv4 ESP-in-UDP leaves with a zero UDP checksum ({@code SO_NO_CHECK}), as RFC
  * 3948 §2.1 says it SHOULD (ESP's ICV already protects the payload; a zero checksum also survives NATs that rewrite
@@ -120,6 +122,8 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
     /** Messages of the batch the kernel filled at the last recvmmsg (to make ready again before the next). */
     private int filled;
     private long receiveSystemCalls;
+    /** {@link #endReadAtShortBatch}: a batch the kernel did not fill ends the reading, with no call for EAGAIN. */
+    private boolean endAtShortBatch;
 
     public UdpEncapCarrier(final int family, final int port, final int mark, final int capacity) throws IOException
     {
@@ -241,8 +245,16 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
         groNext = 0;
         if (++current >= received)
         {
+            // a recvmmsg that filled fewer messages than it had room for stopped at an empty queue: asking again at
+            // once would only answer EAGAIN, one system call on every lone datagram's path (poll reports what comes
+            // later, the socket being level-triggered readable)
+            final boolean drained = endAtShortBatch && received > 0 && received < RECEIVE_BATCH;
             received = 0;
             current = 0;
+            if (drained)
+            {
+                return CarrierStatus.NONE;
+            }
             final int n = receiveMessages();
             if (n <= 0)
             {
@@ -274,6 +286,11 @@ public final class UdpEncapCarrier implements CarrierReceiver, UdpCarrierSender,
             return CarrierStatus.TRUNCATED;
         }
         return datagram(buffer, offset, headersLength, message, 0, length);
+    }
+
+    public void endReadAtShortBatch(final boolean end)
+    {
+        endAtShortBatch = end;
     }
 
     /**

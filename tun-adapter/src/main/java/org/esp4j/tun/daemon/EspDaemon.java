@@ -455,8 +455,10 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
         {
             // both directions on one thread: a round trip's two hops through this daemon need one thread awake,
             // not two, and an idle window after one direction's packet also covers the other direction's reply
-            outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(outboundFds, spinNs,
-                new PacketLoad(1), 0), out, true, outMark), errorHandler, null,
+            final PollIdleStrategy idle = packetIdle(outboundFds, spinNs, new PacketLoad(1), 0);
+            outbound.idleWindow(idle);
+            inbound.idleWindows(idle, null);
+            outboundRunner = new AgentRunner(scheduling.idleStrategy(idle, out, true, outMark), errorHandler, null,
                 new org.agrona.concurrent.CompositeAgent(outbound, inbound));
         }
         else if (handoff)
@@ -473,18 +475,26 @@ public final class EspDaemon implements DaemonControl, AutoCloseable
             final InboundHandoff.Home home = new InboundHandoff.Home(handoffToken, inbound, inbound.roleName(),
                 inboundFds::poll, homeWakeFds::poll, homeWake::clear, load,
                 org.agrona.concurrent.SystemNanoClock.INSTANCE);
-            outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(guest, spinNs, load, 0)
-                .loadListener(guest), out, false, outMark), errorHandler, null, guest);
-            inboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(home, spinNs, load, 1)
-                .loadListener(home), in, false, inMark), errorHandler, null, home);
+            final PollIdleStrategy guestIdle = packetIdle(guest, spinNs, load, 0).loadListener(guest);
+            outbound.idleWindow(guestIdle);
+            final PollIdleStrategy homeIdle = packetIdle(home, spinNs, load, 1).loadListener(home);
+            inbound.idleWindows(homeIdle, guestIdle);
+            outboundRunner = new AgentRunner(scheduling.idleStrategy(guestIdle, out, false, outMark), errorHandler,
+                null, guest);
+            inboundRunner = new AgentRunner(scheduling.idleStrategy(homeIdle, in, false, inMark), errorHandler, null,
+                home);
         }
         else
         {
             final PacketLoad load = new PacketLoad(2);
-            outboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(outboundFds, spinNs, load, 0), out,
-                false, outMark), errorHandler, null, outbound);
-            inboundRunner = new AgentRunner(scheduling.idleStrategy(packetIdle(inboundFds, spinNs, load, 1), in,
-                false, inMark), errorHandler, null, inbound);
+            final PollIdleStrategy outboundIdle = packetIdle(outboundFds, spinNs, load, 0);
+            outbound.idleWindow(outboundIdle);
+            final PollIdleStrategy inboundIdle = packetIdle(inboundFds, spinNs, load, 1);
+            inbound.idleWindows(inboundIdle, null);
+            outboundRunner = new AgentRunner(scheduling.idleStrategy(outboundIdle, out, false, outMark),
+                errorHandler, null, outbound);
+            inboundRunner = new AgentRunner(scheduling.idleStrategy(inboundIdle, in, false, inMark), errorHandler,
+                null, inbound);
         }
         final int[] packetCpus = config.packetCpus();
         AgentRunner.startOnThread(conductorRunner);

@@ -64,6 +64,12 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
     private PacketScheduling.DatagramMark datagramMark = new PacketScheduling.DatagramMark();
     /** With {@code packet.threads=auto}: the mark of each side's thread. */
     private final PacketScheduling.DatagramMark[] datagramMarkBySide = new PacketScheduling.DatagramMark[2];
+    /** The idle strategy of the thread that runs this agent, whose open window says the traffic is sparse; or null. */
+    private PollIdleStrategy idleWindow;
+    /** With {@code packet.threads=auto}: the idle strategy of each side's thread. */
+    private final PollIdleStrategy[] idleWindowBySide = new PollIdleStrategy[2];
+    /** What the receivers were last told ({@link CarrierReceiver#endReadAtShortBatch}). */
+    private boolean endAtShortBatch;
     /** The duty cycle's time, for {@link RingDuplicates} (read once per cycle, not per packet). */
     private long dutyCycleNs;
 
@@ -155,11 +161,28 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
         datagramMarkBySide[InboundHandoff.LENT] = lent;
     }
 
+    /**
+     * The idle strategies of the threads that run this agent ({@code home}, and with {@code packet.threads=auto} the
+     * outbound thread's as {@code lent}, else null): while the running thread's idle window is open, a carrier's
+     * batch that the kernel did not fill ends its reading ({@link CarrierReceiver#endReadAtShortBatch}). Set before
+     * the agents start.
+     */
+    public void idleWindows(final PollIdleStrategy home, final PollIdleStrategy lent)
+    {
+        idleWindow = home;
+        idleWindowBySide[InboundHandoff.HOME] = home;
+        idleWindowBySide[InboundHandoff.LENT] = lent;
+    }
+
     public void heldBy(final int side)
     {
         if (datagramMarkBySide[side] != null)
         {
             datagramMark = datagramMarkBySide[side];
+        }
+        if (idleWindowBySide[side] != null)
+        {
+            idleWindow = idleWindowBySide[side];
         }
         readiness = readinessBySide[side];
         readiness.sweepNext();
@@ -183,6 +206,15 @@ public final class InboundAgent implements Agent, InboundHandoff.Duty
             dutyCycleNs = System.nanoTime();
         }
         readiness.beginCycle();
+        final boolean sparse = idleWindow != null && idleWindow.windowOpen();
+        if (sparse != endAtShortBatch)
+        {
+            endAtShortBatch = sparse;
+            for (final CarrierReceiver receiver : receivers)
+            {
+                receiver.endReadAtShortBatch(sparse);
+            }
+        }
         for (int i = 0; i < receivers.length; i++)
         {
             if (readiness.shouldRead(i))

@@ -107,6 +107,10 @@ public final class OutboundAgent implements InboundHandoff.Outbound
     private short fragmentId = 1;
     /** Marked for each UDP datagram read from the TUN ({@code packet.yield=udp}); unread unless set by the daemon. */
     private PacketScheduling.DatagramMark datagramMark = new PacketScheduling.DatagramMark();
+    /** The idle strategy of this agent's thread, whose open window says the traffic is sparse; null: none. */
+    private PollIdleStrategy idleWindow;
+    /** The last duty cycle read nothing from the TUN. */
+    private boolean previousCycleIdle = true;
     /** When the TUN is worth a read (see {@link #pollReadiness}); without one, every duty cycle reads it. */
     private ReceiveReadiness tunReadiness = new ReceiveReadiness(null, 0, 0, 1);
     /** With {@code packet.threads=auto}: the TUN gate of each poll set of this agent's thread ({@link InboundHandoff}). */
@@ -236,6 +240,17 @@ public final class OutboundAgent implements InboundHandoff.Outbound
         tunReadinessBySide[InboundHandoff.LENT] = new ReceiveReadiness(fds, fdOffset, 0, 1);
     }
 
+    /**
+     * The idle strategy of this agent's thread: while its idle window is open ({@code idle.spin.us}, opened after
+     * sparse traffic only), the first packet read after idle duty cycles is sent before the TUN is read again, so the
+     * read that finds the TUN empty is not on a round trip's path. Bursts read while the window is closed go as
+     * before, in one send per carrier at the end of the duty cycle. Set before the agent starts.
+     */
+    public void idleWindow(final PollIdleStrategy idle)
+    {
+        idleWindow = idle;
+    }
+
     public void tunPolledWith(final int side)
     {
         final ReceiveReadiness polled = tunReadinessBySide[side];
@@ -265,6 +280,9 @@ public final class OutboundAgent implements InboundHandoff.Outbound
             commands += held.releaseHeld(reinjector); // before anything new is read: a flow keeps its order
         }
         int work = 0;
+        // the first packet of a duty cycle that follows idle ones while the thread's idle window is open is most
+        // likely alone (request/response traffic): it leaves before the read that would only find the TUN empty
+        final boolean sendFirstAtOnce = idleWindow != null && previousCycleIdle && idleWindow.windowOpen();
         tunReadiness.beginCycle();
         if (tunReadiness.shouldRead(0))
         {
@@ -286,9 +304,15 @@ public final class OutboundAgent implements InboundHandoff.Outbound
                     break;
                 }
                 onRead(n);
+                if (work == 1 && sendFirstAtOnce)
+                {
+                    sendPending();
+                    flushSenders();
+                }
             }
             tunReadiness.read(0, more);
         }
+        previousCycleIdle = work == 0;
         sendPending();
         flushSenders();
         final PlaintextObserver observer = plaintextObserver;

@@ -277,6 +277,16 @@ public final class PollIdleStrategy implements IdleStrategy
         idleCount = 0;
     }
 
+    /**
+     * @return true from the opening of an idle window after work until it ends without work (then the thread polls
+     * and sleeps) or is cut for load; a duty cycle that finds work in the window still sees it open. Read on the
+     * thread only.
+     */
+    boolean windowOpen()
+    {
+        return spinning;
+    }
+
     public String alias()
     {
         return "poll";

@@ -251,6 +251,22 @@ class CarrierLoopbackTest
             }
             assertEquals(CarrierStatus.NONE, carrier.receive(in, 64, in.capacity() - 64));
             assertEquals(4, carrier.receiveSystemCalls(), "16 + 16 + 5 datagrams, then nothing");
+
+            // sparse traffic: a batch the kernel did not fill ends the reading without a call that answers EAGAIN
+            carrier.endReadAtShortBatch(true);
+            final byte[] lone = new byte[120];
+            new UnsafeBuffer(lone).putInt(0, 0x12345678, ByteOrder.BIG_ENDIAN); // an SPI: ESP, not a marker
+            peers[0].send(new DatagramPacket(lone, lone.length, to));
+            assertEquals(ipLength + 120, carrier.receive(in, 64, in.capacity() - 64), "a lone datagram");
+            assertEquals(CarrierStatus.NONE, carrier.receive(in, 64, in.capacity() - 64));
+            assertEquals(5, carrier.receiveSystemCalls(), "a lone datagram costs one call");
+            // one that comes after that answer is there at the next call (poll would have reported it)
+            peers[1].send(new DatagramPacket(lone, lone.length, to));
+            assertEquals(ipLength + 120, carrier.receive(in, 64, in.capacity() - 64), "a datagram after NONE");
+            assertEquals(6, carrier.receiveSystemCalls());
+            carrier.endReadAtShortBatch(false);
+            assertEquals(CarrierStatus.NONE, carrier.receive(in, 64, in.capacity() - 64));
+            assertEquals(7, carrier.receiveSystemCalls(), "switched off: reading ends at a call that finds nothing");
         }
         finally
         {

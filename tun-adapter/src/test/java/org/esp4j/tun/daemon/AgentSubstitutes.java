@@ -50,6 +50,8 @@ final class AgentSubstitutes
         int reads;
         /** reads still to fail with {@code -EIO} before packets are handed out. */
         int failReads;
+        /** Run at each read, before it (null: nothing). */
+        Runnable onRead;
 
         public String name()
         {
@@ -64,6 +66,10 @@ final class AgentSubstitutes
         public int read(final int queue, final long address, final int capacity)
         {
             reads++;
+            if (onRead != null)
+            {
+                onRead.run();
+            }
             if (failReads > 0)
             {
                 failReads--;
@@ -156,6 +162,8 @@ final class AgentSubstitutes
     {
         final Deque<Object> toReceive = new ArrayDeque<>();
         private final boolean udp;
+        /** What the agent last said through {@link #endReadAtShortBatch}. */
+        boolean endAtShortBatch;
 
         Receiver(final boolean udp)
         {
@@ -165,6 +173,11 @@ final class AgentSubstitutes
         public boolean udpEncapsulated()
         {
             return udp;
+        }
+
+        public void endReadAtShortBatch(final boolean end)
+        {
+            endAtShortBatch = end;
         }
 
         public int receive(final UnsafeBuffer buffer, final int offset, final int capacity)
@@ -182,6 +195,21 @@ final class AgentSubstitutes
             buffer.putBytes(offset, packet);
             return packet.length;
         }
+    }
+
+    /**
+     * A packet thread's idle strategy right after a duty cycle with work and its two yields: its idle window is open
+     * if {@code spinNs} > 0 (a fixed window: no load gate), closed otherwise.
+     */
+    static PollIdleStrategy idleAfterWork(final long spinNs, final DaemonCounters counters)
+    {
+        final PollIdleStrategy idle = new PollIdleStrategy(timeoutMs -> 0, 10, spinNs, 100, () -> 0L, () -> { },
+            new PacketLoad(1), 0, counters.counter(DaemonCounters.Counter.TunIdleSpinWindows),
+            counters.counter(DaemonCounters.Counter.TunIdleSpinSkipped));
+        idle.idle(1);
+        idle.idle(0);
+        idle.idle(0);
+        return idle;
     }
 
     /** An IPv6 UDP packet (checksum left 0: nothing on this path checks it). */

@@ -81,6 +81,32 @@ class InboundAgentTest
     }
 
     @Test
+    void shouldHaveTheCarriersEndAtAShortBatchOnlyWhileTheRunningThreadsIdleWindowIsOpen()
+    {
+        final PollIdleStrategy home = AgentSubstitutes.idleAfterWork(0, daemonCounters);
+        final PollIdleStrategy lent = AgentSubstitutes.idleAfterWork(100_000, daemonCounters);
+        agent.idleWindows(home, lent);
+        agent.lentPollReadiness(new org.esp4j.tun.jna.PollFds(2), 0);
+        agent.doWork();
+        assertFalse(udpCarrier.endAtShortBatch, "the home thread's window is closed: read until nothing is left");
+        assertFalse(rawCarrier.endAtShortBatch);
+
+        agent.heldBy(InboundHandoff.LENT);
+        agent.doWork();
+        assertTrue(udpCarrier.endAtShortBatch, "the outbound thread's window is open: sparse traffic");
+        assertTrue(rawCarrier.endAtShortBatch);
+
+        lent.idle(1); // work found in the window: still open for the duty cycles of this wake-up
+        agent.doWork();
+        assertTrue(udpCarrier.endAtShortBatch);
+
+        agent.heldBy(InboundHandoff.HOME);
+        agent.doWork();
+        assertFalse(udpCarrier.endAtShortBatch, "back home");
+        assertFalse(rawCarrier.endAtShortBatch);
+    }
+
+    @Test
     void shouldWriteThePlaintextOfEspFromTheUdpCarrierIntoTheTun()
     {
         sad.add(sa(true));

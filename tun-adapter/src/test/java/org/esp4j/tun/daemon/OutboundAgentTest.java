@@ -266,6 +266,68 @@ class OutboundAgentTest
         }
     }
 
+    /** For each TUN read, how many times the raw carrier had been flushed before it. */
+    private List<Integer> flushesAtEachRead()
+    {
+        final List<Integer> flushes = new ArrayList<>();
+        tun.onRead = () -> flushes.add(raw.flushes);
+        return flushes;
+    }
+
+    @Test
+    void shouldSendThePacketReadInAnOpenIdleWindowBeforeTheReadThatFindsTheTunEmpty()
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        final PollIdleStrategy idle = AgentSubstitutes.idleAfterWork(100_000, daemonCounters);
+        assertTrue(idle.windowOpen());
+        agent.idleWindow(idle);
+        final List<Integer> flushes = flushesAtEachRead();
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+        assertEquals(1, agent.doWork());
+        assertEquals(List.of(0, 1), flushes, "sent between the read that found it and the one that found nothing");
+        assertEquals(1, raw.sent.size());
+
+        // a burst: its first packet at once, the rest together at the end of the duty cycle
+        assertEquals(0, agent.doWork(), "an idle duty cycle");
+        flushes.clear();
+        final int before = raw.flushes;
+        for (int i = 0; i < 3; i++)
+        {
+            tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+        }
+        assertEquals(3, agent.doWork());
+        assertEquals(List.of(before, before + 1, before + 1, before + 1), flushes);
+        assertEquals(4, raw.sent.size());
+
+        // a duty cycle right after one with work is a busy run's: one send at its end
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+        flushes.clear();
+        assertEquals(1, agent.doWork());
+        assertEquals(List.of(before + 2, before + 2), flushes);
+        assertEquals(5, raw.sent.size());
+    }
+
+    @Test
+    void shouldSendWhatADutyCycleReadAtItsEndWhileNoIdleWindowIsOpen()
+    {
+        spd.add(protect5060());
+        sad.add(sa(false));
+        final OutboundAgent agent = agent(true);
+        final PollIdleStrategy idle = AgentSubstitutes.idleAfterWork(0, daemonCounters);
+        assertFalse(idle.windowOpen());
+        agent.idleWindow(idle);
+        final List<Integer> flushes = flushesAtEachRead();
+        tun.toRead.add(udp6(UE, 38003, PCSCF, 5060, 100));
+
+        assertEquals(1, agent.doWork());
+        assertEquals(List.of(0, 0), flushes, "read until the TUN is empty, then send");
+        assertEquals(1, raw.flushes);
+        assertEquals(1, raw.sent.size());
+    }
+
     @Test
     void shouldReadTheTunAgainAfterAFailedReadWithoutWaitingForPoll() throws Exception
     {
