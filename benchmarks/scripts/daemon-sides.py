@@ -87,6 +87,8 @@ def threads(pid):
 
 def sample(args, ue, pc):
     pids = {"ue": daemon_pid(ue), "pc": daemon_pid(pc)}
+    if None in pids.values():
+        return {"daemons": None}  # a mode without esp4j daemons (the kernel path, libipsec): nothing to sample
     stats = {}
     records = []
     for side, pid in pids.items():
@@ -106,7 +108,8 @@ def sample(args, ue, pc):
     tx1 = tun_tx(ue)
     after = {side: threads(pid) for side, pid in pids.items()}
     datagrams = max(tx1 - tx0, 1)
-    row = {"datagrams": tx1 - tx0, "seconds": args.seconds}
+    row = {"datagrams": tx1 - tx0, "seconds": args.seconds,
+           "jar": next((word for word in cmdline(pids["ue"]).split() if word.endswith(".jar")), None)}
     for side in pids:
         per = lambda t: t * 1e6 / HZ / datagrams
         names = {}

@@ -132,7 +132,7 @@ KEY=0xf769bcd751044604127672711c6d344100000000
 AES_KEY=0x00112233445566778899aabbccddeeff
 # the daemons get the launcher's JVM settings for `run` (./esp4j) unless ESP4J_JAVA_OPTS (even empty) replaces them
 DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
-JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --add-opens java.base/sun.security.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 daemon_jvm_args() { # $1 = java: the daemons' JVM options for that JVM
   local spec args="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
   [ "$PERF" = 1 ] && args="$args -XX:+PreserveFramePointer"

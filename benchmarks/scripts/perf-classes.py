@@ -20,7 +20,7 @@ SYSCALLS = (
     ("sendmsg/sendmmsg (UDP/IP output, veth, the peer's input in softirq)", ("__sys_sendmsg", "__sys_sendmmsg")),
     ("recvmmsg/recvmsg", ("__sys_recvmmsg", "__sys_recvmsg", "do_recvmmsg")),
     ("poll", ("do_sys_poll",)),
-    ("sched_yield", ("do_sched_yield",)),
+    ("sched_yield", ("do_sched_yield", "__x64_sys_sched_yield")),  # the latter: its switch to another task
     ("futex", ("do_futex",)),
 )
 

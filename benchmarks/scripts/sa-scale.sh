@@ -50,7 +50,7 @@ UE_PREFIX=2001:db8:5d   # the registered UEs: UE_PREFIX::<index in hex>
 WORK=$(mktemp -d /tmp/esp4j-scale-XXXXXX)
 OUT=${OUT:-$WORK/results.md}
 KEY=0xf769bcd751044604127672711c6d344100000000
-JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
+JVM_ARGS="--add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED --add-opens java.base/sun.security.provider=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions"
 DAEMON_JAVA_DEFAULTS=$(sed -n 's/^daemon_defaults="\(.*\)"$/\1/p' "$ROOT/esp4j")
 DAEMON_JVM_ARGS="$JVM_ARGS ${ESP4J_JAVA_OPTS-$DAEMON_JAVA_DEFAULTS}"
 HZ=$(getconf CLK_TCK)

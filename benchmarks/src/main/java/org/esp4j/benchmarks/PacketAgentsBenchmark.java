@@ -5,6 +5,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.esp4j.core.counters.XfrmCounter;
 import org.esp4j.core.esp.EspProcessor;
 import org.esp4j.core.esp.EspVerdict;
+import org.esp4j.core.ip.IpProtocol;
+import org.esp4j.core.ip.Ipv6Header;
 import org.esp4j.core.selector.TrafficSelector;
 import org.esp4j.core.spd.PolicyAction;
 import org.esp4j.core.spd.PolicyConfig;
@@ -54,6 +56,11 @@ import java.util.concurrent.TimeUnit;
  * <b>Baseline.</b> {@link #baselineProcessorsOnly()}: the same copy, protect and unprotect on two other processors
  * with the same SA, no agent. The difference is the agents' bookkeeping (readiness, counters, the carrier and
  * TUN hand-offs). Run with {@code -prof gc}: both should allocate nothing.
+ * <p>
+ * <b>{@code -p protocol=TCP}</b>: the same packet with TCP as its next header (and a policy for TCP). The agents look
+ * at each packet's protocol and mark a UDP datagram for {@code packet.yield=udp} ({@code PacketScheduling.DatagramMark});
+ * a TCP packet is only looked at. This class builds unchanged against the commits before and after the mark came
+ * (a5d637a, e9e5451), so {@code jmh-ab.sh} over the two jars gives the mark's cost on the TCP path.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -61,12 +68,17 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
-    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
+    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+    "--add-opens", "java.base/sun.security.provider=ALL-UNNAMED" })
 public class PacketAgentsBenchmark
 {
     /** UDP payload bytes. */
     @Param({ "200" })
     public int payload;
+
+    /** The plaintext's transport protocol: UDP, or TCP (the fixture's packet with TCP as its next header). */
+    @Param({ "UDP" })
+    public String protocol;
 
     private EspFixture ue;
     private EspFixture pcscf;
@@ -88,10 +100,13 @@ public class PacketAgentsBenchmark
         pcscf = new EspFixture(suite, 64);
         baselineUe = new EspFixture(suite, 64);
         baselinePcscf = new EspFixture(suite, 64);
-        ue.spd.add(new PolicyConfig(TrafficSelector.builder().protocol(17)
+        final int protocolNumber = "TCP".equals(protocol) ? IpProtocol.TCP : IpProtocol.UDP;
+        ue.spd.add(new PolicyConfig(TrafficSelector.builder().protocol(protocolNumber)
             .destinationPort(EspFixture.DESTINATION_PORT).build(), PolicyDirection.OUT, PolicyAction.PROTECT, 100, 0,
             List.of(new TemplateConfig(null, null, EspFixture.SPI, 0, false))));
         plaintext = EspFixture.ipv6UdpPacket(payload);
+        // ports where TCP has them too; without offloads the agents look no further into the transport header
+        new UnsafeBuffer(plaintext).putByte(Ipv6Header.NEXT_HEADER_OFFSET, (byte)protocolNumber);
         buffer = EspFixture.packetBuffer(plaintext.length);
 
         final Wire wire = new Wire();

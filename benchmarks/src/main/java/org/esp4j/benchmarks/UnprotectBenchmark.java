@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
-    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED" })
+    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+    "--add-opens", "java.base/sun.security.provider=ALL-UNNAMED" })
 public class UnprotectBenchmark extends EspBaselineState
 {
     @Param({ "HMAC_MD5_96_NULL", "HMAC_SHA1_96_NULL", "HMAC_SHA1_96_AES_CBC" })

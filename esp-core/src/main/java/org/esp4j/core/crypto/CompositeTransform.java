@@ -135,12 +135,6 @@ public final class CompositeTransform implements EspTransform
 
     private void computeMac(final byte[] array, final int espOffset, final int icvOffset, final boolean esn, final long sequence)
     {
-        hmac.start();
-        hmac.update(array, espOffset, icvOffset - espOffset);
-        if (esn)
-        {
-            hmac.updateInt((int)(sequence >>> 32));
-        }
-        hmac.finish(mac, 0);
+        hmac.mac(array, espOffset, icvOffset - espOffset, esn, (int)(sequence >>> 32), mac, 0);
     }
 }

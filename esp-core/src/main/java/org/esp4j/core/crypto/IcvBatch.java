@@ -299,13 +299,8 @@ public final class IcvBatch
     private void hashOne(final int job)
     {
         final HmacEngine hmac = engines[job];
-        hmac.start();
-        hmac.update(arrays[job], authOffsets[job], authLengths[job]);
-        if (esnHighs[job] >= 0)
-        {
-            hmac.updateInt((int)esnHighs[job]);
-        }
-        hmac.finish(macs, job * MAX_DIGEST_LENGTH);
+        hmac.mac(arrays[job], authOffsets[job], authLengths[job], esnHighs[job] >= 0, (int)esnHighs[job], macs,
+            job * MAX_DIGEST_LENGTH);
     }
 
     /** HMAC of group[0..size) in the lanes; lanes past size repeat group[0] and are ignored. */

@@ -103,6 +103,87 @@ class HmacEngineTest
         return Hex.encode(out, 4, outLength);
     }
 
+    private static String oneCallMac(
+        final IntegrityAlgorithm algorithm, final byte[] key, final byte[] data, final int outLength)
+    {
+        final HmacEngine engine = new HmacEngine(algorithm, key);
+        final byte[] message = new byte[data.length + 7];
+        System.arraycopy(data, 0, message, 3, data.length);
+        final byte[] out = new byte[engine.macLength() + 8];
+        engine.mac(message, 3, data.length, false, 0, out, 4);
+        return Hex.encode(out, 4, outLength);
+    }
+
+    @ParameterizedTest(name = "RFC 2202 HMAC-SHA-1 case {0}, in one call")
+    @MethodSource("rfc2202Sha1")
+    void shouldMatchRfc2202HmacSha1TestCasesInOneCall(
+        final int testCase, final byte[] key, final byte[] data, final String mac)
+    {
+        assertEquals(mac, oneCallMac(IntegrityAlgorithm.HMAC_SHA1_96, key, data, mac.length() / 2));
+    }
+
+    @ParameterizedTest(name = "RFC 2202 HMAC-MD5 case {0}, in one call")
+    @MethodSource("rfc2202Md5")
+    void shouldMatchRfc2202HmacMd5TestCasesInOneCall(
+        final int testCase, final byte[] key, final byte[] data, final String mac)
+    {
+        assertEquals(mac, oneCallMac(IntegrityAlgorithm.HMAC_MD5_96, key, data, mac.length() / 2));
+    }
+
+    /**
+     * {@link HmacEngine#mac} against the streaming calls over one engine at every length from 0 to 300 bytes and
+     * around the block boundaries up to 1,500, with and without the ESN's high bits, repeated until the JIT has
+     * compiled both paths (the JDK's SHA-1 stub replaces its compression only in C2's code).
+     */
+    @ParameterizedTest
+    @EnumSource(value = IntegrityAlgorithm.class, names = { "HMAC_MD5_96", "HMAC_SHA1_96", "HMAC_SHA256_128" })
+    void shouldGiveTheStreamingMacInOneCallAtEveryLength(final IntegrityAlgorithm algorithm)
+    {
+        final Random random = new Random(0x5eed_0002L + algorithm.ordinal());
+        final byte[] key = new byte[20];
+        random.nextBytes(key);
+        final HmacEngine oneCall = new HmacEngine(algorithm, key);
+        final HmacEngine streaming = new HmacEngine(algorithm, key);
+        final byte[] data = new byte[1600];
+        random.nextBytes(data);
+        final java.util.List<Integer> lengths = new java.util.ArrayList<>();
+        for (int length = 0; length <= 300; length++)
+        {
+            lengths.add(length);
+        }
+        for (int boundary = 320; boundary <= 1536; boundary += 64)
+        {
+            for (int delta = -9; delta <= 9; delta++)
+            {
+                lengths.add(boundary + delta);
+            }
+        }
+        final byte[] expected = new byte[streaming.macLength()];
+        final byte[] actual = new byte[oneCall.macLength()];
+        for (int round = 0; round < 20; round++)
+        {
+            for (final int length : lengths)
+            {
+                final boolean esn = (length + round) % 2 == 0;
+                final int esnHigh = random.nextInt();
+                final int offset = round % 5;
+                streaming.start();
+                streaming.update(data, offset, length);
+                if (esn)
+                {
+                    streaming.updateInt(esnHigh);
+                }
+                streaming.finish(expected, 0);
+                oneCall.mac(data, offset, length, esn, esnHigh, actual, 0);
+                if (!Arrays.equals(expected, actual))
+                {
+                    assertEquals(Hex.encode(expected), Hex.encode(actual),
+                        "round " + round + " length " + length + " esn " + esn);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "RFC 2202 HMAC-MD5 case {0}")
     @MethodSource("rfc2202Md5")
     void shouldMatchRfc2202HmacMd5TestCases(final int testCase, final byte[] key, final byte[] data, final String mac)

@@ -2,12 +2,6 @@ package org.esp4j.core.crypto;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,17 +50,8 @@ class JdkGcmIntrinsicsTest
             probe("--add-opens", "java.base/com.sun.crypto.provider=ALL-UNNAMED"));
     }
 
-    private static String probe(final String... jvmArgs) throws IOException, InterruptedException
+    private static String probe(final String... jvmArgs) throws Exception
     {
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.add("-Xshare:auto");
-        command.addAll(List.of(jvmArgs));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), GcmPathProbe.class.getName()));
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "probe did not exit");
-        assertEquals(0, process.exitValue(), output);
-        return output;
+        return ChildJvm.run(GcmPathProbe.class, jvmArgs);
     }
 }
