@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Where a UDP benchmark's datagrams are lost, and how busy the CPUs were: iperf-tun.sh's LOSS_DETAIL helper.
 
-  loss-probe.py snap UE_NS PC_NS > a.json                     # as root; reads /proc and /sys in both namespaces
+  loss-probe.py snap UE_NS PC_NS [PID] > a.json               # as root; reads /proc and /sys in both namespaces
   loss-probe.py diff a.json b.json                              # one line: what changed between the two snapshots
   ip netns exec NS loss-probe.py watch PORT SECONDS INTERVAL_MS # how a socket's queue and drops move over time
 
 A snapshot holds, per namespace, the kernel's UDP and IP counters (/proc/net/snmp), every UDP socket's drop count by
 local port (/proc/net/udp, /proc/net/udp6: the iperf3 server's socket and the ESP-in-UDP carrier's are told apart),
 each link's packet and drop counts (/sys/class/net), the qdisc drops of each link (tc -s qdisc), and the CPUs'
-jiffies (/proc/stat, the whole machine). `diff` prints the share of the CPUs that was busy and every drop or error
-count that moved, by where it happened. `watch` samples one UDP socket (local PORT, in the namespace it runs in)
+jiffies (/proc/stat, the whole machine) and, with PID (the benchmark script's), the CPU time of every user process
+that is not PID or one of its descendants (/proc/*/stat: utime + stime + cutime + cstime, so a short-lived process
+that its parent reaped within the interval counts through the parent). `diff` prints the share of the CPUs that was
+busy, how much of one CPU those other processes took and which ones took most (on a shared machine: other people's
+builds and scripts, which take the CPUs from the benchmark's threads), and every drop or error count that moved, by
+where it happened. `watch` samples one UDP socket (local PORT, in the namespace it runs in)
 every INTERVAL_MS for SECONDS and prints how full its receive queue was (bytes, percentiles) and in how many of the
 intervals it dropped datagrams: loss in a few intervals is bursts, loss in most is a steady overload.
 """
@@ -76,8 +80,42 @@ def cpu():
             "system": system}
 
 
-def snap(ue, pc):
+def other_processes(benchmark_pid):
+    """Per user process outside the benchmark's process tree: [comm, CPU ticks including reaped children]."""
+    import os
+    stats = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                raw = f.read()
+        except OSError:
+            continue  # exited meanwhile
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()  # fields[0] is the state, field 3 of stat(5)
+        ppid, flags = int(fields[1]), int(fields[6])
+        ticks = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        stats[int(name)] = (ppid, flags, comm, ticks)
+    ours = {benchmark_pid}
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, _, _, _) in stats.items():
+            if ppid in ours and pid not in ours:
+                ours.add(pid)
+                changed = True
+    kthread = 0x00200000  # PF_KTHREAD: the kernel's own threads (softirq, workers) are not other people's work
+    return {str(pid): [comm, ticks] for pid, (ppid, flags, comm, ticks) in stats.items()
+            if pid not in ours and not flags & kthread}
+
+
+def snap(ue, pc, benchmark_pid=None):
     out = {"cpu": cpu()}
+    if benchmark_pid is not None:
+        import os
+        out["hz"] = os.sysconf("SC_CLK_TCK")
+        out["others"] = other_processes(benchmark_pid)
     for side, ns in (("ue", ue), ("pc", pc)):
         data = {}
         data.update(snmp(ns))
@@ -93,6 +131,21 @@ def diff(a, b):
     total = busy + cb["idle"] - ca["idle"]
     parts = ["CPUs busy %.0f %% (softirq %.0f %%)" % (
         100.0 * busy / total if total else 0, 100.0 * (cb["softirq"] - ca["softirq"]) / total if total else 0)]
+    if "others" in a and "others" in b:
+        # jiffies of /proc/stat (USER_HZ) per CPU over the interval: the wall time it spans
+        cpus = len([line for line in open("/proc/stat") if line[:3] == "cpu" and line[3:4].isdigit()])
+        wall_ticks = total / cpus if cpus else 0
+        by_comm = {}
+        for pid, (comm, ticks) in b["others"].items():
+            before = a["others"].get(pid)
+            delta = ticks - (before[1] if before and before[0] == comm else 0)
+            if delta > 0:
+                by_comm[comm] = by_comm.get(comm, 0) + delta
+        top = sorted(by_comm.items(), key=lambda kv: -kv[1])[:3]
+        share = lambda ticks: 100.0 * ticks / wall_ticks if wall_ticks else 0
+        parts.append("other processes %.0f %% of a CPU%s" % (
+            share(sum(by_comm.values())),
+            " (" + ", ".join("%s %.0f %%" % (comm, share(ticks)) for comm, ticks in top) + ")" if top else ""))
     for side in ("ue", "pc"):
         moved = []
         for key in sorted(b[side]):
@@ -139,13 +192,13 @@ def watch(port, seconds, interval_ms):
 
 def main():
     if sys.argv[1] == "snap":
-        json.dump(snap(sys.argv[2], sys.argv[3]), sys.stdout)
+        json.dump(snap(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else None), sys.stdout)
     elif sys.argv[1] == "watch":
         watch(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "diff":
         print(diff(json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))))
     else:
-        sys.exit("usage: loss-probe.py snap UE_NS PC_NS | diff A.json B.json | watch PORT SECONDS INTERVAL_MS")
+        sys.exit("usage: loss-probe.py snap UE_NS PC_NS [PID] | diff A.json B.json | watch PORT SECONDS INTERVAL_MS")
 
 
 if __name__ == "__main__":
