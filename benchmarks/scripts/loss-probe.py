@@ -9,13 +9,14 @@ A snapshot holds, per namespace, the kernel's UDP and IP counters (/proc/net/snm
 local port (/proc/net/udp, /proc/net/udp6: the iperf3 server's socket and the ESP-in-UDP carrier's are told apart),
 each link's packet and drop counts (/sys/class/net), the qdisc drops of each link (tc -s qdisc), and the CPUs'
 jiffies (/proc/stat, the whole machine) and, with PID (the benchmark script's), the CPU time of every user process
-that is not PID or one of its descendants (/proc/*/stat: utime + stime + cutime + cstime, so a short-lived process
-that its parent reaped within the interval counts through the parent). `diff` prints the share of the CPUs that was
-busy, how much of one CPU those other processes took and which ones took most (on a shared machine: other people's
-builds and scripts, which take the CPUs from the benchmark's threads), and every drop or error count that moved, by
-where it happened. `watch` samples one UDP socket (local PORT, in the namespace it runs in)
-every INTERVAL_MS for SECONDS and prints how full its receive queue was (bytes, percentiles) and in how many of the
-intervals it dropped datagrams: loss in a few intervals is bursts, loss in most is a steady overload.
+that is not PID, one of its descendants or in one of the two namespaces (/proc/*/stat: utime + stime + cutime +
+cstime, so a short-lived process that its parent reaped within the interval counts through the parent). `diff`
+prints the share of the CPUs that was busy, how much of one CPU those other processes took and which ones took most
+(on a shared machine: other people's builds and scripts, which take the CPUs from the benchmark's threads), and
+every drop or error count that moved, by where it happened. `watch` samples one UDP socket (local PORT, in the
+namespace it runs in) every INTERVAL_MS for SECONDS and prints how full its receive queue was (bytes, percentiles)
+and in how many of the intervals it dropped datagrams: loss in a few intervals is bursts, loss in most is a steady
+overload.
 """
 import json
 import subprocess
@@ -80,10 +81,18 @@ def cpu():
             "system": system}
 
 
-def other_processes(benchmark_pid):
-    """Per user process outside the benchmark's process tree: [comm, CPU ticks including reaped children]."""
+def other_processes(benchmark_pid, namespaces):
+    """Per user process outside the benchmark (its process tree, and the processes in its network namespaces, where
+    the daemons run after their starting subshell has gone): [comm, CPU ticks including reaped children]."""
     import os
+    benchmark_nets = set()
+    for ns in namespaces:
+        try:
+            benchmark_nets.add("net:[%d]" % os.stat("/run/netns/" + ns).st_ino)
+        except OSError:
+            pass
     stats = {}
+    benchmark_members = set()
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -96,8 +105,14 @@ def other_processes(benchmark_pid):
         fields = raw[raw.rindex(")") + 2:].split()  # fields[0] is the state, field 3 of stat(5)
         ppid, flags = int(fields[1]), int(fields[6])
         ticks = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        try:
+            in_benchmark_net = os.readlink("/proc/%s/ns/net" % name) in benchmark_nets
+        except OSError:
+            in_benchmark_net = False
         stats[int(name)] = (ppid, flags, comm, ticks)
-    ours = {benchmark_pid}
+        if in_benchmark_net:
+            benchmark_members.add(int(name))
+    ours = {benchmark_pid} | benchmark_members
     changed = True
     while changed:
         changed = False
@@ -115,7 +130,7 @@ def snap(ue, pc, benchmark_pid=None):
     if benchmark_pid is not None:
         import os
         out["hz"] = os.sysconf("SC_CLK_TCK")
-        out["others"] = other_processes(benchmark_pid)
+        out["others"] = other_processes(benchmark_pid, (ue, pc))
     for side, ns in (("ue", ue), ("pc", pc)):
         data = {}
         data.update(snmp(ns))

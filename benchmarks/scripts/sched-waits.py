@@ -54,7 +54,8 @@ def main():
             s = SWITCH.search(rest)
             if not s:
                 continue
-            prev_comm, prev, state, next_comm, nxt = s.group(1), int(s.group(2)), s.group(3), s.group(4), int(s.group(5))
+            prev_comm, prev, state = s.group(1), int(s.group(2)), s.group(3)
+            next_comm, nxt = s.group(4), int(s.group(5))
             names[prev], names[nxt] = prev_comm, next_comm
             if cpu in on_cpu:
                 tid, since = on_cpu[cpu]
