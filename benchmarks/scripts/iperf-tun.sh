@@ -304,7 +304,7 @@ CONF
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 1 300); do
-    grep -q ESP4J-READY "$WORK/daemon-$2.log" && { echo "$pid"; return; }
+    grep -qs ESP4J-READY "$WORK/daemon-$2.log" && { echo "$pid"; return; }
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
