@@ -31,7 +31,8 @@ public enum DaemonSetting
         "IPv4 ESP-in-UDP checksum: zero (RFC 3948 §2.1, no UDP GSO), kernel (checksummed GSO trains) or auto " +
         "(trains of 4+ as kernel, the rest zero)"),
     MARK("mark", "NUMBER", "0x4500", "SO_MARK of the daemon's sockets (decimal or 0x hex)"),
-    TABLE("table", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_TABLE), "routing table leading into the TUN"),
+    TABLE("table", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_TABLE), "routing table leading into the TUN " +
+        "(its route prefers as source an out-policy template's source, else the host source selector of an out-policy)"),
     RULE_PRIORITY_MARK("rule.priority.mark", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_MARK_RULE_PRIORITY),
         "priority of the ip rule 'fwmark MARK lookup main'"),
     RULE_PRIORITY_STEER("rule.priority.steer", "NUMBER", String.valueOf(DaemonConfig.DEFAULT_STEER_RULE_PRIORITY),
